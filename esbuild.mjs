@@ -1,0 +1,45 @@
+// Builds the bundles: dist/cli.js (small: stdio server + tool manifest), dist/runtime.js (loaded on the
+// first tool call: catalog, clients, sign-in, sandbox) and dist/extension.js (the VS Code extension).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const manifestOnly = process.argv.includes('--manifest-only');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  logLevel: 'warning',
+  define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
+};
+
+// The SDK's Server imports ajv eagerly to validate elicitation answers; the SDK's own lighter
+// validator does the same job without costing start-up time.
+const lighterJsonSchemaValidator = {
+  name: 'lighter-json-schema-validator',
+  setup(build) {
+    build.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, () => ({ path: 'ajv-provider', namespace: 'validator' }));
+    build.onLoad({ filter: /.*/, namespace: 'validator' }, () => ({
+      contents: "export { CfWorkerJsonSchemaValidator as AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';",
+      resolveDir: process.cwd(),
+    }));
+  },
+};
+
+// 1. The tool manifest, generated from the zod catalog.
+await esbuild.build({ ...common, minify: false, sourcemap: false, legalComments: 'none', entryPoints: ['scripts/generate-manifest.ts'], outfile: '.cache/generate-manifest.js' });
+execFileSync(process.execPath, ['.cache/generate-manifest.js', 'src/server/generated/toolManifest.json'], { stdio: 'inherit' });
+if (manifestOnly) process.exit(0);
+
+// 2. The bundles.
+rmSync('dist', { recursive: true, force: true });
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', external: ['./runtime.js'], plugins: [lighterJsonSchemaValidator], banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: { runtime: 'src/runtime.ts' }, outdir: 'dist', plugins: [lighterJsonSchemaValidator] }),
+  esbuild.build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'], plugins: [lighterJsonSchemaValidator] }),
+]);

@@ -1,0 +1,29 @@
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+
+/**
+ * MSAL's token cache in one file readable only by its owner (0600, in a 0700 folder), written
+ * atomically so a crash never leaves half a cache.
+ */
+export function ownerOnlyFileCache(file: string): ICachePlugin {
+  return {
+    async beforeCacheAccess(context: TokenCacheContext) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return; // no cache yet
+      }
+      chmodSync(file, 0o600); // tighten a file someone loosened
+      context.tokenCache.deserialize(text);
+    },
+    async afterCacheAccess(context: TokenCacheContext) {
+      if (!context.cacheHasChanged) return;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, context.tokenCache.serialize(), { mode: 0o600 });
+      renameSync(temp, file);
+    },
+  };
+}

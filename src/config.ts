@@ -1,0 +1,71 @@
+import { parseLogLevel, type LogLevel } from './log';
+
+export interface CliOptions {
+  sandbox: boolean;
+  logLevel: LogLevel;
+  environment?: string;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `Usage: power-agent-mcp [options]
+
+Serves the Power Agent MCP tools over stdio.
+
+Options:
+  --sandbox              Use a local emulator of the Power Platform APIs (no tenant, no credentials).
+  --environment <ref>    Default environment (id, name or URL) for tools called without one.
+  --log-level <level>    error, warn, info (default) or debug. Logs go to stderr.
+  --version              Print the version.
+  --help                 Print this help.
+
+Sign-in and cloud come from environment variables: POWERPLATFORM_TENANT_ID, POWERPLATFORM_APPLICATION_ID,
+POWERPLATFORM_CLIENT_SECRET (or POWERPLATFORM_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE),
+POWERAGENT_AUTH (client-secret, certificate, workload-identity, managed-identity, device-code),
+POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POWERAGENT_AUTHORITY_HOST,
+POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL. See the README.`;
+
+export class UsageError extends Error {}
+
+export function parseCliArgs(argv: string[], env: Record<string, string | undefined>): CliOptions {
+  const options: CliOptions = {
+    sandbox: env.POWERAGENT_SANDBOX === '1',
+    logLevel: parseLogLevel(env.POWERAGENT_LOG_LEVEL),
+    environment: env.POWERAGENT_ENVIRONMENT || undefined,
+    help: false,
+    version: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (!v || v.startsWith('--')) throw new UsageError(`${flag} needs a value.`);
+      return v;
+    };
+    switch (flag) {
+      case '--sandbox':
+        options.sandbox = true;
+        break;
+      case '--environment':
+        options.environment = value();
+        break;
+      case '--log-level': {
+        const level = value();
+        if (parseLogLevel(level, 'debug') !== level.toLowerCase()) throw new UsageError(`--log-level must be error, warn, info or debug, got "${level}".`);
+        options.logLevel = parseLogLevel(level);
+        break;
+      }
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      case '--version':
+        options.version = true;
+        break;
+      default:
+        throw new UsageError(`Unknown option "${arg}".`);
+    }
+  }
+  return options;
+}

@@ -1,0 +1,120 @@
+/**
+ * Service endpoints per sovereign cloud (power-platform-apis.md §1.1, §1.4).
+ * Dataverse URLs are not here: they come from each environment's record.
+ */
+export type CloudName = 'Public' | 'GCC' | 'GCCHigh' | 'DoD' | 'China';
+
+export interface Endpoints {
+  cloud: CloudName;
+  /** Entra ID login host, e.g. https://login.microsoftonline.com (no tenant, no trailing slash). */
+  authorityHost: string;
+  /** BAP admin API base URL. */
+  bapUrl: string;
+  /** Token audience (resource) for BAP. */
+  bapResource: string;
+  /** Power Platform API base URL. */
+  powerPlatformUrl: string;
+  /** Token audience (resource) for the Power Platform API. */
+  powerPlatformResource: string;
+}
+
+const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
+  Public: {
+    authorityHost: 'https://login.microsoftonline.com',
+    bapUrl: 'https://api.bap.microsoft.com',
+    bapResource: 'https://service.powerapps.com/',
+    powerPlatformUrl: 'https://api.powerplatform.com',
+    powerPlatformResource: 'https://api.powerplatform.com',
+  },
+  GCC: {
+    authorityHost: 'https://login.microsoftonline.com',
+    bapUrl: 'https://gov.api.bap.microsoft.us',
+    bapResource: 'https://gov.service.powerapps.us/',
+    powerPlatformUrl: 'https://api.gov.powerplatform.microsoft.us',
+    powerPlatformResource: 'https://api.gov.powerplatform.microsoft.us',
+  },
+  GCCHigh: {
+    authorityHost: 'https://login.microsoftonline.us',
+    bapUrl: 'https://high.api.bap.microsoft.us',
+    bapResource: 'https://high.service.powerapps.us/',
+    powerPlatformUrl: 'https://api.high.powerplatform.microsoft.us',
+    powerPlatformResource: 'https://api.high.powerplatform.microsoft.us',
+  },
+  DoD: {
+    authorityHost: 'https://login.microsoftonline.us',
+    bapUrl: 'https://api.bap.appsplatform.us',
+    bapResource: 'https://service.apps.appsplatform.us/',
+    powerPlatformUrl: 'https://api.appsplatform.us',
+    powerPlatformResource: 'https://api.appsplatform.us',
+  },
+  China: {
+    authorityHost: 'https://login.chinacloudapi.cn',
+    bapUrl: 'https://api.bap.partner.microsoftonline.cn',
+    bapResource: 'https://service.powerapps.cn/',
+    powerPlatformUrl: 'https://api.powerplatform.partner.microsoftonline.cn',
+    powerPlatformResource: 'https://api.powerplatform.partner.microsoftonline.cn',
+  },
+};
+
+/** Spellings people use for each cloud, lower-cased without spaces, dashes or underscores. */
+const CLOUD_ALIASES: Record<string, CloudName> = {
+  public: 'Public', commercial: 'Public', prod: 'Public', azurecloud: 'Public',
+  gcc: 'GCC', usgov: 'GCC',
+  gcchigh: 'GCCHigh', high: 'GCCHigh', usgovhigh: 'GCCHigh',
+  dod: 'DoD', usgovdod: 'DoD',
+  china: 'China', mooncake: 'China', azurechinacloud: 'China',
+};
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+export function parseCloud(value: string | undefined): CloudName {
+  if (!value) return 'Public';
+  const cloud = CLOUD_ALIASES[value.toLowerCase().replace(/[\s_-]/g, '')];
+  if (!cloud) {
+    throw new ConfigurationError(
+      `POWERPLATFORM_CLOUD "${value}" is not a known cloud. Use one of: ${Object.keys(CLOUDS).join(', ')}.`,
+    );
+  }
+  return cloud;
+}
+
+function overrideUrl(name: string, value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`${name} must be an absolute URL, got "${value}".`);
+  }
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigurationError(`${name} must use https (plain http is accepted only for loopback addresses), got "${value}".`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Endpoints for the cloud named in POWERPLATFORM_CLOUD, with the POWERAGENT_* URL overrides applied. */
+export function resolveEndpoints(env: Record<string, string | undefined>): Endpoints {
+  const cloud = parseCloud(env.POWERPLATFORM_CLOUD);
+  const base = CLOUDS[cloud];
+  return {
+    cloud,
+    authorityHost: overrideUrl('POWERAGENT_AUTHORITY_HOST', env.POWERAGENT_AUTHORITY_HOST) ?? base.authorityHost,
+    bapUrl: overrideUrl('POWERAGENT_BAP_URL', env.POWERAGENT_BAP_URL) ?? base.bapUrl,
+    bapResource: base.bapResource,
+    powerPlatformUrl: overrideUrl('POWERAGENT_POWERPLATFORM_URL', env.POWERAGENT_POWERPLATFORM_URL) ?? base.powerPlatformUrl,
+    powerPlatformResource: base.powerPlatformResource,
+  };
+}
+
+export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
+
+/** The token audience of a Dataverse org: its root URL without a trailing slash. */
+export function dataverseResource(instanceUrl: string): string {
+  return instanceUrl.replace(/\/+$/, '');
+}

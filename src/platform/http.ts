@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch, type Dispatcher } from 'undici';
+import type { TokenProvider } from '../auth/tokenProvider';
+import type { Logger } from '../log';
+import { PlatformError, correlationIdFrom, decodeErrorBody, hintFor, type ServiceName } from './errors';
+import { HostLimiter } from './limiter';
+import { backoffDelay, parseRetryAfter, sleep } from './retry';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface HttpRequest {
+  service: ServiceName;
+  method: HttpMethod;
+  url: string;
+  /** Token audience; the request is sent without a token when absent. */
+  resource?: string;
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /**
+   * Whether sending the request twice is harmless. Defaults to true for GET, PUT and DELETE and false
+   * for POST and PATCH. A request that starts work must leave this false: it is then never repeated
+   * after a failure whose outcome is unknown (§14.6).
+   */
+  idempotent?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  correlationId?: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the error is returned with the advice instead. */
+  maxRetryAfterMs: number;
+}
+
+export interface HttpClientOptions {
+  tokens?: TokenProvider;
+  logger: Logger;
+  userAgent: string;
+  /** Requests in flight per host. Dataverse allows 52 concurrent requests per user. */
+  perHostConcurrency?: number;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Extra trusted CA certificates (PEM), added to Node's roots. Used for the loopback sandbox. */
+  extraCaCerts?: string[];
+  /** Replaceable for tests that check the waits without waiting. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
+const TRANSIENT_STATUS = new Set([408, 500, 502, 503, 504]);
+
+/**
+ * The one way this product talks HTTP. It owns tokens, retries, Retry-After, per-host concurrency,
+ * timeouts, cancellation and error decoding, so service clients only describe requests.
+ */
+export class HttpClient {
+  readonly sessionId = randomUUID();
+  private readonly dispatcher: Dispatcher;
+  private readonly limiter: HostLimiter;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: options.extraCaCerts?.length ? { ca: [...rootCertificates, ...options.extraCaCerts] } : undefined,
+    });
+    this.limiter = new HostLimiter(options.perHostConcurrency ?? 52);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeoutMs = options.timeoutMs ?? 100_000;
+    this.wait = options.sleep ?? sleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Sends a request and returns the decoded body; throws PlatformError for anything but 2xx. */
+  async send<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
+    const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    const host = new URL(request.url).host;
+    let refreshedToken = false;
+    let waitedMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const clientRequestId = randomUUID();
+      let response: Response;
+      try {
+        response = await this.limiter.run(host, () => this.attempt(request, clientRequestId), request.signal);
+      } catch (error) {
+        if (request.signal?.aborted) throw canceled(request, clientRequestId);
+        const failure = transportFailure(request, error, clientRequestId, idempotent);
+        if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
+        const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+        this.options.logger.debug(`${request.method} ${safeUrl(request.url)} failed (${failure.code}); retry ${attempt} in ${delay} ms`);
+        await this.pause(delay, request);
+        continue;
+      }
+
+      const correlationId = correlationIdFrom(response.headers, clientRequestId);
+      if (response.ok) {
+        return { status: response.status, headers: response.headers, body: (await readBody(response)) as T, correlationId };
+      }
+
+      const body = await readBody(response).catch(() => undefined);
+      if (response.status === 401 && request.resource && this.options.tokens && !refreshedToken) {
+        refreshedToken = true; // a 401 means the request was not processed: fetch a fresh token once
+        this.options.tokens.invalidate(request.resource);
+        continue;
+      }
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+      // 429 means the service refused the request before doing anything, so even a start may be sent
+      // again. Every other failure is repeated only for idempotent requests.
+      const retryable = response.status === 429 || (idempotent && TRANSIENT_STATUS.has(response.status));
+      const delay = retryAfter ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+      const withinBudget = delay <= this.retry.maxRetryAfterMs && waitedMs + delay <= this.retry.maxRetryAfterMs;
+      if (retryable && attempt < this.retry.maxAttempts && withinBudget) {
+        this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
+        waitedMs += delay;
+        await this.pause(delay, request);
+        continue;
+      }
+      throw serviceError(request.service, response.status, body, correlationId, retryAfter, attempt);
+    }
+  }
+
+  /** A plain request with this client's trust, timeout and cancellation, but no token and no retries (for MSAL). */
+  async fetchRaw(url: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Response> {
+    const signal = AbortSignal.timeout(init.timeoutMs ?? this.timeoutMs);
+    return (await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal, dispatcher: this.dispatcher })) as unknown as Response;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async attempt(request: HttpRequest, clientRequestId: string): Promise<Response> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.options.userAgent,
+      'x-ms-client-request-id': clientRequestId,
+      'x-ms-client-session-id': this.sessionId,
+      ...request.headers,
+    };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.resource && this.options.tokens) {
+      headers.authorization = `Bearer ${await this.options.tokens.getToken(request.resource, request.signal)}`;
+    }
+    const timeout = AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const started = Date.now();
+    const response = (await fetch(request.url, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal,
+      dispatcher: this.dispatcher,
+    })) as unknown as Response;
+    this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Date.now() - started} ms`);
+    return response;
+  }
+
+  private async pause(ms: number, request: HttpRequest): Promise<void> {
+    try {
+      await this.wait(ms, request.signal);
+    } catch {
+      throw canceled(request);
+    }
+  }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined;
+  const text = await response.text();
+  if (!text) return undefined;
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('json') || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function serviceError(service: ServiceName, status: number, body: unknown, correlationId: string | undefined, retryAfterMs: number | undefined, attempts: number): PlatformError {
+  const decoded = decodeErrorBody(body);
+  const code = decoded?.code || (status === 409 && !body ? 'Conflict' : '');
+  const message = decoded?.message || (typeof body === 'string' && body.length < 300 ? body : '') || defaultMessage(status);
+  let hint = hintFor(service, status, code, message);
+  if (status === 429 && retryAfterMs !== undefined) hint = `The service asks to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again.`;
+  if (attempts > 1 && hint) hint += ` (${attempts} attempts were made.)`;
+  return new PlatformError({ service, status, code, message, correlationId, hint });
+}
+
+function transportFailure(request: HttpRequest, error: unknown, clientRequestId: string, idempotent: boolean): PlatformError {
+  if (error instanceof PlatformError) return error; // e.g. sign-in failed while getting the token
+  const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+  const host = new URL(request.url).host;
+  return new PlatformError({
+    service: request.service,
+    status: 0,
+    code: timedOut ? 'Timeout' : 'NetworkError',
+    message: timedOut ? `No answer from ${host} within the time limit.` : `The connection to ${host} failed (${detail}).`,
+    correlationId: clientRequestId,
+    outcomeUnknown: !idempotent,
+    hint: idempotent
+      ? 'Check the network and that the service URL is right, then try again.'
+      : 'The request may have reached the service and started its work. Check the current state before trying again; do not simply repeat it.',
+  });
+}
+
+function canceled(request: HttpRequest, clientRequestId?: string): PlatformError {
+  return new PlatformError({
+    service: request.service,
+    status: 0,
+    code: 'Canceled',
+    message: `${request.method} ${safeUrl(request.url)} was canceled by the caller.`,
+    correlationId: clientRequestId,
+  });
+}
+
+function defaultMessage(status: number): string {
+  return `The service answered HTTP ${status} without details.`;
+}
+
+/** The URL without query values that could carry a secret (SAS signatures and the like). */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    for (const key of [...u.searchParams.keys()]) if (/sig|token|secret|key/i.test(key)) u.searchParams.set(key, 'redacted');
+    return u.toString();
+  } catch {
+    return '[invalid url]';
+  }
+}

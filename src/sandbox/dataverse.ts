@@ -1,0 +1,79 @@
+import { json, type Reply, type SandboxRequest } from './http';
+import type { Principal } from './identity';
+import { organizationRow, systemUserRow, type SandboxOrg, type SandboxTenant } from './state';
+
+const ORG_ROUTE = /^\/orgs\/([^/]+)(\/api\/data\/v9\.[0-2]\/.*)?$/i;
+
+/** The org a request is for, if its path is under /orgs/<domain>. */
+export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?: SandboxOrg; matched: boolean } {
+  const match = ORG_ROUTE.exec(request.url.pathname);
+  if (!match) return { matched: false };
+  const domain = match[1]!.toLowerCase();
+  const org = [...tenant.environments.values()].find((e) => e.org && e.org.url.endsWith(`/orgs/${domain}`))?.org;
+  return { org, matched: true };
+}
+
+/** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations. */
+export function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal): Reply {
+  const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
+  if (!caller || caller.isdisabled) {
+    return dataverseError(403, '0x80072560', 'The user is not a member of the organization.');
+  }
+  const api = `${org.url}/api/data/v9.2`;
+  const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
+  if (request.method !== 'GET') return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed for '${segment}'.`);
+
+  if (segment === 'WhoAmI' || segment === 'WhoAmI()') {
+    return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: caller.businessunitid, UserId: caller.systemuserid, OrganizationId: org.organizationId });
+  }
+  if (segment === 'RetrieveVersion()' || segment === 'RetrieveVersion') {
+    return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`, Version: org.version });
+  }
+  const entity = /^(systemusers|businessunits|organizations)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
+  if (!entity) return dataverseError(404, '0x80060888', `Resource not found for the segment '${segment.split(/[(/?]/)[0]}'.`);
+  const [, set, id] = entity;
+  const rows = rowsOf(set!.toLowerCase(), org);
+  const select = request.url.searchParams.get('$select')?.split(',').map((c) => c.trim()).filter(Boolean);
+  const key = set!.toLowerCase() === 'systemusers' ? 'systemuserid' : set!.toLowerCase() === 'businessunits' ? 'businessunitid' : 'organizationid';
+  if (id) {
+    const row = rows.find((r) => String(r[key]).toLowerCase() === id.toLowerCase());
+    if (!row) return dataverseError(404, '0x80040217', `${set!.slice(0, -1)} With Id = ${id} Does Not Exist`);
+    return odata({ '@odata.context': `${api}/$metadata#${set}(${(select ?? []).join(',')})/$entity`, ...project(row, key, select) });
+  }
+  const filter = request.url.searchParams.get('$filter');
+  const filtered = filter ? rows.filter((row) => matchesFilter(row, filter)) : rows;
+  const top = Number(request.url.searchParams.get('$top') ?? filtered.length);
+  return odata({ '@odata.context': `${api}/$metadata#${set}`, value: filtered.slice(0, top).map((row) => project(row, key, select)) });
+}
+
+function rowsOf(set: string, org: SandboxOrg): Array<Record<string, unknown>> {
+  if (set === 'systemusers') return org.users.map((user) => systemUserRow(user, org));
+  if (set === 'businessunits') return [{ ...org.businessUnit, _organizationid_value: org.organizationId }];
+  return [organizationRow(org)];
+}
+
+function project(row: Record<string, unknown>, key: string, select: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { '@odata.etag': 'W/"1000001"' };
+  for (const column of select ?? Object.keys(row)) if (column in row) out[column] = row[column];
+  out[key] = row[key];
+  return out;
+}
+
+/** Supports the simple filters the tools send: `a eq 'x'` and `a eq true`, joined by `and`. */
+function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
+  return filter.split(/\s+and\s+/i).every((clause) => {
+    const m = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
+    if (!m) return false;
+    const expected = m[2] !== undefined ? m[2].replace(/''/g, "'") : m[3] === 'null' ? null : m[3] === 'true' ? true : m[3] === 'false' ? false : Number(m[3]);
+    const actual = row[m[1]!];
+    return typeof expected === 'string' && typeof actual === 'string' ? actual.toLowerCase() === expected.toLowerCase() : actual === expected;
+  });
+}
+
+function odata(body: Record<string, unknown>): Reply {
+  return json(200, body, { 'odata-version': '4.0', 'content-type': 'application/json; odata.metadata=minimal' });
+}
+
+export function dataverseError(status: number, code: string, message: string): Reply {
+  return json(status, { error: { code, message } }, { 'odata-version': '4.0' });
+}

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, type Logger } from '../log';
+import { sleep } from '../platform/retry';
+import { BAP_AUDIENCE, bapError, handleBap } from './bap';
+import { dataverseError, findOrg, handleDataverse } from './dataverse';
+import { FaultInjector, type FaultRule } from './faults';
+import { bearerToken, json, readRequest, send, type Reply, type SandboxRequest } from './http';
+import { IdentityService, type Principal } from './identity';
+import { keyIdFor } from './jwt';
+import { SANDBOX_CLIENT_ID, seedTenant, type SandboxTenant } from './state';
+import { generateCertificate } from './tls';
+
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 (default) lets the system choose. */
+  port?: number;
+  tokenLifetimeSeconds?: number;
+  deviceCodeInterval?: number;
+  faults?: FaultRule[];
+  /** Page the BAP environment list at this size (the real service sends one page; clients must still follow nextLink). */
+  bapPageSize?: number;
+  /** Latency added to every request, to make benchmarks realistic. */
+  latencyMs?: number;
+  logger?: Logger;
+}
+
+export interface Sandbox {
+  url: string;
+  tenant: SandboxTenant;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM of the self-signed certificate the sandbox serves; trust it to talk to the sandbox. */
+  certificatePem: string;
+  /** A file holding certificatePem, for NODE_EXTRA_CA_CERTS. */
+  certificateFile: string;
+  managedIdentity: { endpoint: string; secret: string };
+  identity: IdentityService;
+  faults: FaultInjector;
+  /** Every request served, in order. */
+  requests: Array<{ method: string; path: string; status: number }>;
+  /** Environment variables that point the CLI at this sandbox with its service principal. */
+  env(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts the loopback emulator of the Microsoft cloud over HTTPS with a fresh self-signed certificate. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const logger = options.logger ?? silentLogger;
+  const tls = await generateCertificate();
+  const certDir = mkdtempSync(join(tmpdir(), 'power-agent-sandbox-'));
+  const certificateFile = join(certDir, 'sandbox-ca.pem');
+  writeFileSync(certificateFile, tls.certificatePem, { mode: 0o600 });
+
+  const faults = new FaultInjector(options.faults);
+  const requests: Sandbox['requests'] = [];
+  let handler: (request: SandboxRequest) => Promise<Reply | 'reset'> = async () => json(503, {});
+  const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    try {
+      const request = await readRequest(req, url);
+      const reply = await handler(request);
+      if (reply === 'reset') {
+        requests.push({ method: request.method, path: request.url.pathname, status: 0 });
+        req.socket.destroy();
+        return;
+      }
+      requests.push({ method: request.method, path: request.url.pathname, status: reply.status });
+      send(res, reply);
+    } catch (error) {
+      logger.error(`sandbox: ${(error as Error).message}`);
+      if (!res.headersSent) send(res, json(500, { error: { code: 'InternalServerError', message: 'The sandbox failed to handle the request.' } }));
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tenant = seedTenant(url);
+  const app = tenant.apps[0]!;
+  const managedIdentitySecret = randomBytes(16).toString('hex');
+  const identity = new IdentityService({
+    baseUrl: url,
+    tenant,
+    privateKeyPem: tls.privateKeyPem,
+    certificatePem: tls.certificatePem,
+    keyId: keyIdFor(tls.certificatePem),
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    deviceCodeInterval: options.deviceCodeInterval ?? 5,
+    managedIdentitySecret,
+  });
+
+  handler = async (request) => {
+    if (options.latencyMs) await sleep(options.latencyMs);
+    const fault = faults.pick(request.method, request.url.pathname);
+    if (fault?.kind === 'reset') return 'reset';
+    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
+    if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
+    return route(request);
+  };
+
+  function route(request: SandboxRequest): Reply {
+    const identityReply = identity.handle(request);
+    if (identityReply) return identityReply;
+    if (/^\/providers\//i.test(request.url.pathname)) {
+      const auth = authenticate(request, BAP_AUDIENCE);
+      if ('status' in auth) return auth;
+      return handleBap(request, tenant, auth.principal, options.bapPageSize) ?? bapError(404, 'NotFound', `No route for ${request.url.pathname}.`);
+    }
+    const { org, matched } = findOrg(request, tenant);
+    if (matched) {
+      if (!org) return dataverseError(404, '0x80060888', 'No Dataverse organization exists at this URL.');
+      const auth = authenticate(request, org.url);
+      if ('status' in auth) return auth;
+      return handleDataverse(request, org, auth.principal);
+    }
+    return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
+  }
+
+  function authenticate(request: SandboxRequest, audience: string): { principal: Principal } | Reply {
+    const token = bearerToken(request);
+    const verified = token ? identity.verify(token) : undefined;
+    if (!verified || verified.audience.replace(/\/+$/, '').toLowerCase() !== audience.toLowerCase()) {
+      return { status: 401, headers: { 'www-authenticate': `Bearer authorization_uri="${url}/${tenant.tenantId}/oauth2/authorize", resource_id="${audience}"` } };
+    }
+    return { principal: verified.principal };
+  }
+
+  return {
+    url,
+    tenant,
+    tenantId: tenant.tenantId,
+    clientId: SANDBOX_CLIENT_ID,
+    clientSecret: app.secret!,
+    certificatePem: tls.certificatePem,
+    certificateFile,
+    managedIdentity: { endpoint: `${url}/msi/token`, secret: managedIdentitySecret },
+    identity,
+    faults,
+    requests,
+    env: () => ({
+      POWERAGENT_AUTHORITY_HOST: url,
+      POWERAGENT_BAP_URL: url,
+      POWERAGENT_POWERPLATFORM_URL: url,
+      POWERPLATFORM_TENANT_ID: tenant.tenantId,
+      POWERPLATFORM_APPLICATION_ID: SANDBOX_CLIENT_ID,
+      POWERPLATFORM_CLIENT_SECRET: app.secret!,
+      NODE_EXTRA_CA_CERTS: certificateFile,
+    }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(certDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** 429 and 503 as each service sends them (Dataverse bodies from api-limits.md). */
+function faultReply(fault: FaultRule, request: SandboxRequest): Reply {
+  const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+  const dataverse = request.url.pathname.startsWith('/orgs/');
+  if (fault.kind === 'throttle') {
+    return dataverse
+      ? json(429, { error: { code: '0x80072322', message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.' } }, headers)
+      : json(429, { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded. Try again later.' } }, headers);
+  }
+  return json(503, { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } }, headers);
+}
+

@@ -1,0 +1,170 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { BapEnvironment } from '../platform/bap';
+import environmentTemplate from './fixtures/bap-environment-get.json';
+import organizationsTemplate from './fixtures/dataverse-organizations-list.json';
+import systemUsersTemplate from './fixtures/dataverse-systemusers-list.json';
+
+/** An app registration the sandbox's identity service knows. */
+export interface SandboxApp {
+  clientId: string;
+  /** Object id of its service principal, the `oid` of its tokens. */
+  objectId: string;
+  displayName: string;
+  secret?: string;
+  /** SHA-256 thumbprint (hex, upper case) and PEM of a registered certificate. */
+  certificate?: { thumbprintSha256: string; pem: string };
+  /** The external token accepted as a federated credential (workload identity). */
+  federatedToken?: string;
+  /** Registered as Power Platform management application, so BAP admin calls are allowed (§1.3). */
+  managementApp: boolean;
+}
+
+export interface SandboxUser {
+  objectId: string;
+  userPrincipalName: string;
+  displayName: string;
+  /** Power Platform administrator: may call the BAP admin API. */
+  admin: boolean;
+}
+
+export interface SandboxSystemUser {
+  systemuserid: string;
+  azureactivedirectoryobjectid: string;
+  fullname: string;
+  domainname: string;
+  applicationid: string | null;
+  businessunitid: string;
+  isdisabled: boolean;
+}
+
+export interface SandboxOrg {
+  organizationId: string;
+  name: string;
+  /** Root URL, also the token audience: <sandbox>/orgs/<domain>. */
+  url: string;
+  version: string;
+  businessUnit: { businessunitid: string; name: string };
+  users: SandboxSystemUser[];
+}
+
+export interface SandboxEnvironment {
+  record: BapEnvironment;
+  org?: SandboxOrg;
+}
+
+export interface SandboxTenant {
+  tenantId: string;
+  tenantDomain: string;
+  apps: SandboxApp[];
+  users: SandboxUser[];
+  environments: Map<string, SandboxEnvironment>;
+}
+
+interface Seed {
+  displayName: string;
+  sku: string;
+  location: string;
+  azureRegion: string;
+  domainName?: string;
+  isDefault?: boolean;
+  protectionLevel?: string;
+}
+
+const SEEDS: Seed[] = [
+  { displayName: 'Contoso (default)', sku: 'Default', location: 'unitedstates', azureRegion: 'westus', domainName: 'contoso', isDefault: true },
+  { displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev' },
+  { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test' },
+  { displayName: 'Contoso Production', sku: 'Production', location: 'unitedstates', azureRegion: 'eastus', domainName: 'contoso-prod', protectionLevel: 'Standard' },
+  { displayName: 'Field Trial', sku: 'Trial', location: 'unitedkingdom', azureRegion: 'uksouth' },
+];
+
+/** The client id the sandbox's own service principal uses. */
+export const SANDBOX_CLIENT_ID = '51f0c3a4-6a1e-4b1e-9a43-5a0dbf0c0a11';
+
+/** A tenant with a few environments, an admin user and a service principal that is an application user everywhere. */
+export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
+  const tenantId = guid(0xa0, seedIndex);
+  const app: SandboxApp = {
+    clientId: SANDBOX_CLIENT_ID,
+    objectId: guid(0xb0, seedIndex),
+    displayName: 'Power Agent MCP sandbox app',
+    secret: randomBytes(24).toString('base64url'),
+    managementApp: true,
+  };
+  const admin: SandboxUser = { objectId: guid(0xc0, seedIndex), userPrincipalName: 'admin@contoso.sandbox', displayName: 'Sandbox Admin', admin: true };
+  const tenant: SandboxTenant = { tenantId, tenantDomain: 'contoso.sandbox', apps: [app], users: [admin], environments: new Map() };
+  SEEDS.forEach((seed, index) => addEnvironment(tenant, baseUrl, { ...seed, id: guid(0xe0, index + 1) }));
+  return tenant;
+}
+
+/** Adds an environment built from the real BAP record in the fixtures, with a Dataverse org when it has a domain. */
+export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: Seed & { id: string }): SandboxEnvironment {
+  const record = structuredClone(environmentTemplate) as unknown as BapEnvironment & { properties: Record<string, any> };
+  const p = record.properties;
+  record.id = `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${seed.id}`;
+  record.name = seed.id;
+  record.location = seed.location;
+  Object.assign(p, {
+    tenantId: tenant.tenantId,
+    displayName: seed.displayName,
+    azureRegion: seed.azureRegion,
+    environmentSku: seed.sku,
+    isDefault: seed.isDefault ?? false,
+    createdTime: new Date(Date.UTC(2025, 0, 1)).toISOString(),
+    governanceConfiguration: { protectionLevel: seed.protectionLevel ?? 'Basic' },
+    createdBy: { id: tenant.users[0]!.objectId, displayName: tenant.users[0]!.displayName, type: 'User', userPrincipalName: tenant.users[0]!.userPrincipalName },
+  });
+  const environment: SandboxEnvironment = { record };
+  if (seed.domainName) {
+    const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
+    p.databaseType = 'CommonDataService';
+    p.linkedEnvironmentMetadata = {
+      ...p.linkedEnvironmentMetadata,
+      resourceId: org.organizationId,
+      friendlyName: seed.displayName,
+      uniqueName: `unq${org.organizationId.replace(/-/g, '').slice(0, 24)}`,
+      domainName: seed.domainName,
+      version: org.version,
+      instanceUrl: `${org.url}/`,
+      instanceApiUrl: org.url,
+      securityGroupId: '',
+    };
+    environment.org = org;
+  } else {
+    p.databaseType = 'None';
+    delete p.linkedEnvironmentMetadata;
+  }
+  tenant.environments.set(seed.id, environment);
+  return environment;
+}
+
+function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, name: string): SandboxOrg {
+  const businessUnit = { businessunitid: randomUUID(), name: domainName };
+  const users: SandboxSystemUser[] = [
+    ...tenant.users.map((user) => systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid)),
+    ...tenant.apps.map((app) => systemUser(app.objectId, `# ${app.displayName}`, `${app.clientId}@${tenant.tenantDomain}`, app.clientId, businessUnit.businessunitid)),
+  ];
+  return { organizationId: randomUUID(), name: domainName, url: `${baseUrl}/orgs/${domainName}`, version: '9.2.25103.00210', businessUnit, users };
+}
+
+function systemUser(objectId: string, fullname: string, domainname: string, applicationid: string | null, businessunitid: string): SandboxSystemUser {
+  return { systemuserid: randomUUID(), azureactivedirectoryobjectid: objectId, fullname, domainname, applicationid, businessunitid, isdisabled: false };
+}
+
+/** A full systemuser row: the real record from the fixtures with this user's values. */
+export function systemUserRow(user: SandboxSystemUser, org: SandboxOrg): Record<string, unknown> {
+  const template = (systemUsersTemplate as { value: Array<Record<string, unknown>> }).value[0]!;
+  return { ...template, ...user, _businessunitid_value: user.businessunitid, organizationid: org.organizationId, internalemailaddress: user.domainname };
+}
+
+/** A full organization row: the real record from the fixtures with this org's values. */
+export function organizationRow(org: SandboxOrg): Record<string, unknown> {
+  const template = (organizationsTemplate as { value: Array<Record<string, unknown>> }).value[0]!;
+  return { ...template, organizationid: org.organizationId, name: org.name };
+}
+
+/** Stable, readable GUIDs for seeded objects, so a sandbox id means the same thing in every run. */
+function guid(kind: number, n: number): string {
+  const hex = n.toString(16).padStart(12, '0');
+  return `${kind.toString(16).padStart(8, '0')}-0000-4000-8000-${hex}`;
+}

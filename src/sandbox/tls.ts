@@ -1,0 +1,15 @@
+import { generate } from 'selfsigned';
+
+/** A fresh self-signed certificate for 127.0.0.1 and localhost; its key also signs the sandbox's tokens. */
+export async function generateCertificate(): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const pems = await generate([{ name: 'commonName', value: 'Power Agent MCP sandbox' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    days: 7,
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    ],
+  } as Parameters<typeof generate>[1]);
+  return { certificatePem: pems.cert, privateKeyPem: pems.private };
+}

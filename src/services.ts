@@ -1,0 +1,61 @@
+import { readAuthConfig, type AuthConfig } from './auth/credentials';
+import { createMsalTokenSource } from './auth/msal';
+import { CachingTokenProvider, type TokenProvider, type TokenSource } from './auth/tokenProvider';
+import type { Logger } from './log';
+import { BapClient } from './platform/bap';
+import { DataverseClient } from './platform/dataverse';
+import { dataverseResource, resolveEndpoints, type Endpoints } from './platform/endpoints';
+import { HttpClient, type HttpClientOptions } from './platform/http';
+
+/** The signed-in clients a tool handler works with. */
+export interface Services {
+  endpoints: Endpoints;
+  tokens: TokenProvider;
+  http: HttpClient;
+  bap: BapClient;
+  dataverse(instanceUrl: string): DataverseClient;
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  userAgent: string;
+  /** Replaces the sign-in read from the environment (the sandbox, the VS Code account provider). */
+  auth?: AuthConfig;
+  tokenSource?: (http: HttpClient, endpoints: Endpoints) => TokenSource;
+  http?: Partial<HttpClientOptions>;
+  onDeviceCode?: (message: string) => void;
+}
+
+/** Reads endpoints and credentials and builds the clients. Throws ConfigurationError when something is missing. */
+export function createServices(options: ServicesOptions): Services {
+  const endpoints = resolveEndpoints(options.env);
+  const auth = options.tokenSource ? undefined : (options.auth ?? readAuthConfig(options.env));
+  let tokens: TokenProvider | undefined;
+  const http = new HttpClient({
+    logger: options.logger,
+    userAgent: options.userAgent,
+    ...options.http,
+    // The token provider is made below and needs this client for its own calls, hence the indirection.
+    tokens: { get description() { return tokens!.description; }, getToken: (r, s) => tokens!.getToken(r, s), invalidate: (r) => tokens!.invalidate(r) },
+  });
+  const source = options.tokenSource
+    ? options.tokenSource(http, endpoints)
+    : createMsalTokenSource({ auth: auth!, endpoints, http, logger: options.logger, onDeviceCode: options.onDeviceCode });
+  tokens = new CachingTokenProvider(source);
+  const dataverseClients = new Map<string, DataverseClient>();
+  return {
+    endpoints,
+    tokens,
+    http,
+    bap: new BapClient(http, endpoints),
+    dataverse(instanceUrl) {
+      const key = dataverseResource(instanceUrl).toLowerCase();
+      let client = dataverseClients.get(key);
+      if (!client) dataverseClients.set(key, (client = new DataverseClient(http, instanceUrl)));
+      return client;
+    },
+    close: () => http.close(),
+  };
+}

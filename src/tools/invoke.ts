@@ -1,0 +1,76 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { Logger } from '../log';
+import { ConfigurationError } from '../platform/endpoints';
+import { PlatformError } from '../platform/errors';
+import type { Services } from '../services';
+import { ToolError } from './errors';
+import type { AnyToolDefinition, ProgressUpdate, ToolSettings } from './types';
+
+export interface CallContext {
+  signal: AbortSignal;
+  /** Present when the caller asked for progress notifications. */
+  sendProgress?: (update: ProgressUpdate) => Promise<void>;
+}
+
+export interface InvokeOptions {
+  settings: ToolSettings;
+  services: () => Promise<Services>;
+  logger: Logger;
+}
+
+/**
+ * Runs one catalog tool for any adapter (MCP, LM tools, commands): validates the arguments, builds the
+ * context, runs the handler, checks the result against the output schema, and turns every failure into
+ * an isError result that says what happened and what to do, never a stack trace.
+ */
+export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call: CallContext, options: InvokeOptions): Promise<CallToolResult> {
+  const parsed = tool.input.safeParse(rawArgs ?? {});
+  if (!parsed.success) return errorResult(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`);
+  try {
+    const services = await options.services();
+    const outcome = await tool.handler(parsed.data, {
+      ...services,
+      settings: options.settings,
+      signal: call.signal,
+      log: options.logger,
+      progress: async (update) => {
+        await call.sendProgress?.(update).catch(() => undefined);
+      },
+    });
+    const checked = tool.output.safeParse(outcome.result);
+    if (!checked.success) {
+      options.logger.error(`${tool.name} produced a result that does not match its output schema: ${formatIssues(checked.error, tool.output)}`);
+      return errorResult(`${tool.name} produced an unexpected result. This is a bug in Power Agent MCP; please report it.`);
+    }
+    return { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data as Record<string, unknown> };
+  } catch (error) {
+    return errorResult(describeError(tool.name, error, options.logger));
+  }
+}
+
+export function describeError(toolName: string, error: unknown, logger: Logger): string {
+  if (error instanceof PlatformError || error instanceof ToolError) return error.describe();
+  if (error instanceof ConfigurationError) return `${error.message}`;
+  logger.error(`${toolName} failed unexpectedly: ${(error as Error)?.stack ?? String(error)}`);
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return `${toolName} failed unexpectedly: ${message}. This is a bug in Power Agent MCP; please report it with the server log.`;
+}
+
+function errorResult(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+/** One line per problem, each starting with the field's name, and the accepted fields for unknown keys. */
+export function formatIssues(error: z.ZodError, schema: z.ZodObject): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : '(arguments)';
+      if (issue.code === 'unrecognized_keys') {
+        return `- ${issue.keys.join(', ')}: not a field of this tool. Accepted fields: ${Object.keys(schema.shape).join(', ')}.`;
+      }
+      if (issue.code === 'invalid_type' && issue.input === undefined) return `- ${field}: required.`;
+      return `- ${field}: ${issue.message}`;
+    })
+    .join('\n');
+}

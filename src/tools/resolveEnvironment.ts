@@ -1,0 +1,70 @@
+import type { BapEnvironment } from '../platform/bap';
+import { PlatformError } from '../platform/errors';
+import { ToolError } from './errors';
+import type { ToolContext } from './types';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isEnvironmentUrl(ref: string): boolean {
+  return /^https?:\/\//i.test(ref.trim());
+}
+
+/** The `environment` argument, or the configured default, or a clear error. */
+export function environmentArgument(ref: string | undefined, context: ToolContext): string {
+  const value = ref?.trim() || context.settings.defaultEnvironment;
+  if (!value) {
+    throw new ToolError('No environment was given and no default environment is set.', 'Pass `environment` (an id, name or URL; pp_list_environments lists them), or set POWERAGENT_ENVIRONMENT.');
+  }
+  return value;
+}
+
+/**
+ * Finds one environment by id (GUID), Dataverse URL, display name, domain name or unique name.
+ * Names must match exactly (ignoring case); several matches are an error that lists them.
+ */
+export async function resolveEnvironment(ref: string, context: ToolContext): Promise<BapEnvironment> {
+  const value = ref.trim();
+  if (GUID.test(value)) {
+    try {
+      return await context.bap.getEnvironment(value, context.signal);
+    } catch (error) {
+      if (error instanceof PlatformError && error.status === 404) {
+        throw new ToolError(`No environment with id ${value} exists in this tenant.`, 'Check the id with pp_list_environments.');
+      }
+      throw error;
+    }
+  }
+  const all = await context.bap.listEnvironments(context.signal);
+  const matches = isEnvironmentUrl(value) ? all.filter((env) => sameUrl(env, value)) : all.filter((env) => nameMatches(env, value));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    const list = matches.map((env) => `${env.properties?.displayName ?? env.name} (${env.name})`).join(', ');
+    throw new ToolError(`"${value}" matches ${matches.length} environments: ${list}.`, 'Pass the environment id instead.');
+  }
+  const known = all.slice(0, 10).map((env) => env.properties?.displayName ?? env.name);
+  throw new ToolError(
+    `No environment matches "${value}".`,
+    `Use an id, display name, domain name or Dataverse URL from pp_list_environments${known.length ? ` (for example: ${known.join(', ')})` : ''}.`,
+  );
+}
+
+function nameMatches(env: BapEnvironment, name: string): boolean {
+  const n = name.toLowerCase();
+  const org = env.properties?.linkedEnvironmentMetadata;
+  return [env.properties?.displayName, org?.domainName, org?.uniqueName].some((candidate) => candidate?.toLowerCase() === n);
+}
+
+function sameUrl(env: BapEnvironment, url: string): boolean {
+  const org = env.properties?.linkedEnvironmentMetadata;
+  const target = normalizeUrl(url);
+  return [org?.instanceUrl, org?.instanceApiUrl].some((candidate) => candidate && normalizeUrl(candidate) === target);
+}
+
+function normalizeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/api\/data\/v[\d.]+$/i, '')}`.toLowerCase();
+  } catch {
+    return url.toLowerCase();
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { toEnvironmentSummary } from '../platform/environment';
+import { ToolError } from './errors';
+import { environmentArgument, isEnvironmentUrl, resolveEnvironment } from './resolveEnvironment';
+import { environmentRef } from './schemas';
+import { READ_ONLY_CLOUD, defineTool } from './types';
+
+interface SystemUser {
+  fullname?: string | null;
+  domainname?: string | null;
+  applicationid?: string | null;
+  azureactivedirectoryobjectid?: string | null;
+}
+
+export const whoAmI = defineTool({
+  name: 'pp_whoami',
+  title: 'Who am I in an environment',
+  description:
+    'Shows who the server is signed in as in one Dataverse environment: user id, name, business unit, organization, environment URL and Dataverse version. ' +
+    'Use it first to check that sign-in works and that the account is a user of the environment. Uses the default environment when `environment` is left out. Reads only.',
+  input: z.strictObject({ environment: environmentRef.optional() }),
+  output: z.object({
+    environmentId: z.string().nullable().describe('Null when the environment was given by URL and not looked up.'),
+    environmentName: z.string().nullable(),
+    environmentUrl: z.string(),
+    userId: z.string(),
+    userName: z.string().nullable(),
+    userPrincipalName: z.string().nullable(),
+    isApplicationUser: z.boolean().describe('True for a service principal (application user).'),
+    businessUnitId: z.string(),
+    businessUnitName: z.string().nullable(),
+    organizationId: z.string(),
+    organizationName: z.string().nullable(),
+    version: z.string(),
+    signedInAs: z.string().describe('How the server signs in (method and account or app), without secrets.'),
+  }),
+  annotations: READ_ONLY_CLOUD,
+  async handler(args, context) {
+    const ref = environmentArgument(args.environment, context);
+    // With a URL the admin API is not needed, so people with only Dataverse access can use it too.
+    let environmentId: string | null = null;
+    let environmentName: string | null = null;
+    let url = ref;
+    if (!isEnvironmentUrl(ref)) {
+      const env = toEnvironmentSummary(await resolveEnvironment(ref, context));
+      if (!env.url) throw new ToolError(`The environment ${env.displayName} has no Dataverse database, so there is no user to look up.`);
+      environmentId = env.id;
+      environmentName = env.displayName;
+      url = env.url;
+    }
+    const dataverse = context.dataverse(url);
+    const who = await dataverse.whoAmI(context.signal);
+    const [user, businessUnit, organization, version] = await Promise.all([
+      dataverse.retrieve<SystemUser>('systemusers', who.UserId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid'], context.signal),
+      dataverse.retrieve<{ name?: string }>('businessunits', who.BusinessUnitId, ['name'], context.signal),
+      dataverse.retrieve<{ name?: string }>('organizations', who.OrganizationId, ['name'], context.signal),
+      dataverse.retrieveVersion(context.signal),
+    ]);
+    const result = {
+      environmentId,
+      environmentName,
+      environmentUrl: dataverse.resource,
+      userId: who.UserId,
+      userName: user.fullname ?? null,
+      userPrincipalName: user.domainname || null,
+      isApplicationUser: Boolean(user.applicationid),
+      businessUnitId: who.BusinessUnitId,
+      businessUnitName: businessUnit.name ?? null,
+      organizationId: who.OrganizationId,
+      organizationName: organization.name ?? null,
+      version,
+      signedInAs: context.tokens.description,
+    };
+    const who_ = result.userPrincipalName ?? result.userName ?? result.userId;
+    return {
+      result,
+      summary: `Signed in to ${result.environmentName ?? result.environmentUrl} (${result.environmentUrl}) as ${who_}${result.isApplicationUser ? ' (application user)' : ''}, business unit ${result.businessUnitName ?? result.businessUnitId}, Dataverse ${version}.`,
+    };
+  },
+});
