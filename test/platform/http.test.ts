@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { TokenProvider } from '../../src/auth/tokenProvider';
+import { createLogger } from '../../src/log';
+import { PlatformError } from '../../src/platform/errors';
+import { HttpClient, type HttpClientOptions } from '../../src/platform/http';
+
+/** A scripted service: each path answers from a queue of handlers, and counts its requests. */
+type Step = (req: IncomingMessage, res: ServerResponse) => void;
+const scripts = new Map<string, Step[]>();
+const hits = new Map<string, number>();
+const seenAuthorization: string[] = [];
+let inFlight = 0;
+let maxInFlight = 0;
+let base = '';
+const server = createServer((req, res) => {
+  const path = req.url ?? '/';
+  hits.set(path, (hits.get(path) ?? 0) + 1);
+  seenAuthorization.push(req.headers.authorization ?? '');
+  const step = scripts.get(path)?.shift() ?? ((_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  step(req, res);
+});
+
+const ok: Step = (_q, r) => void r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+const status = (code: number, headers: Record<string, string> = {}, body = ''): Step => (_q, r) => void r.writeHead(code, { 'content-type': 'application/json', ...headers }).end(body);
+const reset: Step = (req) => void req.socket.destroy();
+
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+function client(options: Partial<HttpClientOptions> = {}) {
+  const waits: number[] = [];
+  const logs: string[] = [];
+  const http = new HttpClient({
+    logger: createLogger('debug', (line) => logs.push(line)),
+    userAgent: 'test',
+    sleep: async (ms) => void waits.push(ms),
+    random: () => 0.5,
+    retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 4, maxRetryAfterMs: 60_000 },
+    ...options,
+  });
+  return { http, waits, logs };
+}
+
+function script(path: string, ...steps: Step[]) {
+  scripts.set(path, steps);
+  hits.set(path, 0);
+}
+
+describe('HttpClient', () => {
+  it('waits exactly what Retry-After says on 429, then succeeds', async () => {
+    script('/throttled', status(429, { 'retry-after': '7' }), status(429, { 'retry-after': '2' }), ok);
+    const { http, waits } = client();
+    const response = await http.send({ service: 'dataverse', method: 'GET', url: `${base}/throttled` });
+    assert.deepEqual(response.body, { ok: true });
+    assert.deepEqual(waits, [7000, 2000]);
+    assert.equal(hits.get('/throttled'), 3);
+  });
+
+  it('repeats a request that starts work after 429 (refused before doing anything) but not after 503', async () => {
+    script('/start-429', status(429, { 'retry-after': '1' }), ok);
+    const { http } = client();
+    await http.send({ service: 'dataverse', method: 'POST', url: `${base}/start-429`, body: {} });
+    assert.equal(hits.get('/start-429'), 2);
+
+    script('/start-503', status(503, { 'retry-after': '1' }), ok);
+    await assert.rejects(http.send({ service: 'dataverse', method: 'POST', url: `${base}/start-503`, body: {} }), (e: PlatformError) => e.status === 503);
+    assert.equal(hits.get('/start-503'), 1);
+  });
+
+  it('backs off with jitter on 503 and 5xx for idempotent requests, honouring Retry-After when given', async () => {
+    script('/flaky', status(503), status(502), status(503, { 'retry-after': '3' }), ok);
+    const { http, waits } = client();
+    await http.send({ service: 'bap', method: 'GET', url: `${base}/flaky` });
+    assert.deepEqual(waits, [75, 150, 3000]); // 100·2^(n-1)·(0.5 + 0.5·random), random fixed at 0.5
+  });
+
+  it('never repeats a start after a connection reset, and says the outcome is unknown', async () => {
+    script('/start-reset', reset, ok);
+    const { http } = client();
+    await assert.rejects(http.send({ service: 'dataverse', method: 'POST', url: `${base}/start-reset`, body: {} }), (e: PlatformError) => {
+      assert.equal(e.code, 'NetworkError');
+      assert.equal(e.outcomeUnknown, true);
+      assert.match(e.hint ?? '', /Check the current state before trying again/);
+      return true;
+    });
+    assert.equal(hits.get('/start-reset'), 1);
+  });
+
+  it('repeats an idempotent request after a connection reset', async () => {
+    script('/read-reset', reset, reset, ok);
+    const { http } = client();
+    await http.send({ service: 'dataverse', method: 'GET', url: `${base}/read-reset` });
+    assert.equal(hits.get('/read-reset'), 3);
+  });
+
+  it('gives up after maxAttempts and reports the attempts', async () => {
+    script('/down', status(503), status(503), status(503), status(503), ok);
+    const { http } = client();
+    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/down` }), (e: PlatformError) => e.status === 503 && /4 attempts/.test(e.hint ?? ''));
+    assert.equal(hits.get('/down'), 4);
+  });
+
+  it('does not wait for a Retry-After beyond its budget; the error says how long to wait', async () => {
+    script('/long-wait', status(429, { 'retry-after': '600' }, '{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}'));
+    const { http, waits } = client();
+    await assert.rejects(http.send({ service: 'dataverse', method: 'GET', url: `${base}/long-wait` }), (e: PlatformError) => {
+      assert.equal(e.code, '0x80072322');
+      assert.match(e.hint ?? '', /wait 600 s/);
+      return true;
+    });
+    assert.deepEqual(waits, []);
+  });
+
+  it('fetches a fresh token once after a 401, and never logs the token', async () => {
+    script('/auth', status(401), ok);
+    let issued = 0;
+    const invalidated: string[] = [];
+    const tokens: TokenProvider = {
+      description: 'test',
+      getToken: async () => `eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0.secret-token-${++issued}`,
+      invalidate: (r) => void invalidated.push(r),
+    };
+    const { http, logs } = client({ tokens });
+    seenAuthorization.length = 0;
+    await http.send({ service: 'dataverse', method: 'GET', url: `${base}/auth`, resource: 'https://org.crm.dynamics.com' });
+    assert.deepEqual(invalidated, ['https://org.crm.dynamics.com']);
+    assert.deepEqual(seenAuthorization.map((h) => h.replace(/^Bearer .*-(\d)$/, 'token $1')), ['token 1', 'token 2']);
+    assert.ok(!logs.join('\n').includes('secret-token'), 'a token reached the log');
+  });
+
+  it('keeps at most perHostConcurrency requests in flight per host', async () => {
+    inFlight = 0;
+    maxInFlight = 0;
+    const slow: Step = (_q, r) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        ok(_q, r);
+      }, 20);
+    };
+    script('/slow', ...Array.from({ length: 12 }, () => slow));
+    const { http } = client({ perHostConcurrency: 3 });
+    await Promise.all(Array.from({ length: 12 }, () => http.send({ service: 'dataverse', method: 'GET', url: `${base}/slow` })));
+    assert.equal(maxInFlight, 3);
+    assert.equal(hits.get('/slow'), 12);
+  });
+
+  it('times out a request that gets no answer', async () => {
+    script('/hang', () => undefined, () => undefined);
+    const { http } = client({ timeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/hang` }), (e: PlatformError) => e.code === 'Timeout' && e.status === 0);
+    assert.equal(hits.get('/hang'), 2);
+  });
+
+  it('stops at once when the caller aborts, also while waiting to retry', async () => {
+    script('/abort', () => undefined);
+    const { http } = client({ sleep: undefined });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/abort`, signal: controller.signal }), (e: PlatformError) => e.code === 'Canceled');
+    assert.ok(Date.now() - started < 2000);
+
+    script('/abort-wait', status(429, { 'retry-after': '30' }), ok);
+    const waiting = new AbortController();
+    setTimeout(() => waiting.abort(), 50);
+    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/abort-wait`, signal: waiting.signal }), (e: PlatformError) => e.code === 'Canceled');
+  });
+
+  it('decodes the error, the correlation id from the response, and a hint', async () => {
+    script('/gone', status(404, { 'x-ms-correlation-id': 'corr-123' }, JSON.stringify({ error: { code: 'EnvironmentNotFound', message: 'The environment could not be found.' } })));
+    const { http } = client();
+    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/gone` }), (e: PlatformError) => {
+      assert.equal(e.status, 404);
+      assert.equal(e.code, 'EnvironmentNotFound');
+      assert.equal(e.correlationId, 'corr-123');
+      assert.match(e.describe(), /Power Platform admin \(BAP\) error \(HTTP 404, EnvironmentNotFound\): The environment could not be found\.\nCorrelation id: corr-123\nWhat to do: Check the environment id/);
+      return true;
+    });
+  });
+
+  it('falls back to its own client request id when the service sends no correlation header', async () => {
+    script('/bad', status(400, {}, '{"error":{"code":"0x80040203","message":"Invalid argument."}}'));
+    const { http } = client();
+    await assert.rejects(http.send({ service: 'dataverse', method: 'GET', url: `${base}/bad` }), (e: PlatformError) => /^[0-9a-f-]{36}$/.test(e.correlationId ?? ''));
+  });
+});

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { catalog } from '../../src/tools';
+import { connectCli, text } from '../helpers';
+
+describe('standalone server over stdio, --sandbox, through the SDK client', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  before(async () => ({ client, close } = await connectCli(['--sandbox', '--environment', 'contoso-dev'])));
+  after(() => close());
+
+  it('lists every catalog tool with title, annotations and both schemas', async () => {
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), catalog.map((t) => t.name).sort());
+    for (const tool of tools) {
+      assert.match(tool.name, /^pp_[a-z_]+$/);
+      assert.ok(tool.title && tool.description && tool.description.length > 80, `${tool.name} needs a title and a real description`);
+      assert.equal(tool.inputSchema.type, 'object');
+      assert.equal(tool.outputSchema?.type, 'object');
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) assert.equal(typeof tool.annotations?.[hint], 'boolean', `${tool.name}.${hint}`);
+    }
+    assert.equal(client.getServerVersion()?.name, 'power-agent-mcp');
+  });
+
+  it('pp_list_environments filters by type, region and name', async () => {
+    const sandboxes = await client.callTool({ name: 'pp_list_environments', arguments: { type: 'Sandbox' } });
+    const names = (sandboxes.structuredContent as { environments: Array<{ displayName: string }> }).environments.map((e) => e.displayName);
+    assert.deepEqual(names, ['Contoso Dev', 'Contoso Test']);
+    const byRegion = await client.callTool({ name: 'pp_list_environments', arguments: { region: 'eastus' } });
+    assert.deepEqual((byRegion.structuredContent as any).environments.map((e: any) => e.displayName), ['Contoso Production']);
+    const byName = await client.callTool({ name: 'pp_list_environments', arguments: { name: 'TRIAL', limit: 1 } });
+    assert.equal((byName.structuredContent as any).matched, 1);
+    assert.match(text(byName), /Field Trial \(Trial, unitedkingdom/);
+    const limited = await client.callTool({ name: 'pp_list_environments', arguments: { limit: 2 } });
+    assert.deepEqual([(limited.structuredContent as any).environments.length, (limited.structuredContent as any).truncated], [2, true]);
+  });
+
+  it('pp_get_environment finds an environment by id, display name, domain name and URL', async () => {
+    const byName = await client.callTool({ name: 'pp_get_environment', arguments: { environment: 'contoso production' } });
+    const env = byName.structuredContent as { id: string; url: string; type: string; protectionLevel: string };
+    assert.equal(env.type, 'Production');
+    assert.equal(env.protectionLevel, 'Standard');
+    for (const ref of [env.id, 'contoso-prod', env.url, `${env.url}/api/data/v9.2/`]) {
+      const again = await client.callTool({ name: 'pp_get_environment', arguments: { environment: ref } });
+      assert.equal((again.structuredContent as { id: string }).id, env.id, ref);
+    }
+  });
+
+  it('pp_get_environment says clearly when nothing matches', async () => {
+    const missing = await client.callTool({ name: 'pp_get_environment', arguments: { environment: 'Nope' } });
+    assert.equal(missing.isError, true);
+    assert.match(text(missing), /No environment matches "Nope"[\s\S]*pp_list_environments \(for example: Contoso \(default\)/);
+    const unknownId = await client.callTool({ name: 'pp_get_environment', arguments: { environment: '00000000-0000-0000-0000-0000000000ff' } });
+    assert.match(text(unknownId), /No environment with id 00000000-0000-0000-0000-0000000000ff exists/);
+  });
+
+  it('pp_whoami uses the default environment and reports user, business unit, organization and version', async () => {
+    const result = await client.callTool({ name: 'pp_whoami', arguments: {} });
+    const who = result.structuredContent as Record<string, unknown>;
+    assert.equal(who.environmentName, 'Contoso Dev');
+    assert.equal(who.isApplicationUser, true);
+    assert.equal(who.businessUnitName, 'contoso-dev');
+    assert.match(String(who.version), /^9\.2\./);
+    assert.match(String(who.signedInAs), /service principal .* \(client secret\)/);
+    assert.match(text(result), /^Signed in to Contoso Dev/);
+  });
+
+  it('pp_whoami says an environment without Dataverse has no user', async () => {
+    const result = await client.callTool({ name: 'pp_whoami', arguments: { environment: 'Field Trial' } });
+    assert.equal(result.isError, true);
+    assert.match(text(result), /Field Trial has no Dataverse database/);
+  });
+
+  it('every tool answers bad input with an isError result naming the field', async () => {
+    const { tools } = await client.listTools();
+    for (const tool of tools) {
+      const unknown = await client.callTool({ name: tool.name, arguments: { bogusField: 1 } });
+      assert.equal(unknown.isError, true, tool.name);
+      assert.match(text(unknown), new RegExp(`Invalid arguments for ${tool.name}:[\\s\\S]*- bogusField: not a field of this tool`), tool.name);
+      for (const field of Object.keys((tool.inputSchema.properties ?? {}) as object)) {
+        const wrongType = await client.callTool({ name: tool.name, arguments: { [field]: { nested: true } } });
+        assert.equal(wrongType.isError, true, `${tool.name}.${field}`);
+        assert.match(text(wrongType), new RegExp(`- ${field}: `), `${tool.name}.${field}`);
+        assert.doesNotMatch(text(wrongType), /\n\s+at /, 'no stack trace');
+      }
+    }
+  });
+
+  it('an unknown tool is a protocol error that points to tools/list', async () => {
+    await assert.rejects(client.callTool({ name: 'pp_does_not_exist', arguments: {} }), /Unknown tool "pp_does_not_exist"/);
+  });
+});
