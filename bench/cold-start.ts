@@ -1,0 +1,98 @@
+/**
+ * Cold start of the standalone server until tools/list is answered, and its idle RSS, beside the floor:
+ * a bare node script that answers initialize and an empty tools/list over stdio. Runs alternate
+ * between the two so that machine noise hits both alike. Goal: at most 1.3x the floor's time and
+ * at most +8 MB RSS.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 25);
+const IDLE_MS = 500;
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+
+const FLOOR_SOURCE = `
+const readline = require('node:readline');
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.id === undefined) return;
+  const result = m.method === 'initialize'
+    ? { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'floor', version: '0' } }
+    : { tools: [] };
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\\n');
+});`;
+
+interface Sample {
+  ms: number;
+  rssMb: number;
+  tools: number;
+}
+
+function once(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'], env });
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      for (const line of buffer.split('\n').slice(0, -1)) {
+        const message = JSON.parse(line);
+        if (message.id !== 2) continue;
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        setTimeout(() => {
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+          child.kill();
+          resolve({ ms, rssMb, tools: message.result.tools.length });
+        }, IDLE_MS);
+      }
+      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+    });
+    child.on('error', reject);
+    const send = (m: object) => child.stdin.write(JSON.stringify(m) + '\n');
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const p90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)]!;
+
+async function measure(title: string, env: NodeJS.ProcessEnv, floorFile: string): Promise<void> {
+  const subjects = { floor: [floorFile], 'power-agent-mcp': [CLI], 'power-agent-mcp --sandbox': [CLI, '--sandbox'] };
+  const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
+  for (const args of Object.values(subjects)) await once(args, env); // warm the file cache
+  for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(subjects)) samples[name]!.push(await once(args, env));
+
+  const floor = samples.floor!;
+  const floorMs = median(floor.map((s) => s.ms));
+  const floorRss = median(floor.map((s) => s.rssMb));
+  console.log(`\n### ${title}\n`);
+  console.log('| subject | tools | median ms | p90 ms | x floor | idle RSS MB | + floor MB |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [name, list] of Object.entries(samples)) {
+    const ms = median(list.map((s) => s.ms));
+    const rss = median(list.map((s) => s.rssMb));
+    console.log(`| ${name} | ${list[0]!.tools} | ${ms.toFixed(1)} | ${p90(list.map((s) => s.ms)).toFixed(1)} | ${(ms / floorMs).toFixed(2)} | ${rss.toFixed(1)} | ${(rss - floorRss).toFixed(1)} |`);
+  }
+  const cli = samples['power-agent-mcp']!;
+  const ratio = median(cli.map((s) => s.ms)) / floorMs;
+  const extra = median(cli.map((s) => s.rssMb)) - floorRss;
+  const overhead = median(cli.map((s) => s.ms)) - floorMs;
+  console.log(`\nGoal: time <= 1.3x floor (${ratio.toFixed(2)}x, +${overhead.toFixed(1)} ms: ${ratio <= 1.3 ? 'met' : 'missed'}), RSS <= floor + 8 MB (+${extra.toFixed(1)} MB: ${extra <= 8 ? 'met' : 'missed'})`);
+}
+
+async function main() {
+  const floorFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'floor.js');
+  writeFileSync(floorFile, FLOOR_SOURCE);
+  console.log(`Cold start until tools/list is answered, ${RUNS} alternating runs each, node ${process.version}`);
+  const nodeVariables = Object.keys(process.env).filter((k) => k.startsWith('NODE_'));
+  // Node reads NODE_EXTRA_CA_CERTS (often the whole system bundle) at every start, before any script runs.
+  await measure(`This shell's environment (${nodeVariables.length ? nodeVariables.join(', ') : 'no NODE_* variables'})`, process.env, floorFile);
+  await measure('Clean environment (PATH only)', { PATH: process.env.PATH }, floorFile);
+}
+
+void main();
