@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from './log';
+import { FaultInjector } from './sandbox/faults';
 import { startSandbox, type Sandbox } from './sandbox/server';
 import { createServices, type Services } from './services';
 import { catalog } from './tools';
@@ -35,7 +36,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
 
   const build = async (): Promise<Services> => {
     if (!options.sandbox) return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode });
-    sandbox = await startSandbox({ logger: options.logger });
+    sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS) });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);
     const env = Object.fromEntries(Object.entries(options.env).filter(([name]) => !SIGN_IN_VARIABLES.test(name)));
     return createServices({

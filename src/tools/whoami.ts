@@ -71,10 +71,10 @@ export const whoAmI = defineTool({
       version,
       signedInAs: context.tokens.description,
     };
-    const who_ = result.userPrincipalName ?? result.userName ?? result.userId;
+    const account = result.userPrincipalName ?? result.userName ?? result.userId;
     return {
       result,
-      summary: `Signed in to ${result.environmentName ?? result.environmentUrl} (${result.environmentUrl}) as ${who_}${result.isApplicationUser ? ' (application user)' : ''}, business unit ${result.businessUnitName ?? result.businessUnitId}, Dataverse ${version}.`,
+      summary: `Signed in to ${result.environmentName ?? result.environmentUrl} (${result.environmentUrl}) as ${account}${result.isApplicationUser ? ' (application user)' : ''}, business unit ${result.businessUnitName ?? result.businessUnitId}, Dataverse ${version}.`,
     };
   },
 });
