@@ -3,6 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { join } from 'node:path';
 import { silentLogger } from '../src/log';
+import type { HttpClientOptions } from '../src/platform/http';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server';
 import { createServices, type Services } from '../src/services';
 
@@ -20,13 +21,13 @@ export async function withSandbox<T>(options: SandboxOptions, body: (sandbox: Sa
 }
 
 /** Clients signed in to the sandbox with its service principal, through MSAL, trusting its certificate. */
-export function sandboxServices(sandbox: Sandbox, env: Record<string, string> = {}): Services {
+export function sandboxServices(sandbox: Sandbox, env: Record<string, string> = {}, http: Partial<HttpClientOptions> = {}): Services {
   const { NODE_EXTRA_CA_CERTS: _, ...sandboxEnv } = sandbox.env();
   return createServices({
     env: { ...sandboxEnv, ...env },
     logger: silentLogger,
     userAgent: 'power-agent-mcp-tests',
-    http: { extraCaCerts: [sandbox.certificatePem], retry: { baseDelayMs: 10, maxDelayMs: 50 } },
+    http: { extraCaCerts: [sandbox.certificatePem], retry: { baseDelayMs: 10, maxDelayMs: 50 }, ...http },
   });
 }
 

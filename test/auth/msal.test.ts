@@ -84,10 +84,10 @@ function checkCredential(body: Record<string, string>): string | undefined {
   return undefined;
 }
 
-function provider(auth: AuthConfig, extra: { ca?: string; authority?: string } = {}) {
+function provider(auth: AuthConfig, extra: { ca?: string; authority?: string; onDeviceCode?: (message: string) => void } = {}) {
   const endpoints = resolveEndpoints({ POWERAGENT_AUTHORITY_HOST: extra.authority ?? authorityHost });
   const http = new HttpClient({ logger: silentLogger, userAgent: 'test', extraCaCerts: [extra.ca ?? caPem] });
-  return new CachingTokenProvider(createMsalTokenSource({ auth, endpoints, http, logger: silentLogger }));
+  return new CachingTokenProvider(createMsalTokenSource({ auth, endpoints, http, logger: silentLogger, onDeviceCode: extra.onDeviceCode }));
 }
 
 const tokenRequests = () => received.filter((r) => r.grant_type === 'client_credentials');
@@ -182,19 +182,16 @@ describe('MSAL sign-in against the sandbox identity service', () => {
       const env = { POWERAGENT_AUTH: 'device-code', POWERPLATFORM_TENANT_ID: sandbox.tenantId, POWERAGENT_CACHE_DIR: cacheDir };
       const messages: string[] = [];
       const auth = readAuthConfig(env);
-      const first = provider(auth, { ca: sandbox.certificatePem, authority: sandbox.url });
-      const source = createMsalTokenSource({
-        auth,
-        endpoints: resolveEndpoints({ POWERAGENT_AUTHORITY_HOST: sandbox.url }),
-        http: new HttpClient({ logger: silentLogger, userAgent: 'test', extraCaCerts: [sandbox.certificatePem] }),
-        logger: silentLogger,
+      const signIn = provider(auth, {
+        ca: sandbox.certificatePem,
+        authority: sandbox.url,
         onDeviceCode: (message) => {
           messages.push(message);
           const code = /enter the code (\w+)/.exec(message)![1]!;
           setTimeout(() => sandbox.identity.approveUserCode(code), 300); // the person signs in a moment later
         },
       });
-      const token = await new CachingTokenProvider(source).getToken('https://service.powerapps.com/');
+      const token = await signIn.getToken('https://service.powerapps.com/');
       assert.equal(decodeJwt(token)?.payload.upn, 'admin@contoso.sandbox');
       assert.match(messages[0]!, /open the page https:\/\/127\.0\.0\.1:\d+\/device and enter the code/);
 
@@ -205,7 +202,8 @@ describe('MSAL sign-in against the sandbox identity service', () => {
 
       // A new process: no device code this time, the cached account's refresh token is used.
       const before = sandbox.identity.issued.length;
-      const again = await first.getToken('https://127.0.0.1/orgs/any');
+      const nextProcess = provider(auth, { ca: sandbox.certificatePem, authority: sandbox.url });
+      const again = await nextProcess.getToken('https://127.0.0.1/orgs/any');
       assert.ok(again);
       assert.deepEqual(sandbox.identity.issued.slice(before).map((i) => i.grant), ['refresh_token']);
     });

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { silentLogger } from '../../src/log';
-import { DataverseClient } from '../../src/platform/dataverse';
-import { HttpClient } from '../../src/platform/http';
 import { FaultInjector } from '../../src/sandbox/faults';
 import { connectCli, sandboxServices, text, withSandbox } from '../helpers';
 
@@ -26,17 +23,16 @@ describe('sandbox fault injection', () => {
 
   it('a slow response runs into the client timeout, and the read is retried', async () => {
     await withSandbox({ faults: [{ kind: 'slow', path: '/WhoAmI', times: 1, delayMs: 1500 }] }, async (sandbox) => {
-      const services = sandboxServices(sandbox);
-      const http = new HttpClient({ logger: silentLogger, userAgent: 'test', tokens: services.tokens, extraCaCerts: [sandbox.certificatePem], timeoutMs: 500, retry: { baseDelayMs: 10 } });
-      await services.tokens.getToken(`${sandbox.url}/orgs/contoso-dev`); // sign in first, so only the calls are timed
+      const services = sandboxServices(sandbox, {}, { timeoutMs: 500 });
+      const dataverse = services.dataverse(`${sandbox.url}/orgs/contoso-dev`);
+      await services.tokens.getToken(dataverse.resource); // sign in first, so only the calls are timed
       const started = Date.now();
-      const who = await new DataverseClient(http, `${sandbox.url}/orgs/contoso-dev`).whoAmI();
+      const who = await dataverse.whoAmI();
       const elapsed = Date.now() - started;
       assert.match(who.UserId, /^[0-9a-f-]{36}$/);
       assert.ok(elapsed >= 500 && elapsed < 1500, `gave up on the slow answer after the 500 ms timeout, then retried (${elapsed} ms)`);
       await new Promise((resolve) => setTimeout(resolve, 1200)); // the slow answer is recorded when it is finally sent
       assert.deepEqual(sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).map((r) => r.status), [200, 200]);
-      await http.close();
       await services.close();
     });
   });
