@@ -27,14 +27,24 @@ async function main(): Promise<void> {
   let runtime: Promise<ToolRuntime> | undefined;
   const server = createMcpServer({
     manifest: manifest as ToolManifestEntry[],
+    readOnly: options.readOnly,
     runtime: () =>
       (runtime ??= Promise.resolve().then(() => {
         const { createRuntime } = require('./runtime.js') as typeof import('./runtime');
         return createRuntime({
           env: process.env,
           sandbox: options.sandbox,
-          settings: { defaultEnvironment: options.environment },
+          settings: {
+            defaultEnvironment: options.environment,
+            readOnly: options.readOnly,
+            allowedEnvironments: options.allowedEnvironments,
+            confirmDestructive: options.confirmDestructive,
+          },
           logger,
+          onNotice: (message) => {
+            logger.info(message);
+            server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }).catch(() => undefined);
+          },
           onDeviceCode: (message) => {
             logger.warn(message);
             server.sendLoggingMessage({ level: 'warning', logger: 'sign-in', data: message }).catch(() => undefined);

@@ -4,6 +4,9 @@ export interface CliOptions {
   sandbox: boolean;
   logLevel: LogLevel;
   environment?: string;
+  readOnly: boolean;
+  allowedEnvironments?: string[];
+  confirmDestructive: 'always' | 'production';
   help: boolean;
   version: boolean;
 }
@@ -15,6 +18,11 @@ Serves the Power Agent MCP tools over stdio.
 Options:
   --sandbox              Use a local emulator of the Power Platform APIs (no tenant, no credentials).
   --environment <ref>    Default environment (id, name or URL) for tools called without one.
+  --read-only            Offer and run only tools that change nothing.
+  --allowed-environments <list>
+                         Comma-separated ids, names or URLs: refuse to work on any other environment.
+  --confirm <when>       always (default): destructive tools need the user's confirmation.
+                         production: only on Production and Default environments (for pipelines).
   --log-level <level>    error, warn, info (default) or debug. Logs go to stderr.
   --version              Print the version.
   --help                 Print this help.
@@ -23,7 +31,9 @@ Sign-in and cloud come from environment variables: POWERPLATFORM_TENANT_ID, POWE
 POWERPLATFORM_CLIENT_SECRET (or POWERPLATFORM_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE),
 POWERAGENT_AUTH (client-secret, certificate, workload-identity, managed-identity, device-code),
 POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POWERAGENT_AUTHORITY_HOST,
-POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL. See the README.`;
+POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL. The options above can also be set with POWERAGENT_ENVIRONMENT,
+POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS and POWERAGENT_CONFIRM. Operation records are kept in
+POWERAGENT_STATE_DIR (default ~/.power-agent-mcp). See the README.`;
 
 export class UsageError extends Error {}
 
@@ -32,6 +42,9 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     sandbox: env.POWERAGENT_SANDBOX === '1',
     logLevel: parseLogLevel(env.POWERAGENT_LOG_LEVEL),
     environment: env.POWERAGENT_ENVIRONMENT || undefined,
+    readOnly: isTrue(env.POWERAGENT_READ_ONLY),
+    allowedEnvironments: parseList(env.POWERAGENT_ALLOWED_ENVIRONMENTS),
+    confirmDestructive: parseConfirm(env.POWERAGENT_CONFIRM || 'always', 'POWERAGENT_CONFIRM'),
     help: false,
     version: false,
   };
@@ -49,6 +62,15 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--environment':
         options.environment = value();
+        break;
+      case '--read-only':
+        options.readOnly = true;
+        break;
+      case '--allowed-environments':
+        options.allowedEnvironments = parseList(value());
+        break;
+      case '--confirm':
+        options.confirmDestructive = parseConfirm(value(), '--confirm');
         break;
       case '--log-level': {
         const level = value();
@@ -68,4 +90,20 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     }
   }
   return options;
+}
+
+function isTrue(value: string | undefined): boolean {
+  return /^(1|true|yes|on)$/i.test(value?.trim() ?? '');
+}
+
+/** A comma-separated list; empty entries dropped; undefined when nothing is left. */
+function parseList(value: string | undefined): string[] | undefined {
+  const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+function parseConfirm(value: string, source: string): 'always' | 'production' {
+  const v = value.trim().toLowerCase();
+  if (v === 'always' || v === 'production') return v;
+  throw new UsageError(`${source} must be always or production, got "${value}".`);
 }

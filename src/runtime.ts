@@ -1,5 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from './log';
+import { FileOperationStore, MemoryOperationStore } from './operations/store';
+import { OperationTracker } from './operations/tracker';
 import { FaultInjector } from './sandbox/faults';
 import { startSandbox, type Sandbox } from './sandbox/server';
 import { createServices, type Services } from './services';
@@ -15,11 +19,20 @@ export interface RuntimeOptions {
   settings: ToolSettings;
   logger: Logger;
   onDeviceCode?: (message: string) => void;
+  /** Messages for the client outside any tool call (an operation that finished while the server was down). */
+  onNotice?: (message: string) => void;
 }
 
 export interface ToolRuntime {
   callTool(name: string, args: unknown, call: CallContext): Promise<CallToolResult>;
+  /** The long-running operations, for views that show them. */
+  operations: OperationTracker;
   close(): Promise<void>;
+}
+
+/** Where operation records are kept: POWERAGENT_STATE_DIR, else ~/.power-agent-mcp. */
+export function stateDirectory(env: Record<string, string | undefined>): string {
+  return env.POWERAGENT_STATE_DIR || join(homedir(), '.power-agent-mcp');
 }
 
 /** Variables that choose a sign-in; in sandbox mode the sandbox's own service principal replaces them. */
@@ -34,9 +47,13 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   let services: Promise<Services> | undefined;
   let sandbox: Sandbox | undefined;
 
+  // In the sandbox, lifecycle operations run 20 times faster than on the real service by default, so
+  // trying them takes seconds; our own poll interval shrinks by the same factor.
+  const timeScale = Number(options.env.POWERAGENT_SANDBOX_TIME_SCALE) || 0.05;
+  const pollIntervalMs = Number(options.env.POWERAGENT_POLL_INTERVAL_MS) || (options.sandbox ? Math.round(10_000 * timeScale) : undefined);
   const build = async (): Promise<Services> => {
     if (!options.sandbox) return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode });
-    sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS) });
+    sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS), timeScale });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);
     const env = Object.fromEntries(Object.entries(options.env).filter(([name]) => !SIGN_IN_VARIABLES.test(name)));
     return createServices({
@@ -54,13 +71,26 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     return services;
   };
 
+  // The sandbox's operations cannot outlive it, so they are not written to disk.
+  const operations = new OperationTracker({
+    store: options.sandbox ? new MemoryOperationStore() : new FileOperationStore(join(stateDirectory(options.env), 'operations.json')),
+    services: getServices,
+    logger: options.logger,
+    onNotice: options.onNotice,
+    defaultPollIntervalMs: pollIntervalMs,
+  });
+  const resumed = operations.resume();
+  if (resumed) options.logger.info(`following ${resumed} operation(s) that were running when the server last stopped`);
+
   return {
+    operations,
     async callTool(name, args, call) {
       const tool = tools.get(name);
       if (!tool) throw new Error(`Unknown tool ${name}`);
-      return invokeTool(tool, args, call, { settings: options.settings, services: getServices, logger: options.logger });
+      return invokeTool(tool, args, call, { settings: options.settings, services: getServices, operations, logger: options.logger });
     },
     async close() {
+      operations.close();
       const ready = await services?.catch(() => undefined);
       await ready?.close();
       await sandbox?.close();

@@ -6,6 +6,7 @@ import { BapClient } from './platform/bap';
 import { DataverseClient } from './platform/dataverse';
 import { dataverseResource, resolveEndpoints, type Endpoints } from './platform/endpoints';
 import { HttpClient, type HttpClientOptions } from './platform/http';
+import { PowerPlatformClient } from './platform/powerPlatform';
 
 /** The signed-in clients a tool handler works with. */
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   tokens: TokenProvider;
   http: HttpClient;
   bap: BapClient;
+  powerPlatform: PowerPlatformClient;
   dataverse(instanceUrl: string): DataverseClient;
   close(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export function createServices(options: ServicesOptions): Services {
     tokens,
     http,
     bap: new BapClient(http, endpoints),
+    powerPlatform: new PowerPlatformClient(http, endpoints),
     dataverse(instanceUrl) {
       const key = dataverseResource(instanceUrl).toLowerCase();
       let client = dataverseClients.get(key);

@@ -2,7 +2,29 @@ import type { Endpoints } from './endpoints';
 import type { HttpClient, HttpResponse } from './http';
 
 const API_VERSION = '2023-06-01';
-const ADMIN_ENVIRONMENTS = '/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments';
+/** validateDelete exists only in this older version (§3.4). */
+const VALIDATE_API_VERSION = '2021-04-01';
+const PROVIDER = '/providers/Microsoft.BusinessAppPlatform';
+const ADMIN_ENVIRONMENTS = `${PROVIDER}/scopes/admin/environments`;
+
+/** The create request body (§3.3). Note `templates` (plural) on create, `template` on read. */
+export interface BapCreateEnvironmentBody {
+  location: string;
+  properties: {
+    displayName: string;
+    environmentSku: string;
+    description?: string;
+    azureRegion?: string;
+    databaseType: 'CommonDataService' | 'None';
+    linkedEnvironmentMetadata?: {
+      baseLanguage: number;
+      domainName?: string;
+      currency: { code: string };
+      securityGroupId: string;
+      templates?: string[];
+    };
+  };
+}
 
 /** The BAP environment record, as far as this product reads it (power-platform-apis.md §3.1). */
 export interface BapEnvironment {
@@ -72,4 +94,30 @@ export class BapClient {
     const { body } = await this.http.send<BapEnvironment>({ service: 'bap', method: 'GET', url, resource: this.endpoints.bapResource, signal });
     return body;
   }
+
+  /** Starts a create: 202 with a lifecycle operation in Location, or 201 with the environment. Never repeated on an unknown outcome. */
+  createEnvironment(body: BapCreateEnvironmentBody, signal?: AbortSignal): Promise<HttpResponse<BapEnvironment | undefined>> {
+    const url = `${this.endpoints.bapUrl}${PROVIDER}/environments?api-version=${API_VERSION}`;
+    return this.http.send({ service: 'bap', method: 'POST', url, body, resource: this.endpoints.bapResource, idempotent: false, signal });
+  }
+
+  /** Whether the service would accept a delete now (`canInitiateDelete`). */
+  async validateDelete(environmentId: string, signal?: AbortSignal): Promise<{ canInitiateDelete?: boolean; [key: string]: unknown }> {
+    const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/validateDelete?api-version=${VALIDATE_API_VERSION}`;
+    // Validation changes nothing, so it may be repeated.
+    const { body } = await this.http.send<{ canInitiateDelete?: boolean }>({ service: 'bap', method: 'POST', url, body: {}, resource: this.endpoints.bapResource, idempotent: true, signal });
+    return body ?? {};
+  }
+
+  /** Starts a delete: 202 with a lifecycle operation, or 204 when done. The reason body is mandatory (§3.4). */
+  deleteEnvironment(environmentId: string, signal?: AbortSignal): Promise<HttpResponse<unknown>> {
+    if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
+    const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}?api-version=${API_VERSION}`;
+    return this.http.send({ service: 'bap', method: 'DELETE', url, body: { code: '7', message: 'Deleted by Power Agent MCP' }, resource: this.endpoints.bapResource, signal });
+  }
+}
+
+/** The status URL of a started operation: BAP puts it in Location (modifySku in Operation-Location). */
+export function bapPollUrl(headers: Headers): string | undefined {
+  return headers.get('location') ?? headers.get('operation-location') ?? undefined;
 }

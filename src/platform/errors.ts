@@ -16,6 +16,8 @@ export interface PlatformErrorFields {
   hint?: string;
   /** True when the request may have reached the service and started work (no response was read). */
   outcomeUnknown?: boolean;
+  /** How long the service asked to wait before trying again (Retry-After), in milliseconds. */
+  retryAfterMs?: number;
 }
 
 export class PlatformError extends Error {
@@ -26,6 +28,7 @@ export class PlatformError extends Error {
   readonly correlationId?: string;
   readonly hint?: string;
   readonly outcomeUnknown: boolean;
+  readonly retryAfterMs?: number;
 
   constructor(fields: PlatformErrorFields) {
     super(fields.message);
@@ -35,6 +38,7 @@ export class PlatformError extends Error {
     this.correlationId = fields.correlationId;
     this.hint = fields.hint;
     this.outcomeUnknown = fields.outcomeUnknown ?? false;
+    this.retryAfterMs = fields.retryAfterMs;
   }
 
   /** A short, complete account for a tool result: what happened, the ids, what to do next. */

@@ -1,6 +1,5 @@
 import notFoundTemplate from './fixtures/bap-error-404-environment-not-found.json';
 import { json, type Reply, type SandboxRequest } from './http';
-import type { Principal } from './identity';
 import type { SandboxTenant } from './state';
 
 const ADMIN_ENVIRONMENTS = /^\/providers\/Microsoft\.BusinessAppPlatform\/(?:scopes\/admin\/)?environments(?:\/([^/]+))?$/i;
@@ -9,17 +8,12 @@ const SUPPORTED_API_VERSIONS = new Set(['2020-10-01', '2021-04-01', '2023-06-01'
 export const BAP_AUDIENCE = 'https://service.powerapps.com';
 
 /** The BAP admin environments API: list (paged when asked to) and get, with its documented errors. */
-export function handleBap(request: SandboxRequest, tenant: SandboxTenant, principal: Principal, pageSize: number | undefined): Reply | undefined {
+export function handleBap(request: SandboxRequest, tenant: SandboxTenant, pageSize: number | undefined): Reply | undefined {
   const match = ADMIN_ENVIRONMENTS.exec(request.url.pathname);
   if (!match || request.method !== 'GET') return undefined;
   const apiVersion = request.url.searchParams.get('api-version');
   if (!apiVersion || !SUPPORTED_API_VERSIONS.has(apiVersion)) {
     return bapError(400, 'InvalidApiVersion', `The provided API version '${apiVersion ?? ''}' is not valid. Supported versions: ${[...SUPPORTED_API_VERSIONS].join(', ')}.`);
-  }
-  const admin = principal.kind === 'app' ? principal.app.managementApp : principal.user.admin;
-  if (!admin) {
-    const who = principal.kind === 'app' ? principal.app.clientId : principal.user.userPrincipalName;
-    return bapError(403, 'Forbidden', `The service principal or user '${who}' does not have permission to access the path '${request.url.pathname}' in tenant '${tenant.tenantId}'.`);
   }
   const id = match[1];
   if (id) {

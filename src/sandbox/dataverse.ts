@@ -13,7 +13,7 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
   return { org, matched: true };
 }
 
-/** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations. */
+/** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, solutions. */
 export function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal): Reply {
   const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
   if (!caller || caller.isdisabled) {
@@ -29,12 +29,12 @@ export function handleDataverse(request: SandboxRequest, org: SandboxOrg, princi
   if (segment === 'RetrieveVersion()' || segment === 'RetrieveVersion') {
     return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`, Version: org.version });
   }
-  const entity = /^(systemusers|businessunits|organizations)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
+  const entity = /^(systemusers|businessunits|organizations|solutions)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
   if (!entity) return dataverseError(404, '0x80060888', `Resource not found for the segment '${segment.split(/[(/?]/)[0]}'.`);
   const [, set, id] = entity;
   const rows = rowsOf(set!.toLowerCase(), org);
   const select = request.url.searchParams.get('$select')?.split(',').map((c) => c.trim()).filter(Boolean);
-  const key = set!.toLowerCase() === 'systemusers' ? 'systemuserid' : set!.toLowerCase() === 'businessunits' ? 'businessunitid' : 'organizationid';
+  const key = `${set!.toLowerCase().replace(/s$/, '')}id`;
   if (id) {
     const row = rows.find((r) => String(r[key]).toLowerCase() === id.toLowerCase());
     if (!row) return dataverseError(404, '0x80040217', `${set!.slice(0, -1)} With Id = ${id} Does Not Exist`);
@@ -49,6 +49,7 @@ export function handleDataverse(request: SandboxRequest, org: SandboxOrg, princi
 function rowsOf(set: string, org: SandboxOrg): Array<Record<string, unknown>> {
   if (set === 'systemusers') return org.users.map((user) => systemUserRow(user, org));
   if (set === 'businessunits') return [{ ...org.businessUnit, _organizationid_value: org.organizationId }];
+  if (set === 'solutions') return org.solutions.map((s) => ({ ...s }));
   return [organizationRow(org)];
 }
 

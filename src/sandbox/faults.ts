@@ -2,7 +2,11 @@
  * Fault injection for the sandbox: makes chosen routes fail the way the real services do, so retries,
  * Retry-After handling and error reporting are tested against real HTTP.
  */
-export type FaultKind = 'throttle' | 'unavailable' | 'reset' | 'slow';
+/**
+ * `reset` drops the connection before the request is handled; `lost` handles it (the change happens)
+ * and then drops the connection, so the client never learns the outcome.
+ */
+export type FaultKind = 'throttle' | 'unavailable' | 'reset' | 'lost' | 'slow';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -29,7 +33,7 @@ export class FaultInjector {
   }
 
   add(rule: FaultRule): void {
-    if (!['throttle', 'unavailable', 'reset', 'slow'].includes(rule.kind)) throw new Error(`unknown fault kind "${rule.kind}"`);
+    if (!['throttle', 'unavailable', 'reset', 'lost', 'slow'].includes(rule.kind)) throw new Error(`unknown fault kind "${rule.kind}"`);
     this.rules.push({ ...rule, used: 0 });
   }
 

@@ -17,6 +17,15 @@ export interface Reply {
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({ status, body, headers });
 
+/** The request body as JSON, or undefined when it is empty or not JSON. */
+export function jsonBody(request: SandboxRequest): any {
+  try {
+    return request.body ? JSON.parse(request.body) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function form(request: SandboxRequest): URLSearchParams {
   return new URLSearchParams(request.body);
 }

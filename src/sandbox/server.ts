@@ -9,7 +9,10 @@ import { silentLogger, type Logger } from '../log';
 import { sleep } from '../platform/retry';
 import { BAP_AUDIENCE, bapError, handleBap } from './bap';
 import { dataverseError, findOrg, handleDataverse } from './dataverse';
+import { handleBapLifecycle } from './bapLifecycle';
 import { FaultInjector, type FaultRule } from './faults';
+import { LifecycleEmulator } from './lifecycle';
+import { POWER_PLATFORM_AUDIENCE, handlePowerPlatform } from './ppapi';
 import { bearerToken, json, readRequest, send, type Reply, type SandboxRequest } from './http';
 import { IdentityService, type Principal } from './identity';
 import { keyIdFor } from './jwt';
@@ -26,6 +29,11 @@ export interface SandboxOptions {
   bapPageSize?: number;
   /** Latency added to every request, to make benchmarks realistic. */
   latencyMs?: number;
+  /**
+   * Multiplies the durations of lifecycle operations and their Retry-After (1 = as long as the real
+   * service, 0.01 = a 4-minute create takes 2.4 s). Default 1.
+   */
+  timeScale?: number;
   logger?: Logger;
 }
 
@@ -42,6 +50,7 @@ export interface Sandbox {
   managedIdentity: { endpoint: string; secret: string };
   identity: IdentityService;
   faults: FaultInjector;
+  lifecycle: LifecycleEmulator;
   /** Every request served, in order. */
   requests: Array<{ method: string; path: string; status: number }>;
   /** Environment variables that point the CLI at this sandbox with its service principal. */
@@ -85,6 +94,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tenant = seedTenant(url);
+  const lifecycle = new LifecycleEmulator(tenant, options.timeScale ?? 1);
+  const reservedDomains = new Set<string>();
   const app = tenant.apps[0]!;
   const managedIdentitySecret = randomBytes(16).toString('hex');
   const identity = new IdentityService({
@@ -104,7 +115,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (fault?.kind === 'reset') return 'reset';
     if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
-    return route(request);
+    lifecycle.tick();
+    const reply = route(request);
+    return fault?.kind === 'lost' ? 'reset' : reply;
   };
 
   function route(request: SandboxRequest): Reply {
@@ -113,7 +126,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (/^\/providers\//i.test(request.url.pathname)) {
       const auth = authenticate(request, BAP_AUDIENCE);
       if ('status' in auth) return auth;
-      return handleBap(request, tenant, auth.principal, options.bapPageSize) ?? bapError(404, 'NotFound', `No route for ${request.url.pathname}.`);
+      const denied = requireAdmin(request, auth.principal, (code, message) => bapError(403, code, message));
+      if (denied) return denied;
+      const context = { tenant, lifecycle, baseUrl: url, principal: auth.principal, reservedDomains };
+      return (
+        handleBapLifecycle(request, context) ??
+        handleBap(request, tenant, options.bapPageSize) ??
+        bapError(404, 'NotFound', `No route for ${request.url.pathname}.`)
+      );
+    }
+    if (/^\/environmentmanagement\//i.test(request.url.pathname)) {
+      const auth = authenticate(request, POWER_PLATFORM_AUDIENCE);
+      if ('status' in auth) return auth;
+      const denied = requireAdmin(request, auth.principal, (code, message) => json(403, { errorDetail: { code, message } }));
+      if (denied) return denied;
+      return handlePowerPlatform(request, { tenant, lifecycle, baseUrl: url, principal: auth.principal })!;
     }
     const { org, matched } = findOrg(request, tenant);
     if (matched) {
@@ -123,6 +150,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return handleDataverse(request, org, auth.principal);
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
+  }
+
+  /** Admin APIs answer only Power Platform admins and registered management applications (§1.3). */
+  function requireAdmin(request: SandboxRequest, principal: Principal, reply: (code: string, message: string) => Reply): Reply | undefined {
+    const admin = principal.kind === 'app' ? principal.app.managementApp : principal.user.admin;
+    if (admin) return undefined;
+    const who = principal.kind === 'app' ? principal.app.clientId : principal.user.userPrincipalName;
+    return reply('Forbidden', `The service principal or user '${who}' does not have permission to access the path '${request.url.pathname}' in tenant '${tenant.tenantId}'.`);
   }
 
   function authenticate(request: SandboxRequest, audience: string): { principal: Principal } | Reply {
@@ -145,6 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     managedIdentity: { endpoint: `${url}/msi/token`, secret: managedIdentitySecret },
     identity,
     faults,
+    lifecycle,
     requests,
     env: () => ({
       POWERAGENT_AUTHORITY_HOST: url,

@@ -37,6 +37,15 @@ export interface SandboxSystemUser {
   isdisabled: boolean;
 }
 
+export interface SandboxSolution {
+  solutionid: string;
+  uniquename: string;
+  friendlyname: string;
+  version: string;
+  ismanaged: boolean;
+  isvisible: boolean;
+}
+
 export interface SandboxOrg {
   organizationId: string;
   name: string;
@@ -45,11 +54,26 @@ export interface SandboxOrg {
   version: string;
   businessUnit: { businessunitid: string; name: string };
   users: SandboxSystemUser[];
+  solutions: SandboxSolution[];
+  /** The solutions as they were after each change, for point-in-time restores. */
+  history: Array<{ at: number; solutions: SandboxSolution[] }>;
+}
+
+/** A manual backup as the Power Platform API returns it (§3.5). */
+export interface SandboxBackup {
+  id: string;
+  label: string;
+  backupPointDateTime: string;
+  backupExpiryDateTime: string;
+  createdBy: { userId: string; displayName: string; type: string; tenantId: string };
 }
 
 export interface SandboxEnvironment {
   record: BapEnvironment;
   org?: SandboxOrg;
+  /** The database of an environment being created, not reachable until its metadata shows. */
+  pendingOrg?: SandboxOrg;
+  backups: SandboxBackup[];
 }
 
 export interface SandboxTenant {
@@ -58,9 +82,11 @@ export interface SandboxTenant {
   apps: SandboxApp[];
   users: SandboxUser[];
   environments: Map<string, SandboxEnvironment>;
+  /** Dataverse database capacity of the tenant, in GB; each database takes 1 GB in the sandbox. */
+  databaseCapacityGb: number;
 }
 
-interface Seed {
+export interface Seed {
   displayName: string;
   sku: string;
   location: string;
@@ -68,13 +94,22 @@ interface Seed {
   domainName?: string;
   isDefault?: boolean;
   protectionLevel?: string;
+  createdTime?: string;
+  /** Solutions besides the system ones. */
+  solutions?: Array<Pick<SandboxSolution, 'uniquename' | 'version' | 'ismanaged'>>;
 }
 
 const SEEDS: Seed[] = [
   { displayName: 'Contoso (default)', sku: 'Default', location: 'unitedstates', azureRegion: 'westus', domainName: 'contoso', isDefault: true },
-  { displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev' },
-  { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test' },
-  { displayName: 'Contoso Production', sku: 'Production', location: 'unitedstates', azureRegion: 'eastus', domainName: 'contoso-prod', protectionLevel: 'Standard' },
+  {
+    displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev',
+    solutions: [{ uniquename: 'ContosoCore', version: '1.2.0.0', ismanaged: false }, { uniquename: 'ContosoPortal', version: '1.0.0.3', ismanaged: false }],
+  },
+  { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test', solutions: [{ uniquename: 'ContosoCore', version: '1.1.0.0', ismanaged: true }] },
+  {
+    displayName: 'Contoso Production', sku: 'Production', location: 'unitedstates', azureRegion: 'eastus', domainName: 'contoso-prod', protectionLevel: 'Standard',
+    solutions: [{ uniquename: 'ContosoCore', version: '1.0.0.0', ismanaged: true }],
+  },
   { displayName: 'Field Trial', sku: 'Trial', location: 'unitedkingdom', azureRegion: 'uksouth' },
 ];
 
@@ -92,7 +127,7 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
     managementApp: true,
   };
   const admin: SandboxUser = { objectId: guid(0xc0, seedIndex), userPrincipalName: 'admin@contoso.sandbox', displayName: 'Sandbox Admin', admin: true };
-  const tenant: SandboxTenant = { tenantId, tenantDomain: 'contoso.sandbox', apps: [app], users: [admin], environments: new Map() };
+  const tenant: SandboxTenant = { tenantId, tenantDomain: 'contoso.sandbox', apps: [app], users: [admin], environments: new Map(), databaseCapacityGb: 10 };
   SEEDS.forEach((seed, index) => addEnvironment(tenant, baseUrl, { ...seed, id: guid(0xe0, index + 1) }));
   return tenant;
 }
@@ -110,13 +145,14 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
     azureRegion: seed.azureRegion,
     environmentSku: seed.sku,
     isDefault: seed.isDefault ?? false,
-    createdTime: new Date(Date.UTC(2025, 0, 1)).toISOString(),
+    createdTime: seed.createdTime ?? new Date(Date.UTC(2025, 0, 1)).toISOString(),
     governanceConfiguration: { protectionLevel: seed.protectionLevel ?? 'Basic' },
     createdBy: { id: tenant.users[0]!.objectId, displayName: tenant.users[0]!.displayName, type: 'User', userPrincipalName: tenant.users[0]!.userPrincipalName },
   });
-  const environment: SandboxEnvironment = { record };
+  const environment: SandboxEnvironment = { record, backups: [] };
   if (seed.domainName) {
     const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
+    setSolutions(org, [...systemSolutions(), ...(seed.solutions ?? []).map((s) => solution(s.uniquename, s.version, s.ismanaged))], Date.parse(String(p.createdTime)));
     p.databaseType = 'CommonDataService';
     p.linkedEnvironmentMetadata = {
       ...p.linkedEnvironmentMetadata,
@@ -144,7 +180,37 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, nam
     ...tenant.users.map((user) => systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid)),
     ...tenant.apps.map((app) => systemUser(app.objectId, `# ${app.displayName}`, `${app.clientId}@${tenant.tenantDomain}`, app.clientId, businessUnit.businessunitid)),
   ];
-  return { organizationId: randomUUID(), name: domainName, url: `${baseUrl}/orgs/${domainName}`, version: '9.2.25103.00210', businessUnit, users };
+  return { organizationId: randomUUID(), name: domainName, url: `${baseUrl}/orgs/${domainName}`, version: '9.2.25103.00210', businessUnit, users, solutions: [], history: [] };
+}
+
+/** The solutions every new or reset Dataverse database has. */
+export function systemSolutions(): SandboxSolution[] {
+  return [
+    { ...solution('Default', '1.0', false), friendlyname: 'Default Solution' },
+    { ...solution('System', '9.2.25103.210', true), friendlyname: 'System Solution', isvisible: false },
+    { ...solution('Active', '1.0', false), friendlyname: 'Active Solution', isvisible: false },
+  ];
+}
+
+export function solution(uniquename: string, version: string, ismanaged: boolean): SandboxSolution {
+  return { solutionid: randomUUID(), uniquename, friendlyname: uniquename.replace(/([a-z])([A-Z])/g, '$1 $2'), version, ismanaged, isvisible: true };
+}
+
+/** Replaces an org's solutions and remembers the change for point-in-time restores. */
+export function setSolutions(org: SandboxOrg, solutions: SandboxSolution[], at = Date.now()): void {
+  org.solutions = structuredClone(solutions);
+  org.history.push({ at, solutions: structuredClone(solutions) });
+}
+
+/** The solutions an org had at a moment, or undefined before its first record. */
+export function solutionsAt(org: SandboxOrg, at: number): SandboxSolution[] | undefined {
+  const entry = [...org.history].reverse().find((h) => h.at <= at);
+  return entry ? structuredClone(entry.solutions) : undefined;
+}
+
+/** Gigabytes of database capacity in use: one per Dataverse database. */
+export function usedCapacityGb(tenant: SandboxTenant): number {
+  return [...tenant.environments.values()].filter((e) => e.record.properties?.databaseType === 'CommonDataService').length;
 }
 
 function systemUser(objectId: string, fullname: string, domainname: string, applicationid: string | null, businessunitid: string): SandboxSystemUser {

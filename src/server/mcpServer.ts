@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ElicitResultSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolRuntime } from '../runtime';
 import { VERSION } from '../version';
 import type { ToolManifestEntry } from './manifest';
@@ -8,7 +8,12 @@ export interface McpServerOptions {
   manifest: readonly ToolManifestEntry[];
   /** Loads the tool runtime; called on the first tools/call, never for tools/list. */
   runtime: () => Promise<ToolRuntime>;
+  /** Leave out every tool that changes anything (read-only mode). */
+  readOnly?: boolean;
 }
+
+/** A person may take a while to answer a confirmation form. */
+const ELICIT_TIMEOUT_MS = 10 * 60_000;
 
 const INSTRUCTIONS =
   'Power Agent MCP runs Power Platform admin and ALM operations (environments, solutions, data, governance) on the public APIs. ' +
@@ -23,7 +28,8 @@ export function createMcpServer(options: McpServerOptions): Server {
     { name: 'power-agent-mcp', title: 'Power Agent MCP', version: VERSION },
     { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: INSTRUCTIONS },
   );
-  const tools: Tool[] = options.manifest.map((entry) => ({
+  const offered = options.readOnly ? options.manifest.filter((entry) => entry.annotations.readOnlyHint) : options.manifest;
+  const tools: Tool[] = offered.map((entry) => ({
     name: entry.name,
     title: entry.title,
     description: entry.description,
@@ -36,7 +42,13 @@ export function createMcpServer(options: McpServerOptions): Server {
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args, _meta } = request.params;
-    if (!names.has(name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
+    if (!names.has(name)) {
+      const hidden = options.manifest.some((entry) => entry.name === name);
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        hidden ? `${name} is off: the server runs in read-only mode, so tools that change anything are not offered.` : `Unknown tool "${name}". Call tools/list for the tools this server offers.`,
+      );
+    }
     const runtime = await options.runtime();
     const progressToken = _meta?.progressToken;
     return runtime.callTool(name, args, {
@@ -45,7 +57,18 @@ export function createMcpServer(options: McpServerOptions): Server {
         progressToken === undefined
           ? undefined
           : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
+      elicit: canShowForms(server)
+        ? (params) => extra.sendRequest({ method: 'elicitation/create', params: { mode: 'form', ...params } }, ElicitResultSchema, { timeout: ELICIT_TIMEOUT_MS })
+        : undefined,
+      // Not tied to the request: it must still arrive when the caller has cancelled it.
+      notify: (message) => void server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }, extra.sessionId).catch(() => undefined),
     });
   });
   return server;
+}
+
+/** Form elicitation: `elicitation: {}` (2025-06-18) or `elicitation: { form: {} }` (later revisions). */
+function canShowForms(server: Server): boolean {
+  const elicitation = server.getClientCapabilities()?.elicitation as { form?: object; url?: object } | undefined;
+  return Boolean(elicitation && (elicitation.form || !elicitation.url));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toEnvironmentDetails, toEnvironmentSummary, type EnvironmentSummary } from '../platform/environment';
+import { isAllowed } from './allowList';
 import { resolveEnvironment } from './resolveEnvironment';
 import { environmentRef, environmentSummary } from './schemas';
 import { READ_ONLY_CLOUD, defineTool } from './types';
@@ -12,7 +13,8 @@ export const listEnvironments = defineTool({
   description:
     'Lists the Power Platform environments of the tenant with their id, name, type, region, state and Dataverse URL. ' +
     'Use it to find the environment to pass to other tools. Optional filters narrow the list: `name` (part of the display or domain name), ' +
-    '`type` and `region`. Reads only; needs a Power Platform admin or an app registered as management application.',
+    '`type` and `region`. When the server is limited to an allow-list of environments, only those are listed. ' +
+    'Reads only; needs a Power Platform admin or an app registered as management application.',
   input: z.strictObject({
     name: z.string().trim().min(1).max(200).optional().describe('Keep environments whose display name or domain name contains this text (case-insensitive).'),
     type: z.enum(ENVIRONMENT_TYPES).optional().describe('Keep environments of this type.'),
@@ -26,14 +28,19 @@ export const listEnvironments = defineTool({
   }),
   annotations: READ_ONLY_CLOUD,
   async handler(args, context) {
-    const all = (await context.bap.listEnvironments(context.signal)).map(toEnvironmentSummary);
+    const listed = await context.bap.listEnvironments(context.signal);
+    const all = listed.filter((env) => isAllowed(env, context.settings)).map(toEnvironmentSummary);
+    const hidden = listed.length - all.length;
     const matching = all.filter((env) => matchesFilters(env, args));
     const environments = matching.slice(0, args.limit);
     const lines = environments.map((env) => `- ${env.displayName} (${env.type}, ${env.region}, ${env.state}) ${env.id}${env.url ? ` ${env.url}` : ''}`);
     const more = matching.length > environments.length ? `\n… and ${matching.length - environments.length} more (raise \`limit\`).` : '';
     return {
       result: { environments, matched: matching.length, truncated: matching.length > environments.length },
-      summary: `${matching.length} environment(s)${matching.length !== all.length ? ` of ${all.length}` : ''} match.\n${lines.join('\n')}${more}`,
+      summary:
+        `${matching.length} environment(s)${matching.length !== all.length ? ` of ${all.length}` : ''} match.` +
+        (hidden ? ` ${hidden} other environment(s) are hidden: this server is limited to POWERAGENT_ALLOWED_ENVIRONMENTS.` : '') +
+        `\n${lines.join('\n')}${more}`,
     };
   },
 });

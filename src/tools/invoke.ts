@@ -5,17 +5,23 @@ import { ConfigurationError } from '../platform/endpoints';
 import { PlatformError } from '../platform/errors';
 import type { Services } from '../services';
 import { ToolError } from './errors';
-import type { AnyToolDefinition, ProgressUpdate, ToolSettings } from './types';
+import type { OperationTracker } from '../operations/tracker';
+import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
 
 export interface CallContext {
   signal: AbortSignal;
   /** Present when the caller asked for progress notifications. */
   sendProgress?: (update: ProgressUpdate) => Promise<void>;
+  /** Present when the client can show a form to its user (MCP elicitation). */
+  elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
+  /** Sends a message to the client outside the result (MCP logging). */
+  notify?: (message: string) => void;
 }
 
 export interface InvokeOptions {
   settings: ToolSettings;
   services: () => Promise<Services>;
+  operations: OperationTracker;
   logger: Logger;
 }
 
@@ -25,15 +31,24 @@ export interface InvokeOptions {
  * an isError result that says what happened and what to do, never a stack trace.
  */
 export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call: CallContext, options: InvokeOptions): Promise<CallToolResult> {
+  if (options.settings.readOnly && !tool.annotations.readOnlyHint) {
+    return errorResult(`${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ask the person who runs the server to turn read-only mode off (--read-only, POWERAGENT_READ_ONLY) if this change is wanted.`);
+  }
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return errorResult(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`);
   try {
     const services = await options.services();
     const outcome = await tool.handler(parsed.data, {
       ...services,
+      operations: options.operations,
       settings: options.settings,
       signal: call.signal,
       log: options.logger,
+      elicit: call.elicit,
+      notify: (message) => {
+        options.logger.info(message);
+        call.notify?.(message);
+      },
       progress: async (update) => {
         await call.sendProgress?.(update).catch(() => undefined);
       },
@@ -43,7 +58,9 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
       options.logger.error(`${tool.name} produced a result that does not match its output schema: ${formatIssues(checked.error, tool.output)}`);
       return errorResult(`${tool.name} produced an unexpected result. This is a bug in Power Agent MCP; please report it.`);
     }
-    return { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data as Record<string, unknown> };
+    const result: CallToolResult = { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data as Record<string, unknown> };
+    if (outcome.failed) result.isError = true;
+    return result;
   } catch (error) {
     return errorResult(describeError(tool.name, error, options.logger));
   }

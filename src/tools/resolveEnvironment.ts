@@ -1,5 +1,6 @@
 import type { BapEnvironment } from '../platform/bap';
 import { PlatformError } from '../platform/errors';
+import { assertAllowed } from './allowList';
 import { ToolError } from './errors';
 import type { ToolContext } from './types';
 
@@ -19,10 +20,17 @@ export function environmentArgument(ref: string | undefined, context: ToolContex
 }
 
 /**
- * Finds one environment by id (GUID), Dataverse URL, display name, domain name or unique name.
- * Names must match exactly (ignoring case); several matches are an error that lists them.
+ * Finds one environment by id (GUID), Dataverse URL, display name, domain name or unique name, and
+ * refuses it when it is outside the allow-list. Names must match exactly (ignoring case); several
+ * matches are an error that lists them.
  */
 export async function resolveEnvironment(ref: string, context: ToolContext): Promise<BapEnvironment> {
+  const env = await findEnvironment(ref, context);
+  assertAllowed(env, context.settings);
+  return env;
+}
+
+async function findEnvironment(ref: string, context: ToolContext): Promise<BapEnvironment> {
   const value = ref.trim();
   if (GUID.test(value)) {
     try {
@@ -60,11 +68,11 @@ function sameUrl(env: BapEnvironment, url: string): boolean {
   return [org?.instanceUrl, org?.instanceApiUrl].some((candidate) => candidate && normalizeUrl(candidate) === target);
 }
 
-function normalizeUrl(url: string): string {
+export function normalizeUrl(url: string): string {
   try {
-    const u = new URL(url);
+    const u = new URL(url.trim());
     return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/api\/data\/v[\d.]+$/i, '')}`.toLowerCase();
   } catch {
-    return url.toLowerCase();
+    return url.trim().toLowerCase();
   }
 }

@@ -5,6 +5,8 @@ import type { BapClient } from '../platform/bap';
 import type { DataverseClient } from '../platform/dataverse';
 import type { Endpoints } from '../platform/endpoints';
 import type { HttpClient } from '../platform/http';
+import type { PowerPlatformClient } from '../platform/powerPlatform';
+import type { OperationTracker } from '../operations/tracker';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -24,6 +26,25 @@ export interface ProgressUpdate {
 export interface ToolSettings {
   /** Environment used when a tool's `environment` argument is left out. */
   defaultEnvironment?: string;
+  /** Refuse every tool that changes anything (and leave it out of tools/list). */
+  readOnly?: boolean;
+  /** When set, tools work only on these environments (ids, names, domain names or URLs). */
+  allowedEnvironments?: string[];
+  /**
+   * Which destructive calls need a person's confirmation: `always` (default), or `production` for
+   * unattended pipelines (Production and Default environments still always need it).
+   */
+  confirmDestructive?: 'always' | 'production';
+}
+
+/** A form the client shows to its user (MCP elicitation); resolves with what the user did. */
+export interface ElicitRequest {
+  message: string;
+  requestedSchema: { type: 'object'; properties: Record<string, { type: 'string'; title?: string; description?: string }>; required?: string[] };
+}
+export interface ElicitResult {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
 }
 
 /** Everything a handler may use. Handlers never call fetch or read process.env themselves. */
@@ -33,7 +54,13 @@ export interface ToolContext {
   tokens: TokenProvider;
   http: HttpClient;
   bap: BapClient;
+  powerPlatform: PowerPlatformClient;
   dataverse(instanceUrl: string): DataverseClient;
+  operations: OperationTracker;
+  /** Asks the person at the client; undefined when the client cannot show forms. */
+  elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
+  /** Tells the client something outside the tool's result (an MCP log message). */
+  notify(message: string): void;
   /** Aborts when the MCP request is cancelled. */
   signal: AbortSignal;
   /** Sends an MCP progress notification when the caller asked for progress; otherwise does nothing. */
@@ -46,6 +73,8 @@ export interface ToolOutcome<O> {
   result: O;
   /** One or a few lines for clients and models that read only text. */
   summary: string;
+  /** The call worked but what it reports is a failure (an operation that failed): marks the result isError. */
+  failed?: boolean;
 }
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
@@ -66,6 +95,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: T
 
 /** Annotations of a tool that only reads from a cloud service. */
 export const READ_ONLY_CLOUD: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+/** A tool that adds something in the cloud and destroys nothing (create, backup). */
+export const ADDITIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+/** A tool that deletes or overwrites something in the cloud; it asks for confirmation. */
+export const DESTRUCTIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
 
 /** A tool of any schema, as the catalog holds them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toEnvironmentSummary } from '../platform/environment';
+import { urlIsAllowed } from './allowList';
 import { ToolError } from './errors';
 import { environmentArgument, isEnvironmentUrl, resolveEnvironment } from './resolveEnvironment';
 import { environmentRef } from './schemas';
@@ -41,7 +42,8 @@ export const whoAmI = defineTool({
     let environmentId: string | null = null;
     let environmentName: string | null = null;
     let url = ref;
-    if (!isEnvironmentUrl(ref)) {
+    // A URL on the allow-list needs no lookup; any other URL is looked up so the list can be checked.
+    if (!isEnvironmentUrl(ref) || !urlIsAllowed(ref, context.settings)) {
       const env = toEnvironmentSummary(await resolveEnvironment(ref, context));
       if (!env.url) throw new ToolError(`The environment ${env.displayName} has no Dataverse database, so there is no user to look up.`);
       environmentId = env.id;

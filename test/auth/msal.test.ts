@@ -16,7 +16,7 @@ import { decodeJwt, verifySignature } from '../../src/sandbox/jwt';
 import { generateCertificate } from '../../src/sandbox/tls';
 import { invokeTool } from '../../src/tools/invoke';
 import { whoAmI } from '../../src/tools/whoami';
-import { sandboxServices, text, withSandbox } from '../helpers';
+import { invokeOptions, sandboxServices, text, withSandbox } from '../helpers';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT_ID = '66666666-7777-8888-9999-000000000000';
@@ -216,7 +216,7 @@ describe('MSAL sign-in against the sandbox identity service', () => {
       process.env.IDENTITY_HEADER = sandbox.managedIdentity.secret;
       try {
         const services = sandboxServices(sandbox, { POWERAGENT_AUTH: 'managed-identity', POWERPLATFORM_APPLICATION_ID: '', POWERPLATFORM_CLIENT_SECRET: '' });
-        const result = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: new AbortController().signal }, { settings: {}, services: async () => services, logger: silentLogger });
+        const result = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: new AbortController().signal }, invokeOptions(services));
         assert.equal(result.isError, undefined, text(result));
         assert.equal(result.structuredContent?.isApplicationUser, true);
         assert.match(String(result.structuredContent?.signedInAs), /managed identity/);

@@ -1,0 +1,38 @@
+import type { ServiceName } from '../platform/errors';
+import { PlatformError } from '../platform/errors';
+import type { Endpoints } from '../platform/endpoints';
+import type { PollStyle } from './record';
+
+/** The service and token audience for a status URL of this style. */
+export function pollService(style: PollStyle, endpoints: Endpoints): { service: ServiceName; resource: string } {
+  return style === 'ppapi-operation'
+    ? { service: 'powerplatform', resource: endpoints.powerPlatformResource }
+    : { service: 'bap', resource: endpoints.bapResource };
+}
+
+/**
+ * Status URLs come from response headers and are regional (europe.api.bap.microsoft.com, §15.15).
+ * They get our token, so they must be on the service's own host or one of its regional subdomains.
+ */
+export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpoints): boolean {
+  const base = new URL(style === 'ppapi-operation' ? endpoints.powerPlatformUrl : endpoints.bapUrl);
+  let candidate: URL;
+  try {
+    candidate = new URL(url);
+  } catch {
+    return false;
+  }
+  if (candidate.protocol !== base.protocol) return false;
+  if (candidate.host === base.host) return true;
+  return candidate.port === base.port && candidate.hostname.endsWith(`.${base.hostname}`);
+}
+
+/**
+ * A 409 that means "another lifecycle operation is running here; try again later" (§15.1):
+ * OperationNotStartable, or a 409 without a body. Other 409s, such as InsufficientCapacity_*, are final.
+ */
+export function isBusyConflict(error: PlatformError): boolean {
+  if (error.status !== 409) return false;
+  if (error.code === 'OperationNotStartable' || error.code === 'Conflict') return true;
+  return /active lifecycle operation|another (lifecycle )?operation is (running|in progress)/i.test(error.message);
+}

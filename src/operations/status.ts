@@ -1,0 +1,91 @@
+import type { OperationError } from './record';
+
+/** What one status document says, in the tracker's terms. */
+export interface StatusReading {
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  stage?: string;
+  percent?: number;
+  serviceOperationId?: string;
+  /** The environment the operation made or changed, when the document names it. */
+  environmentId?: string;
+  error?: OperationError;
+}
+
+interface Stage {
+  name: string;
+  state: string;
+}
+
+const STAGE_DONE = new Set(['succeeded', 'skipped']);
+
+/** "Run (3 of 4)" and the share of stages done, from the service's stage list. */
+export function readStages(stages: Stage[]): { stage?: string; percent?: number } {
+  if (!stages.length) return {};
+  const done = stages.filter((s) => STAGE_DONE.has(s.state.toLowerCase())).length;
+  const currentIndex = stages.findIndex((s) => !STAGE_DONE.has(s.state.toLowerCase()));
+  const current = currentIndex >= 0 ? stages[currentIndex]! : stages[stages.length - 1]!;
+  const position = currentIndex >= 0 ? currentIndex + 1 : stages.length;
+  return { stage: `${current.name} (${position} of ${stages.length})`, percent: Math.round((done * 100) / stages.length) };
+}
+
+/** The environment id at the end of a BAP path such as /providers/Microsoft.BusinessAppPlatform/environments/{id}. */
+export function environmentIdFromPath(path: unknown): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  const match = /\/environments\/([^/?]+)/i.exec(path);
+  return match?.[1];
+}
+
+/** A BAP `LifecycleOperation` (§2.1): state.id NotStarted, Running, Succeeded or Failed; four stages. */
+export function readBapLifecycle(body: any): StatusReading {
+  const stateId = String(body?.state?.id ?? '').toLowerCase();
+  const stages: Stage[] = Array.isArray(body?.stages)
+    ? body.stages.map((s: any) => ({ name: String(s?.name ?? s?.id ?? 'Stage'), state: String(s?.state?.id ?? 'NotStarted') }))
+    : [];
+  const reading: StatusReading = {
+    state: stateId === 'succeeded' ? 'succeeded' : stateId === 'failed' ? 'failed' : stateId === 'notstarted' ? 'queued' : 'running',
+    ...readStages(stages),
+    serviceOperationId: typeof body?.id === 'string' ? body.id : undefined,
+    environmentId: environmentIdFromPath(body?.links?.environment?.path),
+  };
+  if (reading.state === 'failed') {
+    const failedStage = stages.find((s) => s.state.toLowerCase() === 'failed');
+    const detail = body?.error?.message ?? body?.statusMessage;
+    reading.error = {
+      code: body?.error?.code ? String(body.error.code) : 'OperationFailed',
+      message: detail
+        ? String(detail)
+        : `The service reports that the ${body?.typeDisplayName ?? body?.type?.id ?? 'lifecycle'} operation failed${failedStage ? ` in its ${failedStage.name} stage` : ''} without giving a reason.`,
+    };
+  }
+  return reading;
+}
+
+const PPAPI_SUCCESS = new Set(['succeeded', 'nooperation', 'validationpassed']);
+const PPAPI_FAILURE = new Set(['failed', 'validationfailed']);
+
+/** A Power Platform API `OperationExecutionResult` (§2.2): status Queued, InProgress or one of the terminal ones. */
+export function readPpapiOperation(body: any): StatusReading {
+  const status = String(body?.status ?? '').toLowerCase();
+  const stages: Stage[] = Array.isArray(body?.stageStatuses)
+    ? body.stageStatuses.map((s: any) => ({ name: String(s?.name ?? 'Stage'), state: String(s?.status ?? 'NotStarted') }))
+    : [];
+  const reading: StatusReading = {
+    state: PPAPI_SUCCESS.has(status) ? 'succeeded' : PPAPI_FAILURE.has(status) ? 'failed' : status === 'queued' ? 'queued' : 'running',
+    ...readStages(stages),
+    serviceOperationId: typeof body?.operationId === 'string' ? body.operationId : undefined,
+    environmentId: typeof body?.updatedEnvironment?.environmentId === 'string' ? body.updatedEnvironment.environmentId : undefined,
+  };
+  if (reading.state === 'failed') reading.error = ppapiError(body, stages);
+  return reading;
+}
+
+function ppapiError(body: any, stages: Stage[]): OperationError {
+  const detail = body?.errorDetail ?? body?.stageStatuses?.find((s: any) => s?.errorDetail)?.errorDetail;
+  const fields = Object.entries(detail?.fieldErrors ?? {}).map(([field, value]: [string, any]) => `${field}: ${(value?.errorMessages ?? []).join(' ')}`);
+  const failedStage = stages.find((s) => s.state.toLowerCase() === 'failed');
+  const message = [detail?.message, ...fields].filter(Boolean).join('; ');
+  return {
+    code: String(detail?.code ?? body?.status ?? 'Failed'),
+    message: message || `The service reports that the ${body?.name ?? ''} operation failed${failedStage ? ` in its ${failedStage.name} stage` : ''} without giving a reason.`.replace('  ', ' '),
+  };
+}

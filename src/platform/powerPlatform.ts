@@ -1,0 +1,121 @@
+import type { Endpoints } from './endpoints';
+import type { HttpClient, HttpResponse } from './http';
+
+const API_VERSION = '2024-10-01';
+
+/** A manual backup: a labelled point on the continuous backups (§3.5). */
+export interface EnvironmentBackup {
+  id: string;
+  label?: string;
+  backupPointDateTime: string;
+  backupExpiryDateTime?: string;
+  createdBy?: { userId?: string; displayName?: string; type?: string };
+}
+
+/** `OperationExecutionResult` (§2.2), as far as this product reads it. */
+export interface PowerPlatformOperation {
+  operationId: string;
+  name?: string;
+  status: string;
+  startTime?: string;
+  endTime?: string;
+}
+
+export interface RestoreBody {
+  sourceEnvironmentId: string;
+  /** RFC 3339 with an offset (§15.7). */
+  restorePointDateTime: string;
+  restoreOptions?: { environmentNameToOverride?: string; securityGroupIdToOverride?: string; skipAuditData?: boolean };
+}
+
+export interface CopyBody {
+  sourceEnvironmentId: string;
+  /** Minimal or Full; never the legacy MinimalCopy/FullCopy (§3.7). */
+  copyType: 'Minimal' | 'Full';
+  copyOptions?: { environmentNameToOverride?: string; securityGroupIdToOverride?: string; skipAuditData?: boolean };
+}
+
+export interface ResetBody {
+  displayName?: string;
+  domainName?: string;
+  baseLanguageCode?: number;
+  currency?: { code: string };
+  templates?: string[];
+}
+
+/** The Power Platform API's environment management operations (api.powerplatform.com). */
+export class PowerPlatformClient {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly endpoints: Endpoints,
+  ) {}
+
+  async createBackup(environmentId: string, label: string, signal?: AbortSignal): Promise<HttpResponse<EnvironmentBackup>> {
+    return this.send('POST', `${this.environment(environmentId)}/backups`, { label }, signal);
+  }
+
+  /** Every backup of the environment, following continuation tokens. */
+  async listBackups(environmentId: string, signal?: AbortSignal): Promise<EnvironmentBackup[]> {
+    const backups: EnvironmentBackup[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const extra = token ? `&continuationToken=${encodeURIComponent(token)}` : '';
+      const { body } = await this.http.send<{ collection?: EnvironmentBackup[]; value?: EnvironmentBackup[]; continuationToken?: string }>({
+        service: 'powerplatform',
+        method: 'GET',
+        url: `${this.environment(environmentId)}/backups?api-version=${API_VERSION}${extra}`,
+        resource: this.endpoints.powerPlatformResource,
+        signal,
+      });
+      backups.push(...(body?.collection ?? body?.value ?? []));
+      token = body?.continuationToken || undefined;
+      if (!token) break;
+    }
+    return backups;
+  }
+
+  restore(targetEnvironmentId: string, body: RestoreBody, signal?: AbortSignal): Promise<HttpResponse<PowerPlatformOperation | undefined>> {
+    return this.send('POST', `${this.environment(targetEnvironmentId)}/restore`, body, signal);
+  }
+
+  copy(targetEnvironmentId: string, body: CopyBody, signal?: AbortSignal): Promise<HttpResponse<PowerPlatformOperation | undefined>> {
+    return this.send('POST', `${this.environment(targetEnvironmentId)}/copy`, body, signal);
+  }
+
+  reset(environmentId: string, body: ResetBody, signal?: AbortSignal): Promise<HttpResponse<PowerPlatformOperation | undefined>> {
+    return this.send('POST', `${this.environment(environmentId)}/reset`, body, signal);
+  }
+
+  /** The environment's recent operations, newest first; the last resort for finding a poll URL (§2.2). */
+  async listEnvironmentOperations(environmentId: string, signal?: AbortSignal): Promise<PowerPlatformOperation[]> {
+    const { body } = await this.http.send<{ value?: PowerPlatformOperation[]; collection?: PowerPlatformOperation[] }>({
+      service: 'powerplatform',
+      method: 'GET',
+      url: `${this.environment(environmentId)}/operations?api-version=${API_VERSION}&limit=20`,
+      resource: this.endpoints.powerPlatformResource,
+      signal,
+    });
+    const operations = body?.value ?? body?.collection ?? [];
+    return [...operations].sort((a, b) => String(b.startTime ?? '').localeCompare(String(a.startTime ?? '')));
+  }
+
+  /** The environment-scoped status URL of an operation (needs only environment-level rights). */
+  operationUrl(environmentId: string, operationId: string): string {
+    return `${this.environment(environmentId)}/operations/${encodeURIComponent(operationId)}?api-version=${API_VERSION}`;
+  }
+
+  private environment(environmentId: string): string {
+    if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
+    return `${this.endpoints.powerPlatformUrl}/environmentmanagement/environments/${encodeURIComponent(environmentId)}`;
+  }
+
+  private send<T>(method: 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<HttpResponse<T>> {
+    // Starts are never repeated after an unknown outcome (§2.6); the tools recover by listing operations.
+    return this.http.send<T>({ service: 'powerplatform', method, url: `${path}?api-version=${API_VERSION}`, body, resource: this.endpoints.powerPlatformResource, idempotent: false, signal });
+  }
+}
+
+/** PPAPI puts the status URL in Operation-Location, some answers in Location (§2.2: read both). */
+export function powerPlatformPollUrl(headers: Headers): string | undefined {
+  return headers.get('operation-location') ?? headers.get('location') ?? undefined;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { toEnvironmentSummary } from '../../platform/environment';
+import { ToolError } from '../errors';
+import { environmentArgument, resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { ADDITIVE_CLOUD, READ_ONLY_CLOUD, defineTool } from '../types';
+import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
+import { startPowerPlatformOperation } from './starts';
+
+const backupOutput = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  backupPointDateTime: z.string().describe('The moment the backup stands for; pass it to pp_restore_environment as the restore point.'),
+  backupExpiryDateTime: z.string().nullable(),
+  createdBy: z.string().nullable(),
+});
+
+export const backupEnvironment = defineTool({
+  name: 'pp_backup_environment',
+  title: 'Back up environment',
+  description:
+    "Takes a manual, labelled backup of an environment's Dataverse database (a named point on its continuous backups). " +
+    'Kept 7 days (28 for production environments with Dynamics 365 apps); not available for the default environment. ' +
+    'Restore it later with pp_restore_environment and the label.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    label: z.string().trim().min(1).max(100).describe('A label to find the backup by, e.g. "before-release-42".'),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: ADDITIVE_CLOUD,
+  async handler(args, context) {
+    const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
+    const summary = toEnvironmentSummary(env);
+    if (summary.isDefault) throw new ToolError(`${summary.displayName} is the default environment; manual backups are not available for it. Nothing was done.`);
+    if (!summary.hasDataverse) throw new ToolError(`${summary.displayName} has no Dataverse database, so there is nothing to back up.`);
+    const record = await context.operations.begin({
+      kind: 'backup_environment',
+      title: `Back up ${summary.displayName} as "${args.label}"`,
+      environment: { id: env.name, displayName: summary.displayName },
+      start: async () => {
+        const response = await context.powerPlatform.createBackup(env.name, args.label);
+        if (response.status === 202) return startPowerPlatformOperation(context, env.name, 'Backup', async () => response as never);
+        return { kind: 'done', result: { backup: toBackup(response.body) }, correlationId: response.correlationId };
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+export const listBackups = defineTool({
+  name: 'pp_list_backups',
+  title: 'List backups',
+  description: 'Lists the manual backups of an environment, newest first, with label and backup time. Use a label or time with pp_restore_environment. Reads only.',
+  input: z.strictObject({ environment: environmentRef.optional() }),
+  output: z.object({ environmentId: z.string(), environmentName: z.string(), backups: z.array(backupOutput) }),
+  annotations: READ_ONLY_CLOUD,
+  async handler(args, context) {
+    const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
+    const name = env.properties?.displayName ?? env.name;
+    const backups = (await context.powerPlatform.listBackups(env.name, context.signal)).map(toBackup).sort((a, b) => b.backupPointDateTime.localeCompare(a.backupPointDateTime));
+    const lines = backups.map((b) => `- ${b.label ?? '(no label)'}: ${b.backupPointDateTime}${b.backupExpiryDateTime ? `, kept until ${b.backupExpiryDateTime}` : ''}`);
+    return {
+      result: { environmentId: env.name, environmentName: name, backups },
+      summary: backups.length ? `${backups.length} backup(s) of ${name}:\n${lines.join('\n')}` : `${name} has no manual backups.`,
+    };
+  },
+});
+
+export function toBackup(body: any): z.infer<typeof backupOutput> {
+  return {
+    id: String(body?.id ?? ''),
+    label: body?.label ?? null,
+    backupPointDateTime: String(body?.backupPointDateTime ?? ''),
+    backupExpiryDateTime: body?.backupExpiryDateTime ?? null,
+    createdBy: body?.createdBy?.displayName ?? null,
+  };
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import type { BapCreateEnvironmentBody, BapEnvironment } from '../../platform/bap';
+import { isTerminal } from '../../operations/record';
+import { PlatformError } from '../../platform/errors';
+import { sleep } from '../../platform/retry';
+import { assertNewEnvironmentAllowed } from '../allowList';
+import { ToolError } from '../errors';
+import { ADDITIVE_CLOUD, defineTool, type ToolContext } from '../types';
+import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
+import { bapStartOutcome, followEnvironment } from './starts';
+
+const ALL_ZERO_GUID = '00000000-0000-0000-0000-000000000000';
+
+const input = z
+  .strictObject({
+    displayName: z.string().trim().min(1).max(100).describe('Display name of the new environment.'),
+    type: z.enum(['Sandbox', 'Production', 'Trial', 'Developer']).default('Sandbox').describe('Environment type (default Sandbox).'),
+    region: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z]+$/, 'must be a Power Platform region name such as unitedstates or europe')
+      .default('unitedstates')
+      .describe('Power Platform region: unitedstates (default), europe, unitedkingdom, asia, australia, canada, india, japan, france, germany, ...'),
+    azureRegion: z.string().trim().min(2).max(50).optional().describe('Azure region inside the Power Platform region, e.g. westeurope. Usually left out.'),
+    description: z.string().max(2000).optional(),
+    dataverse: z.boolean().default(true).describe('Create a Dataverse database (default true). Without it there are no solutions, tables or data.'),
+    domainName: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must start with a letter and hold only letters, digits and hyphens (at most 63)')
+      .optional()
+      .describe('Dataverse URL prefix (contoso-dev gives https://contoso-dev.crm.dynamics.com). Chosen by the service when left out.'),
+    language: z.number().int().min(1).max(99999).default(1033).describe('Base language LCID of the database (default 1033, English).'),
+    currency: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code such as USD or EUR')
+      .transform((c) => c.toUpperCase())
+      .default('USD')
+      .describe('Base currency of the database (default USD).'),
+    securityGroupId: z.uuid().optional().describe('Entra security group whose members may use the environment. Open to the tenant when left out.'),
+    templates: z.array(z.string().trim().min(1).max(100)).max(20).optional().describe('Dynamics 365 templates such as D365_Sales.'),
+    allowDuplicateName: z.boolean().default(false).describe('Create even when an environment with this display name exists (default false).'),
+    waitSeconds: waitSecondsArgument,
+  })
+  .superRefine((args, issues) => {
+    if (args.dataverse) return;
+    for (const field of ['domainName', 'securityGroupId', 'templates'] as const) {
+      if (args[field] !== undefined) issues.addIssue({ code: 'custom', path: [field], message: 'applies only with dataverse: true' });
+    }
+  });
+
+export const createEnvironment = defineTool({
+  name: 'pp_create_environment',
+  title: 'Create environment',
+  description:
+    'Creates a Power Platform environment (with a Dataverse database unless `dataverse` is false) and follows it as an operation. ' +
+    'Creating takes 2 to 10 minutes: the call waits up to `waitSeconds` and then returns the operation id; follow it with pp_get_operation. ' +
+    'The result holds the new environment with its Dataverse URL once the database answers. ' +
+    'It will not create a second environment with the same display name unless `allowDuplicateName` is true, so it is safe to call again after a timeout.',
+  input,
+  output: operationOutput,
+  annotations: ADDITIVE_CLOUD,
+  async handler(args, context) {
+    assertNewEnvironmentAllowed(args.displayName, args.domainName, context.settings);
+    const existing = await findSameEnvironment(args.allowDuplicateName ? undefined : args.displayName, args.domainName, context, context.signal);
+    if (existing && isBeingCreated(existing)) {
+      // A retry of a create that timed out: follow the first one instead of making a second.
+      const known = context.operations
+        .list()
+        .find((op) => {
+          if (op.kind !== 'create_environment' || isTerminal(op.state)) return false;
+          // Until its first status arrives, a create knows only the name it asked for.
+          return op.environment.id ? op.environment.id.toLowerCase() === existing.name.toLowerCase() : op.environment.displayName.toLowerCase() === args.displayName.toLowerCase();
+        });
+      const record =
+        known ??
+        (await context.operations.begin({
+          kind: 'create_environment',
+          title: `Create environment ${args.displayName}`,
+          environment: { id: existing.name, displayName: args.displayName },
+          details: { dataverse: args.dataverse },
+          start: async () => followEnvironment(existing, context),
+        }));
+      return waitAndReport(context, record, args.waitSeconds);
+    }
+    if (existing) {
+      const name = existing.properties?.displayName;
+      const sameDomain = args.domainName && existing.properties?.linkedEnvironmentMetadata?.domainName?.toLowerCase() === args.domainName.toLowerCase();
+      throw new ToolError(
+        sameDomain
+          ? `The domain name ${args.domainName} is already used by the environment ${name} (${existing.name}). Nothing was created.`
+          : `An environment named ${name} already exists (${existing.name}, created ${existing.properties?.createdTime ?? 'earlier'}). Nothing was created.`,
+        sameDomain ? 'Choose another domainName.' : 'Use that environment, choose another display name, or pass allowDuplicateName: true to create a second one.',
+      );
+    }
+
+    const body = createBody(args);
+    const record = await context.operations.begin({
+      kind: 'create_environment',
+      title: `Create environment ${args.displayName}`,
+      environment: { displayName: args.displayName },
+      details: { dataverse: args.dataverse },
+      notes: args.dataverse ? ['A service principal can get HTTP 403 from the new Dataverse database for up to 10 minutes after it is created; wait and try again.'] : [],
+      start: async () => {
+        const startedAt = Date.now();
+        try {
+          const outcome = bapStartOutcome(await context.bap.createEnvironment(body), context);
+          if (outcome) return outcome;
+        } catch (error) {
+          if (!(error instanceof PlatformError && error.outcomeUnknown)) throw error;
+          // The answer was lost: the environment may exist now. Look before anyone tries again (§2.6).
+          const created = await findCreatedSince(args.displayName, args.domainName, startedAt, context);
+          if (created) return followEnvironment(created, context);
+          throw error;
+        }
+        const created = await findCreatedSince(args.displayName, args.domainName, startedAt, context);
+        if (created) return followEnvironment(created, context);
+        throw new ToolError('The service accepted the create but gave no way to follow it.', `Check pp_list_environments for ${args.displayName} in a few minutes before trying again.`);
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+function createBody(args: z.output<typeof input>): BapCreateEnvironmentBody {
+  return {
+    location: args.region,
+    properties: {
+      displayName: args.displayName,
+      environmentSku: args.type,
+      description: args.description,
+      azureRegion: args.azureRegion,
+      // Without databaseType no Dataverse is created, even with linkedEnvironmentMetadata (§15.3).
+      databaseType: args.dataverse ? 'CommonDataService' : 'None',
+      linkedEnvironmentMetadata: args.dataverse
+        ? {
+            baseLanguage: args.language,
+            domainName: args.domainName,
+            currency: { code: args.currency },
+            // An empty security group is rejected; the all-zero GUID means "none" (§3.3).
+            securityGroupId: args.securityGroupId ?? ALL_ZERO_GUID,
+            templates: args.templates,
+          }
+        : undefined,
+    },
+  };
+}
+
+/** The environment with this domain name, or else with this display name (when given). */
+async function findSameEnvironment(displayName: string | undefined, domainName: string | undefined, context: ToolContext, signal?: AbortSignal): Promise<BapEnvironment | undefined> {
+  const all = await context.bap.listEnvironments(signal);
+  const domain = domainName?.toLowerCase();
+  const byDomain = domain && all.find((env) => env.properties?.linkedEnvironmentMetadata?.domainName?.toLowerCase() === domain);
+  if (byDomain) return byDomain;
+  const name = displayName?.toLowerCase();
+  return name ? all.find((env) => env.properties?.displayName?.trim().toLowerCase() === name) : undefined;
+}
+
+function isBeingCreated(env: BapEnvironment): boolean {
+  const state = env.properties?.provisioningState?.toLowerCase();
+  return state === 'creating' || state === 'provisioning' || Boolean(env.properties?.ongoingOperation && state !== 'succeeded');
+}
+
+/**
+ * An environment with this name that appeared since the start, looked for a few times while the
+ * service catches up. No request signal: the start may run after the caller stopped waiting.
+ */
+async function findCreatedSince(displayName: string, domainName: string | undefined, since: number, context: ToolContext): Promise<BapEnvironment | undefined> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await sleep(3000);
+    const found = await findSameEnvironment(displayName, domainName, context).catch(() => undefined);
+    if (found && Date.parse(found.properties?.createdTime ?? '') >= since - 5 * 60_000) return found;
+  }
+  return undefined;
+}

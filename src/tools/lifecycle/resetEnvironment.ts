@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { confirmArgument, requireConfirmation } from '../confirm';
+import { ToolError } from '../errors';
+import { resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
+import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
+import { startPowerPlatformOperation } from './starts';
+import { assertDataverse, displayName } from './targets';
+
+export const resetEnvironment = defineTool({
+  name: 'pp_reset_environment',
+  title: 'Reset environment',
+  description:
+    'Resets a Sandbox or Developer environment: its Dataverse database is wiped and made new, with no custom solutions, apps, flows or data. ' +
+    'Destructive: the user must confirm (a form, or `confirm` set to the display name they typed). ' +
+    'Takes several minutes: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+  input: z.strictObject({
+    environment: environmentRef.describe('The environment to reset. Must be a Sandbox or Developer environment.'),
+    newName: z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).'),
+    language: z.number().int().min(1).max(99999).optional().describe('Base language LCID of the new database (default: keep it).'),
+    currency: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code such as USD or EUR')
+      .transform((c) => c.toUpperCase())
+      .optional(),
+    templates: z.array(z.string().trim().min(1).max(100)).max(20).optional().describe('Dynamics 365 templates to install after the reset.'),
+    confirm: confirmArgument,
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: DESTRUCTIVE_CLOUD,
+  async handler(args, context) {
+    const env = await resolveEnvironment(args.environment, context);
+    const sku = env.properties?.environmentSku;
+    if (sku !== 'Sandbox' && sku !== 'Developer') {
+      throw new ToolError(`Only Sandbox and Developer environments can be reset, and ${displayName(env)} is ${sku}. Nothing was changed.`);
+    }
+    assertDataverse(env);
+    await requireConfirmation(context, { action: 'Reset', environment: env, confirm: args.confirm, consequence: 'Its Dataverse database is wiped: all solutions, apps, flows and data are lost.' });
+    const record = await context.operations.begin({
+      kind: 'reset_environment',
+      title: `Reset ${displayName(env)}`,
+      environment: { id: env.name, displayName: displayName(env) },
+      details: { dataverse: true },
+      start: () =>
+        startPowerPlatformOperation(context, env.name, 'Reset', () =>
+          context.powerPlatform.reset(env.name, {
+            displayName: args.newName,
+            baseLanguageCode: args.language,
+            currency: args.currency ? { code: args.currency } : undefined,
+            templates: args.templates,
+          }),
+        ),
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { confirmArgument, requireConfirmation } from '../confirm';
+import { ToolError } from '../errors';
+import { resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
+import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
+import { startPowerPlatformOperation } from './starts';
+import { assertDataverse, assertSandboxTarget, displayName } from './targets';
+
+const RFC3339_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+const input = z
+  .strictObject({
+    environment: environmentRef.describe('The target environment, which is overwritten. Must be a Sandbox environment.'),
+    source: environmentRef.optional().describe('The environment whose backup is restored (default: the target itself). Same region as the target.'),
+    backup: z.string().trim().min(1).max(100).optional().describe('Label or id of a manual backup of the source (pp_list_backups).'),
+    pointInTime: z
+      .string()
+      .trim()
+      .regex(RFC3339_WITH_OFFSET, 'must be an RFC 3339 date and time with a time zone offset, e.g. 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00')
+      .optional()
+      .describe('Restore point instead of a backup: a date and time with a time zone offset, within the retention period (7 days for sandboxes).'),
+    newName: z.string().trim().min(1).max(100).optional().describe('Display name for the restored environment (default: keep the current one).'),
+    skipAuditData: z.boolean().default(false).describe('Leave out audit data, which makes the restore faster.'),
+    confirm: confirmArgument,
+    waitSeconds: waitSecondsArgument,
+  })
+  .superRefine((args, issues) => {
+    if (!args.backup === !args.pointInTime) issues.addIssue({ code: 'custom', path: ['backup'], message: 'give exactly one of backup and pointInTime' });
+  });
+
+export const restoreEnvironment = defineTool({
+  name: 'pp_restore_environment',
+  title: 'Restore environment',
+  description:
+    'Restores a backup or point in time of a source environment onto a target Sandbox environment, overwriting everything in the target. ' +
+    'Destructive: the user must confirm (a form, or `confirm` set to the target display name they typed). ' +
+    'The restored environment comes back in administration mode. Takes several minutes: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+  input,
+  output: operationOutput,
+  annotations: DESTRUCTIVE_CLOUD,
+  async handler(args, context) {
+    const target = await resolveEnvironment(args.environment, context);
+    const source = args.source ? await resolveEnvironment(args.source, context) : target;
+    assertSandboxTarget(target, 'A restore');
+    assertDataverse(source);
+    const restorePoint = args.backup ? await backupPoint(args.backup, source.name, displayName(source), context) : args.pointInTime!;
+    if (Date.parse(restorePoint) > Date.now()) throw new ToolError(`pointInTime ${restorePoint} is in the future. Nothing was changed.`);
+    const from = `${displayName(source)}${args.backup ? ` backup "${args.backup}"` : ''} at ${restorePoint}`;
+    await requireConfirmation(context, {
+      action: 'Restore onto',
+      environment: target,
+      confirm: args.confirm,
+      consequence: `Everything in it is replaced by ${from}.`,
+    });
+    const record = await context.operations.begin({
+      kind: 'restore_environment',
+      title: `Restore ${from} onto ${displayName(target)}`,
+      environment: { id: target.name, displayName: displayName(target) },
+      source: { id: source.name, displayName: displayName(source) },
+      details: { dataverse: true },
+      notes: ['The restored environment comes back in administration mode: only admins can sign in until it is turned off in the admin center.'],
+      start: () =>
+        startPowerPlatformOperation(context, target.name, 'Restore', () =>
+          context.powerPlatform.restore(target.name, {
+            sourceEnvironmentId: source.name,
+            restorePointDateTime: restorePoint,
+            restoreOptions: { environmentNameToOverride: args.newName, skipAuditData: args.skipAuditData },
+          }),
+        ),
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+/** The backup point of a backup given by id or label; an unknown or ambiguous label is an error that lists the backups. */
+async function backupPoint(ref: string, environmentId: string, name: string, context: ToolContext): Promise<string> {
+  const backups = await context.powerPlatform.listBackups(environmentId, context.signal);
+  const byId = backups.find((b) => b.id.toLowerCase() === ref.toLowerCase());
+  if (byId) return byId.backupPointDateTime;
+  const byLabel = backups.filter((b) => b.label?.trim().toLowerCase() === ref.toLowerCase());
+  if (byLabel.length === 1) return byLabel[0]!.backupPointDateTime;
+  const known = backups.slice(0, 10).map((b) => `"${b.label}" (${b.backupPointDateTime}, id ${b.id})`).join(', ');
+  if (byLabel.length > 1) throw new ToolError(`${name} has ${byLabel.length} backups labelled "${ref}": ${known}. Nothing was changed.`, 'Pass the backup id instead.');
+  throw new ToolError(`${name} has no backup "${ref}". Nothing was changed.`, backups.length ? `Backups of ${name}: ${known}.` : `${name} has no manual backups; use pointInTime instead.`);
+}

@@ -1,0 +1,69 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
+import { connectCli } from '../helpers';
+
+/** Lifecycle operations take seconds instead of minutes: a create about 3 s, a copy about 5 s. */
+export const TIME_SCALE = 0.01;
+
+export interface Session {
+  client: Client;
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+export interface Harness {
+  sandbox: Sandbox;
+  stateDir: string;
+  /** Starts the built CLI in real mode against the sandbox, with its own operation store folder. */
+  connect(extraArgs?: string[], extraEnv?: Record<string, string>, options?: { capabilities?: ClientCapabilities; setup?: (client: Client) => void }): Promise<Session>;
+  call(session: Session, name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult>;
+}
+
+/** A sandbox the test can inspect, and CLI processes talking to it as a real tenant. */
+export async function withHarness<T>(body: (harness: Harness) => Promise<T>, options: SandboxOptions = {}): Promise<T> {
+  const sandbox = await startSandbox({ timeScale: TIME_SCALE, ...options });
+  const stateDir = mkdtempSync(join(tmpdir(), 'power-agent-state-'));
+  const sessions: Session[] = [];
+  const harness: Harness = {
+    sandbox,
+    stateDir,
+    async connect(extraArgs = [], extraEnv = {}, clientOptions = {}) {
+      const session = await connectCli(extraArgs, { ...sandbox.env(), POWERAGENT_STATE_DIR: stateDir, POWERAGENT_POLL_INTERVAL_MS: '100', ...extraEnv }, clientOptions);
+      sessions.push(session);
+      return session;
+    },
+    async call(session, name, args, callOptions = {}) {
+      const progress = callOptions.onprogress ? { _meta: { progressToken: `${name}-${Date.now()}` } } : {};
+      return (await session.client.callTool({ name, arguments: args, ...progress }, undefined, {
+        signal: callOptions.signal,
+        onprogress: callOptions.onprogress,
+        timeout: 120_000,
+      })) as CallToolResult;
+    },
+  };
+  try {
+    return await body(harness);
+  } finally {
+    for (const session of sessions) await session.close().catch(() => undefined);
+    await sandbox.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+export function structured(result: CallToolResult): Record<string, any> {
+  return (result.structuredContent ?? {}) as Record<string, any>;
+}
+
+/** Solutions (unique names) of a sandbox environment's database, sorted. */
+export function solutionNames(sandbox: Sandbox, displayName: string): string[] {
+  const env = [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === displayName);
+  return (env?.org?.solutions ?? []).map((s) => s.uniquename).sort();
+}
+
+export function environmentByName(sandbox: Sandbox, displayName: string) {
+  return [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === displayName);
+}
