@@ -7,22 +7,29 @@ import { silentLogger } from '../../src/log';
 import type { OperationRecord } from '../../src/operations/record';
 import { FileOperationStore } from '../../src/operations/store';
 import { OperationTracker } from '../../src/operations/tracker';
+import type { Services } from '../../src/services';
 import { sandboxServices, withSandbox } from '../helpers';
+
+/** Starts a reset of Contoso Test through the tracker, as pp_reset_environment does. */
+function beginReset(tracker: OperationTracker, services: Services, retryAfterMs: number) {
+  const id = '000000e0-0000-4000-8000-000000000003';
+  return tracker.begin({
+    kind: 'reset_environment',
+    title: 'Reset Contoso Test',
+    environment: { id, displayName: 'Contoso Test' },
+    start: async () => {
+      const response = await services.powerPlatform.reset(id, {});
+      return { kind: 'poll', style: 'ppapi-operation', url: response.headers.get('operation-location')!, retryAfterMs };
+    },
+  });
+}
 
 describe('operation tracker', () => {
   it('sends a heartbeat while nothing changes, and returns at the wait limit with the operation still running', async () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
       const tracker = new OperationTracker({ store: new FileOperationStore(join(mkdtempSync(join(tmpdir(), 'ops-')), 'operations.json')), services: async () => services, logger: silentLogger, heartbeatMs: 100, defaultPollIntervalMs: 50 });
-      const started = await tracker.begin({
-        kind: 'reset_environment',
-        title: 'Reset Contoso Test',
-        environment: { id: '000000e0-0000-4000-8000-000000000003', displayName: 'Contoso Test' },
-        start: async () => {
-          const response = await services.powerPlatform.reset('000000e0-0000-4000-8000-000000000003', {});
-          return { kind: 'poll', style: 'ppapi-operation', url: response.headers.get('operation-location')!, retryAfterMs: 50 };
-        },
-      });
+      const started = await beginReset(tracker, services, 50);
       const seen: string[] = [];
       const { record, end } = await tracker.wait(started.id, { waitMs: 600, onProgress: (r) => void seen.push(r.stage ?? '') });
       assert.equal(end, 'timeout');
@@ -44,15 +51,7 @@ describe('operation tracker', () => {
       sandbox.faults.add({ kind: 'unavailable', path: '/environmentmanagement/operations/', times: 3 });
       const changes: OperationRecord[] = [];
       tracker.onDidChange((r) => changes.push(r));
-      const started = await tracker.begin({
-        kind: 'reset_environment',
-        title: 'Reset Contoso Test',
-        environment: { id: '000000e0-0000-4000-8000-000000000003', displayName: 'Contoso Test' },
-        start: async () => {
-          const response = await services.powerPlatform.reset('000000e0-0000-4000-8000-000000000003', {});
-          return { kind: 'poll', style: 'ppapi-operation', url: response.headers.get('operation-location')!, retryAfterMs: 20 };
-        },
-      });
+      const started = await beginReset(tracker, services, 20);
       const deadline = Date.now() + 5000;
       while (tracker.get(started.id)?.state !== 'unknown' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const lost = tracker.get(started.id)!;
