@@ -6,7 +6,7 @@ import { FileOperationStore, MemoryOperationStore } from './operations/store';
 import { OperationTracker } from './operations/tracker';
 import { FaultInjector } from './sandbox/faults';
 import { startSandbox, type Sandbox } from './sandbox/server';
-import { createServices, type Services } from './services';
+import { createServices, type Services, type ServicesOptions } from './services';
 import { catalog } from './tools';
 import { invokeTool, type CallContext } from './tools/invoke';
 import type { AnyToolDefinition, ToolSettings } from './tools/types';
@@ -21,12 +21,16 @@ export interface RuntimeOptions {
   onDeviceCode?: (message: string) => void;
   /** Messages for the client outside any tool call (an operation that finished while the server was down). */
   onNotice?: (message: string) => void;
+  /** Replaces the sign-in read from `env` (the VS Code extension signs in through VS Code's accounts). Not used with the sandbox. */
+  tokenSource?: ServicesOptions['tokenSource'];
 }
 
 export interface ToolRuntime {
   callTool(name: string, args: unknown, call: CallContext): Promise<CallToolResult>;
   /** The long-running operations, for views that show them. */
   operations: OperationTracker;
+  /** The signed-in clients, for views that read directly (the extension's environment tree). */
+  services(): Promise<Services>;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,9 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   const timeScale = Number(options.env.POWERAGENT_SANDBOX_TIME_SCALE) || 0.05;
   const pollIntervalMs = Number(options.env.POWERAGENT_POLL_INTERVAL_MS) || (options.sandbox ? Math.round(10_000 * timeScale) : undefined);
   const build = async (): Promise<Services> => {
-    if (!options.sandbox) return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode });
+    if (!options.sandbox) {
+      return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode, tokenSource: options.tokenSource });
+    }
     sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS), timeScale });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);
     const env = Object.fromEntries(Object.entries(options.env).filter(([name]) => !SIGN_IN_VARIABLES.test(name)));
@@ -84,6 +90,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
 
   return {
     operations,
+    services: getServices,
     async callTool(name, args, call) {
       const tool = tools.get(name);
       if (!tool) throw new Error(`Unknown tool ${name}`);

@@ -32,6 +32,8 @@ export async function requireConfirmation(context: ToolContext, request: Confirm
   const name = (p.displayName ?? request.environment.name).trim();
   const production = p.environmentSku === 'Production' || p.environmentSku === 'Default' || Boolean(p.isDefault);
   if (context.settings.confirmDestructive === 'production' && !production) return;
+  // VS Code asked before running the tool; production additionally needs the typed name below.
+  if (context.hostConfirmed && !production) return;
   const what = `${request.action} ${name} (${p.environmentSku ?? 'environment'}, ${request.environment.name})`;
 
   if (context.elicit) {

@@ -16,6 +16,11 @@ export interface CallContext {
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
   /** Sends a message to the client outside the result (MCP logging). */
   notify?: (message: string) => void;
+  /**
+   * The host already asked the person and they said yes (VS Code's confirmation of a Copilot tool
+   * call). Enough for non-production targets; production still needs the typed name.
+   */
+  hostConfirmed?: boolean;
 }
 
 export interface InvokeOptions {
@@ -45,6 +50,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
       signal: call.signal,
       log: options.logger,
       elicit: call.elicit,
+      hostConfirmed: call.hostConfirmed ?? false,
       notify: (message) => {
         options.logger.info(message);
         call.notify?.(message);

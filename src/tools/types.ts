@@ -59,6 +59,8 @@ export interface ToolContext {
   operations: OperationTracker;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
+  /** The host (VS Code) already got the person's yes for this call. */
+  hostConfirmed?: boolean;
   /** Tells the client something outside the tool's result (an MCP log message). */
   notify(message: string): void;
   /** Aborts when the MCP request is cancelled. */

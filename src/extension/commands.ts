@@ -1,0 +1,120 @@
+import * as vscode from 'vscode';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { EnvironmentSummary } from '../platform/environment';
+import type { ToolManifestEntry } from '../server/manifest';
+import { toolCommandId } from './contributions';
+import { elicitWithInputBoxes } from './elicit';
+import type { PowerAgentHost } from './host';
+import { describeCall, resultDocument } from './present';
+
+interface PropertySchema {
+  type?: string;
+  enum?: string[];
+  description?: string;
+  default?: unknown;
+  items?: { type?: string };
+}
+
+/** Arguments the palette never asks for: confirmation is asked by the tool itself, and waiting is shown as progress. */
+const NOT_ASKED = new Set(['confirm', 'waitSeconds']);
+const ENVIRONMENT_FIELDS = new Set(['environment', 'source']);
+
+/** One palette command per tool: asks for the arguments, runs it with progress, shows the result. */
+export function registerToolCommands(host: PowerAgentHost, manifest: readonly ToolManifestEntry[]): vscode.Disposable {
+  return vscode.Disposable.from(
+    ...manifest.map((entry) => vscode.commands.registerCommand(toolCommandId(entry.name), (preset?: Record<string, unknown>) => runToolCommand(host, entry, preset ?? {}))),
+  );
+}
+
+export async function runToolCommand(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<CallToolResult | undefined> {
+  const args = await askArguments(host, entry, preset);
+  if (!args) return undefined;
+  const runtime = await host.runtime();
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: describeCall(entry, args), cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const cancel = token.onCancellationRequested(() => controller.abort());
+      try {
+        return await runtime.callTool(entry.name, { ...args, ...('waitSeconds' in (entry.inputSchema.properties as object) ? { waitSeconds: 600 } : {}) }, {
+          signal: controller.signal,
+          elicit: elicitWithInputBoxes,
+          sendProgress: async (update) => progress.report({ message: update.message }),
+          notify: (message) => void vscode.window.showInformationMessage(message),
+        });
+      } finally {
+        cancel.dispose();
+      }
+    },
+  );
+  await showResult(entry, result);
+  return result;
+}
+
+async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  const properties = (entry.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
+  const required = new Set((entry.inputSchema.required as string[] | undefined) ?? []);
+  const args: Record<string, unknown> = { ...preset };
+  for (const [name, schema] of Object.entries(properties)) {
+    if (name in args || NOT_ASKED.has(name)) continue;
+    const isRequired = required.has(name) && schema.default === undefined;
+    if (ENVIRONMENT_FIELDS.has(name)) {
+      const picked = await pickEnvironment(host, `${entry.title}: ${name === 'source' ? 'source environment' : 'environment'}`, !isRequired);
+      if (picked === undefined) return undefined;
+      if (picked) args[name] = picked;
+      continue;
+    }
+    if (!isRequired) continue;
+    const value = await askValue(entry.title, name, schema);
+    if (value === undefined) return undefined;
+    args[name] = value;
+  }
+  return args;
+}
+
+async function askValue(title: string, name: string, schema: PropertySchema): Promise<unknown> {
+  if (schema.enum) return (await vscode.window.showQuickPick(schema.enum, { title, placeHolder: schema.description ?? name }))?.toString();
+  if (schema.type === 'boolean') {
+    const picked = await vscode.window.showQuickPick(['Yes', 'No'], { title, placeHolder: schema.description ?? name });
+    return picked === undefined ? undefined : picked === 'Yes';
+  }
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt: `${name}: ${schema.description ?? ''}`,
+    ignoreFocusOut: true,
+    validateInput: (value) => (!value.trim() ? `${name} is required.` : schema.type === 'number' || schema.type === 'integer' ? (Number.isFinite(Number(value)) ? undefined : `${name} must be a number.`) : undefined),
+  });
+  if (text === undefined) return undefined;
+  if (schema.type === 'number' || schema.type === 'integer') return Number(text);
+  if (schema.type === 'array') return text.split(',').map((t) => t.trim()).filter(Boolean);
+  return text.trim();
+}
+
+/** A QuickPick of the environments; '' means "the default environment" when that is allowed. */
+export async function pickEnvironment(host: PowerAgentHost, title: string, optional: boolean): Promise<string | undefined> {
+  const runtime = await host.runtime();
+  const listed = await runtime.callTool('pp_list_environments', { limit: 1000 }, { signal: AbortSignal.timeout(60_000) });
+  if (listed.isError) {
+    void vscode.window.showErrorMessage(text(listed));
+    return undefined;
+  }
+  const environments = (listed.structuredContent as { environments: EnvironmentSummary[] }).environments;
+  const items: Array<vscode.QuickPickItem & { value: string }> = environments.map((env) => ({ label: env.displayName, description: `${env.type} · ${env.region}`, detail: env.url ?? 'No Dataverse database', value: env.id }));
+  if (optional) items.unshift({ label: '$(star) Default environment', description: host.settings.defaultEnvironment || 'not set', value: '' });
+  return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose an environment', matchOnDescription: true }))?.value;
+}
+
+async function showResult(entry: ToolManifestEntry, result: CallToolResult): Promise<void> {
+  const summary = text(result);
+  const open = 'Open Result';
+  const show = result.isError ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+  const choice = await show(summary.split('\n').slice(0, 2).join(' '), open);
+  if (choice === open) {
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: resultDocument(entry.title, summary, result.structuredContent) });
+    await vscode.window.showTextDocument(document, { preview: true });
+  }
+}
+
+function text(result: CallToolResult): string {
+  return (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}

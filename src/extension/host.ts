@@ -1,0 +1,92 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../log';
+import type { OperationRecord } from '../operations/record';
+import { resolveEndpoints, type Endpoints } from '../platform/endpoints';
+import { createRuntime, type ToolRuntime } from '../runtime';
+import manifest from '../server/generated/toolManifest.json';
+import { startLoopbackServer, type LoopbackServer } from '../server/loopback';
+import type { ToolManifestEntry } from '../server/manifest';
+import { createMcpServer } from '../server/mcpServer';
+import { SECRET_KEY, tokenSourceFor } from './auth';
+import { readSettings, toolSettings, type ExtensionSettings } from './settings';
+
+export const TOOL_MANIFEST = manifest as ToolManifestEntry[];
+
+/**
+ * Owns the tool runtime and the loopback MCP server of this window. Both are rebuilt when a setting
+ * that changes sign-in or safety changes; the MCP server starts on first use and stops with the extension.
+ */
+export class PowerAgentHost implements vscode.Disposable {
+  private runtimeInstance?: ToolRuntime;
+  private server?: Promise<LoopbackServer>;
+  private unsubscribe?: () => void;
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly operationChanged = new vscode.EventEmitter<OperationRecord>();
+  /** Fires when the runtime was rebuilt (the MCP definition must be refreshed). */
+  readonly onDidRestart = this.changed.event;
+  readonly onDidChangeOperation = this.operationChanged.event;
+  settings: ExtensionSettings = readSettings();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly logger: Logger,
+  ) {}
+
+  get endpoints(): Endpoints {
+    return resolveEndpoints({ POWERPLATFORM_CLOUD: this.settings.cloud });
+  }
+
+  /** The runtime, built on first use with the current settings and the secret from SecretStorage. */
+  async runtime(): Promise<ToolRuntime> {
+    if (this.runtimeInstance) return this.runtimeInstance;
+    const secret = await this.context.secrets.get(SECRET_KEY);
+    if (this.runtimeInstance) return this.runtimeInstance;
+    const settings = this.settings;
+    const runtime = createRuntime({
+      env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
+      sandbox: settings.sandbox,
+      settings: toolSettings(settings),
+      logger: this.logger,
+      tokenSource: tokenSourceFor(settings, secret, this.context.globalState, this.logger),
+      onNotice: (message) => void vscode.window.showInformationMessage(message),
+    });
+    this.unsubscribe = runtime.operations.onDidChange((record) => this.operationChanged.fire(record));
+    this.runtimeInstance = runtime;
+    return runtime;
+  }
+
+  /** The loopback MCP server, started on first use. */
+  mcpServer(): Promise<LoopbackServer> {
+    this.server ??= startLoopbackServer({
+      logger: this.logger,
+      createServer: () => createMcpServer({ manifest: TOOL_MANIFEST, runtime: () => this.runtime(), readOnly: this.settings.readOnly }),
+    }).catch((error) => {
+      this.server = undefined;
+      throw error;
+    });
+    return this.server;
+  }
+
+  /** Applies new settings: the next call builds a new runtime and MCP server. */
+  async restart(): Promise<void> {
+    this.settings = readSettings();
+    await this.stop();
+    this.changed.fire();
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const runtime = this.runtimeInstance;
+    this.server = undefined;
+    this.runtimeInstance = undefined;
+    this.unsubscribe?.();
+    await (await server?.catch(() => undefined))?.close();
+    await runtime?.close();
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.changed.dispose();
+    this.operationChanged.dispose();
+  }
+}

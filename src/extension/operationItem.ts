@@ -1,0 +1,42 @@
+import { elapsedSeconds, type OperationRecord } from '../operations/record';
+
+export interface OperationItemView {
+  label: string;
+  description: string;
+  /** A codicon id; `~spin` animates it. */
+  icon: string;
+  /** A theme color id, or undefined for the default. */
+  color?: string;
+  contextValue: string;
+  tooltip: string;
+}
+
+const ICONS: Record<OperationRecord['state'], { icon: string; color?: string }> = {
+  queued: { icon: 'clock' },
+  running: { icon: 'loading~spin' },
+  succeeded: { icon: 'pass', color: 'testing.iconPassed' },
+  failed: { icon: 'error', color: 'testing.iconFailed' },
+  canceled: { icon: 'circle-slash' },
+  unknown: { icon: 'question', color: 'list.warningForeground' },
+};
+
+/** How an operation shows in the Operations view: no VS Code types, so it is tested without VS Code. */
+export function operationItemView(record: OperationRecord, now = Date.now()): OperationItemView {
+  const parts: string[] = [record.state];
+  if (record.stage && (record.state === 'running' || record.state === 'queued')) parts.push(record.stage);
+  if (record.percent !== undefined && record.state === 'running') parts.push(`${record.percent}%`);
+  parts.push(formatElapsed(elapsedSeconds(record, now)));
+  const lines = [`**${record.title}**`, '', `State: ${record.state}`, `Started: ${record.createdAt}`];
+  if (record.finishedAt) lines.push(`Ended: ${record.finishedAt}`);
+  if (record.error) lines.push('', `Error${record.error.code ? ` (${record.error.code})` : ''}: ${record.error.message}`, ...(record.error.hint ? [`What to do: ${record.error.hint}`] : []));
+  lines.push('', `Operation id: ${record.id}`);
+  if (record.serviceOperationId) lines.push(`Service operation id: ${record.serviceOperationId}`);
+  return { label: record.title, description: parts.join(' · '), ...ICONS[record.state], contextValue: `operation.${record.state}`, tooltip: lines.join('  \n') };
+}
+
+export function formatElapsed(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}

@@ -1,0 +1,74 @@
+import * as vscode from 'vscode';
+import { isTerminal, type OperationRecord } from '../operations/record';
+import type { PowerAgentHost } from './host';
+import { operationItemView } from './operationItem';
+
+/**
+ * The Operations view: every operation the runtime knows (this window's, and those kept on disk from
+ * earlier sessions), newest first. Running ones spin; the view refreshes at each change and every
+ * second while something runs, for the elapsed time, and its badge counts what is running.
+ */
+export class OperationsView implements vscode.TreeDataProvider<OperationRecord>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<OperationRecord>;
+  private records: OperationRecord[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private ticker?: NodeJS.Timeout;
+  private pending?: NodeJS.Timeout;
+
+  constructor(private readonly host: PowerAgentHost) {
+    this.view = vscode.window.createTreeView('powerAgent.operations', { treeDataProvider: this });
+    this.subscriptions.push(this.view, this.changed, host.onDidChangeOperation(() => this.refreshSoon()), host.onDidRestart(() => this.refreshSoon()));
+    this.refreshSoon();
+  }
+
+  async getChildren(element?: OperationRecord): Promise<OperationRecord[]> {
+    if (element) return [];
+    const runtime = await this.host.runtime();
+    this.records = runtime.operations.list();
+    const running = this.records.filter((r) => !isTerminal(r.state)).length;
+    this.view.badge = running ? { value: running, tooltip: `${running} operation(s) running` } : undefined;
+    this.tick(running > 0);
+    return this.records;
+  }
+
+  getTreeItem(record: OperationRecord): vscode.TreeItem {
+    const view = operationItemView(record);
+    const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
+    item.id = record.id;
+    item.description = view.description;
+    item.tooltip = new vscode.MarkdownString(view.tooltip);
+    item.iconPath = new vscode.ThemeIcon(view.icon, view.color ? new vscode.ThemeColor(view.color) : undefined);
+    item.contextValue = view.contextValue;
+    item.command = { command: 'powerAgent.operation.open', title: 'Open Result', arguments: [record] };
+    return item;
+  }
+
+  find(id: string): OperationRecord | undefined {
+    return this.records.find((r) => r.id === id);
+  }
+
+  /** Coalesces bursts of changes into one refresh. */
+  refreshSoon(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.changed.fire();
+    }, 250);
+  }
+
+  private tick(running: boolean): void {
+    if (running && !this.ticker) this.ticker = setInterval(() => this.changed.fire(), 1000);
+    if (!running && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  dispose(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.pending) clearTimeout(this.pending);
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

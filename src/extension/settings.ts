@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { ToolSettings } from '../tools/types';
+
+export interface ExtensionSettings {
+  sandbox: boolean;
+  signInWith: 'microsoftAccount' | 'servicePrincipal';
+  tenantId: string;
+  applicationId: string;
+  cloud: string;
+  defaultEnvironment: string;
+  readOnly: boolean;
+  allowedEnvironments: string[];
+  confirmDestructive: 'always' | 'production';
+  toolPath: 'mcp' | 'languageModelTools';
+  logLevel: string;
+}
+
+export function readSettings(): ExtensionSettings {
+  const c = vscode.workspace.getConfiguration('powerAgent');
+  return {
+    sandbox: c.get('sandbox', true),
+    signInWith: c.get('signInWith', 'microsoftAccount'),
+    tenantId: c.get('servicePrincipal.tenantId', '').trim(),
+    applicationId: c.get('servicePrincipal.applicationId', '').trim(),
+    cloud: c.get('cloud', 'Public'),
+    defaultEnvironment: c.get('defaultEnvironment', '').trim(),
+    readOnly: c.get('readOnly', false),
+    allowedEnvironments: c.get<string[]>('allowedEnvironments', []).map((e) => e.trim()).filter(Boolean),
+    confirmDestructive: c.get('confirmDestructive', 'always'),
+    toolPath: c.get('toolPath', 'mcp'),
+    logLevel: c.get('logLevel', 'info'),
+  };
+}
+
+export function toolSettings(settings: ExtensionSettings): ToolSettings {
+  return {
+    defaultEnvironment: settings.defaultEnvironment || undefined,
+    readOnly: settings.readOnly,
+    allowedEnvironments: settings.allowedEnvironments.length ? settings.allowedEnvironments : undefined,
+    confirmDestructive: settings.confirmDestructive,
+  };
+}
+
+/** Settings that change how the server signs in or what it offers: a change restarts it. */
+export const RESTART_SETTINGS = ['sandbox', 'signInWith', 'servicePrincipal', 'cloud', 'defaultEnvironment', 'readOnly', 'allowedEnvironments', 'confirmDestructive', 'toolPath'];

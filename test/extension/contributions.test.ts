@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { generatedContributions } from '../../src/extension/contributions';
+import { operationItemView } from '../../src/extension/operationItem';
+import type { OperationRecord } from '../../src/operations/record';
+import type { ToolManifestEntry } from '../../src/server/manifest';
+import { ROOT } from '../helpers';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(ROOT, 'src', 'server', 'generated', 'toolManifest.json'), 'utf8')) as ToolManifestEntry[];
+
+describe('extension manifest and views, without VS Code', () => {
+  it('package.json carries one LM tool and one command per catalog tool, as generated (run npm run contributions when this fails)', () => {
+    const generated = generatedContributions(manifest);
+    assert.deepEqual(pkg.contributes.languageModelTools, generated.languageModelTools);
+    assert.deepEqual(pkg.contributes.commands.filter((c: { command: string }) => c.command.startsWith('powerAgent.run.')), generated.commands);
+    assert.equal(generated.languageModelTools.length, manifest.length);
+  });
+
+  it('each tool reaches Copilot one way: LM tools only when the setting says so, and changing tools hide in read-only mode', () => {
+    const lm = pkg.contributes.languageModelTools as Array<{ name: string; when: string }>;
+    for (const tool of lm) assert.match(tool.when, /config\.powerAgent\.toolPath == languageModelTools/);
+    assert.match(lm.find((t) => t.name === 'pp_delete_environment')!.when, /!config\.powerAgent\.readOnly/);
+    assert.doesNotMatch(lm.find((t) => t.name === 'pp_list_environments')!.when, /readOnly/);
+    assert.deepEqual(pkg.contributes.mcpServerDefinitionProviders, [{ id: 'powerAgent', label: 'Power Agent MCP' }]);
+    assert.equal(pkg.engines.vscode, '^1.101.0');
+  });
+
+  it('renders operations for the tree: spinner while running, state colours, context values for the menus', () => {
+    const record: OperationRecord = {
+      id: 'op-1',
+      kind: 'create_environment',
+      title: 'Create environment Contoso QA',
+      environment: { displayName: 'Contoso QA' },
+      state: 'running',
+      stage: 'Run (3 of 4)',
+      percent: 50,
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:01:30.000Z',
+    };
+    const running = operationItemView(record, Date.parse('2026-11-24T10:01:30.000Z'));
+    assert.deepEqual([running.icon, running.contextValue, running.description], ['loading~spin', 'operation.running', 'running · Run (3 of 4) · 50% · 1 min 30 s']);
+    const failed = operationItemView({ ...record, state: 'failed', finishedAt: '2026-11-24T10:02:00.000Z', error: { message: 'No capacity', code: 'InsufficientCapacity_StorageDriven', hint: 'Free capacity.' } });
+    assert.deepEqual([failed.icon, failed.color, failed.contextValue, failed.description], ['error', 'testing.iconFailed', 'operation.failed', 'failed · 2 min 0 s']);
+    assert.match(failed.tooltip, /Error \(InsufficientCapacity_StorageDriven\): No capacity/);
+  });
+});
