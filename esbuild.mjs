@@ -41,5 +41,5 @@ rmSync('dist', { recursive: true, force: true });
 await Promise.all([
   esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', external: ['./runtime.js'], plugins: [lighterJsonSchemaValidator], banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({ ...common, entryPoints: { runtime: 'src/runtime.ts' }, outdir: 'dist', plugins: [lighterJsonSchemaValidator] }),
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'], plugins: [lighterJsonSchemaValidator] }),
+  esbuild.build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode', './runtime.js'], plugins: [lighterJsonSchemaValidator] }),
 ]);

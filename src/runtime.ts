@@ -104,3 +104,6 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     },
   };
 }
+
+/** For the VS Code extension's service-principal sign-in, which loads this bundle lazily. */
+export { createMsalTokenSource } from './auth/msal';

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { createMsalTokenSource } from '../auth/msal';
 import { scopeFor, type AccessToken, type TokenSource } from '../auth/tokenProvider';
 import type { Logger } from '../log';
 import type { Endpoints } from '../platform/endpoints';
@@ -91,6 +90,7 @@ export function tokenSourceFor(settings: ExtensionSettings, secret: string | und
         hint: 'Set powerAgent.servicePrincipal.tenantId and .applicationId, and run "Power Platform: Set Service Principal Secret".',
       });
     }
+    const { createMsalTokenSource } = require('./runtime.js') as typeof import('../runtime');
     return createMsalTokenSource({ auth: { kind: 'client-secret', tenantId: settings.tenantId, clientId: settings.applicationId, clientSecret: secret }, endpoints, http, logger });
   };
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../log';
 import type { OperationRecord } from '../operations/record';
 import { resolveEndpoints, type Endpoints } from '../platform/endpoints';
-import { createRuntime, type ToolRuntime } from '../runtime';
+import type { ToolRuntime } from '../runtime';
 import manifest from '../server/generated/toolManifest.json';
 import { startLoopbackServer, type LoopbackServer } from '../server/loopback';
 import type { ToolManifestEntry } from '../server/manifest';
@@ -42,6 +42,8 @@ export class PowerAgentHost implements vscode.Disposable {
     const secret = await this.context.secrets.get(SECRET_KEY);
     if (this.runtimeInstance) return this.runtimeInstance;
     const settings = this.settings;
+    // The runtime bundle (catalog, clients, MSAL, sandbox) loads on first use, so activation stays light.
+    const { createRuntime } = require('./runtime.js') as typeof import('../runtime');
     const runtime = createRuntime({
       env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
       sandbox: settings.sandbox,
