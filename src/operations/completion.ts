@@ -36,9 +36,6 @@ export function readEnvironmentReady(body: BapEnvironment, record: OperationReco
   if (provisioning !== 'succeeded' || !dataverseReady) {
     return { state: 'running', stage: dataverseReady ? `Provisioning (${p.provisioningState})` : 'Waiting for the Dataverse database', percent: 99 };
   }
-  return { state: 'succeeded', environmentId: body.name };
-}
-
-export function environmentResult(body: BapEnvironment): Record<string, unknown> {
-  return { environment: toEnvironmentSummary(body) };
+  // The environment just read is the operation's result: no second read.
+  return { state: 'succeeded', environmentId: body.name, result: { environment: toEnvironmentSummary(body) } };
 }

@@ -9,6 +9,8 @@ export interface StatusReading {
   /** The environment the operation made or changed, when the document names it. */
   environmentId?: string;
   error?: OperationError;
+  /** The operation's final result, when the document read is itself that result (the ready environment). */
+  result?: Record<string, unknown>;
 }
 
 interface Stage {

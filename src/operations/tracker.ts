@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import { PlatformError } from '../platform/errors';
 import { backoffDelay, parseRetryAfter, sleep } from '../platform/retry';
+import type { Endpoints } from '../platform/endpoints';
 import type { Services } from '../services';
-import { completeAfterService, environmentResult, readEnvironmentReady } from './completion';
+import { completeAfterService, readEnvironmentReady } from './completion';
 import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
 import { readBapLifecycle, readPpapiOperation, type StatusReading } from './status';
@@ -120,18 +121,11 @@ export class OperationTracker {
         if (!announced) resolve(structuredClone(record));
         announced = true;
       };
-      void this.startWithQueue(record, request, () => {
-        this.owned.set(record.id, record);
-        this.save(record);
-        announce();
-      }).then(
-        () => announce(),
-        (error) => {
-          if (!announced) return reject(error);
-          // A queued start left behind by a closing server stays queued; the next server cancels it.
-          if (!this.closing.signal.aborted) this.finish(record, 'failed', { error: toOperationError(error) });
-        },
-      );
+      this.startWithQueue(record, request, announce).then(announce, (error) => {
+        if (!announced) return reject(error);
+        // A queued start left behind by a closing server stays queued; the next server cancels it.
+        if (!this.closing.signal.aborted) this.finish(record, 'failed', { error: toOperationError(error) });
+      });
     });
   }
 
@@ -210,7 +204,8 @@ export class OperationTracker {
     void this.pollUntilDone(record, 0, resumed);
   }
 
-  private async startWithQueue(record: OperationRecord, request: BeginRequest, onQueued: () => void): Promise<void> {
+  /** Sends the start, waiting out a busy environment; `announce` runs once the record is tracked (queued or accepted). */
+  private async startWithQueue(record: OperationRecord, request: BeginRequest, announce: () => void): Promise<void> {
     const queuedSince = Date.now();
     for (let attempt = 1; ; attempt++) {
       let outcome: StartOutcome;
@@ -220,7 +215,9 @@ export class OperationTracker {
         if (error instanceof PlatformError && isBusyConflict(error) && Date.now() - queuedSince < this.queueTimeoutMs) {
           if (attempt === 1) {
             record.stage = `Waiting for the operation already running on ${record.environment.displayName} to finish`;
-            onQueued();
+            this.owned.set(record.id, record);
+            this.touch(record);
+            announce();
           }
           await this.pause(error.retryAfterMs ?? backoffDelay(attempt, this.pollIntervalMs, this.pollIntervalMs * 3));
           continue;
@@ -229,7 +226,6 @@ export class OperationTracker {
           // The start may have reached the service: keep a record, so nobody assumes nothing happens.
           this.owned.set(record.id, record);
           this.finish(record, 'unknown', { error: toOperationError(error) });
-          onQueued();
           return;
         }
         throw error;
@@ -237,17 +233,12 @@ export class OperationTracker {
       record.correlationId = outcome.correlationId;
       if (outcome.environmentId) record.environment.id = outcome.environmentId;
       this.owned.set(record.id, record);
-      if (outcome.kind === 'done') {
-        this.finish(record, 'succeeded', { result: outcome.result });
-        onQueued();
-        return;
-      }
+      if (outcome.kind === 'done') return this.finish(record, 'succeeded', { result: outcome.result });
       record.state = 'running';
       record.stage = 'Started';
       record.serviceOperationId = outcome.serviceOperationId;
       record.poll = { style: outcome.style, url: outcome.url };
       this.touch(record);
-      onQueued();
       void this.pollUntilDone(record, outcome.retryAfterMs ?? this.pollIntervalMs, false);
       return;
     }
@@ -278,7 +269,7 @@ export class OperationTracker {
           delay = outcome;
           continue;
         }
-        await this.apply(record, reading, services);
+        this.apply(record, reading, services.endpoints);
       }
     } catch (error) {
       if (this.closing.signal.aborted) return;
@@ -296,7 +287,7 @@ export class OperationTracker {
     return readEnvironmentReady(body as never, record);
   }
 
-  private async apply(record: OperationRecord, reading: StatusReading, services: Services): Promise<void> {
+  private apply(record: OperationRecord, reading: StatusReading, endpoints: Endpoints): void {
     if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
     // A create learns its environment's id from the first status document (links.environment.path).
     if (reading.environmentId && !record.environment.id) record.environment.id = reading.environmentId;
@@ -310,11 +301,8 @@ export class OperationTracker {
       if (`${record.state}|${record.stage}|${record.percent}` !== before) this.touch(record);
       return;
     }
-    if (record.poll?.style === 'environment-ready') {
-      const environment = await services.bap.getEnvironment(record.environment.id!, this.closing.signal);
-      return this.finish(record, 'succeeded', { result: environmentResult(environment) });
-    }
-    const completion = completeAfterService(record, reading, services.endpoints);
+    if (reading.result) return this.finish(record, 'succeeded', { result: reading.result });
+    const completion = completeAfterService(record, reading, endpoints);
     if ('result' in completion) return this.finish(record, 'succeeded', { result: completion.result });
     record.poll = completion.next;
     record.stage = completion.stage;
