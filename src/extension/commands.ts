@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { EnvironmentSummary } from '../platform/environment';
 import type { ToolManifestEntry } from '../server/manifest';
 import { toolCommandId } from './contributions';
 import { elicitWithInputBoxes } from './elicit';
 import type { PowerAgentHost } from './host';
-import { describeCall, resultDocument } from './present';
+import { describeCall, resultDocument, resultText } from './present';
 
 interface PropertySchema {
   type?: string;
@@ -92,20 +91,19 @@ async function askValue(title: string, name: string, schema: PropertySchema): Pr
 
 /** A QuickPick of the environments; '' means "the default environment" when that is allowed. */
 export async function pickEnvironment(host: PowerAgentHost, title: string, optional: boolean): Promise<string | undefined> {
-  const runtime = await host.runtime();
-  const listed = await runtime.callTool('pp_list_environments', { limit: 1000 }, { signal: AbortSignal.timeout(60_000) });
-  if (listed.isError) {
-    void vscode.window.showErrorMessage(text(listed));
+  const listed = await host.listEnvironments();
+  if ('error' in listed) {
+    void vscode.window.showErrorMessage(listed.error);
     return undefined;
   }
-  const environments = (listed.structuredContent as { environments: EnvironmentSummary[] }).environments;
+  const { environments } = listed;
   const items: Array<vscode.QuickPickItem & { value: string }> = environments.map((env) => ({ label: env.displayName, description: `${env.type} · ${env.region}`, detail: env.url ?? 'No Dataverse database', value: env.id }));
   if (optional) items.unshift({ label: '$(star) Default environment', description: host.settings.defaultEnvironment || 'not set', value: '' });
   return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose an environment', matchOnDescription: true }))?.value;
 }
 
 async function showResult(entry: ToolManifestEntry, result: CallToolResult): Promise<void> {
-  const summary = text(result);
+  const summary = resultText(result);
   const open = 'Open Result';
   const show = result.isError ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
   const choice = await show(summary.split('\n').slice(0, 2).join(' '), open);
@@ -113,8 +111,4 @@ async function showResult(entry: ToolManifestEntry, result: CallToolResult): Pro
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: resultDocument(entry.title, summary, result.structuredContent) });
     await vscode.window.showTextDocument(document, { preview: true });
   }
-}
-
-function text(result: CallToolResult): string {
-  return (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }

@@ -23,10 +23,9 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   async getChildren(node?: Node): Promise<Node[]> {
     if (node?.kind === 'environment') return this.solutions(node.env);
     if (node) return [];
-    const runtime = await this.host.runtime();
-    const result = await runtime.callTool('pp_list_environments', { limit: 1000 }, { signal: AbortSignal.timeout(60_000) });
-    if (result.isError) return [{ kind: 'message', text: firstLine(result) }];
-    const environments = (result.structuredContent as { environments: EnvironmentSummary[] }).environments;
+    const listed = await this.host.listEnvironments();
+    if ('error' in listed) return [{ kind: 'message', text: listed.error.split('\n')[0]! }];
+    const { environments } = listed;
     this.view.description = this.host.settings.sandbox ? 'sandbox' : undefined;
     return environments.map((env) => ({ kind: 'environment', env }));
   }
@@ -74,8 +73,4 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     this.view.dispose();
     this.changed.dispose();
   }
-}
-
-function firstLine(result: { content?: Array<{ type: string; text?: string }> }): string {
-  return (result.content?.find((c) => c.type === 'text')?.text ?? 'Failed').split('\n')[0]!;
 }

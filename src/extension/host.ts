@@ -2,12 +2,14 @@ import * as vscode from 'vscode';
 import type { Logger } from '../log';
 import type { OperationRecord } from '../operations/record';
 import { resolveEndpoints, type Endpoints } from '../platform/endpoints';
+import type { EnvironmentSummary } from '../platform/environment';
 import type { ToolRuntime } from '../runtime';
 import manifest from '../server/generated/toolManifest.json';
 import { startLoopbackServer, type LoopbackServer } from '../server/loopback';
 import type { ToolManifestEntry } from '../server/manifest';
 import { createMcpServer } from '../server/mcpServer';
 import { SECRET_KEY, tokenSourceFor } from './auth';
+import { resultText } from './present';
 import { readSettings, toolSettings, type ExtensionSettings } from './settings';
 
 export const TOOL_MANIFEST = manifest as ToolManifestEntry[];
@@ -55,6 +57,13 @@ export class PowerAgentHost implements vscode.Disposable {
     this.unsubscribe = runtime.operations.onDidChange((record) => this.operationChanged.fire(record));
     this.runtimeInstance = runtime;
     return runtime;
+  }
+
+  /** The environments the tools may use (allow-list applied), or the tool's error text. */
+  async listEnvironments(): Promise<{ environments: EnvironmentSummary[] } | { error: string }> {
+    const result = await (await this.runtime()).callTool('pp_list_environments', { limit: 1000 }, { signal: AbortSignal.timeout(60_000) });
+    if (result.isError) return { error: resultText(result) };
+    return { environments: (result.structuredContent as { environments: EnvironmentSummary[] }).environments };
   }
 
   /** The loopback MCP server, started on first use. */

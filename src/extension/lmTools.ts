@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolManifestEntry } from '../server/manifest';
 import { elicitWithInputBoxes } from './elicit';
 import type { PowerAgentHost } from './host';
-import { describeCall } from './present';
+import { describeCall, resultText } from './present';
 
 /**
  * The catalog as Language Model tools for Copilot chat. The handlers are the catalog's, through the
@@ -47,7 +47,7 @@ export function registerLanguageModelTools(host: PowerAgentHost, manifest: reado
 
 /** The text summary and the structured result as compact JSON; a failure is thrown so the model sees it as one. */
 export function toLanguageModelResult(result: CallToolResult): vscode.LanguageModelToolResult {
-  const text = (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  const text = resultText(result);
   if (result.isError && !result.structuredContent) throw new Error(text);
   const parts = [new vscode.LanguageModelTextPart(result.isError ? `Error: ${text}` : text)];
   if (result.structuredContent) parts.push(new vscode.LanguageModelTextPart(JSON.stringify(result.structuredContent)));

@@ -13,6 +13,8 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<OperationRecord>;
   private records: OperationRecord[] = [];
+  /** Set by operation changes; the once-a-second tick only redraws elapsed times from what was read. */
+  private stale = true;
   private readonly subscriptions: vscode.Disposable[] = [];
   private ticker?: NodeJS.Timeout;
   private pending?: NodeJS.Timeout;
@@ -25,8 +27,10 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
 
   async getChildren(element?: OperationRecord): Promise<OperationRecord[]> {
     if (element) return [];
-    const runtime = await this.host.runtime();
-    this.records = runtime.operations.list();
+    if (this.stale) {
+      this.stale = false;
+      this.records = (await this.host.runtime()).operations.list();
+    }
     const running = this.records.filter((r) => !isTerminal(r.state)).length;
     this.view.badge = running ? { value: running, tooltip: `${running} operation(s) running` } : undefined;
     this.tick(running > 0);
@@ -51,6 +55,7 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
 
   /** Coalesces bursts of changes into one refresh. */
   refreshSoon(): void {
+    this.stale = true;
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;

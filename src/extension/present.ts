@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolManifestEntry } from '../server/manifest';
 
 /** "Delete environment: Contoso Test" from a tool and its arguments, for progress and confirmations. */
@@ -11,4 +12,9 @@ export function describeCall(entry: ToolManifestEntry, input: Record<string, unk
 export function resultDocument(title: string, summary: string, structured: unknown): string {
   const json = structured === undefined ? '' : `\n\n\`\`\`json\n${JSON.stringify(structured, null, 2)}\n\`\`\`\n`;
   return `# ${title}\n\n${summary.split('\n').join('  \n')}${json}`;
+}
+
+/** The text parts of a tool result, joined. */
+export function resultText(result: CallToolResult): string {
+  return (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }

@@ -99,6 +99,9 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       }
       await page.waitForTimeout(200);
     }
+    // The view redraws a moment after the last change: wait for its spinners to stop before the last picture.
+    const spinnersGone = Date.now() + 10_000;
+    while ((await page.locator('.monaco-list-row .codicon-loading').count()) > 0 && Date.now() < spinnersGone) await page.waitForTimeout(100);
     await page.screenshot({ path: join(SHOTS, '4-after.png') });
     writeFileSync(join(SHOTS, 'report.json'), JSON.stringify(report, null, 1));
     assert.ok(report.done, `the probe finished: ${JSON.stringify(report)}`);

@@ -5,7 +5,7 @@ import { resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
-import { startPowerPlatformOperation } from './starts';
+import { beginEnvironmentOperation } from './starts';
 import { assertDataverse, assertSandboxTarget, displayName } from './targets';
 
 export const copyEnvironment = defineTool({
@@ -39,21 +39,19 @@ export const copyEnvironment = defineTool({
       confirm: args.confirm,
       consequence: `Everything in it is replaced by a ${args.copyType.toLowerCase()} copy of ${displayName(source)}.`,
     });
-    const record = await context.operations.begin({
+    const record = await beginEnvironmentOperation(context, {
       kind: 'copy_environment',
       title: `Copy ${displayName(source)} onto ${displayName(target)} (${args.copyType})`,
-      environment: { id: target.name, displayName: displayName(target) },
-      source: { id: source.name, displayName: displayName(source) },
-      details: { dataverse: true },
+      target,
+      source,
+      operationName: 'Copy',
       notes: ['The copy comes back in administration mode: only admins can sign in until it is turned off in the admin center.'],
-      start: () =>
-        startPowerPlatformOperation(context, target.name, 'Copy', () =>
-          context.powerPlatform.copy(target.name, {
-            sourceEnvironmentId: source.name,
-            copyType: args.copyType,
-            copyOptions: { environmentNameToOverride: args.newName, skipAuditData: args.skipAuditData },
-          }),
-        ),
+      send: () =>
+        context.powerPlatform.copy(target.name, {
+          sourceEnvironmentId: source.name,
+          copyType: args.copyType,
+          copyOptions: { environmentNameToOverride: args.newName, skipAuditData: args.skipAuditData },
+        }),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },

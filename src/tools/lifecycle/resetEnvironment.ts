@@ -5,7 +5,7 @@ import { resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
-import { startPowerPlatformOperation } from './starts';
+import { beginEnvironmentOperation } from './starts';
 import { assertDataverse, displayName } from './targets';
 
 export const resetEnvironment = defineTool({
@@ -39,20 +39,18 @@ export const resetEnvironment = defineTool({
     }
     assertDataverse(env);
     await requireConfirmation(context, { action: 'Reset', environment: env, confirm: args.confirm, consequence: 'Its Dataverse database is wiped: all solutions, apps, flows and data are lost.' });
-    const record = await context.operations.begin({
+    const record = await beginEnvironmentOperation(context, {
       kind: 'reset_environment',
       title: `Reset ${displayName(env)}`,
-      environment: { id: env.name, displayName: displayName(env) },
-      details: { dataverse: true },
-      start: () =>
-        startPowerPlatformOperation(context, env.name, 'Reset', () =>
-          context.powerPlatform.reset(env.name, {
-            displayName: args.newName,
-            baseLanguageCode: args.language,
-            currency: args.currency ? { code: args.currency } : undefined,
-            templates: args.templates,
-          }),
-        ),
+      target: env,
+      operationName: 'Reset',
+      send: () =>
+        context.powerPlatform.reset(env.name, {
+          displayName: args.newName,
+          baseLanguageCode: args.language,
+          currency: args.currency ? { code: args.currency } : undefined,
+          templates: args.templates,
+        }),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },

@@ -5,7 +5,7 @@ import { resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
-import { startPowerPlatformOperation } from './starts';
+import { beginEnvironmentOperation } from './starts';
 import { assertDataverse, assertSandboxTarget, displayName } from './targets';
 
 const RFC3339_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -54,21 +54,19 @@ export const restoreEnvironment = defineTool({
       confirm: args.confirm,
       consequence: `Everything in it is replaced by ${from}.`,
     });
-    const record = await context.operations.begin({
+    const record = await beginEnvironmentOperation(context, {
       kind: 'restore_environment',
       title: `Restore ${from} onto ${displayName(target)}`,
-      environment: { id: target.name, displayName: displayName(target) },
-      source: { id: source.name, displayName: displayName(source) },
-      details: { dataverse: true },
+      target,
+      source,
+      operationName: 'Restore',
       notes: ['The restored environment comes back in administration mode: only admins can sign in until it is turned off in the admin center.'],
-      start: () =>
-        startPowerPlatformOperation(context, target.name, 'Restore', () =>
-          context.powerPlatform.restore(target.name, {
-            sourceEnvironmentId: source.name,
-            restorePointDateTime: restorePoint,
-            restoreOptions: { environmentNameToOverride: args.newName, skipAuditData: args.skipAuditData },
-          }),
-        ),
+      send: () =>
+        context.powerPlatform.restore(target.name, {
+          sourceEnvironmentId: source.name,
+          restorePointDateTime: restorePoint,
+          restoreOptions: { environmentNameToOverride: args.newName, skipAuditData: args.skipAuditData },
+        }),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },

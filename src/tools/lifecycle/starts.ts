@@ -1,4 +1,5 @@
 import { environmentUrl } from '../../operations/completion';
+import type { OperationKind, OperationRecord } from '../../operations/record';
 import type { StartOutcome } from '../../operations/tracker';
 import { bapPollUrl, type BapEnvironment } from '../../platform/bap';
 import { PlatformError } from '../../platform/errors';
@@ -6,6 +7,7 @@ import type { HttpResponse } from '../../platform/http';
 import { powerPlatformPollUrl, type PowerPlatformOperation } from '../../platform/powerPlatform';
 import { parseRetryAfter } from '../../platform/retry';
 import type { ToolContext } from '../types';
+import { displayName } from './targets';
 
 /** Follows an environment that is already being worked on: its ongoing lifecycle operation, or the environment itself. */
 export function followEnvironment(env: BapEnvironment, context: ToolContext): StartOutcome {
@@ -74,4 +76,30 @@ async function findRecentOperation(context: ToolContext, environmentId: string, 
   // No request signal: a start may run after the caller stopped waiting, and must still be traced.
   const operations = await context.powerPlatform.listEnvironmentOperations(environmentId);
   return operations.find((op) => op.name?.toLowerCase() === name.toLowerCase() && Date.parse(op.startTime ?? '') >= since - 60_000);
+}
+
+export interface EnvironmentOperation {
+  kind: OperationKind;
+  title: string;
+  /** The environment the operation changes. */
+  target: BapEnvironment;
+  source?: BapEnvironment;
+  /** The operation's name in the service's operations list (Restore, Copy, Reset). */
+  operationName: string;
+  notes?: string[];
+  send: () => Promise<HttpResponse<PowerPlatformOperation | undefined>>;
+}
+
+/** Records and starts a Power Platform API operation on an environment with Dataverse (restore, copy, reset). */
+export function beginEnvironmentOperation(context: ToolContext, operation: EnvironmentOperation): Promise<OperationRecord> {
+  const { target, source } = operation;
+  return context.operations.begin({
+    kind: operation.kind,
+    title: operation.title,
+    environment: { id: target.name, displayName: displayName(target) },
+    source: source && { id: source.name, displayName: displayName(source) },
+    details: { dataverse: true },
+    notes: operation.notes,
+    start: () => startPowerPlatformOperation(context, target.name, operation.operationName, operation.send),
+  });
 }
