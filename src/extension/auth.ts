@@ -1,13 +1,25 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { scopeFor, type AccessToken, type TokenSource } from '../auth/tokenProvider';
 import type { Logger } from '../log';
 import type { Endpoints } from '../platform/endpoints';
 import { PlatformError } from '../platform/errors';
 import type { HttpClient } from '../platform/http';
+import { loadRuntimeBundle } from './runtimeBundle';
 import type { ExtensionSettings } from './settings';
 
 export const SECRET_KEY = 'powerAgent.servicePrincipalSecret';
 const ACCOUNT_KEY = 'powerAgent.account';
+
+type Account = vscode.AuthenticationSessionAccountInformation;
+
+/** The part of `vscode.authentication` sign-in uses; tests give a stand-in that behaves like it. */
+export interface AccountAuthentication {
+  getAccounts(providerId: string): Thenable<readonly Account[]>;
+  getSession(providerId: string, scopes: readonly string[], options: vscode.AuthenticationGetSessionOptions): Thenable<vscode.AuthenticationSession | undefined>;
+}
+
+/** The part of `vscode.window.showQuickPick` the account picker uses. */
+export type PickAccount = <T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions) => Thenable<T | undefined>;
 
 /** GCC High, DoD and China sign in at their own authorities, through VS Code's sovereign-cloud provider. */
 export function authProviderId(cloud: string): string {
@@ -20,24 +32,25 @@ export function authProviderId(cloud: string): string {
  */
 export class VsCodeAccountTokenSource implements TokenSource {
   constructor(
+    private readonly auth: AccountAuthentication,
     private readonly providerId: string,
     private readonly state: vscode.Memento,
   ) {}
 
   get description(): string {
-    const account = this.state.get<{ label: string }>(ACCOUNT_KEY);
+    const account = this.state.get<Account>(ACCOUNT_KEY);
     return account ? `${account.label} (VS Code account)` : 'your VS Code Microsoft account';
   }
 
   async acquire(resource: string): Promise<AccessToken> {
-    const account = this.state.get<vscode.AuthenticationSessionAccountInformation>(ACCOUNT_KEY);
-    const session = await vscode.authentication.getSession(this.providerId, [scopeFor(resource)], { silent: true, account });
+    const account = this.state.get<Account>(ACCOUNT_KEY);
+    const session = await this.auth.getSession(this.providerId, [scopeFor(resource)], { silent: true, account });
     if (!session) {
       throw new PlatformError({
         service: 'identity',
         status: 0,
         code: 'NotSignedIn',
-        message: `VS Code has no Microsoft account session for ${resource}.`,
+        message: `VS Code has no Microsoft account session for ${resource}${account ? ` with ${account.label}` : ''}.`,
         hint: 'Run "Power Platform: Sign In" (or use the Sign In button in the Power Platform view), then try again.',
       });
     }
@@ -45,27 +58,31 @@ export class VsCodeAccountTokenSource implements TokenSource {
   }
 }
 
-/** Signs in interactively for the two admin APIs, letting the person pick the account when there are several. */
-export async function signIn(settings: ExtensionSettings, endpoints: Endpoints, state: vscode.Memento): Promise<string | undefined> {
-  const providerId = authProviderId(settings.cloud);
-  const accounts = await vscode.authentication.getAccounts(providerId);
-  let account: vscode.AuthenticationSessionAccountInformation | undefined;
+/**
+ * Signs in interactively for the two admin APIs (Dataverse orgs follow silently with the same account),
+ * letting the person pick the account when VS Code knows several. Returns the account's label, or
+ * undefined when the person backed out.
+ */
+export async function signIn(options: { settings: ExtensionSettings; endpoints: Endpoints; state: vscode.Memento; auth: AccountAuthentication; pick: PickAccount }): Promise<string | undefined> {
+  const providerId = authProviderId(options.settings.cloud);
+  const accounts = await options.auth.getAccounts(providerId);
+  let account: Account | undefined = accounts[0];
   if (accounts.length > 1) {
-    const picked = await vscode.window.showQuickPick(
-      [...accounts.map((a) => ({ label: a.label, account: a })), { label: 'Another account…', account: undefined }],
-      { title: 'Power Platform: Sign In', placeHolder: 'Which account should Power Agent MCP use?' },
-    );
+    const picked = await options.pick([...accounts.map((a) => ({ label: a.label, account: a as Account | undefined })), { label: 'Another account…', account: undefined }], {
+      title: 'Power Platform: Sign In',
+      placeHolder: 'Which account should Power Agent MCP use?',
+    });
     if (!picked) return undefined;
     account = picked.account;
-  } else {
-    account = accounts[0];
   }
   let session: vscode.AuthenticationSession | undefined;
-  for (const resource of [endpoints.bapResource, endpoints.powerPlatformResource]) {
-    session = await vscode.authentication.getSession(providerId, [scopeFor(resource)], account ? { createIfNone: true, account } : { createIfNone: true, clearSessionPreference: true });
+  for (const resource of [options.endpoints.bapResource, options.endpoints.powerPlatformResource]) {
+    // Without an account, VS Code asks which one (or to add one); the first session fixes it for the second.
+    session = await options.auth.getSession(providerId, [scopeFor(resource)], account ? { createIfNone: true, account } : { createIfNone: true, clearSessionPreference: true });
+    if (!session) return undefined;
     account = session.account;
   }
-  await state.update(ACCOUNT_KEY, session!.account);
+  await options.state.update(ACCOUNT_KEY, session!.account);
   return session!.account.label;
 }
 
@@ -74,24 +91,37 @@ export async function signOut(state: vscode.Memento): Promise<void> {
 }
 
 export function signedInAccount(state: vscode.Memento): string | undefined {
-  return state.get<{ label: string }>(ACCOUNT_KEY)?.label;
+  return state.get<Account>(ACCOUNT_KEY)?.label;
+}
+
+export interface TokenSourceOptions {
+  settings: ExtensionSettings;
+  /** The service principal's secret from SecretStorage. */
+  secret: string | undefined;
+  state: vscode.Memento;
+  logger: Logger;
+  auth: AccountAuthentication;
+  /** MSAL's provider from the runtime bundle; tests pass the source module's. */
+  createMsalTokenSource?: (typeof import('../runtime'))['createMsalTokenSource'];
 }
 
 /** The token source for the chosen sign-in: the VS Code account, or a service principal with its secret from SecretStorage. */
-export function tokenSourceFor(settings: ExtensionSettings, secret: string | undefined, state: vscode.Memento, logger: Logger) {
+export function tokenSourceFor(options: TokenSourceOptions) {
+  const { settings, secret } = options;
   return (http: HttpClient, endpoints: Endpoints): TokenSource => {
-    if (settings.signInWith !== 'servicePrincipal') return new VsCodeAccountTokenSource(authProviderId(settings.cloud), state);
-    if (!settings.tenantId || !settings.applicationId || !secret) {
+    if (settings.signInWith !== 'servicePrincipal') return new VsCodeAccountTokenSource(options.auth, authProviderId(settings.cloud), options.state);
+    const missing = [!settings.tenantId && 'powerAgent.servicePrincipal.tenantId', !settings.applicationId && 'powerAgent.servicePrincipal.applicationId', !secret && 'the secret'].filter(Boolean);
+    if (missing.length) {
       throw new PlatformError({
         service: 'identity',
         status: 0,
         code: 'ServicePrincipalIncomplete',
-        message: 'Service principal sign-in needs a tenant id, an application id and a secret.',
+        message: `Service principal sign-in is missing ${missing.join(', ')}.`,
         hint: 'Set powerAgent.servicePrincipal.tenantId and .applicationId, and run "Power Platform: Set Service Principal Secret".',
       });
     }
-    const { createMsalTokenSource } = require('./runtime.js') as typeof import('../runtime');
-    return createMsalTokenSource({ auth: { kind: 'client-secret', tenantId: settings.tenantId, clientId: settings.applicationId, clientSecret: secret }, endpoints, http, logger });
+    const createMsal = options.createMsalTokenSource ?? loadRuntimeBundle().createMsalTokenSource;
+    return createMsal({ auth: { kind: 'client-secret', tenantId: settings.tenantId, clientId: settings.applicationId, clientSecret: secret! }, endpoints, http, logger: options.logger });
   };
 }
 

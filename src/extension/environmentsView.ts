@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isTerminal } from '../operations/record';
 import type { EnvironmentSummary } from '../platform/environment';
 import type { PowerAgentHost } from './host';
 
@@ -9,11 +10,17 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<Node>;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly host: PowerAgentHost) {
     this.view = vscode.window.createTreeView('powerAgent.environments', { treeDataProvider: this, showCollapseAll: true });
-    this.subscription = host.onDidRestart(() => this.refresh());
+    this.subscriptions = [
+      host.onDidRestart(() => this.refresh()),
+      // A create, delete, copy, reset or restore that ends changes what the list shows.
+      host.onDidChangeOperation((record) => {
+        if (isTerminal(record.state) && record.kind !== 'backup_environment') this.refresh();
+      }),
+    ];
   }
 
   refresh(): void {
@@ -69,7 +76,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.view.dispose();
     this.changed.dispose();
   }

@@ -52,7 +52,7 @@ function registerCommands(context: vscode.ExtensionContext, host: PowerAgentHost
         if (!choice) return;
         await config().update('sandbox', false, vscode.ConfigurationTarget.Global);
       }
-      const account = await signIn(host.settings, host.endpoints, context.globalState);
+      const account = await signIn({ settings: host.settings, endpoints: host.endpoints, state: context.globalState, auth: vscode.authentication, pick: vscode.window.showQuickPick });
       if (account) {
         void vscode.window.showInformationMessage(`Power Agent MCP signed in as ${account}.`);
         await host.restart();
@@ -88,6 +88,12 @@ function registerCommands(context: vscode.ExtensionContext, host: PowerAgentHost
       if (!record) return;
       (await host.runtime()).operations.refresh(record.id);
       operations.refreshSoon();
+    }),
+    vscode.commands.registerCommand('powerAgent.operation.stopWaiting', async (record?: OperationRecord) => {
+      if (!record) return;
+      const released = (await host.runtime()).operations.release(record.id);
+      operations.refreshSoon();
+      if (!released) void vscode.window.showInformationMessage(`Nothing waits for "${record.title}"; it is followed in the background.`);
     }),
     vscode.commands.registerCommand('powerAgent.operation.retry', async (record?: OperationRecord) => {
       if (!record) return;

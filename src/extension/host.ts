@@ -10,6 +10,7 @@ import type { ToolManifestEntry } from '../server/manifest';
 import { createMcpServer } from '../server/mcpServer';
 import { SECRET_KEY, tokenSourceFor } from './auth';
 import { resultText } from './present';
+import { loadRuntimeBundle } from './runtimeBundle';
 import { readSettings, toolSettings, type ExtensionSettings } from './settings';
 
 export const TOOL_MANIFEST = manifest as ToolManifestEntry[];
@@ -44,14 +45,13 @@ export class PowerAgentHost implements vscode.Disposable {
     const secret = await this.context.secrets.get(SECRET_KEY);
     if (this.runtimeInstance) return this.runtimeInstance;
     const settings = this.settings;
-    // The runtime bundle (catalog, clients, MSAL, sandbox) loads on first use, so activation stays light.
-    const { createRuntime } = require('./runtime.js') as typeof import('../runtime');
+    const { createRuntime } = loadRuntimeBundle();
     const runtime = createRuntime({
       env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
       sandbox: settings.sandbox,
       settings: toolSettings(settings),
       logger: this.logger,
-      tokenSource: tokenSourceFor(settings, secret, this.context.globalState, this.logger),
+      tokenSource: tokenSourceFor({ settings, secret, state: this.context.globalState, logger: this.logger, auth: vscode.authentication }),
       onNotice: (message) => void vscode.window.showInformationMessage(message),
     });
     this.unsubscribe = runtime.operations.onDidChange((record) => this.operationChanged.fire(record));
@@ -70,7 +70,7 @@ export class PowerAgentHost implements vscode.Disposable {
   mcpServer(): Promise<LoopbackServer> {
     this.server ??= startLoopbackServer({
       logger: this.logger,
-      createServer: () => createMcpServer({ manifest: TOOL_MANIFEST, runtime: () => this.runtime(), readOnly: this.settings.readOnly }),
+      createServer: () => createMcpServer({ manifest: TOOL_MANIFEST, runtime: () => this.runtime(), readOnly: () => this.settings.readOnly }),
     }).catch((error) => {
       this.server = undefined;
       throw error;
@@ -78,20 +78,28 @@ export class PowerAgentHost implements vscode.Disposable {
     return this.server;
   }
 
-  /** Applies new settings: the next call builds a new runtime and MCP server. */
+  /**
+   * Applies new settings: the next call builds a new runtime. The MCP server keeps its address, so
+   * VS Code's connection survives; its sessions are told when the tool list changed.
+   */
   async restart(): Promise<void> {
+    const wasReadOnly = this.settings.readOnly;
     this.settings = readSettings();
-    await this.stop();
+    await this.stopRuntime();
+    if (wasReadOnly !== this.settings.readOnly) await (await this.server?.catch(() => undefined))?.notifyToolsChanged();
     this.changed.fire();
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    const runtime = this.runtimeInstance;
     this.server = undefined;
+    await Promise.all([(async () => (await server?.catch(() => undefined))?.close())(), this.stopRuntime()]);
+  }
+
+  private async stopRuntime(): Promise<void> {
+    const runtime = this.runtimeInstance;
     this.runtimeInstance = undefined;
     this.unsubscribe?.();
-    await (await server?.catch(() => undefined))?.close();
     await runtime?.close();
   }
 

@@ -1,4 +1,4 @@
-import { elapsedSeconds, type OperationRecord } from '../operations/record';
+import { elapsedSeconds, isTerminal, type OperationRecord } from '../operations/record';
 
 export interface OperationItemView {
   label: string;
@@ -21,17 +21,19 @@ const ICONS: Record<OperationRecord['state'], { icon: string; color?: string }> 
 };
 
 /** How an operation shows in the Operations view: no VS Code types, so it is tested without VS Code. */
-export function operationItemView(record: OperationRecord, now = Date.now()): OperationItemView {
+/** `waiting` is how many calls (chat, palette) wait for the operation; they can be told to stop. */
+export function operationItemView(record: OperationRecord, now = Date.now(), waiting = 0): OperationItemView {
   const parts: string[] = [record.state];
   if (record.stage && (record.state === 'running' || record.state === 'queued')) parts.push(record.stage);
   if (record.percent !== undefined && record.state === 'running') parts.push(`${record.percent}%`);
   parts.push(formatElapsed(elapsedSeconds(record, now)));
+  if (waiting && !isTerminal(record.state)) parts.push(waiting === 1 ? 'a call waits' : `${waiting} calls wait`);
   const lines = [`**${record.title}**`, '', `State: ${record.state}`, `Started: ${record.createdAt}`];
   if (record.finishedAt) lines.push(`Ended: ${record.finishedAt}`);
   if (record.error) lines.push('', `Error${record.error.code ? ` (${record.error.code})` : ''}: ${record.error.message}`, ...(record.error.hint ? [`What to do: ${record.error.hint}`] : []));
   lines.push('', `Operation id: ${record.id}`);
   if (record.serviceOperationId) lines.push(`Service operation id: ${record.serviceOperationId}`);
-  return { label: record.title, description: parts.join(' · '), ...ICONS[record.state], contextValue: `operation.${record.state}`, tooltip: lines.join('  \n') };
+  return { label: record.title, description: parts.join(' · '), ...ICONS[record.state], contextValue: `operation.${record.state}${waiting && !isTerminal(record.state) ? '.waiting' : ''}`, tooltip: lines.join('  \n') };
 }
 
 export function formatElapsed(seconds: number): string {

@@ -13,6 +13,7 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<OperationRecord>;
   private records: OperationRecord[] = [];
+  private waiting: (id: string) => number = () => 0;
   /** Set by operation changes; the once-a-second tick only redraws elapsed times from what was read. */
   private stale = true;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -29,7 +30,9 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
     if (element) return [];
     if (this.stale) {
       this.stale = false;
-      this.records = (await this.host.runtime()).operations.list();
+      const { operations } = await this.host.runtime();
+      this.records = operations.list();
+      this.waiting = (id) => operations.waiting(id);
     }
     const running = this.records.filter((r) => !isTerminal(r.state)).length;
     this.view.badge = running ? { value: running, tooltip: `${running} operation(s) running` } : undefined;
@@ -38,7 +41,7 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
   }
 
   getTreeItem(record: OperationRecord): vscode.TreeItem {
-    const view = operationItemView(record);
+    const view = operationItemView(record, Date.now(), this.waiting(record.id));
     const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
     item.id = record.id;
     item.description = view.description;

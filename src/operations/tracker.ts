@@ -26,7 +26,8 @@ export interface BeginRequest {
   start(): Promise<StartOutcome>;
 }
 
-export type WaitEnd = 'finished' | 'timeout' | 'canceled';
+/** Why a wait ended: `released` means someone chose to stop waiting (the Stop Waiting action). */
+export type WaitEnd = 'finished' | 'timeout' | 'canceled' | 'released';
 
 export interface WaitOptions {
   waitMs: number;
@@ -62,6 +63,7 @@ type Listener = (record: OperationRecord) => void;
 export class OperationTracker {
   private readonly owned = new Map<string, OperationRecord>();
   private readonly listeners = new Set<Listener>();
+  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly closing = new AbortController();
   private readonly pollIntervalMs: number;
   private readonly heartbeatMs: number;
@@ -140,10 +142,16 @@ export class OperationTracker {
         clearTimeout(timer);
         clearInterval(heartbeat);
         unsubscribe();
+        waiters.delete(release);
+        if (!waiters.size) this.waiters.delete(id);
         options.signal?.removeEventListener('abort', onAbort);
         resolve({ record: this.get(id) ?? current, end });
       };
       const onAbort = () => done('canceled');
+      const release = () => done('released');
+      const waiters = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, waiters);
+      waiters.add(release);
       const unsubscribe = this.onDidChange((record) => {
         if (record.id !== id) return;
         if (isTerminal(record.state)) return done('finished');
@@ -155,6 +163,19 @@ export class OperationTracker {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       report(current);
     });
+  }
+
+  /** How many callers wait for this operation now. */
+  waiting(id: string): number {
+    return this.waiters.get(id)?.size ?? 0;
+  }
+
+  /** Ends every wait for this operation now; the operation goes on and is still followed. Returns how many ended. */
+  release(id: string): number {
+    const waiters = [...(this.waiters.get(id) ?? [])];
+    for (const release of waiters) release();
+    this.waiters.delete(id);
+    return waiters.length;
   }
 
   /**

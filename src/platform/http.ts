@@ -100,6 +100,8 @@ export class HttpClient {
         response = await this.limiter.run(host, () => this.attempt(request, clientRequestId), request.signal);
       } catch (error) {
         if (request.signal?.aborted) throw canceled(request, clientRequestId);
+        // Sign-in failed before the request went out; the identity calls had their own retries.
+        if (error instanceof PlatformError) throw error;
         const failure = transportFailure(request, error, clientRequestId, idempotent);
         if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
@@ -206,7 +208,6 @@ function serviceError(service: ServiceName, status: number, body: unknown, corre
 }
 
 function transportFailure(request: HttpRequest, error: unknown, clientRequestId: string, idempotent: boolean): PlatformError {
-  if (error instanceof PlatformError) return error; // e.g. sign-in failed while getting the token
   const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';

@@ -28,6 +28,8 @@ export interface LoopbackServer {
   /** Headers a client must send: the secret header and its value. Never log them. */
   headers: Record<string, string>;
   sessionCount(): number;
+  /** Tells every open session that tools/list changed (sent when read-only mode is switched). */
+  notifyToolsChanged(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,9 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     port,
     headers: { [SECRET_HEADER]: secret },
     sessionCount: () => sessions.size,
+    async notifyToolsChanged() {
+      await Promise.all([...sessions.values()].map(({ server }) => server.sendToolListChanged().catch(() => undefined)));
+    },
     async close() {
       await Promise.all([...sessions.values()].map(({ transport }) => transport.close().catch(() => undefined)));
       sessions.clear();

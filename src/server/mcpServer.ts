@@ -8,8 +8,8 @@ export interface McpServerOptions {
   manifest: readonly ToolManifestEntry[];
   /** Loads the tool runtime; called on the first tools/call, never for tools/list. */
   runtime: () => Promise<ToolRuntime>;
-  /** Leave out every tool that changes anything (read-only mode). */
-  readOnly?: boolean;
+  /** Leave out every tool that changes anything (read-only mode). A function is read at every tools/list. */
+  readOnly?: boolean | (() => boolean);
 }
 
 /** A person may take a while to answer a confirmation form. */
@@ -26,23 +26,15 @@ const INSTRUCTIONS =
 export function createMcpServer(options: McpServerOptions): Server {
   const server = new Server(
     { name: 'power-agent-mcp', title: 'Power Agent MCP', version: VERSION },
-    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: typeof options.readOnly === 'function' }, logging: {} }, instructions: INSTRUCTIONS },
   );
-  const offered = options.readOnly ? options.manifest.filter((entry) => entry.annotations.readOnlyHint) : options.manifest;
-  const tools: Tool[] = offered.map((entry) => ({
-    name: entry.name,
-    title: entry.title,
-    description: entry.description,
-    inputSchema: entry.inputSchema,
-    outputSchema: entry.outputSchema,
-    annotations: { title: entry.title, ...entry.annotations },
-  }));
-  const names = new Set(tools.map((tool) => tool.name));
+  const readOnly = typeof options.readOnly === 'function' ? options.readOnly : () => Boolean(options.readOnly);
+  const offered = () => (readOnly() ? options.manifest.filter((entry) => entry.annotations.readOnlyHint) : options.manifest);
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: offered().map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args, _meta } = request.params;
-    if (!names.has(name)) {
+    if (!offered().some((entry) => entry.name === name)) {
       const hidden = options.manifest.some((entry) => entry.name === name);
       throw new McpError(
         ErrorCode.InvalidParams,
@@ -65,6 +57,17 @@ export function createMcpServer(options: McpServerOptions): Server {
     });
   });
   return server;
+}
+
+function toMcpTool(entry: ToolManifestEntry): Tool {
+  return {
+    name: entry.name,
+    title: entry.title,
+    description: entry.description,
+    inputSchema: entry.inputSchema,
+    outputSchema: entry.outputSchema,
+    annotations: { title: entry.title, ...entry.annotations },
+  };
 }
 
 /** Form elicitation: `elicitation: {}` (2025-06-18) or `elicitation: { form: {} }` (later revisions). */

@@ -80,6 +80,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     await runCommand(page, 'Power Agent Probe: Run');
     let sawRunning = false;
     let sawConfirmation = false;
+    let clickedStopWaiting = false;
     const deadline = Date.now() + 300_000;
     let report: any = {};
     while (Date.now() < deadline) {
@@ -96,6 +97,14 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       if (!sawRunning && (await page.locator('.monaco-list-row', { hasText: 'Create environment E2E Environment' }).filter({ hasText: /running|queued/ }).count())) {
         sawRunning = true;
         await page.screenshot({ path: join(SHOTS, '2-operation-running.png') });
+      }
+      if (!clickedStopWaiting) {
+        const waited = page.locator('.monaco-list-row', { hasText: 'Create environment E2E Waited On' }).filter({ hasText: 'a call waits' });
+        if (await waited.count()) {
+          await waited.first().hover();
+          await page.screenshot({ path: join(SHOTS, '2b-stop-waiting.png') });
+          await waited.first().locator('[aria-label="Stop Waiting"]').click({ timeout: 5_000 }).then(() => (clickedStopWaiting = true), () => undefined);
+        }
       }
       await page.waitForTimeout(200);
     }
@@ -120,6 +129,14 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     assert.ok(sawRunning, 'the Operations view showed the create while it ran');
     assert.ok(sawConfirmation, 'VS Code asked before the delete');
     assert.match(steps.destructive.detail.text, /Delete environment E2E Environment: succeeded/);
+    assert.ok(clickedStopWaiting, 'the Stop Waiting action showed on the waited-on operation');
+    assert.equal(steps.stopWaiting.detail.stateAtReturn, 'running');
+    assert.ok(steps.stopWaiting.detail.seconds < 120, `the call returned when told to stop waiting (${steps.stopWaiting.detail.seconds} s)`);
+    assert.match(steps.stopWaiting.detail.text, /Stopped waiting at your request/);
+    assert.equal(steps.stopWaiting.detail.done, 'succeeded', 'the operation went on to its end');
+    assert.ok(steps.reload.detail.readOnly < steps.reload.detail.before, `read-only dropped tools: ${JSON.stringify(steps.reload.detail)}`);
+    assert.equal(steps.reload.detail.restored, steps.reload.detail.before);
+    assert.match(steps.reload.detail.answer, /Contoso Dev/);
   });
 });
 

@@ -45,5 +45,22 @@ describe('extension manifest and views, without VS Code', () => {
     const failed = operationItemView({ ...record, state: 'failed', finishedAt: '2026-11-24T10:02:00.000Z', error: { message: 'No capacity', code: 'InsufficientCapacity_StorageDriven', hint: 'Free capacity.' } });
     assert.deepEqual([failed.icon, failed.color, failed.contextValue, failed.description], ['error', 'testing.iconFailed', 'operation.failed', 'failed · 2 min 0 s']);
     assert.match(failed.tooltip, /Error \(InsufficientCapacity_StorageDriven\): No capacity/);
+
+    const waited = operationItemView(record, Date.parse('2026-11-24T10:01:30.000Z'), 1);
+    assert.deepEqual([waited.contextValue, waited.description], ['operation.running.waiting', 'running · Run (3 of 4) · 50% · 1 min 30 s · a call waits']);
+    // The menus' `when` clauses must match these context values, or the actions never show.
+    const actions = (command: string, contextValue: string) => {
+      const menus = (pkg.contributes.menus['view/item/context'] as Array<{ command: string; when: string }>).filter((m) => m.command === command);
+      return menus.some((m) => {
+        const regex = /viewItem =~ \/(.+)\/$/.exec(m.when)?.[1];
+        const equal = /viewItem == (\S+)/.exec(m.when)?.[1];
+        return regex ? new RegExp(regex).test(contextValue) : equal === contextValue;
+      });
+    };
+    assert.equal(actions('powerAgent.operation.stopWaiting', waited.contextValue), true);
+    assert.equal(actions('powerAgent.operation.stopWaiting', running.contextValue), false, 'nothing to stop when nobody waits');
+    assert.equal(actions('powerAgent.operation.follow', waited.contextValue), true);
+    assert.equal(actions('powerAgent.operation.retry', failed.contextValue), true);
+    assert.equal(actions('powerAgent.operation.stopWaiting', operationItemView({ ...record, state: 'succeeded' }, Date.now(), 1).contextValue), false);
   });
 });

@@ -43,6 +43,27 @@ describe('operation tracker', () => {
     });
   });
 
+  it('Stop Waiting ends every wait for an operation at once, and the operation goes on to its end', async () => {
+    await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
+      const services = sandboxServices(sandbox);
+      const tracker = new OperationTracker({ store: new FileOperationStore(join(mkdtempSync(join(tmpdir(), 'ops-')), 'operations.json')), services: async () => services, logger: silentLogger, defaultPollIntervalMs: 50 });
+      const started = await beginReset(tracker, services, 50);
+      const waits = [tracker.wait(started.id, { waitMs: 60_000 }), tracker.wait(started.id, { waitMs: 60_000 })];
+      assert.equal(tracker.waiting(started.id), 2);
+      const before = Date.now();
+      assert.equal(tracker.release(started.id), 2);
+      const ended = await Promise.all(waits);
+      assert.ok(Date.now() - before < 1000);
+      assert.deepEqual(ended.map((w) => [w.end, w.record.state]), [['released', 'running'], ['released', 'running']]);
+      assert.equal(tracker.waiting(started.id), 0);
+      assert.equal(tracker.release(started.id), 0, 'nothing left to release');
+      const finished = await tracker.wait(started.id, { waitMs: 30_000 });
+      assert.equal(finished.record.state, 'succeeded');
+      tracker.close();
+      await services.close();
+    });
+  });
+
   it('a record whose status cannot be read ends unknown, and pp_get_operation can try again', async () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       const services = sandboxServices(sandbox, {}, { retry: { maxAttempts: 1 } });

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../../src/log';
 import { createRuntime, type ToolRuntime } from '../../src/runtime';
 import { MCP_PATH, SECRET_HEADER, startLoopbackServer, type LoopbackServer } from '../../src/server/loopback';
@@ -39,6 +40,33 @@ function raw(options: { method?: string; path?: string; headers?: Record<string,
 }
 
 describe('Streamable HTTP on loopback', () => {
+  it('switching read-only mode tells open sessions the tool list changed, on the same address', async () => {
+    let readOnly = false;
+    const manifest = buildManifest(catalog);
+    const switching = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime, readOnly: () => readOnly }), logger: silentLogger });
+    const client = new Client({ name: 'test', version: '1' });
+    let changes = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
+    const transport = new StreamableHTTPClientTransport(new URL(switching.url), { requestInit: { headers: switching.headers } });
+    await client.connect(transport);
+    try {
+      assert.equal(client.getServerCapabilities()?.tools?.listChanged, true);
+      const all = (await client.listTools()).tools.length;
+      readOnly = true;
+      await switching.notifyToolsChanged();
+      const deadline = Date.now() + 5000;
+      while (!changes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(changes, 1);
+      const offered = (await client.listTools()).tools;
+      assert.ok(offered.length < all && offered.every((t) => t.annotations?.readOnlyHint), 'only read-only tools now');
+      const refused = await client.callTool({ name: 'pp_delete_environment', arguments: {} }).catch((e: Error) => e);
+      assert.match(String((refused as Error).message), /read-only mode/);
+    } finally {
+      await client.close();
+      await switching.close();
+    }
+  });
+
   it('listens on 127.0.0.1 only, with a long random secret', () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     assert.ok(server.headers[SECRET_HEADER]!.length >= 40);

@@ -103,7 +103,7 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
   }
   for (const note of record.notes ?? []) if (record.state === 'succeeded' || !isTerminal(record.state)) lines.push(`Note: ${note}`);
   if (!isTerminal(record.state) && record.state !== 'unknown') {
-    const why = end === 'canceled' ? 'Stopped waiting at your request' : end === 'timeout' ? 'Still going' : 'In progress';
+    const why = end === 'canceled' || end === 'released' ? 'Stopped waiting at your request' : end === 'timeout' ? 'Still going' : 'In progress';
     lines.push(`${why}; it goes on in the service. Operation id: ${record.id}. Call pp_get_operation with this id to follow it.`);
   }
   if (record.serviceOperationId) lines.push(`Service operation id: ${record.serviceOperationId}`);

@@ -65,9 +65,38 @@ async function run(report) {
     }, 90000, 'the create to end');
     return { id, states, done };
   });
+  await step('stopWaiting', async () => {
+    // The Playwright side clicks Stop Waiting on this operation's row in the Operations view.
+    const started = Date.now();
+    const result = await vscode.lm.invokeTool('pp_create_environment', { input: { displayName: 'E2E Waited On', region: 'europe', waitSeconds: 300 }, toolInvocationToken: undefined });
+    const text = textOf(result);
+    const id = JSON.parse(result.content[1].value).id;
+    const runtime = await (await extension.activate()).host.runtime();
+    const stateAtReturn = JSON.parse(result.content[1].value).state;
+    const done = await waitFor(() => (['succeeded', 'failed'].includes(runtime.operations.get(id).state) ? runtime.operations.get(id).state : undefined), 90000, 'the create to end after Stop Waiting');
+    return { seconds: (Date.now() - started) / 1000, text, stateAtReturn, done };
+  });
   await step('destructive', async () => {
     const result = await vscode.lm.invokeTool('pp_delete_environment', { input: { environment: 'E2E Environment', waitSeconds: 60 }, toolInvocationToken: undefined });
     return { text: textOf(result) };
+  });
+  await step('reload', async () => {
+    // A setting that changes what the server offers rebuilds it; VS Code must get the new definition.
+    const mcpNames = () => vscode.lm.tools.filter((t) => t.name.startsWith('mcp_')).map((t) => t.name);
+    const before = mcpNames();
+    const config = vscode.workspace.getConfiguration('powerAgent');
+    await config.update('readOnly', true, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { waitForLiveTools: true, autoTrustChanges: true });
+    const readOnly = await waitFor(() => {
+      const names = mcpNames();
+      return names.length && !names.some((n) => n.endsWith('pp_delete_environment')) ? names : undefined;
+    }, 30000, 'the read-only tool list');
+    const whoami = vscode.lm.tools.find((t) => t.name.startsWith('mcp_') && t.name.endsWith('pp_list_environments'));
+    const answer = textOf(await vscode.lm.invokeTool(whoami.name, { input: {}, toolInvocationToken: undefined }));
+    await config.update('readOnly', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { waitForLiveTools: true, autoTrustChanges: true });
+    const restored = await waitFor(() => (mcpNames().some((n) => n.endsWith('pp_delete_environment')) ? mcpNames() : undefined), 30000, 'the full tool list again');
+    return { before: before.length, readOnly: readOnly.length, restored: restored.length, answer };
   });
   report.done = true;
   fs.writeFileSync(process.env.POWER_AGENT_PROBE_REPORT, JSON.stringify(report, null, 1));
