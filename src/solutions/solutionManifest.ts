@@ -1,0 +1,45 @@
+import type { Document } from '@xmldom/xmldom';
+import { SolutionFileError } from './errors';
+import { child, elements, textOf } from './xml';
+
+export type PackageType = 'Unmanaged' | 'Managed' | 'Both';
+
+export interface SolutionSummary {
+  uniqueName: string;
+  version: string;
+  managed: boolean | 'both';
+  publisher: string;
+  rootComponents: Array<{ type: number; schemaName?: string; id?: string }>;
+}
+
+export function readSolutionManifest(document: Document, file: string): SolutionSummary {
+  const manifest = child(document.documentElement!, 'SolutionManifest');
+  if (document.documentElement!.nodeName !== 'ImportExportXml' || !manifest) throw new SolutionFileError('InvalidSolution', `${file} is not a solution manifest (no ImportExportXml/SolutionManifest).`);
+  const managed = textOf(child(manifest, 'Managed'));
+  return {
+    uniqueName: textOf(child(manifest, 'UniqueName')),
+    version: textOf(child(manifest, 'Version')),
+    managed: managed === '2' ? 'both' : managed === '1',
+    publisher: textOf(child(child(manifest, 'Publisher') ?? manifest, 'UniqueName')),
+    rootComponents: elements(child(manifest, 'RootComponents') ?? manifest)
+      .filter((e) => e.nodeName === 'RootComponent')
+      .map((e) => ({ type: Number(e.getAttribute('type')), schemaName: e.getAttribute('schemaName') ?? undefined, id: e.getAttribute('id') ?? undefined })),
+  };
+}
+
+/** Sets `<Managed>` to 0, 1 or 2 (2 marks a folder holding both variants). */
+export function setManaged(document: Document, value: 0 | 1 | 2): void {
+  const managed = child(child(document.documentElement!, 'SolutionManifest')!, 'Managed');
+  if (managed) managed.textContent = String(value);
+}
+
+/** SolutionPackager's rule: a folder packs only to the type(s) it holds. */
+export function checkPackageType(summary: SolutionSummary, requested: PackageType, file: string): void {
+  const holds = summary.managed === 'both' ? 'Both' : summary.managed ? 'Managed' : 'Unmanaged';
+  if (holds === 'Both' || holds === requested) return;
+  throw new SolutionFileError(
+    'PackageTypeMismatch',
+    `Solution package type did not match requested type: ${file} holds a ${holds.toLowerCase()} solution, and ${requested} was asked for.`,
+    holds === 'Unmanaged' ? 'Pack it as Unmanaged; a managed zip comes only from exporting the solution as managed in Dataverse.' : 'Pack it as Managed.',
+  );
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { COMPONENT_KINDS, type SplitContext } from './components';
+import { SolutionFileError } from './errors';
+import { listFiles } from './folderFiles';
+import { safeJoin } from './safePath';
+import { readSolutionManifest, setManaged, type PackageType, type SolutionSummary } from './solutionManifest';
+import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
+import { elements, parseXml, serializeXml } from './xml';
+
+export interface UnpackOptions {
+  zipFile: string;
+  folder: string;
+  /** Default: the type the zip holds. Both reads `<name>.zip` and `<name>_managed.zip`. */
+  packageType?: PackageType;
+  /** Replace files in a folder that is not empty (files the unpack does not write are kept and listed). */
+  overwrite?: boolean;
+  limits?: ZipLimits;
+}
+
+export interface UnpackResult {
+  folder: string;
+  solution: SolutionSummary;
+  packageType: PackageType;
+  files: number;
+  bytes: number;
+  /** Files that were already in the folder and that this unpack did not write. */
+  staleFiles: string[];
+}
+
+const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml'];
+
+interface Split {
+  solution: SolutionSummary;
+  xml: Map<string, Buffer>;
+  /** zip member → folder path */
+  payloads: Map<string, string>;
+}
+
+/**
+ * Unpacks a solution zip into SolutionPackager's folder layout. Everything is written to a staging
+ * folder beside the target first, so a refused or broken zip leaves the target as it was.
+ */
+export async function unpackSolution(options: UnpackOptions): Promise<UnpackResult> {
+  const target = options.folder;
+  const existing = existsSync(target) ? await listFiles(target, { skipDotFolders: true }) : [];
+  if (existing.length && !options.overwrite) {
+    throw new SolutionFileError('FolderNotEmpty', `${target} already has ${existing.length} file(s); nothing was written.`, 'Pass overwrite: true to replace the files the unpack writes, or give an empty folder.');
+  }
+  const zips = await openZips(options);
+  try {
+    const base = await split(zips.main, false);
+    const packageType = options.packageType ?? (base.solution.managed === true ? 'Managed' : 'Unmanaged');
+    if (packageType !== 'Both' && (packageType === 'Managed') !== (base.solution.managed === true)) {
+      throw new SolutionFileError('PackageTypeMismatch', `Solution package type did not match requested type: ${options.zipFile} is ${base.solution.managed ? 'managed' : 'unmanaged'}, and ${packageType} was asked for.`);
+    }
+    if (zips.managed) {
+      const managed = await split(zips.managed, true);
+      if (managed.solution.uniqueName !== base.solution.uniqueName) throw new SolutionFileError('PackageTypeMismatch', `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`);
+      for (const [path, data] of managed.xml) base.xml.set(path, data);
+      const manifest = parseXml(base.xml.get('Other/Solution.xml')!, 'solution.xml');
+      setManaged(manifest, 2);
+      base.xml.set('Other/Solution.xml', serializeXml(manifest));
+    }
+    await mkdir(dirname(target), { recursive: true });
+    const stage = join(dirname(target), `.${basename(target)}.unpacking-${randomBytes(4).toString('hex')}`);
+    try {
+      const { files, bytes } = await writeStage(stage, base, zips.main);
+      const written = new Set(await listFiles(stage));
+      await moveInto(stage, target, existing.length > 0);
+      return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files, bytes, staleFiles: existing.filter((f) => !written.has(f)) };
+    } finally {
+      await rm(stage, { recursive: true, force: true });
+    }
+  } finally {
+    zips.main.close();
+    zips.managed?.close();
+  }
+}
+
+async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; managed?: ZipReader }> {
+  const limits = options.limits ?? DEFAULT_ZIP_LIMITS;
+  if (options.packageType !== 'Both') return { main: await ZipReader.open(options.zipFile, limits) };
+  const unmanagedFile = options.zipFile.replace(/_managed\.zip$/i, '.zip');
+  const managedFile = unmanagedFile.replace(/\.zip$/i, '_managed.zip');
+  for (const file of [unmanagedFile, managedFile]) {
+    if (!existsSync(file)) throw new SolutionFileError('MissingFile', `A Both unpack needs ${basename(unmanagedFile)} and ${basename(managedFile)} side by side; ${file} does not exist.`);
+  }
+  const main = await ZipReader.open(unmanagedFile, limits);
+  try {
+    return { main, managed: await ZipReader.open(managedFile, limits) };
+  } catch (error) {
+    main.close();
+    throw error;
+  }
+}
+
+async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
+  for (const name of ROOT_MEMBERS) {
+    if (!zip.has(name)) {
+      throw new SolutionFileError('InvalidSolution', `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`, 'If the files sit one folder down, the folder was zipped instead of its contents.');
+    }
+  }
+  const manifest = parseXml(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
+  const solution = readSolutionManifest(manifest, `${zip.file}: solution.xml`);
+  const customizations = parseXml(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
+  const xml = new Map<string, Buffer>();
+  const payloads = new Map<string, string>();
+  const context: SplitContext = {
+    write(path, document, options) {
+      if (managedPass && !options?.twin) return;
+      const file = managedPass ? path.replace(/\.xml$/, '_managed.xml') : path;
+      if (xml.has(file)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
+      xml.set(file, serializeXml(document));
+    },
+    claim(zipName, folderPath) {
+      if (!zip.has(zipName)) return;
+      payloads.set(zipName, folderPath);
+    },
+  };
+  for (const container of elements(customizations.documentElement!)) {
+    COMPONENT_KINDS.find((kind) => kind.container === container.nodeName)?.split(container, context);
+  }
+  if (!managedPass) {
+    xml.set('Other/Customizations.xml', serializeXml(customizations));
+    xml.set('Other/Solution.xml', serializeXml(manifest));
+    for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, name);
+  }
+  return { solution, xml, payloads };
+}
+
+async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ files: number; bytes: number }> {
+  await mkdir(stage, { recursive: true });
+  let bytes = 0;
+  const targets = new Set<string>();
+  const claim = (path: string) => {
+    const key = path.toLowerCase();
+    if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
+    targets.add(key);
+    return safeJoin(stage, path);
+  };
+  for (const [path, data] of split.xml) {
+    const file = claim(path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, data);
+    bytes += data.length;
+  }
+  for (const [member, path] of split.payloads) {
+    const file = claim(path);
+    await mkdir(dirname(file), { recursive: true });
+    await pipeline(await zip.stream(member), createWriteStream(file));
+    bytes += zip.size(member);
+  }
+  return { files: targets.size, bytes };
+}
+
+/** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */
+async function moveInto(stage: string, target: string, targetHasFiles: boolean): Promise<void> {
+  if (!targetHasFiles) {
+    if (existsSync(target)) await removeEmptyTree(target);
+    if (!existsSync(target)) return rename(stage, target);
+  }
+  for (const file of await listFiles(stage)) {
+    const destination = safeJoin(target, file);
+    await mkdir(dirname(destination), { recursive: true });
+    await rename(join(stage, ...file.split('/')), destination);
+  }
+}
+
+/** Removes a folder that holds no files (only empty folders or dot folders are left alone). */
+async function removeEmptyTree(folder: string): Promise<void> {
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    if (entry.isDirectory() && !entry.name.startsWith('.')) await removeEmptyTree(join(folder, entry.name));
+  }
+  if (!(await readdir(folder)).length) await rmdir(folder);
+}

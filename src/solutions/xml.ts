@@ -1,0 +1,131 @@
+import { DOMParser, XMLSerializer, type Document, type Element, type Node } from '@xmldom/xmldom';
+import { SolutionFileError } from './errors';
+
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
+const BOM = '\uFEFF';
+
+/**
+ * Parses a solution XML document. DOCTYPE and entity declarations are refused before parsing: solution
+ * files never carry them, and they are how entity-expansion and external-entity attacks get in.
+ */
+export function parseXml(text: string | Buffer, file: string): Document {
+  const source = (typeof text === 'string' ? text : text.toString('utf8')).replace(/^\uFEFF/, '');
+  if (/<!DOCTYPE|<!ENTITY/i.test(source)) {
+    throw new SolutionFileError('UnsafeXml', `${file} declares a DOCTYPE or entities, which solution files never do; it was not read.`, 'Use a solution exported from Dataverse or written by pac / SolutionPackager.');
+  }
+  let problem: string | undefined;
+  const document = new DOMParser({
+    onError: (level, message) => {
+      if (level !== 'warning') problem ??= message;
+    },
+  }).parseFromString(source, 'text/xml');
+  if (problem || !document.documentElement) throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
+  return document;
+}
+
+export function elements(parent: Node): Element[] {
+  const found: Element[] = [];
+  for (let child = parent.firstChild; child; child = child.nextSibling) if (child.nodeType === ELEMENT_NODE) found.push(child as Element);
+  return found;
+}
+
+export function child(parent: Node, name: string): Element | undefined {
+  return elements(parent).find((e) => e.nodeName === name);
+}
+
+export function textOf(element: Element | undefined): string {
+  return element?.textContent?.trim() ?? '';
+}
+
+/** Removes every child, leaving `<Name />`. */
+export function empty(element: Element): void {
+  while (element.firstChild) element.removeChild(element.firstChild);
+}
+
+export function isEmpty(element: Element): boolean {
+  return elements(element).length === 0 && !(element.textContent ?? '').trim();
+}
+
+/**
+ * Moves the indentation of an element's content by `delta` spaces, so a part cut out of
+ * customizations.xml starts at the left margin of its own file, and goes back in at its depth.
+ */
+export function reindent(element: Node, delta: number): void {
+  if (!delta) return;
+  for (let node = element.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === TEXT_NODE && !(node.nodeValue ?? '').trim()) {
+      node.nodeValue = (node.nodeValue ?? '').replace(/\n( *)/g, (_, spaces: string) => `\n${' '.repeat(Math.max(0, spaces.length + delta))}`);
+    } else if (node.nodeType === ELEMENT_NODE) {
+      reindent(node, delta);
+    }
+  }
+}
+
+/** The indentation (in spaces) of an element, read from the whitespace before it. */
+export function indentOf(element: Element): number {
+  const before = element.previousSibling;
+  if (before?.nodeType !== TEXT_NODE) return 0;
+  const match = /\n( *)$/.exec(before.nodeValue ?? '');
+  return match ? match[1]!.length : 0;
+}
+
+/** Appends children to a container with indentation matching its depth. */
+export function appendIndented(container: Element, children: Element[], depth: number): void {
+  const document = container.ownerDocument!;
+  empty(container);
+  for (const item of children) {
+    container.appendChild(document.createTextNode(`\n${' '.repeat(depth + 2)}`));
+    reindent(item, depth + 2 - indentOf(item));
+    container.appendChild(document.importNode(item, true));
+  }
+  if (children.length) container.appendChild(document.createTextNode(`\n${' '.repeat(depth)}`));
+}
+
+/** How SolutionPackager writes its files: BOM, declaration, CRLF. */
+export function serializeXml(node: Document | Element, options: { declaration?: boolean; bom?: boolean } = {}): Buffer {
+  let text = new XMLSerializer().serializeToString(node as Node).replace(/^<\?xml[^?]*\?>\s*/, '');
+  if (options.declaration !== false) text = `<?xml version="1.0" encoding="utf-8"?>\n${text}`;
+  text = text.replace(/\r?\n/g, '\r\n');
+  return Buffer.from((options.bom === false ? '' : BOM) + text, 'utf8');
+}
+
+/**
+ * A new document for one component file, starting at the left margin: either a copy of `element`
+ * itself, or `element` wrapped in a new root named `wrapIn` (forms, savedqueries). The root declares
+ * xsi like SolutionPackager's files do.
+ */
+export function standalone(element: Element, options: { wrapIn?: string; xsi?: boolean } = {}): Document {
+  const document = new DOMParser().parseFromString(`<${options.wrapIn ?? element.nodeName}/>`, 'text/xml');
+  const root = document.documentElement!;
+  if (options.wrapIn) {
+    const copy = document.importNode(element, true);
+    reindent(copy, 2 - indentOf(element));
+    root.appendChild(document.createTextNode('\n  '));
+    root.appendChild(copy);
+    root.appendChild(document.createTextNode('\n'));
+  } else {
+    for (const attribute of Array.from(element.attributes)) if (attribute.name !== 'xmlns:xsi') root.setAttribute(attribute.name, attribute.value);
+    for (let node = element.firstChild; node; node = node.nextSibling) root.appendChild(document.importNode(node, true));
+    reindent(root, -indentOf(element));
+  }
+  if (options.xsi !== false) root.setAttribute('xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance');
+  return document;
+}
+
+/**
+ * A canonical text of an element for comparisons: attributes sorted, whitespace-only text dropped,
+ * text trimmed, and children sorted (sibling order carries no meaning for import).
+ */
+export function canonical(node: Element): string {
+  const attributes = Array.from(node.attributes)
+    .filter((a) => a.name !== 'xmlns:xsi')
+    .map((a) => `${a.name}=${JSON.stringify(a.value)}`)
+    .sort();
+  const parts: string[] = [];
+  for (let item = node.firstChild; item; item = item.nextSibling) {
+    if (item.nodeType === ELEMENT_NODE) parts.push(canonical(item as Element));
+    else if (item.nodeType === TEXT_NODE && (item.nodeValue ?? '').trim()) parts.push(JSON.stringify((item.nodeValue ?? '').trim()));
+  }
+  return `<${node.nodeName} ${attributes.join(' ')}>${parts.sort().join('')}</${node.nodeName}>`;
+}

@@ -1,0 +1,110 @@
+import type { Readable } from 'node:stream';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { SolutionFileError } from './errors';
+
+/** Limits that stop zip bombs before they fill the disk. */
+export interface ZipLimits {
+  maxEntries: number;
+  maxEntryBytes: number;
+  maxTotalBytes: number;
+  /** Uncompressed / compressed, checked for entries above 1 MiB. */
+  maxRatio: number;
+}
+
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000 };
+
+/**
+ * A solution zip opened for random access: entry names are checked (no absolute paths, no `..`, no
+ * symlinks, no duplicates) and sizes are held to the limits, both as declared and as inflated.
+ */
+export class ZipReader {
+  private constructor(
+    private readonly zip: ZipFile,
+    private readonly byName: Map<string, Entry>,
+    readonly file: string,
+  ) {}
+
+  static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
+    const zip = await new Promise<ZipFile>((resolve, reject) =>
+      yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (error, opened) => (error ? reject(notAZip(file, error)) : resolve(opened!))),
+    );
+    const byName = new Map<string, Entry>();
+    let total = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        zip.on('entry', (entry: Entry) => {
+          try {
+            checkEntry(file, entry, limits);
+            if (entry.fileName.endsWith('/')) return zip.readEntry();
+            if (byName.has(entry.fileName)) throw new SolutionFileError('UnsafeZip', `${file} holds "${entry.fileName}" twice; it was not unpacked.`);
+            total += entry.uncompressedSize;
+            if (byName.size >= limits.maxEntries) throw new SolutionFileError('ZipTooLarge', `${file} has more than ${limits.maxEntries} entries; it was not unpacked.`);
+            if (total > limits.maxTotalBytes) throw new SolutionFileError('ZipTooLarge', `${file} would unpack to more than ${limits.maxTotalBytes} bytes; it was not unpacked.`);
+            byName.set(entry.fileName, entry);
+            zip.readEntry();
+          } catch (error) {
+            reject(error);
+          }
+        });
+        zip.once('end', resolve);
+        zip.once('error', (error: Error) => reject(error instanceof SolutionFileError ? error : unsafe(file, error)));
+        zip.readEntry();
+      });
+    } catch (error) {
+      zip.close();
+      throw error;
+    }
+    return new ZipReader(zip, byName, file);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  size(name: string): number {
+    return this.byName.get(name)?.uncompressedSize ?? 0;
+  }
+
+  /** The inflated bytes; yauzl stops with an error when they exceed the declared size. */
+  async stream(name: string): Promise<Readable> {
+    const entry = this.byName.get(name);
+    if (!entry) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}".`);
+    return new Promise((resolve, reject) => this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))));
+  }
+
+  async read(name: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.stream(name)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  close(): void {
+    this.zip.close();
+  }
+}
+
+function checkEntry(file: string, entry: Entry, limits: ZipLimits): void {
+  const name = entry.fileName;
+  const refuse = (why: string) => new SolutionFileError('UnsafeZip', `${file} has an unsafe entry "${name}": ${why}. Nothing was unpacked.`, 'Use a solution exported from Dataverse or packed by pac / SolutionPackager.');
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw refuse('absolute path');
+  if (name.split('/').some((part) => part === '..')) throw refuse('it climbs out of the folder with ".."');
+  if (name.includes('\0')) throw refuse('a NUL character in the name');
+  const unixMode = (entry.externalFileAttributes >>> 16) & 0o170000;
+  if (unixMode === 0o120000) throw refuse('it is a symbolic link');
+  if (entry.uncompressedSize > limits.maxEntryBytes) throw new SolutionFileError('ZipTooLarge', `${file}: "${name}" would unpack to ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes} limit. Nothing was unpacked.`);
+  if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
+    throw new SolutionFileError('ZipBomb', `${file}: "${name}" is compressed more than ${limits.maxRatio}:1, the mark of a zip bomb. Nothing was unpacked.`);
+  }
+}
+
+function notAZip(file: string, error: Error): SolutionFileError {
+  return new SolutionFileError('NotAZip', `${file} is not a readable zip file (${error.message}).`, 'Give the path of a solution .zip exported from Dataverse.');
+}
+
+function unsafe(file: string, error: Error): SolutionFileError {
+  return new SolutionFileError('UnsafeZip', `${file} could not be read safely: ${error.message}. Nothing was unpacked.`);
+}
