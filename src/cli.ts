@@ -39,6 +39,7 @@ async function main(): Promise<void> {
             readOnly: options.readOnly,
             allowedEnvironments: options.allowedEnvironments,
             confirmDestructive: options.confirmDestructive,
+            allowedFolders: options.allowedFolders ?? [process.cwd()],
           },
           logger,
           onNotice: (message) => {

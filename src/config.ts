@@ -7,6 +7,7 @@ export interface CliOptions {
   readOnly: boolean;
   allowedEnvironments?: string[];
   confirmDestructive: 'always' | 'production';
+  allowedFolders?: string[];
   help: boolean;
   version: boolean;
 }
@@ -23,6 +24,9 @@ Options:
                          Comma-separated ids, names or URLs: refuse to work on any other environment.
   --confirm <when>       always (default): destructive tools need the user's confirmation.
                          production: only on Production and Default environments (for pipelines).
+  --allowed-folders <list>
+                         Comma-separated folders where solution zips and unpacked folders may be read
+                         and written (default: the working directory).
   --log-level <level>    error, warn, info (default) or debug. Logs go to stderr.
   --version              Print the version.
   --help                 Print this help.
@@ -32,7 +36,7 @@ POWERPLATFORM_CLIENT_SECRET (or POWERPLATFORM_CLIENT_CERTIFICATE_PATH, AZURE_FED
 POWERAGENT_AUTH (client-secret, certificate, workload-identity, managed-identity, device-code),
 POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POWERAGENT_AUTHORITY_HOST,
 POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL. The options above can also be set with POWERAGENT_ENVIRONMENT,
-POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS and POWERAGENT_CONFIRM. Operation records are kept in
+POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS and POWERAGENT_CONFIRM. Operation records are kept in
 POWERAGENT_STATE_DIR (default ~/.power-agent-mcp). See the README.`;
 
 export class UsageError extends Error {}
@@ -45,6 +49,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     readOnly: isTrue(env.POWERAGENT_READ_ONLY),
     allowedEnvironments: parseList(env.POWERAGENT_ALLOWED_ENVIRONMENTS),
     confirmDestructive: parseConfirm(env.POWERAGENT_CONFIRM || 'always', 'POWERAGENT_CONFIRM'),
+    allowedFolders: parseList(env.POWERAGENT_ALLOWED_FOLDERS),
     help: false,
     version: false,
   };
@@ -68,6 +73,9 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--allowed-environments':
         options.allowedEnvironments = parseList(value());
+        break;
+      case '--allowed-folders':
+        options.allowedFolders = parseList(value());
         break;
       case '--confirm':
         options.confirmDestructive = parseConfirm(value(), '--confirm');

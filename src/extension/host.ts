@@ -49,7 +49,7 @@ export class PowerAgentHost implements vscode.Disposable {
     const runtime = createRuntime({
       env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
       sandbox: settings.sandbox,
-      settings: toolSettings(settings),
+      settings: toolSettings(settings, this.localFolders()),
       logger: this.logger,
       tokenSource: tokenSourceFor({ settings, secret, state: this.context.globalState, logger: this.logger, auth: vscode.authentication }),
       onNotice: (message) => void vscode.window.showInformationMessage(message),
@@ -57,6 +57,12 @@ export class PowerAgentHost implements vscode.Disposable {
     this.unsubscribe = runtime.operations.onDidChange((record) => this.operationChanged.fire(record));
     this.runtimeInstance = runtime;
     return runtime;
+  }
+
+  /** Solution files may be read and written in the workspace folders; without a workspace, in the extension's own storage. */
+  private localFolders(): string[] {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    return folders.length ? folders : [this.context.globalStorageUri.fsPath];
   }
 
   /** The environments the tools may use (allow-list applied), or the tool's error text. */

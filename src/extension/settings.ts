@@ -32,8 +32,10 @@ export function readSettings(): ExtensionSettings {
   };
 }
 
-export function toolSettings(settings: ExtensionSettings): ToolSettings {
+/** `folders`: where tools may read and write local files (the workspace folders). */
+export function toolSettings(settings: ExtensionSettings, folders: string[]): ToolSettings {
   return {
+    allowedFolders: folders,
     defaultEnvironment: settings.defaultEnvironment || undefined,
     readOnly: settings.readOnly,
     allowedEnvironments: settings.allowedEnvironments.length ? settings.allowedEnvironments : undefined,

@@ -8,4 +8,8 @@ export class SolutionFileError extends Error {
     super(message);
     this.name = 'SolutionFileError';
   }
+
+  describe(): string {
+    return this.hint ? `${this.message}\nWhat to do: ${this.hint}` : this.message;
+  }
 }

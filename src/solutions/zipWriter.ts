@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 
@@ -22,6 +23,7 @@ export async function writeZip(target: string, members: ZipMember[]): Promise<vo
   zip.addBuffer(contentTypes(members.map((m) => m.name)), '[Content_Types].xml', { mtime: MTIME, compress: true });
   zip.end();
   const partial = `${target}.partial-${process.pid}`;
+  await mkdir(dirname(target), { recursive: true });
   try {
     await pipeline(zip.outputStream, createWriteStream(partial));
     await rename(partial, target);

@@ -6,6 +6,7 @@ import { deleteEnvironment } from './lifecycle/deleteEnvironment';
 import { getOperation, listOperations } from './lifecycle/operations';
 import { resetEnvironment } from './lifecycle/resetEnvironment';
 import { restoreEnvironment } from './lifecycle/restoreEnvironment';
+import { packSolutionTool, unpackSolutionTool } from './solutions/packaging';
 import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
 
@@ -23,4 +24,6 @@ export const catalog: readonly AnyToolDefinition[] = [
   resetEnvironment,
   getOperation,
   listOperations,
+  unpackSolutionTool,
+  packSolutionTool,
 ];

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import { ConfigurationError } from '../platform/endpoints';
 import { PlatformError } from '../platform/errors';
 import type { Services } from '../services';
+import { SolutionFileError } from '../solutions/errors';
 import { ToolError } from './errors';
 import type { OperationTracker } from '../operations/tracker';
 import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
@@ -73,7 +74,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
 }
 
 export function describeError(toolName: string, error: unknown, logger: Logger): string {
-  if (error instanceof PlatformError || error instanceof ToolError) return error.describe();
+  if (error instanceof PlatformError || error instanceof ToolError || error instanceof SolutionFileError) return error.describe();
   if (error instanceof ConfigurationError) return `${error.message}`;
   logger.error(`${toolName} failed unexpectedly: ${(error as Error)?.stack ?? String(error)}`);
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -35,6 +35,8 @@ export interface ToolSettings {
    * unattended pipelines (Production and Default environments still always need it).
    */
   confirmDestructive?: 'always' | 'production';
+  /** Folders local files may be read from and written to (solution zips, unpacked folders). Default: the working directory. */
+  allowedFolders?: string[];
 }
 
 /** A form the client shows to its user (MCP elicitation); resolves with what the user did. */
@@ -101,6 +103,9 @@ export const READ_ONLY_CLOUD: ToolAnnotations = { readOnlyHint: true, destructiv
 export const ADDITIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 /** A tool that deletes or overwrites something in the cloud; it asks for confirmation. */
 export const DESTRUCTIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+
+/** A tool that only reads and writes local files (pack, unpack). */
+export const LOCAL_FILES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
 /** A tool of any schema, as the catalog holds them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

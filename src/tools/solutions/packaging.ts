@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { packSolution } from '../../solutions/pack';
+import { unpackSolution } from '../../solutions/unpack';
+import { ToolError } from '../errors';
+import { resolveLocalPath } from '../localPaths';
+import { LOCAL_FILES, defineTool } from '../types';
+
+const packageType = z.enum(['Unmanaged', 'Managed', 'Both']);
+const solutionOutput = z.object({ uniqueName: z.string(), version: z.string(), managed: z.union([z.boolean(), z.literal('both')]) });
+
+export const unpackSolutionTool = defineTool({
+  name: 'pp_unpack_solution',
+  title: 'Unpack solution',
+  description:
+    'Unpacks a solution .zip into the folder layout of pac solution unpack / SolutionPackager (Other/Solution.xml, Other/Customizations.xml, Entities/<table>/…, Workflows/, WebResources/, …), ready for source control. ' +
+    'Runs locally; nothing is sent to a service. Refuses unsafe zips (paths outside the folder, links, zip bombs, XML with DOCTYPE). ' +
+    'Both reads <name>.zip and <name>_managed.zip side by side and writes _managed files where the managed variant differs.',
+  input: z.strictObject({
+    zipFile: z.string().min(1).describe('Path of the solution zip (inside the workspace or an allowed folder).'),
+    folder: z.string().min(1).describe('Folder to unpack into; created if missing. Must be empty unless overwrite is true.'),
+    packageType: packageType.optional().describe('Unmanaged or Managed (default: what the zip holds), or Both.'),
+    overwrite: z.boolean().default(false).describe('Replace files in a folder that is not empty. Files the unpack does not write are kept and listed as staleFiles.'),
+  }),
+  output: z.object({ folder: z.string(), solution: solutionOutput, packageType, files: z.number(), bytes: z.number(), staleFiles: z.array(z.string()) }),
+  annotations: LOCAL_FILES,
+  async handler(args, context) {
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
+    const folder = resolveLocalPath('folder', args.folder, context.settings);
+    if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist.`);
+    const result = await unpackSolution({ zipFile, folder, packageType: args.packageType, overwrite: args.overwrite });
+    const solution = { uniqueName: result.solution.uniqueName, version: result.solution.version, managed: result.solution.managed };
+    const lines = [`Unpacked ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${folder}: ${result.files} files, ${result.bytes} bytes.`];
+    if (result.staleFiles.length) lines.push(`${result.staleFiles.length} file(s) already in the folder were not written by this unpack and were kept: ${result.staleFiles.slice(0, 10).join(', ')}${result.staleFiles.length > 10 ? ', …' : ''}`);
+    return { result: { ...result, folder, solution }, summary: lines.join('\n') };
+  },
+});
+
+export const packSolutionTool = defineTool({
+  name: 'pp_pack_solution',
+  title: 'Pack solution',
+  description:
+    'Packs a folder in the pac solution unpack / SolutionPackager layout into a solution .zip that Dataverse imports. Runs locally. ' +
+    'Managed uses the _managed files of a Both folder; Both writes <name>.zip and <name>_managed.zip. Warnings name components that were left out.',
+  input: z.strictObject({
+    folder: z.string().min(1).describe('The unpacked solution folder (the one that holds Other/Solution.xml).'),
+    zipFile: z.string().min(1).describe('Path of the zip to write (inside the workspace or an allowed folder). An existing file is replaced.'),
+    packageType: packageType.optional().describe('Unmanaged (default) or Managed, or Both; a folder packs only to the types it holds.'),
+    useUnmanagedForMissingManaged: z.boolean().default(false).describe('For Managed: use X.xml where X_managed.xml is missing, instead of leaving the component out.'),
+  }),
+  output: z.object({ zipFiles: z.array(z.string()), solution: solutionOutput, packageType, members: z.number(), warnings: z.array(z.string()) }),
+  annotations: LOCAL_FILES,
+  async handler(args, context) {
+    const folder = resolveLocalPath('folder', args.folder, context.settings);
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
+    if (!existsSync(folder)) throw new ToolError(`folder: ${args.folder} does not exist.`);
+    const result = await packSolution({ folder, zipFile, packageType: args.packageType, useUnmanagedForMissingManaged: args.useUnmanagedForMissingManaged });
+    const solution = { uniqueName: result.solution.uniqueName, version: result.solution.version, managed: result.solution.managed };
+    const lines = [`Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`];
+    for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
+    return { result: { ...result, solution }, summary: lines.join('\n') };
+  },
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connectCli, SHARED, text } from '../helpers';
+
+const FIXTURE = join(SHARED, 'fixtures', 'solutions', 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip');
+
+describe('pp_unpack_solution and pp_pack_solution through an MCP client', () => {
+  let work: string;
+  let outside: string;
+  let cli: Awaited<ReturnType<typeof connectCli>>;
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'power-agent-pack-tools-'));
+    outside = mkdtempSync(join(tmpdir(), 'power-agent-outside-'));
+    copyFileSync(FIXTURE, join(work, 'expenses.zip'));
+    copyFileSync(FIXTURE, join(outside, 'expenses.zip'));
+    cli = await connectCli(['--sandbox', '--allowed-folders', work]);
+  });
+  after(async () => {
+    await cli.close();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('unpacks, then packs back, with paths relative to the allowed folder', async () => {
+    const unpacked = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: 'expenses.zip', folder: 'src' } });
+    assert.equal(unpacked.isError, undefined, text(unpacked));
+    assert.match(text(unpacked), /Unpacked AutomatedExpenseReporting 1\.0\.0\.3 \(Unmanaged\) into .*src: 57 files/);
+    assert.ok(existsSync(join(work, 'src', 'Entities', 'gmx_Expense', 'Entity.xml')));
+    const packed = await cli.client.callTool({ name: 'pp_pack_solution', arguments: { folder: 'src', zipFile: 'out/expenses.zip' } });
+    assert.equal(packed.isError, undefined, text(packed));
+    assert.deepEqual((packed.structuredContent as { warnings: string[] }).warnings, []);
+    assert.equal(readFileSync(join(work, 'out', 'expenses.zip')).subarray(0, 2).toString('latin1'), 'PK', 'the out/ folder was made');
+  });
+
+  it('refuses paths outside the allowed folders, naming the field, and writes nothing', async () => {
+    const read = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: join(outside, 'expenses.zip'), folder: 'from-outside' } });
+    assert.equal(read.isError, true);
+    assert.match(text(read), /^zipFile: .* is outside the folders this server may use/);
+    const write = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: 'expenses.zip', folder: '../escape' } });
+    assert.match(text(write), /^folder: \.\.\/escape is outside/);
+    assert.ok(!existsSync(join(work, 'from-outside')) && !existsSync(join(work, '..', 'escape')));
+  });
+
+  it('a bad zip is a clear error, not a stack trace', async () => {
+    const result = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: 'src/Other/Solution.xml', folder: 'bad' } });
+    assert.equal(result.isError, true);
+    assert.match(text(result), /is not a readable zip file/);
+    assert.doesNotMatch(text(result), /\n\s+at /);
+  });
+
+  it('read-only mode leaves them out', async () => {
+    const readOnly = await connectCli(['--sandbox', '--read-only', '--allowed-folders', work]);
+    try {
+      const names = (await readOnly.client.listTools()).tools.map((t) => t.name);
+      assert.ok(!names.includes('pp_unpack_solution') && !names.includes('pp_pack_solution'));
+    } finally {
+      await readOnly.close();
+    }
+  });
+});
