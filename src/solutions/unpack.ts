@@ -31,6 +31,7 @@ export interface UnpackResult {
   staleFiles: string[];
 }
 
+const STREAM_ABOVE_BYTES = 1024 * 1024;
 const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml'];
 
 interface Split {
@@ -69,7 +70,7 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     const stage = join(dirname(target), `.${basename(target)}.unpacking-${randomBytes(4).toString('hex')}`);
     try {
       const { files, bytes } = await writeStage(stage, base, zips.main);
-      const written = new Set(await listFiles(stage));
+      const written = existing.length ? new Set(await listFiles(stage)) : new Set<string>();
       await moveInto(stage, target, existing.length > 0);
       return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files, bytes, staleFiles: existing.filter((f) => !written.has(f)) };
     } finally {
@@ -136,6 +137,13 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
   await mkdir(stage, { recursive: true });
   let bytes = 0;
   const targets = new Set<string>();
+  const folders = new Set<string>();
+  const makeFolder = async (file: string) => {
+    const folder = dirname(file);
+    if (folders.has(folder)) return;
+    await mkdir(folder, { recursive: true });
+    folders.add(folder);
+  };
   const claim = (path: string) => {
     const key = path.toLowerCase();
     if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
@@ -144,14 +152,16 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
   };
   for (const [path, data] of split.xml) {
     const file = claim(path);
-    await mkdir(dirname(file), { recursive: true });
+    await makeFolder(file);
     await writeFile(file, data);
     bytes += data.length;
   }
   for (const [member, path] of split.payloads) {
     const file = claim(path);
-    await mkdir(dirname(file), { recursive: true });
-    await pipeline(await zip.stream(member), createWriteStream(file));
+    await makeFolder(file);
+    // Small members are written in one go; large ones are streamed so memory stays flat.
+    if (zip.size(member) < STREAM_ABOVE_BYTES) await writeFile(file, await zip.read(member));
+    else await pipeline(await zip.stream(member), createWriteStream(file));
     bytes += zip.size(member);
   }
   return { files: targets.size, bytes };

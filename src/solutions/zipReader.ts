@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SolutionFileError } from './errors';
@@ -10,6 +11,8 @@ export interface ZipLimits {
   /** Uncompressed / compressed, checked for entries above 1 MiB. */
   maxRatio: number;
 }
+
+const READ_WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000 };
 
@@ -25,9 +28,15 @@ export class ZipReader {
   ) {}
 
   static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
-    const zip = await new Promise<ZipFile>((resolve, reject) =>
-      yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (error, opened) => (error ? reject(notAZip(file, error)) : resolve(opened!))),
-    );
+    const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
+    const small = (await stat(file)).size <= READ_WHOLE_BELOW_BYTES;
+    // Small zips are read whole: many small reads of the file cost more than one.
+    const bytes = small ? await readFile(file) : undefined;
+    const zip = await new Promise<ZipFile>((resolve, reject) => {
+      const done = (error: Error | null, opened?: ZipFile) => (error ? reject(notAZip(file, error)) : resolve(opened!));
+      if (bytes) yauzl.fromBuffer(bytes, options, done);
+      else yauzl.open(file, options, done);
+    });
     const byName = new Map<string, Entry>();
     let total = 0;
     try {
