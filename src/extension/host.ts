@@ -99,7 +99,7 @@ export class PowerAgentHost implements vscode.Disposable {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    await Promise.all([(async () => (await server?.catch(() => undefined))?.close())(), this.stopRuntime()]);
+    await Promise.all([server?.then((started) => started.close(), () => undefined), this.stopRuntime()]);
   }
 
   private async stopRuntime(): Promise<void> {

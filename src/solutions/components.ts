@@ -163,7 +163,12 @@ const relationships: ComponentKind = {
     for (const item of elements(names.documentElement!)) empty(item);
     context.write('Other/Relationships.xml', names);
     const byFile = new Map<string, Element[]>();
-    for (const item of all) byFile.set(relationshipFile(item), [...(byFile.get(relationshipFile(item)) ?? []), item]);
+    for (const item of all) {
+      const file = relationshipFile(item);
+      const group = byFile.get(file);
+      if (group) group.push(item);
+      else byFile.set(file, [item]);
+    }
     for (const [file, items] of byFile) {
       const document = standalone(container);
       appendIndented(document.documentElement!, items, 0);

@@ -40,7 +40,10 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
       throw new SolutionFileError('UnsupportedComponents', `${options.folder} holds ${layout.what} in SolutionPackager's split layout (${layout.prefix}), which this version does not pack yet; nothing was written.`, 'Pack this folder with pac solution pack for now.');
     }
   }
-  const solution = readSolutionManifest(parseXml(await readFile(join(options.folder, 'Other', 'Solution.xml')), 'Other/Solution.xml'), 'Other/Solution.xml');
+  // Read once; each build parses its own copy, because joining fills the documents in.
+  const xmlFiles = new Map<string, Buffer>();
+  for (const file of files.filter((f) => f.endsWith('.xml'))) xmlFiles.set(file, await readFile(join(options.folder, ...file.split('/'))));
+  const solution = readSolutionManifest(parseXml(xmlFiles.get('Other/Solution.xml')!, 'Other/Solution.xml'), 'Other/Solution.xml');
   const packageType = options.packageType ?? (solution.managed === true ? 'Managed' : 'Unmanaged');
   checkPackageType(solution, packageType, 'Other/Solution.xml');
 
@@ -49,7 +52,7 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
   let members = 0;
   for (const managed of packageType === 'Both' ? [false, true] : [packageType === 'Managed']) {
     const zipFile = managed && packageType === 'Both' ? options.zipFile.replace(/(\.zip)?$/i, '_managed.zip') : options.zipFile;
-    const built = await build(options, files, managed);
+    const built = build(options, files, xmlFiles, { managed, plainIsManaged: solution.managed === true });
     warnings.push(...built.warnings.map((w) => (packageType === 'Both' ? `${managed ? 'Managed' : 'Unmanaged'}: ${w}` : w)));
     await writeZip(zipFile, built.members);
     zipFiles.push(zipFile);
@@ -58,23 +61,22 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
   return { zipFiles, solution, packageType, members, warnings };
 }
 
-async function build(options: PackOptions, files: string[], managed: boolean): Promise<{ members: ZipMember[]; warnings: string[] }> {
+/**
+ * One zip's members. `plainIsManaged`: the folder holds only a managed solution, so its plain files
+ * are the managed variant.
+ */
+function build(options: PackOptions, files: string[], xmlFiles: Map<string, Buffer>, variant: { managed: boolean; plainIsManaged: boolean }): { members: ZipMember[]; warnings: string[] } {
+  const { managed, plainIsManaged } = variant;
   const fileSet = new Set(files);
   const used = new Set<string>();
   const warnings: string[] = [];
   const payloads = new Map<string, string>();
   const parsed = new Map<string, Document>();
+  for (const [file, bytes] of xmlFiles) parsed.set(file, parseXml(bytes, file));
   const load = (path: string) => {
     used.add(path);
-    const cached = parsed.get(path);
-    if (cached) return cached;
-    return undefined;
+    return parsed.get(path);
   };
-  // Files are read up front so the join steps stay synchronous.
-  for (const file of files.filter((f) => f.endsWith('.xml'))) parsed.set(file, parseXml(await readFile(join(options.folder, ...file.split('/'))), file));
-
-  // A folder that holds only a managed solution has its managed variant in the plain files.
-  const plainIsManaged = readSolutionManifest(parsed.get('Other/Solution.xml')!, 'Other/Solution.xml').managed === true;
   const context: JoinContext = {
     managed,
     list: (prefix) => files.filter((f) => f.startsWith(prefix)),
@@ -97,10 +99,9 @@ async function build(options: PackOptions, files: string[], managed: boolean): P
     warn: (message) => void warnings.push(message),
   };
 
-  const manifest = parseXml(await readFile(join(options.folder, 'Other', 'Solution.xml')), 'Other/Solution.xml');
+  const manifest = load('Other/Solution.xml')!;
   setManaged(manifest, managed ? 1 : 0);
   const customizations = load('Other/Customizations.xml')!;
-  used.add('Other/Solution.xml');
   const owned: string[] = ['Other/'];
   for (const container of elements(customizations.documentElement!)) {
     const kind = COMPONENT_KINDS.find((k) => k.container === container.nodeName);

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Document } from '@xmldom/xmldom';
 import { COMPONENT_KINDS, type SplitContext } from './components';
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
@@ -36,6 +37,8 @@ const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml
 
 interface Split {
   solution: SolutionSummary;
+  /** solution.xml, written as Other/Solution.xml once the package type is known. */
+  manifest: Document;
   xml: Map<string, Buffer>;
   /** zip member → folder path */
   payloads: Map<string, string>;
@@ -62,17 +65,16 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
       const managed = await split(zips.managed, true);
       if (managed.solution.uniqueName !== base.solution.uniqueName) throw new SolutionFileError('PackageTypeMismatch', `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`);
       for (const [path, data] of managed.xml) base.xml.set(path, data);
-      const manifest = parseXml(base.xml.get('Other/Solution.xml')!, 'solution.xml');
-      setManaged(manifest, 2);
-      base.xml.set('Other/Solution.xml', serializeXml(manifest));
+      setManaged(base.manifest, 2);
     }
+    base.xml.set('Other/Solution.xml', serializeXml(base.manifest));
     await mkdir(dirname(target), { recursive: true });
     const stage = join(dirname(target), `.${basename(target)}.unpacking-${randomBytes(4).toString('hex')}`);
     try {
-      const { files, bytes } = await writeStage(stage, base, zips.main);
-      const written = existing.length ? new Set(await listFiles(stage)) : new Set<string>();
-      await moveInto(stage, target, existing.length > 0);
-      return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files, bytes, staleFiles: existing.filter((f) => !written.has(f)) };
+      const { written, bytes } = await writeStage(stage, base, zips.main);
+      await moveInto(stage, target, written, existing.length > 0);
+      const writtenSet = new Set(written);
+      return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files: written.length, bytes, staleFiles: existing.filter((f) => !writtenSet.has(f)) };
     } finally {
       await rm(stage, { recursive: true, force: true });
     }
@@ -127,16 +129,17 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
   }
   if (!managedPass) {
     xml.set('Other/Customizations.xml', serializeXml(customizations));
-    xml.set('Other/Solution.xml', serializeXml(manifest));
     for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, name);
   }
-  return { solution, xml, payloads };
+  return { solution, manifest, xml, payloads };
 }
 
-async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ files: number; bytes: number }> {
+/** Writes the split solution under `stage`; returns the files written (relative, forward slashes). */
+async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ written: string[]; bytes: number }> {
   await mkdir(stage, { recursive: true });
   let bytes = 0;
   const targets = new Set<string>();
+  const written: string[] = [];
   const folders = new Set<string>();
   const makeFolder = async (file: string) => {
     const folder = dirname(file);
@@ -148,7 +151,9 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
     const key = path.toLowerCase();
     if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
     targets.add(key);
-    return safeJoin(stage, path);
+    const file = safeJoin(stage, path);
+    written.push(path.split(/[\\/]/).filter(Boolean).join('/'));
+    return file;
   };
   for (const [path, data] of split.xml) {
     const file = claim(path);
@@ -164,16 +169,16 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
     else await pipeline(await zip.stream(member), createWriteStream(file));
     bytes += zip.size(member);
   }
-  return { files: targets.size, bytes };
+  return { written, bytes };
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */
-async function moveInto(stage: string, target: string, targetHasFiles: boolean): Promise<void> {
+async function moveInto(stage: string, target: string, written: string[], targetHasFiles: boolean): Promise<void> {
   if (!targetHasFiles) {
     if (existsSync(target)) await removeEmptyTree(target);
     if (!existsSync(target)) return rename(stage, target);
   }
-  for (const file of await listFiles(stage)) {
+  for (const file of written) {
     const destination = safeJoin(target, file);
     await mkdir(dirname(destination), { recursive: true });
     await rename(join(stage, ...file.split('/')), destination);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { packSolution } from '../../solutions/pack';
+import type { SolutionSummary } from '../../solutions/solutionManifest';
 import { unpackSolution } from '../../solutions/unpack';
 import { ToolError } from '../errors';
 import { resolveLocalPath } from '../localPaths';
@@ -8,6 +9,10 @@ import { LOCAL_FILES, defineTool } from '../types';
 
 const packageType = z.enum(['Unmanaged', 'Managed', 'Both']);
 const solutionOutput = z.object({ uniqueName: z.string(), version: z.string(), managed: z.union([z.boolean(), z.literal('both')]) });
+
+function solutionOf(summary: SolutionSummary): z.infer<typeof solutionOutput> {
+  return { uniqueName: summary.uniqueName, version: summary.version, managed: summary.managed };
+}
 
 export const unpackSolutionTool = defineTool({
   name: 'pp_unpack_solution',
@@ -29,7 +34,7 @@ export const unpackSolutionTool = defineTool({
     const folder = resolveLocalPath('folder', args.folder, context.settings);
     if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist.`);
     const result = await unpackSolution({ zipFile, folder, packageType: args.packageType, overwrite: args.overwrite });
-    const solution = { uniqueName: result.solution.uniqueName, version: result.solution.version, managed: result.solution.managed };
+    const solution = solutionOf(result.solution);
     const lines = [`Unpacked ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${folder}: ${result.files} files, ${result.bytes} bytes.`];
     if (result.staleFiles.length) lines.push(`${result.staleFiles.length} file(s) already in the folder were not written by this unpack and were kept: ${result.staleFiles.slice(0, 10).join(', ')}${result.staleFiles.length > 10 ? ', …' : ''}`);
     return { result: { ...result, folder, solution }, summary: lines.join('\n') };
@@ -55,7 +60,7 @@ export const packSolutionTool = defineTool({
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
     if (!existsSync(folder)) throw new ToolError(`folder: ${args.folder} does not exist.`);
     const result = await packSolution({ folder, zipFile, packageType: args.packageType, useUnmanagedForMissingManaged: args.useUnmanagedForMissingManaged });
-    const solution = { uniqueName: result.solution.uniqueName, version: result.solution.version, managed: result.solution.managed };
+    const solution = solutionOf(result.solution);
     const lines = [`Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`];
     for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
     return { result: { ...result, solution }, summary: lines.join('\n') };
