@@ -119,6 +119,10 @@ const RETRY_TOOLS: Record<OperationRecord['kind'], string> = {
   restore_environment: 'pp_restore_environment',
   copy_environment: 'pp_copy_environment',
   reset_environment: 'pp_reset_environment',
+  export_solution: 'pp_export_solution',
+  import_solution: 'pp_import_solution',
+  apply_solution_upgrade: 'pp_apply_solution_upgrade',
+  delete_solution: 'pp_delete_solution',
 };
 
 export function deactivate(): void {}

@@ -16,5 +16,5 @@ export function resultDocument(title: string, summary: string, structured: unkno
 
 /** The text parts of a tool result, joined. */
 export function resultText(result: CallToolResult): string {
-  return (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  return (result.content ?? []).map((c) => (c.type === 'text' ? c.text : c.type === 'resource_link' ? `File: ${c.uri}` : '')).join('\n');
 }

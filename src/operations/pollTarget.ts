@@ -1,10 +1,11 @@
 import type { ServiceName } from '../platform/errors';
 import { PlatformError } from '../platform/errors';
-import type { Endpoints } from '../platform/endpoints';
-import type { PollStyle } from './record';
+import { dataverseResource, type Endpoints } from '../platform/endpoints';
+import type { OperationRecord, PollStyle } from './record';
 
 /** The service and token audience for a status URL of this style. */
-export function pollService(style: PollStyle, endpoints: Endpoints): { service: ServiceName; resource: string } {
+export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string } {
+  if (style === 'dataverse-async') return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
   return style === 'ppapi-operation'
     ? { service: 'powerplatform', resource: endpoints.powerPlatformResource }
     : { service: 'bap', resource: endpoints.bapResource };
@@ -14,7 +15,12 @@ export function pollService(style: PollStyle, endpoints: Endpoints): { service: 
  * Status URLs come from response headers and are regional (europe.api.bap.microsoft.com, §15.15).
  * They get our token, so they must be on the service's own host or one of its regional subdomains.
  */
-export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpoints): boolean {
+export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpoints, record?: OperationRecord): boolean {
+  if (style === 'dataverse-async') {
+    // We build these from the environment's Dataverse URL; they must stay under that org.
+    const org = dataverseResource(String(record?.details?.instanceUrl ?? '')).toLowerCase();
+    return Boolean(org) && url.toLowerCase().startsWith(`${org}/api/data/`);
+  }
   const base = new URL(style === 'ppapi-operation' ? endpoints.powerPlatformUrl : endpoints.bapUrl);
   let candidate: URL;
   try {

@@ -9,10 +9,14 @@ export type OperationKind =
   | 'backup_environment'
   | 'restore_environment'
   | 'copy_environment'
-  | 'reset_environment';
+  | 'reset_environment'
+  | 'export_solution'
+  | 'import_solution'
+  | 'apply_solution_upgrade'
+  | 'delete_solution';
 
 /** How the tracker reads the service's status: each API family has its own status document (§2.1, §2.2). */
-export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'environment-ready';
+export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'environment-ready' | 'dataverse-async';
 
 export interface OperationError {
   message: string;

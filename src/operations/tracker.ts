@@ -2,17 +2,27 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import { PlatformError } from '../platform/errors';
 import { backoffDelay, parseRetryAfter, sleep } from '../platform/retry';
-import type { Endpoints } from '../platform/endpoints';
 import type { Services } from '../services';
 import { completeAfterService, readEnvironmentReady } from './completion';
 import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
+import { finishDataverseJob, readDataverseAsync } from './dataverseJob';
 import { readBapLifecycle, readPpapiOperation, type StatusReading } from './status';
 import type { OperationStore } from './store';
 
 /** What a start request led to. */
 export type StartOutcome =
-  | { kind: 'poll'; style: PollStyle; url: string; correlationId?: string; serviceOperationId?: string; environmentId?: string; retryAfterMs?: number }
+  | {
+      kind: 'poll';
+      style: PollStyle;
+      url: string;
+      correlationId?: string;
+      serviceOperationId?: string;
+      environmentId?: string;
+      retryAfterMs?: number;
+      /** Facts learnt from the start's answer that the finishing step needs (the import job id). */
+      details?: Record<string, string | number | boolean>;
+    }
   | { kind: 'done'; result: Record<string, unknown>; correlationId?: string; environmentId?: string };
 
 export interface BeginRequest {
@@ -259,6 +269,7 @@ export class OperationTracker {
       record.stage = 'Started';
       record.serviceOperationId = outcome.serviceOperationId;
       record.poll = { style: outcome.style, url: outcome.url };
+      if (outcome.details) record.details = { ...record.details, ...outcome.details };
       this.touch(record);
       void this.pollUntilDone(record, outcome.retryAfterMs ?? this.pollIntervalMs, false);
       return;
@@ -273,24 +284,24 @@ export class OperationTracker {
         await this.pause(delay);
         const services = await this.options.services();
         const poll = record.poll;
-        if (!isTrustedPollUrl(poll.url, poll.style, services.endpoints)) {
+        if (!isTrustedPollUrl(poll.url, poll.style, services.endpoints, record)) {
           this.finish(record, 'unknown', { error: { code: 'UntrustedStatusUrl', message: `The status URL points to an unexpected host (${new URL(poll.url).host}); it was not called.`, hint: 'Check the environment with pp_get_environment.' } });
           break;
         }
-        let reading: StatusReading;
         try {
-          const response = await services.http.send({ ...pollService(poll.style, services.endpoints), method: 'GET', url: poll.url, signal: this.closing.signal });
-          reading = this.read(poll.style, response.body, record);
+          const response = await services.http.send({ ...pollService(poll.style, services.endpoints, record), method: 'GET', url: poll.url, signal: this.closing.signal });
+          const reading = this.read(poll.style, response.body, record);
           delay = parseRetryAfter(response.headers.get('retry-after')) ?? this.pollIntervalMs;
+          // The finishing step (reading an import's result, downloading an export) counts as part of the poll:
+          // when it fails for a passing reason, the job is read again and the step repeated.
+          await this.apply(record, reading, services);
           failures = 0;
         } catch (error) {
           if (this.closing.signal.aborted) return;
           const outcome = this.pollFailure(record, error, ++failures);
           if (outcome === 'stop') break;
           delay = outcome;
-          continue;
         }
-        this.apply(record, reading, services.endpoints);
       }
     } catch (error) {
       if (this.closing.signal.aborted) return;
@@ -305,10 +316,16 @@ export class OperationTracker {
   private read(style: PollStyle, body: unknown, record: OperationRecord): StatusReading {
     if (style === 'bap-lifecycle') return readBapLifecycle(body);
     if (style === 'ppapi-operation') return readPpapiOperation(body);
+    if (style === 'dataverse-async') return readDataverseAsync(body);
     return readEnvironmentReady(body as never, record);
   }
 
-  private apply(record: OperationRecord, reading: StatusReading, endpoints: Endpoints): void {
+  private async apply(record: OperationRecord, reading: StatusReading, services: Services): Promise<void> {
+    const endpoints = services.endpoints;
+    if (record.poll?.style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed')) {
+      const ending = await finishDataverseJob(record, reading, services, this.closing.signal);
+      return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
+    }
     if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
     // A create learns its environment's id from the first status document (links.environment.path).
     if (reading.environmentId && !record.environment.id) record.environment.id = reading.environmentId;

@@ -1,5 +1,6 @@
+import { jsonBodyWithFile, saveBase64Field, type SavedFile } from './base64Stream';
 import { dataverseResource } from './endpoints';
-import type { HttpClient } from './http';
+import type { HttpClient, HttpResponse } from './http';
 
 export interface WhoAmIResponse {
   UserId: string;
@@ -42,7 +43,52 @@ export class DataverseClient {
 
   /** A GET relative to /api/data/v9.2/. */
   async get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    const { body } = await this.http.send<T>({ service: 'dataverse', method: 'GET', url: `${this.apiBase}/${path}`, resource: this.resource, headers: ODATA_HEADERS, signal });
+    const { body } = await this.http.send<T>({ service: 'dataverse', method: 'GET', url: this.url(path), resource: this.resource, headers: ODATA_HEADERS, signal });
     return body;
+  }
+
+  /**
+   * An unbound action (POST /api/data/v9.2/<name>). Not repeated after a failure whose outcome is
+   * unknown unless `idempotent` says it is harmless (§14.6): most actions start or change something.
+   */
+  action<T>(name: string, body: Record<string, unknown>, options: { signal?: AbortSignal; idempotent?: boolean } = {}): Promise<HttpResponse<T>> {
+    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: ODATA_HEADERS, body, idempotent: options.idempotent ?? false, signal: options.signal });
+  }
+
+  /** An action whose body carries a local file as a base64 property (CustomizationFile), streamed from disk. */
+  async actionWithFile<T>(name: string, params: Record<string, unknown>, field: string, file: string, signal?: AbortSignal): Promise<HttpResponse<T>> {
+    const streamBody = await jsonBodyWithFile(params, field, file);
+    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: ODATA_HEADERS, streamBody, idempotent: false, signal, timeoutMs: 30 * 60_000 });
+  }
+
+  /** DownloadSolutionExportData, written to `file` as it arrives. Reading an export twice is harmless. */
+  async downloadSolutionExport(exportJobId: string, file: string, signal?: AbortSignal): Promise<SavedFile> {
+    const response = await this.http.send<SavedFile>({
+      service: 'dataverse',
+      method: 'POST',
+      url: this.url('DownloadSolutionExportData'),
+      resource: this.resource,
+      headers: ODATA_HEADERS,
+      body: { ExportJobId: exportJobId },
+      idempotent: true,
+      consume: saveBase64Field('ExportSolutionFile', file),
+      signal,
+      timeoutMs: 30 * 60_000,
+    });
+    return response.body;
+  }
+
+  /** PATCH of one row; setting columns to values is safe to repeat. */
+  async update(entitySet: string, id: string, columns: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+    await this.http.send({ service: 'dataverse', method: 'PATCH', url: this.url(`${entitySet}(${id})`), resource: this.resource, headers: { ...ODATA_HEADERS, 'if-match': '*' }, body: columns, idempotent: true, signal });
+  }
+
+  /** The status URL of an asynchronous job (§2.4). */
+  asyncOperationUrl(asyncOperationId: string): string {
+    return this.url(`asyncoperations(${asyncOperationId})?$select=statecode,statuscode,message,friendlymessage,completedon,startedon`);
+  }
+
+  url(path: string): string {
+    return `${this.apiBase}/${path}`;
   }
 }

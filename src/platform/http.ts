@@ -18,6 +18,10 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as JSON. */
   body?: unknown;
+  /** A JSON body too large to hold in memory, streamed with its exact length (solution uploads). */
+  streamBody?: { chunks: () => AsyncIterable<Uint8Array>; length: number };
+  /** Reads a successful response's body as a stream (large downloads); its result becomes `body`. */
+  consume?: (body: AsyncIterable<Uint8Array>) => Promise<unknown>;
   /**
    * Whether sending the request twice is harmless. Defaults to true for GET, PUT and DELETE and false
    * for POST and PATCH. A request that starts work must leave this false: it is then never repeated
@@ -112,7 +116,8 @@ export class HttpClient {
 
       const correlationId = correlationIdFrom(response.headers, clientRequestId);
       if (response.ok) {
-        return { status: response.status, headers: response.headers, body: (await readBody(response)) as T, correlationId };
+        const body = request.consume && response.body ? await request.consume(response.body as unknown as AsyncIterable<Uint8Array>) : await readBody(response);
+        return { status: response.status, headers: response.headers, body: body as T, correlationId };
       }
 
       const body = await readBody(response).catch(() => undefined);
@@ -155,7 +160,8 @@ export class HttpClient {
       'x-ms-client-session-id': this.sessionId,
       ...request.headers,
     };
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.body !== undefined || request.streamBody) headers['content-type'] = 'application/json';
+    if (request.streamBody) headers['content-length'] = String(request.streamBody.length);
     if (request.resource && this.options.tokens) {
       headers.authorization = `Bearer ${await this.options.tokens.getToken(request.resource, request.signal)}`;
     }
@@ -165,9 +171,10 @@ export class HttpClient {
     const response = (await fetch(request.url, {
       method: request.method,
       headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      body: request.streamBody ? (request.streamBody.chunks() as never) : request.body === undefined ? undefined : JSON.stringify(request.body),
       signal,
       dispatcher: this.dispatcher,
+      ...(request.streamBody ? { duplex: 'half' as const } : {}),
     })) as unknown as Response;
     this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Date.now() - started} ms`);
     return response;

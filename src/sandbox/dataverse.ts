@@ -1,5 +1,6 @@
 import { json, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
+import { solutionRow, type SolutionService } from './solutions/api';
 import { organizationRow, systemUserRow, type SandboxOrg, type SandboxTenant } from './state';
 
 const ORG_ROUTE = /^\/orgs\/([^/]+)(\/api\/data\/v9\.[0-2]\/.*)?$/i;
@@ -13,14 +14,16 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
   return { org, matched: true };
 }
 
-/** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, solutions. */
-export function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal): Reply {
+/** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, and the solution messages. */
+export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService): Promise<Reply> {
   const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
   if (!caller || caller.isdisabled) {
     return dataverseError(403, '0x80072560', 'The user is not a member of the organization.');
   }
   const api = `${org.url}/api/data/v9.2`;
   const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
+  const solutionReply = await solutions.handle(request, segment, org, caller, { ok: odata, error: dataverseError });
+  if (solutionReply) return solutionReply;
   if (request.method !== 'GET') return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed for '${segment}'.`);
 
   if (segment === 'WhoAmI' || segment === 'WhoAmI()') {
@@ -38,30 +41,37 @@ export function handleDataverse(request: SandboxRequest, org: SandboxOrg, princi
   if (id) {
     const row = rows.find((r) => String(r[key]).toLowerCase() === id.toLowerCase());
     if (!row) return dataverseError(404, '0x80040217', `${set!.slice(0, -1)} With Id = ${id} Does Not Exist`);
-    return odata({ '@odata.context': `${api}/$metadata#${set}(${(select ?? []).join(',')})/$entity`, ...project(row, key, select) });
+    return odata({ '@odata.context': `${api}/$metadata#${set}(${(select ?? []).join(',')})/$entity`, ...project(row, key, select, request.url.searchParams.get('$expand')) });
   }
   const filter = request.url.searchParams.get('$filter');
   const filtered = filter ? rows.filter((row) => matchesFilter(row, filter)) : rows;
   const top = Number(request.url.searchParams.get('$top') ?? filtered.length);
-  return odata({ '@odata.context': `${api}/$metadata#${set}`, value: filtered.slice(0, top).map((row) => project(row, key, select)) });
+  return odata({ '@odata.context': `${api}/$metadata#${set}`, value: filtered.slice(0, top).map((row) => project(row, key, select, request.url.searchParams.get('$expand'))) });
 }
 
 function rowsOf(set: string, org: SandboxOrg): Array<Record<string, unknown>> {
   if (set === 'systemusers') return org.users.map((user) => systemUserRow(user, org));
   if (set === 'businessunits') return [{ ...org.businessUnit, _organizationid_value: org.organizationId }];
-  if (set === 'solutions') return org.solutions.map((s) => ({ ...s }));
+  if (set === 'solutions') return org.solutions.map((s) => solutionRow(s, org.organizationId));
   return [organizationRow(org)];
 }
 
-function project(row: Record<string, unknown>, key: string, select: string[] | undefined): Record<string, unknown> {
+function project(row: Record<string, unknown>, key: string, select: string[] | undefined, expand?: string | null): Record<string, unknown> {
   const out: Record<string, unknown> = { '@odata.etag': 'W/"1000001"' };
-  for (const column of select ?? Object.keys(row)) if (column in row) out[column] = row[column];
+  // A navigation property comes back only when expanded, as the real service does.
+  const navigation = /^(\w+)(?:\(\$select=([\w,]+)\))?$/.exec(expand ?? '');
+  for (const column of select ?? Object.keys(row)) if (column in row && typeof row[column] !== 'object') out[column] = row[column];
+  if (navigation && row[navigation[1]!] && typeof row[navigation[1]!] === 'object') {
+    const related = row[navigation[1]!] as Record<string, unknown>;
+    const columns = navigation[2]?.split(',');
+    out[navigation[1]!] = Object.fromEntries(Object.entries(related).filter(([column]) => !columns || columns.includes(column) || column.startsWith('@') || column === `${navigation[1]}`));
+  }
   out[key] = row[key];
   return out;
 }
 
 /** Supports the simple filters the tools send: `a eq 'x'` and `a eq true`, joined by `and`. */
-function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
+export function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
   return filter.split(/\s+and\s+/i).every((clause) => {
     const m = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
     if (!m) return false;

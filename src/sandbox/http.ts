@@ -30,7 +30,7 @@ export function form(request: SandboxRequest): URLSearchParams {
   return new URLSearchParams(request.body);
 }
 
-export async function readRequest(req: IncomingMessage, base: string, limitBytes = 8 * 1024 * 1024): Promise<SandboxRequest> {
+export async function readRequest(req: IncomingMessage, base: string, limitBytes = 256 * 1024 * 1024): Promise<SandboxRequest> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

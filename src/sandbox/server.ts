@@ -11,6 +11,7 @@ import { BAP_AUDIENCE, bapError, handleBap } from './bap';
 import { dataverseError, findOrg, handleDataverse } from './dataverse';
 import { handleBapLifecycle } from './bapLifecycle';
 import { FaultInjector, type FaultRule } from './faults';
+import { SolutionService } from './solutions/api';
 import { LifecycleEmulator } from './lifecycle';
 import { POWER_PLATFORM_AUDIENCE, handlePowerPlatform } from './ppapi';
 import { bearerToken, json, readRequest, send, type Reply, type SandboxRequest } from './http';
@@ -51,6 +52,8 @@ export interface Sandbox {
   identity: IdentityService;
   faults: FaultInjector;
   lifecycle: LifecycleEmulator;
+  /** The Dataverse solution jobs of each org (imports, exports, uninstalls). */
+  solutions: SolutionService;
   /** Every request served, in order. */
   requests: Array<{ method: string; path: string; status: number }>;
   /** Environment variables that point the CLI at this sandbox with its service principal. */
@@ -95,6 +98,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tenant = seedTenant(url);
   const lifecycle = new LifecycleEmulator(tenant, options.timeScale ?? 1);
+  const solutions = new SolutionService(() => lifecycle.timeScale);
   const reservedDomains = new Set<string>();
   const app = tenant.apps[0]!;
   const managedIdentitySecret = randomBytes(16).toString('hex');
@@ -116,11 +120,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
     lifecycle.tick();
-    const reply = route(request);
+    const reply = await route(request);
     return fault?.kind === 'lost' ? 'reset' : reply;
   };
 
-  function route(request: SandboxRequest): Reply {
+  function route(request: SandboxRequest): Reply | Promise<Reply> {
     const identityReply = identity.handle(request);
     if (identityReply) return identityReply;
     if (/^\/providers\//i.test(request.url.pathname)) {
@@ -147,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!org) return dataverseError(404, '0x80060888', 'No Dataverse organization exists at this URL.');
       const auth = authenticate(request, org.url);
       if ('status' in auth) return auth;
-      return handleDataverse(request, org, auth.principal);
+      return handleDataverse(request, org, auth.principal, solutions);
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }
@@ -181,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     identity,
     faults,
     lifecycle,
+    solutions,
     requests,
     env: () => ({
       POWERAGENT_AUTHORITY_HOST: url,

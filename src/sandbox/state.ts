@@ -37,6 +37,22 @@ export interface SandboxSystemUser {
   isdisabled: boolean;
 }
 
+export interface SandboxPublisher {
+  publisherid: string;
+  uniquename: string;
+  friendlyname: string;
+  customizationprefix: string;
+  customizationoptionvalueprefix: number;
+}
+
+/** A component of a solution: its type code (solutioncomponent.componenttype) and id or schema name. */
+export interface SandboxComponent {
+  componenttype: number;
+  objectid: string;
+  schemaname?: string;
+  rootcomponentbehavior: number;
+}
+
 export interface SandboxSolution {
   solutionid: string;
   uniquename: string;
@@ -44,6 +60,23 @@ export interface SandboxSolution {
   version: string;
   ismanaged: boolean;
   isvisible: boolean;
+  description: string | null;
+  createdon: string;
+  installedon: string;
+  modifiedon: string;
+  publisher: SandboxPublisher;
+  components: SandboxComponent[];
+  /** Unique names of the solutions this one needs (its package's MissingDependencies). */
+  requires: string[];
+  /** The zip it was imported from, kept so an export gives its files back. */
+  package?: Uint8Array;
+}
+
+/** A connection in the environment, which connection references point at (§6). */
+export interface SandboxConnection {
+  connectionid: string;
+  connectorid: string;
+  displayname: string;
 }
 
 export interface SandboxOrg {
@@ -55,6 +88,11 @@ export interface SandboxOrg {
   businessUnit: { businessunitid: string; name: string };
   users: SandboxSystemUser[];
   solutions: SandboxSolution[];
+  /** Tables that exist outside any custom solution: logical name and MetadataId. */
+  entities: Array<{ logicalname: string; metadataid: string }>;
+  connections: SandboxConnection[];
+  /** Times PublishAllXml or PublishXml ran, with what was published. */
+  publishes: Array<{ at: string; parameterXml: string | null }>;
   /** The solutions as they were after each change, for point-in-time restores. */
   history: Array<{ at: number; solutions: SandboxSolution[] }>;
 }
@@ -96,14 +134,14 @@ export interface Seed {
   protectionLevel?: string;
   createdTime?: string;
   /** Solutions besides the system ones. */
-  solutions?: Array<Pick<SandboxSolution, 'uniquename' | 'version' | 'ismanaged'>>;
+  solutions?: Array<Pick<SandboxSolution, 'uniquename' | 'version' | 'ismanaged'> & { requires?: string[] }>;
 }
 
 const SEEDS: Seed[] = [
   { displayName: 'Contoso (default)', sku: 'Default', location: 'unitedstates', azureRegion: 'westus', domainName: 'contoso', isDefault: true },
   {
     displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev',
-    solutions: [{ uniquename: 'ContosoCore', version: '1.2.0.0', ismanaged: false }, { uniquename: 'ContosoPortal', version: '1.0.0.3', ismanaged: false }],
+    solutions: [{ uniquename: 'ContosoCore', version: '1.2.0.0', ismanaged: false }, { uniquename: 'ContosoPortal', version: '1.0.0.3', ismanaged: false, requires: ['ContosoCore'] }],
   },
   { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test', solutions: [{ uniquename: 'ContosoCore', version: '1.1.0.0', ismanaged: true }] },
   {
@@ -152,7 +190,7 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
   const environment: SandboxEnvironment = { record, backups: [] };
   if (seed.domainName) {
     const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
-    setSolutions(org, [...systemSolutions(), ...(seed.solutions ?? []).map((s) => solution(s.uniquename, s.version, s.ismanaged))], Date.parse(String(p.createdTime)));
+    setSolutions(org, [...systemSolutions(), ...(seed.solutions ?? []).map((s) => ({ ...solution(s.uniquename, s.version, s.ismanaged), requires: s.requires ?? [] }))], Date.parse(String(p.createdTime)));
     p.databaseType = 'CommonDataService';
     p.linkedEnvironmentMetadata = {
       ...p.linkedEnvironmentMetadata,
@@ -180,7 +218,23 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, nam
     ...tenant.users.map((user) => systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid)),
     ...tenant.apps.map((app) => systemUser(app.objectId, `# ${app.displayName}`, `${app.clientId}@${tenant.tenantDomain}`, app.clientId, businessUnit.businessunitid)),
   ];
-  return { organizationId: randomUUID(), name: domainName, url: `${baseUrl}/orgs/${domainName}`, version: '9.2.25103.00210', businessUnit, users, solutions: [], history: [] };
+  return {
+    organizationId: randomUUID(),
+    name: domainName,
+    url: `${baseUrl}/orgs/${domainName}`,
+    version: '9.2.25103.00210',
+    businessUnit,
+    users,
+    solutions: [],
+    entities: SYSTEM_TABLES.map((logicalname, index) => ({ logicalname, metadataid: guid(0x70, index + 1) })),
+    connections: SEEDED_CONNECTORS.map((connector, index) => ({
+      connectionid: guid(0x71, index + 1).replace(/-/g, ''),
+      connectorid: `/providers/Microsoft.PowerApps/apis/${connector}`,
+      displayname: `${connector.replace('shared_', '')} (${tenant.users[0]!.userPrincipalName})`,
+    })),
+    publishes: [],
+    history: [],
+  };
 }
 
 /** The solutions every new or reset Dataverse database has. */
@@ -192,8 +246,35 @@ export function systemSolutions(): SandboxSolution[] {
   ];
 }
 
+const SYSTEM_TABLES = ['account', 'contact', 'systemuser', 'team', 'businessunit', 'task', 'email'];
+const SEEDED_CONNECTORS = ['shared_sharepointonline', 'shared_office365users', 'shared_office365groups', 'shared_commondataserviceforapps'];
+
+/** The publisher of seeded solutions, and of solutions made in the environment without one. */
+export const DEFAULT_PUBLISHER: SandboxPublisher = {
+  publisherid: '00000001-0000-4000-8000-00000000d0b1',
+  uniquename: 'DefaultPublisher',
+  friendlyname: 'Default Publisher',
+  customizationprefix: 'new',
+  customizationoptionvalueprefix: 10000,
+};
+
 export function solution(uniquename: string, version: string, ismanaged: boolean): SandboxSolution {
-  return { solutionid: randomUUID(), uniquename, friendlyname: uniquename.replace(/([a-z])([A-Z])/g, '$1 $2'), version, ismanaged, isvisible: true };
+  const at = new Date(Date.UTC(2025, 0, 1)).toISOString();
+  return {
+    solutionid: randomUUID(),
+    uniquename,
+    friendlyname: uniquename.replace(/([a-z])([A-Z])/g, '$1 $2'),
+    version,
+    ismanaged,
+    isvisible: true,
+    description: null,
+    createdon: at,
+    installedon: at,
+    modifiedon: at,
+    publisher: { ...DEFAULT_PUBLISHER },
+    components: [],
+    requires: [],
+  };
 }
 
 /** Replaces an org's solutions and remembers the change for point-in-time restores. */

@@ -28,10 +28,18 @@ export class ZipReader {
   ) {}
 
   static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
-    const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
     const small = (await stat(file)).size <= READ_WHOLE_BELOW_BYTES;
     // Small zips are read whole: many small reads of the file cost more than one.
-    const bytes = small ? await readFile(file) : undefined;
+    return ZipReader.load(file, small ? await readFile(file) : undefined, limits);
+  }
+
+  /** A zip held in memory (an upload); `label` names it in messages. */
+  static fromBuffer(bytes: Buffer, label: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
+    return ZipReader.load(label, bytes, limits);
+  }
+
+  private static async load(file: string, bytes: Buffer | undefined, limits: ZipLimits): Promise<ZipReader> {
+    const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
     const zip = await new Promise<ZipFile>((resolve, reject) => {
       const done = (error: Error | null, opened?: ZipFile) => (error ? reject(notAZip(file, error)) : resolve(opened!));
       if (bytes) yauzl.fromBuffer(bytes, options, done);

@@ -51,3 +51,14 @@ export function contentTypes(names: string[]): Buffer {
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
+
+/** A zip in memory, with `[Content_Types].xml` added last like `writeZip` (the sandbox's exports). */
+export async function zipToBuffer(members: Array<{ name: string; data: Buffer }>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const member of members) zip.addBuffer(member.data, member.name, { mtime: MTIME, compress: true });
+  zip.addBuffer(contentTypes(members.map((m) => m.name)), '[Content_Types].xml', { mtime: MTIME, compress: true });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

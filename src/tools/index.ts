@@ -6,7 +6,15 @@ import { deleteEnvironment } from './lifecycle/deleteEnvironment';
 import { getOperation, listOperations } from './lifecycle/operations';
 import { resetEnvironment } from './lifecycle/resetEnvironment';
 import { restoreEnvironment } from './lifecycle/restoreEnvironment';
+import { addSolutionComponent } from './solutions/addSolutionComponent';
+import { applySolutionUpgrade } from './solutions/applySolutionUpgrade';
+import { deleteSolution } from './solutions/deleteSolution';
+import { exportSolution } from './solutions/exportSolution';
+import { importSolution } from './solutions/importSolution';
+import { listSolutions } from './solutions/listSolutions';
 import { packSolutionTool, unpackSolutionTool } from './solutions/packaging';
+import { publishCustomizations } from './solutions/publishCustomizations';
+import { setSolutionVersion } from './solutions/setSolutionVersion';
 import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
 
@@ -24,6 +32,14 @@ export const catalog: readonly AnyToolDefinition[] = [
   resetEnvironment,
   getOperation,
   listOperations,
+  listSolutions,
+  exportSolution,
+  importSolution,
   unpackSolutionTool,
   packSolutionTool,
+  setSolutionVersion,
+  addSolutionComponent,
+  applySolutionUpgrade,
+  deleteSolution,
+  publishCustomizations,
 ];

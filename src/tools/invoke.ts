@@ -66,6 +66,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
       return errorResult(`${tool.name} produced an unexpected result. This is a bug in Power Agent MCP; please report it.`);
     }
     const result: CallToolResult = { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data as Record<string, unknown> };
+    for (const link of outcome.links ?? []) result.content.push({ type: 'resource_link', ...link });
     if (outcome.failed) result.isError = true;
     return result;
   } catch (error) {

@@ -79,6 +79,8 @@ export interface ToolOutcome<O> {
   summary: string;
   /** The call worked but what it reports is a failure (an operation that failed): marks the result isError. */
   failed?: boolean;
+  /** Files the call wrote, returned as MCP resource links rather than their bytes. */
+  links?: Array<{ uri: string; name: string; mimeType?: string; description?: string }>;
 }
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {

@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { toEnvironmentSummary } from '../platform/environment';
-import { urlIsAllowed } from './allowList';
-import { ToolError } from './errors';
-import { environmentArgument, isEnvironmentUrl, resolveEnvironment } from './resolveEnvironment';
+import { resolveDataverseTarget } from './dataverseTarget';
 import { environmentRef } from './schemas';
 import { READ_ONLY_CLOUD, defineTool } from './types';
 
@@ -37,20 +34,8 @@ export const whoAmI = defineTool({
   }),
   annotations: READ_ONLY_CLOUD,
   async handler(args, context) {
-    const ref = environmentArgument(args.environment, context);
-    // With a URL the admin API is not needed, so people with only Dataverse access can use it too.
-    let environmentId: string | null = null;
-    let environmentName: string | null = null;
-    let url = ref;
-    // A URL on the allow-list needs no lookup; any other URL is looked up so the list can be checked.
-    if (!isEnvironmentUrl(ref) || !urlIsAllowed(ref, context.settings)) {
-      const env = toEnvironmentSummary(await resolveEnvironment(ref, context));
-      if (!env.url) throw new ToolError(`The environment ${env.displayName} has no Dataverse database, so there is no user to look up.`);
-      environmentId = env.id;
-      environmentName = env.displayName;
-      url = env.url;
-    }
-    const dataverse = context.dataverse(url);
+    const target = await resolveDataverseTarget(args.environment, context);
+    const dataverse = target.dataverse;
     const who = await dataverse.whoAmI(context.signal);
     const [user, businessUnit, organization, version] = await Promise.all([
       dataverse.retrieve<SystemUser>('systemusers', who.UserId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid'], context.signal),
@@ -59,8 +44,8 @@ export const whoAmI = defineTool({
       dataverse.retrieveVersion(context.signal),
     ]);
     const result = {
-      environmentId,
-      environmentName,
+      environmentId: target.environmentId,
+      environmentName: target.environment ? target.displayName : null,
       environmentUrl: dataverse.resource,
       userId: who.UserId,
       userName: user.fullname ?? null,

@@ -120,7 +120,8 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     for (const command of ['powerAgent.signIn', 'powerAgent.pickEnvironment', 'powerAgent.run.pp_create_environment', 'powerAgent.run.pp_get_operation']) {
       assert.ok(steps.commands.detail.includes(command), `${command} is registered`);
     }
-    assert.equal(steps.lmTools.detail.names.length, 14);
+    const contributed = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).contributes.languageModelTools.length;
+    assert.equal(steps.lmTools.detail.names.length, contributed, 'every tool of the catalog is a language model tool');
     assert.match(steps.lmTools.detail.listText, /Contoso Dev/);
     assert.ok(steps.mcp.detail.mcpTools.length >= 6, `MCP tools through VS Code's client: ${steps.mcp.detail.mcpTools}`);
     assert.match(steps.mcp.detail.listText, /Contoso Dev/);

@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OPERATION_STATES, describeOperation, elapsedSeconds, isTerminal, type OperationRecord } from '../../operations/record';
 import type { WaitEnd } from '../../operations/tracker';
@@ -87,7 +89,14 @@ export async function waitAndReport(context: ToolContext, record: OperationRecor
   if (end === 'canceled') {
     context.notify(`Stopped waiting for "${latest.title}" (operation ${latest.id}). It goes on in the service; follow it with pp_get_operation.`);
   }
-  return { result: toOperationOutput(latest), summary: summarize(latest, end), failed: latest.state === 'failed' || latest.state === 'unknown' };
+  return { result: toOperationOutput(latest), summary: summarize(latest, end), failed: latest.state === 'failed' || latest.state === 'unknown', links: fileLinks(latest) };
+}
+
+/** A link to the file an operation wrote (an exported solution), once it succeeded. */
+export function fileLinks(record: OperationRecord): ToolOutcome<unknown>['links'] {
+  const file = record.result?.file;
+  if (record.state !== 'succeeded' || typeof file !== 'string') return undefined;
+  return [{ uri: pathToFileURL(file).href, name: basename(file), mimeType: 'application/zip', description: `${record.title}: ${record.result?.bytes ?? '?'} bytes` }];
 }
 
 export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string {
@@ -95,6 +104,11 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
   if (record.state === 'succeeded') {
     const env = (record.result?.environment ?? undefined) as { displayName?: string; id?: string; url?: string | null } | undefined;
     if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}.`);
+    if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${record.result.bytes} bytes, SHA-256 ${record.result.sha256}).`);
+    const solution = record.result?.solution as { uniqueName?: string; version?: string; managed?: boolean } | null | undefined;
+    if (solution && typeof solution === 'object') lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
+    const warnings = record.result?.warnings;
+    if (Array.isArray(warnings)) for (const warning of warnings) lines.push(`Warning: ${warning}`);
   }
   if (record.error) {
     lines.push(`Error${record.error.code ? ` (${record.error.code})` : ''}: ${record.error.message}`);

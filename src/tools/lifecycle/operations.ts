@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { OPERATION_STATES, describeOperation, isTerminal } from '../../operations/record';
 import { ToolError } from '../errors';
 import { READ_ONLY_CLOUD, defineTool } from '../types';
-import { operationOutput, summarize, toOperationOutput, waitAndReport } from './operationReport';
+import { fileLinks, operationOutput, summarize, toOperationOutput, waitAndReport } from './operationReport';
 
 export const getOperation = defineTool({
   name: 'pp_get_operation',
   title: 'Get operation',
   description:
-    'Reports a long-running operation started by this server (create, delete, backup, restore, copy, reset): its state, stage, and when it ended, its result or error. ' +
+    'Reports a long-running operation started by this server (environment create, delete, backup, restore, copy, reset; solution export, import, upgrade, delete): its state, stage, and when it ended, its result or error. ' +
     'Pass `waitSeconds` to wait for it to finish rather than calling again and again. An operation in state unknown is read from the service again.',
   input: z.strictObject({
     id: z.string().trim().min(1).max(100).describe('The operation id a tool returned.'),
@@ -22,7 +22,7 @@ export const getOperation = defineTool({
       const recent = context.operations.list().slice(0, 5).map((op) => `${op.id} (${op.title})`).join(', ');
       throw new ToolError(`No operation with id ${args.id} is known to this server.`, recent ? `Recent operations: ${recent}. pp_list_operations lists them all.` : 'pp_list_operations lists the known operations.');
     }
-    if (isTerminal(record.state) || args.waitSeconds === 0) return { result: toOperationOutput(record), summary: summarize(record, 'now'), failed: record.state === 'failed' };
+    if (isTerminal(record.state) || args.waitSeconds === 0) return { result: toOperationOutput(record), summary: summarize(record, 'now'), failed: record.state === 'failed', links: fileLinks(record) };
     return waitAndReport(context, record, args.waitSeconds);
   },
 });

@@ -1,0 +1,210 @@
+import type { Document, Element } from '@xmldom/xmldom';
+import { SolutionFileError } from '../../solutions/errors';
+import { child, elements, parseXml, serializeXml, textOf } from '../../solutions/xml';
+import { ZipReader } from '../../solutions/zipReader';
+import { zipToBuffer } from '../../solutions/zipWriter';
+import type { SandboxComponent, SandboxPublisher, SandboxSolution } from '../state';
+
+/** What the service reads from an uploaded solution zip. */
+export interface SolutionPackage {
+  uniqueName: string;
+  friendlyName: string;
+  version: string;
+  managed: boolean;
+  publisher: Omit<SandboxPublisher, 'publisherid'>;
+  rootComponents: SandboxComponent[];
+  /** Solutions named by its MissingDependencies, besides the system ones. */
+  requires: Array<{ solution: string; detail: string }>;
+  /** Tables defined in customizations.xml (logical names). */
+  entities: string[];
+  workflows: Array<{ id: string; name: string }>;
+  connectionReferences: Array<{ logicalName: string; connectorId: string; displayName: string }>;
+  environmentVariables: Array<{ schemaName: string; type: number }>;
+  /** Every member but `[Content_Types].xml`, for exports. */
+  members: Map<string, Buffer>;
+}
+
+/** A zip the service refuses; the message is the one the import job reports. */
+export class InvalidPackageError extends Error {}
+
+const SYSTEM_SOLUTIONS = new Set(['active', 'system', 'default', 'basic', '']);
+
+/** Reads a solution zip the way an import does, refusing what the service refuses. */
+export async function readSolutionPackage(bytes: Buffer): Promise<SolutionPackage> {
+  let zip: ZipReader;
+  try {
+    zip = await ZipReader.fromBuffer(bytes, 'The uploaded file');
+  } catch (error) {
+    throw new InvalidPackageError(`The solution file is invalid. ${(error as SolutionFileError).message}`);
+  }
+  try {
+    const names = zip.names();
+    const find = (name: string) => names.find((n) => n.toLowerCase() === name.toLowerCase());
+    const manifestName = find('solution.xml');
+    const customizationsName = find('customizations.xml');
+    if (!manifestName || !customizationsName || !find('[Content_Types].xml')) {
+      throw new InvalidPackageError('The solution file is invalid. The compressed file must contain the following files at its root: solution.xml, customizations.xml, and [Content_Types].xml. Customization files exported from previous versions of Microsoft Dynamics CRM are not supported.');
+    }
+    const members = new Map<string, Buffer>();
+    for (const name of names) if (name !== find('[Content_Types].xml')) members.set(name, await zip.read(name));
+    const manifest = parse(members.get(manifestName)!, 'solution.xml');
+    const customizations = parse(members.get(customizationsName)!, 'customizations.xml');
+    return { ...readManifest(manifest), ...readCustomizations(customizations), environmentVariables: readEnvironmentVariables(members), members };
+  } finally {
+    zip.close();
+  }
+}
+
+function parse(bytes: Buffer, name: string): Document {
+  try {
+    return parseXml(bytes, name);
+  } catch (error) {
+    throw new InvalidPackageError(`The import file is invalid. XSD validation failed with the following error: ${(error as Error).message}`);
+  }
+}
+
+function readManifest(document: Document): Pick<SolutionPackage, 'uniqueName' | 'friendlyName' | 'version' | 'managed' | 'publisher' | 'rootComponents' | 'requires'> {
+  const manifest = child(document.documentElement!, 'SolutionManifest');
+  if (!manifest) throw new InvalidPackageError('The import file is invalid. solution.xml has no SolutionManifest element.');
+  const uniqueName = textOf(child(manifest, 'UniqueName'));
+  const version = textOf(child(manifest, 'Version'));
+  if (!uniqueName || !/^\d+(\.\d+){1,3}$/.test(version)) throw new InvalidPackageError('The import file is invalid. solution.xml must give a UniqueName and a Version such as 1.0.0.0.');
+  const publisher = child(manifest, 'Publisher') ?? manifest;
+  const requires = elements(child(manifest, 'MissingDependencies') ?? manifest)
+    .map((dependency) => child(dependency, 'Required'))
+    .filter((required): required is Element => Boolean(required))
+    .map((required) => ({ solution: (required.getAttribute('solution') ?? '').replace(/\s*\(.*\)\s*$/, ''), detail: describeRequired(required) }))
+    .filter((r) => !SYSTEM_SOLUTIONS.has(r.solution.toLowerCase()));
+  return {
+    uniqueName,
+    friendlyName: localizedName(manifest) || uniqueName,
+    version,
+    managed: textOf(child(manifest, 'Managed')) === '1',
+    publisher: {
+      uniquename: textOf(child(publisher, 'UniqueName')) || 'DefaultPublisher',
+      friendlyname: localizedName(publisher) || textOf(child(publisher, 'UniqueName')),
+      customizationprefix: textOf(child(publisher, 'CustomizationPrefix')) || 'new',
+      customizationoptionvalueprefix: Number(textOf(child(publisher, 'CustomizationOptionValuePrefix'))) || 10000,
+    },
+    rootComponents: elements(child(manifest, 'RootComponents') ?? manifest)
+      .filter((e) => e.nodeName === 'RootComponent')
+      .map((e) => ({
+        componenttype: Number(e.getAttribute('type')),
+        objectid: (e.getAttribute('id') ?? '').replace(/[{}]/g, '').toLowerCase(),
+        schemaname: e.getAttribute('schemaName') ?? undefined,
+        rootcomponentbehavior: Number(e.getAttribute('behavior') ?? 0),
+      })),
+    requires,
+  };
+}
+
+function describeRequired(required: Element): string {
+  const what = required.getAttribute('displayName') || required.getAttribute('schemaName') || required.getAttribute('id') || 'a component';
+  return `${what} (type ${required.getAttribute('type')}) from solution ${required.getAttribute('solution')}`;
+}
+
+function localizedName(parent: Element): string {
+  const names = child(parent, 'LocalizedNames');
+  return names ? (child(names, 'LocalizedName')?.getAttribute('description') ?? '') : '';
+}
+
+function readCustomizations(document: Document): Pick<SolutionPackage, 'entities' | 'workflows' | 'connectionReferences'> {
+  const root = document.documentElement!;
+  const entities = elements(child(root, 'Entities') ?? root)
+    .map((entity) => textOf(child(entity, 'Name')).toLowerCase())
+    .filter(Boolean);
+  const workflows = elements(child(root, 'Workflows') ?? root).map((w) => ({ id: (w.getAttribute('WorkflowId') ?? '').replace(/[{}]/g, ''), name: w.getAttribute('Name') ?? '' }));
+  const connectionReferences = elements(child(root, 'connectionreferences') ?? root).map((reference) => ({
+    logicalName: reference.getAttribute('connectionreferencelogicalname') ?? '',
+    connectorId: textOf(child(reference, 'connectorid')),
+    displayName: textOf(child(reference, 'connectionreferencedisplayname')),
+  }));
+  return { entities, workflows, connectionReferences };
+}
+
+function readEnvironmentVariables(members: Map<string, Buffer>): SolutionPackage['environmentVariables'] {
+  const found: SolutionPackage['environmentVariables'] = [];
+  for (const [name, bytes] of members) {
+    if (!/^environmentvariabledefinitions\/[^/]+\/environmentvariabledefinition\.xml$/i.test(name)) continue;
+    const root = parse(bytes, name).documentElement!;
+    found.push({ schemaName: root.getAttribute('schemaname') ?? '', type: Number(textOf(child(root, 'type'))) || 100000000 });
+  }
+  return found;
+}
+
+/**
+ * The zip an export gives: the files the solution was imported with, or for a solution made in the
+ * environment a minimal customizations.xml, with solution.xml saying the current version, the
+ * package type asked for and the current root components.
+ */
+export async function buildExport(solution: SandboxSolution, managed: boolean, organizationVersion: string): Promise<Buffer> {
+  const members = new Map<string, Buffer>();
+  if (solution.package) {
+    const stored = await readSolutionPackage(Buffer.from(solution.package));
+    for (const [name, bytes] of stored.members) members.set(name, bytes);
+  }
+  const manifestName = [...members.keys()].find((n) => n.toLowerCase() === 'solution.xml') ?? 'solution.xml';
+  const customizationsName = [...members.keys()].find((n) => n.toLowerCase() === 'customizations.xml') ?? 'customizations.xml';
+  if (!members.has(customizationsName)) members.set(customizationsName, Buffer.from(emptyCustomizations(organizationVersion), 'utf8'));
+  members.set(manifestName, members.has(manifestName) ? updateManifest(members.get(manifestName)!, solution, managed) : manifestFor(solution, managed, organizationVersion));
+  const ordered = [customizationsName, manifestName, ...[...members.keys()].filter((n) => n !== customizationsName && n !== manifestName)];
+  return zipToBuffer(ordered.map((name) => ({ name, data: members.get(name)! })));
+}
+
+/** The imported solution.xml with today's version, the package type asked for and the current root components. */
+function updateManifest(bytes: Buffer, solution: SandboxSolution, managed: boolean): Buffer {
+  const document = parseXml(bytes, 'solution.xml');
+  const manifest = child(document.documentElement!, 'SolutionManifest')!;
+  child(manifest, 'Version')!.textContent = solution.version;
+  const managedElement = child(manifest, 'Managed');
+  if (managedElement) managedElement.textContent = managed ? '1' : '0';
+  const roots = child(manifest, 'RootComponents');
+  if (roots) {
+    const generated = parseXml(manifestFor(solution, managed, ''), 'solution.xml');
+    const fresh = child(child(generated.documentElement!, 'SolutionManifest')!, 'RootComponents')!;
+    manifest.replaceChild(document.importNode(fresh, true), roots);
+  }
+  return serializeXml(document);
+}
+
+function manifestFor(solution: SandboxSolution, managed: boolean, organizationVersion: string): Buffer {
+  const p = solution.publisher;
+  const roots = solution.components
+    .map((c) => `      <RootComponent type="${c.componenttype}" ${c.schemaname ? `schemaName="${escape(c.schemaname)}"` : `id="{${c.objectid}}"`} behavior="${c.rootcomponentbehavior}" />`)
+    .join('\n');
+  const text = `<ImportExportXml version="${organizationVersion}" SolutionPackageVersion="9.2" languagecode="1033" generatedBy="CrmLive" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <SolutionManifest>
+    <UniqueName>${escape(solution.uniquename)}</UniqueName>
+    <LocalizedNames>
+      <LocalizedName description="${escape(solution.friendlyname)}" languagecode="1033" />
+    </LocalizedNames>
+    <Descriptions />
+    <Version>${escape(solution.version)}</Version>
+    <Managed>${managed ? 1 : 0}</Managed>
+    <Publisher>
+      <UniqueName>${escape(p.uniquename)}</UniqueName>
+      <LocalizedNames>
+        <LocalizedName description="${escape(p.friendlyname)}" languagecode="1033" />
+      </LocalizedNames>
+      <Descriptions />
+      <EMailAddress xsi:nil="true"></EMailAddress>
+      <SupportingWebsiteUrl xsi:nil="true"></SupportingWebsiteUrl>
+      <CustomizationPrefix>${escape(p.customizationprefix)}</CustomizationPrefix>
+      <CustomizationOptionValuePrefix>${p.customizationoptionvalueprefix}</CustomizationOptionValuePrefix>
+      <Addresses />
+    </Publisher>
+    <RootComponents>${roots ? `\n${roots}\n    ` : ''}</RootComponents>
+    <MissingDependencies />
+  </SolutionManifest>
+</ImportExportXml>`;
+  return serializeXml(parseXml(text, 'solution.xml'));
+}
+
+function emptyCustomizations(organizationVersion: string): string {
+  const sections = ['Entities', 'Roles', 'Workflows', 'FieldSecurityProfiles', 'Templates', 'EntityMaps', 'EntityRelationships', 'OrganizationSettings', 'optionsets', 'CustomControls', 'EntityDataProviders'];
+  return `\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<ImportExportXml xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" OrganizationVersion="${organizationVersion}" OrganizationSchemaType="Full">\r\n${sections.map((s) => `  <${s} />`).join('\r\n')}\r\n  <Languages>\r\n    <Language>1033</Language>\r\n  </Languages>\r\n</ImportExportXml>`;
+}
+
+function escape(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

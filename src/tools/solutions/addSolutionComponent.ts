@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { PlatformError } from '../../platform/errors';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { environmentRef } from '../schemas';
+import { defineTool, type ToolAnnotations } from '../types';
+import { requireSolution, solutionNameArgument } from './shared';
+
+/** solutioncomponent.componenttype codes by the names people use (§5.9). */
+export const COMPONENT_TYPES: Record<string, number> = {
+  entity: 1,
+  table: 1,
+  attribute: 2,
+  column: 2,
+  relationship: 10,
+  optionset: 9,
+  choice: 9,
+  role: 20,
+  securityrole: 20,
+  savedquery: 26,
+  view: 26,
+  workflow: 29,
+  flow: 29,
+  process: 29,
+  emailtemplate: 36,
+  ribbon: 50,
+  systemform: 60,
+  form: 60,
+  webresource: 61,
+  sitemap: 62,
+  pluginassembly: 91,
+  sdkmessageprocessingstep: 92,
+  appmodule: 80,
+  modeldrivenapp: 80,
+  canvasapp: 300,
+  environmentvariabledefinition: 380,
+  environmentvariable: 380,
+};
+
+const ADD_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+export const addSolutionComponent = defineTool({
+  name: 'pp_add_solution_component',
+  title: 'Add component to solution',
+  description:
+    'Adds an existing component (a table, form, view, flow, web resource, app, …) to an unmanaged solution with AddSolutionComponent. ' +
+    `componentType is a name (${Object.keys(COMPONENT_TYPES).join(', ')}) or the solutioncomponent type number. ` +
+    'component is the component\'s id; for a table its logical name works too. Adding a component that is already in the solution changes nothing.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    solution: solutionNameArgument,
+    componentType: z.union([z.number().int().min(1).max(100_000), z.string().trim().min(1).max(60)]).describe('Type name (table, form, view, flow, webresource, …) or number (1 = table, 60 = form, 61 = web resource, …).'),
+    component: z.string().trim().min(1).max(200).describe('The component id (GUID); for a table, its logical name (account) also works.'),
+    addRequiredComponents: z.boolean().default(false).describe('Also add the components it needs.'),
+    includeSubcomponents: z.boolean().default(true).describe('For a table: include all its columns, forms and views (false adds the table shell only).'),
+  }),
+  output: z.object({ solution: z.string(), componentType: z.number(), componentId: z.string(), solutionComponentId: z.string().nullable() }),
+  annotations: ADD_ANNOTATIONS,
+  async handler(args, context) {
+    const type = typeof args.componentType === 'number' ? args.componentType : COMPONENT_TYPES[args.componentType.toLowerCase().replace(/[\s_-]/g, '')];
+    if (type === undefined) {
+      throw new ToolError(`componentType: "${args.componentType}" is not a component type this tool knows. Nothing was changed.`, `Use one of ${Object.keys(COMPONENT_TYPES).join(', ')}, or the type number.`);
+    }
+    const target = await resolveDataverseTarget(args.environment, context);
+    const solution = await requireSolution(target, args.solution, context);
+    if (solution.ismanaged) throw new ToolError(`${solution.uniquename} is managed in ${target.displayName}; components are added to unmanaged solutions only. Nothing was changed.`);
+    const componentId = await componentIdOf(args.component, type, target.dataverse, context.signal);
+    const response = await target.dataverse.action<{ id?: string }>(
+      'AddSolutionComponent',
+      { ComponentId: componentId, ComponentType: type, SolutionUniqueName: solution.uniquename, AddRequiredComponents: args.addRequiredComponents, DoNotIncludeSubcomponents: !args.includeSubcomponents, IncludedComponentSettingsValues: null },
+      // Adding what is already there changes nothing, so a lost answer may be asked again.
+      { signal: context.signal, idempotent: true },
+    );
+    return {
+      result: { solution: solution.uniquename, componentType: type, componentId, solutionComponentId: response.body?.id ?? null },
+      summary: `Added component ${args.component} (type ${type}) to ${solution.uniquename} in ${target.displayName}.`,
+    };
+  },
+});
+
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+async function componentIdOf(component: string, type: number, dataverse: import('../../platform/dataverse').DataverseClient, signal: AbortSignal): Promise<string> {
+  if (GUID.test(component)) return component.replace(/[{}]/g, '').toLowerCase();
+  if (type !== 1) throw new ToolError(`component: "${component}" is not a GUID. Only tables can be named (by logical name); give other components by id. Nothing was changed.`);
+  if (!/^[a-z_][a-z0-9_]*$/i.test(component)) throw new ToolError(`component: "${component}" is not a table logical name. Nothing was changed.`);
+  try {
+    const entity = await dataverse.get<{ MetadataId: string }>(`EntityDefinitions(LogicalName='${component.toLowerCase()}')?$select=MetadataId`, signal);
+    return entity.MetadataId;
+  } catch (error) {
+    if (error instanceof PlatformError && error.status === 404) throw new ToolError(`component: no table named "${component}" exists in this environment. Nothing was changed.`, 'Use the table\'s logical name (lower case, with its publisher prefix), such as contoso_project.');
+    throw error;
+  }
+}

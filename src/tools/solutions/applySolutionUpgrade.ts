@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { findSolutionRow } from '../../platform/solutions';
+import { confirmArgumentFor, requireConfirmation } from '../confirm';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { environmentRef } from '../schemas';
+import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
+import { requireSolution, solutionNameArgument } from './shared';
+import { beginSolutionJob } from './solutionJob';
+
+export const applySolutionUpgrade = defineTool({
+  name: 'pp_apply_solution_upgrade',
+  title: 'Apply solution upgrade',
+  description:
+    'Applies a staged upgrade (DeleteAndPromoteAsync): the holding solution <name>_Upgrade, imported with pp_import_solution mode "holding", replaces <name>, ' +
+    'and components the new version no longer has are deleted with their data. Destructive: the user must confirm (a form, or `confirm` set to the solution\'s unique name). ' +
+    'An operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+  input: z.strictObject({ environment: environmentRef.optional(), solution: solutionNameArgument.describe('The unique name of the installed solution (without _Upgrade).'), confirm: confirmArgumentFor("solution's unique name"), waitSeconds: waitSecondsArgument }),
+  output: operationOutput,
+  annotations: DESTRUCTIVE_CLOUD,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const base = await requireSolution(target, args.solution.replace(/_Upgrade$/i, ''), context);
+    const holding = await findSolutionRow(target.dataverse, `${base.uniquename}_Upgrade`, context.signal);
+    if (!holding) {
+      throw new ToolError(`There is no staged upgrade of ${base.uniquename} in ${target.displayName} (no ${base.uniquename}_Upgrade). Nothing was changed.`, 'Import the new managed version with pp_import_solution mode "holding" first, or use mode "upgrade" to import and apply at once.');
+    }
+    await requireConfirmation(context, {
+      action: 'Apply the upgrade of',
+      environment: target.environment ?? undefined,
+      subject: { label: 'solution', name: base.uniquename },
+      consequence: `${base.uniquename} ${base.version} is replaced by ${holding.version}; components that ${holding.version} no longer has are deleted with their data.`,
+      confirm: args.confirm,
+    });
+    const record = await beginSolutionJob(context, {
+      kind: 'apply_solution_upgrade',
+      title: `Apply upgrade of ${base.uniquename} ${base.version} → ${holding.version} in ${target.displayName}`,
+      target,
+      details: { solutionName: base.uniquename, version: holding.version },
+      send: () => target.dataverse.action('DeleteAndPromoteAsync', { UniqueName: base.uniquename }),
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { confirmArgumentFor, requireConfirmation } from '../confirm';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { environmentRef } from '../schemas';
+import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
+import { requireSolution, solutionNameArgument } from './shared';
+import { beginSolutionJob } from './solutionJob';
+
+const SYSTEM_SOLUTIONS = new Set(['default', 'system', 'active', 'basic']);
+
+export const deleteSolution = defineTool({
+  name: 'pp_delete_solution',
+  title: 'Delete solution',
+  description:
+    'Deletes (uninstalls) a solution from an environment with UninstallSolutionAsync. For a managed solution its components and their data go with it; ' +
+    'for an unmanaged one only the solution container goes, and its components stay. The service refuses while other solutions depend on it. ' +
+    'Destructive: the user must confirm (a form, or `confirm` set to the solution\'s unique name). An operation: waits up to `waitSeconds`.',
+  input: z.strictObject({ environment: environmentRef.optional(), solution: solutionNameArgument, confirm: confirmArgumentFor("solution's unique name"), waitSeconds: waitSecondsArgument }),
+  output: operationOutput,
+  annotations: DESTRUCTIVE_CLOUD,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const solution = await requireSolution(target, args.solution, context);
+    if (SYSTEM_SOLUTIONS.has(solution.uniquename.toLowerCase())) throw new ToolError(`${solution.uniquename} is a system solution and cannot be deleted. Nothing was changed.`);
+    await requireConfirmation(context, {
+      action: 'Delete',
+      environment: target.environment ?? undefined,
+      subject: { label: 'solution', name: solution.uniquename },
+      consequence: solution.ismanaged
+        ? `${solution.uniquename} ${solution.version} is managed: its tables, columns, flows and apps are removed, with their data.`
+        : `${solution.uniquename} is unmanaged: the solution goes, its components stay in the environment.`,
+      confirm: args.confirm,
+    });
+    const record = await beginSolutionJob(context, {
+      kind: 'delete_solution',
+      title: `Delete solution ${solution.uniquename} ${solution.version} from ${target.displayName}`,
+      target,
+      details: { solutionName: solution.uniquename, version: solution.version },
+      send: () => target.dataverse.action('UninstallSolutionAsync', { SolutionUniqueName: solution.uniquename }),
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});

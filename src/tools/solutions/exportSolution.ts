@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { resolveLocalPath } from '../localPaths';
+import { environmentRef } from '../schemas';
+import { defineTool, type ToolAnnotations } from '../types';
+import { requireSolution, solutionNameArgument } from './shared';
+import { beginSolutionJob } from './solutionJob';
+
+/** The export settings flags of ExportSolution (§5.3), by the names people know from pac. */
+const SETTINGS = {
+  autoNumbering: 'ExportAutoNumberingSettings',
+  calendar: 'ExportCalendarSettings',
+  customization: 'ExportCustomizationSettings',
+  emailTracking: 'ExportEmailTrackingSettings',
+  general: 'ExportGeneralSettings',
+  marketing: 'ExportMarketingSettings',
+  outlookSynchronization: 'ExportOutlookSynchronizationSettings',
+  relationshipRoles: 'ExportRelationshipRoles',
+  isvConfig: 'ExportIsvConfig',
+  sales: 'ExportSales',
+} as const;
+
+/** Reads from the cloud and writes a local file; changes nothing in the environment. */
+const EXPORT_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+export const exportSolution = defineTool({
+  name: 'pp_export_solution',
+  title: 'Export solution',
+  description:
+    'Exports an unmanaged solution from an environment to a local .zip, as unmanaged or managed, with ExportSolutionAsync and DownloadSolutionExportData (streamed to disk). ' +
+    'The zip goes to `zipFile` inside the workspace or an allowed folder; the result links to it. Changes nothing in the environment. ' +
+    'A long export is an operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    solution: solutionNameArgument,
+    zipFile: z.string().min(1).describe('Path of the zip to write, inside the workspace or an allowed folder.'),
+    managed: z.boolean().default(false).describe('Export as managed (for deployment to test and production) instead of unmanaged (for source control).'),
+    overwrite: z.boolean().default(false).describe('Replace zipFile if it exists.'),
+    settings: z.array(z.enum(Object.keys(SETTINGS) as [keyof typeof SETTINGS])).default([]).describe('Organization settings to include, as pac solution export --include does.'),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: EXPORT_ANNOTATIONS,
+  async handler(args, context) {
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
+    if (!zipFile.toLowerCase().endsWith('.zip')) throw new ToolError(`zipFile: ${args.zipFile} must end in .zip.`);
+    if (existsSync(zipFile) && !args.overwrite) throw new ToolError(`zipFile: ${args.zipFile} exists already. Nothing was exported.`, 'Choose another path, or pass overwrite: true to replace it.');
+    const target = await resolveDataverseTarget(args.environment, context);
+    const solution = await requireSolution(target, args.solution, context);
+    if (solution.ismanaged) {
+      throw new ToolError(`${solution.uniquename} is a managed solution in ${target.displayName}, and managed solutions cannot be exported. Nothing was exported.`, 'Export it from the development environment where it is unmanaged.');
+    }
+    const parameters: Record<string, unknown> = { SolutionName: solution.uniquename, Managed: args.managed };
+    for (const [name, flag] of Object.entries(SETTINGS)) parameters[flag] = args.settings.includes(name as keyof typeof SETTINGS);
+    const record = await beginSolutionJob(context, {
+      kind: 'export_solution',
+      title: `Export ${solution.uniquename} ${solution.version} (${args.managed ? 'managed' : 'unmanaged'}) from ${target.displayName}`,
+      target,
+      details: { solutionName: solution.uniquename, version: solution.version, managed: args.managed, file: zipFile },
+      send: () => target.dataverse.action('ExportSolutionAsync', parameters, { signal: context.signal }),
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { SolutionFileError } from '../../solutions/errors';
+import { readSolutionManifest } from '../../solutions/solutionManifest';
+import { parseXml } from '../../solutions/xml';
+import { ZipReader } from '../../solutions/zipReader';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { resolveLocalPath } from '../localPaths';
+import { environmentRef } from '../schemas';
+import { defineTool, type ToolAnnotations } from '../types';
+import { componentParameters, readDeploymentSettings } from './deploymentSettings';
+import { beginSolutionJob } from './solutionJob';
+
+/** It adds or upgrades a solution and may overwrite unmanaged customizations. */
+const IMPORT_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+
+const MODES = {
+  install: 'ImportSolutionAsync',
+  holding: 'ImportSolutionAsync',
+  upgrade: 'StageAndUpgradeAsync',
+} as const;
+
+export const importSolution = defineTool({
+  name: 'pp_import_solution',
+  title: 'Import solution',
+  description:
+    'Imports a solution .zip into an environment with ImportSolutionAsync, as an operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation. ' +
+    'mode "install" installs or updates; "holding" imports a managed upgrade as <name>_Upgrade, applied later with pp_apply_solution_upgrade; "upgrade" does both in one step (StageAndUpgradeAsync). ' +
+    'settingsFile is a deployment settings file (pac solution create-settings) whose connection references and environment variable values are applied. ' +
+    'Success is read from the import result, and failures name each failed component. The start is never repeated automatically.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    zipFile: z.string().min(1).describe('Path of the solution zip, inside the workspace or an allowed folder.'),
+    settingsFile: z.string().min(1).optional().describe('Deployment settings JSON (pac solution create-settings format), inside the workspace or an allowed folder.'),
+    mode: z.enum(['install', 'holding', 'upgrade']).default('install').describe('install (default), holding (stage a managed upgrade as <name>_Upgrade), or upgrade (stage and apply at once).'),
+    overwriteUnmanagedCustomizations: z.boolean().default(false).describe('Overwrite unmanaged customizations of the components being imported.'),
+    publishWorkflows: z.boolean().default(true).describe('Activate the flows and processes in the solution after import.'),
+    skipProductUpdateDependencies: z.boolean().default(false),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: IMPORT_ANNOTATIONS,
+  async handler(args, context) {
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
+    if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist. Nothing was imported.`);
+    const settingsFile = args.settingsFile ? resolveLocalPath('settingsFile', args.settingsFile, context.settings) : undefined;
+    const parameters = settingsFile ? componentParameters(await readDeploymentSettings(settingsFile, args.settingsFile!)) : [];
+    const solution = await readZipManifest(zipFile, args.zipFile);
+    if (args.mode !== 'install' && !solution.managed) {
+      throw new ToolError(`${solution.uniqueName} in ${args.zipFile} is unmanaged; mode "${args.mode}" upgrades managed solutions only. Nothing was imported.`, 'Use mode "install" for an unmanaged solution.');
+    }
+    const target = await resolveDataverseTarget(args.environment, context);
+    const body: Record<string, unknown> = {
+      OverwriteUnmanagedCustomizations: args.overwriteUnmanagedCustomizations,
+      PublishWorkflows: args.publishWorkflows,
+      SkipProductUpdateDependencies: args.skipProductUpdateDependencies,
+      ...(args.mode === 'holding' ? { HoldingSolution: true } : {}),
+      ...(parameters.length ? { ComponentParameters: parameters } : {}),
+    };
+    const kind = solution.managed ? 'managed' : 'unmanaged';
+    const record = await beginSolutionJob(context, {
+      kind: 'import_solution',
+      title: `Import ${solution.uniqueName} ${solution.version} (${kind}${args.mode === 'install' ? '' : `, ${args.mode}`}) into ${target.displayName}`,
+      target,
+      details: { solutionName: solution.uniqueName, version: solution.version, managed: solution.managed === true, holding: args.mode === 'holding' },
+      notes: args.mode === 'holding' ? [`The new version waits as ${solution.uniqueName}_Upgrade until pp_apply_solution_upgrade applies it.`] : undefined,
+      // Not the tool call's signal: once the upload starts, stopping halfway would leave the outcome unknown.
+      send: () => target.dataverse.actionWithFile(MODES[args.mode], body, 'CustomizationFile', zipFile),
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+/** The solution a zip holds, read locally before anything is sent. */
+async function readZipManifest(zipFile: string, shownAs: string) {
+  const zip = await ZipReader.open(zipFile).catch((error) => {
+    if (!(error instanceof SolutionFileError)) throw error;
+    throw new ToolError(`zipFile: ${error.message.replace(/\s*(Nothing was unpacked|it was not unpacked)\.$/, '')} Nothing was imported.`, error.hint);
+  });
+  try {
+    const name = zip.names().find((n) => n.toLowerCase() === 'solution.xml');
+    if (!name) throw new ToolError(`zipFile: ${shownAs} is not a solution zip: it has no solution.xml at its root. Nothing was imported.`, 'Pack the folder with pp_pack_solution, or export the solution from Dataverse.');
+    return readSolutionManifest(parseXml(await zip.read(name), `${shownAs}/solution.xml`), shownAs);
+  } finally {
+    zip.close();
+  }
+}

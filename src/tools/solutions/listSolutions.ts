@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { listSolutionRows, solutionSummary } from '../../platform/solutions';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { environmentRef } from '../schemas';
+import { READ_ONLY_CLOUD, defineTool } from '../types';
+import { cloudSolution } from './shared';
+
+export const listSolutions = defineTool({
+  name: 'pp_list_solutions',
+  title: 'List solutions',
+  description:
+    'Lists the solutions installed in an environment\'s Dataverse: unique name, display name, version, managed or unmanaged, publisher and dates, newest first. ' +
+    'Hidden system solutions (Active, System) are left out unless includeHidden is true. Filter by managed, or by text in the name. Reads only.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    managed: z.boolean().optional().describe('Only managed (true) or only unmanaged (false) solutions.'),
+    nameContains: z.string().trim().min(1).max(100).optional().describe('Only solutions whose unique or display name contains this text (any case).'),
+    includeHidden: z.boolean().default(false).describe('Include hidden system solutions.'),
+  }),
+  output: z.object({ environmentId: z.string().nullable(), environmentName: z.string(), solutions: z.array(cloudSolution) }),
+  annotations: READ_ONLY_CLOUD,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const text = args.nameContains?.toLowerCase();
+    const solutions = (await listSolutionRows(target.dataverse, { includeHidden: args.includeHidden, signal: context.signal }))
+      .map(solutionSummary)
+      .filter((s) => args.managed === undefined || s.managed === args.managed)
+      .filter((s) => !text || s.uniqueName.toLowerCase().includes(text) || s.displayName.toLowerCase().includes(text));
+    const lines = solutions.map((s) => `- ${s.uniqueName} ${s.version} (${s.managed ? 'managed' : 'unmanaged'}${s.publisher ? `, ${s.publisher}` : ''})${s.displayName !== s.uniqueName ? `: ${s.displayName}` : ''}`);
+    return {
+      result: { environmentId: target.environmentId, environmentName: target.displayName, solutions },
+      summary: solutions.length ? `${solutions.length} solution(s) in ${target.displayName}:\n${lines.join('\n')}` : `No solutions match in ${target.displayName}.`,
+    };
+  },
+});

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { environmentRef } from '../schemas';
+import { defineTool, type ToolAnnotations } from '../types';
+
+const PUBLISH_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+/** PublishXml's ParameterXml nodes (§5.12): the list name and the item name of each kind. */
+const KINDS = {
+  tables: ['entities', 'entity'],
+  webResources: ['webresources', 'webresource'],
+  optionSets: ['optionsets', 'optionset'],
+  dashboards: ['dashboards', 'dashboard'],
+  siteMaps: ['sitemaps', 'sitemap'],
+  appModules: ['appmodules', 'appmodule'],
+} as const;
+
+const names = z.array(z.string().trim().min(1).max(200)).max(500).optional();
+
+export const publishCustomizations = defineTool({
+  name: 'pp_publish_customizations',
+  title: 'Publish customizations',
+  description:
+    'Publishes customizations in an environment so apps show them: everything (PublishAllXml, the default; slow on big environments) or only the components given (PublishXml): ' +
+    'tables by logical name, web resources, dashboards, site maps and app modules by id, option sets by name.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    tables: names.describe('Table logical names.'),
+    webResources: names.describe('Web resource ids.'),
+    optionSets: names.describe('Global option set names.'),
+    dashboards: names.describe('Dashboard (systemform) ids.'),
+    siteMaps: names.describe('Site map ids.'),
+    appModules: names.describe('App module ids.'),
+    ribbons: z.boolean().default(false).describe('Also publish the application ribbon.'),
+  }),
+  output: z.object({ environmentName: z.string(), publishedAll: z.boolean(), components: z.number().int() }),
+  annotations: PUBLISH_ANNOTATIONS,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const sections = Object.entries(KINDS)
+      .map(([field, [list, item]]) => ({ list, item, values: (args[field as keyof typeof KINDS] ?? []) as string[] }))
+      .filter((s) => s.values.length);
+    const count = sections.reduce((sum, s) => sum + s.values.length, 0);
+    // Publishing twice publishes the same thing, so a lost answer may be asked again; both can take minutes.
+    const options = { signal: context.signal, idempotent: true };
+    if (!count && !args.ribbons) {
+      await target.dataverse.action('PublishAllXml', {}, options);
+      return { result: { environmentName: target.displayName, publishedAll: true, components: 0 }, summary: `Published all customizations in ${target.displayName}.` };
+    }
+    const xml = `<importexportxml>${sections.map((s) => `<${s.list}>${s.values.map((v) => `<${s.item}>${escapeXml(v)}</${s.item}>`).join('')}</${s.list}>`).join('')}${args.ribbons ? '<ribbons><ribbon /></ribbons>' : ''}</importexportxml>`;
+    await target.dataverse.action('PublishXml', { ParameterXml: xml }, options);
+    return { result: { environmentName: target.displayName, publishedAll: false, components: count }, summary: `Published ${count} component(s)${args.ribbons ? ' and the ribbon' : ''} in ${target.displayName}.` };
+  },
+});
+
+function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

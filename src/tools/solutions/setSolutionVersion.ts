@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { solutionSummary } from '../../platform/solutions';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { environmentRef } from '../schemas';
+import { defineTool, type ToolAnnotations } from '../types';
+import { cloudSolution, requireSolution, solutionNameArgument } from './shared';
+
+const SET_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+export const setSolutionVersion = defineTool({
+  name: 'pp_set_solution_version',
+  title: 'Set solution version',
+  description:
+    'Sets the version of an unmanaged solution in an environment (what pac solution online-version does), before exporting it for a release. ' +
+    'Versions are major.minor.build.revision. Managed solutions get their version from the import and cannot be changed.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    solution: solutionNameArgument,
+    version: z.string().trim().regex(/^\d{1,9}\.\d{1,9}(\.\d{1,9}){0,2}$/, 'use major.minor[.build[.revision]], numbers only, such as 1.2.0.0').describe('The new version, such as 1.2.0.0.'),
+  }),
+  output: z.object({ previousVersion: z.string(), solution: cloudSolution }),
+  annotations: SET_ANNOTATIONS,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const before = await requireSolution(target, args.solution, context);
+    if (before.ismanaged) {
+      throw new ToolError(`${before.uniquename} is managed in ${target.displayName}; a managed solution's version comes from the solution imported. Nothing was changed.`, 'Set the version in the development environment, export and import again.');
+    }
+    if (compare(args.version, before.version) < 0) context.notify(`The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`);
+    await target.dataverse.update('solutions', before.solutionid, { version: args.version }, context.signal);
+    const after = await requireSolution(target, args.solution, context);
+    return {
+      result: { previousVersion: before.version, solution: solutionSummary(after) },
+      summary: `${after.uniquename} in ${target.displayName}: version ${before.version} → ${after.version}.`,
+    };
+  },
+});
+
+function compare(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) if ((left[i] ?? 0) !== (right[i] ?? 0)) return (left[i] ?? 0) - (right[i] ?? 0);
+  return 0;
+}

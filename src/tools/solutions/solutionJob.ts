@@ -1,0 +1,49 @@
+import type { OperationKind, OperationRecord } from '../../operations/record';
+import type { HttpResponse } from '../../platform/http';
+import type { DataverseTarget } from '../dataverseTarget';
+import type { ToolContext } from '../types';
+
+export interface SolutionJobRequest {
+  kind: OperationKind;
+  title: string;
+  target: DataverseTarget;
+  /** Facts the finishing step needs (solution name, file path, …). */
+  details: Record<string, string | number | boolean>;
+  notes?: string[];
+  /** Sends the *Async message once; its answer names the async operation (and the import or export job). */
+  send: () => Promise<HttpResponse<{ AsyncOperationId?: string; ImportJobKey?: string; ExportJobId?: string }>>;
+}
+
+/**
+ * Starts a Dataverse *Async solution message as an operation: the tracker polls its asyncoperation
+ * (§2.4) and then finishes by kind (reads the import result, downloads the export). The start is
+ * sent once: a start whose answer is lost leaves the record in state unknown, never a second job.
+ */
+export function beginSolutionJob(context: ToolContext, request: SolutionJobRequest): Promise<OperationRecord> {
+  const { target } = request;
+  return context.operations.begin({
+    kind: request.kind,
+    title: request.title,
+    environment: { id: target.environmentId ?? undefined, displayName: target.displayName },
+    details: { ...request.details, instanceUrl: target.url },
+    notes: request.notes,
+    start: async () => {
+      const response = await request.send();
+      const asyncOperationId = response.body?.AsyncOperationId;
+      if (!asyncOperationId) {
+        return { kind: 'done', correlationId: response.correlationId, result: { note: 'The service finished the request at once.' } };
+      }
+      const details: Record<string, string> = {};
+      if (response.body.ImportJobKey) details.importJobId = response.body.ImportJobKey;
+      if (response.body.ExportJobId) details.exportJobId = response.body.ExportJobId;
+      return {
+        kind: 'poll',
+        style: 'dataverse-async',
+        url: target.dataverse.asyncOperationUrl(asyncOperationId),
+        correlationId: response.correlationId,
+        serviceOperationId: asyncOperationId,
+        details,
+      };
+    },
+  });
+}
