@@ -3,16 +3,24 @@
  * - speed on the fixture solutions (the largest by bytes, and the one with the most XML), medians of
  *   alternating runs. unzip and zip are separate processes, so their times include a process start;
  *   the cost of starting `true` is shown too.
- * - peak memory (max RSS of a fresh process) for a synthetic solution of growing size, to show the
- *   payloads are streamed and memory stays flat.
+ * - peak memory of a fresh process for a synthetic solution of growing size, to show the payloads
+ *   are streamed and memory stays flat, beside a process that only loads the same modules.
+ *   The peak is VmHWM of the child's own address space: getrusage's maxRSS survives exec and would
+ *   report the parent's size at fork.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { silentLogger } from '../src/log';
+import { DataverseClient } from '../src/platform/dataverse';
+import { HttpClient } from '../src/platform/http';
 import { packSolution } from '../src/solutions/pack';
 import { unpackSolution } from '../src/solutions/unpack';
 
@@ -22,8 +30,52 @@ const RUNS = 15;
 async function child(): Promise<void> {
   const [, , , mode, zipFile, folder] = process.argv;
   if (mode === 'unpack') await unpackSolution({ zipFile: zipFile!, folder: folder! });
-  else await packSolution({ folder: folder!, zipFile: zipFile! });
-  process.stdout.write(String(process.resourceUsage().maxRSS));
+  else if (mode === 'pack') await packSolution({ folder: folder!, zipFile: zipFile! });
+  else if (mode === 'synthetic') await syntheticSolution(zipFile!, Number(folder));
+  else if (mode === 'upload' || mode === 'download') await transfer(mode, zipFile!, folder!);
+  process.stdout.write(String(peakKb()));
+}
+
+/**
+ * One solution upload (ImportSolutionAsync's body) or download (DownloadSolutionExportData's answer)
+ * through the real client, against the plain loopback server of the parent.
+ */
+async function transfer(mode: 'upload' | 'download', file: string, serverUrl: string): Promise<void> {
+  const http = new HttpClient({ logger: silentLogger, userAgent: 'bench' });
+  const dataverse = new DataverseClient(http, serverUrl);
+  if (mode === 'upload') await dataverse.actionWithFile('ImportSolutionAsync', { OverwriteUnmanagedCustomizations: false, PublishWorkflows: true }, 'CustomizationFile', file);
+  else await dataverse.downloadSolutionExport('00000000-0000-0000-0000-000000000001', `${file}.downloaded`);
+  await http.close();
+}
+
+/** Takes uploads and counts them; serves a download of the zip it was given, as Dataverse does: base64 in JSON. */
+async function transferServer(): Promise<{ url: string; serve(file: string): void; close(): void }> {
+  let current = '';
+  const server = createServer(async (req, res) => {
+    if (req.url?.endsWith('/DownloadSolutionExportData')) {
+      for await (const _ of req);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"@odata.context":"bench","ExportSolutionFile":"');
+      for await (const chunk of createReadStream(current, { highWaterMark: 3 * 64 * 1024 })) if (!res.write((chunk as Buffer).toString('base64'))) await once(res, 'drain');
+      res.end('"}');
+      return;
+    }
+    for await (const _ of req);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"AsyncOperationId":"x","ImportJobKey":"y"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/org`, serve: (file) => (current = file), close: () => server.close() };
+}
+
+/** Peak resident memory of this process's address space, in KB. */
+function peakKb(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
 }
 
 function median(values: number[]): number {
@@ -77,11 +129,17 @@ async function syntheticSolution(file: string, count: number): Promise<void> {
   await pipeline(zip.outputStream, createWriteStream(file));
 }
 
-function peakRssMb(mode: 'unpack' | 'pack', zipFile: string, folder: string): number {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', mode, zipFile, folder], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(run.stderr);
-  return Number(run.stdout) / 1024;
+function peakRssMb(mode: 'unpack' | 'pack' | 'synthetic' | 'idle' | 'upload' | 'download', zipFile: string, folder: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const run = spawn(process.execPath, ['--import', 'tsx', __filename, '--child', mode, zipFile, folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    run.stdout.on('data', (chunk) => (out += chunk));
+    run.stderr.on('data', (chunk) => (err += chunk));
+    run.on('close', (code) => (code === 0 ? resolve(Number(out) / 1024) : reject(new Error(err))));
+  });
 }
+
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'power-agent-bench-solutions-'));
@@ -90,16 +148,27 @@ async function main(): Promise<void> {
     console.log('| fixture | operation | ours ms | Info-ZIP ms | ratio |\n|---|---|---|---|---|');
     for (const fixture of ['pnp/calendar-component.zip', 'pnp/ai-driven-expense-report-processing-sample.zip']) for (const line of await speed(work, fixture)) console.log(line);
 
-    console.log('\nPeak memory (max RSS of a fresh process) by solution size, payloads of random bytes\n');
-    console.log('| solution zip | unpack MB | pack MB |\n|---|---|---|');
-    for (const count of [8, 64, 256]) {
-      const zipFile = join(work, `synthetic-${count}.zip`);
-      await syntheticSolution(zipFile, count);
-      const folder = join(work, `synthetic-${count}`);
-      const unpack = peakRssMb('unpack', zipFile, folder);
-      const pack = peakRssMb('pack', join(work, `synthetic-${count}-packed.zip`), folder);
-      console.log(`| ${Math.round(statSync(zipFile).size / 1024 / 1024)} MB (${count} web resources) | ${unpack.toFixed(0)} | ${pack.toFixed(0)} |`);
-      rmSync(folder, { recursive: true, force: true });
+    console.log('\nPeak memory (VmHWM of a fresh process) by solution size, payloads of random bytes\n');
+    const idle = await peakRssMb('idle', '', '');
+    const server = await transferServer();
+    console.log(`| solution zip | unpack MB | pack MB | upload (import) MB | download (export) MB | baseline: loading the modules only, MB |\n|---|---|---|---|---|---|`);
+    try {
+      for (const count of [8, 64, 256]) {
+        const zipFile = join(work, `synthetic-${count}.zip`);
+        await peakRssMb('synthetic', zipFile, String(count));
+        const folder = join(work, `synthetic-${count}`);
+        const unpack = await peakRssMb('unpack', zipFile, folder);
+        const pack = await peakRssMb('pack', join(work, `synthetic-${count}-packed.zip`), folder);
+        const upload = await peakRssMb('upload', zipFile, server.url);
+        server.serve(zipFile);
+        const download = await peakRssMb('download', join(work, `downloaded-${count}.zip`), server.url);
+        if (statSync(join(work, `downloaded-${count}.zip.downloaded`)).size !== statSync(zipFile).size) throw new Error('the download is not the zip served');
+        console.log(`| ${Math.round(statSync(zipFile).size / 1024 / 1024)} MB (${count} web resources) | ${unpack.toFixed(0)} | ${pack.toFixed(0)} | ${upload.toFixed(0)} | ${download.toFixed(0)} | ${idle.toFixed(0)} |`);
+        rmSync(folder, { recursive: true, force: true });
+        rmSync(join(work, `downloaded-${count}.zip.downloaded`), { force: true });
+      }
+    } finally {
+      server.close();
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

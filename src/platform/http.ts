@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import { Agent, Response as UndiciResponse, fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import type { TokenProvider } from '../auth/tokenProvider';
 import type { Logger } from '../log';
 import { PlatformError, correlationIdFrom, decodeErrorBody, hintFor, type ServiceName } from './errors';
@@ -168,16 +169,30 @@ export class HttpClient {
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     const started = Date.now();
-    const response = (await fetch(request.url, {
-      method: request.method,
-      headers,
-      body: request.streamBody ? (request.streamBody.chunks() as never) : request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal,
-      dispatcher: this.dispatcher,
-      ...(request.streamBody ? { duplex: 'half' as const } : {}),
-    })) as unknown as Response;
+    const response = request.streamBody
+      ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
+      : ((await fetch(request.url, {
+          method: request.method,
+          headers,
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          signal,
+          dispatcher: this.dispatcher,
+        })) as unknown as Response);
     this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Date.now() - started} ms`);
     return response;
+  }
+
+  /**
+   * Sends a streamed body with undici's request(), which waits for the socket to drain; fetch() reads
+   * a streamed body ahead, so a large upload would sit in memory. The answer is returned as a Response.
+   */
+  private async streamUpload(url: string, method: string, headers: Record<string, string>, chunks: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Response> {
+    const answer = await undiciRequest(url, { method: method as never, headers, body: Readable.from(chunks), signal, dispatcher: this.dispatcher });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+    const empty = answer.statusCode === 204 || answer.statusCode === 304;
+    if (empty) await answer.body.dump();
+    return new UndiciResponse(empty ? null : (Readable.toWeb(answer.body) as never), { status: answer.statusCode, headers: responseHeaders as never }) as unknown as Response;
   }
 
   private async pause(ms: number, request: HttpRequest): Promise<void> {
