@@ -31,6 +31,8 @@ export interface ToolRuntime {
   operations: OperationTracker;
   /** The signed-in clients, for views that read directly (the extension's environment tree). */
   services(): Promise<Services>;
+  /** Applies new safety settings (read-only, allow-lists, defaults) without signing in again or losing the sandbox. */
+  updateSettings(settings: ToolSettings): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ const SIGN_IN_VARIABLES = /^(POWERPLATFORM_|POWERAGENT_AUTH$|AZURE_(CLIENT|TENAN
  * The CLI loads it on the first tool call, so listing tools stays fast.
  */
 export function createRuntime(options: RuntimeOptions): ToolRuntime {
+  let settings = options.settings;
   const tools = new Map<string, AnyToolDefinition>(catalog.map((tool) => [tool.name, tool]));
   let services: Promise<Services> | undefined;
   let sandbox: Sandbox | undefined;
@@ -94,7 +97,10 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     async callTool(name, args, call) {
       const tool = tools.get(name);
       if (!tool) throw new Error(`Unknown tool ${name}`);
-      return invokeTool(tool, args, call, { settings: options.settings, services: getServices, operations, logger: options.logger });
+      return invokeTool(tool, args, call, { settings, services: getServices, operations, logger: options.logger });
+    },
+    updateSettings(next) {
+      settings = next;
     },
     async close() {
       operations.close();

@@ -4,6 +4,7 @@ import type { ToolManifestEntry } from '../server/manifest';
 import { toolCommandId } from './contributions';
 import { elicitWithInputBoxes } from './elicit';
 import type { PowerAgentHost } from './host';
+import { pathFieldKind, pickPath, pickSolution } from './pickers';
 import { describeCall, resultDocument, resultText } from './present';
 
 interface PropertySchema {
@@ -59,6 +60,19 @@ async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, pres
     const isRequired = required.has(name) && schema.default === undefined;
     if (ENVIRONMENT_FIELDS.has(name)) {
       const picked = await pickEnvironment(host, `${entry.title}: ${name === 'source' ? 'source environment' : 'environment'}`, !isRequired);
+      if (picked === undefined) return undefined;
+      if (picked) args[name] = picked;
+      continue;
+    }
+    if (name === 'solution') {
+      const picked = await pickSolution(host, args.environment as string | undefined, `${entry.title}: solution`);
+      if (picked === undefined) return undefined;
+      args[name] = picked;
+      continue;
+    }
+    const pathKind = pathFieldKind(entry.name, name);
+    if (pathKind && (isRequired || name === 'settingsFile')) {
+      const picked = await pickPath(pathKind, `${entry.title}: ${name}`, !isRequired);
       if (picked === undefined) return undefined;
       if (picked) args[name] = picked;
       continue;

@@ -10,7 +10,7 @@ import { registerLanguageModelTools } from './lmTools';
 import { registerMcpProvider } from './mcpProvider';
 import { OperationsView } from './operationsView';
 import { resultDocument } from './present';
-import { RESTART_SETTINGS } from './settings';
+import { SIGN_IN_SETTINGS, SAFETY_SETTINGS } from './settings';
 import { createStatusBar } from './statusBar';
 
 /** The extension's public surface, for tests and other extensions. */
@@ -35,7 +35,9 @@ export function activate(context: vscode.ExtensionContext): PowerAgentApi {
     registerToolCommands(host, TOOL_MANIFEST),
     createStatusBar(host, context.globalState),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (RESTART_SETTINGS.some((name) => event.affectsConfiguration(`powerAgent.${name}`))) void host.restart();
+      const affects = (names: string[]) => names.some((name) => event.affectsConfiguration(`powerAgent.${name}`));
+      if (affects(SIGN_IN_SETTINGS)) void host.restart();
+      else if (affects(SAFETY_SETTINGS)) void host.restart({ keepSignIn: true });
     }),
     ...registerCommands(context, host, operations, environments, channel),
   );

@@ -85,13 +85,16 @@ export class PowerAgentHost implements vscode.Disposable {
   }
 
   /**
-   * Applies new settings: the next call builds a new runtime. The MCP server keeps its address, so
-   * VS Code's connection survives; its sessions are told when the tool list changed.
+   * Applies new settings. A sign-in change means a new runtime on the next call; a safety change
+   * (`keepSignIn`) is applied to the running one, so the sandbox and its operations stay. The MCP
+   * server keeps its address either way, so VS Code's connection survives; its sessions are told when
+   * the tool list changed.
    */
-  async restart(): Promise<void> {
+  async restart(options: { keepSignIn?: boolean } = {}): Promise<void> {
     const wasReadOnly = this.settings.readOnly;
     this.settings = readSettings();
-    await this.stopRuntime();
+    if (options.keepSignIn && this.runtimeInstance) this.runtimeInstance.updateSettings(toolSettings(this.settings, this.localFolders()));
+    else await this.stopRuntime();
     if (wasReadOnly !== this.settings.readOnly) await (await this.server?.catch(() => undefined))?.notifyToolsChanged();
     this.changed.fire();
   }

@@ -364,7 +364,7 @@ export class OperationTracker {
     this.finish(record, 'unknown', {
       error: {
         ...toOperationError(error),
-        hint: 'The status could not be read, but the operation may still run in the service. Check the environment with pp_get_environment, or call pp_get_operation later to try reading the status again.',
+        hint: `The status could not be read, but the operation may still run in the service. ${record.kind.endsWith('_solution') || record.kind === 'apply_solution_upgrade' ? 'Check the solutions with pp_list_solutions' : 'Check the environment with pp_get_environment'}, or call pp_get_operation later to try reading the status again.`,
       },
     });
     return 'stop';

@@ -138,6 +138,24 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     assert.ok(steps.reload.detail.readOnly < steps.reload.detail.before, `read-only dropped tools: ${JSON.stringify(steps.reload.detail)}`);
     assert.equal(steps.reload.detail.restored, steps.reload.detail.before);
     assert.match(steps.reload.detail.answer, /Contoso Dev/);
+    assert.match(steps.reload.detail.answer, /E2E Waited On/, 'switching read-only kept the sandbox and what was made in it');
+    assert.ok(steps.reload.detail.operations.includes('Create environment E2E Waited On'), `operations kept: ${steps.reload.detail.operations}`);
+  });
+
+  it('runs a solution tool from the palette, picking the environment and the solution from lists', async () => {
+    const pick = async (text: string) => {
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+      await row.waitFor({ timeout: 60_000 });
+      await row.click();
+    };
+    await runCommand(page, 'Power Platform: Set solution version');
+    await pick('Contoso Dev');
+    await pick('ContosoCore');
+    await page.screenshot({ path: join(SHOTS, '5-solution-version.png') });
+    await page.locator('.quick-input-widget input').fill('1.2.1.0');
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts', { hasText: 'ContosoCore in Contoso Dev: version 1.2.0.0 → 1.2.1.0.' }).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, '6-solution-version-set.png') });
   });
 });
 

@@ -96,7 +96,9 @@ async function run(report) {
     await config.update('readOnly', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { waitForLiveTools: true, autoTrustChanges: true });
     const restored = await waitFor(() => (mcpNames().some((n) => n.endsWith('pp_delete_environment')) ? mcpNames() : undefined), 30000, 'the full tool list again');
-    return { before: before.length, readOnly: readOnly.length, restored: restored.length, answer };
+    // A safety setting keeps the sandbox and the operations made before it changed.
+    const operations = (await (await extension.activate()).host.runtime()).operations.list().map((o) => o.title);
+    return { before: before.length, readOnly: readOnly.length, restored: restored.length, answer, operations };
   });
   report.done = true;
   fs.writeFileSync(process.env.POWER_AGENT_PROBE_REPORT, JSON.stringify(report, null, 1));
