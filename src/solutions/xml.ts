@@ -77,9 +77,43 @@ export function appendIndented(container: Element, children: Element[], depth: n
   for (const item of children) {
     container.appendChild(document.createTextNode(`\n${' '.repeat(depth + 2)}`));
     reindent(item, depth + 2 - indentOf(item));
-    container.appendChild(document.importNode(item, true));
+    container.appendChild(copyNode(document, item));
   }
   if (children.length) container.appendChild(document.createTextNode(`\n${' '.repeat(depth)}`));
+}
+
+const CDATA_SECTION_NODE = 4;
+const COMMENT_NODE = 8;
+const PROCESSING_INSTRUCTION_NODE = 7;
+
+/**
+ * A deep copy of a node for another document. xmldom's importNode copies every property of every
+ * node through a generic loop, which made it most of the time of splitting and joining; building the
+ * copy with the document's own factory methods keeps names, namespaces, attributes and text as they are.
+ */
+export function copyNode(document: Document, node: Node): Node {
+  switch (node.nodeType) {
+    case ELEMENT_NODE: {
+      const source = node as Element;
+      const copy = document.createElementNS(source.namespaceURI, source.nodeName);
+      for (let i = 0; i < source.attributes.length; i++) {
+        const attribute = source.attributes.item(i)!;
+        copy.setAttributeNS(attribute.namespaceURI, attribute.name, attribute.value);
+      }
+      for (let child = source.firstChild; child; child = child.nextSibling) copy.appendChild(copyNode(document, child));
+      return copy;
+    }
+    case TEXT_NODE:
+      return document.createTextNode(node.nodeValue ?? '');
+    case CDATA_SECTION_NODE:
+      return document.createCDATASection(node.nodeValue ?? '');
+    case COMMENT_NODE:
+      return document.createComment(node.nodeValue ?? '');
+    case PROCESSING_INSTRUCTION_NODE:
+      return document.createProcessingInstruction(node.nodeName, node.nodeValue ?? '');
+    default:
+      return document.importNode(node, true);
+  }
 }
 
 /** How SolutionPackager writes its files: BOM, declaration, CRLF. */
@@ -99,14 +133,14 @@ export function standalone(element: Element, options: { wrapIn?: string; xsi?: b
   const document = new DOMParser().parseFromString(`<${options.wrapIn ?? element.nodeName}/>`, 'text/xml');
   const root = document.documentElement!;
   if (options.wrapIn) {
-    const copy = document.importNode(element, true);
+    const copy = copyNode(document, element);
     reindent(copy, 2 - indentOf(element));
     root.appendChild(document.createTextNode('\n  '));
     root.appendChild(copy);
     root.appendChild(document.createTextNode('\n'));
   } else {
     for (const attribute of Array.from(element.attributes)) if (attribute.name !== 'xmlns:xsi') root.setAttribute(attribute.name, attribute.value);
-    for (let node = element.firstChild; node; node = node.nextSibling) root.appendChild(document.importNode(node, true));
+    for (let node = element.firstChild; node; node = node.nextSibling) root.appendChild(copyNode(document, node));
     reindent(root, -indentOf(element));
   }
   if (options.xsi !== false) root.setAttribute('xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance');
