@@ -27,6 +27,17 @@ export function readSolutionManifest(document: Document, file: string): Solution
   };
 }
 
+/** Compares dotted versions numerically: 1.10.0.0 is above 1.9.0.0. */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference) return Math.sign(difference);
+  }
+  return 0;
+}
+
 /** Sets `<Managed>` to 0, 1 or 2 (2 marks a folder holding both variants). */
 export function setManaged(document: Document, value: 0 | 1 | 2): void {
   const managed = child(child(document.documentElement!, 'SolutionManifest')!, 'Managed');

@@ -82,6 +82,11 @@ export function appendIndented(container: Element, children: Element[], depth: n
   if (children.length) container.appendChild(document.createTextNode(`\n${' '.repeat(depth)}`));
 }
 
+/** Text safe in XML content and in double-quoted attributes. */
+export function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 const CDATA_SECTION_NODE = 4;
 const COMMENT_NODE = 8;
 const PROCESSING_INSTRUCTION_NODE = 7;

@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { escapeXml } from './xml';
 
 export type ZipMember = { name: string; data: Buffer } | { name: string; file: string };
 
@@ -43,13 +44,9 @@ export function contentTypes(names: string[]): Buffer {
     if (dot > 0) extensions.add(last.slice(dot + 1));
     else overrides.push(name);
   }
-  const defaults = [...extensions].map((ext) => `<Default Extension="${escapeAttribute(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`);
-  const parts = overrides.map((name) => `<Override PartName="/${escapeAttribute(name)}" ContentType="application/octet-stream" />`);
+  const defaults = [...extensions].map((ext) => `<Default Extension="${escapeXml(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`);
+  const parts = overrides.map((name) => `<Override PartName="/${escapeXml(name)}" ContentType="application/octet-stream" />`);
   return Buffer.from(`\uFEFF<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">${defaults.join('')}${parts.join('')}</Types>`, 'utf8');
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
 /** A zip in memory, with `[Content_Types].xml` added last like `writeZip` (the sandbox's exports). */

@@ -106,6 +106,9 @@ export const ADDITIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiv
 /** A tool that deletes or overwrites something in the cloud; it asks for confirmation. */
 export const DESTRUCTIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
 
+/** A tool that changes something in the cloud, or writes a local file, to a state that repeating it keeps (set version, add component, publish, export). */
+export const IDEMPOTENT_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
 /** A tool that only reads and writes local files (pack, unpack). */
 export const LOCAL_FILES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 

@@ -1,3 +1,5 @@
+import { compareVersions } from '../../solutions/solutionManifest';
+import { escapeXml } from '../../solutions/xml';
 import type { SandboxOrg, SandboxSolution } from '../state';
 import type { SolutionPackage } from './package';
 
@@ -109,36 +111,22 @@ function checkManifest(org: SandboxOrg, pkg: SolutionPackage, installed: Sandbox
   return undefined;
 }
 
-/** Compares dotted versions numerically: 1.10.0.0 is above 1.9.0.0. */
-export function compareVersions(a: string, b: string): number {
-  const left = a.split('.').map(Number);
-  const right = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(left.length, right.length); i++) {
-    const difference = (left[i] ?? 0) - (right[i] ?? 0);
-    if (difference) return Math.sign(difference);
-  }
-  return 0;
-}
 
 /** The import job's result XML (importjobs.data), one element per component with its result. */
 export function importJobData(pkg: SolutionPackage | undefined, plan: ImportPlan | undefined, started: string, stopped: string, failure?: string): string {
   const result = (error?: { code: string; text: string }) =>
-    `<result result="${error ? 'failure' : 'success'}" errorcode="${error?.code ?? '0'}" errortext="${escape(error?.text ?? '')}" datetime="${stopped}" />`;
+    `<result result="${error ? 'failure' : 'success'}" errorcode="${error?.code ?? '0'}" errortext="${escapeXml(error?.text ?? '')}" datetime="${stopped}" />`;
   const manifestError = plan?.manifestError ?? (failure ? { code: '0x80048033', text: failure } : undefined);
   const groups = new Map<string, ComponentResult[]>();
   for (const component of plan?.components ?? []) groups.set(component.kind, [...(groups.get(component.kind) ?? []), component]);
   const sections = [...groups].map(
-    ([kind, items]) => `<${kind}s>${items.map((c) => `<${kind} id="${escape(c.id)}" LocalizedName="${escape(c.name)}" OriginalName="${escape(c.name)}" processed="true">${result(c.error)}</${kind}>`).join('')}</${kind}s>`,
+    ([kind, items]) => `<${kind}s>${items.map((c) => `<${kind} id="${escapeXml(c.id)}" LocalizedName="${escapeXml(c.name)}" OriginalName="${escapeXml(c.name)}" processed="true">${result(c.error)}</${kind}>`).join('')}</${kind}s>`,
   );
   return (
     `<importexportxml start="${started}" stop="${stopped}" progress="100" processed="true">` +
-    `<solutionManifests><solutionManifest languagecode="1033" id="${escape(pkg?.uniqueName ?? '')}" LocalizedName="${escape(pkg?.friendlyName ?? '')}" processed="true">` +
-    `<UniqueName>${escape(pkg?.uniqueName ?? '')}</UniqueName><Version>${escape(pkg?.version ?? '')}</Version>${result(manifestError)}</solutionManifest></solutionManifests>` +
+    `<solutionManifests><solutionManifest languagecode="1033" id="${escapeXml(pkg?.uniqueName ?? '')}" LocalizedName="${escapeXml(pkg?.friendlyName ?? '')}" processed="true">` +
+    `<UniqueName>${escapeXml(pkg?.uniqueName ?? '')}</UniqueName><Version>${escapeXml(pkg?.version ?? '')}</Version>${result(manifestError)}</solutionManifest></solutionManifests>` +
     sections.join('') +
     `</importexportxml>`
   );
-}
-
-function escape(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

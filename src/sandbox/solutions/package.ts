@@ -1,6 +1,6 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { SolutionFileError } from '../../solutions/errors';
-import { child, elements, parseXml, serializeXml, textOf } from '../../solutions/xml';
+import { child, elements, escapeXml, parseXml, serializeXml, textOf } from '../../solutions/xml';
 import { ZipReader } from '../../solutions/zipReader';
 import { zipToBuffer } from '../../solutions/zipWriter';
 import type { SandboxComponent, SandboxPublisher, SandboxSolution } from '../state';
@@ -170,26 +170,26 @@ function updateManifest(bytes: Buffer, solution: SandboxSolution, managed: boole
 function manifestFor(solution: SandboxSolution, managed: boolean, organizationVersion: string): Buffer {
   const p = solution.publisher;
   const roots = solution.components
-    .map((c) => `      <RootComponent type="${c.componenttype}" ${c.schemaname ? `schemaName="${escape(c.schemaname)}"` : `id="{${c.objectid}}"`} behavior="${c.rootcomponentbehavior}" />`)
+    .map((c) => `      <RootComponent type="${c.componenttype}" ${c.schemaname ? `schemaName="${escapeXml(c.schemaname)}"` : `id="{${c.objectid}}"`} behavior="${c.rootcomponentbehavior}" />`)
     .join('\n');
   const text = `<ImportExportXml version="${organizationVersion}" SolutionPackageVersion="9.2" languagecode="1033" generatedBy="CrmLive" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <SolutionManifest>
-    <UniqueName>${escape(solution.uniquename)}</UniqueName>
+    <UniqueName>${escapeXml(solution.uniquename)}</UniqueName>
     <LocalizedNames>
-      <LocalizedName description="${escape(solution.friendlyname)}" languagecode="1033" />
+      <LocalizedName description="${escapeXml(solution.friendlyname)}" languagecode="1033" />
     </LocalizedNames>
     <Descriptions />
-    <Version>${escape(solution.version)}</Version>
+    <Version>${escapeXml(solution.version)}</Version>
     <Managed>${managed ? 1 : 0}</Managed>
     <Publisher>
-      <UniqueName>${escape(p.uniquename)}</UniqueName>
+      <UniqueName>${escapeXml(p.uniquename)}</UniqueName>
       <LocalizedNames>
-        <LocalizedName description="${escape(p.friendlyname)}" languagecode="1033" />
+        <LocalizedName description="${escapeXml(p.friendlyname)}" languagecode="1033" />
       </LocalizedNames>
       <Descriptions />
       <EMailAddress xsi:nil="true"></EMailAddress>
       <SupportingWebsiteUrl xsi:nil="true"></SupportingWebsiteUrl>
-      <CustomizationPrefix>${escape(p.customizationprefix)}</CustomizationPrefix>
+      <CustomizationPrefix>${escapeXml(p.customizationprefix)}</CustomizationPrefix>
       <CustomizationOptionValuePrefix>${p.customizationoptionvalueprefix}</CustomizationOptionValuePrefix>
       <Addresses />
     </Publisher>
@@ -203,8 +203,4 @@ function manifestFor(solution: SandboxSolution, managed: boolean, organizationVe
 function emptyCustomizations(organizationVersion: string): string {
   const sections = ['Entities', 'Roles', 'Workflows', 'FieldSecurityProfiles', 'Templates', 'EntityMaps', 'EntityRelationships', 'OrganizationSettings', 'optionsets', 'CustomControls', 'EntityDataProviders'];
   return `\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<ImportExportXml xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" OrganizationVersion="${organizationVersion}" OrganizationSchemaType="Full">\r\n${sections.map((s) => `  <${s} />`).join('\r\n')}\r\n  <Languages>\r\n    <Language>1033</Language>\r\n  </Languages>\r\n</ImportExportXml>`;
-}
-
-function escape(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

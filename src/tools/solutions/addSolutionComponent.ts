@@ -3,7 +3,7 @@ import { PlatformError } from '../../platform/errors';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { environmentRef } from '../schemas';
-import { defineTool, type ToolAnnotations } from '../types';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { requireSolution, solutionNameArgument } from './shared';
 
 /** solutioncomponent.componenttype codes by the names people use (§5.9). */
@@ -37,8 +37,6 @@ export const COMPONENT_TYPES: Record<string, number> = {
   environmentvariable: 380,
 };
 
-const ADD_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-
 export const addSolutionComponent = defineTool({
   name: 'pp_add_solution_component',
   title: 'Add component to solution',
@@ -55,7 +53,7 @@ export const addSolutionComponent = defineTool({
     includeSubcomponents: z.boolean().default(true).describe('For a table: include all its columns, forms and views (false adds the table shell only).'),
   }),
   output: z.object({ solution: z.string(), componentType: z.number(), componentId: z.string(), solutionComponentId: z.string().nullable() }),
-  annotations: ADD_ANNOTATIONS,
+  annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
     const type = typeof args.componentType === 'number' ? args.componentType : COMPONENT_TYPES[args.componentType.toLowerCase().replace(/[\s_-]/g, '')];
     if (type === undefined) {

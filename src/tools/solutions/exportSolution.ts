@@ -5,7 +5,7 @@ import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
-import { defineTool, type ToolAnnotations } from '../types';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { requireSolution, solutionNameArgument } from './shared';
 import { beginSolutionJob } from './solutionJob';
 
@@ -22,9 +22,6 @@ const SETTINGS = {
   isvConfig: 'ExportIsvConfig',
   sales: 'ExportSales',
 } as const;
-
-/** Reads from the cloud and writes a local file; changes nothing in the environment. */
-const EXPORT_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 
 export const exportSolution = defineTool({
   name: 'pp_export_solution',
@@ -43,7 +40,7 @@ export const exportSolution = defineTool({
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,
-  annotations: EXPORT_ANNOTATIONS,
+  annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
     if (!zipFile.toLowerCase().endsWith('.zip')) throw new ToolError(`zipFile: ${args.zipFile} must end in .zip.`);

@@ -9,12 +9,9 @@ import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
-import { defineTool, type ToolAnnotations } from '../types';
+import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { componentParameters, readDeploymentSettings } from './deploymentSettings';
 import { beginSolutionJob } from './solutionJob';
-
-/** It adds or upgrades a solution and may overwrite unmanaged customizations. */
-const IMPORT_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
 
 const MODES = {
   install: 'ImportSolutionAsync',
@@ -41,7 +38,8 @@ export const importSolution = defineTool({
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,
-  annotations: IMPORT_ANNOTATIONS,
+  // Destructive: an import can overwrite unmanaged customizations and replace a solution's components.
+  annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
     if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist. Nothing was imported.`);

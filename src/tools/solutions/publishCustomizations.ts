@@ -1,9 +1,8 @@
 import { z } from 'zod';
+import { escapeXml } from '../../solutions/xml';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
-import { defineTool, type ToolAnnotations } from '../types';
-
-const PUBLISH_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
 /** PublishXml's ParameterXml nodes (§5.12): the list name and the item name of each kind. */
 const KINDS = {
@@ -34,7 +33,7 @@ export const publishCustomizations = defineTool({
     ribbons: z.boolean().default(false).describe('Also publish the application ribbon.'),
   }),
   output: z.object({ environmentName: z.string(), publishedAll: z.boolean(), components: z.number().int() }),
-  annotations: PUBLISH_ANNOTATIONS,
+  annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const sections = Object.entries(KINDS)
@@ -52,7 +51,3 @@ export const publishCustomizations = defineTool({
     return { result: { environmentName: target.displayName, publishedAll: false, components: count }, summary: `Published ${count} component(s)${args.ribbons ? ' and the ribbon' : ''} in ${target.displayName}.` };
   },
 });
-
-function escapeXml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}

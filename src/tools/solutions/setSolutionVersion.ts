@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { solutionSummary } from '../../platform/solutions';
+import { compareVersions } from '../../solutions/solutionManifest';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { environmentRef } from '../schemas';
-import { defineTool, type ToolAnnotations } from '../types';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { cloudSolution, requireSolution, solutionNameArgument } from './shared';
-
-const SET_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 
 export const setSolutionVersion = defineTool({
   name: 'pp_set_solution_version',
@@ -20,14 +19,14 @@ export const setSolutionVersion = defineTool({
     version: z.string().trim().regex(/^\d{1,9}\.\d{1,9}(\.\d{1,9}){0,2}$/, 'use major.minor[.build[.revision]], numbers only, such as 1.2.0.0').describe('The new version, such as 1.2.0.0.'),
   }),
   output: z.object({ previousVersion: z.string(), solution: cloudSolution }),
-  annotations: SET_ANNOTATIONS,
+  annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const before = await requireSolution(target, args.solution, context);
     if (before.ismanaged) {
       throw new ToolError(`${before.uniquename} is managed in ${target.displayName}; a managed solution's version comes from the solution imported. Nothing was changed.`, 'Set the version in the development environment, export and import again.');
     }
-    if (compare(args.version, before.version) < 0) context.notify(`The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`);
+    if (compareVersions(args.version, before.version) < 0) context.notify(`The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`);
     await target.dataverse.update('solutions', before.solutionid, { version: args.version }, context.signal);
     const after = await requireSolution(target, args.solution, context);
     return {
@@ -37,9 +36,3 @@ export const setSolutionVersion = defineTool({
   },
 });
 
-function compare(a: string, b: string): number {
-  const left = a.split('.').map(Number);
-  const right = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) if ((left[i] ?? 0) !== (right[i] ?? 0)) return (left[i] ?? 0) - (right[i] ?? 0);
-  return 0;
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findSolutionRow, listSolutionRows, solutionSummary, type SolutionRow } from '../../platform/solutions';
+import { findSolutionRow, listSolutionRows, type SolutionRow } from '../../platform/solutions';
 import type { DataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import type { ToolContext } from '../types';
@@ -38,4 +38,3 @@ export async function requireSolution(target: DataverseTarget, uniqueName: strin
   );
 }
 
-export { solutionSummary };
