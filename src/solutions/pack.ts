@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { PARALLEL_FILES, mapLimited } from './parallel';
 import { join } from 'node:path';
 import type { Document } from '@xmldom/xmldom';
 import { COMPONENT_KINDS, UNSUPPORTED_LAYOUTS, type JoinContext } from './components';
@@ -41,8 +42,8 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
     }
   }
   // Read once; each build parses its own copy, because joining fills the documents in.
-  const xmlFiles = new Map<string, Buffer>();
-  for (const file of files.filter((f) => f.endsWith('.xml'))) xmlFiles.set(file, await readFile(join(options.folder, ...file.split('/'))));
+  const xmlNames = files.filter((f) => f.endsWith('.xml'));
+  const xmlFiles = new Map<string, Buffer>(await mapLimited(xmlNames, PARALLEL_FILES, async (file) => [file, await readFile(join(options.folder, ...file.split('/')))] as const));
   const solution = readSolutionManifest(parseXml(xmlFiles.get('Other/Solution.xml')!, 'Other/Solution.xml'), 'Other/Solution.xml');
   const packageType = options.packageType ?? (solution.managed === true ? 'Managed' : 'Unmanaged');
   checkPackageType(solution, packageType, 'Other/Solution.xml');

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { PARALLEL_FILES, mapLimited } from './parallel';
 import type { Document } from '@xmldom/xmldom';
 import { COMPONENT_KINDS, type SplitContext } from './components';
 import { SolutionFileError } from './errors';
@@ -137,39 +138,28 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
 /** Writes the split solution under `stage`; returns the files written (relative, forward slashes). */
 async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ written: string[]; bytes: number }> {
   await mkdir(stage, { recursive: true });
-  let bytes = 0;
   const targets = new Set<string>();
   const written: string[] = [];
-  const folders = new Set<string>();
-  const makeFolder = async (file: string) => {
-    const folder = dirname(file);
-    if (folders.has(folder)) return;
-    await mkdir(folder, { recursive: true });
-    folders.add(folder);
-  };
   const claim = (path: string) => {
     const key = path.toLowerCase();
     if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
     targets.add(key);
-    const file = safeJoin(stage, path);
     written.push(path.split(/[\\/]/).filter(Boolean).join('/'));
-    return file;
+    return safeJoin(stage, path);
   };
-  for (const [path, data] of split.xml) {
-    const file = claim(path);
-    await makeFolder(file);
-    await writeFile(file, data);
-    bytes += data.length;
-  }
-  for (const [member, path] of split.payloads) {
-    const file = claim(path);
-    await makeFolder(file);
-    // Small members are written in one go; large ones are streamed so memory stays flat.
-    if (zip.size(member) < STREAM_ABOVE_BYTES) await writeFile(file, await zip.read(member));
-    else await pipeline(await zip.stream(member), createWriteStream(file));
-    bytes += zip.size(member);
-  }
-  return { written, bytes };
+  // Every target is claimed and checked before anything is written.
+  const jobs: Array<{ file: string; size: number; write: (file: string) => Promise<void> }> = [
+    ...[...split.xml].map(([path, data]) => ({ file: claim(path), size: data.length, write: (file: string) => writeFile(file, data) })),
+    ...[...split.payloads].map(([member, path]) => ({
+      file: claim(path),
+      size: zip.size(member),
+      // Small members are written in one go; large ones are streamed so memory stays flat.
+      write: async (file: string) => (zip.size(member) < STREAM_ABOVE_BYTES ? writeFile(file, await zip.read(member)) : pipeline(await zip.stream(member), createWriteStream(file))),
+    })),
+  ];
+  for (const folder of new Set(jobs.map((job) => dirname(job.file)))) await mkdir(folder, { recursive: true });
+  await mapLimited(jobs, PARALLEL_FILES, (job) => job.write(job.file));
+  return { written, bytes: jobs.reduce((sum, job) => sum + job.size, 0) };
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */

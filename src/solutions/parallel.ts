@@ -1,0 +1,19 @@
+/**
+ * Runs `work` over the items with at most `limit` at a time, results in item order. File work on many
+ * small files is bound by the disk's latency, so a few at once is faster; a bound keeps file handles few.
+ */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Files read or written at once. */
+export const PARALLEL_FILES = 8;
