@@ -32,6 +32,17 @@ export interface JobEnding {
   error?: OperationError;
 }
 
+/** How far a running import is, from its import job (0-100); undefined when it cannot be read now. */
+export async function importProgress(record: OperationRecord, services: Services, signal?: AbortSignal): Promise<number | undefined> {
+  const importJobId = record.details?.importJobId;
+  if (record.kind !== 'import_solution' || typeof importJobId !== 'string') return undefined;
+  const job = await services
+    .dataverse(String(record.details?.instanceUrl))
+    .get<{ progress?: number }>(`importjobs(${importJobId})?$select=progress`, signal)
+    .catch(() => undefined);
+  return typeof job?.progress === 'number' ? Math.max(0, Math.min(99, Math.round(job.progress))) : undefined;
+}
+
 /** One component the import job reports as failed, from its result XML. */
 export interface ComponentFailure {
   component: string;

@@ -6,7 +6,7 @@ import type { Services } from '../services';
 import { completeAfterService, readEnvironmentReady } from './completion';
 import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
-import { finishDataverseJob, readDataverseAsync } from './dataverseJob';
+import { finishDataverseJob, importProgress, readDataverseAsync } from './dataverseJob';
 import { readBapLifecycle, readPpapiOperation, type StatusReading } from './status';
 import type { OperationStore } from './store';
 
@@ -326,6 +326,8 @@ export class OperationTracker {
       const ending = await finishDataverseJob(record, reading, services, this.closing.signal);
       return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
     }
+    // The async operation has no percent; a running import's job has.
+    if (record.poll?.style === 'dataverse-async' && reading.state === 'running') reading.percent = (await importProgress(record, services, this.closing.signal)) ?? reading.percent;
     if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
     // A create learns its environment's id from the first status document (links.environment.path).
     if (reading.environmentId && !record.environment.id) record.environment.id = reading.environmentId;

@@ -258,6 +258,27 @@ describe('solution lifecycle tools through an MCP client, against the sandbox', 
     );
   });
 
+  it('a long import shows the import job\'s progress, and a restarted server finishes following it', async () => {
+    await withHarness(
+      async (harness) => {
+        const first = await session(harness);
+        const progress: number[] = [];
+        const started = await harness.call(first, 'pp_import_solution', { environment: 'Contoso Dev', zipFile: 'bot.zip', waitSeconds: 2 }, { onprogress: (p) => void progress.push(p.progress) });
+        assert.equal(structured(started).state, 'running', text(started));
+        assert.ok(progress.some((p) => p >= 1 && p < 100), `percent from the import job: ${progress}`);
+        assert.match(text(started), /Still going; it goes on in the service\. Operation id: /);
+        await first.close();
+
+        const second = await session(harness);
+        const done = await harness.call(second, 'pp_get_operation', { id: structured(started).id, waitSeconds: 60 });
+        assert.equal(structured(done).state, 'succeeded', text(done));
+        assert.equal(structured(done).result.solution.uniqueName, 'SharePointSiteCreationBot');
+        assert.equal(installed(harness, 'Contoso Dev').SharePointSiteCreationBot, '2.0.0.0');
+      },
+      { timeScale: 0.1 },
+    );
+  });
+
   it('a second import while one runs fails with the service\'s message and says to wait', async () => {
     await withHarness(async (harness) => {
       const cli = await session(harness);
