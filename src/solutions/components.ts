@@ -234,6 +234,28 @@ const webResources = withPayload({
   folderPathOf: (e) => `WebResources/${textOf(child(e, 'Name'))}`,
 });
 
+/** Plug-in assemblies: `PluginAssemblies/<Name>-<ID>/<Name>.dll` and its `.dll.data.xml`, at the path the zip uses (§4.5). */
+const pluginAssemblies = withPayload({
+  container: 'SolutionPluginAssemblies',
+  folder: 'PluginAssemblies',
+  payloadOf: (e) => textOf(child(e, 'FileName')),
+  folderPathOf: (e, zipPath) => zipPath || `PluginAssemblies/${fileNameOf((e.getAttribute('FullName') ?? 'assembly').split(',')[0]!)}`,
+});
+
+/**
+ * Code components (PCF): `Controls/<Name>/ControlManifest.xml` with its `.data.xml`; the bundle,
+ * styles and resources beside it keep their zip paths, so the kind owns no folder and they pass through.
+ */
+const customControls: ComponentKind = {
+  ...withPayload({
+    container: 'CustomControls',
+    folder: 'Controls',
+    payloadOf: (e) => textOf(child(e, 'FileName')),
+    folderPathOf: (e, zipPath) => zipPath || `Controls/${fileNameOf(textOf(child(e, 'Name')))}/ControlManifest.xml`,
+  }),
+  owns: [],
+};
+
 /** Canvas apps: metadata in `<Name>.meta.xml`; the .msapp and images keep their zip paths. */
 const canvasApps: ComponentKind = {
   container: 'CanvasApps',
@@ -255,6 +277,9 @@ export const COMPONENT_KINDS: ComponentKind[] = [
   workflows,
   webResources,
   canvasApps,
+  pluginAssemblies,
+  customControls,
+  filePerElement({ container: 'SdkMessageProcessingSteps', folder: 'SdkMessageProcessingSteps', key: (e) => e.getAttribute('SdkMessageProcessingStepId') ?? 'step' }),
   filePerElement({ container: 'Roles', folder: 'Roles', key: (e) => e.getAttribute('name') ?? e.getAttribute('id') ?? 'role' }),
   filePerElement({ container: 'optionsets', folder: 'OptionSets', key: (e) => e.getAttribute('Name') ?? 'optionset' }),
   filePerElement({ container: 'AppModules', folder: 'AppModules', key: (e) => textOf(child(e, 'UniqueName')), twin: true, file: (key) => `${key ? `${fileNameOf(key)}/` : ''}AppModule.xml` }),
@@ -269,9 +294,7 @@ export const COMPONENT_KINDS: ComponentKind[] = [
  * than packed into a zip that silently lacks those components.
  */
 export const UNSUPPORTED_LAYOUTS: Array<{ prefix: string; what: string }> = [
-  { prefix: 'PluginAssemblies/', what: 'plug-in assemblies' },
-  { prefix: 'SdkMessageProcessingSteps/', what: 'plug-in steps' },
-  { prefix: 'Controls/', what: 'code components (PCF)' },
+  { prefix: 'PluginAssemblies/ServiceEndpoints.xml', what: 'service endpoints' },
   { prefix: 'Connectors/', what: 'custom connectors' },
   { prefix: 'Reports/', what: 'reports' },
   { prefix: 'Dashboards/', what: 'dashboards' },

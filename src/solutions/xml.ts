@@ -6,15 +6,23 @@ const TEXT_NODE = 3;
 const BOM = '\uFEFF';
 
 /**
+ * Stands in the text of elements written `<Name></Name>`, which xmldom would otherwise write back as
+ * `<Name />`. SolutionPackager keeps the form it read, so files round-trip byte for byte. A
+ * private-use character: never in solution files, removed when reading text and when writing.
+ */
+const EXPLICITLY_EMPTY = '\uE000';
+
+/**
  * Parses a solution XML document. DOCTYPE and entity declarations are refused before parsing: solution
  * files never carry them, and they are how entity-expansion and external-entity attacks get in.
  */
 export function parseXml(text: string | Buffer, file: string): Document {
-  const source = (typeof text === 'string' ? text : text.toString('utf8')).replace(/^\uFEFF/, '');
+  let source = (typeof text === 'string' ? text : text.toString('utf8')).replace(/^\uFEFF/, '');
   if (/<!DOCTYPE|<!ENTITY/i.test(source)) {
     throw new SolutionFileError('UnsafeXml', `${file} declares a DOCTYPE or entities, which solution files never do; it was not read.`, 'Use a solution exported from Dataverse or written by pac / SolutionPackager.');
   }
   let problem: string | undefined;
+  source = outsideCdataAndComments(source, (part) => part.replace(/<([A-Za-z_][\w.:-]*)(\s[^<>]*)?><\/\1>/g, `<$1$2>${EXPLICITLY_EMPTY}</$1>`));
   const document = new DOMParser({
     onError: (level, message) => {
       if (level !== 'warning') problem ??= message;
@@ -35,7 +43,7 @@ export function child(parent: Node, name: string): Element | undefined {
 }
 
 export function textOf(element: Element | undefined): string {
-  return element?.textContent?.trim() ?? '';
+  return element?.textContent?.replace(EXPLICITLY_EMPTY, '').trim() ?? '';
 }
 
 /** Removes every child, leaving `<Name />`. */
@@ -44,7 +52,7 @@ export function empty(element: Element): void {
 }
 
 export function isEmpty(element: Element): boolean {
-  return elements(element).length === 0 && !(element.textContent ?? '').trim();
+  return elements(element).length === 0 && !textOf(element);
 }
 
 /**
@@ -77,7 +85,10 @@ export function appendIndented(container: Element, children: Element[], depth: n
   for (const item of children) {
     container.appendChild(document.createTextNode(`\n${' '.repeat(depth + 2)}`));
     reindent(item, depth + 2 - indentOf(item));
-    container.appendChild(copyNode(document, item));
+    const copy = copyNode(document, item) as Element;
+    // A component file's root declares xsi itself; inside customizations.xml the root declares it once.
+    if (copy.hasAttribute('xmlns:xsi') && document.documentElement?.hasAttribute('xmlns:xsi')) copy.removeAttribute('xmlns:xsi');
+    container.appendChild(copy);
   }
   if (children.length) container.appendChild(document.createTextNode(`\n${' '.repeat(depth)}`));
 }
@@ -121,11 +132,24 @@ export function copyNode(document: Document, node: Node): Node {
   }
 }
 
+/** `<Name/>` as .NET's XmlWriter writes it, `<Name />`, outside CDATA sections and comments. */
+function spaceSelfClosing(text: string): string {
+  return outsideCdataAndComments(text, (part) => part.replace(/([^\s/])\/>/g, '$1 />').replaceAll(EXPLICITLY_EMPTY, ''));
+}
+
+/** Applies `change` to the markup only, leaving CDATA sections and comments as they are. */
+function outsideCdataAndComments(text: string, change: (markup: string) => string): string {
+  return text
+    .split(/(<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->)/)
+    .map((part, index) => (index % 2 ? part : change(part)))
+    .join('');
+}
+
 /** How SolutionPackager writes its files: BOM, declaration, CRLF. */
 export function serializeXml(node: Document | Element, options: { declaration?: boolean; bom?: boolean } = {}): Buffer {
   let text = new XMLSerializer().serializeToString(node as Node).replace(/^<\?xml[^?]*\?>\s*/, '');
   if (options.declaration !== false) text = `<?xml version="1.0" encoding="utf-8"?>\n${text}`;
-  text = text.replace(/\r?\n/g, '\r\n');
+  text = spaceSelfClosing(text).replace(/\r?\n/g, '\r\n');
   return Buffer.from((options.bom === false ? '' : BOM) + text, 'utf8');
 }
 
@@ -148,7 +172,8 @@ export function standalone(element: Element, options: { wrapIn?: string; xsi?: b
     for (let node = element.firstChild; node; node = node.nextSibling) root.appendChild(copyNode(document, node));
     reindent(root, -indentOf(element));
   }
-  if (options.xsi !== false) root.setAttribute('xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance');
+  // As a namespace declaration, so the xsi:nil attributes inside need none of their own.
+  if (options.xsi !== false) root.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance');
   return document;
 }
 
@@ -164,7 +189,7 @@ export function canonical(node: Element): string {
   const parts: string[] = [];
   for (let item = node.firstChild; item; item = item.nextSibling) {
     if (item.nodeType === ELEMENT_NODE) parts.push(canonical(item as Element));
-    else if (item.nodeType === TEXT_NODE && (item.nodeValue ?? '').trim()) parts.push(JSON.stringify((item.nodeValue ?? '').trim()));
+    else if (item.nodeType === TEXT_NODE && (item.nodeValue ?? '').replace(EXPLICITLY_EMPTY, '').trim()) parts.push(JSON.stringify((item.nodeValue ?? '').trim()));
   }
   return `<${node.nodeName} ${attributes.join(' ')}>${parts.sort().join('')}</${node.nodeName}>`;
 }

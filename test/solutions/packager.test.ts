@@ -61,16 +61,85 @@ describe('native unpack and pack (SolutionPackager layout)', () => {
     });
   }
 
+  it('plug-in assemblies, their steps and code components go to the folders SolutionPackager uses, and come back', async () => {
+    const assemblyId = '4D5F6A7B-1111-4222-8333-944455566677';
+    const stepId = '{0a1b2c3d-0000-4000-8000-000000000001}';
+    const customizations = `<ImportExportXml xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <Entities />
+  <Roles />
+  <Workflows />
+  <CustomControls>
+    <CustomControl>
+      <Name>contoso_Contoso.Rating</Name>
+      <FileName>/Controls/contoso_Contoso.Rating/ControlManifest.xml</FileName>
+    </CustomControl>
+  </CustomControls>
+  <SolutionPluginAssemblies>
+    <PluginAssembly FullName="Contoso.Plugins, Version=1.0.0.0, Culture=neutral, PublicKeyToken=0123456789abcdef" PluginAssemblyId="${assemblyId.toLowerCase()}" CustomizationLevel="1">
+      <IsolationMode>2</IsolationMode>
+      <SourceType>0</SourceType>
+      <FileName>/PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll</FileName>
+      <PluginTypes>
+        <PluginType AssemblyQualifiedName="Contoso.Plugins.OnCreate, Contoso.Plugins" PluginTypeId="7d8e9f00-0000-4000-8000-000000000002" Name="Contoso.Plugins.OnCreate" />
+      </PluginTypes>
+    </PluginAssembly>
+  </SolutionPluginAssemblies>
+  <SdkMessageProcessingSteps>
+    <SdkMessageProcessingStep Name="Contoso.Plugins.OnCreate: Create of account" SdkMessageProcessingStepId="${stepId}">
+      <PluginTypeName>Contoso.Plugins.OnCreate, Contoso.Plugins</PluginTypeName>
+      <Stage>40</Stage>
+      <Mode>0</Mode>
+    </SdkMessageProcessingStep>
+  </SdkMessageProcessingSteps>
+  <Languages>
+    <Language>1033</Language>
+  </Languages>
+</ImportExportXml>`;
+    const zipFile = await craftZip([
+      { name: 'solution.xml', data: SOLUTION_XML },
+      { name: 'customizations.xml', data: customizations },
+      { name: '[Content_Types].xml', data: CONTENT_TYPES },
+      { name: `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll`, data: Buffer.from('MZ fake assembly') },
+      { name: 'Controls/contoso_Contoso.Rating/ControlManifest.xml', data: '<manifest><control namespace="contoso" constructor="Rating" /></manifest>' },
+      { name: 'Controls/contoso_Contoso.Rating/bundle.js', data: 'var pcf_tools = 1;' },
+      { name: 'Controls/contoso_Contoso.Rating/css/Rating.css', data: '.rating { color: gold; }' },
+    ]);
+    const folder = fresh('plugins');
+    await unpackSolution({ zipFile, folder });
+    const files = await listFiles(folder);
+    for (const expected of [
+      `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll`,
+      `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll.data.xml`,
+      `SdkMessageProcessingSteps/${stepId}.xml`,
+      'Controls/contoso_Contoso.Rating/ControlManifest.xml',
+      'Controls/contoso_Contoso.Rating/ControlManifest.xml.data.xml',
+      'Controls/contoso_Contoso.Rating/bundle.js',
+      'Controls/contoso_Contoso.Rating/css/Rating.css',
+    ]) assert.ok(files.includes(expected), `${expected} in ${files.join(', ')}`);
+    assert.match(readFileSync(join(folder, `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll.data.xml`), 'utf8'), /^\uFEFF<\?xml[^>]*>\r\n<PluginAssembly FullName="Contoso\.Plugins/);
+    assert.match(readFileSync(join(folder, 'Other', 'Customizations.xml'), 'utf8'), /<SolutionPluginAssemblies \/>\r\n  <SdkMessageProcessingSteps \/>/);
+
+    const packed = `${fresh('plugins-packed')}.zip`;
+    const result = await packSolution({ folder, zipFile: packed });
+    assert.deepEqual(result.warnings, []);
+    const original = await zipMembers(zipFile);
+    const rebuilt = await zipMembers(packed);
+    assert.deepEqual([...rebuilt.keys()].sort(), [...original.keys()].sort());
+    for (const [name, bytes] of original) if (name !== '[Content_Types].xml') assert.ok(sameContent(name, bytes, rebuilt.get(name)!), `${name} differs after the round trip`);
+  });
+
   it('unpacking the real zip gives the real pac folder, file for file (its _managed twins aside)', async () => {
     const folder = fresh('unpacked');
     await unpackSolution({ zipFile: join(FIXTURES, 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip'), folder });
     const expected = (await listFiles(REAL_FOLDER)).filter((f) => !f.includes('_managed.'));
     assert.deepEqual(await listFiles(folder), expected);
-    for (const file of expected) {
-      const a = readFileSync(join(REAL_FOLDER, file));
-      const b = readFileSync(join(folder, file));
-      assert.ok(sameContent(file, file.endsWith('Solution.xml') ? withoutManagedFlag(a) : a, file.endsWith('Solution.xml') ? withoutManagedFlag(b) : b), `${file} differs`);
-    }
+    // Byte for byte, line endings aside (the fixture was committed with LF; SolutionPackager writes CRLF),
+    // so a folder unpacked by pac and one unpacked here give no diff in source control.
+    const asText = (bytes: Buffer, file: string) => {
+      const text = bytes.toString('utf8').replace(/\r\n/g, '\n');
+      return file.endsWith('Solution.xml') ? withoutManagedFlag(Buffer.from(text)).toString('utf8') : text;
+    };
+    for (const file of expected) assert.equal(asText(readFileSync(join(folder, file)), file), asText(readFileSync(join(REAL_FOLDER, file)), file), `${file} differs`);
     const entityFile = readFileSync(join(folder, 'Entities', 'gmx_Expense', 'Entity.xml'), 'utf8');
     assert.ok(entityFile.startsWith('\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<Entity'), 'written like SolutionPackager: BOM, declaration, CRLF');
     assert.match(entityFile, /\r\n  <Name /);
