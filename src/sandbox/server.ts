@@ -28,6 +28,8 @@ export interface SandboxOptions {
   faults?: FaultRule[];
   /** Page the BAP environment list at this size (the real service sends one page; clients must still follow nextLink). */
   bapPageSize?: number;
+  /** Seconds the service's clock (its Date header) is ahead of this machine's; to test clock-skew checks. */
+  clockOffsetSeconds?: number;
   /** Latency added to every request, to make benchmarks realistic. */
   latencyMs?: number;
   /**
@@ -84,6 +86,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       requests.push({ method: request.method, path: request.url.pathname, status: reply.status });
+      if (options.clockOffsetSeconds) reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetSeconds * 1000).toUTCString() };
       send(res, reply);
     } catch (error) {
       logger.error(`sandbox: ${(error as Error).message}`);

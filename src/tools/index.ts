@@ -17,10 +17,12 @@ import { publishCustomizations } from './solutions/publishCustomizations';
 import { setSolutionVersion } from './solutions/setSolutionVersion';
 import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
+import { doctor } from './doctor';
 
 /** The catalog: every tool the product offers, declared once, in the order tools/list shows them. Servers, LM tools and commands derive from it. */
 export const catalog: readonly AnyToolDefinition[] = [
   whoAmI,
+  doctor,
   listEnvironments,
   getEnvironment,
   createEnvironment,
