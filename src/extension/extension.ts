@@ -125,6 +125,7 @@ const RETRY_TOOLS: Record<OperationRecord['kind'], string> = {
   import_solution: 'pp_import_solution',
   apply_solution_upgrade: 'pp_apply_solution_upgrade',
   delete_solution: 'pp_delete_solution',
+  set_governance: 'pp_set_governance_config',
 };
 
 export function deactivate(): void {}

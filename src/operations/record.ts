@@ -13,7 +13,8 @@ export type OperationKind =
   | 'export_solution'
   | 'import_solution'
   | 'apply_solution_upgrade'
-  | 'delete_solution';
+  | 'delete_solution'
+  | 'set_governance';
 
 /** How the tracker reads the service's status: each API family has its own status document (§2.1, §2.2). */
 export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'environment-ready' | 'dataverse-async';

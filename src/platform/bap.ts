@@ -101,6 +101,15 @@ export class BapClient {
     return this.http.send({ service: 'bap', method: 'POST', url, body, resource: this.endpoints.bapResource, idempotent: false, signal });
   }
 
+  /**
+   * Enables, updates or disables managed environments: 202 with a lifecycle operation (§4.1). Must use
+   * api-version 2021-04-01; every extended setting is a string.
+   */
+  setGovernanceConfiguration(environmentId: string, body: { protectionLevel: 'Standard' | 'Basic'; settings?: { extendedSettings: Record<string, string> } }, signal?: AbortSignal): Promise<HttpResponse<unknown>> {
+    const url = `${this.endpoints.bapUrl}${PROVIDER}/environments/${encodeURIComponent(environmentId)}/governanceConfiguration?api-version=2021-04-01`;
+    return this.http.send({ service: 'bap', method: 'POST', url, body, resource: this.endpoints.bapResource, idempotent: false, signal });
+  }
+
   /** Whether the service would accept a delete now (`canInitiateDelete`). */
   async validateDelete(environmentId: string, signal?: AbortSignal): Promise<{ canInitiateDelete?: boolean; [key: string]: unknown }> {
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/validateDelete?api-version=${VALIDATE_API_VERSION}`;

@@ -1,5 +1,6 @@
 import { json, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
+import { handleOrgSettings } from './orgSettings';
 import { solutionRow, type SolutionService } from './solutions/api';
 import { organizationRow, systemUserRow, type SandboxOrg, type SandboxTenant } from './state';
 
@@ -22,6 +23,8 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   }
   const api = `${org.url}/api/data/v9.2`;
   const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
+  const settingsReply = handleOrgSettings(request, segment, org, { ok: odata, error: dataverseError });
+  if (settingsReply) return settingsReply;
   const solutionReply = await solutions.handle(request, segment, org, caller, { ok: odata, error: dataverseError });
   if (solutionReply) return solutionReply;
   if (request.method !== 'GET') return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed for '${segment}'.`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from './identity';
 import type { SandboxEnvironment, SandboxTenant } from './state';
 
-export type LifecycleType = 'Create' | 'Delete' | 'Restore' | 'Copy' | 'Reset';
+export type LifecycleType = 'Create' | 'Delete' | 'Restore' | 'Copy' | 'Reset' | 'EnableGovernanceConfiguration' | 'UpdateGovernanceConfiguration' | 'DisableGovernanceConfiguration';
 type StageState = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed';
 
 /** Stage durations in seconds at time scale 1, close to what the real service takes (2-10 minutes). */
@@ -12,6 +12,15 @@ const STAGE_SECONDS: Record<LifecycleType, [number, number, number, number]> = {
   Restore: [10, 30, 360, 60],
   Copy: [10, 30, 420, 60],
   Reset: [10, 30, 240, 30],
+  EnableGovernanceConfiguration: [1, 1, 3, 1],
+  UpdateGovernanceConfiguration: [1, 1, 3, 1],
+  DisableGovernanceConfiguration: [1, 1, 3, 1],
+};
+/** As the service names them in `typeDisplayName` (api-samples/bap-lifecycle-operation-enable-governance-succeeded.json). */
+const DISPLAY_NAMES: Partial<Record<LifecycleType, string>> = {
+  EnableGovernanceConfiguration: 'Enable Managed Environment',
+  UpdateGovernanceConfiguration: 'Update Managed Environment',
+  DisableGovernanceConfiguration: 'Disable Managed Environment',
 };
 const STAGE_NAMES = ['Validate', 'Prepare', 'Run', 'Finalize'] as const;
 /** The Retry-After the service sends with a started operation and while it runs. */
@@ -143,7 +152,7 @@ export class LifecycleEmulator {
         environment: { path: `/providers/Microsoft.BusinessAppPlatform/environments/${op.environmentId}` },
       },
       type: { id: op.type },
-      typeDisplayName: op.type,
+      typeDisplayName: DISPLAY_NAMES[op.type] ?? op.type,
       state: { id: state },
       createdDateTime: iso(op.startedAt),
       lastActionDateTime: iso(Math.min(Date.now(), this.endMs(op))),

@@ -10,6 +10,7 @@ import { sleep } from '../platform/retry';
 import { BAP_AUDIENCE, bapError, handleBap } from './bap';
 import { dataverseError, findOrg, handleDataverse } from './dataverse';
 import { handleBapLifecycle } from './bapLifecycle';
+import { handleGovernance } from './governance';
 import { FaultInjector, type FaultRule } from './faults';
 import { SolutionService } from './solutions/api';
 import { LifecycleEmulator } from './lifecycle';
@@ -137,6 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (denied) return denied;
       const context = { tenant, lifecycle, baseUrl: url, principal: auth.principal, reservedDomains };
       return (
+        handleGovernance(request, context) ??
         handleBapLifecycle(request, context) ??
         handleBap(request, tenant, options.bapPageSize) ??
         bapError(404, 'NotFound', `No route for ${request.url.pathname}.`)

@@ -91,6 +91,10 @@ export interface SandboxOrg {
   /** Tables that exist outside any custom solution: logical name and MetadataId. */
   entities: Array<{ logicalname: string; metadataid: string }>;
   connections: SandboxConnection[];
+  /** Organization columns changed from the fixture's values (PATCH organizations). */
+  organizationSettings: Record<string, unknown>;
+  /** Setting-definition values changed from the fixture's (SaveSettingValue). */
+  settingValues: Record<string, string>;
   /** Times PublishAllXml or PublishXml ran, with what was published. */
   publishes: Array<{ at: string; parameterXml: string | null }>;
   /** The solutions as they were after each change, for point-in-time restores. */
@@ -232,6 +236,8 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, nam
       connectorid: `/providers/Microsoft.PowerApps/apis/${connector}`,
       displayname: `${connector.replace('shared_', '')} (${tenant.users[0]!.userPrincipalName})`,
     })),
+    organizationSettings: {},
+    settingValues: {},
     publishes: [],
     history: [],
   };
@@ -307,7 +313,7 @@ export function systemUserRow(user: SandboxSystemUser, org: SandboxOrg): Record<
 /** A full organization row: the real record from the fixtures with this org's values. */
 export function organizationRow(org: SandboxOrg): Record<string, unknown> {
   const template = (organizationsTemplate as { value: Array<Record<string, unknown>> }).value[0]!;
-  return { ...template, organizationid: org.organizationId, name: org.name };
+  return { ...template, ...org.organizationSettings, organizationid: org.organizationId, name: org.name };
 }
 
 /** Stable, readable GUIDs for seeded objects, so a sandbox id means the same thing in every run. */

@@ -17,6 +17,8 @@ import { publishCustomizations } from './solutions/publishCustomizations';
 import { setSolutionVersion } from './solutions/setSolutionVersion';
 import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
+import { setGovernanceConfig } from './governance/setGovernanceConfig';
+import { updateOrgSettings } from './governance/updateOrgSettings';
 import { doctor } from './doctor';
 
 /** The catalog: every tool the product offers, declared once, in the order tools/list shows them. Servers, LM tools and commands derive from it. */
@@ -44,4 +46,6 @@ export const catalog: readonly AnyToolDefinition[] = [
   applySolutionUpgrade,
   deleteSolution,
   publishCustomizations,
+  setGovernanceConfig,
+  updateOrgSettings,
 ];

@@ -103,7 +103,7 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
   const lines = [describeOperation(record)];
   if (record.state === 'succeeded') {
     const env = (record.result?.environment ?? undefined) as { displayName?: string; id?: string; url?: string | null } | undefined;
-    if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}.`);
+    if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}${record.kind === 'set_governance' ? `, protection level ${(env as { protectionLevel?: string }).protectionLevel}` : ''}.`);
     if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${record.result.bytes} bytes, SHA-256 ${record.result.sha256}).`);
     const solution = record.result?.solution as { uniqueName?: string; version?: string; managed?: boolean } | null | undefined;
     if (solution && typeof solution === 'object') lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { ToolError } from '../errors';
+import { bapStartOutcome } from '../lifecycle/starts';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { assertDataverse, displayName } from '../lifecycle/targets';
+import { resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+
+const sharingLimit = z.number().int().min(-1).max(100_000);
+
+/** The managed-environment settings, typed here and sent as the strings the service wants (§4.1, gotcha 10). */
+const settingsArgument = z
+  .strictObject({
+    excludeEnvironmentFromAnalysis: z.boolean(),
+    isGroupSharingDisabled: z.boolean().describe('Stop sharing canvas apps with security groups.'),
+    maxLimitUserSharing: sharingLimit.describe('Most people a canvas app may be shared with; -1 for no limit. Only with isGroupSharingDisabled true.'),
+    solutionCheckerMode: z.enum(['none', 'warn', 'block']).describe('Solution checker enforcement on import.'),
+    solutionCheckerRuleOverrides: z.array(z.string().regex(/^[\w-]+$/)).describe('Checker rule codes to leave out, such as meta-remove-dup-reg.'),
+    suppressValidationEmails: z.boolean(),
+    includeOnHomepageInsights: z.boolean(),
+    disableAiGeneratedDescriptions: z.boolean(),
+    solutionCloudFlowsLimitSharingMode: z.enum(['noLimit', 'disableSharing']),
+    solutionCloudFlowsMaxLimitUserSharing: sharingLimit,
+    botAuthoringSharingDisabled: z.boolean(),
+    botLimitSharingMode: z.enum(['noLimit', 'excludeSharingToSecurityGroups']),
+    botMaxLimitUserSharing: sharingLimit,
+  })
+  .partial();
+
+type Settings = z.infer<typeof settingsArgument>;
+
+/** Our names to the service's keys. */
+const KEYS: Record<keyof Settings, string> = {
+  excludeEnvironmentFromAnalysis: 'excludeEnvironmentFromAnalysis',
+  isGroupSharingDisabled: 'isGroupSharingDisabled',
+  maxLimitUserSharing: 'maxLimitUserSharing',
+  solutionCheckerMode: 'solutionCheckerMode',
+  solutionCheckerRuleOverrides: 'solutionCheckerRuleOverrides',
+  suppressValidationEmails: 'suppressValidationEmails',
+  includeOnHomepageInsights: 'includeOnHomepageInsights',
+  disableAiGeneratedDescriptions: 'disableAiGeneratedDescriptions',
+  solutionCloudFlowsLimitSharingMode: 'solutionCloudFlows-limitSharingMode',
+  solutionCloudFlowsMaxLimitUserSharing: 'solutionCloudFlows-maxLimitUserSharing',
+  botAuthoringSharingDisabled: 'bot-authoringSharingDisabled',
+  botLimitSharingMode: 'bot-limitSharingMode',
+  botMaxLimitUserSharing: 'bot-maxLimitUserSharing',
+};
+
+export const setGovernanceConfig = defineTool({
+  name: 'pp_set_governance_config',
+  title: 'Set managed environment',
+  description:
+    'Makes an environment a managed environment (protection level Standard) or not (Basic), and sets its managed-environment settings: sharing limits, ' +
+    'solution checker enforcement and rule overrides, usage insights, AI descriptions. Settings not given keep their current values. ' +
+    'An operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+  input: z.strictObject({
+    environment: environmentRef,
+    managed: z.boolean().default(true).describe('true: managed environment (Standard); false: not managed (Basic).'),
+    settings: settingsArgument.optional(),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: IDEMPOTENT_CLOUD,
+  async handler(args, context) {
+    if (!args.managed && args.settings && Object.keys(args.settings).length) {
+      throw new ToolError('settings: managed-environment settings apply only to a managed environment (managed: true). Nothing was changed.');
+    }
+    const env = await resolveEnvironment(args.environment, context);
+    assertDataverse(env);
+    const current = ((env.properties?.governanceConfiguration as { settings?: { extendedSettings?: Record<string, string> } } | undefined)?.settings?.extendedSettings ?? {}) as Record<string, string>;
+    const extendedSettings = { ...current, ...toServiceSettings(args.settings ?? {}) };
+    if (extendedSettings.isGroupSharingDisabled !== 'true' && (extendedSettings.maxLimitUserSharing ?? '-1') !== '-1') {
+      throw new ToolError(
+        'settings.maxLimitUserSharing: a sharing limit needs isGroupSharingDisabled true (sharing with security groups turned off); while group sharing is allowed it must be -1. Nothing was changed.',
+        'Pass isGroupSharingDisabled: true with the limit, or leave the limit at -1.',
+      );
+    }
+    const name = displayName(env);
+    const record = await context.operations.begin({
+      kind: 'set_governance',
+      title: `${args.managed ? 'Set managed environment' : 'Turn off managed environment'} on ${name}`,
+      environment: { id: env.name, displayName: name },
+      details: { dataverse: true },
+      start: async () => {
+        const body = args.managed ? { protectionLevel: 'Standard' as const, settings: { extendedSettings } } : { protectionLevel: 'Basic' as const };
+        const response = await context.bap.setGovernanceConfiguration(env.name, body);
+        return bapStartOutcome(response, context) ?? { kind: 'done', result: { environmentId: env.name }, correlationId: response.correlationId };
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+function toServiceSettings(settings: Settings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings) as Array<[keyof Settings, unknown]>) {
+    if (value === undefined) continue;
+    out[KEYS[name]] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { environmentRef } from '../schemas';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+
+type Value = string | number | boolean | null;
+
+interface Attribute {
+  LogicalName: string;
+  AttributeType: string;
+  IsValidForUpdate?: boolean;
+}
+
+interface SettingDefinition {
+  Name: string;
+  Value: string;
+  /** 0 number, 1 text, 2 yes/no. */
+  DataType: number;
+}
+
+const change = z.object({ name: z.string(), kind: z.enum(['column', 'setting']), before: z.unknown(), after: z.unknown() });
+
+export const updateOrgSettings = defineTool({
+  name: 'pp_update_org_settings',
+  title: 'Update organization settings',
+  description:
+    'Changes organization settings of an environment\'s Dataverse: columns of the organization table (isauditenabled, auditretentionperiodv2, maxuploadfilesize, ' +
+    'plugintracelogsetting, blockedattachments, …) and newer setting definitions (RetrieveSettingList names such as AllowNewAppChannelDefault). ' +
+    'Every name and value type is checked against the environment before anything changes; returns each value before and after.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    settings: z
+      .record(z.string().trim().min(1).max(100), z.union([z.string().max(4000), z.number(), z.boolean(), z.null()]))
+      .refine((s) => Object.keys(s).length > 0 && Object.keys(s).length <= 50, 'give 1 to 50 settings')
+      .describe('Setting name → new value, e.g. { "isauditenabled": true, "maxuploadfilesize": 10485760 }.'),
+  }),
+  output: z.object({ environmentName: z.string(), changes: z.array(change) }),
+  annotations: IDEMPOTENT_CLOUD,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const dv = target.dataverse;
+    const [row, attributes, definitions] = await Promise.all([
+      dv.get<{ value: Array<Record<string, unknown>> }>('organizations', context.signal).then((b) => b.value[0]!),
+      dv.get<{ value: Attribute[] }>(`EntityDefinitions(LogicalName='organization')/Attributes?$select=LogicalName,AttributeType,IsValidForUpdate`, context.signal).then((b) => b.value),
+      dv.get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal).then((b) => b.SettingDetailCollection ?? []),
+    ]);
+    const columns = new Map(attributes.map((a) => [a.LogicalName.toLowerCase(), a]));
+    const settings = new Map(definitions.map((d) => [d.Name.toLowerCase(), d]));
+    const problems: string[] = [];
+    const columnValues: Record<string, Value> = {};
+    const settingValues: Array<{ definition: SettingDefinition; value: string }> = [];
+    for (const [name, value] of Object.entries(args.settings)) {
+      const column = columns.get(name.toLowerCase());
+      const definition = settings.get(name.toLowerCase());
+      if (column) {
+        const problem = checkColumn(column, value);
+        if (problem) problems.push(`settings.${name}: ${problem}`);
+        else columnValues[column.LogicalName] = value;
+      } else if (definition) {
+        const problem = checkSetting(definition, value);
+        if (problem) problems.push(`settings.${name}: ${problem}`);
+        else settingValues.push({ definition, value: String(value) });
+      } else {
+        const near = [...columns.keys(), ...definitions.map((d) => d.Name)].filter((candidate) => candidate.toLowerCase().includes(name.toLowerCase().slice(0, 6))).slice(0, 5);
+        problems.push(`settings.${name}: not a column of the organization table nor a setting of this environment${near.length ? ` (similar: ${near.join(', ')})` : ''}`);
+      }
+    }
+    if (problems.length) throw new ToolError(`${problems.join('\n')}\nNothing was changed.`, 'Use the column logical names of the organization table, or the names RetrieveSettingList gives.');
+
+    if (Object.keys(columnValues).length) await dv.update('organizations', String(row.organizationid), columnValues, context.signal);
+    for (const { definition, value } of settingValues) await dv.action('SaveSettingValue', { SettingName: definition.Name, Value: value }, { signal: context.signal, idempotent: true });
+
+    const after = await dv.get<{ value: Array<Record<string, unknown>> }>('organizations', context.signal).then((b) => b.value[0]!);
+    const afterSettings = settingValues.length ? await dv.get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal).then((b) => b.SettingDetailCollection ?? []) : [];
+    const changes = [
+      ...Object.keys(columnValues).map((name) => ({ name, kind: 'column' as const, before: row[name] ?? null, after: after[name] ?? null })),
+      ...settingValues.map(({ definition }) => ({ name: definition.Name, kind: 'setting' as const, before: definition.Value, after: afterSettings.find((d) => d.Name === definition.Name)?.Value ?? null })),
+    ];
+    return {
+      result: { environmentName: target.displayName, changes },
+      summary: `Updated ${changes.length} setting(s) in ${target.displayName}:\n${changes.map((c) => `- ${c.name}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`).join('\n')}`,
+    };
+  },
+});
+
+function checkColumn(column: Attribute, value: Value): string | undefined {
+  if (column.IsValidForUpdate === false) return 'this column cannot be changed';
+  if (value === null) return undefined;
+  const type = column.AttributeType;
+  if (type === 'Boolean' && typeof value !== 'boolean') return 'must be true or false';
+  if ((type === 'Integer' || type === 'BigInt' || type === 'Picklist' || type === 'State' || type === 'Status') && !Number.isInteger(value)) return 'must be a whole number';
+  if ((type === 'Double' || type === 'Decimal' || type === 'Money') && typeof value !== 'number') return 'must be a number';
+  if ((type === 'String' || type === 'Memo') && typeof value !== 'string') return 'must be text';
+  if (type === 'DateTime' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) return 'must be a date and time (ISO 8601)';
+  if (type === 'Lookup' || type === 'Uniqueidentifier') return 'a reference, which this tool does not change';
+  return undefined;
+}
+
+function checkSetting(definition: SettingDefinition, value: Value): string | undefined {
+  if (definition.DataType === 2 && typeof value !== 'boolean') return 'must be true or false';
+  if (definition.DataType === 0 && !Number.isInteger(value)) return 'must be a whole number';
+  if (definition.DataType === 1 && typeof value !== 'string') return 'must be text';
+  return undefined;
+}
