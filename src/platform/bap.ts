@@ -110,6 +110,12 @@ export class BapClient {
     return this.http.send({ service: 'bap', method: 'POST', url, body, resource: this.endpoints.bapResource, idempotent: false, signal });
   }
 
+  /** Syncs an Entra user into the environment's Dataverse (§8.1). Adding a user twice is harmless. */
+  async addUser(environmentId: string, objectId: string, signal?: AbortSignal): Promise<void> {
+    const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/addUser?api-version=${API_VERSION}`;
+    await this.http.send({ service: 'bap', method: 'POST', url, body: { objectId }, resource: this.endpoints.bapResource, idempotent: true, signal });
+  }
+
   /** Whether the service would accept a delete now (`canInitiateDelete`). */
   async validateDelete(environmentId: string, signal?: AbortSignal): Promise<{ canInitiateDelete?: boolean; [key: string]: unknown }> {
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/validateDelete?api-version=${VALIDATE_API_VERSION}`;

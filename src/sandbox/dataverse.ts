@@ -1,6 +1,7 @@
 import { json, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import { handleOrgSettings } from './orgSettings';
+import { handleSecurity, syncPendingUsers } from './security';
 import { solutionRow, type SolutionService } from './solutions/api';
 import { organizationRow, systemUserRow, type SandboxOrg, type SandboxTenant } from './state';
 
@@ -16,13 +17,16 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
 }
 
 /** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, and the solution messages. */
-export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService): Promise<Reply> {
+export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant): Promise<Reply> {
+  syncPendingUsers(org);
   const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
   if (!caller || caller.isdisabled) {
     return dataverseError(403, '0x80072560', 'The user is not a member of the organization.');
   }
   const api = `${org.url}/api/data/v9.2`;
   const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
+  const securityReply = handleSecurity(request, segment, org, tenant, { ok: odata, error: dataverseError });
+  if (securityReply) return securityReply;
   const settingsReply = handleOrgSettings(request, segment, org, { ok: odata, error: dataverseError });
   if (settingsReply) return settingsReply;
   const solutionReply = await solutions.handle(request, segment, org, caller, { ok: odata, error: dataverseError });
@@ -35,7 +39,7 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   if (segment === 'RetrieveVersion()' || segment === 'RetrieveVersion') {
     return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`, Version: org.version });
   }
-  const entity = /^(systemusers|businessunits|organizations|solutions)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
+  const entity = /^(systemusers|businessunits|organizations|solutions|roles|teams)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
   if (!entity) return dataverseError(404, '0x80060888', `Resource not found for the segment '${segment.split(/[(/?]/)[0]}'.`);
   const [, set, id] = entity;
   const rows = rowsOf(set!.toLowerCase(), org);
@@ -54,7 +58,15 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
 
 function rowsOf(set: string, org: SandboxOrg): Array<Record<string, unknown>> {
   if (set === 'systemusers') return org.users.map((user) => systemUserRow(user, org));
-  if (set === 'businessunits') return [{ ...org.businessUnit, _organizationid_value: org.organizationId }];
+  if (set === 'businessunits') return org.businessUnits.map((b) => ({ businessunitid: b.businessunitid, name: b.name, _parentbusinessunitid_value: b.parentbusinessunitid, _organizationid_value: org.organizationId }));
+  if (set === 'roles') return org.roles.map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid, _parentrootroleid_value: r.parentrootroleid }));
+  if (set === 'teams') {
+    return org.teams.map(({ roles, businessunitid, ...team }) => ({
+      ...team,
+      _businessunitid_value: businessunitid,
+      teamroles_association: org.roles.filter((r) => roles.includes(r.roleid)).map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
+    }));
+  }
   if (set === 'solutions') return org.solutions.map((s) => solutionRow(s, org.organizationId));
   return [organizationRow(org)];
 }
@@ -63,11 +75,12 @@ function project(row: Record<string, unknown>, key: string, select: string[] | u
   const out: Record<string, unknown> = { '@odata.etag': 'W/"1000001"' };
   // A navigation property comes back only when expanded, as the real service does.
   const navigation = /^(\w+)(?:\(\$select=([\w,]+)\))?$/.exec(expand ?? '');
-  for (const column of select ?? Object.keys(row)) if (column in row && typeof row[column] !== 'object') out[column] = row[column];
+  for (const column of select ?? Object.keys(row)) if (column in row && (row[column] === null || typeof row[column] !== 'object')) out[column] = row[column];
   if (navigation && row[navigation[1]!] && typeof row[navigation[1]!] === 'object') {
-    const related = row[navigation[1]!] as Record<string, unknown>;
     const columns = navigation[2]?.split(',');
-    out[navigation[1]!] = Object.fromEntries(Object.entries(related).filter(([column]) => !columns || columns.includes(column) || column.startsWith('@') || column === `${navigation[1]}`));
+    const pick = (related: Record<string, unknown>) => Object.fromEntries(Object.entries(related).filter(([column]) => !columns || columns.includes(column) || column.startsWith('@') || column === `${navigation[1]}`));
+    const related = row[navigation[1]!];
+    out[navigation[1]!] = Array.isArray(related) ? related.map(pick) : pick(related as Record<string, unknown>);
   }
   out[key] = row[key];
   return out;
@@ -76,9 +89,10 @@ function project(row: Record<string, unknown>, key: string, select: string[] | u
 /** Supports the simple filters the tools send: `a eq 'x'` and `a eq true`, joined by `and`. */
 export function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
   return filter.split(/\s+and\s+/i).every((clause) => {
-    const m = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
+    const m = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|([0-9a-f]{8}-[0-9a-f-]{27})|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
     if (!m) return false;
-    const expected = m[2] !== undefined ? m[2].replace(/''/g, "'") : m[3] === 'null' ? null : m[3] === 'true' ? true : m[3] === 'false' ? false : Number(m[3]);
+    const literal = m[4];
+    const expected = m[2] !== undefined ? m[2].replace(/''/g, "'") : m[3] !== undefined ? m[3].toLowerCase() : literal === 'null' ? null : literal === 'true' ? true : literal === 'false' ? false : Number(literal);
     const actual = row[m[1]!];
     return typeof expected === 'string' && typeof actual === 'string' ? actual.toLowerCase() === expected.toLowerCase() : actual === expected;
   });

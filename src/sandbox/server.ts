@@ -11,6 +11,7 @@ import { BAP_AUDIENCE, bapError, handleBap } from './bap';
 import { dataverseError, findOrg, handleDataverse } from './dataverse';
 import { handleBapLifecycle } from './bapLifecycle';
 import { handleGovernance } from './governance';
+import { handleAddUser } from './security';
 import { FaultInjector, type FaultRule } from './faults';
 import { SolutionService } from './solutions/api';
 import { LifecycleEmulator } from './lifecycle';
@@ -139,6 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const context = { tenant, lifecycle, baseUrl: url, principal: auth.principal, reservedDomains };
       return (
         handleGovernance(request, context) ??
+        handleAddUser(request, tenant, lifecycle.timeScale) ??
         handleBapLifecycle(request, context) ??
         handleBap(request, tenant, options.bapPageSize) ??
         bapError(404, 'NotFound', `No route for ${request.url.pathname}.`)
@@ -156,7 +158,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!org) return dataverseError(404, '0x80060888', 'No Dataverse organization exists at this URL.');
       const auth = authenticate(request, org.url);
       if ('status' in auth) return auth;
-      return handleDataverse(request, org, auth.principal, solutions);
+      return handleDataverse(request, org, auth.principal, solutions, tenant);
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }

@@ -25,6 +25,34 @@ export interface SandboxUser {
   displayName: string;
   /** Power Platform administrator: may call the BAP admin API. */
   admin: boolean;
+  /** Has a Power Platform licence; BAP refuses to add unlicensed users to environments. Default true. */
+  licensed?: boolean;
+}
+
+/** An Entra security group, which a Dataverse group team can stand for. */
+export interface SandboxGroup {
+  objectId: string;
+  displayName: string;
+}
+
+export interface SandboxRole {
+  roleid: string;
+  name: string;
+  businessunitid: string;
+  /** The root business unit's copy, shared by every copy of the role (roles are copied per business unit, gotcha 11). */
+  parentrootroleid: string;
+}
+
+export interface SandboxTeam {
+  teamid: string;
+  name: string;
+  azureactivedirectoryobjectid: string | null;
+  /** 0 members and guests, 1 members, 2 owners, 3 guests. */
+  membershiptype: number;
+  /** 0 owner, 1 access, 2 Entra security group, 3 Entra Microsoft 365 group. */
+  teamtype: number;
+  businessunitid: string;
+  roles: string[];
 }
 
 export interface SandboxSystemUser {
@@ -35,6 +63,8 @@ export interface SandboxSystemUser {
   applicationid: string | null;
   businessunitid: string;
   isdisabled: boolean;
+  /** Role ids (systemuserroles_association). */
+  roles: string[];
 }
 
 export interface SandboxPublisher {
@@ -85,8 +115,15 @@ export interface SandboxOrg {
   /** Root URL, also the token audience: <sandbox>/orgs/<domain>. */
   url: string;
   version: string;
+  /** The root business unit. */
   businessUnit: { businessunitid: string; name: string };
+  /** Every business unit, the root first. */
+  businessUnits: Array<{ businessunitid: string; name: string; parentbusinessunitid: string | null }>;
   users: SandboxSystemUser[];
+  roles: SandboxRole[];
+  teams: SandboxTeam[];
+  /** Entra users added with BAP addUser whose Dataverse row is still being made (it shows a moment later, §8.1). */
+  pendingUsers: Array<{ at: number; user: SandboxSystemUser }>;
   solutions: SandboxSolution[];
   /** Tables that exist outside any custom solution: logical name and MetadataId. */
   entities: Array<{ logicalname: string; metadataid: string }>;
@@ -123,6 +160,7 @@ export interface SandboxTenant {
   tenantDomain: string;
   apps: SandboxApp[];
   users: SandboxUser[];
+  groups: SandboxGroup[];
   environments: Map<string, SandboxEnvironment>;
   /** Dataverse database capacity of the tenant, in GB; each database takes 1 GB in the sandbox. */
   databaseCapacityGb: number;
@@ -169,7 +207,16 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
     managementApp: true,
   };
   const admin: SandboxUser = { objectId: guid(0xc0, seedIndex), userPrincipalName: 'admin@contoso.sandbox', displayName: 'Sandbox Admin', admin: true };
-  const tenant: SandboxTenant = { tenantId, tenantDomain: 'contoso.sandbox', apps: [app], users: [admin], environments: new Map(), databaseCapacityGb: 10 };
+  const people: SandboxUser[] = [
+    { objectId: guid(0xc1, seedIndex), userPrincipalName: 'megan@contoso.sandbox', displayName: 'Megan Bowen', admin: false },
+    { objectId: guid(0xc2, seedIndex), userPrincipalName: 'adele@contoso.sandbox', displayName: 'Adele Vance', admin: false },
+    { objectId: guid(0xc3, seedIndex), userPrincipalName: 'unlicensed@contoso.sandbox', displayName: 'Lee Gu', admin: false, licensed: false },
+  ];
+  const groups: SandboxGroup[] = [
+    { objectId: guid(0xd1, seedIndex), displayName: 'Contoso Makers' },
+    { objectId: guid(0xd2, seedIndex), displayName: 'Contoso Support' },
+  ];
+  const tenant: SandboxTenant = { tenantId, tenantDomain: 'contoso.sandbox', apps: [app], users: [admin, ...people], groups, environments: new Map(), databaseCapacityGb: 10 };
   SEEDS.forEach((seed, index) => addEnvironment(tenant, baseUrl, { ...seed, id: guid(0xe0, index + 1) }));
   return tenant;
 }
@@ -218,9 +265,13 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
 
 function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, name: string): SandboxOrg {
   const businessUnit = { businessunitid: randomUUID(), name: domainName };
+  const sales = { businessunitid: randomUUID(), name: 'Sales', parentbusinessunitid: businessUnit.businessunitid };
+  const roles = seedRoles([businessUnit.businessunitid, sales.businessunitid]);
+  const administrator = roles.find((r) => r.name === 'System Administrator' && r.businessunitid === businessUnit.businessunitid)!.roleid;
+  // Administrators and the service principal are users of every database; other people are added (pp_assign_user).
   const users: SandboxSystemUser[] = [
-    ...tenant.users.map((user) => systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid)),
-    ...tenant.apps.map((app) => systemUser(app.objectId, `# ${app.displayName}`, `${app.clientId}@${tenant.tenantDomain}`, app.clientId, businessUnit.businessunitid)),
+    ...tenant.users.filter((user) => user.admin).map((user) => systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid, [administrator])),
+    ...tenant.apps.map((app) => systemUser(app.objectId, `# ${app.displayName}`, `${app.clientId}@${tenant.tenantDomain}`, app.clientId, businessUnit.businessunitid, [administrator])),
   ];
   return {
     organizationId: randomUUID(),
@@ -228,7 +279,11 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, nam
     url: `${baseUrl}/orgs/${domainName}`,
     version: '9.2.25103.00210',
     businessUnit,
+    businessUnits: [{ ...businessUnit, parentbusinessunitid: null }, sales],
     users,
+    roles,
+    teams: [],
+    pendingUsers: [],
     solutions: [],
     entities: SYSTEM_TABLES.map((logicalname, index) => ({ logicalname, metadataid: guid(0x70, index + 1) })),
     connections: SEEDED_CONNECTORS.map((connector, index) => ({
@@ -300,14 +355,32 @@ export function usedCapacityGb(tenant: SandboxTenant): number {
   return [...tenant.environments.values()].filter((e) => e.record.properties?.databaseType === 'CommonDataService').length;
 }
 
-function systemUser(objectId: string, fullname: string, domainname: string, applicationid: string | null, businessunitid: string): SandboxSystemUser {
-  return { systemuserid: randomUUID(), azureactivedirectoryobjectid: objectId, fullname, domainname, applicationid, businessunitid, isdisabled: false };
+export function systemUser(objectId: string, fullname: string, domainname: string, applicationid: string | null, businessunitid: string, roles: string[] = []): SandboxSystemUser {
+  return { systemuserid: randomUUID(), azureactivedirectoryobjectid: objectId, fullname, domainname, applicationid, businessunitid, isdisabled: false, roles };
+}
+
+const ROLE_NAMES = ['System Administrator', 'System Customizer', 'Environment Maker', 'Basic User', 'Sales Manager'];
+
+/** Each role in each business unit, the copies sharing their root role's id (gotcha 11). */
+function seedRoles(businessUnitIds: string[]): SandboxRole[] {
+  return ROLE_NAMES.flatMap((name) => {
+    const root = randomUUID();
+    return businessUnitIds.map((businessunitid, index) => ({ roleid: index === 0 ? root : randomUUID(), name, businessunitid, parentrootroleid: root }));
+  });
 }
 
 /** A full systemuser row: the real record from the fixtures with this user's values. */
 export function systemUserRow(user: SandboxSystemUser, org: SandboxOrg): Record<string, unknown> {
   const template = (systemUsersTemplate as { value: Array<Record<string, unknown>> }).value[0]!;
-  return { ...template, ...user, _businessunitid_value: user.businessunitid, organizationid: org.organizationId, internalemailaddress: user.domainname };
+  const { roles, ...columns } = user;
+  return {
+    ...template,
+    ...columns,
+    _businessunitid_value: user.businessunitid,
+    organizationid: org.organizationId,
+    internalemailaddress: user.domainname,
+    systemuserroles_association: org.roles.filter((r) => roles.includes(r.roleid)).map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
+  };
 }
 
 /** A full organization row: the real record from the fixtures with this org's values. */

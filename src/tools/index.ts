@@ -19,6 +19,8 @@ import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
 import { setGovernanceConfig } from './governance/setGovernanceConfig';
 import { updateOrgSettings } from './governance/updateOrgSettings';
+import { assignGroup } from './security/assignGroup';
+import { assignUser } from './security/assignUser';
 import { doctor } from './doctor';
 
 /** The catalog: every tool the product offers, declared once, in the order tools/list shows them. Servers, LM tools and commands derive from it. */
@@ -48,4 +50,6 @@ export const catalog: readonly AnyToolDefinition[] = [
   publishCustomizations,
   setGovernanceConfig,
   updateOrgSettings,
+  assignUser,
+  assignGroup,
 ];

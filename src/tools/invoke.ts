@@ -86,13 +86,27 @@ function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
 }
 
+/** The fields of the object schema at `path` inside `schema`, through optional, default and nullable wrappers. */
+function shapeAt(schema: z.ZodType, path: PropertyKey[]): Record<string, unknown> | undefined {
+  let current: any = schema;
+  for (const key of [...path, undefined]) {
+    while (current && !current.shape && current.def?.innerType) current = current.def.innerType;
+    if (key === undefined) return current?.shape;
+    current = current?.shape?.[key as string];
+  }
+  return undefined;
+}
+
 /** One line per problem, each starting with the field's name, and the accepted fields for unknown keys. */
 export function formatIssues(error: z.ZodError, schema: z.ZodObject): string {
   return error.issues
     .map((issue) => {
       const field = issue.path.length ? issue.path.join('.') : '(arguments)';
       if (issue.code === 'unrecognized_keys') {
-        return `- ${issue.keys.join(', ')}: not a field of this tool. Accepted fields: ${Object.keys(schema.shape).join(', ')}.`;
+        const where = issue.path.length ? issue.path.join('.') : '';
+        const keys = issue.keys.map((key) => (where ? `${where}.${key}` : key)).join(', ');
+        const accepted = Object.keys(shapeAt(schema, issue.path) ?? {});
+        return `- ${keys}: not a field of ${where || 'this tool'}.${accepted.length ? ` Accepted fields: ${accepted.join(', ')}.` : ''}`;
       }
       if (issue.code === 'invalid_type' && issue.input === undefined) return `- ${field}: required.`;
       return `- ${field}: ${issue.message}`;

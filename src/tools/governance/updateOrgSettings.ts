@@ -66,7 +66,7 @@ export const updateOrgSettings = defineTool({
         problems.push(`settings.${name}: not a column of the organization table nor a setting of this environment${near.length ? ` (similar: ${near.join(', ')})` : ''}`);
       }
     }
-    if (problems.length) throw new ToolError(`${problems.join('\n')}\nNothing was changed.`, 'Use the column logical names of the organization table, or the names RetrieveSettingList gives.');
+    if (problems.length) throw new ToolError(`Invalid settings for ${target.displayName}:\n${problems.map((p) => `- ${p}`).join('\n')}\nNothing was changed.`, 'Use the column logical names of the organization table, or the names RetrieveSettingList gives.');
 
     if (Object.keys(columnValues).length) await dv.update('organizations', String(row.organizationid), columnValues, context.signal);
     for (const { definition, value } of settingValues) await dv.action('SaveSettingValue', { SettingName: definition.Name, Value: value }, { signal: context.signal, idempotent: true });

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { environmentRef } from '../schemas';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+import { businessUnitArgument, businessUnitId, roleArgument, roleInBusinessUnit, rootBusinessUnit } from './roles';
+
+const MEMBERSHIP = { membersAndGuests: 0, members: 1, owners: 2, guests: 3 } as const;
+
+interface Team {
+  teamid: string;
+  name: string;
+  _businessunitid_value: string;
+  teamroles_association?: Array<{ roleid: string }>;
+}
+
+export const assignGroup = defineTool({
+  name: 'pp_assign_group',
+  title: 'Assign group to environment',
+  description:
+    'Gives an Entra security group a security role in an environment through a Dataverse group team (what pac admin assign-group does): makes the team for the group ' +
+    'and membership type if there is none, then assigns the role\'s copy from the team\'s business unit. Members get the role when they next sign in. ' +
+    'Assigning a role the team already has changes nothing.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    group: z.string().trim().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'the Entra group object id (a GUID)').describe('Entra group object id.'),
+    role: roleArgument,
+    membershipType: z.enum(Object.keys(MEMBERSHIP) as [keyof typeof MEMBERSHIP]).default('membersAndGuests').describe('Which of the group\'s people the team holds.'),
+    teamName: z.string().trim().min(1).max(160).optional().describe('Name of a new team; the group\'s name when left out.'),
+    businessUnit: businessUnitArgument.describe('Business unit of a new team (name or id); the root business unit when left out.'),
+  }),
+  output: z.object({ environmentName: z.string(), teamId: z.string(), teamName: z.string(), teamCreated: z.boolean(), role: z.string(), roleId: z.string(), alreadyAssigned: z.boolean() }),
+  annotations: IDEMPOTENT_CLOUD,
+  async handler(args, context) {
+    const target = await resolveDataverseTarget(args.environment, context);
+    const dv = target.dataverse;
+    const group = args.group.toLowerCase();
+    const membershiptype = MEMBERSHIP[args.membershipType];
+    const findTeam = async () =>
+      (await dv.get<{ value: Team[] }>(`teams?$select=teamid,name,_businessunitid_value&$expand=teamroles_association($select=roleid)&$filter=azureactivedirectoryobjectid eq ${group} and membershiptype eq ${membershiptype}`, context.signal)).value[0];
+    let team = await findTeam();
+    const teamCreated = !team;
+    if (!team) {
+      const unit = (await businessUnitId(dv, args.businessUnit, context.signal)) ?? (await rootBusinessUnit(dv, context.signal));
+      await dv.action('teams', { azureactivedirectoryobjectid: group, membershiptype, teamtype: 2, ...(args.teamName ? { name: args.teamName } : {}), 'businessunitid@odata.bind': `/businessunits(${unit.id})` }, { signal: context.signal });
+      team = (await findTeam())!;
+    }
+    const role = await roleInBusinessUnit(dv, args.role, team._businessunitid_value, context.signal);
+    const alreadyAssigned = (team.teamroles_association ?? []).some((r) => r.roleid === role.roleid);
+    if (!alreadyAssigned) await dv.action(`teams(${team.teamid})/teamroles_association/$ref`, { '@odata.id': dv.url(`roles(${role.roleid})`) }, { signal: context.signal });
+    return {
+      result: { environmentName: target.displayName, teamId: team.teamid, teamName: team.name, teamCreated, role: role.name, roleId: role.roleid, alreadyAssigned },
+      summary: `${teamCreated ? 'Made the group team' : 'The group team'} ${team.name} in ${target.displayName} ${alreadyAssigned ? `already has ${role.name}; nothing changed.` : `has the role ${role.name}.`}`,
+    };
+  },
+});

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { PlatformError } from '../../platform/errors';
+import { sleep } from '../../platform/retry';
+import { ToolError } from '../errors';
+import { assertDataverse, displayName } from '../lifecycle/targets';
+import { resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+import { quoted, roleArgument, roleInBusinessUnit } from './roles';
+import { toEnvironmentSummary } from '../../platform/environment';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Waits between looks for the user's Dataverse row after addUser; it can take a while to show (§8.1). */
+const SYNC_WAITS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 30_000, 30_000];
+
+interface SystemUser {
+  systemuserid: string;
+  fullname?: string;
+  domainname?: string;
+  azureactivedirectoryobjectid?: string;
+  _businessunitid_value: string;
+  systemuserroles_association?: Array<{ roleid: string; name: string }>;
+}
+
+export const assignUser = defineTool({
+  name: 'pp_assign_user',
+  title: 'Assign user to environment',
+  description:
+    'Adds a person to an environment with a security role (what pac admin assign-user does): syncs the Entra user into Dataverse, waits for the user row, ' +
+    'and assigns the role\'s copy from the user\'s business unit. `user` is the Entra object id, or the sign-in name of someone Dataverse already knows. ' +
+    'Assigning a role the user already has changes nothing.',
+  input: z.strictObject({
+    environment: environmentRef,
+    user: z.string().trim().min(3).max(320).describe('Entra object id (GUID) of the user, or the user principal name if the user is already in this environment.'),
+    role: roleArgument,
+  }),
+  output: z.object({
+    environmentName: z.string(),
+    userId: z.string().describe('The systemuser id in Dataverse.'),
+    objectId: z.string(),
+    userName: z.string().nullable(),
+    businessUnitId: z.string(),
+    role: z.string(),
+    roleId: z.string(),
+    alreadyAssigned: z.boolean(),
+  }),
+  annotations: IDEMPOTENT_CLOUD,
+  async handler(args, context) {
+    const env = await resolveEnvironment(args.environment, context);
+    assertDataverse(env);
+    const dv = context.dataverse(toEnvironmentSummary(env).url!);
+    const name = displayName(env);
+    const select = `$select=systemuserid,fullname,domainname,azureactivedirectoryobjectid,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name)`;
+    const lookUp = async (filter: string) => (await dv.get<{ value: SystemUser[] }>(`systemusers?${select}&$filter=${filter}`, context.signal)).value[0];
+
+    let objectId = args.user;
+    if (!GUID.test(args.user)) {
+      const known = await lookUp(`domainname eq ${quoted(args.user)}`);
+      if (!known?.azureactivedirectoryobjectid) {
+        throw new ToolError(
+          `user: ${args.user} is not a user of ${name} yet, and a sign-in name cannot be turned into an Entra object id here. Nothing was changed.`,
+          "Pass the user's Entra object id (Entra admin center, or az ad user show --id <name> --query id).",
+        );
+      }
+      objectId = known.azureactivedirectoryobjectid;
+    }
+    objectId = objectId.toLowerCase();
+
+    try {
+      await context.bap.addUser(env.name, objectId, context.signal);
+    } catch (error) {
+      if (error instanceof PlatformError && /notlicensed/i.test(error.code)) {
+        throw new ToolError(`${error.message} Nothing was changed.`, 'Assign the user a Power Apps or Dynamics 365 licence; a new licence can take several minutes to apply. Then run this again.');
+      }
+      throw error;
+    }
+    let user = await lookUp(`azureactivedirectoryobjectid eq ${objectId}`);
+    for (const wait of SYNC_WAITS_MS) {
+      if (user) break;
+      await sleep(wait, context.signal);
+      user = await lookUp(`azureactivedirectoryobjectid eq ${objectId}`);
+    }
+    if (!user) {
+      throw new ToolError(`The user ${objectId} was added to ${name}, but Dataverse has not shown the user yet.`, 'Run this again in a few minutes; the sync can be slow, and nothing is repeated twice.');
+    }
+    const role = await roleInBusinessUnit(dv, args.role, user._businessunitid_value, context.signal);
+    const alreadyAssigned = (user.systemuserroles_association ?? []).some((r) => r.roleid === role.roleid);
+    if (!alreadyAssigned) {
+      await dv.action(`systemusers(${user.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': dv.url(`roles(${role.roleid})`) }, { signal: context.signal });
+    }
+    const who = user.domainname || user.fullname || objectId;
+    return {
+      result: { environmentName: name, userId: user.systemuserid, objectId, userName: user.fullname ?? null, businessUnitId: user._businessunitid_value, role: role.name, roleId: role.roleid, alreadyAssigned },
+      summary: alreadyAssigned ? `${who} already has ${role.name} in ${name}; nothing changed.` : `${who} is a user of ${name} with the role ${role.name}.`,
+    };
+  },
+});
