@@ -1,4 +1,5 @@
 import type { DataverseClient } from './dataverse';
+import { odataString } from './odata';
 
 /** The columns of a `solutions` row the tools read (§5.2). */
 export const SOLUTION_COLUMNS = 'solutionid,uniquename,friendlyname,version,ismanaged,isvisible,installedon,modifiedon,description,_publisherid_value';
@@ -55,6 +56,6 @@ export async function listSolutionRows(dataverse: DataverseClient, options: { in
 
 /** One solution by unique name, or undefined. */
 export async function findSolutionRow(dataverse: DataverseClient, uniqueName: string, signal?: AbortSignal): Promise<SolutionRow | undefined> {
-  const body = await dataverse.get<{ value: SolutionRow[] }>(`solutions?$select=${SOLUTION_COLUMNS}&${EXPAND_PUBLISHER}&$filter=uniquename eq '${uniqueName.replace(/'/g, "''")}'`, signal);
+  const body = await dataverse.get<{ value: SolutionRow[] }>(`solutions?$select=${SOLUTION_COLUMNS}&${EXPAND_PUBLISHER}&$filter=uniquename eq ${odataString(uniqueName)}`, signal);
   return body.value[0];
 }

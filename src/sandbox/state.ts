@@ -128,6 +128,10 @@ export interface SandboxOrg {
   /** Tables that exist outside any custom solution: logical name and MetadataId. */
   entities: Array<{ logicalname: string; metadataid: string }>;
   connections: SandboxConnection[];
+  /** connectionreferences rows: made by imports, their connection set by ComponentParameters or PATCH (§6). */
+  connectionReferences: Array<{ connectionreferenceid: string; connectionreferencelogicalname: string; connectionreferencedisplayname: string; connectorid: string; connectionid: string | null }>;
+  environmentVariableDefinitions: Array<{ environmentvariabledefinitionid: string; schemaname: string; displayname: string; type: number; defaultvalue: string | null }>;
+  environmentVariableValues: Array<{ environmentvariablevalueid: string; schemaname: string; value: string; environmentvariabledefinitionid: string }>;
   /** Organization columns changed from the fixture's values (PATCH organizations). */
   organizationSettings: Record<string, unknown>;
   /** Setting-definition values changed from the fixture's (SaveSettingValue). */
@@ -291,6 +295,9 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, nam
       connectorid: `/providers/Microsoft.PowerApps/apis/${connector}`,
       displayname: `${connector.replace('shared_', '')} (${tenant.users[0]!.userPrincipalName})`,
     })),
+    connectionReferences: [],
+    environmentVariableDefinitions: [],
+    environmentVariableValues: [],
     organizationSettings: {},
     settingValues: {},
     publishes: [],

@@ -14,6 +14,7 @@ import { importSolution } from './solutions/importSolution';
 import { listSolutions } from './solutions/listSolutions';
 import { packSolutionTool, unpackSolutionTool } from './solutions/packaging';
 import { publishCustomizations } from './solutions/publishCustomizations';
+import { setConnectionVariables } from './solutions/setConnectionVariables';
 import { setSolutionVersion } from './solutions/setSolutionVersion';
 import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
@@ -48,6 +49,7 @@ export const catalog: readonly AnyToolDefinition[] = [
   applySolutionUpgrade,
   deleteSolution,
   publishCustomizations,
+  setConnectionVariables,
   setGovernanceConfig,
   updateOrgSettings,
   assignUser,

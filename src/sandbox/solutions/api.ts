@@ -141,7 +141,7 @@ export class SolutionService {
       const failure = plan.manifestError ?? plan.components.find((c) => c.error)?.error;
       outcome = failure
         ? { ok: false, message: plan.manifestError ? failure.text : `The import of solution ${pkg.uniqueName} failed: ${failure.text}` }
-        : { ok: true, apply: () => this.install(org, pkg!, bytes, { holding, promote: upgrade && holding }) };
+        : { ok: true, apply: () => this.install(org, pkg!, bytes, { holding, promote: upgrade && holding, parameters: (body.ComponentParameters ?? []) as ComponentParameter[] }) };
     } catch (error) {
       if (!(error instanceof InvalidPackageError)) throw error;
       outcome = { ok: false, message: error.message };
@@ -164,7 +164,8 @@ export class SolutionService {
   }
 
   /** Records an imported solution: new, updated in place, or as its `_Upgrade` holding solution. */
-  private install(org: SandboxOrg, pkg: SolutionPackage, bytes: Buffer, options: { holding: boolean; promote: boolean }): void {
+  private install(org: SandboxOrg, pkg: SolutionPackage, bytes: Buffer, options: { holding: boolean; promote: boolean; parameters: ComponentParameter[] }): void {
+    recordDeploymentComponents(org, pkg, options.parameters);
     const name = options.holding ? `${pkg.uniqueName}_Upgrade` : pkg.uniqueName;
     const now = new Date().toISOString();
     const existing = this.find(org, name);
@@ -274,6 +275,28 @@ export class SolutionService {
     }
     org.publishes.push({ at: new Date().toISOString(), parameterXml });
     return { status: 204 };
+  }
+}
+
+/** Connection references and environment variables of an imported solution become rows, with the values its ComponentParameters give (§6). */
+function recordDeploymentComponents(org: SandboxOrg, pkg: SolutionPackage, parameters: ComponentParameter[]): void {
+  for (const reference of pkg.connectionReferences) {
+    const given = parameters.find((p) => p.connectionreferencelogicalname?.toLowerCase() === reference.logicalName.toLowerCase())?.connectionid;
+    const row = org.connectionReferences.find((r) => r.connectionreferencelogicalname.toLowerCase() === reference.logicalName.toLowerCase());
+    if (row) row.connectionid = given ?? row.connectionid;
+    else org.connectionReferences.push({ connectionreferenceid: randomUUID(), connectionreferencelogicalname: reference.logicalName, connectionreferencedisplayname: reference.displayName, connectorid: reference.connectorId, connectionid: given ?? null });
+  }
+  for (const variable of pkg.environmentVariables) {
+    let definition = org.environmentVariableDefinitions.find((d) => d.schemaname.toLowerCase() === variable.schemaName.toLowerCase());
+    if (!definition) {
+      definition = { environmentvariabledefinitionid: randomUUID(), schemaname: variable.schemaName, displayname: variable.displayName, type: variable.type, defaultvalue: variable.defaultValue };
+      org.environmentVariableDefinitions.push(definition);
+    }
+    const value = parameters.find((p) => p['@odata.type']?.endsWith('environmentvariablevalue') && p.schemaname?.toLowerCase() === variable.schemaName.toLowerCase())?.value;
+    if (value === undefined) continue;
+    const existing = org.environmentVariableValues.find((v) => v.environmentvariabledefinitionid === definition!.environmentvariabledefinitionid);
+    if (existing) existing.value = value;
+    else org.environmentVariableValues.push({ environmentvariablevalueid: randomUUID(), schemaname: variable.schemaName, value, environmentvariabledefinitionid: definition.environmentvariabledefinitionid });
   }
 }
 

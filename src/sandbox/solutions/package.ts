@@ -1,4 +1,5 @@
 import type { Document, Element } from '@xmldom/xmldom';
+import { deploymentComponentsOf, deploymentFileKey, type ConnectionReferenceInfo, type EnvironmentVariableInfo } from '../../solutions/deploymentComponents';
 import { SolutionFileError } from '../../solutions/errors';
 import { child, elements, escapeXml, parseXml, serializeXml, textOf } from '../../solutions/xml';
 import { ZipReader } from '../../solutions/zipReader';
@@ -18,8 +19,8 @@ export interface SolutionPackage {
   /** Tables defined in customizations.xml (logical names). */
   entities: string[];
   workflows: Array<{ id: string; name: string }>;
-  connectionReferences: Array<{ logicalName: string; connectorId: string; displayName: string }>;
-  environmentVariables: Array<{ schemaName: string; type: number }>;
+  connectionReferences: ConnectionReferenceInfo[];
+  environmentVariables: EnvironmentVariableInfo[];
   /** Every member but `[Content_Types].xml`, for exports. */
   members: Map<string, Buffer>;
 }
@@ -49,7 +50,9 @@ export async function readSolutionPackage(bytes: Buffer): Promise<SolutionPackag
     for (const name of names) if (name !== find('[Content_Types].xml')) members.set(name, await zip.read(name));
     const manifest = parse(members.get(manifestName)!, 'solution.xml');
     const customizations = parse(members.get(customizationsName)!, 'customizations.xml');
-    return { ...readManifest(manifest), ...readCustomizations(customizations), environmentVariables: readEnvironmentVariables(members), members };
+    const deployment = new Map([...members].flatMap(([name, bytes]) => (deploymentFileKey(name) ? [[deploymentFileKey(name)!, bytes] as const] : [])));
+    const { connectionReferences, environmentVariables } = deploymentComponentsOf(deployment, 'The uploaded file');
+    return { ...readManifest(manifest), ...readCustomizations(customizations), connectionReferences, environmentVariables, members };
   } finally {
     zip.close();
   }
@@ -108,29 +111,15 @@ function localizedName(parent: Element): string {
   return names ? (child(names, 'LocalizedName')?.getAttribute('description') ?? '') : '';
 }
 
-function readCustomizations(document: Document): Pick<SolutionPackage, 'entities' | 'workflows' | 'connectionReferences'> {
+function readCustomizations(document: Document): Pick<SolutionPackage, 'entities' | 'workflows'> {
   const root = document.documentElement!;
   const entities = elements(child(root, 'Entities') ?? root)
     .map((entity) => textOf(child(entity, 'Name')).toLowerCase())
     .filter(Boolean);
   const workflows = elements(child(root, 'Workflows') ?? root).map((w) => ({ id: (w.getAttribute('WorkflowId') ?? '').replace(/[{}]/g, ''), name: w.getAttribute('Name') ?? '' }));
-  const connectionReferences = elements(child(root, 'connectionreferences') ?? root).map((reference) => ({
-    logicalName: reference.getAttribute('connectionreferencelogicalname') ?? '',
-    connectorId: textOf(child(reference, 'connectorid')),
-    displayName: textOf(child(reference, 'connectionreferencedisplayname')),
-  }));
-  return { entities, workflows, connectionReferences };
+  return { entities, workflows };
 }
 
-function readEnvironmentVariables(members: Map<string, Buffer>): SolutionPackage['environmentVariables'] {
-  const found: SolutionPackage['environmentVariables'] = [];
-  for (const [name, bytes] of members) {
-    if (!/^environmentvariabledefinitions\/[^/]+\/environmentvariabledefinition\.xml$/i.test(name)) continue;
-    const root = parse(bytes, name).documentElement!;
-    found.push({ schemaName: root.getAttribute('schemaname') ?? '', type: Number(textOf(child(root, 'type'))) || 100000000 });
-  }
-  return found;
-}
 
 /**
  * The zip an export gives: the files the solution was imported with, or for a solution made in the

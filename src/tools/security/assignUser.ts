@@ -6,7 +6,8 @@ import { assertDataverse, displayName } from '../lifecycle/targets';
 import { resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
-import { quoted, roleArgument, roleInBusinessUnit } from './roles';
+import { roleArgument, roleInBusinessUnit } from './roles';
+import { odataString } from '../../platform/odata';
 import { toEnvironmentSummary } from '../../platform/environment';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -55,7 +56,7 @@ export const assignUser = defineTool({
 
     let objectId = args.user;
     if (!GUID.test(args.user)) {
-      const known = await lookUp(`domainname eq ${quoted(args.user)}`);
+      const known = await lookUp(`domainname eq ${odataString(args.user)}`);
       if (!known?.azureactivedirectoryobjectid) {
         throw new ToolError(
           `user: ${args.user} is not a user of ${name} yet, and a sign-in name cannot be turned into an Entra object id here. Nothing was changed.`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DataverseClient } from '../../platform/dataverse';
+import { odataString } from '../../platform/odata';
 import { ToolError } from '../errors';
 
 export const roleArgument = z.string().trim().min(1).max(200).describe('Security role name (System Customizer, Basic User, …) or role id.');
@@ -11,11 +12,6 @@ export interface Role {
   roleid: string;
   name: string;
   _businessunitid_value: string;
-}
-
-/** OData string literal. */
-export function quoted(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /**
@@ -30,7 +26,7 @@ export async function roleInBusinessUnit(dv: DataverseClient, role: string, busi
     if (!byId.value[0]) throw new ToolError(`role: no security role has the id ${role}. Nothing was changed.`);
     name = byId.value[0].name;
   }
-  const found = await dv.get<{ value: Role[] }>(`roles?$select=roleid,name,_businessunitid_value&$filter=name eq ${quoted(name)} and _businessunitid_value eq ${businessUnitId}`, signal);
+  const found = await dv.get<{ value: Role[] }>(`roles?$select=roleid,name,_businessunitid_value&$filter=name eq ${odataString(name)} and _businessunitid_value eq ${businessUnitId}`, signal);
   if (found.value[0]) return found.value[0];
   const available = await dv.get<{ value: Role[] }>(`roles?$select=name&$filter=_businessunitid_value eq ${businessUnitId}`, signal);
   throw new ToolError(

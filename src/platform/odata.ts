@@ -1,0 +1,4 @@
+/** An OData string literal: quoted, with quotes doubled. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
