@@ -126,6 +126,7 @@ const RETRY_TOOLS: Record<OperationRecord['kind'], string> = {
   apply_solution_upgrade: 'pp_apply_solution_upgrade',
   delete_solution: 'pp_delete_solution',
   set_governance: 'pp_set_governance_config',
+  install_application: 'pp_install_application',
 };
 
 export function deactivate(): void {}

@@ -18,6 +18,7 @@ export function environmentUrl(endpoints: Endpoints, environmentId: string): str
  */
 export function completeAfterService(record: OperationRecord, reading: StatusReading, endpoints: Endpoints): Completion {
   if (record.kind === 'delete_environment') return { result: { environmentId: record.environment.id ?? null, deleted: true } };
+  if (record.kind === 'install_application') return { result: { environmentId: record.environment.id ?? null, application: record.details?.application ?? null, state: 'Installed' } };
   const environmentId = reading.environmentId ?? record.environment.id;
   if (!environmentId) return { result: { environmentId: null } };
   record.environment.id = environmentId;

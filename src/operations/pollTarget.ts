@@ -6,7 +6,7 @@ import type { OperationRecord, PollStyle } from './record';
 /** The service and token audience for a status URL of this style. */
 export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string } {
   if (style === 'dataverse-async') return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
-  return style === 'ppapi-operation'
+  return style === 'ppapi-operation' || style === 'ppapi-app-operation'
     ? { service: 'powerplatform', resource: endpoints.powerPlatformResource }
     : { service: 'bap', resource: endpoints.bapResource };
 }
@@ -21,7 +21,7 @@ export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpo
     const org = dataverseResource(String(record?.details?.instanceUrl ?? '')).toLowerCase();
     return Boolean(org) && url.toLowerCase().startsWith(`${org}/api/data/`);
   }
-  const base = new URL(style === 'ppapi-operation' ? endpoints.powerPlatformUrl : endpoints.bapUrl);
+  const base = new URL(style === 'ppapi-operation' || style === 'ppapi-app-operation' ? endpoints.powerPlatformUrl : endpoints.bapUrl);
   let candidate: URL;
   try {
     candidate = new URL(url);

@@ -14,10 +14,11 @@ export type OperationKind =
   | 'import_solution'
   | 'apply_solution_upgrade'
   | 'delete_solution'
-  | 'set_governance';
+  | 'set_governance'
+  | 'install_application';
 
 /** How the tracker reads the service's status: each API family has its own status document (§2.1, §2.2). */
-export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'environment-ready' | 'dataverse-async';
+export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async';
 
 export interface OperationError {
   message: string;

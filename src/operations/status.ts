@@ -91,3 +91,18 @@ function ppapiError(body: any, stages: Stage[]): OperationError {
     message: message || `The service reports that the ${body?.name ?? ''} operation failed${failedStage ? ` in its ${failedStage.name} stage` : ''} without giving a reason.`.replace('  ', ' '),
   };
 }
+
+/** An appmanagement operation (§2.3): status NotStarted, Running, Succeeded, Failed or Canceled. */
+export function readAppOperation(body: any): StatusReading {
+  const status = String(body?.status ?? '').toLowerCase();
+  const reading: StatusReading = {
+    state: status === 'succeeded' ? 'succeeded' : status === 'failed' || status === 'canceled' ? 'failed' : status === 'notstarted' ? 'queued' : 'running',
+    stage: status === 'running' ? 'Installing' : undefined,
+    serviceOperationId: typeof body?.operationId === 'string' ? body.operationId : undefined,
+  };
+  if (reading.state === 'failed') {
+    const message = body?.error?.message || body?.statusMessage;
+    reading.error = { code: String(body?.error?.errorName ?? (status === 'canceled' ? 'Canceled' : 'InstallFailed')), message: message ? String(message) : 'The service reports that the install failed without giving a reason.' };
+  }
+  return reading;
+}

@@ -7,7 +7,7 @@ import { completeAfterService, readEnvironmentReady } from './completion';
 import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
 import { finishDataverseJob, importProgress, readDataverseAsync } from './dataverseJob';
-import { readBapLifecycle, readPpapiOperation, type StatusReading } from './status';
+import { readAppOperation, readBapLifecycle, readPpapiOperation, type StatusReading } from './status';
 import type { OperationStore } from './store';
 
 /** What a start request led to. */
@@ -317,6 +317,7 @@ export class OperationTracker {
     if (style === 'bap-lifecycle') return readBapLifecycle(body);
     if (style === 'ppapi-operation') return readPpapiOperation(body);
     if (style === 'dataverse-async') return readDataverseAsync(body);
+    if (style === 'ppapi-app-operation') return readAppOperation(body);
     return readEnvironmentReady(body as never, record);
   }
 

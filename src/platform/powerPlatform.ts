@@ -21,6 +21,19 @@ export interface PowerPlatformOperation {
   endTime?: string;
 }
 
+/** An application package as appmanagement lists it (api-samples/ppapi-appmanagement-environment-application-packages.json). */
+export interface ApplicationPackage {
+  id: string;
+  uniqueName: string;
+  version?: string;
+  localizedName?: string;
+  applicationName?: string;
+  publisherName?: string;
+  /** None, Installed, Installing, InstallFailed, … (InstancePackageState). */
+  state?: string;
+  errorDetails?: unknown;
+}
+
 export interface RestoreBody {
   sourceEnvironmentId: string;
   /** RFC 3339 with an offset (§15.7). */
@@ -97,6 +110,20 @@ export class PowerPlatformClient {
     });
     const operations = body?.value ?? body?.collection ?? [];
     return [...operations].sort((a, b) => String(b.startTime ?? '').localeCompare(String(a.startTime ?? '')));
+  }
+
+  /** The application packages an environment can install, with their state there (§9). */
+  async listApplicationPackages(environmentId: string, signal?: AbortSignal): Promise<ApplicationPackage[]> {
+    if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
+    const url = `${this.endpoints.powerPlatformUrl}/appmanagement/environments/${encodeURIComponent(environmentId)}/applicationPackages?api-version=2022-03-01-preview`;
+    const { body } = await this.http.send<{ value?: ApplicationPackage[] }>({ service: 'powerplatform', method: 'GET', url, resource: this.endpoints.powerPlatformResource, signal });
+    return body?.value ?? [];
+  }
+
+  /** Starts an install: 202 with Operation-Location, or 200 with the package when it is installed already. */
+  installApplicationPackage(environmentId: string, uniqueName: string, payloadValue?: string, signal?: AbortSignal): Promise<HttpResponse<ApplicationPackage | undefined>> {
+    const path = `${this.endpoints.powerPlatformUrl}/appmanagement/environments/${encodeURIComponent(environmentId)}/applicationPackages/${encodeURIComponent(uniqueName)}/install`;
+    return this.send(`POST`, path, payloadValue === undefined ? {} : { payloadValue }, signal);
   }
 
   /** The environment-scoped status URL of an operation (needs only environment-level rights). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from './identity';
 import type { SandboxEnvironment, SandboxTenant } from './state';
 
-export type LifecycleType = 'Create' | 'Delete' | 'Restore' | 'Copy' | 'Reset' | 'EnableGovernanceConfiguration' | 'UpdateGovernanceConfiguration' | 'DisableGovernanceConfiguration';
+export type LifecycleType = 'Create' | 'Delete' | 'Restore' | 'Copy' | 'Reset' | 'EnableGovernanceConfiguration' | 'UpdateGovernanceConfiguration' | 'DisableGovernanceConfiguration' | 'InstallApplication';
 type StageState = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed';
 
 /** Stage durations in seconds at time scale 1, close to what the real service takes (2-10 minutes). */
@@ -15,6 +15,7 @@ const STAGE_SECONDS: Record<LifecycleType, [number, number, number, number]> = {
   EnableGovernanceConfiguration: [1, 1, 3, 1],
   UpdateGovernanceConfiguration: [1, 1, 3, 1],
   DisableGovernanceConfiguration: [1, 1, 3, 1],
+  InstallApplication: [5, 10, 90, 15],
 };
 /** As the service names them in `typeDisplayName` (api-samples/bap-lifecycle-operation-enable-governance-succeeded.json). */
 const DISPLAY_NAMES: Partial<Record<LifecycleType, string>> = {
@@ -31,7 +32,7 @@ const METADATA_DELAY_SECONDS = 60;
 export interface SandboxOperation {
   id: string;
   type: LifecycleType;
-  api: 'bap' | 'ppapi';
+  api: 'bap' | 'ppapi' | 'appmanagement';
   environmentId: string;
   startedAt: number;
   /** Scaled stage durations in milliseconds. */
@@ -65,7 +66,7 @@ export class LifecycleEmulator {
     this.injectedFailures.set(type, error);
   }
 
-  start(request: { type: LifecycleType; api: 'bap' | 'ppapi'; environmentId: string; principal: Principal; effect: () => void; onFailure?: () => void }): SandboxOperation {
+  start(request: { type: LifecycleType; api: SandboxOperation['api']; environmentId: string; principal: Principal; effect: () => void; onFailure?: () => void }): SandboxOperation {
     const operation: SandboxOperation = {
       id: randomUUID(),
       type: request.type,

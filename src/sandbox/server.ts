@@ -10,6 +10,7 @@ import { sleep } from '../platform/retry';
 import { BAP_AUDIENCE, bapError, handleBap } from './bap';
 import { dataverseError, findOrg, handleDataverse } from './dataverse';
 import { handleBapLifecycle } from './bapLifecycle';
+import { handleAppManagement } from './appmanagement';
 import { handleGovernance } from './governance';
 import { handleAddUser } from './security';
 import { FaultInjector, type FaultRule } from './faults';
@@ -146,12 +147,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         bapError(404, 'NotFound', `No route for ${request.url.pathname}.`)
       );
     }
-    if (/^\/environmentmanagement\//i.test(request.url.pathname)) {
+    if (/^\/(environmentmanagement|appmanagement)\//i.test(request.url.pathname)) {
       const auth = authenticate(request, POWER_PLATFORM_AUDIENCE);
       if ('status' in auth) return auth;
       const denied = requireAdmin(request, auth.principal, (code, message) => json(403, { errorDetail: { code, message } }));
       if (denied) return denied;
-      return handlePowerPlatform(request, { tenant, lifecycle, baseUrl: url, principal: auth.principal })!;
+      const context = { tenant, lifecycle, baseUrl: url, principal: auth.principal };
+      return handleAppManagement(request, context) ?? handlePowerPlatform(request, context)!;
     }
     const { org, matched } = findOrg(request, tenant);
     if (matched) {

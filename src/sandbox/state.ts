@@ -157,6 +157,8 @@ export interface SandboxEnvironment {
   /** The database of an environment being created, not reachable until its metadata shows. */
   pendingOrg?: SandboxOrg;
   backups: SandboxBackup[];
+  /** Application package states by unique name (InstancePackageState); absent means None. */
+  applicationStates: Record<string, string>;
 }
 
 export interface SandboxTenant {
@@ -242,7 +244,7 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
     governanceConfiguration: { protectionLevel: seed.protectionLevel ?? 'Basic' },
     createdBy: { id: tenant.users[0]!.objectId, displayName: tenant.users[0]!.displayName, type: 'User', userPrincipalName: tenant.users[0]!.userPrincipalName },
   });
-  const environment: SandboxEnvironment = { record, backups: [] };
+  const environment: SandboxEnvironment = { record, backups: [], applicationStates: {} };
   if (seed.domainName) {
     const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
     setSolutions(org, [...systemSolutions(), ...(seed.solutions ?? []).map((s) => ({ ...solution(s.uniquename, s.version, s.ismanaged), requires: s.requires ?? [] }))], Date.parse(String(p.createdTime)));

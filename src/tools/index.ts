@@ -20,6 +20,7 @@ import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
 import { setGovernanceConfig } from './governance/setGovernanceConfig';
 import { updateOrgSettings } from './governance/updateOrgSettings';
+import { installApplication } from './applications/installApplication';
 import { assignGroup } from './security/assignGroup';
 import { assignUser } from './security/assignUser';
 import { doctor } from './doctor';
@@ -54,4 +55,5 @@ export const catalog: readonly AnyToolDefinition[] = [
   updateOrgSettings,
   assignUser,
   assignGroup,
+  installApplication,
 ];

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { powerPlatformPollUrl } from '../../platform/powerPlatform';
+import { parseRetryAfter } from '../../platform/retry';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { assertDataverse, displayName } from '../lifecycle/targets';
+import { resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { ADDITIVE_CLOUD, defineTool } from '../types';
+
+export const installApplication = defineTool({
+  name: 'pp_install_application',
+  title: 'Install application',
+  description:
+    'Installs an application package (Dynamics 365 and Microsoft apps such as MicrosoftFormsPro) into an environment through the Power Platform API, as an operation: ' +
+    'waits up to `waitSeconds`, then returns the operation id for pp_get_operation. `application` is the package\'s unique name or its display name; ' +
+    'an installed package is reported as such and not installed again. Leave `application` out to list the packages and their states.',
+  input: z.strictObject({
+    environment: environmentRef,
+    application: z.string().trim().min(1).max(200).optional().describe('Package unique name (MicrosoftFormsPro) or display name (Dynamics 365 Customer Voice).'),
+    payloadValue: z.string().max(10_000).optional().describe('Package-specific install parameters, when the package asks for them.'),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput.partial().extend({ packages: z.array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() })).optional() }),
+  annotations: ADDITIVE_CLOUD,
+  async handler(args, context) {
+    const env = await resolveEnvironment(args.environment, context);
+    assertDataverse(env);
+    const name = displayName(env);
+    const packages = await context.powerPlatform.listApplicationPackages(env.name, context.signal);
+    const listed = packages.map((p) => ({ uniqueName: p.uniqueName, name: p.localizedName ?? p.applicationName ?? p.uniqueName, version: p.version ?? null, state: p.state ?? 'None' }));
+    if (!args.application) {
+      return { result: { packages: listed }, summary: `${listed.length} application package(s) for ${name}:\n${listed.map((p) => `- ${p.uniqueName} (${p.name}) ${p.version ?? ''}: ${p.state}`).join('\n')}` };
+    }
+    const wanted = args.application.toLowerCase();
+    const pkg = packages.find((p) => p.uniqueName.toLowerCase() === wanted) ?? packages.find((p) => [p.localizedName, p.applicationName].some((n) => n?.toLowerCase() === wanted));
+    if (!pkg) {
+      throw new ToolError(`application: no package "${args.application}" is available for ${name}. Nothing was installed.`, `Available: ${listed.map((p) => `${p.uniqueName} (${p.name})`).join(', ') || 'none'}.`);
+    }
+    if (pkg.state === 'Installed') {
+      return { result: { packages: listed }, summary: `${pkg.uniqueName} (${pkg.localizedName ?? pkg.uniqueName}) is already installed in ${name}; nothing was done.` };
+    }
+    const record = await context.operations.begin({
+      kind: 'install_application',
+      title: `Install ${pkg.localizedName ?? pkg.uniqueName} in ${name}`,
+      environment: { id: env.name, displayName: name },
+      details: { application: pkg.uniqueName },
+      start: async () => {
+        const response = await context.powerPlatform.installApplicationPackage(env.name, pkg.uniqueName, args.payloadValue);
+        const url = powerPlatformPollUrl(response.headers);
+        if (response.status === 202 && url) return { kind: 'poll', style: 'ppapi-app-operation', url, correlationId: response.correlationId, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
+        return { kind: 'done', correlationId: response.correlationId, result: { environmentId: env.name, application: pkg.uniqueName, state: response.body?.state ?? 'Installed' } };
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
