@@ -127,6 +127,7 @@ const RETRY_TOOLS: Record<OperationRecord['kind'], string> = {
   delete_solution: 'pp_delete_solution',
   set_governance: 'pp_set_governance_config',
   install_application: 'pp_install_application',
+  solution_checker: 'pp_solution_checker',
 };
 
 export function deactivate(): void {}

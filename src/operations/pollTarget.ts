@@ -1,10 +1,13 @@
 import type { ServiceName } from '../platform/errors';
 import { PlatformError } from '../platform/errors';
+import { isCheckerUrl } from '../platform/checker';
 import { dataverseResource, type Endpoints } from '../platform/endpoints';
 import type { OperationRecord, PollStyle } from './record';
 
 /** The service and token audience for a status URL of this style. */
-export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string } {
+export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string; headers?: Record<string, string> } {
+  // The checker wants the run's correlation id and the tenant on every call of the run (§13, gotcha 14).
+  if (style === 'checker') return { service: 'checker', resource: endpoints.checkerResource, headers: { 'x-ms-correlation-id': String(record?.details?.correlationId ?? ''), 'x-ms-tenant-id': String(record?.details?.tenantId ?? '') } };
   if (style === 'dataverse-async') return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
   return style === 'ppapi-operation' || style === 'ppapi-app-operation'
     ? { service: 'powerplatform', resource: endpoints.powerPlatformResource }
@@ -21,6 +24,7 @@ export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpo
     const org = dataverseResource(String(record?.details?.instanceUrl ?? '')).toLowerCase();
     return Boolean(org) && url.toLowerCase().startsWith(`${org}/api/data/`);
   }
+  if (style === 'checker') return isCheckerUrl(url, endpoints);
   const base = new URL(style === 'ppapi-operation' || style === 'ppapi-app-operation' ? endpoints.powerPlatformUrl : endpoints.bapUrl);
   let candidate: URL;
   try {
@@ -42,3 +46,4 @@ export function isBusyConflict(error: PlatformError): boolean {
   if (error.code === 'OperationNotStartable' || error.code === 'Conflict') return true;
   return /active lifecycle operation|another (lifecycle )?operation is (running|in progress)/i.test(error.message);
 }
+

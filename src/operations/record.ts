@@ -15,10 +15,11 @@ export type OperationKind =
   | 'apply_solution_upgrade'
   | 'delete_solution'
   | 'set_governance'
-  | 'install_application';
+  | 'install_application'
+  | 'solution_checker';
 
 /** How the tracker reads the service's status: each API family has its own status document (§2.1, §2.2). */
-export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async';
+export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async' | 'checker';
 
 export interface OperationError {
   message: string;

@@ -106,3 +106,14 @@ export function readAppOperation(body: any): StatusReading {
   }
   return reading;
 }
+
+/** A checker analysis status (§13): 202 InProgress while it runs; 200 Finished, FinishedWithErrors or Failed. */
+export function readCheckerStatus(body: any): StatusReading {
+  const status = String(body?.status ?? 'InProgress').toLowerCase();
+  const percent = typeof body?.progress === 'number' ? Math.min(99, Math.max(0, Math.round(body.progress))) : undefined;
+  if (status === 'finished' || status === 'finishedwitherrors') {
+    return { state: 'succeeded', result: { status: body.status, issueSummary: body.issueSummary ?? {}, resultFileUris: Array.isArray(body.resultFileUris) ? body.resultFileUris : [] } };
+  }
+  if (status === 'failed') return { state: 'failed', error: { code: 'AnalysisFailed', message: String(body?.error ?? body?.message ?? 'The checker could not analyse the solution.') } };
+  return { state: 'running', stage: 'Analysing', percent };
+}

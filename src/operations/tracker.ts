@@ -7,7 +7,8 @@ import { completeAfterService, readEnvironmentReady } from './completion';
 import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
 import { finishDataverseJob, importProgress, readDataverseAsync } from './dataverseJob';
-import { readAppOperation, readBapLifecycle, readPpapiOperation, type StatusReading } from './status';
+import { finishCheckerRun } from './checkerRun';
+import { readAppOperation, readBapLifecycle, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
 import type { OperationStore } from './store';
 
 /** What a start request led to. */
@@ -318,6 +319,7 @@ export class OperationTracker {
     if (style === 'ppapi-operation') return readPpapiOperation(body);
     if (style === 'dataverse-async') return readDataverseAsync(body);
     if (style === 'ppapi-app-operation') return readAppOperation(body);
+    if (style === 'checker') return readCheckerStatus(body);
     return readEnvironmentReady(body as never, record);
   }
 
@@ -325,6 +327,10 @@ export class OperationTracker {
     const endpoints = services.endpoints;
     if (record.poll?.style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed')) {
       const ending = await finishDataverseJob(record, reading, services, this.closing.signal);
+      return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
+    }
+    if (record.poll?.style === 'checker' && reading.state === 'succeeded') {
+      const ending = await finishCheckerRun(record, reading.result ?? {}, services, this.closing.signal);
       return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
     }
     // The async operation has no percent; a running import's job has.

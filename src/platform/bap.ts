@@ -58,6 +58,9 @@ export interface BapEnvironment {
     ongoingOperation?: unknown;
     retentionPeriod?: string;
     updateCadence?: { id?: string };
+    tenantId?: string;
+    /** Regional service hosts of the environment, such as microsoft.PowerAppsAdvisor. */
+    runtimeEndpoints?: Record<string, string>;
   };
 }
 

@@ -16,6 +16,12 @@ export interface Endpoints {
   powerPlatformUrl: string;
   /** Token audience (resource) for the Power Platform API. */
   powerPlatformResource: string;
+  /** Solution checker (PowerApps Advisor) geography used when an environment names none. */
+  checkerUrl: string;
+  /** Token audience of the checker (§1.1). */
+  checkerResource: string;
+  /** Host suffix every geography of the checker shares in this cloud; other hosts never get a token. */
+  checkerHostSuffix: string;
 }
 
 const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
@@ -25,6 +31,9 @@ const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
     bapResource: 'https://service.powerapps.com/',
     powerPlatformUrl: 'https://api.powerplatform.com',
     powerPlatformResource: 'https://api.powerplatform.com',
+    checkerUrl: 'https://unitedstates.api.advisor.powerapps.com',
+    checkerResource: 'https://api.advisor.powerapps.com',
+    checkerHostSuffix: '.api.advisor.powerapps.com',
   },
   GCC: {
     authorityHost: 'https://login.microsoftonline.com',
@@ -32,6 +41,9 @@ const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
     bapResource: 'https://gov.service.powerapps.us/',
     powerPlatformUrl: 'https://api.gov.powerplatform.microsoft.us',
     powerPlatformResource: 'https://api.gov.powerplatform.microsoft.us',
+    checkerUrl: 'https://gov.api.advisor.powerapps.us',
+    checkerResource: 'https://gov.api.advisor.powerapps.us',
+    checkerHostSuffix: '.api.advisor.powerapps.us',
   },
   GCCHigh: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -39,6 +51,9 @@ const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
     bapResource: 'https://high.service.powerapps.us/',
     powerPlatformUrl: 'https://api.high.powerplatform.microsoft.us',
     powerPlatformResource: 'https://api.high.powerplatform.microsoft.us',
+    checkerUrl: 'https://high.api.advisor.powerapps.us',
+    checkerResource: 'https://high.api.advisor.powerapps.us',
+    checkerHostSuffix: '.api.advisor.powerapps.us',
   },
   DoD: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -46,6 +61,9 @@ const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
     bapResource: 'https://service.apps.appsplatform.us/',
     powerPlatformUrl: 'https://api.appsplatform.us',
     powerPlatformResource: 'https://api.appsplatform.us',
+    checkerUrl: 'https://mil.api.advisor.appsplatform.us',
+    checkerResource: 'https://mil.api.advisor.appsplatform.us',
+    checkerHostSuffix: '.api.advisor.appsplatform.us',
   },
   China: {
     authorityHost: 'https://login.chinacloudapi.cn',
@@ -53,6 +71,9 @@ const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
     bapResource: 'https://service.powerapps.cn/',
     powerPlatformUrl: 'https://api.powerplatform.partner.microsoftonline.cn',
     powerPlatformResource: 'https://api.powerplatform.partner.microsoftonline.cn',
+    checkerUrl: 'https://china.api.advisor.powerapps.cn',
+    checkerResource: 'https://china.api.advisor.powerapps.cn',
+    checkerHostSuffix: '.api.advisor.powerapps.cn',
   },
 };
 
@@ -102,6 +123,7 @@ export function isLoopbackHost(hostname: string): boolean {
 export function resolveEndpoints(env: Record<string, string | undefined>): Endpoints {
   const cloud = parseCloud(env.POWERPLATFORM_CLOUD);
   const base = CLOUDS[cloud];
+  const checkerOverride = overrideUrl('POWERAGENT_CHECKER_URL', env.POWERAGENT_CHECKER_URL);
   return {
     cloud,
     authorityHost: overrideUrl('POWERAGENT_AUTHORITY_HOST', env.POWERAGENT_AUTHORITY_HOST) ?? base.authorityHost,
@@ -109,6 +131,10 @@ export function resolveEndpoints(env: Record<string, string | undefined>): Endpo
     bapResource: base.bapResource,
     powerPlatformUrl: overrideUrl('POWERAGENT_POWERPLATFORM_URL', env.POWERAGENT_POWERPLATFORM_URL) ?? base.powerPlatformUrl,
     powerPlatformResource: base.powerPlatformResource,
+    checkerUrl: checkerOverride ?? base.checkerUrl,
+    checkerResource: base.checkerResource,
+    // An override (the sandbox) is the only checker host then; environments' own geographies are not used.
+    checkerHostSuffix: checkerOverride ? new URL(checkerOverride).host : base.checkerHostSuffix,
   };
 }
 

@@ -161,7 +161,7 @@ export class HttpClient {
       'x-ms-client-session-id': this.sessionId,
       ...request.headers,
     };
-    if (request.body !== undefined || request.streamBody) headers['content-type'] = 'application/json';
+    if (request.body !== undefined || request.streamBody) headers['content-type'] ??= 'application/json';
     if (request.streamBody) headers['content-length'] = String(request.streamBody.length);
     if (request.resource && this.options.tokens) {
       headers.authorization = `Bearer ${await this.options.tokens.getToken(request.resource, request.signal)}`;

@@ -6,6 +6,8 @@ export interface SandboxRequest {
   url: URL;
   headers: IncomingMessage['headers'];
   body: string;
+  /** The body's bytes, for binary uploads. */
+  raw: Buffer;
 }
 
 export interface Reply {
@@ -38,13 +40,17 @@ export async function readRequest(req: IncomingMessage, base: string, limitBytes
     if (size > limitBytes) throw new Error('request body too large');
     chunks.push(chunk as Buffer);
   }
-  return { method: req.method ?? 'GET', url: new URL(req.url ?? '/', base), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+  const raw = Buffer.concat(chunks);
+  return { method: req.method ?? 'GET', url: new URL(req.url ?? '/', base), headers: req.headers, body: raw.toString('utf8'), raw };
 }
 
 export function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { 'x-ms-service-request-id': randomUUID(), ...reply.headers };
-  let payload: string | undefined;
-  if (reply.body !== undefined) {
+  let payload: string | Buffer | undefined;
+  if (Buffer.isBuffer(reply.body)) {
+    payload = reply.body;
+    headers['content-type'] ??= 'application/octet-stream';
+  } else if (reply.body !== undefined) {
     payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     headers['content-type'] ??= typeof reply.body === 'string' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
   }

@@ -14,6 +14,7 @@ import { handleAppManagement } from './appmanagement';
 import { handleGovernance } from './governance';
 import { handleAddUser } from './security';
 import { FaultInjector, type FaultRule } from './faults';
+import { CHECKER_AUDIENCE, CheckerService } from './checker';
 import { SolutionService } from './solutions/api';
 import { LifecycleEmulator } from './lifecycle';
 import { POWER_PLATFORM_AUDIENCE, handlePowerPlatform } from './ppapi';
@@ -105,6 +106,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tenant = seedTenant(url);
   const lifecycle = new LifecycleEmulator(tenant, options.timeScale ?? 1);
   const solutions = new SolutionService(() => lifecycle.timeScale);
+  const checker = new CheckerService(url, () => lifecycle.timeScale);
   const reservedDomains = new Set<string>();
   const app = tenant.apps[0]!;
   const managedIdentitySecret = randomBytes(16).toString('hex');
@@ -155,6 +157,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const context = { tenant, lifecycle, baseUrl: url, principal: auth.principal };
       return handleAppManagement(request, context) ?? handlePowerPlatform(request, context)!;
     }
+    const checkerRoute = CheckerService.route(request.url.pathname);
+    if (checkerRoute) {
+      if (checkerRoute === 'api') {
+        const auth = authenticate(request, CHECKER_AUDIENCE);
+        if ('status' in auth) return auth;
+      }
+      return checker.handle(request);
+    }
     const { org, matched } = findOrg(request, tenant);
     if (matched) {
       if (!org) return dataverseError(404, '0x80060888', 'No Dataverse organization exists at this URL.');
@@ -200,6 +210,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       POWERAGENT_AUTHORITY_HOST: url,
       POWERAGENT_BAP_URL: url,
       POWERAGENT_POWERPLATFORM_URL: url,
+      POWERAGENT_CHECKER_URL: `${url}/advisor`,
       POWERPLATFORM_TENANT_ID: tenant.tenantId,
       POWERPLATFORM_APPLICATION_ID: SANDBOX_CLIENT_ID,
       POWERPLATFORM_CLIENT_SECRET: app.secret!,

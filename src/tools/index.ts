@@ -16,6 +16,7 @@ import { packSolutionTool, unpackSolutionTool } from './solutions/packaging';
 import { publishCustomizations } from './solutions/publishCustomizations';
 import { setConnectionVariables } from './solutions/setConnectionVariables';
 import { setSolutionVersion } from './solutions/setSolutionVersion';
+import { solutionChecker } from './solutions/solutionChecker';
 import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
 import { setGovernanceConfig } from './governance/setGovernanceConfig';
@@ -51,6 +52,7 @@ export const catalog: readonly AnyToolDefinition[] = [
   deleteSolution,
   publishCustomizations,
   setConnectionVariables,
+  solutionChecker,
   setGovernanceConfig,
   updateOrgSettings,
   assignUser,

@@ -96,7 +96,8 @@ export async function waitAndReport(context: ToolContext, record: OperationRecor
 export function fileLinks(record: OperationRecord): ToolOutcome<unknown>['links'] {
   const file = record.result?.file;
   if (record.state !== 'succeeded' || typeof file !== 'string') return undefined;
-  return [{ uri: pathToFileURL(file).href, name: basename(file), mimeType: 'application/zip', description: `${record.title}: ${record.result?.bytes ?? '?'} bytes` }];
+  const mimeType = file.toLowerCase().endsWith('.sarif') ? 'application/sarif+json' : 'application/zip';
+  return [{ uri: pathToFileURL(file).href, name: basename(file), mimeType, description: `${record.title}: ${record.result?.bytes ?? '?'} bytes` }];
 }
 
 export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string {
@@ -104,7 +105,8 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
   if (record.state === 'succeeded') {
     const env = (record.result?.environment ?? undefined) as { displayName?: string; id?: string; url?: string | null } | undefined;
     if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}${record.kind === 'set_governance' ? `, protection level ${(env as { protectionLevel?: string }).protectionLevel}` : ''}.`);
-    if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${record.result.bytes} bytes, SHA-256 ${record.result.sha256}).`);
+    if (record.kind === 'solution_checker') lines.push(...checkerLines(record.result ?? {}));
+    else if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${record.result.bytes} bytes, SHA-256 ${record.result.sha256}).`);
     const solution = record.result?.solution as { uniqueName?: string; version?: string; managed?: boolean } | null | undefined;
     if (solution && typeof solution === 'object') lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
     const warnings = record.result?.warnings;
@@ -122,4 +124,16 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
   }
   if (record.serviceOperationId) lines.push(`Service operation id: ${record.serviceOperationId}`);
   return lines.join('\n');
+}
+
+/** Issues by severity, the worst few, and where the report is. */
+function checkerLines(result: Record<string, unknown>): string[] {
+  const counts = (result.bySeverity ?? {}) as Record<string, number>;
+  const issues = (result.issues ?? []) as Array<{ rule: string; severity: string; message: string; file: string | null; line: number | null }>;
+  const lines = [`Issues: ${Object.entries(counts).map(([severity, count]) => `${count} ${severity.toLowerCase()}`).join(', ')}.`];
+  for (const issue of issues.slice(0, 10)) lines.push(`- ${issue.severity} ${issue.rule}: ${issue.message}${issue.file ? ` (${issue.file}${issue.line ? `:${issue.line}` : ''})` : ''}`);
+  if (issues.length > 10) lines.push(`… and ${issues.length - 10} more in the report.`);
+  if (typeof result.file === 'string') lines.push(`SARIF report: ${result.file}`);
+  if (result.status === 'FinishedWithErrors') lines.push('Note: some rules could not run, so the report may be incomplete.');
+  return lines;
 }

@@ -1,0 +1,86 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Services } from '../services';
+import { ZipReader } from '../solutions/zipReader';
+import type { JobEnding } from './dataverseJob';
+import type { OperationRecord } from './record';
+
+export interface CheckerIssue {
+  rule: string;
+  severity: string;
+  message: string;
+  file: string | null;
+  line: number | null;
+}
+
+const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Informational'] as const;
+
+/**
+ * The step after an analysis finishes: download the result zip (a SAS link, sent without a token),
+ * write its SARIF report to the file asked for, and sum the issues up by severity.
+ */
+export async function finishCheckerRun(record: OperationRecord, status: Record<string, unknown>, services: Services, signal?: AbortSignal): Promise<JobEnding> {
+  const summary = (status.issueSummary ?? {}) as Record<string, number>;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, Number(summary[`${s.toLowerCase()}IssueCount`] ?? 0)]));
+  const uri = (status.resultFileUris as string[] | undefined)?.[0];
+  const base = { status: status.status, bySeverity, total: Object.values(bySeverity).reduce((a, b) => a + b, 0) };
+  if (!uri) return { result: { ...base, file: null, issues: [] } };
+  const response = await services.http.send<Buffer>({
+    service: 'checker',
+    method: 'GET',
+    url: uri,
+    signal,
+    consume: async (body) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks);
+    },
+  });
+  const zip = await ZipReader.fromBuffer(response.body, 'the checker result');
+  let report: Buffer | undefined;
+  try {
+    const name = zip.names().find((n) => n.toLowerCase().endsWith('.sarif') || n.toLowerCase().endsWith('.json'));
+    report = name ? await zip.read(name) : undefined;
+  } finally {
+    zip.close();
+  }
+  if (!report) return { error: { code: 'NoReport', message: 'The checker finished, but its result holds no SARIF report.', hint: 'Run the check again.' } };
+  const file = String(record.details?.file);
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(`${file}.partial-${process.pid}`, report);
+    await rename(`${file}.partial-${process.pid}`, file);
+  } catch (error) {
+    return { error: { code: 'FileWriteFailed', message: `The check finished, but ${file} could not be written: ${(error as Error).message}`, hint: 'Choose another path and run the check again.' } };
+  }
+  return { result: { ...base, file, bytes: report.length, issues: issuesOf(report) } };
+}
+
+/** The results of a SARIF report, worst first. */
+export function issuesOf(report: Buffer): CheckerIssue[] {
+  let sarif: any;
+  try {
+    sarif = JSON.parse(report.toString('utf8').replace(/^\uFEFF/, ''));
+  } catch {
+    return [];
+  }
+  const issues: CheckerIssue[] = [];
+  for (const run of sarif?.runs ?? []) {
+    const rules = new Map<string, any>((run?.tool?.driver?.rules ?? []).map((r: any) => [r.id, r]));
+    for (const result of run?.results ?? []) {
+      const location = result?.locations?.[0]?.physicalLocation;
+      issues.push({
+        rule: String(result?.ruleId ?? ''),
+        severity: String(result?.properties?.severity ?? rules.get(result?.ruleId)?.properties?.severity ?? result?.level ?? 'Unknown'),
+        message: String(result?.message?.text ?? rules.get(result?.ruleId)?.shortDescription?.text ?? ''),
+        file: location?.artifactLocation?.uri ?? null,
+        line: location?.region?.startLine ?? null,
+      });
+    }
+  }
+  const rank = (s: string) => {
+    const index = SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
+    return index < 0 ? SEVERITIES.length : index;
+  };
+  return issues.sort((a, b) => rank(a.severity) - rank(b.severity));
+}

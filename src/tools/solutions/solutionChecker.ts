@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { CheckerClient, MAX_UPLOAD_BYTES, RULESETS } from '../../platform/checker';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { resolveLocalPath } from '../localPaths';
+import { environmentArgument, resolveEnvironment } from '../resolveEnvironment';
+import { environmentRef } from '../schemas';
+import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+
+export const solutionChecker = defineTool({
+  name: 'pp_solution_checker',
+  title: 'Check solution',
+  description:
+    'Runs the solution checker (PowerApps Checker API) on a solution zip: upload, analyze, wait, then the issues by severity (critical, high, medium, low, informational), ' +
+    'the worst ones with file and line, and the full SARIF report written to `sarifFile` and returned as a resource link. ' +
+    'Uses the checker geography of `environment` (or the default environment). An operation: waits up to `waitSeconds` (analyses take 1-5 minutes).',
+  input: z.strictObject({
+    zipFile: z.string().min(1).describe('The solution zip to check (up to 30 MB), inside the workspace or an allowed folder.'),
+    environment: environmentRef.optional().describe('Environment whose tenant and checker geography to use; the default environment when left out.'),
+    sarifFile: z.string().min(1).optional().describe('Where to write the SARIF report; beside the zip as <name>.sarif when left out.'),
+    ruleSet: z.enum(['solutionChecker', 'appSourceCertification']).default('solutionChecker'),
+    excludeFiles: z.array(z.string().min(1).max(200)).max(50).default([]).describe('File patterns to leave out, such as *jquery*.'),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: IDEMPOTENT_CLOUD,
+  async handler(args, context) {
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
+    if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist.`);
+    if (statSync(zipFile).size > MAX_UPLOAD_BYTES) throw new ToolError(`zipFile: ${args.zipFile} is over the checker's 30 MB upload limit. Nothing was sent.`, 'Check a smaller solution, or split it.');
+    const sarifFile = resolveLocalPath('sarifFile', args.sarifFile ?? zipFile.replace(/(\.zip)?$/i, '.sarif'), context.settings);
+    const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
+    const tenantId = String(env.properties?.tenantId ?? '');
+    const checker = new CheckerClient(context.http, context.endpoints);
+    const run = { geography: checker.geography(env), correlationId: randomUUID(), tenantId };
+    const record = await context.operations.begin({
+      kind: 'solution_checker',
+      title: `Check ${zipFile.split(/[\\/]/).pop()} (${args.ruleSet === 'solutionChecker' ? 'Solution Checker' : 'AppSource Certification'})`,
+      environment: { id: env.name, displayName: env.properties?.displayName ?? env.name },
+      details: { correlationId: run.correlationId, tenantId, file: sarifFile },
+      start: async () => {
+        const sasUri = await checker.upload(run, zipFile);
+        const url = await checker.analyze(run, sasUri, RULESETS[args.ruleSet], args.excludeFiles);
+        return { kind: 'poll', style: 'checker', url, correlationId: run.correlationId };
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
