@@ -21,6 +21,7 @@ import type { AnyToolDefinition } from './types';
 import { whoAmI } from './whoami';
 import { setGovernanceConfig } from './governance/setGovernanceConfig';
 import { updateOrgSettings } from './governance/updateOrgSettings';
+import { deployPackage } from './applications/deployPackage';
 import { installApplication } from './applications/installApplication';
 import { assignGroup } from './security/assignGroup';
 import { assignUser } from './security/assignUser';
@@ -58,4 +59,5 @@ export const catalog: readonly AnyToolDefinition[] = [
   assignUser,
   assignGroup,
   installApplication,
+  deployPackage,
 ];

@@ -9,7 +9,10 @@ import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
-import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
+import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
+import type { OperationRecord } from '../../operations/record';
+import type { SolutionSummary } from '../../solutions/solutionManifest';
+import type { DataverseTarget } from '../dataverseTarget';
 import { componentParameters, readDeploymentSettings } from './deploymentSettings';
 import { beginSolutionJob } from './solutionJob';
 
@@ -50,26 +53,41 @@ export const importSolution = defineTool({
       throw new ToolError(`${solution.uniqueName} in ${args.zipFile} is unmanaged; mode "${args.mode}" upgrades managed solutions only. Nothing was imported.`, 'Use mode "install" for an unmanaged solution.');
     }
     const target = await resolveDataverseTarget(args.environment, context);
-    const body: Record<string, unknown> = {
-      OverwriteUnmanagedCustomizations: args.overwriteUnmanagedCustomizations,
-      PublishWorkflows: args.publishWorkflows,
-      SkipProductUpdateDependencies: args.skipProductUpdateDependencies,
-      ...(args.mode === 'holding' ? { HoldingSolution: true } : {}),
-      ...(parameters.length ? { ComponentParameters: parameters } : {}),
-    };
-    const kind = solution.managed ? 'managed' : 'unmanaged';
-    const record = await beginSolutionJob(context, {
-      kind: 'import_solution',
-      title: `Import ${solution.uniqueName} ${solution.version} (${kind}${args.mode === 'install' ? '' : `, ${args.mode}`}) into ${target.displayName}`,
-      target,
-      details: { solutionName: solution.uniqueName, version: solution.version, managed: solution.managed === true, holding: args.mode === 'holding' },
-      notes: args.mode === 'holding' ? [`The new version waits as ${solution.uniqueName}_Upgrade until pp_apply_solution_upgrade applies it.`] : undefined,
-      // Not the tool call's signal: once the upload starts, stopping halfway would leave the outcome unknown.
-      send: () => target.dataverse.actionWithFile(MODES[args.mode], body, 'CustomizationFile', zipFile),
-    });
+    const record = await startImport(context, target, zipFile, solution, { ...args, parameters });
     return waitAndReport(context, record, args.waitSeconds);
   },
 });
+
+export interface ImportOptions {
+  mode: keyof typeof MODES;
+  overwriteUnmanagedCustomizations: boolean;
+  publishWorkflows: boolean;
+  skipProductUpdateDependencies: boolean;
+  parameters: Array<Record<string, string>>;
+  /** Deletes the file once it is sent (a solution taken out of a package). */
+  cleanUp?: () => Promise<void>;
+}
+
+/** Starts one import as an operation (also used by pp_deploy_package). */
+export function startImport(context: ToolContext, target: DataverseTarget, zipFile: string, solution: SolutionSummary, options: ImportOptions): Promise<OperationRecord> {
+  const body: Record<string, unknown> = {
+    OverwriteUnmanagedCustomizations: options.overwriteUnmanagedCustomizations,
+    PublishWorkflows: options.publishWorkflows,
+    SkipProductUpdateDependencies: options.skipProductUpdateDependencies,
+    ...(options.mode === 'holding' ? { HoldingSolution: true } : {}),
+    ...(options.parameters.length ? { ComponentParameters: options.parameters } : {}),
+  };
+  const kind = solution.managed ? 'managed' : 'unmanaged';
+  return beginSolutionJob(context, {
+    kind: 'import_solution',
+    title: `Import ${solution.uniqueName} ${solution.version} (${kind}${options.mode === 'install' ? '' : `, ${options.mode}`}) into ${target.displayName}`,
+    target,
+    details: { solutionName: solution.uniqueName, version: solution.version, managed: solution.managed === true, holding: options.mode === 'holding' },
+    notes: options.mode === 'holding' ? [`The new version waits as ${solution.uniqueName}_Upgrade until pp_apply_solution_upgrade applies it.`] : undefined,
+    // Not the tool call's signal: once the upload starts, stopping halfway would leave the outcome unknown.
+    send: () => target.dataverse.actionWithFile<{ AsyncOperationId?: string; ImportJobKey?: string }>(MODES[options.mode], body, 'CustomizationFile', zipFile).finally(() => options.cleanUp?.()),
+  });
+}
 
 /** The solution a zip holds, read locally before anything is sent. */
 async function readZipManifest(zipFile: string, shownAs: string) {

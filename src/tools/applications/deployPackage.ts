@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { isTerminal, type OperationRecord } from '../../operations/record';
+import { listSolutionRows } from '../../platform/solutions';
+import { compareVersions } from '../../solutions/solutionManifest';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { waitSecondsArgument } from '../lifecycle/operationReport';
+import { resolveLocalPath } from '../localPaths';
+import { environmentRef } from '../schemas';
+import { startImport } from '../solutions/importSolution';
+import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
+import { extractSolution, readPackage, type PackageSolution } from './packageContents';
+
+type Action = 'install' | 'upgrade' | 'skip';
+
+const step = z.object({
+  solution: z.string(),
+  version: z.string(),
+  action: z.enum(['install', 'upgrade', 'skip']).describe('install: not there (or unmanaged, updated); upgrade: a higher managed version; skip: this version or a higher one is there.'),
+  state: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+  operationId: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+
+export const deployPackage = defineTool({
+  name: 'pp_deploy_package',
+  title: 'Deploy package',
+  description:
+    'Deploys a Package Deployer package (a zip with ImportConfig.xml and solution zips): imports its solutions in ImportConfig order, each as Package Deployer decides ' +
+    '(install when missing, upgrade a lower managed version, skip this version or higher), one after another, stopping at the first failure. ' +
+    'Packages with custom code (a package assembly) or configuration data are refused before anything changes, as their code cannot run here. ' +
+    'Safe to call again: solutions already deployed are skipped and a running import is followed, not started twice.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    packageFile: z.string().min(1).describe('The package zip, inside the workspace or an allowed folder.'),
+    skipCustomCode: z.boolean().default(false).describe('Deploy the solutions even though the package has a code assembly, which is not run. Only when you know the code adds nothing needed.'),
+    waitSeconds: waitSecondsArgument.describe('Seconds to wait for the imports in all; call again to continue after that.'),
+  }),
+  output: z.object({ package: z.string(), environmentName: z.string(), done: z.boolean(), steps: z.array(step) }),
+  annotations: DESTRUCTIVE_CLOUD,
+  async handler(args, context) {
+    const packageFile = resolveLocalPath('packageFile', args.packageFile, context.settings);
+    if (!existsSync(packageFile)) throw new ToolError(`packageFile: ${args.packageFile} does not exist.`);
+    const contents = await readPackage(packageFile, args.packageFile);
+    if (contents.assemblies.length && !args.skipCustomCode) {
+      throw new ToolError(
+        `${args.packageFile} has custom code (${contents.assemblies.join(', ')}), which only Package Deployer (.NET) can run; it was not deployed, and nothing was changed.`,
+        'Deploy it with pac package deploy, or, if its code adds nothing the solutions need, call again with skipCustomCode: true.',
+      );
+    }
+    if (contents.dataFiles.length) {
+      throw new ToolError(`${args.packageFile} imports data files (${contents.dataFiles.join(', ')}), which this tool cannot import yet; nothing was changed.`, 'Deploy it with pac package deploy.');
+    }
+    if (!contents.solutions.length) throw new ToolError(`${args.packageFile}: ImportConfig.xml lists no solutions. Nothing was changed.`);
+
+    const target = await resolveDataverseTarget(args.environment, context);
+    const installed = new Map((await listSolutionRows(target.dataverse, { includeHidden: false, signal: context.signal })).map((s) => [s.uniquename.toLowerCase(), s]));
+    const plan = contents.solutions.map((item) => ({ item, action: decide(item, installed.get(item.solution.uniqueName.toLowerCase()), target.displayName) }));
+    const steps: Array<z.infer<typeof step>> = plan.map(({ item, action }) => ({ solution: item.solution.uniqueName, version: item.solution.version, action, state: action === 'skip' ? 'skipped' : 'pending', operationId: null, detail: null }));
+
+    const deadline = Date.now() + args.waitSeconds * 1000;
+    let last = -1;
+    // MCP progress must rise with every notification; a heartbeat without news moves it by a hundredth.
+    const report = (value: number, message: string) => {
+      last = Math.max(value, Math.round((last + 0.01) * 100) / 100);
+      return context.progress({ progress: last, total: plan.length * 100, message });
+    };
+    for (const [index, { item, action }] of plan.entries()) {
+      if (action === 'skip') continue;
+      const current = steps[index]!;
+      const record = ongoingImport(context, item, target.environmentId) ?? (await start(context, target, packageFile, item, action));
+      current.operationId = record.id;
+      const { record: latest } = await context.operations.wait(record.id, {
+        waitMs: Math.max(0, deadline - Date.now()),
+        signal: context.signal,
+        onProgress: (r) => report(index * 100 + (r.percent ?? 0), `${item.solution.uniqueName}: ${r.stage ?? r.state}`),
+      });
+      current.state = latest.state === 'succeeded' ? 'succeeded' : isTerminal(latest.state) || latest.state === 'unknown' ? 'failed' : 'running';
+      current.detail = latest.error ? `${latest.error.message}${latest.error.hint ? ` ${latest.error.hint}` : ''}` : null;
+      if (current.state !== 'succeeded') break;
+    }
+    const done = steps.every((s) => s.state === 'succeeded' || s.state === 'skipped');
+    const failed = steps.some((s) => s.state === 'failed');
+    const lines = steps.map((s) => `- ${s.solution} ${s.version}: ${s.action}, ${s.state}${s.operationId ? ` (operation ${s.operationId})` : ''}${s.detail ? `: ${s.detail}` : ''}`);
+    const head = done ? `Deployed ${contents.name} to ${target.displayName}.` : failed ? `Deploying ${contents.name} to ${target.displayName} stopped at a failed import; later solutions were not imported.` : `Deploying ${contents.name} to ${target.displayName} goes on; call pp_deploy_package again with the same package to continue.`;
+    return { result: { package: contents.name, environmentName: target.displayName, done, steps }, summary: `${head}\n${lines.join('\n')}`, failed };
+  },
+});
+
+/** Package Deployer's "system determined import action" (§10). */
+function decide(item: PackageSolution, installed: { version: string; ismanaged: boolean } | undefined, where: string): Action {
+  if (!installed) return 'install';
+  const managed = item.solution.managed === true;
+  if (installed.ismanaged !== managed) {
+    throw new ToolError(`${item.solution.uniqueName} is ${installed.ismanaged ? 'managed' : 'unmanaged'} in ${where} and ${managed ? 'managed' : 'unmanaged'} in the package; one cannot replace the other. Nothing was changed.`);
+  }
+  if (!managed) return 'install';
+  return compareVersions(item.solution.version, installed.version) > 0 ? 'upgrade' : 'skip';
+}
+
+/** An import of this solution already running here (an earlier call's), to follow instead of starting a second. */
+function ongoingImport(context: ToolContext, item: PackageSolution, environmentId: string | null): OperationRecord | undefined {
+  return context.operations
+    .list()
+    .find((r) => r.kind === 'import_solution' && !isTerminal(r.state) && r.state !== 'unknown' && r.details?.solutionName === item.solution.uniqueName && r.details?.version === item.solution.version && (r.environment.id ?? null) === environmentId);
+}
+
+async function start(context: ToolContext, target: Parameters<typeof startImport>[1], packageFile: string, item: PackageSolution, action: Action): Promise<OperationRecord> {
+  const file = await extractSolution(packageFile, item.member);
+  return startImport(context, target, file, item.solution, {
+    mode: action === 'upgrade' ? 'upgrade' : 'install',
+    overwriteUnmanagedCustomizations: item.overwriteUnmanagedCustomizations,
+    publishWorkflows: item.publishWorkflows,
+    skipProductUpdateDependencies: false,
+    parameters: [],
+    cleanUp: () => rm(dirname(file), { recursive: true, force: true }),
+  });
+}
