@@ -83,6 +83,14 @@ export class DataverseClient {
     await this.http.send({ service: 'dataverse', method: 'PATCH', url: this.url(`${entitySet}(${id})`), resource: this.resource, headers: { ...ODATA_HEADERS, 'if-match': '*' }, body: columns, idempotent: true, signal });
   }
 
+  /** A page of a query: the path relative to the API, or a nextLink verbatim, with a Prefer header (page size, annotations). */
+  async page<T>(pathOrNextLink: string, prefer: string, signal?: AbortSignal): Promise<T> {
+    const url = /^https?:\/\//i.test(pathOrNextLink) ? pathOrNextLink : this.url(pathOrNextLink);
+    if (!url.toLowerCase().startsWith(`${this.resource.toLowerCase()}/api/data/`)) throw new TypeError('a nextLink outside this organization');
+    const { body } = await this.http.send<T>({ service: 'dataverse', method: 'GET', url, resource: this.resource, headers: { ...ODATA_HEADERS, prefer }, signal });
+    return body;
+  }
+
   /** The status URL of an asynchronous job (§2.4). */
   asyncOperationUrl(asyncOperationId: string): string {
     return this.url(`asyncoperations(${asyncOperationId})?$select=statecode,statuscode,message,friendlymessage,completedon,startedon`);

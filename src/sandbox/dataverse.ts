@@ -1,6 +1,7 @@
 import { json, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import { connectionVariableRows, handleConnectionVariables } from './connectionVariables';
+import { handleDataTables } from './dataTables';
 import { handleOrgSettings } from './orgSettings';
 import { handleSecurity, syncPendingUsers } from './security';
 import { solutionRow, type SolutionService } from './solutions/api';
@@ -28,6 +29,8 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
   const securityReply = handleSecurity(request, segment, org, tenant, { ok: odata, error: dataverseError });
   if (securityReply) return securityReply;
+  const dataReply = handleDataTables(request, segment, org, { ok: odata, error: dataverseError });
+  if (dataReply) return dataReply;
   const variablesReply = handleConnectionVariables(request, segment, org, { ok: odata, error: dataverseError });
   if (variablesReply) return variablesReply;
   const settingsReply = handleOrgSettings(request, segment, org, { ok: odata, error: dataverseError });

@@ -22,6 +22,8 @@ import { whoAmI } from './whoami';
 import { setGovernanceConfig } from './governance/setGovernanceConfig';
 import { updateOrgSettings } from './governance/updateOrgSettings';
 import { deployPackage } from './applications/deployPackage';
+import { exportData } from './data/exportData';
+import { importData } from './data/importData';
 import { installApplication } from './applications/installApplication';
 import { assignGroup } from './security/assignGroup';
 import { assignUser } from './security/assignUser';
@@ -60,4 +62,6 @@ export const catalog: readonly AnyToolDefinition[] = [
   assignGroup,
   installApplication,
   deployPackage,
+  exportData,
+  importData,
 ];

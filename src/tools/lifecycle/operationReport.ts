@@ -96,8 +96,13 @@ export async function waitAndReport(context: ToolContext, record: OperationRecor
 export function fileLinks(record: OperationRecord): ToolOutcome<unknown>['links'] {
   const file = record.result?.file;
   if (record.state !== 'succeeded' || typeof file !== 'string') return undefined;
+  return [fileLink(file, `${record.title}: ${record.result?.bytes ?? '?'} bytes`)];
+}
+
+/** An MCP resource link to a local file the call wrote. */
+export function fileLink(file: string, description: string): NonNullable<ToolOutcome<unknown>['links']>[number] {
   const mimeType = file.toLowerCase().endsWith('.sarif') ? 'application/sarif+json' : 'application/zip';
-  return [{ uri: pathToFileURL(file).href, name: basename(file), mimeType, description: `${record.title}: ${record.result?.bytes ?? '?'} bytes` }];
+  return { uri: pathToFileURL(file).href, name: basename(file), mimeType, description };
 }
 
 export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string {
