@@ -109,6 +109,21 @@ describe('pp_export_data and pp_import_data through an MCP client', () => {
     });
   });
 
+  it('waits out service protection (429 with Retry-After) and imports everything', async () => {
+    await withHarness(
+      async (h) => {
+        await writeZip(join(work, 'throttled.zip'), [{ name: 'data_schema.xml', data: Buffer.from(SCHEMA) }, { name: 'data.xml', data: Buffer.from(dataXml(300)) }]);
+        const cli = await session(h);
+        const result = await h.call(cli, 'pp_import_data', { environment: 'Contoso Test', dataFile: 'throttled.zip', batchSize: 100 });
+        assert.equal(result.isError, undefined, text(result));
+        assert.deepEqual(structured(result).entities.map((e: any) => e.imported), [300, 300]);
+        const throttled = h.sandbox.requests.filter((r) => r.path.endsWith('UpsertMultiple') && r.status === 429).length;
+        assert.equal(throttled, 2, 'the two throttled requests were sent again after Retry-After');
+      },
+      { faults: [{ kind: 'throttle', path: 'UpsertMultiple', times: 2, retryAfterSeconds: 1 }] },
+    );
+  });
+
   it('refuses a file that is not a data zip, and a table the environment does not have', async () => {
     await withHarness(async (h) => {
       await writeZip(join(work, 'plain.zip'), [{ name: 'readme.txt', data: Buffer.from('x') }]);

@@ -29,7 +29,7 @@ export const exportData = defineTool({
   output: z.object({ dataFile: z.string(), bytes: z.number(), entities: z.array(z.object({ name: z.string(), records: z.number() })), requests: z.number() }),
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
-    if (!args.tables?.length === !args.schemaFile) throw new ToolError('Give either tables or schemaFile (not both, not neither). Nothing was exported.');
+    if (Boolean(args.tables?.length) === Boolean(args.schemaFile)) throw new ToolError('Give either tables or schemaFile (not both, not neither). Nothing was exported.');
     const dataFile = resolveLocalPath('dataFile', args.dataFile, context.settings);
     if (existsSync(dataFile) && !args.overwrite) throw new ToolError(`dataFile: ${args.dataFile} exists already. Nothing was exported.`, 'Choose another path, or pass overwrite: true.');
     const target = await resolveDataverseTarget(args.environment, context);
