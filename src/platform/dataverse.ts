@@ -1,5 +1,6 @@
 import { jsonBodyWithFile, saveBase64Field, type SavedFile } from './base64Stream';
 import { dataverseResource } from './endpoints';
+import { PlatformError } from './errors';
 import type { HttpClient, HttpResponse } from './http';
 
 export interface WhoAmIResponse {
@@ -89,6 +90,43 @@ export class DataverseClient {
     if (!url.toLowerCase().startsWith(`${this.resource.toLowerCase()}/api/data/`)) throw new TypeError('a nextLink outside this organization');
     const { body } = await this.http.send<T>({ service: 'dataverse', method: 'GET', url, resource: this.resource, headers: { ...ODATA_HEADERS, prefer }, signal });
     return body;
+  }
+
+  /** A file column's bytes (GET …/<column>/$value); undefined when the column holds no file. */
+  async download(path: string, signal?: AbortSignal): Promise<{ bytes: Buffer; fileName?: string } | undefined> {
+    try {
+      const response = await this.http.send<Buffer>({
+        service: 'dataverse',
+        method: 'GET',
+        url: this.url(path),
+        resource: this.resource,
+        signal,
+        consume: async (body) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of body) chunks.push(Buffer.from(chunk));
+          return Buffer.concat(chunks);
+        },
+      });
+      return { bytes: response.body, fileName: response.headers.get('x-ms-file-name') ?? undefined };
+    } catch (error) {
+      if (error instanceof PlatformError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Sets a file column (PATCH …/<column> with the bytes); files over 16 MB need the chunked upload, not done here. */
+  async uploadFile(path: string, fileName: string, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+    if (bytes.length > 16 * 1024 * 1024) throw new PlatformError({ service: 'dataverse', status: 0, code: 'FileTooLarge', message: `${fileName} is over 16 MB, which needs a chunked upload this version does not do.` });
+    await this.http.send({
+      service: 'dataverse',
+      method: 'PATCH',
+      url: this.url(path),
+      resource: this.resource,
+      headers: { 'content-type': 'application/octet-stream', 'x-ms-file-name': fileName },
+      streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } },
+      idempotent: true,
+      signal,
+    });
   }
 
   /** The status URL of an asynchronous job (§2.4). */

@@ -23,6 +23,7 @@ import { setGovernanceConfig } from './governance/setGovernanceConfig';
 import { updateOrgSettings } from './governance/updateOrgSettings';
 import { deployPackage } from './applications/deployPackage';
 import { exportData } from './data/exportData';
+import { downloadPortal, uploadPortal } from './portal/portalTools';
 import { importData } from './data/importData';
 import { installApplication } from './applications/installApplication';
 import { assignGroup } from './security/assignGroup';
@@ -64,4 +65,6 @@ export const catalog: readonly AnyToolDefinition[] = [
   deployPackage,
   exportData,
   importData,
+  downloadPortal,
+  uploadPortal,
 ];
