@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { powerPagesSites } from '../../src/sandbox/powerPages';
+import { standardSite } from '../../src/sandbox/powerPagesStandard';
 import { text } from '../helpers';
 import { environmentByName, structured, withHarness } from '../lifecycle/harness';
 
@@ -47,13 +48,37 @@ describe('pp_download_portal and pp_upload_portal through an MCP client', () => 
     });
   });
 
+  it('does the same for a site on the standard data model (adx_ tables, web file bytes in a note)', async () => {
+    await withHarness(async (h) => {
+      const cli = await h.connect(['--allowed-folders', work]);
+      const down = await h.call(cli, 'pp_download_portal', { environment: 'Contoso Test', site: 'Fabrikam Partners', folder: 'fabrikam' });
+      assert.equal(down.isError, undefined, text(down));
+      assert.equal(structured(down).dataModel, 'standard');
+      const folder = join(work, 'fabrikam');
+      assert.equal(readFileSync(join(folder, 'web-pages', 'Home.html'), 'utf8'), '<h1>Fabrikam partners</h1>');
+      assert.equal(readFileSync(join(folder, 'web-files', 'logo.svg'), 'utf8'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      assert.deepEqual(JSON.parse(readFileSync(join(folder, 'site-settings', 'Search_Enabled.json'), 'utf8')).content, { adx_value: 'false' });
+
+      writeFileSync(join(folder, 'site-settings', 'Search_Enabled.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(folder, 'site-settings', 'Search_Enabled.json'), 'utf8')), content: { adx_value: 'true' } }));
+      writeFileSync(join(folder, 'web-files', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>');
+      const up = await h.call(cli, 'pp_upload_portal', { environment: 'Contoso Test', folder: 'fabrikam' });
+      assert.equal(up.isError, undefined, text(up));
+      assert.deepEqual([structured(up).changed.sort(), structured(up).unchanged], [['Search/Enabled', 'logo.svg'], 3]);
+      const site = standardSite(environmentByName(h.sandbox, 'Contoso Test')!.org!);
+      assert.equal(site.tables.get('adx_sitesetting')!.get('7a7a0000-0000-4000-8000-000000000040')!.adx_value, 'true');
+      assert.equal(Buffer.from(String(site.annotations.get('7a7a0000-0000-4000-8000-000000000051')!.documentbody), 'base64').toString(), '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>');
+      const patches = h.sandbox.requests.filter((r) => r.method === 'PATCH').map((r) => r.path.split('/').pop()!.replace(/\(.*/, ''));
+      assert.deepEqual(patches.sort(), ['adx_sitesettings', 'annotations'], 'only what changed');
+    });
+  });
+
   it('names the sites there are, and refuses a folder that is not a downloaded site', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect(['--allowed-folders', work]);
       const missing = await h.call(cli, 'pp_download_portal', { environment: 'Contoso Dev', site: 'Fabrikam', folder: 'other' });
-      assert.match(text(missing), /^site: no Power Pages site "Fabrikam" \(enhanced data model\) is in this environment\. Nothing was done\.\nWhat to do: Sites: Contoso Portal\./);
-      const none = await h.call(cli, 'pp_download_portal', { environment: 'Contoso Test', site: 'Contoso Portal', folder: 'other' });
-      assert.match(text(none), /standard data model \(adx_ tables\) are not supported yet/);
+      assert.match(text(missing), /^site: no Power Pages site "Fabrikam" is in this environment\. Nothing was done\.\nWhat to do: Sites: Contoso Portal\./);
+      const none = await h.call(cli, 'pp_download_portal', { environment: 'Contoso Production', site: 'Contoso Portal', folder: 'other' });
+      assert.match(text(none), /What to do: This environment has no Power Pages sites\./);
       const upload = await h.call(cli, 'pp_upload_portal', { environment: 'Contoso Dev', folder: '.' });
       assert.match(text(upload), /^folder: .* has no site\.json; download the site with pp_download_portal first\. Nothing was uploaded\./);
     });
