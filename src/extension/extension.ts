@@ -128,6 +128,8 @@ const RETRY_TOOLS: Record<OperationRecord['kind'], string> = {
   set_governance: 'pp_set_governance_config',
   install_application: 'pp_install_application',
   solution_checker: 'pp_solution_checker',
+  catalog_install: 'pp_install_catalog',
+  catalog_submit: 'pp_submit_catalog',
 };
 
 export function deactivate(): void {}

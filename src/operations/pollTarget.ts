@@ -8,7 +8,7 @@ import type { OperationRecord, PollStyle } from './record';
 export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string; headers?: Record<string, string> } {
   // The checker wants the run's correlation id and the tenant on every call of the run (§13, gotcha 14).
   if (style === 'checker') return { service: 'checker', resource: endpoints.checkerResource, headers: { 'x-ms-correlation-id': String(record?.details?.correlationId ?? ''), 'x-ms-tenant-id': String(record?.details?.tenantId ?? '') } };
-  if (style === 'dataverse-async') return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
+  if (isDataverseStyle(style)) return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
   return style === 'ppapi-operation' || style === 'ppapi-app-operation'
     ? { service: 'powerplatform', resource: endpoints.powerPlatformResource }
     : { service: 'bap', resource: endpoints.bapResource };
@@ -19,7 +19,7 @@ export function pollService(style: PollStyle, endpoints: Endpoints, record?: Ope
  * They get our token, so they must be on the service's own host or one of its regional subdomains.
  */
 export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpoints, record?: OperationRecord): boolean {
-  if (style === 'dataverse-async') {
+  if (isDataverseStyle(style)) {
     // We build these from the environment's Dataverse URL; they must stay under that org.
     const org = dataverseResource(String(record?.details?.instanceUrl ?? '')).toLowerCase();
     return Boolean(org) && url.toLowerCase().startsWith(`${org}/api/data/`);
@@ -47,3 +47,8 @@ export function isBusyConflict(error: PlatformError): boolean {
   return /active lifecycle operation|another (lifecycle )?operation is (running|in progress)/i.test(error.message);
 }
 
+
+/** Status read from a row of the environment's own Dataverse (async jobs, catalog installs and submissions). */
+export function isDataverseStyle(style: PollStyle): boolean {
+  return style === 'dataverse-async' || style === 'catalog-install' || style === 'catalog-submission';
+}

@@ -16,10 +16,12 @@ export type OperationKind =
   | 'delete_solution'
   | 'set_governance'
   | 'install_application'
-  | 'solution_checker';
+  | 'solution_checker'
+  | 'catalog_install'
+  | 'catalog_submit';
 
 /** How the tracker reads the service's status: each API family has its own status document (§2.1, §2.2). */
-export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async' | 'checker';
+export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async' | 'checker' | 'catalog-install' | 'catalog-submission';
 
 export interface OperationError {
   message: string;

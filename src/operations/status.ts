@@ -117,3 +117,25 @@ export function readCheckerStatus(body: any): StatusReading {
   if (status === 'failed') return { state: 'failed', error: { code: 'AnalysisFailed', message: String(body?.error ?? body?.message ?? 'The checker could not analyse the solution.') } };
   return { state: 'running', stage: 'Analysing', percent };
 }
+
+/** A catalog install history (mspcat_installhistories, §11): 526430003 completed, 526430004 failed. */
+export function readCatalogInstall(body: any): StatusReading {
+  const status = Number(body?.statuscode);
+  if (status === 526430003) return { state: 'succeeded', result: { installHistoryId: body?.mspcat_installhistoryid ?? null, status: 'Completed' } };
+  if (status === 526430004 || status === 2) {
+    return { state: 'failed', error: { code: status === 2 ? 'Inactive' : 'InstallFailed', message: String(body?.mspcat_errordetails || 'The catalog reports that the install failed without giving a reason.') } };
+  }
+  return { state: status === 526430002 ? 'running' : 'queued', stage: status === 526430002 ? 'Installing' : status === 526430001 ? 'Pending' : 'Requested' };
+}
+
+const REQUEST_FAILURES: Record<number, string> = { 526430000: 'Abandoned', 526430004: 'Rejected', 526430006: 'Duplicate request', 526430010: 'Failed prevalidation' };
+const REQUEST_STAGES: Record<number, string> = { 1: 'Submitted', 526430001: 'In progress', 526430002: 'Waiting on submitter', 526430003: 'Pending deployment', 526430005: 'Marketing content', 526430008: 'Draft', 526430009: 'Processing' };
+
+/** A catalog submission (mspcat_certificationrequests, §11): 2 completed; abandoned, rejected, duplicate and failed prevalidation end it. */
+export function readCatalogSubmission(body: any): StatusReading {
+  const status = Number(body?.statuscode);
+  if (status === 2) return { state: 'succeeded', result: { certificationRequestId: body?.mspcat_certificationrequestid ?? null, applicationId: body?._mspcat_application_value ?? null, status: 'Completed' } };
+  const failure = REQUEST_FAILURES[status];
+  if (failure) return { state: 'failed', error: { code: failure.replace(/\s+/g, ''), message: `${failure}${body?.mspcat_message ? `: ${body.mspcat_message}` : '.'}` } };
+  return { state: status === 1 ? 'queued' : 'running', stage: REQUEST_STAGES[status] ?? `Status ${status}` };
+}

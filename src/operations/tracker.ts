@@ -8,7 +8,7 @@ import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
 import { finishDataverseJob, importProgress, readDataverseAsync } from './dataverseJob';
 import { finishCheckerRun } from './checkerRun';
-import { readAppOperation, readBapLifecycle, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
+import { readAppOperation, readBapLifecycle, readCatalogInstall, readCatalogSubmission, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
 import type { OperationStore } from './store';
 
 /** What a start request led to. */
@@ -320,6 +320,8 @@ export class OperationTracker {
     if (style === 'dataverse-async') return readDataverseAsync(body);
     if (style === 'ppapi-app-operation') return readAppOperation(body);
     if (style === 'checker') return readCheckerStatus(body);
+    if (style === 'catalog-install') return readCatalogInstall(body);
+    if (style === 'catalog-submission') return readCatalogSubmission(body);
     return readEnvironmentReady(body as never, record);
   }
 

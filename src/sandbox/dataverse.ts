@@ -1,6 +1,7 @@
 import { json, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import { connectionVariableRows, handleConnectionVariables } from './connectionVariables';
+import { handleCatalog } from './catalog';
 import { handleDataTables } from './dataTables';
 import { handlePowerPages, powerPagesRows } from './powerPages';
 import { handleStandardPages, standardRows } from './powerPagesStandard';
@@ -21,7 +22,7 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
 }
 
 /** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, and the solution messages. */
-export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant): Promise<Reply> {
+export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale = 1): Promise<Reply> {
   syncPendingUsers(org);
   const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
   if (!caller || caller.isdisabled) {
@@ -31,6 +32,8 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
   const securityReply = handleSecurity(request, segment, org, tenant, { ok: odata, error: dataverseError });
   if (securityReply) return securityReply;
+  const catalogReply = handleCatalog(request, segment, org, tenant, timeScale, { ok: odata, error: dataverseError });
+  if (catalogReply) return catalogReply;
   const pagesReply = handlePowerPages(request, segment, org, { ok: odata, error: dataverseError }) ?? handleStandardPages(request, segment, org, { ok: odata, error: dataverseError });
   if (pagesReply) return pagesReply;
   const dataReply = handleDataTables(request, segment, org, { ok: odata, error: dataverseError });

@@ -170,7 +170,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!org) return dataverseError(404, '0x80060888', 'No Dataverse organization exists at this URL.');
       const auth = authenticate(request, org.url);
       if ('status' in auth) return auth;
-      return handleDataverse(request, org, auth.principal, solutions, tenant);
+      return handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale);
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }

@@ -22,6 +22,7 @@ import { whoAmI } from './whoami';
 import { setGovernanceConfig } from './governance/setGovernanceConfig';
 import { updateOrgSettings } from './governance/updateOrgSettings';
 import { deployPackage } from './applications/deployPackage';
+import { catalogStatus, installCatalog, submitCatalog } from './catalog/catalogTools';
 import { exportData } from './data/exportData';
 import { downloadPortal, uploadPortal } from './portal/portalTools';
 import { importData } from './data/importData';
@@ -67,4 +68,7 @@ export const catalog: readonly AnyToolDefinition[] = [
   importData,
   downloadPortal,
   uploadPortal,
+  submitCatalog,
+  installCatalog,
+  catalogStatus,
 ];

@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { resolveDataverseTarget } from '../dataverseTarget';
+import { ToolError } from '../errors';
+import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
+import { resolveLocalPath } from '../localPaths';
+import { environmentRef } from '../schemas';
+import { ADDITIVE_CLOUD, READ_ONLY_CLOUD, defineTool } from '../types';
+
+interface CatalogItem {
+  mspcat_applicationsid: string;
+  mspcat_tpsid: string;
+  mspcat_name: string;
+  mspcat_version?: string;
+}
+
+const catalogEnvironment = environmentRef.describe('The environment that hosts the catalog.');
+
+export const installCatalog = defineTool({
+  name: 'pp_install_catalog',
+  title: 'Install catalog item',
+  description:
+    'Installs an item of the catalog in Power Platform into an environment (mspcat_InstallCatalogItemByCID), as an operation that follows the install history: ' +
+    'waits up to `waitSeconds`, then returns the operation id for pp_get_operation. `item` is the catalog id (tpsid) or name; `version` pins a version.',
+  input: z.strictObject({
+    catalog: catalogEnvironment,
+    item: z.string().trim().min(1).max(200).describe('Catalog item id (tpsid) or display name.'),
+    version: z.string().trim().regex(/^\d+(\.\d+){1,3}$/).optional(),
+    targetEnvironment: environmentRef.describe('The environment to install into.'),
+    settings: z.record(z.string().regex(/^[^=|]+$/, 'no = or | in names'), z.string().regex(/^[^|]*$/, 'no | in values')).optional().describe('Package runtime settings (name → value).'),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: ADDITIVE_CLOUD,
+  async handler(args, context) {
+    const catalog = await resolveDataverseTarget(args.catalog, context);
+    const target = await resolveDataverseTarget(args.targetEnvironment, context);
+    const items = (await catalog.dataverse.get<{ value: CatalogItem[] }>('mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version', context.signal)).value;
+    const wanted = args.item.toLowerCase();
+    const item = items.find((i) => i.mspcat_tpsid.toLowerCase() === wanted) ?? items.find((i) => i.mspcat_name.toLowerCase() === wanted);
+    if (!item) throw new ToolError(`item: no catalog item "${args.item}" is in the catalog of ${catalog.displayName}. Nothing was installed.`, `Items: ${items.map((i) => `${i.mspcat_tpsid} (${i.mspcat_name})`).join(', ') || 'none'}.`);
+    const settings = Object.entries(args.settings ?? {}).map(([name, value]) => `${name}=${value}`).join('|');
+    const record = await context.operations.begin({
+      kind: 'catalog_install',
+      title: `Install ${item.mspcat_name}${args.version ? ` ${args.version}` : ''} from the catalog into ${target.displayName}`,
+      environment: { id: target.environmentId ?? undefined, displayName: target.displayName },
+      details: { instanceUrl: catalog.url, item: item.mspcat_tpsid },
+      start: async () => {
+        const response = await catalog.dataverse.action<{ InstallHistoryReferance?: string; InstallHistoryReference?: string }>(
+          'mspcat_InstallCatalogItemByCID',
+          { CID: args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid, DeployToOrganizationUrl: `${target.url}/`, ...(settings ? { Settings: settings } : {}) },
+        );
+        // The documented response name is misspelt (§11); the correct spelling is read too.
+        const id = response.body?.InstallHistoryReferance ?? response.body?.InstallHistoryReference;
+        if (!id) return { kind: 'done', correlationId: response.correlationId, result: { note: 'The catalog accepted the install but returned no install history to follow.' } };
+        return { kind: 'poll', style: 'catalog-install', url: catalog.dataverse.url(`mspcat_installhistories(${id})?$select=statuscode,mspcat_errordetails`), correlationId: response.correlationId, serviceOperationId: id };
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+export const submitCatalog = defineTool({
+  name: 'pp_submit_catalog',
+  title: 'Submit catalog item',
+  description:
+    'Submits an item to the catalog in Power Platform (mspcat_SubmitCatalogApprovalRequest) from a submission.json in the documented format, whose ' +
+    'catalogItemDefinition.packageFile.filesaslink points at the package; follows the certification request as an operation until it is completed or refused.',
+  input: z.strictObject({
+    catalog: catalogEnvironment,
+    submissionFile: z.string().min(1).describe('The submission.json, inside the workspace or an allowed folder.'),
+    waitSeconds: waitSecondsArgument,
+  }),
+  output: operationOutput,
+  annotations: ADDITIVE_CLOUD,
+  async handler(args, context) {
+    const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings);
+    let submission: any;
+    try {
+      submission = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new ToolError(`submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`);
+    }
+    const definition = submission?.catalogItemDefinition;
+    const missing = [
+      !submission?.publisherDetails?.publisherId && 'publisherDetails.publisherId',
+      !definition?.id && 'catalogItemDefinition.id',
+      !definition?.displayName && 'catalogItemDefinition.displayName',
+      !(definition?.packageFile?.filesaslink ?? definition?.packageFile?.fileSasLink) && 'catalogItemDefinition.packageFile.filesaslink',
+    ].filter(Boolean);
+    if (missing.length) throw new ToolError(`submissionFile: ${args.submissionFile} lacks ${missing.join(', ')}. Nothing was submitted.`, 'See the catalog submission format (submission.json) in the Power Platform documentation.');
+    const catalog = await resolveDataverseTarget(args.catalog, context);
+    const record = await context.operations.begin({
+      kind: 'catalog_submit',
+      title: `Submit ${definition.displayName} to the catalog of ${catalog.displayName}`,
+      environment: { id: catalog.environmentId ?? undefined, displayName: catalog.displayName },
+      details: { instanceUrl: catalog.url, item: String(definition.id) },
+      start: async () => {
+        const response = await catalog.dataverse.action<{ CertificationRequestId?: string }>('mspcat_SubmitCatalogApprovalRequest', { EncodedApprovalRequest: Buffer.from(JSON.stringify(submission)).toString('base64') });
+        const id = response.body?.CertificationRequestId;
+        if (!id) return { kind: 'done', correlationId: response.correlationId, result: { note: 'The catalog accepted the submission but returned no request to follow.' } };
+        return { kind: 'poll', style: 'catalog-submission', url: catalog.dataverse.url(`mspcat_certificationrequests(${id})?$select=statuscode,_mspcat_application_value,mspcat_message`), correlationId: response.correlationId, serviceOperationId: id };
+      },
+    });
+    return waitAndReport(context, record, args.waitSeconds);
+  },
+});
+
+export const catalogStatus = defineTool({
+  name: 'pp_catalog_status',
+  title: 'Catalog status',
+  description: 'Lists the items of the catalog in Power Platform with their versions. To follow an install or a submission started here, use pp_get_operation with its operation id. Reads only.',
+  input: z.strictObject({ catalog: catalogEnvironment, nameContains: z.string().trim().min(1).max(100).optional() }),
+  output: z.object({ catalog: z.string(), items: z.array(z.object({ id: z.string(), tpsid: z.string(), name: z.string(), version: z.string().nullable() })) }),
+  annotations: READ_ONLY_CLOUD,
+  async handler(args, context) {
+    const catalog = await resolveDataverseTarget(args.catalog, context);
+    const text = args.nameContains?.toLowerCase();
+    const items = (await catalog.dataverse.get<{ value: CatalogItem[] }>('mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version', context.signal)).value
+      .filter((i) => !text || i.mspcat_name.toLowerCase().includes(text) || i.mspcat_tpsid.toLowerCase().includes(text))
+      .map((i) => ({ id: i.mspcat_applicationsid, tpsid: i.mspcat_tpsid, name: i.mspcat_name, version: i.mspcat_version ?? null }));
+    return { result: { catalog: catalog.displayName, items }, summary: items.length ? `${items.length} item(s) in the catalog of ${catalog.displayName}:\n${items.map((i) => `- ${i.tpsid} ${i.version ?? ''}: ${i.name}`).join('\n')}` : `No items match in the catalog of ${catalog.displayName}.` };
+  },
+});
