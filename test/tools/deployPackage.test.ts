@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
+import { dataTables } from '../../src/sandbox/dataTables';
 import { SHARED, text } from '../helpers';
 import { environmentByName, structured, withHarness, type Harness } from '../lifecycle/harness';
 
@@ -20,6 +21,17 @@ ${solutions.map((s) => `    <configsolutionfile solutionpackagefilename="${s}" o
 </configdatastorage>`);
 }
 
+/** A Configuration Migration data zip with two accounts. */
+async function dataZip(): Promise<Buffer> {
+  const file = join(tmpdir(), `power-agent-package-data-${process.pid}.zip`);
+  const schema = '<entities><entity name="account" primaryidfield="accountid" primarynamefield="name"><fields><field name="accountid" type="guid" primaryKey="true" /><field name="name" type="string" /></fields></entity></entities>';
+  const records = '<entities><entity name="account"><records><record id="d0000001-0000-4000-8000-000000000000"><field name="name" value="Package Customer 1" /></record><record id="d0000002-0000-4000-8000-000000000000"><field name="name" value="Package Customer 2" /></record></records></entity></entities>';
+  await writeZip(file, [{ name: 'data_schema.xml', data: Buffer.from(schema) }, { name: 'data.xml', data: Buffer.from(records) }]);
+  const bytes = readFileSync(file);
+  rmSync(file, { force: true });
+  return bytes;
+}
+
 describe('pp_deploy_package through an MCP client', () => {
   let work: string;
   before(() => {
@@ -27,12 +39,20 @@ describe('pp_deploy_package through an MCP client', () => {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  async function makePackage(h: Harness, name: string, options: { dll?: boolean; data?: boolean } = {}): Promise<void> {
+  async function makePackage(h: Harness, name: string, options: { dll?: boolean; data?: boolean; importMap?: boolean } = {}): Promise<void> {
     const cli = await h.connect(['--allowed-folders', work]);
     const exported = await h.call(cli, 'pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', managed: true, zipFile: `${name}-core.zip`, overwrite: true, waitSeconds: 60 });
     assert.equal(exported.isError, undefined, text(exported));
     await writeZip(join(work, `${name}.zip`), [
-      { name: 'PkgFolder/ImportConfig.xml', data: importConfig(['SharePointSiteCreationBot_2_0_0_0.zip', 'ContosoCore_managed.zip'], options.data ? '<cmtdatafiles><cmtdatafile filename="data_1033.zip" lcid="1033" usermapfilename="" /></cmtdatafiles>' : '') },
+      {
+        name: 'PkgFolder/ImportConfig.xml',
+        data: importConfig(
+          ['SharePointSiteCreationBot_2_0_0_0.zip', 'ContosoCore_managed.zip'],
+          (options.data ? '<cmtdatafiles><cmtdatafile filename="data_1033.zip" lcid="1033" usermapfilename="" /></cmtdatafiles>' : '') +
+            (options.importMap ? '<filestoimport><configimportfile filename="accounts.csv" filetype="CSV" importtoentity="account" /></filestoimport>' : ''),
+        ),
+      },
+      ...(options.data ? [{ name: 'PkgFolder/data_1033.zip', data: await dataZip() }] : []),
       { name: 'PkgFolder/SharePointSiteCreationBot_2_0_0_0.zip', data: readFileSync(BOT) },
       { name: 'PkgFolder/ContosoCore_managed.zip', data: readFileSync(join(work, `${name}-core.zip`)) },
       { name: 'Microsoft.Xrm.Tooling.PackageDeployment.CrmPackageExtentionBase.dll', data: Buffer.from('MZ runtime') },
@@ -42,10 +62,12 @@ describe('pp_deploy_package through an MCP client', () => {
 
   it('imports the solutions in ImportConfig order as Package Deployer decides, and skips them the second time', async () => {
     await withHarness(async (h) => {
-      await makePackage(h, 'release');
+      await makePackage(h, 'release', { data: true });
       const cli = await h.connect(['--allowed-folders', work]);
       const deployed = await h.call(cli, 'pp_deploy_package', { environment: 'Contoso Test', packageFile: 'release.zip', waitSeconds: 120 });
       assert.equal(deployed.isError, undefined, text(deployed));
+      assert.deepEqual(structured(deployed).data, { file: 'data_1033.zip', imported: 2, failed: 0, failures: [] });
+      assert.equal(dataTables(environmentByName(h.sandbox, 'Contoso Test')!.org!).get('account')!.rows.get('d0000002-0000-4000-8000-000000000000')!.name, 'Package Customer 2', 'the data went in after the solutions');
       assert.deepEqual(structured(deployed).steps.map((s: any) => [s.solution, s.action, s.state]), [
         ['SharePointSiteCreationBot', 'install', 'succeeded'],
         ['ContosoCore', 'upgrade', 'succeeded'],
@@ -60,16 +82,16 @@ describe('pp_deploy_package through an MCP client', () => {
     });
   });
 
-  it('refuses custom code, data and a managed/unmanaged clash before anything changes, and stops at a failed import', async () => {
+  it('refuses custom code, import maps and a managed/unmanaged clash before anything changes, and stops at a failed import', async () => {
     await withHarness(async (h) => {
       await makePackage(h, 'coded', { dll: true });
-      await makePackage(h, 'data', { data: true });
+      await makePackage(h, 'mapped', { importMap: true });
       const cli = await h.connect(['--allowed-folders', work]);
       const before = h.sandbox.requests.length;
       const coded = await h.call(cli, 'pp_deploy_package', { environment: 'Contoso Test', packageFile: 'coded.zip' });
       assert.match(text(coded), /^coded\.zip has custom code \(ContosoPackage\.dll\), which only Package Deployer \(\.NET\) can run; it was not deployed, and nothing was changed\.\nWhat to do: .*skipCustomCode: true/);
-      const data = await h.call(cli, 'pp_deploy_package', { environment: 'Contoso Test', packageFile: 'data.zip' });
-      assert.match(text(data), /imports data files \(data_1033\.zip\), which this tool cannot import yet/);
+      const mapped = await h.call(cli, 'pp_deploy_package', { environment: 'Contoso Test', packageFile: 'mapped.zip' });
+      assert.match(text(mapped), /imports files through import maps \(accounts\.csv\), which this tool cannot do; nothing was changed/);
       assert.equal(h.sandbox.requests.length, before, 'no request was sent');
 
       const conflict = await h.call(cli, 'pp_deploy_package', { environment: 'Contoso Dev', packageFile: 'coded.zip', skipCustomCode: true, waitSeconds: 60 });

@@ -11,8 +11,11 @@ import { waitSecondsArgument } from '../lifecycle/operationReport';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { startImport } from '../solutions/importSolution';
+import { importRecords } from '../../data/importRecords';
+import type { DataverseClient } from '../../platform/dataverse';
+import { readDataZip } from '../data/importData';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
-import { extractSolution, readPackage, type PackageSolution } from './packageContents';
+import { extractMember, readPackage, type PackageSolution } from './packageContents';
 
 type Action = 'install' | 'upgrade' | 'skip';
 
@@ -31,7 +34,7 @@ export const deployPackage = defineTool({
   description:
     'Deploys a Package Deployer package (a zip with ImportConfig.xml and solution zips): imports its solutions in ImportConfig order, each as Package Deployer decides ' +
     '(install when missing, upgrade a lower managed version, skip this version or higher), one after another, stopping at the first failure. ' +
-    'Packages with custom code (a package assembly) or configuration data are refused before anything changes, as their code cannot run here. ' +
+    'Then its Configuration Migration data file, if any, is imported. Packages with custom code (a package assembly) or import-map files are refused before anything changes, as those cannot run here. ' +
     'Safe to call again: solutions already deployed are skipped and a running import is followed, not started twice.',
   input: z.strictObject({
     environment: environmentRef.optional(),
@@ -39,7 +42,13 @@ export const deployPackage = defineTool({
     skipCustomCode: z.boolean().default(false).describe('Deploy the solutions even though the package has a code assembly, which is not run. Only when you know the code adds nothing needed.'),
     waitSeconds: waitSecondsArgument.describe('Seconds to wait for the imports in all; call again to continue after that.'),
   }),
-  output: z.object({ package: z.string(), environmentName: z.string(), done: z.boolean(), steps: z.array(step) }),
+  output: z.object({
+    package: z.string(),
+    environmentName: z.string(),
+    done: z.boolean(),
+    steps: z.array(step),
+    data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })) }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
+  }),
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
     const packageFile = resolveLocalPath('packageFile', args.packageFile, context.settings);
@@ -51,8 +60,8 @@ export const deployPackage = defineTool({
         'Deploy it with pac package deploy, or, if its code adds nothing the solutions need, call again with skipCustomCode: true.',
       );
     }
-    if (contents.dataFiles.length) {
-      throw new ToolError(`${args.packageFile} imports data files (${contents.dataFiles.join(', ')}), which this tool cannot import yet; nothing was changed.`, 'Deploy it with pac package deploy.');
+    if (contents.importFiles.length) {
+      throw new ToolError(`${args.packageFile} imports files through import maps (${contents.importFiles.join(', ')}), which this tool cannot do; nothing was changed.`, 'Deploy it with pac package deploy, or move that data into a Configuration Migration data file.');
     }
     if (!contents.solutions.length) throw new ToolError(`${args.packageFile}: ImportConfig.xml lists no solutions. Nothing was changed.`);
 
@@ -82,13 +91,30 @@ export const deployPackage = defineTool({
       current.detail = latest.error ? `${latest.error.message}${latest.error.hint ? ` ${latest.error.hint}` : ''}` : null;
       if (current.state !== 'succeeded') break;
     }
-    const done = steps.every((s) => s.state === 'succeeded' || s.state === 'skipped');
-    const failed = steps.some((s) => s.state === 'failed');
+    const solutionsDone = steps.every((s) => s.state === 'succeeded' || s.state === 'skipped');
+    // Configuration data goes in once every solution is there, as Package Deployer does it.
+    const data = solutionsDone && contents.dataFile ? await importPackageData(context, target.dataverse, packageFile, contents.dataFile) : null;
+    const done = solutionsDone && (!data || data.failed === 0);
+    const failed = steps.some((s) => s.state === 'failed') || Boolean(data?.failed);
     const lines = steps.map((s) => `- ${s.solution} ${s.version}: ${s.action}, ${s.state}${s.operationId ? ` (operation ${s.operationId})` : ''}${s.detail ? `: ${s.detail}` : ''}`);
+    if (data) lines.push(`- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${data.failures.length ? `: ${data.failures.slice(0, 5).map((f) => `${f.table} ${f.id}: ${f.message}`).join('; ')}` : ''}`);
     const head = done ? `Deployed ${contents.name} to ${target.displayName}.` : failed ? `Deploying ${contents.name} to ${target.displayName} stopped at a failed import; later solutions were not imported.` : `Deploying ${contents.name} to ${target.displayName} goes on; call pp_deploy_package again with the same package to continue.`;
-    return { result: { package: contents.name, environmentName: target.displayName, done, steps }, summary: `${head}\n${lines.join('\n')}`, failed };
+    return { result: { package: contents.name, environmentName: target.displayName, done, steps, data }, summary: `${head}\n${lines.join('\n')}`, failed };
   },
 });
+
+/** Imports the package's Configuration Migration data file into the target. */
+async function importPackageData(context: ToolContext, dv: DataverseClient, packageFile: string, dataFile: { name: string; member: string }) {
+  const file = await extractMember(packageFile, dataFile.member);
+  try {
+    const { schema, data } = await readDataZip(file, dataFile.name);
+    const summary = await importRecords(dv, schema, data, { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress });
+    const imported = summary.entities.reduce((sum, e) => sum + e.imported, 0);
+    return { file: dataFile.name, imported, failed: summary.failures.length, failures: summary.failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })) };
+  } finally {
+    await rm(dirname(file), { recursive: true, force: true });
+  }
+}
 
 /** Package Deployer's "system determined import action" (§10). */
 function decide(item: PackageSolution, installed: { version: string; ismanaged: boolean } | undefined, where: string): Action {
@@ -109,7 +135,7 @@ function ongoingImport(context: ToolContext, item: PackageSolution, environmentI
 }
 
 async function start(context: ToolContext, target: Parameters<typeof startImport>[1], packageFile: string, item: PackageSolution, action: Action): Promise<OperationRecord> {
-  const file = await extractSolution(packageFile, item.member);
+  const file = await extractMember(packageFile, item.member);
   return startImport(context, target, file, item.solution, {
     mode: action === 'upgrade' ? 'upgrade' : 'install',
     overwriteUnmanagedCustomizations: item.overwriteUnmanagedCustomizations,

@@ -21,8 +21,10 @@ export interface PackageContents {
   solutions: PackageSolution[];
   /** Assemblies with custom code (PackageTemplateBase overrides), which cannot run here. */
   assemblies: string[];
-  /** Configuration data and import-map files ImportConfig.xml asks for. */
-  dataFiles: string[];
+  /** The Configuration Migration data to import after the solutions (the package's base-language file), if any. */
+  dataFile?: { name: string; member: string };
+  /** Import-map files (filestoimport), which this version cannot import. */
+  importFiles: string[];
 }
 
 /** Assemblies of the Package Deployer runtime itself, which every package carries and which hold no package code. */
@@ -45,13 +47,13 @@ export async function readPackage(file: string, shownAs: string): Promise<Packag
       const inner = await innerManifest(zip, member, shownAs);
       solutions.push({ file: name, member, solution: inner, overwriteUnmanagedCustomizations: flag(entry.getAttribute('overwriteunmanagedcustomizations'), false), publishWorkflows: flag(entry.getAttribute('publishworkflowsandactivateplugins'), true) });
     }
-    const dataFiles = [
-      root.getAttribute('crmmigdataimportfile') ?? '',
-      ...elements(child(root, 'cmtdatafiles') ?? root).filter((e) => e.nodeName === 'cmtdatafile').map((e) => e.getAttribute('filename') ?? ''),
-      ...elements(child(root, 'filestoimport') ?? root).filter((e) => e.nodeName === 'configimportfile').map((e) => e.getAttribute('filename') ?? ''),
-    ].filter(Boolean);
+    // Package Deployer takes the cmtdatafile of the target's base language, else crmmigdataimportfile (§10); 1033 is assumed here.
+    const perLanguage = elements(child(root, 'cmtdatafiles') ?? root).filter((e) => e.nodeName === 'cmtdatafile');
+    const dataName = (perLanguage.find((e) => e.getAttribute('lcid') === '1033') ?? perLanguage[0])?.getAttribute('filename') || root.getAttribute('crmmigdataimportfile') || '';
+    if (dataName && !zip.has(`${folder}${dataName}`)) throw new ToolError(`packageFile: ImportConfig.xml names the data file ${dataName}, which is not in the package. Nothing was changed.`);
+    const importFiles = elements(child(root, 'filestoimport') ?? root).filter((e) => e.nodeName === 'configimportfile').map((e) => e.getAttribute('filename') ?? '').filter(Boolean);
     const assemblies = zip.names().filter((n) => /\.dll$/i.test(n) && !RUNTIME_ASSEMBLIES.test(n.split('/').pop()!));
-    return { name: shownAs.split(/[\\/]/).pop()!.replace(/\.zip$/i, ''), solutions, assemblies, dataFiles };
+    return { name: shownAs.split(/[\\/]/).pop()!.replace(/\.zip$/i, ''), solutions, assemblies, dataFile: dataName ? { name: dataName, member: `${folder}${dataName}` } : undefined, importFiles };
   } finally {
     zip.close();
   }
@@ -69,8 +71,8 @@ async function innerManifest(zip: ZipReader, member: string, shownAs: string): P
   }
 }
 
-/** Writes one solution of the package to a temporary file, for the streamed upload. */
-export async function extractSolution(file: string, member: string): Promise<string> {
+/** Writes one member of the package (a solution, a data file) to a temporary file, for the streamed upload. */
+export async function extractMember(file: string, member: string): Promise<string> {
   const zip = await ZipReader.open(file);
   try {
     const target = join(await mkdtemp(join(tmpdir(), 'power-agent-package-')), member.split('/').pop()!);
