@@ -16,6 +16,10 @@ export interface CmtEntity {
   primaryidfield: string;
   primarynamefield: string;
   fields: CmtField[];
+  /** A FetchXML filter on the records to export, when the schema has one. */
+  filter?: string;
+  /** N:N relationships the schema names. */
+  manyToMany?: string[];
 }
 
 export interface CmtSchema {
@@ -76,6 +80,10 @@ export function readSchema(xml: Buffer | string, file: string): CmtSchema {
       fields: elements(child(e, 'fields') ?? e)
         .filter((f) => f.nodeName === 'field')
         .map((f) => ({ name: f.getAttribute('name') ?? '', displayname: f.getAttribute('displayname') ?? '', type: f.getAttribute('type') ?? 'string', lookupType: f.getAttribute('lookupType') ?? undefined, primaryKey: f.getAttribute('primaryKey') === 'true' })),
+      filter: (child(e, 'filter')?.textContent ?? '').trim() || undefined,
+      manyToMany: elements(child(e, 'relationships') ?? e)
+        .filter((r) => r.nodeName === 'relationship' && r.getAttribute('manyToMany') === 'true')
+        .map((r) => r.getAttribute('name') ?? ''),
     }));
   const order = elements(child(root, 'entityImportOrder') ?? root).filter((e) => e.nodeName === 'entityName').map((e) => (e.textContent ?? '').trim());
   return { entities, importOrder: order.length ? order : entities.map((e) => e.name) };
@@ -87,6 +95,17 @@ export function writeData(entities: Array<{ entity: CmtEntity; records: CmtRecor
     .map(({ entity, records }) => `  <entity name="${escapeXml(entity.name)}" displayname="${escapeXml(entity.displayname)}">\n    <records>\n${records.map((r) => `      <record id="${r.id}">\n${r.fields.map(field).join('\n')}\n      </record>`).join('\n')}\n    </records>\n    <m2mrelationships />\n  </entity>`)
     .join('\n');
   return `<?xml version="1.0" encoding="utf-8"?>\n<entities xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" timestamp="${timestamp}">\n${body}\n</entities>\n`;
+}
+
+/** How many N:N associations a data file holds, by entity (this version does not import them). */
+export function countAssociations(xml: Buffer | string, file: string): Map<string, number> {
+  const root = parseXml(xml, file).documentElement!;
+  const counts = new Map<string, number>();
+  for (const entity of elements(root).filter((e) => e.nodeName === 'entity')) {
+    const targets = Array.from(entity.getElementsByTagName('targetid')).length;
+    if (targets) counts.set(entity.getAttribute('name') ?? '', targets);
+  }
+  return counts;
 }
 
 export function readData(xml: Buffer | string, file: string): Map<string, CmtRecord[]> {

@@ -124,6 +124,21 @@ describe('pp_export_data and pp_import_data through an MCP client', () => {
     );
   });
 
+  it('says what it does not do: FetchXML filters on export are refused, N:N associations on import are reported', async () => {
+    await withHarness(async (h) => {
+      const cli = await session(h);
+      writeFileSync(join(work, 'filtered.xml'), SCHEMA.replace('<fields>', '<filter>&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="A%" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;</filter><fields>'));
+      const filtered = await h.call(cli, 'pp_export_data', { environment: 'Contoso Test', schemaFile: 'filtered.xml', dataFile: 'filtered.zip' });
+      assert.match(text(filtered), /^schemaFile: it filters account with FetchXML, which this version does not apply\. Nothing was exported\./);
+      const withAssociations = dataXml(2).replace('</records><m2mrelationships /></entity><entity name="contact"', '</records><m2mrelationships><m2mrelationship sourceid="' + id('a', 1) + '" targetentityname="contoso_tag" targetentitynameidfield="contoso_tagid" m2mrelationshipname="contoso_account_tag"><targetids><targetid>' + id('e', 1) + '</targetid><targetid>' + id('e', 2) + '</targetid></targetids></m2mrelationship></m2mrelationships></entity><entity name="contact"');
+      await writeZip(join(work, 'm2m.zip'), [{ name: 'data_schema.xml', data: Buffer.from(SCHEMA) }, { name: 'data.xml', data: Buffer.from(withAssociations) }]);
+      const imported = await h.call(cli, 'pp_import_data', { environment: 'Contoso Test', dataFile: 'm2m.zip' });
+      assert.equal(imported.isError, true, 'a partial import is reported as such');
+      assert.deepEqual(structured(imported).notImported, ['2 N:N association(s) of account']);
+      assert.deepEqual(structured(imported).entities.map((e: any) => e.imported), [2, 2], 'the records themselves are imported');
+    });
+  });
+
   it('refuses a file that is not a data zip, and a table the environment does not have', async () => {
     await withHarness(async (h) => {
       await writeZip(join(work, 'plain.zip'), [{ name: 'readme.txt', data: Buffer.from('x') }]);

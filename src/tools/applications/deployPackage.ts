@@ -47,7 +47,7 @@ export const deployPackage = defineTool({
     environmentName: z.string(),
     done: z.boolean(),
     steps: z.array(step),
-    data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })) }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
+    data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })), notImported: z.array(z.string()) }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
   }),
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
@@ -97,7 +97,7 @@ export const deployPackage = defineTool({
     const done = solutionsDone && (!data || data.failed === 0);
     const failed = steps.some((s) => s.state === 'failed') || Boolean(data?.failed);
     const lines = steps.map((s) => `- ${s.solution} ${s.version}: ${s.action}, ${s.state}${s.operationId ? ` (operation ${s.operationId})` : ''}${s.detail ? `: ${s.detail}` : ''}`);
-    if (data) lines.push(`- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${data.failures.length ? `: ${data.failures.slice(0, 5).map((f) => `${f.table} ${f.id}: ${f.message}`).join('; ')}` : ''}`);
+    if (data) lines.push(`- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${data.failures.length ? `: ${data.failures.slice(0, 5).map((f) => `${f.table} ${f.id}: ${f.message}`).join('; ')}` : ''}${data.notImported.length ? `; not imported: ${data.notImported.join(', ')}` : ''}`);
     const head = done ? `Deployed ${contents.name} to ${target.displayName}.` : failed ? `Deploying ${contents.name} to ${target.displayName} stopped at a failed import; later solutions were not imported.` : `Deploying ${contents.name} to ${target.displayName} goes on; call pp_deploy_package again with the same package to continue.`;
     return { result: { package: contents.name, environmentName: target.displayName, done, steps, data }, summary: `${head}\n${lines.join('\n')}`, failed };
   },
@@ -107,10 +107,11 @@ export const deployPackage = defineTool({
 async function importPackageData(context: ToolContext, dv: DataverseClient, packageFile: string, dataFile: { name: string; member: string }) {
   const file = await extractMember(packageFile, dataFile.member);
   try {
-    const { schema, data } = await readDataZip(file, dataFile.name);
+    const { schema, data, associations } = await readDataZip(file, dataFile.name);
     const summary = await importRecords(dv, schema, data, { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress });
     const imported = summary.entities.reduce((sum, e) => sum + e.imported, 0);
-    return { file: dataFile.name, imported, failed: summary.failures.length, failures: summary.failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })) };
+    const notImported = [...associations].map(([entity, count]) => `${count} N:N association(s) of ${entity}`);
+    return { file: dataFile.name, imported, failed: summary.failures.length, failures: summary.failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })), notImported };
   } finally {
     await rm(dirname(file), { recursive: true, force: true });
   }

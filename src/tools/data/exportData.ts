@@ -36,6 +36,11 @@ export const exportData = defineTool({
     const dv = target.dataverse;
     let requests = 0;
     const given = args.schemaFile ? readSchema(readFileSync(resolveLocalPath('schemaFile', args.schemaFile, context.settings)), args.schemaFile) : undefined;
+    // Exporting all records where the schema asks for some would export more than was meant.
+    const filtered = given?.entities.filter((e) => e.filter).map((e) => e.name) ?? [];
+    if (filtered.length) throw new ToolError(`schemaFile: it filters ${filtered.join(', ')} with FetchXML, which this version does not apply. Nothing was exported.`, 'Remove the <filter> elements to export every record of those tables, or export with the Configuration Migration tool.');
+    const manyToMany = given?.entities.flatMap((e) => e.manyToMany ?? []) ?? [];
+    if (manyToMany.length) context.notify(`The N:N relationships ${manyToMany.join(', ')} in the schema are not exported by this version.`);
     const wanted = given ? given.entities.map((e) => ({ table: e.name, columns: e.fields.map((f) => f.name) })) : args.tables!;
 
     const exported: Array<{ entity: CmtEntity; records: CmtRecord[] }> = [];
