@@ -106,6 +106,10 @@ export const standardModel: SiteModel = {
   async create(dv, siteId, component, signal) {
     const table = String(component.type);
     await dv.action(`${table}s`, { ...component.content, adx_name: component.name, [`${table}id`]: component.id, 'adx_websiteid@odata.bind': `/adx_websites(${siteId})` }, { signal });
+    // A web file's bytes live in a note attached to it.
+    if (table === 'adx_webfile' && component.file) {
+      await dv.action('annotations', { filename: component.file.name, documentbody: component.file.bytes.toString('base64'), 'objectid_adx_webfile@odata.bind': `/adx_webfiles(${component.id})` }, { signal });
+    }
   },
   async update(dv, component, current, signal) {
     const table = String(component.type);
@@ -113,8 +117,9 @@ export const standardModel: SiteModel = {
     for (const [key, value] of Object.entries(component.content)) if (stableJson(value) !== stableJson(current.content[key])) changes[key] = value;
     if (component.name !== current.name) changes.adx_name = component.name;
     if (Object.keys(changes).length) await dv.update(`${table}s`, component.id, changes, signal);
-    const fileChanged = Boolean(component.file && current.file?.ref && !component.file.bytes.equals(current.file.bytes));
-    if (fileChanged) await dv.update('annotations', current.file!.ref!, { documentbody: component.file!.bytes.toString('base64') }, signal);
+    const fileChanged = Boolean(component.file && !component.file.bytes.equals(current.file?.bytes ?? Buffer.alloc(0)));
+    if (fileChanged && current.file?.ref) await dv.update('annotations', current.file.ref, { documentbody: component.file!.bytes.toString('base64') }, signal);
+    else if (fileChanged) await dv.action('annotations', { filename: component.file!.name, documentbody: component.file!.bytes.toString('base64'), 'objectid_adx_webfile@odata.bind': `/adx_webfiles(${component.id})` }, { signal });
     return Object.keys(changes).length > 0 || fileChanged;
   },
 };

@@ -14,6 +14,8 @@ interface Item {
   mspcat_version: string;
   /** The solution its package installs. */
   solution: string;
+  /** A solution the target must have already; the install fails without it. */
+  requires?: string;
 }
 
 interface Timed {
@@ -40,6 +42,7 @@ function catalogOf(org: SandboxOrg): Catalog | undefined {
       items: [
         { mspcat_applicationsid: '5c5c0000-0000-4000-8000-000000000001', mspcat_tpsid: 'ContosoConferencesCustomConnector', mspcat_name: 'Contoso Conferences connector', mspcat_version: '2.0.0.0', solution: 'ContosoConferences' },
         { mspcat_applicationsid: '5c5c0000-0000-4000-8000-000000000002', mspcat_tpsid: 'ContosoExpenseTemplate', mspcat_name: 'Expense app template', mspcat_version: '1.3.0.0', solution: 'ContosoExpenses' },
+        { mspcat_applicationsid: '5c5c0000-0000-4000-8000-000000000003', mspcat_tpsid: 'ContosoPortalExtensions', mspcat_name: 'Portal extensions', mspcat_version: '1.0.0.0', solution: 'ContosoPortalExtensions', requires: 'ContosoPortal' },
       ],
       installs: new Map(),
       requests: new Map(),
@@ -88,9 +91,11 @@ export function handleCatalog(request: SandboxRequest, segment: string, org: San
     if (!item) return reply.error(404, '0x80040217', `No catalog item has the id '${tpsid}'.`);
     if (version && version !== item.mspcat_version) return reply.error(400, '0x80040203', `Version ${version} of ${item.mspcat_tpsid} is not in the catalog; the catalog has ${item.mspcat_version}.`);
     const targetUrl = String(body.DeployToOrganizationUrl ?? '');
-    const known = [...tenant.environments.values()].some((e) => e.org && targetUrl.replace(/\/+$/, '').toLowerCase() === e.org.url.toLowerCase());
+    const target = [...tenant.environments.values()].find((e) => e.org && targetUrl.replace(/\/+$/, '').toLowerCase() === e.org.url.toLowerCase())?.org;
+    const missing = item.requires && target && !target.solutions.some((s) => s.uniquename === item.requires);
+    const failure = !target ? `The environment ${targetUrl} could not be reached for deployment.` : missing ? `Deployment of ${item.mspcat_tpsid} failed: solution ${item.requires} is required in the target environment and is not installed.` : undefined;
     const id = randomUUID();
-    catalog.installs.set(id, { mspcat_installhistoryid: id, item, targetUrl, startedAt: now, durationMs: duration, applied: false, failure: known ? undefined : `The environment ${targetUrl} could not be reached for deployment.` });
+    catalog.installs.set(id, { mspcat_installhistoryid: id, item, targetUrl, startedAt: now, durationMs: duration, applied: false, failure });
     return reply.ok({ InstallHistoryReferance: id });
   }
   if (request.method === 'GET' && (match = /^mspcat_installhistories\(([0-9a-f-]{36})\)$/i.exec(segment))) {

@@ -58,6 +58,14 @@ export function handleStandardPages(request: SandboxRequest, segment: string, or
     note.documentbody = body.documentbody;
     return { status: 204 };
   }
+  if (request.method === 'POST' && segment.toLowerCase() === 'annotations') {
+    const fileId = /adx_webfiles\(([0-9a-f-]{36})\)/i.exec(String(body['objectid_adx_webfile@odata.bind'] ?? ''))?.[1]?.toLowerCase();
+    if (!fileId || !site.tables.get('adx_webfile')!.has(fileId)) return reply.error(400, '0x80040217', `adx_webfile With Id = ${fileId ?? '(none)'} Does Not Exist`);
+    if (typeof body.documentbody !== 'string' || typeof body.filename !== 'string') return reply.error(400, '0x80040203', 'filename and documentbody (base64) are required.');
+    const id = randomUUID();
+    site.annotations.set(id, { annotationid: id, _objectid_value: fileId, filename: body.filename, mimetype: body.mimetype ?? 'application/octet-stream', documentbody: body.documentbody });
+    return { status: 204, headers: { 'odata-entityid': `${org.url}/api/data/v9.2/annotations(${id})` } };
+  }
   if ((match = /^(adx_\w+?)s(?:\(([0-9a-f-]{36})\))?$/i.exec(segment)) && STANDARD_TABLES.includes(match[1]!.toLowerCase() as never) && request.method !== 'GET') {
     const table = match[1]!.toLowerCase();
     const rows = site.tables.get(table)!;

@@ -15,16 +15,21 @@ describe('catalog tools through an MCP client', () => {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('lists items, installs one into an environment as an operation, and refuses unknown items and versions', async () => {
+  it('lists items, installs one into an environment as an operation, reports a failed install, and refuses unknown items and versions', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect(['--allowed-folders', work]);
       const listed = await h.call(cli, 'pp_catalog_status', { catalog: CATALOG });
-      assert.deepEqual(structured(listed).items.map((i: any) => [i.tpsid, i.version]), [['ContosoConferencesCustomConnector', '2.0.0.0'], ['ContosoExpenseTemplate', '1.3.0.0']]);
+      assert.deepEqual(structured(listed).items.map((i: any) => [i.tpsid, i.version]), [['ContosoConferencesCustomConnector', '2.0.0.0'], ['ContosoExpenseTemplate', '1.3.0.0'], ['ContosoPortalExtensions', '1.0.0.0']]);
 
       const installed = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'Expense app template', targetEnvironment: 'Contoso Test', settings: { region: 'emea' }, waitSeconds: 60 });
       assert.equal(installed.isError, undefined, text(installed));
       assert.equal(structured(installed).state, 'succeeded');
       assert.ok(environmentByName(h.sandbox, 'Contoso Test')!.org!.solutions.some((s) => s.uniquename === 'ContosoExpenses' && s.version === '1.3.0.0'));
+
+      const failed = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'ContosoPortalExtensions', targetEnvironment: 'Contoso Test', waitSeconds: 60 });
+      assert.equal(failed.isError, true);
+      assert.equal(structured(failed).state, 'failed');
+      assert.match(text(failed), /Error \(InstallFailed\): Deployment of ContosoPortalExtensions failed: solution ContosoPortal is required in the target environment/);
 
       const pinned = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'ContosoExpenseTemplate', version: '9.9.0.0', targetEnvironment: 'Contoso Test' });
       assert.match(text(pinned), /Version 9\.9\.0\.0 of ContosoExpenseTemplate is not in the catalog; the catalog has 1\.3\.0\.0/);

@@ -61,12 +61,16 @@ describe('pp_download_portal and pp_upload_portal through an MCP client', () => 
 
       writeFileSync(join(folder, 'site-settings', 'Search_Enabled.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(folder, 'site-settings', 'Search_Enabled.json'), 'utf8')), content: { adx_value: 'true' } }));
       writeFileSync(join(folder, 'web-files', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>');
+      writeFileSync(join(folder, 'web-files', 'site.js.json'), JSON.stringify({ name: 'site.js', type: 'adx_webfile', fileName: 'site.js', content: { adx_partialurl: 'site.js' } }));
+      writeFileSync(join(folder, 'web-files', 'site.js'), 'console.log("fabrikam");');
       const up = await h.call(cli, 'pp_upload_portal', { environment: 'Contoso Test', folder: 'fabrikam' });
       assert.equal(up.isError, undefined, text(up));
-      assert.deepEqual([structured(up).changed.sort(), structured(up).unchanged], [['Search/Enabled', 'logo.svg'], 3]);
+      assert.deepEqual([structured(up).changed.sort(), structured(up).created, structured(up).unchanged], [['Search/Enabled', 'logo.svg'], ['site.js'], 3]);
       const site = standardSite(environmentByName(h.sandbox, 'Contoso Test')!.org!);
       assert.equal(site.tables.get('adx_sitesetting')!.get('7a7a0000-0000-4000-8000-000000000040')!.adx_value, 'true');
       assert.equal(Buffer.from(String(site.annotations.get('7a7a0000-0000-4000-8000-000000000051')!.documentbody), 'base64').toString(), '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>');
+      const note = [...site.annotations.values()].find((n) => n.filename === 'site.js')!;
+      assert.equal(Buffer.from(String(note.documentbody), 'base64').toString(), 'console.log("fabrikam");', 'a new web file gets its note');
       const patches = h.sandbox.requests.filter((r) => r.method === 'PATCH').map((r) => r.path.split('/').pop()!.replace(/\(.*/, ''));
       assert.deepEqual(patches.sort(), ['adx_sitesettings', 'annotations'], 'only what changed');
     });

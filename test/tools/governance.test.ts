@@ -31,6 +31,18 @@ describe('governance tools through an MCP client', () => {
     });
   });
 
+  it('reports a change the service fails, with its error', async () => {
+    await withHarness(async (h) => {
+      const cli = await h.connect();
+      h.sandbox.lifecycle.failNext('EnableGovernanceConfiguration', { code: 'ManagedEnvironmentLicenseRequired', message: 'Managed Environments need Premium licences for the environment users.' });
+      const failed = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Test', waitSeconds: 60 });
+      assert.equal(failed.isError, true);
+      assert.equal(structured(failed).state, 'failed');
+      assert.match(text(failed), /Error \(ManagedEnvironmentLicenseRequired\): Managed Environments need Premium licences/);
+      assert.equal((environmentByName(h.sandbox, 'Contoso Test')!.record.properties!.governanceConfiguration as any).protectionLevel, 'Basic', 'nothing changed');
+    });
+  });
+
   it('refuses a sharing limit while group sharing is on, naming the field, and an environment without Dataverse', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect();
