@@ -63,7 +63,7 @@ export function writeSchema(schema: CmtSchema): string {
   const entity = (e: CmtEntity) =>
     `  <entity name="${escapeXml(e.name)}" displayname="${escapeXml(e.displayname)}" primaryidfield="${escapeXml(e.primaryidfield)}" primarynamefield="${escapeXml(e.primarynamefield)}" disableplugins="false">\n    <fields>\n${e.fields
       .map((f) => `      <field displayname="${escapeXml(f.displayname)}" name="${escapeXml(f.name)}" type="${f.type}"${f.lookupType ? ` lookupType="${escapeXml(f.lookupType)}"` : ''}${f.primaryKey ? ' primaryKey="true"' : ''} />`)
-      .join('\n')}\n    </fields>\n    <relationships />\n  </entity>`;
+      .join('\n')}\n    </fields>\n    ${e.manyToMany?.length ? `<relationships>\n${e.manyToMany.map((r) => `      <relationship name="${escapeXml(r)}" manyToMany="true" />`).join('\n')}\n    </relationships>` : '<relationships />'}\n  </entity>`;
   return `<?xml version="1.0" encoding="utf-8"?>\n<entities>\n${schema.entities.map(entity).join('\n')}\n  <entityImportOrder>\n${schema.importOrder.map((n) => `    <entityName>${escapeXml(n)}</entityName>`).join('\n')}\n  </entityImportOrder>\n</entities>\n`;
 }
 
@@ -89,23 +89,45 @@ export function readSchema(xml: Buffer | string, file: string): CmtSchema {
   return { entities, importOrder: order.length ? order : entities.map((e) => e.name) };
 }
 
-export function writeData(entities: Array<{ entity: CmtEntity; records: CmtRecord[] }>, timestamp = new Date().toISOString()): string {
+export function writeData(entities: Array<{ entity: CmtEntity; records: CmtRecord[]; associations?: CmtAssociation[] }>, timestamp = new Date().toISOString()): string {
   const field = (v: CmtValue) => `        <field name="${escapeXml(v.name)}" value="${escapeXml(v.value)}"${v.lookupentity ? ` lookupentity="${escapeXml(v.lookupentity)}" lookupentityname="${escapeXml(v.lookupentityname ?? '')}"` : ''} />`;
   const body = entities
-    .map(({ entity, records }) => `  <entity name="${escapeXml(entity.name)}" displayname="${escapeXml(entity.displayname)}">\n    <records>\n${records.map((r) => `      <record id="${r.id}">\n${r.fields.map(field).join('\n')}\n      </record>`).join('\n')}\n    </records>\n    <m2mrelationships />\n  </entity>`)
+    .map(({ entity, records, associations }) => `  <entity name="${escapeXml(entity.name)}" displayname="${escapeXml(entity.displayname)}">\n    <records>\n${records.map((r) => `      <record id="${r.id}">\n${r.fields.map(field).join('\n')}\n      </record>`).join('\n')}\n    </records>\n${associationsXml(associations ?? [])}\n  </entity>`)
     .join('\n');
   return `<?xml version="1.0" encoding="utf-8"?>\n<entities xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" timestamp="${timestamp}">\n${body}\n</entities>\n`;
 }
 
-/** How many N:N associations a data file holds, by entity (this version does not import them). */
-export function countAssociations(xml: Buffer | string, file: string): Map<string, number> {
+/** N:N associations of a data file: from one record, through one relationship, to records of another table. */
+export interface CmtAssociation {
+  entity: string;
+  sourceId: string;
+  relationship: string;
+  targetEntity: string;
+  targetIds: string[];
+}
+
+export function readAssociations(xml: Buffer | string, file: string): CmtAssociation[] {
   const root = parseXml(xml, file).documentElement!;
-  const counts = new Map<string, number>();
+  const found: CmtAssociation[] = [];
   for (const entity of elements(root).filter((e) => e.nodeName === 'entity')) {
-    const targets = Array.from(entity.getElementsByTagName('targetid')).length;
-    if (targets) counts.set(entity.getAttribute('name') ?? '', targets);
+    for (const link of elements(child(entity, 'm2mrelationships') ?? entity).filter((e) => e.nodeName === 'm2mrelationship')) {
+      found.push({
+        entity: entity.getAttribute('name') ?? '',
+        sourceId: (link.getAttribute('sourceid') ?? '').replace(/[{}]/g, '').toLowerCase(),
+        relationship: link.getAttribute('m2mrelationshipname') ?? '',
+        targetEntity: link.getAttribute('targetentityname') ?? '',
+        targetIds: Array.from(link.getElementsByTagName('targetid')).map((t) => (t.textContent ?? '').trim().replace(/[{}]/g, '').toLowerCase()),
+      });
+    }
   }
-  return counts;
+  return found;
+}
+
+function associationsXml(associations: CmtAssociation[]): string {
+  if (!associations.length) return '    <m2mrelationships />';
+  const link = (a: CmtAssociation) =>
+    `      <m2mrelationship sourceid="${a.sourceId}" targetentityname="${escapeXml(a.targetEntity)}" targetentitynameidfield="${escapeXml(a.targetEntity)}id" m2mrelationshipname="${escapeXml(a.relationship)}">\n        <targetids>\n${a.targetIds.map((t) => `          <targetid>${t}</targetid>`).join('\n')}\n        </targetids>\n      </m2mrelationship>`;
+  return `    <m2mrelationships>\n${associations.map(link).join('\n')}\n    </m2mrelationships>`;
 }
 
 export function readData(xml: Buffer | string, file: string): Map<string, CmtRecord[]> {

@@ -12,6 +12,17 @@ export interface DataColumn {
   required?: boolean;
 }
 
+/** An N:N relationship: its schema name (also the collection navigation property on both sides) and its two tables. */
+export interface ManyToMany {
+  SchemaName: string;
+  Entity1LogicalName: string;
+  Entity2LogicalName: string;
+  Entity1NavigationPropertyName: string;
+  Entity2NavigationPropertyName: string;
+  /** Associated pairs, "entity1id|entity2id". */
+  pairs: Set<string>;
+}
+
 export interface DataTable {
   logicalName: string;
   entitySet: string;
@@ -43,6 +54,7 @@ function tableDefinitions(): DataTable[] {
       { name: 'donotemail', type: 'Boolean' },
       { name: 'primarycontactid', type: 'Lookup', target: 'contact', navigation: 'primarycontactid' },
     ]),
+    table('contoso_tag', 'contoso_tags', 10_010, 'contoso_name', [{ name: 'contoso_name', type: 'String', required: true }]),
     table('contact', 'contacts', 2, 'fullname', [
       { name: 'firstname', type: 'String' },
       { name: 'lastname', type: 'String', required: true },
@@ -55,6 +67,17 @@ function tableDefinitions(): DataTable[] {
 
 /** Each org's tables, made on first use and seeded with a few records in every org. */
 const tablesByOrg = new WeakMap<SandboxOrg, Map<string, DataTable>>();
+const relationshipsByOrg = new WeakMap<SandboxOrg, ManyToMany[]>();
+
+/** The org's N:N relationships: accounts and tags. */
+export function manyToMany(org: SandboxOrg): ManyToMany[] {
+  let relationships = relationshipsByOrg.get(org);
+  if (!relationships) {
+    relationships = [{ SchemaName: 'contoso_account_tag', Entity1LogicalName: 'account', Entity2LogicalName: 'contoso_tag', Entity1NavigationPropertyName: 'contoso_account_tag', Entity2NavigationPropertyName: 'contoso_account_tag', pairs: new Set() }];
+    relationshipsByOrg.set(org, relationships);
+  }
+  return relationships;
+}
 
 export function dataTables(org: SandboxOrg): Map<string, DataTable> {
   let tables = tablesByOrg.get(org);
@@ -67,6 +90,7 @@ export function dataTables(org: SandboxOrg): Map<string, DataTable> {
 }
 
 function seed(tables: Map<string, DataTable>): void {
+  for (const [i, name] of ['Gold', 'Silver', 'Partner'].entries()) tables.get('contoso_tag')!.rows.set(`70000000-0000-4000-8000-00000000000${i + 1}`, { contoso_tagid: `70000000-0000-4000-8000-00000000000${i + 1}`, contoso_name: name });
   const accounts = tables.get('account')!;
   const contacts = tables.get('contact')!;
   for (let i = 1; i <= 3; i++) {
@@ -108,15 +132,41 @@ export function handleDataTables(request: SandboxRequest, segment: string, org: 
   const bySet = (set: string) => [...tables.values()].find((t) => t.entitySet === set.toLowerCase());
   let match: RegExpExecArray | null;
 
-  if (request.method === 'GET' && (match = /^EntityDefinitions\(LogicalName='([^']+)'\)(?:\/(Attributes|ManyToOneRelationships))?$/i.exec(segment))) {
+  if (request.method === 'GET' && (match = /^EntityDefinitions\(LogicalName='([^']+)'\)(?:\/(Attributes|ManyToOneRelationships|ManyToManyRelationships))?$/i.exec(segment))) {
     const table = tables.get(match[1]!.toLowerCase());
     if (!table) return undefined;
+    if (match[2]?.toLowerCase() === 'manytomanyrelationships') {
+      return reply.ok({ value: manyToMany(org).filter((r) => r.Entity1LogicalName === table.logicalName || r.Entity2LogicalName === table.logicalName).map(({ pairs: _, ...r }) => r) });
+    }
     if (match[2]?.toLowerCase() === 'attributes') return reply.ok({ value: table.columns.map((c) => ({ LogicalName: c.name, AttributeType: c.type, IsValidForUpdate: c.type !== 'Uniqueidentifier' })) });
     if (match[2]) return reply.ok({ value: table.columns.filter((c) => c.type === 'Lookup').map((c) => ({ ReferencingAttribute: c.name, ReferencingEntityNavigationPropertyName: c.navigation, ReferencedEntity: c.target })) });
     const metadataId = org.entities.find((e) => e.logicalname === table.logicalName)?.metadataid;
     return reply.ok({ '@odata.context': `${api}/$metadata#EntityDefinitions/$entity`, MetadataId: metadataId, LogicalName: table.logicalName, EntitySetName: table.entitySet, PrimaryIdAttribute: table.primaryId, PrimaryNameAttribute: table.primaryName, ObjectTypeCode: table.objectTypeCode });
   }
-  if (request.method === 'GET' && (match = /^(accounts|contacts)$/i.exec(segment))) {
+  if (request.method === 'GET' && (match = /^(\w+)\(([0-9a-f-]{36})\)\/(\w+)$/i.exec(segment))) {
+    const table = bySet(match[1]!);
+    const relationship = table && manyToMany(org).find((r) => (r.Entity1LogicalName === table.logicalName ? r.Entity1NavigationPropertyName : r.Entity2NavigationPropertyName) === match![3]);
+    if (!table || !relationship) return undefined;
+    const first = relationship.Entity1LogicalName === table.logicalName;
+    const other = tables.get(first ? relationship.Entity2LogicalName : relationship.Entity1LogicalName)!;
+    const ids = [...relationship.pairs].map((p) => p.split('|')).filter(([a, b]) => (first ? a : b) === match![2]!.toLowerCase()).map(([a, b]) => (first ? b : a)!);
+    return reply.ok({ value: ids.map((id) => ({ [other.primaryId]: id })) });
+  }
+  if (request.method === 'POST' && (match = /^(\w+)\(([0-9a-f-]{36})\)\/(\w+)\/\$ref$/i.exec(segment))) {
+    const table = bySet(match[1]!);
+    const relationship = table && manyToMany(org).find((r) => (r.Entity1LogicalName === table.logicalName ? r.Entity1NavigationPropertyName : r.Entity2NavigationPropertyName) === match![3] && (r.Entity1LogicalName === table.logicalName || r.Entity2LogicalName === table.logicalName));
+    if (!table || !relationship) return undefined;
+    const sourceId = match[2]!.toLowerCase();
+    if (!table.rows.has(sourceId)) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${sourceId} Does Not Exist`);
+    const other = tables.get(relationship.Entity1LogicalName === table.logicalName ? relationship.Entity2LogicalName : relationship.Entity1LogicalName)!;
+    const targetId = new RegExp(`${other.entitySet}\\(([0-9a-f-]{36})\\)`, 'i').exec(String(jsonBody(request)?.['@odata.id'] ?? ''))?.[1]?.toLowerCase();
+    if (!targetId || !other.rows.has(targetId)) return reply.error(404, '0x80040217', `${other.logicalName} With Id = ${targetId ?? '(none)'} Does Not Exist`);
+    const pair = relationship.Entity1LogicalName === table.logicalName ? `${sourceId}|${targetId}` : `${targetId}|${sourceId}`;
+    if (relationship.pairs.has(pair)) return reply.error(412, '0x80040237', 'Cannot insert duplicate key.');
+    relationship.pairs.add(pair);
+    return { status: 204 };
+  }
+  if (request.method === 'GET' && (match = /^(accounts|contacts|contoso_tags)$/i.exec(segment))) {
     const table = bySet(match[1]!)!;
     const select = request.url.searchParams.get('$select')?.split(',').filter(Boolean);
     const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
@@ -125,12 +175,12 @@ export function handleDataTables(request: SandboxRequest, segment: string, org: 
     const next = skip + pageSize < table.rows.size ? `${api}/${table.entitySet}?${new URLSearchParams({ ...(select ? { $select: select.join(',') } : {}), $skiptoken: String(skip + pageSize) })}` : undefined;
     return reply.ok({ '@odata.context': `${api}/$metadata#${table.entitySet}`, value: rows.map((r) => webRow(table, r, tables, select)), ...(next ? { '@odata.nextLink': next } : {}) });
   }
-  if (request.method === 'PATCH' && (match = /^(accounts|contacts)\(([0-9a-f-]{36})\)$/i.exec(segment))) {
+  if (request.method === 'PATCH' && (match = /^(accounts|contacts|contoso_tags)\(([0-9a-f-]{36})\)$/i.exec(segment))) {
     const table = bySet(match[1]!)!;
     const problem = upsert(table, tables, { ...(jsonBody(request) ?? {}), [table.primaryId]: match[2]!.toLowerCase() });
     return problem ? reply.error(400, problem.code, problem.message) : { status: 204 };
   }
-  if (request.method === 'POST' && (match = /^(accounts|contacts)\/Microsoft\.Dynamics\.CRM\.(UpsertMultiple|CreateMultiple)$/i.exec(segment))) {
+  if (request.method === 'POST' && (match = /^(accounts|contacts|contoso_tags)\/Microsoft\.Dynamics\.CRM\.(UpsertMultiple|CreateMultiple)$/i.exec(segment))) {
     const table = bySet(match[1]!)!;
     const targets = (jsonBody(request)?.Targets ?? []) as Array<Record<string, unknown>>;
     if (!Array.isArray(targets) || !targets.length) return reply.error(400, '0x80040203', 'Targets must hold at least one record.');

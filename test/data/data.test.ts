@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dataTables } from '../../src/sandbox/dataTables';
+import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { text } from '../helpers';
@@ -124,18 +124,38 @@ describe('pp_export_data and pp_import_data through an MCP client', () => {
     );
   });
 
-  it('says what it does not do: FetchXML filters on export are refused, N:N associations on import are reported', async () => {
+  it('imports N:N associations after the records, once, exports them for the relationships a schema names, and refuses FetchXML filters rather than ignoring them', async () => {
     await withHarness(async (h) => {
       const cli = await session(h);
       writeFileSync(join(work, 'filtered.xml'), SCHEMA.replace('<fields>', '<filter>&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="A%" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;</filter><fields>'));
       const filtered = await h.call(cli, 'pp_export_data', { environment: 'Contoso Test', schemaFile: 'filtered.xml', dataFile: 'filtered.zip' });
       assert.match(text(filtered), /^schemaFile: it filters account with FetchXML, which this version does not apply\. Nothing was exported\./);
-      const withAssociations = dataXml(2).replace('</records><m2mrelationships /></entity><entity name="contact"', '</records><m2mrelationships><m2mrelationship sourceid="' + id('a', 1) + '" targetentityname="contoso_tag" targetentitynameidfield="contoso_tagid" m2mrelationshipname="contoso_account_tag"><targetids><targetid>' + id('e', 1) + '</targetid><targetid>' + id('e', 2) + '</targetid></targetids></m2mrelationship></m2mrelationships></entity><entity name="contact"');
+
+      const gold = '70000000-0000-4000-8000-000000000001';
+      const missing = '70000000-0000-4000-8000-000000000009';
+      const links = `<m2mrelationships><m2mrelationship sourceid="${id('a', 1)}" targetentityname="contoso_tag" targetentitynameidfield="contoso_tagid" m2mrelationshipname="contoso_account_tag"><targetids><targetid>${gold}</targetid><targetid>${missing}</targetid></targetids></m2mrelationship></m2mrelationships>`;
+      const withAssociations = dataXml(2).replace('</records><m2mrelationships /></entity><entity name="contact"', `</records>${links}</entity><entity name="contact"`);
       await writeZip(join(work, 'm2m.zip'), [{ name: 'data_schema.xml', data: Buffer.from(SCHEMA) }, { name: 'data.xml', data: Buffer.from(withAssociations) }]);
       const imported = await h.call(cli, 'pp_import_data', { environment: 'Contoso Test', dataFile: 'm2m.zip' });
-      assert.equal(imported.isError, true, 'a partial import is reported as such');
-      assert.deepEqual(structured(imported).notImported, ['2 N:N association(s) of account']);
-      assert.deepEqual(structured(imported).entities.map((e: any) => e.imported), [2, 2], 'the records themselves are imported');
+      assert.equal(imported.isError, true, 'one link points at a tag that does not exist');
+      assert.deepEqual(structured(imported).associations, { created: 1, existing: 0, failed: 1 });
+      assert.match(text(imported), new RegExp(`- contoso_account_tag ${id('a', 1)} → ${missing}: contoso_tag With Id = ${missing} Does Not Exist`));
+      const relationship = manyToMany(environmentByName(h.sandbox, 'Contoso Test')!.org!)[0]!;
+      assert.deepEqual([...relationship.pairs], [`${id('a', 1)}|${gold}`]);
+      const again = await h.call(cli, 'pp_import_data', { environment: 'Contoso Test', dataFile: 'm2m.zip' });
+      assert.deepEqual(structured(again).associations, { created: 0, existing: 1, failed: 1 }, 'importing twice makes no second link');
+
+      // Exported by a schema that names the relationship, the link comes along and imports elsewhere.
+      writeFileSync(join(work, 'm2m-schema.xml'), SCHEMA.replace('</fields>\n  </entity>', '</fields>\n    <relationships><relationship name="contoso_account_tag" manyToMany="true" relatedEntityName="contoso_account_tag" m2mTargetEntity="contoso_tag" m2mTargetEntityPrimaryKey="contoso_tagid" /></relationships>\n  </entity>'));
+      const exported = await h.call(cli, 'pp_export_data', { environment: 'Contoso Test', schemaFile: 'm2m-schema.xml', dataFile: 'm2m-out.zip' });
+      assert.equal(exported.isError, undefined, text(exported));
+      const zip = await ZipReader.open(join(work, 'm2m-out.zip'));
+      const xml = (await zip.read('data.xml')).toString('utf8');
+      zip.close();
+      assert.match(xml, new RegExp(`<m2mrelationship sourceid="${id('a', 1)}" targetentityname="contoso_tag" targetentitynameidfield="contoso_tagid" m2mrelationshipname="contoso_account_tag">\\s*<targetids>\\s*<targetid>${gold}</targetid>`));
+      const elsewhere = await h.call(cli, 'pp_import_data', { environment: 'Contoso Dev', dataFile: 'm2m-out.zip' });
+      assert.equal(elsewhere.isError, undefined, text(elsewhere));
+      assert.deepEqual(structured(elsewhere).associations, { created: 1, existing: 0, failed: 0 });
     });
   });
 

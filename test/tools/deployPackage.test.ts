@@ -66,7 +66,7 @@ describe('pp_deploy_package through an MCP client', () => {
       const cli = await h.connect(['--allowed-folders', work]);
       const deployed = await h.call(cli, 'pp_deploy_package', { environment: 'Contoso Test', packageFile: 'release.zip', waitSeconds: 120 });
       assert.equal(deployed.isError, undefined, text(deployed));
-      assert.deepEqual(structured(deployed).data, { file: 'data_1033.zip', imported: 2, failed: 0, failures: [], notImported: [] });
+      assert.deepEqual(structured(deployed).data, { file: 'data_1033.zip', imported: 2, failed: 0, failures: [], associated: 0 });
       assert.equal(dataTables(environmentByName(h.sandbox, 'Contoso Test')!.org!).get('account')!.rows.get('d0000002-0000-4000-8000-000000000000')!.name, 'Package Customer 2', 'the data went in after the solutions');
       assert.deepEqual(structured(deployed).steps.map((s: any) => [s.solution, s.action, s.state]), [
         ['SharePointSiteCreationBot', 'install', 'succeeded'],

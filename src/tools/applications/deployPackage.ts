@@ -11,6 +11,7 @@ import { waitSecondsArgument } from '../lifecycle/operationReport';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { startImport } from '../solutions/importSolution';
+import { associate } from '../../data/associate';
 import { importRecords } from '../../data/importRecords';
 import type { DataverseClient } from '../../platform/dataverse';
 import { readDataZip } from '../data/importData';
@@ -47,7 +48,7 @@ export const deployPackage = defineTool({
     environmentName: z.string(),
     done: z.boolean(),
     steps: z.array(step),
-    data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })), notImported: z.array(z.string()) }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
+    data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })), associated: z.number() }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
   }),
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
@@ -97,7 +98,7 @@ export const deployPackage = defineTool({
     const done = solutionsDone && (!data || data.failed === 0);
     const failed = steps.some((s) => s.state === 'failed') || Boolean(data?.failed);
     const lines = steps.map((s) => `- ${s.solution} ${s.version}: ${s.action}, ${s.state}${s.operationId ? ` (operation ${s.operationId})` : ''}${s.detail ? `: ${s.detail}` : ''}`);
-    if (data) lines.push(`- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${data.failures.length ? `: ${data.failures.slice(0, 5).map((f) => `${f.table} ${f.id}: ${f.message}`).join('; ')}` : ''}${data.notImported.length ? `; not imported: ${data.notImported.join(', ')}` : ''}`);
+    if (data) lines.push(`- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${data.failures.length ? `: ${data.failures.slice(0, 5).map((f) => `${f.table} ${f.id}: ${f.message}`).join('; ')}` : ''}${data.associated ? `; ${data.associated} N:N association(s)` : ''}`);
     const head = done ? `Deployed ${contents.name} to ${target.displayName}.` : failed ? `Deploying ${contents.name} to ${target.displayName} stopped at a failed import; later solutions were not imported.` : `Deploying ${contents.name} to ${target.displayName} goes on; call pp_deploy_package again with the same package to continue.`;
     return { result: { package: contents.name, environmentName: target.displayName, done, steps, data }, summary: `${head}\n${lines.join('\n')}`, failed };
   },
@@ -110,8 +111,10 @@ async function importPackageData(context: ToolContext, dv: DataverseClient, pack
     const { schema, data, associations } = await readDataZip(file, dataFile.name);
     const summary = await importRecords(dv, schema, data, { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress });
     const imported = summary.entities.reduce((sum, e) => sum + e.imported, 0);
-    const notImported = [...associations].map(([entity, count]) => `${count} N:N association(s) of ${entity}`);
-    return { file: dataFile.name, imported, failed: summary.failures.length, failures: summary.failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })), notImported };
+    const failedIds = new Set(summary.failures.map((f) => f.id));
+    const linked = await associate(dv, associations.filter((a) => !failedIds.has(a.sourceId)), { parallelism: 4, signal: context.signal });
+    const failures = [...summary.failures, ...linked.failures];
+    return { file: dataFile.name, imported, failed: failures.length, failures: failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })), associated: linked.created + linked.existing };
   } finally {
     await rm(dirname(file), { recursive: true, force: true });
   }

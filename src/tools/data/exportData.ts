@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CMT_TYPES, readSchema, toCmtValue, writeData, writeSchema, type CmtEntity, type CmtRecord, type CmtSchema } from '../../data/cmt';
+import { CMT_TYPES, readSchema, toCmtValue, writeData, writeSchema, type CmtAssociation, type CmtEntity, type CmtRecord, type CmtSchema } from '../../data/cmt';
+import { mapLimited } from '../../solutions/parallel';
 import { tableMetadata } from '../../data/tableMetadata';
 import { writeZip } from '../../solutions/zipWriter';
 import { resolveDataverseTarget } from '../dataverseTarget';
@@ -39,11 +40,9 @@ export const exportData = defineTool({
     // Exporting all records where the schema asks for some would export more than was meant.
     const filtered = given?.entities.filter((e) => e.filter).map((e) => e.name) ?? [];
     if (filtered.length) throw new ToolError(`schemaFile: it filters ${filtered.join(', ')} with FetchXML, which this version does not apply. Nothing was exported.`, 'Remove the <filter> elements to export every record of those tables, or export with the Configuration Migration tool.');
-    const manyToMany = given?.entities.flatMap((e) => e.manyToMany ?? []) ?? [];
-    if (manyToMany.length) context.notify(`The N:N relationships ${manyToMany.join(', ')} in the schema are not exported by this version.`);
     const wanted = given ? given.entities.map((e) => ({ table: e.name, columns: e.fields.map((f) => f.name) })) : args.tables!;
 
-    const exported: Array<{ entity: CmtEntity; records: CmtRecord[] }> = [];
+    const exported: Array<{ entity: CmtEntity; records: CmtRecord[]; associations: CmtAssociation[] }> = [];
     for (const item of wanted) {
       const meta = await tableMetadata(dv, item.table, context.signal);
       requests += 3;
@@ -60,7 +59,27 @@ export const exportData = defineTool({
         for (const row of page.value) records.push(toRecord(row, meta.primaryId, fields));
         next = page['@odata.nextLink'];
       }
-      exported.push({ entity: { name: meta.logicalName, displayname: meta.logicalName, primaryidfield: meta.primaryId, primarynamefield: meta.primaryName, fields }, records });
+      // N:N associations of the relationships the schema names: one read per record and relationship.
+      const associations: CmtAssociation[] = [];
+      const named = given?.entities.find((e) => e.name === meta.logicalName)?.manyToMany ?? [];
+      if (named.length) {
+        const relationships = (await dv.get<{ value: Array<{ SchemaName: string; Entity1LogicalName: string; Entity2LogicalName: string; Entity1NavigationPropertyName: string; Entity2NavigationPropertyName: string }> }>(`EntityDefinitions(LogicalName='${meta.logicalName}')/ManyToManyRelationships`, context.signal)).value;
+        requests++;
+        for (const name of named) {
+          const relationship = relationships.find((r) => r.SchemaName === name);
+          if (!relationship) throw new ToolError(`schemaFile: ${meta.logicalName} has no N:N relationship ${name} in this environment. Nothing was exported.`);
+          const first = relationship.Entity1LogicalName === meta.logicalName;
+          const targetEntity = first ? relationship.Entity2LogicalName : relationship.Entity1LogicalName;
+          const navigation = first ? relationship.Entity1NavigationPropertyName : relationship.Entity2NavigationPropertyName;
+          const found = await mapLimited(records, 8, async (record) => {
+            const page = await dv.get<{ value: Array<Record<string, string>> }>(`${meta.entitySet}(${record.id})/${navigation}?$select=${targetEntity}id`, context.signal);
+            return { entity: meta.logicalName, sourceId: record.id, relationship: name, targetEntity, targetIds: page.value.map((v) => v[`${targetEntity}id`]!) };
+          });
+          requests += records.length;
+          associations.push(...found.filter((a) => a.targetIds.length));
+        }
+      }
+      exported.push({ entity: { name: meta.logicalName, displayname: meta.logicalName, primaryidfield: meta.primaryId, primarynamefield: meta.primaryName, fields, manyToMany: named }, records, associations });
     }
     const schema: CmtSchema = { entities: exported.map((e) => e.entity), importOrder: given?.importOrder ?? exported.map((e) => e.entity.name) };
     await writeZip(dataFile, [

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { countAssociations, readData, readSchema } from '../../data/cmt';
+import { associate } from '../../data/associate';
+import { readAssociations, readData, readSchema } from '../../data/cmt';
 import { importRecords } from '../../data/importRecords';
 import { SolutionFileError } from '../../solutions/errors';
 import { ZipReader } from '../../solutions/zipReader';
@@ -27,7 +28,7 @@ export const importData = defineTool({
     entities: z.array(z.object({ name: z.string(), records: z.number(), imported: z.number(), failed: z.number() })),
     failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() })).describe('The first 100 refused records.'),
     requests: z.number(),
-    notImported: z.array(z.string()).describe('Parts of the file this version does not import (N:N associations).'),
+    associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }).describe('N:N associations of the file.'),
   }),
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
@@ -35,13 +36,19 @@ export const importData = defineTool({
     if (!existsSync(dataFile)) throw new ToolError(`dataFile: ${args.dataFile} does not exist.`);
     const { schema, data, associations } = await readDataZip(dataFile, args.dataFile);
     const target = await resolveDataverseTarget(args.environment, context);
-    const { entities, failures, requests } = await importRecords(target.dataverse, schema, data, { batchSize: args.batchSize, parallelism: args.parallelism, signal: context.signal, progress: context.progress });
+    const imported = await importRecords(target.dataverse, schema, data, { batchSize: args.batchSize, parallelism: args.parallelism, signal: context.signal, progress: context.progress });
+    // N:N associations go last, when both sides exist; those of records that failed are left out.
+    const failedIds = new Set(imported.failures.map((f) => f.id));
+    const linked = await associate(target.dataverse, associations.filter((a) => !failedIds.has(a.sourceId)).map((a) => ({ ...a, targetIds: a.targetIds.filter((t) => !failedIds.has(t)) })), { parallelism: args.parallelism, signal: context.signal });
+    const { entities } = imported;
+    const failures = [...imported.failures, ...linked.failures];
+    const requests = imported.requests + linked.requests;
+    const associationsResult = { created: linked.created, existing: linked.existing, failed: linked.failures.length };
     const lines = [`Imported into ${target.displayName}: ${entities.map((e) => `${e.imported} of ${e.records} ${e.name}`).join(', ')} (${requests} requests).`];
     for (const failure of failures.slice(0, 20)) lines.push(`- ${failure.table} ${failure.id}: ${failure.message}`);
     if (failures.length > 20) lines.push(`… and ${failures.length - 20} more refused records in the result.`);
-    const skipped = [...associations].map(([entity, count]) => `${count} N:N association(s) of ${entity}`);
-    if (skipped.length) lines.push(`Not imported (this version does not import N:N associations): ${skipped.join(', ')}.`);
-    return { result: { entities, failures: failures.slice(0, 100), requests, notImported: skipped }, summary: lines.join('\n'), failed: failures.length > 0 || skipped.length > 0 };
+    if (associations.length) lines.push(`N:N associations: ${linked.created} made, ${linked.existing} already there, ${linked.failures.length} refused.`);
+    return { result: { entities, associations: associationsResult, failures: failures.slice(0, 100), requests }, summary: lines.join('\n'), failed: failures.length > 0 };
   },
 });
 
@@ -53,7 +60,7 @@ export async function readDataZip(file: string, shownAs: string) {
     if (!zip.has('data_schema.xml') || !zip.has('data.xml')) throw new ToolError(`dataFile: ${shownAs} is not a Configuration Migration data zip: it needs data_schema.xml and data.xml at its root. Nothing was imported.`);
     try {
       const xml = await zip.read('data.xml');
-      return { schema: readSchema(await zip.read('data_schema.xml'), 'data_schema.xml'), data: readData(xml, 'data.xml'), associations: countAssociations(xml, 'data.xml') };
+      return { schema: readSchema(await zip.read('data_schema.xml'), 'data_schema.xml'), data: readData(xml, 'data.xml'), associations: readAssociations(xml, 'data.xml') };
     } catch (error) {
       throw new ToolError(`dataFile: ${(error as Error).message} Nothing was imported.`);
     }
