@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseFetch } from './fetchXml';
 import { jsonBody, type Reply, type SandboxRequest } from './http';
 import type { DataverseReplies } from './solutions/api';
 import type { SandboxOrg } from './state';
@@ -168,6 +169,20 @@ export function handleDataTables(request: SandboxRequest, segment: string, org: 
   }
   if (request.method === 'GET' && (match = /^(accounts|contacts|contoso_tags)$/i.exec(segment))) {
     const table = bySet(match[1]!)!;
+    const fetchXml = request.url.searchParams.get('fetchXml');
+    if (fetchXml) {
+      let query;
+      try {
+        query = parseFetch(fetchXml);
+      } catch (error) {
+        return reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`);
+      }
+      if (query.entity !== table.logicalName) return reply.error(400, '0x80041103', `The FetchXML entity ${query.entity} does not match the entity set ${table.entitySet}.`);
+      const rows = [...table.rows.values()].filter((row) => query.matches(row));
+      const page = rows.slice((query.page - 1) * query.count, query.page * query.count);
+      const select = query.attributes?.map((a) => (table.columns.find((c) => c.name === a)?.type === 'Lookup' ? `_${a}_value` : a));
+      return reply.ok({ '@odata.context': `${api}/$metadata#${table.entitySet}`, '@Microsoft.Dynamics.CRM.morerecords': query.page * query.count < rows.length, value: page.map((r) => webRow(table, r, tables, select)) });
+    }
     const select = request.url.searchParams.get('$select')?.split(',').filter(Boolean);
     const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
     const skip = Number(request.url.searchParams.get('$skiptoken') ?? 0);

@@ -124,12 +124,19 @@ describe('pp_export_data and pp_import_data through an MCP client', () => {
     );
   });
 
-  it('imports N:N associations after the records, once, exports them for the relationships a schema names, and refuses FetchXML filters rather than ignoring them', async () => {
+  it('exports by a schema with FetchXML filters, imports N:N associations after the records, once, and exports them for the relationships a schema names', async () => {
     await withHarness(async (h) => {
       const cli = await session(h);
       writeFileSync(join(work, 'filtered.xml'), SCHEMA.replace('<fields>', '<filter>&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="A%" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;</filter><fields>'));
       const filtered = await h.call(cli, 'pp_export_data', { environment: 'Contoso Test', schemaFile: 'filtered.xml', dataFile: 'filtered.zip' });
-      assert.match(text(filtered), /^schemaFile: it filters account with FetchXML, which this version does not apply\. Nothing was exported\./);
+      assert.equal(filtered.isError, undefined, text(filtered));
+      assert.deepEqual(structured(filtered).entities, [{ name: 'account', records: 0 }, { name: 'contact', records: 3 }], 'no seeded account starts with A');
+      writeFileSync(join(work, 'filtered2.xml'), SCHEMA.replace('<fields>', '<filter>&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter type="or"&gt;&lt;condition attribute="name" operator="like" value="%Customer 1" /&gt;&lt;condition attribute="numberofemployees" operator="ge" value="30" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;</filter><fields>'));
+      const some = await h.call(cli, 'pp_export_data', { environment: 'Contoso Test', schemaFile: 'filtered2.xml', dataFile: 'filtered2.zip' });
+      assert.deepEqual(structured(some).entities[0], { name: 'account', records: 2 }, 'Customer 1 (like) and Customer 3 (30 employees)');
+      writeFileSync(join(work, 'broken-filter.xml'), SCHEMA.replace('<fields>', '<filter>&lt;fetch&gt;</filter><fields>'));
+      const broken = await h.call(cli, 'pp_export_data', { environment: 'Contoso Test', schemaFile: 'broken-filter.xml', dataFile: 'broken-filter.zip' });
+      assert.match(text(broken), /^schemaFile: the filter of account is not valid FetchXML/);
 
       const gold = '70000000-0000-4000-8000-000000000001';
       const missing = '70000000-0000-4000-8000-000000000009';

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CMT_TYPES, readSchema, toCmtValue, writeData, writeSchema, type CmtAssociation, type CmtEntity, type CmtRecord, type CmtSchema } from '../../data/cmt';
+import { XMLSerializer } from '@xmldom/xmldom';
 import { mapLimited } from '../../solutions/parallel';
+import { elements, parseXml } from '../../solutions/xml';
 import { tableMetadata } from '../../data/tableMetadata';
 import { writeZip } from '../../solutions/zipWriter';
 import { resolveDataverseTarget } from '../dataverseTarget';
@@ -37,9 +39,6 @@ export const exportData = defineTool({
     const dv = target.dataverse;
     let requests = 0;
     const given = args.schemaFile ? readSchema(readFileSync(resolveLocalPath('schemaFile', args.schemaFile, context.settings)), args.schemaFile) : undefined;
-    // Exporting all records where the schema asks for some would export more than was meant.
-    const filtered = given?.entities.filter((e) => e.filter).map((e) => e.name) ?? [];
-    if (filtered.length) throw new ToolError(`schemaFile: it filters ${filtered.join(', ')} with FetchXML, which this version does not apply. Nothing was exported.`, 'Remove the <filter> elements to export every record of those tables, or export with the Configuration Migration tool.');
     const wanted = given ? given.entities.map((e) => ({ table: e.name, columns: e.fields.map((f) => f.name) })) : args.tables!;
 
     const exported: Array<{ entity: CmtEntity; records: CmtRecord[]; associations: CmtAssociation[] }> = [];
@@ -53,11 +52,22 @@ export const exportData = defineTool({
       const fields = columns.map((name) => ({ name, displayname: name, type: CMT_TYPES[types.get(name) ?? 'String'] ?? 'string', lookupType: meta.lookups.get(name)?.map((l) => l.target).join('|'), primaryKey: name === meta.primaryId || undefined }));
       const select = columns.map((c) => (meta.lookups.has(c) ? `_${c}_value` : c)).join(',');
       const records: CmtRecord[] = [];
-      for (let next: string | undefined = `${meta.entitySet}?$select=${select}`; next; ) {
-        const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE, context.signal);
-        requests++;
-        for (const row of page.value) records.push(toRecord(row, meta.primaryId, fields));
-        next = page['@odata.nextLink'];
+      const filter = given?.entities.find((e) => e.name === meta.logicalName)?.filter;
+      if (filter) {
+        // The schema's FetchXML filter, with our columns and paging by page number (§7.2).
+        for (let page = 1, more = true; more; page++) {
+          const body: { value: Array<Record<string, unknown>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean } = await dv.page(`${meta.entitySet}?fetchXml=${encodeURIComponent(fetchFor(filter, columns, page, meta.logicalName))}`, PAGE, context.signal);
+          requests++;
+          for (const row of body.value) records.push(toRecord(row, meta.primaryId, fields));
+          more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
+        }
+      } else {
+        for (let next: string | undefined = `${meta.entitySet}?$select=${select}`; next; ) {
+          const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE, context.signal);
+          requests++;
+          for (const row of page.value) records.push(toRecord(row, meta.primaryId, fields));
+          next = page['@odata.nextLink'];
+        }
       }
       // N:N associations of the relationships the schema names: one read per record and relationship.
       const associations: CmtAssociation[] = [];
@@ -109,4 +119,26 @@ function toRecord(row: Record<string, unknown>, primaryId: string, fields: Array
     if (value !== null && value !== undefined) values.push({ name: field.name, value: toCmtValue(field.type, value) });
   }
   return { id: String(row[primaryId]), fields: values };
+}
+
+/** The schema's FetchXML with our columns as its attributes and the page asked for; 5000 records a page. */
+function fetchFor(filter: string, columns: string[], page: number, table: string): string {
+  let document;
+  try {
+    document = parseXml(filter, `the FetchXML filter of ${table}`);
+  } catch (error) {
+    throw new ToolError(`schemaFile: the filter of ${table} is not valid FetchXML (${(error as Error).message}). Nothing was exported.`);
+  }
+  const fetch = document.documentElement!;
+  const entity = elements(fetch).find((e) => e.nodeName === 'entity');
+  if (fetch.nodeName !== 'fetch' || !entity) throw new ToolError(`schemaFile: the filter of ${table} is not a <fetch> with an <entity>. Nothing was exported.`);
+  for (const old of elements(entity).filter((e) => e.nodeName === 'attribute' || e.nodeName === 'all-attributes')) entity.removeChild(old);
+  for (const column of columns) {
+    const attribute = document.createElement('attribute');
+    attribute.setAttribute('name', column);
+    entity.insertBefore(attribute, entity.firstChild);
+  }
+  fetch.setAttribute('page', String(page));
+  fetch.setAttribute('count', '5000');
+  return new XMLSerializer().serializeToString(document);
 }

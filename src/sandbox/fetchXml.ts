@@ -1,0 +1,59 @@
+import type { Element } from '@xmldom/xmldom';
+import { elements, parseXml } from '../solutions/xml';
+
+/** A FetchXML query as far as the sandbox evaluates it: attributes, nested and/or filters, common operators, paging. */
+export interface FetchQuery {
+  entity: string;
+  attributes: string[] | undefined;
+  page: number;
+  count: number;
+  matches(row: Record<string, unknown>): boolean;
+}
+
+export function parseFetch(text: string): FetchQuery {
+  const fetch = parseXml(text, 'fetchXml').documentElement!;
+  if (fetch.nodeName !== 'fetch') throw new Error('the root element must be <fetch>');
+  const entity = elements(fetch).find((e) => e.nodeName === 'entity');
+  if (!entity) throw new Error('<fetch> needs an <entity>');
+  const attributes = elements(entity).filter((e) => e.nodeName === 'attribute').map((e) => e.getAttribute('name') ?? '');
+  const all = elements(entity).some((e) => e.nodeName === 'all-attributes');
+  const filters = elements(entity).filter((e) => e.nodeName === 'filter');
+  return {
+    entity: entity.getAttribute('name') ?? '',
+    attributes: all || !attributes.length ? undefined : attributes,
+    page: Number(fetch.getAttribute('page') ?? 1) || 1,
+    count: Math.min(5000, Number(fetch.getAttribute('count') ?? 5000) || 5000),
+    matches: (row) => filters.every((f) => filterMatches(f, row)),
+  };
+}
+
+function filterMatches(filter: Element, row: Record<string, unknown>): boolean {
+  const parts = elements(filter).filter((e) => e.nodeName === 'condition' || e.nodeName === 'filter');
+  const test = (e: Element) => (e.nodeName === 'filter' ? filterMatches(e, row) : conditionMatches(e, row));
+  return filter.getAttribute('type') === 'or' ? parts.some(test) : parts.every(test);
+}
+
+function conditionMatches(condition: Element, row: Record<string, unknown>): boolean {
+  const attribute = condition.getAttribute('attribute') ?? '';
+  const actual = row[attribute];
+  const operator = condition.getAttribute('operator') ?? 'eq';
+  const value = condition.getAttribute('value') ?? '';
+  const values = elements(condition).filter((e) => e.nodeName === 'value').map((e) => (e.textContent ?? '').trim());
+  const compare = (expected: string) => (typeof actual === 'number' ? actual - Number(expected) : String(actual ?? '').toLowerCase().localeCompare(expected.toLowerCase()));
+  const like = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i').test(String(actual ?? ''));
+  switch (operator) {
+    case 'eq': return actual !== null && actual !== undefined && compare(value) === 0;
+    case 'ne': return actual === null || actual === undefined || compare(value) !== 0;
+    case 'like': return like(value);
+    case 'not-like': return !like(value);
+    case 'null': return actual === null || actual === undefined;
+    case 'not-null': return actual !== null && actual !== undefined;
+    case 'in': return values.some((v) => compare(v) === 0);
+    case 'not-in': return !values.some((v) => compare(v) === 0);
+    case 'gt': return actual !== null && actual !== undefined && compare(value) > 0;
+    case 'ge': return actual !== null && actual !== undefined && compare(value) >= 0;
+    case 'lt': return actual !== null && actual !== undefined && compare(value) < 0;
+    case 'le': return actual !== null && actual !== undefined && compare(value) <= 0;
+    default: throw new Error(`the operator "${operator}" is not supported by the sandbox`);
+  }
+}
