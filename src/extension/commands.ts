@@ -4,7 +4,8 @@ import type { ToolManifestEntry } from '../server/manifest';
 import { toolCommandId } from './contributions';
 import { elicitWithInputBoxes } from './elicit';
 import type { PowerAgentHost } from './host';
-import { pathFieldKind, pickPath, pickSolution } from './pickers';
+import { pathFieldKind } from './pathFields';
+import { pickPath, pickSolution } from './pickers';
 import { describeCall, resultDocument, resultText } from './present';
 
 interface PropertySchema {
@@ -64,17 +65,18 @@ async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, pres
       if (picked) args[name] = picked;
       continue;
     }
+    // Paths first: pp_set_connection_variables' `solution` is a zip or folder, not a solution name.
+    const pathKind = pathFieldKind(entry.name, name);
+    if (pathKind && (isRequired || name === 'settingsFile' || name === 'schemaFile')) {
+      const picked = await pickPath(pathKind, `${entry.title}: ${name}`, !isRequired);
+      if (picked === undefined) return undefined;
+      if (picked) args[name] = picked;
+      continue;
+    }
     if (name === 'solution') {
       const picked = await pickSolution(host, args.environment as string | undefined, `${entry.title}: solution`);
       if (picked === undefined) return undefined;
       args[name] = picked;
-      continue;
-    }
-    const pathKind = pathFieldKind(entry.name, name);
-    if (pathKind && (isRequired || name === 'settingsFile')) {
-      const picked = await pickPath(pathKind, `${entry.title}: ${name}`, !isRequired);
-      if (picked === undefined) return undefined;
-      if (picked) args[name] = picked;
       continue;
     }
     if (!isRequired) continue;

@@ -1,24 +1,13 @@
 import * as vscode from 'vscode';
 import type { PowerAgentHost } from './host';
+import type { PathKind } from './pathFields';
 import { resultText } from './present';
 
-/** Path fields the palette fills with a file dialog, and whether the tool writes them (a save dialog) or reads them. */
-const PATH_FIELDS: Record<string, Record<string, 'read' | 'write' | 'folder'>> = {
-  pp_export_solution: { zipFile: 'write' },
-  pp_import_solution: { zipFile: 'read', settingsFile: 'read' },
-  pp_pack_solution: { folder: 'folder', zipFile: 'write' },
-  pp_unpack_solution: { zipFile: 'read', folder: 'folder' },
-};
-
-export function pathFieldKind(tool: string, field: string): 'read' | 'write' | 'folder' | undefined {
-  return PATH_FIELDS[tool]?.[field];
-}
-
 /** A file or folder chosen in VS Code's dialog, starting in the workspace; undefined when dismissed. */
-export async function pickPath(kind: 'read' | 'write' | 'folder', title: string, optional: boolean): Promise<string | null | undefined> {
+export async function pickPath(kind: PathKind, title: string, optional: boolean): Promise<string | null | undefined> {
   const defaultUri = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (kind === 'write') {
-    return (await vscode.window.showSaveDialog({ title, defaultUri, filters: { 'Solution zip': ['zip'] } }))?.fsPath;
+    return (await vscode.window.showSaveDialog({ title, defaultUri }))?.fsPath;
   }
   if (optional) {
     const choice = await vscode.window.showQuickPick(['Choose a file…', 'None'], { title });
@@ -28,10 +17,9 @@ export async function pickPath(kind: 'read' | 'write' | 'folder', title: string,
   const picked = await vscode.window.showOpenDialog({
     title,
     defaultUri,
-    canSelectFiles: kind === 'read',
-    canSelectFolders: kind === 'folder',
+    canSelectFiles: kind === 'read' || kind === 'fileOrFolder',
+    canSelectFolders: kind === 'folder' || kind === 'fileOrFolder',
     canSelectMany: false,
-    filters: kind === 'read' ? { 'Solution zip or settings': ['zip', 'json'] } : undefined,
   });
   return picked?.[0]?.fsPath;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generatedContributions } from '../../src/extension/contributions';
 import { operationItemView } from '../../src/extension/operationItem';
+import { pathFieldKind } from '../../src/extension/pathFields';
 import type { OperationRecord } from '../../src/operations/record';
 import type { ToolManifestEntry } from '../../src/server/manifest';
 import { ROOT } from '../helpers';
@@ -17,6 +18,16 @@ describe('extension manifest and views, without VS Code', () => {
     assert.deepEqual(pkg.contributes.languageModelTools, generated.languageModelTools);
     assert.deepEqual(pkg.contributes.commands.filter((c: { command: string }) => c.command.startsWith('powerAgent.run.')), generated.commands);
     assert.equal(generated.languageModelTools.length, manifest.length);
+  });
+
+  it('the palette asks for every local path with a file dialog, never a solution name', () => {
+    const paths = manifest.flatMap((tool) => Object.keys((tool.inputSchema.properties ?? {}) as object).filter((field) => /(File|^folder)$/.test(field)).map((field) => `${tool.name}.${field}`));
+    assert.ok(paths.length >= 15, paths.join(', '));
+    for (const path of paths) {
+      const [tool, field] = path.split('.') as [string, string];
+      assert.ok(pathFieldKind(tool, field), `${path} has a file dialog`);
+    }
+    assert.equal(pathFieldKind('pp_set_connection_variables', 'solution'), 'fileOrFolder', 'its solution is a zip or folder, not a name to pick');
   });
 
   it('each tool reaches Copilot one way: LM tools only when the setting says so, and changing tools hide in read-only mode', () => {
