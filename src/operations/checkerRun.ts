@@ -1,5 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { collectBody } from '../platform/http';
 import type { Services } from '../services';
 import { ZipReader } from '../solutions/zipReader';
 import type { JobEnding } from './dataverseJob';
@@ -30,11 +31,7 @@ export async function finishCheckerRun(record: OperationRecord, status: Record<s
     method: 'GET',
     url: uri,
     signal,
-    consume: async (body) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(Buffer.from(chunk));
-      return Buffer.concat(chunks);
-    },
+    consume: collectBody,
   });
   const zip = await ZipReader.fromBuffer(response.body, 'the checker result');
   let report: Buffer | undefined;

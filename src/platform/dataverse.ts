@@ -1,7 +1,7 @@
 import { jsonBodyWithFile, saveBase64Field, type SavedFile } from './base64Stream';
 import { dataverseResource } from './endpoints';
 import { PlatformError } from './errors';
-import type { HttpClient, HttpResponse } from './http';
+import { collectBody, type HttpClient, type HttpResponse } from './http';
 
 export interface WhoAmIResponse {
   UserId: string;
@@ -101,11 +101,7 @@ export class DataverseClient {
         url: this.url(path),
         resource: this.resource,
         signal,
-        consume: async (body) => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of body) chunks.push(Buffer.from(chunk));
-          return Buffer.concat(chunks);
-        },
+        consume: collectBody,
       });
       return { bytes: response.body, fileName: response.headers.get('x-ms-file-name') ?? undefined };
     } catch (error) {

@@ -204,6 +204,13 @@ export class HttpClient {
   }
 }
 
+/** A `consume` that keeps a response's bytes (a zip, a file column): for bodies small enough to hold. */
+export async function collectBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
 async function readBody(response: Response): Promise<unknown> {
   if (response.status === 204) return undefined;
   const text = await response.text();

@@ -1,5 +1,5 @@
 import type { DataverseClient } from '../platform/dataverse';
-import { odataString } from '../platform/odata';
+import { GUID, odataString } from '../platform/odata';
 import type { SiteComponent } from './siteFolder';
 
 /** One of Power Pages' two data models (§12): where a site's components live and how they are written. */
@@ -13,7 +13,6 @@ export interface SiteModel {
   update(dv: DataverseClient, component: SiteComponent, current: SiteComponent, signal: AbortSignal): Promise<boolean>;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WEB_FILE = 3;
 
 /** JSON with object keys sorted, so the same content compares equal whatever order its keys came in. */

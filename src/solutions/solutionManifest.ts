@@ -1,6 +1,7 @@
 import type { Document } from '@xmldom/xmldom';
 import { SolutionFileError } from './errors';
-import { child, elements, textOf } from './xml';
+import { child, elements, parseXml, textOf } from './xml';
+import type { ZipReader } from './zipReader';
 
 export type PackageType = 'Unmanaged' | 'Managed' | 'Both';
 
@@ -53,4 +54,10 @@ export function checkPackageType(summary: SolutionSummary, requested: PackageTyp
     `Solution package type did not match requested type: ${file} holds a ${holds.toLowerCase()} solution, and ${requested} was asked for.`,
     holds === 'Unmanaged' ? 'Pack it as Unmanaged; a managed zip comes only from exporting the solution as managed in Dataverse.' : 'Pack it as Managed.',
   );
+}
+
+/** The manifest of a solution zip (its root solution.xml), or undefined when the zip has none. */
+export async function zipSolutionManifest(zip: ZipReader, shownAs: string): Promise<SolutionSummary | undefined> {
+  const name = zip.names().find((n) => n.toLowerCase() === 'solution.xml');
+  return name ? readSolutionManifest(parseXml(await zip.read(name), `${shownAs}/solution.xml`), shownAs) : undefined;
 }

@@ -1,10 +1,9 @@
 import type { BapEnvironment } from '../platform/bap';
 import { PlatformError } from '../platform/errors';
+import { GUID } from '../platform/odata';
 import { assertAllowed } from './allowList';
 import { ToolError } from './errors';
 import type { ToolContext } from './types';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isEnvironmentUrl(ref: string): boolean {
   return /^https?:\/\//i.test(ref.trim());

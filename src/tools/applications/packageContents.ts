@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { readSolutionManifest, type SolutionSummary } from '../../solutions/solutionManifest';
+import { zipSolutionManifest, type SolutionSummary } from '../../solutions/solutionManifest';
 import { child, elements, parseXml } from '../../solutions/xml';
 import { ZipReader } from '../../solutions/zipReader';
 import { ToolError } from '../errors';
@@ -63,9 +63,9 @@ async function innerManifest(zip: ZipReader, member: string, shownAs: string): P
   const bytes = await zip.read(member);
   const inner = await ZipReader.fromBuffer(bytes, `${shownAs}/${member}`);
   try {
-    const name = inner.names().find((n) => n.toLowerCase() === 'solution.xml');
-    if (!name) throw new ToolError(`packageFile: ${member} in the package is not a solution zip. Nothing was changed.`);
-    return readSolutionManifest(parseXml(await inner.read(name), `${member}/solution.xml`), member);
+    const manifest = await zipSolutionManifest(inner, member);
+    if (!manifest) throw new ToolError(`packageFile: ${member} in the package is not a solution zip. Nothing was changed.`);
+    return manifest;
   } finally {
     inner.close();
   }

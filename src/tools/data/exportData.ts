@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { CMT_TYPES, readSchema, toCmtValue, writeData, writeSchema, type CmtAssociation, type CmtEntity, type CmtRecord, type CmtSchema } from '../../data/cmt';
 import { XMLSerializer } from '@xmldom/xmldom';
@@ -96,7 +96,7 @@ export const exportData = defineTool({
       { name: 'data_schema.xml', data: Buffer.from(writeSchema(schema)) },
       { name: 'data.xml', data: Buffer.from(writeData(exported)) },
     ]);
-    const bytes = readFileSync(dataFile).length;
+    const bytes = statSync(dataFile).size;
     const entities = exported.map((e) => ({ name: e.entity.name, records: e.records.length }));
     return {
       result: { dataFile, bytes, entities, requests },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GUID } from '../../platform/odata';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
@@ -22,7 +23,7 @@ export const assignGroup = defineTool({
     'Assigning a role the team already has changes nothing.',
   input: z.strictObject({
     environment: environmentRef.optional(),
-    group: z.string().trim().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'the Entra group object id (a GUID)').describe('Entra group object id.'),
+    group: z.string().trim().regex(GUID, 'the Entra group object id (a GUID)').describe('Entra group object id.'),
     role: roleArgument,
     membershipType: z.enum(Object.keys(MEMBERSHIP) as [keyof typeof MEMBERSHIP]).default('membersAndGuests').describe('Which of the group\'s people the team holds.'),
     teamName: z.string().trim().min(1).max(160).optional().describe('Name of a new team; the group\'s name when left out.'),

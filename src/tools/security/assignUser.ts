@@ -7,10 +7,9 @@ import { resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { roleArgument, roleInBusinessUnit } from './roles';
-import { odataString } from '../../platform/odata';
+import { GUID, odataString } from '../../platform/odata';
 import { toEnvironmentSummary } from '../../platform/environment';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Waits between looks for the user's Dataverse row after addUser; it can take a while to show (§8.1). */
 const SYNC_WAITS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 30_000, 30_000];
 

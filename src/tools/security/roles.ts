@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import type { DataverseClient } from '../../platform/dataverse';
-import { odataString } from '../../platform/odata';
+import { GUID, odataString } from '../../platform/odata';
 import { ToolError } from '../errors';
 
 export const roleArgument = z.string().trim().min(1).max(200).describe('Security role name (System Customizer, Basic User, …) or role id.');
 export const businessUnitArgument = z.string().trim().min(1).max(200).optional().describe('Business unit name or id; the root business unit when left out.');
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface Role {
   roleid: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlatformError } from '../../platform/errors';
+import { GUID } from '../../platform/odata';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { environmentRef } from '../schemas';
@@ -76,10 +77,9 @@ export const addSolutionComponent = defineTool({
   },
 });
 
-const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
-
 async function componentIdOf(component: string, type: number, dataverse: import('../../platform/dataverse').DataverseClient, signal: AbortSignal): Promise<string> {
-  if (GUID.test(component)) return component.replace(/[{}]/g, '').toLowerCase();
+  const bare = component.replace(/^\{|\}$/g, '');
+  if (GUID.test(bare)) return bare.toLowerCase();
   if (type !== 1) throw new ToolError(`component: "${component}" is not a GUID. Only tables can be named (by logical name); give other components by id. Nothing was changed.`);
   if (!/^[a-z_][a-z0-9_]*$/i.test(component)) throw new ToolError(`component: "${component}" is not a table logical name. Nothing was changed.`);
   try {

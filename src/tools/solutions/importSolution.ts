@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { SolutionFileError } from '../../solutions/errors';
-import { readSolutionManifest } from '../../solutions/solutionManifest';
-import { parseXml } from '../../solutions/xml';
+import { zipSolutionManifest, type SolutionSummary } from '../../solutions/solutionManifest';
 import { ZipReader } from '../../solutions/zipReader';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
@@ -11,7 +10,6 @@ import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import type { OperationRecord } from '../../operations/record';
-import type { SolutionSummary } from '../../solutions/solutionManifest';
 import type { DataverseTarget } from '../dataverseTarget';
 import { componentParameters, readDeploymentSettings } from './deploymentSettings';
 import { beginSolutionJob } from './solutionJob';
@@ -96,9 +94,9 @@ async function readZipManifest(zipFile: string, shownAs: string) {
     throw new ToolError(`zipFile: ${error.message.replace(/\s*(Nothing was unpacked|it was not unpacked)\.$/, '')} Nothing was imported.`, error.hint);
   });
   try {
-    const name = zip.names().find((n) => n.toLowerCase() === 'solution.xml');
-    if (!name) throw new ToolError(`zipFile: ${shownAs} is not a solution zip: it has no solution.xml at its root. Nothing was imported.`, 'Pack the folder with pp_pack_solution, or export the solution from Dataverse.');
-    return readSolutionManifest(parseXml(await zip.read(name), `${shownAs}/solution.xml`), shownAs);
+    const manifest = await zipSolutionManifest(zip, shownAs);
+    if (!manifest) throw new ToolError(`zipFile: ${shownAs} is not a solution zip: it has no solution.xml at its root. Nothing was imported.`, 'Pack the folder with pp_pack_solution, or export the solution from Dataverse.');
+    return manifest;
   } finally {
     zip.close();
   }
