@@ -6,7 +6,7 @@ import type { Services } from '../services';
 import { completeAfterService, readEnvironmentReady } from './completion';
 import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
-import { finishDataverseJob, importProgress, readDataverseAsync } from './dataverseJob';
+import { finishDataverseJob, importProgress, readDataverseAsync, type JobEnding } from './dataverseJob';
 import { finishCheckerRun } from './checkerRun';
 import { readAppOperation, readBapLifecycle, readCatalogInstall, readCatalogSubmission, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
 import type { OperationStore } from './store';
@@ -327,14 +327,8 @@ export class OperationTracker {
 
   private async apply(record: OperationRecord, reading: StatusReading, services: Services): Promise<void> {
     const endpoints = services.endpoints;
-    if (record.poll?.style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed')) {
-      const ending = await finishDataverseJob(record, reading, services, this.closing.signal);
-      return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
-    }
-    if (record.poll?.style === 'checker' && reading.state === 'succeeded') {
-      const ending = await finishCheckerRun(record, reading.result ?? {}, services, this.closing.signal);
-      return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
-    }
+    const ending = await finishingStep(record, reading, services, this.closing.signal);
+    if (ending) return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
     // The async operation has no percent; a running import's job has.
     if (record.poll?.style === 'dataverse-async' && reading.state === 'running') reading.percent = (await importProgress(record, services, this.closing.signal)) ?? reading.percent;
     if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
@@ -417,6 +411,17 @@ export class OperationTracker {
   private async pause(ms: number): Promise<void> {
     if (ms > 0) await sleep(ms, this.closing.signal);
   }
+}
+
+/**
+ * The step some jobs need once the service says they ended, before the outcome is known: a Dataverse
+ * job's import result or download, a checker run's report. Undefined for every other reading.
+ */
+function finishingStep(record: OperationRecord, reading: StatusReading, services: Services, signal: AbortSignal): Promise<JobEnding> | undefined {
+  const style = record.poll?.style;
+  if (style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed')) return finishDataverseJob(record, reading, services, signal);
+  if (style === 'checker' && reading.state === 'succeeded') return finishCheckerRun(record, reading.result ?? {}, services, signal);
+  return undefined;
 }
 
 function ownedByLiveProcess(record: OperationRecord): boolean {

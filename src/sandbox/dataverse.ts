@@ -30,20 +30,22 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   }
   const api = `${org.url}/api/data/v9.2`;
   const segment = request.url.pathname.replace(/^\/orgs\/[^/]+\/api\/data\/v9\.[0-2]\//i, '');
-  const securityReply = handleSecurity(request, segment, org, tenant, { ok: odata, error: dataverseError });
-  if (securityReply) return securityReply;
-  const catalogReply = handleCatalog(request, segment, org, tenant, timeScale, { ok: odata, error: dataverseError });
-  if (catalogReply) return catalogReply;
-  const pagesReply = handlePowerPages(request, segment, org, { ok: odata, error: dataverseError }) ?? handleStandardPages(request, segment, org, { ok: odata, error: dataverseError });
-  if (pagesReply) return pagesReply;
-  const dataReply = handleDataTables(request, segment, org, { ok: odata, error: dataverseError });
-  if (dataReply) return dataReply;
-  const variablesReply = handleConnectionVariables(request, segment, org, { ok: odata, error: dataverseError });
-  if (variablesReply) return variablesReply;
-  const settingsReply = handleOrgSettings(request, segment, org, { ok: odata, error: dataverseError });
-  if (settingsReply) return settingsReply;
-  const solutionReply = await solutions.handle(request, segment, org, caller, { ok: odata, error: dataverseError });
-  if (solutionReply) return solutionReply;
+  const replies = { ok: odata, error: dataverseError };
+  // Each area answers its own routes and passes on the rest; the generic table queries come last.
+  const areas = [
+    () => handleSecurity(request, segment, org, tenant, replies),
+    () => handleCatalog(request, segment, org, tenant, timeScale, replies),
+    () => handlePowerPages(request, segment, org, replies),
+    () => handleStandardPages(request, segment, org, replies),
+    () => handleDataTables(request, segment, org, replies),
+    () => handleConnectionVariables(request, segment, org, replies),
+    () => handleOrgSettings(request, segment, org, replies),
+    () => solutions.handle(request, segment, org, caller, replies),
+  ];
+  for (const area of areas) {
+    const reply = await area();
+    if (reply) return reply;
+  }
   if (request.method !== 'GET') return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed for '${segment}'.`);
 
   if (segment === 'WhoAmI' || segment === 'WhoAmI()') {
