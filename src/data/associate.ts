@@ -24,10 +24,11 @@ interface Relationship {
  * pair, several at once. The navigation property comes from the relationship's metadata; a pair that
  * is already associated counts as done, so importing twice is harmless.
  */
-export async function associate(dv: DataverseClient, associations: CmtAssociation[], options: { parallelism: number; signal: AbortSignal }): Promise<AssociationOutcome> {
+export async function associate(dv: DataverseClient, associations: CmtAssociation[], options: { parallelism: number; signal: AbortSignal; entitySets?: Map<string, string> }): Promise<AssociationOutcome> {
   const outcome: AssociationOutcome = { created: 0, existing: 0, failures: [], requests: 0 };
   const relationships = new Map<string, Relationship[]>();
-  const entitySets = new Map<string, string>();
+  // Entity sets already read for the records are not read again.
+  const entitySets = new Map(options.entitySets);
   const setOf = async (table: string) => {
     if (!entitySets.has(table)) entitySets.set(table, (await dv.get<{ EntitySetName: string }>(`EntityDefinitions(LogicalName='${table}')?$select=EntitySetName`, options.signal)).EntitySetName);
     return entitySets.get(table)!;

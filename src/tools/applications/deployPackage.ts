@@ -11,7 +11,6 @@ import { waitSecondsArgument } from '../lifecycle/operationReport';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { startImport } from '../solutions/importSolution';
-import { associate } from '../../data/associate';
 import { importRecords } from '../../data/importRecords';
 import type { DataverseClient } from '../../platform/dataverse';
 import { readDataZip } from '../data/importData';
@@ -108,13 +107,10 @@ export const deployPackage = defineTool({
 async function importPackageData(context: ToolContext, dv: DataverseClient, packageFile: string, dataFile: { name: string; member: string }) {
   const file = await extractMember(packageFile, dataFile.member);
   try {
-    const { schema, data, associations } = await readDataZip(file, dataFile.name);
-    const summary = await importRecords(dv, schema, data, { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress });
+    const summary = await importRecords(dv, await readDataZip(file, dataFile.name), { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress });
     const imported = summary.entities.reduce((sum, e) => sum + e.imported, 0);
-    const failedIds = new Set(summary.failures.map((f) => f.id));
-    const linked = await associate(dv, associations.filter((a) => !failedIds.has(a.sourceId)), { parallelism: 4, signal: context.signal });
-    const failures = [...summary.failures, ...linked.failures];
-    return { file: dataFile.name, imported, failed: failures.length, failures: failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })), associated: linked.created + linked.existing };
+    const { failures, associations } = summary;
+    return { file: dataFile.name, imported, failed: failures.length, failures: failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })), associated: associations.created + associations.existing };
   } finally {
     await rm(dirname(file), { recursive: true, force: true });
   }

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { associate } from '../../data/associate';
 import { readAssociations, readData, readSchema } from '../../data/cmt';
-import { importRecords } from '../../data/importRecords';
+import { importRecords, type DataFile } from '../../data/importRecords';
 import { SolutionFileError } from '../../solutions/errors';
 import { ZipReader } from '../../solutions/zipReader';
 import { resolveDataverseTarget } from '../dataverseTarget';
@@ -34,25 +33,18 @@ export const importData = defineTool({
   async handler(args, context) {
     const dataFile = resolveLocalPath('dataFile', args.dataFile, context.settings);
     if (!existsSync(dataFile)) throw new ToolError(`dataFile: ${args.dataFile} does not exist.`);
-    const { schema, data, associations } = await readDataZip(dataFile, args.dataFile);
+    const file = await readDataZip(dataFile, args.dataFile);
     const target = await resolveDataverseTarget(args.environment, context);
-    const imported = await importRecords(target.dataverse, schema, data, { batchSize: args.batchSize, parallelism: args.parallelism, signal: context.signal, progress: context.progress });
-    // N:N associations go last, when both sides exist; those of records that failed are left out.
-    const failedIds = new Set(imported.failures.map((f) => f.id));
-    const linked = await associate(target.dataverse, associations.filter((a) => !failedIds.has(a.sourceId)).map((a) => ({ ...a, targetIds: a.targetIds.filter((t) => !failedIds.has(t)) })), { parallelism: args.parallelism, signal: context.signal });
-    const { entities } = imported;
-    const failures = [...imported.failures, ...linked.failures];
-    const requests = imported.requests + linked.requests;
-    const associationsResult = { created: linked.created, existing: linked.existing, failed: linked.failures.length };
+    const { entities, failures, requests, associations } = await importRecords(target.dataverse, file, { batchSize: args.batchSize, parallelism: args.parallelism, signal: context.signal, progress: context.progress });
     const lines = [`Imported into ${target.displayName}: ${entities.map((e) => `${e.imported} of ${e.records} ${e.name}`).join(', ')} (${requests} requests).`];
     for (const failure of failures.slice(0, 20)) lines.push(`- ${failure.table} ${failure.id}: ${failure.message}`);
     if (failures.length > 20) lines.push(`… and ${failures.length - 20} more refused records in the result.`);
-    if (associations.length) lines.push(`N:N associations: ${linked.created} made, ${linked.existing} already there, ${linked.failures.length} refused.`);
-    return { result: { entities, associations: associationsResult, failures: failures.slice(0, 100), requests }, summary: lines.join('\n'), failed: failures.length > 0 };
+    if (file.associations.length) lines.push(`N:N associations: ${associations.created} made, ${associations.existing} already there, ${associations.failed} refused.`);
+    return { result: { entities, associations, failures: failures.slice(0, 100), requests }, summary: lines.join('\n'), failed: failures.length > 0 };
   },
 });
 
-export async function readDataZip(file: string, shownAs: string) {
+export async function readDataZip(file: string, shownAs: string): Promise<DataFile> {
   const zip = await ZipReader.open(file).catch((error) => {
     throw error instanceof SolutionFileError ? new ToolError(`dataFile: ${error.message}`, error.hint) : error;
   });
