@@ -28,11 +28,13 @@ export function registerToolCommands(host: PowerAgentHost, manifest: readonly To
 }
 
 export async function runToolCommand(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<CallToolResult | undefined> {
-  const args = await askArguments(host, entry, preset);
-  if (!args) return undefined;
+  const asked = await askArguments(host, entry, preset);
+  if (!asked) return undefined;
+  const { args, shown } = asked;
   const runtime = await host.runtime();
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: describeCall(entry, args), cancellable: true },
+    // Picked environments are shown by name, not by the id the tool is given.
+    { location: vscode.ProgressLocation.Notification, title: describeCall(entry, { ...args, ...shown }), cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
@@ -52,17 +54,21 @@ export async function runToolCommand(host: PowerAgentHost, entry: ToolManifestEn
   return result;
 }
 
-async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<{ args: Record<string, unknown>; shown: Record<string, string> } | undefined> {
   const properties = (entry.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
   const required = new Set((entry.inputSchema.required as string[] | undefined) ?? []);
   const args: Record<string, unknown> = { ...preset };
+  const shown: Record<string, string> = {};
   for (const [name, schema] of Object.entries(properties)) {
     if (name in args || NOT_ASKED.has(name)) continue;
     const isRequired = required.has(name) && schema.default === undefined;
     if (ENVIRONMENT_FIELDS.has(name)) {
       const picked = await pickEnvironment(host, `${entry.title}: ${name === 'source' ? 'source environment' : 'environment'}`, !isRequired);
       if (picked === undefined) return undefined;
-      if (picked) args[name] = picked;
+      if (picked.value) {
+        args[name] = picked.value;
+        shown[name] = picked.label;
+      }
       continue;
     }
     // Paths first: pp_set_connection_variables' `solution` is a zip or folder, not a solution name.
@@ -84,7 +90,7 @@ async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, pres
     if (value === undefined) return undefined;
     args[name] = value;
   }
-  return args;
+  return { args, shown };
 }
 
 async function askValue(title: string, name: string, schema: PropertySchema): Promise<unknown> {
@@ -105,8 +111,8 @@ async function askValue(title: string, name: string, schema: PropertySchema): Pr
   return text.trim();
 }
 
-/** A QuickPick of the environments; '' means "the default environment" when that is allowed. */
-export async function pickEnvironment(host: PowerAgentHost, title: string, optional: boolean): Promise<string | undefined> {
+/** A QuickPick of the environments: the id and display name picked; value '' means "the default environment" when that is allowed. */
+export async function pickEnvironment(host: PowerAgentHost, title: string, optional: boolean): Promise<{ value: string; label: string } | undefined> {
   const listed = await host.listEnvironments();
   if ('error' in listed) {
     void vscode.window.showErrorMessage(listed.error);
@@ -115,7 +121,8 @@ export async function pickEnvironment(host: PowerAgentHost, title: string, optio
   const { environments } = listed;
   const items: Array<vscode.QuickPickItem & { value: string }> = environments.map((env) => ({ label: env.displayName, description: `${env.type} · ${env.region}`, detail: env.url ?? 'No Dataverse database', value: env.id }));
   if (optional) items.unshift({ label: '$(star) Default environment', description: host.settings.defaultEnvironment || 'not set', value: '' });
-  return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose an environment', matchOnDescription: true }))?.value;
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose an environment', matchOnDescription: true });
+  return picked && { value: picked.value, label: picked.label };
 }
 
 async function showResult(entry: ToolManifestEntry, result: CallToolResult): Promise<void> {

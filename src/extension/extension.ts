@@ -74,7 +74,7 @@ function registerCommands(context: vscode.ExtensionContext, host: PowerAgentHost
     }),
     vscode.commands.registerCommand('powerAgent.pickEnvironment', async () => {
       const picked = await pickEnvironment(host, 'Default environment for Power Agent MCP', false);
-      if (picked) await config().update('defaultEnvironment', picked, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+      if (picked) await config().update('defaultEnvironment', picked.value, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
     }),
     vscode.commands.registerCommand('powerAgent.refreshEnvironments', () => environments.refresh()),
     vscode.commands.registerCommand('powerAgent.showLog', () => channel.show()),
