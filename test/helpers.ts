@@ -13,7 +13,7 @@ import type { ToolSettings } from '../src/tools/types';
 
 export const ROOT = join(__dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
-export const SHARED = join(ROOT, '..', 'shared');
+
 
 export async function withSandbox<T>(options: SandboxOptions, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
   const sandbox = await startSandbox(options);

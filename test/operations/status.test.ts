@@ -6,12 +6,12 @@ import { isBusyConflict, isTrustedPollUrl } from '../../src/operations/pollTarge
 import { readBapLifecycle, readPpapiOperation, readStages } from '../../src/operations/status';
 import { resolveEndpoints } from '../../src/platform/endpoints';
 import { PlatformError, decodeErrorBody } from '../../src/platform/errors';
-import { SHARED } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(SHARED, 'reference', 'api-samples', name), 'utf8'));
+const sample = (name: string) => JSON.parse(readFileSync(corpus('reference', 'api-samples', name), 'utf8'));
 
 describe('status documents', () => {
-  it('reads the real BAP lifecycle operation samples', () => {
+  it('reads the real BAP lifecycle operation samples', needsCorpus, () => {
     const created = readBapLifecycle(sample('bap-lifecycle-operation-create-succeeded.json'));
     assert.deepEqual(created, {
       state: 'succeeded',
@@ -40,7 +40,7 @@ describe('status documents', () => {
     assert.deepEqual(readStages([{ name: 'A', state: 'Skipped' }, { name: 'B', state: 'InProgress' }]), { stage: 'B (2 of 2)', percent: 50 });
   });
 
-  it('tells a busy 409 from a final one, using the real samples', () => {
+  it('tells a busy 409 from a final one, using the real samples', needsCorpus, () => {
     const error = (status: number, body: unknown) => {
       const decoded = decodeErrorBody(body);
       return new PlatformError({ service: 'bap', status, code: decoded?.code ?? (body ? '' : 'Conflict'), message: decoded?.message ?? '' });

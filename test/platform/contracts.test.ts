@@ -5,12 +5,13 @@ import { describe, it } from 'node:test';
 import type { BapEnvironment } from '../../src/platform/bap';
 import { toEnvironmentDetails, toEnvironmentSummary } from '../../src/platform/environment';
 import { decodeErrorBody, hintFor } from '../../src/platform/errors';
-import { ROOT, SHARED } from '../helpers';
+import { ROOT } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 
-const samples = join(SHARED, 'reference', 'api-samples');
+const samples = corpus('reference', 'api-samples');
 const sample = (name: string) => JSON.parse(readFileSync(join(samples, name), 'utf8'));
 
-describe('contracts with the real payloads in shared/reference/api-samples', () => {
+describe('contracts with the real payloads in shared/reference/api-samples', needsCorpus, () => {
   it('maps every environment of the BAP list and the single-environment records', () => {
     const list = sample('bap-environments-list.json').value as BapEnvironment[];
     assert.ok(list.length > 0);

@@ -7,10 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
-import { SHARED, text } from '../helpers';
+import { text } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 import { structured, withHarness } from '../lifecycle/harness';
 
-const K12 = join(SHARED, 'fixtures', 'solutions', 'zips', 'education', 'EducationK12ModelApps_managed.zip');
+const K12 = corpus('fixtures', 'solutions', 'zips', 'education', 'EducationK12ModelApps_managed.zip');
 const SCRIPT = [
   'function onLoad(context) {',
   '  var name = Xrm.Page.getAttribute("name").getValue();',
@@ -20,7 +21,7 @@ const SCRIPT = [
   '}',
 ].join('\n');
 
-describe('pp_solution_checker through an MCP client', () => {
+describe('pp_solution_checker through an MCP client', needsCorpus, () => {
   let work: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'power-agent-checker-'));

@@ -5,17 +5,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
-import { SHARED, text } from '../helpers';
+import { text } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 import { environmentByName, structured, withHarness } from '../lifecycle/harness';
 
-const BOT = join(SHARED, 'fixtures', 'solutions', 'zips', 'pnp', 'SharePointSiteCreationBot_2_0_0_0.zip');
+const BOT = corpus('fixtures', 'solutions', 'zips', 'pnp', 'SharePointSiteCreationBot_2_0_0_0.zip');
 const SHAREPOINT = 'm365pnp_sharedsharepointonline_ffdb8';
 
 function definition(schema: string, type: number, defaultValue: string): Buffer {
   return Buffer.from(`<environmentvariabledefinition schemaname="${schema}">\n  <defaultvalue>${defaultValue}</defaultvalue>\n  <displayname default="${schema}" />\n  <type>${type}</type>\n</environmentvariabledefinition>`);
 }
 
-describe('pp_set_connection_variables through an MCP client', () => {
+describe('pp_set_connection_variables through an MCP client', needsCorpus, () => {
   let work: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'power-agent-connvars-'));

@@ -8,10 +8,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readSolutionPackage } from '../../src/sandbox/solutions/package';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
-import { SHARED, text } from '../helpers';
+import { text } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 import { environmentByName, structured, withHarness, type Harness, type Session } from '../lifecycle/harness';
 
-const ZIPS = join(SHARED, 'fixtures', 'solutions', 'zips', 'pnp');
+const ZIPS = corpus('fixtures', 'solutions', 'zips', 'pnp');
 const BOT = join(ZIPS, 'SharePointSiteCreationBot_2_0_0_0.zip');
 
 /** Copies a zip, changing members on the way (a crafted solution). */
@@ -31,7 +32,7 @@ function installed(harness: Harness, environment: string): Record<string, string
   return Object.fromEntries(org(harness, environment).solutions.filter((s) => s.isvisible).map((s) => [s.uniquename, `${s.version}${s.ismanaged ? ' managed' : ''}`]));
 }
 
-describe('solution lifecycle tools through an MCP client, against the sandbox', () => {
+describe('solution lifecycle tools through an MCP client, against the sandbox', needsCorpus, () => {
   let work: string;
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'power-agent-solution-lifecycle-'));

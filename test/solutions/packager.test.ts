@@ -10,9 +10,9 @@ import { packSolution } from '../../src/solutions/pack';
 import { unpackSolution } from '../../src/solutions/unpack';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { canonical, parseXml } from '../../src/solutions/xml';
-import { SHARED } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 
-const FIXTURES = join(SHARED, 'fixtures', 'solutions');
+const FIXTURES = corpus('fixtures', 'solutions');
 const ZIPS = ['pnp/ai-driven-expense-report-processing-sample.zip', 'pnp/calendar-component.zip', 'pnp/SharePointSiteCreationBot_2_0_0_0.zip', 'pnp/always-respond-to-request.zip', 'education/EducationK12ModelApps_managed.zip'];
 const REAL_FOLDER = join(FIXTURES, 'unpacked', 'ai-driven-expense-report-processing');
 const work = mkdtempSync(join(tmpdir(), 'power-agent-solutions-'));
@@ -41,7 +41,7 @@ function withoutManagedFlag(xml: Buffer): Buffer {
   return Buffer.from(xml.toString('utf8').replace(/<Managed>\d<\/Managed>/, '<Managed>?</Managed>'));
 }
 
-describe('native unpack and pack (SolutionPackager layout)', () => {
+describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => {
   for (const fixture of ZIPS) {
     it(`unpack then pack of ${fixture} gives the same members, XML equivalent member by member`, async () => {
       const folder = fresh('unpacked');
@@ -249,7 +249,7 @@ describe('unsafe input is refused and nothing is written', () => {
     await refused(notZip, 'NotAZip', /not a readable zip/);
   });
 
-  it('a non-empty folder is kept unless overwrite is asked for, and then files the unpack does not write are listed, not deleted', async () => {
+  it('a non-empty folder is kept unless overwrite is asked for, and then files the unpack does not write are listed, not deleted', needsCorpus, async () => {
     const folder = fresh('existing');
     mkdirSync(folder);
     writeFileSync(join(folder, 'notes.md'), 'mine');
@@ -260,7 +260,7 @@ describe('unsafe input is refused and nothing is written', () => {
     assert.equal(readFileSync(join(folder, 'notes.md'), 'utf8'), 'mine');
   });
 
-  it('pack refuses symbolic links, YAML folders, missing manifests and a package type the folder does not hold', async () => {
+  it('pack refuses symbolic links, YAML folders, missing manifests and a package type the folder does not hold', needsCorpus, async () => {
     const linked = fresh('linked');
     await unpackSolution({ zipFile: join(FIXTURES, 'zips', 'pnp', 'always-respond-to-request.zip'), folder: linked });
     symlinkSync('/etc/passwd', join(linked, 'Workflows', 'secret.txt'));

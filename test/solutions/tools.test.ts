@@ -3,11 +3,12 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectCli, SHARED, text } from '../helpers';
+import { connectCli, text } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 
-const FIXTURE = join(SHARED, 'fixtures', 'solutions', 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip');
+const FIXTURE = corpus('fixtures', 'solutions', 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip');
 
-describe('pp_unpack_solution and pp_pack_solution through an MCP client', () => {
+describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsCorpus, () => {
   let work: string;
   let outside: string;
   let cli: Awaited<ReturnType<typeof connectCli>>;

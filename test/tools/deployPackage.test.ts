@@ -6,10 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { dataTables } from '../../src/sandbox/dataTables';
-import { SHARED, text } from '../helpers';
+import { text } from '../helpers';
+import { corpus, needsCorpus } from '../corpus';
 import { environmentByName, structured, withHarness, type Harness } from '../lifecycle/harness';
 
-const BOT = join(SHARED, 'fixtures', 'solutions', 'zips', 'pnp', 'SharePointSiteCreationBot_2_0_0_0.zip');
+const BOT = corpus('fixtures', 'solutions', 'zips', 'pnp', 'SharePointSiteCreationBot_2_0_0_0.zip');
 
 function importConfig(solutions: string[], extra = ''): Buffer {
   return Buffer.from(`<?xml version="1.0" encoding="utf-16"?>
@@ -32,7 +33,7 @@ async function dataZip(): Promise<Buffer> {
   return bytes;
 }
 
-describe('pp_deploy_package through an MCP client', () => {
+describe('pp_deploy_package through an MCP client', needsCorpus, () => {
   let work: string;
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'power-agent-package-'));
