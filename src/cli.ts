@@ -1,10 +1,9 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { USAGE, UsageError, parseCliArgs } from './config';
 import { createLogger } from './log';
-import type { ToolRuntime } from './runtime';
 import manifest from './server/generated/toolManifest.json';
 import type { ToolManifestEntry } from './server/manifest';
-import { createMcpServer } from './server/mcpServer';
+import { createStandaloneServer } from './server/standalone';
 import { VERSION } from './version';
 
 /**
@@ -24,42 +23,21 @@ async function main(): Promise<void> {
   if (options.version) return void process.stdout.write(`${VERSION}\n`);
 
   const logger = createLogger(options.logLevel);
-  let runtime: Promise<ToolRuntime> | undefined;
-  const server = createMcpServer({
+  const standalone = createStandaloneServer({
+    options,
+    env: process.env,
     manifest: manifest as ToolManifestEntry[],
-    readOnly: options.readOnly,
-    runtime: () =>
-      (runtime ??= Promise.resolve().then(() => {
-        const { createRuntime } = require('./runtime.js') as typeof import('./runtime');
-        return createRuntime({
-          env: process.env,
-          sandbox: options.sandbox,
-          settings: {
-            defaultEnvironment: options.environment,
-            readOnly: options.readOnly,
-            allowedEnvironments: options.allowedEnvironments,
-            confirmDestructive: options.confirmDestructive,
-            allowedFolders: options.allowedFolders ?? [process.cwd()],
-          },
-          logger,
-          onNotice: (message) => {
-            logger.info(message);
-            server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }).catch(() => undefined);
-          },
-          onDeviceCode: (message) => {
-            logger.warn(message);
-            server.sendLoggingMessage({ level: 'warning', logger: 'sign-in', data: message }).catch(() => undefined);
-          },
-        });
-      })),
+    logger,
+    loadRuntime: () => require('./runtime.js') as typeof import('./runtime'),
+    workingDirectory: process.cwd(),
   });
+  const { server } = standalone;
 
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await (await runtime?.catch(() => undefined))?.close().catch(() => undefined);
-    await server.close().catch(() => undefined);
+    await standalone.close();
     process.exit(0);
   };
   process.stdin.on('end', shutdown);

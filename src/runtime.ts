@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   onNotice?: (message: string) => void;
   /** Replaces the sign-in read from `env` (the VS Code extension signs in through VS Code's accounts). Not used with the sandbox. */
   tokenSource?: ServicesOptions['tokenSource'];
+  /** Extra HTTP settings for the real-mode clients (in-process tests trust the sandbox's certificate). */
+  http?: ServicesOptions['http'];
 }
 
 export interface ToolRuntime {
@@ -60,7 +62,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   const pollIntervalMs = Number(options.env.POWERAGENT_POLL_INTERVAL_MS) || (options.sandbox ? Math.round(10_000 * timeScale) : undefined);
   const build = async (): Promise<Services> => {
     if (!options.sandbox) {
-      return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode, tokenSource: options.tokenSource });
+      return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode, tokenSource: options.tokenSource, http: options.http });
     }
     sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS), timeScale });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);

@@ -1,8 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { join } from 'node:path';
-import { silentLogger } from '../src/log';
+import { parseCliArgs } from '../src/config';
+import { createLogger, silentLogger } from '../src/log';
 import type { HttpClientOptions } from '../src/platform/http';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server';
 import { createServices, type Services } from '../src/services';
@@ -10,6 +12,10 @@ import { MemoryOperationStore } from '../src/operations/store';
 import { OperationTracker, type TrackerOptions } from '../src/operations/tracker';
 import type { InvokeOptions } from '../src/tools/invoke';
 import type { ToolSettings } from '../src/tools/types';
+import * as runtimeModule from '../src/runtime';
+import { buildManifest, type ToolManifestEntry } from '../src/server/manifest';
+import { createStandaloneServer } from '../src/server/standalone';
+import { catalog } from '../src/tools';
 
 export const ROOT = join(__dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -51,6 +57,51 @@ export async function connectCli(
   options.setup?.(client);
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+export interface ClientSession {
+  client: Client;
+  /** What the server logged (its stderr, for a CLI process). */
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+let manifest: ToolManifestEntry[] | undefined;
+
+/**
+ * The standalone server wired exactly as the CLI wires it, from the current source, connected to the
+ * SDK client in this process. Tool behaviour tests use it so running one test file tests the source,
+ * not the last build; `connectCli` stays for the few smoke tests of the real stdio process.
+ */
+export async function connectInProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { capabilities?: ClientCapabilities; setup?: (client: Client) => void; http?: Partial<HttpClientOptions> } = {},
+): Promise<ClientSession> {
+  const cli = parseCliArgs(args, env);
+  let logs = '';
+  const standalone = createStandaloneServer({
+    options: cli,
+    env,
+    manifest: (manifest ??= buildManifest(catalog)),
+    logger: createLogger(cli.logLevel, (line) => (logs += `${line}\n`)),
+    loadRuntime: () => runtimeModule,
+    workingDirectory: process.cwd(),
+    http: options.http,
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await standalone.server.connect(serverTransport);
+  const client = new Client({ name: 'power-agent-mcp-tests', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+  options.setup?.(client);
+  await client.connect(clientTransport);
+  return {
+    client,
+    stderr: () => logs,
+    async close() {
+      await client.close().catch(() => undefined);
+      await standalone.close();
+    },
+  };
 }
 
 export function text(result: unknown): string {

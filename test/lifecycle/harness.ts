@@ -4,22 +4,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
-import { connectCli } from '../helpers';
+import { connectCli, connectInProcess, type ClientSession } from '../helpers';
 
 /** Lifecycle operations take seconds instead of minutes: a create about 3 s, a copy about 5 s. */
 export const TIME_SCALE = 0.01;
 
-export interface Session {
-  client: Client;
-  stderr: () => string;
-  close: () => Promise<void>;
-}
+export type Session = ClientSession;
 
 export interface Harness {
   sandbox: Sandbox;
   stateDir: string;
-  /** Starts the built CLI in real mode against the sandbox, with its own operation store folder. */
-  connect(extraArgs?: string[], extraEnv?: Record<string, string>, options?: { capabilities?: ClientCapabilities; setup?: (client: Client) => void }): Promise<Session>;
+  /**
+   * The server in real mode against the sandbox, with its own operation store folder: in this process
+   * from the current source, or as the built CLI over stdio when `process: true`.
+   */
+  connect(extraArgs?: string[], extraEnv?: Record<string, string>, options?: { capabilities?: ClientCapabilities; setup?: (client: Client) => void; process?: boolean }): Promise<Session>;
   call(session: Session, name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult>;
 }
 
@@ -32,7 +31,10 @@ export async function withHarness<T>(body: (harness: Harness) => Promise<T>, opt
     sandbox,
     stateDir,
     async connect(extraArgs = [], extraEnv = {}, clientOptions = {}) {
-      const session = await connectCli(extraArgs, { ...sandbox.env(), POWERAGENT_STATE_DIR: stateDir, POWERAGENT_POLL_INTERVAL_MS: '100', ...extraEnv }, clientOptions);
+      const env = { ...sandbox.env(), POWERAGENT_STATE_DIR: stateDir, POWERAGENT_POLL_INTERVAL_MS: '100', ...extraEnv };
+      const session = clientOptions.process
+        ? await connectCli(extraArgs, env, clientOptions)
+        : await connectInProcess(extraArgs, env, { ...clientOptions, http: { extraCaCerts: [sandbox.certificatePem] } });
       sessions.push(session);
       return session;
     },

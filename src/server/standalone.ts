@@ -1,0 +1,70 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CliOptions } from '../config';
+import type { Logger } from '../log';
+import type { HttpClientOptions } from '../platform/http';
+import type { ToolRuntime } from '../runtime';
+import type { ToolManifestEntry } from './manifest';
+import { createMcpServer } from './mcpServer';
+
+export interface StandaloneOptions {
+  options: CliOptions;
+  env: Record<string, string | undefined>;
+  manifest: readonly ToolManifestEntry[];
+  logger: Logger;
+  /** Loads the runtime module; the CLI requires its separate bundle lazily, tests import the source. */
+  loadRuntime: () => typeof import('../runtime');
+  /** Folder used when no allowed folders are given (the CLI's working directory). */
+  workingDirectory: string;
+  /** Extra HTTP settings for the real-mode clients (tests trust the sandbox's certificate this way). */
+  http?: Partial<HttpClientOptions>;
+}
+
+export interface StandaloneServer {
+  server: Server;
+  /** Stops following operations, closes the clients and the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * The standalone server as the CLI runs it, minus the transport: the MCP server answering tools/list
+ * from the manifest, and the runtime made on the first tool call. Tests connect it in-process.
+ */
+export function createStandaloneServer(standalone: StandaloneOptions): StandaloneServer {
+  const { options, logger } = standalone;
+  let runtime: Promise<ToolRuntime> | undefined;
+  const server = createMcpServer({
+    manifest: standalone.manifest,
+    readOnly: options.readOnly,
+    runtime: () =>
+      (runtime ??= Promise.resolve().then(() =>
+        standalone.loadRuntime().createRuntime({
+          env: standalone.env,
+          sandbox: options.sandbox,
+          settings: {
+            defaultEnvironment: options.environment,
+            readOnly: options.readOnly,
+            allowedEnvironments: options.allowedEnvironments,
+            confirmDestructive: options.confirmDestructive,
+            allowedFolders: options.allowedFolders ?? [standalone.workingDirectory],
+          },
+          logger,
+          http: standalone.http,
+          onNotice: (message) => {
+            logger.info(message);
+            server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }).catch(() => undefined);
+          },
+          onDeviceCode: (message) => {
+            logger.warn(message);
+            server.sendLoggingMessage({ level: 'warning', logger: 'sign-in', data: message }).catch(() => undefined);
+          },
+        }),
+      )),
+  });
+  return {
+    server,
+    async close() {
+      await (await runtime?.catch(() => undefined))?.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+    },
+  };
+}
