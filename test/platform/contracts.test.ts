@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { BapEnvironment } from '../../src/platform/bap';
 import { toEnvironmentDetails, toEnvironmentSummary } from '../../src/platform/environment';
 import { decodeErrorBody, hintFor } from '../../src/platform/errors';
-import { ROOT } from '../helpers';
 import { corpus, needsCorpus } from '../corpus';
 
 const samples = corpus('reference', 'api-samples');
@@ -47,11 +46,5 @@ describe('contracts with the real payloads in shared/reference/api-samples', nee
     assert.deepEqual(decodeErrorBody({ errorCode: '404', errorName: 'PackageNotFound', message: 'No such package.' }), { code: 'PackageNotFound', message: 'No such package.' });
     assert.deepEqual(decodeErrorBody({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Name is required.' }), { code: 'about:blank', message: 'Bad Request: Name is required.' });
   });
-
-  it('sandbox fixtures are unchanged copies of the shared samples', () => {
-    const fixtures = join(ROOT, 'src', 'sandbox', 'fixtures');
-    for (const file of readdirSync(fixtures)) {
-      assert.deepEqual(JSON.parse(readFileSync(join(fixtures, file), 'utf8')), sample(file), `${file} differs from shared/reference/api-samples`);
-    }
-  });
 });
+
