@@ -374,13 +374,14 @@ function seedRoles(businessUnitIds: string[]): SandboxRole[] {
 
 /** A systemuser row: the user's own columns, the common ones of seed/systemUser.ts, and its roles. */
 export function systemUserRow(user: SandboxSystemUser, org: SandboxOrg): Record<string, unknown> {
-  const { roles, ...columns } = user;
+  // The business unit shows only as its lookup value, as in the service's rows.
+  const { roles, businessunitid, ...columns } = user;
   return {
     ...SYSTEM_USER_COLUMNS,
     ...nameParts(user.fullname),
     ...columns,
     accessmode: user.applicationid ? 4 : 0,
-    _businessunitid_value: user.businessunitid,
+    _businessunitid_value: businessunitid,
     organizationid: org.organizationId,
     internalemailaddress: user.domainname,
     windowsliveid: user.applicationid ? null : user.domainname,
