@@ -1,14 +1,12 @@
-import packagesTemplate from './fixtures/ppapi-appmanagement-environment-application-packages.json';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
 import type { PowerPlatformContext } from './ppapi';
+import { APPLICATION_PACKAGES, type ApplicationPackageSeed } from './seed/applicationPackages';
 
 const PACKAGES = /^\/appmanagement\/environments\/([^/]+)\/applicationPackages$/i;
 const INSTALL = /^\/appmanagement\/environments\/([^/]+)\/applicationPackages\/([^/]+)\/install$/i;
 const OPERATION = /^\/appmanagement\/environments\/([^/]+)\/operations\/([^/]+)$/i;
 
-type Package = (typeof packagesTemplate)['value'][number];
-
-/** Application packages of an environment and their installs (§9, §2.3): the catalogue of the fixtures, with each environment's states. */
+/** Application packages of an environment and their installs (§9, §2.3): the seeded catalogue, with each environment's states. */
 export function handleAppManagement(request: SandboxRequest, context: PowerPlatformContext): Reply | undefined {
   const path = request.url.pathname;
   if (!/^\/appmanagement\//i.test(path)) return undefined;
@@ -18,7 +16,7 @@ export function handleAppManagement(request: SandboxRequest, context: PowerPlatf
   const environment = context.tenant.environments.get(match[1]!.toLowerCase());
   if (!environment) return error(404, 'EnvironmentNotFound', `The environment '${match[1]}' was not found.`);
   const states = environment.applicationStates;
-  const listed = (): Package[] => packagesTemplate.value.map((p) => ({ ...p, state: states[p.uniqueName] ?? 'None' }));
+  const listed = (): ApplicationPackageSeed[] => APPLICATION_PACKAGES.map((p) => ({ ...p, state: states[p.uniqueName] ?? 'None' }));
 
   if (request.method === 'GET' && PACKAGES.test(path)) return json(200, { value: listed() });
   const install = INSTALL.exec(path);

@@ -1,5 +1,5 @@
-import notFoundTemplate from './fixtures/bap-error-404-environment-not-found.json';
 import { json, type Reply, type SandboxRequest } from './http';
+import { bapErrorBody, environmentNotFound } from './seed/bapErrors';
 import type { SandboxTenant } from './state';
 
 const ADMIN_ENVIRONMENTS = /^\/providers\/Microsoft\.BusinessAppPlatform\/(?:scopes\/admin\/)?environments(?:\/([^/]+))?$/i;
@@ -18,11 +18,7 @@ export function handleBap(request: SandboxRequest, tenant: SandboxTenant, pageSi
   const id = match[1];
   if (id) {
     const environment = tenant.environments.get(id.toLowerCase());
-    if (!environment) {
-      const body = structuredClone(notFoundTemplate);
-      body.error.message = `The environment '${id}' could not be found in the tenant '${tenant.tenantId}'.`;
-      return json(404, body);
-    }
+    if (!environment) return json(404, environmentNotFound(id, tenant.tenantId));
     return json(200, environment.record);
   }
   const all = [...tenant.environments.values()].map((e) => e.record);
@@ -39,5 +35,5 @@ export function handleBap(request: SandboxRequest, tenant: SandboxTenant, pageSi
 }
 
 export function bapError(status: number, code: string, message: string): Reply {
-  return json(status, { error: { code, message, detailUrlType: 'NotSpecified' } });
+  return json(status, bapErrorBody(code, message));
 }

@@ -1,11 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import capacityTemplate from './fixtures/bap-error-409-insufficient-capacity.json';
-import busyTemplate from './fixtures/bap-error-409-operation-not-startable.json';
-import notFoundTemplate from './fixtures/bap-error-404-environment-not-found.json';
 import { bapError } from './bap';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import type { LifecycleEmulator, SandboxOperation } from './lifecycle';
+import { environmentNotFound, insufficientCapacity, operationNotStartable } from './seed/bapErrors';
 import { addEnvironment, usedCapacityGb, type SandboxEnvironment, type SandboxTenant } from './state';
 
 const PROVIDER = '/providers/Microsoft.BusinessAppPlatform';
@@ -60,7 +58,7 @@ function create(request: SandboxRequest, context: BapLifecycleContext): Reply {
     domainName = p.linkedEnvironmentMetadata?.domainName || `org${randomBytes(4).toString('hex')}`;
     if (!DOMAIN.test(domainName!)) return bapError(400, 'InvalidDomainName', `The domain name '${domainName}' is not valid: use letters, digits and hyphens, starting with a letter.`);
     if (domainInUse(domainName!, context)) return bapError(400, 'DomainNameAlreadyInUse', `The domain name '${domainName}' is already in use. Choose another one.`);
-    if (usedCapacityGb(tenant) + 1 > tenant.databaseCapacityGb) return json(409, capacityTemplate);
+    if (usedCapacityGb(tenant) + 1 > tenant.databaseCapacityGb) return json(409, insufficientCapacity());
   }
   const id = randomUUID();
   const environment = addEnvironment(tenant, context.baseUrl, {
@@ -161,9 +159,7 @@ function status(operationId: string, context: BapLifecycleContext): Reply {
 /** 409 OperationNotStartable while another lifecycle operation runs on the environment (§2.1). */
 export function busyReply(environmentId: string, context: { lifecycle: LifecycleEmulator }): Reply | undefined {
   if (!context.lifecycle.running(environmentId)) return undefined;
-  const body = structuredClone(busyTemplate);
-  body.error.message = `This operation cannot be performed because there is an active lifecycle operation on the environment ${environmentId}.`;
-  return json(409, body, { 'retry-after': context.lifecycle.retryAfter() });
+  return json(409, operationNotStartable(environmentId), { 'retry-after': context.lifecycle.retryAfter() });
 }
 
 function accepted(operation: SandboxOperation, context: BapLifecycleContext): Reply {
@@ -178,9 +174,7 @@ function ongoing(operation: SandboxOperation) {
 }
 
 function notFound(id: string, context: BapLifecycleContext): Reply {
-  const body = structuredClone(notFoundTemplate);
-  body.error.message = `The environment '${id}' could not be found in the tenant '${context.tenant.tenantId}'.`;
-  return json(404, body);
+  return json(404, environmentNotFound(id, context.tenant.tenantId));
 }
 
 function domainInUse(domain: string, context: BapLifecycleContext): boolean {

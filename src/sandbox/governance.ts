@@ -1,6 +1,7 @@
 import { bapError } from './bap';
 import { busyReply, type BapLifecycleContext } from './bapLifecycle';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
+import { environmentNotFound } from './seed/bapErrors';
 
 const GOVERNANCE = /^\/providers\/Microsoft\.BusinessAppPlatform\/environments\/([^/]+)\/governanceConfiguration$/i;
 
@@ -45,7 +46,7 @@ export function handleGovernance(request: SandboxRequest, context: BapLifecycleC
   const match = GOVERNANCE.exec(request.url.pathname);
   if (!match || request.method !== 'POST') return undefined;
   const environment = context.tenant.environments.get(match[1]!.toLowerCase());
-  if (!environment) return bapError(404, 'EnvironmentNotFound', `The environment '${match[1]}' could not be found in the tenant '${context.tenant.tenantId}'.`);
+  if (!environment) return json(404, environmentNotFound(match[1]!, context.tenant.tenantId));
   const p = environment.record.properties as Record<string, any>;
   if (p.databaseType !== 'CommonDataService') return bapError(400, 'InvalidRequestContent', 'Managed Environments need a Dataverse database; this environment has none.');
   const busy = busyReply(environment.record.name, context);

@@ -1,5 +1,5 @@
-import settingListTemplate from './fixtures/dataverse-retrievesettinglist-response.json';
 import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { SETTING_DEFINITIONS, type SettingDetail } from './seed/orgSettingDefinitions';
 import { organizationRow, type SandboxOrg } from './state';
 import type { DataverseReplies } from './solutions/api';
 
@@ -7,8 +7,8 @@ import type { DataverseReplies } from './solutions/api';
 const READ_ONLY = new Set(['organizationid', 'name', 'createdon', 'modifiedon', 'versionnumber', 'overwritetime', 'basecurrencyid', 'basecurrencysymbol', 'basecurrencyprecision']);
 
 /**
- * The organization table's columns as metadata would describe them, from the real row in the
- * fixtures: a column's type is what its value is (the sandbox has no schema of its own).
+ * The organization table's columns as metadata would describe them, from the seeded row
+ * (seed/organization.ts): a column's type is what its value is (the sandbox has no schema of its own).
  */
 export function organizationAttributes(org: SandboxOrg): Array<{ LogicalName: string; AttributeType: string; IsValidForUpdate: boolean }> {
   return Object.entries(organizationRow(org))
@@ -20,8 +20,8 @@ export function organizationAttributes(org: SandboxOrg): Array<{ LogicalName: st
     });
 }
 
-function settingList(org: SandboxOrg): Array<{ Name: string; Value: string; DataType: number }> {
-  return (settingListTemplate as { SettingDetailCollection: Array<{ Name: string; Value: string; DataType: number }> }).SettingDetailCollection.map((s) => ({ ...s, Value: org.settingValues[s.Name] ?? s.Value }));
+function settingList(org: SandboxOrg): SettingDetail[] {
+  return SETTING_DEFINITIONS.map((s) => ({ ...s, Value: org.settingValues[s.Name] ?? s.Value }));
 }
 
 /** Organization settings (§4.2): column metadata, PATCH of the one row, and the setting-definition messages. */

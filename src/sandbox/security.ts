@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { bapError } from './bap';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
+import { environmentNotFound } from './seed/bapErrors';
 import type { DataverseReplies } from './solutions/api';
 import { systemUser, type SandboxOrg, type SandboxTenant } from './state';
 
@@ -13,7 +14,7 @@ export function handleAddUser(request: SandboxRequest, tenant: SandboxTenant, ti
   const match = ADD_USER.exec(request.url.pathname);
   if (!match || request.method !== 'POST') return undefined;
   const environment = tenant.environments.get(match[1]!.toLowerCase());
-  if (!environment) return bapError(404, 'EnvironmentNotFound', `The environment '${match[1]}' could not be found in the tenant '${tenant.tenantId}'.`);
+  if (!environment) return json(404, environmentNotFound(match[1]!, tenant.tenantId));
   const org = environment.org;
   if (!org) return bapError(400, 'InvalidRequestContent', 'The environment has no Dataverse database to add users to.');
   const objectId = String(jsonBody(request)?.objectId ?? '').toLowerCase();

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BapEnvironment } from '../platform/bap';
-import environmentTemplate from './fixtures/bap-environment-get.json';
-import organizationsTemplate from './fixtures/dataverse-organizations-list.json';
-import systemUsersTemplate from './fixtures/dataverse-systemusers-list.json';
+import { bapEnvironmentRecord, linkedEnvironmentMetadata } from './seed/bapEnvironment';
+import { ORGANIZATION_COLUMNS } from './seed/organization';
+import { SYSTEM_USER_COLUMNS, nameParts } from './seed/systemUser';
 
 /** An app registration the sandbox's identity service knows. */
 export interface SandboxApp {
@@ -132,9 +132,9 @@ export interface SandboxOrg {
   connectionReferences: Array<{ connectionreferenceid: string; connectionreferencelogicalname: string; connectionreferencedisplayname: string; connectorid: string; connectionid: string | null }>;
   environmentVariableDefinitions: Array<{ environmentvariabledefinitionid: string; schemaname: string; displayname: string; type: number; defaultvalue: string | null }>;
   environmentVariableValues: Array<{ environmentvariablevalueid: string; schemaname: string; value: string; environmentvariabledefinitionid: string }>;
-  /** Organization columns changed from the fixture's values (PATCH organizations). */
+  /** Organization columns changed from their seeded values (PATCH organizations). */
   organizationSettings: Record<string, unknown>;
-  /** Setting-definition values changed from the fixture's (SaveSettingValue). */
+  /** Setting-definition values changed from their seeded ones (SaveSettingValue). */
   settingValues: Record<string, string>;
   /** Times PublishAllXml or PublishXml ran, with what was published. */
   publishes: Array<{ at: string; parameterXml: string | null }>;
@@ -227,43 +227,37 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
   return tenant;
 }
 
-/** Adds an environment built from the real BAP record in the fixtures, with a Dataverse org when it has a domain. */
+/** Adds an environment with the sandbox's BAP record, and a Dataverse org when it has a domain. */
 export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: Seed & { id: string }): SandboxEnvironment {
-  const record = structuredClone(environmentTemplate) as unknown as BapEnvironment & { properties: Record<string, any> };
-  const p = record.properties;
-  record.id = `/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${seed.id}`;
-  record.name = seed.id;
-  record.location = seed.location;
-  Object.assign(p, {
+  const creator = tenant.users[0]!;
+  const createdTime = seed.createdTime ?? new Date(Date.UTC(2025, 0, 1)).toISOString();
+  const record = bapEnvironmentRecord({
+    id: seed.id,
     tenantId: tenant.tenantId,
     displayName: seed.displayName,
+    location: seed.location,
     azureRegion: seed.azureRegion,
-    environmentSku: seed.sku,
+    sku: seed.sku,
     isDefault: seed.isDefault ?? false,
-    createdTime: seed.createdTime ?? new Date(Date.UTC(2025, 0, 1)).toISOString(),
-    governanceConfiguration: { protectionLevel: seed.protectionLevel ?? 'Basic' },
-    createdBy: { id: tenant.users[0]!.objectId, displayName: tenant.users[0]!.displayName, type: 'User', userPrincipalName: tenant.users[0]!.userPrincipalName },
+    createdTime,
+    protectionLevel: seed.protectionLevel ?? 'Basic',
+    createdBy: { id: creator.objectId, displayName: creator.displayName, userPrincipalName: creator.userPrincipalName },
   });
   const environment: SandboxEnvironment = { record, backups: [], applicationStates: {} };
   if (seed.domainName) {
     const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
-    setSolutions(org, [...systemSolutions(), ...(seed.solutions ?? []).map((s) => ({ ...solution(s.uniquename, s.version, s.ismanaged), requires: s.requires ?? [] }))], Date.parse(String(p.createdTime)));
-    p.databaseType = 'CommonDataService';
-    p.linkedEnvironmentMetadata = {
-      ...p.linkedEnvironmentMetadata,
-      resourceId: org.organizationId,
+    const seeded = (seed.solutions ?? []).map((s) => ({ ...solution(s.uniquename, s.version, s.ismanaged), requires: s.requires ?? [] }));
+    setSolutions(org, [...systemSolutions(), ...seeded], Date.parse(createdTime));
+    record.properties.databaseType = 'CommonDataService';
+    record.properties.linkedEnvironmentMetadata = linkedEnvironmentMetadata({
+      organizationId: org.organizationId,
       friendlyName: seed.displayName,
-      uniqueName: `unq${org.organizationId.replace(/-/g, '').slice(0, 24)}`,
       domainName: seed.domainName,
       version: org.version,
-      instanceUrl: `${org.url}/`,
-      instanceApiUrl: org.url,
-      securityGroupId: '',
-    };
+      url: org.url,
+      createdTime,
+    });
     environment.org = org;
-  } else {
-    p.databaseType = 'None';
-    delete p.linkedEnvironmentMetadata;
   }
   tenant.environments.set(seed.id, environment);
   return environment;
@@ -378,24 +372,37 @@ function seedRoles(businessUnitIds: string[]): SandboxRole[] {
   });
 }
 
-/** A full systemuser row: the real record from the fixtures with this user's values. */
+/** A systemuser row: the user's own columns, the common ones of seed/systemUser.ts, and its roles. */
 export function systemUserRow(user: SandboxSystemUser, org: SandboxOrg): Record<string, unknown> {
-  const template = (systemUsersTemplate as { value: Array<Record<string, unknown>> }).value[0]!;
-  const { roles, ...columns } = user;
+  // The business unit shows only as its lookup value, as in the service's rows.
+  const { roles, businessunitid, ...columns } = user;
   return {
-    ...template,
+    ...SYSTEM_USER_COLUMNS,
+    ...nameParts(user.fullname),
     ...columns,
-    _businessunitid_value: user.businessunitid,
+    accessmode: user.applicationid ? 4 : 0,
+    _businessunitid_value: businessunitid,
     organizationid: org.organizationId,
     internalemailaddress: user.domainname,
+    windowsliveid: user.applicationid ? null : user.domainname,
     systemuserroles_association: org.roles.filter((r) => roles.includes(r.roleid)).map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
   };
 }
 
-/** A full organization row: the real record from the fixtures with this org's values. */
+/** The organization row: the seeded columns, this org's ids and names, and the changes made to it. */
 export function organizationRow(org: SandboxOrg): Record<string, unknown> {
-  const template = (organizationsTemplate as { value: Array<Record<string, unknown>> }).value[0]!;
-  return { ...template, ...org.organizationSettings, organizationid: org.organizationId, name: org.name };
+  const creator = org.users[0]?.systemuserid ?? null;
+  return {
+    ...ORGANIZATION_COLUMNS,
+    ...org.organizationSettings,
+    organizationid: org.organizationId,
+    name: org.name,
+    createdon: '2025-01-01T00:00:00Z',
+    modifiedon: '2025-01-01T00:00:00Z',
+    versionnumber: 1000001,
+    _createdby_value: creator,
+    _modifiedby_value: creator,
+  };
 }
 
 /** Stable, readable GUIDs for seeded objects, so a sandbox id means the same thing in every run. */

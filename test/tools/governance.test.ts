@@ -60,11 +60,11 @@ describe('governance tools through an MCP client', () => {
     await withHarness(async (h) => {
       const cli = await h.connect();
       const org = environmentByName(h.sandbox, 'Contoso Dev')!.org!;
-      const updated = await h.call(cli, 'pp_update_org_settings', { environment: 'Contoso Dev', settings: { isauditenabled: true, maxuploadfilesize: 10485760, blockedattachments: 'exe;dll', AllowNewAppChannelDefault: false } });
+      const updated = await h.call(cli, 'pp_update_org_settings', { environment: 'Contoso Dev', settings: { isauditenabled: true, maxuploadfilesize: 10485760, blockedattachments: 'exe;js', contoso_EnableInspectionReminders: false } });
       assert.equal(updated.isError, undefined, text(updated));
-      assert.match(text(updated), /- isauditenabled: false → true\n- maxuploadfilesize: 5242880 → 10485760\n- blockedattachments: "exe;dll;ps1" → "exe;dll"\n- AllowNewAppChannelDefault: "true" → "false"/);
+      assert.match(text(updated), /- isauditenabled: false → true\n- maxuploadfilesize: 5242880 → 10485760\n- blockedattachments: "bat;cmd;exe;js;vbs" → "exe;js"\n- contoso_EnableInspectionReminders: "true" → "false"/);
       assert.equal(org.organizationSettings.isauditenabled, true);
-      assert.equal(org.settingValues.AllowNewAppChannelDefault, 'false');
+      assert.equal(org.settingValues.contoso_EnableInspectionReminders, 'false');
 
       const before = { ...org.organizationSettings };
       const wrong = await h.call(cli, 'pp_update_org_settings', { environment: 'Contoso Dev', settings: { isauditenabled: 'yes', maxuploadfilesize: 1.5, isaudittenabled: true, organizationid: '00000000-0000-0000-0000-000000000000' } });
