@@ -35,7 +35,9 @@ function value(node: Node | null, where: string): YamlValue {
   if (node === null) return null;
   if (isScalar(node)) return node.type === 'PLAIN' && node.value === '' ? null : String(node.value);
   if (isSeq(node)) {
-    return node.items.map((item, index) => (isMap(item) ? record(item, `${where}, item ${index + 1}`) : isScalar(item) ? String(item.value) : nested(where)));
+    return node.items.map((item, index) =>
+      isMap(item) ? record(item, `${where}, item ${index + 1}`) : isScalar(item) ? String(item.value) : nested(where),
+    );
   }
   return nested(where);
 }
@@ -62,9 +64,15 @@ function mapping(record: YamlRecord, indent: number, firstLead: string): string 
     out += `${index === 0 ? firstLead : ' '.repeat(indent)}${key}:`;
     if (!Array.isArray(value)) out += scalar(value, indent + 2);
     else if (!value.length) out += ' []\n';
-    else out += `\n${value.map((item) => (typeof item === 'string' ? `${' '.repeat(indent)}-${scalar(item, indent + 2)}` : mapping(item, indent + 2, `${' '.repeat(indent)}- `))).join('')}`;
+    else out += `\n${value.map((item) => listItem(item, indent)).join('')}`;
   }
   return out;
+}
+
+/** One item of a list, at its key's indentation: a value, or a record (the manifest's entries). */
+function listItem(item: string | YamlRecord, indent: number): string {
+  const dash = `${' '.repeat(indent)}-`;
+  return typeof item === 'string' ? `${dash}${scalar(item, indent + 2)}` : mapping(item, indent + 2, `${dash} `);
 }
 
 /** The text after `key:` (or `-`), from its leading space to the end of its last line. */
@@ -83,7 +91,15 @@ const isBreak = (c: string | undefined) => c !== undefined && BREAK.test(c);
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
 const isPrintable = (c: string) => {
   const code = c.charCodeAt(0);
-  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0x7e) || code === 0x85 || (code >= 0xa0 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd);
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0x7e) ||
+    code === 0x85 ||
+    (code >= 0xa0 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd)
+  );
 };
 
 /** The scalar analysis of YamlDotNet's emitter (after libyaml), for a value in block context. */
@@ -175,7 +191,9 @@ function doubleQuoted(value: string): string {
     const code = c.codePointAt(0)!;
     if (ESCAPES[c] !== undefined && (c === '"' || c === '\\' || !isPrintable(c) || isBreak(c) || c === '\u00a0')) out += `\\${ESCAPES[c]}`;
     else if (code > 0xffff) out += `\\U${code.toString(16).toUpperCase().padStart(8, '0')}`;
-    else if (!isPrintable(c) || c === '\ufeff') out += code <= 0xff ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    else if (!isPrintable(c) || c === '\ufeff')
+      out +=
+        code <= 0xff ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
     else out += c;
   }
   return out;
