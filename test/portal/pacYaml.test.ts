@@ -20,7 +20,11 @@ describe('YAML as pac writes it', () => {
   });
 
   it('keeps every scalar as text, so a text column holding False keeps its spelling', () => {
-    assert.deepEqual(parsePacYaml('adx_value: False\nadx_lcid: 1033\nadx_span: 00:03:00\n'), { adx_value: 'False', adx_lcid: '1033', adx_span: '00:03:00' });
+    assert.deepEqual(parsePacYaml('adx_value: False\nadx_lcid: 1033\nadx_span: 00:03:00\n'), {
+      adx_value: 'False',
+      adx_lcid: '1033',
+      adx_span: '00:03:00',
+    });
   });
 
   it("tells an empty value (null) from an empty text ('')", () => {

@@ -1,48 +1,119 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { DataverseClient } from '../../platform/dataverse';
-import { enhancedModel, standardModel, type SiteModel } from '../../portal/siteModels';
-import { readSiteFolder, writeSiteFolder } from '../../portal/siteFolder';
+import { EnhancedStore } from '../../portal/enhancedStore';
+import { FolderFormatError } from '../../portal/folderRead';
+import { nameOf } from '../../portal/recordYaml';
+import { SafeFolder, UnsafePathError } from '../../portal/safeFolder';
+import { downloadFiles, NotASiteFolderError, openSiteFolder, writeBackIds, type OpenedFolder } from '../../portal/siteFolderFiles';
+import { SiteRecords, type SiteRecord } from '../../portal/siteRecord';
+import type { SiteRef, SiteStore } from '../../portal/siteStore';
+import { syncSite, UploadStoppedError } from '../../portal/siteSync';
+import { StandardStore } from '../../portal/standardStore';
+import { confirmArgumentFor, requireConfirmation } from '../confirm';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
-import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+import { DESTRUCTIVE_CLOUD, IDEMPOTENT_CLOUD, defineTool, type ToolContext } from '../types';
 
-/** The site and the data model it is on: the enhanced model is tried first, as new sites use it. */
-async function findSite(dv: DataverseClient, ref: string, signal: AbortSignal): Promise<{ id: string; name: string; model: SiteModel }> {
-  for (const model of [enhancedModel, standardModel]) {
-    const site = await model.find(dv, ref, signal);
-    if (site) return { ...site, model };
+/** The site and the store of its data model: the enhanced model is tried first, as new sites use it. */
+async function findSite(
+  dv: DataverseClient,
+  ref: string,
+  signal: AbortSignal,
+): Promise<{ site?: SiteRef; store: SiteStore; stores: SiteStore[] }> {
+  const stores = [new EnhancedStore(dv, signal), new StandardStore(dv, signal)];
+  for (const store of stores) {
+    const site = await store.find(ref);
+    if (site) return { site, store, stores };
   }
-  const names = [...(await enhancedModel.names(dv, signal)), ...(await standardModel.names(dv, signal))];
-  throw new ToolError(`site: no Power Pages site "${ref}" is in this environment. Nothing was done.`, names.length ? `Sites: ${names.join(', ')}.` : 'This environment has no Power Pages sites.');
+  return { store: stores[0]!, stores };
+}
+
+/** The first `max` items, and how many more: "a, b, and 12 more". */
+const some = (items: string[], max: number) =>
+  `${items.slice(0, max).join(', ')}${items.length > max ? `, and ${items.length - max} more` : ''}`;
+
+const label = (record: SiteRecord) => `${record.table.replace(/^adx_/, '')} ${nameOf(record)}`;
+
+/** Folder problems as tool errors: what is wrong with which file, and that nothing happened. */
+function folderError(error: unknown, field: string, nothing: string): never {
+  if (error instanceof UnsafePathError || error instanceof FolderFormatError || error instanceof NotASiteFolderError)
+    throw new ToolError(`${field}: ${error.message} ${nothing}`);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    throw new ToolError(
+      `${field}: ${(error as Error).message.replace(/^\w+: /, '')} ${nothing}`,
+      'Give the folder of a site downloaded by pac or pp_download_portal.',
+    );
+  throw error;
 }
 
 export const downloadPortal = defineTool({
   name: 'pp_download_portal',
   title: 'Download Power Pages site',
   description:
-    'Downloads a Power Pages site (enhanced data model: powerpagecomponent; or standard: adx_ tables) into a folder made for source control: site.json, then one JSON file per component ' +
-    'grouped by type (web-pages, web-templates, content-snippets, site-settings, web-files, …), with page HTML and template Liquid in their own files and web files as their bytes. Reads only.',
+    'Downloads a Power Pages site into a folder in the layout pac writes, which pac can upload: for standard and enhanced ' +
+    'data model sites the aggregate layout of `pac pages download` (website.yml, sitesetting.yml, ' +
+    'web-pages/<page>/<Page>.webpage.yml with its HTML, CSS and JavaScript beside it, web-templates, content-snippets, ' +
+    'basic-forms, lists, table-permissions, web-files, … and .portalconfig with the manifest); for code sites the ' +
+    '`.powerpages-site` folder of `pac pages download-code-site`. Reads only from the environment.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     site: z.string().trim().min(1).max(200).describe('Site name or id.'),
-    folder: z.string().min(1).describe('Folder to write, inside the workspace or an allowed folder; must be empty unless overwrite is true.'),
+    folder: z
+      .string()
+      .min(1)
+      .describe('Folder to write, inside the workspace or an allowed folder; must be empty unless overwrite is true.'),
+    layout: z
+      .enum(['auto', 'aggregate', 'code-site'])
+      .default('auto')
+      .describe('auto: the code-site layout for a site with CodeSite/Enabled, else the aggregate one.'),
     overwrite: z.boolean().default(false),
   }),
-  output: z.object({ folder: z.string(), site: z.string(), dataModel: z.enum(['enhanced', 'standard']), components: z.number(), files: z.array(z.string()) }),
+  output: z.object({
+    folder: z.string(),
+    site: z.string(),
+    siteId: z.string(),
+    dataModel: z.enum(['enhanced', 'standard']),
+    layout: z.enum(['aggregate', 'code-site']),
+    records: z.number(),
+    files: z.number(),
+  }),
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
     const folder = resolveLocalPath('folder', args.folder, context.settings);
-    if (existsSync(folder) && readdirSync(folder).length && !args.overwrite) throw new ToolError(`folder: ${args.folder} is not empty. Nothing was written.`, 'Give an empty folder, or pass overwrite: true.');
+    if (existsSync(folder) && !statSync(folder).isDirectory())
+      throw new ToolError(`folder: ${args.folder} is a file, not a folder. Nothing was written.`);
+    if (existsSync(folder) && readdirSync(folder).length && !args.overwrite)
+      throw new ToolError(`folder: ${args.folder} is not empty. Nothing was written.`, 'Give an empty folder, or pass overwrite: true.');
+    const files = await SafeFolder.at(folder);
+    await files.checkBeforeWriting().catch((error: unknown) => folderError(error, 'folder', 'Nothing was written.'));
     const target = await resolveDataverseTarget(args.environment, context);
-    const site = await findSite(target.dataverse, args.site, context.signal);
-    const components = await site.model.components(target.dataverse, site.id, context.signal);
-    const files = await writeSiteFolder(folder, { id: site.id, name: site.name, dataModel: site.model.dataModel }, components);
+    const { site, store, stores } = await findSite(target.dataverse, args.site, context.signal);
+    if (!site) {
+      const names = (await Promise.all(stores.map((s) => s.names()))).flat();
+      throw new ToolError(
+        `site: no Power Pages site "${args.site}" is in this environment. Nothing was done.`,
+        names.length ? `Sites: ${names.join(', ')}.` : 'This environment has no Power Pages sites.',
+      );
+    }
+    const records = new SiteRecords(await store.read(site));
+    const codeSite = records
+      .of('adx_sitesetting')
+      .some((s) => String(s.values.adx_name).toLowerCase() === 'codesite/enabled' && String(s.values.adx_value).toLowerCase() === 'true');
+    const layout = args.layout === 'auto' ? (codeSite ? 'code-site' : 'aggregate') : args.layout;
+    const output = downloadFiles(records, layout === 'code-site' ? 'code' : 'aggregate', new URL(target.url).hostname);
+    for (const [path, data] of output)
+      await files
+        .write(path, data)
+        .catch((error: unknown) => folderError(error, 'folder', 'The download stopped there; the files before it were written.'));
     return {
-      result: { folder, site: site.name, dataModel: site.model.dataModel, components: components.length, files },
-      summary: `Downloaded ${site.name} (${site.model.dataModel} data model) from ${target.displayName} into ${folder}: ${components.length} components, ${files.length} files.`,
+      result: { folder, site: site.name, siteId: site.id, dataModel: store.model, layout, records: records.all.length, files: output.size },
+      summary:
+        `Downloaded ${site.name} (${store.model} data model) from ${target.displayName} into ${folder} in the ${layout} layout: ` +
+        `${records.all.length} records, ${output.size} files.`,
     };
   },
 });
@@ -51,41 +122,129 @@ export const uploadPortal = defineTool({
   name: 'pp_upload_portal',
   title: 'Upload Power Pages site',
   description:
-    'Uploads a folder written by pp_download_portal back to its site: only components whose content, name or file differ from the environment are changed, ' +
-    'and components added to the folder (a JSON file with name, type and content) are created. Components missing from the folder are left alone.',
-  input: z.strictObject({ environment: environmentRef.optional(), folder: z.string().min(1).describe('The site folder (with site.json).') }),
-  output: z.object({ site: z.string(), changed: z.array(z.string()), created: z.array(z.string()), unchanged: z.number(), notInFolder: z.number() }),
-  annotations: IDEMPOTENT_CLOUD,
+    'Uploads a site folder as pac writes it (`pac pages download` or `download-code-site`, or pp_download_portal) to its ' +
+    'site, creating the site when the environment does not have it yet: records that differ from the environment are written ' +
+    '(only the columns that differ), records new to the folder are created and their ids written back into it. Records the ' +
+    'manifest marks as deleted (IsDeleted: true) are deleted; with deleteMissing, so are records of the site the folder does ' +
+    'not have. Deleting asks for confirmation.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    folder: z.string().min(1).describe('The site folder (with website.yml, or a code site with .powerpages-site).'),
+    dataModel: z
+      .enum(['standard', 'enhanced'])
+      .optional()
+      .describe('For a site the environment does not have yet; by default read from the folder.'),
+    deleteMissing: z.boolean().default(false).describe('Also delete the records of the site that are not in the folder.'),
+    confirm: confirmArgumentFor("site's name"),
+  }),
+  output: z.object({
+    site: z.string(),
+    siteId: z.string(),
+    dataModel: z.enum(['enhanced', 'standard']),
+    newSite: z.boolean(),
+    created: z.array(z.string()),
+    changed: z.array(z.string()),
+    deleted: z.array(z.string()),
+    unchanged: z.number(),
+    notInFolder: z.number(),
+    idsWrittenTo: z.array(z.string()),
+  }),
+  annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
-    const folder = resolveLocalPath('folder', args.folder, context.settings);
-    let local: Awaited<ReturnType<typeof readSiteFolder>>;
-    try {
-      local = await readSiteFolder(folder);
-    } catch (error) {
-      throw new ToolError(`folder: ${(error as Error).message} Nothing was uploaded.`);
-    }
+    const root = resolveLocalPath('folder', args.folder, context.settings);
+    const opened = await openSiteFolder(root).catch((error: unknown) => folderError(error, 'folder', 'Nothing was uploaded.'));
+    const websites = opened.records.filter((r) => r.table === 'adx_website');
+    if (websites.length !== 1)
+      throw new ToolError(
+        `folder: ${args.folder} holds ${websites.length} website records; a site folder holds one. Nothing was uploaded.`,
+      );
+    const website = websites[0]!;
     const target = await resolveDataverseTarget(args.environment, context);
-    const dv = target.dataverse;
-    const site = await findSite(dv, local.site.id, context.signal);
-    const remote = new Map((await site.model.components(dv, site.id, context.signal)).map((c) => [c.id, c]));
-    const changed: string[] = [];
-    const created: string[] = [];
-    for (const component of local.components) {
-      const current = remote.get(component.id);
-      if (!current) {
-        await site.model.create(dv, site.id, component, context.signal);
-        created.push(component.name);
-      } else if (await site.model.update(dv, component, current, context.signal)) {
-        changed.push(component.name);
-      }
-    }
-    const localIds = new Set(local.components.map((c) => c.id));
-    const notInFolder = [...remote.keys()].filter((id) => !localIds.has(id)).length;
-    const unchanged = local.components.length - changed.length - created.length;
-    const lines = [`Uploaded ${folder} to ${site.name} in ${target.displayName}: ${changed.length} changed, ${created.length} created, ${unchanged} unchanged.`];
-    if (changed.length) lines.push(`Changed: ${changed.join(', ')}.`);
-    if (created.length) lines.push(`Created: ${created.join(', ')}.`);
-    if (notInFolder) lines.push(`${notInFolder} component(s) of the site are not in the folder; they were left as they are.`);
-    return { result: { site: site.name, changed, created, unchanged, notInFolder }, summary: lines.join('\n') };
+    const found = await findSite(target.dataverse, website.id, context.signal);
+    const store = found.site ? found.store : found.stores.find((s) => s.model === (args.dataModel ?? folderModel(opened)))!;
+    const site = found.site ?? { id: website.id, name: nameOf(website) };
+    if (store instanceof EnhancedStore) store.useFolder(new SiteRecords(opened.records));
+    const remote = found.site ? await store.read(site) : [];
+    const deletions = await plannedDeletions(context, opened, remote, site, args, target.environment ?? undefined);
+    const deleting = new Set(deletions.map((r) => `${r.table}:${r.id}`));
+    const toWrite = opened.records.filter((r) => !deleting.has(`${r.table}:${r.id}`));
+    const sync = await syncSite(store, site, toWrite, remote, deletions, (done, total) =>
+      done % 50 === 0 || done === total
+        ? context.progress({ progress: done, total, message: `${done} of ${total} records` })
+        : Promise.resolve(),
+    ).catch((error: unknown) => {
+      throw error instanceof UploadStoppedError ? new ToolError(`The upload stopped at ${error.message}`) : error;
+    });
+    const idsWrittenTo = await writeBackIds(
+      opened,
+      opened.added.filter((r) => sync.created.includes(r)),
+    );
+    const local = new Set(opened.records.map((r) => `${r.table}:${r.id}`));
+    const notInFolder = remote.filter((r) => !local.has(`${r.table}:${r.id}`) && !deletions.includes(r)).length;
+    const lines = [
+      `Uploaded ${root} to ${site.name} (${store.model} data model${found.site ? '' : ', a new site'}) in ${target.displayName}: ` +
+        `${sync.created.length} created, ${sync.changed.length} changed, ${sync.deleted.length} deleted, ${sync.unchanged} unchanged.`,
+    ];
+    const listed = (title: string, records: SiteRecord[]) => records.length && lines.push(`${title}: ${some(records.map(label), 20)}.`);
+    listed('Changed', sync.changed);
+    listed('Created', sync.created);
+    listed('Deleted', sync.deleted);
+    if (idsWrittenTo.length) lines.push(`New ids were written into ${idsWrittenTo.join(', ')}.`);
+    if (notInFolder)
+      lines.push(`${notInFolder} record(s) of the site are not in the folder; they were left as they are (deleteMissing deletes them).`);
+    if (opened.ignored.length)
+      lines.push(`${opened.ignored.length} file(s) belong to no record and were left out: ${some(opened.ignored, 5)}.`);
+    return {
+      result: {
+        site: site.name,
+        siteId: site.id,
+        dataModel: store.model,
+        newSite: !found.site,
+        created: sync.created.map(label),
+        changed: sync.changed.map(label),
+        deleted: sync.deleted.map(label),
+        unchanged: sync.unchanged,
+        notInFolder,
+        idsWrittenTo,
+      },
+      summary: lines.join('\n'),
+    };
   },
 });
+
+/**
+ * The data model of a site the environment does not have: a code site, or site languages that are
+ * their own portal languages (pac's sign of an enhanced-model download), mean the enhanced one.
+ */
+function folderModel(opened: OpenedFolder): 'standard' | 'enhanced' {
+  if (opened.layout === 'code') return 'enhanced';
+  const languages = opened.records.filter((r) => r.table === 'adx_websitelanguage');
+  const bindings = opened.records.some((r) => r.table === 'adx_websitebinding');
+  return languages.length && !bindings && languages.every((l) => l.values.adx_portallanguageid === l.id) ? 'enhanced' : 'standard';
+}
+
+/** What the upload deletes: what the manifests mark as deleted, and with deleteMissing what the folder lacks; confirmed first. */
+async function plannedDeletions(
+  context: ToolContext,
+  opened: OpenedFolder,
+  remote: SiteRecord[],
+  site: SiteRef,
+  args: { deleteMissing: boolean; confirm?: string },
+  environment: Parameters<typeof requireConfirmation>[1]['environment'],
+): Promise<SiteRecord[]> {
+  const flagged = new Set(opened.deleted.map((d) => `${d.table}:${d.id}`));
+  const local = new Set(opened.records.map((r) => `${r.table}:${r.id}`));
+  const kept = new Set(['adx_website', 'adx_portallanguage', 'adx_websitebinding']);
+  const deletions = remote.filter(
+    (r) => !kept.has(r.table) && (flagged.has(`${r.table}:${r.id}`) || (args.deleteMissing && !local.has(`${r.table}:${r.id}`))),
+  );
+  if (!deletions.length) return [];
+  await requireConfirmation(context, {
+    action: 'Delete records of',
+    environment,
+    subject: { label: 'site', name: site.name },
+    consequence: `${deletions.length} record(s) of the site will be deleted: ${some(deletions.map(label), 10)}.`,
+    confirm: args.confirm,
+  });
+  return deletions;
+}
