@@ -162,7 +162,9 @@ export class EnhancedStore implements SiteStore {
         { signal: this.signal },
       );
     if (local.file && !sameFile(local.file, remote?.file)) {
-      const fileName = typeof local.values.filename === 'string' ? local.values.filename : String(name ?? local.id);
+      const given = typeof local.values.filename === 'string' ? local.values.filename : String(name ?? local.id);
+      // A header holds Latin-1 only; other names go percent-encoded (the folder keeps the name itself).
+      const fileName = /^[\x20-\x7e]*$/.test(given) ? given : encodeURIComponent(given);
       await this.dv.uploadFile(`powerpagecomponents(${local.id})/filecontent`, fileName, local.file, this.signal);
     }
     return [];
