@@ -1,10 +1,9 @@
 import { tableMetadata, type TableMetadata } from '../data/tableMetadata';
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
-import { GUID, odataString } from '../platform/odata';
 import { sameValue, toFolderText, toServiceValue } from './columnValues';
 import { SiteRecords, type FieldText, type SiteRecord } from './siteRecord';
-import { allRows, type SiteRef, type SiteStore } from './siteStore';
+import { allRows, findSiteRow, siteNames, type SiteRef, type SiteStore } from './siteStore';
 import { idColumn, NOTE_COLUMNS, prefixed, SITE_TABLES, STATE_COLUMNS, siteTable, unprefixed } from './siteTables';
 
 interface ComponentRow {
@@ -48,19 +47,12 @@ export class EnhancedStore implements SiteStore {
     this.folder = records;
   }
 
-  async find(ref: string): Promise<SiteRef | undefined> {
-    const filter = GUID.test(ref) ? `powerpagesiteid eq ${ref}` : `name eq ${odataString(ref)}`;
-    const site = (
-      await this.dv.get<{ value: Array<{ powerpagesiteid: string; name: string }> }>(
-        `powerpagesites?$select=powerpagesiteid,name&$filter=${filter}`,
-        this.signal,
-      )
-    ).value[0];
-    return site && { id: site.powerpagesiteid.toLowerCase(), name: site.name };
+  find(ref: string): Promise<SiteRef | undefined> {
+    return findSiteRow(this.dv, 'powerpagesites', 'powerpagesiteid', 'name', ref, this.signal);
   }
 
-  async names(): Promise<string[]> {
-    return (await this.dv.get<{ value: Array<{ name: string }> }>('powerpagesites?$select=name', this.signal)).value.map((s) => s.name);
+  names(): Promise<string[]> {
+    return siteNames(this.dv, 'powerpagesites', 'name', this.signal);
   }
 
   async read(site: SiteRef): Promise<SiteRecord[]> {

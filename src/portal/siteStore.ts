@@ -1,4 +1,5 @@
 import type { DataverseClient } from '../platform/dataverse';
+import { GUID, odataString } from '../platform/odata';
 import type { SiteRecord } from './siteRecord';
 
 export interface SiteRef {
@@ -62,4 +63,22 @@ export async function eachLimited<T>(items: T[], limit: number, work: (item: T) 
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The site row of this id or name in a site table (adx_websites, powerpagesites), and the names of all of them. */
+export async function findSiteRow(
+  dv: DataverseClient,
+  set: string,
+  id: string,
+  name: string,
+  ref: string,
+  signal: AbortSignal,
+): Promise<SiteRef | undefined> {
+  const filter = GUID.test(ref) ? `${id} eq ${ref}` : `${name} eq ${odataString(ref)}`;
+  const site = (await dv.get<{ value: Array<Record<string, string>> }>(`${set}?$select=${id},${name}&$filter=${filter}`, signal)).value[0];
+  return site && { id: site[id]!.toLowerCase(), name: site[name]! };
+}
+
+export async function siteNames(dv: DataverseClient, set: string, name: string, signal: AbortSignal): Promise<string[]> {
+  return (await dv.get<{ value: Array<Record<string, string>> }>(`${set}?$select=${name}`, signal)).value.map((s) => s[name]!);
 }

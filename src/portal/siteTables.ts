@@ -54,70 +54,30 @@ const PAGE_TEXTS = {
 };
 const SCRIPT = { adx_registerstartupscript: 'custom_javascript.js' };
 
-const list = (
-  name: string,
-  componentType: number | undefined,
-  file: string,
-  codeFolder: string,
-  extra: Partial<SiteTable> = {},
-): SiteTable => ({
+type Extra = Partial<SiteTable>;
+
+/** A table of the site's records, its name without the adx_ prefix; most are named by adx_name. */
+const table = (name: string, componentType: number | undefined, aggregate: AggregatePlace, code: CodePlace, extra: Extra): SiteTable => ({
   name: `adx_${name}`,
   componentType,
   primaryName: 'adx_name',
   scope: 'site',
-  aggregate: { kind: 'list', file: `${file}.yml` },
-  code: { kind: 'files', folder: codeFolder, suffix: file },
+  aggregate,
+  code,
   ...extra,
 });
 
-const files = (
-  name: string,
-  componentType: number | undefined,
-  folder: string,
-  suffix: string,
-  extra: Partial<SiteTable> = {},
-): SiteTable => ({
-  name: `adx_${name}`,
-  componentType,
-  primaryName: 'adx_name',
-  scope: 'site',
-  aggregate: { kind: 'files', folder, suffix },
-  code: { kind: 'files', folder, suffix },
-  ...extra,
-});
+const list = (name: string, type: number | undefined, file: string, codeFolder: string, extra: Extra = {}) =>
+  table(name, type, { kind: 'list', file: `${file}.yml` }, { kind: 'files', folder: codeFolder, suffix: file }, extra);
 
-const folders = (
-  name: string,
-  componentType: number | undefined,
-  folder: string,
-  suffix: string,
-  extra: Partial<SiteTable> = {},
-): SiteTable => ({
-  name: `adx_${name}`,
-  componentType,
-  primaryName: 'adx_name',
-  scope: 'site',
-  aggregate: { kind: 'folders', folder, suffix },
-  code: { kind: 'folders', folder, suffix },
-  ...extra,
-});
+const files = (name: string, type: number | undefined, folder: string, suffix: string, extra: Extra = {}) =>
+  table(name, type, { kind: 'files', folder, suffix }, { kind: 'files', folder, suffix }, extra);
 
-const children = (
-  name: string,
-  componentType: number | undefined,
-  parent: string,
-  column: string,
-  suffix: string,
-  extra: Partial<SiteTable> = {},
-): SiteTable => ({
-  name: `adx_${name}`,
-  componentType,
-  primaryName: 'adx_name',
-  scope: { parent: `adx_${parent}`, column },
-  aggregate: { kind: 'children', suffix },
-  code: { kind: 'children', suffix },
-  ...extra,
-});
+const folders = (name: string, type: number | undefined, folder: string, suffix: string, extra: Extra = {}) =>
+  table(name, type, { kind: 'folders', folder, suffix }, { kind: 'folders', folder, suffix }, extra);
+
+const children = (name: string, type: number | undefined, parent: string, column: string, suffix: string, extra: Extra = {}) =>
+  table(name, type, { kind: 'children', suffix }, { kind: 'children', suffix }, { scope: { parent: `adx_${parent}`, column }, ...extra });
 
 /** In creation order: a record's lookups mostly point at tables earlier in the list. */
 export const SITE_TABLES: SiteTable[] = [

@@ -1,10 +1,9 @@
 import { tableMetadata, type TableMetadata } from '../data/tableMetadata';
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
-import { GUID, odataString } from '../platform/odata';
 import { sameValue, toFolderText, toServiceValue } from './columnValues';
 import type { FieldText, SiteRecord } from './siteRecord';
-import { allRows, inFilters, type IsPending, type SiteRef, type SiteStore } from './siteStore';
+import { allRows, findSiteRow, siteNames, inFilters, type IsPending, type SiteRef, type SiteStore } from './siteStore';
 import { idColumn, NOTE_COLUMNS, SITE_TABLES, siteTable, type SiteTable } from './siteTables';
 
 /** Columns every row has that are about the row, not the site: pac leaves them out, and so do we. */
@@ -53,21 +52,12 @@ export class StandardStore implements SiteStore {
     private readonly signal: AbortSignal,
   ) {}
 
-  async find(ref: string): Promise<SiteRef | undefined> {
-    const filter = GUID.test(ref) ? `adx_websiteid eq ${ref}` : `adx_name eq ${odataString(ref)}`;
-    const site = (
-      await this.dv.get<{ value: Array<{ adx_websiteid: string; adx_name: string }> }>(
-        `adx_websites?$select=adx_websiteid,adx_name&$filter=${filter}`,
-        this.signal,
-      )
-    ).value[0];
-    return site && { id: site.adx_websiteid.toLowerCase(), name: site.adx_name };
+  find(ref: string): Promise<SiteRef | undefined> {
+    return findSiteRow(this.dv, 'adx_websites', 'adx_websiteid', 'adx_name', ref, this.signal);
   }
 
-  async names(): Promise<string[]> {
-    return (await this.dv.get<{ value: Array<{ adx_name: string }> }>('adx_websites?$select=adx_name', this.signal)).value.map(
-      (s) => s.adx_name,
-    );
+  names(): Promise<string[]> {
+    return siteNames(this.dv, 'adx_websites', 'adx_name', this.signal);
   }
 
   /** A table's metadata, or undefined when the environment has no such table (an older portal solution). */
