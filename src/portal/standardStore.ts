@@ -166,10 +166,14 @@ export class StandardStore implements SiteStore {
     const keys = [...new Set([...Object.keys(local.values), ...Object.keys(remote?.values ?? {})])].filter(own);
     const columns: string[] = [];
     for (const key of keys) if (!sameValue(local.values[key], remote?.values[key], await this.typeOf(table.name, key))) columns.push(key);
+    // A note's column or a web file's bytes that the folder leaves out are left as they are.
     const note =
       local.table === 'adx_webfile' &&
-      (NOTE_COLUMNS.some((c) => c !== 'annotationid' && !sameValue(local.values[c], remote?.values[c], undefined)) ||
-        !(local.file ?? Buffer.alloc(0)).equals(remote?.file ?? Buffer.alloc(0)));
+      (NOTE_COLUMNS.some(
+        (c) => c !== 'annotationid' && local.values[c] !== undefined && !sameValue(local.values[c], remote?.values[c], undefined),
+      ) ||
+        (local.file !== undefined && !local.file.equals(remote?.file ?? Buffer.alloc(0))) ||
+        (local.file !== undefined && remote?.file === undefined));
     const links: Diff['links'] = {};
     for (const relationship of Object.keys(table.manyToMany ?? {})) {
       const want = new Set(list(local.values[relationship]));
@@ -272,6 +276,8 @@ export class StandardStore implements SiteStore {
     }
     if (local.file) note.documentbody = local.file.toString('base64');
     const existing = typeof remote?.values.annotationid === 'string' ? remote.values.annotationid : undefined;
+    // A web file added by hand may name no file: its new note takes the web file's name.
+    if (!existing) note.filename ??= typeof local.values.adx_name === 'string' ? local.values.adx_name : local.id;
     if (existing) {
       await this.dv.update('annotations', existing, note, this.signal);
       return;

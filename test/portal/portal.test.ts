@@ -281,6 +281,31 @@ describe('pp_upload_portal', () => {
     });
   }
 
+  for (const seed of [
+    { model: 'enhanced', environment: 'Contoso Dev', site: 'Contoso Portal' },
+    { model: 'standard', environment: 'Contoso Test', site: 'Fabrikam Partners' },
+  ]) {
+    it(`creates a web file added to the folder with its bytes (${seed.model} model)`, async () => {
+      await withPortal(async ({ sandbox, call }) => {
+        const folder = fresh(seed.model);
+        await call(downloadPortal, { environment: seed.environment, site: seed.site, folder, overwrite: true });
+        writeFileSync(join(folder, 'web-files', 'site.js.webfile.yml'), 'adx_name: site.js\nadx_partialurl: site.js\n');
+        writeFileSync(join(folder, 'web-files', 'site.js'), 'console.log("hello");\n');
+        const up = await call(uploadPortal, { environment: seed.environment, folder });
+        assert.deepEqual([structured(up).created, structured(up).changed], [['webfile site.js'], []], text(up));
+        const id = /adx_webfileid: (\S+)/.exec(readFileSync(join(folder, 'web-files', 'site.js.webfile.yml'), 'utf8'))![1]!;
+        const org = environmentByName(sandbox, seed.environment)!.org!;
+        const bytes =
+          seed.model === 'enhanced'
+            ? enhancedPortal(org).files.get(id)!.bytes
+            : Buffer.from(String([...standardPortal(org).notes.values()].find((n) => n.objectid === id)!.documentbody), 'base64');
+        assert.equal(bytes.toString(), 'console.log("hello");\n');
+        const again = await call(uploadPortal, { environment: seed.environment, folder });
+        assert.deepEqual([structured(again).created, structured(again).changed], [[], []], text(again));
+      });
+    });
+  }
+
   it("deletes what the manifest marks as deleted, once the site's name is confirmed", async () => {
     await withPortal(async ({ sandbox, call }) => {
       const folder = fresh('deleted');
@@ -379,6 +404,16 @@ describe('Power Pages folders and links (hardening, files)', () => {
       );
       assert.deepEqual(readdirSync(outside), []);
       assert.deepEqual(readdirSync(folder), ['web-pages']);
+    });
+  });
+
+  it('refuses to download into a folder holding a FIFO, writing nothing', async () => {
+    await withPortal(async ({ call }) => {
+      const folder = fresh('fifo-down');
+      execFileSync('mkfifo', [join(folder, 'website.yml')]);
+      const down = await call(downloadPortal, { environment: 'Contoso Dev', site: 'Contoso Portal', folder, overwrite: true });
+      assert.match(text(down), /^folder: website\.yml is not a regular file \(a FIFO, socket or device\).*Nothing was written\./);
+      assert.deepEqual(readdirSync(folder), ['website.yml']);
     });
   });
 
