@@ -84,6 +84,11 @@ export class DataverseClient {
     await this.http.send({ service: 'dataverse', method: 'PATCH', url: this.url(`${entitySet}(${id})`), resource: this.resource, headers: { ...ODATA_HEADERS, 'if-match': '*' }, body: columns, idempotent: true, signal });
   }
 
+  /** DELETE of a row or a link (…/$ref); deleting what is already gone answers 404, which the caller decides about. */
+  async delete(path: string, signal?: AbortSignal): Promise<void> {
+    await this.http.send({ service: 'dataverse', method: 'DELETE', url: this.url(path), resource: this.resource, headers: ODATA_HEADERS, idempotent: true, signal });
+  }
+
   /** A page of a query: the path relative to the API, or a nextLink verbatim, with a Prefer header (page size, annotations). */
   async page<T>(pathOrNextLink: string, prefer: string, signal?: AbortSignal): Promise<T> {
     const url = /^https?:\/\//i.test(pathOrNextLink) ? pathOrNextLink : this.url(pathOrNextLink);

@@ -3,8 +3,8 @@ import type { Principal } from './identity';
 import { connectionVariableRows, handleConnectionVariables } from './connectionVariables';
 import { handleCatalog } from './catalog';
 import { handleDataTables } from './dataTables';
-import { handlePowerPages, powerPagesRows } from './powerPages';
-import { handleStandardPages, standardRows } from './powerPagesStandard';
+import { handleEnhancedPortal } from './powerPages';
+import { handlePortalMetadata, handleStandardPortal } from './powerPagesStandard';
 import { handleOrgSettings } from './orgSettings';
 import { handleSecurity, syncPendingUsers } from './security';
 import { solutionRow, type SolutionService } from './solutions/api';
@@ -35,8 +35,9 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   const areas = [
     () => handleSecurity(request, segment, org, tenant, replies),
     () => handleCatalog(request, segment, org, tenant, timeScale, replies),
-    () => handlePowerPages(request, segment, org, replies),
-    () => handleStandardPages(request, segment, org, replies),
+    () => handlePortalMetadata(request, segment, org, replies),
+    () => handleEnhancedPortal(request, segment, org, replies),
+    () => handleStandardPortal(request, segment, org, replies),
     () => handleDataTables(request, segment, org, replies),
     () => handleConnectionVariables(request, segment, org, replies),
     () => handleOrgSettings(request, segment, org, replies),
@@ -54,7 +55,7 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   if (segment === 'RetrieveVersion()' || segment === 'RetrieveVersion') {
     return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`, Version: org.version });
   }
-  const entity = /^(systemusers|businessunits|organizations|solutions|roles|teams|connectionreferences|environmentvariabledefinitions|environmentvariablevalues|powerpagesites|powerpagecomponents|annotations|adx_websites|adx_webpages|adx_webtemplates|adx_contentsnippets|adx_sitesettings|adx_webfiles)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
+  const entity = /^(systemusers|businessunits|organizations|solutions|roles|teams|connectionreferences|environmentvariabledefinitions|environmentvariablevalues)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
   if (!entity) return dataverseError(404, '0x80060888', `Resource not found for the segment '${segment.split(/[(/?]/)[0]}'.`);
   const [, set, id] = entity;
   const rows = rowsOf(set!.toLowerCase(), org);
@@ -74,7 +75,7 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
 function rowsOf(set: string, org: SandboxOrg): Array<Record<string, unknown>> {
   if (set === 'systemusers') return org.users.map((user) => systemUserRow(user, org));
   if (set === 'businessunits') return org.businessUnits.map((b) => ({ businessunitid: b.businessunitid, name: b.name, _parentbusinessunitid_value: b.parentbusinessunitid, _organizationid_value: org.organizationId }));
-  const variables = connectionVariableRows(set, org) ?? powerPagesRows(set, org) ?? standardRows(set, org);
+  const variables = connectionVariableRows(set, org);
   if (variables) return variables;
   if (set === 'roles') return org.roles.map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid, _parentrootroleid_value: r.parentrootroleid }));
   if (set === 'teams') {
