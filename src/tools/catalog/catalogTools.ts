@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { requestRefusal } from '../../platform/serviceHosts';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
@@ -89,6 +90,14 @@ export const submitCatalog = defineTool({
       !(definition?.packageFile?.filesaslink ?? definition?.packageFile?.fileSasLink) && 'catalogItemDefinition.packageFile.filesaslink',
     ].filter(Boolean);
     if (missing.length) throw new ToolError(`submissionFile: ${args.submissionFile} lacks ${missing.join(', ')}. Nothing was submitted.`, 'See the catalog submission format (submission.json) in the Power Platform documentation.');
+    const link = String(definition.packageFile.filesaslink ?? definition.packageFile.fileSasLink);
+    const refused = requestRefusal(link, context.endpoints);
+    if (refused) {
+      throw new ToolError(
+        `submissionFile: catalogItemDefinition.packageFile.filesaslink in ${args.submissionFile} is not a link the catalog may be sent to: ${refused}. Nothing was submitted.`,
+        `Upload the package to Azure Storage and give its https SAS link (https://<account>.${context.endpoints.storageDomains[0]}/…).`,
+      );
+    }
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const record = await context.operations.begin({
       kind: 'catalog_submit',
