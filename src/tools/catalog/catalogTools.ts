@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { requestRefusal } from '../../platform/serviceHosts';
+import { readRegularFile } from '../../solutions/regularFile';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
@@ -75,10 +75,10 @@ export const submitCatalog = defineTool({
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
   async handler(args, context) {
-    const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings);
+    const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings, 'read-file');
     let submission: any;
     try {
-      submission = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+      submission = JSON.parse((await readRegularFile(file, args.submissionFile)).toString('utf8').replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ToolError(`submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`);
     }
