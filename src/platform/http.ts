@@ -114,6 +114,8 @@ export class HttpClient {
         if (request.signal?.aborted) throw canceled(request, clientRequestId);
         // Sign-in failed before the request went out; the identity calls had their own retries.
         if (error instanceof PlatformError) throw error;
+        // The body of an upload could not be read from disk: a local problem, not a network one.
+        if (isLocalFileError(error)) throw error;
         const failure = transportFailure(request, error, clientRequestId, idempotent);
         if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
@@ -269,6 +271,14 @@ function untrustedHost(request: HttpRequest, reason: string): PlatformError {
     message: `A ${request.method} request to ${safeUrl(request.url)} was refused: ${reason}. Nothing was sent to it.`,
     hint: 'Use an environment of this tenant (pp_list_environments) and check the cloud setting (POWERPLATFORM_CLOUD). Links from a service must point at its own hosts.',
   });
+}
+
+/** Codes only the file system gives; a file error also names its path. Network errors have neither. */
+const FILE_ONLY_CODES = new Set(['EISDIR', 'ENOTDIR', 'ENOENT', 'ENAMETOOLONG', 'ELOOP', 'EMFILE', 'ENFILE', 'EFBIG', 'ERR_FS_FILE_TOO_LARGE']);
+
+function isLocalFileError(error: unknown): boolean {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  return Boolean((code && FILE_ONLY_CODES.has(code)) || path);
 }
 
 function canceled(request: HttpRequest, clientRequestId?: string): PlatformError {

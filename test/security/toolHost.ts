@@ -77,6 +77,7 @@ export async function prepareInputs(host: ToolHost): Promise<Record<string, Reco
   await writeZip(join(host.work, 'data.zip'), [{ name: 'data_schema.xml', data: Buffer.from(schema) }, { name: 'data.xml', data: Buffer.from(records) }]);
   writeFileSync(join(host.work, 'data_schema.xml'), schema);
   await must('pp_download_portal', { environment: 'Contoso Dev', site: 'Contoso Portal', folder: 'portal' });
+  await must('pp_unpack_solution', { zipFile: 'core.zip', folder: 'unpacked' });
   writeFileSync(
     join(host.work, 'submission.json'),
     JSON.stringify({
