@@ -40,11 +40,18 @@ export function parseXml(text: string | Buffer, file: string): Document {
   }
   let problem: string | undefined;
   source = outsideCdataAndComments(source, (part) => part.replace(/<([A-Za-z_][\w.:-]*)(\s[^<>]*)?><\/\1>/g, `<$1$2>${EXPLICITLY_EMPTY}</$1>`));
-  const document = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') problem ??= message;
-    },
-  }).parseFromString(source, 'text/xml');
+  let document: Document;
+  try {
+    document = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') problem ??= message;
+      },
+    }).parseFromString(source, 'text/xml');
+  } catch (error) {
+    // xmldom throws on fatal errors (an unclosed tag at the end) after reporting them.
+    problem ??= (error as Error).message;
+    throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${problem.split('\n')[0]}`);
+  }
   if (problem || !document.documentElement) throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
   return document;
 }

@@ -103,9 +103,13 @@ function realPath(field: string, shown: string, absolute: string): { real: strin
 }
 
 function checkKind(field: string, shown: string, real: string, existing: string, use: PathUse): void {
-  if (use === 'any') return;
   const stats = real === existing ? statOf(field, shown, real) : undefined;
   const kind = stats && describeKind(stats);
+  // No tool has any use for a pipe, socket or device, and opening one can block for ever.
+  if (use === 'any') {
+    if (stats && !stats.isFile() && !stats.isDirectory()) throw notWanted(field, shown, kind!, 'a file or a folder');
+    return;
+  }
   if (use === 'read-file' || use === 'read-folder' || use === 'read-any') {
     if (!stats) throw new ToolError(`${field}: ${cut(shown)} does not exist.`, 'Check the path; a relative path starts at the first allowed folder.');
     if (use === 'read-file' && !stats.isFile()) throw notWanted(field, shown, kind!, 'a file');

@@ -18,10 +18,14 @@ export async function startListener(): Promise<Listener> {
   const server = createServer((socket) => {
     sockets.add(socket);
     const index = hits.push('(connected)') - 1;
-    socket.once('data', (chunk) => (hits[index] = chunk.subarray(0, 200).toString('latin1').replace(/[^\x20-\x7e]+/g, '.')));
+    // Keep what the caller sent first (a request line and headers, or a TLS hello), then hang up.
+    socket.once('data', (chunk) => {
+      hits[index] = chunk.subarray(0, 300).toString('latin1').replace(/[^\x20-\x7e]+/g, '.');
+      socket.destroy();
+    });
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    setImmediate(() => socket.destroy());
+    setTimeout(() => socket.destroy(), 200).unref();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -9,7 +9,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import type { Services } from '../../src/services';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { catalog } from '../../src/tools';
-import { invokeTool } from '../../src/tools/invoke';
+import { invokeTool, type InvokeOptions } from '../../src/tools/invoke';
 import type { ToolSettings } from '../../src/tools/types';
 import { sandboxServices, text } from '../helpers';
 
@@ -18,6 +18,8 @@ export interface ToolHost {
   sandbox: Sandbox;
   services: Services;
   work: string;
+  /** What invokeTool needs, with the work folder allowed and these settings. */
+  options(settings?: ToolSettings): InvokeOptions;
   call(name: string, args: Record<string, unknown>, settings?: ToolSettings, timeoutMs?: number): Promise<CallToolResult>;
   close(): Promise<void>;
 }
@@ -29,16 +31,16 @@ export async function startToolHost(): Promise<ToolHost> {
   const services = sandboxServices(sandbox);
   const work = mkdtempSync(join(tmpdir(), 'power-agent-security-'));
   const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger, defaultPollIntervalMs: 20 });
+  const options = (settings: ToolSettings = {}): InvokeOptions => ({ settings: { allowedFolders: [work], ...settings }, services: async () => services, operations, logger: silentLogger });
   return {
     sandbox,
     services,
     work,
+    options,
     async call(name, args, settings = {}, timeoutMs = 30_000) {
       const tool = TOOLS.get(name);
       if (!tool) throw new Error(`no tool ${name}`);
-      const signal = AbortSignal.timeout(timeoutMs);
-      const options = { settings: { allowedFolders: [work], ...settings }, services: async () => services, operations, logger: silentLogger };
-      return invokeTool(tool, args, { signal, hostConfirmed: true }, options);
+      return invokeTool(tool, args, { signal: AbortSignal.timeout(timeoutMs), hostConfirmed: true }, options(settings));
     },
     async close() {
       operations.close();
@@ -130,6 +132,8 @@ export async function prepareInputs(host: ToolHost): Promise<Record<string, Reco
     pp_catalog_status: { catalog: catalogEnvironment },
   };
 }
+
+export { TOOLS };
 
 /** The fields of a tool that name an environment (the shared environment reference: at most 500 characters). */
 export function environmentFields(inputSchema: { [key: string]: unknown }): string[] {
