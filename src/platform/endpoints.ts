@@ -161,18 +161,18 @@ export function resolveEndpoints(env: Record<string, string | undefined>): Endpo
     checkerResource: base.checkerResource,
     // An override (the sandbox) is the only checker host then; environments' own geographies are not used.
     checkerHostSuffix: checkerOverride ? new URL(checkerOverride).host : base.checkerHostSuffix,
-    dataverseDomains: overrideDomains(env.POWERAGENT_DATAVERSE_DOMAINS) ?? DATAVERSE_DOMAINS[cloud],
+    dataverseDomains: [...extraDomains(env.POWERAGENT_DATAVERSE_DOMAINS), ...DATAVERSE_DOMAINS[cloud]],
     storageDomains: STORAGE_DOMAINS[cloud],
   };
 }
 
 /**
- * POWERAGENT_DATAVERSE_DOMAINS: comma-separated host names (or host:port for loopback) that replace the
- * cloud's Dataverse domains, for an emulator such as the sandbox. Plain names only: no scheme, no path.
+ * POWERAGENT_DATAVERSE_DOMAINS: comma-separated host names (or host:port for loopback) added to the
+ * cloud's Dataverse domains: a region newer than this list, or an emulator such as the sandbox. Plain
+ * names only: no scheme, no path.
  */
-function overrideDomains(value: string | undefined): string[] | undefined {
+function extraDomains(value: string | undefined): string[] {
   const entries = (value ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
-  if (!entries.length) return undefined;
   for (const entry of entries) {
     let url: URL | undefined;
     try {

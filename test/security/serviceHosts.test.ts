@@ -73,6 +73,8 @@ describe('the hosts of the cloud\'s services', () => {
     assert.match(tokenRefusal('https://127.0.0.1:4443/orgs/test/api/data/v9.2/WhoAmI', 'https://127.0.0.1:4443/orgs/dev', sandbox)!, /not the Dataverse org/);
     assert.match(tokenRefusal('https://127.0.0.1:4444/orgs/dev', 'https://127.0.0.1:4444/orgs/dev', sandbox)!, /not a Dataverse org/);
     assert.match(tokenRefusal('https://127.0.0.1:4444/providers/x', sandbox.bapResource, sandbox)!, /not a host of the admin API/);
+    const newerRegion = resolveEndpoints({ POWERAGENT_DATAVERSE_DOMAINS: 'crm22.dynamics.com' });
+    assert.ok(isDataverseUrl('https://a.crm22.dynamics.com', newerRegion) && isDataverseUrl('https://a.crm.dynamics.com', newerRegion), 'domains are added to the cloud\'s');
     assert.throws(() => resolveEndpoints({ POWERAGENT_DATAVERSE_DOMAINS: 'https://crm.contoso.test' }), /POWERAGENT_DATAVERSE_DOMAINS must list host names/);
     assert.throws(() => resolveEndpoints({ POWERAGENT_DATAVERSE_DOMAINS: 'crm.contoso.test:8443' }), /a port only on loopback/);
   });
