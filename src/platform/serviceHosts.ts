@@ -11,12 +11,20 @@ import { isLoopbackHost, type Endpoints } from './endpoints';
 /** Why `resource` is not a token audience of this cloud's services. */
 export function audienceRefusal(resource: string, endpoints: Endpoints): string | undefined {
   const wanted = normalize(resource);
-  if ([endpoints.bapResource, endpoints.powerPlatformResource, endpoints.checkerResource].some((known) => normalize(known) === wanted)) return undefined;
+  if ([endpoints.bapResource, endpoints.powerPlatformResource, endpoints.checkerResource].some((known) => normalize(known) === wanted))
+    return undefined;
   const url = parse(resource);
   if (!url) return `${describe(resource)} is not a URL`;
   // An org is the root of its host; only the sandbox serves several, each under its own path.
   const pathAllowed = endpoints.dataverseDomains.includes(url.host);
-  if (!onDomains(url, endpoints.dataverseDomains) || (url.pathname.replace(/\/+$/, '') && !pathAllowed) || url.search || url.hash || url.username || url.password) {
+  if (
+    !onDomains(url, endpoints.dataverseDomains) ||
+    (url.pathname.replace(/\/+$/, '') && !pathAllowed) ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
     return `${url.host} is not a Dataverse org of the ${endpoints.cloud} cloud (${exampleHosts(endpoints)})`;
   }
   return undefined;
@@ -28,11 +36,13 @@ export function tokenRefusal(url: string, resource: string, endpoints: Endpoints
   if (!target) return `${describe(url)} is not an http(s) URL`;
   if (target.username || target.password) return 'the URL carries a user name or password';
   const audience = normalize(resource);
-  if (audience === normalize(endpoints.bapResource)) return underService(target, endpoints.bapUrl) ? undefined : `${target.host} is not a host of the admin API (BAP)`;
+  if (audience === normalize(endpoints.bapResource))
+    return underService(target, endpoints.bapUrl) ? undefined : `${target.host} is not a host of the admin API (BAP)`;
   if (audience === normalize(endpoints.powerPlatformResource)) {
     return underService(target, endpoints.powerPlatformUrl) ? undefined : `${target.host} is not a host of the Power Platform API`;
   }
-  if (audience === normalize(endpoints.checkerResource)) return onChecker(target, endpoints) ? undefined : `${target.host} is not a host of the solution checker`;
+  if (audience === normalize(endpoints.checkerResource))
+    return onChecker(target, endpoints) ? undefined : `${target.host} is not a host of the solution checker`;
   const refused = audienceRefusal(resource, endpoints);
   if (refused) return refused;
   const org = new URL(resource);
@@ -103,9 +113,17 @@ function onDomains(url: URL, domains: readonly string[]): boolean {
 /** The service's own host, or one of its regional hosts (europe.api.bap.microsoft.com under api.bap.microsoft.com). */
 function underService(url: URL, base: string): boolean {
   const service = new URL(base);
-  if (url.host === service.host) return url.protocol === 'https:' || (url.protocol === service.protocol && isLoopbackHost(service.hostname));
+  if (url.host === service.host)
+    return url.protocol === 'https:' || (url.protocol === service.protocol && isLoopbackHost(service.hostname));
   const named = !isIP(service.hostname.replace(/^\[|\]$/g, '')) && !isLoopbackHost(service.hostname);
-  return named && url.protocol === 'https:' && service.protocol === 'https:' && !url.port && !service.port && url.hostname.endsWith(`.${service.hostname}`);
+  return (
+    named &&
+    url.protocol === 'https:' &&
+    service.protocol === 'https:' &&
+    !url.port &&
+    !service.port &&
+    url.hostname.endsWith(`.${service.hostname}`)
+  );
 }
 
 /** The cloud's checker geographies share a host suffix; an overridden checker (the sandbox) is its one host. */

@@ -25,7 +25,11 @@ export async function openRegularFile(path: string, shownAs: string = path): Pro
   if (!stats.isFile()) {
     await closeFd(fd);
     const kind = stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a named pipe (FIFO)' : 'not a regular file';
-    throw new SolutionFileError('NotAFile', `${shownAs} is ${kind}; only regular files are read. Nothing was read.`, 'Give the path of a regular file.');
+    throw new SolutionFileError(
+      'NotAFile',
+      `${shownAs} is ${kind}; only regular files are read. Nothing was read.`,
+      'Give the path of a regular file.',
+    );
   }
   return { fd, size: stats.size };
 }

@@ -31,7 +31,12 @@ const FILE_PROBLEMS: Record<string, { what: string; todo: string }> = {
 };
 
 /** The field whose path an error is about, found among the call's string arguments; the longest match wins. */
-export function fieldForPath(path: string | undefined, text: string, args: unknown, settings: ToolSettings): { field: string; value: string } | undefined {
+export function fieldForPath(
+  path: string | undefined,
+  text: string,
+  args: unknown,
+  settings: ToolSettings,
+): { field: string; value: string } | undefined {
   if (!args || typeof args !== 'object') return undefined;
   const base = allowedFolders(settings)[0]!;
   let best: { field: string; value: string; length: number } | undefined;

@@ -32,7 +32,8 @@ export function allowedFolders(settings: ToolSettings): string[] {
  */
 export function resolveLocalPath(field: string, path: string, settings: ToolSettings, use: PathUse = 'any'): string {
   const allowed = allowedFolders(settings);
-  if (path.includes('\0')) throw new ToolError(`${field}: the path holds a NUL character, which no file name may. Nothing was read or written.`);
+  if (path.includes('\0'))
+    throw new ToolError(`${field}: the path holds a NUL character, which no file name may. Nothing was read or written.`);
   const absolute = isAbsolute(path) ? resolve(path) : resolve(allowed[0]!, path);
   checkLength(field, path, absolute, use);
   const { real, existing } = realPath(field, path, absolute);
@@ -67,9 +68,16 @@ function checkLength(field: string, shown: string, absolute: string, use: PathUs
   const limit = written ? MAX_WRITTEN_NAME_BYTES : MAX_NAME_BYTES;
   const lastTooLong = written && Buffer.byteLength(basename(absolute)) > limit;
   if (Buffer.byteLength(longest) > MAX_NAME_BYTES || lastTooLong) {
-    throw new ToolError(`${field}: a name in ${cut(shown)} is too long (${Buffer.byteLength(lastTooLong ? basename(absolute) : longest)} bytes; the most is ${limit}). Nothing was read or written.`, 'Use shorter file and folder names.');
+    throw new ToolError(
+      `${field}: a name in ${cut(shown)} is too long (${Buffer.byteLength(lastTooLong ? basename(absolute) : longest)} bytes; the most is ${limit}). Nothing was read or written.`,
+      'Use shorter file and folder names.',
+    );
   }
-  if (Buffer.byteLength(absolute) > MAX_PATH_BYTES) throw new ToolError(`${field}: the path ${cut(shown)} is too long (over ${MAX_PATH_BYTES} bytes). Nothing was read or written.`, 'Use a shorter path.');
+  if (Buffer.byteLength(absolute) > MAX_PATH_BYTES)
+    throw new ToolError(
+      `${field}: the path ${cut(shown)} is too long (over ${MAX_PATH_BYTES} bytes). Nothing was read or written.`,
+      'Use a shorter path.',
+    );
 }
 
 /**
@@ -111,7 +119,8 @@ function checkKind(field: string, shown: string, real: string, existing: string,
     return;
   }
   if (use === 'read-file' || use === 'read-folder' || use === 'read-any') {
-    if (!stats) throw new ToolError(`${field}: ${cut(shown)} does not exist.`, 'Check the path; a relative path starts at the first allowed folder.');
+    if (!stats)
+      throw new ToolError(`${field}: ${cut(shown)} does not exist.`, 'Check the path; a relative path starts at the first allowed folder.');
     if (use === 'read-file' && !stats.isFile()) throw notWanted(field, shown, kind!, 'a file');
     if (use === 'read-folder' && !stats.isDirectory()) throw notWanted(field, shown, kind!, 'a folder');
     if (use === 'read-any' && !stats.isFile() && !stats.isDirectory()) throw notWanted(field, shown, kind!, 'a file or a folder');
@@ -123,7 +132,10 @@ function checkKind(field: string, shown: string, real: string, existing: string,
     // What does exist on the way must be a folder, or nothing can be made under it.
     const parent = statOf(field, shown, existing);
     if (parent && !parent.isDirectory()) {
-      throw new ToolError(`${field}: ${cut(shown)} cannot be made, because ${existing} is ${describeKind(parent)}, not a folder. Nothing was written.`, 'Choose a path under a folder.');
+      throw new ToolError(
+        `${field}: ${cut(shown)} cannot be made, because ${existing} is ${describeKind(parent)}, not a folder. Nothing was written.`,
+        'Choose a path under a folder.',
+      );
     }
   }
 }
@@ -155,7 +167,10 @@ function notWanted(field: string, shown: string, kind: string, wanted: string): 
 
 function fileSystemRefusal(field: string, shown: string, error: unknown): ToolError {
   const code = (error as NodeJS.ErrnoException).code ?? 'an error';
-  return new ToolError(`${field}: ${cut(shown)} cannot be used (${code}). Nothing was read or written.`, code === 'EACCES' || code === 'EPERM' ? 'Check the permissions of the folders on the way.' : 'Check the path.');
+  return new ToolError(
+    `${field}: ${cut(shown)} cannot be used (${code}). Nothing was read or written.`,
+    code === 'EACCES' || code === 'EPERM' ? 'Check the permissions of the folders on the way.' : 'Check the path.',
+  );
 }
 
 function cut(path: string): string {

@@ -49,7 +49,10 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     bases = await prepareInputs(host);
     pools = await makePools(host, listener, outside);
     const manifest = buildManifest(catalog);
-    const runtime = { callTool: (name: string, args: unknown, call: Parameters<ToolRuntime['callTool']>[2]) => invokeTool(TOOLS.get(name)!, args, call, host.options()) };
+    const runtime = {
+      callTool: (name: string, args: unknown, call: Parameters<ToolRuntime['callTool']>[2]) =>
+        invokeTool(TOOLS.get(name)!, args, call, host.options()),
+    };
     const server = createMcpServer({ manifest, runtime: async () => runtime as unknown as ToolRuntime });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
@@ -84,7 +87,9 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     async function one(call: (typeof calls)[number]): Promise<void> {
       let result: CallToolResult;
       try {
-        result = (await client.callTool({ name: call.name, arguments: call.args }, undefined, { timeout: CALL_TIMEOUT_MS })) as CallToolResult;
+        result = (await client.callTool({ name: call.name, arguments: call.args }, undefined, {
+          timeout: CALL_TIMEOUT_MS,
+        })) as CallToolResult;
       } catch (error) {
         const hung = error instanceof McpError && error.code === ErrorCode.RequestTimeout;
         problems.push(`${hung ? 'hang' : 'JSON-RPC error'}: ${describeCall(call)}: ${(error as Error).message}`);
@@ -112,7 +117,9 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
         inFlight.delete(call.index);
         if (listener.hits.length > hits) {
           hits = listener.hits.length;
-          problems.push(`request to the listener (${listener.hits.at(-1)}) during ${[...inFlight, call.index].map((i) => describeCall(calls[i]!)).join(' | ')}`);
+          problems.push(
+            `request to the listener (${listener.hits.at(-1)}) during ${[...inFlight, call.index].map((i) => describeCall(calls[i]!)).join(' | ')}`,
+          );
         }
       }
     }
@@ -121,7 +128,9 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     // Still serving after all that.
     const after = (await client.callTool({ name: 'pp_list_environments', arguments: {} })) as CallToolResult;
     assert.equal(after.isError, undefined, text(after));
-    console.log(`fuzz: ${CALLS} calls in ${((Date.now() - started) / 1000).toFixed(1)} s, ${stats.ok} succeeded, ${stats.refused} refused with an error result`);
+    console.log(
+      `fuzz: ${CALLS} calls in ${((Date.now() - started) / 1000).toFixed(1)} s, ${stats.ok} succeeded, ${stats.refused} refused with an error result`,
+    );
     assert.deepEqual(problems.slice(0, 30), [], `seed ${SEED}: ${problems.length} problem(s)`);
     assert.deepEqual(listener.hits, [], `seed ${SEED}: the listener was reached`);
   });
@@ -145,21 +154,94 @@ async function makePools(host: ToolHost, listener: Listener, outside: string): P
   const orgs = environments.filter((env) => env.org).map((env) => env.org!.url);
   return {
     paths: [
-      'core.zip', 'ContosoCore_managed.zip', 'package.zip', 'data.zip', 'data_schema.xml', 'submission.json', 'portal', 'unpacked', 'settings.json',
-      'unpacked/Other/Solution.xml', 'missing.zip', 'new/deeper/out.zip', 'dir-as-file.zip', 'pipe.zip', 'pipe.json', 'link-out.zip', 'link-out.json',
-      'link-out-dir', 'link-out-dir/outside.zip', 'dangling.zip', 'not-a-zip.zip', 'empty.zip', 'not-json.json', 'core.zip/inside.zip', '.', '..',
-      '../escape.zip', '/etc/passwd', '/dev/zero', '/tmp', join(outside, 'outside.zip'), `${'n'.repeat(300)}.zip`, `${'d/'.repeat(1500)}x.zip`,
-      'nul\u0000.zip', ' ', '~/x.zip', 'C:\\Windows\\win.ini', '\\\\server\\share\\x.zip', join(work, 'core.zip'), 'file:///etc/passwd',
+      'core.zip',
+      'ContosoCore_managed.zip',
+      'package.zip',
+      'data.zip',
+      'data_schema.xml',
+      'submission.json',
+      'portal',
+      'unpacked',
+      'settings.json',
+      'unpacked/Other/Solution.xml',
+      'missing.zip',
+      'new/deeper/out.zip',
+      'dir-as-file.zip',
+      'pipe.zip',
+      'pipe.json',
+      'link-out.zip',
+      'link-out.json',
+      'link-out-dir',
+      'link-out-dir/outside.zip',
+      'dangling.zip',
+      'not-a-zip.zip',
+      'empty.zip',
+      'not-json.json',
+      'core.zip/inside.zip',
+      '.',
+      '..',
+      '../escape.zip',
+      '/etc/passwd',
+      '/dev/zero',
+      '/tmp',
+      join(outside, 'outside.zip'),
+      `${'n'.repeat(300)}.zip`,
+      `${'d/'.repeat(1500)}x.zip`,
+      'nul\u0000.zip',
+      ' ',
+      '~/x.zip',
+      'C:\\Windows\\win.ini',
+      '\\\\server\\share\\x.zip',
+      join(work, 'core.zip'),
+      'file:///etc/passwd',
     ],
     environments: [
-      'Contoso Dev', 'Contoso Test', 'Contoso (default)', 'contoso-dev', 'Contoso Nowhere', ...environments.map((env) => env.record.name),
-      '00000000-0000-4000-8000-000000000000', ...orgs, `${host.sandbox.url}/orgs/nope`, `${host.sandbox.url}/providers/Microsoft.BusinessAppPlatform`,
-      ...hostileUrls(listener.port), 'https://org.crm.dynamics.com', 'https://org.crm4.dynamics.com/api/data/v9.2', 'file:///etc/passwd', "Contoso Dev' or 1 eq 1", '*',
+      'Contoso Dev',
+      'Contoso Test',
+      'Contoso (default)',
+      'contoso-dev',
+      'Contoso Nowhere',
+      ...environments.map((env) => env.record.name),
+      '00000000-0000-4000-8000-000000000000',
+      ...orgs,
+      `${host.sandbox.url}/orgs/nope`,
+      `${host.sandbox.url}/providers/Microsoft.BusinessAppPlatform`,
+      ...hostileUrls(listener.port),
+      'https://org.crm.dynamics.com',
+      'https://org.crm4.dynamics.com/api/data/v9.2',
+      'file:///etc/passwd',
+      "Contoso Dev' or 1 eq 1",
+      '*',
     ],
     strings: [
-      'ContosoCore', 'ContosoCore_Upgrade', 'Nope', 'account', 'contact', 'table', 'webresource', 'System Customizer', 'Basic User', 'megan@contoso.sandbox',
-      'Contoso Portal', 'ContosoExpenseTemplate', 'MicrosoftFormsPro', '1.0.0.1', "x' or 1 eq 1 or 'a' eq 'a", '$filter=true', '{{7*7}}', '${jndi:ldap://x/a}',
-      '<script>alert(1)</script>', '%00', '../../etc/passwd', '\ud83d\ude00', '\u202egnp.exe', '', ' ', 'null', 'undefined', ...hostileUrls(listener.port),
+      'ContosoCore',
+      'ContosoCore_Upgrade',
+      'Nope',
+      'account',
+      'contact',
+      'table',
+      'webresource',
+      'System Customizer',
+      'Basic User',
+      'megan@contoso.sandbox',
+      'Contoso Portal',
+      'ContosoExpenseTemplate',
+      'MicrosoftFormsPro',
+      '1.0.0.1',
+      "x' or 1 eq 1 or 'a' eq 'a",
+      '$filter=true',
+      '{{7*7}}',
+      '${jndi:ldap://x/a}',
+      '<script>alert(1)</script>',
+      '%00',
+      '../../etc/passwd',
+      '\ud83d\ude00',
+      '\u202egnp.exe',
+      '',
+      ' ',
+      'null',
+      'undefined',
+      ...hostileUrls(listener.port),
     ],
   };
 }

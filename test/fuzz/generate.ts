@@ -124,7 +124,8 @@ export class ArgumentGenerator {
   valueFor(name: string, schema: Schema): unknown {
     if (this.chance(0.08)) return this.wrongType();
     if (schema.anyOf || schema.oneOf) return this.valueFor(name, this.pick((schema.anyOf ?? schema.oneOf)!));
-    if (schema.enum) return this.chance(0.85) ? this.pick(schema.enum) : this.pick(['', 'unknown', String(schema.enum[0]).toUpperCase(), 0]);
+    if (schema.enum)
+      return this.chance(0.85) ? this.pick(schema.enum) : this.pick(['', 'unknown', String(schema.enum[0]).toUpperCase(), 0]);
     if (schema.const !== undefined) return schema.const;
     const type = Array.isArray(schema.type) ? this.pick(schema.type) : schema.type;
     switch (type) {
@@ -151,8 +152,15 @@ export class ArgumentGenerator {
     if (/file|folder|solution$|path/.test(lower) && this.chance(0.8)) return this.pick(this.pools.paths);
     if (/environment|catalog|source/.test(lower) && this.chance(0.85)) return this.pick(this.pools.environments);
     if (schema.pattern === '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' && this.chance(0.8)) return this.guid();
-    if (schema.pattern?.startsWith('^\\d+') && this.chance(0.8)) return Array.from({ length: this.int(2, 4) }, () => this.int(0, 99999)).join('.');
-    if (/time|date/.test(lower) && this.chance(0.7)) return this.pick([new Date(Date.now() - this.int(0, 10) * 86_400_000).toISOString(), '2099-01-01T00:00:00Z', 'yesterday', '2024-02-30T25:61:00+99:00']);
+    if (schema.pattern?.startsWith('^\\d+') && this.chance(0.8))
+      return Array.from({ length: this.int(2, 4) }, () => this.int(0, 99999)).join('.');
+    if (/time|date/.test(lower) && this.chance(0.7))
+      return this.pick([
+        new Date(Date.now() - this.int(0, 10) * 86_400_000).toISOString(),
+        '2099-01-01T00:00:00Z',
+        'yesterday',
+        '2024-02-30T25:61:00+99:00',
+      ]);
     if (this.chance(0.6)) return this.pick(this.pools.strings);
     const min = schema.minLength ?? 0;
     const max = Math.min(schema.maxLength ?? 40, 300);
@@ -179,7 +187,18 @@ export class ArgumentGenerator {
     const value: Record<string, unknown> = {};
     const additional = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : { type: 'string' };
     for (let i = this.int(0, 3); i > 0; i--) {
-      const key = this.pick(['isauditenabled', 'maxuploadfilesize', 'region', 'a=b', 'x|y', '', '__proto__', 'contoso_ApiKey', 'm365pnp_SiteUrl', 'shared_sharepointonline']);
+      const key = this.pick([
+        'isauditenabled',
+        'maxuploadfilesize',
+        'region',
+        'a=b',
+        'x|y',
+        '',
+        '__proto__',
+        'contoso_ApiKey',
+        'm365pnp_SiteUrl',
+        'shared_sharepointonline',
+      ]);
       value[key] = this.valueFor(key, additional);
     }
     return value;

@@ -58,7 +58,7 @@ describe('environment URLs outside the tenant and the cloud get no request', () 
     assert.deepEqual(problems, []);
   });
 
-  it('without admin rights, only the cloud\'s Dataverse hosts are used: the sandbox org works, the listener is refused', async () => {
+  it("without admin rights, only the cloud's Dataverse hosts are used: the sandbox org works, the listener is refused", async () => {
     const app = host.sandbox.tenant.apps[0]!;
     app.managementApp = false;
     try {

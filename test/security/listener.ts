@@ -20,7 +20,10 @@ export async function startListener(): Promise<Listener> {
     const index = hits.push('(connected)') - 1;
     // Keep what the caller sent first (a request line and headers, or a TLS hello), then hang up.
     socket.once('data', (chunk) => {
-      hits[index] = chunk.subarray(0, 300).toString('latin1').replace(/[^\x20-\x7e]+/g, '.');
+      hits[index] = chunk
+        .subarray(0, 300)
+        .toString('latin1')
+        .replace(/[^\x20-\x7e]+/g, '.');
       socket.destroy();
     });
     socket.on('close', () => sockets.delete(socket));

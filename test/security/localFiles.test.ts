@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, watch, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -63,7 +77,11 @@ describe('local files', () => {
       const seen: string[] = [];
       const watcher = watch(host.work, (_event, name) => seen.push(String(name)));
       try {
-        const result = await host.call('pp_unpack_solution', { zipFile: 'core.zip', folder: root, overwrite: true }, { allowedFolders: [root] });
+        const result = await host.call(
+          'pp_unpack_solution',
+          { zipFile: 'core.zip', folder: root, overwrite: true },
+          { allowedFolders: [root] },
+        );
         assert.equal(result.isError, undefined, text(result));
         assert.ok(existsSync(join(root, 'Other', 'Solution.xml')));
         // Events arrive in order: once the marker's is seen, any event of the unpack would have been too.
@@ -73,8 +91,16 @@ describe('local files', () => {
       } finally {
         watcher.close();
       }
-      assert.deepEqual(seen.filter((name) => name !== 'marker'), [], 'the parent of the allowed folder was written');
-      assert.deepEqual(readdirSync(root).filter((name) => name.startsWith('.')), [], 'the staging folder was removed');
+      assert.deepEqual(
+        seen.filter((name) => name !== 'marker'),
+        [],
+        'the parent of the allowed folder was written',
+      );
+      assert.deepEqual(
+        readdirSync(root).filter((name) => name.startsWith('.')),
+        [],
+        'the staging folder was removed',
+      );
     });
 
     it('a write through a link that leaves them is refused, also when the link points at nothing yet', async () => {
@@ -86,9 +112,17 @@ describe('local files', () => {
       symlinkSync(join(outside, 'Other'), join(host.work, 'linked', 'Other'));
       const calls: Array<[string, Record<string, unknown>, string]> = [
         ['pp_pack_solution', { folder: 'unpacked', zipFile: 'escape.zip' }, 'zipFile'],
-        ['pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'escape.zip', overwrite: true, waitSeconds: 0 }, 'zipFile'],
+        [
+          'pp_export_solution',
+          { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'escape.zip', overwrite: true, waitSeconds: 0 },
+          'zipFile',
+        ],
         ['pp_set_connection_variables', { solution: 'core.zip', settingsFile: 'escape.json' }, 'settingsFile'],
-        ['pp_solution_checker', { zipFile: 'core.zip', environment: 'Contoso Dev', sarifFile: 'escape.sarif', waitSeconds: 0 }, 'sarifFile'],
+        [
+          'pp_solution_checker',
+          { zipFile: 'core.zip', environment: 'Contoso Dev', sarifFile: 'escape.sarif', waitSeconds: 0 },
+          'sarifFile',
+        ],
         ['pp_unpack_solution', { zipFile: 'core.zip', folder: 'linked', overwrite: true }, 'folder'],
       ];
       for (const [name, args, field] of calls) {
@@ -104,7 +138,11 @@ describe('local files', () => {
     it('a read through a link that leaves them is refused without showing what is there', async () => {
       writeFileSync(join(outside, 'secret-settings.json'), '{"EnvironmentVariables":[{"SchemaName":"topsecretvalue"}]}');
       symlinkSync(join(outside, 'secret-settings.json'), join(host.work, 'innocent.json'));
-      const result = await host.call('pp_import_solution', { environment: 'Contoso Test', zipFile: 'core.zip', settingsFile: 'innocent.json' });
+      const result = await host.call('pp_import_solution', {
+        environment: 'Contoso Test',
+        zipFile: 'core.zip',
+        settingsFile: 'innocent.json',
+      });
       assert.match(text(result), /^settingsFile: innocent\.json is outside the folders this server may use/);
       assert.doesNotMatch(text(result), /topsecretvalue/);
     });
@@ -157,32 +195,59 @@ describe('local files', () => {
     it('a file and a folder swapped (EISDIR, ENOTDIR)', async () => {
       await expectClear('pp_unpack_solution', { zipFile: 'unpacked', folder: 'x' }, 'zipFile', /is a folder/);
       await expectClear('pp_unpack_solution', { zipFile: 'core.zip', folder: 'core.zip' }, 'folder', /is a file/);
-      await expectClear('pp_unpack_solution', { zipFile: 'core.zip', folder: 'core.zip/sub' }, 'folder', /core\.zip is a file, not a folder/);
+      await expectClear(
+        'pp_unpack_solution',
+        { zipFile: 'core.zip', folder: 'core.zip/sub' },
+        'folder',
+        /core\.zip is a file, not a folder/,
+      );
       await expectClear('pp_pack_solution', { folder: 'core.zip', zipFile: 'p.zip' }, 'folder', /is a file/);
       await expectClear('pp_pack_solution', { folder: 'unpacked', zipFile: 'unpacked' }, 'zipFile', /is a folder/);
       await expectClear('pp_import_solution', { environment: 'Contoso Test', zipFile: 'unpacked' }, 'zipFile', /is a folder/);
       await expectClear('pp_deploy_package', { environment: 'Contoso Test', packageFile: 'unpacked' }, 'packageFile', /is a folder/);
-      await expectClear('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip/x.zip', waitSeconds: 0 }, 'zipFile', /is a file, not a folder/);
+      await expectClear(
+        'pp_export_solution',
+        { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip/x.zip', waitSeconds: 0 },
+        'zipFile',
+        /is a file, not a folder/,
+      );
     });
 
     it('the checker is given a folder: a file problem, not a network error', async () => {
-      const said = await expectClear('pp_solution_checker', { zipFile: 'unpacked', environment: 'Contoso Dev', waitSeconds: 0 }, 'zipFile', /is a folder/);
+      const said = await expectClear(
+        'pp_solution_checker',
+        { zipFile: 'unpacked', environment: 'Contoso Dev', waitSeconds: 0 },
+        'zipFile',
+        /is a folder/,
+      );
       assert.doesNotMatch(said, /NetworkError|connection/i);
     });
 
     it('a name too long for the file system (ENAMETOOLONG)', async () => {
       await expectClear('pp_unpack_solution', { zipFile: 'core.zip', folder: 'n'.repeat(240) }, 'folder', /too long/);
       await expectClear('pp_unpack_solution', { zipFile: `${'z'.repeat(300)}.zip`, folder: 'x' }, 'zipFile', /too long/);
-      await expectClear('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: `${'e'.repeat(250)}.zip`, waitSeconds: 0 }, 'zipFile', /too long/);
+      await expectClear(
+        'pp_export_solution',
+        { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: `${'e'.repeat(250)}.zip`, waitSeconds: 0 },
+        'zipFile',
+        /too long/,
+      );
     });
 
     it('a missing file where a file system error is raised deep down (a missing schema file)', async () => {
-      await expectClear('pp_export_data', { environment: 'Contoso Dev', schemaFile: 'missing_schema.xml', dataFile: 'out.zip' }, 'schemaFile', /does not exist/);
+      await expectClear(
+        'pp_export_data',
+        { environment: 'Contoso Dev', schemaFile: 'missing_schema.xml', dataFile: 'out.zip' },
+        'schemaFile',
+        /does not exist/,
+      );
     });
 
     it('a zip whose directory declares a smaller size than its data holds', async () => {
       const core = readFileSync(join(host.work, 'core.zip'));
-      const customizations = (await ZipReader.open(join(host.work, 'core.zip')).then(async (zip) => [zip.size('customizations.xml'), zip.close()]))[0] as number;
+      const customizations = (
+        await ZipReader.open(join(host.work, 'core.zip')).then(async (zip) => [zip.size('customizations.xml'), zip.close()])
+      )[0] as number;
       writeFileSync(join(host.work, 'lying.zip'), withDeclaredSize(core, 'customizations.xml', customizations - 10));
       await expectClear('pp_unpack_solution', { zipFile: 'lying.zip', folder: 'from-lying' }, 'zipFile', /could not be read safely/);
       assert.ok(!existsSync(join(host.work, 'from-lying')), 'nothing was unpacked');
@@ -193,11 +258,22 @@ describe('local files', () => {
       assert.equal(result.isError, undefined, text(result));
       const folder = join(host.work, 'dotdot');
       const customizations = join(folder, 'Other', 'Customizations.xml');
-      writeFileSync(customizations, readFileSync(customizations, 'utf8').replace(/<ImportExportXml([^>]*)>/, '<ImportExportXml$1><WebResources />'));
+      writeFileSync(
+        customizations,
+        readFileSync(customizations, 'utf8').replace(/<ImportExportXml([^>]*)>/, '<ImportExportXml$1><WebResources />'),
+      );
       mkdirSync(join(folder, 'WebResources', 'contoso_'), { recursive: true });
       writeFileSync(join(folder, 'WebResources', 'contoso_', 'x.js'), 'alert(1)');
-      writeFileSync(join(folder, 'WebResources', 'contoso_', 'x.js.data.xml'), '<WebResource><Name>contoso_/x.js</Name><FileName>/../../evil.js</FileName><WebResourceType>3</WebResourceType></WebResource>');
-      await expectClear('pp_pack_solution', { folder: 'dotdot', zipFile: 'dotdot.zip' }, 'folder', /"\.\.\/\.\.\/evil\.js", which cannot be in a solution zip/);
+      writeFileSync(
+        join(folder, 'WebResources', 'contoso_', 'x.js.data.xml'),
+        '<WebResource><Name>contoso_/x.js</Name><FileName>/../../evil.js</FileName><WebResourceType>3</WebResourceType></WebResource>',
+      );
+      await expectClear(
+        'pp_pack_solution',
+        { folder: 'dotdot', zipFile: 'dotdot.zip' },
+        'folder',
+        /"\.\.\/\.\.\/evil\.js", which cannot be in a solution zip/,
+      );
       assert.ok(!existsSync(join(host.work, 'dotdot.zip')));
     });
 
@@ -217,14 +293,25 @@ describe('local files', () => {
     });
 
     it('an upload body that cannot be read from disk is a file error, not a network error', async () => {
-      const http = new HttpClient({ logger: silentLogger, userAgent: 'test', retry: { baseDelayMs: 1, maxDelayMs: 1 }, extraCaCerts: [host.sandbox.certificatePem] });
+      const http = new HttpClient({
+        logger: silentLogger,
+        userAgent: 'test',
+        retry: { baseDelayMs: 1, maxDelayMs: 1 },
+        extraCaCerts: [host.sandbox.certificatePem],
+      });
       try {
         const failing = async function* (): AsyncIterable<Uint8Array> {
           yield Buffer.from('x');
           throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read' });
         };
         await assert.rejects(
-          http.send({ service: 'checker', method: 'POST', url: `${host.sandbox.url}/advisor/api/upload`, streamBody: { length: 10, chunks: failing }, idempotent: true }),
+          http.send({
+            service: 'checker',
+            method: 'POST',
+            url: `${host.sandbox.url}/advisor/api/upload`,
+            streamBody: { length: 10, chunks: failing },
+            idempotent: true,
+          }),
           (error: NodeJS.ErrnoException) => error.code === 'EISDIR' && !(error instanceof PlatformError),
         );
       } finally {

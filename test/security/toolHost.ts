@@ -30,8 +30,18 @@ export async function startToolHost(): Promise<ToolHost> {
   const sandbox = await startSandbox({ timeScale: 0.002 });
   const services = sandboxServices(sandbox);
   const work = mkdtempSync(join(tmpdir(), 'power-agent-security-'));
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger, defaultPollIntervalMs: 20 });
-  const options = (settings: ToolSettings = {}): InvokeOptions => ({ settings: { allowedFolders: [work], ...settings }, services: async () => services, operations, logger: silentLogger });
+  const operations = new OperationTracker({
+    store: new MemoryOperationStore(),
+    services: async () => services,
+    logger: silentLogger,
+    defaultPollIntervalMs: 20,
+  });
+  const options = (settings: ToolSettings = {}): InvokeOptions => ({
+    settings: { allowedFolders: [work], ...settings },
+    services: async () => services,
+    operations,
+    logger: silentLogger,
+  });
   return {
     sandbox,
     services,
@@ -62,7 +72,13 @@ export async function prepareInputs(host: ToolHost): Promise<Record<string, Reco
     if (result.isError) throw new Error(`${name} failed while preparing inputs: ${text(result)}`);
   };
   await must('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip', waitSeconds: 60 });
-  await must('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', managed: true, zipFile: 'ContosoCore_managed.zip', waitSeconds: 60 });
+  await must('pp_export_solution', {
+    environment: 'Contoso Dev',
+    solution: 'ContosoCore',
+    managed: true,
+    zipFile: 'ContosoCore_managed.zip',
+    waitSeconds: 60,
+  });
   await writeZip(join(host.work, 'package.zip'), [
     {
       name: 'PkgFolder/ImportConfig.xml',
@@ -74,9 +90,14 @@ export async function prepareInputs(host: ToolHost): Promise<Record<string, Reco
     },
     { name: 'PkgFolder/ContosoCore_managed.zip', data: readFileSync(join(host.work, 'ContosoCore_managed.zip')) },
   ]);
-  const schema = '<entities><entity name="account" primaryidfield="accountid" primarynamefield="name"><fields><field name="accountid" type="guid" primaryKey="true" /><field name="name" type="string" /></fields></entity></entities>';
-  const records = '<entities><entity name="account"><records><record id="d0000001-0000-4000-8000-000000000000"><field name="name" value="Fuzz Customer" /></record></records></entity></entities>';
-  await writeZip(join(host.work, 'data.zip'), [{ name: 'data_schema.xml', data: Buffer.from(schema) }, { name: 'data.xml', data: Buffer.from(records) }]);
+  const schema =
+    '<entities><entity name="account" primaryidfield="accountid" primarynamefield="name"><fields><field name="accountid" type="guid" primaryKey="true" /><field name="name" type="string" /></fields></entity></entities>';
+  const records =
+    '<entities><entity name="account"><records><record id="d0000001-0000-4000-8000-000000000000"><field name="name" value="Fuzz Customer" /></record></records></entity></entities>';
+  await writeZip(join(host.work, 'data.zip'), [
+    { name: 'data_schema.xml', data: Buffer.from(schema) },
+    { name: 'data.xml', data: Buffer.from(records) },
+  ]);
   writeFileSync(join(host.work, 'data_schema.xml'), schema);
   await must('pp_download_portal', { environment: 'Contoso Dev', site: 'Contoso Portal', folder: 'portal' });
   await must('pp_unpack_solution', { zipFile: 'core.zip', folder: 'unpacked' });
@@ -84,7 +105,15 @@ export async function prepareInputs(host: ToolHost): Promise<Record<string, Reco
     join(host.work, 'submission.json'),
     JSON.stringify({
       publisherDetails: { publisherId: 'ContosoPublisher', publisherDisplayName: 'Contoso' },
-      catalogItemDefinition: { id: 'ContosoForms', displayName: 'Contoso forms', offer: { type: 'Component_Collection', deploymentType: 'Normal' }, packageFile: { name: 'ContosoForms.zip', filesaslink: 'https://contoso.blob.core.windows.net/packages/ContosoForms.zip?sv=2022-11-02&sig=x' } },
+      catalogItemDefinition: {
+        id: 'ContosoForms',
+        displayName: 'Contoso forms',
+        offer: { type: 'Component_Collection', deploymentType: 'Normal' },
+        packageFile: {
+          name: 'ContosoForms.zip',
+          filesaslink: 'https://contoso.blob.core.windows.net/packages/ContosoForms.zip?sv=2022-11-02&sig=x',
+        },
+      },
     }),
   );
   const dev = 'Contoso Dev';
