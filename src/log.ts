@@ -15,14 +15,15 @@ export function parseLogLevel(value: string | undefined, fallback: LogLevel = 'i
 }
 
 /**
- * Masks what must never reach a log even by mistake: bearer tokens, JWTs, secrets in query strings
- * or form bodies, and SAS signatures.
+ * Masks what must never reach a log even by mistake: bearer tokens, JWTs, a user name and password in
+ * a URL (https://user:password@host), secrets in query strings or form bodies, and SAS signatures.
  */
 export function redact(text: string): string {
   return text
     .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]')
     .replace(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]')
-    .replace(/((?:client_secret|client_assertion|secret|password|sig|access_token|refresh_token|code)=)[^&\s"]+/gi, '$1[redacted]');
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi, '$1[redacted]@')
+    .replace(/(\b(?:client_secret|client_assertion|secret|password|passwd|pwd|sig|signature|access_token|refresh_token|id_token|token|code|api[-_]?key|key)=)[^&\s"']+/gi, '$1[redacted]');
 }
 
 /** Writes to a sink (stderr by default: stdout belongs to the MCP protocol in stdio mode). */

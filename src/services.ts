@@ -6,7 +6,9 @@ import { BapClient } from './platform/bap';
 import { DataverseClient } from './platform/dataverse';
 import { dataverseResource, resolveEndpoints, type Endpoints } from './platform/endpoints';
 import { HttpClient, type HttpClientOptions } from './platform/http';
+import { PlatformError } from './platform/errors';
 import { PowerPlatformClient } from './platform/powerPlatform';
+import { audienceRefusal, requestRefusal, tokenRefusal } from './platform/serviceHosts';
 
 /** The signed-in clients a tool handler works with. */
 export interface Services {
@@ -34,18 +36,32 @@ export interface ServicesOptions {
 export function createServices(options: ServicesOptions): Services {
   const endpoints = resolveEndpoints(options.env);
   const auth = options.tokenSource ? undefined : (options.auth ?? readAuthConfig(options.env));
-  let tokens: TokenProvider | undefined;
+  let cache: TokenProvider | undefined;
+  // No token is asked for an audience outside the cloud's services (an org URL from a tool argument).
+  const tokens: TokenProvider = {
+    get description() {
+      return cache!.description;
+    },
+    getToken(resource, signal) {
+      const refused = audienceRefusal(resource, endpoints);
+      if (refused) return Promise.reject(new PlatformError({ service: 'identity', status: 0, code: 'UntrustedAudience', message: `No token was asked for ${resource.replace(/\/\/[^/@]*@/, '//')}: ${refused}.` }));
+      return cache!.getToken(resource, signal);
+    },
+    invalidate: (resource) => cache!.invalidate(resource),
+  };
   const http = new HttpClient({
     logger: options.logger,
     userAgent: options.userAgent,
     ...options.http,
     // The token provider is made below and needs this client for its own calls, hence the indirection.
-    tokens: { get description() { return tokens!.description; }, getToken: (r, s) => tokens!.getToken(r, s), invalidate: (r) => tokens!.invalidate(r) },
+    tokens,
+    // The one gate every request passes: tokens and data go only to the cloud's own hosts.
+    hostPolicy: (url, resource) => (resource ? tokenRefusal(url, resource, endpoints) : requestRefusal(url, endpoints)),
   });
   const source = options.tokenSource
     ? options.tokenSource(http, endpoints)
     : createMsalTokenSource({ auth: auth!, endpoints, http, logger: options.logger, onDeviceCode: options.onDeviceCode });
-  tokens = new CachingTokenProvider(source);
+  cache = new CachingTokenProvider(source);
   const dataverseClients = new Map<string, DataverseClient>();
   return {
     endpoints,

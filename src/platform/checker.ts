@@ -5,6 +5,7 @@ import type { BapEnvironment } from './bap';
 import type { Endpoints } from './endpoints';
 import { PlatformError } from './errors';
 import type { HttpClient } from './http';
+import { isCheckerHost } from './serviceHosts';
 
 export const RULESETS = { solutionChecker: '0ad12346-e108-40b8-a956-9a8f95ea18c9', appSourceCertification: '083a2ef5-7e0e-4754-9d88-9455142dc08b' } as const;
 /** The service's upload limit; larger files need the caller's own blob storage (§13). */
@@ -84,10 +85,5 @@ export class CheckerClient {
 
 /** A checker URL gets a token only on the cloud's checker hosts (a geography such as europe.api.advisor.powerapps.com). */
 export function isCheckerUrl(url: string, endpoints: Endpoints): boolean {
-  try {
-    const candidate = new URL(url);
-    return candidate.protocol === 'https:' && (candidate.host === endpoints.checkerHostSuffix || candidate.host.endsWith(endpoints.checkerHostSuffix));
-  } catch {
-    return false;
-  }
+  return isCheckerHost(url, endpoints);
 }

@@ -1,6 +1,6 @@
 /**
- * Service endpoints per sovereign cloud (power-platform-apis.md §1.1, §1.4).
- * Dataverse URLs are not here: they come from each environment's record.
+ * Service endpoints per sovereign cloud (power-platform-apis.md §1.1, §1.4). Dataverse URLs come from
+ * each environment's record; only the domains they may be on are here.
  */
 export type CloudName = 'Public' | 'GCC' | 'GCCHigh' | 'DoD' | 'China';
 
@@ -22,9 +22,35 @@ export interface Endpoints {
   checkerResource: string;
   /** Host suffix every geography of the checker shares in this cloud; other hosts never get a token. */
   checkerHostSuffix: string;
+  /**
+   * Domains the cloud's Dataverse orgs live on (org.crm4.dynamics.com is on crm4.dynamics.com). An entry
+   * with a port (the sandbox's 127.0.0.1:port) matches that host exactly.
+   */
+  dataverseDomains: string[];
+  /** Azure Storage domains of the cloud, where SAS links (checker results, catalog packages) point. */
+  storageDomains: string[];
 }
 
-const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud'>> = {
+/** Microsoft's list of Dataverse datacenter regions: crm.dynamics.com (NAM), crm2 (SAM) … crm21; crm9 is GCC. */
+const PUBLIC_DATAVERSE = ['crm.dynamics.com', ...Array.from({ length: 20 }, (_, i) => i + 2).filter((n) => n !== 9).map((n) => `crm${n}.dynamics.com`)];
+
+const DATAVERSE_DOMAINS: Record<CloudName, string[]> = {
+  Public: PUBLIC_DATAVERSE,
+  GCC: ['crm9.dynamics.com'],
+  GCCHigh: ['crm.microsoftdynamics.us'],
+  DoD: ['crm.appsplatform.us'],
+  China: ['crm.dynamics.cn'],
+};
+
+const STORAGE_DOMAINS: Record<CloudName, string[]> = {
+  Public: ['blob.core.windows.net'],
+  GCC: ['blob.core.windows.net', 'blob.core.usgovcloudapi.net'],
+  GCCHigh: ['blob.core.usgovcloudapi.net'],
+  DoD: ['blob.core.usgovcloudapi.net'],
+  China: ['blob.core.chinacloudapi.cn'],
+};
+
+const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud' | 'dataverseDomains' | 'storageDomains'>> = {
   Public: {
     authorityHost: 'https://login.microsoftonline.com',
     bapUrl: 'https://api.bap.microsoft.com',
@@ -135,7 +161,30 @@ export function resolveEndpoints(env: Record<string, string | undefined>): Endpo
     checkerResource: base.checkerResource,
     // An override (the sandbox) is the only checker host then; environments' own geographies are not used.
     checkerHostSuffix: checkerOverride ? new URL(checkerOverride).host : base.checkerHostSuffix,
+    dataverseDomains: [...extraDomains(env.POWERAGENT_DATAVERSE_DOMAINS), ...DATAVERSE_DOMAINS[cloud]],
+    storageDomains: STORAGE_DOMAINS[cloud],
   };
+}
+
+/**
+ * POWERAGENT_DATAVERSE_DOMAINS: comma-separated host names (or host:port for loopback) added to the
+ * cloud's Dataverse domains: a region newer than this list, or an emulator such as the sandbox. Plain
+ * names only: no scheme, no path.
+ */
+function extraDomains(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(`https://${entry}`);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.host !== entry || (url.port && !isLoopbackHost(url.hostname))) {
+      throw new ConfigurationError(`POWERAGENT_DATAVERSE_DOMAINS must list host names (a port only on loopback addresses), got "${entry}".`);
+    }
+  }
+  return entries;
 }
 
 export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];

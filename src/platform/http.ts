@@ -59,6 +59,11 @@ export interface HttpClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Extra trusted CA certificates (PEM), added to Node's roots. Used for the loopback sandbox. */
   extraCaCerts?: string[];
+  /**
+   * Says why a URL may not be sent a request (with the token of `resource` when given), or undefined
+   * when it may. Every request passes it before a token is fetched or a byte is sent.
+   */
+  hostPolicy?: (url: string, resource: string | undefined) => string | undefined;
   /** Replaceable for tests that check the waits without waiting. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -95,6 +100,8 @@ export class HttpClient {
   /** Sends a request and returns the decoded body; throws PlatformError for anything but 2xx. */
   async send<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
     const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    const refusal = this.options.hostPolicy?.(request.url, request.resource);
+    if (refusal) throw untrustedHost(request, refusal);
     const host = new URL(request.url).host;
     let refreshedToken = false;
     let waitedMs = 0;
@@ -107,6 +114,8 @@ export class HttpClient {
         if (request.signal?.aborted) throw canceled(request, clientRequestId);
         // Sign-in failed before the request went out; the identity calls had their own retries.
         if (error instanceof PlatformError) throw error;
+        // The body of an upload could not be read from disk: a local problem, not a network one.
+        if (isLocalFileError(error)) throw error;
         const failure = transportFailure(request, error, clientRequestId, idempotent);
         if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
@@ -254,6 +263,24 @@ function transportFailure(request: HttpRequest, error: unknown, clientRequestId:
   });
 }
 
+function untrustedHost(request: HttpRequest, reason: string): PlatformError {
+  return new PlatformError({
+    service: request.service,
+    status: 0,
+    code: 'UntrustedHost',
+    message: `A ${request.method} request to ${safeUrl(request.url)} was refused: ${reason}. Nothing was sent to it.`,
+    hint: 'Use an environment of this tenant (pp_list_environments) and check the cloud setting (POWERPLATFORM_CLOUD). Links from a service must point at its own hosts.',
+  });
+}
+
+/** Codes only the file system gives; a file error also names its path. Network errors have neither. */
+const FILE_ONLY_CODES = new Set(['EISDIR', 'ENOTDIR', 'ENOENT', 'ENAMETOOLONG', 'ELOOP', 'EMFILE', 'ENFILE', 'EFBIG', 'ERR_FS_FILE_TOO_LARGE']);
+
+function isLocalFileError(error: unknown): boolean {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  return Boolean((code && FILE_ONLY_CODES.has(code)) || path);
+}
+
 function canceled(request: HttpRequest, clientRequestId?: string): PlatformError {
   return new PlatformError({
     service: request.service,
@@ -268,11 +295,15 @@ function defaultMessage(status: number): string {
   return `The service answered HTTP ${status} without details.`;
 }
 
-/** The URL without query values that could carry a secret (SAS signatures and the like). */
+/** The URL without a user name, password or query values that could carry a secret (SAS signatures and the like). */
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
-    for (const key of [...u.searchParams.keys()]) if (/sig|token|secret|key/i.test(key)) u.searchParams.set(key, 'redacted');
+    if (u.username || u.password) {
+      u.username = 'redacted';
+      u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()]) if (/sig|token|secret|key|password|pwd|code|credential/i.test(key)) u.searchParams.set(key, 'redacted');
     return u.toString();
   } catch {
     return '[invalid url]';

@@ -211,6 +211,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       POWERAGENT_BAP_URL: url,
       POWERAGENT_POWERPLATFORM_URL: url,
       POWERAGENT_CHECKER_URL: `${url}/advisor`,
+      // The sandbox serves every org on its own host, under /orgs/<domain>: trusted as a Dataverse host.
+      POWERAGENT_DATAVERSE_DOMAINS: new URL(url).host,
       POWERPLATFORM_TENANT_ID: tenant.tenantId,
       POWERPLATFORM_APPLICATION_ID: SANDBOX_CLIENT_ID,
       POWERPLATFORM_CLIENT_SECRET: app.secret!,

@@ -8,7 +8,7 @@ export async function listFiles(root: string, options: { skipDotFolders?: boolea
   async function walk(dir: string, prefix: string): Promise<void> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const relative = `${prefix}${entry.name}`;
-      if (entry.isSymbolicLink()) throw new SolutionFileError('UnsafePath', `${relative} in ${root} is a symbolic link; links are not followed, so nothing was packed.`, 'Replace the link with the file itself.');
+      if (entry.isSymbolicLink()) throw new SolutionFileError('UnsafePath', `${relative} in ${root} is a symbolic link; links are not followed, so nothing was done.`, 'Replace the link with the file itself.');
       if (entry.isDirectory()) {
         if (options.skipDotFolders && entry.name.startsWith('.')) continue;
         await walk(join(dir, entry.name), `${relative}/`);

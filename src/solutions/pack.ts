@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { PARALLEL_FILES, mapLimited } from './parallel';
 import { join } from 'node:path';
 import type { Document } from '@xmldom/xmldom';
@@ -6,8 +6,8 @@ import { COMPONENT_KINDS, UNSUPPORTED_LAYOUTS, type JoinContext } from './compon
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
 import { checkPackageType, readSolutionManifest, setManaged, type PackageType, type SolutionSummary } from './solutionManifest';
-import { child, elements, isEmpty, parseXml, serializeXml, textOf } from './xml';
-import { writeZip, type ZipMember } from './zipWriter';
+import { checkXmlSize, child, elements, isEmpty, parseXml, serializeXml, textOf } from './xml';
+import { memberNameProblem, writeZip, type ZipMember } from './zipWriter';
 
 export interface PackOptions {
   folder: string;
@@ -43,7 +43,7 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
   }
   // Read once; each build parses its own copy, because joining fills the documents in.
   const xmlNames = files.filter((f) => f.endsWith('.xml'));
-  const xmlFiles = new Map<string, Buffer>(await mapLimited(xmlNames, PARALLEL_FILES, async (file) => [file, await readFile(join(options.folder, ...file.split('/')))] as const));
+  const xmlFiles = new Map<string, Buffer>(await mapLimited(xmlNames, PARALLEL_FILES, (file) => readXmlFile(options.folder, file)));
   const solution = readSolutionManifest(parseXml(xmlFiles.get('Other/Solution.xml')!, 'Other/Solution.xml'), 'Other/Solution.xml');
   const packageType = options.packageType ?? (solution.managed === true ? 'Managed' : 'Unmanaged');
   checkPackageType(solution, packageType, 'Other/Solution.xml');
@@ -93,6 +93,10 @@ function build(options: PackOptions, files: string[], xmlFiles: Map<string, Buff
       return undefined;
     },
     payload(zipName, folderPath) {
+      const unsafe = memberNameProblem(zipName);
+      if (unsafe) {
+        throw new SolutionFileError('UnsafePath', `${join(options.folder, ...folderPath.split('/'))}.data.xml names its file "${zipName}", which cannot be in a solution zip: ${unsafe}. Nothing was written.`, 'Correct the file name in that file so it names a file inside the solution.');
+      }
       if (!fileSet.has(folderPath)) return void warnings.push(`${folderPath} is missing; the component that names ${zipName} has no content.`);
       used.add(folderPath);
       payloads.set(zipName, folderPath);
@@ -128,6 +132,13 @@ function build(options: PackOptions, files: string[], xmlFiles: Map<string, Buff
     members.push({ name: file, file: join(options.folder, ...file.split('/')) }); // environment variables, bots, custom APIs…: verbatim
   }
   return { members, warnings };
+}
+
+/** One XML file of the folder, refused before it is read when it is too large to parse. */
+async function readXmlFile(folder: string, file: string): Promise<readonly [string, Buffer]> {
+  const path = join(folder, ...file.split('/'));
+  checkXmlSize((await stat(path)).size, path);
+  return [file, await readFile(path)] as const;
 }
 
 /** pac reports these and still succeeds; we report them as warnings too, with the names. */

@@ -11,7 +11,7 @@ import { listFiles } from './folderFiles';
 import { safeJoin } from './safePath';
 import { readSolutionManifest, setManaged, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
-import { elements, parseXml, serializeXml } from './xml';
+import { checkXmlSize, elements, parseXml, serializeXml } from './xml';
 
 export interface UnpackOptions {
   zipFile: string;
@@ -20,6 +20,11 @@ export interface UnpackOptions {
   packageType?: PackageType;
   /** Replace files in a folder that is not empty (files the unpack does not write are kept and listed). */
   overwrite?: boolean;
+  /**
+   * Where the staging folder is made: beside the target by default. The target itself when its parent
+   * is off limits (unpacking into an allowed folder's root); the files are then moved in one by one.
+   */
+  stagingParent?: string;
   limits?: ZipLimits;
 }
 
@@ -47,7 +52,7 @@ interface Split {
 
 /**
  * Unpacks a solution zip into SolutionPackager's folder layout. Everything is written to a staging
- * folder beside the target first, so a refused or broken zip leaves the target as it was.
+ * folder first (beside the target, or inside it), so a refused or broken zip leaves the target as it was.
  */
 export async function unpackSolution(options: UnpackOptions): Promise<UnpackResult> {
   const target = options.folder;
@@ -69,11 +74,13 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
       setManaged(base.manifest, 2);
     }
     base.xml.set('Other/Solution.xml', serializeXml(base.manifest));
-    await mkdir(dirname(target), { recursive: true });
-    const stage = join(dirname(target), `.${basename(target)}.unpacking-${randomBytes(4).toString('hex')}`);
+    const stagingParent = options.stagingParent ?? dirname(target);
+    await mkdir(stagingParent, { recursive: true });
+    // A short name: a long target name must not make the staging name too long for the file system.
+    const stage = join(stagingParent, `.unpacking-${randomBytes(6).toString('hex')}`);
     try {
       const { written, bytes } = await writeStage(stage, base, zips.main);
-      await moveInto(stage, target, written, existing.length > 0);
+      await moveInto(stage, target, written, existing.length > 0 || stagingParent === target);
       const writtenSet = new Set(written);
       return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files: written.length, bytes, staleFiles: existing.filter((f) => !writtenSet.has(f)) };
     } finally {
@@ -108,6 +115,7 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
       throw new SolutionFileError('InvalidSolution', `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`, 'If the files sit one folder down, the folder was zipped instead of its contents.');
     }
   }
+  for (const name of ROOT_MEMBERS) checkXmlSize(zip.size(name), `${zip.file}: ${name}`);
   const manifest = parseXml(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
   const solution = readSolutionManifest(manifest, `${zip.file}: solution.xml`);
   const customizations = parseXml(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);

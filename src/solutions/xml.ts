@@ -16,18 +16,42 @@ const EXPLICITLY_EMPTY = '\uE000';
  * Parses a solution XML document. DOCTYPE and entity declarations are refused before parsing: solution
  * files never carry them, and they are how entity-expansion and external-entity attacks get in.
  */
+/**
+ * The largest XML this server parses. A document becomes a tree many times its size in memory, and a
+ * string cannot pass about 512 MiB at all; larger files are refused with a clear error instead.
+ */
+export const MAX_XML_BYTES = 256 * 1024 ** 2;
+
+/** Refuses an XML file of `bytes` bytes when it is over MAX_XML_BYTES, before it is read. */
+export function checkXmlSize(bytes: number, file: string): void {
+  if (bytes <= MAX_XML_BYTES) return;
+  throw new SolutionFileError(
+    'XmlTooLarge',
+    `${file} is ${Math.round(bytes / 1024 ** 2)} MB of XML, over the ${MAX_XML_BYTES / 1024 ** 2} MB this server reads. Nothing was done with it.`,
+    'Split the solution into smaller ones, or use pac for this one.',
+  );
+}
+
 export function parseXml(text: string | Buffer, file: string): Document {
+  checkXmlSize(typeof text === 'string' ? text.length : text.length, file);
   let source = (typeof text === 'string' ? text : text.toString('utf8')).replace(/^\uFEFF/, '');
   if (/<!DOCTYPE|<!ENTITY/i.test(source)) {
     throw new SolutionFileError('UnsafeXml', `${file} declares a DOCTYPE or entities, which solution files never do; it was not read.`, 'Use a solution exported from Dataverse or written by pac / SolutionPackager.');
   }
   let problem: string | undefined;
   source = outsideCdataAndComments(source, (part) => part.replace(/<([A-Za-z_][\w.:-]*)(\s[^<>]*)?><\/\1>/g, `<$1$2>${EXPLICITLY_EMPTY}</$1>`));
-  const document = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') problem ??= message;
-    },
-  }).parseFromString(source, 'text/xml');
+  let document: Document;
+  try {
+    document = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') problem ??= message;
+      },
+    }).parseFromString(source, 'text/xml');
+  } catch (error) {
+    // xmldom throws on fatal errors (an unclosed tag at the end) after reporting them.
+    problem ??= (error as Error).message;
+    throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${problem.split('\n')[0]}`);
+  }
   if (problem || !document.documentElement) throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
   return document;
 }

@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SolutionFileError } from './errors';
+import { closeQuietly, openRegularFile, readOpenFile } from './regularFile';
 
 /** Limits that stop zip bombs before they fill the disk. */
 export interface ZipLimits {
@@ -10,11 +10,13 @@ export interface ZipLimits {
   maxTotalBytes: number;
   /** Uncompressed / compressed, checked for entries above 1 MiB. */
   maxRatio: number;
+  /** The most `read` holds in memory; larger members are only streamed. */
+  maxReadBytes: number;
 }
 
 const READ_WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000, maxReadBytes: 512 * 1024 ** 2 };
 
 /**
  * A solution zip opened for random access: entry names are checked (no absolute paths, no `..`, no
@@ -25,25 +27,38 @@ export class ZipReader {
     private readonly zip: ZipFile,
     private readonly byName: Map<string, Entry>,
     readonly file: string,
+    private readonly limits: ZipLimits,
   ) {}
 
+  /** Opens a zip file; anything but a regular file (a folder, a named pipe) is refused before a byte is read. */
   static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
-    const small = (await stat(file)).size <= READ_WHOLE_BELOW_BYTES;
+    const { fd, size } = await openRegularFile(file);
+    if (size > READ_WHOLE_BELOW_BYTES) return ZipReader.load(file, { fd }, limits);
     // Small zips are read whole: many small reads of the file cost more than one.
-    return ZipReader.load(file, small ? await readFile(file) : undefined, limits);
+    let bytes: Buffer;
+    try {
+      bytes = await readOpenFile(fd, size);
+    } finally {
+      closeQuietly(fd);
+    }
+    return ZipReader.load(file, { bytes }, limits);
   }
 
   /** A zip held in memory (an upload); `label` names it in messages. */
   static fromBuffer(bytes: Buffer, label: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
-    return ZipReader.load(label, bytes, limits);
+    return ZipReader.load(label, { bytes }, limits);
   }
 
-  private static async load(file: string, bytes: Buffer | undefined, limits: ZipLimits): Promise<ZipReader> {
+  /** From bytes, or from an open descriptor that the zip then owns (closed with it, or here when it is no zip). */
+  private static async load(file: string, source: { bytes: Buffer } | { fd: number }, limits: ZipLimits): Promise<ZipReader> {
     const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
     const zip = await new Promise<ZipFile>((resolve, reject) => {
       const done = (error: Error | null, opened?: ZipFile) => (error ? reject(notAZip(file, error)) : resolve(opened!));
-      if (bytes) yauzl.fromBuffer(bytes, options, done);
-      else yauzl.open(file, options, done);
+      if ('bytes' in source) return yauzl.fromBuffer(source.bytes, options, done);
+      yauzl.fromFd(source.fd, options, (error, opened) => {
+        if (error) closeQuietly(source.fd);
+        done(error, opened);
+      });
     });
     const byName = new Map<string, Entry>();
     let total = 0;
@@ -71,7 +86,7 @@ export class ZipReader {
       zip.close();
       throw error;
     }
-    return new ZipReader(zip, byName, file);
+    return new ZipReader(zip, byName, file, limits);
   }
 
   names(): string[] {
@@ -86,14 +101,29 @@ export class ZipReader {
     return this.byName.get(name)?.uncompressedSize ?? 0;
   }
 
-  /** The inflated bytes; yauzl stops with an error when they exceed the declared size. */
+  /**
+   * The inflated bytes. yauzl stops with an error when they differ from the declared size or the data
+   * is damaged; that error reaches the reader as an UnsafeZip error naming the zip and the member.
+   */
   async stream(name: string): Promise<Readable> {
     const entry = this.byName.get(name);
     if (!entry) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}".`);
-    return new Promise((resolve, reject) => this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))));
+    const inflated = await new Promise<Readable>((resolve, reject) => this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))));
+    const checked = new PassThrough();
+    inflated.on('error', (error) => checked.destroy(unsafe(this.file, error, name)));
+    return inflated.pipe(checked);
   }
 
+  /** A member held whole in memory; members over the read limit must be streamed. */
   async read(name: string): Promise<Buffer> {
+    const size = this.size(name);
+    if (size > this.limits.maxReadBytes) {
+      throw new SolutionFileError(
+        'MemberTooLarge',
+        `${this.file}: "${name}" would unpack to ${megabytes(size)}, over the ${megabytes(this.limits.maxReadBytes)} this server reads into memory. Nothing was done with it.`,
+        'Split the solution into smaller ones, or use pac for this one.',
+      );
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of await this.stream(name)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
@@ -122,6 +152,15 @@ function notAZip(file: string, error: Error): SolutionFileError {
   return new SolutionFileError('NotAZip', `${file} is not a readable zip file (${error.message}).`, 'Give the path of a solution .zip exported from Dataverse.');
 }
 
-function unsafe(file: string, error: Error): SolutionFileError {
-  return new SolutionFileError('UnsafeZip', `${file} could not be read safely: ${error.message}. Nothing was unpacked.`);
+function unsafe(file: string, error: Error, member?: string): SolutionFileError {
+  if (error instanceof SolutionFileError) return error;
+  return new SolutionFileError(
+    'UnsafeZip',
+    `${file} could not be read safely${member ? ` ("${member}")` : ''}: ${error.message}. Nothing was unpacked.`,
+    'The zip is damaged or was altered (a size in its directory does not match its data). Export or pack it again.',
+  );
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / 1024 ** 2)} MB`;
 }

@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { SolutionFileError } from './errors';
 import { escapeXml } from './xml';
 
 export type ZipMember = { name: string; data: Buffer } | { name: string; file: string };
@@ -16,6 +17,7 @@ const MTIME = new Date('2026-01-01T00:00:00Z');
  * a failure leaves no half-written zip.
  */
 export async function writeZip(target: string, members: ZipMember[]): Promise<void> {
+  for (const member of members) checkMemberName(member.name);
   const zip = new yazl.ZipFile();
   for (const member of members) {
     if ('data' in member) zip.addBuffer(member.data, member.name, { mtime: MTIME, compress: true });
@@ -32,6 +34,26 @@ export async function writeZip(target: string, members: ZipMember[]): Promise<vo
     await rm(partial, { force: true });
     throw error;
   }
+}
+
+/** A member name comes from solution XML, so it is untrusted: relative, forward slashes, no `..`. */
+function checkMemberName(name: string): void {
+  const why = memberNameProblem(name);
+  if (!why) return;
+  throw new SolutionFileError(
+    'UnsafePath',
+    `"${name}" cannot be a member of the zip: ${why}. Nothing was written.`,
+    "Correct the file name in the solution folder's XML (FileName and similar elements) so it names a file inside the solution.",
+  );
+}
+
+/** Why `name` cannot be a zip member (absolute, `..`, backslash, NUL or empty part), or undefined. */
+export function memberNameProblem(name: string): string | undefined {
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'it is an absolute path';
+  const parts = name.split('/');
+  if (parts.some((part) => part === '..' || part === '.')) return 'it climbs out of the zip with ".."';
+  if (/[\\\0]/.test(name) || parts.some((part) => !part)) return 'it has a backslash, a NUL or an empty part';
+  return undefined;
 }
 
 /** The Open Packaging Conventions content types: one Default per extension, an Override per extensionless member. */

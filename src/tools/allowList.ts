@@ -1,6 +1,6 @@
 import type { BapEnvironment } from '../platform/bap';
 import { ToolError } from './errors';
-import { normalizeUrl } from './resolveEnvironment';
+import { normalizeUrl, shownUrl } from './resolveEnvironment';
 import type { ToolSettings } from './types';
 
 /** True when no allow-list is set, or the environment matches one of its entries (id, names or URL). */
@@ -36,6 +36,11 @@ export function urlIsAllowed(url: string, settings: ToolSettings): boolean {
   const list = settings.allowedEnvironments;
   if (!list?.length) return true;
   return list.some((entry) => /^https?:\/\//i.test(entry.trim()) && normalizeUrl(entry) === normalizeUrl(url));
+}
+
+/** Throws the refusal for an org URL outside POWERAGENT_ALLOWED_ENVIRONMENTS (when the list is set). */
+export function assertUrlAllowed(url: string, settings: ToolSettings): void {
+  if (!urlIsAllowed(url, settings)) throw notAllowed(shownUrl(url));
 }
 
 function notAllowed(what: string): ToolError {

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { BapEnvironment } from '../platform/bap';
 import { toEnvironmentSummary } from '../platform/environment';
 import { PlatformError } from '../platform/errors';
+import { dataverseOrgRoot, isDataverseUrl } from '../platform/serviceHosts';
 import { isAllowed, urlIsAllowed } from './allowList';
-import { isEnvironmentUrl } from './resolveEnvironment';
+import { findByUrl, isEnvironmentUrl, shownUrl } from './resolveEnvironment';
 import { environmentRef } from './schemas';
 import { READ_ONLY_CLOUD, defineTool, type ToolContext } from './types';
 
@@ -57,7 +58,7 @@ function settingsCheck(context: ToolContext): Check {
   const parts = [
     `signed in as ${context.tokens.description}`,
     s.readOnly ? 'read-only (tools that change anything are off)' : 'changes allowed',
-    s.allowedEnvironments?.length ? `limited to ${s.allowedEnvironments.join(', ')}` : 'every environment allowed',
+    s.allowedEnvironments?.length ? `limited to ${s.allowedEnvironments.map(shownUrl).join(', ')}` : 'every environment allowed',
     `local files in ${(s.allowedFolders?.length ? s.allowedFolders : [process.cwd()]).join(', ')}`,
     `confirmation: ${s.confirmDestructive ?? 'always'}`,
     `default environment: ${s.defaultEnvironment ?? 'none'}`,
@@ -127,12 +128,20 @@ async function dataverseCheck(context: ToolContext, ref: string | undefined, env
   const name = 'Dataverse access';
   const wanted = ref?.trim() || context.settings.defaultEnvironment;
   if (!wanted) return { check: name, status: 'skipped', detail: 'no environment given and no default environment set', fix: 'Pass environment to check one, or set POWERAGENT_ENVIRONMENT.' };
-  if (isEnvironmentUrl(wanted) && !urlIsAllowed(wanted, context.settings)) return { check: name, status: 'skipped', detail: `${wanted} is not on the list of allowed environments`, fix: null };
-  let url: string | null | undefined = isEnvironmentUrl(wanted) ? wanted : undefined;
-  let label = wanted;
+  const byUrl = isEnvironmentUrl(wanted);
+  // An org given by URL and not found among the environments (or not on the cloud's domains) gets no request.
+  if (byUrl && (environments ? !findByUrl(environments, wanted) : !isDataverseUrl(wanted, context.endpoints))) {
+    const why = environments ? 'no environment of this tenant has this Dataverse URL' : `it is not a Dataverse URL of the ${context.endpoints.cloud} cloud`;
+    return { check: name, status: 'failed', detail: `${shownUrl(wanted)}: ${why}. Nothing was sent to it.`, fix: 'Pass the URL, name or id of an environment from pp_list_environments.' };
+  }
+  if (byUrl && !environments && !urlIsAllowed(wanted, context.settings)) return { check: name, status: 'skipped', detail: `${shownUrl(wanted)} is not on the list of allowed environments`, fix: null };
+  let url: string | null | undefined = byUrl && !environments ? dataverseOrgRoot(wanted, context.endpoints) : undefined;
+  let label = shownUrl(wanted);
   if (!url) {
     const w = wanted.toLowerCase();
-    const env = environments?.find((e) => [e.name, e.properties?.displayName, e.properties?.linkedEnvironmentMetadata?.domainName].some((v) => v?.toLowerCase() === w));
+    const env = byUrl
+      ? findByUrl(environments!, wanted)
+      : environments?.find((e) => [e.name, e.properties?.displayName, e.properties?.linkedEnvironmentMetadata?.domainName].some((v) => v?.toLowerCase() === w));
     if (!env) return { check: name, status: environments ? 'failed' : 'skipped', detail: environments ? `no environment matches "${wanted}"` : 'the environment could not be looked up without the admin API', fix: environments ? 'Use an id, display name or domain name from pp_list_environments.' : 'Pass the Dataverse URL instead.' };
     if (!isAllowed(env, context.settings)) return { check: name, status: 'skipped', detail: `${env.properties?.displayName ?? env.name} is outside the allowed environments`, fix: null };
     const summary = toEnvironmentSummary(env);

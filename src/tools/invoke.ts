@@ -6,6 +6,7 @@ import { PlatformError } from '../platform/errors';
 import type { Services } from '../services';
 import { SolutionFileError } from '../solutions/errors';
 import { ToolError } from './errors';
+import { describeFileError, fieldForPath } from './fileErrors';
 import type { OperationTracker } from '../operations/tracker';
 import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
 
@@ -70,16 +71,33 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
     if (outcome.failed) result.isError = true;
     return result;
   } catch (error) {
-    return errorResult(describeError(tool.name, error, options.logger));
+    return errorResult(describeError(tool.name, error, options.logger, parsed.data, options.settings));
   }
 }
 
-export function describeError(toolName: string, error: unknown, logger: Logger): string {
-  if (error instanceof PlatformError || error instanceof ToolError || error instanceof SolutionFileError) return error.describe();
+/**
+ * What went wrong, for the caller. Our own errors describe themselves; a file system error is about a
+ * path the caller gave and is explained as such, naming the field; anything else is a bug.
+ */
+export function describeError(toolName: string, error: unknown, logger: Logger, args?: unknown, settings: ToolSettings = {}): string {
+  if (error instanceof SolutionFileError) return withField(error.describe(), args, settings);
+  if (error instanceof PlatformError || error instanceof ToolError) return error.describe();
   if (error instanceof ConfigurationError) return `${error.message}`;
+  const fileProblem = describeFileError(error, args, settings);
+  if (fileProblem) {
+    logger.debug(`${toolName}: ${(error as Error).message}`);
+    return fileProblem;
+  }
   logger.error(`${toolName} failed unexpectedly: ${(error as Error)?.stack ?? String(error)}`);
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return `${toolName} failed unexpectedly: ${message}. This is a bug in Power Agent MCP; please report it with the server log.`;
+}
+
+/** Prefixes the name of the argument a message is about (its path appears in it), unless it starts with one already. */
+function withField(text: string, args: unknown, settings: ToolSettings): string {
+  if (/^[A-Za-z][\w.]*: /.test(text)) return text;
+  const owner = fieldForPath(undefined, text.split('\n')[0]!, args, settings);
+  return owner ? `${owner.field}: ${text}` : text;
 }
 
 function errorResult(text: string): CallToolResult {

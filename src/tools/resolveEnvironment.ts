@@ -49,6 +49,12 @@ async function findEnvironment(ref: string, context: ToolContext): Promise<BapEn
     throw new ToolError(`"${value}" matches ${matches.length} environments: ${list}.`, 'Pass the environment id instead.');
   }
   const known = all.slice(0, 10).map((env) => env.properties?.displayName ?? env.name);
+  if (isEnvironmentUrl(value)) {
+    throw new ToolError(
+      `No environment of this tenant has the Dataverse URL ${shownUrl(value)}. Nothing was sent to it.`,
+      `Use the URL, name or id of an environment from pp_list_environments${known.length ? ` (for example: ${known.join(', ')})` : ''}.`,
+    );
+  }
   throw new ToolError(
     `No environment matches "${value}".`,
     `Use an id, display name, domain name or Dataverse URL from pp_list_environments${known.length ? ` (for example: ${known.join(', ')})` : ''}.`,
@@ -61,10 +67,21 @@ function nameMatches(env: BapEnvironment, name: string): boolean {
   return [env.properties?.displayName, org?.domainName, org?.uniqueName].some((candidate) => candidate?.toLowerCase() === n);
 }
 
+/** The environment whose Dataverse URL (or API URL) is `url`. */
+export function findByUrl(environments: BapEnvironment[], url: string): BapEnvironment | undefined {
+  return environments.find((env) => sameUrl(env, url));
+}
+
 function sameUrl(env: BapEnvironment, url: string): boolean {
   const org = env.properties?.linkedEnvironmentMetadata;
   const target = normalizeUrl(url);
   return [org?.instanceUrl, org?.instanceApiUrl].some((candidate) => candidate && normalizeUrl(candidate) === target);
+}
+
+/** A URL for a message: without a user name or password, and cut to a readable length. */
+export function shownUrl(url: string): string {
+  const shown = url.trim().replace(/\/\/[^/@\s]*@/, '//');
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
 export function normalizeUrl(url: string): string {

@@ -49,7 +49,7 @@ describe('catalog tools through an MCP client', () => {
         sourcePortal: 526430005,
         businessJustification: 'Shared forms',
         publisherDetails: { publisherId: 'ContosoPublisher', publisherDisplayName: 'Contoso' },
-        catalogItemDefinition: { id: 'ContosoForms', displayName: 'Contoso forms', description: 'Forms', offer: { type: 'Component_Collection', deploymentType: 'Normal' }, packageFile: { name: 'ContosoForms.zip', filesaslink: 'https://contoso.blob.example/ContosoForms.zip?sig=x' } },
+        catalogItemDefinition: { id: 'ContosoForms', displayName: 'Contoso forms', description: 'Forms', offer: { type: 'Component_Collection', deploymentType: 'Normal' }, packageFile: { name: 'ContosoForms.zip', filesaslink: 'https://contoso.blob.core.windows.net/packages/ContosoForms.zip?sig=x' } },
       };
       writeFileSync(join(work, 'submission.json'), JSON.stringify(submission));
       const submitted = await h.call(cli, 'pp_submit_catalog', { catalog: CATALOG, submissionFile: 'submission.json', waitSeconds: 60 });

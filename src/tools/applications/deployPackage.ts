@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -51,8 +50,7 @@ export const deployPackage = defineTool({
   }),
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
-    const packageFile = resolveLocalPath('packageFile', args.packageFile, context.settings);
-    if (!existsSync(packageFile)) throw new ToolError(`packageFile: ${args.packageFile} does not exist.`);
+    const packageFile = resolveLocalPath('packageFile', args.packageFile, context.settings, 'read-file');
     const contents = await readPackage(packageFile, args.packageFile);
     if (contents.assemblies.length && !args.skipCustomCode) {
       throw new ToolError(

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { requestRefusal } from '../../platform/serviceHosts';
+import { readRegularFile } from '../../solutions/regularFile';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
@@ -74,10 +75,10 @@ export const submitCatalog = defineTool({
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
   async handler(args, context) {
-    const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings);
+    const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings, 'read-file');
     let submission: any;
     try {
-      submission = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+      submission = JSON.parse((await readRegularFile(file, args.submissionFile)).toString('utf8').replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ToolError(`submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`);
     }
@@ -89,6 +90,14 @@ export const submitCatalog = defineTool({
       !(definition?.packageFile?.filesaslink ?? definition?.packageFile?.fileSasLink) && 'catalogItemDefinition.packageFile.filesaslink',
     ].filter(Boolean);
     if (missing.length) throw new ToolError(`submissionFile: ${args.submissionFile} lacks ${missing.join(', ')}. Nothing was submitted.`, 'See the catalog submission format (submission.json) in the Power Platform documentation.');
+    const link = String(definition.packageFile.filesaslink ?? definition.packageFile.fileSasLink);
+    const refused = requestRefusal(link, context.endpoints);
+    if (refused) {
+      throw new ToolError(
+        `submissionFile: catalogItemDefinition.packageFile.filesaslink in ${args.submissionFile} is not a link the catalog may be sent to: ${refused}. Nothing was submitted.`,
+        `Upload the package to Azure Storage and give its https SAS link (https://<account>.${context.endpoints.storageDomains[0]}/…).`,
+      );
+    }
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const record = await context.operations.begin({
       kind: 'catalog_submit',

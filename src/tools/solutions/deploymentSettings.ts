@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { SolutionFileError } from '../../solutions/errors';
+import { readRegularFile } from '../../solutions/regularFile';
 import { z } from 'zod';
 import { ToolError } from '../errors';
 
@@ -14,8 +15,9 @@ export type DeploymentSettings = z.infer<typeof settingsFile>;
 export async function readDeploymentSettings(file: string, shownAs: string): Promise<DeploymentSettings> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+    parsed = JSON.parse((await readRegularFile(file, shownAs)).toString('utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
+    if (error instanceof SolutionFileError) throw new ToolError(`settingsFile: ${error.message}`, error.hint);
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`;
     throw new ToolError(`settingsFile: ${shownAs} cannot be used: ${why}. Nothing was imported.`);
   }

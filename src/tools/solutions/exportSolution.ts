@@ -42,7 +42,7 @@ export const exportSolution = defineTool({
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
-    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'write-file');
     if (!zipFile.toLowerCase().endsWith('.zip')) throw new ToolError(`zipFile: ${args.zipFile} must end in .zip.`);
     if (existsSync(zipFile) && !args.overwrite) throw new ToolError(`zipFile: ${args.zipFile} exists already. Nothing was exported.`, 'Choose another path, or pass overwrite: true to replace it.');
     const target = await resolveDataverseTarget(args.environment, context);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { SolutionFileError } from '../../solutions/errors';
 import { zipSolutionManifest, type SolutionSummary } from '../../solutions/solutionManifest';
@@ -42,9 +41,8 @@ export const importSolution = defineTool({
   // Destructive: an import can overwrite unmanaged customizations and replace a solution's components.
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
-    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
-    if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist. Nothing was imported.`);
-    const settingsFile = args.settingsFile ? resolveLocalPath('settingsFile', args.settingsFile, context.settings) : undefined;
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
+    const settingsFile = args.settingsFile ? resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'read-file') : undefined;
     const parameters = settingsFile ? componentParameters(await readDeploymentSettings(settingsFile, args.settingsFile!)) : [];
     const solution = await readZipManifest(zipFile, args.zipFile);
     if (args.mode !== 'install' && !solution.managed) {

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { packSolution } from '../../solutions/pack';
 import type { SolutionSummary } from '../../solutions/solutionManifest';
 import { unpackSolution } from '../../solutions/unpack';
-import { ToolError } from '../errors';
-import { resolveLocalPath } from '../localPaths';
+import { resolveLocalPath, stagingParent } from '../localPaths';
 import { LOCAL_FILES, defineTool } from '../types';
 
 const packageType = z.enum(['Unmanaged', 'Managed', 'Both']);
@@ -30,10 +28,9 @@ export const unpackSolutionTool = defineTool({
   output: z.object({ folder: z.string(), solution: solutionOutput, packageType, files: z.number(), bytes: z.number(), staleFiles: z.array(z.string()) }),
   annotations: LOCAL_FILES,
   async handler(args, context) {
-    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
-    const folder = resolveLocalPath('folder', args.folder, context.settings);
-    if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist.`);
-    const result = await unpackSolution({ zipFile, folder, packageType: args.packageType, overwrite: args.overwrite });
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
+    const folder = resolveLocalPath('folder', args.folder, context.settings, 'write-folder');
+    const result = await unpackSolution({ zipFile, folder, packageType: args.packageType, overwrite: args.overwrite, stagingParent: stagingParent(folder, context.settings) });
     const solution = solutionOf(result.solution);
     const lines = [`Unpacked ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${folder}: ${result.files} files, ${result.bytes} bytes.`];
     if (result.staleFiles.length) lines.push(`${result.staleFiles.length} file(s) already in the folder were not written by this unpack and were kept: ${result.staleFiles.slice(0, 10).join(', ')}${result.staleFiles.length > 10 ? ', …' : ''}`);
@@ -56,9 +53,9 @@ export const packSolutionTool = defineTool({
   output: z.object({ zipFiles: z.array(z.string()), solution: solutionOutput, packageType, members: z.number(), warnings: z.array(z.string()) }),
   annotations: LOCAL_FILES,
   async handler(args, context) {
-    const folder = resolveLocalPath('folder', args.folder, context.settings);
-    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
-    if (!existsSync(folder)) throw new ToolError(`folder: ${args.folder} does not exist.`);
+    const folder = resolveLocalPath('folder', args.folder, context.settings, 'read-folder');
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'write-file');
+    if (args.packageType === 'Both') resolveLocalPath('zipFile', zipFile.replace(/(\.zip)?$/i, '_managed.zip'), context.settings, 'write-file');
     const result = await packSolution({ folder, zipFile, packageType: args.packageType, useUnmanagedForMissingManaged: args.useUnmanagedForMissingManaged });
     const solution = solutionOf(result.solution);
     const lines = [`Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`];

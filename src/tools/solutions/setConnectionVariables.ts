@@ -40,9 +40,8 @@ export const setConnectionVariables = defineTool({
   }),
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
-    const solutionPath = resolveLocalPath('solution', args.solution, context.settings);
-    const settingsPath = resolveLocalPath('settingsFile', args.settingsFile, context.settings);
-    if (!existsSync(solutionPath)) throw new ToolError(`solution: ${args.solution} does not exist.`);
+    const solutionPath = resolveLocalPath('solution', args.solution, context.settings, 'read-any');
+    const settingsPath = resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'write-file');
     const components = await readDeploymentComponents(solutionPath);
     const previous: DeploymentSettings = existsSync(settingsPath) ? await readDeploymentSettings(settingsPath, args.settingsFile) : { EnvironmentVariables: [], ConnectionReferences: [] };
 

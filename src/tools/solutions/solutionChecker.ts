@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { CheckerClient, MAX_UPLOAD_BYTES, RULESETS } from '../../platform/checker';
 import { ToolError } from '../errors';
@@ -27,10 +27,9 @@ export const solutionChecker = defineTool({
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
-    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
-    if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist.`);
+    const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     if (statSync(zipFile).size > MAX_UPLOAD_BYTES) throw new ToolError(`zipFile: ${args.zipFile} is over the checker's 30 MB upload limit. Nothing was sent.`, 'Check a smaller solution, or split it.');
-    const sarifFile = resolveLocalPath('sarifFile', args.sarifFile ?? zipFile.replace(/(\.zip)?$/i, '.sarif'), context.settings);
+    const sarifFile = resolveLocalPath('sarifFile', args.sarifFile ?? zipFile.replace(/(\.zip)?$/i, '.sarif'), context.settings, 'write-file');
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const tenantId = String(env.properties?.tenantId ?? '');
     const checker = new CheckerClient(context.http, context.endpoints);

@@ -1,0 +1,64 @@
+import { close, constants, fstat, open, read, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
+import { SolutionFileError } from './errors';
+
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
+const readFd = promisify(read);
+
+/**
+ * Opens a file for reading only if it is a regular file. The open does not block (a named pipe with no
+ * writer would wait forever, holding one of the few threads every file operation shares), and what was
+ * opened is checked before a byte is read, so a path swapped for a pipe or a folder is refused too.
+ * Returns the descriptor and its size; the caller closes it.
+ */
+export async function openRegularFile(path: string, shownAs: string = path): Promise<{ fd: number; size: number }> {
+  const fd = await openFd(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  let stats: Stats;
+  try {
+    stats = await fstatFd(fd);
+  } catch (error) {
+    await closeFd(fd);
+    throw error;
+  }
+  if (!stats.isFile()) {
+    await closeFd(fd);
+    const kind = stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a named pipe (FIFO)' : 'not a regular file';
+    throw new SolutionFileError(
+      'NotAFile',
+      `${shownAs} is ${kind}; only regular files are read. Nothing was read.`,
+      'Give the path of a regular file.',
+    );
+  }
+  return { fd, size: stats.size };
+}
+
+/** The bytes of a regular file (see openRegularFile). */
+export async function readRegularFile(path: string, shownAs: string = path): Promise<Buffer> {
+  const { fd, size } = await openRegularFile(path, shownAs);
+  try {
+    return await readOpenFile(fd, size);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+/** Reads an open file from its start to its end (even if it grew since `size` was read). */
+export async function readOpenFile(fd: number, size: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(size - total, 16 * 1024 * 1024)));
+    const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, total);
+    if (!bytesRead) break;
+    chunks.push(buffer.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Closes a descriptor from openRegularFile, ignoring a second close. */
+export function closeQuietly(fd: number): void {
+  close(fd, () => undefined);
+}
