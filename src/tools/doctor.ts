@@ -3,6 +3,7 @@ import type { BapEnvironment } from '../platform/bap';
 import { toEnvironmentSummary } from '../platform/environment';
 import { PlatformError } from '../platform/errors';
 import { isAllowed, urlIsAllowed } from './allowList';
+import { hostWords } from './hostWords';
 import { isEnvironmentUrl } from './resolveEnvironment';
 import { environmentRef } from './schemas';
 import { READ_ONLY_CLOUD, defineTool, type ToolContext } from './types';
@@ -92,7 +93,7 @@ async function adminChecks(context: ToolContext, checks: Check[]): Promise<BapEn
     checks.push(clockCheck(response.headers.get('date')));
     const unknown = (context.settings.allowedEnvironments ?? []).filter((entry) => !isEnvironmentUrl(entry) && !environments.some((env) => isAllowed(env, { allowedEnvironments: [entry] })));
     if (unknown.length) {
-      checks.push({ check: 'allowed environments', status: 'warning', detail: `no environment matches ${unknown.map((u) => `"${u}"`).join(', ')}`, fix: 'Correct the names in POWERAGENT_ALLOWED_ENVIRONMENTS (ids, display names, domain names or URLs from pp_list_environments).' });
+      checks.push({ check: 'allowed environments', status: 'warning', detail: `no environment matches ${unknown.map((u) => `"${u}"`).join(', ')}`, fix: `Correct the names in ${hostWords(context.settings).allowedEnvironments} (ids, display names, domain names or URLs from pp_list_environments).` });
     }
     return environments;
   } catch (error) {
@@ -126,7 +127,7 @@ function clockCheck(date: string | null): Check {
 async function dataverseCheck(context: ToolContext, ref: string | undefined, environments: BapEnvironment[] | undefined): Promise<Check> {
   const name = 'Dataverse access';
   const wanted = ref?.trim() || context.settings.defaultEnvironment;
-  if (!wanted) return { check: name, status: 'skipped', detail: 'no environment given and no default environment set', fix: 'Pass environment to check one, or set POWERAGENT_ENVIRONMENT.' };
+  if (!wanted) return { check: name, status: 'skipped', detail: 'no environment given and no default environment set', fix: `Pass environment to check one, or ${hostWords(context.settings).setDefaultEnvironment}.` };
   if (isEnvironmentUrl(wanted) && !urlIsAllowed(wanted, context.settings)) return { check: name, status: 'skipped', detail: `${wanted} is not on the list of allowed environments`, fix: null };
   let url: string | null | undefined = isEnvironmentUrl(wanted) ? wanted : undefined;
   let label = wanted;

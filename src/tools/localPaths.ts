@@ -1,11 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ToolError } from './errors';
+import { hostWords } from './hostWords';
 import type { ToolSettings } from './types';
 
 /**
  * Resolves a local path given to a tool and checks that it lies inside an allowed folder (the
- * workspace, or --allowed-folders). Links are resolved first, so a link inside cannot point outside.
+ * workspace, or the folders the host allows). Links are resolved first, so a link inside cannot point outside.
  */
 export function resolveLocalPath(field: string, path: string, settings: ToolSettings): string {
   const allowed = (settings.allowedFolders?.length ? settings.allowedFolders : [process.cwd()]).map((folder) => realOrSelf(resolve(folder)));
@@ -14,7 +15,7 @@ export function resolveLocalPath(field: string, path: string, settings: ToolSett
   if (!allowed.some((folder) => real === folder || real.startsWith(folder.endsWith(sep) ? folder : folder + sep))) {
     throw new ToolError(
       `${field}: ${path} is outside the folders this server may use (${allowed.join(', ')}). Nothing was read or written.`,
-      'Use a path inside the workspace, or ask the person who runs the server to add the folder (--allowed-folders, POWERAGENT_ALLOWED_FOLDERS).',
+      `Use a path inside the workspace, or ${hostWords(settings).allowFolder}.`,
     );
   }
   return absolute;
