@@ -33,6 +33,7 @@ export const downloadPortal = defineTool({
   }),
   output: z.object({ folder: z.string(), site: z.string(), dataModel: z.enum(['enhanced', 'standard']), components: z.number(), files: z.array(z.string()) }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, paths: { folder: { dialog: 'outputFolder' } } },
   async handler(args, context) {
     const folder = resolveLocalPath('folder', args.folder, context.settings);
     if (existsSync(folder) && readdirSync(folder).length && !args.overwrite) throw new ToolError(`folder: ${args.folder} is not empty. Nothing was written.`, 'Give an empty folder, or pass overwrite: true.');
@@ -56,6 +57,7 @@ export const uploadPortal = defineTool({
   input: z.strictObject({ environment: environmentRef.optional(), folder: z.string().min(1).describe('The site folder (with site.json).') }),
   output: z.object({ site: z.string(), changed: z.array(z.string()), created: z.array(z.string()), unchanged: z.number(), notInFolder: z.number() }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, paths: { folder: { dialog: 'folder' } } },
   async handler(args, context) {
     const folder = resolveLocalPath('folder', args.folder, context.settings);
     let local: Awaited<ReturnType<typeof readSiteFolder>>;

@@ -26,6 +26,10 @@ export const solutionChecker = defineTool({
   }),
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
+  ui: {
+    paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, sarifFile: { dialog: 'save', filters: { 'SARIF report': ['sarif'] } } },
+    retries: 'solution_checker',
+  },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings);
     if (!existsSync(zipFile)) throw new ToolError(`zipFile: ${args.zipFile} does not exist.`);
