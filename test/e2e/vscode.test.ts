@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../helpers';
+import { checkReport } from './probe/checks';
 
 /**
  * The packaged .vsix in a real VS Code: code-server 4.139.1 (VS Code 1.139.1) from npm, driven by
@@ -167,44 +168,11 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await page.waitForTimeout(100);
     await page.screenshot({ path: join(SHOTS, '4-after.png') });
     writeFileSync(join(SHOTS, 'report.json'), JSON.stringify(report, null, 1));
-    assert.ok(report.done, `the probe finished: ${JSON.stringify(report)}`);
-    const steps = report.steps;
-    for (const [name, step] of Object.entries<any>(steps)) assert.ok(step.ok, `${name}: ${step.detail}`);
-    assert.equal(steps.activation.detail.active, true);
-    for (const command of [
-      'powerAgent.signIn',
-      'powerAgent.pickEnvironment',
-      'powerAgent.run.pp_create_environment',
-      'powerAgent.run.pp_get_operation',
-    ]) {
-      assert.ok(steps.commands.detail.includes(command), `${command} is registered`);
-    }
-    const contributed = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).contributes.languageModelTools.length;
-    assert.equal(steps.lmTools.detail.names.length, contributed, 'every tool of the catalog is a language model tool');
-    assert.match(steps.lmTools.detail.listText, /Contoso Dev/);
-    assert.ok(steps.mcp.detail.mcpTools.length >= 6, `MCP tools through VS Code's client: ${steps.mcp.detail.mcpTools}`);
-    assert.match(steps.mcp.detail.listText, /Contoso Dev/);
-    assert.equal(steps.operation.detail.done, 'succeeded');
-    assert.ok(steps.operation.detail.states.includes('running') || steps.operation.detail.states.includes('queued'));
+    const contributedTools = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).contributes.languageModelTools.length;
+    checkReport(report, { contributedTools });
     assert.ok(sawRunning, 'the Operations view showed the create while it ran');
     assert.ok(sawConfirmation, 'VS Code asked before the delete');
-    assert.match(steps.destructive.detail.text, /Delete environment E2E Environment: succeeded/);
     assert.ok(clickedStopWaiting, 'the Stop Waiting action showed on the waited-on operation');
-    assert.equal(steps.stopWaiting.detail.stateAtReturn, 'running');
-    assert.ok(
-      steps.stopWaiting.detail.seconds < 120,
-      `the call returned when told to stop waiting (${steps.stopWaiting.detail.seconds} s)`,
-    );
-    assert.match(steps.stopWaiting.detail.text, /Stopped waiting at your request/);
-    assert.equal(steps.stopWaiting.detail.done, 'succeeded', 'the operation went on to its end');
-    assert.ok(steps.reload.detail.readOnly < steps.reload.detail.before, `read-only dropped tools: ${JSON.stringify(steps.reload.detail)}`);
-    assert.equal(steps.reload.detail.restored, steps.reload.detail.before);
-    assert.match(steps.reload.detail.answer, /Contoso Dev/);
-    assert.match(steps.reload.detail.answer, /E2E Waited On/, 'switching read-only kept the sandbox and what was made in it');
-    assert.ok(
-      steps.reload.detail.operations.includes('Create environment E2E Waited On'),
-      `operations kept: ${steps.reload.detail.operations}`,
-    );
   });
 
   it('runs a solution tool from the palette, picking the environment and the solution from lists, and opens its result read-only', async () => {
