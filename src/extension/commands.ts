@@ -4,7 +4,7 @@ import type { ToolManifestEntry } from '../server/manifest';
 import { toolCommandId } from './contributions';
 import { elicitWithInputBoxes } from './elicit';
 import { environmentChoices } from './environmentChoices';
-import { toolNamesAsCommands } from './format';
+import { readableTimes, toolNamesAsCommands } from './format';
 import type { PowerAgentHost } from './host';
 import { BACK, pickStep } from './multiStep';
 import { askArguments } from './palette';
@@ -102,7 +102,7 @@ async function showResult(
   result: CallToolResult,
   show: { results: ResultViewer; titles: ReadonlyMap<string, string> },
 ): Promise<void> {
-  const text = toolNamesAsCommands(resultText(result), show.titles, PRODUCT);
+  const text = readableTimes(toolNamesAsCommands(resultText(result), show.titles, PRODUCT));
   const page = resultPage(title, text, result.structuredContent, Boolean(result.isError));
   if (!result.isError && entry.annotations.readOnlyHint) {
     show.results.show(page);

@@ -44,6 +44,11 @@ export function formatTime(iso: string | null | undefined, options: { locale?: s
   return new Intl.DateTimeFormat(options.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: options.timeZone }).format(time);
 }
 
+/** Every ISO 8601 date and time in a text (operation titles, summaries) in the person's form. */
+export function readableTimes(text: string, options: { locale?: string; timeZone?: string } = {}): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) => formatTime(iso, options));
+}
+
 /** "displayName" → "Display name", "zipFile" → "Zip file", "pointInTime" → "Point in time". */
 export function fieldLabel(field: string): string {
   const words = field

@@ -1,5 +1,5 @@
 import { elapsedSeconds, isTerminal, type OperationRecord } from '../operations/record';
-import { formatTime } from './format';
+import { formatTime, readableTimes } from './format';
 
 export interface OperationItemView {
   label: string;
@@ -33,7 +33,8 @@ export function operationItemView(record: OperationRecord, now = Date.now(), wai
   parts.push(formatElapsed(elapsedSeconds(record, now)));
   if (waiting && !isTerminal(record.state)) parts.push(waiting === 1 ? 'a call waits' : `${waiting} calls wait`);
   if (past) parts.push('earlier sandbox');
-  const lines = [`**${record.title}**`, '', `State: ${record.state}`, `Started: ${formatTime(record.createdAt)}`];
+  const title = readableTimes(record.title);
+  const lines = [`**${title}**`, '', `State: ${record.state}`, `Started: ${formatTime(record.createdAt)}`];
   if (record.finishedAt) lines.push(`Ended: ${formatTime(record.finishedAt)}`);
   if (past) lines.push('', 'From a sandbox closed earlier in this window.');
   if (record.error)
@@ -45,7 +46,7 @@ export function operationItemView(record: OperationRecord, now = Date.now(), wai
   lines.push('', `Operation id: ${record.id}`);
   if (record.serviceOperationId) lines.push(`Service operation id: ${record.serviceOperationId}`);
   const contextValue = past ? 'operation.past' : `operation.${record.state}${waiting && !isTerminal(record.state) ? '.waiting' : ''}`;
-  return { label: record.title, description: parts.join(' · '), ...ICONS[record.state], contextValue, tooltip: lines.join('  \n') };
+  return { label: title, description: parts.join(' · '), ...ICONS[record.state], contextValue, tooltip: lines.join('  \n') };
 }
 
 export function formatElapsed(seconds: number): string {

@@ -1,5 +1,5 @@
 import { formatElapsed } from './operationItem';
-import { fieldLabel, formatTime, regionName, toastText } from './format';
+import { fieldLabel, formatTime, readableTimes, regionName, toastText } from './format';
 
 /** A tool result or an operation as a page people read: a headline, facts, tables, an error with what to do. No VS Code types. */
 export interface ResultPage {
@@ -99,7 +99,7 @@ export function operationPage(record: Record<string, unknown>): ResultPage {
     sourceName: source?.displayName,
   };
   const page: ResultPage = {
-    title: String(data.title),
+    title: readableTimes(String(data.title)),
     kind: 'operation',
     ok: data.state !== 'failed',
     headline: String(data.title),
@@ -118,7 +118,7 @@ function fillOperation(page: ResultPage, op: Record<string, unknown>): void {
   const state = String(op.state);
   page.kind = 'operation';
   page.ok = state !== 'failed' && state !== 'canceled';
-  page.headline = `${String(op.title)}: ${state}`;
+  page.headline = `${readableTimes(String(op.title))}: ${state}`;
   const started = typeof op.createdAt === 'string' ? op.createdAt : undefined;
   const finished = typeof op.finishedAt === 'string' ? op.finishedAt : undefined;
   const facts: Array<[string, string | undefined]> = [

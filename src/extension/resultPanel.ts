@@ -19,7 +19,7 @@ export class ResultViewer implements vscode.TextDocumentContentProvider, vscode.
   constructor(private readonly extensionUri: vscode.Uri) {
     this.subscriptions = [
       vscode.workspace.registerTextDocumentContentProvider(SCHEME, this),
-      vscode.commands.registerCommand(SHOW_JSON_COMMAND, (id: string) => this.showJson(id)),
+      vscode.commands.registerCommand('powerAgent.result.showJson', (id: string) => this.showJson(id)),
     ];
   }
 

@@ -116,6 +116,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     let sawRunning = false;
     let sawConfirmation = false;
     let clickedStopWaiting = false;
+    let stopWaitingError = '';
     const deadline = Date.now() + 300_000;
     let report: any = {};
     while (Date.now() < deadline) {
@@ -150,13 +151,14 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         if (await waited.count()) {
           await waited.first().hover();
           await page.screenshot({ path: join(SHOTS, '2b-stop-waiting.png') });
+          // The tree redraws every second while something runs: click at once, with what the hover revealed.
           await waited
             .first()
             .locator('[aria-label="Stop Waiting"]')
-            .click({ timeout: 5_000 })
+            .click({ timeout: 2_000, force: true })
             .then(
               () => (clickedStopWaiting = true),
-              () => undefined,
+              (error: Error) => (stopWaitingError = error.message.split('\n')[0]!),
             );
         }
       }
@@ -169,10 +171,10 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     await page.screenshot({ path: join(SHOTS, '4-after.png') });
     writeFileSync(join(SHOTS, 'report.json'), JSON.stringify(report, null, 1));
     const contributedTools = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).contributes.languageModelTools.length;
+    assert.ok(clickedStopWaiting, `the Stop Waiting action showed on the waited-on operation and was clicked ${stopWaitingError}`);
     checkReport(report, { contributedTools });
     assert.ok(sawRunning, 'the Operations view showed the create while it ran');
     assert.ok(sawConfirmation, 'VS Code asked before the delete');
-    assert.ok(clickedStopWaiting, 'the Stop Waiting action showed on the waited-on operation');
   });
 
   it('runs a solution tool from the palette, picking the environment and the solution from lists, and opens its result read-only', async () => {
@@ -325,6 +327,58 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await closeEditors(page);
     });
   });
+
+  it('views: grouped environment actions, solution menu and tooltip, operation actions; signed out, the welcome view and the kept history', async () => {
+    await shotOnFailure(page, 'fail-views', async () => {
+      const environmentsView = page.locator('.pane', { hasText: 'Environments' }).first();
+      const dev = environmentsView.locator('.monaco-list-row', { hasText: 'Contoso Dev' }).first();
+      await dev.click({ button: 'right' });
+      const lifecycle = page.locator('.monaco-menu .action-item', { hasText: 'Lifecycle' }).first();
+      await lifecycle.waitFor({ timeout: 10_000 });
+      await lifecycle.hover();
+      await page.locator('.monaco-menu .action-item', { hasText: 'Back up environment' }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(SHOTS, '19-environment-menu.png') });
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+
+      await dev.locator('.monaco-tl-twistie').click();
+      const solution = environmentsView.locator('.monaco-list-row', { hasText: 'Contoso Core' }).first();
+      await solution.waitFor({ timeout: 60_000 });
+      await solution.hover();
+      await page.locator('.monaco-hover', { hasText: 'Unique name' }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(SHOTS, '20-solution-tooltip.png') });
+      await solution.click({ button: 'right' });
+      await page.locator('.monaco-menu .action-item', { hasText: 'Check Solution' }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(SHOTS, '21-solution-menu.png') });
+      await page.keyboard.press('Escape');
+
+      const operations = page.locator('.pane', { hasText: 'Operations' }).last();
+      await operations.hover();
+      await operations.locator('[aria-label="Filter Operations…"]').first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(SHOTS, '22-operations-actions.png') });
+
+      // The settings, as the Settings editor shows them; turning the sandbox off there with no account signed in
+      // shows the welcome view, the status bar asks to sign in, and the sandbox's operations stay.
+      await runCommand(page, 'Preferences: Open User Settings');
+      await page
+        .locator('.settings-editor .suggest-input-container textarea, .settings-editor .search-container input')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page.keyboard.type('@ext:power-agent.power-agent-mcp');
+      const sandboxSetting = page.locator('.setting-item-bool', { hasText: 'Work against a local sandbox' }).first();
+      await sandboxSetting.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, '23-settings.png') });
+      await sandboxSetting.locator('.setting-value-checkbox').click();
+      await closeSettings(page);
+      await page.getByRole('button', { name: 'Use the Sandbox' }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.statusbar-item', { hasText: 'Power Agent MCP: Sign In' }).first().waitFor({ timeout: 30_000 });
+      await operations.locator('.monaco-list-row', { hasText: 'earlier sandbox' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, '24-signed-out-welcome.png') });
+      await page.getByRole('button', { name: 'Use the Sandbox' }).first().click();
+      await environmentsView.locator('.monaco-list-row', { hasText: 'Contoso Dev' }).first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: join(SHOTS, '25-sandbox-again.png') });
+    });
+  });
 });
 
 /** Runs one flow; when it fails, keeps a picture of the screen as it was, then closes whatever input is open. */
@@ -336,6 +390,18 @@ async function shotOnFailure(page: Page, name: string, body: () => Promise<void>
     for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
     throw error;
   }
+}
+
+/** The Settings editor opens over the workbench: Escape closes it, else its close button. */
+async function closeSettings(page: Page): Promise<void> {
+  const settings = page.locator('.settings-editor');
+  for (let i = 0; i < 3 && (await settings.isVisible()); i++) {
+    await page.locator('.settings-editor .setting-item-description').first().click();
+    await page.keyboard.press('Escape');
+    await settings.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+  }
+  if (await settings.isVisible()) await page.locator('.codicon-close:visible').last().click();
+  await settings.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 async function pick(page: Page, text: string): Promise<void> {

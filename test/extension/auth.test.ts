@@ -8,6 +8,7 @@ import { createServices } from '../../src/services';
 import { invokeTool } from '../../src/tools/invoke';
 import { whoAmI } from '../../src/tools/whoami';
 import {
+  isCanceledSignIn,
   signIn,
   signedInAccount,
   signOut,
@@ -132,6 +133,12 @@ describe('VS Code account sign-in', () => {
       undefined,
     );
     assert.equal(signedInAccount(state as never), ADA.label);
+  });
+
+  it("closing Microsoft's consent counts as a cancel, not as a failure to report", () => {
+    assert.equal(isCanceledSignIn(new Error('User did not consent to login.')), true);
+    assert.equal(isCanceledSignIn(Object.assign(new Error('Canceled'), { name: 'Canceled' })), true);
+    assert.equal(isCanceledSignIn(new Error('getaddrinfo ENOTFOUND login.microsoftonline.com')), false);
   });
 
   it('a tool call without a session never prompts: it fails with what to run', async () => {

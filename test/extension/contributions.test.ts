@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generatedContributions } from '../../src/extension/contributions';
@@ -63,6 +63,22 @@ describe('extension manifest and views, without VS Code', () => {
     assert.equal(retried.get('create_environment'), 'pp_create_environment');
     assert.equal(retried.get('restore_environment'), 'pp_restore_environment');
     assert.ok(retried.size >= 14, `${retried.size} operation kinds can be retried`);
+  });
+
+  it('every command a menu names is contributed and registered, and every submenu exists', () => {
+    const contributed = new Set((pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command));
+    const source = readdirSync(join(ROOT, 'src', 'extension'))
+      .map((f) => readFileSync(join(ROOT, 'src', 'extension', f), 'utf8'))
+      .join('\n');
+    const registered = new Set([...source.matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1]));
+    for (const command of contributed) {
+      if (!command.startsWith('powerAgent.run.')) assert.ok(registered.has(command), `${command} is registered by the extension`);
+    }
+    const submenus = new Set((pkg.contributes.submenus as Array<{ id: string }>).map((s) => s.id));
+    for (const item of Object.values(pkg.contributes.menus as Record<string, Array<{ command?: string; submenu?: string }>>).flat()) {
+      if (item.command) assert.ok(contributed.has(item.command), `${item.command} is contributed`);
+      if (item.submenu) assert.ok(submenus.has(item.submenu), `${item.submenu} is a submenu`);
+    }
   });
 
   it('tools/list never carries the UI declarations', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { toolCallLine } from '../../src/extension/callLog';
-import { fieldLabel, formatTime, regionName, toastText, toolNamesAsCommands } from '../../src/extension/format';
+import { fieldLabel, formatTime, readableTimes, regionName, toastText, toolNamesAsCommands } from '../../src/extension/format';
 import { environmentItemView, solutionItemView } from '../../src/extension/itemViews';
 import { visibleOperations } from '../../src/extension/operationItem';
 import { adminCenterUrl, makerPortalUrl } from '../../src/extension/portals';
@@ -43,6 +43,10 @@ describe('values as people read them', () => {
     assert.equal(regionName('mars'), 'Mars');
     assert.equal(formatTime('2026-11-24T10:05:00Z', { locale: 'en-GB', timeZone: 'UTC' }), '24 Nov 2026, 10:05');
     assert.equal(formatTime('not a date'), 'not a date');
+    assert.equal(
+      readableTimes('Restore Contoso Dev at 2026-12-02T00:10:19.180Z onto Contoso Test', { locale: 'en-GB', timeZone: 'UTC' }),
+      'Restore Contoso Dev at 2 Dec 2026, 00:10 onto Contoso Test',
+    );
     assert.deepEqual(['displayName', 'zipFile', 'pointInTime', 'azureRegion'].map(fieldLabel), [
       'Display name',
       'Zip file',
