@@ -81,6 +81,18 @@ describe('extension manifest and views, without VS Code', () => {
     }
   });
 
+  it('walkthrough steps tick on context keys the extension sets, so they follow the state, not a click', () => {
+    const source = readdirSync(join(ROOT, 'src', 'extension')).map((f) => readFileSync(join(ROOT, 'src', 'extension', f), 'utf8')).join('\n');
+    const keys = new Set([...source.matchAll(/'setContext', '([^']+)'/g)].map((m) => m[1]));
+    for (const step of pkg.contributes.walkthroughs[0].steps as Array<{ id: string; completionEvents: string[] }>) {
+      assert.ok(step.completionEvents.length > 0, step.id);
+      for (const event of step.completionEvents) {
+        const key = /^onContext:(\S+)$/.exec(event)?.[1];
+        assert.ok(key && keys.has(key), `${step.id}: ${event} is a context key the extension sets`);
+      }
+    }
+  });
+
   it('tools/list never carries the UI declarations', async () => {
     const { createMcpServer } = await import('../../src/server/mcpServer');
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
