@@ -20,7 +20,8 @@ export interface HostWords {
 export const CLI_WORDS: HostWords = {
   turnOffReadOnly: 'ask the person who runs the server to turn read-only mode off (--read-only, POWERAGENT_READ_ONLY)',
   allowedEnvironments: 'POWERAGENT_ALLOWED_ENVIRONMENTS',
-  allowEnvironment: 'ask the person who runs the server to add this one to the list (--allowed-environments, POWERAGENT_ALLOWED_ENVIRONMENTS)',
+  allowEnvironment:
+    'ask the person who runs the server to add this one to the list (--allowed-environments, POWERAGENT_ALLOWED_ENVIRONMENTS)',
   allowFolder: 'ask the person who runs the server to add the folder (--allowed-folders, POWERAGENT_ALLOWED_FOLDERS)',
   setDefaultEnvironment: 'set a default environment (--environment, POWERAGENT_ENVIRONMENT)',
 };
