@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ElicitRequest, ElicitResult } from '../tools/types';
+import { readableTimes } from './format';
 
 /** Shows a server form (elicitation, such as a typed confirmation) as input boxes titled by the call, one per field; Escape cancels. */
 export function elicitWithInputBoxes(title: string): (request: ElicitRequest) => Promise<ElicitResult> {
@@ -8,7 +9,7 @@ export function elicitWithInputBoxes(title: string): (request: ElicitRequest) =>
     for (const [name, field] of Object.entries(request.requestedSchema.properties)) {
       const value = await vscode.window.showInputBox({
         title,
-        prompt: request.message,
+        prompt: readableTimes(request.message),
         placeHolder: field.description ?? field.title,
         ignoreFocusOut: true,
       });

@@ -77,7 +77,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       ],
       { stdio: 'ignore', env: { ...process.env, POWER_AGENT_PROBE_REPORT: reportFile } },
     );
-    await waitForPort(port, 60_000);
+    await waitForPort(port, 120_000);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -90,11 +90,15 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    // Generous: on a loaded machine the workbench's first load can take well over the default 30 s.
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, {
+      timeout: 180_000,
+      waitUntil: 'domcontentloaded',
+    });
+    await page.waitForSelector('.monaco-workbench', { timeout: 180_000 });
     // The extension is up once its view lists the sandbox's environments.
     await page.locator('.activitybar [aria-label^="Power Agent MCP"]').first().click({ timeout: 60_000 });
-    await page.getByText('Contoso Dev', { exact: false }).first().waitFor({ timeout: 60_000 });
+    await page.getByText('Contoso Dev', { exact: false }).first().waitFor({ timeout: 120_000 });
   });
 
   after(async () => {
@@ -368,7 +372,16 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       const sandboxSetting = page.locator('.setting-item-bool', { hasText: 'Work against a local sandbox' }).first();
       await sandboxSetting.waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(SHOTS, '23-settings.png') });
-      await sandboxSetting.locator('.setting-value-checkbox').click();
+      // The list may still be redrawing from the search: click until the box shows the change.
+      const checkbox = sandboxSetting.locator('.setting-value-checkbox');
+      for (let i = 0; i < 3 && (await checkbox.getAttribute('aria-checked')) !== 'false'; i++) {
+        await checkbox.click();
+        await sandboxSetting
+          .locator('.setting-value-checkbox[aria-checked="false"]')
+          .waitFor({ timeout: 5_000 })
+          .catch(() => undefined);
+      }
+      await page.locator('.statusbar-item', { hasText: 'Power Agent MCP: Sign In' }).first().waitFor({ timeout: 30_000 });
       await closeSettings(page);
       await page.getByRole('button', { name: 'Use the Sandbox' }).first().waitFor({ timeout: 60_000 });
       await page.locator('.statusbar-item', { hasText: 'Power Agent MCP: Sign In' }).first().waitFor({ timeout: 30_000 });
@@ -396,7 +409,8 @@ async function shotOnFailure(page: Page, name: string, body: () => Promise<void>
 async function closeSettings(page: Page): Promise<void> {
   const settings = page.locator('.settings-editor');
   for (let i = 0; i < 3 && (await settings.isVisible()); i++) {
-    await page.locator('.settings-editor .setting-item-description').first().click();
+    // Not a setting's description: clicking that of a yes/no setting toggles it.
+    await page.locator('.settings-editor .settings-toc-container').first().click();
     await page.keyboard.press('Escape');
     await settings.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
   }

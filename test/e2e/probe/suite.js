@@ -59,7 +59,7 @@ async function runSuite({ reportFile, selfDrive = false }) {
         const found = vscode.lm.tools.filter((t) => t.name.startsWith('mcp_') && t.name.endsWith('pp_list_environments'));
         return found.length ? found : undefined;
       },
-      30000,
+      90000,
       'MCP tools',
     );
     const mcpTools = vscode.lm.tools.filter((t) => t.name.startsWith('mcp_')).map((t) => t.name);
@@ -125,7 +125,7 @@ async function runSuite({ reportFile, selfDrive = false }) {
         const names = mcpNames();
         return names.length && !names.some((n) => n.endsWith('pp_delete_environment')) ? names : undefined;
       },
-      30000,
+      90000,
       'the read-only tool list',
     );
     const whoami = vscode.lm.tools.find((t) => t.name.startsWith('mcp_') && t.name.endsWith('pp_list_environments'));
@@ -134,7 +134,7 @@ async function runSuite({ reportFile, selfDrive = false }) {
     await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { waitForLiveTools: true, autoTrustChanges: true });
     const restored = await waitFor(
       () => (mcpNames().some((n) => n.endsWith('pp_delete_environment')) ? mcpNames() : undefined),
-      30000,
+      90000,
       'the full tool list again',
     );
     // A safety setting keeps the sandbox and the operations made before it changed.
