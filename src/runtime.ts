@@ -67,12 +67,16 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS), timeScale });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);
     const env = Object.fromEntries(Object.entries(options.env).filter(([name]) => !SIGN_IN_VARIABLES.test(name)));
-    return createServices({
+    const services = createServices({
       env: { ...env, ...sandbox.env(), NODE_EXTRA_CA_CERTS: undefined },
       logger: options.logger,
       userAgent: USER_AGENT,
       http: { extraCaCerts: [sandbox.certificatePem] },
     });
+    // People see who the tools run as (pp_whoami, pp_doctor): in the sandbox that is nobody of theirs.
+    const tokens = services.tokens;
+    const sandboxTokens = { description: 'the local sandbox (no sign-in)', getToken: tokens.getToken.bind(tokens), invalidate: tokens.invalidate.bind(tokens) };
+    return { ...services, tokens: sandboxTokens };
   };
   const getServices = () => {
     services ??= build().catch((error) => {

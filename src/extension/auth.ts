@@ -15,7 +15,11 @@ type Account = vscode.AuthenticationSessionAccountInformation;
 /** The part of `vscode.authentication` sign-in uses; tests give a stand-in that behaves like it. */
 export interface AccountAuthentication {
   getAccounts(providerId: string): Thenable<readonly Account[]>;
-  getSession(providerId: string, scopes: readonly string[], options: vscode.AuthenticationGetSessionOptions): Thenable<vscode.AuthenticationSession | undefined>;
+  getSession(
+    providerId: string,
+    scopes: readonly string[],
+    options: vscode.AuthenticationGetSessionOptions,
+  ): Thenable<vscode.AuthenticationSession | undefined>;
 }
 
 /** The part of `vscode.window.showQuickPick` the account picker uses. */
@@ -51,7 +55,7 @@ export class VsCodeAccountTokenSource implements TokenSource {
         status: 0,
         code: 'NotSignedIn',
         message: `VS Code has no Microsoft account session for ${resource}${account ? ` with ${account.label}` : ''}.`,
-        hint: 'Run "Power Platform: Sign In" (or use the Sign In button in the Power Platform view), then try again.',
+        hint: 'Run "Power Agent MCP: Sign In" (or use the Sign In button of the Power Agent MCP view), then try again.',
       });
     }
     return { token: session.accessToken, expiresOn: expiryOf(session.accessToken) };
@@ -63,27 +67,46 @@ export class VsCodeAccountTokenSource implements TokenSource {
  * letting the person pick the account when VS Code knows several. Returns the account's label, or
  * undefined when the person backed out.
  */
-export async function signIn(options: { settings: ExtensionSettings; endpoints: Endpoints; state: vscode.Memento; auth: AccountAuthentication; pick: PickAccount }): Promise<string | undefined> {
+export async function signIn(options: {
+  settings: ExtensionSettings;
+  endpoints: Endpoints;
+  state: vscode.Memento;
+  auth: AccountAuthentication;
+  pick: PickAccount;
+}): Promise<string | undefined> {
   const providerId = authProviderId(options.settings.cloud);
   const accounts = await options.auth.getAccounts(providerId);
   let account: Account | undefined = accounts[0];
   if (accounts.length > 1) {
-    const picked = await options.pick([...accounts.map((a) => ({ label: a.label, account: a as Account | undefined })), { label: 'Another account…', account: undefined }], {
-      title: 'Power Platform: Sign In',
-      placeHolder: 'Which account should Power Agent MCP use?',
-    });
+    const picked = await options.pick(
+      [...accounts.map((a) => ({ label: a.label, account: a as Account | undefined })), { label: 'Another account…', account: undefined }],
+      {
+        title: 'Power Agent MCP: Sign In',
+        placeHolder: 'Which account should Power Agent MCP use?',
+      },
+    );
     if (!picked) return undefined;
     account = picked.account;
   }
   let session: vscode.AuthenticationSession | undefined;
   for (const resource of [options.endpoints.bapResource, options.endpoints.powerPlatformResource]) {
     // Without an account, VS Code asks which one (or to add one); the first session fixes it for the second.
-    session = await options.auth.getSession(providerId, [scopeFor(resource)], account ? { createIfNone: true, account } : { createIfNone: true, clearSessionPreference: true });
+    session = await options.auth.getSession(
+      providerId,
+      [scopeFor(resource)],
+      account ? { createIfNone: true, account } : { createIfNone: true, clearSessionPreference: true },
+    );
     if (!session) return undefined;
     account = session.account;
   }
   await options.state.update(ACCOUNT_KEY, session!.account);
   return session!.account.label;
+}
+
+/** VS Code's Microsoft sign-in rejects with this kind of error when the person closes or declines the consent. */
+export function isCanceledSignIn(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return e?.name === 'Canceled' || /cancel|did not consent|user declined|not consent/i.test(e?.message ?? String(error));
 }
 
 export async function signOut(state: vscode.Memento): Promise<void> {
@@ -109,19 +132,29 @@ export interface TokenSourceOptions {
 export function tokenSourceFor(options: TokenSourceOptions) {
   const { settings, secret } = options;
   return (http: HttpClient, endpoints: Endpoints): TokenSource => {
-    if (settings.signInWith !== 'servicePrincipal') return new VsCodeAccountTokenSource(options.auth, authProviderId(settings.cloud), options.state);
-    const missing = [!settings.tenantId && 'powerAgent.servicePrincipal.tenantId', !settings.applicationId && 'powerAgent.servicePrincipal.applicationId', !secret && 'the secret'].filter(Boolean);
+    if (settings.signInWith !== 'servicePrincipal')
+      return new VsCodeAccountTokenSource(options.auth, authProviderId(settings.cloud), options.state);
+    const missing = [
+      !settings.tenantId && 'powerAgent.servicePrincipal.tenantId',
+      !settings.applicationId && 'powerAgent.servicePrincipal.applicationId',
+      !secret && 'the secret',
+    ].filter(Boolean);
     if (missing.length) {
       throw new PlatformError({
         service: 'identity',
         status: 0,
         code: 'ServicePrincipalIncomplete',
         message: `Service principal sign-in is missing ${missing.join(', ')}.`,
-        hint: 'Set powerAgent.servicePrincipal.tenantId and .applicationId, and run "Power Platform: Set Service Principal Secret".',
+        hint: 'Set the settings "Power Agent MCP › Service Principal: Tenant Id" and "Application Id", and run "Power Agent MCP: Set Service Principal Secret".',
       });
     }
     const createMsal = options.createMsalTokenSource ?? loadRuntimeBundle().createMsalTokenSource;
-    return createMsal({ auth: { kind: 'client-secret', tenantId: settings.tenantId, clientId: settings.applicationId, clientSecret: secret! }, endpoints, http, logger: options.logger });
+    return createMsal({
+      auth: { kind: 'client-secret', tenantId: settings.tenantId, clientId: settings.applicationId, clientSecret: secret! },
+      endpoints,
+      http,
+      logger: options.logger,
+    });
   };
 }
 

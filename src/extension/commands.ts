@@ -3,135 +3,137 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolManifestEntry } from '../server/manifest';
 import { toolCommandId } from './contributions';
 import { elicitWithInputBoxes } from './elicit';
+import { environmentChoices } from './environmentChoices';
+import { readableTimes, toolNamesAsCommands } from './format';
 import type { PowerAgentHost } from './host';
-import { pathFieldKind } from './pathFields';
-import { pickPath, pickSolution } from './pickers';
-import { describeCall, resultDocument, resultText } from './present';
+import { BACK, pickStep } from './multiStep';
+import { askArguments } from './palette';
+import { describeCall, progressMessage, resultText } from './present';
+import type { ResultViewer } from './resultPanel';
+import { pageToast, resultPage } from './resultPage';
+import { PRODUCT } from './settings';
+import { isEnvironmentsNode, presetFromNode } from './treeNodes';
 
-interface PropertySchema {
-  type?: string;
-  enum?: string[];
-  description?: string;
-  default?: unknown;
-  items?: { type?: string };
+export interface ToolCommandRun {
+  args: Record<string, unknown>;
+  result: CallToolResult;
 }
 
-/** Arguments the palette never asks for: confirmation is asked by the tool itself, and waiting is shown as progress. */
-const NOT_ASKED = new Set(['confirm', 'waitSeconds']);
-const ENVIRONMENT_FIELDS = new Set(['environment', 'source']);
-
 /** One palette command per tool: asks for the arguments, runs it with progress, shows the result. */
-export function registerToolCommands(host: PowerAgentHost, manifest: readonly ToolManifestEntry[]): vscode.Disposable {
+export function registerToolCommands(
+  host: PowerAgentHost,
+  manifest: readonly ToolManifestEntry[],
+  results: ResultViewer,
+): vscode.Disposable {
+  const titles = new Map(manifest.map((entry) => [entry.name, entry.title]));
   return vscode.Disposable.from(
-    ...manifest.map((entry) => vscode.commands.registerCommand(toolCommandId(entry.name), (preset?: Record<string, unknown>) => runToolCommand(host, entry, preset ?? {}))),
+    ...manifest.map((entry) =>
+      vscode.commands.registerCommand(toolCommandId(entry.name), (start?: unknown) =>
+        runToolCommand(host, entry, presetFrom(entry, start), { results, titles }),
+      ),
+    ),
   );
 }
 
-export async function runToolCommand(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<CallToolResult | undefined> {
+/** A command's argument: a view item (environment, solution) or arguments given by another command (Retry). */
+function presetFrom(entry: ToolManifestEntry, start: unknown): Record<string, unknown> {
+  const properties = (entry.inputSchema.properties ?? {}) as Record<string, unknown>;
+  if (isEnvironmentsNode(start)) return presetFromNode(start, properties, (entry.inputSchema.required as string[] | undefined) ?? []);
+  if (typeof start !== 'object' || start === null) return {};
+  return Object.fromEntries(Object.entries(start).filter(([key]) => key in properties));
+}
+
+export async function runToolCommand(
+  host: PowerAgentHost,
+  entry: ToolManifestEntry,
+  preset: Record<string, unknown>,
+  show: { results: ResultViewer; titles: ReadonlyMap<string, string> },
+): Promise<ToolCommandRun | undefined> {
   const asked = await askArguments(host, entry, preset);
   if (!asked) return undefined;
   const { args, shown } = asked;
-  const runtime = await host.runtime();
+  const named = { ...args, ...shown, ...namesOf(host, args) };
+  const title = describeCall(entry, named);
+  const waits = 'waitSeconds' in ((entry.inputSchema.properties ?? {}) as object);
   const result = await vscode.window.withProgress(
-    // Picked environments are shown by name, not by the id the tool is given.
-    { location: vscode.ProgressLocation.Notification, title: describeCall(entry, { ...args, ...shown }), cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        return await runtime.callTool(entry.name, { ...args, ...('waitSeconds' in (entry.inputSchema.properties as object) ? { waitSeconds: 600 } : {}) }, {
-          signal: controller.signal,
-          elicit: elicitWithInputBoxes,
-          sendProgress: async (update) => progress.report({ message: update.message }),
-          notify: (message) => void vscode.window.showInformationMessage(message),
-        });
+        return await host.callTool(
+          entry.name,
+          { ...args, ...(waits ? { waitSeconds: 600 } : {}) },
+          {
+            signal: controller.signal,
+            elicit: elicitWithInputBoxes(title),
+            sendProgress: async (update) => progress.report({ message: progressMessage(update.message, entry) }),
+            notify: (message) => void vscode.window.showInformationMessage(message),
+          },
+          'palette',
+        );
       } finally {
         cancel.dispose();
       }
     },
   );
-  await showResult(entry, result);
-  return result;
+  // Not awaited: a toast's promise settles only when it is closed, and the caller may go on (export, then check).
+  void showResult(entry, title, result, show);
+  return { args, result };
 }
 
-async function askArguments(host: PowerAgentHost, entry: ToolManifestEntry, preset: Record<string, unknown>): Promise<{ args: Record<string, unknown>; shown: Record<string, string> } | undefined> {
-  const properties = (entry.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
-  const required = new Set((entry.inputSchema.required as string[] | undefined) ?? []);
-  const args: Record<string, unknown> = { ...preset };
-  const shown: Record<string, string> = {};
-  for (const [name, schema] of Object.entries(properties)) {
-    if (name in args || NOT_ASKED.has(name)) continue;
-    const isRequired = required.has(name) && schema.default === undefined;
-    if (ENVIRONMENT_FIELDS.has(name)) {
-      const picked = await pickEnvironment(host, `${entry.title}: ${name === 'source' ? 'source environment' : 'environment'}`, !isRequired);
-      if (picked === undefined) return undefined;
-      if (picked.value) {
-        args[name] = picked.value;
-        shown[name] = picked.label;
-      }
-      continue;
-    }
-    // Paths first: pp_set_connection_variables' `solution` is a zip or folder, not a solution name.
-    const pathKind = pathFieldKind(entry.name, name);
-    if (pathKind && (isRequired || name === 'settingsFile' || name === 'schemaFile')) {
-      const picked = await pickPath(pathKind, `${entry.title}: ${name}`, !isRequired);
-      if (picked === undefined) return undefined;
-      if (picked) args[name] = picked;
-      continue;
-    }
-    if (name === 'solution') {
-      const picked = await pickSolution(host, args.environment as string | undefined, `${entry.title}: solution`);
-      if (picked === undefined) return undefined;
-      args[name] = picked;
-      continue;
-    }
-    if (!isRequired) continue;
-    const value = await askValue(entry.title, name, schema);
-    if (value === undefined) return undefined;
-    args[name] = value;
+/** Environment ids picked in a step shown by name (a preset from a view item has no name yet). */
+function namesOf(host: PowerAgentHost, args: Record<string, unknown>): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const field of ['environment', 'source', 'targetEnvironment', 'catalog']) {
+    const name = typeof args[field] === 'string' ? host.environmentName(args[field] as string) : undefined;
+    if (name) names[field] = name;
   }
-  return { args, shown };
+  return names;
 }
 
-async function askValue(title: string, name: string, schema: PropertySchema): Promise<unknown> {
-  if (schema.enum) return (await vscode.window.showQuickPick(schema.enum, { title, placeHolder: schema.description ?? name }))?.toString();
-  if (schema.type === 'boolean') {
-    const picked = await vscode.window.showQuickPick(['Yes', 'No'], { title, placeHolder: schema.description ?? name });
-    return picked === undefined ? undefined : picked === 'Yes';
+/**
+ * A failure shows as an error (VS Code keeps it until closed) with the page one click away; a tool
+ * that only reads opens its page at once, since reading it is the point; a change gets a toast.
+ */
+async function showResult(
+  entry: ToolManifestEntry,
+  title: string,
+  result: CallToolResult,
+  show: { results: ResultViewer; titles: ReadonlyMap<string, string> },
+): Promise<void> {
+  const text = readableTimes(toolNamesAsCommands(resultText(result), show.titles, PRODUCT));
+  const page = resultPage(title, text, result.structuredContent, Boolean(result.isError));
+  if (!result.isError && entry.annotations.readOnlyHint) {
+    show.results.show(page);
+    return;
   }
-  const text = await vscode.window.showInputBox({
-    title,
-    prompt: `${name}: ${schema.description ?? ''}`,
-    ignoreFocusOut: true,
-    validateInput: (value) => (!value.trim() ? `${name} is required.` : schema.type === 'number' || schema.type === 'integer' ? (Number.isFinite(Number(value)) ? undefined : `${name} must be a number.`) : undefined),
-  });
-  if (text === undefined) return undefined;
-  if (schema.type === 'number' || schema.type === 'integer') return Number(text);
-  if (schema.type === 'array') return text.split(',').map((t) => t.trim()).filter(Boolean);
-  return text.trim();
-}
-
-/** A QuickPick of the environments: the id and display name picked; value '' means "the default environment" when that is allowed. */
-export async function pickEnvironment(host: PowerAgentHost, title: string, optional: boolean): Promise<{ value: string; label: string } | undefined> {
-  const listed = await host.listEnvironments();
-  if ('error' in listed) {
-    void vscode.window.showErrorMessage(listed.error);
-    return undefined;
-  }
-  const { environments } = listed;
-  const items: Array<vscode.QuickPickItem & { value: string }> = environments.map((env) => ({ label: env.displayName, description: `${env.type} · ${env.region}`, detail: env.url ?? 'No Dataverse database', value: env.id }));
-  if (optional) items.unshift({ label: '$(star) Default environment', description: host.settings.defaultEnvironment || 'not set', value: '' });
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose an environment', matchOnDescription: true });
-  return picked && { value: picked.value, label: picked.label };
-}
-
-async function showResult(entry: ToolManifestEntry, result: CallToolResult): Promise<void> {
-  const summary = resultText(result);
   const open = 'Open Result';
-  const show = result.isError ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
-  const choice = await show(summary.split('\n').slice(0, 2).join(' '), open);
-  if (choice === open) {
-    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: resultDocument(entry.title, summary, result.structuredContent) });
-    await vscode.window.showTextDocument(document, { preview: true });
+  const toast = pageToast(page, text);
+  const choice = result.isError
+    ? await vscode.window.showErrorMessage(toast, open)
+    : await vscode.window.showInformationMessage(toast, open);
+  if (choice === open) show.results.show(page);
+}
+
+/** The default environment: a pick among the environments, the current default pre-selected. */
+export async function pickDefaultEnvironment(host: PowerAgentHost): Promise<{ value: string; label: string } | undefined> {
+  const items = host.listEnvironments().then((listing) => {
+    if ('notSignedIn' in listing) throw new Error('Sign in first: run "Power Agent MCP: Sign In", or use the local sandbox.');
+    if ('error' in listing) throw new Error(listing.error);
+    const current = host.settings.defaultEnvironment;
+    const choices = environmentChoices(listing.environments, undefined, { preferred: [current], defaultEnvironment: current });
+    if (choices.empty) throw new Error(choices.empty);
+    return choices.items.map((item) => ({ ...item, picked: item === choices.active }));
+  });
+  try {
+    const picked = await pickStep(
+      { title: `${PRODUCT}: Default Environment`, step: 1, totalSteps: 1 },
+      { placeholder: 'Choose the environment tools use when none is named', items, active: (item) => item.picked, matchOnDetail: true },
+    );
+    return picked && picked !== BACK ? { value: picked.value, label: picked.label } : undefined;
+  } catch (error) {
+    void vscode.window.showErrorMessage((error as Error).message);
+    return undefined;
   }
 }

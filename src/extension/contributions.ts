@@ -2,7 +2,7 @@ import type { ToolManifestEntry } from '../server/manifest';
 
 /** The setting that chooses how the tools reach Copilot: VS Code's MCP client, or Language Model tools. */
 export const TOOL_PATH_SETTING = 'powerAgent.toolPath';
-export const COMMAND_CATEGORY = 'Power Platform';
+export const COMMAND_CATEGORY = 'Power Agent MCP';
 
 /** The command that runs a tool from the palette. */
 export function toolCommandId(toolName: string): string {
@@ -25,7 +25,9 @@ export function generatedContributions(manifest: readonly ToolManifestEntry[]) {
       canBeReferencedInPrompt: true,
       icon: '$(cloud)',
       tags: ['power-platform', tool.annotations.readOnlyHint ? 'read-only' : 'changes-cloud'],
-      when: tool.annotations.readOnlyHint ? `config.${TOOL_PATH_SETTING} == languageModelTools` : `config.${TOOL_PATH_SETTING} == languageModelTools && !config.powerAgent.readOnly`,
+      when: tool.annotations.readOnlyHint
+        ? `config.${TOOL_PATH_SETTING} == languageModelTools`
+        : `config.${TOOL_PATH_SETTING} == languageModelTools && !config.powerAgent.readOnly`,
       inputSchema: tool.inputSchema,
     })),
     commands: manifest.map((tool) => ({

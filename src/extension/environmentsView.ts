@@ -1,15 +1,20 @@
 import * as vscode from 'vscode';
 import { isTerminal } from '../operations/record';
 import type { EnvironmentSummary } from '../platform/environment';
+import { matchesEnvironment } from './environmentChoices';
 import type { PowerAgentHost } from './host';
+import { environmentItemView, solutionItemView } from './itemViews';
+import { resultText } from './present';
+import type { EnvironmentsNode, SolutionSummary } from './treeNodes';
 
-type Node = { kind: 'environment'; env: EnvironmentSummary } | { kind: 'solution'; name: string; version: string; managed: boolean } | { kind: 'message'; text: string };
-
-/** The Environments view: environments with type, region and state; their solutions as children. */
-export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+/**
+ * The Environments view: environments with type, region and state; their solutions as children. When
+ * nobody is signed in it stays empty, so VS Code shows its welcome view with Sign In and the sandbox.
+ */
+export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly view: vscode.TreeView<Node>;
+  private readonly view: vscode.TreeView<EnvironmentsNode>;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly host: PowerAgentHost) {
@@ -27,52 +32,57 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
     this.changed.fire();
   }
 
-  async getChildren(node?: Node): Promise<Node[]> {
+  async getChildren(node?: EnvironmentsNode): Promise<EnvironmentsNode[]> {
     if (node?.kind === 'environment') return this.solutions(node.env);
     if (node) return [];
-    const listed = await this.host.listEnvironments();
-    if ('error' in listed) return [{ kind: 'message', text: listed.error.split('\n')[0]! }];
-    const { environments } = listed;
+    const listing = await this.host.listEnvironments();
     this.view.description = this.host.settings.sandbox ? 'sandbox' : undefined;
-    return environments.map((env) => ({ kind: 'environment', env }));
+    if ('notSignedIn' in listing) return [];
+    if ('error' in listing) {
+      return [
+        {
+          kind: 'message',
+          text: 'The environments could not be listed. Hover for why; click to try again.',
+          tooltip: listing.error,
+          command: 'powerAgent.refreshEnvironments',
+        },
+      ];
+    }
+    return listing.environments.map((env) => ({ kind: 'environment', env }));
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  getTreeItem(node: EnvironmentsNode): vscode.TreeItem {
     if (node.kind === 'message') {
       const item = new vscode.TreeItem(node.text);
       item.iconPath = new vscode.ThemeIcon('warning');
-      item.tooltip = node.text;
+      item.tooltip = node.tooltip ?? node.text;
+      if (node.command) item.command = { command: node.command, title: 'Try Again' };
       return item;
     }
-    if (node.kind === 'solution') {
-      const item = new vscode.TreeItem(node.name);
-      item.description = `${node.version}${node.managed ? ' · managed' : ''}`;
-      item.iconPath = new vscode.ThemeIcon('package');
-      item.contextValue = 'solution';
-      return item;
-    }
-    const env = node.env;
-    const item = new vscode.TreeItem(env.displayName, env.hasDataverse ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = env.id;
-    item.description = `${env.type} · ${env.region} · ${env.state}${env.id === this.host.settings.defaultEnvironment || env.displayName === this.host.settings.defaultEnvironment ? ' · default' : ''}`;
-    item.tooltip = new vscode.MarkdownString([`**${env.displayName}**`, `Id: ${env.id}`, `Type: ${env.type}`, `Region: ${env.region}${env.azureRegion ? ` (${env.azureRegion})` : ''}`, `State: ${env.state}`, env.url ? `Dataverse: ${env.url} (${env.version})` : 'No Dataverse database'].join('  \n'));
-    item.iconPath = new vscode.ThemeIcon(env.type === 'Production' || env.isDefault ? 'server-environment' : 'beaker');
-    item.contextValue = env.hasDataverse ? 'environment.dataverse' : 'environment';
+    const cloud = this.host.settings.cloud;
+    const view =
+      node.kind === 'solution'
+        ? solutionItemView(node.solution)
+        : environmentItemView(node.env, matchesEnvironment(node.env, this.host.settings.defaultEnvironment), cloud);
+    const collapsible =
+      node.kind === 'environment' && node.env.hasDataverse
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem(view.label, collapsible);
+    item.id = node.kind === 'solution' ? `${node.env.id}/${node.solution.id}` : node.env.id;
+    item.description = view.description;
+    item.tooltip = new vscode.MarkdownString(view.tooltip);
+    item.iconPath = new vscode.ThemeIcon(view.icon);
+    item.contextValue = view.contextValue;
     return item;
   }
 
-  private async solutions(env: EnvironmentSummary): Promise<Node[]> {
+  private async solutions(env: EnvironmentSummary): Promise<EnvironmentsNode[]> {
     if (!env.url) return [];
-    try {
-      const services = await (await this.host.runtime()).services();
-      const body = await services.dataverse(env.url).get<{ value: Array<{ uniquename: string; version: string; ismanaged: boolean }> }>(
-        'solutions?$select=uniquename,friendlyname,version,ismanaged&$filter=isvisible eq true',
-        AbortSignal.timeout(60_000),
-      );
-      return body.value.map((s) => ({ kind: 'solution', name: s.uniquename, version: s.version, managed: s.ismanaged }));
-    } catch (error) {
-      return [{ kind: 'message', text: `Solutions could not be read: ${(error as Error).message.split('\n')[0]}` }];
-    }
+    const result = await this.host.callTool('pp_list_solutions', { environment: env.id }, { signal: AbortSignal.timeout(60_000) }, 'view');
+    if (result.isError) return [{ kind: 'message', text: 'The solutions could not be read. Hover for why.', tooltip: resultText(result) }];
+    const { solutions } = result.structuredContent as { solutions: SolutionSummary[] };
+    return solutions.map((solution) => ({ kind: 'solution', env, solution }));
   }
 
   dispose(): void {

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '../log';
-import type { OperationRecord } from '../operations/record';
+import { isTerminal, type OperationRecord } from '../operations/record';
 import { resolveEndpoints, type Endpoints } from '../platform/endpoints';
 import type { EnvironmentSummary } from '../platform/environment';
 import type { ToolRuntime } from '../runtime';
@@ -8,12 +11,17 @@ import manifest from '../server/generated/toolManifest.json';
 import { startLoopbackServer, type LoopbackServer } from '../server/loopback';
 import type { ToolManifestEntry } from '../server/manifest';
 import { createMcpServer } from '../server/mcpServer';
-import { SECRET_KEY, tokenSourceFor } from './auth';
+import type { CallContext } from '../tools/invoke';
+import { SECRET_KEY, signedInAccount, tokenSourceFor } from './auth';
+import { toolCallLine } from './callLog';
+import { matchesEnvironment } from './environmentChoices';
 import { resultText } from './present';
 import { loadRuntimeBundle } from './runtimeBundle';
-import { readSettings, toolSettings, type ExtensionSettings } from './settings';
+import { expandFolders, readSettings, toolSettings, type ExtensionSettings } from './settings';
 
 export const TOOL_MANIFEST = manifest as ToolManifestEntry[];
+
+export type EnvironmentListing = { environments: EnvironmentSummary[] } | { error: string } | { notSignedIn: true };
 
 /**
  * Owns the tool runtime and the loopback MCP server of this window. Both are rebuilt when a setting
@@ -21,14 +29,21 @@ export const TOOL_MANIFEST = manifest as ToolManifestEntry[];
  */
 export class PowerAgentHost implements vscode.Disposable {
   private runtimeInstance?: ToolRuntime;
+  private runtimeIsSandbox = false;
   private server?: Promise<LoopbackServer>;
   private unsubscribe?: () => void;
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly operationChanged = new vscode.EventEmitter<OperationRecord>();
+  private readonly environmentsListed = new vscode.EventEmitter<void>();
+  /** Operations of sandboxes closed in this window (a sign-in or a cloud change replaced them): still shown, never polled. */
+  private readonly history: OperationRecord[] = [];
+  private environments?: EnvironmentSummary[];
   /** Fires when the runtime was rebuilt (the MCP definition must be refreshed). */
   readonly onDidRestart = this.changed.event;
   readonly onDidChangeOperation = this.operationChanged.event;
-  settings: ExtensionSettings = readSettings();
+  /** Fires when a new list of environments was read (names for the status bar). */
+  readonly onDidListEnvironments = this.environmentsListed.event;
+  settings: ExtensionSettings = readSettings(vscode.workspace.getConfiguration('powerAgent'));
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -49,34 +64,76 @@ export class PowerAgentHost implements vscode.Disposable {
     const runtime = createRuntime({
       env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
       sandbox: settings.sandbox,
-      settings: toolSettings(settings, this.localFolders()),
+      settings: toolSettings(settings, this.allowedFolders()),
       logger: this.logger,
       tokenSource: tokenSourceFor({ settings, secret, state: this.context.globalState, logger: this.logger, auth: vscode.authentication }),
       onNotice: (message) => void vscode.window.showInformationMessage(message),
     });
     this.unsubscribe = runtime.operations.onDidChange((record) => this.operationChanged.fire(record));
     this.runtimeInstance = runtime;
+    this.runtimeIsSandbox = settings.sandbox;
     return runtime;
   }
 
-  /** Solution files may be read and written in the workspace folders; without a workspace, in the extension's own storage. */
-  private localFolders(): string[] {
-    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  /** Runs a tool and writes one line about it to the log: `origin` says who called (palette, Copilot, a view). */
+  async callTool(name: string, args: Record<string, unknown>, call: CallContext, origin: string): Promise<CallToolResult> {
+    const started = Date.now();
+    // The walkthrough's last step ticks once a tool was used from chat.
+    if (origin === 'MCP' || origin === 'Copilot') void vscode.commands.executeCommand('setContext', 'powerAgent.usedFromChat', true);
+    try {
+      const result = await (await this.runtime()).callTool(name, args, call);
+      const { failed, line } = toolCallLine({ tool: name, args, origin, ms: Date.now() - started, result });
+      if (origin === 'view') this.logger.debug(line);
+      else if (failed) this.logger.warn(line);
+      else this.logger.info(line);
+      return result;
+    } catch (error) {
+      this.logger.error(toolCallLine({ tool: name, args, origin, ms: Date.now() - started, error }).line);
+      throw error;
+    }
+  }
+
+  /** Where tools may read and write local files: the allowedFolders setting; without a workspace, the extension's own storage. */
+  allowedFolders(): string[] {
+    const workspace = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const folders = expandFolders(this.settings.allowedFolders, workspace, homedir(), join);
     return folders.length ? folders : [this.context.globalStorageUri.fsPath];
   }
 
-  /** The environments the tools may use (allow-list applied), or the tool's error text. */
-  async listEnvironments(): Promise<{ environments: EnvironmentSummary[] } | { error: string }> {
-    const result = await (await this.runtime()).callTool('pp_list_environments', { limit: 1000 }, { signal: AbortSignal.timeout(60_000) });
-    if (result.isError) return { error: resultText(result) };
-    return { environments: (result.structuredContent as { environments: EnvironmentSummary[] }).environments };
+  /** False only when the tools would sign in with a Microsoft account and none was chosen yet. */
+  get signedIn(): boolean {
+    return this.settings.sandbox || this.settings.signInWith === 'servicePrincipal' || Boolean(signedInAccount(this.context.globalState));
   }
 
-  /** The loopback MCP server, started on first use. */
+  /** The environments the tools may use (allow-list applied), the tool's error text, or that nobody signed in yet. */
+  async listEnvironments(): Promise<EnvironmentListing> {
+    if (!this.signedIn) return { notSignedIn: true };
+    const result = await this.callTool('pp_list_environments', { limit: 1000 }, { signal: AbortSignal.timeout(60_000) }, 'view');
+    if (result.isError) return { error: resultText(result) };
+    this.environments = (result.structuredContent as { environments: EnvironmentSummary[] }).environments;
+    this.environmentsListed.fire();
+    return { environments: this.environments };
+  }
+
+  /** The display name of an environment given by id, name or URL, from the last list read; undefined when unknown. */
+  environmentName(ref: string | undefined): string | undefined {
+    return this.environments?.find((env) => matchesEnvironment(env, ref))?.displayName;
+  }
+
+  /** The operations of sandboxes closed earlier in this window, newest first. */
+  pastOperations(): readonly OperationRecord[] {
+    return this.history;
+  }
+
+  /** The loopback MCP server, started on first use. Its calls are logged like the others. */
   mcpServer(): Promise<LoopbackServer> {
+    const runtime = async (): Promise<ToolRuntime> => ({
+      ...(await this.runtime()),
+      callTool: (name, args, call) => this.callTool(name, (args ?? {}) as Record<string, unknown>, call, 'MCP'),
+    });
     this.server ??= startLoopbackServer({
       logger: this.logger,
-      createServer: () => createMcpServer({ manifest: TOOL_MANIFEST, runtime: () => this.runtime(), readOnly: () => this.settings.readOnly }),
+      createServer: () => createMcpServer({ manifest: TOOL_MANIFEST, runtime, readOnly: () => this.settings.readOnly }),
     }).catch((error) => {
       this.server = undefined;
       throw error;
@@ -92,9 +149,10 @@ export class PowerAgentHost implements vscode.Disposable {
    */
   async restart(options: { keepSignIn?: boolean } = {}): Promise<void> {
     const wasReadOnly = this.settings.readOnly;
-    this.settings = readSettings();
-    if (options.keepSignIn && this.runtimeInstance) this.runtimeInstance.updateSettings(toolSettings(this.settings, this.localFolders()));
+    this.settings = readSettings(vscode.workspace.getConfiguration('powerAgent'));
+    if (options.keepSignIn && this.runtimeInstance) this.runtimeInstance.updateSettings(toolSettings(this.settings, this.allowedFolders()));
     else await this.stopRuntime();
+    if (!options.keepSignIn) this.environments = undefined;
     if (wasReadOnly !== this.settings.readOnly) await (await this.server?.catch(() => undefined))?.notifyToolsChanged();
     this.changed.fire();
   }
@@ -102,19 +160,44 @@ export class PowerAgentHost implements vscode.Disposable {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    await Promise.all([server?.then((started) => started.close(), () => undefined), this.stopRuntime()]);
+    await Promise.all([
+      server?.then(
+        (started) => started.close(),
+        () => undefined,
+      ),
+      this.stopRuntime(),
+    ]);
   }
 
   private async stopRuntime(): Promise<void> {
     const runtime = this.runtimeInstance;
     this.runtimeInstance = undefined;
     this.unsubscribe?.();
+    if (runtime && this.runtimeIsSandbox) this.keepHistory(runtime.operations.list());
     await runtime?.close();
+  }
+
+  /** A closed sandbox's operations stay visible; one still running when it closed can no longer end. */
+  private keepHistory(records: OperationRecord[]): void {
+    const now = new Date().toISOString();
+    const kept = records.map((record): OperationRecord => {
+      if (isTerminal(record.state)) return { ...record, poll: undefined };
+      return {
+        ...record,
+        state: 'canceled',
+        poll: undefined,
+        finishedAt: now,
+        updatedAt: now,
+        error: { message: 'The sandbox was closed before this operation ended.' },
+      };
+    });
+    this.history.unshift(...kept);
   }
 
   dispose(): void {
     void this.stop();
     this.changed.dispose();
     this.operationChanged.dispose();
+    this.environmentsListed.dispose();
   }
 }

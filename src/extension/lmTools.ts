@@ -21,20 +21,22 @@ export function registerLanguageModelTools(host: PowerAgentHost, manifest: reado
             invocationMessage: what,
             confirmationMessages: {
               title: `${entry.title}?`,
-              message: new vscode.MarkdownString(`**${what}**\n\nThis deletes or overwrites data in the cloud and cannot be undone from here.`),
+              message: new vscode.MarkdownString(
+                `**${what}**\n\nThis deletes or overwrites data in the cloud and cannot be undone from here.`,
+              ),
             },
           };
         },
         async invoke(options, token) {
-          const runtime = await host.runtime();
           const controller = new AbortController();
           const cancel = token.onCancellationRequested(() => controller.abort());
           try {
-            const result = await runtime.callTool(entry.name, options.input ?? {}, {
+            const call = {
               signal: controller.signal,
               hostConfirmed: Boolean(entry.annotations.destructiveHint),
-              elicit: elicitWithInputBoxes,
-            });
+              elicit: elicitWithInputBoxes(describeCall(entry, options.input ?? {})),
+            };
+            const result = await host.callTool(entry.name, options.input ?? {}, call, 'Copilot');
             return toLanguageModelResult(result);
           } finally {
             cancel.dispose();

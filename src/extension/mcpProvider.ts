@@ -20,7 +20,14 @@ export function registerMcpProvider(host: PowerAgentHost): vscode.Disposable {
       if (host.settings.toolPath !== 'mcp') return [];
       // A placeholder address: nothing listens until VS Code asks to start the server. The version
       // names what tools/list depends on, so VS Code's cached tool list is right while it is stopped.
-      return [new vscode.McpHttpServerDefinition(LABEL, vscode.Uri.parse('http://127.0.0.1:1/mcp'), {}, `${VERSION}${host.settings.readOnly ? '+read-only' : ''}`)];
+      return [
+        new vscode.McpHttpServerDefinition(
+          LABEL,
+          vscode.Uri.parse('http://127.0.0.1:1/mcp'),
+          {},
+          `${VERSION}${host.settings.readOnly ? '+read-only' : ''}`,
+        ),
+      ];
     },
     async resolveMcpServerDefinition(definition) {
       const server = await host.mcpServer();

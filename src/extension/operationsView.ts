@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { isTerminal, type OperationRecord } from '../operations/record';
 import type { PowerAgentHost } from './host';
-import { operationItemView } from './operationItem';
+import { OPERATION_FILTERS, operationItemView, visibleOperations, type OperationFilter } from './operationItem';
+
+const CLEARED_KEY = 'powerAgent.operations.clearedBefore';
 
 /**
  * The Operations view: every operation the runtime knows (this window's, and those kept on disk from
@@ -13,6 +15,8 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<OperationRecord>;
   private records: OperationRecord[] = [];
+  private past = new Set<string>();
+  private filter: OperationFilter = 'all';
   private waiting: (id: string) => number = () => 0;
   /** Set by operation changes; the once-a-second tick only redraws elapsed times from what was read. */
   private stale = true;
@@ -20,9 +24,17 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
   private ticker?: NodeJS.Timeout;
   private pending?: NodeJS.Timeout;
 
-  constructor(private readonly host: PowerAgentHost) {
+  constructor(
+    private readonly host: PowerAgentHost,
+    private readonly state: vscode.Memento,
+  ) {
     this.view = vscode.window.createTreeView('powerAgent.operations', { treeDataProvider: this });
-    this.subscriptions.push(this.view, this.changed, host.onDidChangeOperation(() => this.refreshSoon()), host.onDidRestart(() => this.refreshSoon()));
+    this.subscriptions.push(
+      this.view,
+      this.changed,
+      host.onDidChangeOperation(() => this.refreshSoon()),
+      host.onDidRestart(() => this.refreshSoon()),
+    );
     this.refreshSoon();
   }
 
@@ -31,17 +43,20 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
     if (this.stale) {
       this.stale = false;
       const { operations } = await this.host.runtime();
-      this.records = operations.list();
+      const past = this.host.pastOperations();
+      this.past = new Set(past.map((r) => r.id));
+      this.records = visibleOperations([...operations.list(), ...past], this.filter, this.state.get<string>(CLEARED_KEY));
       this.waiting = (id) => operations.waiting(id);
     }
-    const running = this.records.filter((r) => !isTerminal(r.state)).length;
+    const running = this.records.filter((r) => !isTerminal(r.state) && !this.past.has(r.id)).length;
     this.view.badge = running ? { value: running, tooltip: `${running} operation(s) running` } : undefined;
     this.tick(running > 0);
     return this.records;
   }
 
   getTreeItem(record: OperationRecord): vscode.TreeItem {
-    const view = operationItemView(record, Date.now(), this.waiting(record.id));
+    const past = this.past.has(record.id);
+    const view = operationItemView(record, Date.now(), past ? 0 : this.waiting(record.id), past);
     const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
     item.id = record.id;
     item.description = view.description;
@@ -52,8 +67,24 @@ export class OperationsView implements vscode.TreeDataProvider<OperationRecord>,
     return item;
   }
 
-  find(id: string): OperationRecord | undefined {
-    return this.records.find((r) => r.id === id);
+  /** Shows only the operations of one kind of state; the view's description says which. */
+  async chooseFilter(): Promise<void> {
+    const items = (Object.entries(OPERATION_FILTERS) as Array<[OperationFilter, string]>).map(([value, label]) => ({
+      label,
+      value,
+      picked: value === this.filter,
+    }));
+    const picked = await vscode.window.showQuickPick(items, { title: 'Show operations', placeHolder: 'Which operations to show' });
+    if (!picked) return;
+    this.filter = picked.value;
+    this.view.description = picked.value === 'all' ? undefined : picked.label;
+    this.refreshSoon();
+  }
+
+  /** Hides the operations that have ended (they stay in pp_list_operations); running ones stay. */
+  async clearFinished(): Promise<void> {
+    await this.state.update(CLEARED_KEY, new Date().toISOString());
+    this.refreshSoon();
   }
 
   /** Coalesces bursts of changes into one refresh. */

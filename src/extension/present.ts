@@ -1,17 +1,25 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolManifestEntry } from '../server/manifest';
 
-/** "Delete environment: Contoso Test" from a tool and its arguments, for progress and confirmations. */
+/** "Export solution: ContosoCore in Contoso Dev", "Copy environment: Contoso Test from Contoso Dev", for progress and confirmations. */
 export function describeCall(entry: ToolManifestEntry, input: Record<string, unknown>): string {
-  const target = ['environment', 'displayName', 'id'].map((key) => input[key]).find((v) => typeof v === 'string' && v);
-  const source = typeof input.source === 'string' ? ` from ${input.source}` : '';
-  return `${entry.title}${target ? `: ${target}` : ''}${source}`;
+  const text = (key: string) => (typeof input[key] === 'string' && input[key] ? (input[key] as string) : undefined);
+  const target = ['environment', 'displayName', 'targetEnvironment', 'catalog', 'id'].map(text).find(Boolean);
+  const solution = text('solution');
+  const what = solution ? `${solution}${target ? ` in ${target}` : ''}` : target;
+  const source = text('source');
+  return `${entry.title}${what ? `: ${what}` : ''}${source ? ` from ${source}` : ''}`;
 }
 
-/** A readable document for a tool result: the summary, then the structured result. */
-export function resultDocument(title: string, summary: string, structured: unknown): string {
-  const json = structured === undefined ? '' : `\n\n\`\`\`json\n${JSON.stringify(structured, null, 2)}\n\`\`\`\n`;
-  return `# ${title}\n\n${summary.split('\n').join('  \n')}${json}`;
+/**
+ * A progress message without the operation title the notification already shows:
+ * "Create environment Contoso QA: running, Run (3 of 4), 42 s" → "running, Run (3 of 4), 42 s".
+ */
+export function progressMessage(message: string | undefined, entry: ToolManifestEntry): string | undefined {
+  if (!message) return message;
+  const state = /^(.+?): ((queued|running|succeeded|failed|canceled|unknown)\b.*)$/s.exec(message);
+  if (state) return state[2];
+  return message.startsWith(`${entry.title}: `) ? message.slice(entry.title.length + 2) : message;
 }
 
 /** The text parts of a tool result, joined. */

@@ -1,5 +1,8 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import type { HostWords } from '../tools/hostWords';
 import type { ToolSettings } from '../tools/types';
+
+export const PRODUCT = 'Power Agent MCP';
 
 export interface ExtensionSettings {
   sandbox: boolean;
@@ -10,13 +13,15 @@ export interface ExtensionSettings {
   defaultEnvironment: string;
   readOnly: boolean;
   allowedEnvironments: string[];
+  /** As written in the setting; `${workspaceFolder}` stands for every workspace folder. */
+  allowedFolders: string[];
   confirmDestructive: 'always' | 'production';
   toolPath: 'mcp' | 'languageModelTools';
   logLevel: string;
 }
 
-export function readSettings(): ExtensionSettings {
-  const c = vscode.workspace.getConfiguration('powerAgent');
+/** The settings from `vscode.workspace.getConfiguration('powerAgent')`. */
+export function readSettings(c: Pick<vscode.WorkspaceConfiguration, 'get'>): ExtensionSettings {
   return {
     sandbox: c.get('sandbox', true),
     signInWith: c.get('signInWith', 'microsoftAccount'),
@@ -25,14 +30,32 @@ export function readSettings(): ExtensionSettings {
     cloud: c.get('cloud', 'Public'),
     defaultEnvironment: c.get('defaultEnvironment', '').trim(),
     readOnly: c.get('readOnly', false),
-    allowedEnvironments: c.get<string[]>('allowedEnvironments', []).map((e) => e.trim()).filter(Boolean),
+    allowedEnvironments: c
+      .get<string[]>('allowedEnvironments', [])
+      .map((e) => e.trim())
+      .filter(Boolean),
+    allowedFolders: c
+      .get<string[]>('allowedFolders', [WORKSPACE_FOLDER])
+      .map((e) => e.trim())
+      .filter(Boolean),
     confirmDestructive: c.get('confirmDestructive', 'always'),
     toolPath: c.get('toolPath', 'mcp'),
     logLevel: c.get('logLevel', 'info'),
   };
 }
 
-/** `folders`: where tools may read and write local files (the workspace folders). */
+export const WORKSPACE_FOLDER = '${workspaceFolder}';
+
+/** How refusals name what would allow a call, in VS Code's words: settings and commands, not flags. */
+export const VSCODE_WORDS: HostWords = {
+  turnOffReadOnly: `turn off the setting "${PRODUCT} › Read Only" (powerAgent.readOnly)`,
+  allowedEnvironments: `the setting "${PRODUCT} › Allowed Environments" (powerAgent.allowedEnvironments)`,
+  allowEnvironment: `add it to the setting "${PRODUCT} › Allowed Environments" (powerAgent.allowedEnvironments)`,
+  allowFolder: `add the folder to the setting "${PRODUCT} › Allowed Folders" (powerAgent.allowedFolders)`,
+  setDefaultEnvironment: `pick a default environment with "${PRODUCT}: Pick Default Environment"`,
+};
+
+/** `folders`: where tools may read and write local files, already expanded. */
 export function toolSettings(settings: ExtensionSettings, folders: string[]): ToolSettings {
   return {
     allowedFolders: folders,
@@ -40,10 +63,34 @@ export function toolSettings(settings: ExtensionSettings, folders: string[]): To
     readOnly: settings.readOnly,
     allowedEnvironments: settings.allowedEnvironments.length ? settings.allowedEnvironments : undefined,
     confirmDestructive: settings.confirmDestructive,
+    words: VSCODE_WORDS,
   };
+}
+
+/**
+ * The allowed folders as paths: `${workspaceFolder}` becomes every workspace folder, `~` the home
+ * folder, a relative path is taken from the first workspace folder. Empty when nothing is left.
+ */
+export function expandFolders(entries: string[], workspaceFolders: string[], home: string, join: (...parts: string[]) => string): string[] {
+  const expanded = entries.flatMap((entry) => {
+    if (entry === WORKSPACE_FOLDER) return workspaceFolders;
+    const withHome = entry === '~' ? home : entry.startsWith('~/') ? join(home, entry.slice(2)) : entry;
+    if (withHome.startsWith(`${WORKSPACE_FOLDER}/`))
+      return workspaceFolders.map((folder) => join(folder, withHome.slice(WORKSPACE_FOLDER.length + 1)));
+    if (/^([a-zA-Z]:)?[\\/]/.test(withHome)) return [withHome];
+    return workspaceFolders.length ? [join(workspaceFolders[0]!, withHome)] : [];
+  });
+  return [...new Set(expanded)];
 }
 
 /** Settings that change how the server signs in: a change builds a new runtime (and, in sandbox mode, a fresh sandbox). */
 export const SIGN_IN_SETTINGS = ['sandbox', 'signInWith', 'servicePrincipal', 'cloud'];
 /** Settings that change what the server offers: applied to the running runtime, keeping sign-in, the sandbox and operations. */
-export const SAFETY_SETTINGS = ['defaultEnvironment', 'readOnly', 'allowedEnvironments', 'confirmDestructive', 'toolPath'];
+export const SAFETY_SETTINGS = [
+  'defaultEnvironment',
+  'readOnly',
+  'allowedEnvironments',
+  'allowedFolders',
+  'confirmDestructive',
+  'toolPath',
+];

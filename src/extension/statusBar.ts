@@ -1,19 +1,42 @@
 import * as vscode from 'vscode';
 import { signedInAccount } from './auth';
 import type { PowerAgentHost } from './host';
+import { PRODUCT } from './settings';
+import { statusView } from './statusView';
 
-/** Shows who the tools run as and the default environment; a click picks another environment. */
+/** Shows who the tools run as and the default environment by name; a click picks another environment, or signs in. */
 export function createStatusBar(host: PowerAgentHost, state: vscode.Memento): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('powerAgent.status', vscode.StatusBarAlignment.Left, 50);
-  item.name = 'Power Agent MCP';
-  item.command = 'powerAgent.pickEnvironment';
+  item.name = PRODUCT;
+  let asked = false;
   const update = () => {
     const s = host.settings;
-    const who = s.sandbox ? 'Sandbox' : s.signInWith === 'servicePrincipal' ? `App ${s.applicationId.slice(0, 8) || '(not set)'}` : (signedInAccount(state) ?? 'Not signed in');
-    item.text = `$(zap) ${who}${s.defaultEnvironment ? ` · ${s.defaultEnvironment}` : ''}`;
-    item.tooltip = `Power Agent MCP\nSigned in as: ${who}\nDefault environment: ${s.defaultEnvironment || 'none'}${s.readOnly ? '\nRead-only mode' : ''}\nClick to pick the default environment.`;
+    const view = statusView({
+      sandbox: s.sandbox,
+      servicePrincipal: s.signInWith === 'servicePrincipal' ? s.applicationId : undefined,
+      account: signedInAccount(state),
+      defaultEnvironment: s.defaultEnvironment,
+      environmentName: host.environmentName(s.defaultEnvironment),
+      readOnly: s.readOnly,
+    });
+    item.text = view.text;
+    item.tooltip = new vscode.MarkdownString(view.tooltip);
+    item.command = view.signedIn ? 'powerAgent.pickEnvironment' : 'powerAgent.signIn';
     item.show();
+    // The default environment is stored by id: read the list once to show its name.
+    if (view.signedIn && s.defaultEnvironment && !view.named && !asked) {
+      asked = true;
+      void host.listEnvironments().catch(() => undefined);
+    }
   };
   update();
-  return vscode.Disposable.from(item, host.onDidRestart(update), vscode.authentication.onDidChangeSessions(update));
+  return vscode.Disposable.from(
+    item,
+    host.onDidRestart(() => {
+      asked = false;
+      update();
+    }),
+    host.onDidListEnvironments(update),
+    vscode.authentication.onDidChangeSessions(update),
+  );
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyToolDefinition, ToolAnnotations } from '../tools/types';
+import type { AnyToolDefinition, ToolAnnotations, ToolUi } from '../tools/types';
 
 /** What tools/list needs of a tool, with its schemas already turned into JSON Schema (done at build time). */
 export interface ToolManifestEntry {
@@ -9,6 +9,8 @@ export interface ToolManifestEntry {
   inputSchema: { type: 'object'; [key: string]: unknown };
   outputSchema: { type: 'object'; [key: string]: unknown };
   annotations: ToolAnnotations;
+  /** How the VS Code palette asks for the arguments; never sent over MCP. */
+  ui?: ToolUi;
 }
 
 export function buildManifest(tools: readonly AnyToolDefinition[]): ToolManifestEntry[] {
@@ -19,6 +21,7 @@ export function buildManifest(tools: readonly AnyToolDefinition[]): ToolManifest
     inputSchema: jsonSchema(tool.input, 'input'),
     outputSchema: jsonSchema(tool.output, 'output'),
     annotations: tool.annotations,
+    ...(tool.ui ? { ui: tool.ui } : {}),
   }));
 }
 

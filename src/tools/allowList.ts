@@ -1,5 +1,6 @@
 import type { BapEnvironment } from '../platform/bap';
 import { ToolError } from './errors';
+import { hostWords } from './hostWords';
 import { normalizeUrl, shownUrl } from './resolveEnvironment';
 import type { ToolSettings } from './types';
 
@@ -16,10 +17,10 @@ export function isAllowed(env: BapEnvironment, settings: ToolSettings): boolean 
   });
 }
 
-/** Throws the refusal for an environment outside POWERAGENT_ALLOWED_ENVIRONMENTS. */
+/** Throws the refusal for an environment outside the allow-list. */
 export function assertAllowed(env: BapEnvironment, settings: ToolSettings): void {
   if (isAllowed(env, settings)) return;
-  throw notAllowed(`${env.properties?.displayName ?? env.name} (${env.name})`);
+  throw notAllowed(`${env.properties?.displayName ?? env.name} (${env.name})`, settings);
 }
 
 /** For a new environment: its display name or domain name must be on the list. */
@@ -28,7 +29,7 @@ export function assertNewEnvironmentAllowed(displayName: string, domainName: str
   if (!list?.length) return;
   const wanted = [displayName, domainName].filter(Boolean).map((n) => n!.toLowerCase());
   if (list.some((entry) => wanted.includes(entry.trim().toLowerCase()))) return;
-  throw notAllowed(`a new environment named ${displayName}`);
+  throw notAllowed(`a new environment named ${displayName}`, settings);
 }
 
 /** An allow-list entry given as a URL matches the Dataverse URL the caller passed, without any lookup. */
@@ -38,14 +39,15 @@ export function urlIsAllowed(url: string, settings: ToolSettings): boolean {
   return list.some((entry) => /^https?:\/\//i.test(entry.trim()) && normalizeUrl(entry) === normalizeUrl(url));
 }
 
-/** Throws the refusal for an org URL outside POWERAGENT_ALLOWED_ENVIRONMENTS (when the list is set). */
+/** Throws the refusal for an org URL outside the allowed environments (when the list is set). */
 export function assertUrlAllowed(url: string, settings: ToolSettings): void {
-  if (!urlIsAllowed(url, settings)) throw notAllowed(shownUrl(url));
+  if (!urlIsAllowed(url, settings)) throw notAllowed(shownUrl(url), settings);
 }
 
-function notAllowed(what: string): ToolError {
+function notAllowed(what: string, settings: ToolSettings): ToolError {
+  const words = hostWords(settings);
   return new ToolError(
-    `This server is limited to the environments in POWERAGENT_ALLOWED_ENVIRONMENTS, and ${what} is not one of them. Nothing was done.`,
-    'Use one of the allowed environments (pp_list_environments shows them), or ask the person who runs the server to add this one to the list.',
+    `This server is limited to the environments in ${words.allowedEnvironments}, and ${what} is not one of them. Nothing was done.`,
+    `Use one of the allowed environments (pp_list_environments shows them), or ${words.allowEnvironment}.`,
   );
 }

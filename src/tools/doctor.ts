@@ -4,6 +4,7 @@ import { toEnvironmentSummary } from '../platform/environment';
 import { PlatformError } from '../platform/errors';
 import { dataverseOrgRoot, isDataverseUrl } from '../platform/serviceHosts';
 import { isAllowed, urlIsAllowed } from './allowList';
+import { hostWords } from './hostWords';
 import { findByUrl, isEnvironmentUrl, shownUrl } from './resolveEnvironment';
 import { environmentRef } from './schemas';
 import { READ_ONLY_CLOUD, defineTool, type ToolContext } from './types';
@@ -93,7 +94,7 @@ async function adminChecks(context: ToolContext, checks: Check[]): Promise<BapEn
     checks.push(clockCheck(response.headers.get('date')));
     const unknown = (context.settings.allowedEnvironments ?? []).filter((entry) => !isEnvironmentUrl(entry) && !environments.some((env) => isAllowed(env, { allowedEnvironments: [entry] })));
     if (unknown.length) {
-      checks.push({ check: 'allowed environments', status: 'warning', detail: `no environment matches ${unknown.map((u) => `"${u}"`).join(', ')}`, fix: 'Correct the names in POWERAGENT_ALLOWED_ENVIRONMENTS (ids, display names, domain names or URLs from pp_list_environments).' });
+      checks.push({ check: 'allowed environments', status: 'warning', detail: `no environment matches ${unknown.map((u) => `"${u}"`).join(', ')}`, fix: `Correct the names in ${hostWords(context.settings).allowedEnvironments} (ids, display names, domain names or URLs from pp_list_environments).` });
     }
     return environments;
   } catch (error) {
@@ -127,7 +128,7 @@ function clockCheck(date: string | null): Check {
 async function dataverseCheck(context: ToolContext, ref: string | undefined, environments: BapEnvironment[] | undefined): Promise<Check> {
   const name = 'Dataverse access';
   const wanted = ref?.trim() || context.settings.defaultEnvironment;
-  if (!wanted) return { check: name, status: 'skipped', detail: 'no environment given and no default environment set', fix: 'Pass environment to check one, or set POWERAGENT_ENVIRONMENT.' };
+  if (!wanted) return { check: name, status: 'skipped', detail: 'no environment given and no default environment set', fix: `Pass environment to check one, or ${hostWords(context.settings).setDefaultEnvironment}.` };
   const byUrl = isEnvironmentUrl(wanted);
   // An org given by URL and not found among the environments (or not on the cloud's domains) gets no request.
   if (byUrl && (environments ? !findByUrl(environments, wanted) : !isDataverseUrl(wanted, context.endpoints))) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toEnvironmentDetails, toEnvironmentSummary, type EnvironmentSummary } from '../platform/environment';
 import { isAllowed } from './allowList';
+import { hostWords } from './hostWords';
 import { resolveEnvironment } from './resolveEnvironment';
 import { environmentRef, environmentSummary } from './schemas';
 import { READ_ONLY_CLOUD, defineTool } from './types';
@@ -39,7 +40,7 @@ export const listEnvironments = defineTool({
       result: { environments, matched: matching.length, truncated: matching.length > environments.length },
       summary:
         `${matching.length} environment(s)${matching.length !== all.length ? ` of ${all.length}` : ''} match.` +
-        (hidden ? ` ${hidden} other environment(s) are hidden: this server is limited to POWERAGENT_ALLOWED_ENVIRONMENTS.` : '') +
+        (hidden ? ` ${hidden} other environment(s) are hidden: this server is limited to ${hostWords(context.settings).allowedEnvironments}.` : '') +
         `\n${lines.join('\n')}${more}`,
     };
   },

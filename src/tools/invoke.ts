@@ -7,6 +7,7 @@ import type { Services } from '../services';
 import { SolutionFileError } from '../solutions/errors';
 import { ToolError } from './errors';
 import { describeFileError, fieldForPath } from './fileErrors';
+import { hostWords } from './hostWords';
 import type { OperationTracker } from '../operations/tracker';
 import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
 
@@ -39,7 +40,7 @@ export interface InvokeOptions {
  */
 export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call: CallContext, options: InvokeOptions): Promise<CallToolResult> {
   if (options.settings.readOnly && !tool.annotations.readOnlyHint) {
-    return errorResult(`${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ask the person who runs the server to turn read-only mode off (--read-only, POWERAGENT_READ_ONLY) if this change is wanted.`);
+    return errorResult(`${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ${hostWords(options.settings).turnOffReadOnly} if this change is wanted.`);
   }
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return errorResult(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`);

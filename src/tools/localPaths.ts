@@ -1,6 +1,7 @@
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ToolError } from './errors';
+import { hostWords } from './hostWords';
 import type { ToolSettings } from './types';
 
 /**
@@ -26,7 +27,7 @@ export function allowedFolders(settings: ToolSettings): string[] {
 
 /**
  * Resolves a local path given to a tool and checks it in one place: it lies inside an allowed folder
- * (the workspace, or --allowed-folders) once every symbolic link on the way is resolved, no link on
+ * (the workspace, or the folders the host allows) once every symbolic link on the way is resolved, no link on
  * the way points nowhere, its names fit the file system, and it is the kind of thing `use` needs.
  * Relative paths start at the first allowed folder. Every refusal names the field and what to do.
  */
@@ -40,7 +41,7 @@ export function resolveLocalPath(field: string, path: string, settings: ToolSett
   if (!allowed.some((folder) => isInside(real, folder))) {
     throw new ToolError(
       `${field}: ${path} is outside the folders this server may use (${allowed.join(', ')}). Nothing was read or written.`,
-      'Use a path inside the workspace, or ask the person who runs the server to add the folder (--allowed-folders, POWERAGENT_ALLOWED_FOLDERS).',
+      `Use a path inside the workspace, or ${hostWords(settings).allowFolder}.`,
     );
   }
   checkKind(field, path, real, existing, use);

@@ -3,6 +3,7 @@ import { PlatformError } from '../platform/errors';
 import { GUID } from '../platform/odata';
 import { assertAllowed } from './allowList';
 import { ToolError } from './errors';
+import { hostWords } from './hostWords';
 import type { ToolContext } from './types';
 
 export function isEnvironmentUrl(ref: string): boolean {
@@ -13,7 +14,10 @@ export function isEnvironmentUrl(ref: string): boolean {
 export function environmentArgument(ref: string | undefined, context: ToolContext): string {
   const value = ref?.trim() || context.settings.defaultEnvironment;
   if (!value) {
-    throw new ToolError('No environment was given and no default environment is set.', 'Pass `environment` (an id, name or URL; pp_list_environments lists them), or set POWERAGENT_ENVIRONMENT.');
+    throw new ToolError(
+      'No environment was given and no default environment is set.',
+      `Pass \`environment\` (an id, name or URL; pp_list_environments lists them), or ${hostWords(context.settings).setDefaultEnvironment}.`,
+    );
   }
   return value;
 }

@@ -7,6 +7,8 @@ import type { Endpoints } from '../platform/endpoints';
 import type { HttpClient } from '../platform/http';
 import type { PowerPlatformClient } from '../platform/powerPlatform';
 import type { OperationTracker } from '../operations/tracker';
+import type { OperationKind } from '../operations/record';
+import type { HostWords } from './hostWords';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -37,6 +39,8 @@ export interface ToolSettings {
   confirmDestructive?: 'always' | 'production';
   /** Folders local files may be read from and written to (solution zips, unpacked folders). Default: the working directory. */
   allowedFolders?: string[];
+  /** How refusals name the settings that would allow a call: the host's words (VS Code settings), else the CLI's flags. */
+  words?: HostWords;
 }
 
 /** A form the client shows to its user (MCP elicitation); resolves with what the user did. */
@@ -83,6 +87,43 @@ export interface ToolOutcome<O> {
   links?: Array<{ uri: string; name: string; mimeType?: string; description?: string }>;
 }
 
+/** A local path argument and the dialog a person picks it with. */
+export interface LocalPathUi {
+  /** open: an existing file; save: a file to write; folder: an existing folder; outputFolder: a folder to write into; fileOrFolder: either to read. */
+  dialog: 'open' | 'save' | 'folder' | 'outputFolder' | 'fileOrFolder';
+  /** The file types the dialog shows, e.g. { 'Solution zip': ['zip'] }. */
+  filters?: Record<string, string[]>;
+}
+
+/** An environment argument: what the picker calls it and which environments can run the tool. */
+export interface EnvironmentUi {
+  /** "Target environment (overwritten)"; default "Environment". */
+  label?: string;
+  /** Only environments with a Dataverse database. */
+  dataverse?: boolean;
+  /** Only these environment types (e.g. Sandbox for a target that is overwritten). */
+  types?: string[];
+  /** Not the tenant's default environment. */
+  notDefault?: boolean;
+}
+
+/** What a person-facing client (the VS Code palette) needs to ask for a tool's arguments well. MCP never sees it. */
+export interface ToolUi {
+  /** Every argument that is a local path. */
+  paths?: Record<string, LocalPathUi>;
+  /** Environment arguments. `environment` is one even when not listed; list it to narrow the choice. */
+  environments?: Record<string, EnvironmentUi>;
+  /** Optional arguments the palette asks for, in this order, with the schema's default chosen. */
+  ask?: string[];
+  /**
+   * Arguments with a picker of their own. restorePoint: a backup of the source or a point in time (sets
+   * `backup` or `pointInTime`); orgSettings: an organization setting of the environment and its new value.
+   */
+  pickers?: Record<string, 'restorePoint' | 'orgSettings'>;
+  /** A failed operation of this kind can be started again with this tool (Retry in the Operations view). */
+  retries?: OperationKind;
+}
+
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: `pp_${string}`;
   title: string;
@@ -91,6 +132,7 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  ui?: ToolUi;
   handler(args: z.output<I>, context: ToolContext): Promise<ToolOutcome<z.input<O>>>;
 }
 

@@ -33,6 +33,7 @@ export const whoAmI = defineTool({
     signedInAs: z.string().describe('How the server signs in (method and account or app), without secrets.'),
   }),
   annotations: READ_ONLY_CLOUD,
+  ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const dataverse = target.dataverse;

@@ -7,7 +7,15 @@ import { PlatformError } from '../../src/platform/errors';
 import { createServices } from '../../src/services';
 import { invokeTool } from '../../src/tools/invoke';
 import { whoAmI } from '../../src/tools/whoami';
-import { signIn, signedInAccount, signOut, tokenSourceFor, VsCodeAccountTokenSource, type AccountAuthentication } from '../../src/extension/auth';
+import {
+  isCanceledSignIn,
+  signIn,
+  signedInAccount,
+  signOut,
+  tokenSourceFor,
+  VsCodeAccountTokenSource,
+  type AccountAuthentication,
+} from '../../src/extension/auth';
 import type { ExtensionSettings } from '../../src/extension/settings';
 import { invokeOptions, text, withSandbox } from '../helpers';
 
@@ -43,7 +51,12 @@ function fakeAuthentication(accounts: Account[], options: { newAccount?: Account
       const existing = sessions.find((s) => s.account.id === wanted?.id && s.scopes.join() === scopes.join());
       if (existing) return existing;
       if (!getOptions.createIfNone || options.refuse || !wanted) return undefined;
-      const session = { id: `s${sessions.length}`, accessToken: jwt({ aud: scopes[0], upn: wanted.label, exp: 2_000_000_000 }), account: wanted, scopes };
+      const session = {
+        id: `s${sessions.length}`,
+        accessToken: jwt({ aud: scopes[0], upn: wanted.label, exp: 2_000_000_000 }),
+        account: wanted,
+        scopes,
+      };
       sessions.push(session);
       return session;
     },
@@ -60,6 +73,7 @@ const SETTINGS: ExtensionSettings = {
   defaultEnvironment: '',
   readOnly: false,
   allowedEnvironments: [],
+  allowedFolders: ['${workspaceFolder}'],
   confirmDestructive: 'always',
   toolPath: 'mcp',
   logLevel: 'info',
@@ -74,7 +88,10 @@ describe('VS Code account sign-in', () => {
     const { auth, calls } = fakeAuthentication([ADA]);
     const pick = async () => assert.fail('no picker for one account');
     assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick }), ADA.label);
-    assert.deepEqual(calls.map((c) => c.scopes[0]), ['https://service.powerapps.com/.default', 'https://api.powerplatform.com/.default']);
+    assert.deepEqual(
+      calls.map((c) => c.scopes[0]),
+      ['https://service.powerapps.com/.default', 'https://api.powerplatform.com/.default'],
+    );
     assert.ok(calls.every((c) => c.options.createIfNone === true && (c.options.account as Account).id === ADA.id));
     assert.equal(signedInAccount(state as never), ADA.label);
 
@@ -106,10 +123,22 @@ describe('VS Code account sign-in', () => {
     const state = memento();
     await state.update('powerAgent.account', ADA);
     const { auth } = fakeAuthentication([ADA, BOB]);
-    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick: (async () => undefined) as never }), undefined);
+    assert.equal(
+      await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick: (async () => undefined) as never }),
+      undefined,
+    );
     const refusing = fakeAuthentication([], { refuse: true });
-    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state as never, auth: refusing.auth, pick: (async () => undefined) as never }), undefined);
+    assert.equal(
+      await signIn({ settings: SETTINGS, endpoints, state: state as never, auth: refusing.auth, pick: (async () => undefined) as never }),
+      undefined,
+    );
     assert.equal(signedInAccount(state as never), ADA.label);
+  });
+
+  it("closing Microsoft's consent counts as a cancel, not as a failure to report", () => {
+    assert.equal(isCanceledSignIn(new Error('User did not consent to login.')), true);
+    assert.equal(isCanceledSignIn(Object.assign(new Error('Canceled'), { name: 'Canceled' })), true);
+    assert.equal(isCanceledSignIn(new Error('getaddrinfo ENOTFOUND login.microsoftonline.com')), false);
   });
 
   it('a tool call without a session never prompts: it fails with what to run', async () => {
@@ -119,7 +148,7 @@ describe('VS Code account sign-in', () => {
     await assert.rejects(source.acquire('https://contoso.crm4.dynamics.com'), (error: PlatformError) => {
       assert.equal(error.code, 'NotSignedIn');
       assert.match(error.message, /contoso\.crm4\.dynamics\.com/);
-      assert.match(error.hint ?? '', /Power Platform: Sign In/);
+      assert.match(error.hint ?? '', /Power Agent MCP: Sign In/);
       return true;
     });
     assert.deepEqual(calls[0]!.options, { silent: true, account: undefined });
@@ -130,7 +159,13 @@ describe('VS Code account sign-in', () => {
 
   it('sovereign clouds use the sovereign-cloud provider', async () => {
     const { auth, calls } = fakeAuthentication([ADA]);
-    const source = tokenSourceFor({ settings: { ...SETTINGS, cloud: 'GCCHigh' }, secret: undefined, state: memento() as never, logger: silentLogger, auth })(undefined as never, endpoints);
+    const source = tokenSourceFor({
+      settings: { ...SETTINGS, cloud: 'GCCHigh' },
+      secret: undefined,
+      state: memento() as never,
+      logger: silentLogger,
+      auth,
+    })(undefined as never, endpoints);
     await source.acquire('https://api.bap.microsoft.us', { forceRefresh: false }).catch(() => undefined);
     assert.equal(calls[0]!.providerId, 'microsoft-sovereign-cloud');
   });
@@ -139,22 +174,47 @@ describe('VS Code account sign-in', () => {
 describe('service principal sign-in from settings', () => {
   it('names each missing setting', () => {
     const make = (settings: Partial<ExtensionSettings>, secret?: string) =>
-      tokenSourceFor({ settings: { ...SETTINGS, signInWith: 'servicePrincipal', ...settings }, secret, state: memento() as never, logger: silentLogger, auth: fakeAuthentication([]).auth, createMsalTokenSource })(undefined as never, endpoints);
+      tokenSourceFor({
+        settings: { ...SETTINGS, signInWith: 'servicePrincipal', ...settings },
+        secret,
+        state: memento() as never,
+        logger: silentLogger,
+        auth: fakeAuthentication([]).auth,
+        createMsalTokenSource,
+      })(undefined as never, endpoints);
     assert.throws(() => make({ tenantId: 't' }), /missing powerAgent\.servicePrincipal\.applicationId, the secret/);
     assert.throws(() => make({ applicationId: 'a' }, 's'), /missing powerAgent\.servicePrincipal\.tenantId\./);
   });
 
   it('signs in through MSAL with the secret from SecretStorage and runs a tool as the application', async () => {
     await withSandbox({}, async (sandbox) => {
-      const { NODE_EXTRA_CA_CERTS: _, POWERPLATFORM_CLIENT_SECRET: _secret, POWERPLATFORM_APPLICATION_ID: _app, POWERPLATFORM_TENANT_ID: _tenant, ...urls } = sandbox.env();
-      const settings = { ...SETTINGS, signInWith: 'servicePrincipal' as const, tenantId: sandbox.tenantId, applicationId: sandbox.clientId };
+      const {
+        NODE_EXTRA_CA_CERTS: _,
+        POWERPLATFORM_CLIENT_SECRET: _secret,
+        POWERPLATFORM_APPLICATION_ID: _app,
+        POWERPLATFORM_TENANT_ID: _tenant,
+        ...urls
+      } = sandbox.env();
+      const settings = {
+        ...SETTINGS,
+        signInWith: 'servicePrincipal' as const,
+        tenantId: sandbox.tenantId,
+        applicationId: sandbox.clientId,
+      };
       const build = (secret: string) =>
         createServices({
           env: urls,
           logger: silentLogger,
           userAgent: 'power-agent-mcp-tests',
           http: { extraCaCerts: [sandbox.certificatePem] },
-          tokenSource: tokenSourceFor({ settings, secret, state: memento() as never, logger: silentLogger, auth: fakeAuthentication([]).auth, createMsalTokenSource }),
+          tokenSource: tokenSourceFor({
+            settings,
+            secret,
+            state: memento() as never,
+            logger: silentLogger,
+            auth: fakeAuthentication([]).auth,
+            createMsalTokenSource,
+          }),
         });
       const good = build(sandbox.clientSecret);
       const result = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: AbortSignal.timeout(30_000) }, invokeOptions(good));
@@ -165,7 +225,12 @@ describe('service principal sign-in from settings', () => {
       const before = tokenPosts();
 
       const wrong = build('not-the-secret');
-      const refused = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: AbortSignal.timeout(30_000) }, invokeOptions(wrong));
+      const refused = await invokeTool(
+        whoAmI,
+        { environment: 'Contoso Dev' },
+        { signal: AbortSignal.timeout(30_000) },
+        invokeOptions(wrong),
+      );
       assert.equal(refused.isError, true);
       assert.match(text(refused), /AADSTS7000215|invalid_client/);
       assert.doesNotMatch(text(refused), /not-the-secret/);

@@ -49,6 +49,7 @@ export const deployPackage = defineTool({
     data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })), associated: z.number() }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
   }),
   annotations: DESTRUCTIVE_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, paths: { packageFile: { dialog: 'open', filters: { 'Package Deployer package': ['zip'] } } } },
   async handler(args, context) {
     const packageFile = resolveLocalPath('packageFile', args.packageFile, context.settings, 'read-file');
     const contents = await readPackage(packageFile, args.packageFile);

@@ -23,6 +23,7 @@ export const installApplication = defineTool({
   }),
   output: operationOutput.partial().extend({ packages: z.array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() })).optional() }),
   annotations: ADDITIVE_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, ask: ['application'], retries: 'install_application' },
   async handler(args, context) {
     const env = await resolveEnvironment(args.environment, context);
     assertDataverse(env);

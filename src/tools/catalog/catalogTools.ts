@@ -33,6 +33,10 @@ export const installCatalog = defineTool({
   }),
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
+  ui: {
+    environments: { catalog: { label: 'Catalog environment', dataverse: true }, targetEnvironment: { label: 'Environment to install into', dataverse: true } },
+    retries: 'catalog_install',
+  },
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const target = await resolveDataverseTarget(args.targetEnvironment, context);
@@ -74,6 +78,11 @@ export const submitCatalog = defineTool({
   }),
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
+  ui: {
+    environments: { catalog: { label: 'Catalog environment', dataverse: true } },
+    paths: { submissionFile: { dialog: 'open', filters: { Submission: ['json'] } } },
+    retries: 'catalog_submit',
+  },
   async handler(args, context) {
     const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings, 'read-file');
     let submission: any;
@@ -122,6 +131,7 @@ export const catalogStatus = defineTool({
   input: z.strictObject({ catalog: catalogEnvironment, nameContains: z.string().trim().min(1).max(100).optional() }),
   output: z.object({ catalog: z.string(), items: z.array(z.object({ id: z.string(), tpsid: z.string(), name: z.string(), version: z.string().nullable() })) }),
   annotations: READ_ONLY_CLOUD,
+  ui: { environments: { catalog: { label: 'Catalog environment', dataverse: true } } },
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const text = args.nameContains?.toLowerCase();

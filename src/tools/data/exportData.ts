@@ -31,6 +31,11 @@ export const exportData = defineTool({
   }),
   output: z.object({ dataFile: z.string(), bytes: z.number(), entities: z.array(z.object({ name: z.string(), records: z.number() })), requests: z.number() }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: {
+    environments: { environment: { dataverse: true } },
+    paths: { dataFile: { dialog: 'save', filters: { 'Data zip': ['zip'] } }, schemaFile: { dialog: 'open', filters: { 'Data schema': ['xml'] } } },
+    ask: ['schemaFile', 'tables'],
+  },
   async handler(args, context) {
     if (Boolean(args.tables?.length) === Boolean(args.schemaFile)) throw new ToolError('Give either tables or schemaFile (not both, not neither). Nothing was exported.');
     const dataFile = resolveLocalPath('dataFile', args.dataFile, context.settings);

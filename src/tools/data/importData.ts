@@ -30,6 +30,7 @@ export const importData = defineTool({
     associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }).describe('N:N associations of the file.'),
   }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, paths: { dataFile: { dialog: 'open', filters: { 'Data zip': ['zip'] } } } },
   async handler(args, context) {
     const dataFile = resolveLocalPath('dataFile', args.dataFile, context.settings);
     if (!existsSync(dataFile)) throw new ToolError(`dataFile: ${args.dataFile} does not exist.`);

@@ -62,6 +62,7 @@ export const setGovernanceConfig = defineTool({
   }),
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, ask: ['managed'], retries: 'set_governance' },
   async handler(args, context) {
     if (!args.managed && args.settings && Object.keys(args.settings).length) {
       throw new ToolError('settings: managed-environment settings apply only to a managed environment (managed: true). Nothing was changed.');

@@ -37,6 +37,7 @@ export const updateOrgSettings = defineTool({
   }),
   output: z.object({ environmentName: z.string(), changes: z.array(change) }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, pickers: { settings: 'orgSettings' } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const dv = target.dataverse;

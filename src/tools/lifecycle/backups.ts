@@ -29,6 +29,7 @@ export const backupEnvironment = defineTool({
   }),
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
+  ui: { environments: { environment: { dataverse: true, notDefault: true } }, retries: 'backup_environment' },
   async handler(args, context) {
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const summary = toEnvironmentSummary(env);
@@ -55,6 +56,7 @@ export const listBackups = defineTool({
   input: z.strictObject({ environment: environmentRef.optional() }),
   output: z.object({ environmentId: z.string(), environmentName: z.string(), backups: z.array(backupOutput) }),
   annotations: READ_ONLY_CLOUD,
+  ui: { environments: { environment: { dataverse: true, notDefault: true } } },
   async handler(args, context) {
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const name = env.properties?.displayName ?? env.name;

@@ -27,6 +27,14 @@ export const copyEnvironment = defineTool({
   }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
+  ui: {
+    environments: {
+      source: { label: 'Source environment (copied from)', dataverse: true },
+      environment: { label: 'Target environment (overwritten)', types: ['Sandbox'], dataverse: true },
+    },
+    ask: ['copyType'],
+    retries: 'copy_environment',
+  },
   async handler(args, context) {
     const source = await resolveEnvironment(args.source, context);
     const target = await resolveEnvironment(args.environment, context);

@@ -62,6 +62,7 @@ export const createEnvironment = defineTool({
   input,
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
+  ui: { ask: ['type', 'region', 'dataverse'], retries: 'create_environment' },
   async handler(args, context) {
     assertNewEnvironmentAllowed(args.displayName, args.domainName, context.settings);
     const existing = await findSameEnvironment(args.allowDuplicateName ? undefined : args.displayName, args.domainName, context, context.signal);

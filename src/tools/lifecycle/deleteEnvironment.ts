@@ -18,6 +18,7 @@ export const deleteEnvironment = defineTool({
   input: z.strictObject({ environment: environmentRef, confirm: confirmArgument, waitSeconds: waitSecondsArgument }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
+  ui: { environments: { environment: { label: 'Environment to delete', notDefault: true } }, retries: 'delete_environment' },
   async handler(args, context) {
     const env = await resolveEnvironment(args.environment, context);
     const name = env.properties?.displayName ?? env.name;

@@ -31,6 +31,7 @@ export const resetEnvironment = defineTool({
   }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
+  ui: { environments: { environment: { label: 'Environment to reset (wiped)', types: ['Sandbox', 'Developer'], dataverse: true } }, retries: 'reset_environment' },
   async handler(args, context) {
     const env = await resolveEnvironment(args.environment, context);
     const sku = env.properties?.environmentSku;

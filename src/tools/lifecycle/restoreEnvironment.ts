@@ -40,6 +40,14 @@ export const restoreEnvironment = defineTool({
   input,
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
+  ui: {
+    environments: {
+      source: { label: 'Source environment (whose backup is restored)', dataverse: true },
+      environment: { label: 'Target environment (overwritten)', types: ['Sandbox'], dataverse: true },
+    },
+    pickers: { backup: 'restorePoint' },
+    retries: 'restore_environment',
+  },
   async handler(args, context) {
     const target = await resolveEnvironment(args.environment, context);
     const source = args.source ? await resolveEnvironment(args.source, context) : target;

@@ -42,6 +42,7 @@ export const downloadPortal = defineTool({
     files: z.number(),
   }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, paths: { folder: { dialog: 'outputFolder' } } },
   async handler(args, context) {
     const folder = resolveLocalPath('folder', args.folder, context.settings);
     if (existsSync(folder) && !statSync(folder).isDirectory())

@@ -45,6 +45,7 @@ export const uploadPortal = defineTool({
     idsWrittenTo: z.array(z.string()),
   }),
   annotations: DESTRUCTIVE_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, paths: { folder: { dialog: 'folder' } } },
   async handler(args, context) {
     const root = resolveLocalPath('folder', args.folder, context.settings);
     const opened = await openSiteFolder(root).catch((error: unknown) => folderError(error, 'folder', 'Nothing was uploaded.'));

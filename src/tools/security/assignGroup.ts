@@ -31,6 +31,7 @@ export const assignGroup = defineTool({
   }),
   output: z.object({ environmentName: z.string(), teamId: z.string(), teamName: z.string(), teamCreated: z.boolean(), role: z.string(), roleId: z.string(), alreadyAssigned: z.boolean() }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, ask: ['membershipType'] },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const dv = target.dataverse;

@@ -45,6 +45,7 @@ export const assignUser = defineTool({
     alreadyAssigned: z.boolean(),
   }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const env = await resolveEnvironment(args.environment, context);
     assertDataverse(env);

@@ -55,6 +55,7 @@ export const addSolutionComponent = defineTool({
   }),
   output: z.object({ solution: z.string(), componentType: z.number(), componentId: z.string(), solutionComponentId: z.string().nullable() }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const type = typeof args.componentType === 'number' ? args.componentType : COMPONENT_TYPES[args.componentType.toLowerCase().replace(/[\s_-]/g, '')];
     if (type === undefined) {

@@ -19,6 +19,7 @@ export const applySolutionUpgrade = defineTool({
   input: z.strictObject({ environment: environmentRef.optional(), solution: solutionNameArgument.describe('The unique name of the installed solution (without _Upgrade).'), confirm: confirmArgumentFor("solution's unique name"), waitSeconds: waitSecondsArgument }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, retries: 'apply_solution_upgrade' },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const base = await requireSolution(target, args.solution.replace(/_Upgrade$/i, ''), context);

@@ -20,6 +20,7 @@ export const deleteSolution = defineTool({
   input: z.strictObject({ environment: environmentRef.optional(), solution: solutionNameArgument, confirm: confirmArgumentFor("solution's unique name"), waitSeconds: waitSecondsArgument }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
+  ui: { environments: { environment: { dataverse: true } }, retries: 'delete_solution' },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const solution = await requireSolution(target, args.solution, context);

@@ -41,6 +41,12 @@ export const exportSolution = defineTool({
   }),
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
+  ui: {
+    environments: { environment: { dataverse: true } },
+    paths: { zipFile: { dialog: 'save', filters: { 'Solution zip': ['zip'] } } },
+    ask: ['managed'],
+    retries: 'export_solution',
+  },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'write-file');
     if (!zipFile.toLowerCase().endsWith('.zip')) throw new ToolError(`zipFile: ${args.zipFile} must end in .zip.`);

@@ -40,6 +40,12 @@ export const importSolution = defineTool({
   output: operationOutput,
   // Destructive: an import can overwrite unmanaged customizations and replace a solution's components.
   annotations: DESTRUCTIVE_CLOUD,
+  ui: {
+    environments: { environment: { dataverse: true } },
+    paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, settingsFile: { dialog: 'open', filters: { 'Deployment settings': ['json'] } } },
+    ask: ['settingsFile'],
+    retries: 'import_solution',
+  },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     const settingsFile = args.settingsFile ? resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'read-file') : undefined;

@@ -19,6 +19,7 @@ export const listSolutions = defineTool({
   }),
   output: z.object({ environmentId: z.string().nullable(), environmentName: z.string(), solutions: z.array(cloudSolution) }),
   annotations: READ_ONLY_CLOUD,
+  ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const text = args.nameContains?.toLowerCase();

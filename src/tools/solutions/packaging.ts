@@ -27,6 +27,7 @@ export const unpackSolutionTool = defineTool({
   }),
   output: z.object({ folder: z.string(), solution: solutionOutput, packageType, files: z.number(), bytes: z.number(), staleFiles: z.array(z.string()) }),
   annotations: LOCAL_FILES,
+  ui: { paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, folder: { dialog: 'outputFolder' } }, ask: ['packageType'] },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     const folder = resolveLocalPath('folder', args.folder, context.settings, 'write-folder');
@@ -52,6 +53,7 @@ export const packSolutionTool = defineTool({
   }),
   output: z.object({ zipFiles: z.array(z.string()), solution: solutionOutput, packageType, members: z.number(), warnings: z.array(z.string()) }),
   annotations: LOCAL_FILES,
+  ui: { paths: { folder: { dialog: 'folder' }, zipFile: { dialog: 'save', filters: { 'Solution zip': ['zip'] } } }, ask: ['packageType'] },
   async handler(args, context) {
     const folder = resolveLocalPath('folder', args.folder, context.settings, 'read-folder');
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'write-file');

@@ -34,6 +34,7 @@ export const publishCustomizations = defineTool({
   }),
   output: z.object({ environmentName: z.string(), publishedAll: z.boolean(), components: z.number().int() }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const sections = Object.entries(KINDS)

@@ -39,6 +39,10 @@ export const setConnectionVariables = defineTool({
     applied: z.array(applied).nullable(),
   }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: {
+    environments: { environment: { dataverse: true } },
+    paths: { solution: { dialog: 'fileOrFolder', filters: { 'Solution zip': ['zip'] } }, settingsFile: { dialog: 'save', filters: { 'Deployment settings': ['json'] } } },
+  },
   async handler(args, context) {
     const solutionPath = resolveLocalPath('solution', args.solution, context.settings, 'read-any');
     const settingsPath = resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'write-file');

@@ -20,6 +20,7 @@ export const setSolutionVersion = defineTool({
   }),
   output: z.object({ previousVersion: z.string(), solution: cloudSolution }),
   annotations: IDEMPOTENT_CLOUD,
+  ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const before = await requireSolution(target, args.solution, context);

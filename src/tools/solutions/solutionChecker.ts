@@ -26,6 +26,10 @@ export const solutionChecker = defineTool({
   }),
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
+  ui: {
+    paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, sarifFile: { dialog: 'save', filters: { 'SARIF report': ['sarif'] } } },
+    retries: 'solution_checker',
+  },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     if (statSync(zipFile).size > MAX_UPLOAD_BYTES) throw new ToolError(`zipFile: ${args.zipFile} is over the checker's 30 MB upload limit. Nothing was sent.`, 'Check a smaller solution, or split it.');
