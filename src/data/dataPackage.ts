@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { SolutionFileError } from '../solutions/errors';
@@ -54,13 +55,28 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
     const bytes = await zip.read('data_schema.xml');
     return {
       schema: parseSchema(bytes, shownAs),
-      openData: async () => (await zip.stream('data.xml')) as AsyncIterable<Buffer>,
+      openData: async () => drained(await zip.stream('data.xml')),
       fingerprint: fingerprint(bytes, `${info.size}:${info.mtimeMs}:${zip.size('data.xml')}`),
       close: () => zip.close(),
     };
   } catch (error) {
     zip.close();
     throw error;
+  }
+}
+
+/**
+ * The chunks of a zip entry. Stopping early (an import that ran out of time) lets the entry's
+ * inflate pipeline run to its end instead of destroying it mid-write, which would fail upstream.
+ */
+async function* drained(stream: Readable): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+  } finally {
+    if (!stream.readableEnded) {
+      stream.on('error', () => undefined);
+      stream.resume();
+    }
   }
 }
 

@@ -4,8 +4,8 @@ import { sleep as defaultSleep } from '../platform/retry';
 
 /** The time budget ran out: what is done stays done, the rest is for the next call. */
 export class BudgetExhausted extends Error {
-  constructor() {
-    super('The time budget ran out.');
+  constructor(detail = 'the time budget ran out') {
+    super(detail);
   }
 }
 
@@ -129,7 +129,7 @@ export class Dispatcher {
         this.requests++;
         const delay = this.retryDelay(error, attempt);
         if (delay === undefined) return;
-        if (this.now() + delay >= this.options.deadline) return this.stop(new BudgetExhausted());
+        if (this.now() + delay >= this.options.deadline) return this.stop(new BudgetExhausted(`the service asked to wait ${Math.ceil(delay / 1000)} s, past the end of the time budget`));
         await this.wait(delay, this.signal).catch(() => undefined);
         if (this.options.signal.aborted) return this.stop(this.options.signal.reason ?? new Error('Canceled'));
         if (this.budgetEnded) return this.stop(new BudgetExhausted());

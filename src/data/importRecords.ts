@@ -51,6 +51,8 @@ export interface ImportSummary {
   resume: ResumeState | null;
   /** Why the import stopped early. */
   stopped?: string;
+  /** It stopped because the time budget ended (or throttling would outlast it). */
+  outOfTime?: boolean;
 }
 
 /** What the later passes need of each record, kept on disk while data.xml is read. */
@@ -84,7 +86,8 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
     await run.execute(source);
   } catch (error) {
     if (options.signal.aborted) throw error;
-    run.stopped = error instanceof BudgetExhausted ? 'budget' : describe(error);
+    run.stopped = describe(error);
+    run.outOfTime = error instanceof BudgetExhausted;
   } finally {
     await run.close();
   }
@@ -99,6 +102,7 @@ function describe(error: unknown): string {
 
 class ImportRun {
   stopped: string | undefined;
+  outOfTime = false;
   private readonly dispatcher: Dispatcher;
   private readonly inFile = new Map<string, string>();
   private readonly notes: string[] = [];
@@ -297,8 +301,8 @@ class ImportRun {
     const done = this.complete && !this.stopped;
     if (this.stopped) {
       notes.unshift(
-        this.stopped === 'budget'
-          ? `The time budget ran out during the ${this.progress.stage} pass. What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish without writing anything twice.`
+        this.outOfTime
+          ? `The import stopped during the ${this.progress.stage} pass: ${this.stopped}. What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish without writing anything twice.`
           : `The import stopped during the ${this.progress.stage} pass: ${this.stopped} After fixing that, call pp_import_data again with the same dataFile and this result's resume to finish.`,
       );
     }
@@ -312,6 +316,7 @@ class ImportRun {
       requests: this.progress.requests,
       resume: done ? null : this.progress.toJSON(),
       stopped: this.stopped,
+      outOfTime: this.outOfTime,
     };
   }
 }

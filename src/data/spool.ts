@@ -46,7 +46,13 @@ export class Spool<T> {
   }
 
   async remove(): Promise<void> {
-    if (!this.out.writableEnded) this.out.destroy();
+    if (!this.out.closed) {
+      // A write still under way when the import stopped must not surface as an error of its own.
+      this.out.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => this.out.once('close', () => resolve()));
+      this.out.destroy();
+      await closed;
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -124,6 +124,8 @@ export interface OrgData {
   versionNumber: number;
   /** Id of the org's base currency (transactioncurrency). */
   baseCurrency: string;
+  /** Writes that ran with custom plug-ins bypassed (MSCRM.BypassCustomPluginExecution), for tests to see. */
+  pluginBypassWrites: number;
 }
 
 const dataByOrg = new WeakMap<SandboxOrg, OrgData>();
@@ -445,7 +447,7 @@ function seedOrgData(): OrgData {
     }),
   ];
   for (const table of tables.filter((t) => t.external)) table.columns = table.columns.filter((c) => c.primaryId || c.primaryName);
-  const data: OrgData = { tables: new Map(tables.map((t) => [t.logicalName, t])), oneToMany: [], manyToMany: [], nextObjectTypeCode: 10_500, versionNumber: 1_000_000, baseCurrency };
+  const data: OrgData = { tables: new Map(tables.map((t) => [t.logicalName, t])), oneToMany: [], manyToMany: [], nextObjectTypeCode: 10_500, versionNumber: 1_000_000, baseCurrency, pluginBypassWrites: 0 };
   for (const table of tables) data.oneToMany.push(...systemRelationships(table));
   data.oneToMany.push(
     oneToMany('account_primary_contact', 'contact', 'account', 'primarycontactid', 'primarycontactid'),

@@ -40,8 +40,11 @@ export function handleDataTables(request: SandboxRequest, segment: string, org: 
   const rest = match[3];
   const method = request.method;
   const writes = method !== 'GET';
-  if (writes && /^true$/i.test(String(request.headers['mscrm.bypasscustompluginexecution'] ?? '')) && !hasPrivilege(org, caller, BYPASS_PRIVILEGE)) {
-    return reply.error(403, '0x80040220', `Principal user (Id=${caller.systemuserid}, type=8) is missing ${BYPASS_PRIVILEGE} privilege (Id=${randomUUIDFor(BYPASS_PRIVILEGE)}) on OTC=${table.objectTypeCode} for entity '${table.logicalName}'.`);
+  if (writes && /^true$/i.test(String(request.headers['mscrm.bypasscustompluginexecution'] ?? ''))) {
+    if (!hasPrivilege(org, caller, BYPASS_PRIVILEGE)) {
+      return reply.error(403, '0x80040220', `Principal user (Id=${caller.systemuserid}, type=8) is missing ${BYPASS_PRIVILEGE} privilege (Id=${randomUUIDFor(BYPASS_PRIVILEGE)}) on OTC=${table.objectTypeCode} for entity '${table.logicalName}'.`);
+    }
+    context.data.pluginBypassWrites++;
   }
   if (!id && !rest) {
     if (method === 'GET') return query(context, table, request, reply, org);

@@ -54,8 +54,8 @@ export const importData = defineTool({
         bypassPlugins: args.bypassPlugins,
         resume: args.resume,
       });
-      const { stopped: _, ...result } = summary;
-      return { result, summary: describeImport(summary, target.displayName), failed: summary.failureCount > 0 || (summary.stopped !== undefined && summary.stopped !== 'budget') };
+      const { stopped, outOfTime, ...result } = summary;
+      return { result, summary: describeImport(summary, target.displayName), failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime) };
     } finally {
       source.close();
     }
