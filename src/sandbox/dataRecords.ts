@@ -139,6 +139,7 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
   row.versionnumber = data.versionNumber;
   row.modifiedon = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   row.modifiedby = context.caller.systemuserid;
+  row['modifiedby@table'] = 'systemuser';
   rows.set(id, row);
   return { row, created: creating };
 }
@@ -268,7 +269,10 @@ function applyCreateDefaults(context: RecordContext, table: DataTable, row: Row)
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const has = (name: string) => table.columns.some((c) => c.name === name);
   if (has('createdon')) row.createdon = typeof row.overriddencreatedon === 'string' ? row.overriddencreatedon : now;
-  if (has('createdby')) row.createdby = context.caller.systemuserid;
+  if (has('createdby')) {
+    row.createdby = context.caller.systemuserid;
+    row['createdby@table'] = 'systemuser';
+  }
   if (has('ownerid') && !row.ownerid) {
     row.ownerid = context.caller.systemuserid;
     row['ownerid@table'] = 'systemuser';
@@ -289,6 +293,7 @@ function computeColumns(context: RecordContext, table: DataTable, row: Row): voi
     row.owninguser = user?.systemuserid ?? null;
     row.owningteam = team?.teamid ?? null;
     row.owningbusinessunit = user?.businessunitid ?? team?.businessunitid ?? context.org.businessUnit.businessunitid;
+    Object.assign(row, { 'owninguser@table': 'systemuser', 'owningteam@table': 'team', 'owningbusinessunit@table': 'businessunit' });
   }
   if (has('exchangerate')) row.exchangerate = 1;
   for (const base of table.columns.filter((c) => c.type === 'Money' && c.attributeOf)) {

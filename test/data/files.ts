@@ -21,7 +21,7 @@ export interface TestRecords {
   links?: Array<{ source: string; relationship: string; target: string; targetIds: string[] }>;
 }
 
-const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/\r/g, '&#xD;').replace(/\n/g, '&#xA;');
 
 export function schemaXml(entities: TestEntity[]): string {
   const entity = (e: TestEntity) => {
