@@ -71,8 +71,14 @@ function snapshot(org: SandboxOrg): () => void {
   const rows = [...data.tables.values()].map((t) => [t, new Map(t.rows)] as const);
   const pairs = data.manyToMany.map((r) => [r, new Set(r.pairs)] as const);
   return () => {
-    for (const [table, saved] of rows) table.rows = saved;
-    for (const [relationship, saved] of pairs) relationship.pairs = saved;
+    for (const [table, saved] of rows) {
+      table.rows.clear();
+      for (const [id, row] of saved) table.rows.set(id, row);
+    }
+    for (const [relationship, saved] of pairs) {
+      relationship.pairs.clear();
+      for (const pair of saved) relationship.pairs.add(pair);
+    }
   };
 }
 

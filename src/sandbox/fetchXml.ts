@@ -1,5 +1,17 @@
-import type { Element } from '@xmldom/xmldom';
-import { elements, parseXml } from '../solutions/xml';
+import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
+
+/** The element children of a node (the sandbox reads FetchXML with its own code, not the product's). */
+function elements(parent: Node): Element[] {
+  return Array.from(parent.childNodes).filter((n): n is Element => n.nodeType === 1);
+}
+
+function parseXml(text: string): Element {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new Error('FetchXML may not declare a DOCTYPE');
+  let problem: string | undefined;
+  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(text, 'text/xml');
+  if (problem || !document.documentElement) throw new Error(`not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
+  return document.documentElement;
+}
 
 /** A FetchXML query as far as the sandbox evaluates it: attributes, nested and/or filters, common operators, paging. */
 export interface FetchQuery {
@@ -11,7 +23,7 @@ export interface FetchQuery {
 }
 
 export function parseFetch(text: string): FetchQuery {
-  const fetch = parseXml(text, 'fetchXml').documentElement!;
+  const fetch = parseXml(text);
   if (fetch.nodeName !== 'fetch') throw new Error('the root element must be <fetch>');
   const entity = elements(fetch).find((e) => e.nodeName === 'entity');
   if (!entity) throw new Error('<fetch> needs an <entity>');
