@@ -42,12 +42,10 @@ export function normalizeId(id: string): string {
 
 function valueOf(tag: SaxesTagPlain): CmtValue {
   const a = tag.attributes;
-  return {
-    name: (a.name ?? '').toLowerCase(),
-    value: a.value ?? '',
-    ...(a.lookupentity !== undefined ? { lookupentity: a.lookupentity.toLowerCase() } : {}),
-    ...(a.lookupentityname !== undefined ? { lookupentityname: a.lookupentityname } : {}),
-  };
+  const value: CmtValue = { name: (a.name ?? '').toLowerCase(), value: a.value ?? '' };
+  if (a.lookupentity !== undefined) value.lookupentity = a.lookupentity.toLowerCase();
+  if (a.lookupentityname !== undefined) value.lookupentityname = a.lookupentityname;
+  return value;
 }
 
 /**

@@ -41,8 +41,7 @@ export class Dispatcher {
   /** Requests answered (successes and failures), for the summary. */
   requests = 0;
   throttles = 0;
-  private limit = 1;
-  private seenHeaders = false;
+  private limit: number;
   private inFlight = 0;
   private pausedUntil = 0;
   private averageMs = 0;
@@ -55,6 +54,7 @@ export class Dispatcher {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: DispatcherOptions) {
+    this.limit = options.parallelism;
     this.now = options.now ?? Date.now;
     this.wait = options.sleep ?? defaultSleep;
     this.signal = AbortSignal.any([options.signal, this.budget.signal]);
@@ -79,7 +79,6 @@ export class Dispatcher {
     const burst = headerNumber(headers, BURST);
     const seconds = headerNumber(headers, TIME);
     if (burst === undefined && seconds === undefined) return;
-    this.seenHeaders = true;
     let limit = this.options.parallelism;
     // Keep at least twice the requests in flight in reserve, and twice their execution time.
     if (burst !== undefined) limit = Math.min(limit, Math.max(1, Math.floor(burst / 2)));
@@ -121,7 +120,6 @@ export class Dispatcher {
         const headers = await task(this.signal);
         this.requests++;
         this.averageMs = this.averageMs ? this.averageMs * 0.8 + (this.now() - started) * 0.2 : this.now() - started;
-        if (!this.seenHeaders) this.limit = this.options.parallelism;
         this.observe(headers);
         onDone();
         return;

@@ -108,7 +108,9 @@ class ImportRun {
   private readonly notes: string[] = [];
   private readonly unresolved = new Map<string, { count: number; example: string }>();
   private readonly skippedEntities = new Set<string>();
-  private spool: Spool<SpoolItem> | undefined;
+  /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
+  private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
+  private readonly spool = new Spool<SpoolItem>();
   private writes = 0;
 
   constructor(
@@ -121,11 +123,11 @@ class ImportRun {
   }
 
   async execute(source: DataSource): Promise<void> {
-    this.spool = await Spool.create<SpoolItem>();
     await this.readRecords(source);
     await this.spool.seal();
     const resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
-    await resolver.resolve(this.dv, this.references(), this.options.parallelism, this.dispatcher.signal);
+    const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
+    await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
     this.progress.requests += resolver.requests;
     await this.lookups(resolver);
     await this.states();
@@ -137,7 +139,7 @@ class ImportRun {
     await this.dispatcher.drain().catch(() => undefined);
     this.dispatcher.close();
     this.progress.requests += this.dispatcher.requests;
-    await this.spool?.remove();
+    await this.spool.remove();
   }
 
   /** Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. */
@@ -155,9 +157,10 @@ class ImportRun {
       }
       if (event.kind === 'association') {
         for (const targetId of event.association.targetIds) {
+          this.reference(event.association.targetEntity, targetId);
           const i = links.get(table) ?? 0;
           links.set(table, i + 1);
-          await this.spool!.add({ k: 'm', t: table, i, link: { sourceId: event.association.sourceId, relationship: event.association.relationship, targetEntity: event.association.targetEntity, targetId } });
+          await this.spool.add({ k: 'm', t: table, i, link: { sourceId: event.association.sourceId, relationship: event.association.relationship, targetEntity: event.association.targetEntity, targetId } });
         }
         continue;
       }
@@ -167,8 +170,10 @@ class ImportRun {
       this.inFile.set(record.id, plan.meta.logicalName);
       this.progress.table(table).records++;
       const built = firstPass(plan, record);
-      if (built.binds.length || built.parties) await this.spool!.add({ k: 'l', t: table, i: ordinal, id: record.id, b: built.binds, ...(built.parties ? { p: built.parties } : {}) });
-      if (built.state) await this.spool!.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
+      for (const b of built.binds) this.reference(b.entity ?? '', b.id, b.name);
+      for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
+      if (built.binds.length || built.parties) await this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: built.binds, ...(built.parties ? { p: built.parties } : {}) });
+      if (built.state) await this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
       if (this.progress.isDone('records', table, ordinal)) continue;
       if ('problem' in built) {
         this.progress.table(table).failed++;
@@ -186,21 +191,19 @@ class ImportRun {
     this.progress.finish(stage);
   }
 
-  /** Every record lookups, party lists and links point at, for the resolver to find those outside the file. */
-  private async *references(): AsyncGenerator<{ table: string; id: string; name?: string }> {
-    for await (const item of this.spool!.items()) {
-      if (item.k === 'l') {
-        for (const b of item.b) yield { table: b.entity ?? '', id: b.id, name: b.name };
-        for (const p of item.p ?? []) if (p.party) yield { table: p.party.entity ?? '', id: p.party.id, name: p.party.name };
-      } else if (item.k === 'm') yield { table: item.link.targetEntity, id: item.link.targetId };
-    }
+  /** Notes a record a lookup or link points at, unless the file has already given it. */
+  private reference(table: string, id: string, name?: string): void {
+    if (this.inFile.has(id)) return;
+    const key = `${table}|${id}`;
+    const known = this.referenced.get(key);
+    if (!known || (!known.name && name)) this.referenced.set(key, { table, id, name });
   }
 
   /** Pass 2: lookups and party lists, now that every record exists. */
   private async lookups(resolver: LookupResolver): Promise<void> {
     if (this.progress.stage !== 'lookups') return;
     const queue = new WriteQueue(this, 'lookups', 'update');
-    for await (const item of this.spool!.items()) {
+    for await (const item of this.spool.items()) {
       if (item.k !== 'l' || this.progress.isDone('lookups', item.t, item.i)) continue;
       const plan = this.plan.tables.get(item.t)!;
       if (this.progress.failedIds.has(item.id)) {
@@ -223,7 +226,7 @@ class ImportRun {
   private async states(): Promise<void> {
     if (this.progress.stage !== 'states') return;
     const queue = new WriteQueue(this, 'states', 'update');
-    for await (const item of this.spool!.items()) {
+    for await (const item of this.spool.items()) {
       if (item.k !== 's' || this.progress.isDone('states', item.t, item.i)) continue;
       if (this.progress.failedIds.has(item.id)) {
         this.progress.markDone('states', item.t, item.i);
@@ -243,7 +246,7 @@ class ImportRun {
     if (this.progress.stage !== 'associations') return;
     const items = (async function* (spool: Spool<SpoolItem>) {
       for await (const item of spool.items()) if (item.k === 'm') yield item;
-    })(this.spool!);
+    })(this.spool);
     await linkRecords(this.dv, this.plan, resolver, items, {
       batchSize: this.options.batchSize,
       dispatcher: this.dispatcher,

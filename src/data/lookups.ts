@@ -52,9 +52,9 @@ export class LookupResolver {
   }
 
   /** Looks up, in a few requests, the records outside the file that lookups and links point at. */
-  async resolve(dv: DataverseClient, references: AsyncIterable<{ table: string; id: string; name?: string }>, parallelism: number, signal: AbortSignal): Promise<void> {
+  async resolve(dv: DataverseClient, references: Iterable<{ table: string; id: string; name?: string }>, parallelism: number, signal: AbortSignal): Promise<void> {
     const wanted = new Map<string, { table: string; id: string; name?: string }>();
-    for await (const ref of references) {
+    for (const ref of references) {
       if (this.inFile.has(ref.id)) continue;
       const key = `${ref.table}|${ref.id}`;
       if (!wanted.has(key) || (!wanted.get(key)!.name && ref.name)) wanted.set(key, ref);

@@ -6,23 +6,18 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
- * Work for the later passes (lookups, states, N:N links), written to a temporary file as data.xml is
- * read once and read back line by line, so memory stays flat however large the file is.
+ * Work for the later passes (lookups, states, N:N links), kept as data.xml is read once. The first
+ * items stay in memory; past `inMemory` they go to a temporary file, read back line by line, so
+ * memory stays flat however large the file is.
  */
 export class Spool<T> {
   private count = 0;
+  private readonly held: T[] = [];
+  private dir: string | undefined;
+  private file: string | undefined;
+  private out: WriteStream | undefined;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly file: string,
-    private readonly out: WriteStream,
-  ) {}
-
-  static async create<T>(): Promise<Spool<T>> {
-    const dir = await mkdtemp(join(tmpdir(), 'power-agent-import-'));
-    const file = join(dir, 'spool.ndjson');
-    return new Spool<T>(dir, file, createWriteStream(file));
-  }
+  constructor(private readonly inMemory = 20_000) {}
 
   get size(): number {
     return this.count;
@@ -30,29 +25,41 @@ export class Spool<T> {
 
   async add(item: T): Promise<void> {
     this.count++;
+    if (this.count <= this.inMemory) {
+      this.held.push(item);
+      return;
+    }
+    if (!this.out) {
+      this.dir = await mkdtemp(join(tmpdir(), 'power-agent-import-'));
+      this.file = join(this.dir, 'spool.ndjson');
+      this.out = createWriteStream(this.file);
+    }
     if (!this.out.write(`${JSON.stringify(item)}\n`)) await once(this.out, 'drain');
   }
 
-  /** Ends writing; the items can then be read, as often as needed. */
+  /** Ends writing; the items can then be read, in the order they came, as often as needed. */
   async seal(): Promise<void> {
-    if (this.out.writableEnded) return;
+    if (!this.out || this.out.writableEnded) return;
     this.out.end();
     await once(this.out, 'finish');
   }
 
   async *items(): AsyncGenerator<T> {
+    yield* this.held;
+    if (!this.file) return;
     const lines = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
     for await (const line of lines) if (line) yield JSON.parse(line) as T;
   }
 
   async remove(): Promise<void> {
-    if (!this.out.closed) {
+    const out = this.out;
+    if (out && !out.closed) {
       // A write still under way when the import stopped must not surface as an error of its own.
-      this.out.on('error', () => undefined);
-      const closed = new Promise<void>((resolve) => this.out.once('close', () => resolve()));
-      this.out.destroy();
+      out.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+      out.destroy();
       await closed;
     }
-    await rm(this.dir, { recursive: true, force: true });
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,11 @@ export interface RecordContext {
   org: SandboxOrg;
   data: OrgData;
   caller: SandboxSystemUser;
+  /** The request's time, to the second, as the service stamps rows. */
+  now: string;
 }
+
+const LOOKUP_TYPES = new Set(['Lookup', 'Customer', 'Owner']);
 
 /** Where written rows go: the table, or rows staged until a bulk request is accepted whole. */
 export interface RowStore {
@@ -22,15 +26,54 @@ export interface Problem {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A table's columns looked up by name and kind, rebuilt when columns are added. */
+interface TableIndex {
+  size: number;
+  columns: Map<string, DataColumn>;
+  required: DataColumn[];
+  moneyBases: DataColumn[];
+  state?: DataColumn;
+  status?: DataColumn;
+}
+
+const indexes = new WeakMap<DataTable, TableIndex>();
+
+function indexOf(table: DataTable): TableIndex {
+  let index = indexes.get(table);
+  if (!index || index.size !== table.columns.length) {
+    index = {
+      size: table.columns.length,
+      columns: new Map(table.columns.map((c) => [c.name, c])),
+      required: table.columns.filter((c) => c.required),
+      moneyBases: table.columns.filter((c) => c.type === 'Money' && c.attributeOf),
+      state: table.columns.find((c) => c.type === 'State'),
+      status: table.columns.find((c) => c.type === 'Status'),
+    };
+    indexes.set(table, index);
+  }
+  return index;
+}
+
 export function recordContext(org: SandboxOrg, caller: SandboxSystemUser): RecordContext {
-  return { org, data: orgData(org), caller };
+  return { org, data: orgData(org), caller, now: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
 }
 
 /**
  * The many-to-one relationships of a table: those stored, and the ones Dataverse keeps for every
  * activity (regarding any table with activities) and every party list (to each table that can be a party).
  */
+const relationshipCache = new WeakMap<DataTable, { key: string; value: OneToMany[] }>();
+
 export function manyToOne(data: OrgData, table: DataTable): OneToMany[] {
+  const key = `${data.oneToMany.length}:${data.tables.size}`;
+  const cached = relationshipCache.get(table);
+  if (cached?.key === key) return cached.value;
+  const value = readManyToOne(data, table);
+  relationshipCache.set(table, { key, value });
+  return value;
+}
+
+function readManyToOne(data: OrgData, table: DataTable): OneToMany[] {
   const found = data.oneToMany.filter((r) => r.ReferencingEntity === table.logicalName);
   if (table.activity && table.columns.some((c) => c.name === 'regardingobjectid')) {
     for (const target of data.tables.values()) if (target.hasActivities) found.push(regarding(target.logicalName, table.logicalName));
@@ -101,12 +144,12 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
   const existing = rows.get(id);
   const creating = !existing;
   const row: Row = { ...(existing ?? { [table.primaryId]: id }) };
-  const relationships = manyToOne(data, table);
-  for (const [key, value] of Object.entries(body)) {
+  const index = indexOf(table);
+  for (const key in body) {
+    const value = body[key];
     if (key.startsWith('@odata.') || key === table.primaryId) continue;
-    const bind = /^(.+)@odata\.bind$/.exec(key);
-    if (bind) {
-      const problem = setLookup(context, table, row, relationships, bind[1]!, value);
+    if (key.endsWith('@odata.bind')) {
+      const problem = setLookup(context, table, row, manyToOne(data, table), key.slice(0, -'@odata.bind'.length), value);
       if (problem) return problem;
       continue;
     }
@@ -115,9 +158,9 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
       if (problem) return problem;
       continue;
     }
-    const column = table.columns.find((c) => c.name === key);
+    const column = index.columns.get(key);
     if (!column) return invalid(`The property '${key}' does not exist on type 'Microsoft.Dynamics.CRM.${table.logicalName}'.`, '0x80060888');
-    if (['Lookup', 'Customer', 'Owner'].includes(column.type)) return invalid(`'${key}' is a lookup: set it through its navigation property with @odata.bind.`, '0x80060888');
+    if (LOOKUP_TYPES.has(column.type)) return invalid(`'${key}' is a lookup: set it through its navigation property with @odata.bind.`, '0x80060888');
     if (column.type === 'PartyList') return invalid(`'${key}' is a party list: set it through ${table.logicalName}_activity_parties.`, '0x80060888');
     if (creating ? !column.validForCreate : !column.validForUpdate) {
       // A column that can be set only when creating is left as it is on update, as the service does.
@@ -131,13 +174,13 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
   const state = checkState(table, row, existing, body, id);
   if (state) return state;
   if (creating) applyCreateDefaults(context, table, row);
-  for (const column of table.columns.filter((c) => c.required)) {
+  for (const column of index.required) {
     if (row[column.name] === undefined || row[column.name] === null || row[column.name] === '') return invalid(`${column.name} is required.`, '0x80040203');
   }
   computeColumns(context, table, row);
   data.versionNumber++;
   row.versionnumber = data.versionNumber;
-  row.modifiedon = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  row.modifiedon = context.now;
   row.modifiedby = context.caller.systemuserid;
   row['modifiedby@table'] = 'systemuser';
   rows.set(id, row);
@@ -147,7 +190,7 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
 function setLookup(context: RecordContext, table: DataTable, row: Row, relationships: OneToMany[], navigation: string, value: unknown): Problem | undefined {
   // Navigation property names are case-sensitive, and a polymorphic lookup has one per target.
   const relationship = relationships.find((r) => r.ReferencingEntityNavigationPropertyName === navigation);
-  const column = relationship && table.columns.find((c) => c.name === relationship.ReferencingAttribute);
+  const column = relationship && indexOf(table).columns.get(relationship.ReferencingAttribute);
   if (!relationship || !column) {
     return invalid(`An undeclared property '${navigation}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`, '0x80060888');
   }
@@ -244,8 +287,7 @@ function normalize(column: DataColumn, value: unknown): unknown {
 
 /** A record is created in its default state; a later update may move it, with a status of the new state. */
 function checkState(table: DataTable, row: Row, existing: Row | undefined, body: Record<string, unknown>, id: string): Problem | undefined {
-  const stateColumn = table.columns.find((c) => c.type === 'State');
-  const statusColumn = table.columns.find((c) => c.type === 'Status');
+  const { state: stateColumn, status: statusColumn } = indexOf(table);
   if (!stateColumn || !statusColumn) return undefined;
   const states = stateColumn.options ?? [];
   if (!existing && row.statecode !== undefined && row.statecode !== null && row.statecode !== 0) {
@@ -266,8 +308,9 @@ function checkState(table: DataTable, row: Row, existing: Row | undefined, body:
 }
 
 function applyCreateDefaults(context: RecordContext, table: DataTable, row: Row): void {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const has = (name: string) => table.columns.some((c) => c.name === name);
+  const now = context.now;
+  const columns = indexOf(table).columns;
+  const has = (name: string) => columns.has(name);
   if (has('createdon')) row.createdon = typeof row.overriddencreatedon === 'string' ? row.overriddencreatedon : now;
   if (has('createdby')) {
     row.createdby = context.caller.systemuserid;
@@ -286,7 +329,8 @@ function applyCreateDefaults(context: RecordContext, table: DataTable, row: Row)
 
 /** Columns the service computes: owning user, team and business unit, base amounts, full names. */
 function computeColumns(context: RecordContext, table: DataTable, row: Row): void {
-  const has = (name: string) => table.columns.some((c) => c.name === name);
+  const index = indexOf(table);
+  const has = (name: string) => index.columns.has(name);
   if (has('ownerid')) {
     const user = row['ownerid@table'] === 'systemuser' ? context.org.users.find((u) => u.systemuserid === row.ownerid) : undefined;
     const team = row['ownerid@table'] === 'team' ? context.org.teams.find((t) => t.teamid === row.ownerid) : undefined;
@@ -296,7 +340,7 @@ function computeColumns(context: RecordContext, table: DataTable, row: Row): voi
     Object.assign(row, { 'owninguser@table': 'systemuser', 'owningteam@table': 'team', 'owningbusinessunit@table': 'businessunit' });
   }
   if (has('exchangerate')) row.exchangerate = 1;
-  for (const base of table.columns.filter((c) => c.type === 'Money' && c.attributeOf)) {
+  for (const base of index.moneyBases) {
     const value = row[base.attributeOf!];
     row[base.name] = typeof value === 'number' ? value : null;
   }
@@ -307,7 +351,7 @@ function computeColumns(context: RecordContext, table: DataTable, row: Row): voi
 export function webRow(context: RecordContext, table: DataTable, row: Row, select?: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { '@odata.etag': `W/"${String(row.versionnumber ?? 1)}"` };
   for (const column of table.columns) {
-    const lookup = ['Lookup', 'Customer', 'Owner'].includes(column.type);
+    const lookup = LOOKUP_TYPES.has(column.type);
     const property = lookup ? `_${column.name}_value` : column.name;
     if (column.type === 'PartyList') continue;
     if (select && !select.includes(property) && !select.includes(column.name) && column.name !== table.primaryId) continue;
