@@ -17,13 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { silentLogger } from '../src/log';
-import { MemoryOperationStore } from '../src/operations/store';
-import { OperationTracker } from '../src/operations/tracker';
 import { createServices, type Services } from '../src/services';
 import { mapLimited } from '../src/solutions/parallel';
 import { writeZip } from '../src/solutions/zipWriter';
-import { catalog } from '../src/tools';
-import { invokeTool } from '../src/tools/invoke';
 
 const ROOT = join(__dirname, '..');
 const LATENCY_MS = 40;
@@ -86,10 +82,6 @@ function tasksXml(count: number): { schema: string; data: string } {
   return { schema, data: `\r\n<entities timestamp="2026-11-24T00:00:00.0000000Z">\r\n  <entity name="task" displayname="Task">\r\n    <records>\r\n${records}\r\n    </records>\r\n    <m2mrelationships />\r\n  </entity>\r\n</entities>` };
 }
 
-function memoryKb(field: 'VmHWM' | 'VmRSS'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) : Math.round(process.memoryUsage().rss / 1024);
-}
 
 /** Clients signed in to the sandbox. Children trust its certificate through NODE_EXTRA_CA_CERTS, as a person's process would. */
 function servicesFor(info: SandboxInfo, trust: 'env' | 'explicit'): Services {
@@ -97,40 +89,59 @@ function servicesFor(info: SandboxInfo, trust: 'env' | 'explicit'): Services {
   return createServices({ env, logger: silentLogger, userAgent: 'bench', http: trust === 'explicit' ? { extraCaCerts: [readFileSync(info.caCertificate, 'utf8')] } : {} });
 }
 
-/** The child: one pp_import_data (or the naive import) in a fresh process, warmed up first (sign-in, environment), timed and measured. */
-async function child(): Promise<void> {
-  const [, , , infoJson, dataFile, environment, batchSize, parallelism] = process.argv;
-  const info = JSON.parse(infoJson!) as SandboxInfo;
-  const services = servicesFor(info, 'env');
-  if (dataFile === 'naive') {
-    await services.dataverse(environment!).whoAmI();
-    process.stdout.write(JSON.stringify(await naiveImport(services, environment!, Number(batchSize))));
-    return void (await services.close());
-  }
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger });
-  const options = { settings: { allowedFolders: [tmpdir()] }, services: async () => services, operations, logger: silentLogger };
-  const tool = (name: string) => catalog.find((t) => t.name === name)!;
-  await invokeTool(tool('pp_whoami'), { environment }, { signal: new AbortController().signal }, options);
-  const before = memoryKb('VmRSS');
+/**
+ * The importer child: the shipped bundle (dist/runtime.js) in plain node, as the server runs it, so
+ * its memory is the product's alone. It signs in and resolves the environment first (pp_whoami), then
+ * runs one pp_import_data, timed, with its CPU time and peak memory (VmHWM).
+ */
+const IMPORTER = `
+const { createRuntime } = require(process.argv[1]);
+const [info, dataFile, environment, batchSize, parallelism, stateDir] = [JSON.parse(process.argv[2]), ...process.argv.slice(3)];
+const memory = (field) => Number(require('fs').readFileSync('/proc/self/status', 'utf8').split('\\n').find((line) => line.startsWith(field + ':')).replace(/[^0-9]/g, ''));
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+const { NODE_EXTRA_CA_CERTS, ...env } = info.env;
+const runtime = createRuntime({ env: { ...env, POWERAGENT_STATE_DIR: stateDir }, sandbox: false, settings: { allowedFolders: [require('path').dirname(dataFile)] }, logger: quiet });
+const call = { signal: new AbortController().signal };
+(async () => {
+  await runtime.callTool('pp_whoami', { environment }, call);
+  const before = memory('VmRSS');
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = await invokeTool(tool('pp_import_data'), { environment, dataFile, batchSize: Number(batchSize), parallelism: Number(parallelism) }, { signal: new AbortController().signal }, options);
+  const result = await runtime.callTool('pp_import_data', { environment, dataFile, batchSize: Number(batchSize), parallelism: Number(parallelism) }, call);
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
   if (result.isError) throw new Error(JSON.stringify(result.content));
-  const out = result.structuredContent as { requests: number; entities: Array<{ imported: number; method: string }> };
-  process.stdout.write(JSON.stringify({ ms, requests: out.requests, imported: out.entities.reduce((n, e) => n + e.imported, 0), methods: out.entities.map((e) => e.method), beforeKb: before, peakKb: memoryKb('VmHWM'), cpuMs: (used.user + used.system) / 1000 }));
-  operations.close();
+  const out = result.structuredContent;
+  process.stdout.write(JSON.stringify({ ms, requests: out.requests, imported: out.entities.reduce((n, e) => n + e.imported, 0), methods: out.entities.map((e) => e.method), beforeKb: before, peakKb: memory('VmHWM'), cpuMs: (used.user + used.system) / 1000 }));
+  await runtime.close();
+})();
+`;
+
+/** The naive importer's child, in its own process too. */
+async function child(): Promise<void> {
+  const [, , , infoJson, environment, pairs] = process.argv;
+  const services = servicesFor(JSON.parse(infoJson!) as SandboxInfo, 'env');
+  await services.dataverse(environment!).whoAmI();
+  process.stdout.write(JSON.stringify(await naiveImport(services, environment!, Number(pairs))));
   await services.close();
 }
 
-function inChild<T>(info: SandboxInfo, args: string[]): T {
-  const env = { ...process.env, NODE_EXTRA_CA_CERTS: info.caCertificate };
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, 'child', JSON.stringify(info), ...args], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 20 })) as T;
+function trusted(info: SandboxInfo): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_EXTRA_CA_CERTS: info.caCertificate };
 }
 
-function importInChild(info: SandboxInfo, dataFile: string, environment: string, batchSize = BATCH, parallelism = PARALLELISM) {
-  return inChild<{ ms: number; requests: number; imported: number; methods: string[]; beforeKb: number; peakKb: number }>(info, [dataFile, environment, String(batchSize), String(parallelism)]);
+export function importInChild(info: SandboxInfo, dataFile: string, environment: string, batchSize = BATCH, parallelism = PARALLELISM) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'power-agent-bench-state-'));
+  try {
+    const output = execFileSync(process.execPath, ['-e', IMPORTER, join(ROOT, 'dist', 'runtime.js'), JSON.stringify(info), dataFile, environment, String(batchSize), String(parallelism), stateDir], { cwd: ROOT, env: trusted(info), encoding: 'utf8', maxBuffer: 1 << 20 });
+    return JSON.parse(output) as { ms: number; requests: number; imported: number; methods: string[]; beforeKb: number; peakKb: number; cpuMs: number };
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+function naiveInChild(info: SandboxInfo, environment: string, pairs: number): { ms: number; requests: number } {
+  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, 'child', JSON.stringify(info), environment, String(pairs)], { cwd: ROOT, env: trusted(info), encoding: 'utf8' }));
 }
 
 /** One request per record and pass, 52 at once: the columns first, then the lookups once every record exists. */
@@ -156,7 +167,7 @@ async function verify(services: Services, url: string, pairs: number): Promise<v
   }
 }
 
-async function startSandbox(): Promise<{ info: SandboxInfo; process: ChildProcess }> {
+export async function startSandbox(): Promise<{ info: SandboxInfo; process: ChildProcess }> {
   const sandbox = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'sandbox', '--json', '--latency-ms', String(LATENCY_MS), '--request-limit', '1000000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: sandbox.stdout! }), 'line')) as [string];
   return { info: JSON.parse(line) as SandboxInfo, process: sandbox };
@@ -180,7 +191,7 @@ async function main(): Promise<void> {
     await writeZip(taskFile, [{ name: 'data_schema.xml', data: Buffer.from(tasks.schema) }, { name: 'data.xml', data: Buffer.from(tasks.data) }]);
 
     const ours = importInChild(info, files.get(10_000)!, env('Contoso Test'));
-    const naive = inChild<{ ms: number; requests: number }>(info, ['naive', env('Contoso Dev'), '5000']);
+    const naive = naiveInChild(info, env('Contoso Dev'), 5000);
     await verify(services, env('Contoso Test'), 5000);
     await verify(services, env('Contoso Dev'), 5000);
 

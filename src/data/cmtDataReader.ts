@@ -36,8 +36,17 @@ export type CmtEvent =
   | { kind: 'record'; entity: string; record: CmtRecord }
   | { kind: 'association'; association: CmtAssociation };
 
+/**
+ * A record id in one form (no braces, lower case), as a string of its own: the parser's strings can
+ * be slices of the whole chunk of data.xml they came from, which a kept id would keep in memory.
+ */
 export function normalizeId(id: string): string {
-  return id.trim().replace(/[{}]/g, '').toLowerCase();
+  return own(id.trim().replace(/[{}]/g, '').toLowerCase());
+}
+
+/** A copy of a string that shares no memory with the text it was cut from. */
+export function own(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 function valueOf(tag: SaxesTagPlain): CmtValue {
@@ -53,7 +62,7 @@ function valueOf(tag: SaxesTagPlain): CmtValue {
  * included) and N:N links come out as events in file order, while memory holds only the record
  * being read. The parser expands no entities of its own and refuses a DOCTYPE.
  */
-export async function* readDataEvents(chunks: AsyncIterable<Buffer | string>, file: string): AsyncGenerator<CmtEvent> {
+export async function* readDataEvents(chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, file: string): AsyncGenerator<CmtEvent> {
   const parser = new SaxesParser({ xmlns: false, position: false });
   const ready: CmtEvent[] = [];
   let entity = '';
@@ -61,7 +70,7 @@ export async function* readDataEvents(chunks: AsyncIterable<Buffer | string>, fi
   let field: CmtValue | undefined;
   let party: CmtParty | undefined;
   let link: CmtAssociation | undefined;
-  let text = '';
+  let text: string | undefined;
   let depth = 0;
   let sawRoot = false;
   parser.on('doctype', () => {
@@ -108,8 +117,9 @@ export async function* readDataEvents(chunks: AsyncIterable<Buffer | string>, fi
     }
     if (depth === 1 && tag.name !== 'entities') throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
   });
+  // Only a <targetid> has text worth keeping; the whitespace between elements is dropped as it comes.
   parser.on('text', (t) => {
-    text += t;
+    if (text !== undefined) text += t;
   });
   parser.on('closetag', (tag) => {
     depth--;
@@ -126,7 +136,8 @@ export async function* readDataEvents(chunks: AsyncIterable<Buffer | string>, fi
         if (!party) field = undefined;
         break;
       case 'targetid':
-        if (link && text.trim()) link.targetIds.push(normalizeId(text));
+        if (link && text?.trim()) link.targetIds.push(normalizeId(text));
+        text = undefined;
         break;
       case 'm2mrelationship':
         if (link) ready.push({ kind: 'association', association: link });

@@ -3,7 +3,7 @@ import { PlatformError } from '../platform/errors';
 import { ToolError } from '../tools/errors';
 import type { ProgressUpdate } from '../tools/types';
 import { linkRecords, type PendingLink } from './associate';
-import { normalizeId, readDataEvents, type CmtRecord } from './cmtDataReader';
+import { normalizeId, own, readDataEvents, type CmtRecord } from './cmtDataReader';
 import { fromCmtValue } from './cmtValues';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher } from './dispatcher';
@@ -110,7 +110,7 @@ class ImportRun {
   private readonly skippedEntities = new Set<string>();
   /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
   private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
-  private readonly spool = new Spool<SpoolItem>();
+  private readonly spool = new Spool<SpoolItem>(5000);
   private writes = 0;
 
   constructor(
@@ -149,18 +149,20 @@ class ImportRun {
     const links = new Map<string, number>();
     for await (const event of readDataEvents(await source.openData(), 'data.xml')) {
       if (event.kind === 'entity') continue;
-      const table = event.kind === 'record' ? event.entity : event.association.entity;
-      const plan = this.plan.tables.get(table);
+      const name = event.kind === 'record' ? event.entity : event.association.entity;
+      const plan = this.plan.tables.get(name);
       if (!plan) {
-        this.skippedEntities.add(table);
+        this.skippedEntities.add(own(name));
         continue;
       }
+      // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
+      const table = plan.entity.name;
       if (event.kind === 'association') {
         for (const targetId of event.association.targetIds) {
           this.reference(event.association.targetEntity, targetId);
           const i = links.get(table) ?? 0;
           links.set(table, i + 1);
-          await this.spool.add({ k: 'm', t: table, i, link: { sourceId: event.association.sourceId, relationship: event.association.relationship, targetEntity: event.association.targetEntity, targetId } });
+          await this.spool.add({ k: 'm', t: table, i, link: { sourceId: event.association.sourceId, relationship: own(event.association.relationship), targetEntity: own(event.association.targetEntity), targetId } });
         }
         continue;
       }
@@ -334,11 +336,11 @@ class WriteQueue {
     private readonly mode: WriteMode,
   ) {}
 
-  async add(plan: TablePlan, target: WriteTarget, set = 0, unresolved = 0): Promise<void> {
+  async add(plan: TablePlan, target: { ordinal: number; id: string; body: Record<string, unknown> }, set = 0, unresolved = 0): Promise<void> {
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
-    entry.targets.push({ ...target, set, unresolved });
+    entry.targets.push({ ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved });
     if (entry.targets.length >= this.run.context.batchSize) await this.flush(name);
   }
 
@@ -416,7 +418,7 @@ export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (Firs
     }
     if (plan.systemSet.has(value.name)) continue;
     if (LOOKUP_TYPES.has(field.type)) {
-      if (value.value) binds.push({ field: value.name, id: normalizeId(value.value), entity: value.lookupentity || undefined, name: value.lookupentityname || undefined });
+      if (value.value) binds.push({ field: field.name, id: normalizeId(value.value), entity: value.lookupentity ? own(value.lookupentity) : undefined, name: value.lookupentityname ? own(value.lookupentityname) : undefined });
       continue;
     }
     const converted = fromCmtValue(field.type, value.value, plan.meta.columns.get(value.name)?.date);
@@ -446,7 +448,7 @@ function pendingParty(field: string, id: string, fields: CmtRecord['fields']): P
   return {
     activitypartyid: normalizeId(get('activitypartyid')?.value || id),
     mask,
-    ...(partyid?.value ? { party: { field, id: normalizeId(partyid.value), entity: partyid.lookupentity || undefined, name: partyid.lookupentityname || undefined } } : {}),
-    ...(get('addressused')?.value ? { addressused: get('addressused')!.value } : {}),
+    ...(partyid?.value ? { party: { field, id: normalizeId(partyid.value), entity: partyid.lookupentity ? own(partyid.lookupentity) : undefined, name: partyid.lookupentityname ? own(partyid.lookupentityname) : undefined } } : {}),
+    ...(get('addressused')?.value ? { addressused: own(get('addressused')!.value) } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Work for the later passes (lookups, states, N:N links), kept as data.xml is read once. The first
@@ -47,8 +47,16 @@ export class Spool<T> {
   async *items(): AsyncGenerator<T> {
     yield* this.held;
     if (!this.file) return;
-    const lines = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
-    for await (const line of lines) if (line) yield JSON.parse(line) as T;
+    // Read chunk by chunk as the items are taken: readline would read ahead of a slow consumer.
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for await (const chunk of createReadStream(this.file, { highWaterMark: 64 * 1024 })) {
+      const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) if (line) yield JSON.parse(line) as T;
+    }
+    rest += decoder.end();
+    if (rest) yield JSON.parse(rest) as T;
   }
 
   async remove(): Promise<void> {

@@ -2,11 +2,14 @@ import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
 import { answerMessage, buildBatch, readBatchAnswers } from './batchRequest';
 
-/** One record to write: its place in the file (for resuming), its id and its Web API body. */
+/**
+ * One record to write: its place in the file (for resuming), its id and its Web API body, already
+ * serialized, so what waits for an answer is one string rather than a graph of objects.
+ */
 export interface WriteTarget {
   ordinal: number;
   id: string;
-  body: Record<string, unknown>;
+  json: string;
 }
 
 export interface Refusal {
@@ -56,7 +59,7 @@ async function writeBulk(dv: DataverseClient, table: TableTarget, message: 'Upse
   const send = async (part: WriteTarget[]): Promise<void> => {
     result.requests++;
     try {
-      const response = await dv.action(`${table.entitySet}/Microsoft.Dynamics.CRM.${message}`, { Targets: part.map((t) => t.body) }, { signal, idempotent: true, headers: table.headers });
+      const response = await dv.actionJson(`${table.entitySet}/Microsoft.Dynamics.CRM.${message}`, `{"Targets":[${part.map((t) => t.json).join(',')}]}`, { signal, idempotent: true, headers: table.headers });
       result.headers = response.headers;
       result.written.push(...part);
     } catch (error) {
@@ -84,7 +87,7 @@ async function writeBatch(dv: DataverseClient, table: TableTarget, mode: WriteMo
   let pending = targets;
   while (pending.length) {
     const operations = pending.map((t) => {
-      const { '@odata.type': _, ...body } = t.body;
+      const { '@odata.type': _, ...body } = JSON.parse(t.json) as Record<string, unknown>;
       return { method: 'PATCH' as const, path: `${table.entitySet}(${t.id})`, headers: { ...table.headers, ...(mode === 'update' ? { 'If-Match': '*' } : {}) }, body };
     });
     const { boundary, body } = buildBatch(operations, dv.url('').replace(/\/$/, ''));

@@ -56,6 +56,13 @@ export class DataverseClient {
     return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: { ...ODATA_HEADERS, ...options.headers }, body, idempotent: options.idempotent ?? false, signal: options.signal });
   }
 
+  /** An action whose JSON body is already written (a bulk request built from records serialized one by one). */
+  actionJson<T>(name: string, json: string, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
+    const bytes = Buffer.from(json, 'utf8');
+    const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': 'application/json' };
+    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers, streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } }, idempotent: options.idempotent ?? false, signal: options.signal });
+  }
+
   /**
    * POST $batch with a multipart body (requests and change sets); returns the multipart answer as
    * text. Marked idempotent: callers send only upserts and updates, which are safe to repeat.
