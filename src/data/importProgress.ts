@@ -65,7 +65,7 @@ export interface RecordFailure {
 const counts = z.object({ records: z.number(), imported: z.number(), failed: z.number(), lookupsSet: z.number(), lookupsFailed: z.number(), lookupsUnresolved: z.number(), statesSet: z.number(), statesFailed: z.number() });
 
 /** What a partial import hands back so that the next call finishes the job: opaque to the caller. */
-export const resumeSchema = z.object({
+export const resumeSchema = z.strictObject({
   version: z.literal(1),
   fingerprint: z.string(),
   stage: z.enum(STAGES),
