@@ -27,11 +27,14 @@ export interface SandboxCommandOptions {
 export function parseSandboxArgs(argv: string[]): SandboxCommandOptions {
   const options: SandboxCommandOptions = { timeScale: 0.05, json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.includes('=') ? [argv[i]!.slice(0, argv[i]!.indexOf('=')), argv[i]!.slice(argv[i]!.indexOf('=') + 1)] : [argv[i]!, undefined];
+    const [flag, inline] = argv[i]!.includes('=')
+      ? [argv[i]!.slice(0, argv[i]!.indexOf('=')), argv[i]!.slice(argv[i]!.indexOf('=') + 1)]
+      : [argv[i]!, undefined];
     const number = (min: number, max: number) => {
       const text = inline ?? argv[++i];
       const value = Number(text);
-      if (text === undefined || !Number.isFinite(value) || value < min || value > max) throw new UsageError(`${flag} needs a number from ${min} to ${max}, got "${text ?? ''}".`);
+      if (text === undefined || !Number.isFinite(value) || value < min || value > max)
+        throw new UsageError(`${flag} needs a number from ${min} to ${max}, got "${text ?? ''}".`);
       return value;
     };
     switch (flag) {
@@ -62,7 +65,11 @@ export function parseSandboxArgs(argv: string[]): SandboxCommandOptions {
 }
 
 /** Runs the sandbox until SIGINT or SIGTERM, then closes it; returns the exit code (2 for bad options). */
-export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runSandboxCommand(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let options: SandboxCommandOptions;
   try {
     options = parseSandboxArgs(argv);
@@ -75,10 +82,22 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     out.write(`${SANDBOX_USAGE}\n`);
     return 0;
   }
-  const sandbox = await startSandbox({ port: options.port, latencyMs: options.latencyMs, timeScale: options.timeScale, serviceProtection: options.requestLimit ? { requests: options.requestLimit } : undefined });
+  const sandbox = await startSandbox({
+    port: options.port,
+    latencyMs: options.latencyMs,
+    timeScale: options.timeScale,
+    serviceProtection: options.requestLimit ? { requests: options.requestLimit } : undefined,
+  });
   const env = sandbox.env();
-  const environments = [...sandbox.tenant.environments.values()].filter((e) => e.org).map((e) => ({ name: e.record.properties?.displayName ?? e.record.name, url: e.org!.url }));
-  const urls = { authority: env.POWERAGENT_AUTHORITY_HOST!, bap: env.POWERAGENT_BAP_URL!, powerPlatform: env.POWERAGENT_POWERPLATFORM_URL!, checker: env.POWERAGENT_CHECKER_URL! };
+  const environments = [...sandbox.tenant.environments.values()]
+    .filter((e) => e.org)
+    .map((e) => ({ name: e.record.properties?.displayName ?? e.record.name, url: e.org!.url }));
+  const urls = {
+    authority: env.POWERAGENT_AUTHORITY_HOST!,
+    bap: env.POWERAGENT_BAP_URL!,
+    powerPlatform: env.POWERAGENT_POWERPLATFORM_URL!,
+    checker: env.POWERAGENT_CHECKER_URL!,
+  };
   if (options.json) {
     out.write(`${JSON.stringify({ url: sandbox.url, urls, environments, env, caCertificate: sandbox.certificateFile })}\n`);
   } else {

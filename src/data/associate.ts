@@ -24,7 +24,10 @@ interface LinkItem {
 /** The relationship a file's name stands for, among a table's N:N relationships. */
 export function findRelationship(relationships: ManyToManyMetadata[], name: string): ManyToManyMetadata | undefined {
   const wanted = name.toLowerCase();
-  return relationships.find((r) => r.SchemaName.toLowerCase() === wanted) ?? relationships.find((r) => r.IntersectEntityName?.toLowerCase() === wanted);
+  return (
+    relationships.find((r) => r.SchemaName.toLowerCase() === wanted) ??
+    relationships.find((r) => r.IntersectEntityName?.toLowerCase() === wanted)
+  );
 }
 
 /** The navigation property from `table`'s side; in a relationship of a table with itself, the file's source is the first side. */
@@ -50,7 +53,10 @@ export async function linkRecords(
   let pending: Array<{ item: LinkItem; op: BatchOperation }> = [];
   const fail = (item: LinkItem, message: string) => {
     progress.associations.failed++;
-    progress.fail({ table: item.link.relationship, id: `${item.link.sourceId} → ${item.link.targetId}`, message, correlationId: null }, false);
+    progress.fail(
+      { table: item.link.relationship, id: `${item.link.sourceId} → ${item.link.targetId}`, message, correlationId: null },
+      false,
+    );
     progress.markDone('associations', item.t, item.i);
   };
   const flush = async () => {
@@ -104,7 +110,15 @@ export async function linkRecords(
       fail(item, `not linked: the target ${target.why}`);
       continue;
     }
-    pending.push({ item, op: { method: 'POST', path: `${table.meta.entitySet}(${link.sourceId})/${navigation}/$ref`, headers: table.target.headers, body: { '@odata.id': dv.url(`${target.entitySet}(${target.id})`) } } });
+    pending.push({
+      item,
+      op: {
+        method: 'POST',
+        path: `${table.meta.entitySet}(${link.sourceId})/${navigation}/$ref`,
+        headers: table.target.headers,
+        body: { '@odata.id': dv.url(`${target.entitySet}(${target.id})`) },
+      },
+    });
     if (pending.length >= options.batchSize) await flush();
   }
   await flush();

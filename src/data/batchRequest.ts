@@ -54,7 +54,9 @@ export function readBatchAnswers(text: string, contentType: string | null): Batc
     const nested = /^content-type:\s*multipart\/mixed;\s*boundary="?([^";\s]+)"?/im.exec(headerBlock(part));
     if (nested) {
       // A change set that succeeded: its responses (here, one).
-      const inner = splitParts(bodyOf(part), nested[1]!).map(httpAnswer).filter((a): a is BatchAnswer => a !== undefined);
+      const inner = splitParts(bodyOf(part), nested[1]!)
+        .map(httpAnswer)
+        .filter((a): a is BatchAnswer => a !== undefined);
       if (inner.length) answers.push(inner.find((a) => a.status >= 400) ?? inner[inner.length - 1]!);
     } else {
       const answer = httpAnswer(part);
@@ -72,7 +74,12 @@ function splitParts(text: string, boundary: string): string[] {
     const start = at + marker.length;
     if (text.startsWith('--', start)) break;
     const next = text.indexOf(marker, start);
-    parts.push(text.slice(start, next < 0 ? undefined : next).replace(/^[ \t]*\r?\n/, '').replace(/\r?\n$/, ''));
+    parts.push(
+      text
+        .slice(start, next < 0 ? undefined : next)
+        .replace(/^[ \t]*\r?\n/, '')
+        .replace(/\r?\n$/, ''),
+    );
     at = next;
   }
   return parts;

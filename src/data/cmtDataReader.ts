@@ -62,7 +62,10 @@ function valueOf(tag: SaxesTagPlain): CmtValue {
  * included) and N:N links come out as events in file order, while memory holds only the record
  * being read. The parser expands no entities of its own and refuses a DOCTYPE.
  */
-export async function* readDataEvents(chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, file: string): AsyncGenerator<CmtEvent> {
+export async function* readDataEvents(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  file: string,
+): AsyncGenerator<CmtEvent> {
   const parser = new SaxesParser({ xmlns: false, position: false });
   const ready: CmtEvent[] = [];
   let entity = '';
@@ -115,7 +118,8 @@ export async function* readDataEvents(chunks: AsyncIterable<Buffer | string> | I
         text = '';
         break;
     }
-    if (depth === 1 && tag.name !== 'entities') throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
+    if (depth === 1 && tag.name !== 'entities')
+      throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
   });
   // Only a <targetid> has text worth keeping; the whitespace between elements is dropped as it comes.
   parser.on('text', (t) => {

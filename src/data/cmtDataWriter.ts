@@ -19,10 +19,19 @@ export function cmtTimestamp(date = new Date()): string {
 }
 
 function fieldXml(value: CmtValue, indent: string): string {
-  const lookup = value.lookupentity !== undefined ? `${xmlAttribute('lookupentity', value.lookupentity)}${value.lookupentityname !== undefined ? xmlAttribute('lookupentityname', value.lookupentityname) : ''}` : '';
+  const lookup =
+    value.lookupentity !== undefined
+      ? `${xmlAttribute('lookupentity', value.lookupentity)}${value.lookupentityname !== undefined ? xmlAttribute('lookupentityname', value.lookupentityname) : ''}`
+      : '';
   const head = `${indent}<field${xmlAttribute('name', value.name)}${xmlAttribute('value', value.value)}${lookup}`;
   if (!value.parties) return `${head} />`;
-  const parties = value.parties.map((p) => [`${indent}  <activitypointerrecords${xmlAttribute('id', p.id)}>`, ...p.fields.map((f) => fieldXml(f, `${indent}    `)), `${indent}  </activitypointerrecords>`].join(CRLF));
+  const parties = value.parties.map((p) =>
+    [
+      `${indent}  <activitypointerrecords${xmlAttribute('id', p.id)}>`,
+      ...p.fields.map((f) => fieldXml(f, `${indent}    `)),
+      `${indent}  </activitypointerrecords>`,
+    ].join(CRLF),
+  );
   return [`${head}>`, ...parties, `${indent}</field>`].join(CRLF);
 }
 
@@ -39,7 +48,9 @@ export class CmtDataWriter {
   }
 
   async begin(timestamp = cmtTimestamp()): Promise<void> {
-    await this.write(`${CRLF}<entities xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" timestamp="${escapeAttribute(timestamp)}">`);
+    await this.write(
+      `${CRLF}<entities xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" timestamp="${escapeAttribute(timestamp)}">`,
+    );
   }
 
   /** Starts an entity's records; written only when its first record comes. */
@@ -53,7 +64,11 @@ export class CmtDataWriter {
     return {
       record: async (record) => {
         await start();
-        const lines = [`${CRLF}      <record${xmlAttribute('id', record.id)}>`, ...record.fields.map((f) => fieldXml(f, '        ')), '      </record>'];
+        const lines = [
+          `${CRLF}      <record${xmlAttribute('id', record.id)}>`,
+          ...record.fields.map((f) => fieldXml(f, '        ')),
+          '      </record>',
+        ];
         await this.write(lines.join(CRLF));
       },
       end: async (links) => {

@@ -47,7 +47,8 @@ export class CmtFormatError extends Error {}
 
 export function readSchema(xml: Buffer | string, file: string): CmtSchema {
   const root = parseXml(xml, file).documentElement!;
-  if (root.nodeName !== 'entities') throw new CmtFormatError(`${file} is not a Configuration Migration schema (its root is <${root.nodeName}>, not <entities>).`);
+  if (root.nodeName !== 'entities')
+    throw new CmtFormatError(`${file} is not a Configuration Migration schema (its root is <${root.nodeName}>, not <entities>).`);
   const entities = elements(root)
     .filter((e) => e.nodeName === 'entity')
     .map((e): CmtEntity => {
@@ -95,7 +96,10 @@ export function readSchema(xml: Buffer | string, file: string): CmtSchema {
 /** The order to import tables in: the schema's own order, then the tables it leaves out, in file order. */
 export function importOrder(schema: CmtSchema): string[] {
   const given = schema.importOrder ?? [];
-  return [...given.filter((n) => schema.entities.some((e) => e.name === n)), ...schema.entities.map((e) => e.name).filter((n) => !given.includes(n))];
+  return [
+    ...given.filter((n) => schema.entities.some((e) => e.name === n)),
+    ...schema.entities.map((e) => e.name).filter((n) => !given.includes(n)),
+  ];
 }
 
 const CRLF = '\r\n';
@@ -145,7 +149,8 @@ export function writeSchema(schema: CmtSchema): Buffer {
     else lines.push('    <relationships />');
     lines.push('  </entity>');
   }
-  if (schema.importOrder?.length) lines.push('  <entityImportOrder>', ...schema.importOrder.map((n) => `    <entityName>${n}</entityName>`), '  </entityImportOrder>');
+  if (schema.importOrder?.length)
+    lines.push('  <entityImportOrder>', ...schema.importOrder.map((n) => `    <entityName>${n}</entityName>`), '  </entityImportOrder>');
   lines.push('</entities>');
   return Buffer.from(lines.join(CRLF), 'utf8');
 }

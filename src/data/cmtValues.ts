@@ -30,7 +30,9 @@ export function parseCmtDate(text: string): Date | undefined {
   const iso = ISO_DATE.exec(trimmed);
   if (!iso) return undefined;
   const offset = iso[8] && iso[8] !== 'Z' ? iso[8] : 'Z';
-  const date = new Date(`${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}${(iso[7] ?? '').slice(0, 4)}${offset}`);
+  const date = new Date(
+    `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}${(iso[7] ?? '').slice(0, 4)}${offset}`,
+  );
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
@@ -48,7 +50,9 @@ export function fromCmtValue(type: string, raw: string, date?: DateColumn): Conv
     case 'imagedata':
       return { value: raw };
     case 'guid':
-      return /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i.test(text) ? { value: text.replace(/[{}]/g, '').toLowerCase() } : bad('a GUID');
+      return /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i.test(text)
+        ? { value: text.replace(/[{}]/g, '').toLowerCase() }
+        : bad('a GUID');
     case 'bool':
       return /^(true|1)$/i.test(text) ? { value: true } : /^(false|0)$/i.test(text) ? { value: false } : bad('True or False');
     case 'number':
@@ -56,13 +60,19 @@ export function fromCmtValue(type: string, raw: string, date?: DateColumn): Conv
     case 'optionsetvalue':
     case 'state':
     case 'status':
-      return /^-?\d+$/.test(text) ? { value: Number(text) } : bad(type === 'number' || type === 'bigint' ? 'a whole number' : 'an option value');
+      return /^-?\d+$/.test(text)
+        ? { value: Number(text) }
+        : bad(type === 'number' || type === 'bigint' ? 'a whole number' : 'an option value');
     case 'decimal':
     case 'float':
     case 'money':
       return text !== '' && /^-?(\d+\.?\d*|\.\d+)(E[+-]?\d+)?$/i.test(text) ? { value: Number(text) } : bad('a number');
     case 'optionsetvaluecollection': {
-      const values = text.replace(/^\[|\]$/g, '').split(',').map((v) => v.trim()).filter((v) => v !== '' && v !== '-1');
+      const values = text
+        .replace(/^\[|\]$/g, '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '' && v !== '-1');
       if (values.some((v) => !/^-?\d+$/.test(v))) return bad('a list of option values');
       return { value: values.length ? values.join(',') : null };
     }

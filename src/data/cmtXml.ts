@@ -3,7 +3,15 @@ export function escapeAttribute(value: string): string {
   return value.replace(/[&<>"\r\n\t]/g, (c) => ESCAPES[c]!);
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#xD;', '\n': '&#xA;', '\t': '&#x9;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  '\r': '&#xD;',
+  '\n': '&#xA;',
+  '\t': '&#x9;',
+};
 
 /** ` name="value"`, escaped. */
 export function xmlAttribute(name: string, value: string): string {

@@ -29,7 +29,10 @@ export interface DataSource {
 }
 
 function refuse(shownAs: string, why: string): ToolError {
-  return new ToolError(`dataFile: ${shownAs} ${why} Nothing was imported.`, 'Give a data zip written by the Configuration Migration tool, pac data export or pp_export_data, or the folder it unzips to (data_schema.xml and data.xml).');
+  return new ToolError(
+    `dataFile: ${shownAs} ${why} Nothing was imported.`,
+    'Give a data zip written by the Configuration Migration tool, pac data export or pp_export_data, or the folder it unzips to (data_schema.xml and data.xml).',
+  );
 }
 
 /** Opens a data zip, or the folder it was unzipped to (with or without [Content_Types].xml). */
@@ -53,7 +56,8 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
     throw error instanceof SolutionFileError ? new ToolError(`dataFile: ${error.message}`, error.hint) : error;
   });
   try {
-    if (!zip.has('data_schema.xml') || !zip.has('data.xml')) throw refuse(shownAs, 'is not a Configuration Migration data zip: it needs data_schema.xml and data.xml at its root.');
+    if (!zip.has('data_schema.xml') || !zip.has('data.xml'))
+      throw refuse(shownAs, 'is not a Configuration Migration data zip: it needs data_schema.xml and data.xml at its root.');
     const bytes = await zip.read('data_schema.xml');
     return {
       schema: parseSchema(bytes, shownAs),
@@ -73,7 +77,9 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
  * bytes are counted against the size the zip declares.
  */
 async function inflatedEntry(path: string, name: string): Promise<Readable> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, z) => (error ? reject(error) : resolve(z!))));
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, z) => (error ? reject(error) : resolve(z!))),
+  );
   const entry = await new Promise<yauzl.Entry>((resolve, reject) => {
     zip.on('entry', (e: yauzl.Entry) => (e.fileName === name ? resolve(e) : zip.readEntry()));
     zip.once('end', () => reject(new Error(`${path} has no ${name}`)));
@@ -97,7 +103,10 @@ async function inflatedEntry(path: string, name: string): Promise<Readable> {
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      done(size > entry.uncompressedSize ? new Error(`${name} holds more than the ${entry.uncompressedSize} bytes its zip declares.`) : null, chunk);
+      done(
+        size > entry.uncompressedSize ? new Error(`${name} holds more than the ${entry.uncompressedSize} bytes its zip declares.`) : null,
+        chunk,
+      );
     },
   });
   const stages = entry.compressionMethod === 0 ? [raw, counted] : [raw, createInflateRaw({ chunkSize: 256 * 1024 }), counted];
@@ -125,7 +134,8 @@ function parseSchema(bytes: Buffer, shownAs: string) {
   try {
     return readSchema(bytes, 'data_schema.xml');
   } catch (error) {
-    if (error instanceof CmtFormatError || error instanceof SolutionFileError) throw refuse(shownAs, `has a data_schema.xml that cannot be read: ${error.message}`);
+    if (error instanceof CmtFormatError || error instanceof SolutionFileError)
+      throw refuse(shownAs, `has a data_schema.xml that cannot be read: ${error.message}`);
     throw error;
   }
 }

@@ -82,7 +82,8 @@ export class Dispatcher {
     let limit = this.options.parallelism;
     // Keep at least twice the requests in flight in reserve, and twice their execution time.
     if (burst !== undefined) limit = Math.min(limit, Math.max(1, Math.floor(burst / 2)));
-    if (seconds !== undefined && this.averageMs > 0) limit = Math.min(limit, Math.max(1, Math.floor((seconds * 1000) / (this.averageMs * 4))));
+    if (seconds !== undefined && this.averageMs > 0)
+      limit = Math.min(limit, Math.max(1, Math.floor((seconds * 1000) / (this.averageMs * 4))));
     this.limit = limit;
     this.release();
   }
@@ -127,7 +128,8 @@ export class Dispatcher {
         this.requests++;
         const delay = this.retryDelay(error, attempt);
         if (delay === undefined) return;
-        if (this.now() + delay >= this.options.deadline) return this.stop(new BudgetExhausted(`the service asked to wait ${Math.ceil(delay / 1000)} s, past the end of the time budget`));
+        if (this.now() + delay >= this.options.deadline)
+          return this.stop(new BudgetExhausted(`the service asked to wait ${Math.ceil(delay / 1000)} s, past the end of the time budget`));
         await this.wait(delay, this.signal).catch(() => undefined);
         if (this.options.signal.aborted) return this.stop(this.options.signal.reason ?? new Error('Canceled'));
         if (this.budgetEnded) return this.stop(new BudgetExhausted());
@@ -153,7 +155,8 @@ export class Dispatcher {
       this.limit = Math.max(1, Math.floor(this.limit / 2));
       return delay;
     }
-    const transient = error instanceof PlatformError && (error.status === 0 || error.status === 408 || error.status >= 500) && error.code !== 'Canceled';
+    const transient =
+      error instanceof PlatformError && (error.status === 0 || error.status === 408 || error.status >= 500) && error.code !== 'Canceled';
     if (transient) return Math.min(30_000, 1000 * 2 ** (attempt - 1));
     this.stop(error instanceof Error ? error : new Error(String(error)));
     return undefined;

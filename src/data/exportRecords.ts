@@ -18,7 +18,18 @@ import { tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } fro
 const PAGE = 'odata.maxpagesize=5000, odata.include-annotations="*"';
 
 /** The participation type of each party-list column of an activity. */
-export const PARTY_MASKS: Record<string, number> = { from: 1, to: 2, cc: 3, bcc: 4, requiredattendees: 5, optionalattendees: 6, organizer: 7, resources: 10, customers: 11, partners: 12 };
+export const PARTY_MASKS: Record<string, number> = {
+  from: 1,
+  to: 2,
+  cc: 3,
+  bcc: 4,
+  requiredattendees: 5,
+  optionalattendees: 6,
+  organizer: 7,
+  resources: 10,
+  customers: 11,
+  partners: 12,
+};
 
 /** A column's type as the Configuration Migration tool names it; undefined for columns it does not export. */
 export function cmtType(column: ColumnMetadata): string | undefined {
@@ -42,7 +53,12 @@ export function cmtType(column: ColumnMetadata): string | undefined {
     Owner: 'owner',
     PartyList: 'partylist',
   };
-  if (column.type === 'Virtual') return column.typeName === 'MultiSelectPicklistType' ? 'optionsetvaluecollection' : column.typeName === 'ImageType' ? 'imagedata' : undefined;
+  if (column.type === 'Virtual')
+    return column.typeName === 'MultiSelectPicklistType'
+      ? 'optionsetvaluecollection'
+      : column.typeName === 'ImageType'
+        ? 'imagedata'
+        : undefined;
   return types[column.type];
 }
 
@@ -70,7 +86,11 @@ interface TableExport {
  * tool writes. Records are paged and written to data.xml as they come, lookups with their target
  * table and name, party lists with their parties, N:N links after each table's records.
  */
-export async function exportRecords(dv: DataverseClient, wanted: ExportRequest[], options: { given?: { schema: CmtSchema; bytes: Buffer }; target: string; signal: AbortSignal }): Promise<ExportResult> {
+export async function exportRecords(
+  dv: DataverseClient,
+  wanted: ExportRequest[],
+  options: { given?: { schema: CmtSchema; bytes: Buffer }; target: string; signal: AbortSignal },
+): Promise<ExportResult> {
   let requests = 0;
   const tables: TableExport[] = [];
   for (const item of wanted) {
@@ -79,16 +99,23 @@ export async function exportRecords(dv: DataverseClient, wanted: ExportRequest[]
     const givenEntity = options.given?.schema.entities.find((e) => e.name === meta.logicalName);
     const entity = givenEntity ?? describeEntity(meta, item);
     const unknown = entity.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);
-    if (unknown.length) throw new ToolError(`${givenEntity ? 'schemaFile' : 'tables'}: ${meta.logicalName} has no column ${unknown.join(', ')} in this environment. Nothing was exported.`);
+    if (unknown.length)
+      throw new ToolError(
+        `${givenEntity ? 'schemaFile' : 'tables'}: ${meta.logicalName} has no column ${unknown.join(', ')} in this environment. Nothing was exported.`,
+      );
     tables.push({ entity, meta, relationships: [] });
   }
   // N:N relationships: the table on the other side and its key, read once for all.
   const others = new Set<string>();
-  for (const t of tables) for (const r of t.entity.relationships.filter((r) => r.manyToMany)) {
-    const relationship = findRelationship(t.meta.manyToMany, r.name);
-    if (!relationship) throw new ToolError(`${options.given ? 'schemaFile' : 'tables'}: ${t.meta.logicalName} has no N:N relationship ${r.name} in this environment. Nothing was exported.`);
-    others.add(navigationFrom(relationship, t.meta.logicalName).other);
-  }
+  for (const t of tables)
+    for (const r of t.entity.relationships.filter((r) => r.manyToMany)) {
+      const relationship = findRelationship(t.meta.manyToMany, r.name);
+      if (!relationship)
+        throw new ToolError(
+          `${options.given ? 'schemaFile' : 'tables'}: ${t.meta.logicalName} has no N:N relationship ${r.name} in this environment. Nothing was exported.`,
+        );
+      others.add(navigationFrom(relationship, t.meta.logicalName).other);
+    }
   const keys = others.size ? await tableKeys(dv, [...others], options.signal) : new Map();
   requests += Math.ceil(others.size / 20);
   for (const t of tables) {
@@ -97,7 +124,12 @@ export async function exportRecords(dv: DataverseClient, wanted: ExportRequest[]
       const { navigation, other } = navigationFrom(relationship, t.meta.logicalName);
       const otherKey = keys.get(other)?.primaryId ?? `${other}id`;
       t.relationships.push({ name: r.name, navigation, other, otherKey });
-      if (!options.given) Object.assign(r, { relatedEntityName: relationship.IntersectEntityName || r.name, m2mTargetEntity: other, m2mTargetEntityPrimaryKey: otherKey });
+      if (!options.given)
+        Object.assign(r, {
+          relatedEntityName: relationship.IntersectEntityName || r.name,
+          m2mTargetEntity: other,
+          m2mTargetEntityPrimaryKey: otherKey,
+        });
     }
   }
 
@@ -110,7 +142,12 @@ export async function exportRecords(dv: DataverseClient, wanted: ExportRequest[]
     for (const t of tables) {
       const out = writer.entity(t.entity.name, t.entity.displayname);
       const ids: string[] = [];
-      for await (const page of pages(dv, t, options.given?.schema.entities.find((e) => e.name === t.meta.logicalName)?.filter, options.signal)) {
+      for await (const page of pages(
+        dv,
+        t,
+        options.given?.schema.entities.find((e) => e.name === t.meta.logicalName)?.filter,
+        options.signal,
+      )) {
         requests++;
         for (const row of page) {
           const record = toRecord(row, t);
@@ -121,8 +158,17 @@ export async function exportRecords(dv: DataverseClient, wanted: ExportRequest[]
       const links: CmtLinks[] = [];
       for (const r of t.relationships) {
         const found = await mapLimited(ids, 8, async (id) => {
-          const page = await dv.get<{ value: Array<Record<string, string>> }>(`${t.meta.entitySet}(${id})/${r.navigation}?$select=${r.otherKey}`, options.signal);
-          return { sourceId: id, relationship: r.name, targetEntity: r.other, targetIdField: r.otherKey, targetIds: page.value.map((v) => String(v[r.otherKey]).toLowerCase()) };
+          const page = await dv.get<{ value: Array<Record<string, string>> }>(
+            `${t.meta.entitySet}(${id})/${r.navigation}?$select=${r.otherKey}`,
+            options.signal,
+          );
+          return {
+            sourceId: id,
+            relationship: r.name,
+            targetEntity: r.other,
+            targetIdField: r.otherKey,
+            targetIds: page.value.map((v) => String(v[r.otherKey]).toLowerCase()),
+          };
         });
         requests += ids.length;
         links.push(...found.filter((l) => l.targetIds.length));
@@ -141,7 +187,9 @@ export async function exportRecords(dv: DataverseClient, wanted: ExportRequest[]
 
 /** A table's schema entry from its metadata, with every attribute the tool writes; fields by display name. */
 function describeEntity(meta: TableMetadata, item: ExportRequest): CmtEntity {
-  const names = item.columns?.length ? [...new Set([meta.primaryId, ...item.columns.map((c) => c.toLowerCase())])] : [...meta.columns.values()].filter((c) => !c.attributeOf || c.type === 'Money').map((c) => c.name);
+  const names = item.columns?.length
+    ? [...new Set([meta.primaryId, ...item.columns.map((c) => c.toLowerCase())])]
+    : [...meta.columns.values()].filter((c) => !c.attributeOf || c.type === 'Money').map((c) => c.name);
   const fields: CmtField[] = [];
   for (const name of names) {
     const column = meta.columns.get(name);
@@ -151,7 +199,10 @@ function describeEntity(meta: TableMetadata, item: ExportRequest): CmtEntity {
     }
     const type = cmtType(column);
     if (!type) {
-      if (item.columns?.length) throw new ToolError(`tables: ${meta.logicalName}.${name} is a ${column.type} column, which the Configuration Migration format cannot hold. Nothing was exported.`);
+      if (item.columns?.length)
+        throw new ToolError(
+          `tables: ${meta.logicalName}.${name} is a ${column.type} column, which the Configuration Migration format cannot hold. Nothing was exported.`,
+        );
       continue;
     }
     const targets = type === 'entityreference' ? [...new Set((meta.lookups.get(name) ?? []).map((l) => l.target))].sort() : [];
@@ -182,21 +233,39 @@ function describeEntity(meta: TableMetadata, item: ExportRequest): CmtEntity {
 }
 
 /** The Web API query of a table's records: lookups as _x_value, party lists expanded. */
-async function* pages(dv: DataverseClient, t: TableExport, filter: string | undefined, signal: AbortSignal): AsyncGenerator<Array<Record<string, unknown>>> {
+async function* pages(
+  dv: DataverseClient,
+  t: TableExport,
+  filter: string | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<Array<Record<string, unknown>>> {
   const selected = t.entity.fields.filter((f) => f.type !== 'partylist');
   const columns = selected.map((f) => (['entityreference', 'owner'].includes(f.type) ? `_${f.name}_value` : f.name));
   if (!columns.includes(t.meta.primaryId)) columns.unshift(t.meta.primaryId);
-  const parties = t.entity.fields.some((f) => f.type === 'partylist') ? `&$expand=${t.meta.logicalName}_activity_parties($select=activitypartyid,participationtypemask,addressused,_partyid_value)` : '';
+  const parties = t.entity.fields.some((f) => f.type === 'partylist')
+    ? `&$expand=${t.meta.logicalName}_activity_parties($select=activitypartyid,participationtypemask,addressused,_partyid_value)`
+    : '';
   if (filter) {
     // The schema's FetchXML filter, with our columns and paging by page number (§7.2).
     for (let page = 1, more = true; more; page++) {
-      const body = await dv.page<{ value: Array<Record<string, unknown>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(`${t.meta.entitySet}?fetchXml=${encodeURIComponent(fetchFor(filter, selected.map((f) => f.name), page, t.meta.logicalName))}`, PAGE, signal);
+      const body = await dv.page<{ value: Array<Record<string, unknown>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(
+        `${t.meta.entitySet}?fetchXml=${encodeURIComponent(
+          fetchFor(
+            filter,
+            selected.map((f) => f.name),
+            page,
+            t.meta.logicalName,
+          ),
+        )}`,
+        PAGE,
+        signal,
+      );
       yield body.value;
       more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
     }
     return;
   }
-  for (let next: string | undefined = `${t.meta.entitySet}?$select=${columns.join(',')}${parties}`; next; ) {
+  for (let next: string | undefined = `${t.meta.entitySet}?$select=${columns.join(',')}${parties}`; next;) {
     const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE, signal);
     yield page.value;
     next = page['@odata.nextLink'];
@@ -206,7 +275,11 @@ async function* pages(dv: DataverseClient, t: TableExport, filter: string | unde
 function lookupValue(row: Record<string, unknown>, property: string, name: string): CmtValue | undefined {
   const id = row[property];
   if (!id) return undefined;
-  const value: CmtValue = { name, value: String(id).toLowerCase(), lookupentity: String(row[`${property}@Microsoft.Dynamics.CRM.lookuplogicalname`] ?? '') };
+  const value: CmtValue = {
+    name,
+    value: String(id).toLowerCase(),
+    lookupentity: String(row[`${property}@Microsoft.Dynamics.CRM.lookuplogicalname`] ?? ''),
+  };
   const label = row[`${property}@OData.Community.Display.V1.FormattedValue`];
   if (label !== undefined && label !== null) value.lookupentityname = String(label);
   return value;
@@ -224,7 +297,9 @@ function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
     }
     if (field.type === 'partylist') {
       const mask = PARTY_MASKS[field.name];
-      const parties = ((row[`${t.meta.logicalName}_activity_parties`] as Array<Record<string, unknown>> | undefined) ?? []).filter((p) => p.participationtypemask === mask);
+      const parties = ((row[`${t.meta.logicalName}_activity_parties`] as Array<Record<string, unknown>> | undefined) ?? []).filter(
+        (p) => p.participationtypemask === mask,
+      );
       if (!parties.length) continue;
       fields.push({
         name: field.name,
@@ -261,7 +336,8 @@ function fetchFor(filter: string, columns: string[], page: number, table: string
   }
   const fetch = document.documentElement!;
   const entity = elements(fetch).find((e) => e.nodeName === 'entity');
-  if (fetch.nodeName !== 'fetch' || !entity) throw new ToolError(`schemaFile: the filter of ${table} is not a <fetch> with an <entity>. Nothing was exported.`);
+  if (fetch.nodeName !== 'fetch' || !entity)
+    throw new ToolError(`schemaFile: the filter of ${table} is not a <fetch> with an <entity>. Nothing was exported.`);
   for (const old of elements(entity).filter((e) => e.nodeName === 'attribute' || e.nodeName === 'all-attributes')) entity.removeChild(old);
   for (const column of columns) {
     const attribute = document.createElement('attribute');

@@ -39,25 +39,32 @@ export function writable(column: ColumnMetadata | undefined): boolean {
  * (sdkmessagefilters), in one round; refuses missing tables all at once; and checks the privilege
  * to bypass custom plug-ins when the schema asks for it.
  */
-export async function planImport(dv: DataverseClient, schema: CmtSchema, options: { signal: AbortSignal; bypassPlugins: 'asSchema' | 'never' }): Promise<ImportPlan> {
+export async function planImport(
+  dv: DataverseClient,
+  schema: CmtSchema,
+  options: { signal: AbortSignal; bypassPlugins: 'asSchema' | 'never' },
+): Promise<ImportPlan> {
   const order = importOrder(schema);
   let requests = 0;
   // A few tables at a time: six reads each, well under the service's 52 requests at once.
   const read = await mapLimited(order, 4, async (name) => {
-      const entity = schema.entities.find((e) => e.name === name)!;
-      try {
-        const [meta, bulk] = await Promise.all([tableMetadata(dv, name, options.signal), bulkMessages(dv, name, options.signal)]);
-        return { entity, meta, bulk };
-      } catch (error) {
-        if (error instanceof ToolError && /^No table/.test(error.message)) return { entity, missing: true as const };
-        throw error;
-      } finally {
-        requests += 6;
-      }
+    const entity = schema.entities.find((e) => e.name === name)!;
+    try {
+      const [meta, bulk] = await Promise.all([tableMetadata(dv, name, options.signal), bulkMessages(dv, name, options.signal)]);
+      return { entity, meta, bulk };
+    } catch (error) {
+      if (error instanceof ToolError && /^No table/.test(error.message)) return { entity, missing: true as const };
+      throw error;
+    } finally {
+      requests += 6;
+    }
   });
   const missing = read.filter((r) => 'missing' in r).map((r) => r.entity.name);
   if (missing.length) {
-    throw new ToolError(`The data file's schema names tables this environment does not have: ${missing.join(', ')}. Nothing was imported.`, 'Import the solution that holds these tables first (or create them), then import the data.');
+    throw new ToolError(
+      `The data file's schema names tables this environment does not have: ${missing.join(', ')}. Nothing was imported.`,
+      'Import the solution that holds these tables first (or create them), then import the data.',
+    );
   }
   const bypass = options.bypassPlugins === 'asSchema' && schema.entities.some((e) => e.disableplugins);
   if (bypass) requests += await checkBypassPrivilege(dv, schema, options.signal);
@@ -90,7 +97,10 @@ export async function planImport(dv: DataverseClient, schema: CmtSchema, options
 /** The file turns plug-ins off for some tables: only a user with prvBypassCustomPlugins may do that. */
 async function checkBypassPrivilege(dv: DataverseClient, schema: CmtSchema, signal: AbortSignal): Promise<number> {
   const me = await dv.whoAmI(signal);
-  const answer = await dv.get<{ RolePrivileges?: unknown[] }>(`systemusers(${me.UserId})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='prvBypassCustomPlugins')`, signal);
+  const answer = await dv.get<{ RolePrivileges?: unknown[] }>(
+    `systemusers(${me.UserId})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='prvBypassCustomPlugins')`,
+    signal,
+  );
   if (answer.RolePrivileges?.length) return 2;
   const tables = schema.entities.filter((e) => e.disableplugins).map((e) => e.name);
   throw new ToolError(

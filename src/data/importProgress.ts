@@ -53,7 +53,16 @@ export interface TableCounts {
   statesFailed: number;
 }
 
-export const emptyCounts = (): TableCounts => ({ records: 0, imported: 0, failed: 0, lookupsSet: 0, lookupsFailed: 0, lookupsUnresolved: 0, statesSet: 0, statesFailed: 0 });
+export const emptyCounts = (): TableCounts => ({
+  records: 0,
+  imported: 0,
+  failed: 0,
+  lookupsSet: 0,
+  lookupsFailed: 0,
+  lookupsUnresolved: 0,
+  statesSet: 0,
+  statesFailed: 0,
+});
 
 export interface RecordFailure {
   table: string;
@@ -62,7 +71,16 @@ export interface RecordFailure {
   correlationId: string | null;
 }
 
-const counts = z.object({ records: z.number(), imported: z.number(), failed: z.number(), lookupsSet: z.number(), lookupsFailed: z.number(), lookupsUnresolved: z.number(), statesSet: z.number(), statesFailed: z.number() });
+const counts = z.object({
+  records: z.number(),
+  imported: z.number(),
+  failed: z.number(),
+  lookupsSet: z.number(),
+  lookupsFailed: z.number(),
+  lookupsUnresolved: z.number(),
+  statesSet: z.number(),
+  statesFailed: z.number(),
+});
 
 /** What a partial import hands back so that the next call finishes the job: opaque to the caller. */
 export const resumeSchema = z.strictObject({

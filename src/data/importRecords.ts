@@ -76,7 +76,10 @@ const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
  */
 export async function importRecords(dv: DataverseClient, source: DataSource, options: ImportOptions): Promise<ImportSummary> {
   if (options.resume && options.resume.fingerprint !== source.fingerprint) {
-    throw new ToolError('resume: this partial result is from another data file, or the file changed since. Nothing was imported.', 'Give the same dataFile as the call that returned it, or start again without resume.');
+    throw new ToolError(
+      'resume: this partial result is from another data file, or the file changed since. Nothing was imported.',
+      'Give the same dataFile as the call that returned it, or start again without resume.',
+    );
   }
   const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
   const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
@@ -96,7 +99,8 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
 
 function describe(error: unknown): string {
   if (error instanceof ToolError) return error.describe();
-  if (error instanceof PlatformError) return `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
+  if (error instanceof PlatformError)
+    return `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
   return (error as Error).message;
 }
 
@@ -119,7 +123,11 @@ class ImportRun {
     private readonly progress: ImportProgress,
     private readonly options: ImportOptions,
   ) {
-    this.dispatcher = new Dispatcher({ parallelism: options.parallelism, deadline: Date.now() + (options.timeBudgetMs ?? 300_000), signal: options.signal });
+    this.dispatcher = new Dispatcher({
+      parallelism: options.parallelism,
+      deadline: Date.now() + (options.timeBudgetMs ?? 300_000),
+      signal: options.signal,
+    });
   }
 
   async execute(source: DataSource): Promise<void> {
@@ -162,7 +170,17 @@ class ImportRun {
           this.reference(event.association.targetEntity, targetId);
           const i = links.get(table) ?? 0;
           links.set(table, i + 1);
-          await this.spool.add({ k: 'm', t: table, i, link: { sourceId: event.association.sourceId, relationship: own(event.association.relationship), targetEntity: own(event.association.targetEntity), targetId } });
+          await this.spool.add({
+            k: 'm',
+            t: table,
+            i,
+            link: {
+              sourceId: event.association.sourceId,
+              relationship: own(event.association.relationship),
+              targetEntity: own(event.association.targetEntity),
+              targetId,
+            },
+          });
         }
         continue;
       }
@@ -174,8 +192,17 @@ class ImportRun {
       const built = firstPass(plan, record);
       for (const b of built.binds) this.reference(b.entity ?? '', b.id, b.name);
       for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
-      if (built.binds.length || built.parties) await this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: built.binds, ...(built.parties ? { p: built.parties } : {}) });
-      if (built.state) await this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
+      if (built.binds.length || built.parties)
+        await this.spool.add({
+          k: 'l',
+          t: table,
+          i: ordinal,
+          id: record.id,
+          b: built.binds,
+          ...(built.parties ? { p: built.parties } : {}),
+        });
+      if (built.state)
+        await this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
       if (this.progress.isDone('records', table, ordinal)) continue;
       if ('problem' in built) {
         this.progress.table(table).failed++;
@@ -218,7 +245,16 @@ class ImportRun {
         this.progress.markDone('lookups', item.t, item.i);
         continue;
       }
-      await queue.add(plan, { ordinal: item.i, id: item.id, body: { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, ...outcome.body } }, outcome.set, outcome.unresolved.length);
+      await queue.add(
+        plan,
+        {
+          ordinal: item.i,
+          id: item.id,
+          body: { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, ...outcome.body },
+        },
+        outcome.set,
+        outcome.unresolved.length,
+      );
     }
     await queue.finish();
     this.finish('lookups');
@@ -235,7 +271,11 @@ class ImportRun {
         continue;
       }
       const plan = this.plan.tables.get(item.t)!;
-      const body: Record<string, unknown> = { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, statecode: item.s };
+      const body: Record<string, unknown> = {
+        '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
+        [plan.meta.primaryId]: item.id,
+        statecode: item.s,
+      };
       if (item.r !== null) body.statuscode = item.r;
       await queue.add(plan, { ordinal: item.i, id: item.id, body });
     }
@@ -296,13 +336,20 @@ class ImportRun {
     const notes = [...this.notes];
     const systemSet = new Set<string>();
     for (const plan of this.plan.tables.values()) {
-      if (plan.method === '$batch') notes.push(`${plan.entity.name}: this environment has no UpsertMultiple for the table (sdkmessagefilters), so its records went in $batch requests of single upserts.`);
-      if (plan.missing.size) notes.push(`${plan.entity.name}: the table has no column ${[...plan.missing].join(', ')} in this environment; those values were not imported.`);
+      if (plan.method === '$batch')
+        notes.push(
+          `${plan.entity.name}: this environment has no UpsertMultiple for the table (sdkmessagefilters), so its records went in $batch requests of single upserts.`,
+        );
+      if (plan.missing.size)
+        notes.push(
+          `${plan.entity.name}: the table has no column ${[...plan.missing].join(', ')} in this environment; those values were not imported.`,
+        );
       for (const name of plan.systemSet) systemSet.add(name);
     }
     if (systemSet.size) notes.push(`Columns Dataverse sets itself were not written: ${[...systemSet].sort().join(', ')}.`);
     for (const [key, entry] of this.unresolved) notes.push(`${key}: ${entry.count} lookup value(s) not set; for example ${entry.example}.`);
-    if (this.skippedEntities.size) notes.push(`data.xml has records of tables its schema does not name, not imported: ${[...this.skippedEntities].join(', ')}.`);
+    if (this.skippedEntities.size)
+      notes.push(`data.xml has records of tables its schema does not name, not imported: ${[...this.skippedEntities].join(', ')}.`);
     const done = this.complete && !this.stopped;
     if (this.stopped) {
       notes.unshift(
@@ -336,7 +383,12 @@ class WriteQueue {
     private readonly mode: WriteMode,
   ) {}
 
-  async add(plan: TablePlan, target: { ordinal: number; id: string; body: Record<string, unknown> }, set = 0, unresolved = 0): Promise<void> {
+  async add(
+    plan: TablePlan,
+    target: { ordinal: number; id: string; body: Record<string, unknown> },
+    set = 0,
+    unresolved = 0,
+  ): Promise<void> {
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
@@ -379,10 +431,26 @@ class WriteQueue {
             progress.fail({ table: name, id: t.id, message: refusal.message, correlationId: refusal.correlationId }, true);
           } else if (this.stage === 'lookups') {
             counts.lookupsFailed += t.set;
-            progress.fail({ table: name, id: t.id, message: `imported, but its lookups were not set: ${refusal.message}`, correlationId: refusal.correlationId }, false);
+            progress.fail(
+              {
+                table: name,
+                id: t.id,
+                message: `imported, but its lookups were not set: ${refusal.message}`,
+                correlationId: refusal.correlationId,
+              },
+              false,
+            );
           } else {
             counts.statesFailed++;
-            progress.fail({ table: name, id: t.id, message: `imported, but its state was not set: ${refusal.message}`, correlationId: refusal.correlationId }, false);
+            progress.fail(
+              {
+                table: name,
+                id: t.id,
+                message: `imported, but its state was not set: ${refusal.message}`,
+                correlationId: refusal.correlationId,
+              },
+              false,
+            );
           }
         }
         this.run.report(targets.length, this.stage);
@@ -403,7 +471,10 @@ interface FirstPass {
  * lists set aside for the second pass; a state other than the default set aside for the third.
  */
 export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (FirstPass & { problem: string }) {
-  const body: Record<string, unknown> = { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: record.id };
+  const body: Record<string, unknown> = {
+    '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
+    [plan.meta.primaryId]: record.id,
+  };
   const binds: PendingBind[] = [];
   let parties: PendingParty[] | undefined;
   let statecode: number | undefined;
@@ -418,7 +489,13 @@ export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (Firs
     }
     if (plan.systemSet.has(value.name)) continue;
     if (LOOKUP_TYPES.has(field.type)) {
-      if (value.value) binds.push({ field: field.name, id: normalizeId(value.value), entity: value.lookupentity ? own(value.lookupentity) : undefined, name: value.lookupentityname ? own(value.lookupentityname) : undefined });
+      if (value.value)
+        binds.push({
+          field: field.name,
+          id: normalizeId(value.value),
+          entity: value.lookupentity ? own(value.lookupentity) : undefined,
+          name: value.lookupentityname ? own(value.lookupentityname) : undefined,
+        });
       continue;
     }
     const converted = fromCmtValue(field.type, value.value, plan.meta.columns.get(value.name)?.date);
@@ -448,7 +525,16 @@ function pendingParty(field: string, id: string, fields: CmtRecord['fields']): P
   return {
     activitypartyid: normalizeId(get('activitypartyid')?.value || id),
     mask,
-    ...(partyid?.value ? { party: { field, id: normalizeId(partyid.value), entity: partyid.lookupentity ? own(partyid.lookupentity) : undefined, name: partyid.lookupentityname ? own(partyid.lookupentityname) : undefined } } : {}),
+    ...(partyid?.value
+      ? {
+          party: {
+            field,
+            id: normalizeId(partyid.value),
+            entity: partyid.lookupentity ? own(partyid.lookupentity) : undefined,
+            name: partyid.lookupentityname ? own(partyid.lookupentityname) : undefined,
+          },
+        }
+      : {}),
     ...(get('addressused')?.value ? { addressused: own(get('addressused')!.value) } : {}),
   };
 }

@@ -48,11 +48,21 @@ export class LookupResolver {
     private readonly inFile: Map<string, string>,
     private readonly failedIds: Set<string>,
   ) {
-    for (const plan of plans.values()) this.keys.set(plan.meta.logicalName, { entitySet: plan.meta.entitySet, primaryId: plan.meta.primaryId, primaryName: plan.meta.primaryName });
+    for (const plan of plans.values())
+      this.keys.set(plan.meta.logicalName, {
+        entitySet: plan.meta.entitySet,
+        primaryId: plan.meta.primaryId,
+        primaryName: plan.meta.primaryName,
+      });
   }
 
   /** Looks up, in a few requests, the records outside the file that lookups and links point at. */
-  async resolve(dv: DataverseClient, references: Iterable<{ table: string; id: string; name?: string }>, parallelism: number, signal: AbortSignal): Promise<void> {
+  async resolve(
+    dv: DataverseClient,
+    references: Iterable<{ table: string; id: string; name?: string }>,
+    parallelism: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const wanted = new Map<string, { table: string; id: string; name?: string }>();
     for (const ref of references) {
       if (this.inFile.has(ref.id)) continue;
@@ -81,7 +91,10 @@ export class LookupResolver {
     }
     if (!ref.name || !keys.primaryName) return null;
     this.requests++;
-    const byName = await dv.get<{ value: Array<Record<string, string>> }>(`${keys.entitySet}?$select=${keys.primaryId}&$filter=${encodeURIComponent(`${keys.primaryName} eq '${ref.name.replace(/'/g, "''")}'`)}&$top=2`, signal);
+    const byName = await dv.get<{ value: Array<Record<string, string>> }>(
+      `${keys.entitySet}?$select=${keys.primaryId}&$filter=${encodeURIComponent(`${keys.primaryName} eq '${ref.name.replace(/'/g, "''")}'`)}&$top=2`,
+      signal,
+    );
     return byName.value.length === 1 ? String(byName.value[0]![keys.primaryId]).toLowerCase() : null;
   }
 
@@ -98,7 +111,10 @@ export class LookupResolver {
     if (keys === null) return { why: `points at a ${table} record, but this environment has no table ${table}` };
     if (keys && !keys.entitySet) return { why: `points at ${table}, which has no entity set in this environment's metadata` };
     const found = this.outside.get(`${table}|${ref.id}`);
-    if (!found || !keys) return { why: `points at ${table} ${ref.id}${ref.name ? ` (${ref.name})` : ''}, which is neither in the file nor in this environment` };
+    if (!found || !keys)
+      return {
+        why: `points at ${table} ${ref.id}${ref.name ? ` (${ref.name})` : ''}, which is neither in the file nor in this environment`,
+      };
     return { table, id: found, entitySet: keys.entitySet! };
   }
 
@@ -115,7 +131,10 @@ export class LookupResolver {
       const candidates = plan.meta.lookups.get(bind.field) ?? [];
       const candidate = candidates.find((c) => c.target === target.table);
       if (!candidate) {
-        outcome.unresolved.push({ field: bind.field, why: `cannot point at a ${target.table} record in this environment (it points at ${candidates.map((c) => c.target).join(', ') || 'nothing'})` });
+        outcome.unresolved.push({
+          field: bind.field,
+          why: `cannot point at a ${target.table} record in this environment (it points at ${candidates.map((c) => c.target).join(', ') || 'nothing'})`,
+        });
         continue;
       }
       outcome.body[`${candidate.navigation}@odata.bind`] = `/${target.entitySet}(${target.id})`;

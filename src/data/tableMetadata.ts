@@ -55,17 +55,42 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
   const base = `EntityDefinitions(LogicalName='${name}')`;
   try {
     const [definition, attributes, dates, manyToOne, manyToMany] = await Promise.all([
-      dv.get<{ EntitySetName?: string | null; PrimaryIdAttribute: string; PrimaryNameAttribute: string | null; ObjectTypeCode: number; DisplayName?: Label; IsActivity?: boolean }>(
-        `${base}?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode,DisplayName,IsActivity`,
-        signal,
-      ),
-      dv.get<{ value: Array<{ LogicalName: string; AttributeType: string; AttributeTypeName?: { Value?: string }; DisplayName?: Label; IsCustomAttribute?: boolean; IsPrimaryId?: boolean; IsValidForCreate?: boolean; IsValidForUpdate?: boolean; AttributeOf?: string | null }> }>(
+      dv.get<{
+        EntitySetName?: string | null;
+        PrimaryIdAttribute: string;
+        PrimaryNameAttribute: string | null;
+        ObjectTypeCode: number;
+        DisplayName?: Label;
+        IsActivity?: boolean;
+      }>(`${base}?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode,DisplayName,IsActivity`, signal),
+      dv.get<{
+        value: Array<{
+          LogicalName: string;
+          AttributeType: string;
+          AttributeTypeName?: { Value?: string };
+          DisplayName?: Label;
+          IsCustomAttribute?: boolean;
+          IsPrimaryId?: boolean;
+          IsValidForCreate?: boolean;
+          IsValidForUpdate?: boolean;
+          AttributeOf?: string | null;
+        }>;
+      }>(
         `${base}/Attributes?$select=LogicalName,AttributeType,AttributeTypeName,DisplayName,IsCustomAttribute,IsPrimaryId,IsValidForCreate,IsValidForUpdate,AttributeOf`,
         signal,
       ),
-      dv.get<{ value: Array<{ LogicalName: string; Format?: string; DateTimeBehavior?: { Value?: string } }> }>(`${base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,Format,DateTimeBehavior`, signal),
-      dv.get<{ value: Array<{ ReferencingAttribute: string; ReferencingEntityNavigationPropertyName: string; ReferencedEntity: string }> }>(`${base}/ManyToOneRelationships?$select=ReferencingAttribute,ReferencingEntityNavigationPropertyName,ReferencedEntity`, signal),
-      dv.get<{ value: ManyToManyMetadata[] }>(`${base}/ManyToManyRelationships?$select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName`, signal),
+      dv.get<{ value: Array<{ LogicalName: string; Format?: string; DateTimeBehavior?: { Value?: string } }> }>(
+        `${base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,Format,DateTimeBehavior`,
+        signal,
+      ),
+      dv.get<{ value: Array<{ ReferencingAttribute: string; ReferencingEntityNavigationPropertyName: string; ReferencedEntity: string }> }>(
+        `${base}/ManyToOneRelationships?$select=ReferencingAttribute,ReferencingEntityNavigationPropertyName,ReferencedEntity`,
+        signal,
+      ),
+      dv.get<{ value: ManyToManyMetadata[] }>(
+        `${base}/ManyToManyRelationships?$select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName`,
+        signal,
+      ),
     ]);
     if (!definition.EntitySetName) {
       throw new ToolError(
@@ -88,11 +113,18 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
         validForCreate: a.IsValidForCreate !== false,
         validForUpdate: a.IsValidForUpdate !== false,
         attributeOf: a.AttributeOf ?? null,
-        date: a.AttributeType === 'DateTime' ? { dateOnly, floating: dateOnly || date?.DateTimeBehavior?.Value === 'TimeZoneIndependent' } : undefined,
+        date:
+          a.AttributeType === 'DateTime'
+            ? { dateOnly, floating: dateOnly || date?.DateTimeBehavior?.Value === 'TimeZoneIndependent' }
+            : undefined,
       });
     }
     const lookups = new Map<string, Array<{ navigation: string; target: string }>>();
-    for (const r of manyToOne.value) lookups.set(r.ReferencingAttribute, [...(lookups.get(r.ReferencingAttribute) ?? []), { navigation: r.ReferencingEntityNavigationPropertyName, target: r.ReferencedEntity }]);
+    for (const r of manyToOne.value)
+      lookups.set(r.ReferencingAttribute, [
+        ...(lookups.get(r.ReferencingAttribute) ?? []),
+        { navigation: r.ReferencingEntityNavigationPropertyName, target: r.ReferencedEntity },
+      ]);
     return {
       logicalName: name,
       entitySet: definition.EntitySetName,
@@ -106,22 +138,42 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
       manyToMany: manyToMany.value,
     };
   } catch (error) {
-    if (error instanceof PlatformError && error.status === 404) throw new ToolError(`No table "${logicalName}" exists in this environment. Nothing was done.`, 'Use the table logical name (lower case, with its prefix), such as account or contoso_project; create the table before importing its records.');
+    if (error instanceof PlatformError && error.status === 404)
+      throw new ToolError(
+        `No table "${logicalName}" exists in this environment. Nothing was done.`,
+        'Use the table logical name (lower case, with its prefix), such as account or contoso_project; create the table before importing its records.',
+      );
     throw error;
   }
 }
 
 /** The entity sets, keys and primary names of other tables (lookup targets), read in a few requests. */
-export async function tableKeys(dv: DataverseClient, names: string[], signal: AbortSignal): Promise<Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>> {
+export async function tableKeys(
+  dv: DataverseClient,
+  names: string[],
+  signal: AbortSignal,
+): Promise<Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>> {
   const found = new Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>();
   for (let i = 0; i < names.length; i += 20) {
     const chunk = names.slice(i, i + 20);
     const filter = chunk.map((n) => `LogicalName eq '${n}'`).join(' or ');
-    const page = await dv.get<{ value: Array<{ LogicalName: string; EntitySetName?: string | null; PrimaryIdAttribute: string; PrimaryNameAttribute?: string | null }> }>(
+    const page = await dv.get<{
+      value: Array<{
+        LogicalName: string;
+        EntitySetName?: string | null;
+        PrimaryIdAttribute: string;
+        PrimaryNameAttribute?: string | null;
+      }>;
+    }>(
       `EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute&$filter=${encodeURIComponent(filter)}`,
       signal,
     );
-    for (const t of page.value) found.set(t.LogicalName, { entitySet: t.EntitySetName ?? null, primaryId: t.PrimaryIdAttribute, primaryName: t.PrimaryNameAttribute ?? null });
+    for (const t of page.value)
+      found.set(t.LogicalName, {
+        entitySet: t.EntitySetName ?? null,
+        primaryId: t.PrimaryIdAttribute,
+        primaryName: t.PrimaryNameAttribute ?? null,
+      });
   }
   return found;
 }
@@ -129,6 +181,9 @@ export async function tableKeys(dv: DataverseClient, names: string[], signal: Ab
 /** The bulk messages a table has, from its sdkmessagefilters (not every table has them all). */
 export async function bulkMessages(dv: DataverseClient, table: string, signal: AbortSignal): Promise<Set<string>> {
   const filter = `primaryobjecttypecode eq '${table}' and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;
-  const page = await dv.get<{ value: Array<{ sdkmessageid?: { name?: string } }> }>(`sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`, signal);
+  const page = await dv.get<{ value: Array<{ sdkmessageid?: { name?: string } }> }>(
+    `sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`,
+    signal,
+  );
   return new Set(page.value.map((f) => f.sdkmessageid?.name ?? '').filter(Boolean));
 }

@@ -54,18 +54,32 @@ export function writeMethod(available: Set<string>, mode: WriteMode): WriteMetho
  * one is split in halves until the refused records are found; every other record is still written.
  * Throttling and other failures are thrown, for the dispatcher to retry the whole set.
  */
-async function writeBulk(dv: DataverseClient, table: TableTarget, message: 'UpsertMultiple' | 'UpdateMultiple', targets: WriteTarget[], signal: AbortSignal): Promise<WriteResult> {
+async function writeBulk(
+  dv: DataverseClient,
+  table: TableTarget,
+  message: 'UpsertMultiple' | 'UpdateMultiple',
+  targets: WriteTarget[],
+  signal: AbortSignal,
+): Promise<WriteResult> {
   const result: WriteResult = { written: [], refused: [], requests: 0 };
   const send = async (part: WriteTarget[]): Promise<void> => {
     result.requests++;
     try {
-      const response = await dv.actionJson(`${table.entitySet}/Microsoft.Dynamics.CRM.${message}`, `{"Targets":[${part.map((t) => t.json).join(',')}]}`, { signal, idempotent: true, headers: table.headers });
+      const response = await dv.actionJson(
+        `${table.entitySet}/Microsoft.Dynamics.CRM.${message}`,
+        `{"Targets":[${part.map((t) => t.json).join(',')}]}`,
+        { signal, idempotent: true, headers: table.headers },
+      );
       result.headers = response.headers;
       result.written.push(...part);
     } catch (error) {
       if (!refusedByService(error)) throw error;
       if (part.length === 1) {
-        result.refused.push({ target: part[0]!, message: error.message.replace(/^Targets\[\d+\] \([^)]*\): /, ''), correlationId: error.correlationId ?? null });
+        result.refused.push({
+          target: part[0]!,
+          message: error.message.replace(/^Targets\[\d+\] \([^)]*\): /, ''),
+          correlationId: error.correlationId ?? null,
+        });
         return;
       }
       const half = Math.ceil(part.length / 2);
@@ -82,24 +96,49 @@ async function writeBulk(dv: DataverseClient, table: TableTarget, message: 'Upse
  * without the bulk messages. Requests the batch did not reach (it stops at a failure when the service
  * ignores continue-on-error) are sent again in another batch.
  */
-async function writeBatch(dv: DataverseClient, table: TableTarget, mode: WriteMode, targets: WriteTarget[], signal: AbortSignal): Promise<WriteResult> {
+async function writeBatch(
+  dv: DataverseClient,
+  table: TableTarget,
+  mode: WriteMode,
+  targets: WriteTarget[],
+  signal: AbortSignal,
+): Promise<WriteResult> {
   const result: WriteResult = { written: [], refused: [], requests: 0 };
   let pending = targets;
   while (pending.length) {
     const operations = pending.map((t) => {
       const { '@odata.type': _, ...body } = JSON.parse(t.json) as Record<string, unknown>;
-      return { method: 'PATCH' as const, path: `${table.entitySet}(${t.id})`, headers: { ...table.headers, ...(mode === 'update' ? { 'If-Match': '*' } : {}) }, body };
+      return {
+        method: 'PATCH' as const,
+        path: `${table.entitySet}(${t.id})`,
+        headers: { ...table.headers, ...(mode === 'update' ? { 'If-Match': '*' } : {}) },
+        body,
+      };
     });
     const { boundary, body } = buildBatch(operations, dv.url('').replace(/\/$/, ''));
     result.requests++;
     const response = await dv.batch(body, boundary, { signal, headers: table.headers });
     result.headers = response.headers;
     const answers = readBatchAnswers(response.body, response.headers.get('content-type'));
-    if (!answers.length) throw new PlatformError({ service: 'dataverse', status: 502, code: 'BatchUnreadable', message: 'The $batch answer held no responses.', correlationId: response.correlationId });
+    if (!answers.length)
+      throw new PlatformError({
+        service: 'dataverse',
+        status: 502,
+        code: 'BatchUnreadable',
+        message: 'The $batch answer held no responses.',
+        correlationId: response.correlationId,
+      });
     for (const [index, answer] of answers.entries()) {
       const target = pending[index]!;
       if (answer.status < 300) result.written.push(target);
-      else if (answer.status === 429 || answer.status >= 500) throw new PlatformError({ service: 'dataverse', status: answer.status, code: '', message: answerMessage(answer), correlationId: response.correlationId });
+      else if (answer.status === 429 || answer.status >= 500)
+        throw new PlatformError({
+          service: 'dataverse',
+          status: answer.status,
+          code: '',
+          message: answerMessage(answer),
+          correlationId: response.correlationId,
+        });
       else result.refused.push({ target, message: answerMessage(answer), correlationId: response.correlationId ?? null });
     }
     pending = pending.slice(answers.length);
@@ -107,6 +146,13 @@ async function writeBatch(dv: DataverseClient, table: TableTarget, mode: WriteMo
   return result;
 }
 
-export function writeRecords(dv: DataverseClient, table: TableTarget, method: WriteMethod, mode: WriteMode, targets: WriteTarget[], signal: AbortSignal): Promise<WriteResult> {
+export function writeRecords(
+  dv: DataverseClient,
+  table: TableTarget,
+  method: WriteMethod,
+  mode: WriteMode,
+  targets: WriteTarget[],
+  signal: AbortSignal,
+): Promise<WriteResult> {
   return method === '$batch' ? writeBatch(dv, table, mode, targets, signal) : writeBulk(dv, table, method, targets, signal);
 }

@@ -12,7 +12,18 @@ interface Part {
 
 type Item = { kind: 'single'; part: Part } | { kind: 'changeset'; parts: Part[] };
 
-const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 412: 'Precondition Failed', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  412: 'Precondition Failed',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
 
 /** The boundary of a multipart content type. */
 function boundaryOf(contentType: string): string | undefined {
@@ -59,7 +70,8 @@ function httpResponse(reply: Reply, contentId?: string): string {
   if (contentId) lines.push(`Content-ID: ${contentId}`);
   lines.push('', `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? ''}`.trimEnd());
   const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  for (const [name, value] of Object.entries(reply.headers ?? {})) if (name.toLowerCase() !== 'content-type') lines.push(`${name}: ${value}`);
+  for (const [name, value] of Object.entries(reply.headers ?? {}))
+    if (name.toLowerCase() !== 'content-type') lines.push(`${name}: ${value}`);
   if (body) lines.push('Content-Type: application/json; odata.metadata=minimal');
   lines.push('OData-Version: 4.0', '', body);
   return lines.join('\r\n');
@@ -87,7 +99,13 @@ function snapshot(org: SandboxOrg): () => void {
  * nothing; the batch stops at the first failure unless Prefer: odata.continue-on-error. At most
  * 1000 requests a batch. The whole batch counts as one request for service protection.
  */
-export async function handleBatch(request: SandboxRequest, segment: string, org: SandboxOrg, reply: DataverseReplies, dispatch: (inner: SandboxRequest) => Promise<Reply>): Promise<Reply | undefined> {
+export async function handleBatch(
+  request: SandboxRequest,
+  segment: string,
+  org: SandboxOrg,
+  reply: DataverseReplies,
+  dispatch: (inner: SandboxRequest) => Promise<Reply>,
+): Promise<Reply | undefined> {
   if (request.method !== 'POST' || segment !== '$batch') return undefined;
   const boundary = boundaryOf(String(request.headers['content-type'] ?? ''));
   if (!boundary) return reply.error(400, '0x80048d19', 'A $batch request needs Content-Type: multipart/mixed with a boundary.');

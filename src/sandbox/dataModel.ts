@@ -136,7 +136,9 @@ export function orgData(org: SandboxOrg): OrgData {
   if (!data) {
     data = seedOrgData();
     dataByOrg.set(org, data);
-    for (const table of data.tables.values()) if (!org.entities.some((e) => e.logicalname === table.logicalName)) org.entities.push({ logicalname: table.logicalName, metadataid: table.metadataId });
+    for (const table of data.tables.values())
+      if (!org.entities.some((e) => e.logicalname === table.logicalName))
+        org.entities.push({ logicalname: table.logicalName, metadataid: table.metadataId });
     for (const table of data.tables.values()) table.metadataId = org.entities.find((e) => e.logicalname === table.logicalName)!.metadataid;
   }
   return data;
@@ -192,10 +194,20 @@ const readOnly = { create: false, update: false };
 const createOnly = { create: true, update: false };
 
 /** The state and status options of a table: Active/Inactive unless the table has its own. */
-export function stateColumns(states: Array<{ value: number; label: string; statuses: Array<[number, string]> }> = DEFAULT_STATES): DataColumn[] {
+export function stateColumns(
+  states: Array<{ value: number; label: string; statuses: Array<[number, string]> }> = DEFAULT_STATES,
+): DataColumn[] {
   return [
-    column('statecode', { type: 'State', display: 'Status', options: states.map((s) => ({ value: s.value, label: s.label, defaultStatus: s.statuses[0]![0] })) }),
-    column('statuscode', { type: 'Status', display: 'Status Reason', options: states.flatMap((s) => s.statuses.map(([value, text]) => ({ value, label: text, state: s.value }))) }),
+    column('statecode', {
+      type: 'State',
+      display: 'Status',
+      options: states.map((s) => ({ value: s.value, label: s.label, defaultStatus: s.statuses[0]![0] })),
+    }),
+    column('statuscode', {
+      type: 'Status',
+      display: 'Status Reason',
+      options: states.flatMap((s) => s.statuses.map(([value, text]) => ({ value, label: text, state: s.value }))),
+    }),
   ];
 }
 
@@ -234,11 +246,21 @@ export function systemColumns(ownership: DataTable['ownership']): DataColumn[] {
 
 /** The lookups Dataverse makes for its system columns: to users, teams, business units. */
 export function systemRelationships(table: DataTable): OneToMany[] {
-  const targets: Record<string, string> = { createdby: 'systemuser', createdonbehalfby: 'systemuser', modifiedby: 'systemuser', modifiedonbehalfby: 'systemuser', owninguser: 'systemuser', owningteam: 'team', owningbusinessunit: 'businessunit', organizationid: 'organization' };
+  const targets: Record<string, string> = {
+    createdby: 'systemuser',
+    createdonbehalfby: 'systemuser',
+    modifiedby: 'systemuser',
+    modifiedonbehalfby: 'systemuser',
+    owninguser: 'systemuser',
+    owningteam: 'team',
+    owningbusinessunit: 'businessunit',
+    organizationid: 'organization',
+  };
   const found: OneToMany[] = [];
   for (const c of table.columns) {
     if (c.type === 'Owner') {
-      for (const target of ['systemuser', 'team']) found.push(oneToMany(`owner_${table.logicalName}_${target}`, target, table.logicalName, 'ownerid', 'ownerid'));
+      for (const target of ['systemuser', 'team'])
+        found.push(oneToMany(`owner_${table.logicalName}_${target}`, target, table.logicalName, 'ownerid', 'ownerid'));
     } else if (targets[c.name]) {
       found.push(oneToMany(`lk_${table.logicalName}_${c.name}`, targets[c.name]!, table.logicalName, c.name, c.name));
     }
@@ -317,14 +339,29 @@ export function activityColumns(partyLists: string[]): DataColumn[] {
     column('regardingobjectid', { type: 'Lookup', display: 'Regarding' }),
     column('scheduledstart', { type: 'DateTime', display: 'Start Time' }),
     column('scheduledend', { type: 'DateTime', display: 'End Time' }),
-    column('prioritycode', { type: 'Picklist', display: 'Priority', options: [0, 1, 2].map((value) => ({ value, label: ['Low', 'Normal', 'High'][value]! })) }),
+    column('prioritycode', {
+      type: 'Picklist',
+      display: 'Priority',
+      options: [0, 1, 2].map((value) => ({ value, label: ['Low', 'Normal', 'High'][value]! })),
+    }),
     ...partyLists.map((name) => column(name, { type: 'PartyList', display: name })),
   ];
 }
 
 /** Who may be a party of an activity, and the participation type of each party-list column. */
 export const PARTY_TABLES = ['systemuser', 'contact', 'account', 'lead'];
-export const PARTY_MASKS: Record<string, number> = { from: 1, to: 2, cc: 3, bcc: 4, requiredattendees: 5, optionalattendees: 6, organizer: 7, customers: 11, resources: 10, partners: 12 };
+export const PARTY_MASKS: Record<string, number> = {
+  from: 1,
+  to: 2,
+  cc: 3,
+  bcc: 4,
+  requiredattendees: 5,
+  optionalattendees: 6,
+  organizer: 7,
+  customers: 11,
+  resources: 10,
+  partners: 12,
+};
 
 /**
  * Activity tables have no UpsertMultiple here (they have CreateMultiple and UpdateMultiple), so a
@@ -350,7 +387,11 @@ function seedOrgData(): OrgData {
         column('transactioncurrencyid', { type: 'Lookup', display: 'Currency' }),
         column('exchangerate', { type: 'Decimal', display: 'Exchange Rate', ...readOnly }),
         column('numberofemployees', { type: 'Integer', display: 'Number of Employees' }),
-        column('industrycode', { type: 'Picklist', display: 'Industry', options: Array.from({ length: 33 }, (_, i) => ({ value: i + 1, label: `Industry ${i + 1}` })) }),
+        column('industrycode', {
+          type: 'Picklist',
+          display: 'Industry',
+          options: Array.from({ length: 33 }, (_, i) => ({ value: i + 1, label: `Industry ${i + 1}` })),
+        }),
         column('donotemail', { type: 'Boolean', display: 'Do not allow Emails' }),
         column('primarycontactid', { type: 'Lookup', display: 'Primary Contact' }),
         column('parentaccountid', { type: 'Lookup', display: 'Parent Account' }),
@@ -377,14 +418,24 @@ function seedOrgData(): OrgData {
         { ...column('address3_addressid', { type: 'Uniqueidentifier', display: 'Address 3: ID' }), primaryId: true },
       ],
     }),
-    makeTable({ logicalName: 'contoso_tag', objectTypeCode: 10_010, primaryName: 'contoso_name', display: 'Tag', custom: true, columns: [column('contoso_name', { type: 'String', display: 'Name', required: true, custom: true })] }),
+    makeTable({
+      logicalName: 'contoso_tag',
+      objectTypeCode: 10_010,
+      primaryName: 'contoso_name',
+      display: 'Tag',
+      custom: true,
+      columns: [column('contoso_name', { type: 'String', display: 'Name', required: true, custom: true })],
+    }),
     makeTable({
       logicalName: 'transactioncurrency',
       objectTypeCode: 9105,
       primaryName: 'currencyname',
       display: 'Currency',
       ownership: 'OrganizationOwned',
-      columns: [column('currencyname', { type: 'String', display: 'Currency Name', required: true }), column('isocurrencycode', { type: 'String', display: 'Currency Code' })],
+      columns: [
+        column('currencyname', { type: 'String', display: 'Currency Name', required: true }),
+        column('isocurrencycode', { type: 'String', display: 'Currency Code' }),
+      ],
     }),
     ...['systemuser', 'team', 'businessunit'].map((logicalName, i) =>
       makeTable({
@@ -398,7 +449,16 @@ function seedOrgData(): OrgData {
         columns: [column(['fullname', 'name', 'name'][i]!, { type: 'String', display: 'Name' })],
       }),
     ),
-    makeTable({ logicalName: 'activitypointer', objectTypeCode: 4200, primaryId: 'activityid', primaryName: 'subject', display: 'Activity', activity: true, columns: activityColumns([]), bulkMessages: [] }),
+    makeTable({
+      logicalName: 'activitypointer',
+      objectTypeCode: 4200,
+      primaryId: 'activityid',
+      primaryName: 'subject',
+      display: 'Activity',
+      activity: true,
+      columns: activityColumns([]),
+      bulkMessages: [],
+    }),
     makeTable({
       logicalName: 'appointment',
       objectTypeCode: 4201,
@@ -406,12 +466,30 @@ function seedOrgData(): OrgData {
       primaryName: 'subject',
       display: 'Appointment',
       activity: true,
-      columns: [...activityColumns(['organizer', 'requiredattendees', 'optionalattendees']), column('location', { type: 'String', display: 'Location' }), column('isalldayevent', { type: 'Boolean', display: 'All Day Event' })],
+      columns: [
+        ...activityColumns(['organizer', 'requiredattendees', 'optionalattendees']),
+        column('location', { type: 'String', display: 'Location' }),
+        column('isalldayevent', { type: 'Boolean', display: 'All Day Event' }),
+      ],
       states: [
-        { value: 0, label: 'Open', statuses: [[1, 'Free'], [2, 'Tentative']] },
+        {
+          value: 0,
+          label: 'Open',
+          statuses: [
+            [1, 'Free'],
+            [2, 'Tentative'],
+          ],
+        },
         { value: 1, label: 'Completed', statuses: [[3, 'Completed']] },
         { value: 2, label: 'Canceled', statuses: [[4, 'Canceled']] },
-        { value: 3, label: 'Scheduled', statuses: [[5, 'Busy'], [6, 'Out of Office']] },
+        {
+          value: 3,
+          label: 'Scheduled',
+          statuses: [
+            [5, 'Busy'],
+            [6, 'Out of Office'],
+          ],
+        },
       ],
       bulkMessages: ACTIVITY_BULK,
     }),
@@ -424,7 +502,16 @@ function seedOrgData(): OrgData {
       activity: true,
       columns: [...activityColumns([]), column('percentcomplete', { type: 'Integer', display: 'Percent Complete' })],
       states: [
-        { value: 0, label: 'Open', statuses: [[2, 'Not Started'], [3, 'In Progress'], [4, 'Waiting on someone else'], [7, 'Deferred']] },
+        {
+          value: 0,
+          label: 'Open',
+          statuses: [
+            [2, 'Not Started'],
+            [3, 'In Progress'],
+            [4, 'Waiting on someone else'],
+            [7, 'Deferred'],
+          ],
+        },
         { value: 1, label: 'Completed', statuses: [[5, 'Completed']] },
         { value: 2, label: 'Canceled', statuses: [[6, 'Canceled']] },
       ],
@@ -440,14 +527,29 @@ function seedOrgData(): OrgData {
       columns: activityColumns(['from', 'to', 'cc', 'bcc']),
       states: [
         { value: 0, label: 'Open', statuses: [[1, 'Draft']] },
-        { value: 1, label: 'Completed', statuses: [[2, 'Completed'], [3, 'Sent']] },
+        {
+          value: 1,
+          label: 'Completed',
+          statuses: [
+            [2, 'Completed'],
+            [3, 'Sent'],
+          ],
+        },
         { value: 2, label: 'Canceled', statuses: [[5, 'Canceled']] },
       ],
       bulkMessages: ACTIVITY_BULK,
     }),
   ];
   for (const table of tables.filter((t) => t.external)) table.columns = table.columns.filter((c) => c.primaryId || c.primaryName);
-  const data: OrgData = { tables: new Map(tables.map((t) => [t.logicalName, t])), oneToMany: [], manyToMany: [], nextObjectTypeCode: 10_500, versionNumber: 1_000_000, baseCurrency, pluginBypassWrites: 0 };
+  const data: OrgData = {
+    tables: new Map(tables.map((t) => [t.logicalName, t])),
+    oneToMany: [],
+    manyToMany: [],
+    nextObjectTypeCode: 10_500,
+    versionNumber: 1_000_000,
+    baseCurrency,
+    pluginBypassWrites: 0,
+  };
   for (const table of tables) data.oneToMany.push(...systemRelationships(table));
   data.oneToMany.push(
     oneToMany('account_primary_contact', 'contact', 'account', 'primarycontactid', 'primarycontactid'),
@@ -457,7 +559,15 @@ function seedOrgData(): OrgData {
     oneToMany('TransactionCurrency_Account', 'transactioncurrency', 'account', 'transactioncurrencyid', 'transactioncurrencyid'),
   );
   data.manyToMany.push(manyToManyOf('contoso_account_tag', 'contoso_account_tag', 'account', 'contoso_tag'));
-  data.tables.get('transactioncurrency')!.rows.set(baseCurrency, { transactioncurrencyid: baseCurrency, currencyname: 'US Dollar', isocurrencycode: 'USD', statecode: 0, statuscode: 1 });
+  data.tables
+    .get('transactioncurrency')!
+    .rows.set(baseCurrency, {
+      transactioncurrencyid: baseCurrency,
+      currencyname: 'US Dollar',
+      isocurrencycode: 'USD',
+      statecode: 0,
+      statuscode: 1,
+    });
   return data;
 }
 

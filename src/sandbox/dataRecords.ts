@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { PARTY_MASKS, PARTY_TABLES, oneToMany, orgData, type DataColumn, type DataTable, type OneToMany, type OrgData, type Party, type Row } from './dataModel';
+import {
+  PARTY_MASKS,
+  PARTY_TABLES,
+  oneToMany,
+  orgData,
+  type DataColumn,
+  type DataTable,
+  type OneToMany,
+  type OrgData,
+  type Party,
+  type Row,
+} from './dataModel';
 import type { SandboxOrg, SandboxSystemUser } from './state';
 
 export interface RecordContext {
@@ -87,7 +98,11 @@ const regardingRelationships = new Map<string, OneToMany>();
 function regarding(target: string, activity: string): OneToMany {
   const key = `${target}|${activity}`;
   let found = regardingRelationships.get(key);
-  if (!found) regardingRelationships.set(key, (found = oneToMany(`${target}_${activity}`, target, activity, 'regardingobjectid', `regardingobjectid_${target}_${activity}`)));
+  if (!found)
+    regardingRelationships.set(
+      key,
+      (found = oneToMany(`${target}_${activity}`, target, activity, 'regardingobjectid', `regardingobjectid_${target}_${activity}`)),
+    );
   return found;
 }
 
@@ -117,7 +132,8 @@ export function recordName(context: RecordContext, table: string, id: string): s
   if (table === 'team') return org.teams.find((t) => t.teamid === key)?.name;
   if (table === 'businessunit') return org.businessUnits.find((b) => b.businessunitid === key)?.name;
   if (table === 'activitypointer') {
-    for (const activity of data.tables.values()) if (activity.activity && activity.rows.has(key)) return String(activity.rows.get(key)![activity.primaryName] ?? '');
+    for (const activity of data.tables.values())
+      if (activity.activity && activity.rows.has(key)) return String(activity.rows.get(key)![activity.primaryName] ?? '');
     return undefined;
   }
   const target = data.tables.get(table);
@@ -139,7 +155,13 @@ const invalid = (message: string, code = '0x80048d19'): Problem => ({ status: 40
  * property to records that exist; a record is created in its table's default state and moved to
  * another state by an update, with a status that belongs to that state.
  */
-export function writeRow(context: RecordContext, table: DataTable, id: string, body: Record<string, unknown>, rows: RowStore = table.rows): { row: Row; created: boolean } | Problem {
+export function writeRow(
+  context: RecordContext,
+  table: DataTable,
+  id: string,
+  body: Record<string, unknown>,
+  rows: RowStore = table.rows,
+): { row: Row; created: boolean } | Problem {
   const { data } = context;
   const existing = rows.get(id);
   const creating = !existing;
@@ -159,13 +181,19 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
       continue;
     }
     const column = index.columns.get(key);
-    if (!column) return invalid(`The property '${key}' does not exist on type 'Microsoft.Dynamics.CRM.${table.logicalName}'.`, '0x80060888');
-    if (LOOKUP_TYPES.has(column.type)) return invalid(`'${key}' is a lookup: set it through its navigation property with @odata.bind.`, '0x80060888');
-    if (column.type === 'PartyList') return invalid(`'${key}' is a party list: set it through ${table.logicalName}_activity_parties.`, '0x80060888');
+    if (!column)
+      return invalid(`The property '${key}' does not exist on type 'Microsoft.Dynamics.CRM.${table.logicalName}'.`, '0x80060888');
+    if (LOOKUP_TYPES.has(column.type))
+      return invalid(`'${key}' is a lookup: set it through its navigation property with @odata.bind.`, '0x80060888');
+    if (column.type === 'PartyList')
+      return invalid(`'${key}' is a party list: set it through ${table.logicalName}_activity_parties.`, '0x80060888');
     if (creating ? !column.validForCreate : !column.validForUpdate) {
       // A column that can be set only when creating is left as it is on update, as the service does.
       if (!creating && column.validForCreate) continue;
-      return invalid(`The attribute '${key}' of ${table.logicalName} cannot be set on ${creating ? 'create' : 'update'}: Dataverse sets it.`, '0x80040203');
+      return invalid(
+        `The attribute '${key}' of ${table.logicalName} cannot be set on ${creating ? 'create' : 'update'}: Dataverse sets it.`,
+        '0x80040203',
+      );
     }
     const problem = value === null ? undefined : checkValue(table, column, value);
     if (problem) return problem;
@@ -175,7 +203,8 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
   if (state) return state;
   if (creating) applyCreateDefaults(context, table, row);
   for (const column of index.required) {
-    if (row[column.name] === undefined || row[column.name] === null || row[column.name] === '') return invalid(`${column.name} is required.`, '0x80040203');
+    if (row[column.name] === undefined || row[column.name] === null || row[column.name] === '')
+      return invalid(`${column.name} is required.`, '0x80040203');
   }
   computeColumns(context, table, row);
   data.versionNumber++;
@@ -187,55 +216,84 @@ export function writeRow(context: RecordContext, table: DataTable, id: string, b
   return { row, created: creating };
 }
 
-function setLookup(context: RecordContext, table: DataTable, row: Row, relationships: OneToMany[], navigation: string, value: unknown): Problem | undefined {
+function setLookup(
+  context: RecordContext,
+  table: DataTable,
+  row: Row,
+  relationships: OneToMany[],
+  navigation: string,
+  value: unknown,
+): Problem | undefined {
   // Navigation property names are case-sensitive, and a polymorphic lookup has one per target.
   const relationship = relationships.find((r) => r.ReferencingEntityNavigationPropertyName === navigation);
   const column = relationship && indexOf(table).columns.get(relationship.ReferencingAttribute);
   if (!relationship || !column) {
-    return invalid(`An undeclared property '${navigation}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`, '0x80060888');
+    return invalid(
+      `An undeclared property '${navigation}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`,
+      '0x80060888',
+    );
   }
-  if (!column.validForCreate && !column.validForUpdate) return invalid(`The lookup '${column.name}' of ${table.logicalName} cannot be set: Dataverse sets it.`, '0x80040203');
+  if (!column.validForCreate && !column.validForUpdate)
+    return invalid(`The lookup '${column.name}' of ${table.logicalName} cannot be set: Dataverse sets it.`, '0x80040203');
   const candidates = column.type === 'Owner' ? relationships.filter((r) => r.ReferencingAttribute === column.name) : [relationship];
   for (const candidate of candidates) {
     const target = context.data.tables.get(candidate.ReferencedEntity);
     const id = target?.entitySet ? boundId(value, target.entitySet) : undefined;
     if (!id) continue;
-    if (!recordExists(context, candidate.ReferencedEntity, id)) return { status: 404, code: '0x80040217', message: `${candidate.ReferencedEntity} With Id = ${id} Does Not Exist` };
+    if (!recordExists(context, candidate.ReferencedEntity, id))
+      return { status: 404, code: '0x80040217', message: `${candidate.ReferencedEntity} With Id = ${id} Does Not Exist` };
     row[column.name] = id;
     row[`${column.name}@table`] = candidate.ReferencedEntity;
     return undefined;
   }
-  return invalid(`The value '${String(value)}' of ${navigation}@odata.bind does not point at a ${candidates.map((c) => c.ReferencedEntity).join(' or ')} record.`, '0x80060888');
+  return invalid(
+    `The value '${String(value)}' of ${navigation}@odata.bind does not point at a ${candidates.map((c) => c.ReferencedEntity).join(' or ')} record.`,
+    '0x80060888',
+  );
 }
 
 function setParties(context: RecordContext, table: DataTable, row: Row, value: unknown): Problem | undefined {
-  if (!table.activity || !Array.isArray(value)) return invalid(`${table.logicalName}_activity_parties must be an array of activity parties of an activity.`, '0x80060888');
+  if (!table.activity || !Array.isArray(value))
+    return invalid(`${table.logicalName}_activity_parties must be an array of activity parties of an activity.`, '0x80060888');
   const parties: Party[] = [];
   for (const item of value as Array<Record<string, unknown>>) {
     const mask = Number(item.participationtypemask);
     const columnName = Object.keys(PARTY_MASKS).find((name) => PARTY_MASKS[name] === mask);
-    if (!columnName || !table.columns.some((c) => c.name === columnName && c.type === 'PartyList')) return invalid(`Participation type ${item.participationtypemask} is not valid for ${table.logicalName}.`, '0x80040203');
+    if (!columnName || !table.columns.some((c) => c.name === columnName && c.type === 'PartyList'))
+      return invalid(`Participation type ${item.participationtypemask} is not valid for ${table.logicalName}.`, '0x80040203');
     const bindKey = Object.keys(item).find((k) => /^partyid_\w+@odata\.bind$/.test(k));
     let partyId: string | null = null;
     let partyTable: string | null = null;
     if (bindKey) {
       partyTable = /^partyid_(\w+)@/.exec(bindKey)![1]!;
       const target = context.data.tables.get(partyTable);
-      if (!PARTY_TABLES.includes(partyTable) || !target?.entitySet) return invalid(`'${bindKey}' is not a navigation property of activityparty.`, '0x80060888');
+      if (!PARTY_TABLES.includes(partyTable) || !target?.entitySet)
+        return invalid(`'${bindKey}' is not a navigation property of activityparty.`, '0x80060888');
       partyId = boundId(item[bindKey], target.entitySet) ?? null;
-      if (!partyId || !recordExists(context, partyTable, partyId)) return { status: 404, code: '0x80040217', message: `${partyTable} With Id = ${partyId ?? item[bindKey]} Does Not Exist` };
+      if (!partyId || !recordExists(context, partyTable, partyId))
+        return { status: 404, code: '0x80040217', message: `${partyTable} With Id = ${partyId ?? item[bindKey]} Does Not Exist` };
     } else if (!item.addressused) {
       return invalid('An activity party needs a partyid binding or an addressused.', '0x80040203');
     }
-    const partyIdGiven = typeof item.activitypartyid === 'string' && GUID.test(item.activitypartyid) ? item.activitypartyid.toLowerCase() : randomUUID();
-    parties.push({ activitypartyid: partyIdGiven, participationtypemask: mask, partyId, partyTable, addressused: typeof item.addressused === 'string' ? item.addressused : null });
+    const partyIdGiven =
+      typeof item.activitypartyid === 'string' && GUID.test(item.activitypartyid) ? item.activitypartyid.toLowerCase() : randomUUID();
+    parties.push({
+      activitypartyid: partyIdGiven,
+      participationtypemask: mask,
+      partyId,
+      partyTable,
+      addressused: typeof item.addressused === 'string' ? item.addressused : null,
+    });
   }
   row['@parties'] = parties;
   return undefined;
 }
 
 function checkValue(table: DataTable, column: DataColumn, value: unknown): Problem | undefined {
-  const bad = () => invalid(`Error identified in Payload provided by the user for Entity :'${table.entitySet}', Cannot convert the literal '${String(value)}' to the expected type for '${column.name}'.`);
+  const bad = () =>
+    invalid(
+      `Error identified in Payload provided by the user for Entity :'${table.entitySet}', Cannot convert the literal '${String(value)}' to the expected type for '${column.name}'.`,
+    );
   switch (column.typeName === 'MultiSelectPicklistType' ? 'MultiSelect' : column.typeName === 'ImageType' ? 'Image' : column.type) {
     case 'String':
     case 'Memo':
@@ -256,7 +314,9 @@ function checkValue(table: DataTable, column: DataColumn, value: unknown): Probl
       if (typeof value !== 'string') return bad();
       // Date-only columns are Edm.Date; the others Edm.DateTimeOffset, which needs its offset.
       if (column.dateFormat === 'DateOnly') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : bad();
-      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : bad();
+      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : bad();
     case 'Picklist':
     case 'State':
     case 'Status':
@@ -276,7 +336,12 @@ function checkValue(table: DataTable, column: DataColumn, value: unknown): Probl
 function optionProblem(table: DataTable, column: DataColumn, values: number[]): Problem | undefined {
   if (!column.options || column.type === 'State' || column.type === 'Status') return undefined;
   const bad = values.find((v) => !column.options!.some((o) => o.value === v));
-  return bad === undefined ? undefined : invalid(`A validation error occurred. The value ${bad} of '${column.name}' on record of type '${table.logicalName}' is outside the valid range.`, '0x80044331');
+  return bad === undefined
+    ? undefined
+    : invalid(
+        `A validation error occurred. The value ${bad} of '${column.name}' on record of type '${table.logicalName}' is outside the valid range.`,
+        '0x80044331',
+      );
 }
 
 function normalize(column: DataColumn, value: unknown): unknown {
@@ -291,7 +356,10 @@ function checkState(table: DataTable, row: Row, existing: Row | undefined, body:
   if (!stateColumn || !statusColumn) return undefined;
   const states = stateColumn.options ?? [];
   if (!existing && row.statecode !== undefined && row.statecode !== null && row.statecode !== 0) {
-    return invalid(`${table.logicalName} records are created in state 0 (${states[0]?.label}); statecode ${row.statecode} can only be set by an update after the record exists.`, '0x80040203');
+    return invalid(
+      `${table.logicalName} records are created in state 0 (${states[0]?.label}); statecode ${row.statecode} can only be set by an update after the record exists.`,
+      '0x80040203',
+    );
   }
   const state = (row.statecode as number | undefined | null) ?? 0;
   const stateOption = states.find((s) => s.value === state);
@@ -301,7 +369,10 @@ function checkState(table: DataTable, row: Row, existing: Row | undefined, body:
   if (row.statuscode === undefined || row.statuscode === null) row.statuscode = stateOption.defaultStatus;
   const status = statusColumn.options?.find((s) => s.value === row.statuscode);
   if (!status || status.state !== state) {
-    return invalid(`${String(row.statuscode)} is not a valid status code for state code ${table.schemaName}State.${stateOption.label} on ${table.logicalName} with Id ${id}.`, '0x8004431a');
+    return invalid(
+      `${String(row.statuscode)} is not a valid status code for state code ${table.schemaName}State.${stateOption.label} on ${table.logicalName} with Id ${id}.`,
+      '0x8004431a',
+    );
   }
   row.statecode = state;
   return undefined;
@@ -375,7 +446,10 @@ export function partyRows(context: RecordContext, table: DataTable, row: Row): A
     _activityid_value: row[table.primaryId],
     _partyid_value: p.partyId,
     ...(p.partyId
-      ? { '_partyid_value@Microsoft.Dynamics.CRM.lookuplogicalname': p.partyTable, '_partyid_value@OData.Community.Display.V1.FormattedValue': recordName(context, p.partyTable!, p.partyId) ?? '' }
+      ? {
+          '_partyid_value@Microsoft.Dynamics.CRM.lookuplogicalname': p.partyTable,
+          '_partyid_value@OData.Community.Display.V1.FormattedValue': recordName(context, p.partyTable!, p.partyId) ?? '',
+        }
       : {}),
   }));
 }

@@ -30,7 +30,13 @@ export function hasPrivilege(org: SandboxOrg, user: SandboxSystemUser, privilege
  * Records of the data tables: queries (paged, $select, $filter, FetchXML, party lists expanded),
  * create, upsert by id, delete, the bulk messages a table has, and N:N associations (§7).
  */
-export function handleDataTables(request: SandboxRequest, segment: string, org: SandboxOrg, reply: DataverseReplies, caller: SandboxSystemUser): Reply | undefined {
+export function handleDataTables(
+  request: SandboxRequest,
+  segment: string,
+  org: SandboxOrg,
+  reply: DataverseReplies,
+  caller: SandboxSystemUser,
+): Reply | undefined {
   const context = recordContext(org, caller);
   const match = /^([A-Za-z0-9_]+)(?:\(([0-9a-f-]{36})\))?(?:\/(.+))?$/i.exec(segment);
   if (!match) return undefined;
@@ -42,7 +48,11 @@ export function handleDataTables(request: SandboxRequest, segment: string, org: 
   const writes = method !== 'GET';
   if (writes && /^true$/i.test(String(request.headers['mscrm.bypasscustompluginexecution'] ?? ''))) {
     if (!hasPrivilege(org, caller, BYPASS_PRIVILEGE)) {
-      return reply.error(403, '0x80040220', `Principal user (Id=${caller.systemuserid}, type=8) is missing ${BYPASS_PRIVILEGE} privilege (Id=${randomUUIDFor(BYPASS_PRIVILEGE)}) on OTC=${table.objectTypeCode} for entity '${table.logicalName}'.`);
+      return reply.error(
+        403,
+        '0x80040220',
+        `Principal user (Id=${caller.systemuserid}, type=8) is missing ${BYPASS_PRIVILEGE} privilege (Id=${randomUUIDFor(BYPASS_PRIVILEGE)}) on OTC=${table.objectTypeCode} for entity '${table.logicalName}'.`,
+      );
     }
     context.data.pluginBypassWrites++;
   }
@@ -59,7 +69,10 @@ export function handleDataTables(request: SandboxRequest, segment: string, org: 
     if (method === 'GET') {
       const row = table.rows.get(id);
       if (!row) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
-      return reply.ok({ '@odata.context': `${org.url}/api/data/v9.2/$metadata#${table.entitySet}/$entity`, ...rowWithExpand(context, table, row, request) });
+      return reply.ok({
+        '@odata.context': `${org.url}/api/data/v9.2/$metadata#${table.entitySet}/$entity`,
+        ...rowWithExpand(context, table, row, request),
+      });
     }
     if (method === 'PATCH') return upsert(context, table, id, request, reply, org);
     if (method === 'DELETE') {
@@ -94,10 +107,19 @@ function create(context: RecordContext, table: DataTable, request: SandboxReques
 }
 
 /** PATCH by id: an upsert, unless If-Match: * (update only) or If-None-Match: * (create only) says otherwise. */
-function upsert(context: RecordContext, table: DataTable, id: string, request: SandboxRequest, reply: DataverseReplies, org: SandboxOrg): Reply {
+function upsert(
+  context: RecordContext,
+  table: DataTable,
+  id: string,
+  request: SandboxRequest,
+  reply: DataverseReplies,
+  org: SandboxOrg,
+): Reply {
   const exists = table.rows.has(id);
-  if (request.headers['if-match'] === '*' && !exists) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
-  if (request.headers['if-none-match'] === '*' && exists) return reply.error(412, '0x80040237', `A record with id ${id} already exists. Cannot insert duplicate key.`);
+  if (request.headers['if-match'] === '*' && !exists)
+    return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
+  if (request.headers['if-none-match'] === '*' && exists)
+    return reply.error(412, '0x80040237', `A record with id ${id} already exists. Cannot insert duplicate key.`);
   const result = writeRow(context, table, id, jsonBody(request) ?? {});
   return 'row' in result ? { status: 204, headers: entityIdHeader(org, table, id) } : problemReply(reply, result);
 }
@@ -116,20 +138,28 @@ class Staged {
 
 function multiple(context: RecordContext, table: DataTable, message: BulkMessage, request: SandboxRequest, reply: DataverseReplies): Reply {
   if (!table.bulkMessages.has(message)) {
-    return reply.error(400, '0x80040800', `The '${message}' method does not support entities of type '${table.logicalName}'. MessageProcessorCache returned MessageProcessor.Empty.`);
+    return reply.error(
+      400,
+      '0x80040800',
+      `The '${message}' method does not support entities of type '${table.logicalName}'. MessageProcessorCache returned MessageProcessor.Empty.`,
+    );
   }
   const targets = jsonBody(request)?.Targets as Array<Record<string, unknown>> | undefined;
   if (!Array.isArray(targets) || !targets.length) return reply.error(400, '0x80040203', 'Targets must hold at least one record.');
   const staged = new Staged(table);
   const ids: string[] = [];
   for (const [index, target] of targets.entries()) {
-    if (target['@odata.type'] !== `Microsoft.Dynamics.CRM.${table.logicalName}`) return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be Microsoft.Dynamics.CRM.${table.logicalName}.`);
+    if (target['@odata.type'] !== `Microsoft.Dynamics.CRM.${table.logicalName}`)
+      return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be Microsoft.Dynamics.CRM.${table.logicalName}.`);
     const given = target[table.primaryId];
     const id = String(given ?? randomUUID()).toLowerCase();
     const label = `Targets[${index}] (${given ?? 'new record'}): `;
-    if (message === 'UpsertMultiple' && given === undefined) return reply.error(400, '0x80040203', `${label}UpsertMultiple needs the primary key or an alternate key of each record.`);
-    if (message === 'CreateMultiple' && staged.get(id)) return reply.error(412, '0x80040237', `${label}a record with id ${id} already exists.`);
-    if (message === 'UpdateMultiple' && !staged.get(id)) return reply.error(404, '0x80040217', `${label}${table.logicalName} With Id = ${id} Does Not Exist`);
+    if (message === 'UpsertMultiple' && given === undefined)
+      return reply.error(400, '0x80040203', `${label}UpsertMultiple needs the primary key or an alternate key of each record.`);
+    if (message === 'CreateMultiple' && staged.get(id))
+      return reply.error(412, '0x80040237', `${label}a record with id ${id} already exists.`);
+    if (message === 'UpdateMultiple' && !staged.get(id))
+      return reply.error(404, '0x80040217', `${label}${table.logicalName} With Id = ${id} Does Not Exist`);
     const result = writeRow(context, table, id, target, staged);
     if (!('row' in result)) return problemReply(reply, result, label);
     ids.push(id);
@@ -140,10 +170,15 @@ function multiple(context: RecordContext, table: DataTable, message: BulkMessage
 
 /** The row with the party lists expanded when asked (`$expand=<table>_activity_parties`). */
 function rowWithExpand(context: RecordContext, table: DataTable, row: Row, request: SandboxRequest): Record<string, unknown> {
-  const select = request.url.searchParams.get('$select')?.split(',').map((c) => c.trim()).filter(Boolean);
+  const select = request.url.searchParams
+    .get('$select')
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const out = webRow(context, table, row, select);
   const expand = request.url.searchParams.get('$expand') ?? '';
-  if (new RegExp(`^${table.logicalName}_activity_parties(\\(|$)`).test(expand)) out[`${table.logicalName}_activity_parties`] = partyRows(context, table, row);
+  if (new RegExp(`^${table.logicalName}_activity_parties(\\(|$)`).test(expand))
+    out[`${table.logicalName}_activity_parties`] = partyRows(context, table, row);
   return out;
 }
 
@@ -158,11 +193,18 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
     } catch (error) {
       return reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`);
     }
-    if (fetch.entity !== table.logicalName) return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${table.entitySet}.`);
+    if (fetch.entity !== table.logicalName)
+      return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${table.entitySet}.`);
     const rows = [...table.rows.values()].filter((row) => fetch.matches(row));
     const page = rows.slice((fetch.page - 1) * fetch.count, fetch.page * fetch.count);
-    const select = fetch.attributes?.map((a) => (['Lookup', 'Customer', 'Owner'].includes(table.columns.find((c) => c.name === a)?.type ?? '') ? `_${a}_value` : a));
-    return reply.ok({ '@odata.context': `${api}/$metadata#${table.entitySet}`, '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length, value: page.map((r) => webRow(context, table, r, select)) });
+    const select = fetch.attributes?.map((a) =>
+      ['Lookup', 'Customer', 'Owner'].includes(table.columns.find((c) => c.name === a)?.type ?? '') ? `_${a}_value` : a,
+    );
+    return reply.ok({
+      '@odata.context': `${api}/$metadata#${table.entitySet}`,
+      '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length,
+      value: page.map((r) => webRow(context, table, r, select)),
+    });
   }
   let rows = [...table.rows.values()];
   const filter = params.get('$filter');
@@ -171,7 +213,11 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
     try {
       predicate = parseFilter(filter);
     } catch (error) {
-      return reply.error(400, '0x80060888', `The query parameter $filter is not valid: ${error instanceof FilterError ? error.message : 'it could not be read'}.`);
+      return reply.error(
+        400,
+        '0x80060888',
+        `The query parameter $filter is not valid: ${error instanceof FilterError ? error.message : 'it could not be read'}.`,
+      );
     }
     rows = rows.filter((row) => predicate((path) => (/^_(\w+)_value$/.test(path) ? row[/^_(\w+)_value$/.exec(path)![1]!] : row[path])));
   }
@@ -186,20 +232,38 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
     following.set('$skiptoken', String(skip + pageSize));
     next = `${api}/${table.entitySet}?${following}`;
   }
-  return reply.ok({ '@odata.context': `${api}/$metadata#${table.entitySet}`, value: page.map((r) => rowWithExpand(context, table, r, request)), ...(next ? { '@odata.nextLink': next } : {}) });
+  return reply.ok({
+    '@odata.context': `${api}/$metadata#${table.entitySet}`,
+    value: page.map((r) => rowWithExpand(context, table, r, request)),
+    ...(next ? { '@odata.nextLink': next } : {}),
+  });
 }
 
 /** The N:N relationship a collection-valued navigation property of this table stands for, and which side the table is. */
-function navigationOf(context: RecordContext, table: DataTable, navigation: string): { relationship: ManyToMany; first: boolean } | undefined {
+function navigationOf(
+  context: RecordContext,
+  table: DataTable,
+  navigation: string,
+): { relationship: ManyToMany; first: boolean } | undefined {
   for (const relationship of context.data.manyToMany) {
-    if (relationship.Entity1LogicalName === table.logicalName && relationship.Entity1NavigationPropertyName === navigation) return { relationship, first: true };
-    if (relationship.Entity2LogicalName === table.logicalName && relationship.Entity2NavigationPropertyName === navigation) return { relationship, first: false };
+    if (relationship.Entity1LogicalName === table.logicalName && relationship.Entity1NavigationPropertyName === navigation)
+      return { relationship, first: true };
+    if (relationship.Entity2LogicalName === table.logicalName && relationship.Entity2NavigationPropertyName === navigation)
+      return { relationship, first: false };
   }
   return undefined;
 }
 
 /** GET {set}(id)/{nav}, POST {set}(id)/{nav}/$ref and DELETE {set}(id)/{nav}(target)/$ref. */
-function associations(context: RecordContext, table: DataTable, id: string, rest: string, request: SandboxRequest, reply: DataverseReplies, org: SandboxOrg): Reply | undefined {
+function associations(
+  context: RecordContext,
+  table: DataTable,
+  id: string,
+  rest: string,
+  request: SandboxRequest,
+  reply: DataverseReplies,
+  org: SandboxOrg,
+): Reply | undefined {
   const match = /^(\w+)(?:\(([0-9a-f-]{36})\))?(\/\$ref)?$/i.exec(rest);
   const found = match && navigationOf(context, table, match[1]!);
   if (!match || !found) return undefined;
@@ -208,12 +272,21 @@ function associations(context: RecordContext, table: DataTable, id: string, rest
   const pairOf = (targetId: string) => (first ? `${id}|${targetId}` : `${targetId}|${id}`);
   if (!table.rows.has(id)) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
   if (request.method === 'GET' && !match[3]) {
-    const ids = [...relationship.pairs].map((p) => p.split('|')).filter(([a, b]) => (first ? a : b) === id).map(([a, b]) => (first ? b : a)!);
-    return reply.ok({ '@odata.context': `${org.url}/api/data/v9.2/$metadata#${other.entitySet}`, value: ids.map((otherId) => ({ [other.primaryId]: otherId })) });
+    const ids = [...relationship.pairs]
+      .map((p) => p.split('|'))
+      .filter(([a, b]) => (first ? a : b) === id)
+      .map(([a, b]) => (first ? b : a)!);
+    return reply.ok({
+      '@odata.context': `${org.url}/api/data/v9.2/$metadata#${other.entitySet}`,
+      value: ids.map((otherId) => ({ [other.primaryId]: otherId })),
+    });
   }
   if (request.method === 'POST' && match[3] && !match[2]) {
-    const targetId = new RegExp(`${other.entitySet}\\(([0-9a-f-]{36})\\)`, 'i').exec(String(jsonBody(request)?.['@odata.id'] ?? ''))?.[1]?.toLowerCase();
-    if (!targetId || !recordExists(context, other.logicalName, targetId)) return reply.error(404, '0x80040217', `${other.logicalName} With Id = ${targetId ?? '(none)'} Does Not Exist`);
+    const targetId = new RegExp(`${other.entitySet}\\(([0-9a-f-]{36})\\)`, 'i')
+      .exec(String(jsonBody(request)?.['@odata.id'] ?? ''))?.[1]
+      ?.toLowerCase();
+    if (!targetId || !recordExists(context, other.logicalName, targetId))
+      return reply.error(404, '0x80040217', `${other.logicalName} With Id = ${targetId ?? '(none)'} Does Not Exist`);
     if (relationship.pairs.has(pairOf(targetId))) return reply.error(412, '0x80040237', 'Cannot insert duplicate key.');
     relationship.pairs.add(pairOf(targetId));
     return { status: 204 };

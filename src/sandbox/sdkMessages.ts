@@ -52,15 +52,25 @@ export function handleSdkMessages(request: SandboxRequest, segment: string, org:
   if (filter) {
     try {
       const predicate = parseFilter(filter);
-      rows = rows.filter((row) => predicate((path) => path.split('/').reduce<unknown>((value, part) => (value as Record<string, unknown> | undefined)?.[part], row)));
+      rows = rows.filter((row) =>
+        predicate((path) => path.split('/').reduce<unknown>((value, part) => (value as Record<string, unknown> | undefined)?.[part], row)),
+      );
     } catch (error) {
-      return reply.error(400, '0x80060888', `The query parameter $filter is not valid: ${error instanceof FilterError ? error.message : 'it could not be read'}.`);
+      return reply.error(
+        400,
+        '0x80060888',
+        `The query parameter $filter is not valid: ${error instanceof FilterError ? error.message : 'it could not be read'}.`,
+      );
     }
   }
-  const selected = params.get('$select')?.split(',').map((s) => s.trim());
+  const selected = params
+    .get('$select')
+    ?.split(',')
+    .map((s) => s.trim());
   const value = rows.map((row) => {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(row)) if (key === 'sdkmessageid' ? expand : !selected || selected.includes(key) || key.endsWith('id')) out[key] = v;
+    for (const [key, v] of Object.entries(row))
+      if (key === 'sdkmessageid' ? expand : !selected || selected.includes(key) || key.endsWith('id')) out[key] = v;
     return out;
   });
   return reply.ok({ '@odata.context': `${org.url}/api/data/v9.2/$metadata#${segment}`, value });

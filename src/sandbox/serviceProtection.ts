@@ -58,14 +58,36 @@ export class ServiceProtection {
     if (expired) usage.entries.splice(0, expired);
     const retryAfter = () => String(Math.max(1, Math.ceil(((usage.entries[0]?.at ?? start) + windowMs - start) / 1000)));
     if (usage.inFlight >= this.limits.concurrent) {
-      return json(429, { error: { code: '0x80072326', message: `Number of concurrent requests exceeded the limit of ${this.limits.concurrent}.` } }, { 'retry-after': '1' });
+      return json(
+        429,
+        { error: { code: '0x80072326', message: `Number of concurrent requests exceeded the limit of ${this.limits.concurrent}.` } },
+        { 'retry-after': '1' },
+      );
     }
     if (usage.entries.length >= this.limits.requests) {
-      return json(429, { error: { code: '0x80072322', message: `Number of requests exceeded the limit of ${this.limits.requests} over time window of ${this.limits.windowSeconds} seconds.` } }, { 'retry-after': retryAfter() });
+      return json(
+        429,
+        {
+          error: {
+            code: '0x80072322',
+            message: `Number of requests exceeded the limit of ${this.limits.requests} over time window of ${this.limits.windowSeconds} seconds.`,
+          },
+        },
+        { 'retry-after': retryAfter() },
+      );
     }
     if (usage.usedMs >= this.limits.executionSeconds * 1000) {
       const limit = new Intl.NumberFormat('en-US').format(this.limits.executionSeconds * 1000);
-      return json(429, { error: { code: '0x80072321', message: `Combined execution time of incoming requests exceeded limit of ${limit} milliseconds over time window of ${this.limits.windowSeconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.` } }, { 'retry-after': retryAfter() });
+      return json(
+        429,
+        {
+          error: {
+            code: '0x80072321',
+            message: `Combined execution time of incoming requests exceeded limit of ${limit} milliseconds over time window of ${this.limits.windowSeconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`,
+          },
+        },
+        { 'retry-after': retryAfter() },
+      );
     }
     const entry = { at: start, ms: 0 };
     usage.entries.push(entry);

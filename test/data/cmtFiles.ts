@@ -68,7 +68,8 @@ export interface CmtFiles {
   members?: string[];
 }
 
-const kids = (e: Element, name: string): Element[] => Array.from(e.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).nodeName === name);
+const kids = (e: Element, name: string): Element[] =>
+  Array.from(e.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).nodeName === name);
 const attr = (e: Element, name: string) => (e.hasAttribute(name) ? e.getAttribute(name)! : undefined);
 
 function value(e: Element): FileValue {
@@ -110,7 +111,8 @@ export function parseCmt(schemaBytes: Buffer, dataBytes: Buffer): Pick<CmtFiles,
   const links: FileLink[] = [];
   for (const e of kids(data, 'entity')) {
     const entity = attr(e, 'name')!;
-    for (const r of kids(kids(e, 'records')[0]!, 'record')) records.push({ entity, id: attr(r, 'id')!.toLowerCase(), fields: kids(r, 'field').map(value) });
+    for (const r of kids(kids(e, 'records')[0]!, 'record'))
+      records.push({ entity, id: attr(r, 'id')!.toLowerCase(), fields: kids(r, 'field').map(value) });
     const m2m = kids(e, 'm2mrelationships')[0];
     for (const l of m2m ? kids(m2m, 'm2mrelationship') : []) {
       links.push({
@@ -131,7 +133,12 @@ export async function readCmtFiles(path: string): Promise<CmtFiles> {
     const schemaBytes = readFileSync(join(path, 'data_schema.xml'));
     const dataBytes = readFileSync(join(path, 'data.xml'));
     const types = join(path, '[Content_Types].xml');
-    return { schemaBytes, dataBytes, contentTypes: existsSync(types) ? readFileSync(types) : undefined, ...parseCmt(schemaBytes, dataBytes) };
+    return {
+      schemaBytes,
+      dataBytes,
+      contentTypes: existsSync(types) ? readFileSync(types) : undefined,
+      ...parseCmt(schemaBytes, dataBytes),
+    };
   }
   const zip = await ZipReader.open(path);
   try {

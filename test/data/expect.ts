@@ -70,7 +70,9 @@ export class Expectations {
   links(): Array<{ relationship: string; pair: string }> {
     const found: Array<{ relationship: string; pair: string }> = [];
     for (const link of this.files.links) {
-      const relationship = manyToMany(this.org).find((r) => r.SchemaName === link.relationship || r.IntersectEntityName === link.relationship)!;
+      const relationship = manyToMany(this.org).find(
+        (r) => r.SchemaName === link.relationship || r.IntersectEntityName === link.relationship,
+      )!;
       for (const target of link.targetIds) {
         if (this.refused.has(link.sourceId) || this.refused.has(target)) continue;
         const first = relationship.Entity1LogicalName === link.entity;
@@ -98,10 +100,18 @@ export function sameValue(type: string, fileValue: string, actual: unknown, colu
     case 'bool':
       return String(actual).toLowerCase() === fileValue.toLowerCase();
     case 'datetime':
-      if (column?.dateFormat === 'DateOnly' && typeof actual === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(actual)) return actual === new Date(instant(fileValue)).toISOString().slice(0, 10);
+      if (column?.dateFormat === 'DateOnly' && typeof actual === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(actual))
+        return actual === new Date(instant(fileValue)).toISOString().slice(0, 10);
       return instant(String(actual)) === instant(fileValue);
     case 'optionsetvaluecollection': {
-      const set = (text: string) => text.replace(/^\[|\]$/g, '').split(',').map((v) => v.trim()).filter((v) => v && v !== '-1').sort().join(',');
+      const set = (text: string) =>
+        text
+          .replace(/^\[|\]$/g, '')
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v && v !== '-1')
+          .sort()
+          .join(',');
       return set(String(actual)) === set(fileValue);
     }
     case 'guid':

@@ -40,7 +40,12 @@ async function itemsImported(h: DataHarness): Promise<string> {
   const me = h.org().users.find((u) => u.applicationid)!;
   const item = (n: number, extra: Array<[string, string] | [string, string, string] | [string, string, string, string]>) => ({
     id: id('b', n),
-    fields: [['contoso_itemid', id('b', n)], ['contoso_name', `Item ${n}`], ['ownerid', me.systemuserid, 'systemuser', me.fullname], ...extra] as Array<[string, string]>,
+    fields: [
+      ['contoso_itemid', id('b', n)],
+      ['contoso_name', `Item ${n}`],
+      ['ownerid', me.systemuserid, 'systemuser', me.fullname],
+      ...extra,
+    ] as Array<[string, string]>,
   });
   const data = dataXml([
     { entity: 'account', records: [{ id: id('a', 1), fields: [['name', 'Fabrikam']] }] },
@@ -67,17 +72,43 @@ async function itemsImported(h: DataHarness): Promise<string> {
           ['statecode', '1'],
           ['statuscode', '2'],
         ]),
-        item(2, [['contoso_active', 'False'], ['contoso_tags', '[-1,100000002,-1]'], ['contoso_kind', '100000002'], ['contoso_day', '2024-12-31T00:00:00.0000000']]),
-        item(3, [['contoso_due', '1/29/2014 5:00:00 AM'], ['contoso_subject', id('c', 1), 'contact', 'Doe']]),
+        item(2, [
+          ['contoso_active', 'False'],
+          ['contoso_tags', '[-1,100000002,-1]'],
+          ['contoso_kind', '100000002'],
+          ['contoso_day', '2024-12-31T00:00:00.0000000'],
+        ]),
+        item(3, [
+          ['contoso_due', '1/29/2014 5:00:00 AM'],
+          ['contoso_subject', id('c', 1), 'contact', 'Doe'],
+        ]),
       ],
     },
   ]);
   const schema = schemaXml([
-    { name: 'account', primaryname: 'name', fields: [['accountid', 'guid'], ['name', 'string']] },
-    { name: 'contact', primaryname: 'fullname', fields: [['contactid', 'guid'], ['lastname', 'string']] },
+    {
+      name: 'account',
+      primaryname: 'name',
+      fields: [
+        ['accountid', 'guid'],
+        ['name', 'string'],
+      ],
+    },
+    {
+      name: 'contact',
+      primaryname: 'fullname',
+      fields: [
+        ['contactid', 'guid'],
+        ['lastname', 'string'],
+      ],
+    },
     ITEM,
   ]);
-  await buildTables(h.dv(), h.services.http, { schemaBytes: Buffer.from(schema), dataBytes: Buffer.from(data), ...parseCmt(Buffer.from(schema), Buffer.from(data)) });
+  await buildTables(h.dv(), h.services.http, {
+    schemaBytes: Buffer.from(schema),
+    dataBytes: Buffer.from(data),
+    ...parseCmt(Buffer.from(schema), Buffer.from(data)),
+  });
   const file = await writeDataFile(h.work, 'items.zip', schema, data);
   const result = await h.call('pp_import_data', { dataFile: file });
   assert.equal(result.isError, undefined, text(result));
@@ -118,9 +149,15 @@ describe('pp_export_data', () => {
         assert.ok(one.includes(line), `record 1 has ${line}\n${one}`);
       }
       assert.ok(record(2).includes('<field name="contoso_active" value="False" />'));
-      assert.ok(record(3).includes('<field name="contoso_due" value="2014-01-29T05:00:00.0000000Z" />'), 'a US-culture date comes back in ISO form');
+      assert.ok(
+        record(3).includes('<field name="contoso_due" value="2014-01-29T05:00:00.0000000Z" />'),
+        'a US-culture date comes back in ISO form',
+      );
       assert.ok(record(3).includes(`<field name="contoso_subject" value="${id('c', 1)}" lookupentity="contact" lookupentityname="Doe" />`));
-      assert.match(data, /^\r\n<entities xmlns:xsd="http:\/\/www\.w3\.org\/2001\/XMLSchema" xmlns:xsi="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance" timestamp="[^"]+">\r\n {2}<entity name="contoso_item" displayname="contoso_item">\r\n {4}<records>\r\n {6}<record id=/);
+      assert.match(
+        data,
+        /^\r\n<entities xmlns:xsd="http:\/\/www\.w3\.org\/2001\/XMLSchema" xmlns:xsi="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance" timestamp="[^"]+">\r\n {2}<entity name="contoso_item" displayname="contoso_item">\r\n {4}<records>\r\n {6}<record id=/,
+      );
       assert.match(data, /<\/records>\r\n {4}<m2mrelationships \/>\r\n {2}<\/entity>\r\n<\/entities>$/);
     });
   });
@@ -128,13 +165,25 @@ describe('pp_export_data', () => {
   it('writes the schema with every attribute the tool writes, fields by display name, and the tool’s [Content_Types].xml and member order', async () => {
     await withData(async (h) => {
       await itemsImported(h);
-      const result = await h.call('pp_export_data', { tables: [{ table: 'contoso_item' }, { table: 'account', columns: ['name', 'primarycontactid'], relationships: ['contoso_account_tag'] }], dataFile: join(h.work, 'schema.zip') });
+      const result = await h.call('pp_export_data', {
+        tables: [
+          { table: 'contoso_item' },
+          { table: 'account', columns: ['name', 'primarycontactid'], relationships: ['contoso_account_tag'] },
+        ],
+        dataFile: join(h.work, 'schema.zip'),
+      });
       assert.equal(result.isError, undefined, text(result));
       const files = await readCmtFiles(join(h.work, 'schema.zip'));
       assert.deepEqual(files.members, ['data.xml', 'data_schema.xml', '[Content_Types].xml']);
-      assert.equal(files.contentTypes!.toString('utf8'), '\uFEFF<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/octet-stream" /></Types>');
+      assert.equal(
+        files.contentTypes!.toString('utf8'),
+        '\uFEFF<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/octet-stream" /></Types>',
+      );
       const schema = files.schemaBytes.toString('utf8');
-      assert.match(schema, /^<entities >\r\n {2}<entity name="contoso_item" displayname="contoso_item" etc="\d+" primaryidfield="contoso_itemid" primarynamefield="contoso_name" disableplugins="false">\r\n {4}<fields>\r\n/);
+      assert.match(
+        schema,
+        /^<entities >\r\n {2}<entity name="contoso_item" displayname="contoso_item" etc="\d+" primaryidfield="contoso_itemid" primarynamefield="contoso_name" disableplugins="false">\r\n {4}<fields>\r\n/,
+      );
       for (const line of [
         '<field displayname="contoso_customer" name="contoso_customer" type="entityreference" lookupType="account|contact" customfield="true" />',
         '<field displayname="contoso_subject" name="contoso_subject" type="entityreference" lookupType="account|contact|contoso_tag" customfield="true" />',
@@ -163,33 +212,73 @@ describe('pp_export_data', () => {
     await withData(async (h) => {
       await writeDataFile(h.work, 'seed.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(30)));
       await h.call('pp_import_data', { dataFile: join(h.work, 'seed.zip') });
-      const filter = '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter type="or"&gt;&lt;condition attribute="name" operator="like" value="%Account 1" /&gt;&lt;condition attribute="numberofemployees" operator="ge" value="29" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
+      const filter =
+        '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter type="or"&gt;&lt;condition attribute="name" operator="like" value="%Account 1" /&gt;&lt;condition attribute="numberofemployees" operator="ge" value="29" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
       const schema = schemaXml([ACCOUNT, CONTACT]).replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`);
       writeFileSync(join(h.work, 'given.xml'), schema);
       const result = await h.call('pp_export_data', { schemaFile: join(h.work, 'given.xml'), dataFile: join(h.work, 'given.zip') });
       assert.equal(result.isError, undefined, text(result));
-      assert.deepEqual(structured(result).entities, [{ name: 'account', records: 3 }, { name: 'contact', records: 30 }], 'Account 1, 29 and 30');
+      assert.deepEqual(
+        structured(result).entities,
+        [
+          { name: 'account', records: 3 },
+          { name: 'contact', records: 30 },
+        ],
+        'Account 1, 29 and 30',
+      );
       const files = await readCmtFiles(join(h.work, 'given.zip'));
       assert.equal(files.schemaBytes.toString('utf8'), schema);
       writeFileSync(join(h.work, 'broken.xml'), schema.replace(filter, '&lt;fetch&gt;'));
-      assert.match(text(await h.call('pp_export_data', { schemaFile: join(h.work, 'broken.xml'), dataFile: join(h.work, 'broken.zip') })), /^schemaFile: the filter of account is not valid FetchXML/);
+      assert.match(
+        text(await h.call('pp_export_data', { schemaFile: join(h.work, 'broken.xml'), dataFile: join(h.work, 'broken.zip') })),
+        /^schemaFile: the filter of account is not valid FetchXML/,
+      );
     });
   });
 
   it('exports the N:N links of the relationships asked for, which import into another environment', async () => {
     await withData(async (h) => {
-      const tag = { name: 'contoso_tag', primaryname: 'contoso_name', fields: [['contoso_tagid', 'guid'], ['contoso_name', 'string']] as Array<[string, string]> };
+      const tag = {
+        name: 'contoso_tag',
+        primaryname: 'contoso_name',
+        fields: [
+          ['contoso_tagid', 'guid'],
+          ['contoso_name', 'string'],
+        ] as Array<[string, string]>,
+      };
       const account = { ...ACCOUNT, relationships: [{ name: 'contoso_account_tag', target: 'contoso_tag' }] };
       const data = dataXml([
-        { entity: 'contoso_tag', records: [1, 2].map((n) => ({ id: id('e', n), fields: [['contoso_name', `Tag ${n}`]] as Array<[string, string]> })) },
-        { entity: 'account', records: [{ id: id('a', 1), fields: [['name', 'Tagged']] }], links: [{ source: id('a', 1), relationship: 'contoso_account_tag', target: 'contoso_tag', targetIds: [id('e', 1), id('e', 2)] }] },
+        {
+          entity: 'contoso_tag',
+          records: [1, 2].map((n) => ({ id: id('e', n), fields: [['contoso_name', `Tag ${n}`]] as Array<[string, string]> })),
+        },
+        {
+          entity: 'account',
+          records: [{ id: id('a', 1), fields: [['name', 'Tagged']] }],
+          links: [{ source: id('a', 1), relationship: 'contoso_account_tag', target: 'contoso_tag', targetIds: [id('e', 1), id('e', 2)] }],
+        },
       ]);
       await writeDataFile(h.work, 'tags.zip', schemaXml([tag, account]), data);
-      assert.deepEqual(structured(await h.call('pp_import_data', { dataFile: join(h.work, 'tags.zip') })).associations, { created: 2, existing: 0, failed: 0 });
-      const exported = await h.call('pp_export_data', { tables: [{ table: 'contoso_tag' }, { table: 'account', columns: ['name'], relationships: ['contoso_account_tag'] }], dataFile: join(h.work, 'links.zip') });
+      assert.deepEqual(structured(await h.call('pp_import_data', { dataFile: join(h.work, 'tags.zip') })).associations, {
+        created: 2,
+        existing: 0,
+        failed: 0,
+      });
+      const exported = await h.call('pp_export_data', {
+        tables: [{ table: 'contoso_tag' }, { table: 'account', columns: ['name'], relationships: ['contoso_account_tag'] }],
+        dataFile: join(h.work, 'links.zip'),
+      });
       assert.equal(exported.isError, undefined, text(exported));
       const files = await readCmtFiles(join(h.work, 'links.zip'));
-      assert.deepEqual(files.links, [{ entity: 'account', sourceId: id('a', 1), relationship: 'contoso_account_tag', targetEntity: 'contoso_tag', targetIds: [id('e', 1), id('e', 2)] }]);
+      assert.deepEqual(files.links, [
+        {
+          entity: 'account',
+          sourceId: id('a', 1),
+          relationship: 'contoso_account_tag',
+          targetEntity: 'contoso_tag',
+          targetIds: [id('e', 1), id('e', 2)],
+        },
+      ]);
       const elsewhere = await h.call('pp_import_data', { dataFile: join(h.work, 'links.zip'), environment: h.url('Contoso Dev') });
       assert.deepEqual(structured(elsewhere).associations, { created: 2, existing: 0, failed: 0 }, text(elsewhere));
     });

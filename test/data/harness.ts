@@ -30,12 +30,17 @@ export function structured(result: CallToolResult): any {
  * An in-process sandbox and the tools called through invokeTool against it (no CLI process), with
  * a work folder allowed for files. The environment defaults to "Contoso Test".
  */
-export async function withData<T>(body: (h: DataHarness) => Promise<T>, options: SandboxOptions = {}, more: { http?: Parameters<typeof sandboxServices>[2]; folders?: string[] } = {}): Promise<T> {
+export async function withData<T>(
+  body: (h: DataHarness) => Promise<T>,
+  options: SandboxOptions = {},
+  more: { http?: Parameters<typeof sandboxServices>[2]; folders?: string[] } = {},
+): Promise<T> {
   const sandbox = await startSandbox(options);
   const services = sandboxServices(sandbox, {}, more.http ?? {});
   const work = mkdtempSync(join(tmpdir(), 'power-agent-data-'));
   const invoke = invokeOptions(services, { allowedFolders: [work, ...(more.folders ?? [])] });
-  const org = (name = 'Contoso Test') => [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === name)!.org!;
+  const org = (name = 'Contoso Test') =>
+    [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === name)!.org!;
   const harness: DataHarness = {
     sandbox,
     services,
@@ -43,7 +48,13 @@ export async function withData<T>(body: (h: DataHarness) => Promise<T>, options:
     org,
     url: (name) => org(name).url,
     dv: (name) => services.dataverse(org(name).url),
-    call: (tool, args, signal) => invokeTool(catalog.find((t) => t.name === tool)!, { environment: org().url, ...args }, { signal: signal ?? new AbortController().signal }, invoke),
+    call: (tool, args, signal) =>
+      invokeTool(
+        catalog.find((t) => t.name === tool)!,
+        { environment: org().url, ...args },
+        { signal: signal ?? new AbortController().signal },
+        invoke,
+      ),
   };
   try {
     return await body(harness);

@@ -21,19 +21,31 @@ describe('data import parts', () => {
   });
 
   it('reads data.xml from chunks cut anywhere, even inside a character, with party lists and links', async () => {
-    const xml = Buffer.from('\uFEFF\r\n<entities timestamp="x"><entity name="Appointment" displayname="A"><records><record id="{B0000001-0000-4000-8000-000000000000}"><field name="subject" value="Café &amp; ☕" /><field name="organizer" value="" lookupentity="" lookupentityname=""><activitypointerrecords id="e0000001-0000-4000-8000-000000000000"><field name="partyid" value="c0000001-0000-4000-8000-000000000000" lookupentity="contact" /></activitypointerrecords></field></record></records><m2mrelationships><m2mrelationship sourceid="b0000001-0000-4000-8000-000000000000" targetentityname="contact" targetentitynameidfield="contactid" m2mrelationshipname="x_y"><targetids><targetid>C0000001-0000-4000-8000-000000000000</targetid></targetids></m2mrelationship></m2mrelationships></entity></entities>');
+    const xml = Buffer.from(
+      '\uFEFF\r\n<entities timestamp="x"><entity name="Appointment" displayname="A"><records><record id="{B0000001-0000-4000-8000-000000000000}"><field name="subject" value="Café &amp; ☕" /><field name="organizer" value="" lookupentity="" lookupentityname=""><activitypointerrecords id="e0000001-0000-4000-8000-000000000000"><field name="partyid" value="c0000001-0000-4000-8000-000000000000" lookupentity="contact" /></activitypointerrecords></field></record></records><m2mrelationships><m2mrelationship sourceid="b0000001-0000-4000-8000-000000000000" targetentityname="contact" targetentitynameidfield="contactid" m2mrelationshipname="x_y"><targetids><targetid>C0000001-0000-4000-8000-000000000000</targetid></targetids></m2mrelationship></m2mrelationships></entity></entities>',
+    );
     const chunks = async function* () {
       for (let i = 0; i < xml.length; i += 7) yield xml.subarray(i, i + 7);
     };
     const events: CmtEvent[] = [];
     for await (const event of readDataEvents(chunks(), 'data.xml')) events.push(event);
-    assert.deepEqual(events.map((e) => e.kind), ['entity', 'record', 'association']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['entity', 'record', 'association'],
+    );
     const record = events[1] as Extract<CmtEvent, { kind: 'record' }>;
     assert.equal(record.entity, 'appointment');
     assert.equal(record.record.id, 'b0000001-0000-4000-8000-000000000000');
     assert.equal(record.record.fields[0]!.value, 'Café & ☕');
-    assert.deepEqual(record.record.fields[1]!.parties, [{ id: 'e0000001-0000-4000-8000-000000000000', fields: [{ name: 'partyid', value: 'c0000001-0000-4000-8000-000000000000', lookupentity: 'contact' }] }]);
-    assert.deepEqual((events[2] as Extract<CmtEvent, { kind: 'association' }>).association.targetIds, ['c0000001-0000-4000-8000-000000000000']);
+    assert.deepEqual(record.record.fields[1]!.parties, [
+      {
+        id: 'e0000001-0000-4000-8000-000000000000',
+        fields: [{ name: 'partyid', value: 'c0000001-0000-4000-8000-000000000000', lookupentity: 'contact' }],
+      },
+    ]);
+    assert.deepEqual((events[2] as Extract<CmtEvent, { kind: 'association' }>).association.targetIds, [
+      'c0000001-0000-4000-8000-000000000000',
+    ]);
   });
 
   it('refuses a data.xml that declares a DOCTYPE or is not well-formed, naming the file', async () => {
@@ -60,7 +72,13 @@ describe('data import parts', () => {
   it('keeps done items as merged ranges', () => {
     const set = new RangeSet();
     for (const n of [0, 1, 2, 5, 4, 3, 9]) set.add(n);
-    assert.deepEqual(set.toJSON(), [[0, 6], [9, 10]]);
-    assert.deepEqual([0, 5, 6, 8, 9].map((n) => set.has(n)), [true, true, false, false, true]);
+    assert.deepEqual(set.toJSON(), [
+      [0, 6],
+      [9, 10],
+    ]);
+    assert.deepEqual(
+      [0, 5, 6, 8, 9].map((n) => set.has(n)),
+      [true, true, false, false, true],
+    );
   });
 });

@@ -15,13 +15,23 @@ describe('power-agent-mcp sandbox', { timeout: 60_000 }, () => {
       const exited = once(child, 'exit');
       try {
         const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-        const info = JSON.parse(line) as { url: string; environments: Array<{ name: string; url: string }>; env: Record<string, string>; caCertificate: string };
+        const info = JSON.parse(line) as {
+          url: string;
+          environments: Array<{ name: string; url: string }>;
+          env: Record<string, string>;
+          caCertificate: string;
+        };
         assert.match(info.url, /^https:\/\/127\.0\.0\.1:\d+$/);
         assert.equal(info.env.NODE_EXTRA_CA_CERTS, info.caCertificate);
         assert.match(readFileSync(info.caCertificate, 'utf8'), /-----BEGIN CERTIFICATE-----/);
         const test = info.environments.find((e) => e.name === 'Contoso Test')!;
         const { NODE_EXTRA_CA_CERTS: _, ...env } = info.env;
-        const services = createServices({ env, logger: silentLogger, userAgent: 'tests', http: { extraCaCerts: [readFileSync(info.caCertificate, 'utf8')] } });
+        const services = createServices({
+          env,
+          logger: silentLogger,
+          userAgent: 'tests',
+          http: { extraCaCerts: [readFileSync(info.caCertificate, 'utf8')] },
+        });
         try {
           const me = await services.dataverse(test.url).whoAmI();
           assert.match(me.UserId, /^[0-9a-f-]{36}$/);
@@ -55,7 +65,15 @@ describe('power-agent-mcp sandbox', { timeout: 60_000 }, () => {
       while (!output.includes('Stop with Ctrl+C.')) await once(child.stdout!, 'data');
       assert.match(output, /^Power Agent MCP sandbox: a local emulator of the Microsoft cloud on https:\/\/127\.0\.0\.1:\d+\n/);
       assert.match(output, /Dataverse: Contoso Test +https:\/\/127\.0\.0\.1:\d+\/orgs\/contoso-test\n/);
-      for (const name of ['POWERAGENT_AUTHORITY_HOST', 'POWERAGENT_BAP_URL', 'POWERAGENT_POWERPLATFORM_URL', 'POWERPLATFORM_TENANT_ID', 'POWERPLATFORM_APPLICATION_ID', 'NODE_EXTRA_CA_CERTS']) assert.match(output, new RegExp(`\\n  export ${name}=\\S+\\n`));
+      for (const name of [
+        'POWERAGENT_AUTHORITY_HOST',
+        'POWERAGENT_BAP_URL',
+        'POWERAGENT_POWERPLATFORM_URL',
+        'POWERPLATFORM_TENANT_ID',
+        'POWERPLATFORM_APPLICATION_ID',
+        'NODE_EXTRA_CA_CERTS',
+      ])
+        assert.match(output, new RegExp(`\\n  export ${name}=\\S+\\n`));
       assert.match(output, /\nCA certificate: \S+sandbox-ca\.pem\n/);
     } finally {
       child.kill('SIGTERM');

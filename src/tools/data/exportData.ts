@@ -25,7 +25,10 @@ export const exportData = defineTool({
         z.object({
           table: z.string().trim().min(1).max(100),
           columns: z.array(z.string().min(1).max(100)).optional(),
-          relationships: z.array(z.string().min(1).max(200)).optional().describe('N:N relationships (schema or intersect name) whose links to export.'),
+          relationships: z
+            .array(z.string().min(1).max(200))
+            .optional()
+            .describe('N:N relationships (schema or intersect name) whose links to export.'),
         }),
       )
       .max(100)
@@ -35,19 +38,30 @@ export const exportData = defineTool({
     dataFile: z.string().min(1).describe('The data zip to write, inside the workspace or an allowed folder.'),
     overwrite: z.boolean().default(false),
   }),
-  output: z.object({ dataFile: z.string(), bytes: z.number(), entities: z.array(z.object({ name: z.string(), records: z.number() })), requests: z.number() }),
+  output: z.object({
+    dataFile: z.string(),
+    bytes: z.number(),
+    entities: z.array(z.object({ name: z.string(), records: z.number() })),
+    requests: z.number(),
+  }),
   annotations: IDEMPOTENT_CLOUD,
   async handler(args, context) {
-    if (Boolean(args.tables?.length) === Boolean(args.schemaFile)) throw new ToolError('Give either tables or schemaFile (not both, not neither). Nothing was exported.');
+    if (Boolean(args.tables?.length) === Boolean(args.schemaFile))
+      throw new ToolError('Give either tables or schemaFile (not both, not neither). Nothing was exported.');
     const dataFile = resolveLocalPath('dataFile', args.dataFile, context.settings);
-    if (existsSync(dataFile) && !args.overwrite) throw new ToolError(`dataFile: ${args.dataFile} exists already. Nothing was exported.`, 'Choose another path, or pass overwrite: true.');
+    if (existsSync(dataFile) && !args.overwrite)
+      throw new ToolError(
+        `dataFile: ${args.dataFile} exists already. Nothing was exported.`,
+        'Choose another path, or pass overwrite: true.',
+      );
     let given;
     if (args.schemaFile) {
       const bytes = readFileSync(resolveLocalPath('schemaFile', args.schemaFile, context.settings));
       try {
         given = { schema: readSchema(bytes, args.schemaFile), bytes };
       } catch (error) {
-        if (error instanceof CmtFormatError || error instanceof SolutionFileError) throw new ToolError(`schemaFile: ${error.message} Nothing was exported.`);
+        if (error instanceof CmtFormatError || error instanceof SolutionFileError)
+          throw new ToolError(`schemaFile: ${error.message} Nothing was exported.`);
         throw error;
       }
     }

@@ -17,23 +17,53 @@ export const importData = defineTool({
     'Records go in with UpsertMultiple where the table has it (else $batch), then lookups and party lists once every record exists (found in the file, or in the environment by id or name), ' +
     'then states by update, then N:N links. Slows down as the rate-limit budget runs low and waits out throttling within timeBudgetSeconds; ' +
     'if the budget ends first, the result has done: false and a resume object: call again with the same dataFile and that resume to finish without writing anything twice. ' +
-    'Refused records are listed with the service\'s message; the rest are imported. Importing twice updates the same records.',
+    "Refused records are listed with the service's message; the rest are imported. Importing twice updates the same records.",
   input: z.strictObject({
     environment: environmentRef.optional(),
-    dataFile: z.string().min(1).describe('The data zip, or the folder it unzips to (data_schema.xml and data.xml), inside the workspace or an allowed folder.'),
+    dataFile: z
+      .string()
+      .min(1)
+      .describe('The data zip, or the folder it unzips to (data_schema.xml and data.xml), inside the workspace or an allowed folder.'),
     batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per request (UpsertMultiple or $batch; up to 1000).'),
-    parallelism: z.number().int().min(1).max(16).default(4).describe('Requests at once at most; fewer when the rate-limit headers say the budget runs low.'),
-    timeBudgetSeconds: z.number().int().min(5).max(3600).default(300).describe('How long to keep going, waiting out throttling included, before returning a resumable partial result.'),
-    bypassPlugins: z.enum(['asSchema', 'never']).default('asSchema').describe('asSchema: turn custom plug-ins off for the tables whose schema says disableplugins="true" (needs prvBypassCustomPlugins); never: let them run.'),
+    parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(4)
+      .describe('Requests at once at most; fewer when the rate-limit headers say the budget runs low.'),
+    timeBudgetSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(300)
+      .describe('How long to keep going, waiting out throttling included, before returning a resumable partial result.'),
+    bypassPlugins: z
+      .enum(['asSchema', 'never'])
+      .default('asSchema')
+      .describe(
+        'asSchema: turn custom plug-ins off for the tables whose schema says disableplugins="true" (needs prvBypassCustomPlugins); never: let them run.',
+      ),
     resume: resumeSchema.optional().describe('The resume object of an earlier partial result for the same dataFile: finishes that import.'),
   }),
   output: z.object({
     done: z.boolean().describe('False when the import stopped early; call again with resume to finish.'),
     entities: z.array(
-      z.object({ name: z.string(), records: z.number(), imported: z.number(), failed: z.number(), lookups: counts, states: z.object({ set: z.number(), failed: z.number() }), method: z.enum(['UpsertMultiple', 'UpdateMultiple', '$batch']) }),
+      z.object({
+        name: z.string(),
+        records: z.number(),
+        imported: z.number(),
+        failed: z.number(),
+        lookups: counts,
+        states: z.object({ set: z.number(), failed: z.number() }),
+        method: z.enum(['UpsertMultiple', 'UpdateMultiple', '$batch']),
+      }),
     ),
     associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }).describe('N:N links of the file.'),
-    failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() })).describe('The first 100 refused records, lookups and links.'),
+    failures: z
+      .array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() }))
+      .describe('The first 100 refused records, lookups and links.'),
     failureCount: z.number(),
     notes: z.array(z.string()),
     requests: z.number(),
@@ -55,7 +85,11 @@ export const importData = defineTool({
         resume: args.resume,
       });
       const { stopped, outOfTime, ...result } = summary;
-      return { result, summary: describeImport(summary, target.displayName), failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime) };
+      return {
+        result,
+        summary: describeImport(summary, target.displayName),
+        failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime),
+      };
     } finally {
       source.close();
     }
@@ -63,14 +97,24 @@ export const importData = defineTool({
 });
 
 export function describeImport(summary: ImportSummary, where: string): string {
-  const head = summary.done ? `Imported into ${where} (${summary.requests} requests):` : `Imported part of the data into ${where} (${summary.requests} requests); not finished:`;
+  const head = summary.done
+    ? `Imported into ${where} (${summary.requests} requests):`
+    : `Imported part of the data into ${where} (${summary.requests} requests); not finished:`;
   const lines = [head];
   for (const e of summary.entities) {
-    const extra = [e.lookups.set || e.lookups.failed || e.lookups.unresolved ? `lookups ${e.lookups.set} set${e.lookups.failed ? `, ${e.lookups.failed} refused` : ''}${e.lookups.unresolved ? `, ${e.lookups.unresolved} not found` : ''}` : '', e.states.set || e.states.failed ? `states ${e.states.set} set${e.states.failed ? `, ${e.states.failed} refused` : ''}` : ''].filter(Boolean);
-    lines.push(`- ${e.name}: ${e.imported} of ${e.records} imported${e.failed ? `, ${e.failed} refused` : ''} (${e.method})${extra.length ? `; ${extra.join('; ')}` : ''}`);
+    const extra = [
+      e.lookups.set || e.lookups.failed || e.lookups.unresolved
+        ? `lookups ${e.lookups.set} set${e.lookups.failed ? `, ${e.lookups.failed} refused` : ''}${e.lookups.unresolved ? `, ${e.lookups.unresolved} not found` : ''}`
+        : '',
+      e.states.set || e.states.failed ? `states ${e.states.set} set${e.states.failed ? `, ${e.states.failed} refused` : ''}` : '',
+    ].filter(Boolean);
+    lines.push(
+      `- ${e.name}: ${e.imported} of ${e.records} imported${e.failed ? `, ${e.failed} refused` : ''} (${e.method})${extra.length ? `; ${extra.join('; ')}` : ''}`,
+    );
   }
   const a = summary.associations;
-  if (a.created || a.existing || a.failed) lines.push(`- N:N links: ${a.created} made, ${a.existing} already there${a.failed ? `, ${a.failed} refused` : ''}`);
+  if (a.created || a.existing || a.failed)
+    lines.push(`- N:N links: ${a.created} made, ${a.existing} already there${a.failed ? `, ${a.failed} refused` : ''}`);
   for (const failure of summary.failures.slice(0, 20)) lines.push(`- ${failure.table} ${failure.id}: ${failure.message}`);
   if (summary.failureCount > 20) lines.push(`… and ${summary.failureCount - 20} more refused; the first 100 are in the result.`);
   for (const note of summary.notes) lines.push(note);
