@@ -11,6 +11,11 @@ import { VERSION } from './version';
  * sign-in, sandbox) is loaded on the first tool call so that start-up and tools/list stay fast.
  */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sandbox') {
+    // The emulator alone, from the runtime bundle.
+    const { runSandboxCommand } = require('./runtime.js') as typeof import('./runtime');
+    process.exit(await runSandboxCommand(process.argv.slice(3)));
+  }
   let options;
   try {
     options = parseCliArgs(process.argv.slice(2), process.env);

@@ -13,6 +13,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: power-agent-mcp [options]
+       power-agent-mcp sandbox [--port <n>] [--json] …   (runs only the local sandbox; --help for its options)
 
 Serves the Power Agent MCP tools over stdio.
 

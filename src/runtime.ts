@@ -12,6 +12,8 @@ import { invokeTool, type CallContext } from './tools/invoke';
 import type { AnyToolDefinition, ToolSettings } from './tools/types';
 import { USER_AGENT } from './version';
 
+export { runSandboxCommand } from './sandboxCommand';
+
 export interface RuntimeOptions {
   env: Record<string, string | undefined>;
   /** Serve against an in-process sandbox tenant instead of the real cloud. */

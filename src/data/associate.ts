@@ -1,63 +1,126 @@
 import type { DataverseClient } from '../platform/dataverse';
-import { PlatformError } from '../platform/errors';
-import { mapLimited } from '../solutions/parallel';
-import type { RecordFailure } from './bulkImport';
-import type { CmtAssociation } from './cmt';
+import { answerMessage, buildBatch, readBatchAnswers, type BatchOperation } from './batchRequest';
+import type { Dispatcher } from './dispatcher';
+import type { ImportProgress } from './importProgress';
+import type { ImportPlan } from './importPlan';
+import type { LookupResolver } from './lookups';
+import type { ManyToManyMetadata } from './tableMetadata';
 
-export interface AssociationOutcome {
-  created: number;
-  existing: number;
-  failures: RecordFailure[];
-  requests: number;
+/** One N:N link of the file: from a record, through a relationship, to one record. */
+export interface PendingLink {
+  sourceId: string;
+  /** The relationship as the file names it: its schema name, or its intersect table's (which Dataverse may have cut short). */
+  relationship: string;
+  targetEntity: string;
+  targetId: string;
 }
 
-interface Relationship {
-  SchemaName: string;
-  Entity1LogicalName: string;
-  Entity2LogicalName: string;
-  Entity1NavigationPropertyName: string;
-  Entity2NavigationPropertyName: string;
+interface LinkItem {
+  t: string;
+  i: number;
+  link: PendingLink;
+}
+
+/** The relationship a file's name stands for, among a table's N:N relationships. */
+export function findRelationship(relationships: ManyToManyMetadata[], name: string): ManyToManyMetadata | undefined {
+  const wanted = name.toLowerCase();
+  return (
+    relationships.find((r) => r.SchemaName.toLowerCase() === wanted) ??
+    relationships.find((r) => r.IntersectEntityName?.toLowerCase() === wanted)
+  );
+}
+
+/** The navigation property from `table`'s side; in a relationship of a table with itself, the file's source is the first side. */
+export function navigationFrom(relationship: ManyToManyMetadata, table: string): { navigation: string; other: string } {
+  return relationship.Entity1LogicalName === table
+    ? { navigation: relationship.Entity1NavigationPropertyName, other: relationship.Entity2LogicalName }
+    : { navigation: relationship.Entity2NavigationPropertyName, other: relationship.Entity1LogicalName };
 }
 
 /**
- * Associates records through their N:N relationships (§7.3): POST {set}({id})/{navigation}/$ref per
- * pair, several at once. The navigation property comes from the relationship's metadata; a pair that
- * is already associated counts as done, so importing twice is harmless.
+ * Associates records through their N:N relationships (§7.3): POST {set}({id})/{nav}/$ref, many in a
+ * $batch, each in a change set of its own. A pair already linked counts as done, so importing twice
+ * makes no second link.
  */
-export async function associate(dv: DataverseClient, associations: CmtAssociation[], options: { parallelism: number; signal: AbortSignal; entitySets?: Map<string, string> }): Promise<AssociationOutcome> {
-  const outcome: AssociationOutcome = { created: 0, existing: 0, failures: [], requests: 0 };
-  const relationships = new Map<string, Relationship[]>();
-  // Entity sets already read for the records are not read again.
-  const entitySets = new Map(options.entitySets);
-  const setOf = async (table: string) => {
-    if (!entitySets.has(table)) entitySets.set(table, (await dv.get<{ EntitySetName: string }>(`EntityDefinitions(LogicalName='${table}')?$select=EntitySetName`, options.signal)).EntitySetName);
-    return entitySets.get(table)!;
+export async function linkRecords(
+  dv: DataverseClient,
+  plan: ImportPlan,
+  resolver: LookupResolver,
+  items: AsyncIterable<LinkItem>,
+  options: { batchSize: number; dispatcher: Dispatcher; progress: ImportProgress; onProgress: (count: number) => void },
+): Promise<void> {
+  const { progress, dispatcher } = options;
+  let pending: Array<{ item: LinkItem; op: BatchOperation }> = [];
+  const fail = (item: LinkItem, message: string) => {
+    progress.associations.failed++;
+    progress.fail(
+      { table: item.link.relationship, id: `${item.link.sourceId} → ${item.link.targetId}`, message, correlationId: null },
+      false,
+    );
+    progress.markDone('associations', item.t, item.i);
   };
-  const pairs: Array<{ association: CmtAssociation; targetId: string; url: string; target: string }> = [];
-  for (const association of associations) {
-    if (!relationships.has(association.entity)) {
-      relationships.set(association.entity, (await dv.get<{ value: Relationship[] }>(`EntityDefinitions(LogicalName='${association.entity}')/ManyToManyRelationships?$select=SchemaName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName`, options.signal)).value);
-    }
-    const relationship = relationships.get(association.entity)!.find((r) => r.SchemaName.toLowerCase() === association.relationship.toLowerCase());
-    if (!relationship) {
-      for (const targetId of association.targetIds) outcome.failures.push({ table: association.relationship, id: `${association.sourceId} → ${targetId}`, message: `${association.entity} has no N:N relationship ${association.relationship} in this environment`, correlationId: null });
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (!batch.length) return;
+    let answers: ReturnType<typeof readBatchAnswers> = [];
+    await dispatcher.submit(
+      async (signal) => {
+        const { boundary, body } = buildBatch(
+          batch.map((b) => b.op),
+          dv.url('').replace(/\/$/, ''),
+        );
+        const response = await dv.batch(body, boundary, { signal });
+        answers = readBatchAnswers(response.body, response.headers.get('content-type'));
+        return response.headers;
+      },
+      () => {
+        for (const [index, answer] of answers.entries()) {
+          const { item } = batch[index]!;
+          if (answer.status < 300) progress.associations.created++;
+          else if (answer.status === 412 || /duplicate key/i.test(answer.body)) progress.associations.existing++;
+          else if (answer.status === 429 || answer.status >= 500) continue;
+          else {
+            fail(item, answerMessage(answer));
+            continue;
+          }
+          progress.markDone('associations', item.t, item.i);
+        }
+        // Links the batch did not reach are sent again by the next call.
+        options.onProgress(answers.length);
+      },
+    );
+  };
+  for await (const item of items) {
+    if (progress.isDone('associations', item.t, item.i)) continue;
+    const { link } = item;
+    if (progress.failedIds.has(link.sourceId) || progress.failedIds.has(link.targetId)) {
+      fail(item, `not linked: ${progress.failedIds.has(link.sourceId) ? link.sourceId : link.targetId} was not imported`);
       continue;
     }
-    const navigation = relationship.Entity1LogicalName === association.entity ? relationship.Entity1NavigationPropertyName : relationship.Entity2NavigationPropertyName;
-    const source = await setOf(association.entity);
-    const target = await setOf(association.targetEntity);
-    for (const targetId of association.targetIds) pairs.push({ association, targetId, url: `${source}(${association.sourceId})/${navigation}/$ref`, target: dv.url(`${target}(${targetId})`) });
-  }
-  await mapLimited(pairs, options.parallelism, async (pair) => {
-    outcome.requests++;
-    try {
-      await dv.action(pair.url, { '@odata.id': pair.target }, { signal: options.signal });
-      outcome.created++;
-    } catch (error) {
-      if (!(error instanceof PlatformError) || error.status >= 500 || error.status === 0) throw error;
-      if (/duplicate key/i.test(error.message) || error.code === '0x80040237') outcome.existing++;
-      else outcome.failures.push({ table: pair.association.relationship, id: `${pair.association.sourceId} → ${pair.targetId}`, message: error.message, correlationId: error.correlationId ?? null });
+    const table = plan.tables.get(item.t)!;
+    const relationship = findRelationship(table.meta.manyToMany, link.relationship);
+    if (!relationship) {
+      fail(item, `${item.t} has no N:N relationship ${link.relationship} in this environment`);
+      continue;
     }
-  });
-  return outcome;
+    const { navigation, other } = navigationFrom(relationship, table.meta.logicalName);
+    const target = resolver.target({ field: link.relationship, id: link.targetId, entity: other });
+    if ('why' in target) {
+      fail(item, `not linked: the target ${target.why}`);
+      continue;
+    }
+    pending.push({
+      item,
+      op: {
+        method: 'POST',
+        path: `${table.meta.entitySet}(${link.sourceId})/${navigation}/$ref`,
+        headers: table.target.headers,
+        body: { '@odata.id': dv.url(`${target.entitySet}(${target.id})`) },
+      },
+    });
+    if (pending.length >= options.batchSize) await flush();
+  }
+  await flush();
+  await dispatcher.drain();
 }

@@ -1,124 +1,540 @@
 import type { DataverseClient } from '../platform/dataverse';
+import { PlatformError } from '../platform/errors';
+import { ToolError } from '../tools/errors';
 import type { ProgressUpdate } from '../tools/types';
-import { associate } from './associate';
-import { upsertMultiple, type RecordFailure } from './bulkImport';
-import { fromCmtValue, type CmtAssociation, type CmtEntity, type CmtRecord, type CmtSchema } from './cmt';
-import { tableMetadata } from './tableMetadata';
+import { linkRecords, type PendingLink } from './associate';
+import { normalizeId, own, readDataEvents, type CmtRecord } from './cmtDataReader';
+import { fromCmtValue } from './cmtValues';
+import type { DataSource } from './dataPackage';
+import { BudgetExhausted, Dispatcher } from './dispatcher';
+import { ImportProgress, type RecordFailure, type ResumeState, type Stage } from './importProgress';
+import { planImport, type ImportPlan, type TablePlan } from './importPlan';
+import { LookupResolver, type PendingBind, type PendingParty } from './lookups';
+import { Spool } from './spool';
+import { writeRecords, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
+
+export type { RecordFailure } from './importProgress';
 
 export interface ImportOptions {
   batchSize: number;
   parallelism: number;
   signal: AbortSignal;
   progress: (update: ProgressUpdate) => Promise<void>;
+  /** Milliseconds to keep going, through throttling included; then a resumable partial result. Default 5 minutes. */
+  timeBudgetMs?: number;
+  /** asSchema: bypass custom plug-ins where the schema says disableplugins="true"; never: let them run. */
+  bypassPlugins?: 'asSchema' | 'never';
+  /** The `resume` of an earlier partial result, to finish that import. */
+  resume?: ResumeState;
+}
+
+export interface TableSummary {
+  name: string;
+  records: number;
+  imported: number;
+  failed: number;
+  lookups: { set: number; failed: number; unresolved: number };
+  states: { set: number; failed: number };
+  method: WriteMethod;
 }
 
 export interface ImportSummary {
-  entities: Array<{ name: string; records: number; imported: number; failed: number }>;
-  /** Refused records, then refused N:N associations. */
-  failures: RecordFailure[];
-  requests: number;
+  /** False when the import stopped early; `resume` then finishes it. */
+  done: boolean;
+  entities: TableSummary[];
   associations: { created: number; existing: number; failed: number };
+  /** The first 100 refused records, lookups and links. */
+  failures: RecordFailure[];
+  failureCount: number;
+  notes: string[];
+  requests: number;
+  resume: ResumeState | null;
+  /** Why the import stopped early. */
+  stopped?: string;
+  /** It stopped because the time budget ended (or throttling would outlast it). */
+  outOfTime?: boolean;
 }
 
-/** A Configuration Migration file as read: its schema, records and N:N associations. */
-export interface DataFile {
-  schema: CmtSchema;
-  data: Map<string, CmtRecord[]>;
-  associations: CmtAssociation[];
+/** What the later passes need of each record, kept on disk while data.xml is read. */
+type SpoolItem =
+  | { k: 'l'; t: string; i: number; id: string; b: PendingBind[]; p?: PendingParty[] }
+  | { k: 's'; t: string; i: number; id: string; s: number; r: number | null }
+  | { k: 'm'; t: string; i: number; link: PendingLink };
+
+const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
+
+/**
+ * Imports a Configuration Migration file (§7.3), reading data.xml once as it streams:
+ * 1. records with their plain columns (UpsertMultiple where the table has it, else $batch change sets),
+ *    keeping their ids, in the default state;
+ * 2. lookups and party lists, once every record exists, bound to the table each target is really in,
+ *    or found in the environment by id or name;
+ * 3. states other than the default, with their status, by update (as Dataverse requires);
+ * 4. N:N links.
+ * Throttling is waited out within the time budget; then the result says what is done and carries
+ * `resume` to finish the job, which a second call does without writing anything twice.
+ */
+export async function importRecords(dv: DataverseClient, source: DataSource, options: ImportOptions): Promise<ImportSummary> {
+  if (options.resume && options.resume.fingerprint !== source.fingerprint) {
+    throw new ToolError(
+      'resume: this partial result is from another data file, or the file changed since. Nothing was imported.',
+      'Give the same dataFile as the call that returned it, or start again without resume.',
+    );
+  }
+  const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
+  const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
+  progress.requests += plan.requests;
+  const run = new ImportRun(dv, plan, progress, options);
+  try {
+    await run.execute(source);
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    run.stopped = describe(error);
+    run.outOfTime = error instanceof BudgetExhausted;
+  } finally {
+    await run.close();
+  }
+  return run.summary();
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ToolError) return error.describe();
+  if (error instanceof PlatformError)
+    return `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
+  return (error as Error).message;
+}
+
+class ImportRun {
+  stopped: string | undefined;
+  outOfTime = false;
+  private readonly dispatcher: Dispatcher;
+  private readonly inFile = new Map<string, string>();
+  private readonly notes: string[] = [];
+  private readonly unresolved = new Map<string, { count: number; example: string }>();
+  private readonly skippedEntities = new Set<string>();
+  /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
+  private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
+  private readonly spool = new Spool<SpoolItem>(5000);
+  private writes = 0;
+
+  constructor(
+    private readonly dv: DataverseClient,
+    private readonly plan: ImportPlan,
+    private readonly progress: ImportProgress,
+    private readonly options: ImportOptions,
+  ) {
+    this.dispatcher = new Dispatcher({
+      parallelism: options.parallelism,
+      deadline: Date.now() + (options.timeBudgetMs ?? 300_000),
+      signal: options.signal,
+    });
+  }
+
+  async execute(source: DataSource): Promise<void> {
+    await this.readRecords(source);
+    await this.spool.seal();
+    const resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
+    const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
+    await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
+    this.progress.requests += resolver.requests;
+    await this.lookups(resolver);
+    await this.states();
+    await this.links(resolver);
+  }
+
+  async close(): Promise<void> {
+    // Requests still running when the import stopped finish (or are cut at the deadline) before the counts are read.
+    await this.dispatcher.drain().catch(() => undefined);
+    this.dispatcher.close();
+    this.progress.requests += this.dispatcher.requests;
+    await this.spool.remove();
+  }
+
+  /** Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. */
+  private async readRecords(source: DataSource): Promise<void> {
+    const queue = new WriteQueue(this, 'records', 'upsert');
+    const ordinals = new Map<string, number>();
+    const links = new Map<string, number>();
+    for await (const event of readDataEvents(await source.openData(), 'data.xml')) {
+      if (event.kind === 'entity') continue;
+      const name = event.kind === 'record' ? event.entity : event.association.entity;
+      const plan = this.plan.tables.get(name);
+      if (!plan) {
+        this.skippedEntities.add(own(name));
+        continue;
+      }
+      // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
+      const table = plan.entity.name;
+      if (event.kind === 'association') {
+        for (const targetId of event.association.targetIds) {
+          this.reference(event.association.targetEntity, targetId);
+          const i = links.get(table) ?? 0;
+          links.set(table, i + 1);
+          await this.spool.add({
+            k: 'm',
+            t: table,
+            i,
+            link: {
+              sourceId: event.association.sourceId,
+              relationship: own(event.association.relationship),
+              targetEntity: own(event.association.targetEntity),
+              targetId,
+            },
+          });
+        }
+        continue;
+      }
+      const ordinal = ordinals.get(table) ?? 0;
+      ordinals.set(table, ordinal + 1);
+      const record = event.record;
+      this.inFile.set(record.id, plan.meta.logicalName);
+      this.progress.table(table).records++;
+      const built = firstPass(plan, record);
+      for (const b of built.binds) this.reference(b.entity ?? '', b.id, b.name);
+      for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
+      if (built.binds.length || built.parties)
+        await this.spool.add({
+          k: 'l',
+          t: table,
+          i: ordinal,
+          id: record.id,
+          b: built.binds,
+          ...(built.parties ? { p: built.parties } : {}),
+        });
+      if (built.state)
+        await this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
+      if (this.progress.isDone('records', table, ordinal)) continue;
+      if ('problem' in built) {
+        this.progress.table(table).failed++;
+        this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
+        this.progress.markDone('records', table, ordinal);
+        continue;
+      }
+      await queue.add(plan, { ordinal, id: record.id, body: built.body });
+    }
+    await queue.finish();
+    this.finish('records');
+  }
+
+  private finish(stage: Stage): void {
+    this.progress.finish(stage);
+  }
+
+  /** Notes a record a lookup or link points at, unless the file has already given it. */
+  private reference(table: string, id: string, name?: string): void {
+    if (this.inFile.has(id)) return;
+    const key = `${table}|${id}`;
+    const known = this.referenced.get(key);
+    if (!known || (!known.name && name)) this.referenced.set(key, { table, id, name });
+  }
+
+  /** Pass 2: lookups and party lists, now that every record exists. */
+  private async lookups(resolver: LookupResolver): Promise<void> {
+    if (this.progress.stage !== 'lookups') return;
+    const queue = new WriteQueue(this, 'lookups', 'update');
+    for await (const item of this.spool.items()) {
+      if (item.k !== 'l' || this.progress.isDone('lookups', item.t, item.i)) continue;
+      const plan = this.plan.tables.get(item.t)!;
+      if (this.progress.failedIds.has(item.id)) {
+        this.progress.markDone('lookups', item.t, item.i);
+        continue;
+      }
+      const outcome = resolver.binds(plan, item.b, item.p);
+      for (const u of outcome.unresolved) this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`);
+      if (!outcome.set && !item.p) {
+        this.progress.markDone('lookups', item.t, item.i);
+        continue;
+      }
+      await queue.add(
+        plan,
+        {
+          ordinal: item.i,
+          id: item.id,
+          body: { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, ...outcome.body },
+        },
+        outcome.set,
+        outcome.unresolved.length,
+      );
+    }
+    await queue.finish();
+    this.finish('lookups');
+  }
+
+  /** Pass 3: states other than the default one, with their status, set by update. */
+  private async states(): Promise<void> {
+    if (this.progress.stage !== 'states') return;
+    const queue = new WriteQueue(this, 'states', 'update');
+    for await (const item of this.spool.items()) {
+      if (item.k !== 's' || this.progress.isDone('states', item.t, item.i)) continue;
+      if (this.progress.failedIds.has(item.id)) {
+        this.progress.markDone('states', item.t, item.i);
+        continue;
+      }
+      const plan = this.plan.tables.get(item.t)!;
+      const body: Record<string, unknown> = {
+        '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
+        [plan.meta.primaryId]: item.id,
+        statecode: item.s,
+      };
+      if (item.r !== null) body.statuscode = item.r;
+      await queue.add(plan, { ordinal: item.i, id: item.id, body });
+    }
+    await queue.finish();
+    this.finish('states');
+  }
+
+  /** Pass 4: N:N links, in $batch requests; a link already there counts as done. */
+  private async links(resolver: LookupResolver): Promise<void> {
+    if (this.progress.stage !== 'associations') return;
+    const items = (async function* (spool: Spool<SpoolItem>) {
+      for await (const item of spool.items()) if (item.k === 'm') yield item;
+    })(this.spool);
+    await linkRecords(this.dv, this.plan, resolver, items, {
+      batchSize: this.options.batchSize,
+      dispatcher: this.dispatcher,
+      progress: this.progress,
+      onProgress: (count) => this.report(count, 'N:N links'),
+    });
+    this.progress.finish('associations');
+    this.complete = true;
+  }
+
+  complete = false;
+
+  noteUnresolved(table: string, field: string, example: string): void {
+    const key = `${table}.${field}`;
+    const entry = this.unresolved.get(key) ?? { count: 0, example };
+    entry.count++;
+    this.unresolved.set(key, entry);
+    this.progress.table(table).lookupsUnresolved++;
+  }
+
+  report(count: number, what: string): void {
+    this.writes += count;
+    void this.options.progress({ progress: this.writes, message: `${this.writes} writes done (${what})` });
+  }
+
+  get context() {
+    return { dv: this.dv, dispatcher: this.dispatcher, progress: this.progress, batchSize: this.options.batchSize };
+  }
+
+  summary(): ImportSummary {
+    const entities: TableSummary[] = this.plan.order
+      .filter((name) => this.plan.tables.has(name))
+      .map((name) => {
+        const c = this.progress.table(name);
+        return {
+          name,
+          records: c.records,
+          imported: c.imported,
+          failed: c.failed,
+          lookups: { set: c.lookupsSet, failed: c.lookupsFailed, unresolved: c.lookupsUnresolved },
+          states: { set: c.statesSet, failed: c.statesFailed },
+          method: this.plan.tables.get(name)!.method,
+        };
+      });
+    const notes = [...this.notes];
+    const systemSet = new Set<string>();
+    for (const plan of this.plan.tables.values()) {
+      if (plan.method === '$batch')
+        notes.push(
+          `${plan.entity.name}: this environment has no UpsertMultiple for the table (sdkmessagefilters), so its records went in $batch requests of single upserts.`,
+        );
+      if (plan.missing.size)
+        notes.push(
+          `${plan.entity.name}: the table has no column ${[...plan.missing].join(', ')} in this environment; those values were not imported.`,
+        );
+      for (const name of plan.systemSet) systemSet.add(name);
+    }
+    if (systemSet.size) notes.push(`Columns Dataverse sets itself were not written: ${[...systemSet].sort().join(', ')}.`);
+    for (const [key, entry] of this.unresolved) notes.push(`${key}: ${entry.count} lookup value(s) not set; for example ${entry.example}.`);
+    if (this.skippedEntities.size)
+      notes.push(`data.xml has records of tables its schema does not name, not imported: ${[...this.skippedEntities].join(', ')}.`);
+    const done = this.complete && !this.stopped;
+    if (this.stopped) {
+      notes.unshift(
+        this.outOfTime
+          ? `The import stopped during the ${this.progress.stage} pass: ${this.stopped}. What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish without writing anything twice.`
+          : `The import stopped during the ${this.progress.stage} pass: ${this.stopped} After fixing that, call pp_import_data again with the same dataFile and this result's resume to finish.`,
+      );
+    }
+    return {
+      done,
+      entities,
+      associations: { ...this.progress.associations },
+      failures: this.progress.failures.slice(0, 100),
+      failureCount: this.progress.failureCount,
+      notes,
+      requests: this.progress.requests,
+      resume: done ? null : this.progress.toJSON(),
+      stopped: this.stopped,
+      outOfTime: this.outOfTime,
+    };
+  }
+}
+
+/** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
+class WriteQueue {
+  private readonly pending = new Map<string, { plan: TablePlan; targets: Array<WriteTarget & { set: number; unresolved: number }> }>();
+
+  constructor(
+    private readonly run: ImportRun,
+    private readonly stage: 'records' | 'lookups' | 'states',
+    private readonly mode: WriteMode,
+  ) {}
+
+  async add(
+    plan: TablePlan,
+    target: { ordinal: number; id: string; body: Record<string, unknown> },
+    set = 0,
+    unresolved = 0,
+  ): Promise<void> {
+    const name = plan.entity.name;
+    let entry = this.pending.get(name);
+    if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
+    entry.targets.push({ ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved });
+    if (entry.targets.length >= this.run.context.batchSize) await this.flush(name);
+  }
+
+  async finish(): Promise<void> {
+    for (const name of [...this.pending.keys()]) await this.flush(name);
+    await this.run.context.dispatcher.drain();
+  }
+
+  private async flush(name: string): Promise<void> {
+    const entry = this.pending.get(name);
+    this.pending.delete(name);
+    if (!entry?.targets.length) return;
+    const { dv, dispatcher, progress } = this.run.context;
+    const { plan, targets } = entry;
+    const method = this.mode === 'update' ? plan.updateMethod : plan.method;
+    let result: Awaited<ReturnType<typeof writeRecords>> | undefined;
+    await dispatcher.submit(
+      async (signal) => {
+        result = await writeRecords(dv, plan.target, method, this.mode, targets, signal);
+        progress.requests += result.requests - 1;
+        return result.headers;
+      },
+      () => {
+        const counts = progress.table(name);
+        for (const t of result!.written as typeof targets) {
+          progress.markDone(this.stage, name, t.ordinal);
+          if (this.stage === 'records') counts.imported++;
+          else if (this.stage === 'lookups') counts.lookupsSet += t.set;
+          else counts.statesSet++;
+        }
+        for (const refusal of result!.refused) {
+          const t = refusal.target as (typeof targets)[number];
+          progress.markDone(this.stage, name, t.ordinal);
+          if (this.stage === 'records') {
+            counts.failed++;
+            progress.fail({ table: name, id: t.id, message: refusal.message, correlationId: refusal.correlationId }, true);
+          } else if (this.stage === 'lookups') {
+            counts.lookupsFailed += t.set;
+            progress.fail(
+              {
+                table: name,
+                id: t.id,
+                message: `imported, but its lookups were not set: ${refusal.message}`,
+                correlationId: refusal.correlationId,
+              },
+              false,
+            );
+          } else {
+            counts.statesFailed++;
+            progress.fail(
+              {
+                table: name,
+                id: t.id,
+                message: `imported, but its state was not set: ${refusal.message}`,
+                correlationId: refusal.correlationId,
+              },
+              false,
+            );
+          }
+        }
+        this.run.report(targets.length, this.stage);
+      },
+    );
+  }
+}
+
+interface FirstPass {
+  body: Record<string, unknown>;
+  binds: PendingBind[];
+  parties?: PendingParty[];
+  state?: { statecode: number; statuscode: number | null };
 }
 
 /**
- * Imports the records of a Configuration Migration file (§7.3): tables in the schema's order, records
- * with UpsertMultiple keeping their ids, then their lookups in a second pass, so records may point at
- * ones imported later, and the N:N associations last. Records that cannot be written are returned with
- * the reason; the rest are written.
+ * A record's first-pass body: its plain columns converted for the Web API; its lookups and party
+ * lists set aside for the second pass; a state other than the default set aside for the third.
  */
-export async function importRecords(dv: DataverseClient, file: DataFile, options: ImportOptions): Promise<ImportSummary> {
-  const { schema, data } = file;
-  const order = [...schema.importOrder, ...schema.entities.map((e) => e.name).filter((n) => !schema.importOrder.includes(n))];
-  const plans = [];
-  for (const name of order) {
-    const entity = schema.entities.find((e) => e.name === name);
-    if (entity) plans.push({ entity, records: data.get(name) ?? [], meta: await tableMetadata(dv, name, options.signal) });
-  }
-  // Lookups bind to the target's entity set, read from its metadata rather than guessed from its name.
-  const entitySets = new Map(plans.map((p) => [p.meta.logicalName, p.meta.entitySet]));
-  for (const target of new Set(plans.flatMap((p) => [...p.meta.lookups.values()].flat().map((l) => l.target)))) {
-    if (!entitySets.has(target)) entitySets.set(target, (await dv.get<{ EntitySetName: string }>(`EntityDefinitions(LogicalName='${target}')?$select=EntitySetName`, options.signal)).EntitySetName);
-  }
-  const total = plans.reduce((sum, p) => sum + p.records.length * 2, 0);
-  let done = 0;
-  const progress = (count: number) => void options.progress({ progress: (done += count), total, message: `${done} of ${total} record writes` });
-  const failures: RecordFailure[] = [];
-  let requests = 0;
-  const failedIds = new Set<string>();
-  const summaries = new Map(plans.map((p) => [p.entity.name, { name: p.entity.name, records: p.records.length, imported: 0, failed: 0 }]));
-
-  // Pass 1: the records without their lookups; pass 2: the lookups, once every record exists.
-  for (const pass of ['fields', 'lookups'] as const) {
-    for (const { entity, records, meta } of plans) {
-      const targets: Array<Record<string, unknown>> = [];
-      for (const record of records) {
-        if (failedIds.has(record.id)) continue;
-        const built = buildTarget(record, entity, meta, pass, entitySets, failedIds);
-        if ('problem' in built) {
-          failures.push({ table: entity.name, id: record.id, message: built.problem, correlationId: null });
-          failedIds.add(record.id);
-        } else if (built.target) targets.push(built.target);
-      }
-      if (!targets.length) continue;
-      let reported = 0;
-      const onBatch = (written: number) => {
-        progress(written - reported);
-        reported = written;
-      };
-      const outcome = await upsertMultiple(dv, meta, targets, { batchSize: options.batchSize, parallelism: options.parallelism, signal: options.signal, onBatch });
-      requests += outcome.requests;
-      for (const failure of outcome.failures) failedIds.add(failure.id);
-      failures.push(...outcome.failures);
-    }
-  }
-  for (const { entity, records } of plans) {
-    const summary = summaries.get(entity.name)!;
-    summary.failed = records.filter((r) => failedIds.has(r.id)).length;
-    summary.imported = records.length - summary.failed;
-  }
-  // N:N associations go last, when both sides exist; those of records that were not imported are left out.
-  const associations = file.associations
-    .filter((a) => !failedIds.has(a.sourceId))
-    .map((a) => ({ ...a, targetIds: a.targetIds.filter((t) => !failedIds.has(t)) }));
-  const linked = await associate(dv, associations, { parallelism: options.parallelism, signal: options.signal, entitySets });
-  return {
-    entities: [...summaries.values()],
-    failures: [...failures, ...linked.failures],
-    requests: requests + linked.requests,
-    associations: { created: linked.created, existing: linked.existing, failed: linked.failures.length },
+export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (FirstPass & { problem: string }) {
+  const body: Record<string, unknown> = {
+    '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
+    [plan.meta.primaryId]: record.id,
   };
-}
-
-/** One UpsertMultiple target for a pass: the plain fields, or only the lookup bindings; undefined when there is nothing to send. */
-function buildTarget(record: CmtRecord, entity: CmtEntity, meta: Awaited<ReturnType<typeof tableMetadata>>, pass: 'fields' | 'lookups', entitySets: Map<string, string>, failedIds: Set<string>): { target?: Record<string, unknown> } | { problem: string } {
-  const target: Record<string, unknown> = { '@odata.type': `Microsoft.Dynamics.CRM.${meta.logicalName}`, [meta.primaryId]: record.id };
-  let any = pass === 'fields';
+  const binds: PendingBind[] = [];
+  let parties: PendingParty[] | undefined;
+  let statecode: number | undefined;
+  let statuscode: number | undefined;
+  let problem: string | undefined;
   for (const value of record.fields) {
-    const field = entity.fields.find((f) => f.name === value.name);
-    if (!field || field.name === meta.primaryId) continue;
-    if (field.type === 'entityreference' || field.type === 'owner') {
-      if (pass !== 'lookups') continue;
-      const candidates = meta.lookups.get(field.name) ?? [];
-      const lookup = value.lookupentity ? candidates.find((c) => c.target === value.lookupentity) : candidates[0];
-      const set = lookup && entitySets.get(lookup.target);
-      if (!lookup || !set) return { problem: `written without its lookups: ${field.name} cannot point at ${value.lookupentity || 'that table'} in this environment` };
-      if (failedIds.has(value.value.toLowerCase())) return { problem: `written without its lookups: ${field.name} points at ${value.lookupentity ?? 'a record'} ${value.value}, which was not imported` };
-      target[`${lookup.navigation}@odata.bind`] = `/${set}(${value.value})`;
-      any = true;
+    const field = plan.fields.get(value.name);
+    if (!field || value.name === plan.meta.primaryId || plan.missing.has(value.name)) continue;
+    if (field.type === 'partylist') {
+      for (const party of value.parties ?? []) (parties ??= []).push(pendingParty(value.name, party.id, party.fields));
       continue;
     }
-    if (pass !== 'fields') continue;
-    const converted = fromCmtValue(field.type, value.value);
-    if (converted === undefined) return { problem: `${field.name}: "${value.value}" is not a valid ${field.type}` };
-    target[field.name] = converted;
+    if (plan.systemSet.has(value.name)) continue;
+    if (LOOKUP_TYPES.has(field.type)) {
+      if (value.value)
+        binds.push({
+          field: field.name,
+          id: normalizeId(value.value),
+          entity: value.lookupentity ? own(value.lookupentity) : undefined,
+          name: value.lookupentityname ? own(value.lookupentityname) : undefined,
+        });
+      continue;
+    }
+    const converted = fromCmtValue(field.type, value.value, plan.meta.columns.get(value.name)?.date);
+    if ('problem' in converted) {
+      problem ??= `${value.name}: ${converted.problem}`;
+      continue;
+    }
+    if (field.type === 'state') statecode = converted.value as number;
+    else if (field.type === 'status') statuscode = converted.value as number;
+    else body[value.name] = converted.value;
   }
-  return any ? { target } : {};
+  // Records are created in their table's default state (0); another state is set by update afterwards.
+  let state: FirstPass['state'];
+  if (statecode !== undefined && statecode !== 0) state = { statecode, statuscode: statuscode ?? null };
+  else {
+    if (statecode !== undefined) body.statecode = statecode;
+    if (statuscode !== undefined) body.statuscode = statuscode;
+  }
+  const built = { body, binds, ...(parties ? { parties } : {}), ...(state ? { state } : {}) };
+  return problem ? { ...built, problem } : built;
 }
 
+function pendingParty(field: string, id: string, fields: CmtRecord['fields']): PendingParty {
+  const get = (name: string) => fields.find((f) => f.name === name);
+  const partyid = get('partyid');
+  const mask = Number(get('participationtypemask')?.value ?? NaN);
+  return {
+    activitypartyid: normalizeId(get('activitypartyid')?.value || id),
+    mask,
+    ...(partyid?.value
+      ? {
+          party: {
+            field,
+            id: normalizeId(partyid.value),
+            entity: partyid.lookupentity ? own(partyid.lookupentity) : undefined,
+            name: partyid.lookupentityname ? own(partyid.lookupentityname) : undefined,
+          },
+        }
+      : {}),
+    ...(get('addressused')?.value ? { addressused: own(get('addressused')!.value) } : {}),
+  };
+}

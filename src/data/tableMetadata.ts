@@ -1,36 +1,189 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
 import { ToolError } from '../tools/errors';
+import type { DateColumn } from './cmtValues';
+
+export interface ColumnMetadata {
+  name: string;
+  /** AttributeType (String, Lookup, Virtual, …). */
+  type: string;
+  /** AttributeTypeName, which tells Virtual columns apart (MultiSelectPicklistType, ImageType). */
+  typeName: string;
+  displayName: string;
+  custom: boolean;
+  primaryId: boolean;
+  validForCreate: boolean;
+  validForUpdate: boolean;
+  /** Set on columns that hold another column's name or base value (xxxname, xxx_base). */
+  attributeOf: string | null;
+  date?: DateColumn;
+}
+
+export interface ManyToManyMetadata {
+  SchemaName: string;
+  IntersectEntityName: string;
+  Entity1LogicalName: string;
+  Entity2LogicalName: string;
+  Entity1NavigationPropertyName: string;
+  Entity2NavigationPropertyName: string;
+}
 
 export interface TableMetadata {
   logicalName: string;
   entitySet: string;
   primaryId: string;
   primaryName: string;
-  attributes: Array<{ LogicalName: string; AttributeType: string }>;
-  /** Lookup column → its navigation property per target table (§7.3: not the column's name; polymorphic lookups have one per target). */
+  displayName: string;
+  objectTypeCode: number;
+  isActivity: boolean;
+  columns: Map<string, ColumnMetadata>;
+  /** Lookup column → its navigation property per target table (not the column's name; polymorphic lookups have one per target). */
   lookups: Map<string, Array<{ navigation: string; target: string }>>;
+  manyToMany: ManyToManyMetadata[];
 }
 
-/** A table's entity set, keys, columns and lookup navigation properties, read once per table. */
+type Label = { UserLocalizedLabel?: { Label?: string } | null } | null;
+
+const labelOf = (label: Label | undefined, fallback: string) => label?.UserLocalizedLabel?.Label || fallback;
+
+/** What the tables' metadata costs in requests: one round of five reads a table. */
+export const METADATA_REQUESTS_PER_TABLE = 5;
+
+/** A table's entity set, keys, columns (types, labels, what may be written), lookups and N:N relationships, read at once. */
 export async function tableMetadata(dv: DataverseClient, logicalName: string, signal: AbortSignal): Promise<TableMetadata> {
   const name = logicalName.toLowerCase();
+  const base = `EntityDefinitions(LogicalName='${name}')`;
   try {
-    const [definition, attributes, relationships] = await Promise.all([
-      dv.get<{ EntitySetName: string; PrimaryIdAttribute: string; PrimaryNameAttribute: string }>(`EntityDefinitions(LogicalName='${name}')?$select=EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode`, signal),
-      dv.get<{ value: Array<{ LogicalName: string; AttributeType: string }> }>(`EntityDefinitions(LogicalName='${name}')/Attributes?$select=LogicalName,AttributeType`, signal),
-      dv.get<{ value: Array<{ ReferencingAttribute: string; ReferencingEntityNavigationPropertyName: string; ReferencedEntity: string }> }>(`EntityDefinitions(LogicalName='${name}')/ManyToOneRelationships?$select=ReferencingAttribute,ReferencingEntityNavigationPropertyName,ReferencedEntity`, signal),
+    const [definition, attributes, dates, manyToOne, manyToMany] = await Promise.all([
+      dv.get<{
+        EntitySetName?: string | null;
+        PrimaryIdAttribute: string;
+        PrimaryNameAttribute: string | null;
+        ObjectTypeCode: number;
+        DisplayName?: Label;
+        IsActivity?: boolean;
+      }>(`${base}?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode,DisplayName,IsActivity`, signal),
+      dv.get<{
+        value: Array<{
+          LogicalName: string;
+          AttributeType: string;
+          AttributeTypeName?: { Value?: string };
+          DisplayName?: Label;
+          IsCustomAttribute?: boolean;
+          IsPrimaryId?: boolean;
+          IsValidForCreate?: boolean;
+          IsValidForUpdate?: boolean;
+          AttributeOf?: string | null;
+        }>;
+      }>(
+        `${base}/Attributes?$select=LogicalName,AttributeType,AttributeTypeName,DisplayName,IsCustomAttribute,IsPrimaryId,IsValidForCreate,IsValidForUpdate,AttributeOf`,
+        signal,
+      ),
+      dv.get<{ value: Array<{ LogicalName: string; Format?: string; DateTimeBehavior?: { Value?: string } }> }>(
+        `${base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,Format,DateTimeBehavior`,
+        signal,
+      ),
+      dv.get<{ value: Array<{ ReferencingAttribute: string; ReferencingEntityNavigationPropertyName: string; ReferencedEntity: string }> }>(
+        `${base}/ManyToOneRelationships?$select=ReferencingAttribute,ReferencingEntityNavigationPropertyName,ReferencedEntity`,
+        signal,
+      ),
+      dv.get<{ value: ManyToManyMetadata[] }>(
+        `${base}/ManyToManyRelationships?$select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName`,
+        signal,
+      ),
     ]);
+    if (!definition.EntitySetName) {
+      throw new ToolError(
+        `Table "${name}" has no entity set name in this environment's metadata (EntitySetName is empty), so its records cannot be read or written through the Web API. Nothing was done.`,
+        'Leave this table out of the data file or schema, or use a table the Web API exposes.',
+      );
+    }
+    const behaviour = new Map(dates.value.map((d) => [d.LogicalName, d]));
+    const columns = new Map<string, ColumnMetadata>();
+    for (const a of attributes.value) {
+      const date = behaviour.get(a.LogicalName);
+      const dateOnly = date?.Format === 'DateOnly' || date?.DateTimeBehavior?.Value === 'DateOnly';
+      columns.set(a.LogicalName, {
+        name: a.LogicalName,
+        type: a.AttributeType,
+        typeName: a.AttributeTypeName?.Value ?? `${a.AttributeType}Type`,
+        displayName: labelOf(a.DisplayName, a.LogicalName),
+        custom: a.IsCustomAttribute === true,
+        primaryId: a.IsPrimaryId === true,
+        validForCreate: a.IsValidForCreate !== false,
+        validForUpdate: a.IsValidForUpdate !== false,
+        attributeOf: a.AttributeOf ?? null,
+        date:
+          a.AttributeType === 'DateTime'
+            ? { dateOnly, floating: dateOnly || date?.DateTimeBehavior?.Value === 'TimeZoneIndependent' }
+            : undefined,
+      });
+    }
+    const lookups = new Map<string, Array<{ navigation: string; target: string }>>();
+    for (const r of manyToOne.value)
+      lookups.set(r.ReferencingAttribute, [
+        ...(lookups.get(r.ReferencingAttribute) ?? []),
+        { navigation: r.ReferencingEntityNavigationPropertyName, target: r.ReferencedEntity },
+      ]);
     return {
       logicalName: name,
       entitySet: definition.EntitySetName,
       primaryId: definition.PrimaryIdAttribute,
-      primaryName: definition.PrimaryNameAttribute,
-      attributes: attributes.value,
-      lookups: relationships.value.reduce((map, r) => map.set(r.ReferencingAttribute, [...(map.get(r.ReferencingAttribute) ?? []), { navigation: r.ReferencingEntityNavigationPropertyName, target: r.ReferencedEntity }]), new Map<string, Array<{ navigation: string; target: string }>>()),
+      primaryName: definition.PrimaryNameAttribute ?? '',
+      displayName: labelOf(definition.DisplayName, name),
+      objectTypeCode: definition.ObjectTypeCode,
+      isActivity: definition.IsActivity === true,
+      columns,
+      lookups,
+      manyToMany: manyToMany.value,
     };
   } catch (error) {
-    if (error instanceof PlatformError && error.status === 404) throw new ToolError(`No table "${logicalName}" exists in this environment. Nothing was done.`, 'Use the table logical name (lower case, with its prefix), such as account or contoso_project.');
+    if (error instanceof PlatformError && error.status === 404)
+      throw new ToolError(
+        `No table "${logicalName}" exists in this environment. Nothing was done.`,
+        'Use the table logical name (lower case, with its prefix), such as account or contoso_project; create the table before importing its records.',
+      );
     throw error;
   }
+}
+
+/** The entity sets, keys and primary names of other tables (lookup targets), read in a few requests. */
+export async function tableKeys(
+  dv: DataverseClient,
+  names: string[],
+  signal: AbortSignal,
+): Promise<Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>> {
+  const found = new Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>();
+  for (let i = 0; i < names.length; i += 20) {
+    const chunk = names.slice(i, i + 20);
+    const filter = chunk.map((n) => `LogicalName eq '${n}'`).join(' or ');
+    const page = await dv.get<{
+      value: Array<{
+        LogicalName: string;
+        EntitySetName?: string | null;
+        PrimaryIdAttribute: string;
+        PrimaryNameAttribute?: string | null;
+      }>;
+    }>(
+      `EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute&$filter=${encodeURIComponent(filter)}`,
+      signal,
+    );
+    for (const t of page.value)
+      found.set(t.LogicalName, {
+        entitySet: t.EntitySetName ?? null,
+        primaryId: t.PrimaryIdAttribute,
+        primaryName: t.PrimaryNameAttribute ?? null,
+      });
+  }
+  return found;
+}
+
+/** The bulk messages a table has, from its sdkmessagefilters (not every table has them all). */
+export async function bulkMessages(dv: DataverseClient, table: string, signal: AbortSignal): Promise<Set<string>> {
+  const filter = `primaryobjecttypecode eq '${table}' and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;
+  const page = await dv.get<{ value: Array<{ sdkmessageid?: { name?: string } }> }>(
+    `sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`,
+    signal,
+  );
+  return new Set(page.value.map((f) => f.sdkmessageid?.name ?? '').filter(Boolean));
 }

@@ -52,8 +52,25 @@ export class DataverseClient {
    * An unbound action (POST /api/data/v9.2/<name>). Not repeated after a failure whose outcome is
    * unknown unless `idempotent` says it is harmless (§14.6): most actions start or change something.
    */
-  action<T>(name: string, body: Record<string, unknown>, options: { signal?: AbortSignal; idempotent?: boolean } = {}): Promise<HttpResponse<T>> {
-    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: ODATA_HEADERS, body, idempotent: options.idempotent ?? false, signal: options.signal });
+  action<T>(name: string, body: Record<string, unknown>, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
+    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: { ...ODATA_HEADERS, ...options.headers }, body, idempotent: options.idempotent ?? false, signal: options.signal });
+  }
+
+  /** An action whose JSON body is already written (a bulk request built from records serialized one by one). */
+  actionJson<T>(name: string, json: string, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
+    const bytes = Buffer.from(json, 'utf8');
+    const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': 'application/json' };
+    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers, streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } }, idempotent: options.idempotent ?? false, signal: options.signal });
+  }
+
+  /**
+   * POST $batch with a multipart body (requests and change sets); returns the multipart answer as
+   * text. Marked idempotent: callers send only upserts and updates, which are safe to repeat.
+   */
+  batch(body: string, boundary: string, options: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<HttpResponse<string>> {
+    const bytes = Buffer.from(body, 'utf8');
+    const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': `multipart/mixed; boundary=${boundary}`, prefer: 'odata.continue-on-error' };
+    return this.http.send<string>({ service: 'dataverse', method: 'POST', url: this.url('$batch'), resource: this.resource, headers, streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } }, idempotent: true, signal: options.signal });
   }
 
   /** An action whose body carries a local file as a base64 property (CustomizationFile), streamed from disk. */

@@ -225,7 +225,7 @@ export class EnhancedStore implements SiteStore {
       entry = tableMetadata(this.dv, mspp, this.signal).catch(() => undefined);
       this.metadata.set(mspp, entry);
     }
-    return (await entry)?.attributes.find((a) => a.LogicalName === `mspp_${column.replace(/^adx_/, '')}`)?.AttributeType;
+    return (await entry)?.columns.get(`mspp_${column.replace(/^adx_/, '')}`)?.type;
   }
 }
 

@@ -1,3 +1,4 @@
+import { PlatformError } from '../platform/errors';
 import type { DataverseClient } from '../platform/dataverse';
 import { GUID, odataString } from '../platform/odata';
 import type { SiteRecord } from './siteRecord';
@@ -75,10 +76,21 @@ export async function findSiteRow(
   signal: AbortSignal,
 ): Promise<SiteRef | undefined> {
   const filter = GUID.test(ref) ? `${id} eq ${ref}` : `${name} eq ${odataString(ref)}`;
-  const site = (await dv.get<{ value: Array<Record<string, string>> }>(`${set}?$select=${id},${name}&$filter=${filter}`, signal)).value[0];
+  const rows = await rowsUnlessNoTable(dv, `${set}?$select=${id},${name}&$filter=${filter}`, signal);
+  const site = rows[0];
   return site && { id: site[id]!.toLowerCase(), name: site[name]! };
 }
 
 export async function siteNames(dv: DataverseClient, set: string, name: string, signal: AbortSignal): Promise<string[]> {
-  return (await dv.get<{ value: Array<Record<string, string>> }>(`${set}?$select=${name}`, signal)).value.map((s) => s[name]!);
+  return (await rowsUnlessNoTable(dv, `${set}?$select=${name}`, signal)).map((s) => s[name]!);
+}
+
+/** An environment without a data model's tables (Power Pages never provisioned there) has no sites of it. */
+async function rowsUnlessNoTable(dv: DataverseClient, path: string, signal: AbortSignal): Promise<Array<Record<string, string>>> {
+  try {
+    return (await dv.get<{ value: Array<Record<string, string>> }>(path, signal)).value;
+  } catch (error) {
+    if (error instanceof PlatformError && error.status === 404) return [];
+    throw error;
+  }
 }

@@ -75,7 +75,7 @@ export class StandardStore implements SiteStore {
   }
 
   private async typeOf(table: string, column: string): Promise<string | undefined> {
-    return (await this.meta(table))?.attributes.find((a) => a.LogicalName === column)?.AttributeType;
+    return (await this.meta(table))?.columns.get(column)?.type;
   }
 
   async read(site: SiteRef): Promise<SiteRecord[]> {

@@ -1,254 +1,299 @@
 import { randomUUID } from 'node:crypto';
+import { orgData, type BulkMessage, type DataTable, type ManyToMany, type Row } from './dataModel';
+import { partyRows, recordContext, recordExists, tableBySet, webRow, writeRow, type Problem, type RecordContext } from './dataRecords';
 import { parseFetch } from './fetchXml';
 import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { FilterError, parseFilter } from './odataFilter';
 import type { DataverseReplies } from './solutions/api';
-import type { SandboxOrg } from './state';
+import type { SandboxOrg, SandboxSystemUser } from './state';
 
-/** A column of a data table: its Web API type and, for lookups, the table it points to and the navigation property. */
-export interface DataColumn {
-  name: string;
-  type: 'String' | 'Integer' | 'Decimal' | 'Boolean' | 'DateTime' | 'Picklist' | 'Lookup' | 'Uniqueidentifier';
-  target?: string;
-  navigation?: string;
-  required?: boolean;
-}
+export type { DataColumn, DataTable, ManyToMany } from './dataModel';
 
-/** An N:N relationship: its schema name (also the collection navigation property on both sides) and its two tables. */
-export interface ManyToMany {
-  SchemaName: string;
-  Entity1LogicalName: string;
-  Entity2LogicalName: string;
-  Entity1NavigationPropertyName: string;
-  Entity2NavigationPropertyName: string;
-  /** Associated pairs, "entity1id|entity2id". */
-  pairs: Set<string>;
-}
-
-export interface DataTable {
-  logicalName: string;
-  entitySet: string;
-  primaryId: string;
-  primaryName: string;
-  objectTypeCode: number;
-  columns: DataColumn[];
-  rows: Map<string, Record<string, unknown>>;
-}
-
-/** The tables the sandbox keeps records for, with the real shapes of their common columns. */
-function tableDefinitions(): DataTable[] {
-  const table = (logicalName: string, entitySet: string, objectTypeCode: number, primaryName: string, columns: DataColumn[]): DataTable => ({
-    logicalName,
-    entitySet,
-    primaryId: `${logicalName}id`,
-    primaryName,
-    objectTypeCode,
-    columns: [{ name: `${logicalName}id`, type: 'Uniqueidentifier' }, ...columns],
-    rows: new Map(),
-  });
-  return [
-    table('account', 'accounts', 1, 'name', [
-      { name: 'name', type: 'String', required: true },
-      { name: 'accountnumber', type: 'String' },
-      { name: 'revenue', type: 'Decimal' },
-      { name: 'numberofemployees', type: 'Integer' },
-      { name: 'industrycode', type: 'Picklist' },
-      { name: 'donotemail', type: 'Boolean' },
-      { name: 'primarycontactid', type: 'Lookup', target: 'contact', navigation: 'primarycontactid' },
-    ]),
-    table('contoso_tag', 'contoso_tags', 10_010, 'contoso_name', [{ name: 'contoso_name', type: 'String', required: true }]),
-    table('contact', 'contacts', 2, 'fullname', [
-      { name: 'firstname', type: 'String' },
-      { name: 'lastname', type: 'String', required: true },
-      { name: 'emailaddress1', type: 'String' },
-      { name: 'birthdate', type: 'DateTime' },
-      { name: 'parentcustomerid', type: 'Lookup', target: 'account', navigation: 'parentcustomerid_account' },
-    ]),
-  ];
-}
-
-/** Each org's tables, made on first use and seeded with a few records in every org. */
-const tablesByOrg = new WeakMap<SandboxOrg, Map<string, DataTable>>();
-const relationshipsByOrg = new WeakMap<SandboxOrg, ManyToMany[]>();
-
-/** The org's N:N relationships: accounts and tags. */
-export function manyToMany(org: SandboxOrg): ManyToMany[] {
-  let relationships = relationshipsByOrg.get(org);
-  if (!relationships) {
-    relationships = [{ SchemaName: 'contoso_account_tag', Entity1LogicalName: 'account', Entity2LogicalName: 'contoso_tag', Entity1NavigationPropertyName: 'contoso_account_tag', Entity2NavigationPropertyName: 'contoso_account_tag', pairs: new Set() }];
-    relationshipsByOrg.set(org, relationships);
-  }
-  return relationships;
-}
-
+/** The org's tables, by logical name (rows included), for tests that look at what was written. */
 export function dataTables(org: SandboxOrg): Map<string, DataTable> {
-  let tables = tablesByOrg.get(org);
-  if (!tables) {
-    tables = new Map(tableDefinitions().map((t) => [t.logicalName, t]));
-    tablesByOrg.set(org, tables);
-    seed(tables);
-  }
-  return tables;
+  return orgData(org).tables;
 }
 
-function seed(tables: Map<string, DataTable>): void {
-  for (const [i, name] of ['Gold', 'Silver', 'Partner'].entries()) tables.get('contoso_tag')!.rows.set(`70000000-0000-4000-8000-00000000000${i + 1}`, { contoso_tagid: `70000000-0000-4000-8000-00000000000${i + 1}`, contoso_name: name });
-  const accounts = tables.get('account')!;
-  const contacts = tables.get('contact')!;
-  for (let i = 1; i <= 3; i++) {
-    const accountid = `a0000000-0000-4000-8000-00000000000${i}`;
-    accounts.rows.set(accountid, { accountid, name: `Contoso Customer ${i}`, accountnumber: `C-${1000 + i}`, revenue: 1_000_000 * i, numberofemployees: 10 * i, industrycode: i, donotemail: false, primarycontactid: null });
-    const contactid = `c0000000-0000-4000-8000-00000000000${i}`;
-    contacts.rows.set(contactid, { contactid, firstname: `Pat${i}`, lastname: 'Doe', fullname: `Pat${i} Doe`, emailaddress1: `pat${i}@customer${i}.example`, birthdate: null, parentcustomerid: accountid });
-  }
+/** The org's N:N relationships with their associated pairs. */
+export function manyToMany(org: SandboxOrg): ManyToMany[] {
+  return orgData(org).manyToMany;
 }
 
-/** The Web API row: lookups as `_name_value` with the annotations clients read (§7.2). */
-function webRow(table: DataTable, row: Record<string, unknown>, tables: Map<string, DataTable>, select?: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { '@odata.etag': 'W/"1000001"' };
-  for (const column of table.columns) {
-    if (select && !select.includes(column.name) && !select.includes(`_${column.name}_value`) && column.name !== table.primaryId) continue;
-    const value = row[column.name] ?? null;
-    if (column.type !== 'Lookup') {
-      out[column.name] = value;
-      continue;
-    }
-    out[`_${column.name}_value`] = value;
-    if (value) {
-      const target = tables.get(column.target!)!;
-      out[`_${column.name}_value@Microsoft.Dynamics.CRM.lookuplogicalname`] = target.logicalName;
-      out[`_${column.name}_value@OData.Community.Display.V1.FormattedValue`] = String(target.rows.get(String(value))?.[target.primaryName] ?? '');
-    }
-  }
-  if (!select || select.includes(table.primaryName)) out[table.primaryName] = row[table.primaryName] ?? null;
-  return out;
+const BYPASS_PRIVILEGE = 'prvBypassCustomPlugins';
+
+/** Whether a user's roles carry a privilege; System Administrators have them all. */
+export function hasPrivilege(org: SandboxOrg, user: SandboxSystemUser, privilege: string): boolean {
+  return privilege.startsWith('prv') && org.roles.some((r) => user.roles.includes(r.roleid) && r.name === 'System Administrator');
 }
 
 /**
- * Records of the data tables: metadata (EntityDefinitions, attributes, many-to-one relationships),
- * paged queries, upsert by id, and UpsertMultiple/CreateMultiple, all-or-nothing on standard tables (§7).
+ * Records of the data tables: queries (paged, $select, $filter, FetchXML, party lists expanded),
+ * create, upsert by id, delete, the bulk messages a table has, and N:N associations (§7).
  */
-export function handleDataTables(request: SandboxRequest, segment: string, org: SandboxOrg, reply: DataverseReplies): Reply | undefined {
-  const tables = dataTables(org);
-  const api = `${org.url}/api/data/v9.2`;
-  const bySet = (set: string) => [...tables.values()].find((t) => t.entitySet === set.toLowerCase());
-  let match: RegExpExecArray | null;
-
-  if (request.method === 'GET' && (match = /^EntityDefinitions\(LogicalName='([^']+)'\)(?:\/(Attributes|ManyToOneRelationships|ManyToManyRelationships))?$/i.exec(segment))) {
-    const table = tables.get(match[1]!.toLowerCase());
-    if (!table) return undefined;
-    if (match[2]?.toLowerCase() === 'manytomanyrelationships') {
-      return reply.ok({ value: manyToMany(org).filter((r) => r.Entity1LogicalName === table.logicalName || r.Entity2LogicalName === table.logicalName).map(({ pairs: _, ...r }) => r) });
+export function handleDataTables(
+  request: SandboxRequest,
+  segment: string,
+  org: SandboxOrg,
+  reply: DataverseReplies,
+  caller: SandboxSystemUser,
+): Reply | undefined {
+  const context = recordContext(org, caller);
+  const match = /^([A-Za-z0-9_]+)(?:\(([0-9a-f-]{36})\))?(?:\/(.+))?$/i.exec(segment);
+  if (!match) return undefined;
+  const table = tableBySet(context.data, match[1]!);
+  if (!table || table.external) return undefined;
+  const id = match[2]?.toLowerCase();
+  const rest = match[3];
+  const method = request.method;
+  const writes = method !== 'GET';
+  if (writes && /^true$/i.test(String(request.headers['mscrm.bypasscustompluginexecution'] ?? ''))) {
+    if (!hasPrivilege(org, caller, BYPASS_PRIVILEGE)) {
+      return reply.error(
+        403,
+        '0x80040220',
+        `Principal user (Id=${caller.systemuserid}, type=8) is missing ${BYPASS_PRIVILEGE} privilege (Id=${randomUUIDFor(BYPASS_PRIVILEGE)}) on OTC=${table.objectTypeCode} for entity '${table.logicalName}'.`,
+      );
     }
-    if (match[2]?.toLowerCase() === 'attributes') return reply.ok({ value: table.columns.map((c) => ({ LogicalName: c.name, AttributeType: c.type, IsValidForUpdate: c.type !== 'Uniqueidentifier' })) });
-    if (match[2]) return reply.ok({ value: table.columns.filter((c) => c.type === 'Lookup').map((c) => ({ ReferencingAttribute: c.name, ReferencingEntityNavigationPropertyName: c.navigation, ReferencedEntity: c.target })) });
-    const metadataId = org.entities.find((e) => e.logicalname === table.logicalName)?.metadataid;
-    return reply.ok({ '@odata.context': `${api}/$metadata#EntityDefinitions/$entity`, MetadataId: metadataId, LogicalName: table.logicalName, EntitySetName: table.entitySet, PrimaryIdAttribute: table.primaryId, PrimaryNameAttribute: table.primaryName, ObjectTypeCode: table.objectTypeCode });
+    context.data.pluginBypassWrites++;
   }
-  if (request.method === 'GET' && (match = /^(\w+)\(([0-9a-f-]{36})\)\/(\w+)$/i.exec(segment))) {
-    const table = bySet(match[1]!);
-    const relationship = table && manyToMany(org).find((r) => (r.Entity1LogicalName === table.logicalName ? r.Entity1NavigationPropertyName : r.Entity2NavigationPropertyName) === match![3]);
-    if (!table || !relationship) return undefined;
-    const first = relationship.Entity1LogicalName === table.logicalName;
-    const other = tables.get(first ? relationship.Entity2LogicalName : relationship.Entity1LogicalName)!;
-    const ids = [...relationship.pairs].map((p) => p.split('|')).filter(([a, b]) => (first ? a : b) === match![2]!.toLowerCase()).map(([a, b]) => (first ? b : a)!);
-    return reply.ok({ value: ids.map((id) => ({ [other.primaryId]: id })) });
+  if (!id && !rest) {
+    if (method === 'GET') return query(context, table, request, reply, org);
+    if (method === 'POST') return create(context, table, request, reply, org);
+    return undefined;
   }
-  if (request.method === 'POST' && (match = /^(\w+)\(([0-9a-f-]{36})\)\/(\w+)\/\$ref$/i.exec(segment))) {
-    const table = bySet(match[1]!);
-    const relationship = table && manyToMany(org).find((r) => (r.Entity1LogicalName === table.logicalName ? r.Entity1NavigationPropertyName : r.Entity2NavigationPropertyName) === match![3] && (r.Entity1LogicalName === table.logicalName || r.Entity2LogicalName === table.logicalName));
-    if (!table || !relationship) return undefined;
-    const sourceId = match[2]!.toLowerCase();
-    if (!table.rows.has(sourceId)) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${sourceId} Does Not Exist`);
-    const other = tables.get(relationship.Entity1LogicalName === table.logicalName ? relationship.Entity2LogicalName : relationship.Entity1LogicalName)!;
-    const targetId = new RegExp(`${other.entitySet}\\(([0-9a-f-]{36})\\)`, 'i').exec(String(jsonBody(request)?.['@odata.id'] ?? ''))?.[1]?.toLowerCase();
-    if (!targetId || !other.rows.has(targetId)) return reply.error(404, '0x80040217', `${other.logicalName} With Id = ${targetId ?? '(none)'} Does Not Exist`);
-    const pair = relationship.Entity1LogicalName === table.logicalName ? `${sourceId}|${targetId}` : `${targetId}|${sourceId}`;
-    if (relationship.pairs.has(pair)) return reply.error(412, '0x80040237', 'Cannot insert duplicate key.');
-    relationship.pairs.add(pair);
+  if (!id && rest) {
+    const bulk = /^Microsoft\.Dynamics\.CRM\.(UpsertMultiple|CreateMultiple|UpdateMultiple)$/.exec(rest);
+    return method === 'POST' && bulk ? multiple(context, table, bulk[1] as BulkMessage, request, reply) : undefined;
+  }
+  if (id && !rest) {
+    if (method === 'GET') {
+      const row = table.rows.get(id);
+      if (!row) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
+      return reply.ok({
+        '@odata.context': `${org.url}/api/data/v9.2/$metadata#${table.entitySet}/$entity`,
+        ...rowWithExpand(context, table, row, request),
+      });
+    }
+    if (method === 'PATCH') return upsert(context, table, id, request, reply, org);
+    if (method === 'DELETE') {
+      if (!table.rows.delete(id)) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
+      return { status: 204 };
+    }
+    return undefined;
+  }
+  return associations(context, table, id!, rest!, request, reply, org);
+}
+
+/** A stable id for a privilege name, as the message names one. */
+function randomUUIDFor(name: string): string {
+  const hex = Buffer.from(name).toString('hex').padEnd(32, '0').slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function problemReply(reply: DataverseReplies, problem: Problem, prefix = ''): Reply {
+  return reply.error(problem.status, problem.code, `${prefix}${problem.message}`);
+}
+
+function entityIdHeader(org: SandboxOrg, table: DataTable, id: string): Record<string, string> {
+  return { 'odata-entityid': `${org.url}/api/data/v9.2/${table.entitySet}(${id})` };
+}
+
+function create(context: RecordContext, table: DataTable, request: SandboxRequest, reply: DataverseReplies, org: SandboxOrg): Reply {
+  const body = jsonBody(request) ?? {};
+  const id = String(body[table.primaryId] ?? randomUUID()).toLowerCase();
+  if (table.rows.has(id)) return reply.error(412, '0x80040237', `A record with id ${id} already exists. Cannot insert duplicate key.`);
+  const result = writeRow(context, table, id, body);
+  return 'row' in result ? { status: 204, headers: entityIdHeader(org, table, id) } : problemReply(reply, result);
+}
+
+/** PATCH by id: an upsert, unless If-Match: * (update only) or If-None-Match: * (create only) says otherwise. */
+function upsert(
+  context: RecordContext,
+  table: DataTable,
+  id: string,
+  request: SandboxRequest,
+  reply: DataverseReplies,
+  org: SandboxOrg,
+): Reply {
+  const exists = table.rows.has(id);
+  if (request.headers['if-match'] === '*' && !exists)
+    return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
+  if (request.headers['if-none-match'] === '*' && exists)
+    return reply.error(412, '0x80040237', `A record with id ${id} already exists. Cannot insert duplicate key.`);
+  const result = writeRow(context, table, id, jsonBody(request) ?? {});
+  return 'row' in result ? { status: 204, headers: entityIdHeader(org, table, id) } : problemReply(reply, result);
+}
+
+/** Rows written by a bulk request, kept apart until every target is accepted (standard tables are all or nothing). */
+class Staged {
+  readonly changed = new Map<string, Row>();
+  constructor(private readonly table: DataTable) {}
+  get(id: string): Row | undefined {
+    return this.changed.get(id) ?? this.table.rows.get(id);
+  }
+  set(id: string, row: Row): void {
+    this.changed.set(id, row);
+  }
+}
+
+function multiple(context: RecordContext, table: DataTable, message: BulkMessage, request: SandboxRequest, reply: DataverseReplies): Reply {
+  if (!table.bulkMessages.has(message)) {
+    return reply.error(
+      400,
+      '0x80040800',
+      `The '${message}' method does not support entities of type '${table.logicalName}'. MessageProcessorCache returned MessageProcessor.Empty.`,
+    );
+  }
+  const targets = jsonBody(request)?.Targets as Array<Record<string, unknown>> | undefined;
+  if (!Array.isArray(targets) || !targets.length) return reply.error(400, '0x80040203', 'Targets must hold at least one record.');
+  const staged = new Staged(table);
+  const ids: string[] = [];
+  for (const [index, target] of targets.entries()) {
+    if (target['@odata.type'] !== `Microsoft.Dynamics.CRM.${table.logicalName}`)
+      return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be Microsoft.Dynamics.CRM.${table.logicalName}.`);
+    const given = target[table.primaryId];
+    const id = String(given ?? randomUUID()).toLowerCase();
+    const label = `Targets[${index}] (${given ?? 'new record'}): `;
+    if (message === 'UpsertMultiple' && given === undefined)
+      return reply.error(400, '0x80040203', `${label}UpsertMultiple needs the primary key or an alternate key of each record.`);
+    if (message === 'CreateMultiple' && staged.get(id))
+      return reply.error(412, '0x80040237', `${label}a record with id ${id} already exists.`);
+    if (message === 'UpdateMultiple' && !staged.get(id))
+      return reply.error(404, '0x80040217', `${label}${table.logicalName} With Id = ${id} Does Not Exist`);
+    const result = writeRow(context, table, id, target, staged);
+    if (!('row' in result)) return problemReply(reply, result, label);
+    ids.push(id);
+  }
+  for (const [id, row] of staged.changed) table.rows.set(id, row);
+  return message === 'CreateMultiple' ? reply.ok({ Ids: ids }) : { status: 204 };
+}
+
+/** The row with the party lists expanded when asked (`$expand=<table>_activity_parties`). */
+function rowWithExpand(context: RecordContext, table: DataTable, row: Row, request: SandboxRequest): Record<string, unknown> {
+  const select = request.url.searchParams
+    .get('$select')
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const out = webRow(context, table, row, select);
+  const expand = request.url.searchParams.get('$expand') ?? '';
+  if (new RegExp(`^${table.logicalName}_activity_parties(\\(|$)`).test(expand))
+    out[`${table.logicalName}_activity_parties`] = partyRows(context, table, row);
+  return out;
+}
+
+function query(context: RecordContext, table: DataTable, request: SandboxRequest, reply: DataverseReplies, org: SandboxOrg): Reply {
+  const api = `${org.url}/api/data/v9.2`;
+  const params = request.url.searchParams;
+  const fetchXml = params.get('fetchXml');
+  if (fetchXml) {
+    let fetch;
+    try {
+      fetch = parseFetch(fetchXml);
+    } catch (error) {
+      return reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`);
+    }
+    if (fetch.entity !== table.logicalName)
+      return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${table.entitySet}.`);
+    const rows = [...table.rows.values()].filter((row) => fetch.matches(row));
+    const page = rows.slice((fetch.page - 1) * fetch.count, fetch.page * fetch.count);
+    const select = fetch.attributes?.map((a) =>
+      ['Lookup', 'Customer', 'Owner'].includes(table.columns.find((c) => c.name === a)?.type ?? '') ? `_${a}_value` : a,
+    );
+    return reply.ok({
+      '@odata.context': `${api}/$metadata#${table.entitySet}`,
+      '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length,
+      value: page.map((r) => webRow(context, table, r, select)),
+    });
+  }
+  let rows = [...table.rows.values()];
+  const filter = params.get('$filter');
+  if (filter) {
+    let predicate;
+    try {
+      predicate = parseFilter(filter);
+    } catch (error) {
+      return reply.error(
+        400,
+        '0x80060888',
+        `The query parameter $filter is not valid: ${error instanceof FilterError ? error.message : 'it could not be read'}.`,
+      );
+    }
+    rows = rows.filter((row) => predicate((path) => (/^_(\w+)_value$/.test(path) ? row[/^_(\w+)_value$/.exec(path)![1]!] : row[path])));
+  }
+  const top = Number(params.get('$top') ?? 0);
+  if (top > 0) rows = rows.slice(0, top);
+  const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
+  const skip = Number(params.get('$skiptoken') ?? 0);
+  const page = rows.slice(skip, skip + pageSize);
+  let next: string | undefined;
+  if (skip + pageSize < rows.length) {
+    const following = new URLSearchParams(params);
+    following.set('$skiptoken', String(skip + pageSize));
+    next = `${api}/${table.entitySet}?${following}`;
+  }
+  return reply.ok({
+    '@odata.context': `${api}/$metadata#${table.entitySet}`,
+    value: page.map((r) => rowWithExpand(context, table, r, request)),
+    ...(next ? { '@odata.nextLink': next } : {}),
+  });
+}
+
+/** The N:N relationship a collection-valued navigation property of this table stands for, and which side the table is. */
+function navigationOf(
+  context: RecordContext,
+  table: DataTable,
+  navigation: string,
+): { relationship: ManyToMany; first: boolean } | undefined {
+  for (const relationship of context.data.manyToMany) {
+    if (relationship.Entity1LogicalName === table.logicalName && relationship.Entity1NavigationPropertyName === navigation)
+      return { relationship, first: true };
+    if (relationship.Entity2LogicalName === table.logicalName && relationship.Entity2NavigationPropertyName === navigation)
+      return { relationship, first: false };
+  }
+  return undefined;
+}
+
+/** GET {set}(id)/{nav}, POST {set}(id)/{nav}/$ref and DELETE {set}(id)/{nav}(target)/$ref. */
+function associations(
+  context: RecordContext,
+  table: DataTable,
+  id: string,
+  rest: string,
+  request: SandboxRequest,
+  reply: DataverseReplies,
+  org: SandboxOrg,
+): Reply | undefined {
+  const match = /^(\w+)(?:\(([0-9a-f-]{36})\))?(\/\$ref)?$/i.exec(rest);
+  const found = match && navigationOf(context, table, match[1]!);
+  if (!match || !found) return undefined;
+  const { relationship, first } = found;
+  const other = context.data.tables.get(first ? relationship.Entity2LogicalName : relationship.Entity1LogicalName)!;
+  const pairOf = (targetId: string) => (first ? `${id}|${targetId}` : `${targetId}|${id}`);
+  if (!table.rows.has(id)) return reply.error(404, '0x80040217', `${table.logicalName} With Id = ${id} Does Not Exist`);
+  if (request.method === 'GET' && !match[3]) {
+    const ids = [...relationship.pairs]
+      .map((p) => p.split('|'))
+      .filter(([a, b]) => (first ? a : b) === id)
+      .map(([a, b]) => (first ? b : a)!);
+    return reply.ok({
+      '@odata.context': `${org.url}/api/data/v9.2/$metadata#${other.entitySet}`,
+      value: ids.map((otherId) => ({ [other.primaryId]: otherId })),
+    });
+  }
+  if (request.method === 'POST' && match[3] && !match[2]) {
+    const targetId = new RegExp(`${other.entitySet}\\(([0-9a-f-]{36})\\)`, 'i')
+      .exec(String(jsonBody(request)?.['@odata.id'] ?? ''))?.[1]
+      ?.toLowerCase();
+    if (!targetId || !recordExists(context, other.logicalName, targetId))
+      return reply.error(404, '0x80040217', `${other.logicalName} With Id = ${targetId ?? '(none)'} Does Not Exist`);
+    if (relationship.pairs.has(pairOf(targetId))) return reply.error(412, '0x80040237', 'Cannot insert duplicate key.');
+    relationship.pairs.add(pairOf(targetId));
     return { status: 204 };
   }
-  if (request.method === 'GET' && (match = /^(accounts|contacts|contoso_tags)$/i.exec(segment))) {
-    const table = bySet(match[1]!)!;
-    const fetchXml = request.url.searchParams.get('fetchXml');
-    if (fetchXml) {
-      let query;
-      try {
-        query = parseFetch(fetchXml);
-      } catch (error) {
-        return reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`);
-      }
-      if (query.entity !== table.logicalName) return reply.error(400, '0x80041103', `The FetchXML entity ${query.entity} does not match the entity set ${table.entitySet}.`);
-      const rows = [...table.rows.values()].filter((row) => query.matches(row));
-      const page = rows.slice((query.page - 1) * query.count, query.page * query.count);
-      const select = query.attributes?.map((a) => (table.columns.find((c) => c.name === a)?.type === 'Lookup' ? `_${a}_value` : a));
-      return reply.ok({ '@odata.context': `${api}/$metadata#${table.entitySet}`, '@Microsoft.Dynamics.CRM.morerecords': query.page * query.count < rows.length, value: page.map((r) => webRow(table, r, tables, select)) });
-    }
-    const select = request.url.searchParams.get('$select')?.split(',').filter(Boolean);
-    const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
-    const skip = Number(request.url.searchParams.get('$skiptoken') ?? 0);
-    const rows = [...table.rows.values()].slice(skip, skip + pageSize);
-    const next = skip + pageSize < table.rows.size ? `${api}/${table.entitySet}?${new URLSearchParams({ ...(select ? { $select: select.join(',') } : {}), $skiptoken: String(skip + pageSize) })}` : undefined;
-    return reply.ok({ '@odata.context': `${api}/$metadata#${table.entitySet}`, value: rows.map((r) => webRow(table, r, tables, select)), ...(next ? { '@odata.nextLink': next } : {}) });
-  }
-  if (request.method === 'PATCH' && (match = /^(accounts|contacts|contoso_tags)\(([0-9a-f-]{36})\)$/i.exec(segment))) {
-    const table = bySet(match[1]!)!;
-    const problem = upsert(table, tables, { ...(jsonBody(request) ?? {}), [table.primaryId]: match[2]!.toLowerCase() });
-    return problem ? reply.error(400, problem.code, problem.message) : { status: 204 };
-  }
-  if (request.method === 'POST' && (match = /^(accounts|contacts|contoso_tags)\/Microsoft\.Dynamics\.CRM\.(UpsertMultiple|CreateMultiple)$/i.exec(segment))) {
-    const table = bySet(match[1]!)!;
-    const targets = (jsonBody(request)?.Targets ?? []) as Array<Record<string, unknown>>;
-    if (!Array.isArray(targets) || !targets.length) return reply.error(400, '0x80040203', 'Targets must hold at least one record.');
-    // Standard tables are all-or-nothing: check every target, then write them all.
-    const staged = new Map([...table.rows].map(([id, row]) => [id, { ...row }]));
-    const probe = { ...table, rows: staged };
-    for (const [index, target] of targets.entries()) {
-      if (target['@odata.type'] !== `Microsoft.Dynamics.CRM.${table.logicalName}`) return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be Microsoft.Dynamics.CRM.${table.logicalName}.`);
-      const create = match[2]!.toLowerCase() === 'createmultiple';
-      if (create && target[table.primaryId] && staged.has(String(target[table.primaryId]).toLowerCase())) return reply.error(412, '0x80040237', `Targets[${index}]: a record with id ${target[table.primaryId]} already exists.`);
-      const problem = upsert(probe, tables, { ...target, [table.primaryId]: String(target[table.primaryId] ?? randomUUID()).toLowerCase() });
-      if (problem) return reply.error(400, problem.code, `Targets[${index}] (${target[table.primaryId] ?? 'new record'}): ${problem.message}`);
-    }
-    table.rows = staged;
-    return match[2]!.toLowerCase() === 'createmultiple' ? reply.ok({ Ids: targets.map((t) => t[table.primaryId]) }) : { status: 204 };
+  if (request.method === 'DELETE' && match[2] && match[3]) {
+    relationship.pairs.delete(pairOf(match[2].toLowerCase()));
+    return { status: 204 };
   }
   return undefined;
-}
-
-/** Creates or updates one record, checking columns, types and lookups as the service does. */
-function upsert(table: DataTable, tables: Map<string, DataTable>, body: Record<string, unknown>): { code: string; message: string } | undefined {
-  const id = String(body[table.primaryId]);
-  const row: Record<string, unknown> = { ...(table.rows.get(id) ?? { [table.primaryId]: id }) };
-  for (const [key, value] of Object.entries(body)) {
-    if (key === '@odata.type' || key === table.primaryId) continue;
-    const bind = /^(.+)@odata\.bind$/.exec(key);
-    if (bind) {
-      const column = table.columns.find((c) => c.navigation === bind[1]);
-      if (!column) return { code: '0x80060888', message: `An undeclared property '${bind[1]}' which only has property annotations in the payload but no property value was found in the payload. Use the navigation property name of the lookup.` };
-      const target = tables.get(column.target!)!;
-      const targetId = new RegExp(`^/?${target.entitySet}\\(([0-9a-f-]{36})\\)$`, 'i').exec(String(value))?.[1]?.toLowerCase();
-      if (!targetId || !target.rows.has(targetId)) return { code: '0x80040217', message: `${target.logicalName} With Id = ${targetId ?? value} Does Not Exist` };
-      row[column.name] = targetId;
-      continue;
-    }
-    const column = table.columns.find((c) => c.name === key);
-    if (!column || column.type === 'Lookup') return { code: '0x80060888', message: `The property '${key}' does not exist on type 'Microsoft.Dynamics.CRM.${table.logicalName}'.` };
-    if (value !== null && !fits(column.type, value)) return { code: '0x80048d19', message: `Error identified in Payload provided by the user for Entity :'${table.entitySet}', Cannot convert the literal '${String(value)}' to the expected type for '${key}'.` };
-    row[key] = value;
-  }
-  for (const column of table.columns.filter((c) => c.required)) {
-    if (row[column.name] === undefined || row[column.name] === null || row[column.name] === '') return { code: '0x80040203', message: `${column.name} is required.` };
-  }
-  if (table.logicalName === 'contact') row.fullname = [row.firstname, row.lastname].filter(Boolean).join(' ');
-  table.rows.set(id, row);
-  return undefined;
-}
-
-function fits(type: DataColumn['type'], value: unknown): boolean {
-  if (type === 'String') return typeof value === 'string';
-  if (type === 'Integer' || type === 'Picklist') return Number.isInteger(value);
-  if (type === 'Decimal') return typeof value === 'number';
-  if (type === 'Boolean') return typeof value === 'boolean';
-  if (type === 'DateTime') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
-  return true;
 }

@@ -2,7 +2,10 @@ import { json, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import { connectionVariableRows, handleConnectionVariables } from './connectionVariables';
 import { handleCatalog } from './catalog';
+import { handleBatch } from './batch';
 import { handleDataTables } from './dataTables';
+import { handleMetadata } from './metadata';
+import { handleSdkMessages } from './sdkMessages';
 import { handleEnhancedPortal } from './powerPages';
 import { handlePortalMetadata, handleStandardPortal } from './powerPagesStandard';
 import { handleOrgSettings } from './orgSettings';
@@ -33,12 +36,15 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
   const replies = { ok: odata, error: dataverseError };
   // Each area answers its own routes and passes on the rest; the generic table queries come last.
   const areas = [
+    () => handleBatch(request, segment, org, replies, (inner) => handleDataverse(inner, org, principal, solutions, tenant, timeScale)),
+    () => handleSdkMessages(request, segment, org, replies),
     () => handleSecurity(request, segment, org, tenant, replies),
     () => handleCatalog(request, segment, org, tenant, timeScale, replies),
     () => handlePortalMetadata(request, segment, org, replies),
+    () => handleMetadata(request, segment, org, replies),
     () => handleEnhancedPortal(request, segment, org, replies),
     () => handleStandardPortal(request, segment, org, replies),
-    () => handleDataTables(request, segment, org, replies),
+    () => handleDataTables(request, segment, org, replies, caller),
     () => handleConnectionVariables(request, segment, org, replies),
     () => handleOrgSettings(request, segment, org, replies),
     () => solutions.handle(request, segment, org, caller, replies),

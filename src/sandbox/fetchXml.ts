@@ -1,5 +1,20 @@
-import type { Element } from '@xmldom/xmldom';
-import { elements, parseXml } from '../solutions/xml';
+import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
+
+/** The element children of a node (the sandbox reads FetchXML with its own code, not the product's). */
+function elements(parent: Node): Element[] {
+  return Array.from(parent.childNodes).filter((n): n is Element => n.nodeType === 1);
+}
+
+function parseXml(text: string): Element {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new Error('FetchXML may not declare a DOCTYPE');
+  let problem: string | undefined;
+  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(
+    text,
+    'text/xml',
+  );
+  if (problem || !document.documentElement) throw new Error(`not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
+  return document.documentElement;
+}
 
 /** A FetchXML query as far as the sandbox evaluates it: attributes, nested and/or filters, common operators, paging. */
 export interface FetchQuery {
@@ -11,11 +26,13 @@ export interface FetchQuery {
 }
 
 export function parseFetch(text: string): FetchQuery {
-  const fetch = parseXml(text, 'fetchXml').documentElement!;
+  const fetch = parseXml(text);
   if (fetch.nodeName !== 'fetch') throw new Error('the root element must be <fetch>');
   const entity = elements(fetch).find((e) => e.nodeName === 'entity');
   if (!entity) throw new Error('<fetch> needs an <entity>');
-  const attributes = elements(entity).filter((e) => e.nodeName === 'attribute').map((e) => e.getAttribute('name') ?? '');
+  const attributes = elements(entity)
+    .filter((e) => e.nodeName === 'attribute')
+    .map((e) => e.getAttribute('name') ?? '');
   const all = elements(entity).some((e) => e.nodeName === 'all-attributes');
   const filters = elements(entity).filter((e) => e.nodeName === 'filter');
   return {
@@ -38,22 +55,49 @@ function conditionMatches(condition: Element, row: Record<string, unknown>): boo
   const actual = row[attribute];
   const operator = condition.getAttribute('operator') ?? 'eq';
   const value = condition.getAttribute('value') ?? '';
-  const values = elements(condition).filter((e) => e.nodeName === 'value').map((e) => (e.textContent ?? '').trim());
-  const compare = (expected: string) => (typeof actual === 'number' ? actual - Number(expected) : String(actual ?? '').toLowerCase().localeCompare(expected.toLowerCase()));
-  const like = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i').test(String(actual ?? ''));
+  const values = elements(condition)
+    .filter((e) => e.nodeName === 'value')
+    .map((e) => (e.textContent ?? '').trim());
+  const compare = (expected: string) =>
+    typeof actual === 'number'
+      ? actual - Number(expected)
+      : String(actual ?? '')
+          .toLowerCase()
+          .localeCompare(expected.toLowerCase());
+  const like = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/%/g, '.*')
+        .replace(/_/g, '.')}$`,
+      'i',
+    ).test(String(actual ?? ''));
   switch (operator) {
-    case 'eq': return actual !== null && actual !== undefined && compare(value) === 0;
-    case 'ne': return actual === null || actual === undefined || compare(value) !== 0;
-    case 'like': return like(value);
-    case 'not-like': return !like(value);
-    case 'null': return actual === null || actual === undefined;
-    case 'not-null': return actual !== null && actual !== undefined;
-    case 'in': return values.some((v) => compare(v) === 0);
-    case 'not-in': return !values.some((v) => compare(v) === 0);
-    case 'gt': return actual !== null && actual !== undefined && compare(value) > 0;
-    case 'ge': return actual !== null && actual !== undefined && compare(value) >= 0;
-    case 'lt': return actual !== null && actual !== undefined && compare(value) < 0;
-    case 'le': return actual !== null && actual !== undefined && compare(value) <= 0;
-    default: throw new Error(`the operator "${operator}" is not supported by the sandbox`);
+    case 'eq':
+      return actual !== null && actual !== undefined && compare(value) === 0;
+    case 'ne':
+      return actual === null || actual === undefined || compare(value) !== 0;
+    case 'like':
+      return like(value);
+    case 'not-like':
+      return !like(value);
+    case 'null':
+      return actual === null || actual === undefined;
+    case 'not-null':
+      return actual !== null && actual !== undefined;
+    case 'in':
+      return values.some((v) => compare(v) === 0);
+    case 'not-in':
+      return !values.some((v) => compare(v) === 0);
+    case 'gt':
+      return actual !== null && actual !== undefined && compare(value) > 0;
+    case 'ge':
+      return actual !== null && actual !== undefined && compare(value) >= 0;
+    case 'lt':
+      return actual !== null && actual !== undefined && compare(value) < 0;
+    case 'le':
+      return actual !== null && actual !== undefined && compare(value) <= 0;
+    default:
+      throw new Error(`the operator "${operator}" is not supported by the sandbox`);
   }
 }

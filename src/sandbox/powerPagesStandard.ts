@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { orgData } from './dataModel';
 import { seedStandardSite } from './powerPagesSeed';
 import { boundId, filterRows, pageOf, selected } from './powerPagesQuery';
 import {
@@ -47,16 +48,39 @@ export function handlePortalMetadata(
   org: SandboxOrg,
   reply: DataverseReplies,
 ): Reply | undefined {
-  const match = /^EntityDefinitions\(LogicalName='((?:adx|mspp)_\w+)'\)(?:\/(Attributes|ManyToOneRelationships))?$/i.exec(segment);
+  const match =
+    /^EntityDefinitions\(LogicalName='((?:adx|mspp)_\w+)'\)(?:\/(Attributes(?:\/Microsoft\.Dynamics\.CRM\.DateTimeAttributeMetadata)?|ManyToOneRelationships|ManyToManyRelationships))?$/i.exec(
+      segment,
+    );
   if (request.method !== 'GET' || !match) return undefined;
   const name = match[1]!.toLowerCase();
+  // Tables of a schema the org lacks, or made through the metadata API, are answered elsewhere.
+  if (!org.portalSchemas.has(name.startsWith('mspp_') ? 'mspp' : 'adx') || orgData(org).tables.has(name)) return undefined;
   const prefix = name.startsWith('mspp_') ? 'mspp_' : 'adx_';
   const table = SANDBOX_TABLES.get(`adx_${name.slice(prefix.length)}`);
   if (!table || (prefix === 'mspp_' && table.logicalName === 'adx_websitebinding'))
     return reply.error(404, '0x80060888', `Could not find entity with name '${name}'.`);
   const rename = (column: string) => (prefix === 'mspp_' ? column.replace(/^adx_/, 'mspp_') : column);
-  if (match[2]?.toLowerCase() === 'attributes')
+  const part = match[2]?.toLowerCase();
+  if (part === 'attributes')
     return reply.ok({ value: table.columns.map((c) => ({ LogicalName: rename(c.name), AttributeType: c.type })) });
+  if (part?.startsWith('attributes/')) {
+    const dates = table.columns.filter((c) => c.type === 'DateTime');
+    return reply.ok({ value: dates.map((c) => ({ LogicalName: rename(c.name), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } })) });
+  }
+  if (part === 'manytomanyrelationships') {
+    const links = SANDBOX_RELATIONSHIPS.filter((r) => r.from === table.logicalName || r.to === table.logicalName);
+    return reply.ok({
+      value: links.map((r) => ({
+        SchemaName: r.name,
+        IntersectEntityName: r.name,
+        Entity1LogicalName: rename(r.from),
+        Entity2LogicalName: rename(r.to),
+        Entity1NavigationPropertyName: r.name,
+        Entity2NavigationPropertyName: r.name,
+      })),
+    });
+  }
   if (match[2]) {
     return reply.ok({
       value: table.columns
@@ -85,6 +109,8 @@ export function handleStandardPortal(
   org: SandboxOrg,
   reply: DataverseReplies,
 ): Reply | undefined {
+  const isNote = /^annotations\b/i.test(segment);
+  if (!isNote && !org.portalSchemas.has('adx')) return undefined;
   const portal = standardPortal(org);
   const api = `${org.url}/api/data/v9.2`;
   let match: RegExpExecArray | null;

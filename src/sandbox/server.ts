@@ -23,6 +23,7 @@ import { IdentityService, type Principal } from './identity';
 import { keyIdFor } from './jwt';
 import { SANDBOX_CLIENT_ID, seedTenant, type SandboxTenant } from './state';
 import { generateCertificate } from './tls';
+import { DATAVERSE_LIMITS, ServiceProtection, type ServiceProtectionLimits } from './serviceProtection';
 
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (default) lets the system choose. */
@@ -41,6 +42,8 @@ export interface SandboxOptions {
    * service, 0.01 = a 4-minute create takes 2.4 s). Default 1.
    */
   timeScale?: number;
+  /** Dataverse's service protection limits per user (defaults: the service's own: 6000 requests and 1200 s in 300 s, 52 at once). */
+  serviceProtection?: Partial<ServiceProtectionLimits>;
   logger?: Logger;
 }
 
@@ -62,6 +65,8 @@ export interface Sandbox {
   solutions: SolutionService;
   /** Every request served, in order. */
   requests: Array<{ method: string; path: string; status: number }>;
+  /** Dataverse's per-user request, time and concurrency limits. */
+  serviceProtection: ServiceProtection;
   /** Environment variables that point the CLI at this sandbox with its service principal. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -76,6 +81,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   writeFileSync(certificateFile, tls.certificatePem, { mode: 0o600 });
 
   const faults = new FaultInjector(options.faults);
+  const serviceProtection = new ServiceProtection({ ...DATAVERSE_LIMITS, ...options.serviceProtection });
   const requests: Sandbox['requests'] = [];
   let handler: (request: SandboxRequest) => Promise<Reply | 'reset'> = async () => json(503, {});
   const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
@@ -170,7 +176,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!org) return dataverseError(404, '0x80060888', 'No Dataverse organization exists at this URL.');
       const auth = authenticate(request, org.url);
       if ('status' in auth) return auth;
-      return handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale);
+      const user = auth.principal.kind === 'app' ? auth.principal.app.objectId : auth.principal.user.objectId;
+      return serviceProtection.run(`${org.url}|${user}`, () => handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale));
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }
@@ -206,6 +213,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     lifecycle,
     solutions,
     requests,
+    serviceProtection,
     env: () => ({
       POWERAGENT_AUTHORITY_HOST: url,
       POWERAGENT_BAP_URL: url,

@@ -111,6 +111,8 @@ export interface SandboxConnection {
 
 export interface SandboxOrg {
   organizationId: string;
+  /** Power Pages tables installed (a new environment has none until Power Pages is provisioned). */
+  portalSchemas: Set<'adx' | 'mspp'>;
   name: string;
   /** Root URL, also the token audience: <sandbox>/orgs/<domain>. */
   url: string;
@@ -183,17 +185,19 @@ export interface Seed {
   createdTime?: string;
   /** Solutions besides the system ones. */
   solutions?: Array<Pick<SandboxSolution, 'uniquename' | 'version' | 'ismanaged'> & { requires?: string[] }>;
+  /** Power Pages tables the org has: `adx` (standard data model), `mspp` (the enhanced model's views). */
+  portalSchemas?: Array<'adx' | 'mspp'>;
 }
 
 const SEEDS: Seed[] = [
   { displayName: 'Contoso (default)', sku: 'Default', location: 'unitedstates', azureRegion: 'westus', domainName: 'contoso', isDefault: true },
   {
-    displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev',
+    displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev', portalSchemas: ['mspp'],
     solutions: [{ uniquename: 'ContosoCore', version: '1.2.0.0', ismanaged: false }, { uniquename: 'ContosoPortal', version: '1.0.0.3', ismanaged: false, requires: ['ContosoCore'] }],
   },
-  { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test', solutions: [{ uniquename: 'ContosoCore', version: '1.1.0.0', ismanaged: true }] },
+  { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test', portalSchemas: ['adx'], solutions: [{ uniquename: 'ContosoCore', version: '1.1.0.0', ismanaged: true }] },
   {
-    displayName: 'Contoso Production', sku: 'Production', location: 'unitedstates', azureRegion: 'eastus', domainName: 'contoso-prod', protectionLevel: 'Standard',
+    displayName: 'Contoso Production', sku: 'Production', location: 'unitedstates', azureRegion: 'eastus', domainName: 'contoso-prod', portalSchemas: ['adx', 'mspp'], protectionLevel: 'Standard',
     solutions: [{ uniquename: 'ContosoCore', version: '1.0.0.0', ismanaged: true }],
   },
   { displayName: 'Field Trial', sku: 'Trial', location: 'unitedkingdom', azureRegion: 'uksouth' },
@@ -246,6 +250,7 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
   const environment: SandboxEnvironment = { record, backups: [], applicationStates: {} };
   if (seed.domainName) {
     const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
+    org.portalSchemas = new Set(seed.portalSchemas);
     const seeded = (seed.solutions ?? []).map((s) => ({ ...solution(s.uniquename, s.version, s.ismanaged), requires: s.requires ?? [] }));
     setSolutions(org, [...systemSolutions(), ...seeded], Date.parse(createdTime));
     record.properties.databaseType = 'CommonDataService';
@@ -275,6 +280,7 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, nam
   ];
   return {
     organizationId: randomUUID(),
+    portalSchemas: new Set(),
     name: domainName,
     url: `${baseUrl}/orgs/${domainName}`,
     version: '9.2.25103.00210',

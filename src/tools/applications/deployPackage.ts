@@ -12,7 +12,7 @@ import { environmentRef } from '../schemas';
 import { startImport } from '../solutions/importSolution';
 import { importRecords } from '../../data/importRecords';
 import type { DataverseClient } from '../../platform/dataverse';
-import { readDataZip } from '../data/importData';
+import { openDataFile } from '../../data/dataPackage';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import { extractMember, readPackage, type PackageSolution } from './packageContents';
 
@@ -106,10 +106,13 @@ export const deployPackage = defineTool({
 async function importPackageData(context: ToolContext, dv: DataverseClient, packageFile: string, dataFile: { name: string; member: string }) {
   const file = await extractMember(packageFile, dataFile.member);
   try {
-    const summary = await importRecords(dv, await readDataZip(file, dataFile.name), { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress });
+    const source = await openDataFile(file, dataFile.name);
+    const summary = await importRecords(dv, source, { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress }).finally(() => source.close());
     const imported = summary.entities.reduce((sum, e) => sum + e.imported, 0);
-    const { failures, associations } = summary;
-    return { file: dataFile.name, imported, failed: failures.length, failures: failures.slice(0, 100).map(({ table, id, message }) => ({ table, id, message })), associated: associations.created + associations.existing };
+    const { associations } = summary;
+    // An import that stopped early counts as a failure too, with the reason it gave.
+    const failures = [...summary.failures.map(({ table, id, message }) => ({ table, id, message })), ...(summary.done ? [] : [{ table: dataFile.name, id: '', message: summary.notes[0] ?? 'the import did not finish' }])];
+    return { file: dataFile.name, imported, failed: summary.failureCount + (summary.done ? 0 : 1), failures: failures.slice(0, 100), associated: associations.created + associations.existing };
   } finally {
     await rm(dirname(file), { recursive: true, force: true });
   }

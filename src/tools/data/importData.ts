@@ -1,64 +1,123 @@
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { readAssociations, readData, readSchema } from '../../data/cmt';
-import { importRecords, type DataFile } from '../../data/importRecords';
-import { SolutionFileError } from '../../solutions/errors';
-import { ZipReader } from '../../solutions/zipReader';
+import { openDataFile } from '../../data/dataPackage';
+import { resumeSchema } from '../../data/importProgress';
+import { importRecords, type ImportSummary } from '../../data/importRecords';
 import { resolveDataverseTarget } from '../dataverseTarget';
-import { ToolError } from '../errors';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
+
+const counts = z.object({ set: z.number(), failed: z.number(), unresolved: z.number() });
 
 export const importData = defineTool({
   name: 'pp_import_data',
   title: 'Import data',
   description:
-    'Imports a Configuration Migration data zip (from the Configuration Migration tool, pac data export or pp_export_data) into an environment, keeping record ids: ' +
-    'tables in the schema\'s import order, records with UpsertMultiple in batches, several at once, then the lookups in a second pass so records may point at ones imported later. ' +
-    'Records the service refuses are listed with its message; the rest are imported. Importing twice updates the same records.',
+    'Imports a Configuration Migration data file (zip or unzipped folder, from the Configuration Migration tool, pac data export or pp_export_data) into an environment, keeping record ids. ' +
+    'Records go in with UpsertMultiple where the table has it (else $batch), then lookups and party lists once every record exists (found in the file, or in the environment by id or name), ' +
+    'then states by update, then N:N links. Slows down as the rate-limit budget runs low and waits out throttling within timeBudgetSeconds; ' +
+    'if the budget ends first, the result has done: false and a resume object: call again with the same dataFile and that resume to finish without writing anything twice. ' +
+    "Refused records are listed with the service's message; the rest are imported. Importing twice updates the same records.",
   input: z.strictObject({
     environment: environmentRef.optional(),
-    dataFile: z.string().min(1).describe('The data zip, inside the workspace or an allowed folder.'),
-    batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per UpsertMultiple request (up to 1000).'),
-    parallelism: z.number().int().min(1).max(16).default(4).describe('Requests at once; the service allows 52 per user.'),
+    dataFile: z
+      .string()
+      .min(1)
+      .describe('The data zip, or the folder it unzips to (data_schema.xml and data.xml), inside the workspace or an allowed folder.'),
+    batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per request (UpsertMultiple or $batch; up to 1000).'),
+    parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(4)
+      .describe('Requests at once at most; fewer when the rate-limit headers say the budget runs low.'),
+    timeBudgetSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(300)
+      .describe('How long to keep going, waiting out throttling included, before returning a resumable partial result.'),
+    bypassPlugins: z
+      .enum(['asSchema', 'never'])
+      .default('asSchema')
+      .describe(
+        'asSchema: turn custom plug-ins off for the tables whose schema says disableplugins="true" (needs prvBypassCustomPlugins); never: let them run.',
+      ),
+    resume: resumeSchema.optional().describe('The resume object of an earlier partial result for the same dataFile: finishes that import.'),
   }),
   output: z.object({
-    entities: z.array(z.object({ name: z.string(), records: z.number(), imported: z.number(), failed: z.number() })),
-    failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() })).describe('The first 100 refused records.'),
+    done: z.boolean().describe('False when the import stopped early; call again with resume to finish.'),
+    entities: z.array(
+      z.object({
+        name: z.string(),
+        records: z.number(),
+        imported: z.number(),
+        failed: z.number(),
+        lookups: counts,
+        states: z.object({ set: z.number(), failed: z.number() }),
+        method: z.enum(['UpsertMultiple', 'UpdateMultiple', '$batch']),
+      }),
+    ),
+    associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }).describe('N:N links of the file.'),
+    failures: z
+      .array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() }))
+      .describe('The first 100 refused records, lookups and links.'),
+    failureCount: z.number(),
+    notes: z.array(z.string()),
     requests: z.number(),
-    associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }).describe('N:N associations of the file.'),
+    resume: resumeSchema.nullable().describe('Pass back as resume to finish a partial import.'),
   }),
   annotations: IDEMPOTENT_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, paths: { dataFile: { dialog: 'open', filters: { 'Data zip': ['zip'] } } } },
   async handler(args, context) {
-    const dataFile = resolveLocalPath('dataFile', args.dataFile, context.settings);
-    if (!existsSync(dataFile)) throw new ToolError(`dataFile: ${args.dataFile} does not exist.`);
-    const file = await readDataZip(dataFile, args.dataFile);
-    const target = await resolveDataverseTarget(args.environment, context);
-    const { entities, failures, requests, associations } = await importRecords(target.dataverse, file, { batchSize: args.batchSize, parallelism: args.parallelism, signal: context.signal, progress: context.progress });
-    const lines = [`Imported into ${target.displayName}: ${entities.map((e) => `${e.imported} of ${e.records} ${e.name}`).join(', ')} (${requests} requests).`];
-    for (const failure of failures.slice(0, 20)) lines.push(`- ${failure.table} ${failure.id}: ${failure.message}`);
-    if (failures.length > 20) lines.push(`… and ${failures.length - 20} more refused records in the result.`);
-    if (file.associations.length) lines.push(`N:N associations: ${associations.created} made, ${associations.existing} already there, ${associations.failed} refused.`);
-    return { result: { entities, associations, failures: failures.slice(0, 100), requests }, summary: lines.join('\n'), failed: failures.length > 0 };
+    const path = resolveLocalPath('dataFile', args.dataFile, context.settings);
+    const source = await openDataFile(path, args.dataFile);
+    try {
+      const target = await resolveDataverseTarget(args.environment, context);
+      const summary = await importRecords(target.dataverse, source, {
+        batchSize: args.batchSize,
+        parallelism: args.parallelism,
+        signal: context.signal,
+        progress: context.progress,
+        timeBudgetMs: args.timeBudgetSeconds * 1000,
+        bypassPlugins: args.bypassPlugins,
+        resume: args.resume,
+      });
+      const { stopped, outOfTime, ...result } = summary;
+      return {
+        result,
+        summary: describeImport(summary, target.displayName),
+        failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime),
+      };
+    } finally {
+      source.close();
+    }
   },
 });
 
-export async function readDataZip(file: string, shownAs: string): Promise<DataFile> {
-  const zip = await ZipReader.open(file).catch((error) => {
-    throw error instanceof SolutionFileError ? new ToolError(`dataFile: ${error.message}`, error.hint) : error;
-  });
-  try {
-    if (!zip.has('data_schema.xml') || !zip.has('data.xml')) throw new ToolError(`dataFile: ${shownAs} is not a Configuration Migration data zip: it needs data_schema.xml and data.xml at its root. Nothing was imported.`);
-    try {
-      const xml = await zip.read('data.xml');
-      return { schema: readSchema(await zip.read('data_schema.xml'), 'data_schema.xml'), data: readData(xml, 'data.xml'), associations: readAssociations(xml, 'data.xml') };
-    } catch (error) {
-      throw new ToolError(`dataFile: ${(error as Error).message} Nothing was imported.`);
-    }
-  } finally {
-    zip.close();
+export function describeImport(summary: ImportSummary, where: string): string {
+  const head = summary.done
+    ? `Imported into ${where} (${summary.requests} requests):`
+    : `Imported part of the data into ${where} (${summary.requests} requests); not finished:`;
+  const lines = [head];
+  for (const e of summary.entities) {
+    const extra = [
+      e.lookups.set || e.lookups.failed || e.lookups.unresolved
+        ? `lookups ${e.lookups.set} set${e.lookups.failed ? `, ${e.lookups.failed} refused` : ''}${e.lookups.unresolved ? `, ${e.lookups.unresolved} not found` : ''}`
+        : '',
+      e.states.set || e.states.failed ? `states ${e.states.set} set${e.states.failed ? `, ${e.states.failed} refused` : ''}` : '',
+    ].filter(Boolean);
+    lines.push(
+      `- ${e.name}: ${e.imported} of ${e.records} imported${e.failed ? `, ${e.failed} refused` : ''} (${e.method})${extra.length ? `; ${extra.join('; ')}` : ''}`,
+    );
   }
+  const a = summary.associations;
+  if (a.created || a.existing || a.failed)
+    lines.push(`- N:N links: ${a.created} made, ${a.existing} already there${a.failed ? `, ${a.failed} refused` : ''}`);
+  for (const failure of summary.failures.slice(0, 20)) lines.push(`- ${failure.table} ${failure.id}: ${failure.message}`);
+  if (summary.failureCount > 20) lines.push(`… and ${summary.failureCount - 20} more refused; the first 100 are in the result.`);
+  for (const note of summary.notes) lines.push(note);
+  return lines.join('\n');
 }
-

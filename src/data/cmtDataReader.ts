@@ -1,0 +1,177 @@
+import { StringDecoder } from 'node:string_decoder';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { CmtFormatError } from './cmtSchema';
+
+/** A field of a record: its value, the target of a lookup, and the parties of a party list. */
+export interface CmtValue {
+  name: string;
+  value: string;
+  lookupentity?: string;
+  lookupentityname?: string;
+  /** Party-list fields: one activity party each (`<activitypointerrecords>`). */
+  parties?: CmtParty[];
+}
+
+export interface CmtParty {
+  id: string;
+  fields: CmtValue[];
+}
+
+export interface CmtRecord {
+  id: string;
+  fields: CmtValue[];
+}
+
+/** N:N links of data.xml: from one record, through one relationship, to records of another table. */
+export interface CmtAssociation {
+  entity: string;
+  sourceId: string;
+  relationship: string;
+  targetEntity: string;
+  targetIds: string[];
+}
+
+export type CmtEvent =
+  | { kind: 'entity'; name: string; displayname: string }
+  | { kind: 'record'; entity: string; record: CmtRecord }
+  | { kind: 'association'; association: CmtAssociation };
+
+/**
+ * A record id in one form (no braces, lower case), as a string of its own: the parser's strings can
+ * be slices of the whole chunk of data.xml they came from, which a kept id would keep in memory.
+ */
+export function normalizeId(id: string): string {
+  return own(id.trim().replace(/[{}]/g, '').toLowerCase());
+}
+
+/** A copy of a string that shares no memory with the text it was cut from. */
+export function own(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+function valueOf(tag: SaxesTagPlain): CmtValue {
+  const a = tag.attributes;
+  const value: CmtValue = { name: (a.name ?? '').toLowerCase(), value: a.value ?? '' };
+  if (a.lookupentity !== undefined) value.lookupentity = a.lookupentity.toLowerCase();
+  if (a.lookupentityname !== undefined) value.lookupentityname = a.lookupentityname;
+  return value;
+}
+
+/**
+ * Reads data.xml as it streams in, once: entities, records with their fields (party lists
+ * included) and N:N links come out as events in file order, while memory holds only the record
+ * being read. The parser expands no entities of its own and refuses a DOCTYPE.
+ */
+export async function* readDataEvents(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  file: string,
+): AsyncGenerator<CmtEvent> {
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  const ready: CmtEvent[] = [];
+  let entity = '';
+  let record: CmtRecord | undefined;
+  let field: CmtValue | undefined;
+  let party: CmtParty | undefined;
+  let link: CmtAssociation | undefined;
+  let text: string | undefined;
+  let depth = 0;
+  let sawRoot = false;
+  parser.on('doctype', () => {
+    throw new CmtFormatError(`${file} declares a DOCTYPE, which Configuration Migration files never do; it was not read.`);
+  });
+  parser.on('opentag', (tag) => {
+    depth++;
+    const a = tag.attributes;
+    switch (tag.name) {
+      case 'entities':
+        if (depth === 1) sawRoot = true;
+        break;
+      case 'entity':
+        entity = (a.name ?? '').toLowerCase();
+        ready.push({ kind: 'entity', name: entity, displayname: a.displayname ?? entity });
+        break;
+      case 'record':
+        record = { id: normalizeId(a.id ?? ''), fields: [] };
+        break;
+      case 'activitypointerrecords':
+        if (field) party = { id: normalizeId(a.id ?? ''), fields: [] };
+        break;
+      case 'field': {
+        const value = valueOf(tag);
+        if (party) party.fields.push(value);
+        else if (record) {
+          field = value;
+          record.fields.push(value);
+        }
+        break;
+      }
+      case 'm2mrelationship':
+        link = {
+          entity,
+          sourceId: normalizeId(a.sourceid ?? ''),
+          relationship: a.m2mrelationshipname ?? '',
+          targetEntity: (a.targetentityname ?? '').toLowerCase(),
+          targetIds: [],
+        };
+        break;
+      case 'targetid':
+        text = '';
+        break;
+    }
+    if (depth === 1 && tag.name !== 'entities')
+      throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
+  });
+  // Only a <targetid> has text worth keeping; the whitespace between elements is dropped as it comes.
+  parser.on('text', (t) => {
+    if (text !== undefined) text += t;
+  });
+  parser.on('closetag', (tag) => {
+    depth--;
+    switch (tag.name) {
+      case 'record':
+        if (record) ready.push({ kind: 'record', entity, record });
+        record = undefined;
+        break;
+      case 'activitypointerrecords':
+        if (party && field) (field.parties ??= []).push(party);
+        party = undefined;
+        break;
+      case 'field':
+        if (!party) field = undefined;
+        break;
+      case 'targetid':
+        if (link && text?.trim()) link.targetIds.push(normalizeId(text));
+        text = undefined;
+        break;
+      case 'm2mrelationship':
+        if (link) ready.push({ kind: 'association', association: link });
+        link = undefined;
+        break;
+    }
+  });
+  // A chunk may end inside a multi-byte character: the decoder keeps its first bytes for the next one.
+  const decoder = new StringDecoder('utf8');
+  const feed = (piece: string | undefined) => {
+    try {
+      if (piece === undefined) parser.close();
+      else parser.write(piece);
+    } catch (error) {
+      if (error instanceof CmtFormatError) throw error;
+      throw new CmtFormatError(`${file} is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+    }
+  };
+  let first = true;
+  for await (const chunk of chunks) {
+    let piece = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (first && piece) {
+      piece = piece.replace(/^\uFEFF/, '');
+      first = false;
+    }
+    feed(piece);
+    for (const event of ready.splice(0)) yield event;
+  }
+  feed(decoder.end());
+  feed(undefined);
+  for (const event of ready.splice(0)) yield event;
+  if (!sawRoot) throw new CmtFormatError(`${file} has no <entities> root.`);
+}

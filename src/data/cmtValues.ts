@@ -1,0 +1,113 @@
+/**
+ * Values between the Configuration Migration format and the Web API. The tool writes invariant
+ * numbers, True/False, multi-select values as `[-1,v1,v2,-1]` and dates as ISO 8601 with seven
+ * fractional digits (its 2019 versions: US culture, `1/29/2014 5:00:00 AM`); date-only and
+ * time-zone-independent columns without the `Z`.
+ */
+
+/** How a date-time column stores its values (DateTimeAttributeMetadata). */
+export interface DateColumn {
+  dateOnly: boolean;
+  /** Time-zone independent or date-only: written without the Z. */
+  floating: boolean;
+}
+
+export type Converted = { value: unknown } | { problem: string };
+
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ?(AM|PM)?$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** A date of the file as a UTC instant, from either format; undefined when it is neither. */
+export function parseCmtDate(text: string): Date | undefined {
+  const trimmed = text.trim();
+  const us = US_DATE.exec(trimmed);
+  if (us) {
+    let hour = Number(us[4]);
+    if (us[7]) hour = (hour % 12) + (us[7].toUpperCase() === 'PM' ? 12 : 0);
+    const date = new Date(Date.UTC(Number(us[3]), Number(us[1]) - 1, Number(us[2]), hour, Number(us[5]), Number(us[6])));
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
+  const iso = ISO_DATE.exec(trimmed);
+  if (!iso) return undefined;
+  const offset = iso[8] && iso[8] !== 'Z' ? iso[8] : 'Z';
+  const date = new Date(
+    `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}${(iso[7] ?? '').slice(0, 4)}${offset}`,
+  );
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** A value of the file as the Web API wants it for a column of `type`. */
+export function fromCmtValue(type: string, raw: string, date?: DateColumn): Converted {
+  const bad = (expected: string): Converted => ({ problem: `"${raw}" is not ${expected}` });
+  const text = raw.trim();
+  switch (type) {
+    case 'string':
+    case 'memo':
+    case 'imagedata':
+      return { value: raw };
+    case 'guid':
+      return /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i.test(text)
+        ? { value: text.replace(/[{}]/g, '').toLowerCase() }
+        : bad('a GUID');
+    case 'bool':
+      return /^(true|1)$/i.test(text) ? { value: true } : /^(false|0)$/i.test(text) ? { value: false } : bad('True or False');
+    case 'number':
+    case 'bigint':
+    case 'optionsetvalue':
+    case 'state':
+    case 'status':
+      return /^-?\d+$/.test(text)
+        ? { value: Number(text) }
+        : bad(type === 'number' || type === 'bigint' ? 'a whole number' : 'an option value');
+    case 'decimal':
+    case 'float':
+    case 'money':
+      return text !== '' && /^-?(\d+\.?\d*|\.\d+)(E[+-]?\d+)?$/i.test(text) ? { value: Number(text) } : bad('a number');
+    case 'optionsetvaluecollection': {
+      const values = text
+        .replace(/^\[|\]$/g, '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '' && v !== '-1');
+      if (values.some((v) => !/^-?\d+$/.test(v))) return bad('a list of option values');
+      return { value: values.length ? values.join(',') : null };
+    }
+    case 'datetime': {
+      const parsed = parseCmtDate(text);
+      if (!parsed) return bad('a date');
+      if (date?.dateOnly) return { value: parsed.toISOString().slice(0, 10) };
+      return { value: isoSeconds(parsed) };
+    }
+    default:
+      return { problem: `the column type "${type}" is not one this importer writes` };
+  }
+}
+
+/** A Web API value as the tool writes it for a column of `type`. */
+export function toCmtValue(type: string, value: unknown, date?: DateColumn): string {
+  switch (type) {
+    case 'bool':
+      return value ? 'True' : 'False';
+    case 'money':
+      return Number(value).toFixed(4);
+    case 'decimal':
+      return Number(value).toFixed(10);
+    case 'optionsetvaluecollection':
+      return `[-1,${String(value).split(',').filter(Boolean).join(',')}${String(value) ? ',' : ''}-1]`;
+    case 'datetime': {
+      const text = String(value);
+      const parsed = parseCmtDate(text);
+      if (!parsed) return text;
+      const iso = parsed.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+      return date?.floating || date?.dateOnly ? iso.slice(0, -1) : iso;
+    }
+    case 'guid':
+      return String(value).toLowerCase();
+    default:
+      return String(value);
+  }
+}

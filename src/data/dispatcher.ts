@@ -1,0 +1,190 @@
+import { setMaxListeners } from 'node:events';
+import { PlatformError } from '../platform/errors';
+import { sleep as defaultSleep } from '../platform/retry';
+
+/** The time budget ran out: what is done stays done, the rest is for the next call. */
+export class BudgetExhausted extends Error {
+  constructor(detail = 'the time budget ran out') {
+    super(detail);
+  }
+}
+
+export interface DispatcherOptions {
+  parallelism: number;
+  /** When the time budget ends (ms since the epoch). */
+  deadline: number;
+  /** The caller's cancellation. */
+  signal: AbortSignal;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Headers Dataverse sends on every response: requests, and seconds of execution time, left in the window. */
+const BURST = 'x-ms-ratelimit-burst-remaining-xrm-requests';
+const TIME = 'x-ms-ratelimit-time-remaining-xrm-requests';
+
+function headerNumber(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null) return undefined;
+  const n = Number(value.replace(/,/g, '').trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Runs write requests a few at a time and never gives up silently. It sends fewer at once as
+ * Dataverse's rate-limit headers say the budget runs low, pauses every request when one is throttled
+ * (for its Retry-After), retries throttled and transient failures until the time budget ends, and
+ * then stops cleanly: tasks that did not finish are simply not marked done.
+ */
+export class Dispatcher {
+  readonly signal: AbortSignal;
+  /** Requests answered (successes and failures), for the summary. */
+  requests = 0;
+  throttles = 0;
+  private limit: number;
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private averageMs = 0;
+  private stopped: Error | undefined;
+  private readonly running = new Set<Promise<void>>();
+  private readonly waiters: Array<() => void> = [];
+  private readonly now: () => number;
+  private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly budget = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.limit = options.parallelism;
+    this.now = options.now ?? Date.now;
+    this.wait = options.sleep ?? defaultSleep;
+    this.signal = AbortSignal.any([options.signal, this.budget.signal]);
+    // Every request in flight listens to it.
+    setMaxListeners(1000, this.signal);
+    this.timer = setTimeout(() => this.budget.abort(new BudgetExhausted()), Math.max(0, options.deadline - this.now()));
+    this.timer.unref?.();
+  }
+
+  get budgetEnded(): boolean {
+    return this.budget.signal.aborted || this.now() >= this.options.deadline;
+  }
+
+  /** Requests allowed at once now. */
+  get concurrency(): number {
+    return this.limit;
+  }
+
+  /** Reads the remaining budget from a response and sets how many requests may run at once. */
+  observe(headers: Headers | undefined): void {
+    if (!headers) return;
+    const burst = headerNumber(headers, BURST);
+    const seconds = headerNumber(headers, TIME);
+    if (burst === undefined && seconds === undefined) return;
+    let limit = this.options.parallelism;
+    // Keep at least twice the requests in flight in reserve, and twice their execution time.
+    if (burst !== undefined) limit = Math.min(limit, Math.max(1, Math.floor(burst / 2)));
+    if (seconds !== undefined && this.averageMs > 0)
+      limit = Math.min(limit, Math.max(1, Math.floor((seconds * 1000) / (this.averageMs * 4))));
+    this.limit = limit;
+    this.release();
+  }
+
+  /**
+   * Starts `task` once a slot is free and returns; `onDone` runs when it succeeds. Throws when the
+   * import must stop: the budget ended, the caller cancelled, or a task failed for good.
+   */
+  async submit(task: (signal: AbortSignal) => Promise<Headers | undefined>, onDone: () => void): Promise<void> {
+    await this.slot();
+    this.inFlight++;
+    const run = this.attempt(task, onDone).finally(() => {
+      this.inFlight--;
+      this.running.delete(run);
+      this.release();
+    });
+    this.running.add(run);
+  }
+
+  /** Waits for every started task; throws what stopped the dispatcher, if anything did. */
+  async drain(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running]);
+    if (this.stopped) throw this.stopped;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+
+  private async attempt(task: (signal: AbortSignal) => Promise<Headers | undefined>, onDone: () => void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopped) return;
+      const started = this.now();
+      try {
+        const headers = await task(this.signal);
+        this.requests++;
+        this.averageMs = this.averageMs ? this.averageMs * 0.8 + (this.now() - started) * 0.2 : this.now() - started;
+        this.observe(headers);
+        onDone();
+        return;
+      } catch (error) {
+        this.requests++;
+        const delay = this.retryDelay(error, attempt);
+        if (delay === undefined) return;
+        if (this.now() + delay >= this.options.deadline)
+          return this.stop(new BudgetExhausted(`the service asked to wait ${Math.ceil(delay / 1000)} s, past the end of the time budget`));
+        await this.wait(delay, this.signal).catch(() => undefined);
+        if (this.options.signal.aborted) return this.stop(this.options.signal.reason ?? new Error('Canceled'));
+        if (this.budgetEnded) return this.stop(new BudgetExhausted());
+      }
+    }
+  }
+
+  /** How long to wait before sending again, or undefined when the dispatcher stopped. */
+  private retryDelay(error: unknown, attempt: number): number | undefined {
+    if (this.options.signal.aborted) {
+      this.stop(error instanceof Error ? error : new Error(String(error)));
+      return undefined;
+    }
+    if (this.budgetEnded) {
+      this.stop(new BudgetExhausted());
+      return undefined;
+    }
+    if (error instanceof PlatformError && error.status === 429) {
+      this.throttles++;
+      // One throttled request pauses them all, and fewer go at once afterwards.
+      const delay = error.retryAfterMs ?? Math.min(60_000, 5000 * attempt);
+      this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
+      this.limit = Math.max(1, Math.floor(this.limit / 2));
+      return delay;
+    }
+    const transient =
+      error instanceof PlatformError && (error.status === 0 || error.status === 408 || error.status >= 500) && error.code !== 'Canceled';
+    if (transient) return Math.min(30_000, 1000 * 2 ** (attempt - 1));
+    this.stop(error instanceof Error ? error : new Error(String(error)));
+    return undefined;
+  }
+
+  private stop(error: Error): void {
+    this.stopped ??= error;
+    this.release();
+  }
+
+  private release(): void {
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  private async slot(): Promise<void> {
+    for (;;) {
+      if (this.stopped) throw this.stopped;
+      if (this.budgetEnded) {
+        this.stop(new BudgetExhausted());
+        throw this.stopped!;
+      }
+      const pause = this.pausedUntil - this.now();
+      if (pause > 0) {
+        await this.wait(Math.min(pause, Math.max(0, this.options.deadline - this.now())), this.signal).catch(() => undefined);
+        continue;
+      }
+      if (this.inFlight < this.limit) return;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}

@@ -1,0 +1,350 @@
+import { XMLSerializer } from '@xmldom/xmldom';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataverseClient } from '../platform/dataverse';
+import { mapLimited } from '../solutions/parallel';
+import { elements, parseXml } from '../solutions/xml';
+import { ToolError } from '../tools/errors';
+import { findRelationship, navigationFrom } from './associate';
+import type { CmtRecord, CmtValue } from './cmtDataReader';
+import { CmtDataWriter, type CmtLinks } from './cmtDataWriter';
+import { byDisplayName, writeSchema, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';
+import { toCmtValue } from './cmtValues';
+import { writeDataZip } from './dataPackage';
+import { tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
+
+const PAGE = 'odata.maxpagesize=5000, odata.include-annotations="*"';
+
+/** The participation type of each party-list column of an activity. */
+export const PARTY_MASKS: Record<string, number> = {
+  from: 1,
+  to: 2,
+  cc: 3,
+  bcc: 4,
+  requiredattendees: 5,
+  optionalattendees: 6,
+  organizer: 7,
+  resources: 10,
+  customers: 11,
+  partners: 12,
+};
+
+/** A column's type as the Configuration Migration tool names it; undefined for columns it does not export. */
+export function cmtType(column: ColumnMetadata): string | undefined {
+  const types: Record<string, string> = {
+    Uniqueidentifier: 'guid',
+    String: 'string',
+    Memo: 'string',
+    EntityName: 'string',
+    Integer: 'number',
+    BigInt: 'bigint',
+    Decimal: 'decimal',
+    Double: 'float',
+    Money: 'money',
+    Boolean: 'bool',
+    DateTime: 'datetime',
+    Picklist: 'optionsetvalue',
+    State: 'state',
+    Status: 'status',
+    Lookup: 'entityreference',
+    Customer: 'entityreference',
+    Owner: 'owner',
+    PartyList: 'partylist',
+  };
+  if (column.type === 'Virtual')
+    return column.typeName === 'MultiSelectPicklistType'
+      ? 'optionsetvaluecollection'
+      : column.typeName === 'ImageType'
+        ? 'imagedata'
+        : undefined;
+  return types[column.type];
+}
+
+/** What to export of one table: its columns (all when absent) and the N:N relationships whose links to take. */
+export interface ExportRequest {
+  table: string;
+  columns?: string[];
+  relationships?: string[];
+}
+
+export interface ExportResult {
+  entities: Array<{ name: string; records: number }>;
+  requests: number;
+}
+
+interface TableExport {
+  entity: CmtEntity;
+  meta: TableMetadata;
+  relationships: Array<{ name: string; navigation: string; other: string; otherKey: string }>;
+}
+
+/**
+ * Exports records to a Configuration Migration data zip (§7.2): a given schema is kept as it is
+ * (its bytes), otherwise the schema is written from the tables' metadata with every attribute the
+ * tool writes. Records are paged and written to data.xml as they come, lookups with their target
+ * table and name, party lists with their parties, N:N links after each table's records.
+ */
+export async function exportRecords(
+  dv: DataverseClient,
+  wanted: ExportRequest[],
+  options: { given?: { schema: CmtSchema; bytes: Buffer }; target: string; signal: AbortSignal },
+): Promise<ExportResult> {
+  let requests = 0;
+  const tables: TableExport[] = [];
+  for (const item of wanted) {
+    const meta = await tableMetadata(dv, item.table, options.signal);
+    requests += 5;
+    const givenEntity = options.given?.schema.entities.find((e) => e.name === meta.logicalName);
+    const entity = givenEntity ?? describeEntity(meta, item);
+    const unknown = entity.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);
+    if (unknown.length)
+      throw new ToolError(
+        `${givenEntity ? 'schemaFile' : 'tables'}: ${meta.logicalName} has no column ${unknown.join(', ')} in this environment. Nothing was exported.`,
+      );
+    tables.push({ entity, meta, relationships: [] });
+  }
+  // N:N relationships: the table on the other side and its key, read once for all.
+  const others = new Set<string>();
+  for (const t of tables)
+    for (const r of t.entity.relationships.filter((r) => r.manyToMany)) {
+      const relationship = findRelationship(t.meta.manyToMany, r.name);
+      if (!relationship)
+        throw new ToolError(
+          `${options.given ? 'schemaFile' : 'tables'}: ${t.meta.logicalName} has no N:N relationship ${r.name} in this environment. Nothing was exported.`,
+        );
+      others.add(navigationFrom(relationship, t.meta.logicalName).other);
+    }
+  const keys = others.size ? await tableKeys(dv, [...others], options.signal) : new Map();
+  requests += Math.ceil(others.size / 20);
+  for (const t of tables) {
+    for (const r of t.entity.relationships.filter((r) => r.manyToMany)) {
+      const relationship = findRelationship(t.meta.manyToMany, r.name)!;
+      const { navigation, other } = navigationFrom(relationship, t.meta.logicalName);
+      const otherKey = keys.get(other)?.primaryId ?? `${other}id`;
+      t.relationships.push({ name: r.name, navigation, other, otherKey });
+      if (!options.given)
+        Object.assign(r, {
+          relatedEntityName: relationship.IntersectEntityName || r.name,
+          m2mTargetEntity: other,
+          m2mTargetEntityPrimaryKey: otherKey,
+        });
+    }
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'power-agent-export-'));
+  try {
+    const dataFile = join(dir, 'data.xml');
+    const writer = new CmtDataWriter(createWriteStream(dataFile));
+    await writer.begin();
+    const entities: ExportResult['entities'] = [];
+    for (const t of tables) {
+      const out = writer.entity(t.entity.name, t.entity.displayname);
+      const ids: string[] = [];
+      for await (const page of pages(
+        dv,
+        t,
+        options.given?.schema.entities.find((e) => e.name === t.meta.logicalName)?.filter,
+        options.signal,
+      )) {
+        requests++;
+        for (const row of page) {
+          const record = toRecord(row, t);
+          ids.push(record.id);
+          await out.record(record);
+        }
+      }
+      const links: CmtLinks[] = [];
+      for (const r of t.relationships) {
+        const found = await mapLimited(ids, 8, async (id) => {
+          const page = await dv.get<{ value: Array<Record<string, string>> }>(
+            `${t.meta.entitySet}(${id})/${r.navigation}?$select=${r.otherKey}`,
+            options.signal,
+          );
+          return {
+            sourceId: id,
+            relationship: r.name,
+            targetEntity: r.other,
+            targetIdField: r.otherKey,
+            targetIds: page.value.map((v) => String(v[r.otherKey]).toLowerCase()),
+          };
+        });
+        requests += ids.length;
+        links.push(...found.filter((l) => l.targetIds.length));
+      }
+      await out.end(links);
+      entities.push({ name: t.entity.name, records: ids.length });
+    }
+    await writer.end();
+    const schema = options.given?.bytes ?? writeSchema({ entities: tables.map((t) => t.entity) });
+    await writeDataZip(options.target, dataFile, schema);
+    return { entities, requests };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A table's schema entry from its metadata, with every attribute the tool writes; fields by display name. */
+function describeEntity(meta: TableMetadata, item: ExportRequest): CmtEntity {
+  const names = item.columns?.length
+    ? [...new Set([meta.primaryId, ...item.columns.map((c) => c.toLowerCase())])]
+    : [...meta.columns.values()].filter((c) => !c.attributeOf || c.type === 'Money').map((c) => c.name);
+  const fields: CmtField[] = [];
+  for (const name of names) {
+    const column = meta.columns.get(name);
+    if (!column) {
+      fields.push({ name, displayname: name, type: 'string' });
+      continue;
+    }
+    const type = cmtType(column);
+    if (!type) {
+      if (item.columns?.length)
+        throw new ToolError(
+          `tables: ${meta.logicalName}.${name} is a ${column.type} column, which the Configuration Migration format cannot hold. Nothing was exported.`,
+        );
+      continue;
+    }
+    const targets = type === 'entityreference' ? [...new Set((meta.lookups.get(name) ?? []).map((l) => l.target))].sort() : [];
+    fields.push({
+      displayname: column.displayName,
+      name,
+      type,
+      ...(targets.length ? { lookupType: targets.join('|') } : {}),
+      ...(column.custom ? { customfield: true } : {}),
+      ...(column.primaryId ? { primaryKey: true } : {}),
+    });
+  }
+  const relationships: CmtRelationship[] = (item.relationships ?? []).map((name) => {
+    const relationship = findRelationship(meta.manyToMany, name);
+    const reflexive = relationship ? relationship.Entity1LogicalName === relationship.Entity2LogicalName : false;
+    return { name: relationship?.IntersectEntityName || name, manyToMany: true, isreflexive: reflexive };
+  });
+  return {
+    name: meta.logicalName,
+    displayname: meta.displayName,
+    etc: meta.objectTypeCode,
+    primaryidfield: meta.primaryId,
+    primarynamefield: meta.primaryName,
+    disableplugins: false,
+    fields: fields.sort(byDisplayName),
+    relationships,
+  };
+}
+
+/** The Web API query of a table's records: lookups as _x_value, party lists expanded. */
+async function* pages(
+  dv: DataverseClient,
+  t: TableExport,
+  filter: string | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<Array<Record<string, unknown>>> {
+  const selected = t.entity.fields.filter((f) => f.type !== 'partylist');
+  const columns = selected.map((f) => (['entityreference', 'owner'].includes(f.type) ? `_${f.name}_value` : f.name));
+  if (!columns.includes(t.meta.primaryId)) columns.unshift(t.meta.primaryId);
+  const parties = t.entity.fields.some((f) => f.type === 'partylist')
+    ? `&$expand=${t.meta.logicalName}_activity_parties($select=activitypartyid,participationtypemask,addressused,_partyid_value)`
+    : '';
+  if (filter) {
+    // The schema's FetchXML filter, with our columns and paging by page number (§7.2).
+    for (let page = 1, more = true; more; page++) {
+      const body = await dv.page<{ value: Array<Record<string, unknown>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(
+        `${t.meta.entitySet}?fetchXml=${encodeURIComponent(
+          fetchFor(
+            filter,
+            selected.map((f) => f.name),
+            page,
+            t.meta.logicalName,
+          ),
+        )}`,
+        PAGE,
+        signal,
+      );
+      yield body.value;
+      more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
+    }
+    return;
+  }
+  for (let next: string | undefined = `${t.meta.entitySet}?$select=${columns.join(',')}${parties}`; next;) {
+    const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE, signal);
+    yield page.value;
+    next = page['@odata.nextLink'];
+  }
+}
+
+function lookupValue(row: Record<string, unknown>, property: string, name: string): CmtValue | undefined {
+  const id = row[property];
+  if (!id) return undefined;
+  const value: CmtValue = {
+    name,
+    value: String(id).toLowerCase(),
+    lookupentity: String(row[`${property}@Microsoft.Dynamics.CRM.lookuplogicalname`] ?? ''),
+  };
+  const label = row[`${property}@OData.Community.Display.V1.FormattedValue`];
+  if (label !== undefined && label !== null) value.lookupentityname = String(label);
+  return value;
+}
+
+/** A Web API row as the tool writes a record: fields in schema order, nulls left out, the key included. */
+function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
+  const id = String(row[t.meta.primaryId]).toLowerCase();
+  const fields: CmtValue[] = [];
+  for (const field of t.entity.fields) {
+    if (field.type === 'entityreference' || field.type === 'owner') {
+      const value = lookupValue(row, `_${field.name}_value`, field.name);
+      if (value) fields.push(value);
+      continue;
+    }
+    if (field.type === 'partylist') {
+      const mask = PARTY_MASKS[field.name];
+      const parties = ((row[`${t.meta.logicalName}_activity_parties`] as Array<Record<string, unknown>> | undefined) ?? []).filter(
+        (p) => p.participationtypemask === mask,
+      );
+      if (!parties.length) continue;
+      fields.push({
+        name: field.name,
+        value: '',
+        lookupentity: '',
+        lookupentityname: '',
+        parties: parties.map((p) => ({
+          id: String(p.activitypartyid).toLowerCase(),
+          fields: [
+            lookupValue(p, '_partyid_value', 'partyid'),
+            { name: 'activityid', value: id, lookupentity: 'activitypointer' },
+            { name: 'participationtypemask', value: String(p.participationtypemask) },
+            p.addressused ? { name: 'addressused', value: String(p.addressused) } : undefined,
+            { name: 'activitypartyid', value: String(p.activitypartyid).toLowerCase() },
+          ].filter((f): f is CmtValue => f !== undefined),
+        })),
+      });
+      continue;
+    }
+    const value = row[field.name];
+    if (value === null || value === undefined) continue;
+    fields.push({ name: field.name, value: toCmtValue(field.type, value, t.meta.columns.get(field.name)?.date) });
+  }
+  return { id, fields };
+}
+
+/** The schema's FetchXML with our columns as its attributes and the page asked for; 5000 records a page. */
+function fetchFor(filter: string, columns: string[], page: number, table: string): string {
+  let document;
+  try {
+    document = parseXml(filter, `the FetchXML filter of ${table}`);
+  } catch (error) {
+    throw new ToolError(`schemaFile: the filter of ${table} is not valid FetchXML (${(error as Error).message}). Nothing was exported.`);
+  }
+  const fetch = document.documentElement!;
+  const entity = elements(fetch).find((e) => e.nodeName === 'entity');
+  if (fetch.nodeName !== 'fetch' || !entity)
+    throw new ToolError(`schemaFile: the filter of ${table} is not a <fetch> with an <entity>. Nothing was exported.`);
+  for (const old of elements(entity).filter((e) => e.nodeName === 'attribute' || e.nodeName === 'all-attributes')) entity.removeChild(old);
+  for (const column of columns) {
+    const attribute = document.createElement('attribute');
+    attribute.setAttribute('name', column);
+    entity.insertBefore(attribute, entity.firstChild);
+  }
+  fetch.setAttribute('page', String(page));
+  fetch.setAttribute('count', '5000');
+  return new XMLSerializer().serializeToString(document);
+}

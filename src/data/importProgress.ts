@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/** The passes of an import, in order: records, their lookups and party lists, their states, the N:N links. */
+export const STAGES = ['records', 'lookups', 'states', 'associations'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** A set of whole numbers kept as sorted, merged ranges [from, to). */
+export class RangeSet {
+  constructor(private ranges: Array<[number, number]> = []) {}
+
+  has(n: number): boolean {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [from, to] = this.ranges[mid]!;
+      if (n < from) hi = mid - 1;
+      else if (n >= to) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  add(n: number): void {
+    const ranges = this.ranges;
+    let i = 0;
+    while (i < ranges.length && ranges[i]![1] < n) i++;
+    if (i < ranges.length && ranges[i]![0] <= n && n < ranges[i]![1]) return;
+    if (i < ranges.length && ranges[i]![1] === n) {
+      ranges[i]![1] = n + 1;
+      if (i + 1 < ranges.length && ranges[i + 1]![0] === n + 1) {
+        ranges[i]![1] = ranges[i + 1]![1];
+        ranges.splice(i + 1, 1);
+      }
+    } else if (i < ranges.length && ranges[i]![0] === n + 1) ranges[i]![0] = n;
+    else ranges.splice(i, 0, [n, n + 1]);
+  }
+
+  toJSON(): Array<[number, number]> {
+    return this.ranges.map(([a, b]) => [a, b]);
+  }
+}
+
+export interface TableCounts {
+  /** Records of the table in the file. */
+  records: number;
+  imported: number;
+  failed: number;
+  lookupsSet: number;
+  lookupsFailed: number;
+  lookupsUnresolved: number;
+  statesSet: number;
+  statesFailed: number;
+}
+
+export const emptyCounts = (): TableCounts => ({
+  records: 0,
+  imported: 0,
+  failed: 0,
+  lookupsSet: 0,
+  lookupsFailed: 0,
+  lookupsUnresolved: 0,
+  statesSet: 0,
+  statesFailed: 0,
+});
+
+export interface RecordFailure {
+  table: string;
+  id: string;
+  message: string;
+  correlationId: string | null;
+}
+
+const counts = z.object({
+  records: z.number(),
+  imported: z.number(),
+  failed: z.number(),
+  lookupsSet: z.number(),
+  lookupsFailed: z.number(),
+  lookupsUnresolved: z.number(),
+  statesSet: z.number(),
+  statesFailed: z.number(),
+});
+
+/** What a partial import hands back so that the next call finishes the job: opaque to the caller. */
+export const resumeSchema = z.strictObject({
+  version: z.literal(1),
+  fingerprint: z.string(),
+  stage: z.enum(STAGES),
+  done: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()]))),
+  counts: z.record(z.string(), counts),
+  associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }),
+  failedIds: z.array(z.string()),
+  failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() })),
+  requests: z.number(),
+  calls: z.number(),
+});
+export type ResumeState = z.infer<typeof resumeSchema>;
+
+/** How far an import has got, across calls: done items per pass and table, counts, refused records. */
+export class ImportProgress {
+  stage: Stage = 'records';
+  readonly counts = new Map<string, TableCounts>();
+  readonly associations = { created: 0, existing: 0, failed: 0 };
+  readonly failedIds = new Set<string>();
+  readonly failures: RecordFailure[] = [];
+  failureCount = 0;
+  requests = 0;
+  calls = 1;
+  private readonly done = new Map<string, RangeSet>();
+
+  constructor(readonly fingerprint: string) {}
+
+  static resume(state: ResumeState): ImportProgress {
+    const progress = new ImportProgress(state.fingerprint);
+    progress.stage = state.stage;
+    for (const [key, ranges] of Object.entries(state.done)) progress.done.set(key, new RangeSet(ranges.map(([a, b]) => [a, b])));
+    for (const [table, c] of Object.entries(state.counts)) progress.counts.set(table, { ...c, records: 0 });
+    Object.assign(progress.associations, state.associations);
+    for (const id of state.failedIds) progress.failedIds.add(id);
+    progress.failures.push(...state.failures);
+    progress.failureCount = state.failures.length;
+    progress.requests = state.requests;
+    progress.calls = state.calls + 1;
+    return progress;
+  }
+
+  table(name: string): TableCounts {
+    let c = this.counts.get(name);
+    if (!c) this.counts.set(name, (c = emptyCounts()));
+    return c;
+  }
+
+  isDone(stage: Stage, table: string, ordinal: number): boolean {
+    return STAGES.indexOf(stage) < STAGES.indexOf(this.stage) || (this.done.get(`${stage}:${table}`)?.has(ordinal) ?? false);
+  }
+
+  markDone(stage: Stage, table: string, ordinal: number): void {
+    const key = `${stage}:${table}`;
+    let set = this.done.get(key);
+    if (!set) this.done.set(key, (set = new RangeSet()));
+    set.add(ordinal);
+  }
+
+  /** Moves to the next pass; what the finished pass marked done is no longer needed. */
+  finish(stage: Stage): void {
+    if (this.stage !== stage) return;
+    for (const key of [...this.done.keys()]) if (key.startsWith(`${stage}:`)) this.done.delete(key);
+    this.stage = STAGES[STAGES.indexOf(stage) + 1] ?? stage;
+  }
+
+  fail(failure: RecordFailure, recordRefused: boolean): void {
+    if (recordRefused) this.failedIds.add(failure.id);
+    this.failureCount++;
+    if (this.failures.length < 100) this.failures.push(failure);
+  }
+
+  toJSON(): ResumeState {
+    return {
+      version: 1,
+      fingerprint: this.fingerprint,
+      stage: this.stage,
+      done: Object.fromEntries([...this.done].map(([key, set]) => [key, set.toJSON()])),
+      counts: Object.fromEntries(this.counts),
+      associations: { ...this.associations },
+      failedIds: [...this.failedIds].slice(0, 10_000),
+      failures: this.failures.slice(0, 100),
+      requests: this.requests,
+      calls: this.calls,
+    };
+  }
+}

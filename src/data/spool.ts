@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+
+/**
+ * Work for the later passes (lookups, states, N:N links), kept as data.xml is read once. The first
+ * items stay in memory; past `inMemory` they go to a temporary file, read back line by line, so
+ * memory stays flat however large the file is.
+ */
+export class Spool<T> {
+  private count = 0;
+  private readonly held: T[] = [];
+  private dir: string | undefined;
+  private file: string | undefined;
+  private out: WriteStream | undefined;
+
+  constructor(private readonly inMemory = 20_000) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  async add(item: T): Promise<void> {
+    this.count++;
+    if (this.count <= this.inMemory) {
+      this.held.push(item);
+      return;
+    }
+    if (!this.out) {
+      this.dir = await mkdtemp(join(tmpdir(), 'power-agent-import-'));
+      this.file = join(this.dir, 'spool.ndjson');
+      this.out = createWriteStream(this.file);
+    }
+    if (!this.out.write(`${JSON.stringify(item)}\n`)) await once(this.out, 'drain');
+  }
+
+  /** Ends writing; the items can then be read, in the order they came, as often as needed. */
+  async seal(): Promise<void> {
+    if (!this.out || this.out.writableEnded) return;
+    this.out.end();
+    await once(this.out, 'finish');
+  }
+
+  async *items(): AsyncGenerator<T> {
+    yield* this.held;
+    if (!this.file) return;
+    // Read chunk by chunk as the items are taken: readline would read ahead of a slow consumer.
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for await (const chunk of createReadStream(this.file, { highWaterMark: 64 * 1024 })) {
+      const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) if (line) yield JSON.parse(line) as T;
+    }
+    rest += decoder.end();
+    if (rest) yield JSON.parse(rest) as T;
+  }
+
+  async remove(): Promise<void> {
+    const out = this.out;
+    if (out && !out.closed) {
+      // A write still under way when the import stopped must not surface as an error of its own.
+      out.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+      out.destroy();
+      await closed;
+    }
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataTables } from '../../src/sandbox/dataTables';
+import { text } from '../helpers';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
+import { structured, withData } from './harness';
+
+const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
+  requests.slice(from).filter((r) => path.test(r.path) && (status === undefined || r.status === status)).length;
+
+describe('pp_import_data under throttling and time budgets', () => {
+  it('when throttling outlasts the time budget, returns what is done and a resume; calling again with it finishes without writing anything twice', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'throttled.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(300)));
+      // Some record batches are throttled with a Retry-After far beyond the budget.
+      h.sandbox.faults.add({ kind: 'throttle', path: 'UpsertMultiple', rate: 0.3, retryAfterSeconds: 600 });
+      const from = h.sandbox.requests.length;
+      const first = await h.call('pp_import_data', { dataFile: file, batchSize: 50, parallelism: 1, timeBudgetSeconds: 60 });
+      const partial = structured(first);
+      assert.equal(partial.done, false, text(first));
+      assert.ok(partial.resume, 'a partial result carries its resume');
+      const importedFirst = partial.entities.reduce((n: number, e: any) => n + e.imported, 0);
+      assert.ok(importedFirst > 0 && importedFirst < 600, `part of the records went in (${importedFirst})`);
+      assert.match(
+        text(first),
+        /The import stopped during the records pass: the service asked to wait 600 s, past the end of the time budget\. What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish/,
+      );
+      const sentFirst = count(h.sandbox.requests, from, /UpsertMultiple$/, 204);
+      assert.equal(sentFirst * 50, importedFirst, 'what the service accepted is what is counted');
+
+      h.sandbox.faults.clear();
+      const middle = h.sandbox.requests.length;
+      const second = await h.call('pp_import_data', { dataFile: file, batchSize: 50, resume: partial.resume });
+      const done = structured(second);
+      assert.equal(done.done, true, text(second));
+      assert.equal(done.resume, null);
+      assert.equal(
+        count(h.sandbox.requests, middle, /UpsertMultiple$/),
+        (600 - importedFirst) / 50,
+        'only the batches not done are sent again',
+      );
+      assert.deepEqual(
+        done.entities.map((e: any) => [e.name, e.records, e.imported, e.failed, e.lookups.set]),
+        [
+          ['account', 300, 300, 0, 300],
+          ['contact', 300, 300, 0, 300],
+        ],
+      );
+      const tables = dataTables(h.org());
+      assert.equal(tables.get('account')!.rows.size, 300, 'no duplicates');
+      assert.equal(tables.get('contact')!.rows.get(id('c', 300))!.parentcustomerid, id('a', 300));
+    });
+  });
+
+  it('stops between passes when the lookups pass is throttled past the budget, and the next call does only the lookups', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'lookups.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(100)));
+      h.sandbox.faults.add({ kind: 'throttle', path: 'UpdateMultiple', times: 100, retryAfterSeconds: 900 });
+      const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 50 }));
+      assert.equal(partial.done, false);
+      assert.equal(partial.resume.stage, 'lookups');
+      assert.deepEqual(
+        partial.entities.map((e: any) => [e.imported, e.lookups.set]),
+        [
+          [100, 0],
+          [100, 0],
+        ],
+      );
+      h.sandbox.faults.clear();
+      const from = h.sandbox.requests.length;
+      const done = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 50, resume: partial.resume }));
+      assert.equal(done.done, true);
+      assert.equal(count(h.sandbox.requests, from, /UpsertMultiple$/), 0, 'no record is written again');
+      assert.equal(count(h.sandbox.requests, from, /UpdateMultiple$/), 4);
+      assert.deepEqual(
+        done.entities.map((e: any) => [e.imported, e.lookups.set]),
+        [
+          [100, 100],
+          [100, 100],
+        ],
+      );
+    });
+  });
+
+  it('keeps going through throttling within the budget: retried past the HTTP client’s own attempts', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'waits.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(40)));
+      h.sandbox.faults.add({ kind: 'throttle', path: 'UpsertMultiple', times: 8, retryAfterSeconds: 0 });
+      const from = h.sandbox.requests.length;
+      const result = structured(await h.call('pp_import_data', { dataFile: file, parallelism: 1 }));
+      assert.equal(result.done, true);
+      assert.equal(count(h.sandbox.requests, from, /UpsertMultiple$/, 429), 8);
+      assert.deepEqual(
+        result.entities.map((e: any) => e.imported),
+        [40, 40],
+      );
+    });
+  });
+
+  it('sends fewer requests at once as the rate-limit headers say the budget runs out, so few are throttled', async () => {
+    await withData(
+      async (h) => {
+        const records = Array.from({ length: 120 }, (_, i) => ({
+          id: id('c', i + 1),
+          fields: [['lastname', `Contact ${i + 1}`]] as Array<[string, string]>,
+        }));
+        const file = await writeDataFile(
+          h.work,
+          'paced.zip',
+          schemaXml([
+            {
+              name: 'contact',
+              primaryname: 'fullname',
+              fields: [
+                ['contactid', 'guid'],
+                ['lastname', 'string'],
+              ],
+            },
+          ]),
+          dataXml([{ entity: 'contact', records }]),
+        );
+        const from = h.sandbox.requests.length;
+        const result = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 4, parallelism: 8 }));
+        assert.equal(result.entities[0].imported, 120);
+        const writes = count(h.sandbox.requests, from, /UpsertMultiple$/);
+        const throttled = count(h.sandbox.requests, from, /./, 429);
+        assert.ok(writes >= 30);
+        // Eight at once to the end would meet the exhausted window eight at a time.
+        assert.ok(throttled <= 3, `${throttled} requests were throttled`);
+      },
+      { serviceProtection: { requests: 30, windowSeconds: 1 } },
+    );
+  });
+});

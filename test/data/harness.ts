@@ -1,0 +1,67 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataverseClient } from '../../src/platform/dataverse';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
+import type { SandboxOrg } from '../../src/sandbox/state';
+import type { Services } from '../../src/services';
+import { catalog } from '../../src/tools';
+import { invokeTool } from '../../src/tools/invoke';
+import { invokeOptions, sandboxServices } from '../helpers';
+
+export interface DataHarness {
+  sandbox: Sandbox;
+  services: Services;
+  /** A folder the tools may read and write. */
+  work: string;
+  org(name?: string): SandboxOrg;
+  url(name?: string): string;
+  dv(name?: string): DataverseClient;
+  call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+}
+
+/** The structured result of a tool call. */
+export function structured(result: CallToolResult): any {
+  return result.structuredContent as any;
+}
+
+/**
+ * An in-process sandbox and the tools called through invokeTool against it (no CLI process), with
+ * a work folder allowed for files. The environment defaults to "Contoso (default)", which has no Power Pages tables.
+ */
+export async function withData<T>(
+  body: (h: DataHarness) => Promise<T>,
+  options: SandboxOptions = {},
+  more: { http?: Parameters<typeof sandboxServices>[2]; folders?: string[] } = {},
+): Promise<T> {
+  const sandbox = await startSandbox(options);
+  const services = sandboxServices(sandbox, {}, more.http ?? {});
+  const work = mkdtempSync(join(tmpdir(), 'power-agent-data-'));
+  const invoke = invokeOptions(services, { allowedFolders: [work, ...(more.folders ?? [])] });
+  const org = (name = 'Contoso (default)') =>
+    [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === name)!.org!;
+  const harness: DataHarness = {
+    sandbox,
+    services,
+    work,
+    org,
+    url: (name) => org(name).url,
+    dv: (name) => services.dataverse(org(name).url),
+    call: (tool, args, signal) =>
+      invokeTool(
+        catalog.find((t) => t.name === tool)!,
+        { environment: org().url, ...args },
+        { signal: signal ?? new AbortController().signal },
+        invoke,
+      ),
+  };
+  try {
+    return await body(harness);
+  } finally {
+    invoke.operations.close();
+    await services.close();
+    await sandbox.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,442 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { writeZip } from '../../src/solutions/zipWriter';
+import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
+import { orgData, type Party } from '../../src/sandbox/dataModel';
+import { text } from '../helpers';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
+import { structured, withData } from './harness';
+
+const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =>
+  requests.slice(from).filter((r) => what.test(r.path)).length;
+
+describe('pp_import_data', () => {
+  it('imports records whose lookups point both ways, keeping ids: records first with UpsertMultiple in batches, then the lookups', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'two-way.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(450)));
+      const from = h.sandbox.requests.length;
+      const result = await h.call('pp_import_data', { dataFile: file, batchSize: 200 });
+      assert.equal(result.isError, undefined, text(result));
+      const out = structured(result);
+      assert.equal(out.done, true);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.records, e.imported, e.failed, e.lookups.set, e.method]),
+        [
+          ['account', 450, 450, 0, 450, 'UpsertMultiple'],
+          ['contact', 450, 450, 0, 450, 'UpsertMultiple'],
+        ],
+      );
+      assert.equal(writes(h.sandbox.requests, from, /UpsertMultiple$/), 3 + 3, 'records: 3 batches a table');
+      assert.equal(writes(h.sandbox.requests, from, /UpdateMultiple$/), 3 + 3, 'lookups: 3 batches a table, as updates');
+      const tables = dataTables(h.org());
+      assert.equal(
+        tables.get('account')!.rows.get(id('a', 42))!.primarycontactid,
+        id('c', 42),
+        'an account points at a contact imported after it',
+      );
+      assert.equal(
+        tables.get('contact')!.rows.get(id('c', 42))!['parentcustomerid@table'],
+        'account',
+        'the customer lookup binds to the account table',
+      );
+    });
+  });
+
+  it('lists the records the service refuses, imports the rest, and counts a record whose lookup target was refused as imported', async () => {
+    await withData(async (h) => {
+      const data = accountsAndContacts(60, {
+        account: (i, fields) => i === 17 && fields.splice(2, 1, ['numberofemployees', 'many']),
+        contact: (i, fields) => i === 30 && fields.splice(1, 1),
+      });
+      const file = await writeDataFile(h.work, 'broken.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(data));
+      const result = await h.call('pp_import_data', { dataFile: file, batchSize: 25 });
+      assert.equal(result.isError, true);
+      const out = structured(result);
+      assert.deepEqual(
+        out.failures.map((f: any) => `${f.table} ${f.id}`),
+        [`account ${id('a', 17)}`, `contact ${id('c', 30)}`],
+      );
+      assert.match(out.failures[0].message, /numberofemployees: "many" is not a whole number/);
+      assert.match(out.failures[1].message, /lastname is required/);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.failed]),
+        [
+          ['account', 59, 1],
+          ['contact', 59, 1],
+        ],
+      );
+      // Account 30 points at the refused contact: it is imported, its lookup is reported as not set.
+      assert.equal(dataTables(h.org()).get('account')!.rows.get(id('a', 30))!.primarycontactid ?? null, null);
+      assert.equal(out.entities[0].lookups.unresolved, 1);
+      assert.match(
+        text(result),
+        new RegExp(
+          `account\\.primarycontactid: 1 lookup value\\(s\\) not set; for example ${id('a', 30)}: primarycontactid points at contact ${id('c', 30)}, which was not imported`,
+        ),
+      );
+    });
+  });
+
+  it('writes a table that has no UpsertMultiple (per sdkmessagefilters) in $batch change sets of single upserts, isolating a refused record', async () => {
+    await withData(async (h) => {
+      const task = {
+        name: 'task',
+        primaryid: 'activityid',
+        primaryname: 'subject',
+        fields: [
+          ['activityid', 'guid'],
+          ['subject', 'string'],
+          ['percentcomplete', 'number'],
+          ['prioritycode', 'optionsetvalue'],
+        ] as Array<[string, string]>,
+      };
+      const records = Array.from({ length: 120 }, (_, i) => ({
+        id: id('d', i + 1),
+        fields: [
+          ['activityid', id('d', i + 1)],
+          ['subject', `Task ${i + 1}`],
+          ['percentcomplete', String(i % 100)],
+          ['prioritycode', i === 44 ? '9' : '1'],
+        ] as Array<[string, string]>,
+      }));
+      const file = await writeDataFile(h.work, 'tasks.zip', schemaXml([task]), dataXml([{ entity: 'task', records }]));
+      const from = h.sandbox.requests.length;
+      const result = await h.call('pp_import_data', { dataFile: file, batchSize: 50 });
+      const out = structured(result);
+      assert.equal(
+        writes(h.sandbox.requests, from, /tasks\/Microsoft\.Dynamics\.CRM\.UpsertMultiple$/),
+        0,
+        'never tried where sdkmessagefilters list no UpsertMultiple',
+      );
+      assert.equal(writes(h.sandbox.requests, from, /\/\$batch$/), 3, '120 records in batches of 50');
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.failed, e.method]),
+        [['task', 119, 1, '$batch']],
+      );
+      assert.equal(out.failures[0].id, id('d', 45));
+      assert.match(out.failures[0].message, /The value 9 of 'prioritycode' on record of type 'task' is outside the valid range/);
+      assert.equal(dataTables(h.org()).get('task')!.rows.size, 119);
+      assert.match(
+        text(result),
+        /task: this environment has no UpsertMultiple for the table \(sdkmessagefilters\), so its records went in \$batch requests/,
+      );
+    });
+  });
+
+  it('creates records in their default state, then sets the file’s state and status by update; a status that does not belong to its state is reported', async () => {
+    await withData(async (h) => {
+      const data = accountsAndContacts(3, {
+        contact: (i, fields) => fields.push(['statecode', i === 3 ? '0' : '1'], ['statuscode', i === 1 ? '2' : i === 2 ? '1' : '1']),
+      });
+      const file = await writeDataFile(h.work, 'states.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(data));
+      const result = await h.call('pp_import_data', { dataFile: file });
+      const out = structured(result);
+      const rows = dataTables(h.org()).get('contact')!.rows;
+      assert.deepEqual(
+        [1, 2, 3].map((i) => [rows.get(id('c', i))!.statecode, rows.get(id('c', i))!.statuscode]),
+        [
+          [1, 2],
+          [0, 1],
+          [0, 1],
+        ],
+      );
+      assert.deepEqual(out.entities[1].states, { set: 1, failed: 1 });
+      assert.equal(out.entities[1].imported, 3, 'a record whose state was refused is still imported');
+      assert.match(
+        out.failures[0].message,
+        /^imported, but its state was not set: 1 is not a valid status code for state code contactState\.Inactive/,
+      );
+    });
+  });
+
+  it('reads an unzipped folder without [Content_Types].xml, with dates in US culture format (2019 tool) and date-only columns', async () => {
+    await withData(async (h) => {
+      const contact = {
+        name: 'contact',
+        primaryname: 'fullname',
+        fields: [
+          ['contactid', 'guid'],
+          ['lastname', 'string'],
+          ['birthdate', 'datetime'],
+        ] as Array<[string, string]>,
+      };
+      const task = {
+        name: 'task',
+        primaryid: 'activityid',
+        primaryname: 'subject',
+        fields: [
+          ['activityid', 'guid'],
+          ['subject', 'string'],
+          ['scheduledstart', 'datetime'],
+        ] as Array<[string, string]>,
+      };
+      const data = dataXml([
+        {
+          entity: 'contact',
+          records: [
+            {
+              id: id('c', 1),
+              fields: [
+                ['lastname', 'Doe'],
+                ['birthdate', '5/24/2002 12:00:00 AM'],
+              ],
+            },
+          ],
+        },
+        {
+          entity: 'task',
+          records: [
+            {
+              id: id('d', 1),
+              fields: [
+                ['subject', 'Call'],
+                ['scheduledstart', '1/29/2014 5:00:00 PM'],
+              ],
+            },
+            {
+              id: id('d', 2),
+              fields: [
+                ['subject', 'Visit'],
+                ['scheduledstart', '2021-07-21T15:02:00.0000000Z'],
+              ],
+            },
+          ],
+        },
+      ]).replace('timestamp="2026-11-24T00:00:00.0000000Z"', 'timestamp="6/25/2019 10:32:31 AM"');
+      const folder = await writeDataFile(h.work, 'unzipped', schemaXml([contact, task]), data, { folder: true });
+      const result = await h.call('pp_import_data', { dataFile: folder });
+      assert.equal(result.isError, undefined, text(result));
+      const tables = dataTables(h.org());
+      assert.equal(tables.get('contact')!.rows.get(id('c', 1))!.birthdate, '2002-05-24', 'a date-only column gets the date');
+      assert.equal(tables.get('task')!.rows.get(id('d', 1))!.scheduledstart, '2014-01-29T17:00:00Z');
+      assert.equal(tables.get('task')!.rows.get(id('d', 2))!.scheduledstart, '2021-07-21T15:02:00Z');
+    });
+  });
+
+  it('binds a polymorphic lookup to the table its record is in, finds records outside the file by id or by name, and leaves an unknown owner to the caller', async () => {
+    await withData(async (h) => {
+      const org = h.org();
+      const seeded = [...dataTables(org).get('account')!.rows.values()].find((r) => r.name === 'Seeded Account');
+      assert.equal(seeded, undefined);
+      dataTables(org)
+        .get('account')!
+        .rows.set(id('e', 1), { accountid: id('e', 1), name: 'Seeded Account', statecode: 0, statuscode: 1 });
+      const me = org.users.find((u) => u.applicationid)!;
+      const contact = { ...CONTACT, fields: [...CONTACT.fields, ['ownerid', 'owner'] as [string, string]] };
+      const data = dataXml([
+        {
+          entity: 'contact',
+          records: [
+            {
+              id: id('c', 1),
+              fields: [
+                ['lastname', 'Parent'],
+                ['ownerid', me.systemuserid, 'systemuser', me.fullname],
+              ],
+            },
+            // The file says account, but the record is the contact above: its real table wins.
+            {
+              id: id('c', 2),
+              fields: [
+                ['lastname', 'Child'],
+                ['parentcustomerid', id('c', 1), 'account'],
+                ['ownerid', id('f', 9), 'systemuser', 'Nobody Here'],
+              ],
+            },
+            {
+              id: id('c', 3),
+              fields: [
+                ['lastname', 'By id'],
+                ['parentcustomerid', id('e', 1), 'account'],
+              ],
+            },
+            {
+              id: id('c', 4),
+              fields: [
+                ['lastname', 'By name'],
+                ['parentcustomerid', id('e', 7), 'account', 'Seeded Account'],
+              ],
+            },
+            {
+              id: id('c', 5),
+              fields: [
+                ['lastname', 'Nowhere'],
+                ['parentcustomerid', id('e', 8), 'account', 'No Such Account'],
+              ],
+            },
+          ],
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'poly.zip', schemaXml([contact]), data);
+      const result = await h.call('pp_import_data', { dataFile: file });
+      const rows = dataTables(org).get('contact')!.rows;
+      const lookup = (n: number) => [rows.get(id('c', n))!.parentcustomerid, rows.get(id('c', n))!['parentcustomerid@table']];
+      assert.deepEqual(lookup(2), [id('c', 1), 'contact']);
+      assert.deepEqual(lookup(3), [id('e', 1), 'account']);
+      assert.deepEqual(lookup(4), [id('e', 1), 'account'], 'found by its name');
+      assert.deepEqual(lookup(5), [undefined, undefined]);
+      assert.equal(rows.get(id('c', 1))!.ownerid, me.systemuserid);
+      assert.equal(rows.get(id('c', 2))!.ownerid, me.systemuserid, 'an owner not in the environment is left to the importing user');
+      const out = structured(result);
+      assert.deepEqual(out.entities[0].lookups, { set: 4, failed: 0, unresolved: 2 });
+      assert.match(
+        text(result),
+        /contact\.parentcustomerid: 1 lookup value\(s\) not set; for example .*points at account .* \(No Such Account\), which is neither in the file nor in this environment/,
+      );
+    });
+  });
+
+  it('imports party lists with their parties, and N:N links of a table with itself from its first side; a second import makes no second link', async () => {
+    await withData(async (h) => {
+      const dv = h.dv();
+      await dv.action('RelationshipDefinitions', {
+        '@odata.type': 'Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata',
+        SchemaName: 'contoso_contact_mentor',
+        IntersectEntityName: 'contoso_contact_mentor',
+        Entity1LogicalName: 'contact',
+        Entity2LogicalName: 'contact',
+      });
+      const me = h.org().users.find((u) => u.applicationid)!;
+      const contact = {
+        name: 'contact',
+        primaryname: 'fullname',
+        fields: [
+          ['contactid', 'guid'],
+          ['lastname', 'string'],
+        ] as Array<[string, string]>,
+        relationships: [{ name: 'contoso_contact_mentor', target: 'contact', reflexive: true }],
+      };
+      const appointment = {
+        name: 'appointment',
+        primaryid: 'activityid',
+        primaryname: 'subject',
+        fields: [
+          ['activityid', 'guid'],
+          ['subject', 'string'],
+          ['organizer', 'partylist'],
+          ['requiredattendees', 'partylist'],
+        ] as Array<[string, string]>,
+      };
+      const data = dataXml([
+        {
+          entity: 'contact',
+          records: [1, 2, 3].map((n) => ({ id: id('c', n), fields: [['lastname', `Person ${n}`]] as Array<[string, string]> })),
+          links: [{ source: id('c', 1), relationship: 'contoso_contact_mentor', target: 'contact', targetIds: [id('c', 2), id('c', 3)] }],
+        },
+        {
+          entity: 'appointment',
+          records: [
+            {
+              id: id('b', 1),
+              fields: [
+                ['subject', 'Review'],
+                { name: 'organizer', parties: [{ id: id('e', 101), partyid: me.systemuserid, entity: 'systemuser', mask: 7 }] },
+                {
+                  name: 'requiredattendees',
+                  parties: [
+                    { id: id('e', 102), partyid: id('c', 2), entity: 'contact', mask: 5 },
+                    { id: id('e', 103), partyid: id('c', 3), entity: 'contact', mask: 5 },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'parties.zip', schemaXml([contact, appointment]), data);
+      const first = structured(await h.call('pp_import_data', { dataFile: file }));
+      assert.deepEqual(first.associations, { created: 2, existing: 0, failed: 0 });
+      const relationship = manyToMany(h.org()).find((r) => r.SchemaName === 'contoso_contact_mentor')!;
+      assert.deepEqual([...relationship.pairs].sort(), [`${id('c', 1)}|${id('c', 2)}`, `${id('c', 1)}|${id('c', 3)}`]);
+      const parties = dataTables(h.org()).get('appointment')!.rows.get(id('b', 1))!['@parties'] as Party[];
+      assert.deepEqual(
+        parties.map((p) => [p.activitypartyid, p.participationtypemask, p.partyTable, p.partyId]),
+        [
+          [id('e', 101), 7, 'systemuser', me.systemuserid],
+          [id('e', 102), 5, 'contact', id('c', 2)],
+          [id('e', 103), 5, 'contact', id('c', 3)],
+        ],
+      );
+      assert.equal(first.entities[1].lookups.set, 3);
+      const second = structured(await h.call('pp_import_data', { dataFile: file }));
+      assert.deepEqual(second.associations, { created: 0, existing: 2, failed: 0 });
+      assert.equal(relationship.pairs.size, 2);
+    });
+  });
+
+  it('turns custom plug-ins off where the schema says disableplugins="true" and the caller may; refuses clearly, before writing, where the caller may not', async () => {
+    await withData(async (h) => {
+      const schema = schemaXml([{ ...ACCOUNT, disableplugins: true }, CONTACT]);
+      const file = await writeDataFile(h.work, 'plugins.zip', schema, dataXml(accountsAndContacts(5)));
+      const allowed = await h.call('pp_import_data', { dataFile: file });
+      assert.equal(allowed.isError, undefined, text(allowed));
+      assert.equal(
+        orgData(h.org()).pluginBypassWrites,
+        2,
+        'the two account writes (records, lookups) bypass plug-ins; the contact writes do not',
+      );
+
+      const org = h.org('Contoso Dev');
+      const me = org.users.find((u) => u.applicationid)!;
+      me.roles = org.roles.filter((r) => r.name === 'Basic User').map((r) => r.roleid);
+      const refused = await h.call('pp_import_data', { dataFile: file, environment: org.url });
+      assert.equal(refused.isError, true);
+      assert.match(
+        text(refused),
+        /^The data file asks to turn custom plug-ins off while importing account \(disableplugins="true"\), which needs the prvBypassCustomPlugins privilege; the signed-in user \([0-9a-f-]+\) does not have it\. Nothing was imported\.\nWhat to do: .*bypassPlugins: "never"/,
+      );
+      assert.equal(dataTables(org).get('account')!.rows.has(id('a', 1)), false);
+      const anyway = await h.call('pp_import_data', { dataFile: file, environment: org.url, bypassPlugins: 'never' });
+      assert.equal(anyway.isError, undefined, text(anyway));
+      assert.equal(orgData(org).pluginBypassWrites, 0);
+    });
+  });
+
+  it('refuses a table whose metadata has no EntitySetName with a clear error, sending nothing to …/undefined', async () => {
+    await withData(async (h) => {
+      dataTables(h.org()).get('contoso_tag')!.entitySet = null;
+      const tag = {
+        name: 'contoso_tag',
+        primaryname: 'contoso_name',
+        fields: [
+          ['contoso_tagid', 'guid'],
+          ['contoso_name', 'string'],
+        ] as Array<[string, string]>,
+      };
+      const file = await writeDataFile(
+        h.work,
+        'no-set.zip',
+        schemaXml([tag]),
+        dataXml([{ entity: 'contoso_tag', records: [{ id: id('e', 1), fields: [['contoso_name', 'Gold']] }] }]),
+      );
+      const result = await h.call('pp_import_data', { dataFile: file });
+      assert.equal(result.isError, true);
+      assert.match(text(result), /^Table "contoso_tag" has no entity set name in this environment's metadata \(EntitySetName is empty\)/);
+      assert.equal(h.sandbox.requests.filter((r) => r.path.includes('undefined')).length, 0);
+    });
+  });
+
+  it('refuses a file that is not a data zip, and names every table the environment lacks before writing anything', async () => {
+    await withData(async (h) => {
+      const plain = join(h.work, 'readme.zip');
+      await writeZip(plain, [{ name: 'readme.txt', data: Buffer.from('x') }]);
+      assert.match(
+        text(await h.call('pp_import_data', { dataFile: plain })),
+        /^dataFile: .*readme\.zip is not a Configuration Migration data zip: it needs data_schema\.xml and data\.xml at its root\. Nothing was imported\./,
+      );
+      const schema = schemaXml([
+        ACCOUNT,
+        { name: 'contoso_project', primaryname: 'contoso_name', fields: [['contoso_name', 'string']] },
+        { name: 'contoso_task', primaryname: 'contoso_name', fields: [['contoso_name', 'string']] },
+      ]);
+      const file = await writeDataFile(h.work, 'missing.zip', schema, dataXml(accountsAndContacts(2).slice(0, 1)));
+      const result = await h.call('pp_import_data', { dataFile: file });
+      assert.match(
+        text(result),
+        /^The data file's schema names tables this environment does not have: contoso_project, contoso_task\. Nothing was imported\./,
+      );
+      assert.equal(dataTables(h.org()).get('account')!.rows.has(id('a', 1)), false);
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { readDataEvents, type CmtEvent } from '../../src/data/cmtDataReader';
+import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
+import { RangeSet } from '../../src/data/importProgress';
+import { Spool } from '../../src/data/spool';
+
+describe('data import parts', () => {
+  it('keeps the first spooled items in memory and the rest on disk, giving them back in order, and removes its file', async () => {
+    const spool = new Spool<{ n: number }>(2);
+    for (let n = 1; n <= 5; n++) await spool.add({ n });
+    await spool.seal();
+    const read = [];
+    for await (const item of spool.items()) read.push(item.n);
+    assert.deepEqual(read, [1, 2, 3, 4, 5]);
+    const dir = (spool as unknown as { dir: string }).dir;
+    assert.ok(existsSync(dir));
+    await spool.remove();
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('reads data.xml from chunks cut anywhere, even inside a character, with party lists and links', async () => {
+    const xml = Buffer.from(
+      '\uFEFF\r\n<entities timestamp="x"><entity name="Appointment" displayname="A"><records><record id="{B0000001-0000-4000-8000-000000000000}"><field name="subject" value="Café &amp; ☕" /><field name="organizer" value="" lookupentity="" lookupentityname=""><activitypointerrecords id="e0000001-0000-4000-8000-000000000000"><field name="partyid" value="c0000001-0000-4000-8000-000000000000" lookupentity="contact" /></activitypointerrecords></field></record></records><m2mrelationships><m2mrelationship sourceid="b0000001-0000-4000-8000-000000000000" targetentityname="contact" targetentitynameidfield="contactid" m2mrelationshipname="x_y"><targetids><targetid>C0000001-0000-4000-8000-000000000000</targetid></targetids></m2mrelationship></m2mrelationships></entity></entities>',
+    );
+    const chunks = async function* () {
+      for (let i = 0; i < xml.length; i += 7) yield xml.subarray(i, i + 7);
+    };
+    const events: CmtEvent[] = [];
+    for await (const event of readDataEvents(chunks(), 'data.xml')) events.push(event);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['entity', 'record', 'association'],
+    );
+    const record = events[1] as Extract<CmtEvent, { kind: 'record' }>;
+    assert.equal(record.entity, 'appointment');
+    assert.equal(record.record.id, 'b0000001-0000-4000-8000-000000000000');
+    assert.equal(record.record.fields[0]!.value, 'Café & ☕');
+    assert.deepEqual(record.record.fields[1]!.parties, [
+      {
+        id: 'e0000001-0000-4000-8000-000000000000',
+        fields: [{ name: 'partyid', value: 'c0000001-0000-4000-8000-000000000000', lookupentity: 'contact' }],
+      },
+    ]);
+    assert.deepEqual((events[2] as Extract<CmtEvent, { kind: 'association' }>).association.targetIds, [
+      'c0000001-0000-4000-8000-000000000000',
+    ]);
+  });
+
+  it('refuses a data.xml that declares a DOCTYPE or is not well-formed, naming the file', async () => {
+    const read = async (text: string) => {
+      for await (const _ of readDataEvents([Buffer.from(text)], 'data.xml'));
+    };
+    await assert.rejects(read('<!DOCTYPE x [<!ENTITY a "b">]><entities />'), /data\.xml declares a DOCTYPE/);
+    await assert.rejects(read('<entities><entity></entities>'), /data\.xml is not well-formed XML/);
+    await assert.rejects(read('<records />'), /data\.xml is not a Configuration Migration data file \(its root is <records>/);
+  });
+
+  it('converts values both ways as the tool writes them', () => {
+    assert.deepEqual(fromCmtValue('optionsetvaluecollection', '[-1,5,7,-1]'), { value: '5,7' });
+    assert.deepEqual(fromCmtValue('optionsetvaluecollection', '[-1,-1]'), { value: null });
+    assert.deepEqual(fromCmtValue('datetime', '1/29/2014 5:00:00 PM'), { value: '2014-01-29T17:00:00Z' });
+    assert.deepEqual(fromCmtValue('datetime', '2002-05-24T00:00:00.0000000', { dateOnly: true, floating: true }), { value: '2002-05-24' });
+    assert.deepEqual(fromCmtValue('money', '4325.0000000000'), { value: 4325 });
+    assert.deepEqual(fromCmtValue('bool', 'yes'), { problem: '"yes" is not True or False' });
+    assert.equal(toCmtValue('optionsetvaluecollection', '5,7'), '[-1,5,7,-1]');
+    assert.equal(toCmtValue('datetime', '2002-05-24', { dateOnly: true, floating: true }), '2002-05-24T00:00:00.0000000');
+    assert.equal(toCmtValue('datetime', '2021-07-21T15:02:00Z'), '2021-07-21T15:02:00.0000000Z');
+  });
+
+  it('keeps done items as merged ranges', () => {
+    const set = new RangeSet();
+    for (const n of [0, 1, 2, 5, 4, 3, 9]) set.add(n);
+    assert.deepEqual(set.toJSON(), [
+      [0, 6],
+      [9, 10],
+    ]);
+    assert.deepEqual(
+      [0, 5, 6, 8, 9].map((n) => set.has(n)),
+      [true, true, false, false, true],
+    );
+  });
+});
