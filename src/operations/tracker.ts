@@ -436,7 +436,9 @@ function ownedByLiveProcess(record: OperationRecord): boolean {
 }
 
 export function toOperationError(error: unknown): OperationError {
-  if (error instanceof PlatformError) return { message: error.message, code: error.code || undefined, correlationId: error.correlationId, hint: error.hint };
+  if (error instanceof PlatformError) {
+    return { message: [error.message, ...(error.details ?? [])].join('\n'), code: error.code || undefined, correlationId: error.correlationId, hint: error.hint };
+  }
   const e = error as { message?: string; hint?: string };
   return { message: e?.message ?? String(error), hint: e?.hint };
 }

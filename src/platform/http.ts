@@ -233,7 +233,7 @@ function serviceError(service: ServiceName, status: number, body: unknown, corre
   let hint = hintFor(service, status, code, message);
   if (status === 429 && retryAfterMs !== undefined) hint = `The service asks to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again.`;
   if (attempts > 1 && hint) hint += ` (${attempts} attempts were made.)`;
-  return new PlatformError({ service, status, code, message, correlationId, hint, retryAfterMs });
+  return new PlatformError({ service, status, code, message, correlationId, hint, retryAfterMs, details: decoded?.details });
 }
 
 function transportFailure(request: HttpRequest, error: unknown, clientRequestId: string, idempotent: boolean): PlatformError {

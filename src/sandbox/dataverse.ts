@@ -23,6 +23,33 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
 
 /** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, and the solution messages. */
 export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale = 1): Promise<Reply> {
+  return withErrorAnnotations(await answer(request, org, principal, solutions, tenant, timeScale), request);
+}
+
+/**
+ * Error annotations (help link, sub-code, a plug-in's trace text) are sent only to a client that asks
+ * with Prefer: odata.include-annotations (§14.1); every error then has a help link.
+ */
+function withErrorAnnotations(reply: Reply, request: SandboxRequest): Reply {
+  const error = (reply.body as { error?: Record<string, unknown> } | undefined)?.error;
+  if (reply.status < 400 || !error || typeof error !== 'object') return reply;
+  const wanted = /odata\.include-annotations="?(\*|[^",]*Microsoft\.PowerApps\.CDS)/i.test(String(request.headers.prefer ?? ''));
+  const plain = Object.fromEntries(Object.entries(error).filter(([key]) => !key.startsWith('@')));
+  if (!wanted) return { ...reply, body: { error: plain } };
+  const code = String(error.code ?? '').replace(/^0x/i, '');
+  return {
+    ...reply,
+    body: {
+      error: {
+        ...error,
+        '@Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus': error['@Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus'] ?? '0',
+        '@Microsoft.PowerApps.CDS.HelpLink': `http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a${code}&client=platform`,
+      },
+    },
+  };
+}
+
+async function answer(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale: number): Promise<Reply> {
   syncPendingUsers(org);
   const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
   if (!caller || caller.isdisabled) {
@@ -119,6 +146,7 @@ function odata(body: Record<string, unknown>): Reply {
   return json(200, body, { 'odata-version': '4.0', 'content-type': 'application/json; odata.metadata=minimal' });
 }
 
-export function dataverseError(status: number, code: string, message: string): Reply {
-  return json(status, { error: { code, message } }, { 'odata-version': '4.0' });
+/** An error as Dataverse sends it; `annotations` (a plug-in's trace text, a sub-code) go only to clients that ask for them. */
+export function dataverseError(status: number, code: string, message: string, annotations: Record<string, string> = {}): Reply {
+  return json(status, { error: { code, message, ...annotations } }, { 'odata-version': '4.0' });
 }

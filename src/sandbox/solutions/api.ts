@@ -9,7 +9,7 @@ import { InvalidPackageError, buildExport, readSolutionPackage, type SolutionPac
 /** Replies of the Dataverse Web API, shared with the rest of the emulated org. */
 export interface DataverseReplies {
   ok(body: Record<string, unknown>): Reply;
-  error(status: number, code: string, message: string): Reply;
+  error(status: number, code: string, message: string, annotations?: Record<string, string>): Reply;
 }
 
 const PROTECTED = new Set(['default', 'system', 'active', 'basic']);
@@ -45,7 +45,7 @@ export class SolutionService {
     if (method === 'GET' && (match = /^asyncoperations\(([0-9a-f-]{36})\)$/i.exec(segment))) {
       const job = jobs.jobs.get(match[1]!.toLowerCase());
       if (!job) return reply.error(404, '0x80040217', `asyncoperation With Id = ${match[1]} Does Not Exist`);
-      return reply.ok({ '@odata.context': `${api}/$metadata#asyncoperations/$entity`, ...jobs.asyncOperationRow(job) });
+      return reply.ok({ '@odata.context': `${api}/$metadata#asyncoperations/$entity`, ...selected(jobs.asyncOperationRow(job), request.url.searchParams.get('$select')) });
     }
     if (method === 'GET' && (match = /^importjobs\(([0-9a-f-]{36})\)$/i.exec(segment))) {
       const importJob = jobs.importJobs.get(match[1]!.toLowerCase());
@@ -316,6 +316,13 @@ function dependents(org: SandboxOrg, target: SandboxSolution): SandboxSolution[]
 
 function dependencyMessage(target: SandboxSolution, blockers: SandboxSolution[]): string {
   return `The solution ${target.uniquename} cannot be deleted because other solutions depend on its components: ${blockers.map((b) => `${b.uniquename} (${b.version})`).join(', ')}. Delete those solutions first.`;
+}
+
+/** Only the columns $select names (and the key), as the service returns them; every column without $select. */
+function selected(row: Record<string, unknown>, select: string | null): Record<string, unknown> {
+  if (!select) return row;
+  const columns = new Set(select.split(',').map((c) => c.trim().toLowerCase()));
+  return Object.fromEntries(Object.entries(row).filter(([column]) => columns.has(column) || column === 'asyncoperationid'));
 }
 
 /** The solutions row the Web API returns, with the publisher expanded when asked. */

@@ -139,6 +139,7 @@ function checkerLines(result: Record<string, unknown>): string[] {
   for (const issue of issues.slice(0, 10)) lines.push(`- ${issue.severity} ${issue.rule}: ${issue.message}${issue.file ? ` (${issue.file}${issue.line ? `:${issue.line}` : ''})` : ''}`);
   if (issues.length > 10) lines.push(`… and ${issues.length - 10} more in the report.`);
   if (typeof result.file === 'string') lines.push(`SARIF report: ${result.file}`);
+  if (typeof result.reportError === 'string') lines.push(`No SARIF report: ${result.reportError}`);
   if (result.status === 'FinishedWithErrors') lines.push('Note: some rules could not run, so the report may be incomplete.');
   return lines;
 }
