@@ -9,6 +9,7 @@ import { isTerminal, type EnvironmentRef, type OperationError, type OperationKin
 import { finishDataverseJob, importProgress, readDataverseAsync, type JobEnding } from './dataverseJob';
 import { finishCheckerRun } from './checkerRun';
 import { readAppOperation, readBapLifecycle, readCatalogInstall, readCatalogSubmission, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
+import { isProcessAlive } from './fileLock';
 import type { OperationStore } from './store';
 
 /** What a start request led to. */
@@ -204,7 +205,7 @@ export class OperationTracker {
         }
         continue;
       }
-      this.adopt(record, true);
+      if (!this.adopt(record, true)) continue; // another server took it first
       adopted++;
     }
     return adopted;
@@ -219,21 +220,25 @@ export class OperationTracker {
     }
     const stored = this.options.store.load().find((r) => r.id === id);
     if (!stored || isTerminal(stored.state) || !stored.poll || ownedByLiveProcess(stored)) return stored;
-    this.adopt(stored, false);
-    return structuredClone(stored);
+    if (!this.adopt(stored, false)) return this.options.store.load().find((r) => r.id === id);
+    return structuredClone(this.owned.get(id)!);
   }
 
   close(): void {
     this.closing.abort();
   }
 
-  private adopt(record: OperationRecord, resumed: boolean): void {
+  /** Takes a record over to poll it, unless another server took it first. */
+  private adopt(stored: OperationRecord, resumed: boolean): boolean {
+    const record = stored.owner?.pid === process.pid ? stored : this.options.store.claim(stored.id, this.owner);
+    if (!record) return false;
     record.owner = this.owner;
     if (record.state === 'unknown') record.state = 'running';
     delete record.error;
     this.owned.set(record.id, record);
     this.save(record);
     void this.pollUntilDone(record, 0, resumed);
+    return true;
   }
 
   /** Sends the start, waiting out a busy environment; `announce` runs once the record is tracked (queued or accepted). */
@@ -426,13 +431,7 @@ function finishingStep(record: OperationRecord, reading: StatusReading, services
 
 function ownedByLiveProcess(record: OperationRecord): boolean {
   const pid = record.owner?.pid;
-  if (!pid || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return Boolean(pid) && pid !== process.pid && isProcessAlive(pid!);
 }
 
 export function toOperationError(error: unknown): OperationError {
