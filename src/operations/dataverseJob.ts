@@ -65,6 +65,15 @@ export async function finishDataverseJob(record: OperationRecord, reading: Statu
   if (record.kind === 'import_solution') return finishImport(record, reading, services);
   if (reading.state === 'failed') return { error: { ...reading.error!, hint: failureHint(record, reading.error!.message) } };
   if (record.kind === 'export_solution') {
+    if (details.exportJobLost === true) {
+      return {
+        error: {
+          code: 'ExportFileUnavailable',
+          message: `The export ran in the service, but the answer that names its file was lost, so ${details.file} could not be downloaded.`,
+          hint: 'Export again: an export changes nothing in the environment.',
+        },
+      };
+    }
     let saved;
     try {
       saved = await dataverse.downloadSolutionExport(String(details.exportJobId), String(details.file), signal, verifySolutionZip);

@@ -76,6 +76,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   writeFileSync(certificateFile, tls.certificatePem, { mode: 0o600 });
 
   const faults = new FaultInjector(options.faults);
+  // Requests held back (slow faults, latency) are dropped when the sandbox closes, never handled later.
+  const stopping = new AbortController();
   const requests: Sandbox['requests'] = [];
   let handler: (request: SandboxRequest) => Promise<Reply | 'reset'> = async () => json(503, {});
   const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
@@ -93,6 +95,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (options.clockOffsetSeconds) reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetSeconds * 1000).toUTCString() };
       send(res, reply);
     } catch (error) {
+      if (stopping.signal.aborted) return;
       logger.error(`sandbox: ${(error as Error).message}`);
       if (!res.headersSent) send(res, json(500, { error: { code: 'InternalServerError', message: 'The sandbox failed to handle the request.' } }));
     }
@@ -122,10 +125,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   handler = async (request) => {
-    if (options.latencyMs) await sleep(options.latencyMs);
+    if (options.latencyMs) await sleep(options.latencyMs, stopping.signal);
     const fault = faults.pick(request.method, request.url.pathname);
     if (fault?.kind === 'reset') return 'reset';
-    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
+    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000, stopping.signal);
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
     lifecycle.tick();
     const reply = await route(request);
@@ -217,6 +220,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       NODE_EXTRA_CA_CERTS: certificateFile,
     }),
     close: async () => {
+      stopping.abort();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(certDir, { recursive: true, force: true });

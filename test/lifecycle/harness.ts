@@ -13,6 +13,8 @@ export interface Session {
   client: Client;
   stderr: () => string;
   close: () => Promise<void>;
+  /** The server process, to stop it the hard way. */
+  pid: () => number | null;
 }
 
 export interface Harness {

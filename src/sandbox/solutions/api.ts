@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseXml } from '../../solutions/xml';
+import { matchesFilter } from '../dataverse';
 import { jsonBody, type Reply, type SandboxRequest } from '../http';
 import { setSolutions, solution as newSolution, type SandboxOrg, type SandboxSolution, type SandboxSystemUser } from '../state';
 import { importJobData, planImport, type ComponentParameter } from './importPlan';
@@ -46,6 +47,17 @@ export class SolutionService {
       const job = jobs.jobs.get(match[1]!.toLowerCase());
       if (!job) return reply.error(404, '0x80040217', `asyncoperation With Id = ${match[1]} Does Not Exist`);
       return reply.ok({ '@odata.context': `${api}/$metadata#asyncoperations/$entity`, ...selected(jobs.asyncOperationRow(job), request.url.searchParams.get('$select')) });
+    }
+    // The job tables as collections, as a client sees them when it looks for a job whose answer it lost.
+    if (method === 'GET' && /^(asyncoperations|importjobs)$/i.test(segment)) {
+      const rows = segment.toLowerCase() === 'asyncoperations' ? [...jobs.jobs.values()].map((job) => jobs.asyncOperationRow(job)) : [...jobs.importJobs.values()].map((job) => jobs.importJobRow(job));
+      const filter = request.url.searchParams.get('$filter');
+      const descending = /\bdesc$/i.test(request.url.searchParams.get('$orderby') ?? '');
+      const value = rows
+        .filter((row) => !filter || matchesFilter(row, filter))
+        .sort((a, b) => String(a.createdon).localeCompare(String(b.createdon)) * (descending ? -1 : 1))
+        .map((row) => selected(row, request.url.searchParams.get('$select'), segment.toLowerCase() === 'asyncoperations' ? 'asyncoperationid' : 'importjobid'));
+      return reply.ok({ '@odata.context': `${api}/$metadata#${segment.toLowerCase()}`, value });
     }
     if (method === 'GET' && (match = /^importjobs\(([0-9a-f-]{36})\)$/i.exec(segment))) {
       const importJob = jobs.importJobs.get(match[1]!.toLowerCase());
@@ -319,10 +331,10 @@ function dependencyMessage(target: SandboxSolution, blockers: SandboxSolution[])
 }
 
 /** Only the columns $select names (and the key), as the service returns them; every column without $select. */
-function selected(row: Record<string, unknown>, select: string | null): Record<string, unknown> {
+function selected(row: Record<string, unknown>, select: string | null, key = 'asyncoperationid'): Record<string, unknown> {
   if (!select) return row;
   const columns = new Set(select.split(',').map((c) => c.trim().toLowerCase()));
-  return Object.fromEntries(Object.entries(row).filter(([column]) => columns.has(column) || column === 'asyncoperationid'));
+  return Object.fromEntries(Object.entries(row).filter(([column]) => columns.has(column) || column === key));
 }
 
 /** The solutions row the Web API returns, with the publisher expanded when asked. */

@@ -26,7 +26,7 @@ export const operationOutput = z.object({
   id: z.string().describe('Operation id; pass it to pp_get_operation.'),
   kind: z.string(),
   title: z.string(),
-  state: z.enum(OPERATION_STATES as [string, ...string[]]).describe('queued, running, succeeded, failed, canceled, or unknown (the status could not be read; it may still run).'),
+  state: z.enum(OPERATION_STATES as [string, ...string[]]).describe('starting (the start request is being sent), queued, running, succeeded, failed, canceled, or unknown (a lost answer or a status that cannot be read; it may still run, and the server keeps looking).'),
   done: z.boolean().describe('True when the operation has ended (succeeded, failed or canceled).'),
   stage: z.string().nullable(),
   percent: z.number().nullable().describe("Share of the service's stages completed."),
