@@ -60,8 +60,11 @@ export interface Sandbox {
   lifecycle: LifecycleEmulator;
   /** The Dataverse solution jobs of each org (imports, exports, uninstalls). */
   solutions: SolutionService;
-  /** Every request served, in order. */
-  requests: Array<{ method: string; path: string; status: number }>;
+  /**
+   * Every request served, in order. `status` is 0 when the connection was dropped; `handled` is the
+   * status of a request that was handled before its answer was lost (a `lost` fault).
+   */
+  requests: Array<{ method: string; path: string; status: number; handled?: number }>;
   /** Environment variables that point the CLI at this sandbox with its service principal. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -79,15 +82,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Requests held back (slow faults, latency) are dropped when the sandbox closes, never handled later.
   const stopping = new AbortController();
   const requests: Sandbox['requests'] = [];
-  let handler: (request: SandboxRequest) => Promise<Reply | 'reset'> = async () => json(503, {});
+  let handler: (request: SandboxRequest) => Promise<Reply | 'reset' | { lost: Reply }> = async () => json(503, {});
   const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     try {
       const request = await readRequest(req, url);
       const reply = await handler(request);
-      if (reply === 'reset') {
-        requests.push({ method: request.method, path: request.url.pathname, status: 0 });
+      if (reply === 'reset' || 'lost' in reply) {
+        requests.push({ method: request.method, path: request.url.pathname, status: 0, ...(reply === 'reset' ? {} : { handled: reply.lost.status }) });
         req.socket.destroy();
         return;
       }
@@ -132,7 +135,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
     lifecycle.tick();
     const reply = await route(request);
-    return fault?.kind === 'lost' ? 'reset' : reply;
+    return fault?.kind === 'lost' ? { lost: reply } : reply;
   };
 
   function route(request: SandboxRequest): Reply | Promise<Reply> {
