@@ -221,20 +221,8 @@ export class OperationTracker {
     let adopted = 0;
     for (const stored of this.options.store.load()) {
       if (isTerminal(stored.state) || this.owned.has(stored.id) || ownedByLiveProcess(stored)) continue;
-      const record = this.options.store.claim(stored.id, this.owner);
-      if (!record) continue; // another server took it first
-      this.owned.set(record.id, record);
-      if (record.state === 'queued' && !record.poll) {
-        this.finish(record, 'canceled', { error: { code: 'NotStarted', message: 'The server stopped while this operation waited for the environment to be free; nothing was started.', hint: 'Start it again if it is still wanted.' } });
-        continue;
-      }
-      if (record.state === 'starting') {
-        record.state = 'unknown';
-        record.error = lostStartError(record, 'The server stopped while the start request was being sent');
-        this.touch(record);
-      }
-      void this.follow(record, 0, true);
-      adopted++;
+      const record = this.takeOver(stored.id, true);
+      if (record && !isTerminal(record.state)) adopted++;
     }
     return adopted;
   }
@@ -254,16 +242,26 @@ export class OperationTracker {
     }
     const stored = this.options.store.load().find((r) => r.id === id);
     if (!stored || isTerminal(stored.state) || ownedByLiveProcess(stored)) return stored;
+    const record = this.takeOver(id, false);
+    return record ? structuredClone(record) : this.options.store.load().find((r) => r.id === id);
+  }
+
+  /** Claims a stopped server's record and goes on with it; undefined when another server took it first. */
+  private takeOver(id: string, resumed: boolean): OperationRecord | undefined {
     const record = this.options.store.claim(id, this.owner);
-    if (!record) return this.options.store.load().find((r) => r.id === id);
+    if (!record) return undefined;
     this.owned.set(id, record);
+    if (record.state === 'queued' && !record.poll) {
+      this.finish(record, 'canceled', { error: { code: 'NotStarted', message: 'The server stopped while this operation waited for the environment to be free; nothing was started.', hint: 'Start it again if it is still wanted.' } });
+      return record;
+    }
     if (record.state === 'starting') {
       record.state = 'unknown';
       record.error = lostStartError(record, 'The server stopped while the start request was being sent');
       this.touch(record);
     }
-    void this.follow(record, 0, false);
-    return structuredClone(record);
+    void this.follow(record, 0, resumed);
+    return record;
   }
 
   close(): void {
