@@ -14,11 +14,13 @@ function pause(ms: number): void {
 }
 
 /**
- * The wait before the next try: 1 ms doubling to 32 ms, with jitter. Short enough that a waiter does
- * not fall far behind, long enough that twenty waiters do not starve the holder of the CPU.
+ * The wait before the next try: 1 ms doubling to 8 ms, with jitter, so that twenty waiters do not
+ * starve the holder of the CPU; a process that has waited long tries every millisecond or so, so it
+ * is not passed over again and again by newcomers.
  */
-function backoff(attempt: number): number {
-  return Math.min(32, 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+function backoff(attempt: number, waitedMs: number): number {
+  if (waitedMs > 100) return 0.5 + Math.random();
+  return Math.min(8, 2 ** Math.min(attempt, 3)) * (0.5 + Math.random());
 }
 
 /** Whether a process with this id runs (EPERM: it runs as someone else). */
@@ -60,14 +62,15 @@ export class FileLock {
 
   private acquire(): string {
     const token = randomUUID();
-    const deadline = Date.now() + TIMEOUT_MS;
+    const started = Date.now();
+    const deadline = started + TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
       if (create(this.path, `${process.pid} ${Date.now()} ${token}`)) return token;
       const holder = read(this.path);
       if (holder && isStale(holder)) this.breakStale(holder);
       else if (Date.now() > deadline) {
         throw new Error(`the operation store is locked${holder ? ` by process ${holder.pid}` : ''} for more than ${TIMEOUT_MS / 1000} s (${this.path})`);
-      } else pause(backoff(attempt));
+      } else pause(backoff(attempt, Date.now() - started));
     }
   }
 
