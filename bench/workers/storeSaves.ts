@@ -15,22 +15,28 @@ const records: OperationRecord[] = Array.from({ length: Number(recordsText) }, (
   environment: { id: `env-${process.pid}-${index}`, displayName: 'Bench' },
   state: 'running',
   details: { dataverse: true, operationName: 'Reset' },
-  poll: { style: 'ppapi-operation', url: `https://api.powerplatform.com/environmentmanagement/operations/${process.pid}-${index}?api-version=2024-10-01` },
+  poll: {
+    style: 'ppapi-operation',
+    url: `https://api.powerplatform.com/environmentmanagement/operations/${process.pid}-${index}?api-version=2024-10-01`,
+  },
   createdAt: now,
   updatedAt: now,
   owner: { pid: process.pid, startedAt: now },
 }));
 
-setTimeout(() => {
-  const took: number[] = [];
-  const saves = Number(savesText);
-  for (let n = 0; n < saves; n++) {
-    const record = records[n % records.length]!;
-    record.percent = Math.round((100 * (n + 1)) / saves);
-    if (n >= saves - records.length) record.state = 'succeeded';
-    const started = performance.now();
-    store.save(record);
-    took.push(performance.now() - started);
-  }
-  process.stdout.write(JSON.stringify(took));
-}, Math.max(0, Number(startAtText) - Date.now()));
+setTimeout(
+  () => {
+    const took: number[] = [];
+    const saves = Number(savesText);
+    for (let n = 0; n < saves; n++) {
+      const record = records[n % records.length]!;
+      record.percent = Math.round((100 * (n + 1)) / saves);
+      if (n >= saves - records.length) record.state = 'succeeded';
+      const started = performance.now();
+      store.save(record);
+      took.push(performance.now() - started);
+    }
+    process.stdout.write(JSON.stringify(took));
+  },
+  Math.max(0, Number(startAtText) - Date.now()),
+);

@@ -23,7 +23,11 @@ export function msalNetworkClient(http: HttpClient): INetworkModule {
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
       const why = timedOut ? 'no answer within the time limit' : (cause?.code ?? cause?.message ?? (error as Error).message);
       const tries = (error as { attempts?: number }).attempts ?? 1;
-      throw new AuthError(SIGN_IN_UNREACHABLE, '', `The sign-in service at ${host} could not be reached (${why}; ${tries} attempt${tries === 1 ? '' : 's'}).`);
+      throw new AuthError(
+        SIGN_IN_UNREACHABLE,
+        '',
+        `The sign-in service at ${host} could not be reached (${why}; ${tries} attempt${tries === 1 ? '' : 's'}).`,
+      );
     }
     const text = await response.text();
     const headers: Record<string, string> = {};
@@ -32,7 +36,10 @@ export function msalNetworkClient(http: HttpClient): INetworkModule {
     try {
       body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
-      body = { error: 'invalid_response', error_description: `The sign-in service answered HTTP ${response.status} with a body that is not JSON.` };
+      body = {
+        error: 'invalid_response',
+        error_description: `The sign-in service answered HTTP ${response.status} with a body that is not JSON.`,
+      };
     }
     body = oauthError(body);
     if (response.status === 429 || response.status >= 500) {
@@ -61,7 +68,11 @@ function oauthError(body: Record<string, unknown>): Record<string, unknown> {
   const error = body.error;
   if (!error || typeof error !== 'object') return body;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return { ...body, error: typeof code === 'string' && code ? code : 'server_error', error_description: typeof message === 'string' ? message : JSON.stringify(error) };
+  return {
+    ...body,
+    error: typeof code === 'string' && code ? code : 'server_error',
+    error_description: typeof message === 'string' ? message : JSON.stringify(error),
+  };
 }
 
 function hostOf(url: string): string {

@@ -69,7 +69,9 @@ export class FileLock {
       const holder = read(this.path);
       if (holder && isStale(holder)) this.breakStale(holder);
       else if (Date.now() > deadline) {
-        throw new Error(`the operation store is locked${holder ? ` by process ${holder.pid}` : ''} for more than ${TIMEOUT_MS / 1000} s (${this.path})`);
+        throw new Error(
+          `the operation store is locked${holder ? ` by process ${holder.pid}` : ''} for more than ${TIMEOUT_MS / 1000} s (${this.path})`,
+        );
       } else pause(backoff(attempt, Date.now() - started));
     }
   }

@@ -38,7 +38,9 @@ export async function locateStart(record: OperationRecord, services: Services, o
       return locateDelete(environmentId, services);
     case 'backup_environment': {
       const label = String(record.details?.label ?? '');
-      const backup = (await services.powerPlatform.listBackups(environmentId)).find((b) => b.label === label && Date.parse(b.backupPointDateTime) >= since);
+      const backup = (await services.powerPlatform.listBackups(environmentId)).find(
+        (b) => b.label === label && Date.parse(b.backupPointDateTime) >= since,
+      );
       return backup ? { kind: 'found', outcome: { kind: 'done', result: { backup: backupSummary(backup) } } } : { kind: 'absent' };
     }
     case 'restore_environment':
@@ -50,7 +52,15 @@ export async function locateStart(record: OperationRecord, services: Services, o
         (op) => op.name?.toLowerCase() === name && Date.parse(op.startTime ?? '') >= since && !taken.has(op.operationId),
       );
       if (!operation) return { kind: 'absent' };
-      return { kind: 'found', outcome: { kind: 'poll', style: 'ppapi-operation', url: services.powerPlatform.operationUrl(environmentId, operation.operationId), serviceOperationId: operation.operationId } };
+      return {
+        kind: 'found',
+        outcome: {
+          kind: 'poll',
+          style: 'ppapi-operation',
+          url: services.powerPlatform.operationUrl(environmentId, operation.operationId),
+          serviceOperationId: operation.operationId,
+        },
+      };
     }
     case 'set_governance':
       return locateGovernance(record, services);
@@ -64,11 +74,19 @@ export async function locateStart(record: OperationRecord, services: Services, o
     case 'solution_checker':
       return {
         kind: 'ended',
-        error: { code: 'AnswerLost', message: "The checker's answer to the analysis request was lost, so its status cannot be followed. A check changes nothing in the environment.", hint: 'Run the check again.' },
+        error: {
+          code: 'AnswerLost',
+          message:
+            "The checker's answer to the analysis request was lost, so its status cannot be followed. A check changes nothing in the environment.",
+          hint: 'Run the check again.',
+        },
       };
     case 'catalog_install':
     case 'catalog_submit':
-      return { kind: 'unknowable', hint: "The catalog offers no way to find a request whose answer was lost. Look at the catalog's install history and requests in the maker portal before trying again." };
+      return {
+        kind: 'unknowable',
+        hint: "The catalog offers no way to find a request whose answer was lost. Look at the catalog's install history and requests in the maker portal before trying again.",
+      };
   }
 }
 
@@ -79,7 +97,8 @@ async function locateCreate(record: OperationRecord, services: Services, others:
   const found = (await services.bap.listEnvironments()).find((env) => {
     const p = env.properties ?? {};
     // A database still being made has no domain in the list yet; the display name is there at once.
-    const same = p.displayName?.trim().toLowerCase() === name || (domain !== '' && p.linkedEnvironmentMetadata?.domainName?.toLowerCase() === domain);
+    const same =
+      p.displayName?.trim().toLowerCase() === name || (domain !== '' && p.linkedEnvironmentMetadata?.domainName?.toLowerCase() === domain);
     return same && !taken.has(env.name.toLowerCase()) && Date.parse(p.createdTime ?? '') >= since;
   });
   return found ? { kind: 'found', outcome: followEnvironment(found, services.endpoints) } : { kind: 'absent' };
@@ -90,11 +109,16 @@ async function locateDelete(environmentId: string, services: Services): Promise<
   try {
     env = await services.bap.getEnvironment(environmentId);
   } catch (error) {
-    if (error instanceof PlatformError && error.status === 404) return { kind: 'found', outcome: { kind: 'done', result: { environmentId, deleted: true } } };
+    if (error instanceof PlatformError && error.status === 404)
+      return { kind: 'found', outcome: { kind: 'done', result: { environmentId, deleted: true } } };
     throw error;
   }
   const ongoing = ongoingOperation(env);
-  if (ongoing?.type === 'delete' && ongoing.path) return { kind: 'found', outcome: { kind: 'poll', style: 'bap-lifecycle', url: `${services.endpoints.bapUrl}${ongoing.path}?api-version=2023-06-01` } };
+  if (ongoing?.type === 'delete' && ongoing.path)
+    return {
+      kind: 'found',
+      outcome: { kind: 'poll', style: 'bap-lifecycle', url: `${services.endpoints.bapUrl}${ongoing.path}?api-version=2023-06-01` },
+    };
   return env.properties?.provisioningState?.toLowerCase() === 'deleting' ? { kind: 'pending' } : { kind: 'absent' };
 }
 
@@ -102,21 +126,39 @@ async function locateDelete(environmentId: string, services: Services): Promise<
 async function locateGovernance(record: OperationRecord, services: Services): Promise<Sighting> {
   const env = await services.bap.getEnvironment(record.environment.id ?? '');
   const ongoing = ongoingOperation(env);
-  if (ongoing?.path && /governance/.test(ongoing.type)) return { kind: 'found', outcome: { kind: 'poll', style: 'bap-lifecycle', url: `${services.endpoints.bapUrl}${ongoing.path}?api-version=2023-06-01` } };
-  const configuration = env.properties?.governanceConfiguration as { protectionLevel?: string; settings?: { extendedSettings?: Record<string, string> } } | undefined;
+  if (ongoing?.path && /governance/.test(ongoing.type))
+    return {
+      kind: 'found',
+      outcome: { kind: 'poll', style: 'bap-lifecycle', url: `${services.endpoints.bapUrl}${ongoing.path}?api-version=2023-06-01` },
+    };
+  const configuration = env.properties?.governanceConfiguration as
+    { protectionLevel?: string; settings?: { extendedSettings?: Record<string, string> } } | undefined;
   const wanted = String(record.details?.protectionLevel ?? '');
   const settings = JSON.parse(String(record.details?.extendedSettings ?? '{}')) as Record<string, string>;
-  const applied = configuration?.protectionLevel === wanted && Object.entries(settings).every(([key, value]) => configuration?.settings?.extendedSettings?.[key] === value);
+  const applied =
+    configuration?.protectionLevel === wanted &&
+    Object.entries(settings).every(([key, value]) => configuration?.settings?.extendedSettings?.[key] === value);
   return applied ? { kind: 'found', outcome: followEnvironment(env, services.endpoints) } : { kind: 'absent' };
 }
 
 async function locateInstall(record: OperationRecord, services: Services): Promise<Sighting> {
   const environmentId = record.environment.id ?? '';
   const application = String(record.details?.application ?? '');
-  const pkg = (await services.powerPlatform.listApplicationPackages(environmentId)).find((p) => p.uniqueName.toLowerCase() === application.toLowerCase());
+  const pkg = (await services.powerPlatform.listApplicationPackages(environmentId)).find(
+    (p) => p.uniqueName.toLowerCase() === application.toLowerCase(),
+  );
   const state = (pkg?.state ?? 'None').toLowerCase();
-  if (state === 'installed') return { kind: 'found', outcome: { kind: 'done', result: { environmentId, application, state: 'Installed' } } };
-  if (state === 'installfailed') return { kind: 'ended', error: { code: 'InstallFailed', message: `The service reports that the install of ${application} failed.`, hint: 'See the environment\'s Dynamics 365 apps in the admin center for the reason, then install again.' } };
+  if (state === 'installed')
+    return { kind: 'found', outcome: { kind: 'done', result: { environmentId, application, state: 'Installed' } } };
+  if (state === 'installfailed')
+    return {
+      kind: 'ended',
+      error: {
+        code: 'InstallFailed',
+        message: `The service reports that the install of ${application} failed.`,
+        hint: "See the environment's Dynamics 365 apps in the admin center for the reason, then install again.",
+      },
+    };
   // Installing, InstallRequested, InstallScheduled, …: the install arrived, but its status link was in the lost answer.
   return state === 'none' || state === 'uninstalled' ? { kind: 'absent' } : { kind: 'pending' };
 }
@@ -149,7 +191,16 @@ async function locateSolutionJob(record: OperationRecord, services: Services, ot
   }
   // The export job id that names the file comes only in the lost answer: the job is followed to its end all the same.
   if (record.kind === 'export_solution') found.exportJobLost = true;
-  return { kind: 'found', outcome: { kind: 'poll', style: 'dataverse-async', url: dataverse.asyncOperationUrl(job.asyncoperationid), serviceOperationId: job.asyncoperationid, details: found } };
+  return {
+    kind: 'found',
+    outcome: {
+      kind: 'poll',
+      style: 'dataverse-async',
+      url: dataverse.asyncOperationUrl(job.asyncoperationid),
+      serviceOperationId: job.asyncoperationid,
+      details: found,
+    },
+  };
 }
 
 function ongoingOperation(env: BapEnvironment): { type: string; path?: string } | undefined {

@@ -12,8 +12,10 @@ import { structured, withHarness, type Harness, type Session } from '../lifecycl
 async function killWhileStarting(h: Harness, inFlight: boolean): Promise<{ id: string; session: Session }> {
   const session = await h.connect();
   const file = join(h.stateDir, 'operations.json');
-  void h.call(session, 'pp_reset_environment', { environment: 'Contoso Test', confirm: 'Contoso Test', waitSeconds: 60 }).catch(() => undefined);
-  for (const deadline = Date.now() + 30_000; ; ) {
+  void h
+    .call(session, 'pp_reset_environment', { environment: 'Contoso Test', confirm: 'Contoso Test', waitSeconds: 60 })
+    .catch(() => undefined);
+  for (const deadline = Date.now() + 30_000; ;) {
     if (Date.now() > deadline) throw new Error(`no starting record appeared; server said: ${session.stderr()}`);
     let stored: Array<{ id: string; state: string }> = [];
     try {
@@ -39,7 +41,7 @@ describe('a server killed between saving a start and hearing its answer', () => 
     await withHarness(
       async (h) => {
         const { id } = await killWhileStarting(h, true);
-        for (const deadline = Date.now() + 30_000; !resets(h).length; ) {
+        for (const deadline = Date.now() + 30_000; !resets(h).length;) {
           if (Date.now() > deadline) throw new Error('the service never started the reset');
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
@@ -47,7 +49,11 @@ describe('a server killed between saving a start and hearing its answer', () => 
         const done = await h.call(next, 'pp_get_operation', { id, waitSeconds: 60 });
         assert.equal(structured(done).state, 'succeeded', text(done));
         assert.equal(resets(h).length, 1, 'one reset in the service');
-        assert.equal(h.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/reset')).length, 1, 'the start was sent once');
+        assert.equal(
+          h.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/reset')).length,
+          1,
+          'the start was sent once',
+        );
       },
       { faults: [{ kind: 'slow', method: 'POST', path: '/reset', times: 1, delayMs: 1000 }] },
     );

@@ -16,12 +16,18 @@ function caller(sandbox: Sandbox, folder: string, tracker: Partial<TrackerOption
   const services = sandboxServices(sandbox, {}, { retry: { baseDelayMs: 10, maxDelayMs: 50, ...retry } });
   const options = invokeOptions(services, { allowedFolders: [folder] }, { defaultPollIntervalMs: 20, ...tracker });
   const call = (name: string, args: Record<string, unknown>) =>
-    invokeTool(catalog.find((t) => t.name === name)!, args, { signal: AbortSignal.timeout(60_000) }, options) as Promise<CallToolResult>;
+    invokeTool(
+      catalog.find((t) => t.name === name)!,
+      args,
+      { signal: AbortSignal.timeout(60_000) },
+      options,
+    ) as Promise<CallToolResult>;
   return { call, operations: options.operations, close: () => (options.operations.close(), services.close()) };
 }
 
 const structured = (result: CallToolResult) => result.structuredContent as Record<string, any>;
-const orgOf = (sandbox: Sandbox, domain: string) => [...sandbox.tenant.environments.values()].find((e) => e.org?.url.endsWith(`/orgs/${domain}`))!.org!;
+const orgOf = (sandbox: Sandbox, domain: string) =>
+  [...sandbox.tenant.environments.values()].find((e) => e.org?.url.endsWith(`/orgs/${domain}`))!.org!;
 const started = (sandbox: Sandbox, path: string) => sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith(path)).length;
 
 describe('a start whose answer was lost is found in the service, never sent again', () => {
@@ -34,7 +40,12 @@ describe('a start whose answer was lost is found in the service, never sent agai
       const { call, close } = caller(sandbox, folder);
       try {
         const zip = join(folder, 'core.zip');
-        const exported = await call('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: zip, waitSeconds: 60 });
+        const exported = await call('pp_export_solution', {
+          environment: 'Contoso Dev',
+          solution: 'ContosoCore',
+          zipFile: zip,
+          waitSeconds: 60,
+        });
         assert.equal(structured(exported).state, 'succeeded', text(exported));
         sandbox.faults.add({ kind: 'lost', path: '/ImportSolutionAsync', times: 1 });
         const imported = await call('pp_import_solution', { environment: 'Contoso (default)', zipFile: zip, waitSeconds: 60 });
@@ -53,7 +64,12 @@ describe('a start whose answer was lost is found in the service, never sent agai
       const { call, close } = caller(sandbox, folder);
       try {
         sandbox.faults.add({ kind: 'lost', path: '/ExportSolutionAsync', times: 1 });
-        const result = await call('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: join(folder, 'lost.zip'), waitSeconds: 60 });
+        const result = await call('pp_export_solution', {
+          environment: 'Contoso Dev',
+          solution: 'ContosoCore',
+          zipFile: join(folder, 'lost.zip'),
+          waitSeconds: 60,
+        });
         assert.equal(structured(result).state, 'failed', text(result));
         assert.equal(structured(result).error.code, 'ExportFileUnavailable');
         assert.ok(structured(result).serviceOperationId, 'the job it followed is named');
@@ -72,7 +88,10 @@ describe('a start whose answer was lost is found in the service, never sent agai
         const result = await call('pp_create_environment', { displayName: 'Contoso Lost Answer', waitSeconds: 60 });
         assert.equal(structured(result).state, 'succeeded', text(result));
         assert.ok(structured(result).result.environment.url);
-        assert.equal([...sandbox.tenant.environments.values()].filter((e) => e.record.properties?.displayName === 'Contoso Lost Answer').length, 1);
+        assert.equal(
+          [...sandbox.tenant.environments.values()].filter((e) => e.record.properties?.displayName === 'Contoso Lost Answer').length,
+          1,
+        );
       } finally {
         await close();
       }
@@ -102,7 +121,12 @@ describe('a start whose answer was lost is found in the service, never sent agai
       try {
         sandbox.faults.add({ kind: 'lost', path: '/mspcat_InstallCatalogItemByCID', times: 1 });
         const begun = Date.now();
-        const result = await call('pp_install_catalog', { catalog: 'Contoso (default)', item: 'ContosoExpenseTemplate', targetEnvironment: 'Contoso Dev', waitSeconds: 60 });
+        const result = await call('pp_install_catalog', {
+          catalog: 'Contoso (default)',
+          item: 'ContosoExpenseTemplate',
+          targetEnvironment: 'Contoso Dev',
+          waitSeconds: 60,
+        });
         assert.ok(Date.now() - begun < 30_000, 'did not wait the whole minute for an end it cannot see');
         assert.equal(structured(result).state, 'unknown', text(result));
         assert.match(structured(result).error.hint, /install history/);
@@ -134,7 +158,12 @@ describe('a record in state unknown is read again', () => {
   it('by pp_get_operation at once, without waiting for the next scheduled try', async () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       // Polls every 10 s when the service names no pace, so the next scheduled try after turning unknown is a minute or more away.
-      const { call, operations, close } = caller(sandbox, tmpdir(), { defaultPollIntervalMs: 10_000, maxPollFailures: 1, maxUnknownIntervalMs: 10 * 60_000 }, { maxAttempts: 1 });
+      const { call, operations, close } = caller(
+        sandbox,
+        tmpdir(),
+        { defaultPollIntervalMs: 10_000, maxPollFailures: 1, maxUnknownIntervalMs: 10 * 60_000 },
+        { maxAttempts: 1 },
+      );
       try {
         sandbox.faults.add({ kind: 'unavailable', path: '/environmentmanagement/operations/', times: 1 });
         const first = await call('pp_reset_environment', { environment: 'Contoso Test', confirm: 'Contoso Test', waitSeconds: 0 });

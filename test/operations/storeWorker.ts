@@ -16,7 +16,8 @@ const STAGES = ['Validate', 'Prepare', 'Run', 'Finalize'];
 
 /** An operation document one stage further on at each read; then the environment, ready. */
 function answer(url: string): unknown {
-  if (url.includes('/environments/env-')) return { name: url.split('/environments/')[1]!.split('?')[0], properties: { displayName: 'Worker', provisioningState: 'Succeeded' } };
+  if (url.includes('/environments/env-'))
+    return { name: url.split('/environments/')[1]!.split('?')[0], properties: { displayName: 'Worker', provisioningState: 'Succeeded' } };
   const seen = (polls.get(url) ?? 0) + 1;
   polls.set(url, seen);
   const done = Math.min(seen, STAGES.length);
@@ -50,7 +51,12 @@ async function main(): Promise<void> {
         kind: 'reset_environment',
         title: `Reset ${id}`,
         environment: { id, displayName: id },
-        start: async () => ({ kind: 'poll', style: 'ppapi-operation', url: `${endpoints.powerPlatformUrl}/environmentmanagement/operations/${id}?api-version=2024-10-01`, retryAfterMs: 5 }),
+        start: async () => ({
+          kind: 'poll',
+          style: 'ppapi-operation',
+          url: `${endpoints.powerPlatformUrl}/environmentmanagement/operations/${id}?api-version=2024-10-01`,
+          retryAfterMs: 5,
+        }),
       });
     }),
   );

@@ -8,19 +8,34 @@ describe('sandbox solution jobs', () => {
       const services = sandboxServices(sandbox);
       const dataverse = services.dataverse(`${sandbox.url}/orgs/contoso-dev`);
       const started = await Promise.all(
-        Array.from({ length: 20 }, () => dataverse.action<{ AsyncOperationId: string; ExportJobId: string }>('ExportSolutionAsync', { SolutionName: 'ContosoCore', Managed: false }, { idempotent: true })),
+        Array.from({ length: 20 }, () =>
+          dataverse.action<{ AsyncOperationId: string; ExportJobId: string }>(
+            'ExportSolutionAsync',
+            { SolutionName: 'ContosoCore', Managed: false },
+            { idempotent: true },
+          ),
+        ),
       );
       const ended = await Promise.all(
         started.map(async ({ body }) => {
           for (;;) {
-            const row = await dataverse.get<{ statecode: number; statuscode: number; message: string | null }>(`asyncoperations(${body.AsyncOperationId})?$select=statecode,statuscode,message`);
+            const row = await dataverse.get<{ statecode: number; statuscode: number; message: string | null }>(
+              `asyncoperations(${body.AsyncOperationId})?$select=statecode,statuscode,message`,
+            );
             if (row.statecode === 3) return { ...row, id: body.ExportJobId };
           }
         }),
       );
-      assert.deepEqual(ended.map((row) => [row.statuscode, row.message]), ended.map(() => [30, null]));
+      assert.deepEqual(
+        ended.map((row) => [row.statuscode, row.message]),
+        ended.map(() => [30, null]),
+      );
       for (const row of ended) {
-        const file = await dataverse.action<{ ExportSolutionFile: string }>('DownloadSolutionExportData', { ExportJobId: row.id }, { idempotent: true });
+        const file = await dataverse.action<{ ExportSolutionFile: string }>(
+          'DownloadSolutionExportData',
+          { ExportJobId: row.id },
+          { idempotent: true },
+        );
         assert.ok(file.body.ExportSolutionFile.length > 100, 'the file of a succeeded export can be downloaded');
       }
       await services.close();

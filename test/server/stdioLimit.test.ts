@@ -39,9 +39,19 @@ function startServer(): { child: ChildProcessWithoutNullStreams; next: (id: numb
 }
 
 const send = (child: ChildProcessWithoutNullStreams, message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+};
 /** A tools/call of 12 MB whose own arguments hold an `id` too; the request's id comes last, as the SDK client writes it. */
-const huge = (id: number) => ({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'pp_get_operation', arguments: { id: 'x'.repeat(12 * 1024 * 1024) } }, id });
+const huge = (id: number) => ({
+  jsonrpc: '2.0',
+  method: 'tools/call',
+  params: { name: 'pp_get_operation', arguments: { id: 'x'.repeat(12 * 1024 * 1024) } },
+  id,
+});
 
 describe('stdio messages over 10 MiB', () => {
   it('a 12 MB request is refused with a JSON-RPC error, and the server keeps answering', async () => {
