@@ -25,7 +25,8 @@ export class MessageSizeLimit extends Transform {
     private readonly maxBytes: number,
     private readonly onOversized: (message: OversizedMessage) => void,
   ) {
-    super();
+    // Each line stays its own chunk: the SDK must never receive two lines joined into one over its limit.
+    super({ readableObjectMode: true });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
