@@ -1,9 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { USAGE, UsageError, parseCliArgs } from './config';
 import { createLogger } from './log';
 import manifest from './server/generated/toolManifest.json';
 import type { ToolManifestEntry } from './server/manifest';
 import { createStandaloneServer } from './server/standalone';
+import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit } from './server/stdioLimit';
 import { VERSION } from './version';
 
 /**
@@ -49,7 +51,21 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
-  await server.connect(new StdioServerTransport());
+  // A message over the limit is answered with a JSON-RPC error and dropped; the server keeps listening.
+  const input = process.stdin.pipe(
+    new MessageSizeLimit(MAX_STDIO_MESSAGE_BYTES, ({ bytes, id }) => {
+      const message = `The message of ${bytes} bytes was refused: this server reads messages of up to 10 MiB. Pass large content as a file path instead.`;
+      logger.error(`stdin: ${message}`);
+      process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: { code: ErrorCode.InvalidRequest, message } })}\n`);
+    }),
+  );
+  // Should the connection close any other way, exit with an error so the client starts the server again.
+  server.onclose = () => {
+    if (closing) return;
+    logger.error('the stdio connection closed unexpectedly; exiting so that the client can start the server again');
+    process.exit(1);
+  };
+  await server.connect(new StdioServerTransport(input, process.stdout));
   logger.debug(`power-agent-mcp ${VERSION} ready on stdio${options.sandbox ? ' (sandbox)' : ''}`);
 }
 

@@ -49,14 +49,14 @@ export async function connectCli(
   args: string[],
   env: Record<string, string> = {},
   options: { capabilities?: ClientCapabilities; setup?: (client: Client) => void } = {},
-): Promise<{ client: Client; stderr: () => string; close: () => Promise<void> }> {
+): Promise<{ client: Client; stderr: () => string; close: () => Promise<void>; pid: () => number | null }> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: { PATH: process.env.PATH ?? '', ...env }, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (chunk) => (stderr += chunk));
   const client = new Client({ name: 'power-agent-mcp-tests', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   options.setup?.(client);
   await client.connect(transport);
-  return { client, stderr: () => stderr, close: () => client.close() };
+  return { client, stderr: () => stderr, close: () => client.close(), pid: () => transport.pid };
 }
 
 export interface ClientSession {

@@ -15,7 +15,7 @@ import { PlatformError } from '../platform/errors';
 import type { HttpClient } from '../platform/http';
 import type { AuthConfig } from './credentials';
 import { ownerOnlyFileCache } from './diskCache';
-import { msalNetworkClient } from './msalNetwork';
+import { SIGN_IN_UNAVAILABLE, SIGN_IN_UNREACHABLE, msalNetworkClient } from './msalNetwork';
 import { scopeFor, type AccessToken, type TokenSource } from './tokenProvider';
 
 export interface MsalSourceOptions {
@@ -63,7 +63,7 @@ function confidential(options: MsalSourceOptions, description: string, credentia
   return {
     description,
     async acquire(resource, { forceRefresh }) {
-      const result = await msalCall(() => app.acquireTokenByClientCredential({ scopes: [scopeFor(resource)], skipCache: forceRefresh }));
+      const result = await msalCall(options.auth.kind, () => app.acquireTokenByClientCredential({ scopes: [scopeFor(resource)], skipCache: forceRefresh }));
       return toAccessToken(result);
     },
   };
@@ -74,7 +74,7 @@ function managedIdentity(clientId: string | undefined, system: SystemOptions): T
   return {
     description: clientId ? `managed identity ${clientId}` : 'system-assigned managed identity',
     async acquire(resource, { forceRefresh }) {
-      return toAccessToken(await msalCall(() => app.acquireToken({ resource: resource.replace(/\/+$/, ''), forceRefresh })));
+      return toAccessToken(await msalCall('managed-identity', () => app.acquireToken({ resource: resource.replace(/\/+$/, ''), forceRefresh })));
     },
   };
 }
@@ -103,7 +103,7 @@ function deviceCode(options: MsalSourceOptions, auth: Extract<AuthConfig, { kind
         deviceCodeCallback: (response: { message: string }) => (options.onDeviceCode ?? ((m) => options.logger.warn(m)))(response.message),
       };
       signal?.addEventListener('abort', () => (request.cancel = true), { once: true });
-      return toAccessToken(await msalCall(() => app.acquireTokenByDeviceCode(request)));
+      return toAccessToken(await msalCall('device-code', () => app.acquireTokenByDeviceCode(request)));
     },
   };
 }
@@ -114,25 +114,33 @@ function toAccessToken(result: AuthenticationResult | null): AccessToken {
 }
 
 /** Runs an MSAL call and turns its errors into PlatformError with the AADSTS code, correlation id and a hint. */
-async function msalCall<T>(call: () => Promise<T>): Promise<T> {
+async function msalCall<T>(method: AuthConfig['kind'], call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw toPlatformError(error);
+    throw toPlatformError(error, method);
   }
 }
 
-export function toPlatformError(error: unknown): PlatformError {
+export function toPlatformError(error: unknown, method?: AuthConfig['kind']): PlatformError {
   if (error instanceof PlatformError) return error;
-  const e = error as { errorCode?: string; errorMessage?: string; message?: string; correlationId?: string; subError?: string };
-  const text = e.errorMessage || e.message || 'Sign-in failed.';
+  const e = error as { errorCode?: unknown; errorMessage?: unknown; message?: unknown; correlationId?: unknown };
+  const text = readable(e.errorMessage) || readable(e.message) || 'Sign-in failed.';
   const aadsts = /AADSTS\d+/.exec(text)?.[0];
   const message = text.split(/\r?\n|Trace ID:/)[0]!.trim();
-  const code = aadsts ?? e.errorCode ?? 'sign_in_failed';
-  return new PlatformError({ service: 'identity', status: 0, code, message, correlationId: e.correlationId || undefined, hint: signInHint(code) });
+  const code = aadsts ?? (readable(e.errorCode) || 'sign_in_failed');
+  return new PlatformError({ service: 'identity', status: 0, code, message, correlationId: readable(e.correlationId) || undefined, hint: signInHint(code, method) });
 }
 
-function signInHint(code: string): string {
+/** A value as text a person can read: never "[object Object]". */
+function readable(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') return (value as { message: string }).message;
+  return JSON.stringify(value) ?? '';
+}
+
+function signInHint(code: string, method: AuthConfig['kind'] | undefined): string {
   switch (code) {
     case 'AADSTS7000215':
     case 'invalid_client':
@@ -151,9 +159,14 @@ function signInHint(code: string): string {
       return 'The device code expired before sign-in finished. Call the tool again and complete the sign-in within the time shown.';
     case 'authorization_declined':
       return 'The sign-in was declined. Call the tool again to sign in with another account.';
+    case SIGN_IN_UNAVAILABLE:
+      return 'The sign-in service is having trouble; the request was tried several times. Try again in a few minutes.';
     case 'managed_identity_unavailable':
+    case SIGN_IN_UNREACHABLE:
     case 'network_error':
-      return 'The managed identity endpoint could not be reached. Run where a managed identity is assigned, or choose another sign-in method.';
+      return method === 'managed-identity'
+        ? 'The managed identity endpoint could not be reached. Run where a managed identity is assigned, or choose another sign-in method.'
+        : 'Check the network (proxy, firewall) and that POWERPLATFORM_CLOUD or POWERAGENT_AUTHORITY_HOST names the right sign-in service, then try again.';
     default:
       return 'Check the sign-in settings (POWERPLATFORM_TENANT_ID, POWERPLATFORM_APPLICATION_ID, POWERPLATFORM_CLOUD, POWERAGENT_AUTH) and try again.';
   }

@@ -13,6 +13,7 @@ export interface OperationItemView {
 }
 
 const ICONS: Record<OperationRecord['state'], { icon: string; color?: string }> = {
+  starting: { icon: 'loading~spin' },
   queued: { icon: 'clock' },
   running: { icon: 'loading~spin' },
   succeeded: { icon: 'pass', color: 'testing.iconPassed' },
@@ -28,7 +29,7 @@ const ICONS: Record<OperationRecord['state'], { icon: string; color?: string }> 
  */
 export function operationItemView(record: OperationRecord, now = Date.now(), waiting = 0, past = false): OperationItemView {
   const parts: string[] = [record.state];
-  if (record.stage && (record.state === 'running' || record.state === 'queued')) parts.push(record.stage);
+  if (record.stage && (record.state === 'running' || record.state === 'queued' || record.state === 'starting')) parts.push(record.stage);
   if (record.percent !== undefined && record.state === 'running') parts.push(`${record.percent}%`);
   parts.push(formatElapsed(elapsedSeconds(record, now)));
   if (waiting && !isTerminal(record.state)) parts.push(waiting === 1 ? 'a call waits' : `${waiting} calls wait`);

@@ -1,5 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { PlatformError } from '../platform/errors';
 import { collectBody } from '../platform/http';
 import type { Services } from '../services';
 import { ZipReader } from '../solutions/zipReader';
@@ -26,20 +27,14 @@ export async function finishCheckerRun(record: OperationRecord, status: Record<s
   const uri = (status.resultFileUris as string[] | undefined)?.[0];
   const base = { status: status.status, bySeverity, total: Object.values(bySeverity).reduce((a, b) => a + b, 0) };
   if (!uri) return { result: { ...base, file: null, issues: [] } };
-  const response = await services.http.send<Buffer>({
-    service: 'checker',
-    method: 'GET',
-    url: uri,
-    signal,
-    consume: collectBody,
-  });
-  const zip = await ZipReader.fromBuffer(response.body, 'the checker result');
   let report: Buffer | undefined;
   try {
-    const name = zip.names().find((n) => n.toLowerCase().endsWith('.sarif') || n.toLowerCase().endsWith('.json'));
-    report = name ? await zip.read(name) : undefined;
-  } finally {
-    zip.close();
+    report = await downloadReport(uri, services, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    // The analysis is done and its counts are known: the run ends, without the file, saying why.
+    const why = error instanceof PlatformError ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ''}` : (error as Error).message;
+    return { result: { ...base, file: null, issues: [], reportError: `The analysis finished, but its report could not be downloaded: ${why} The counts above are the service's; run the check again for the SARIF file.` } };
   }
   if (!report) return { error: { code: 'NoReport', message: 'The checker finished, but its result holds no SARIF report.', hint: 'Run the check again.' } };
   const file = String(record.details?.file);
@@ -51,6 +46,18 @@ export async function finishCheckerRun(record: OperationRecord, status: Record<s
     return { error: { code: 'FileWriteFailed', message: `The check finished, but ${file} could not be written: ${(error as Error).message}`, hint: 'Choose another path and run the check again.' } };
   }
   return { result: { ...base, file, bytes: report.length, issues: issuesOf(report) } };
+}
+
+/** The SARIF member of the result zip (a SAS link, sent without a token); undefined when the zip has none. */
+async function downloadReport(uri: string, services: Services, signal?: AbortSignal): Promise<Buffer | undefined> {
+  const response = await services.http.send<Buffer>({ service: 'checker', method: 'GET', url: uri, signal, consume: collectBody });
+  const zip = await ZipReader.fromBuffer(response.body, 'the checker result');
+  try {
+    const name = zip.names().find((n) => n.toLowerCase().endsWith('.sarif') || n.toLowerCase().endsWith('.json'));
+    return name ? await zip.read(name) : undefined;
+  } finally {
+    zip.close();
+  }
 }
 
 /** The results of a SARIF report, worst first. */

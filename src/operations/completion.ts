@@ -3,12 +3,21 @@ import { toEnvironmentSummary } from '../platform/environment';
 import type { Endpoints } from '../platform/endpoints';
 import type { OperationRecord, PollStyle } from './record';
 import type { StatusReading } from './status';
+import type { StartOutcome } from './tracker';
 
 /** What follows the service's "succeeded": another thing to poll, or the final result. */
 export type Completion = { next: { style: PollStyle; url: string }; stage: string } | { result: Record<string, unknown> };
 
 export function environmentUrl(endpoints: Endpoints, environmentId: string): string {
   return `${endpoints.bapUrl}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/${encodeURIComponent(environmentId)}?api-version=2023-06-01`;
+}
+
+/** Follows an environment that is already being worked on: its ongoing lifecycle operation, or the environment itself. */
+export function followEnvironment(env: BapEnvironment, endpoints: Endpoints): StartOutcome {
+  const ongoing = env.properties?.ongoingOperation as { links?: { self?: { path?: string } } } | undefined;
+  const path = ongoing?.links?.self?.path;
+  if (path) return { kind: 'poll', style: 'bap-lifecycle', url: `${endpoints.bapUrl}${path}?api-version=2023-06-01`, environmentId: env.name, retryAfterMs: 0 };
+  return { kind: 'poll', style: 'environment-ready', url: environmentUrl(endpoints, env.name), environmentId: env.name, retryAfterMs: 0 };
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Element } from '@xmldom/xmldom';
-import { PlatformError } from '../platform/errors';
+import { PlatformError, hexCode } from '../platform/errors';
 import type { Services } from '../services';
 import { findSolutionRow, solutionSummary } from '../platform/solutions';
 import { parseXml } from '../solutions/xml';
+import { DamagedExportError, verifySolutionZip } from './exportFile';
 import type { OperationError, OperationRecord } from './record';
 import type { StatusReading } from './status';
 
@@ -13,12 +14,13 @@ export function readDataverseAsync(body: any): StatusReading {
   const serviceOperationId = typeof body?.asyncoperationid === 'string' ? body.asyncoperationid : undefined;
   if (statecode === 3) {
     if (statuscode === 30) return { state: 'succeeded', serviceOperationId };
-    const message = String(body?.friendlymessage || body?.message || '').trim();
+    // `message` holds the detail; `friendlymessage` is a short sentence for end users.
+    const message = String(body?.message || body?.friendlymessage || '').trim();
     return {
       state: 'failed',
       serviceOperationId,
       error: {
-        code: statuscode === 32 ? 'Canceled' : String(body?.errorcode ?? 'AsyncOperationFailed'),
+        code: statuscode === 32 ? 'Canceled' : (hexCode(body?.errorcode) ?? 'AsyncOperationFailed'),
         message: message || (statuscode === 32 ? 'The job was canceled in the service.' : 'The job failed without giving a reason.'),
       },
     };
@@ -63,11 +65,23 @@ export async function finishDataverseJob(record: OperationRecord, reading: Statu
   if (record.kind === 'import_solution') return finishImport(record, reading, services);
   if (reading.state === 'failed') return { error: { ...reading.error!, hint: failureHint(record, reading.error!.message) } };
   if (record.kind === 'export_solution') {
+    if (details.exportJobLost === true) {
+      return {
+        error: {
+          code: 'ExportFileUnavailable',
+          message: `The export ran in the service, but the answer that names its file was lost, so ${details.file} could not be downloaded.`,
+          hint: 'Export again: an export changes nothing in the environment.',
+        },
+      };
+    }
     let saved;
     try {
-      saved = await dataverse.downloadSolutionExport(String(details.exportJobId), String(details.file), signal);
+      saved = await dataverse.downloadSolutionExport(String(details.exportJobId), String(details.file), signal, verifySolutionZip);
     } catch (error) {
       if (error instanceof PlatformError) throw error;
+      if (error instanceof DamagedExportError) {
+        return { error: { code: 'ExportFileDamaged', message: `The export finished, but the file the service gave is not a complete solution zip: ${error.message}. Nothing was written to ${details.file}.`, hint: 'Export again; if it happens again, quote the correlation id to Microsoft support.' } };
+      }
       // A local file problem will not pass by itself: report it rather than retrying.
       return { error: { code: 'FileWriteFailed', message: `The export finished, but ${details.file} could not be written: ${(error as Error).message}`, hint: 'Free disk space or choose another path, then export again.' } };
     }

@@ -1,7 +1,11 @@
-/** The states an operation goes through. `unknown` means we lost track of it: the service may still be working. */
-export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
+/**
+ * The states an operation goes through. `starting`: saved before the start request is sent, until its
+ * answer comes. `unknown`: we lost track of it (a lost answer, a status that cannot be read); the
+ * service may still be working, and the server keeps looking.
+ */
+export type OperationState = 'starting' | 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
 
-export const OPERATION_STATES: readonly OperationState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'unknown'];
+export const OPERATION_STATES: readonly OperationState[] = ['starting', 'queued', 'running', 'succeeded', 'failed', 'canceled', 'unknown'];
 
 export type OperationKind =
   | 'create_environment'

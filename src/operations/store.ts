@@ -1,11 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FileLock, isProcessAlive } from './fileLock';
 import { isTerminal, type OperationRecord } from './record';
 
 /** Where operation records live between restarts. */
 export interface OperationStore {
   load(): OperationRecord[];
   save(record: OperationRecord): void;
+  /**
+   * Makes `owner` the process that follows a record, unless it has ended or a live process other
+   * than this one follows it. Returns the record as stored then, or undefined when it was not taken.
+   */
+  claim(id: string, owner: NonNullable<OperationRecord['owner']>): OperationRecord | undefined;
+  /** Drops a record (a start the service refused: nothing happened). */
+  remove(id: string): void;
 }
 
 /** Records kept in the file; the oldest finished ones are dropped beyond this. */
@@ -18,17 +27,33 @@ export class MemoryOperationStore implements OperationStore {
     return [...this.records.values()].map((r) => structuredClone(r));
   }
   save(record: OperationRecord): void {
+    const stored = this.records.get(record.id);
+    if (stored && wouldRollBack(stored, record)) return;
     this.records.set(record.id, structuredClone(record));
+  }
+  remove(id: string): void {
+    this.records.delete(id);
+  }
+  claim(id: string, owner: NonNullable<OperationRecord['owner']>): OperationRecord | undefined {
+    const stored = this.records.get(id);
+    if (!stored || !claimable(stored)) return undefined;
+    stored.owner = owner;
+    return structuredClone(stored);
   }
 }
 
 /**
  * One small JSON file, readable only by its owner and written atomically. Several processes (the VS Code
- * extension and a CLI) may share it: each write merges with what is on disk, so no process drops the
- * records of another.
+ * extension, CLIs, pipelines) share it: every change reads, merges and writes the file while holding a
+ * lock file beside it (a lock whose process died is broken), so no process drops or rolls back the
+ * records of another. Readers need no lock: the file is replaced whole by a rename.
  */
 export class FileOperationStore implements OperationStore {
-  constructor(private readonly file: string) {}
+  private readonly lock: FileLock;
+
+  constructor(private readonly file: string) {
+    this.lock = new FileLock(`${file}.lock`);
+  }
 
   load(): OperationRecord[] {
     let text: string;
@@ -46,15 +71,54 @@ export class FileOperationStore implements OperationStore {
   }
 
   save(record: OperationRecord): void {
-    const records = new Map(this.load().map((r) => [r.id, r]));
-    records.set(record.id, record);
-    const kept = prune([...records.values()]);
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ version: 1, operations: kept }, null, 1), { mode: 0o600 });
-    chmodSync(temporary, 0o600);
-    renameSync(temporary, this.file);
+    this.change((records) => {
+      const stored = records.get(record.id);
+      if (stored && wouldRollBack(stored, record)) return false;
+      records.set(record.id, record);
+      return true;
+    });
   }
+
+  claim(id: string, owner: NonNullable<OperationRecord['owner']>): OperationRecord | undefined {
+    let claimed: OperationRecord | undefined;
+    this.change((records) => {
+      const stored = records.get(id);
+      if (!stored || !claimable(stored)) return false;
+      stored.owner = owner;
+      claimed = stored;
+      return true;
+    });
+    return claimed;
+  }
+
+  remove(id: string): void {
+    this.change((records) => records.delete(id));
+  }
+
+  /** Reads, changes and writes the file under the lock; `edit` returns false when nothing changed. */
+  private change(edit: (records: Map<string, OperationRecord>) => boolean): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    this.lock.hold(() => {
+      const records = new Map(this.load().map((r) => [r.id, r]));
+      if (!edit(records)) return;
+      const temporary = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ version: 1, operations: prune([...records.values()]) }, null, 1), { mode: 0o600 });
+      chmodSync(temporary, 0o600);
+      renameSync(temporary, this.file);
+    });
+  }
+}
+
+/** An ended record is never rolled back to an earlier state by a late or stale save. */
+function wouldRollBack(stored: OperationRecord, incoming: OperationRecord): boolean {
+  return isTerminal(stored.state) && !isTerminal(incoming.state);
+}
+
+/** A record another process may take over: not ended, and not followed by a live process other than this one. */
+function claimable(record: OperationRecord): boolean {
+  if (isTerminal(record.state)) return false;
+  const pid = record.owner?.pid;
+  return !pid || pid === process.pid || !isProcessAlive(pid);
 }
 
 function prune(records: OperationRecord[]): OperationRecord[] {

@@ -9,6 +9,8 @@ import { isTerminal, type EnvironmentRef, type OperationError, type OperationKin
 import { finishDataverseJob, importProgress, readDataverseAsync, type JobEnding } from './dataverseJob';
 import { finishCheckerRun } from './checkerRun';
 import { readAppOperation, readBapLifecycle, readCatalogInstall, readCatalogSubmission, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
+import { isProcessAlive } from './fileLock';
+import { locateStart, type Sighting } from './locate';
 import type { OperationStore } from './store';
 
 /** What a start request led to. */
@@ -61,6 +63,13 @@ export interface TrackerOptions {
   maxPollFailures?: number;
   /** Told when an operation that was running while the server was down turns out to have finished. */
   onNotice?: (message: string) => void;
+  /**
+   * How long after a start whose answer was lost the service must still show no sign of it before
+   * the start counts as never arrived (default 12 poll intervals).
+   */
+  lostStartWindowMs?: number;
+  /** The longest wait between two tries to learn about a record in state unknown (default 5 minutes). */
+  maxUnknownIntervalMs?: number;
 }
 
 type Listener = (record: OperationRecord) => void;
@@ -80,6 +89,12 @@ export class OperationTracker {
   private readonly heartbeatMs: number;
   private readonly queueTimeoutMs: number;
   private readonly maxPollFailures: number;
+  private readonly lostStartWindowMs: number;
+  private readonly maxUnknownIntervalMs: number;
+  /** Records a loop of this process follows now. */
+  private readonly following = new Set<string>();
+  /** Ends the current pause of a record's loop (pp_get_operation on an unknown record). */
+  private readonly wakers = new Map<string, () => void>();
   private readonly owner = { pid: process.pid, startedAt: new Date().toISOString() };
 
   constructor(private readonly options: TrackerOptions) {
@@ -87,6 +102,8 @@ export class OperationTracker {
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.queueTimeoutMs = options.queueTimeoutMs ?? 30 * 60_000;
     this.maxPollFailures = options.maxPollFailures ?? 20;
+    this.lostStartWindowMs = options.lostStartWindowMs ?? 12 * this.pollIntervalMs;
+    this.maxUnknownIntervalMs = options.maxUnknownIntervalMs ?? 5 * 60_000;
   }
 
   /** Subscribes to every change of every record; returns the unsubscribe function. */
@@ -109,9 +126,11 @@ export class OperationTracker {
   }
 
   /**
-   * Starts an operation. Resolves with its record once the service has accepted the start, or once
-   * the record is queued behind another operation on the same environment. Throws the service's
-   * error when it refuses the start (nothing was started, no record is kept).
+   * Starts an operation. The record is saved as `starting` before the start request is sent, so a
+   * server stopped at any moment leaves a record behind. Resolves with the record once the service
+   * has accepted the start, once the record is queued behind another operation on the same
+   * environment, or once the answer was lost (state unknown: the service is searched for it).
+   * Throws the service's error when it refuses the start (nothing was started, no record is kept).
    */
   begin(request: BeginRequest): Promise<OperationRecord> {
     const now = new Date().toISOString();
@@ -121,13 +140,14 @@ export class OperationTracker {
       title: request.title,
       environment: { ...request.environment },
       source: request.source ? { ...request.source } : undefined,
-      state: 'queued',
+      state: 'starting',
       details: request.details,
       notes: request.notes,
       createdAt: now,
       updatedAt: now,
       owner: this.owner,
     };
+    this.owned.set(record.id, record);
     return new Promise((resolve, reject) => {
       let announced = false;
       const announce = () => {
@@ -135,7 +155,10 @@ export class OperationTracker {
         announced = true;
       };
       this.startWithQueue(record, request, announce).then(announce, (error) => {
-        if (!announced) return reject(error);
+        if (!announced) {
+          this.forget(record);
+          return reject(error);
+        }
         // A queued start left behind by a closing server stays queued; the next server cancels it.
         if (!this.closing.signal.aborted) this.finish(record, 'failed', { error: toOperationError(error) });
       });
@@ -165,7 +188,7 @@ export class OperationTracker {
       waiters.add(release);
       const unsubscribe = this.onDidChange((record) => {
         if (record.id !== id) return;
-        if (isTerminal(record.state)) return done('finished');
+        if (isTerminal(record.state) || (record.state === 'unknown' && !this.following.has(id))) return done('finished');
         report(record);
       });
       const timer = setTimeout(() => done('timeout'), options.waitMs);
@@ -190,99 +213,132 @@ export class OperationTracker {
   }
 
   /**
-   * Picks up records that were still running when their server stopped: polls them again, and marks
-   * starts that never reached the service as canceled. Returns how many it took over.
+   * Takes over records whose server stopped before they ended: polls them again, searches the service
+   * for starts that were being sent (they are never sent again), and cancels starts that were still
+   * waiting for a busy environment (they were never sent). Returns how many it took over.
    */
   resume(): number {
     let adopted = 0;
-    for (const record of this.options.store.load()) {
-      if (isTerminal(record.state) || this.owned.has(record.id) || ownedByLiveProcess(record)) continue;
-      if (!record.poll) {
-        if (record.state === 'queued') {
-          this.owned.set(record.id, record);
-          this.finish(record, 'canceled', { error: { code: 'NotStarted', message: 'The server stopped while this operation waited for the environment to be free; nothing was started.', hint: 'Start it again if it is still wanted.' } });
-        }
-        continue;
-      }
-      this.adopt(record, true);
-      adopted++;
+    for (const stored of this.options.store.load()) {
+      if (isTerminal(stored.state) || this.owned.has(stored.id) || ownedByLiveProcess(stored)) continue;
+      const record = this.takeOver(stored.id, true);
+      if (record && !isTerminal(record.state)) adopted++;
     }
     return adopted;
   }
 
-  /** Polls a record again that is in state unknown or was left by a stopped process; returns it as it is now. */
+  /**
+   * Looks at the service again now for a record in state unknown (pp_get_operation), or takes over a
+   * record left by a stopped server; returns the record as it is now.
+   */
   refresh(id: string): OperationRecord | undefined {
     const own = this.owned.get(id);
     if (own) {
-      if (own.state === 'unknown' && own.poll) this.adopt(own, false);
+      if (own.state === 'unknown') {
+        if (this.following.has(id)) this.wake(id);
+        else void this.follow(own, 0, false);
+      }
       return structuredClone(own);
     }
     const stored = this.options.store.load().find((r) => r.id === id);
-    if (!stored || isTerminal(stored.state) || !stored.poll || ownedByLiveProcess(stored)) return stored;
-    this.adopt(stored, false);
-    return structuredClone(stored);
+    if (!stored || isTerminal(stored.state) || ownedByLiveProcess(stored)) return stored;
+    const record = this.takeOver(id, false);
+    return record ? structuredClone(record) : this.options.store.load().find((r) => r.id === id);
+  }
+
+  /** Claims a stopped server's record and goes on with it; undefined when another server took it first. */
+  private takeOver(id: string, resumed: boolean): OperationRecord | undefined {
+    const record = this.options.store.claim(id, this.owner);
+    if (!record) return undefined;
+    this.owned.set(id, record);
+    if (record.state === 'queued' && !record.poll) {
+      this.finish(record, 'canceled', { error: { code: 'NotStarted', message: 'The server stopped while this operation waited for the environment to be free; nothing was started.', hint: 'Start it again if it is still wanted.' } });
+      return record;
+    }
+    if (record.state === 'starting') {
+      record.state = 'unknown';
+      record.error = lostStartError(record, 'The server stopped while the start request was being sent');
+      this.touch(record);
+    }
+    void this.follow(record, 0, resumed);
+    return record;
   }
 
   close(): void {
     this.closing.abort();
   }
 
-  private adopt(record: OperationRecord, resumed: boolean): void {
-    record.owner = this.owner;
-    if (record.state === 'unknown') record.state = 'running';
-    delete record.error;
-    this.owned.set(record.id, record);
-    this.save(record);
-    void this.pollUntilDone(record, 0, resumed);
-  }
-
-  /** Sends the start, waiting out a busy environment; `announce` runs once the record is tracked (queued or accepted). */
+  /** Sends the start, waiting out a busy environment; `announce` runs once the record is tracked (queued, accepted or lost). */
   private async startWithQueue(record: OperationRecord, request: BeginRequest, announce: () => void): Promise<void> {
     const queuedSince = Date.now();
     for (let attempt = 1; ; attempt++) {
+      record.state = 'starting';
+      record.stage = attempt === 1 ? 'Sending the start request' : 'Sending the start request again: the environment is free';
+      this.touch(record); // saved before anything is sent
       let outcome: StartOutcome;
       try {
         outcome = await request.start();
       } catch (error) {
         if (error instanceof PlatformError && isBusyConflict(error) && Date.now() - queuedSince < this.queueTimeoutMs) {
-          if (attempt === 1) {
-            record.stage = `Waiting for the operation already running on ${record.environment.displayName} to finish`;
-            this.owned.set(record.id, record);
-            this.touch(record);
-            announce();
-          }
+          // Refused before anything started: wait for the environment and send it again.
+          record.state = 'queued';
+          record.stage = `Waiting for the operation already running on ${record.environment.displayName} to finish`;
+          this.touch(record);
+          announce();
           await this.pause(error.retryAfterMs ?? backoffDelay(attempt, this.pollIntervalMs, this.pollIntervalMs * 3));
           continue;
         }
         if (error instanceof PlatformError && error.outcomeUnknown) {
-          // The start may have reached the service: keep a record, so nobody assumes nothing happens.
-          this.owned.set(record.id, record);
-          this.finish(record, 'unknown', { error: toOperationError(error) });
+          // The start may have reached the service: keep the record and look for what it started.
+          record.state = 'unknown';
+          record.stage = undefined;
+          record.error = { ...toOperationError(error), hint: lostStartHint(record) };
+          this.touch(record);
+          void this.follow(record, this.pollIntervalMs, false);
           return;
         }
         throw error;
       }
-      record.correlationId = outcome.correlationId;
-      if (outcome.environmentId) record.environment.id = outcome.environmentId;
-      this.owned.set(record.id, record);
-      if (outcome.kind === 'done') return this.finish(record, 'succeeded', { result: outcome.result });
-      record.state = 'running';
-      record.stage = 'Started';
-      record.serviceOperationId = outcome.serviceOperationId;
-      record.poll = { style: outcome.style, url: outcome.url };
-      if (outcome.details) record.details = { ...record.details, ...outcome.details };
-      this.touch(record);
-      void this.pollUntilDone(record, outcome.retryAfterMs ?? this.pollIntervalMs, false);
+      this.accept(record, outcome);
       return;
     }
   }
 
-  private async pollUntilDone(record: OperationRecord, firstDelayMs: number, resumed: boolean): Promise<void> {
+  /** Applies what a start led to (its answer, or what the service shows after a lost answer). */
+  private accept(record: OperationRecord, outcome: StartOutcome): void {
+    if (outcome.correlationId) record.correlationId = outcome.correlationId;
+    if (outcome.environmentId) record.environment.id = outcome.environmentId;
+    delete record.error;
+    if (outcome.kind === 'done') return this.finish(record, 'succeeded', { result: outcome.result });
+    record.state = 'running';
+    record.stage = 'Started';
+    if (outcome.serviceOperationId) record.serviceOperationId = outcome.serviceOperationId;
+    record.poll = { style: outcome.style, url: outcome.url };
+    if (outcome.details) record.details = { ...record.details, ...outcome.details };
+    this.touch(record);
+    if (!this.following.has(record.id)) void this.follow(record, outcome.retryAfterMs ?? this.pollIntervalMs, false);
+  }
+
+  /**
+   * Follows a record to its end: reads its status URL at the service's pace, or, for a start whose
+   * answer was lost, searches the service for it. A record whose status cannot be read turns unknown
+   * and is still read, less and less often; pp_get_operation reads it again at once.
+   */
+  private async follow(record: OperationRecord, firstDelayMs: number, resumed: boolean): Promise<void> {
+    if (this.following.has(record.id)) return;
+    this.following.add(record.id);
     let delay = firstDelayMs;
     let failures = 0;
+    let lookups = 0;
     try {
-      while (!isTerminal(record.state) && record.poll && record.state !== 'unknown') {
-        await this.pause(delay);
+      while (!isTerminal(record.state)) {
+        await this.pause(delay, record.id);
+        if (!record.poll) {
+          const next = await this.lookForStart(record, ++lookups);
+          if (next === 'stop') break;
+          delay = next;
+          continue;
+        }
         const services = await this.options.services();
         const poll = record.poll;
         if (!isTrustedPollUrl(poll.url, poll.style, services.endpoints, record)) {
@@ -293,6 +349,10 @@ export class OperationTracker {
           const response = await services.http.send({ ...pollService(poll.style, services.endpoints, record), method: 'GET', url: poll.url, signal: this.closing.signal });
           const reading = this.read(poll.style, response.body, record);
           delay = parseRetryAfter(response.headers.get('retry-after')) ?? this.pollIntervalMs;
+          if (record.state === 'unknown') {
+            record.state = 'running';
+            delete record.error;
+          }
           // The finishing step (reading an import's result, downloading an export) counts as part of the poll:
           // when it fails for a passing reason, the job is read again and the step repeated.
           await this.apply(record, reading, services);
@@ -306,12 +366,74 @@ export class OperationTracker {
       }
     } catch (error) {
       if (this.closing.signal.aborted) return;
-      this.options.logger.error(`operation ${record.id}: polling stopped unexpectedly: ${(error as Error).message}`);
+      this.options.logger.error(`operation ${record.id}: following stopped unexpectedly: ${(error as Error).message}`);
       this.finish(record, 'unknown', { error: toOperationError(error) });
+    } finally {
+      this.following.delete(record.id);
     }
+    // Nothing follows it any more: tell waiters, so they stop waiting for an end that will not be seen.
+    if (record.state === 'unknown') this.touch(record);
     if (resumed && isTerminal(record.state)) {
       this.options.onNotice?.(`${record.title} ${record.state} while the server was not running (operation ${record.id}).`);
     }
+  }
+
+  /**
+   * One search of the service for a start whose answer was lost. Returns the delay before the next
+   * step, or 'stop' when the record ended or nothing more can be learnt.
+   */
+  private async lookForStart(record: OperationRecord, lookup: number): Promise<number | 'stop'> {
+    const services = await this.options.services();
+    const others = this.list().filter((r) => r.id !== record.id);
+    let sighting: Sighting;
+    try {
+      sighting = await locateStart(record, services, others);
+    } catch (error) {
+      if (this.closing.signal.aborted) return 'stop';
+      this.options.logger.debug(`operation ${record.id}: looking for its start failed (${(error as Error).message}); trying again`);
+      return this.unknownDelay(lookup);
+    }
+    if (sighting.kind === 'found') {
+      this.accept(record, sighting.outcome);
+      return isTerminal(record.state) ? 'stop' : (sighting.outcome.kind === 'poll' ? sighting.outcome.retryAfterMs : undefined) ?? 0;
+    }
+    if (sighting.kind === 'ended') {
+      this.finish(record, 'failed', { error: sighting.error });
+      return 'stop';
+    }
+    if (sighting.kind === 'unknowable') {
+      record.error = { ...(record.error ?? { message: 'The answer to the start request was lost.' }), hint: sighting.hint };
+      return 'stop';
+    }
+    // Absent long enough after the start was sent: it never arrived, and it is not sent again.
+    if (sighting.kind === 'absent' && lookup >= 2 && Date.now() - Date.parse(record.createdAt) >= this.lostStartWindowMs) {
+      this.finish(record, 'failed', {
+        error: {
+          code: 'NotStarted',
+          message: `The answer to the start request was lost, and the service shows no sign of the operation ${Math.round((Date.now() - Date.parse(record.createdAt)) / 1000)} s later: it did not start. Nothing was changed.`,
+          correlationId: record.error?.correlationId,
+          hint: 'Start it again if it is still wanted.',
+        },
+      });
+      return 'stop';
+    }
+    return Math.min(this.unknownDelay(lookup), Math.max(this.pollIntervalMs, this.lostStartWindowMs / 4));
+  }
+
+  /** The wait before the n-th try to learn about an unknown record: from six poll intervals, growing up to maxUnknownIntervalMs. */
+  private unknownDelay(attempt: number): number {
+    return backoffDelay(attempt, Math.min(6 * this.pollIntervalMs, this.maxUnknownIntervalMs), this.maxUnknownIntervalMs);
+  }
+
+  /** Drops the record of a start the service refused: nothing was started. */
+  private forget(record: OperationRecord): void {
+    this.owned.delete(record.id);
+    try {
+      this.options.store.remove(record.id);
+    } catch (error) {
+      this.options.logger.warn(`could not remove operation ${record.id}: ${(error as Error).message}`);
+    }
+    for (const listener of this.listeners) listener(structuredClone(record));
   }
 
   private read(style: PollStyle, body: unknown, record: OperationRecord): StatusReading {
@@ -366,13 +488,16 @@ export class OperationTracker {
       this.options.logger.debug(`operation ${record.id}: poll failed (${e?.code ?? (error as Error).message}); trying again`);
       return e?.retryAfterMs ?? backoffDelay(failures, this.pollIntervalMs, this.pollIntervalMs * 6);
     }
-    this.finish(record, 'unknown', {
-      error: {
-        ...toOperationError(error),
-        hint: `The status could not be read, but the operation may still run in the service. ${record.kind.endsWith('_solution') || record.kind === 'apply_solution_upgrade' ? 'Check the solutions with pp_list_solutions' : 'Check the environment with pp_get_environment'}, or call pp_get_operation later to try reading the status again.`,
-      },
-    });
-    return 'stop';
+    // Unknown, but still read now and then: the operation may well go on in the service.
+    if (record.state !== 'unknown') {
+      this.finish(record, 'unknown', {
+        error: {
+          ...toOperationError(error),
+          hint: `The status could not be read, but the operation may still run in the service; the server keeps trying to read it. ${record.kind.endsWith('_solution') || record.kind === 'apply_solution_upgrade' ? 'Check the solutions with pp_list_solutions' : 'Check the environment with pp_get_environment'}, or call pp_get_operation to read the status again now.`,
+        },
+      });
+    }
+    return this.unknownDelay(failures - this.maxPollFailures + 1);
   }
 
   private finish(record: OperationRecord, state: OperationRecord['state'], outcome: { result?: Record<string, unknown>; error?: OperationError }): void {
@@ -408,8 +533,22 @@ export class OperationTracker {
     }
   }
 
-  private async pause(ms: number): Promise<void> {
-    if (ms > 0) await sleep(ms, this.closing.signal);
+  /** Waits, unless the server closes (then it throws) or `wake(id)` ends the wait early. */
+  private async pause(ms: number, id?: string): Promise<void> {
+    if (ms <= 0) return;
+    const early = new AbortController();
+    if (id) this.wakers.set(id, () => early.abort());
+    try {
+      await sleep(ms, AbortSignal.any([this.closing.signal, early.signal]));
+    } catch (error) {
+      if (this.closing.signal.aborted) throw error;
+    } finally {
+      if (id) this.wakers.delete(id);
+    }
+  }
+
+  private wake(id: string): void {
+    this.wakers.get(id)?.();
   }
 }
 
@@ -424,19 +563,25 @@ function finishingStep(record: OperationRecord, reading: StatusReading, services
   return undefined;
 }
 
+/** What to do about a start whose answer never came. */
+function lostStartHint(record: OperationRecord): string {
+  const check = record.kind.endsWith('_solution') || record.kind === 'apply_solution_upgrade' ? 'pp_list_solutions' : 'pp_get_environment';
+  return `It is not sent again: the server looks in the service for what it started and follows that; pp_get_operation shows what it found. Until then, check with ${check} before starting it again.`;
+}
+
+function lostStartError(record: OperationRecord, why: string): OperationError {
+  return { code: 'StartInterrupted', message: `${why}; whether it reached the service is not known yet.`, hint: lostStartHint(record) };
+}
+
 function ownedByLiveProcess(record: OperationRecord): boolean {
   const pid = record.owner?.pid;
-  if (!pid || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return Boolean(pid) && pid !== process.pid && isProcessAlive(pid!);
 }
 
 export function toOperationError(error: unknown): OperationError {
-  if (error instanceof PlatformError) return { message: error.message, code: error.code || undefined, correlationId: error.correlationId, hint: error.hint };
+  if (error instanceof PlatformError) {
+    return { message: [error.message, ...(error.details ?? [])].join('\n'), code: error.code || undefined, correlationId: error.correlationId, hint: error.hint };
+  }
   const e = error as { message?: string; hint?: string };
   return { message: e?.message ?? String(error), hint: e?.hint };
 }

@@ -42,8 +42,9 @@ export interface SavedFile {
 /**
  * Reads a JSON response holding one large base64 string property and writes its decoded bytes to
  * `file` as they arrive (written beside it and renamed, so a broken download leaves nothing behind).
+ * `check` looks at the whole file before it takes its name; when it throws, nothing is left.
  */
-export function saveBase64Field(field: string, file: string): (body: AsyncIterable<Uint8Array>) => Promise<SavedFile> {
+export function saveBase64Field(field: string, file: string, check?: (partial: string, bytes: number) => Promise<void>): (body: AsyncIterable<Uint8Array>) => Promise<SavedFile> {
   return async (body) => {
     await mkdir(dirname(file), { recursive: true });
     const partial = `${file}.partial-${process.pid}`;
@@ -91,6 +92,7 @@ export function saveBase64Field(field: string, file: string): (body: AsyncIterab
       if (carry) await write(carry);
       out.end();
       await once(out, 'close');
+      await check?.(partial, bytes);
       await rename(partial, file);
       return { file, bytes, sha256: hash.digest('hex') };
     } catch (error) {

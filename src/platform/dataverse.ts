@@ -14,6 +14,8 @@ const ODATA_HEADERS = {
   'odata-version': '4.0',
   // Without it a cached response can hide a just-changed expand (§1.6).
   'if-none-match': 'null',
+  // Errors then carry a plug-in's trace text, the help link and the sub-code (§14.1).
+  prefer: 'odata.include-annotations="*"',
 };
 
 /** The Dataverse Web API v9.2 of one organization. */
@@ -79,8 +81,8 @@ export class DataverseClient {
     return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: ODATA_HEADERS, streamBody, idempotent: false, signal, timeoutMs: 30 * 60_000 });
   }
 
-  /** DownloadSolutionExportData, written to `file` as it arrives. Reading an export twice is harmless. */
-  async downloadSolutionExport(exportJobId: string, file: string, signal?: AbortSignal): Promise<SavedFile> {
+  /** DownloadSolutionExportData, written to `file` as it arrives and checked by `check` first. Reading an export twice is harmless. */
+  async downloadSolutionExport(exportJobId: string, file: string, signal?: AbortSignal, check?: (partial: string, bytes: number) => Promise<void>): Promise<SavedFile> {
     const response = await this.http.send<SavedFile>({
       service: 'dataverse',
       method: 'POST',
@@ -89,7 +91,7 @@ export class DataverseClient {
       headers: ODATA_HEADERS,
       body: { ExportJobId: exportJobId },
       idempotent: true,
-      consume: saveBase64Field('ExportSolutionFile', file),
+      consume: saveBase64Field('ExportSolutionFile', file, check),
       signal,
       timeoutMs: 30 * 60_000,
     });
@@ -149,7 +151,7 @@ export class DataverseClient {
 
   /** The status URL of an asynchronous job (§2.4). */
   asyncOperationUrl(asyncOperationId: string): string {
-    return this.url(`asyncoperations(${asyncOperationId})?$select=statecode,statuscode,message,friendlymessage,completedon,startedon`);
+    return this.url(`asyncoperations(${asyncOperationId})?$select=statecode,statuscode,errorcode,message,friendlymessage,completedon,startedon`);
   }
 
   url(path: string): string {

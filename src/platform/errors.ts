@@ -18,6 +18,8 @@ export interface PlatformErrorFields {
   outcomeUnknown?: boolean;
   /** How long the service asked to wait before trying again (Retry-After), in milliseconds. */
   retryAfterMs?: number;
+  /** What else the service said: a Dataverse plug-in's trace text, the help link, the sub-code. */
+  details?: string[];
 }
 
 export class PlatformError extends Error {
@@ -29,6 +31,7 @@ export class PlatformError extends Error {
   readonly hint?: string;
   readonly outcomeUnknown: boolean;
   readonly retryAfterMs?: number;
+  readonly details?: string[];
 
   constructor(fields: PlatformErrorFields) {
     super(fields.message);
@@ -39,13 +42,14 @@ export class PlatformError extends Error {
     this.hint = fields.hint;
     this.outcomeUnknown = fields.outcomeUnknown ?? false;
     this.retryAfterMs = fields.retryAfterMs;
+    this.details = fields.details?.length ? fields.details : undefined;
   }
 
   /** A short, complete account for a tool result: what happened, the ids, what to do next. */
   describe(): string {
     const where = SERVICE_LABEL[this.service];
     const status = this.status ? ` (HTTP ${this.status}${this.code ? `, ${this.code}` : ''})` : this.code ? ` (${this.code})` : '';
-    const lines = [`${where} error${status}: ${this.message}`];
+    const lines = [`${where} error${status}: ${this.message}`, ...(this.details ?? [])];
     if (this.correlationId) lines.push(`Correlation id: ${this.correlationId}`);
     if (this.hint) lines.push(`What to do: ${this.hint}`);
     return lines.join('\n');
@@ -60,6 +64,7 @@ export class PlatformError extends Error {
       correlationId: this.correlationId,
       hint: this.hint,
       outcomeUnknown: this.outcomeUnknown || undefined,
+      details: this.details,
     };
   }
 }
@@ -86,6 +91,34 @@ export function correlationIdFrom(headers: Headers, fallback?: string): string |
 interface DecodedBody {
   code: string;
   message: string;
+  details?: string[];
+}
+
+/** Trace text beyond this is cut: the start says where the plug-in failed. */
+const MAX_TRACE_CHARACTERS = 2000;
+
+/**
+ * A Dataverse error code as Dataverse shows it (0x80040216), from the signed or unsigned number of an
+ * HRESULT (asyncoperations.errorcode, the SubErrorCode annotation) or a code that is already hex.
+ */
+export function hexCode(value: unknown): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value.trim())) return value.trim().toLowerCase();
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < -0x80000000 || number > 0xffffffff) return String(value);
+  return `0x${(number >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** What Dataverse adds to an error when asked with Prefer: odata.include-annotations="*" (§14.1). */
+function dataverseErrorDetails(error: Record<string, any>): string[] {
+  const details: string[] = [];
+  const subCode = hexCode(error['@Microsoft.PowerApps.CDS.ErrorDetails.SubErrorCode']);
+  if (subCode && subCode !== hexCode(error.code)) details.push(`Sub-code: ${subCode}`);
+  const trace = String(error['@Microsoft.PowerApps.CDS.TraceText'] ?? '').trim();
+  if (trace) details.push(`Plug-in trace: ${trace.length > MAX_TRACE_CHARACTERS ? `${trace.slice(0, MAX_TRACE_CHARACTERS)} …` : trace}`);
+  const help = error['@Microsoft.PowerApps.CDS.HelpLink'];
+  if (typeof help === 'string' && help) details.push(`Help: ${help}`);
+  return details;
 }
 
 /**
@@ -99,7 +132,7 @@ export function decodeErrorBody(body: unknown): DecodedBody | undefined {
   if (b.error && typeof b.error === 'object') {
     const inner = b.error['@Microsoft.PowerApps.CDS.InnerError.Message'];
     const message = String(b.error.message ?? '') || String(inner ?? '');
-    return { code: String(b.error.code ?? ''), message };
+    return { code: String(b.error.code ?? ''), message, details: dataverseErrorDetails(b.error) };
   }
   if (b.errorDetail && typeof b.errorDetail === 'object') {
     const fields = Object.entries(b.errorDetail.fieldErrors ?? {}).map(([field, detail]: [string, any]) => {

@@ -158,6 +158,35 @@ export class HttpClient {
     return (await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal, dispatcher: this.dispatcher })) as unknown as Response;
   }
 
+  /**
+   * fetchRaw for a request that is safe to repeat (sign-in's token requests): 429, 408, 500 and
+   * 502-504 answers and dropped connections are retried as for any idempotent request, after their
+   * Retry-After or with backoff. Returns the last answer and the attempts made; throws the last
+   * transport error, with `attempts` on it.
+   */
+  async fetchRetrying(url: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<{ response: Response; attempts: number }> {
+    let waitedMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetchRaw(url, init);
+      } catch (error) {
+        if (attempt >= this.retry.maxAttempts) throw Object.assign(error as object, { attempts: attempt });
+        const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+        this.options.logger.debug(`${init.method} ${safeUrl(url)} failed (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); retry ${attempt} in ${delay} ms`);
+        await this.wait(delay);
+        continue;
+      }
+      if (response.status !== 429 && !TRANSIENT_STATUS.has(response.status)) return { response, attempts: attempt };
+      const delay = parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+      if (attempt >= this.retry.maxAttempts || waitedMs + delay > this.retry.maxRetryAfterMs) return { response, attempts: attempt };
+      await response.arrayBuffer().catch(() => undefined);
+      this.options.logger.debug(`${init.method} ${safeUrl(url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
+      waitedMs += delay;
+      await this.wait(delay);
+    }
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
@@ -242,7 +271,7 @@ function serviceError(service: ServiceName, status: number, body: unknown, corre
   let hint = hintFor(service, status, code, message);
   if (status === 429 && retryAfterMs !== undefined) hint = `The service asks to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again.`;
   if (attempts > 1 && hint) hint += ` (${attempts} attempts were made.)`;
-  return new PlatformError({ service, status, code, message, correlationId, hint, retryAfterMs });
+  return new PlatformError({ service, status, code, message, correlationId, hint, retryAfterMs, details: decoded?.details });
 }
 
 function transportFailure(request: HttpRequest, error: unknown, clientRequestId: string, idempotent: boolean): PlatformError {

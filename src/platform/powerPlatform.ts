@@ -12,6 +12,17 @@ export interface EnvironmentBackup {
   createdBy?: { userId?: string; displayName?: string; type?: string };
 }
 
+/** A backup as the tools report it. */
+export function backupSummary(body: any): { id: string; label: string | null; backupPointDateTime: string; backupExpiryDateTime: string | null; createdBy: string | null } {
+  return {
+    id: String(body?.id ?? ''),
+    label: body?.label ?? null,
+    backupPointDateTime: String(body?.backupPointDateTime ?? ''),
+    backupExpiryDateTime: body?.backupExpiryDateTime ?? null,
+    createdBy: body?.createdBy?.displayName ?? null,
+  };
+}
+
 /** `OperationExecutionResult` (§2.2), as far as this product reads it. */
 export interface PowerPlatformOperation {
   operationId: string;

@@ -26,6 +26,33 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
 
 /** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, and the solution messages. */
 export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale = 1): Promise<Reply> {
+  return withErrorAnnotations(await answer(request, org, principal, solutions, tenant, timeScale), request);
+}
+
+/**
+ * Error annotations (help link, sub-code, a plug-in's trace text) are sent only to a client that asks
+ * with Prefer: odata.include-annotations (§14.1); every error then has a help link.
+ */
+function withErrorAnnotations(reply: Reply, request: SandboxRequest): Reply {
+  const error = (reply.body as { error?: Record<string, unknown> } | undefined)?.error;
+  if (reply.status < 400 || !error || typeof error !== 'object') return reply;
+  const wanted = /odata\.include-annotations="?(\*|[^",]*Microsoft\.PowerApps\.CDS)/i.test(String(request.headers.prefer ?? ''));
+  const plain = Object.fromEntries(Object.entries(error).filter(([key]) => !key.startsWith('@')));
+  if (!wanted) return { ...reply, body: { error: plain } };
+  const code = String(error.code ?? '').replace(/^0x/i, '');
+  return {
+    ...reply,
+    body: {
+      error: {
+        ...error,
+        '@Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus': error['@Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus'] ?? '0',
+        '@Microsoft.PowerApps.CDS.HelpLink': `http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a${code}&client=platform`,
+      },
+    },
+  };
+}
+
+async function answer(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale: number): Promise<Reply> {
   syncPendingUsers(org);
   const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
   if (!caller || caller.isdisabled) {
@@ -110,22 +137,44 @@ function project(row: Record<string, unknown>, key: string, select: string[] | u
   return out;
 }
 
-/** Supports the simple filters the tools send: `a eq 'x'` and `a eq true`, joined by `and`. */
+/** Supports the simple filters the tools send: `a eq 'x'`, `a eq true`, `createdon ge 2025-01-01T00:00:00Z` (eq, ne, gt, ge, lt, le), joined by `and`. */
 export function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
   return filter.split(/\s+and\s+/i).every((clause) => {
-    const m = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|([0-9a-f]{8}-[0-9a-f-]{27})|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
+    const m = /^\s*(\w+)\s+(eq|ne|gt|ge|lt|le)\s+(?:'((?:[^']|'')*)'|(\d{4}-\d\d-\d\dT[\d:.]+Z)|([0-9a-f]{8}-[0-9a-f-]{27})|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
     if (!m) return false;
-    const literal = m[4];
-    const expected = m[2] !== undefined ? m[2].replace(/''/g, "'") : m[3] !== undefined ? m[3].toLowerCase() : literal === 'null' ? null : literal === 'true' ? true : literal === 'false' ? false : Number(literal);
-    const actual = row[m[1]!];
-    return typeof expected === 'string' && typeof actual === 'string' ? actual.toLowerCase() === expected.toLowerCase() : actual === expected;
+    const [, column, operator, text, date, guid, literal] = m;
+    const actual = row[column!];
+    if (date !== undefined) return compare(typeof actual === 'string' ? Date.parse(actual) : NaN, Date.parse(date), operator!);
+    const expected = text !== undefined ? text.replace(/''/g, "'") : guid !== undefined ? guid.toLowerCase() : literal === 'null' ? null : literal === 'true' ? true : literal === 'false' ? false : Number(literal);
+    if (typeof expected === 'string' && typeof actual === 'string') return compare(actual.toLowerCase().localeCompare(expected.toLowerCase()), 0, operator!);
+    if (typeof expected === 'number' && typeof actual === 'number') return compare(actual, expected, operator!);
+    return operator!.toLowerCase() === 'ne' ? actual !== expected : operator!.toLowerCase() === 'eq' && actual === expected;
   });
+}
+
+function compare(a: number, b: number, operator: string): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return false;
+  switch (operator.toLowerCase()) {
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
+    case 'lt':
+      return a < b;
+    default:
+      return a <= b;
+  }
 }
 
 function odata(body: Record<string, unknown>): Reply {
   return json(200, body, { 'odata-version': '4.0', 'content-type': 'application/json; odata.metadata=minimal' });
 }
 
-export function dataverseError(status: number, code: string, message: string): Reply {
-  return json(status, { error: { code, message } }, { 'odata-version': '4.0' });
+/** An error as Dataverse sends it; `annotations` (a plug-in's trace text, a sub-code) go only to clients that ask for them. */
+export function dataverseError(status: number, code: string, message: string, annotations: Record<string, string> = {}): Reply {
+  return json(status, { error: { code, message, ...annotations } }, { 'odata-version': '4.0' });
 }

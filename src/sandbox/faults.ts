@@ -26,6 +26,8 @@ export interface FaultRule {
 export class FaultInjector {
   private rules: Array<FaultRule & { used: number }> = [];
   private seed: number;
+  /** Every fault applied, in order, as the request arrived (before it is handled). */
+  readonly applied: Array<{ kind: FaultKind; method: string; path: string }> = [];
 
   constructor(rules: FaultRule[] = [], seed = 42) {
     this.seed = seed;
@@ -49,6 +51,7 @@ export class FaultInjector {
       if (rule.times !== undefined && rule.used >= rule.times) continue;
       if (rule.rate !== undefined && this.next() >= rule.rate) continue;
       rule.used++;
+      this.applied.push({ kind: rule.kind, method, path });
       return rule;
     }
     return undefined;

@@ -76,8 +76,12 @@ export function handleGovernance(request: SandboxRequest, context: BapLifecycleC
     principal: context.principal,
     effect: () => {
       p.governanceConfiguration = level === 'Basic' ? { protectionLevel: 'Basic' } : { protectionLevel: 'Standard', settings: { extendedSettings: settings } };
+      delete p.ongoingOperation;
     },
+    onFailure: () => void delete p.ongoingOperation,
   });
+  // The environment shows the operation running on it, as for every lifecycle operation (§2.1).
+  p.ongoingOperation = { id: operation.id, type: { id: type }, links: { self: { path: `/providers/Microsoft.BusinessAppPlatform/lifecycleOperations/${operation.id}` } } };
   return json(202, undefined, {
     location: `${context.baseUrl}/providers/Microsoft.BusinessAppPlatform/lifecycleOperations/${operation.id}?api-version=2021-04-01`,
     'retry-after': context.lifecycle.retryAfter(),

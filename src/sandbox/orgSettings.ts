@@ -56,8 +56,26 @@ export function handleOrgSettings(request: SandboxRequest, segment: string, org:
       // The service answers an invalid value with a 500 and a message (§4.2).
       if (!fits) return reply.error(500, '0x80040216', `An unexpected error occurred: cannot convert the value ${JSON.stringify(value)} of '${name}' to ${attribute.AttributeType}.`);
     }
+    const refusal = auditPolicyPlugin(org, body);
+    if (refusal) return reply.error(400, '0x80040265', refusal.message, refusal.annotations);
     Object.assign(org.organizationSettings, body);
     return { status: 204 };
   }
   return undefined;
+}
+
+/** Contoso Production runs a synchronous plug-in on Update of organization that caps the upload size at 32 MB. */
+function auditPolicyPlugin(org: SandboxOrg, body: Record<string, unknown>): { message: string; annotations: Record<string, string> } | undefined {
+  const size = body.maxuploadfilesize;
+  if (!org.url.endsWith('/orgs/contoso-prod') || typeof size !== 'number' || size <= 32 * 1024 * 1024) return undefined;
+  const message = `Contoso policy: attachments over 32 MB are not allowed in production (asked for ${size} bytes).`;
+  return {
+    message,
+    annotations: {
+      '@Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus': '1',
+      '@Microsoft.PowerApps.CDS.ErrorDetails.SubErrorCode': '-2146233088',
+      '@Microsoft.PowerApps.CDS.TraceText': `[Contoso.Plugins: Contoso.Plugins.UploadSizePolicy]\r\n[Contoso.Plugins.UploadSizePolicy: Update of organization]\r\nEntered Contoso.Plugins.UploadSizePolicy.Execute()\r\nRequested maxuploadfilesize ${size}; limit 33554432\r\nExiting with InvalidPluginExecutionException`,
+      '@Microsoft.PowerApps.CDS.InnerError.Message': message,
+    },
+  };
 }

@@ -63,8 +63,11 @@ export interface Sandbox {
   lifecycle: LifecycleEmulator;
   /** The Dataverse solution jobs of each org (imports, exports, uninstalls). */
   solutions: SolutionService;
-  /** Every request served, in order. */
-  requests: Array<{ method: string; path: string; status: number }>;
+  /**
+   * Every request served, in order. `status` is 0 when the connection was dropped; `handled` is the
+   * status of a request that was handled before its answer was lost (a `lost` fault).
+   */
+  requests: Array<{ method: string; path: string; status: number; handled?: number }>;
   /** Dataverse's per-user request, time and concurrency limits. */
   serviceProtection: ServiceProtection;
   /** Environment variables that point the CLI at this sandbox with its service principal. */
@@ -82,16 +85,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const faults = new FaultInjector(options.faults);
   const serviceProtection = new ServiceProtection({ ...DATAVERSE_LIMITS, ...options.serviceProtection });
+  // Requests held back (slow faults, latency) are dropped when the sandbox closes, never handled later.
+  const stopping = new AbortController();
   const requests: Sandbox['requests'] = [];
-  let handler: (request: SandboxRequest) => Promise<Reply | 'reset'> = async () => json(503, {});
+  let handler: (request: SandboxRequest) => Promise<Reply | 'reset' | { lost: Reply }> = async () => json(503, {});
   const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     try {
       const request = await readRequest(req, url);
       const reply = await handler(request);
-      if (reply === 'reset') {
-        requests.push({ method: request.method, path: request.url.pathname, status: 0 });
+      if (reply === 'reset' || 'lost' in reply) {
+        requests.push({ method: request.method, path: request.url.pathname, status: 0, ...(reply === 'reset' ? {} : { handled: reply.lost.status }) });
         req.socket.destroy();
         return;
       }
@@ -99,6 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (options.clockOffsetSeconds) reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetSeconds * 1000).toUTCString() };
       send(res, reply);
     } catch (error) {
+      if (stopping.signal.aborted) return;
       logger.error(`sandbox: ${(error as Error).message}`);
       if (!res.headersSent) send(res, json(500, { error: { code: 'InternalServerError', message: 'The sandbox failed to handle the request.' } }));
     }
@@ -128,14 +134,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   handler = async (request) => {
-    if (options.latencyMs) await sleep(options.latencyMs);
+    if (options.latencyMs) await sleep(options.latencyMs, stopping.signal);
     const fault = faults.pick(request.method, request.url.pathname);
     if (fault?.kind === 'reset') return 'reset';
-    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
+    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000, stopping.signal);
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
     lifecycle.tick();
     const reply = await route(request);
-    return fault?.kind === 'lost' ? 'reset' : reply;
+    return fault?.kind === 'lost' ? { lost: reply } : reply;
   };
 
   function route(request: SandboxRequest): Reply | Promise<Reply> {
@@ -227,6 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       NODE_EXTRA_CA_CERTS: certificateFile,
     }),
     close: async () => {
+      stopping.abort();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(certDir, { recursive: true, force: true });

@@ -31,6 +31,8 @@ let clientCertificatePem = '';
 const received: Array<Record<string, string>> = [];
 let tokenLifetimeSeconds = 3600;
 let federatedToken = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDphcHAifQ.signature';
+/** Answers the token endpoint gives before any real one, in order (a gateway in front of it failing). */
+const failures: Array<{ status: number; body: Record<string, unknown> }> = [];
 
 before(async () => {
   tempDir = mkdtempSync(join(tmpdir(), 'power-agent-auth-'));
@@ -54,6 +56,12 @@ before(async () => {
   // The mock server issues tokens to anyone; this hook makes it check the client credential the way Entra does.
   oauth.service.on('beforeResponse', (response: { statusCode: number; body: Record<string, unknown> }, req: { body: Record<string, string> }) => {
     received.push({ ...req.body });
+    const failure = failures.shift();
+    if (failure) {
+      response.statusCode = failure.status;
+      response.body = failure.body;
+      return;
+    }
     const refusal = checkCredential(req.body);
     if (refusal) {
       response.statusCode = 401;
@@ -86,7 +94,7 @@ function checkCredential(body: Record<string, string>): string | undefined {
 
 function provider(auth: AuthConfig, extra: { ca?: string; authority?: string; onDeviceCode?: (message: string) => void } = {}) {
   const endpoints = resolveEndpoints({ POWERAGENT_AUTHORITY_HOST: extra.authority ?? authorityHost });
-  const http = new HttpClient({ logger: silentLogger, userAgent: 'test', extraCaCerts: [extra.ca ?? caPem] });
+  const http = new HttpClient({ logger: silentLogger, userAgent: 'test', extraCaCerts: [extra.ca ?? caPem], retry: { baseDelayMs: 10, maxDelayMs: 50 } });
   return new CachingTokenProvider(createMsalTokenSource({ auth, endpoints, http, logger: silentLogger, onDeviceCode: extra.onDeviceCode }));
 }
 
@@ -154,6 +162,29 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
     });
   });
 
+  it('a 503 from the token endpoint is retried like any idempotent request, and sign-in goes through', async () => {
+    const tokens = provider({ kind: 'client-secret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET });
+    received.length = 0;
+    failures.push({ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } } });
+    assert.ok(await tokens.getToken('https://service.powerapps.com/'));
+    assert.equal(tokenRequests().length, 2, 'the 503 and the retry');
+  });
+
+  it('a token endpoint that keeps failing gives a readable error, and its failure is not kept: the next sign-in goes out at once', async () => {
+    const tokens = provider({ kind: 'client-secret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET });
+    received.length = 0;
+    for (let i = 0; i < 5; i++) failures.push({ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } } });
+    await assert.rejects(tokens.getToken('https://api.powerplatform.com'), (e: PlatformError) => {
+      assert.equal(e.service, 'identity');
+      assert.match(e.describe(), /answered HTTP 503 \(The service is temporarily unavailable\.\) after 5 attempts/);
+      assert.doesNotMatch(e.describe(), /object Object|managed identity/);
+      return true;
+    });
+    assert.equal(tokenRequests().length, 5);
+    assert.ok(await tokens.getToken('https://api.powerplatform.com'), 'the service is back: signed in at once');
+    assert.equal(tokenRequests().length, 6);
+  });
+
   it('an untrusted server certificate is refused (no silent trust)', async () => {
     const other = await generateCertificate();
     const tokens = provider({ kind: 'client-secret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET }, { ca: other.certificatePem });
@@ -206,6 +237,23 @@ describe('MSAL sign-in against the sandbox identity service', () => {
       const again = await nextProcess.getToken('https://127.0.0.1/orgs/any');
       assert.ok(again);
       assert.deepEqual(sandbox.identity.issued.slice(before).map((i) => i.grant), ['refresh_token']);
+    });
+  });
+
+  it('the sandbox identity endpoint: a 503 is retried and pp_whoami answers; resets beyond the retries are said to be the sign-in service, not a managed identity', async () => {
+    await withSandbox({}, async (sandbox) => {
+      const services = sandboxServices(sandbox);
+      sandbox.faults.add({ kind: 'unavailable', method: 'POST', path: '/oauth2/v2.0/token', times: 1 });
+      const result = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: new AbortController().signal }, invokeOptions(services));
+      assert.equal(result.isError, undefined, text(result));
+      sandbox.faults.add({ kind: 'reset', method: 'POST', path: '/oauth2/v2.0/token', times: 5 });
+      await assert.rejects(services.tokens.getToken(`${sandbox.url}/orgs/contoso-test`), (e: PlatformError) => {
+        assert.equal(e.code, 'sign_in_unreachable');
+        assert.match(e.message, /^The sign-in service at 127\.0\.0\.1:\d+ could not be reached \([^;]+; 5 attempts\)\.$/);
+        assert.doesNotMatch(e.describe(), /managed identity/);
+        return true;
+      });
+      await services.close();
     });
   });
 

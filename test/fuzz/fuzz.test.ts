@@ -226,7 +226,7 @@ async function makePools(host: ToolHost, listener: Listener, outside: string): P
       'megan@contoso.sandbox',
       'Contoso Portal',
       'ContosoExpenseTemplate',
-      'MicrosoftFormsPro',
+      'ContosoFieldInspections',
       '1.0.0.1',
       "x' or 1 eq 1 or 'a' eq 'a",
       '$filter=true',

@@ -9,7 +9,10 @@ import { connectCli, connectInProcess, type ClientSession } from '../helpers';
 /** Lifecycle operations take seconds instead of minutes: a create about 3 s, a copy about 5 s. */
 export const TIME_SCALE = 0.01;
 
-export type Session = ClientSession;
+export interface Session extends ClientSession {
+  /** The server process, to stop it the hard way; null for a server in this process. */
+  pid: () => number | null;
+}
 
 export interface Harness {
   sandbox: Sandbox;
@@ -34,7 +37,7 @@ export async function withHarness<T>(body: (harness: Harness) => Promise<T>, opt
       const env = { ...sandbox.env(), POWERAGENT_STATE_DIR: stateDir, POWERAGENT_POLL_INTERVAL_MS: '100', ...extraEnv };
       const session = clientOptions.process
         ? await connectCli(extraArgs, env, clientOptions)
-        : await connectInProcess(extraArgs, env, { ...clientOptions, http: { extraCaCerts: [sandbox.certificatePem] } });
+        : { ...(await connectInProcess(extraArgs, env, { ...clientOptions, http: { extraCaCerts: [sandbox.certificatePem] } })), pid: () => null };
       sessions.push(session);
       return session;
     },

@@ -150,7 +150,7 @@ export async function prepareInputs(host: ToolHost): Promise<Record<string, Reco
     pp_update_org_settings: { environment: dev, settings: { isauditenabled: true } },
     pp_assign_user: { environment: dev, user: 'megan@contoso.sandbox', role: 'Basic User' },
     pp_assign_group: { environment: dev, group, role: 'Basic User' },
-    pp_install_application: { environment: dev, application: 'MicrosoftFormsPro', waitSeconds: 0 },
+    pp_install_application: { environment: dev, application: 'ContosoFieldInspections', waitSeconds: 0 },
     pp_deploy_package: { environment: test, packageFile: 'package.zip', waitSeconds: 0 },
     pp_export_data: { environment: dev, tables: [{ table: 'account' }], dataFile: 'exported-data.zip', overwrite: true },
     pp_import_data: { environment: test, dataFile: 'data.zip' },

@@ -62,7 +62,10 @@ describe('standalone server against the configured cloud (no --sandbox)', () => 
       try {
         const result = await client.callTool({ name: 'pp_whoami', arguments: { environment: 'Contoso Test' } });
         assert.equal(result.isError, true);
-        assert.match(text(result), /^Dataverse error \(HTTP 403, 0x80072560\): The user is not a member of the organization\.\nCorrelation id: [0-9a-f-]{36}\nWhat to do: .*application user/);
+        assert.match(
+          text(result),
+          /^Dataverse error \(HTTP 403, 0x80072560\): The user is not a member of the organization\.\nHelp: http:\/\/go\.microsoft\.com\/fwlink\/\S+\nCorrelation id: [0-9a-f-]{36}\nWhat to do: .*application user/,
+        );
       } finally {
         await close();
       }

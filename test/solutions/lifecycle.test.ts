@@ -246,13 +246,13 @@ describe('solution lifecycle tools through an MCP client, against the sandbox', 
     });
   });
 
-  it('never sends an import start twice: a lost answer leaves the operation unknown', async () => {
+  it('never sends an import start twice: after a lost answer its job is found in the org and followed to its end', async () => {
     await withHarness(
       async (harness) => {
         const cli = await session(harness);
-        const result = await harness.call(cli, 'pp_import_solution', { environment: 'Contoso Dev', zipFile: 'bot.zip', waitSeconds: 5 });
-        assert.equal(structured(result).state, 'unknown');
-        assert.match(text(result), /do not simply repeat it/);
+        const result = await harness.call(cli, 'pp_import_solution', { environment: 'Contoso Dev', zipFile: 'bot.zip', waitSeconds: 60 });
+        assert.equal(structured(result).state, 'succeeded', text(result));
+        assert.equal(installed(harness, 'Contoso Dev').SharePointSiteCreationBot, '2.0.0.0');
         assert.equal(harness.sandbox.requests.filter((r) => r.path.endsWith('/ImportSolutionAsync')).length, 1);
       },
       { faults: [{ kind: 'lost', path: 'ImportSolutionAsync', times: 1 }] },

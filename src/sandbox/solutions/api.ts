@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseXml } from '../../solutions/xml';
+import { matchesFilter } from '../dataverse';
 import { jsonBody, type Reply, type SandboxRequest } from '../http';
 import { setSolutions, solution as newSolution, type SandboxOrg, type SandboxSolution, type SandboxSystemUser } from '../state';
 import { importJobData, planImport, type ComponentParameter } from './importPlan';
@@ -9,7 +10,7 @@ import { InvalidPackageError, buildExport, readSolutionPackage, type SolutionPac
 /** Replies of the Dataverse Web API, shared with the rest of the emulated org. */
 export interface DataverseReplies {
   ok(body: Record<string, unknown>): Reply;
-  error(status: number, code: string, message: string): Reply;
+  error(status: number, code: string, message: string, annotations?: Record<string, string>): Reply;
 }
 
 const PROTECTED = new Set(['default', 'system', 'active', 'basic']);
@@ -45,7 +46,18 @@ export class SolutionService {
     if (method === 'GET' && (match = /^asyncoperations\(([0-9a-f-]{36})\)$/i.exec(segment))) {
       const job = jobs.jobs.get(match[1]!.toLowerCase());
       if (!job) return reply.error(404, '0x80040217', `asyncoperation With Id = ${match[1]} Does Not Exist`);
-      return reply.ok({ '@odata.context': `${api}/$metadata#asyncoperations/$entity`, ...jobs.asyncOperationRow(job) });
+      return reply.ok({ '@odata.context': `${api}/$metadata#asyncoperations/$entity`, ...selected(jobs.asyncOperationRow(job), request.url.searchParams.get('$select')) });
+    }
+    // The job tables as collections, as a client sees them when it looks for a job whose answer it lost.
+    if (method === 'GET' && /^(asyncoperations|importjobs)$/i.test(segment)) {
+      const rows = segment.toLowerCase() === 'asyncoperations' ? [...jobs.jobs.values()].map((job) => jobs.asyncOperationRow(job)) : [...jobs.importJobs.values()].map((job) => jobs.importJobRow(job));
+      const filter = request.url.searchParams.get('$filter');
+      const descending = /\bdesc$/i.test(request.url.searchParams.get('$orderby') ?? '');
+      const value = rows
+        .filter((row) => !filter || matchesFilter(row, filter))
+        .sort((a, b) => String(a.createdon).localeCompare(String(b.createdon)) * (descending ? -1 : 1))
+        .map((row) => selected(row, request.url.searchParams.get('$select'), segment.toLowerCase() === 'asyncoperations' ? 'asyncoperationid' : 'importjobid'));
+      return reply.ok({ '@odata.context': `${api}/$metadata#${segment.toLowerCase()}`, value });
     }
     if (method === 'GET' && (match = /^importjobs\(([0-9a-f-]{36})\)$/i.exec(segment))) {
       const importJob = jobs.importJobs.get(match[1]!.toLowerCase());
@@ -316,6 +328,13 @@ function dependents(org: SandboxOrg, target: SandboxSolution): SandboxSolution[]
 
 function dependencyMessage(target: SandboxSolution, blockers: SandboxSolution[]): string {
   return `The solution ${target.uniquename} cannot be deleted because other solutions depend on its components: ${blockers.map((b) => `${b.uniquename} (${b.version})`).join(', ')}. Delete those solutions first.`;
+}
+
+/** Only the columns $select names (and the key), as the service returns them; every column without $select. */
+function selected(row: Record<string, unknown>, select: string | null, key = 'asyncoperationid'): Record<string, unknown> {
+  if (!select) return row;
+  const columns = new Set(select.split(',').map((c) => c.trim().toLowerCase()));
+  return Object.fromEntries(Object.entries(row).filter(([column]) => columns.has(column) || column === key));
 }
 
 /** The solutions row the Web API returns, with the publisher expanded when asked. */

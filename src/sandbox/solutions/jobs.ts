@@ -27,6 +27,9 @@ export interface SandboxJob {
   /** The import job this async operation runs, for imports. */
   importJobId?: string;
   solutionName: string;
+  /** Its time is up and its effect is being applied (an export builds its file): still in progress for readers. */
+  finishing: boolean;
+  /** Its outcome is decided: only now does the service report it completed. */
   ended: boolean;
   endedOk?: boolean;
   failureMessage?: string;
@@ -76,6 +79,7 @@ export class SolutionJobs {
       correlationId: randomUUID(),
       importJobId: request.importJobId,
       solutionName: request.solutionName,
+      finishing: false,
       ended: false,
     };
     this.jobs.set(job.id, job);
@@ -85,8 +89,8 @@ export class SolutionJobs {
   /** Ends the jobs whose time is up, applying or failing each. */
   async tick(now = Date.now()): Promise<void> {
     for (const job of this.jobs.values()) {
-      if (job.ended || now < job.startedAt + job.durationMs) continue;
-      job.ended = true;
+      if (job.finishing || now < job.startedAt + job.durationMs) continue;
+      job.finishing = true;
       if (job.outcome.ok) {
         try {
           await job.outcome.apply();
@@ -99,6 +103,7 @@ export class SolutionJobs {
         job.endedOk = false;
         job.failureMessage = job.outcome.message;
       }
+      job.ended = true;
       const importJob = job.importJobId ? this.importJobs.get(job.importJobId) : undefined;
       if (importJob) {
         importJob.completedon = new Date(job.startedAt + job.durationMs).toISOString();
@@ -125,7 +130,8 @@ export class SolutionJobs {
       completedon: completed ? iso(job.startedAt + job.durationMs) : null,
       modifiedon: iso(Math.min(now, job.startedAt + job.durationMs)),
       message: completed && !job.endedOk ? job.failureMessage ?? null : null,
-      friendlymessage: completed && !job.endedOk ? job.failureMessage ?? null : null,
+      // The service's friendly message is a short sentence; the detail is in `message`.
+      friendlymessage: completed && !job.endedOk ? `${MESSAGES[job.message].name} failed.` : null,
       errorcode: completed && !job.endedOk ? -2147188475 : null,
       correlationid: job.correlationId,
       dependencytoken: `SolutionOperation_{${this.org.organizationId}}`,

@@ -86,7 +86,8 @@ export const deployPackage = defineTool({
         signal: context.signal,
         onProgress: (r) => report(index * 100 + (r.percent ?? 0), `${item.solution.uniqueName}: ${r.stage ?? r.state}`),
       });
-      current.state = latest.state === 'succeeded' ? 'succeeded' : isTerminal(latest.state) || latest.state === 'unknown' ? 'failed' : 'running';
+      // An unknown import is still being looked for (its answer was lost): it is followed, like a running one.
+      current.state = latest.state === 'succeeded' ? 'succeeded' : isTerminal(latest.state) ? 'failed' : 'running';
       current.detail = latest.error ? `${latest.error.message}${latest.error.hint ? ` ${latest.error.hint}` : ''}` : null;
       if (current.state !== 'succeeded') break;
     }
@@ -129,11 +130,11 @@ function decide(item: PackageSolution, installed: { version: string; ismanaged: 
   return compareVersions(item.solution.version, installed.version) > 0 ? 'upgrade' : 'skip';
 }
 
-/** An import of this solution already running here (an earlier call's), to follow instead of starting a second. */
+/** An import of this solution already running here (an earlier call's, or one whose answer was lost and is being looked for), to follow instead of starting a second. */
 function ongoingImport(context: ToolContext, item: PackageSolution, environmentId: string | null): OperationRecord | undefined {
   return context.operations
     .list()
-    .find((r) => r.kind === 'import_solution' && !isTerminal(r.state) && r.state !== 'unknown' && r.details?.solutionName === item.solution.uniqueName && r.details?.version === item.solution.version && (r.environment.id ?? null) === environmentId);
+    .find((r) => r.kind === 'import_solution' && !isTerminal(r.state) && r.details?.solutionName === item.solution.uniqueName && r.details?.version === item.solution.version && (r.environment.id ?? null) === environmentId);
 }
 
 async function start(context: ToolContext, target: Parameters<typeof startImport>[1], packageFile: string, item: PackageSolution, action: Action): Promise<OperationRecord> {

@@ -82,7 +82,8 @@ export const setGovernanceConfig = defineTool({
       kind: 'set_governance',
       title: `${args.managed ? 'Set managed environment' : 'Turn off managed environment'} on ${name}`,
       environment: { id: env.name, displayName: name },
-      details: { dataverse: true },
+      // What the environment must show for the change to count as made, after a lost answer.
+      details: { dataverse: true, protectionLevel: args.managed ? 'Standard' : 'Basic', extendedSettings: JSON.stringify(args.managed ? extendedSettings : {}) },
       start: async () => {
         const body = args.managed ? { protectionLevel: 'Standard' as const, settings: { extendedSettings } } : { protectionLevel: 'Basic' as const };
         const response = await context.bap.setGovernanceConfiguration(env.name, body);

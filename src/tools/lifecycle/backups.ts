@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toEnvironmentSummary } from '../../platform/environment';
+import { backupSummary } from '../../platform/powerPlatform';
 import { ToolError } from '../errors';
 import { environmentArgument, resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
@@ -39,10 +40,11 @@ export const backupEnvironment = defineTool({
       kind: 'backup_environment',
       title: `Back up ${summary.displayName} as "${args.label}"`,
       environment: { id: env.name, displayName: summary.displayName },
+      details: { label: args.label },
       start: async () => {
         const response = await context.powerPlatform.createBackup(env.name, args.label);
         if (response.status === 202) return startPowerPlatformOperation(context, env.name, 'Backup', async () => response as never);
-        return { kind: 'done', result: { backup: toBackup(response.body) }, correlationId: response.correlationId };
+        return { kind: 'done', result: { backup: backupSummary(response.body) }, correlationId: response.correlationId };
       },
     });
     return waitAndReport(context, record, args.waitSeconds);
@@ -60,7 +62,7 @@ export const listBackups = defineTool({
   async handler(args, context) {
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const name = env.properties?.displayName ?? env.name;
-    const backups = (await context.powerPlatform.listBackups(env.name, context.signal)).map(toBackup).sort((a, b) => b.backupPointDateTime.localeCompare(a.backupPointDateTime));
+    const backups = (await context.powerPlatform.listBackups(env.name, context.signal)).map(backupSummary).sort((a, b) => b.backupPointDateTime.localeCompare(a.backupPointDateTime));
     const lines = backups.map((b) => `- ${b.label ?? '(no label)'}: ${b.backupPointDateTime}${b.backupExpiryDateTime ? `, kept until ${b.backupExpiryDateTime}` : ''}`);
     return {
       result: { environmentId: env.name, environmentName: name, backups },
@@ -68,13 +70,3 @@ export const listBackups = defineTool({
     };
   },
 });
-
-export function toBackup(body: any): z.infer<typeof backupOutput> {
-  return {
-    id: String(body?.id ?? ''),
-    label: body?.label ?? null,
-    backupPointDateTime: String(body?.backupPointDateTime ?? ''),
-    backupExpiryDateTime: body?.backupExpiryDateTime ?? null,
-    createdBy: body?.createdBy?.displayName ?? null,
-  };
-}

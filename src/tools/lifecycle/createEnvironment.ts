@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { BapCreateEnvironmentBody, BapEnvironment } from '../../platform/bap';
 import { isTerminal } from '../../operations/record';
 import { PlatformError } from '../../platform/errors';
-import { sleep } from '../../platform/retry';
 import { assertNewEnvironmentAllowed } from '../allowList';
 import { ToolError } from '../errors';
 import { ADDITIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
-import { bapStartOutcome, followEnvironment } from './starts';
+import { followEnvironment } from '../../operations/completion';
+import { bapStartOutcome } from './starts';
 
 const ALL_ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
@@ -82,7 +82,7 @@ export const createEnvironment = defineTool({
           title: `Create environment ${args.displayName}`,
           environment: { id: existing.name, displayName: args.displayName },
           details: { dataverse: args.dataverse },
-          start: async () => followEnvironment(existing, context),
+          start: async () => followEnvironment(existing, context.endpoints),
         }));
       return waitAndReport(context, record, args.waitSeconds);
     }
@@ -102,23 +102,22 @@ export const createEnvironment = defineTool({
       kind: 'create_environment',
       title: `Create environment ${args.displayName}`,
       environment: { displayName: args.displayName },
-      details: { dataverse: args.dataverse },
+      // The name and domain are what find the new environment after a lost answer.
+      details: { dataverse: args.dataverse, ...(args.domainName ? { domainName: args.domainName } : {}) },
       notes: args.dataverse ? ['A service principal can get HTTP 403 from the new Dataverse database for up to 10 minutes after it is created; wait and try again.'] : [],
       start: async () => {
-        const startedAt = Date.now();
-        try {
-          const outcome = bapStartOutcome(await context.bap.createEnvironment(body), context);
-          if (outcome) return outcome;
-        } catch (error) {
-          if (!(error instanceof PlatformError && error.outcomeUnknown)) throw error;
-          // The answer was lost: the environment may exist now. Look before anyone tries again (§2.6).
-          const created = await findCreatedSince(args.displayName, args.domainName, startedAt, context);
-          if (created) return followEnvironment(created, context);
-          throw error;
-        }
-        const created = await findCreatedSince(args.displayName, args.domainName, startedAt, context);
-        if (created) return followEnvironment(created, context);
-        throw new ToolError('The service accepted the create but gave no way to follow it.', `Check pp_list_environments for ${args.displayName} in a few minutes before trying again.`);
+        const response = await context.bap.createEnvironment(body);
+        const outcome = bapStartOutcome(response, context);
+        if (outcome) return outcome;
+        throw new PlatformError({
+          service: 'bap',
+          status: response.status,
+          code: 'NoStatusUrl',
+          message: 'The service accepted the create but gave no way to follow it.',
+          correlationId: response.correlationId,
+          outcomeUnknown: true,
+          hint: `Check pp_list_environments for ${args.displayName} in a few minutes before trying again.`,
+        });
       },
     });
     return waitAndReport(context, record, args.waitSeconds);
@@ -162,17 +161,4 @@ async function findSameEnvironment(displayName: string | undefined, domainName: 
 function isBeingCreated(env: BapEnvironment): boolean {
   const state = env.properties?.provisioningState?.toLowerCase();
   return state === 'creating' || state === 'provisioning' || Boolean(env.properties?.ongoingOperation && state !== 'succeeded');
-}
-
-/**
- * An environment with this name that appeared since the start, looked for a few times while the
- * service catches up. No request signal: the start may run after the caller stopped waiting.
- */
-async function findCreatedSince(displayName: string, domainName: string | undefined, since: number, context: ToolContext): Promise<BapEnvironment | undefined> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt) await sleep(3000);
-    const found = await findSameEnvironment(displayName, domainName, context).catch(() => undefined);
-    if (found && Date.parse(found.properties?.createdTime ?? '') >= since - 5 * 60_000) return found;
-  }
-  return undefined;
 }

@@ -26,7 +26,7 @@ export const operationOutput = z.object({
   id: z.string().describe('Operation id; pass it to pp_get_operation.'),
   kind: z.string(),
   title: z.string(),
-  state: z.enum(OPERATION_STATES as [string, ...string[]]).describe('queued, running, succeeded, failed, canceled, or unknown (the status could not be read; it may still run).'),
+  state: z.enum(OPERATION_STATES as [string, ...string[]]).describe('starting (the start request is being sent), queued, running, succeeded, failed, canceled, or unknown (a lost answer or a status that cannot be read; it may still run, and the server keeps looking).'),
   done: z.boolean().describe('True when the operation has ended (succeeded, failed or canceled).'),
   stage: z.string().nullable(),
   percent: z.number().nullable().describe("Share of the service's stages completed."),
@@ -139,6 +139,7 @@ function checkerLines(result: Record<string, unknown>): string[] {
   for (const issue of issues.slice(0, 10)) lines.push(`- ${issue.severity} ${issue.rule}: ${issue.message}${issue.file ? ` (${issue.file}${issue.line ? `:${issue.line}` : ''})` : ''}`);
   if (issues.length > 10) lines.push(`… and ${issues.length - 10} more in the report.`);
   if (typeof result.file === 'string') lines.push(`SARIF report: ${result.file}`);
+  if (typeof result.reportError === 'string') lines.push(`No SARIF report: ${result.reportError}`);
   if (result.status === 'FinishedWithErrors') lines.push('Note: some rules could not run, so the report may be incomplete.');
   return lines;
 }

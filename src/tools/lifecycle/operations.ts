@@ -32,7 +32,7 @@ export const listOperations = defineTool({
   title: 'List operations',
   description: 'Lists the long-running operations this server started or followed, newest first, with state and stage. Filter by `state` (or "active" for those still going) and `environment` (id or display name). Reads only.',
   input: z.strictObject({
-    state: z.enum(['active', ...OPERATION_STATES] as [string, ...string[]]).optional().describe('active (queued, running or unknown), or one state.'),
+    state: z.enum(['active', ...OPERATION_STATES] as [string, ...string[]]).optional().describe('active (starting, queued, running or unknown), or one state.'),
     environment: z.string().trim().min(1).max(200).optional().describe('Environment id or display name.'),
     limit: z.number().int().min(1).max(200).default(20),
   }),

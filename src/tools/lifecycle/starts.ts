@@ -1,4 +1,4 @@
-import { environmentUrl } from '../../operations/completion';
+import { followEnvironment } from '../../operations/completion';
 import type { OperationKind, OperationRecord } from '../../operations/record';
 import type { StartOutcome } from '../../operations/tracker';
 import { bapPollUrl, type BapEnvironment } from '../../platform/bap';
@@ -9,14 +9,6 @@ import { parseRetryAfter } from '../../platform/retry';
 import type { ToolContext } from '../types';
 import { displayName } from './targets';
 
-/** Follows an environment that is already being worked on: its ongoing lifecycle operation, or the environment itself. */
-export function followEnvironment(env: BapEnvironment, context: ToolContext): StartOutcome {
-  const ongoing = env.properties?.ongoingOperation as { links?: { self?: { path?: string } } } | undefined;
-  const path = ongoing?.links?.self?.path;
-  if (path) return { kind: 'poll', style: 'bap-lifecycle', url: `${context.endpoints.bapUrl}${path}?api-version=2023-06-01`, environmentId: env.name, retryAfterMs: 0 };
-  return { kind: 'poll', style: 'environment-ready', url: environmentUrl(context.endpoints, env.name), environmentId: env.name, retryAfterMs: 0 };
-}
-
 /** What a BAP start answered: 202 with a lifecycle operation to poll, or 201/200 with the environment. */
 export function bapStartOutcome(response: HttpResponse<unknown>, context: ToolContext): StartOutcome | undefined {
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -25,15 +17,15 @@ export function bapStartOutcome(response: HttpResponse<unknown>, context: ToolCo
     return url ? { kind: 'poll', style: 'bap-lifecycle', url, correlationId: response.correlationId, retryAfterMs } : undefined;
   }
   const env = response.body as BapEnvironment | undefined;
-  if (env?.name) return { ...followEnvironment(env, context), correlationId: response.correlationId };
+  if (env?.name) return { ...followEnvironment(env, context.endpoints), correlationId: response.correlationId };
   return undefined;
 }
 
 /**
  * Starts a Power Platform API operation (restore, copy, reset) and finds its status URL: the
- * Operation-Location or Location header, the operation id in the body, or, as a last resort, the
- * environment's newest operation of this kind (§2.2). A start whose answer was lost is never sent
- * again: the environment's operations show whether it arrived.
+ * Operation-Location or Location header, or the operation id in the body (§2.2). An answer without
+ * either, or a lost answer, leaves the start in state unknown: the tracker looks for it among the
+ * environment's operations and never sends it again.
  */
 export async function startPowerPlatformOperation(
   context: ToolContext,
@@ -41,23 +33,10 @@ export async function startPowerPlatformOperation(
   operationName: string,
   send: () => Promise<HttpResponse<PowerPlatformOperation | undefined>>,
 ): Promise<StartOutcome> {
-  const startedAt = Date.now();
-  let response: HttpResponse<PowerPlatformOperation | undefined>;
-  try {
-    response = await send();
-  } catch (error) {
-    if (error instanceof PlatformError && error.outcomeUnknown) {
-      const found = await findRecentOperation(context, environmentId, operationName, startedAt).catch(() => undefined);
-      if (found) return { kind: 'poll', style: 'ppapi-operation', url: context.powerPlatform.operationUrl(environmentId, found.operationId), serviceOperationId: found.operationId };
-    }
-    throw error;
-  }
+  const response = await send();
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
   const operationId = response.body?.operationId;
-  const url =
-    powerPlatformPollUrl(response.headers) ??
-    (operationId ? context.powerPlatform.operationUrl(environmentId, operationId) : undefined) ??
-    (await findRecentOperation(context, environmentId, operationName, startedAt).then((op) => op && context.powerPlatform.operationUrl(environmentId, op.operationId)));
+  const url = powerPlatformPollUrl(response.headers) ?? (operationId ? context.powerPlatform.operationUrl(environmentId, operationId) : undefined);
   if (!url) {
     throw new PlatformError({
       service: 'powerplatform',
@@ -70,12 +49,6 @@ export async function startPowerPlatformOperation(
     });
   }
   return { kind: 'poll', style: 'ppapi-operation', url, correlationId: response.correlationId, serviceOperationId: operationId, retryAfterMs };
-}
-
-async function findRecentOperation(context: ToolContext, environmentId: string, name: string, since: number): Promise<PowerPlatformOperation | undefined> {
-  // No request signal: a start may run after the caller stopped waiting, and must still be traced.
-  const operations = await context.powerPlatform.listEnvironmentOperations(environmentId);
-  return operations.find((op) => op.name?.toLowerCase() === name.toLowerCase() && Date.parse(op.startTime ?? '') >= since - 60_000);
 }
 
 export interface EnvironmentOperation {
@@ -98,7 +71,8 @@ export function beginEnvironmentOperation(context: ToolContext, operation: Envir
     title: operation.title,
     environment: { id: target.name, displayName: displayName(target) },
     source: source && { id: source.name, displayName: displayName(source) },
-    details: { dataverse: true },
+    // The operation's name finds it among the environment's operations after a lost answer.
+    details: { dataverse: true, operationName: operation.operationName },
     notes: operation.notes,
     start: () => startPowerPlatformOperation(context, target.name, operation.operationName, operation.send),
   });

@@ -39,6 +39,7 @@ export const applySolutionUpgrade = defineTool({
       title: `Apply upgrade of ${base.uniquename} ${base.version} → ${holding.version} in ${target.displayName}`,
       target,
       details: { solutionName: base.uniquename, version: holding.version },
+      message: 'DeleteAndPromoteAsync',
       send: () => target.dataverse.action('DeleteAndPromoteAsync', { UniqueName: base.uniquename }),
     });
     return waitAndReport(context, record, args.waitSeconds);

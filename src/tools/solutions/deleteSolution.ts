@@ -39,6 +39,7 @@ export const deleteSolution = defineTool({
       title: `Delete solution ${solution.uniquename} ${solution.version} from ${target.displayName}`,
       target,
       details: { solutionName: solution.uniquename, version: solution.version },
+      message: 'UninstallSolutionAsync',
       send: () => target.dataverse.action('UninstallSolutionAsync', { SolutionUniqueName: solution.uniquename }),
     });
     return waitAndReport(context, record, args.waitSeconds);

@@ -63,6 +63,7 @@ export const exportSolution = defineTool({
       title: `Export ${solution.uniquename} ${solution.version} (${args.managed ? 'managed' : 'unmanaged'}) from ${target.displayName}`,
       target,
       details: { solutionName: solution.uniquename, version: solution.version, managed: args.managed, file: zipFile },
+      message: 'ExportSolutionAsync',
       send: () => target.dataverse.action('ExportSolutionAsync', parameters, { signal: context.signal }),
     });
     return waitAndReport(context, record, args.waitSeconds);

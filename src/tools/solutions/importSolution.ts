@@ -87,6 +87,7 @@ export function startImport(context: ToolContext, target: DataverseTarget, zipFi
     details: { solutionName: solution.uniqueName, version: solution.version, managed: solution.managed === true, holding: options.mode === 'holding' },
     notes: options.mode === 'holding' ? [`The new version waits as ${solution.uniqueName}_Upgrade until pp_apply_solution_upgrade applies it.`] : undefined,
     // Not the tool call's signal: once the upload starts, stopping halfway would leave the outcome unknown.
+    message: MODES[options.mode],
     send: () => target.dataverse.actionWithFile<{ AsyncOperationId?: string; ImportJobKey?: string }>(MODES[options.mode], body, 'CustomizationFile', zipFile).finally(() => options.cleanUp?.()),
   });
 }

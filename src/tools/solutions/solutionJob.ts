@@ -10,6 +10,8 @@ export interface SolutionJobRequest {
   /** Facts the finishing step needs (solution name, file path, …). */
   details: Record<string, string | number | boolean>;
   notes?: string[];
+  /** The *Async message `send` sends: its job is found by this name after a lost answer. */
+  message: string;
   /** Sends the *Async message once; its answer names the async operation (and the import or export job). */
   send: () => Promise<HttpResponse<{ AsyncOperationId?: string; ImportJobKey?: string; ExportJobId?: string }>>;
 }
@@ -17,7 +19,7 @@ export interface SolutionJobRequest {
 /**
  * Starts a Dataverse *Async solution message as an operation: the tracker polls its asyncoperation
  * (§2.4) and then finishes by kind (reads the import result, downloads the export). The start is
- * sent once: a start whose answer is lost leaves the record in state unknown, never a second job.
+ * sent once: after a lost answer the tracker finds the job among the org's async jobs, never a second job.
  */
 export function beginSolutionJob(context: ToolContext, request: SolutionJobRequest): Promise<OperationRecord> {
   const { target } = request;
@@ -25,7 +27,7 @@ export function beginSolutionJob(context: ToolContext, request: SolutionJobReque
     kind: request.kind,
     title: request.title,
     environment: { id: target.environmentId ?? undefined, displayName: target.displayName },
-    details: { ...request.details, instanceUrl: target.url },
+    details: { ...request.details, instanceUrl: target.url, message: request.message },
     notes: request.notes,
     start: async () => {
       const response = await request.send();
