@@ -3,15 +3,18 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PARALLEL_FILES, mapLimited } from './parallel';
-import type { Document } from '@xmldom/xmldom';
-import { COMPONENT_KINDS, type SplitContext } from './components';
+import { kindOf, type SplitContext } from './components';
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
+import { localizedResources, type LocalizeOptions } from './localize';
+import { SolutionMapping } from './mapping';
+import { folderPathOfMember } from './memberNames';
+import { PARALLEL_FILES, mapLimited } from './parallel';
 import { safeJoin } from './safePath';
-import { readSolutionManifest, setManaged, type PackageType, type SolutionSummary } from './solutionManifest';
+import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
-import { elements, parseXml, serializeXml } from './xml';
+import { elementFile } from './xmlText';
+import { XmlSlices, type El } from './xmlSlices';
 
 export interface UnpackOptions {
   zipFile: string;
@@ -21,6 +24,10 @@ export interface UnpackOptions {
   /** Replace files in a folder that is not empty (files the unpack does not write are kept and listed). */
   overwrite?: boolean;
   limits?: ZipLimits;
+  /** A SolutionPackager mapping file: files it maps are not written (they live elsewhere). */
+  map?: string;
+  /** Also write the labels of every language to `Resources/<culture>/resources.<culture>.resx` (`--localize`). */
+  localize?: LocalizeOptions | boolean;
 }
 
 export interface UnpackResult {
@@ -31,6 +38,8 @@ export interface UnpackResult {
   bytes: number;
   /** Files that were already in the folder and that this unpack did not write. */
   staleFiles: string[];
+  /** Files not written because the mapping file maps them elsewhere. */
+  mapped: string[];
 }
 
 const STREAM_ABOVE_BYTES = 1024 * 1024;
@@ -39,8 +48,9 @@ const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml
 interface Split {
   solution: SolutionSummary;
   /** solution.xml, written as Other/Solution.xml once the package type is known. */
-  manifest: Document;
-  xml: Map<string, Buffer>;
+  manifest: XmlSlices;
+  customizations: XmlSlices;
+  files: Map<string, string>;
   /** zip member → folder path */
   payloads: Map<string, string>;
 }
@@ -55,6 +65,7 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
   if (existing.length && !options.overwrite) {
     throw new SolutionFileError('FolderNotEmpty', `${target} already has ${existing.length} file(s); nothing was written.`, 'Pass overwrite: true to replace the files the unpack writes, or give an empty folder.');
   }
+  const mapping = options.map ? await SolutionMapping.load(options.map, target) : undefined;
   const zips = await openZips(options);
   try {
     const base = await split(zips.main, false);
@@ -65,17 +76,31 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     if (zips.managed) {
       const managed = await split(zips.managed, true);
       if (managed.solution.uniqueName !== base.solution.uniqueName) throw new SolutionFileError('PackageTypeMismatch', `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`);
-      for (const [path, data] of managed.xml) base.xml.set(path, data);
-      setManaged(base.manifest, 2);
+      for (const [path, text] of managed.files) base.files.set(path, text);
     }
-    base.xml.set('Other/Solution.xml', serializeXml(base.manifest));
+    const manifestRoot = base.manifest.root;
+    const replacements = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map<El, string>();
+    base.files.set('Other/Solution.xml', elementFile(base.manifest, manifestRoot, { xsi: false, replacements }));
+    if (options.localize) {
+      const localize = typeof options.localize === 'object' ? options.localize : {};
+      for (const [path, text] of localizedResources(base.manifest, base.customizations, { ...localize, sourceFile: basename(zips.main.file), packageType })) base.files.set(path, text);
+    }
+    const mapped = mapping ? dropMapped(base, mapping) : [];
     await mkdir(dirname(target), { recursive: true });
     const stage = join(dirname(target), `.${basename(target)}.unpacking-${randomBytes(4).toString('hex')}`);
     try {
       const { written, bytes } = await writeStage(stage, base, zips.main);
       await moveInto(stage, target, written, existing.length > 0);
       const writtenSet = new Set(written);
-      return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files: written.length, bytes, staleFiles: existing.filter((f) => !writtenSet.has(f)) };
+      return {
+        folder: target,
+        solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed },
+        packageType,
+        files: written.length,
+        bytes,
+        staleFiles: existing.filter((f) => !writtenSet.has(f)),
+        mapped,
+      };
     } finally {
       await rm(stage, { recursive: true, force: true });
     }
@@ -83,6 +108,14 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     zips.main.close();
     zips.managed?.close();
   }
+}
+
+/** Files a mapping file maps elsewhere are not written, as SolutionPackager does. */
+function dropMapped(split: Split, mapping: SolutionMapping): string[] {
+  const dropped: string[] = [];
+  for (const path of [...split.files.keys()]) if (mapping.matches(path) && split.files.delete(path)) dropped.push(path);
+  for (const [member, path] of [...split.payloads]) if (mapping.matches(path) && split.payloads.delete(member)) dropped.push(path);
+  return dropped.sort();
 }
 
 async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; managed?: ZipReader }> {
@@ -108,31 +141,34 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
       throw new SolutionFileError('InvalidSolution', `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`, 'If the files sit one folder down, the folder was zipped instead of its contents.');
     }
   }
-  const manifest = parseXml(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
+  const manifest = XmlSlices.parse(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
   const solution = readSolutionManifest(manifest, `${zip.file}: solution.xml`);
-  const customizations = parseXml(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
-  const xml = new Map<string, Buffer>();
+  const customizations = XmlSlices.parse(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
+  const files = new Map<string, string>();
   const payloads = new Map<string, string>();
   const context: SplitContext = {
-    write(path, document, options) {
+    write(path, content, options) {
       if (managedPass && !options?.twin) return;
       const file = managedPass ? path.replace(/\.xml$/, '_managed.xml') : path;
-      if (xml.has(file)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
-      xml.set(file, serializeXml(document));
+      if (files.has(file)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
+      files.set(file, content);
     },
     claim(zipName, folderPath) {
-      if (!zip.has(zipName)) return;
-      payloads.set(zipName, folderPath);
+      if (zip.has(zipName)) payloads.set(zipName, folderPath);
     },
   };
-  for (const container of elements(customizations.documentElement!)) {
-    COMPONENT_KINDS.find((kind) => kind.container === container.nodeName)?.split(container, context);
+  const skeleton = new Map<El, string>();
+  for (const container of customizations.children(customizations.root)) {
+    const kind = kindOf(customizations.name(container));
+    if (!kind) continue;
+    kind.split(customizations, container, context);
+    skeleton.set(container, `<${kind.container} />`);
   }
   if (!managedPass) {
-    xml.set('Other/Customizations.xml', serializeXml(customizations));
-    for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, name);
+    files.set('Other/Customizations.xml', elementFile(customizations, customizations.root, { xsi: false, replacements: skeleton }));
+    for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, folderPathOfMember(name));
   }
-  return { solution, manifest, xml, payloads };
+  return { solution, manifest, customizations, files, payloads };
 }
 
 /** Writes the split solution under `stage`; returns the files written (relative, forward slashes). */
@@ -149,7 +185,10 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
   };
   // Every target is claimed and checked before anything is written.
   const jobs: Array<{ file: string; size: number; write: (file: string) => Promise<void> }> = [
-    ...[...split.xml].map(([path, data]) => ({ file: claim(path), size: data.length, write: (file: string) => writeFile(file, data) })),
+    ...[...split.files].map(([path, text]) => {
+      const data = Buffer.from(text, 'utf8');
+      return { file: claim(path), size: data.length, write: (file: string) => writeFile(file, data) };
+    }),
     ...[...split.payloads].map(([member, path]) => ({
       file: claim(path),
       size: zip.size(member),
