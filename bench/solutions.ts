@@ -1,8 +1,10 @@
 /**
  * Native unpack and pack beside Info-ZIP's unzip and zip on the same content, in the same run:
- * - speed on the fixture solutions (the largest by bytes, and the one with the most XML), medians of
- *   alternating runs. unzip and zip are separate processes, so their times include a process start;
- *   the cost of starting `true` is shown too.
+ * - speed on the XML-heavy fixture and on the largest new one, medians of alternating runs. unzip and
+ *   zip are separate processes, so their times include a process start; the cost of starting `true`
+ *   is shown too;
+ * - the same on 1, 4, 16 and 64 copies of the XML-heavy fixture's tables, relationships and flows, to
+ *   show time growing linearly with size, and the peak memory of a fresh process at 64 copies;
  * - peak memory of a fresh process for a synthetic solution of growing size, to show the payloads
  *   are streamed and memory stays flat, beside a process that only loads the same modules.
  *   The peak is VmHWM of the child's own address space: getrusage's maxRSS survives exec and would
@@ -23,9 +25,13 @@ import { DataverseClient } from '../src/platform/dataverse';
 import { HttpClient } from '../src/platform/http';
 import { packSolution } from '../src/solutions/pack';
 import { unpackSolution } from '../src/solutions/unpack';
+import { corpus } from '../test/corpus';
+import { solutionCopies } from './solutionCopies';
 
-const FIXTURES = join(__dirname, '..', '..', 'shared', 'fixtures', 'solutions', 'zips');
-const RUNS = 15;
+const XML_HEAVY = corpus('fixtures', 'solutions', 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip');
+const LARGEST_NEW = corpus('fixtures', 'solutions', 'zips-more', 'apollo', 'ApolloHospitalProject_1_0_0_4.zip');
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const COPIES = [1, 4, 16, 64];
 
 async function child(): Promise<void> {
   const [, , , mode, zipFile, folder] = process.argv;
@@ -89,29 +95,50 @@ async function time(body: () => unknown): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-async function speed(work: string, fixture: string): Promise<string[]> {
-  const zipFile = join(FIXTURES, fixture);
-  const base = join(work, fixture.replace(/\W+/g, '-'));
-  const results = { ours: [] as number[], unzip: [] as number[], oursPack: [] as number[], zip: [] as number[], spawn: [] as number[] };
-  for (let i = 0; i < RUNS + 2; i++) {
+/** Whether Info-ZIP's unzip and zip are installed (Debian: apt-get install unzip zip). */
+function infoZipFound(): boolean {
+  try {
+    execFileSync('unzip', ['-v'], { stdio: 'ignore' });
+    execFileSync('zip', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Speed {
+  unpack: number;
+  unzip: number;
+  pack: number;
+  zip: number;
+  spawn: number;
+}
+
+/** Medians of alternating runs: our unpack, unzip, our pack of our folder, zip of unzip's folder. */
+async function speed(work: string, zipFile: string, withInfoZip: boolean, runs = RUNS): Promise<Speed> {
+  const base = mkdtempSync(join(work, 'speed-'));
+  const times: Record<keyof Speed, number[]> = { unpack: [], unzip: [], pack: [], zip: [], spawn: [] };
+  for (let i = 0; i < runs + 2; i++) {
     const ours = join(base, `ours-${i}`);
     const theirs = join(base, `unzip-${i}`);
-    const a = await time(() => unpackSolution({ zipFile, folder: ours }));
-    const b = await time(() => execFileSync('unzip', ['-q', zipFile, '-d', theirs]));
-    const c = await time(() => packSolution({ folder: ours, zipFile: join(base, `ours-${i}.zip`) }));
-    const d = await time(() => execFileSync('zip', ['-q', '-r', join(base, `zip-${i}.zip`), '.'], { cwd: theirs }));
-    const e = await time(() => execFileSync('true'));
+    const sample = {
+      unpack: await time(() => unpackSolution({ zipFile, folder: ours })),
+      unzip: withInfoZip ? await time(() => execFileSync('unzip', ['-q', zipFile, '-d', theirs])) : NaN,
+      pack: await time(() => packSolution({ folder: ours, zipFile: join(base, `ours-${i}.zip`) })),
+      zip: withInfoZip ? await time(() => execFileSync('zip', ['-q', '-r', join(base, `zip-${i}.zip`), '.'], { cwd: theirs })) : NaN,
+      spawn: withInfoZip ? await time(() => execFileSync('true')) : NaN,
+    };
+    rmSync(ours, { recursive: true, force: true });
+    rmSync(theirs, { recursive: true, force: true });
     if (i < 2) continue; // warm-up
-    results.ours.push(a);
-    results.unzip.push(b);
-    results.oursPack.push(c);
-    results.zip.push(d);
-    results.spawn.push(e);
+    for (const key of Object.keys(sample) as Array<keyof Speed>) times[key].push(sample[key]);
   }
-  const kb = Math.round(statSync(zipFile).size / 1024);
-  const row = (what: string, ours: number[], base: number[]) => `| ${fixture} (${kb} KB) | ${what} | ${median(ours).toFixed(1)} | ${median(base).toFixed(1)} | ${(median(ours) / median(base)).toFixed(2)}x |`;
-  return [row('unpack vs unzip', results.ours, results.unzip), row('pack vs zip', results.oursPack, results.zip), `| | (starting a process: ${median(results.spawn).toFixed(1)} ms) | | | |`];
+  rmSync(base, { recursive: true, force: true });
+  return { unpack: median(times.unpack), unzip: median(times.unzip), pack: median(times.pack), zip: median(times.zip), spawn: median(times.spawn) };
 }
+
+const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)}`);
+const ratio = (ours: number, theirs: number) => (Number.isNaN(theirs) ? 'n/a' : `${(ours / theirs).toFixed(2)}x`);
 
 /** A solution with `count` web resources of 1 MiB of random bytes each (incompressible, so the zip is as large). */
 async function syntheticSolution(file: string, count: number): Promise<void> {
@@ -143,13 +170,39 @@ function peakRssMb(mode: 'unpack' | 'pack' | 'synthetic' | 'idle' | 'upload' | '
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'power-agent-bench-solutions-'));
+  const withInfoZip = infoZipFound();
   try {
     console.log(`Solution unpack/pack, median of ${RUNS} alternating runs after 2 warm-ups, node ${process.version}\n`);
-    console.log('| fixture | operation | ours ms | Info-ZIP ms | ratio |\n|---|---|---|---|---|');
-    for (const fixture of ['pnp/calendar-component.zip', 'pnp/ai-driven-expense-report-processing-sample.zip']) for (const line of await speed(work, fixture)) console.log(line);
+    if (!withInfoZip) console.log('Info-ZIP unzip and zip are NOT installed, so there is no baseline and no ratio below (Debian: apt-get install unzip zip).\n');
+    console.log('| fixture | unpack ms | unzip ms | ratio | pack ms | zip ms | ratio |\n|---|---|---|---|---|---|---|');
+    let spawnCost = NaN;
+    for (const [label, zipFile] of [['XML-heavy: ai-driven-expense-report-processing-sample.zip', XML_HEAVY], ['largest new: ApolloHospitalProject_1_0_0_4.zip', LARGEST_NEW]] as const) {
+      const s = await speed(work, zipFile, withInfoZip);
+      spawnCost = s.spawn;
+      console.log(`| ${label} (${Math.round(statSync(zipFile).size / 1024)} KB) | ${ms(s.unpack)} | ${ms(s.unzip)} | ${ratio(s.unpack, s.unzip)} | ${ms(s.pack)} | ${ms(s.zip)} | ${ratio(s.pack, s.zip)} |`);
+    }
+    console.log(`\nStarting a process (\`true\`) costs ${ms(spawnCost)} ms of each Info-ZIP time.\n`);
+
+    console.log('Copies of the XML-heavy fixture (tables, relationships, flows)\n');
+    console.log('| copies | zip KB | XML MB | unpack ms | ms per MB | unzip ms | ratio | pack ms | ms per MB | zip ms | ratio |\n|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const copies of COPIES) {
+      const zipFile = join(work, `copies-${copies}.zip`);
+      const { xmlBytes } = await solutionCopies(XML_HEAVY, zipFile, copies, 'gmx_');
+      const mb = xmlBytes / 1024 / 1024;
+      const s = await speed(work, zipFile, withInfoZip, copies >= 16 ? Math.min(RUNS, 7) : RUNS);
+      console.log(
+        `| ${copies} | ${Math.round(statSync(zipFile).size / 1024)} | ${mb.toFixed(2)} | ${ms(s.unpack)} | ${(s.unpack / mb).toFixed(0)} | ${ms(s.unzip)} | ${ratio(s.unpack, s.unzip)} | ${ms(s.pack)} | ${(s.pack / mb).toFixed(0)} | ${ms(s.zip)} | ${ratio(s.pack, s.zip)} |`,
+      );
+    }
+    const biggest = join(work, `copies-${COPIES[COPIES.length - 1]}.zip`);
+    const xmlMb = (await solutionCopies(XML_HEAVY, biggest, COPIES[COPIES.length - 1]!, 'gmx_')).xmlBytes / 1024 / 1024;
+    const idle = await peakRssMb('idle', '', '');
+    const unpackPeak = await peakRssMb('unpack', biggest, join(work, 'peak'));
+    const packPeak = await peakRssMb('pack', join(work, 'peak.zip'), join(work, 'peak'));
+    console.log(`\nPeak memory at ${COPIES[COPIES.length - 1]} copies (${xmlMb.toFixed(1)} MB of XML): unpack ${unpackPeak.toFixed(0)} MB, pack ${packPeak.toFixed(0)} MB, loading the modules only ${idle.toFixed(0)} MB.`);
+    rmSync(join(work, 'peak'), { recursive: true, force: true });
 
     console.log('\nPeak memory (VmHWM of a fresh process) by solution size, payloads of random bytes\n');
-    const idle = await peakRssMb('idle', '', '');
     const server = await transferServer();
     console.log(`| solution zip | unpack MB | pack MB | upload (import) MB | download (export) MB | baseline: loading the modules only, MB |\n|---|---|---|---|---|---|`);
     try {
@@ -165,6 +218,8 @@ async function main(): Promise<void> {
         if (statSync(join(work, `downloaded-${count}.zip.downloaded`)).size !== statSync(zipFile).size) throw new Error('the download is not the zip served');
         console.log(`| ${Math.round(statSync(zipFile).size / 1024 / 1024)} MB (${count} web resources) | ${unpack.toFixed(0)} | ${pack.toFixed(0)} | ${upload.toFixed(0)} | ${download.toFixed(0)} | ${idle.toFixed(0)} |`);
         rmSync(folder, { recursive: true, force: true });
+        rmSync(zipFile, { force: true });
+        rmSync(join(work, `synthetic-${count}-packed.zip`), { force: true });
         rmSync(join(work, `downloaded-${count}.zip.downloaded`), { force: true });
       }
     } finally {

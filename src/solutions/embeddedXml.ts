@@ -1,4 +1,4 @@
-import { TextBuilder } from './xmlText';
+import { ByteBuilder } from './xmlText';
 import { XmlSlices, type El } from './xmlSlices';
 
 /**
@@ -9,7 +9,7 @@ import { XmlSlices, type El } from './xmlSlices';
 export function prettyXml(text: string): string | undefined {
   const doc = parseOrUndefined(text);
   if (!doc) return undefined;
-  const builder = new TextBuilder();
+  const builder = new ByteBuilder();
   const write = (e: El, depth: number) => {
     if (!doc.hasChildren(e) || holdsText(doc, e)) {
       builder.copy(doc, doc.start(e), doc.end(e), 0);
@@ -36,10 +36,10 @@ export function compactXml(text: string): string | undefined {
   for (let i = 0; i < doc.opaque.length; i += 2) {
     const [from, to] = [doc.opaque[i]!, doc.opaque[i + 1]!];
     if (to <= at || from >= end) continue;
-    parts.push(doc.text.slice(at, from).replace(/>\s+</g, '><'), doc.text.slice(from, to));
+    parts.push(doc.str(at, from).replace(/>\s+</g, '><'), doc.str(from, to));
     at = to;
   }
-  parts.push(doc.text.slice(at, end).replace(/>\s+</g, '><'));
+  parts.push(doc.str(at, end).replace(/>\s+</g, '><'));
   return parts.join('');
 }
 
@@ -56,7 +56,7 @@ function holdsText(doc: XmlSlices, e: El): boolean {
   let at = doc.contentStart(e);
   for (const child of [...doc.children(e), undefined]) {
     const until = child === undefined ? doc.contentEnd(e) : doc.start(child);
-    if (doc.text.slice(at, until).trim()) return true;
+    if (doc.str(at, until).trim()) return true;
     if (child !== undefined) at = doc.end(child);
   }
   return false;

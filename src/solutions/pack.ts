@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMPONENT_KINDS, kindOf, type JoinContext } from './components';
 import { SolutionFileError } from './errors';
@@ -6,10 +5,10 @@ import { listFiles } from './folderFiles';
 import { mergeResources, type LocalizeOptions } from './localize';
 import { SolutionMapping } from './mapping';
 import { memberOfFolderPath } from './memberNames';
-import { PARALLEL_FILES, mapLimited } from './parallel';
+import { readFiles } from './parallel';
 import { checkPackageType, managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
-import { BOM, DECLARATION, TextBuilder, filledContainer } from './xmlText';
-import { XmlSlices, type El } from './xmlSlices';
+import { ByteBuilder, DECLARATION, filledContainer, type Piece } from './xmlText';
+import { XmlSlices, withoutBom, type El } from './xmlSlices';
 import { writeZip, type ZipMember } from './zipWriter';
 
 export interface PackOptions {
@@ -46,7 +45,8 @@ interface Folder {
   root: string;
   files: string[];
   fileSet: Set<string>;
-  texts: Map<string, string>;
+  /** The text files' bytes, BOM removed. */
+  texts: Map<string, Buffer>;
   docs: Map<string, XmlSlices>;
   /** Files that come from elsewhere (mapping file) → their absolute path. */
   sources: Map<string, string>;
@@ -98,8 +98,10 @@ async function readFolder(options: PackOptions): Promise<Folder> {
   const all = [...new Set([...files, ...sources.keys()])].sort();
   const folder: Folder = { root: options.folder, files: all, fileSet: new Set(all), texts: new Map(), docs: new Map(), sources, mapping, both: false, plainIsManaged: false };
   const textFiles = all.filter((f) => TEXT_FILE.test(f));
-  const read = await mapLimited(textFiles, PARALLEL_FILES, async (file) => (await readFile(await sourceOf(folder, file))).toString('utf8').replace(/^\uFEFF/, ''));
-  textFiles.forEach((file, i) => folder.texts.set(file, read[i]!));
+  const paths: string[] = [];
+  for (const file of textFiles) paths.push(await sourceOf(folder, file));
+  const read = await readFiles(paths);
+  textFiles.forEach((file, i) => folder.texts.set(file, withoutBom(read[i]!)));
   return folder;
 }
 
@@ -112,7 +114,7 @@ async function sourceOf(folder: Folder, path: string): Promise<string> {
 function parse(folder: Folder, path: string): XmlSlices {
   let doc = folder.docs.get(path);
   if (!doc) {
-    doc = XmlSlices.parse(folder.texts.get(path) ?? '', path);
+    doc = XmlSlices.parse(folder.texts.get(path) ?? Buffer.alloc(0), path);
     folder.docs.set(path, doc);
   }
   return doc;
@@ -158,7 +160,7 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
     },
     readText(path) {
       used.add(path);
-      return folder.texts.get(path);
+      return folder.texts.get(path)?.toString('utf8');
     },
     payload(zipName, folderPath) {
       if (!payloads.has(zipName)) payloads.set(zipName, folderPath);
@@ -167,9 +169,10 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
   };
 
   const manifestDoc = load('Other/Solution.xml');
-  const solutionXml = new TextBuilder().raw(`${BOM}${DECLARATION}\r\n`).copyReplacing(manifestDoc, manifestDoc.root, 0, managedReplacement(manifestDoc, 'Other/Solution.xml', managed ? 1 : 0));
+  const replacement = managedReplacement(manifestDoc, 'Other/Solution.xml', managed ? 1 : 0);
+  let manifestXml = new ByteBuilder(manifestDoc.bytes.length + 64).bom().raw(`${DECLARATION}\r\n`).copyReplacing(manifestDoc, manifestDoc.root, 0, replacement).result();
   const skeleton = load('Other/Customizations.xml');
-  const filled = new Map<El, string>();
+  const filled = new Map<El, Piece>();
   for (const container of skeleton.children(skeleton.root)) {
     const kind = kindOf(skeleton.name(container));
     if (!kind) continue;
@@ -181,20 +184,20 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
     const items = kind.join(context, indent);
     if (items.length) filled.set(container, filledContainer(skeleton, container, items, indent));
   }
-  let customizationsXml = new TextBuilder().raw(`${BOM}${DECLARATION}\r\n`).copyReplacing(skeleton, skeleton.root, 0, filled).toString();
-  let manifestText = solutionXml.toString();
+  const size = [...filled.values()].reduce((sum, piece) => sum + piece.length, skeleton.bytes.length + 64);
+  let customizationsXml = new ByteBuilder(size).bom().raw(`${DECLARATION}\r\n`).copyReplacing(skeleton, skeleton.root, 0, filled).result();
   if (options.localize) {
-    const merged = mergeResources(manifestText, customizationsXml, folder.texts, typeof options.localize === 'object' ? options.localize : {});
+    const merged = mergeResources(manifestXml, customizationsXml, folder.texts, typeof options.localize === 'object' ? options.localize : {});
     for (const file of merged.used) used.add(file);
     warnings.push(...merged.warnings);
     customizationsXml = merged.customizations;
-    manifestText = merged.manifest;
+    manifestXml = merged.manifest;
   }
   warnings.push(...undefinedRootComponents(readSolutionManifest(manifestDoc, 'Other/Solution.xml'), customizationsXml));
 
   const members: ZipMember[] = [
-    { name: 'customizations.xml', data: Buffer.from(customizationsXml, 'utf8') },
-    { name: 'solution.xml', data: Buffer.from(manifestText, 'utf8') },
+    { name: 'customizations.xml', data: customizationsXml },
+    { name: 'solution.xml', data: manifestXml },
   ];
   for (const [zipName, folderPath] of payloads) {
     const mapped = folder.sources.get(folderPath) ?? (await folder.mapping?.resolve(folderPath));
@@ -244,7 +247,7 @@ function leftOutWarnings(leftOut: string[], localize: boolean): string[] {
 }
 
 /** pac reports these and still succeeds; we report them as warnings too, with the names. */
-function undefinedRootComponents(solution: SolutionSummary, customizationsXml: string): string[] {
+function undefinedRootComponents(solution: SolutionSummary, customizationsXml: Buffer): string[] {
   const doc = XmlSlices.parse(customizationsXml, 'customizations.xml');
   const names = (container: string, read: (e: El) => string) => {
     const found = doc.child(doc.root, container);

@@ -4,9 +4,10 @@ import { SolutionFileError } from './errors';
 
 /**
  * Joins a relative path (from a zip entry or from solution XML, so untrusted) under `root`, refusing
- * anything that would land outside it: absolute paths, `..`, and existing symbolic links on the way.
+ * anything that would land outside it: absolute paths, `..`, and existing symbolic links on the way
+ * (not looked for under a folder this process just made, which holds none).
  */
-export function safeJoin(root: string, relativePath: string): string {
+export function safeJoin(root: string, relativePath: string, options: { freshRoot?: boolean } = {}): string {
   const parts = relativePath.split(/[\\/]/).filter(Boolean);
   if (isAbsolute(relativePath) || /^[A-Za-z]:/.test(relativePath) || parts.some((p) => p === '..' || p === '.') || !parts.length) {
     throw new SolutionFileError('UnsafePath', `"${relativePath}" would be written outside the target folder; nothing was written.`);
@@ -14,6 +15,7 @@ export function safeJoin(root: string, relativePath: string): string {
   const target = join(root, ...parts);
   const inside = relative(root, target);
   if (inside.startsWith('..') || isAbsolute(inside)) throw new SolutionFileError('UnsafePath', `"${relativePath}" would be written outside the target folder; nothing was written.`);
+  if (options.freshRoot) return target;
   let current = root;
   for (const part of parts) {
     current = `${current}${sep}${part}`;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { kindOf, type SplitContext } from './components';
@@ -9,11 +9,11 @@ import { listFiles } from './folderFiles';
 import { localizedResources, type LocalizeOptions } from './localize';
 import { SolutionMapping } from './mapping';
 import { folderPathOfMember } from './memberNames';
-import { PARALLEL_FILES, mapLimited } from './parallel';
+import { PARALLEL_FILES, mapLimited, writeFiles } from './parallel';
 import { safeJoin } from './safePath';
 import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
-import { elementFile } from './xmlText';
+import { elementFile, type Piece } from './xmlText';
 import { XmlSlices, type El } from './xmlSlices';
 
 export interface UnpackOptions {
@@ -50,7 +50,7 @@ interface Split {
   /** solution.xml, written as Other/Solution.xml once the package type is known. */
   manifest: XmlSlices;
   customizations: XmlSlices;
-  files: Map<string, string>;
+  files: Map<string, Buffer>;
   /** zip member → folder path */
   payloads: Map<string, string>;
 }
@@ -76,14 +76,14 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     if (zips.managed) {
       const managed = await split(zips.managed, true);
       if (managed.solution.uniqueName !== base.solution.uniqueName) throw new SolutionFileError('PackageTypeMismatch', `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`);
-      for (const [path, text] of managed.files) base.files.set(path, text);
+      for (const [path, bytes] of managed.files) base.files.set(path, bytes);
     }
     const manifestRoot = base.manifest.root;
-    const replacements = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map<El, string>();
+    const replacements: Map<El, Piece> = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map();
     base.files.set('Other/Solution.xml', elementFile(base.manifest, manifestRoot, { xsi: false, replacements }));
     if (options.localize) {
       const localize = typeof options.localize === 'object' ? options.localize : {};
-      for (const [path, text] of localizedResources(base.manifest, base.customizations, { ...localize, sourceFile: basename(zips.main.file), packageType })) base.files.set(path, text);
+      for (const [path, bytes] of localizedResources(base.manifest, base.customizations, { ...localize, sourceFile: basename(zips.main.file), packageType })) base.files.set(path, bytes);
     }
     const mapped = mapping ? dropMapped(base, mapping) : [];
     await mkdir(dirname(target), { recursive: true });
@@ -144,7 +144,7 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
   const manifest = XmlSlices.parse(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
   const solution = readSolutionManifest(manifest, `${zip.file}: solution.xml`);
   const customizations = XmlSlices.parse(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
-  const files = new Map<string, string>();
+  const files = new Map<string, Buffer>();
   const payloads = new Map<string, string>();
   const context: SplitContext = {
     write(path, content, options) {
@@ -157,7 +157,7 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
       if (zip.has(zipName)) payloads.set(zipName, folderPath);
     },
   };
-  const skeleton = new Map<El, string>();
+  const skeleton = new Map<El, Piece>();
   for (const container of customizations.children(customizations.root)) {
     const kind = kindOf(customizations.name(container));
     if (!kind) continue;
@@ -181,24 +181,19 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
     if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
     targets.add(key);
     written.push(path.split(/[\\/]/).filter(Boolean).join('/'));
-    return safeJoin(stage, path);
+    return safeJoin(stage, path, { freshRoot: true });
   };
   // Every target is claimed and checked before anything is written.
-  const jobs: Array<{ file: string; size: number; write: (file: string) => Promise<void> }> = [
-    ...[...split.files].map(([path, text]) => {
-      const data = Buffer.from(text, 'utf8');
-      return { file: claim(path), size: data.length, write: (file: string) => writeFile(file, data) };
-    }),
-    ...[...split.payloads].map(([member, path]) => ({
-      file: claim(path),
-      size: zip.size(member),
-      // Small members are written in one go; large ones are streamed so memory stays flat.
-      write: async (file: string) => (zip.size(member) < STREAM_ABOVE_BYTES ? writeFile(file, await zip.read(member)) : pipeline(await zip.stream(member), createWriteStream(file))),
-    })),
-  ];
-  for (const folder of new Set(jobs.map((job) => dirname(job.file)))) await mkdir(folder, { recursive: true });
-  await mapLimited(jobs, PARALLEL_FILES, (job) => job.write(job.file));
-  return { written, bytes: jobs.reduce((sum, job) => sum + job.size, 0) };
+  const texts = [...split.files].map(([path, data]) => ({ file: claim(path), data }));
+  const members = [...split.payloads].map(([member, path]) => ({ member, file: claim(path) }));
+  for (const folder of new Set([...texts, ...members].map((job) => dirname(job.file)))) mkdirSync(folder, { recursive: true });
+  await writeFiles(texts);
+  // Members are inflated as they are read; large ones are streamed so memory stays flat.
+  await mapLimited(members, PARALLEL_FILES, async ({ member, file }) =>
+    zip.size(member) < STREAM_ABOVE_BYTES ? writeFileSync(file, await zip.read(member)) : pipeline(await zip.stream(member), createWriteStream(file)),
+  );
+  const bytes = texts.reduce((sum, job) => sum + job.data.length, 0) + members.reduce((sum, job) => sum + zip.size(job.member), 0);
+  return { written, bytes };
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */

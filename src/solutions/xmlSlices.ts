@@ -8,17 +8,18 @@ const QUESTION = 63;
 const EQUALS = 61;
 const QUOTE = 34;
 const APOSTROPHE = 39;
+const AMPERSAND = 38;
+const SEMICOLON = 59;
+const HASH = 35;
 
 /** An element: its index in the document's tables. */
 export type El = number;
 
-/** Sections whose content is not markup: CDATA, comments and processing instructions, as [start, end) pairs. */
-type Opaque = number[];
-
 /**
- * A parsed XML document that keeps its source text. Every element knows where its tags start and
- * end, so a part is cut out, or put back, as the very characters it was written with: nothing is
- * re-serialised, which keeps files byte for byte as SolutionPackager wrote them and costs no DOM.
+ * A parsed XML document that keeps its source bytes. Every element knows where its tags start and end
+ * (as byte offsets), so a part is cut out, or put back, as the very bytes it was written with: nothing
+ * is decoded, re-serialised or encoded again, which keeps files byte for byte as SolutionPackager wrote
+ * them and costs neither a DOM nor a pass over the text as a JavaScript string.
  *
  * The parser is strict about what matters (one root, matching tags, quoted attributes, known entity
  * references) and refuses DOCTYPE and entity declarations, which solution files never carry.
@@ -26,7 +27,8 @@ type Opaque = number[];
 export class XmlSlices {
   /** Use XmlSlices.parse. */
   constructor(
-    readonly text: string,
+    /** The document's UTF-8 bytes, without a byte order mark. */
+    readonly bytes: Buffer,
     readonly file: string,
     readonly root: El,
     private readonly starts: Int32Array,
@@ -38,20 +40,29 @@ export class XmlSlices {
     private readonly nextSiblings: Int32Array,
     /** Positions of the `/` of `<a/>` written without a space, which .NET writes `<a />`. */
     readonly tightSelfClosing: number[],
-    readonly opaque: Opaque,
+    /** CDATA sections, comments and processing instructions, as [start, end) pairs in order. */
+    readonly opaque: number[],
   ) {}
 
   static parse(source: string | Buffer, file: string): XmlSlices {
-    return new Parser(typeof source === 'string' ? source : source.toString('utf8'), file).run();
+    const bytes = typeof source === 'string' ? Buffer.from(source.replace(/^\uFEFF/, ''), 'utf8') : withoutBom(source);
+    return new Parser(bytes, file).run();
+  }
+
+  /** Decoded text of a byte range. */
+  str(from: number, to: number): string {
+    return this.bytes.toString('utf8', from, to);
   }
 
   name(e: El): string {
-    return this.text.slice(this.starts[e]! + 1, this.nameEnds[e]);
+    return this.str(this.starts[e]! + 1, this.nameEnds[e]!);
   }
 
   is(e: El, name: string): boolean {
     const start = this.starts[e]! + 1;
-    return this.nameEnds[e]! - start === name.length && this.text.startsWith(name, start);
+    if (this.nameEnds[e]! - start !== name.length) return false;
+    for (let i = 0; i < name.length; i++) if (this.bytes[start + i] !== name.charCodeAt(i)) return false;
+    return true;
   }
 
   start(e: El): number {
@@ -79,8 +90,31 @@ export class XmlSlices {
   /** The end of the start tag's attributes: where a new attribute goes (before `>`, ` />` or `/>`). */
   attributesEnd(e: El): number {
     let at = this.selfClosing(e) ? this.ends[e]! - 2 : this.contentStarts[e]! - 1;
-    while (isSpace(this.text.charCodeAt(at - 1))) at--;
+    while (isSpace(this.bytes[at - 1]!)) at--;
     return at;
+  }
+
+  /** The start tag written as an open tag, `<Name attributes>`, even when the element is `<Name />`. */
+  openTag(e: El): string {
+    return `${this.str(this.starts[e]!, this.attributesEnd(e))}>`;
+  }
+
+  /** The start tag made self-closing: `<EntityRelationship Name="x">` becomes `<EntityRelationship Name="x" />`. */
+  emptyTag(e: El): string {
+    return `${this.str(this.starts[e]!, this.attributesEnd(e))} />`;
+  }
+
+  /** Where an `xmlns:xsi` declaration of the start tag stands, with the whitespace before it. */
+  xsiDeclaration(e: El): [number, number] | undefined {
+    const found = this.bytes.subarray(this.nameEnds[e]!, this.attributesEnd(e)).indexOf('xmlns:xsi', 0, 'latin1');
+    if (found < 0) return undefined;
+    const at = this.nameEnds[e]! + found;
+    let from = at;
+    while (isSpace(this.bytes[from - 1]!)) from--;
+    let to = this.bytes.indexOf(61, at) + 1;
+    while (isSpace(this.bytes[to]!)) to++;
+    to = this.bytes.indexOf(this.bytes[to]!, to + 1) + 1;
+    return [from, to];
   }
 
   children(e: El): El[] {
@@ -100,12 +134,14 @@ export class XmlSlices {
 
   /** True when the element holds neither elements nor text other than whitespace. */
   isEmpty(e: El): boolean {
-    return !this.hasChildren(e) && !this.text.slice(this.contentStarts[e], this.contentEnds[e]).trim();
+    if (this.hasChildren(e)) return false;
+    for (let at = this.contentStarts[e]!; at < this.contentEnds[e]!; at++) if (!isSpace(this.bytes[at]!)) return false;
+    return true;
   }
 
   /** An attribute's value, entity references decoded. */
   attr(e: El, name: string): string | undefined {
-    const tag = this.text.slice(this.nameEnds[e], this.attributesEnd(e));
+    const tag = this.str(this.nameEnds[e]!, this.attributesEnd(e));
     const pattern = new RegExp(`(?:^|\\s)${name.replace(/[.:-]/g, '\\$&')}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`);
     const match = pattern.exec(tag);
     return match ? decodeXml(match[1] ?? match[2]!) : undefined;
@@ -113,13 +149,12 @@ export class XmlSlices {
 
   /** The text inside an element, CDATA unwrapped and references decoded, trimmed. */
   textOf(e: El | undefined): string {
-    if (e === undefined) return '';
-    return this.rawText(e).trim();
+    return e === undefined ? '' : this.rawText(e).trim();
   }
 
   /** The text inside an element exactly, CDATA unwrapped and references decoded. */
   rawText(e: El): string {
-    return decodeText(this.text.slice(this.contentStarts[e], this.contentEnds[e]));
+    return decodeText(this.str(this.contentStarts[e]!, this.contentEnds[e]!));
   }
 
   /** Text of a child element. */
@@ -131,18 +166,13 @@ export class XmlSlices {
   indentOf(e: El): number {
     const start = this.starts[e]!;
     let at = start;
-    while (at > 0 && this.text.charCodeAt(at - 1) === 32) at--;
-    const before = this.text.charCodeAt(at - 1);
+    while (at > 0 && this.bytes[at - 1] === 32) at--;
+    const before = this.bytes[at - 1];
     return at === 0 || before === 10 || before === 13 ? start - at : 0;
   }
 
   outer(e: El): string {
-    return this.text.slice(this.starts[e], this.ends[e]);
-  }
-
-  /** The start tag made self-closing: `<EntityRelationship Name="x">` becomes `<EntityRelationship Name="x" />`. */
-  emptyTag(e: El): string {
-    return `${this.text.slice(this.starts[e], this.attributesEnd(e))} />`;
+    return this.str(this.starts[e]!, this.ends[e]!);
   }
 
   /** Every element named `name` under `e`, at any depth, in document order. */
@@ -159,7 +189,11 @@ export class XmlSlices {
   }
 }
 
-function isSpace(code: number): boolean {
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+export function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9;
 }
 
@@ -181,19 +215,19 @@ function decodeText(value: string): string {
     .join('');
 }
 
-const VALID_REFERENCE = /^&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/;
+const NAMED_REFERENCES = ['amp;', 'lt;', 'gt;', 'quot;', 'apos;'].map((name) => Buffer.from(name, 'latin1'));
 
 class Parser {
   private count = 0;
-  private capacity = 256;
-  private starts = new Int32Array(this.capacity);
-  private nameEnds = new Int32Array(this.capacity);
-  private contentStarts = new Int32Array(this.capacity);
-  private contentEnds = new Int32Array(this.capacity);
-  private ends = new Int32Array(this.capacity);
-  private firstChildren = new Int32Array(this.capacity);
-  private nextSiblings = new Int32Array(this.capacity);
-  private lastChildren = new Int32Array(this.capacity);
+  private capacity: number;
+  private starts: Int32Array;
+  private nameEnds: Int32Array;
+  private contentStarts: Int32Array;
+  private contentEnds: Int32Array;
+  private ends: Int32Array;
+  private firstChildren: Int32Array;
+  private nextSiblings: Int32Array;
+  private lastChildren: Int32Array;
   private readonly stack: El[] = [];
   private readonly tight: number[] = [];
   private readonly opaque: number[] = [];
@@ -202,34 +236,52 @@ class Parser {
   private nextAmpersand = -1;
 
   constructor(
-    private readonly text: string,
+    private readonly bytes: Buffer,
     private readonly file: string,
-  ) {}
+  ) {
+    // Solution XML has about one element per 40 bytes; the tables grow when that is not enough.
+    this.capacity = Math.max(16, bytes.length >> 5);
+    this.starts = new Int32Array(this.capacity);
+    this.nameEnds = new Int32Array(this.capacity);
+    this.contentStarts = new Int32Array(this.capacity);
+    this.contentEnds = new Int32Array(this.capacity);
+    this.ends = new Int32Array(this.capacity);
+    this.firstChildren = new Int32Array(this.capacity);
+    this.nextSiblings = new Int32Array(this.capacity);
+    this.lastChildren = new Int32Array(this.capacity);
+  }
 
   run(): XmlSlices {
-    const text = this.text;
-    let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-    this.nextAmpersand = text.indexOf('&', pos);
+    const bytes = this.bytes;
+    let pos = 0;
+    this.nextAmpersand = bytes.indexOf(AMPERSAND);
+    let lt = bytes.indexOf(LT);
     for (;;) {
-      const lt = text.indexOf('<', pos);
-      const textEnd = lt < 0 ? text.length : lt;
+      const textEnd = lt < 0 ? bytes.length : lt;
       if (this.stack.length === 0) {
-        if (!isBlank(text, pos, textEnd)) this.fail(pos, this.root < 0 ? 'text before the root element' : 'text after the root element');
+        if (!isBlank(bytes, pos, textEnd)) this.fail(pos, this.root < 0 ? 'text before the root element' : 'text after the root element');
       } else {
         this.checkReferences(pos, textEnd);
       }
       if (lt < 0) break;
-      const next = text.charCodeAt(lt + 1);
+      const next = bytes[lt + 1];
       if (next === SLASH) pos = this.endTag(lt);
       else if (next === BANG) pos = this.declaration(lt);
       else if (next === QUESTION) pos = this.instruction(lt);
-      else pos = this.startTag(lt);
+      else {
+        // A start tag finds the next "<" itself (no "<" may stand in its values), which saves a search.
+        const [end, following] = this.startTag(lt);
+        pos = end;
+        lt = following;
+        continue;
+      }
+      lt = bytes.indexOf(LT, pos);
     }
-    if (this.stack.length) this.fail(text.length, `<${this.nameOf(this.stack[this.stack.length - 1]!)}> is not closed`);
-    if (this.root < 0) this.fail(text.length, 'no root element');
+    if (this.stack.length) this.fail(bytes.length, `<${this.nameOf(this.stack[this.stack.length - 1]!)}> is not closed`);
+    if (this.root < 0) this.fail(bytes.length, 'no root element');
     const size = this.count;
     return new XmlSlices(
-      text,
+      bytes,
       this.file,
       this.root,
       this.starts.subarray(0, size),
@@ -244,39 +296,38 @@ class Parser {
     );
   }
 
-  private startTag(lt: number): number {
-    const text = this.text;
+  /** Returns where the tag ends and where the next `<` after it is. */
+  private startTag(lt: number): [number, number] {
+    const bytes = this.bytes;
     let at = lt + 1;
-    const first = text.charCodeAt(at);
-    if (!isNameStart(first)) this.fail(lt, 'a "<" that starts no tag (write &lt; in text)');
-    while (at < text.length && isNameChar(text.charCodeAt(at))) at++;
+    if (!isNameStart(bytes[at]!)) this.fail(lt, 'a "<" that starts no tag (write &lt; in text)');
+    while (at < bytes.length && isNameChar(bytes[at]!)) at++;
     const nameEnd = at;
     if (this.stack.length === 0 && this.root >= 0) this.fail(lt, 'a second root element');
-    // A "<" inside a quoted value is an error; knowing the next one bounds every value of this tag.
-    const nextLt = text.indexOf('<', at);
+    const nextLt = bytes.indexOf(LT, at);
     for (;;) {
       const spaceStart = at;
-      while (isSpace(text.charCodeAt(at))) at++;
-      const code = text.charCodeAt(at);
+      while (isSpace(bytes[at]!)) at++;
+      const code = bytes[at];
       if (code === GT) {
         this.open(lt, nameEnd, at + 1, false);
-        return at + 1;
+        return [at + 1, nextLt];
       }
       if (code === SLASH) {
-        if (text.charCodeAt(at + 1) !== GT) this.fail(at, 'a "/" that does not end the tag');
+        if (bytes[at + 1] !== GT) this.fail(at, 'a "/" that does not end the tag');
         if (at === spaceStart) this.tight.push(at);
         this.open(lt, nameEnd, at + 2, true);
-        return at + 2;
+        return [at + 2, nextLt];
       }
-      if (at === spaceStart || !isNameStart(code)) this.fail(at, at >= text.length ? 'the file ends inside a tag' : 'a malformed attribute');
-      while (at < text.length && isNameChar(text.charCodeAt(at))) at++;
-      while (isSpace(text.charCodeAt(at))) at++;
-      if (text.charCodeAt(at) !== EQUALS) this.fail(at, 'an attribute without "="');
+      if (at === spaceStart || code === undefined || !isNameStart(code)) this.fail(at, at >= bytes.length ? 'the file ends inside a tag' : 'a malformed attribute');
+      while (at < bytes.length && isNameChar(bytes[at]!)) at++;
+      while (isSpace(bytes[at]!)) at++;
+      if (bytes[at] !== EQUALS) this.fail(at, 'an attribute without "="');
       at++;
-      while (isSpace(text.charCodeAt(at))) at++;
-      const quote = text.charCodeAt(at);
+      while (isSpace(bytes[at]!)) at++;
+      const quote = bytes[at]!;
       if (quote !== QUOTE && quote !== APOSTROPHE) this.fail(at, 'an attribute value without quotes');
-      const close = text.indexOf(quote === QUOTE ? '"' : "'", at + 1);
+      const close = bytes.indexOf(quote, at + 1);
       if (close < 0) this.fail(at, 'an attribute value that is never closed');
       if (nextLt >= 0 && nextLt < close) this.fail(nextLt, 'a "<" inside an attribute value');
       this.checkReferences(at + 1, close);
@@ -307,41 +358,42 @@ class Parser {
   }
 
   private endTag(lt: number): number {
-    const text = this.text;
+    const bytes = this.bytes;
     const open = this.stack.pop();
     let at = lt + 2;
-    while (at < text.length && isNameChar(text.charCodeAt(at))) at++;
-    if (open === undefined) this.fail(lt, `an end tag </${text.slice(lt + 2, at)}> without a start tag`);
-    const name = this.nameOf(open);
-    if (at - lt - 2 !== name.length || !text.startsWith(name, lt + 2)) this.fail(lt, `</${text.slice(lt + 2, at)}> closes <${name}>`);
-    while (isSpace(text.charCodeAt(at))) at++;
-    if (text.charCodeAt(at) !== GT) this.fail(at, `the end tag </${name}> is not closed with ">"`);
+    while (at < bytes.length && isNameChar(bytes[at]!)) at++;
+    if (open === undefined) this.fail(lt, `an end tag </${this.text(lt + 2, at)}> without a start tag`);
+    const nameStart = this.starts[open]! + 1;
+    const length = this.nameEnds[open]! - nameStart;
+    if (at - lt - 2 !== length || bytes.compare(bytes, nameStart, nameStart + length, lt + 2, at) !== 0) this.fail(lt, `</${this.text(lt + 2, at)}> closes <${this.nameOf(open)}>`);
+    while (isSpace(bytes[at]!)) at++;
+    if (bytes[at] !== GT) this.fail(at, `the end tag </${this.nameOf(open)}> is not closed with ">"`);
     this.contentEnds[open] = lt;
     this.ends[open] = at + 1;
     return at + 1;
   }
 
   private declaration(lt: number): number {
-    const text = this.text;
-    if (text.startsWith('<!--', lt)) return this.skipTo(lt, '-->', 'a comment');
-    if (text.startsWith('<![CDATA[', lt)) {
+    const head = this.text(lt, lt + 10);
+    if (head.startsWith('<!--')) return this.skipTo(lt, '-->', 'a comment');
+    if (head.startsWith('<![CDATA[')) {
       if (!this.stack.length) this.fail(lt, 'CDATA outside the root element');
       return this.skipTo(lt, ']]>', 'a CDATA section');
     }
-    if (/^<!(DOCTYPE|ENTITY)/i.test(text.slice(lt, lt + 10))) {
+    if (/^<!(DOCTYPE|ENTITY)/i.test(head)) {
       throw new SolutionFileError('UnsafeXml', `${this.file} declares a DOCTYPE or entities, which solution files never do; it was not read.`, 'Use a solution exported from Dataverse or written by pac / SolutionPackager.');
     }
     return this.fail(lt, 'an unknown "<!" declaration');
   }
 
   private instruction(lt: number): number {
-    const isDeclaration = /^<\?xml\s/.test(this.text.slice(lt, lt + 6));
-    if (isDeclaration && (this.root >= 0 || !isBlank(this.text, this.text.charCodeAt(0) === 0xfeff ? 1 : 0, lt))) this.fail(lt, 'an XML declaration that is not at the start');
+    const isDeclaration = /^<\?xml\s/.test(this.text(lt, lt + 6));
+    if (isDeclaration && (this.root >= 0 || !isBlank(this.bytes, 0, lt))) this.fail(lt, 'an XML declaration that is not at the start');
     return this.skipTo(lt, '?>', 'a processing instruction');
   }
 
   private skipTo(lt: number, terminator: string, what: string): number {
-    const close = this.text.indexOf(terminator, lt);
+    const close = this.bytes.indexOf(terminator, lt, 'latin1');
     if (close < 0) this.fail(lt, `${what} that is never closed`);
     const end = close + terminator.length;
     this.opaque.push(lt, end);
@@ -349,16 +401,34 @@ class Parser {
   }
 
   private checkReferences(from: number, to: number): void {
-    while (this.nextAmpersand >= 0 && this.nextAmpersand < from) this.nextAmpersand = this.text.indexOf('&', from);
+    if (this.nextAmpersand < 0) return;
+    if (this.nextAmpersand < from) this.nextAmpersand = this.bytes.indexOf(AMPERSAND, from);
     while (this.nextAmpersand >= 0 && this.nextAmpersand < to) {
       const at = this.nextAmpersand;
-      if (!VALID_REFERENCE.test(this.text.slice(at, at + 12))) this.fail(at, 'an "&" that starts no known reference (write &amp;)');
-      this.nextAmpersand = this.text.indexOf('&', at + 1);
+      if (!this.isReference(at + 1)) this.fail(at, 'an "&" that starts no known reference (write &amp;)');
+      this.nextAmpersand = this.bytes.indexOf(AMPERSAND, at + 1);
     }
   }
 
+  /** `amp;`, `lt;`, `gt;`, `quot;`, `apos;`, `#123;` or `#x1F;` at `at`. */
+  private isReference(at: number): boolean {
+    const bytes = this.bytes;
+    if (bytes[at] === HASH) {
+      const hex = bytes[at + 1] === 120;
+      let i = at + (hex ? 2 : 1);
+      const digits = i;
+      while (hex ? isHexDigit(bytes[i]!) : isDigit(bytes[i]!)) i++;
+      return i > digits && bytes[i] === SEMICOLON;
+    }
+    return NAMED_REFERENCES.some((name) => bytes.compare(name, 0, name.length, at, at + name.length) === 0);
+  }
+
+  private text(from: number, to: number): string {
+    return this.bytes.toString('utf8', from, Math.min(to, this.bytes.length));
+  }
+
   private nameOf(e: El): string {
-    return this.text.slice(this.starts[e]! + 1, this.nameEnds[e]);
+    return this.text(this.starts[e]! + 1, this.nameEnds[e]!);
   }
 
   private grow(): void {
@@ -379,15 +449,20 @@ class Parser {
   }
 
   private fail(at: number, problem: string): never {
-    const before = this.text.slice(0, at);
-    const line = before.split('\n').length;
-    const column = at - before.lastIndexOf('\n');
+    const before = this.bytes.subarray(0, at);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = before.indexOf(10); i >= 0; i = before.indexOf(10, i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    const column = this.bytes.toString('utf8', lineStart, at).length + 1;
     throw new SolutionFileError('InvalidXml', `${this.file} is not well-formed XML: ${problem} at line ${line}, column ${column}.`);
   }
 }
 
-function isBlank(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isSpace(text.charCodeAt(i))) return false;
+function isBlank(bytes: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(bytes[i]!)) return false;
   return true;
 }
 
@@ -397,4 +472,12 @@ function isNameStart(code: number): boolean {
 
 function isNameChar(code: number): boolean {
   return isNameStart(code) || (code >= 48 && code <= 57) || code === 45 || code === 46;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isHexDigit(code: number): boolean {
+  return isDigit(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
 }

@@ -1,94 +1,166 @@
-import type { El, XmlSlices } from './xmlSlices';
+import { isSpace, type El, type XmlSlices } from './xmlSlices';
 
-export const BOM = '\uFEFF';
 export const DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
 export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 const XSI = ` xmlns:xsi="${XSI_NAMESPACE}"`;
+/** Every text file of the layout starts with a UTF-8 byte order mark. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const CRLF = Buffer.from('\r\n', 'latin1');
+const SPACE = Buffer.from(' ', 'latin1');
 const LT = 60;
 const GT = 62;
+const LF = 10;
+const CR = 13;
 
-const SPACES: string[] = [];
-export function spaces(count: number): string {
-  return (SPACES[count] ??= ' '.repeat(count));
+const SPACES: Buffer[] = [];
+function spaceBytes(count: number): Buffer {
+  return (SPACES[count] ??= Buffer.alloc(count, 32));
 }
 
-/**
- * Text put together from pieces of parsed documents. A copied piece keeps its characters, with three
- * changes SolutionPackager's writer makes too: indentation moved by `delta` spaces (so a part cut out
- * of customizations.xml starts at the left margin of its own file, and goes back at its depth), CRLF
- * line ends, and `<a/>` written `<a />`. Only whitespace between tags moves: text, CDATA and comments
- * stay as they are.
- */
-export class TextBuilder {
-  private readonly parts: string[] = [];
+/** Text that goes into a builder: small strings, or bytes already built. */
+export type Piece = string | Buffer;
 
-  raw(text: string): this {
-    this.parts.push(text);
+/**
+ * Bytes put together from pieces of parsed documents, in one growing buffer. A copied piece keeps its
+ * bytes, with three changes SolutionPackager's writer makes too: indentation moved by `delta` spaces
+ * (so a part cut out of customizations.xml starts at the left margin of its own file, and goes back at
+ * its depth), CRLF line ends, and `<a/>` written `<a />`. Only whitespace between tags moves: text,
+ * CDATA and comments stay as they are.
+ */
+export class ByteBuilder {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(sizeHint = 4096) {
+    this.buffer = Buffer.allocUnsafe(Math.max(64, sizeHint));
+  }
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + extra));
+    this.buffer.copy(bigger, 0, 0, this.length);
+    this.buffer = bigger;
+  }
+
+  private bytes(source: Buffer, from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    this.reserve(count);
+    if (count < 32) {
+      const target = this.buffer;
+      let at = this.length;
+      for (let i = from; i < to; i++) target[at++] = source[i]!;
+    } else {
+      this.buffer.set(source.subarray(from, to), this.length);
+    }
+    this.length += count;
+  }
+
+  raw(piece: Piece): this {
+    if (typeof piece === 'string') {
+      this.reserve(piece.length * 3);
+      this.length += this.buffer.write(piece, this.length, 'utf8');
+    } else {
+      this.bytes(piece, 0, piece.length);
+    }
     return this;
+  }
+
+  bom(): this {
+    return this.raw(BOM);
   }
 
   /** A newline and the indentation of the next line. */
   line(indent: number): this {
-    this.parts.push('\r\n', spaces(indent));
+    this.bytes(CRLF, 0, 2);
+    this.bytes(spaceBytes(indent), 0, indent);
     return this;
   }
 
   copy(doc: XmlSlices, from: number, to: number, delta: number): this {
-    const text = doc.text;
+    const source = doc.bytes;
     const opaque = doc.opaque;
     const tight = doc.tightSelfClosing;
     let o = firstPairEndingAfter(opaque, from);
     let t = firstAtOrAfter(tight, from);
-    let last = from;
-    const chunk = (end: number) => {
-      while (t < tight.length && tight[t]! < end) {
-        this.parts.push(text.slice(last, tight[t]), ' ');
-        last = tight[t++]!;
+    let at = from;
+    for (;;) {
+      const opaqueStart = o < opaque.length ? Math.max(opaque[o]!, at) : to;
+      const nextTight = t < tight.length ? tight[t]! : to;
+      const stop = Math.min(opaqueStart, nextTight, to);
+      this.shifted(source, at, stop, delta);
+      if (stop === to) return this;
+      if (stop === nextTight && nextTight < opaqueStart) {
+        this.bytes(SPACE, 0, 1);
+        t++;
+        at = stop;
+        continue;
       }
-      this.parts.push(text.slice(last, end));
-    };
-    for (let nl = text.indexOf('\n', from); nl >= 0 && nl < to; nl = text.indexOf('\n', nl + 1)) {
-      const lineEnd = nl > last && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      chunk(lineEnd);
-      this.parts.push('\r\n');
-      last = nl + 1;
-      if (!delta) continue;
-      while (o < opaque.length && opaque[o + 1]! <= nl) o += 2;
-      if (o < opaque.length && opaque[o]! < nl) continue; // inside CDATA or a comment
-      let next = nl + 1;
-      while (next < to && text.charCodeAt(next) === 32) next++;
-      if (text.charCodeAt(next) !== LT || !afterTag(text, lineEnd)) continue;
-      this.parts.push(spaces(Math.max(0, next - nl - 1 + delta)));
-      last = next;
+      // CDATA and comments keep their whitespace; only their line ends become CRLF.
+      const opaqueEnd = Math.min(opaque[o + 1]!, to);
+      this.shifted(source, stop, opaqueEnd, 0);
+      o += 2;
+      at = opaqueEnd;
     }
-    chunk(to);
-    return this;
+  }
+
+  /**
+   * Bytes between tags with their indentation moved: a newline counts as indentation when only
+   * whitespace stands between it and the previous tag's `>`, and spaces then a `<` follow it.
+   */
+  private shifted(source: Buffer, from: number, to: number, delta: number): void {
+    let last = from;
+    for (let nl = source.indexOf(LF, from); nl >= 0 && nl < to; nl = source.indexOf(LF, nl + 1)) {
+      const crlf = nl > from && source[nl - 1] === CR;
+      if (delta) {
+        let next = nl + 1;
+        while (next < to && source[next] === 32) next++;
+        if (source[next] === LT && afterTag(source, crlf ? nl - 1 : nl)) {
+          this.bytes(source, last, crlf ? nl - 1 : nl);
+          this.line(Math.max(0, next - nl - 1 + delta));
+          last = next;
+          nl = next - 1;
+          continue;
+        }
+      }
+      if (!crlf) {
+        this.bytes(source, last, nl);
+        this.bytes(CRLF, 0, 2);
+        last = nl + 1;
+      }
+    }
+    this.bytes(source, last, to);
   }
 
   /**
    * Copies an element with some of its descendants replaced by other text (each replacement covers
    * the whole replaced element, tags included). Replaced elements must not contain one another.
    */
-  copyReplacing(doc: XmlSlices, e: El, delta: number, replacements: Map<El, string>): this {
-    let at = doc.start(e);
-    for (const [replaced, text] of [...replacements].sort(([a], [b]) => doc.start(a) - doc.start(b))) {
-      this.copy(doc, at, doc.start(replaced), delta).raw(text);
+  copyReplacing(doc: XmlSlices, e: El, delta: number, replacements: Map<El, Piece>, from = doc.start(e)): this {
+    let at = from;
+    for (const [replaced, piece] of [...replacements].sort(([a], [b]) => doc.start(a) - doc.start(b))) {
+      if (doc.start(replaced) < at) continue;
+      this.copy(doc, at, doc.start(replaced), delta).raw(piece);
       at = doc.end(replaced);
     }
     return this.copy(doc, at, doc.end(e), delta);
   }
 
+  result(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
   toString(): string {
-    return this.parts.join('');
+    return this.buffer.toString('utf8', 0, this.length);
   }
 }
 
 /** True when only whitespace stands between the previous tag's `>` and `position`. */
-function afterTag(text: string, position: number): boolean {
+function afterTag(source: Buffer, position: number): boolean {
   for (let at = position - 1; at >= 0; at--) {
-    const code = text.charCodeAt(at);
+    const code = source[at]!;
     if (code === GT) return true;
-    if (code !== 32 && code !== 9 && code !== 10 && code !== 13) return false;
+    if (!isSpace(code)) return false;
   }
   return false;
 }
@@ -116,81 +188,62 @@ function firstPairEndingAfter(pairs: number[], value: number): number {
   return low * 2;
 }
 
-export function hasXsiDeclaration(doc: XmlSlices, e: El): boolean {
-  return doc.text.slice(doc.start(e), doc.attributesEnd(e)).includes('xmlns:xsi=');
-}
-
 /**
  * One component file as SolutionPackager writes it: BOM, declaration, CRLF, the element at the left
  * margin, and (unless `xsi` is false) the xsi namespace declared on its root.
  */
-export function elementFile(doc: XmlSlices, e: El, options: { xsi?: boolean; replacements?: Map<El, string> } = {}): string {
-  const builder = new TextBuilder().raw(`${BOM}${DECLARATION}\r\n`);
-  appendElement(builder, doc, e, -doc.indentOf(e), options);
-  return builder.toString();
+export function elementFile(doc: XmlSlices, e: El, options: { xsi?: boolean; replacements?: Map<El, Piece> } = {}): Buffer {
+  const builder = new ByteBuilder(doc.end(e) - doc.start(e) + 256).bom().raw(`${DECLARATION}\r\n`);
+  const delta = -doc.indentOf(e);
+  const replacements = options.replacements ?? new Map<El, Piece>();
+  if (options.xsi === false || doc.xsiDeclaration(e)) return builder.copyReplacing(doc, e, delta, replacements).result();
+  const at = doc.attributesEnd(e);
+  return builder.copy(doc, doc.start(e), at, delta).raw(XSI).copyReplacing(doc, e, delta, replacements, at).result();
 }
 
 /** The element inside a new root `wrapper` (forms, savedqueries), one level in. */
-export function wrappedFile(doc: XmlSlices, e: El, wrapper: string): string {
-  return new TextBuilder()
-    .raw(`${BOM}${DECLARATION}\r\n<${wrapper}${XSI}>`)
+export function wrappedFile(doc: XmlSlices, e: El, wrapper: string): Buffer {
+  return new ByteBuilder(doc.end(e) - doc.start(e) + 256)
+    .bom()
+    .raw(`${DECLARATION}\r\n<${wrapper}${XSI}>`)
     .line(2)
     .copy(doc, doc.start(e), doc.end(e), 2 - doc.indentOf(e))
     .raw(`\r\n</${wrapper}>`)
-    .toString();
+    .result();
 }
 
 /** A file holding a new root and the given elements (relationships grouped by entity). */
-export function groupFile(root: string, doc: XmlSlices, items: El[]): string {
-  if (!items.length) return `${BOM}${DECLARATION}\r\n<${root}${XSI} />`;
-  const builder = new TextBuilder().raw(`${BOM}${DECLARATION}\r\n<${root}${XSI}>`);
+export function groupFile(root: string, doc: XmlSlices, items: El[]): Buffer {
+  const builder = new ByteBuilder().bom().raw(`${DECLARATION}\r\n<${root}${XSI}`);
+  if (!items.length) return builder.raw(' />').result();
+  builder.raw('>');
   for (const item of items) builder.line(2).copy(doc, doc.start(item), doc.end(item), 2 - doc.indentOf(item));
-  return builder.raw(`\r\n</${root}>`).toString();
+  return builder.raw(`\r\n</${root}>`).result();
 }
 
-/** Appends an element moved by `delta`, optionally declaring xsi on it and replacing descendants. */
-export function appendElement(builder: TextBuilder, doc: XmlSlices, e: El, delta: number, options: { xsi?: boolean; replacements?: Map<El, string> } = {}): TextBuilder {
-  const replacements = options.replacements ?? new Map<El, string>();
-  if (options.xsi === false || hasXsiDeclaration(doc, e)) return builder.copyReplacing(doc, e, delta, replacements);
-  const at = doc.attributesEnd(e);
-  builder.copy(doc, doc.start(e), at, delta).raw(XSI);
-  let cursor = at;
-  for (const [replaced, text] of [...replacements].sort(([a], [b]) => doc.start(a) - doc.start(b))) {
-    builder.copy(doc, cursor, doc.start(replaced), delta).raw(text);
-    cursor = doc.end(replaced);
-  }
-  return builder.copy(doc, cursor, doc.end(e), delta);
+/** A file of new text: BOM and the text with CRLF line ends. */
+export function textFile(text: string): Buffer {
+  return new ByteBuilder(text.length + 16).bom().raw(withCrlf(text)).result();
 }
 
 /**
  * An element from a component file, for customizations.xml at `indent`: moved there, without the
  * xsi declaration its file's root carries (customizations.xml declares it once on its root).
  */
-export function embedded(doc: XmlSlices, e: El, indent: number, replacements = new Map<El, string>()): string {
+export function embedded(doc: XmlSlices, e: El, indent: number, replacements = new Map<El, Piece>()): Buffer {
   const delta = indent - doc.indentOf(e);
-  const builder = new TextBuilder();
-  const tagEnd = doc.attributesEnd(e);
-  const tag = doc.text.slice(doc.start(e), tagEnd);
-  const declaration = /\s+xmlns:xsi\s*=\s*("[^"]*"|'[^']*')/.exec(tag);
-  if (declaration) {
-    const from = doc.start(e) + declaration.index;
-    builder.copy(doc, doc.start(e), from, delta);
-    let cursor = from + declaration[0].length;
-    for (const [replaced, text] of [...replacements].sort(([a], [b]) => doc.start(a) - doc.start(b))) {
-      builder.copy(doc, cursor, doc.start(replaced), delta).raw(text);
-      cursor = doc.end(replaced);
-    }
-    return builder.copy(doc, cursor, doc.end(e), delta).toString();
-  }
-  return builder.copyReplacing(doc, e, delta, replacements).toString();
+  const builder = new ByteBuilder(doc.end(e) - doc.start(e) + 64);
+  const declaration = doc.xsiDeclaration(e);
+  if (!declaration) return builder.copyReplacing(doc, e, delta, replacements).result();
+  return builder.copy(doc, doc.start(e), declaration[0], delta).copyReplacing(doc, e, delta, replacements, declaration[1]).result();
 }
 
 /** A container written with its children, each already at `indent`: `<Name>…</Name>`, or the tag as it is when there are none. */
-export function filledContainer(doc: XmlSlices, container: El, items: string[], indent: number): string {
+export function filledContainer(doc: XmlSlices, container: El, items: Piece[], indent: number): Piece {
   if (!items.length) return doc.outer(container);
-  const builder = new TextBuilder().raw(`${doc.text.slice(doc.start(container), doc.attributesEnd(container))}>`);
+  const builder = new ByteBuilder(items.reduce((sum, item) => sum + item.length + indent + 2, 64)).raw(doc.openTag(container));
   for (const item of items) builder.line(indent).raw(item);
-  return builder.line(indent - 2).raw(`</${doc.name(container)}>`).toString();
+  return builder.line(indent - 2).raw(`</${doc.name(container)}>`).result();
 }
 
 /** Text content as .NET's XmlWriter writes it: `&`, `<` and `>` escaped, quotes left alone. */
@@ -198,7 +251,7 @@ export function escapeText(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Text or bytes as UTF-8 with CRLF line ends, the form every XML file of the layout has. */
+/** Text with CRLF line ends, the form every XML file of the layout has. */
 export function withCrlf(text: string): string {
-  return text.replace(/\r?\n/g, '\r\n');
+  return /(?:^|[^\r])\n/.test(text) ? text.replace(/\r?\n/g, '\r\n') : text;
 }

@@ -1,4 +1,4 @@
-import { TextBuilder, elementFile, embedded, wrappedFile } from '../xmlText';
+import { ByteBuilder, elementFile, embedded, wrappedFile, type Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { baseName, fileNameOf, under, type ComponentKind, type JoinContext } from './types';
 
@@ -18,7 +18,7 @@ export const entities: ComponentKind = {
   split(doc, container, context) {
     for (const entity of doc.children(container)) {
       const dir = `Entities/${fileNameOf(doc.childText(entity, 'Name'))}`;
-      const placeholders = new Map<El, string>();
+      const placeholders = new Map<El, Piece>();
       const forms = doc.child(entity, 'FormXml');
       if (forms !== undefined) {
         for (const group of doc.children(forms)) {
@@ -49,7 +49,7 @@ export const entities: ComponentKind = {
     }
   },
   join(context, indent) {
-    const items: string[] = [];
+    const items: Piece[] = [];
     for (const file of context.list('Entities/')) {
       if (!/^Entities\/[^/]+\/Entity\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
@@ -59,10 +59,10 @@ export const entities: ComponentKind = {
   },
 };
 
-function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: number): string {
+function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: number): Buffer {
   const entity = doc.root;
   const delta = indent - doc.indentOf(entity);
-  const replacements = new Map<El, string>();
+  const replacements = new Map<El, Piece>();
   const missing: string[] = [];
   let insertAfter = doc.child(entity, 'EntityInfo');
   for (const part of PARTS) {
@@ -76,13 +76,13 @@ function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: n
     const content = PART_BUILDERS[part](context, dir, partIndent);
     if (placeholder !== undefined) {
       insertAfter = placeholder;
-      if (content) replacements.set(placeholder, `${openTag(doc, placeholder)}${content}\r\n${' '.repeat(partIndent)}</${part}>`);
-    } else if (content && insertAfter !== undefined) {
+      if (content.length) replacements.set(placeholder, new ByteBuilder(content.length + 64).raw(doc.openTag(placeholder)).raw(content).line(partIndent).raw(`</${part}>`).result());
+    } else if (content.length && insertAfter !== undefined) {
       // Files without their placeholder: put the part back where SolutionPackager has it rather than lose them.
       missing.push(part);
-      const before = replacements.get(insertAfter) ?? new TextBuilder().copy(doc, doc.start(insertAfter), doc.end(insertAfter), delta).toString();
-      replacements.set(insertAfter, `${before}\r\n${' '.repeat(partIndent)}<${part}>${content}\r\n${' '.repeat(partIndent)}</${part}>`);
-    } else if (content) {
+      const before = replacements.get(insertAfter) ?? new ByteBuilder().copy(doc, doc.start(insertAfter), doc.end(insertAfter), delta).result();
+      replacements.set(insertAfter, new ByteBuilder().raw(before).line(partIndent).raw(`<${part}>`).raw(content).line(partIndent).raw(`</${part}>`).result());
+    } else if (content.length) {
       context.warn(`${dir}/Entity.xml has no EntityInfo, so its ${part} files could not be put back; they were left out.`);
     }
   }
@@ -94,16 +94,12 @@ function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: n
   return embedded(doc, entity, indent, replacements);
 }
 
-function openTag(doc: XmlSlices, e: El): string {
-  return `${doc.text.slice(doc.start(e), doc.attributesEnd(e))}>`;
-}
+type PartBuilder = (context: JoinContext, dir: string, indent: number) => Buffer;
 
-type PartBuilder = (context: JoinContext, dir: string, indent: number) => string;
-
-/** Each part's content (starting with a newline) at `indent` + 2, or '' when the folder has no files for it. */
+/** Each part's content (starting with a newline) at `indent` + 2; empty when the folder has no files for it. */
 const PART_BUILDERS: Record<Part, PartBuilder> = {
   FormXml(context, dir, indent) {
-    const byType = new Map<string, string[]>();
+    const byType = new Map<string, Buffer[]>();
     for (const file of context.list(`${dir}/FormXml/`)) {
       const match = /^[^/]+\/[^/]+\/FormXml\/([^/]+)\/[^/]+\.xml$/.exec(file);
       if (!match || file.endsWith('_managed.xml')) continue;
@@ -113,42 +109,42 @@ const PART_BUILDERS: Record<Part, PartBuilder> = {
       for (const form of doc.children(doc.root)) forms.push(embedded(doc, form, indent + 4));
       byType.set(match[1]!, forms);
     }
-    const builder = new TextBuilder();
+    const builder = new ByteBuilder();
     for (const [type, forms] of byType) {
       if (!forms.length) continue;
       builder.line(indent + 2).raw(`<forms type="${type}">`);
       for (const form of forms) builder.line(indent + 4).raw(form);
       builder.line(indent + 2).raw('</forms>');
     }
-    return builder.toString();
+    return builder.result();
   },
   SavedQueries(context, dir, indent) {
-    const views: string[] = [];
+    const views: Buffer[] = [];
     for (const file of context.list(`${dir}/SavedQueries/`)) {
       if (!/^[^/]+\/[^/]+\/SavedQueries\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
       for (const view of doc.children(doc.root)) views.push(embedded(doc, view, indent + 4));
     }
-    if (!views.length) return '';
-    const builder = new TextBuilder().line(indent + 2).raw('<savedqueries>');
+    if (!views.length) return Buffer.alloc(0);
+    const builder = new ByteBuilder().line(indent + 2).raw('<savedqueries>');
     for (const view of views) builder.line(indent + 4).raw(view);
-    return builder.line(indent + 2).raw('</savedqueries>').toString();
+    return builder.line(indent + 2).raw('</savedqueries>').result();
   },
   Visualizations(context, dir, indent) {
-    const builder = new TextBuilder();
+    const builder = new ByteBuilder();
     for (const file of context.list(`${dir}/Visualizations/`)) {
       if (!/^[^/]+\/[^/]+\/Visualizations\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
       builder.line(indent + 2).raw(embedded(doc, doc.root, indent + 2));
     }
-    return builder.toString();
+    return builder.result();
   },
   RibbonDiffXml(context, dir, indent) {
     const file = `${dir}/RibbonDiff.xml`;
     const doc = context.exists(file) ? context.read(file) : undefined;
-    if (!doc) return '';
-    const builder = new TextBuilder();
+    if (!doc) return Buffer.alloc(0);
+    const builder = new ByteBuilder();
     for (const item of doc.children(doc.root)) builder.line(indent + 2).raw(embedded(doc, item, indent + 2));
-    return builder.toString();
+    return builder.result();
   },
 };

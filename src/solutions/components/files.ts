@@ -1,4 +1,4 @@
-import { elementFile, embedded } from '../xmlText';
+import { elementFile, embedded, type Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { fileNameOf, under, type ComponentKind } from './types';
 
@@ -27,7 +27,7 @@ export function filePerElement(options: FilePerElement): ComponentKind {
       for (const item of doc.children(container)) context.write(path(options.key(doc, item) || doc.name(item)), elementFile(doc, item, { xsi: options.xsi }), { twin: options.twin });
     },
     join(context, indent) {
-      const items: string[] = [];
+      const items: Piece[] = [];
       for (const file of context.list(prefix)) {
         if (!pattern.test(file) || file.endsWith('_managed.xml')) continue;
         const doc = context.read(file, { twin: options.twin });

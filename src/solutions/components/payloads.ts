@@ -1,4 +1,4 @@
-import { elementFile, embedded } from '../xmlText';
+import { elementFile, embedded, type Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { baseName, fileNameOf, under, type ComponentKind } from './types';
 
@@ -28,7 +28,7 @@ function withPayload(options: WithPayload): ComponentKind {
       }
     },
     join(context, indent) {
-      const items: string[] = [];
+      const items: Piece[] = [];
       for (const file of context.list(prefix)) {
         if (!file.endsWith('.data.xml')) continue;
         const doc = context.read(file)!;
@@ -98,7 +98,7 @@ export const canvasApps: ComponentKind = {
     }
   },
   join(context, indent) {
-    const items: string[] = [];
+    const items: Piece[] = [];
     for (const file of context.list('CanvasApps/')) {
       if (!/^CanvasApps\/[^/]+\.meta\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
@@ -124,7 +124,7 @@ export const connectors: ComponentKind = {
     }
   },
   join(context, indent) {
-    const items: string[] = [];
+    const items: Piece[] = [];
     for (const file of [...context.list('Connectors/'), ...context.list('Connector/')]) {
       if (!/^Connectors?\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;

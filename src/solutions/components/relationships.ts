@@ -1,5 +1,5 @@
 import { SolutionFileError } from '../errors';
-import { BOM, DECLARATION, TextBuilder, XSI_NAMESPACE, embedded, groupFile } from '../xmlText';
+import { ByteBuilder, DECLARATION, XSI_NAMESPACE, embedded, groupFile, type Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { fileNameOf, type ComponentKind } from './types';
 
@@ -27,9 +27,9 @@ export const relationships: ComponentKind = {
       if (tables !== undefined && doc.hasChildren(tables)) context.write(NAMES_FILE, groupFile('EntityRelationships', doc, []));
       return;
     }
-    const names = new TextBuilder().raw(`${BOM}${DECLARATION}\r\n<EntityRelationships xmlns:xsi="${XSI_NAMESPACE}">`);
+    const names = new ByteBuilder().bom().raw(`${DECLARATION}\r\n<EntityRelationships xmlns:xsi="${XSI_NAMESPACE}">`);
     for (const item of all) names.line(2).raw(doc.emptyTag(item));
-    context.write(NAMES_FILE, names.raw('\r\n</EntityRelationships>').toString());
+    context.write(NAMES_FILE, names.raw('\r\n</EntityRelationships>').result());
     const byFile = new Map<string, El[]>();
     for (const item of all) {
       const file = relationshipFile(doc, item);
@@ -51,7 +51,7 @@ export const relationships: ComponentKind = {
     }
     const list = context.exists(NAMES_FILE) ? context.read(NAMES_FILE) : undefined;
     const order = list ? list.children(list.root).map((e) => list.attr(e, 'Name') ?? '') : [];
-    const items: string[] = [];
+    const items: Piece[] = [];
     for (const name of order) {
       const found = byName.get(name);
       if (!found) context.warn(`${NAMES_FILE} names the relationship ${name}, but no file under ${FOLDER} defines it; it was left out.`);

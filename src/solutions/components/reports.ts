@@ -1,4 +1,4 @@
-import { elementFile, embedded } from '../xmlText';
+import { elementFile, embedded, type Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { fileNameOf, under, type ComponentKind } from './types';
 
@@ -24,7 +24,7 @@ export const reports: ComponentKind = {
     }
   },
   join(context, indent) {
-    const items: string[] = [];
+    const items: Piece[] = [];
     for (const file of context.list('Reports/')) {
       if (!/^Reports\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;

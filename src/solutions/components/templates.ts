@@ -1,5 +1,5 @@
 import { compactXml, prettyXml } from '../embeddedXml';
-import { BOM, DECLARATION, elementFile, embedded, escapeText, withCrlf } from '../xmlText';
+import { DECLARATION, elementFile, embedded, escapeText, textFile, withCrlf, type Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { fileNameOf, under, type ComponentKind, type JoinContext } from './types';
 
@@ -22,7 +22,7 @@ export const templates: ComponentKind = {
   owns: under('Templates/'),
   split(doc, container, context) {
     for (const group of doc.children(container)) {
-      const replacements = new Map<El, string>();
+      const replacements = new Map<El, Piece>();
       if (doc.is(group, 'EmailTemplates')) {
         for (const template of doc.children(group)) {
           const dir = documentFolder(doc, template);
@@ -31,7 +31,7 @@ export const templates: ComponentKind = {
             if (element === undefined) continue;
             const text = doc.rawText(element);
             if (!text.trim()) continue;
-            context.write(`${dir}/${file}`, xml ? xmlDocumentFile(text) : `${BOM}${withCrlf(text)}`);
+            context.write(`${dir}/${file}`, textFile(xml ? xmlDocumentFile(text) : text));
             replacements.set(element, `<${field}></${field}>`);
           }
         }
@@ -40,11 +40,11 @@ export const templates: ComponentKind = {
     }
   },
   join(context, indent) {
-    const items: string[] = [];
+    const items: Piece[] = [];
     for (const file of context.list('Templates/')) {
       if (!/^Templates\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
-      const replacements = new Map<El, string>();
+      const replacements = new Map<El, Piece>();
       if (doc.is(doc.root, 'EmailTemplates')) for (const template of doc.children(doc.root)) fillDocuments(context, doc, template, replacements);
       items.push(embedded(doc, doc.root, indent, replacements));
     }
@@ -56,7 +56,7 @@ function documentFolder(doc: XmlSlices, template: El): string {
   return `Templates/EmailDocuments/${fileNameOf(doc.childText(template, 'languagecode') || '0')}/${fileNameOf(doc.childText(template, 'templateid') || 'template')}`;
 }
 
-function fillDocuments(context: JoinContext, doc: XmlSlices, template: El, replacements: Map<El, string>): void {
+function fillDocuments(context: JoinContext, doc: XmlSlices, template: El, replacements: Map<El, Piece>): void {
   const dir = documentFolder(doc, template);
   for (const { field, file, xml } of DOCUMENTS) {
     const element = doc.child(template, field);
@@ -76,7 +76,7 @@ function fillDocuments(context: JoinContext, doc: XmlSlices, template: El, repla
  */
 function xmlDocumentFile(text: string): string {
   const pretty = compactXml(text) === text ? prettyXml(text) : undefined;
-  return pretty === undefined ? `${BOM}${withCrlf(text)}` : `${BOM}${DECLARATION}\r\n${pretty}`;
+  return pretty === undefined ? withCrlf(text) : `${DECLARATION}\r\n${pretty}`;
 }
 
 /** The reverse of xmlDocumentFile: a file in that one-element-per-line form goes back without the whitespace. */

@@ -1,9 +1,10 @@
+import type { Piece } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 
 /** What a component kind needs while unpacking. */
 export interface SplitContext {
   /** Writes one component file. `twin` files get a `_managed` variant in a Both unpack. */
-  write(path: string, content: string, options?: { twin?: boolean }): void;
+  write(path: string, content: Buffer, options?: { twin?: boolean }): void;
   /** The zip member `zipName` is this component's payload and goes to `folderPath`. */
   claim(zipName: string, folderPath: string): void;
 }
@@ -30,7 +31,7 @@ export interface ComponentKind {
   /** Writes the container's components as files; the container becomes `<Name />` in Other/Customizations.xml. */
   split(doc: XmlSlices, container: El, context: SplitContext): void;
   /** The container's children rebuilt from the folder, each written for `indent` spaces; none when the folder has none. */
-  join(context: JoinContext, indent: number): string[];
+  join(context: JoinContext, indent: number): Piece[];
 }
 
 /** Characters that cannot be in a file name on Windows, or that would make a path. */
