@@ -117,13 +117,16 @@ export class XmlSlices {
     return [from, to];
   }
 
-  children(e: El): El[] {
+  /** The child elements; none for an element that is not there (-1 or undefined). */
+  children(e: El | undefined): El[] {
     const found: El[] = [];
+    if (e === undefined || e < 0) return found;
     for (let c = this.firstChildren[e]!; c >= 0; c = this.nextSiblings[c]!) found.push(c);
     return found;
   }
 
-  child(e: El, name: string): El | undefined {
+  child(e: El | undefined, name: string): El | undefined {
+    if (e === undefined || e < 0) return undefined;
     for (let c = this.firstChildren[e]!; c >= 0; c = this.nextSiblings[c]!) if (this.is(c, name)) return c;
     return undefined;
   }
@@ -176,8 +179,9 @@ export class XmlSlices {
   }
 
   /** Every element named `name` under `e`, at any depth, in document order. */
-  descendants(e: El, name: string): El[] {
+  descendants(e: El | undefined, name: string): El[] {
     const found: El[] = [];
+    if (e === undefined || e < 0) return found;
     const visit = (parent: El) => {
       for (let c = this.firstChildren[parent]!; c >= 0; c = this.nextSiblings[c]!) {
         if (this.is(c, name)) found.push(c);
