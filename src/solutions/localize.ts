@@ -1,5 +1,5 @@
 import { languageFolder, lcidOfFolder, readResx, writeResx, type ResxEntry } from './resx';
-import { ByteBuilder, escapeText, textFile, type Piece } from './xmlText';
+import { ByteBuilder, escapeAttribute, textFile, type Piece } from './xmlText';
 import { XmlSlices, type El } from './xmlSlices';
 
 export interface LocalizeOptions {
@@ -213,7 +213,7 @@ function relabelled(site: LabelSite, values: Map<number, string>): Buffer | unde
   const added: string[] = [];
   for (const [lcid, text] of values) {
     const element = existing.get(lcid);
-    const tag = `<${label} description="${escapeText(text).replace(/"/g, '&quot;')}" languagecode="${lcid}" />`;
+    const tag = `<${label} description="${escapeAttribute(text)}" languagecode="${lcid}" />`;
     if (element === undefined) added.push(tag);
     else if (doc.attr(element, 'description') !== text) replaced.set(element, tag);
   }

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
 import { XmlSlices } from './xmlSlices';
@@ -162,10 +162,4 @@ function existing(paths: string[]): string[] {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Whether an absolute path is inside a folder. */
-export function isInside(folder: string, path: string): boolean {
-  const inside = relative(folder, path);
-  return !inside.startsWith('..') && !isAbsolute(inside) && !inside.startsWith(sep);
 }

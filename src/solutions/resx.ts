@@ -1,5 +1,5 @@
 import { SolutionFileError } from './errors';
-import { escapeText } from './xmlText';
+import { escapeAttribute, escapeText } from './xmlText';
 import { XmlSlices } from './xmlSlices';
 
 /** Culture names of the languages Dataverse offers, by LCID (resource folders are named by culture unless useLcid). */
@@ -86,10 +86,9 @@ export function readResx(bytes: Buffer, file: string): ResxEntry[] {
     .filter((e) => doc.is(e, 'data'))
     .map((e) => {
       const value = doc.child(e, 'value');
-      return { name: doc.attr(e, 'name') ?? '', value: value === undefined ? '' : doc.rawText(value), comment: doc.childText(e, 'comment') };
+      // Line ends read as XML reads them: CRLF is one newline.
+      const text = value === undefined ? '' : doc.rawText(value).replace(/\r\n?/g, '\n');
+      return { name: doc.attr(e, 'name') ?? '', value: text, comment: doc.childText(e, 'comment') };
     });
 }
 
-function escapeAttribute(value: string): string {
-  return escapeText(value).replace(/"/g, '&quot;');
-}

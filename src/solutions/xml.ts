@@ -2,7 +2,6 @@ import { DOMParser, XMLSerializer, type Document, type Element, type Node } from
 import { SolutionFileError } from './errors';
 
 const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
 const BOM = '\uFEFF';
 
 /**
@@ -70,21 +69,4 @@ export function serializeXml(node: Document | Element, options: { declaration?: 
   if (options.declaration !== false) text = `<?xml version="1.0" encoding="utf-8"?>\n${text}`;
   text = spaceSelfClosing(text).replace(/\r?\n/g, '\r\n');
   return Buffer.from((options.bom === false ? '' : BOM) + text, 'utf8');
-}
-
-/**
- * A canonical text of an element for comparisons: attributes sorted, whitespace-only text dropped,
- * text trimmed, and children sorted (sibling order carries no meaning for import).
- */
-export function canonical(node: Element): string {
-  const attributes = Array.from(node.attributes)
-    .filter((a) => a.name !== 'xmlns:xsi')
-    .map((a) => `${a.name}=${JSON.stringify(a.value)}`)
-    .sort();
-  const parts: string[] = [];
-  for (let item = node.firstChild; item; item = item.nextSibling) {
-    if (item.nodeType === ELEMENT_NODE) parts.push(canonical(item as Element));
-    else if (item.nodeType === TEXT_NODE && (item.nodeValue ?? '').replace(EXPLICITLY_EMPTY, '').trim()) parts.push(JSON.stringify((item.nodeValue ?? '').trim()));
-  }
-  return `<${node.nodeName} ${attributes.join(' ')}>${parts.sort().join('')}</${node.nodeName}>`;
 }

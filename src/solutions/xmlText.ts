@@ -251,6 +251,11 @@ export function escapeText(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** An attribute value as .NET's XmlWriter writes it: line breaks and tabs as character references, so they survive. */
+export function escapeAttribute(value: string): string {
+  return escapeText(value).replace(/"/g, '&quot;').replace(/\r/g, '&#xD;').replace(/\n/g, '&#xA;').replace(/\t/g, '&#x9;');
+}
+
 /** Text with CRLF line ends, the form every XML file of the layout has. */
 export function withCrlf(text: string): string {
   return /(?:^|[^\r])\n/.test(text) ? text.replace(/\r?\n/g, '\r\n') : text;
