@@ -6,6 +6,7 @@ import { mergeResources, type LocalizeOptions } from './localize';
 import { SolutionMapping } from './mapping';
 import { memberOfFolderPath } from './memberNames';
 import { readFiles } from './parallel';
+import { isSafeRelative } from './safePath';
 import { checkPackageType, managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { ByteBuilder, DECLARATION, filledContainer, type Piece } from './xmlText';
 import { XmlSlices, withoutBom, type El } from './xmlSlices';
@@ -200,6 +201,10 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
     { name: 'solution.xml', data: manifestXml },
   ];
   for (const [zipName, folderPath] of payloads) {
+    // Both come from metadata in the folder: neither may reach outside the folder or the zip.
+    if (!isSafeRelative(zipName) || !isSafeRelative(folderPath)) {
+      throw new SolutionFileError('UnsafePath', `A component names the file "${zipName}" (read from "${folderPath}"), which is outside the solution; nothing was packed.`, 'Fix the path in the component\'s metadata file.');
+    }
     const mapped = folder.sources.get(folderPath) ?? (await folder.mapping?.resolve(folderPath));
     const file = typeof mapped === 'string' ? mapped : mapped?.file;
     if (typeof mapped === 'object' && mapped.note) warnings.push(mapped.note);

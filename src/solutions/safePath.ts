@@ -7,6 +7,12 @@ import { SolutionFileError } from './errors';
  * anything that would land outside it: absolute paths, `..`, and existing symbolic links on the way
  * (not looked for under a folder this process just made, which holds none).
  */
+/** True for a relative path that stays inside its folder: not absolute, no `.` or `..` parts, no empty name. */
+export function isSafeRelative(path: string): boolean {
+  const parts = path.split(/[\\/]/);
+  return !isAbsolute(path) && !/^[A-Za-z]:/.test(path) && parts.every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
 export function safeJoin(root: string, relativePath: string, options: { freshRoot?: boolean } = {}): string {
   const parts = relativePath.split(/[\\/]/).filter(Boolean);
   if (isAbsolute(relativePath) || /^[A-Za-z]:/.test(relativePath) || parts.some((p) => p === '..' || p === '.') || !parts.length) {
