@@ -185,7 +185,8 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
     const items = kind.join(context, indent);
     if (items.length) filled.set(container, filledContainer(skeleton, container, items, indent));
   }
-  const size = [...filled.values()].reduce((sum, piece) => sum + piece.length, skeleton.bytes.length + 64);
+  // About the size of the folder's XML: customizations.xml is written in one buffer, without copies of its parts.
+  const size = [...folder.texts.values()].reduce((sum, bytes) => sum + bytes.length, 64);
   let customizationsXml = new ByteBuilder(size).bom().raw(`${DECLARATION}\r\n`).copyReplacing(skeleton, skeleton.root, 0, filled).result();
   if (options.localize) {
     const merged = mergeResources(manifestXml, customizationsXml, folder.texts, typeof options.localize === 'object' ? options.localize : {});
@@ -194,7 +195,7 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
     customizationsXml = merged.customizations;
     manifestXml = merged.manifest;
   }
-  warnings.push(...undefinedRootComponents(readSolutionManifest(manifestDoc, 'Other/Solution.xml'), customizationsXml));
+  warnings.push(...undefinedRootComponents(readSolutionManifest(manifestDoc, 'Other/Solution.xml'), definedNames(folder, used, skeleton)));
 
   const members: ZipMember[] = [
     { name: 'customizations.xml', data: customizationsXml },
@@ -251,19 +252,27 @@ function leftOutWarnings(leftOut: string[], localize: boolean): string[] {
   return [...groups].map(([reason, files]) => `${files.length} file(s) were left out: they ${reason}: ${files.slice(0, 10).join(', ')}${files.length > 10 ? ', …' : ''}.`);
 }
 
+/** What can be a root component, by component type, from the files packed and from containers kept inline. */
+const DEFINITIONS: Array<{ type: number; container: string; file: RegExp; name: (doc: XmlSlices, e: El) => string }> = [
+  { type: 1, container: 'Entities', file: /^Entities\/[^/]+\/Entity\.xml$/, name: (doc, e) => doc.childText(e, 'Name') },
+  { type: 29, container: 'Workflows', file: /^Workflows\/.*\.data\.xml$/, name: (doc, e) => doc.attr(e, 'WorkflowId') ?? '' },
+  { type: 61, container: 'WebResources', file: /^WebResources\/.*\.data\.xml$/, name: (doc, e) => doc.childText(e, 'Name') },
+  { type: 300, container: 'CanvasApps', file: /^CanvasApps\/[^/]+\.meta\.xml$/, name: (doc, e) => doc.childText(e, 'Name') },
+];
+
+function definedNames(folder: Folder, used: Set<string>, skeleton: XmlSlices): Record<number, Set<string>> {
+  const defined: Record<number, Set<string>> = {};
+  const key = (name: string) => name.replace(/[{}]/g, '').toLowerCase();
+  for (const { type, container, file, name } of DEFINITIONS) {
+    const names = (defined[type] = new Set<string>());
+    for (const path of used) if (file.test(path)) names.add(key(name(parse(folder, path), parse(folder, path).root)));
+    for (const e of skeleton.children(skeleton.child(skeleton.root, container))) names.add(key(name(skeleton, e)));
+  }
+  return defined;
+}
+
 /** pac reports these and still succeeds; we report them as warnings too, with the names. */
-function undefinedRootComponents(solution: SolutionSummary, customizationsXml: Buffer): string[] {
-  const doc = XmlSlices.parse(customizationsXml, 'customizations.xml');
-  const names = (container: string, read: (e: El) => string) => {
-    const found = doc.child(doc.root, container);
-    return new Set(found === undefined ? [] : doc.children(found).map((e) => read(e).replace(/[{}]/g, '').toLowerCase()));
-  };
-  const defined: Record<number, Set<string>> = {
-    1: names('Entities', (e) => doc.childText(e, 'Name')),
-    29: names('Workflows', (e) => doc.attr(e, 'WorkflowId') ?? ''),
-    61: names('WebResources', (e) => doc.childText(e, 'Name')),
-    300: names('CanvasApps', (e) => doc.childText(e, 'Name')),
-  };
+function undefinedRootComponents(solution: SolutionSummary, defined: Record<number, Set<string>>): string[] {
   const missing = solution.rootComponents.filter((c) => {
     const set = defined[c.type];
     const key = (c.schemaName ?? c.id ?? '').replace(/[{}]/g, '').toLowerCase();

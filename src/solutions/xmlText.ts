@@ -17,8 +17,10 @@ function spaceBytes(count: number): Buffer {
   return (SPACES[count] ??= Buffer.alloc(count, 32));
 }
 
-/** Text that goes into a builder: small strings, or bytes already built. */
-export type Piece = string | Buffer;
+/** Writes into a builder when the builder gets to it, so nested parts need no buffers of their own. */
+export type Writer = (builder: ByteBuilder) => void;
+/** Text that goes into a builder: small strings, bytes already built, or a writer. */
+export type Piece = string | Buffer | Writer;
 
 /**
  * Bytes put together from pieces of parsed documents, in one growing buffer. A copied piece keeps its
@@ -57,7 +59,9 @@ export class ByteBuilder {
   }
 
   raw(piece: Piece): this {
-    if (typeof piece === 'string') {
+    if (typeof piece === 'function') {
+      piece(this);
+    } else if (typeof piece === 'string') {
       this.reserve(piece.length * 3);
       this.length += this.buffer.write(piece, this.length, 'utf8');
     } else {
@@ -230,20 +234,21 @@ export function textFile(text: string): Buffer {
  * An element from a component file, for customizations.xml at `indent`: moved there, without the
  * xsi declaration its file's root carries (customizations.xml declares it once on its root).
  */
-export function embedded(doc: XmlSlices, e: El, indent: number, replacements = new Map<El, Piece>()): Buffer {
+export function embedded(doc: XmlSlices, e: El, indent: number, replacements = new Map<El, Piece>()): Writer {
   const delta = indent - doc.indentOf(e);
-  const builder = new ByteBuilder(doc.end(e) - doc.start(e) + 64);
   const declaration = doc.xsiDeclaration(e);
-  if (!declaration) return builder.copyReplacing(doc, e, delta, replacements).result();
-  return builder.copy(doc, doc.start(e), declaration[0], delta).copyReplacing(doc, e, delta, replacements, declaration[1]).result();
+  if (!declaration) return (builder) => builder.copyReplacing(doc, e, delta, replacements);
+  return (builder) => builder.copy(doc, doc.start(e), declaration[0], delta).copyReplacing(doc, e, delta, replacements, declaration[1]);
 }
 
 /** A container written with its children, each already at `indent`: `<Name>…</Name>`, or the tag as it is when there are none. */
 export function filledContainer(doc: XmlSlices, container: El, items: Piece[], indent: number): Piece {
   if (!items.length) return doc.outer(container);
-  const builder = new ByteBuilder(items.reduce((sum, item) => sum + item.length + indent + 2, 64)).raw(doc.openTag(container));
-  for (const item of items) builder.line(indent).raw(item);
-  return builder.line(indent - 2).raw(`</${doc.name(container)}>`).result();
+  return (builder) => {
+    builder.raw(doc.openTag(container));
+    for (const item of items) builder.line(indent).raw(item);
+    builder.line(indent - 2).raw(`</${doc.name(container)}>`);
+  };
 }
 
 /** Text content as .NET's XmlWriter writes it: `&`, `<` and `>` escaped, quotes left alone. */

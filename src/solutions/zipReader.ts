@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SolutionFileError } from './errors';
 
@@ -25,6 +26,8 @@ export class ZipReader {
     private readonly zip: ZipFile,
     private readonly byName: Map<string, Entry>,
     readonly file: string,
+    /** The whole zip, when it was small enough to be read in one go. */
+    private readonly bytes?: Buffer,
   ) {}
 
   static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
@@ -71,7 +74,7 @@ export class ZipReader {
       zip.close();
       throw error;
     }
-    return new ZipReader(zip, byName, file);
+    return new ZipReader(zip, byName, file, bytes);
   }
 
   names(): string[] {
@@ -94,6 +97,9 @@ export class ZipReader {
   }
 
   async read(name: string): Promise<Buffer> {
+    const entry = this.byName.get(name);
+    const whole = entry && this.inflated(entry);
+    if (whole) return whole;
     const chunks: Buffer[] = [];
     for await (const chunk of await this.stream(name)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
@@ -101,6 +107,31 @@ export class ZipReader {
 
   close(): void {
     this.zip.close();
+  }
+
+  /**
+   * A member of a zip held in memory, inflated in one call: yauzl has checked the central directory;
+   * the local header, the sizes and the CRC-32 are checked here. Undefined for what this does not
+   * read (encrypted or unusual compression), which then goes through yauzl's stream.
+   */
+  private inflated(entry: Entry): Buffer | undefined {
+    const bytes = this.bytes;
+    if (!bytes || entry.isEncrypted() || (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)) return undefined;
+    const at = entry.relativeOffsetOfLocalHeader;
+    const broken = (why: string) => new SolutionFileError('UnsafeZip', `${this.file} could not be read safely: "${entry.fileName}" ${why}. Nothing was unpacked.`);
+    if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== 0x04034b50) throw broken('has no local header where the directory says');
+    const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+    const end = start + entry.compressedSize;
+    if (end > bytes.length) throw broken('runs past the end of the zip');
+    let data: Buffer;
+    try {
+      data = entry.compressionMethod === 0 ? Buffer.from(bytes.subarray(start, end)) : inflateRawSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+    } catch {
+      throw broken('does not inflate to its declared size');
+    }
+    if (data.length !== entry.uncompressedSize) throw broken(`is ${data.length} bytes, not the ${entry.uncompressedSize} its entry says`);
+    if (crc32(data) !== entry.crc32) throw broken('fails its CRC-32 check');
+    return data;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ByteBuilder, elementFile, embedded, wrappedFile, type Piece } from '../xmlText';
+import { ByteBuilder, elementFile, embedded, wrappedFile, type Piece, type Writer } from '../xmlText';
 import type { El, XmlSlices } from '../xmlSlices';
 import { baseName, fileNameOf, under, type ComponentKind, type JoinContext } from './types';
 
@@ -59,7 +59,7 @@ export const entities: ComponentKind = {
   },
 };
 
-function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: number): Buffer {
+function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: number): Writer {
   const entity = doc.root;
   const delta = indent - doc.indentOf(entity);
   const replacements = new Map<El, Piece>();
@@ -76,13 +76,14 @@ function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: n
     const content = PART_BUILDERS[part](context, dir, partIndent);
     if (placeholder !== undefined) {
       insertAfter = placeholder;
-      if (content.length) replacements.set(placeholder, new ByteBuilder(content.length + 64).raw(doc.openTag(placeholder)).raw(content).line(partIndent).raw(`</${part}>`).result());
-    } else if (content.length && insertAfter !== undefined) {
+      if (content) replacements.set(placeholder, (b) => b.raw(doc.openTag(placeholder)).raw(content).line(partIndent).raw(`</${part}>`));
+    } else if (content && insertAfter !== undefined) {
       // Files without their placeholder: put the part back where SolutionPackager has it rather than lose them.
       missing.push(part);
-      const before = replacements.get(insertAfter) ?? new ByteBuilder().copy(doc, doc.start(insertAfter), doc.end(insertAfter), delta).result();
-      replacements.set(insertAfter, new ByteBuilder().raw(before).line(partIndent).raw(`<${part}>`).raw(content).line(partIndent).raw(`</${part}>`).result());
-    } else if (content.length) {
+      const after = insertAfter;
+      const before = replacements.get(after) ?? ((b: ByteBuilder) => b.copy(doc, doc.start(after), doc.end(after), delta));
+      replacements.set(after, (b) => b.raw(before).line(partIndent).raw(`<${part}>`).raw(content).line(partIndent).raw(`</${part}>`));
+    } else if (content) {
       context.warn(`${dir}/Entity.xml has no EntityInfo, so its ${part} files could not be put back; they were left out.`);
     }
   }
@@ -94,12 +95,15 @@ function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: n
   return embedded(doc, entity, indent, replacements);
 }
 
-type PartBuilder = (context: JoinContext, dir: string, indent: number) => Buffer;
+type PartBuilder = (context: JoinContext, dir: string, indent: number) => Writer | undefined;
 
-/** Each part's content (starting with a newline) at `indent` + 2; empty when the folder has no files for it. */
+/**
+ * Each part's content (starting with a newline) at `indent` + 2, undefined when the folder has no files
+ * for it. Files are read now, so that they count as used; the bytes are written later.
+ */
 const PART_BUILDERS: Record<Part, PartBuilder> = {
   FormXml(context, dir, indent) {
-    const byType = new Map<string, Buffer[]>();
+    const byType = new Map<string, Writer[]>();
     for (const file of context.list(`${dir}/FormXml/`)) {
       const match = /^[^/]+\/[^/]+\/FormXml\/([^/]+)\/[^/]+\.xml$/.exec(file);
       if (!match || file.endsWith('_managed.xml')) continue;
@@ -109,42 +113,44 @@ const PART_BUILDERS: Record<Part, PartBuilder> = {
       for (const form of doc.children(doc.root)) forms.push(embedded(doc, form, indent + 4));
       byType.set(match[1]!, forms);
     }
-    const builder = new ByteBuilder();
-    for (const [type, forms] of byType) {
-      if (!forms.length) continue;
-      builder.line(indent + 2).raw(`<forms type="${type}">`);
-      for (const form of forms) builder.line(indent + 4).raw(form);
-      builder.line(indent + 2).raw('</forms>');
-    }
-    return builder.result();
+    const groups = [...byType].filter(([, forms]) => forms.length);
+    if (!groups.length) return undefined;
+    return (builder) => {
+      for (const [type, forms] of groups) {
+        builder.line(indent + 2).raw(`<forms type="${type}">`);
+        for (const form of forms) builder.line(indent + 4).raw(form);
+        builder.line(indent + 2).raw('</forms>');
+      }
+    };
   },
   SavedQueries(context, dir, indent) {
-    const views: Buffer[] = [];
+    const views: Writer[] = [];
     for (const file of context.list(`${dir}/SavedQueries/`)) {
       if (!/^[^/]+\/[^/]+\/SavedQueries\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
       for (const view of doc.children(doc.root)) views.push(embedded(doc, view, indent + 4));
     }
-    if (!views.length) return Buffer.alloc(0);
-    const builder = new ByteBuilder().line(indent + 2).raw('<savedqueries>');
-    for (const view of views) builder.line(indent + 4).raw(view);
-    return builder.line(indent + 2).raw('</savedqueries>').result();
+    if (!views.length) return undefined;
+    return (builder) => {
+      builder.line(indent + 2).raw('<savedqueries>');
+      for (const view of views) builder.line(indent + 4).raw(view);
+      builder.line(indent + 2).raw('</savedqueries>');
+    };
   },
   Visualizations(context, dir, indent) {
-    const builder = new ByteBuilder();
+    const charts: Writer[] = [];
     for (const file of context.list(`${dir}/Visualizations/`)) {
       if (!/^[^/]+\/[^/]+\/Visualizations\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
-      builder.line(indent + 2).raw(embedded(doc, doc.root, indent + 2));
+      charts.push(embedded(doc, doc.root, indent + 2));
     }
-    return builder.result();
+    return charts.length ? (builder) => charts.forEach((chart) => builder.line(indent + 2).raw(chart)) : undefined;
   },
   RibbonDiffXml(context, dir, indent) {
     const file = `${dir}/RibbonDiff.xml`;
     const doc = context.exists(file) ? context.read(file) : undefined;
-    if (!doc) return Buffer.alloc(0);
-    const builder = new ByteBuilder();
-    for (const item of doc.children(doc.root)) builder.line(indent + 2).raw(embedded(doc, item, indent + 2));
-    return builder.result();
+    const items = doc ? doc.children(doc.root) : [];
+    if (!doc || !items.length) return undefined;
+    return (builder) => items.forEach((item) => builder.line(indent + 2).raw(embedded(doc, item, indent + 2)));
   },
 };
