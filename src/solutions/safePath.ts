@@ -18,10 +18,11 @@ export function safeJoin(root: string, relativePath: string, options: { freshRoo
   if (isAbsolute(relativePath) || /^[A-Za-z]:/.test(relativePath) || parts.some((p) => p === '..' || p === '.') || !parts.length) {
     throw new SolutionFileError('UnsafePath', `"${relativePath}" would be written outside the target folder; nothing was written.`);
   }
+  // Under a folder this process just made, the parts checked above are all there is to check.
+  if (options.freshRoot) return `${root}${sep}${parts.join(sep)}`;
   const target = join(root, ...parts);
   const inside = relative(root, target);
   if (inside.startsWith('..') || isAbsolute(inside)) throw new SolutionFileError('UnsafePath', `"${relativePath}" would be written outside the target folder; nothing was written.`);
-  if (options.freshRoot) return target;
   let current = root;
   for (const part of parts) {
     current = `${current}${sep}${part}`;

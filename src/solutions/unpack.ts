@@ -186,7 +186,7 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
   // Every target is claimed and checked before anything is written.
   const texts = [...split.files].map(([path, data]) => ({ file: claim(path), data }));
   const members = [...split.payloads].map(([member, path]) => ({ member, file: claim(path) }));
-  for (const folder of new Set([...texts, ...members].map((job) => dirname(job.file)))) mkdirSync(folder, { recursive: true });
+  makeFolders(stage, [...texts, ...members].map((job) => dirname(job.file)));
   await writeFiles(texts);
   // Members are inflated as they are read; large ones are streamed so memory stays flat.
   await mapLimited(members, PARALLEL_FILES, async ({ member, file }) =>
@@ -194,6 +194,18 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
   );
   const bytes = texts.reduce((sum, job) => sum + job.data.length, 0) + members.reduce((sum, job) => sum + zip.size(job.member), 0);
   return { written, bytes };
+}
+
+/** Makes the folders under the fresh staging folder, each parent before its children, one call each. */
+function makeFolders(stage: string, folders: string[]): void {
+  const all = new Set<string>();
+  for (let folder of folders) {
+    while (folder.length > stage.length && !all.has(folder)) {
+      all.add(folder);
+      folder = dirname(folder);
+    }
+  }
+  for (const folder of [...all].sort((a, b) => a.length - b.length)) mkdirSync(folder);
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */

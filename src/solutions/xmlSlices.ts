@@ -470,12 +470,17 @@ function isBlank(bytes: Buffer, from: number, to: number): boolean {
   return true;
 }
 
+/** Bytes that may start a name (1) or continue one (1 or 2): letters, `_`, `:`, UTF-8 sequences; then digits, `-`, `.`. */
+const NAME_BYTES = new Uint8Array(256).map((_, code) =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 58 || code > 127 ? 1 : (code >= 48 && code <= 57) || code === 45 || code === 46 ? 2 : 0,
+);
+
 function isNameStart(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 58 || code > 127;
+  return NAME_BYTES[code] === 1;
 }
 
 function isNameChar(code: number): boolean {
-  return isNameStart(code) || (code >= 48 && code <= 57) || code === 45 || code === 46;
+  return NAME_BYTES[code] !== 0;
 }
 
 function isDigit(code: number): boolean {

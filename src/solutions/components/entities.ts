@@ -41,10 +41,7 @@ export const entities: ComponentKind = {
         const element = doc.child(entity, part);
         if (element !== undefined) placeholders.set(element, `<${part} />`);
       }
-      for (const formula of doc.descendants(entity, 'FormulaDefinitionFileName')) {
-        const zipName = doc.textOf(formula).replace(/^\//, '');
-        if (zipName) context.claim(zipName, `${dir}/Formulas/${baseName(zipName)}`);
-      }
+      for (const zipName of formulaFiles(doc, entity)) context.claim(zipName, `${dir}/Formulas/${baseName(zipName)}`);
       context.write(`${dir}/Entity.xml`, elementFile(doc, entity, { replacements: placeholders }));
     }
   },
@@ -58,6 +55,15 @@ export const entities: ComponentKind = {
     return items;
   },
 };
+
+/** The zip members a table's calculated and rollup columns name (`FormulaDefinitionFileName` of its attributes). */
+function formulaFiles(doc: XmlSlices, entity: El): string[] {
+  const attributes = doc.child(doc.child(doc.child(entity, 'EntityInfo'), 'entity'), 'attributes');
+  return doc
+    .children(attributes)
+    .map((attribute) => doc.childText(attribute, 'FormulaDefinitionFileName').replace(/^\//, ''))
+    .filter(Boolean);
+}
 
 function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: number): Writer {
   const entity = doc.root;
@@ -87,10 +93,7 @@ function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: n
       context.warn(`${dir}/Entity.xml has no EntityInfo, so its ${part} files could not be put back; they were left out.`);
     }
   }
-  for (const formula of doc.descendants(entity, 'FormulaDefinitionFileName')) {
-    const zipName = doc.textOf(formula).replace(/^\//, '');
-    if (zipName) context.payload(zipName, `${dir}/Formulas/${baseName(zipName)}`);
-  }
+  for (const zipName of formulaFiles(doc, entity)) context.payload(zipName, `${dir}/Formulas/${baseName(zipName)}`);
   if (missing.length) context.warn(`${dir}/Entity.xml has no placeholder for ${missing.join(', ')}, but the folder has files for them; they were packed.`);
   return embedded(doc, entity, indent, replacements);
 }
