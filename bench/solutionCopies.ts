@@ -28,17 +28,21 @@ export async function solutionCopies(source: string, target: string, copies: num
   for (const name of zip.names()) members.set(name, await zip.read(name));
   zip.close();
   const customizations = members.get('customizations.xml')!.toString('utf8');
-  const multiplied = customizations.replace(/(<(Entities|EntityRelationships|Workflows)>)([\s\S]*?)(\r?\n  <\/\2>)/g, (_, open: string, _name: string, inner: string, close: string) => {
-    const parts: string[] = [];
-    for (let copy = 0; copy < copies; copy++) parts.push(renamed(inner, copy, prefix));
-    return `${open}${parts.join('')}${close}`;
-  });
+  const multiplied = customizations.replace(
+    /(<(Entities|EntityRelationships|Workflows)>)([\s\S]*?)(\r?\n  <\/\2>)/g,
+    (_, open: string, _name: string, inner: string, close: string) => {
+      const parts: string[] = [];
+      for (let copy = 0; copy < copies; copy++) parts.push(renamed(inner, copy, prefix));
+      return `${open}${parts.join('')}${close}`;
+    },
+  );
   const out = new yazl.ZipFile();
   out.addBuffer(Buffer.from(multiplied, 'utf8'), 'customizations.xml');
   out.addBuffer(members.get('solution.xml')!, 'solution.xml');
   for (const [name, bytes] of members) {
     if (!name.startsWith('Workflows/')) continue;
-    for (let copy = 0; copy < copies; copy++) out.addBuffer(Buffer.from(renamed(bytes.toString('utf8'), copy, prefix), 'utf8'), renamed(name, copy, prefix));
+    for (let copy = 0; copy < copies; copy++)
+      out.addBuffer(Buffer.from(renamed(bytes.toString('utf8'), copy, prefix), 'utf8'), renamed(name, copy, prefix));
   }
   out.addBuffer(members.get('[Content_Types].xml')!, '[Content_Types].xml');
   out.end();

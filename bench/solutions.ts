@@ -49,7 +49,13 @@ async function child(): Promise<void> {
 async function transfer(mode: 'upload' | 'download', file: string, serverUrl: string): Promise<void> {
   const http = new HttpClient({ logger: silentLogger, userAgent: 'bench' });
   const dataverse = new DataverseClient(http, serverUrl);
-  if (mode === 'upload') await dataverse.actionWithFile('ImportSolutionAsync', { OverwriteUnmanagedCustomizations: false, PublishWorkflows: true }, 'CustomizationFile', file);
+  if (mode === 'upload')
+    await dataverse.actionWithFile(
+      'ImportSolutionAsync',
+      { OverwriteUnmanagedCustomizations: false, PublishWorkflows: true },
+      'CustomizationFile',
+      file,
+    );
   else await dataverse.downloadSolutionExport('00000000-0000-0000-0000-000000000001', `${file}.downloaded`);
   await http.close();
 }
@@ -62,7 +68,8 @@ async function transferServer(): Promise<{ url: string; serve(file: string): voi
       for await (const _ of req);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"@odata.context":"bench","ExportSolutionFile":"');
-      for await (const chunk of createReadStream(current, { highWaterMark: 3 * 64 * 1024 })) if (!res.write((chunk as Buffer).toString('base64'))) await once(res, 'drain');
+      for await (const chunk of createReadStream(current, { highWaterMark: 3 * 64 * 1024 }))
+        if (!res.write((chunk as Buffer).toString('base64'))) await once(res, 'drain');
       res.end('"}');
       return;
     }
@@ -70,7 +77,11 @@ async function transferServer(): Promise<{ url: string; serve(file: string): voi
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"AsyncOperationId":"x","ImportJobKey":"y"}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/org`, serve: (file) => (current = file), close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/org`,
+    serve: (file) => (current = file),
+    close: () => server.close(),
+  };
 }
 
 /** Peak resident memory of this process's address space, in KB. */
@@ -134,7 +145,13 @@ async function speed(work: string, zipFile: string, withInfoZip: boolean, runs =
     for (const key of Object.keys(sample) as Array<keyof Speed>) times[key].push(sample[key]);
   }
   rmSync(base, { recursive: true, force: true });
-  return { unpack: median(times.unpack), unzip: median(times.unzip), pack: median(times.pack), zip: median(times.zip), spawn: median(times.spawn) };
+  return {
+    unpack: median(times.unpack),
+    unzip: median(times.unzip),
+    pack: median(times.pack),
+    zip: median(times.zip),
+    spawn: median(times.spawn),
+  };
 }
 
 const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)}`);
@@ -146,19 +163,37 @@ async function syntheticSolution(file: string, count: number): Promise<void> {
   const resources: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
-    resources.push(`<WebResource><WebResourceId>{${id}}</WebResourceId><Name>bench_/big/file${i}.bin</Name><DisplayName>file ${i}</DisplayName><WebResourceType>3</WebResourceType><FileName>/WebResources/bench_bigfile${i}bin${id.toUpperCase()}</FileName></WebResource>`);
+    resources.push(
+      `<WebResource><WebResourceId>{${id}}</WebResourceId><Name>bench_/big/file${i}.bin</Name><DisplayName>file ${i}</DisplayName><WebResourceType>3</WebResourceType><FileName>/WebResources/bench_bigfile${i}bin${id.toUpperCase()}</FileName></WebResource>`,
+    );
     zip.addBuffer(randomBytes(1024 * 1024), `WebResources/bench_bigfile${i}bin${id.toUpperCase()}`);
   }
-  zip.addBuffer(Buffer.from('<ImportExportXml><SolutionManifest><UniqueName>bench</UniqueName><Version>1.0.0.0</Version><Managed>0</Managed></SolutionManifest></ImportExportXml>'), 'solution.xml');
-  zip.addBuffer(Buffer.from(`<ImportExportXml><Entities/><WebResources>${resources.join('')}</WebResources><Languages><Language>1033</Language></Languages></ImportExportXml>`), 'customizations.xml');
+  zip.addBuffer(
+    Buffer.from(
+      '<ImportExportXml><SolutionManifest><UniqueName>bench</UniqueName><Version>1.0.0.0</Version><Managed>0</Managed></SolutionManifest></ImportExportXml>',
+    ),
+    'solution.xml',
+  );
+  zip.addBuffer(
+    Buffer.from(
+      `<ImportExportXml><Entities/><WebResources>${resources.join('')}</WebResources><Languages><Language>1033</Language></Languages></ImportExportXml>`,
+    ),
+    'customizations.xml',
+  );
   zip.addBuffer(Buffer.from('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'), '[Content_Types].xml');
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(file));
 }
 
-function peakRssMb(mode: 'unpack' | 'pack' | 'synthetic' | 'idle' | 'upload' | 'download', zipFile: string, folder: string): Promise<number> {
+function peakRssMb(
+  mode: 'unpack' | 'pack' | 'synthetic' | 'idle' | 'upload' | 'download',
+  zipFile: string,
+  folder: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, ['--import', 'tsx', __filename, '--child', mode, zipFile, folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, ['--import', 'tsx', __filename, '--child', mode, zipFile, folder], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     run.stdout.on('data', (chunk) => (out += chunk));
@@ -167,24 +202,33 @@ function peakRssMb(mode: 'unpack' | 'pack' | 'synthetic' | 'idle' | 'upload' | '
   });
 }
 
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'power-agent-bench-solutions-'));
   const withInfoZip = infoZipFound();
   try {
     console.log(`Solution unpack/pack, median of ${RUNS} alternating runs after 2 warm-ups, node ${process.version}\n`);
-    if (!withInfoZip) console.log('Info-ZIP unzip and zip are NOT installed, so there is no baseline and no ratio below (Debian: apt-get install unzip zip).\n');
+    if (!withInfoZip)
+      console.log(
+        'Info-ZIP unzip and zip are NOT installed, so there is no baseline and no ratio below (Debian: apt-get install unzip zip).\n',
+      );
     console.log('| fixture | unpack ms | unzip ms | ratio | pack ms | zip ms | ratio |\n|---|---|---|---|---|---|---|');
     let spawnCost = NaN;
-    for (const [label, zipFile] of [['XML-heavy: ai-driven-expense-report-processing-sample.zip', XML_HEAVY], ['largest new: ApolloHospitalProject_1_0_0_4.zip', LARGEST_NEW]] as const) {
+    for (const [label, zipFile] of [
+      ['XML-heavy: ai-driven-expense-report-processing-sample.zip', XML_HEAVY],
+      ['largest new: ApolloHospitalProject_1_0_0_4.zip', LARGEST_NEW],
+    ] as const) {
       const s = await speed(work, zipFile, withInfoZip);
       spawnCost = s.spawn;
-      console.log(`| ${label} (${Math.round(statSync(zipFile).size / 1024)} KB) | ${ms(s.unpack)} | ${ms(s.unzip)} | ${ratio(s.unpack, s.unzip)} | ${ms(s.pack)} | ${ms(s.zip)} | ${ratio(s.pack, s.zip)} |`);
+      console.log(
+        `| ${label} (${Math.round(statSync(zipFile).size / 1024)} KB) | ${ms(s.unpack)} | ${ms(s.unzip)} | ${ratio(s.unpack, s.unzip)} | ${ms(s.pack)} | ${ms(s.zip)} | ${ratio(s.pack, s.zip)} |`,
+      );
     }
     console.log(`\nStarting a process (\`true\`) costs ${ms(spawnCost)} ms of each Info-ZIP time.\n`);
 
     console.log('Copies of the XML-heavy fixture (tables, relationships, flows)\n');
-    console.log('| copies | zip KB | XML MB | unpack ms | ms per MB | unzip ms | ratio | pack ms | ms per MB | zip ms | ratio |\n|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(
+      '| copies | zip KB | XML MB | unpack ms | ms per MB | unzip ms | ratio | pack ms | ms per MB | zip ms | ratio |\n|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const copies of COPIES) {
       const zipFile = join(work, `copies-${copies}.zip`);
       const { xmlBytes } = await solutionCopies(XML_HEAVY, zipFile, copies, 'gmx_');
@@ -199,12 +243,16 @@ async function main(): Promise<void> {
     const idle = await peakRssMb('idle', '', '');
     const unpackPeak = await peakRssMb('unpack', biggest, join(work, 'peak'));
     const packPeak = await peakRssMb('pack', join(work, 'peak.zip'), join(work, 'peak'));
-    console.log(`\nPeak memory at ${COPIES[COPIES.length - 1]} copies (${xmlMb.toFixed(1)} MB of XML): unpack ${unpackPeak.toFixed(0)} MB, pack ${packPeak.toFixed(0)} MB, loading the modules only ${idle.toFixed(0)} MB.`);
+    console.log(
+      `\nPeak memory at ${COPIES[COPIES.length - 1]} copies (${xmlMb.toFixed(1)} MB of XML): unpack ${unpackPeak.toFixed(0)} MB, pack ${packPeak.toFixed(0)} MB, loading the modules only ${idle.toFixed(0)} MB.`,
+    );
     rmSync(join(work, 'peak'), { recursive: true, force: true });
 
     console.log('\nPeak memory (VmHWM of a fresh process) by solution size, payloads of random bytes\n');
     const server = await transferServer();
-    console.log(`| solution zip | unpack MB | pack MB | upload (import) MB | download (export) MB | baseline: loading the modules only, MB |\n|---|---|---|---|---|---|`);
+    console.log(
+      `| solution zip | unpack MB | pack MB | upload (import) MB | download (export) MB | baseline: loading the modules only, MB |\n|---|---|---|---|---|---|`,
+    );
     try {
       for (const count of [8, 64, 256]) {
         const zipFile = join(work, `synthetic-${count}.zip`);
@@ -215,8 +263,11 @@ async function main(): Promise<void> {
         const upload = await peakRssMb('upload', zipFile, server.url);
         server.serve(zipFile);
         const download = await peakRssMb('download', join(work, `downloaded-${count}.zip`), server.url);
-        if (statSync(join(work, `downloaded-${count}.zip.downloaded`)).size !== statSync(zipFile).size) throw new Error('the download is not the zip served');
-        console.log(`| ${Math.round(statSync(zipFile).size / 1024 / 1024)} MB (${count} web resources) | ${unpack.toFixed(0)} | ${pack.toFixed(0)} | ${upload.toFixed(0)} | ${download.toFixed(0)} | ${idle.toFixed(0)} |`);
+        if (statSync(join(work, `downloaded-${count}.zip.downloaded`)).size !== statSync(zipFile).size)
+          throw new Error('the download is not the zip served');
+        console.log(
+          `| ${Math.round(statSync(zipFile).size / 1024 / 1024)} MB (${count} web resources) | ${unpack.toFixed(0)} | ${pack.toFixed(0)} | ${upload.toFixed(0)} | ${download.toFixed(0)} | ${idle.toFixed(0)} |`,
+        );
         rmSync(folder, { recursive: true, force: true });
         rmSync(zipFile, { force: true });
         rmSync(join(work, `synthetic-${count}-packed.zip`), { force: true });

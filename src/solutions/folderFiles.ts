@@ -9,7 +9,12 @@ export async function listFiles(root: string, options: { skipDotFolders?: boolea
   function walk(dir: string, prefix: string): void {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const relative = `${prefix}${entry.name}`;
-      if (entry.isSymbolicLink()) throw new SolutionFileError('UnsafePath', `${relative} in ${root} is a symbolic link; links are not followed, so nothing was packed.`, 'Replace the link with the file itself.');
+      if (entry.isSymbolicLink())
+        throw new SolutionFileError(
+          'UnsafePath',
+          `${relative} in ${root} is a symbolic link; links are not followed, so nothing was packed.`,
+          'Replace the link with the file itself.',
+        );
       if (entry.isDirectory()) {
         if (options.skipDotFolders && entry.name.startsWith('.')) continue;
         walk(join(dir, entry.name), `${relative}/`);

@@ -35,14 +35,38 @@ function labelSites(manifest: XmlSlices, customizations: XmlSlices): LabelSite[]
   const solution = manifest.child(manifest.root, 'SolutionManifest');
   if (solution !== undefined) {
     const name = manifest.childText(solution, 'UniqueName');
-    add(`15062:LocalizedName,${name}`, ` '${name}' : LocalizedName for Solution`, manifest, holder(manifest, solution, 'LocalizedNames'), 'LocalizedName');
-    add(`15062:Description,${name}`, ` '${name}' : Description for Solution`, manifest, holder(manifest, solution, 'Descriptions'), 'Description');
+    add(
+      `15062:LocalizedName,${name}`,
+      ` '${name}' : LocalizedName for Solution`,
+      manifest,
+      holder(manifest, solution, 'LocalizedNames'),
+      'LocalizedName',
+    );
+    add(
+      `15062:Description,${name}`,
+      ` '${name}' : Description for Solution`,
+      manifest,
+      holder(manifest, solution, 'Descriptions'),
+      'Description',
+    );
     const publisher = manifest.child(solution, 'Publisher');
     if (publisher !== undefined) {
       const unique = manifest.childText(publisher, 'UniqueName');
       const id = `${unique}${manifest.childText(publisher, 'CustomizationPrefix')}${manifest.childText(publisher, 'CustomizationOptionValuePrefix')}`;
-      add(`15062:LocalizedName,${id}`, ` '${unique}' : LocalizedName for Solution Publisher`, manifest, holder(manifest, publisher, 'LocalizedNames'), 'LocalizedName');
-      add(`15062:Description,${id}`, ` '${unique}' : Description for Solution Publisher`, manifest, holder(manifest, publisher, 'Descriptions'), 'Description');
+      add(
+        `15062:LocalizedName,${id}`,
+        ` '${unique}' : LocalizedName for Solution Publisher`,
+        manifest,
+        holder(manifest, publisher, 'LocalizedNames'),
+        'LocalizedName',
+      );
+      add(
+        `15062:Description,${id}`,
+        ` '${unique}' : Description for Solution Publisher`,
+        manifest,
+        holder(manifest, publisher, 'Descriptions'),
+        'Description',
+      );
     }
   }
 
@@ -53,9 +77,21 @@ function labelSites(manifest: XmlSlices, customizations: XmlSlices): LabelSite[]
   for (const relationship of doc.children(doc.child(root, 'EntityRelationships'))) {
     const name = doc.attr(relationship, 'Name') ?? '';
     const owner = doc.childText(relationship, 'ReferencingEntityName') || doc.childText(relationship, 'FirstEntityName');
-    add(`10:Description,${name}`, `${owner} Description for EntityRelationship '${name}'`, doc, holder(doc, doc.child(relationship, 'RelationshipDescription'), 'Descriptions'), 'Description');
+    add(
+      `10:Description,${name}`,
+      `${owner} Description for EntityRelationship '${name}'`,
+      doc,
+      holder(doc, doc.child(relationship, 'RelationshipDescription'), 'Descriptions'),
+      'Description',
+    );
     for (const role of doc.children(doc.child(relationship, 'EntityRelationshipRoles'))) {
-      add(`10:CustomLabel,${name}`, `${owner} CustomLabel for EntityRelationship '${name}'`, doc, doc.child(role, 'CustomLabels'), 'CustomLabel');
+      add(
+        `10:CustomLabel,${name}`,
+        `${owner} CustomLabel for EntityRelationship '${name}'`,
+        doc,
+        doc.child(role, 'CustomLabels'),
+        'CustomLabel',
+      );
     }
   }
   for (const workflow of doc.children(doc.child(root, 'Workflows'))) {
@@ -80,38 +116,114 @@ function entitySites(doc: XmlSlices, entity: El, base: number, add: Add): void {
   const info = doc.child(doc.child(entity, 'EntityInfo'), 'entity');
   if (info === undefined) return;
   const display = labelText(doc, doc.child(info, 'LocalizedNames'), 'LocalizedName', base) || name;
-  add(`1:LocalizedName,${name}entity${name}`, ` '${name}' : LocalizedName for Entity`, doc, doc.child(info, 'LocalizedNames'), 'LocalizedName');
-  add(`1:LocalizedCollectionName,${name}entity${name}`, ` '${name}' : LocalizedCollectionName for Entity`, doc, doc.child(info, 'LocalizedCollectionNames'), 'LocalizedCollectionName');
+  add(
+    `1:LocalizedName,${name}entity${name}`,
+    ` '${name}' : LocalizedName for Entity`,
+    doc,
+    doc.child(info, 'LocalizedNames'),
+    'LocalizedName',
+  );
+  add(
+    `1:LocalizedCollectionName,${name}entity${name}`,
+    ` '${name}' : LocalizedCollectionName for Entity`,
+    doc,
+    doc.child(info, 'LocalizedCollectionNames'),
+    'LocalizedCollectionName',
+  );
   add(`1:Description,${name}entity${name}`, ` '${name}' : Description for Entity`, doc, doc.child(info, 'Descriptions'), 'Description');
   for (const attribute of doc.children(doc.child(info, 'attributes'))) {
     const physical = doc.attr(attribute, 'PhysicalName') ?? '';
-    add(`1:displayname,${name}${physical}`, `'${name}' : displayname for Attribute '${physical}' on Entity`, doc, doc.child(attribute, 'displaynames'), 'displayname');
-    add(`1:Description,${name}${physical}`, `'${name}' : Description for Attribute '${physical}' on Entity`, doc, doc.child(attribute, 'Descriptions'), 'Description');
+    add(
+      `1:displayname,${name}${physical}`,
+      `'${name}' : displayname for Attribute '${physical}' on Entity`,
+      doc,
+      doc.child(attribute, 'displaynames'),
+      'displayname',
+    );
+    add(
+      `1:Description,${name}${physical}`,
+      `'${name}' : Description for Attribute '${physical}' on Entity`,
+      doc,
+      doc.child(attribute, 'Descriptions'),
+      'Description',
+    );
     const choices = doc.child(attribute, 'optionset');
     if (choices === undefined) continue;
     const set = doc.attr(choices, 'Name') ?? '';
-    add(`1:displayname,${name}${set}`, `'${name}' : displayname for OptionSet '${set}' on Entity`, doc, doc.child(choices, 'displaynames'), 'displayname');
-    add(`1:Description,${name}${set}`, `'${name}' : Description for OptionSet '${set}' on Entity`, doc, doc.child(choices, 'Descriptions'), 'Description');
-    for (const [list, kind] of [['states', 'state'], ['statuses', 'status'], ['options', 'option']] as const) {
+    add(
+      `1:displayname,${name}${set}`,
+      `'${name}' : displayname for OptionSet '${set}' on Entity`,
+      doc,
+      doc.child(choices, 'displaynames'),
+      'displayname',
+    );
+    add(
+      `1:Description,${name}${set}`,
+      `'${name}' : Description for OptionSet '${set}' on Entity`,
+      doc,
+      doc.child(choices, 'Descriptions'),
+      'Description',
+    );
+    for (const [list, kind] of [
+      ['states', 'state'],
+      ['statuses', 'status'],
+      ['options', 'option'],
+    ] as const) {
       for (const option of doc.children(doc.child(choices, list))) {
         const value = doc.attr(option, 'value') ?? '';
-        add(`1:label,${name}${set}${value}`, `'${name}' : label for ${kind} '${value}' on Entity`, doc, doc.child(option, 'labels'), 'label');
+        add(
+          `1:label,${name}${set}${value}`,
+          `'${name}' : label for ${kind} '${value}' on Entity`,
+          doc,
+          doc.child(option, 'labels'),
+          'label',
+        );
       }
     }
   }
   for (const view of doc.children(doc.child(doc.child(entity, 'SavedQueries'), 'savedqueries'))) {
     const id = doc.childText(view, 'savedqueryid');
-    add(`1:LocalizedName,${display}${id}`, `'${display}' : LocalizedName for SavedQuery on Entity QueryId: '${id}'`, doc, doc.child(view, 'LocalizedNames'), 'LocalizedName');
-    add(`1:Description,${display}${id}`, `'${display}' : Description for SavedQuery on Entity QueryId: '${id}'`, doc, doc.child(view, 'Descriptions'), 'Description');
+    add(
+      `1:LocalizedName,${display}${id}`,
+      `'${display}' : LocalizedName for SavedQuery on Entity QueryId: '${id}'`,
+      doc,
+      doc.child(view, 'LocalizedNames'),
+      'LocalizedName',
+    );
+    add(
+      `1:Description,${display}${id}`,
+      `'${display}' : Description for SavedQuery on Entity QueryId: '${id}'`,
+      doc,
+      doc.child(view, 'Descriptions'),
+      'Description',
+    );
   }
   for (const form of doc.descendants(doc.child(entity, 'FormXml'), 'systemform')) {
     const id = doc.childText(form, 'formid');
-    add(`1:LocalizedName,${display}${id}`, `'${display}' : LocalizedName for systemform in Entity FormXml ID: '${id}'`, doc, doc.child(form, 'LocalizedNames'), 'LocalizedName');
-    add(`1:Description,${display}${id}`, `'${display}' : Description for systemform in Entity FormXml ID: '${id}'`, doc, doc.child(form, 'Descriptions'), 'Description');
+    add(
+      `1:LocalizedName,${display}${id}`,
+      `'${display}' : LocalizedName for systemform in Entity FormXml ID: '${id}'`,
+      doc,
+      doc.child(form, 'LocalizedNames'),
+      'LocalizedName',
+    );
+    add(
+      `1:Description,${display}${id}`,
+      `'${display}' : Description for systemform in Entity FormXml ID: '${id}'`,
+      doc,
+      doc.child(form, 'Descriptions'),
+      'Description',
+    );
     for (const part of ['tab', 'section', 'cell']) {
       for (const element of doc.descendants(form, part)) {
         const partId = doc.attr(element, 'id') ?? '';
-        add(`1:label,${display}${partId}`, `'${display}' : label for ${part} in Entity FormXml ID: '${partId}'`, doc, doc.child(element, 'labels'), 'label');
+        add(
+          `1:label,${display}${partId}`,
+          `'${display}' : label for ${part} in Entity FormXml ID: '${partId}'`,
+          doc,
+          doc.child(element, 'labels'),
+          'label',
+        );
       }
     }
   }
@@ -123,7 +235,9 @@ function baseLanguage(manifest: XmlSlices): number {
 
 /** The languages of the solution: customizations.xml's `<Languages>`, the base language first. */
 function languages(manifest: XmlSlices, customizations: XmlSlices): number[] {
-  const listed = customizations.children(customizations.child(customizations.root, 'Languages')).map((e) => Number(customizations.textOf(e)));
+  const listed = customizations
+    .children(customizations.child(customizations.root, 'Languages'))
+    .map((e) => Number(customizations.textOf(e)));
   return [...new Set([baseLanguage(manifest), ...listed.filter((lcid) => lcid > 0)])];
 }
 
@@ -151,16 +265,29 @@ function byName(a: ResxEntry, b: ResxEntry): number {
  * language of the solution, and `Resources/template_resources.resx` with the base language's texts.
  * The labels also stay in the XML files, as SolutionPackager leaves them.
  */
-export function localizedResources(manifest: XmlSlices, customizations: XmlSlices, options: LocalizeOptions & { sourceFile: string; packageType: string }): Map<string, Buffer> {
+export function localizedResources(
+  manifest: XmlSlices,
+  customizations: XmlSlices,
+  options: LocalizeOptions & { sourceFile: string; packageType: string },
+): Map<string, Buffer> {
   const sites = labelSites(manifest, customizations);
   const files = new Map<string, Buffer>();
-  const entriesFor = (lcid: number) => sites.map((site) => ({ name: site.key, comment: site.comment, value: labelText(site.doc, site.holder, site.label, lcid) })).sort(byName);
+  const entriesFor = (lcid: number) =>
+    sites
+      .map((site) => ({ name: site.key, comment: site.comment, value: labelText(site.doc, site.holder, site.label, lcid) }))
+      .sort(byName);
   const base = baseLanguage(manifest);
   for (const lcid of languages(manifest, customizations)) {
     const folder = languageFolder(lcid, Boolean(options.useLcid));
-    files.set(`Resources/${folder}/resources.${folder}.resx`, textFile(writeResx(entriesFor(lcid), { lcid, sourceFile: options.sourceFile, packageType: options.packageType })));
+    files.set(
+      `Resources/${folder}/resources.${folder}.resx`,
+      textFile(writeResx(entriesFor(lcid), { lcid, sourceFile: options.sourceFile, packageType: options.packageType })),
+    );
   }
-  files.set('Resources/template_resources.resx', textFile(writeResx(entriesFor(base), { lcid: base, sourceFile: options.sourceFile, packageType: options.packageType })));
+  files.set(
+    'Resources/template_resources.resx',
+    textFile(writeResx(entriesFor(base), { lcid: base, sourceFile: options.sourceFile, packageType: options.packageType })),
+  );
   return files;
 }
 
@@ -169,7 +296,12 @@ export function localizedResources(manifest: XmlSlices, customizations: XmlSlice
  * their language, replacing the label of that language or adding it; an empty text changes nothing.
  * Names no label of the solution has are reported.
  */
-export function mergeResources(manifest: Buffer, customizations: Buffer, files: Map<string, Buffer>, _options: LocalizeOptions): { manifest: Buffer; customizations: Buffer; used: string[]; warnings: string[] } {
+export function mergeResources(
+  manifest: Buffer,
+  customizations: Buffer,
+  files: Map<string, Buffer>,
+  _options: LocalizeOptions,
+): { manifest: Buffer; customizations: Buffer; used: string[]; warnings: string[] } {
   const manifestDoc = XmlSlices.parse(manifest, 'solution.xml');
   const customizationsDoc = XmlSlices.parse(customizations, 'customizations.xml');
   const sites = new Map(labelSites(manifestDoc, customizationsDoc).map((site) => [site.key, site]));
@@ -199,9 +331,17 @@ export function mergeResources(manifest: Buffer, customizations: Buffer, files: 
   const rebuild = (doc: XmlSlices, original: Buffer) => {
     const changes = replacements.get(doc)!;
     if (!changes.size) return original;
-    return new ByteBuilder(original.length + 4096).raw(original.subarray(0, original.length - doc.bytes.length)).copy(doc, 0, doc.start(doc.root), 0).copyReplacing(doc, doc.root, 0, changes).result();
+    return new ByteBuilder(original.length + 4096)
+      .raw(original.subarray(0, original.length - doc.bytes.length))
+      .copy(doc, 0, doc.start(doc.root), 0)
+      .copyReplacing(doc, doc.root, 0, changes)
+      .result();
   };
-  const warnings = unknown.size ? [`${unknown.size} name(s) in the resource files match no label of the solution and were not merged: ${[...unknown].slice(0, 10).join(', ')}${unknown.size > 10 ? ', …' : ''}.`] : [];
+  const warnings = unknown.size
+    ? [
+        `${unknown.size} name(s) in the resource files match no label of the solution and were not merged: ${[...unknown].slice(0, 10).join(', ')}${unknown.size > 10 ? ', …' : ''}.`,
+      ]
+    : [];
   return { manifest: rebuild(manifestDoc, manifest), customizations: rebuild(customizationsDoc, customizations), used, warnings };
 }
 
@@ -224,7 +364,10 @@ function relabelled(site: LabelSite, values: Map<number, string>): Buffer | unde
   if (!children.length) {
     builder.raw(doc.openTag(holder));
     for (const tag of added) builder.line(indent + 2).raw(tag);
-    return builder.line(indent).raw(`</${doc.name(holder)}>`).result();
+    return builder
+      .line(indent)
+      .raw(`</${doc.name(holder)}>`)
+      .result();
   }
   builder.copyReplacing(doc, holder, 0, replaced, doc.start(holder));
   if (!added.length) return builder.result();

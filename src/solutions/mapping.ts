@@ -40,12 +40,19 @@ export class SolutionMapping {
       if (error instanceof SolutionFileError) throw error;
       throw new SolutionFileError('InvalidMapping', `The mapping file ${file} could not be read: ${(error as Error).message}.`);
     }
-    if (!doc.is(doc.root, 'Mapping')) throw new SolutionFileError('InvalidMapping', `${file} is not a mapping file: its root element is <${doc.name(doc.root)}>, not <Mapping>.`);
+    if (!doc.is(doc.root, 'Mapping'))
+      throw new SolutionFileError(
+        'InvalidMapping',
+        `${file} is not a mapping file: its root element is <${doc.name(doc.root)}>, not <Mapping>.`,
+      );
     const directives: Directive[] = [];
     for (const e of doc.children(doc.root)) {
       const kind = doc.name(e);
       if (kind !== 'FileToFile' && kind !== 'FileToPath' && kind !== 'Folder') {
-        throw new SolutionFileError('InvalidMapping', `${file}: <${kind}> is not a mapping directive; use FileToFile, FileToPath or Folder.`);
+        throw new SolutionFileError(
+          'InvalidMapping',
+          `${file}: <${kind}> is not a mapping directive; use FileToFile, FileToPath or Folder.`,
+        );
       }
       const map = doc.attr(e, 'map');
       const to = doc.attr(e, 'to');
@@ -70,9 +77,16 @@ export class SolutionMapping {
       if (!match) continue;
       const found = await this.locate(d, path, match[1] ?? '');
       if (!found.length) {
-        throw new SolutionFileError('MappedFileMissing', `${path} is mapped by <${d.kind} map="${d.map}" to="${d.to}"> in ${this.file}, but no file was found there; nothing was packed.`, 'Build the mapped files first, or fix the mapping.');
+        throw new SolutionFileError(
+          'MappedFileMissing',
+          `${path} is mapped by <${d.kind} map="${d.map}" to="${d.to}"> in ${this.file}, but no file was found there; nothing was packed.`,
+          'Build the mapped files first, or fix the mapping.',
+        );
       }
-      const note = found.length > 1 ? `${path} is mapped to ${found.length} files (${found.map((f) => relative(this.folder, f)).join(', ')}); ${relative(this.folder, found[0]!)} was used.` : undefined;
+      const note =
+        found.length > 1
+          ? `${path} is mapped to ${found.length} files (${found.map((f) => relative(this.folder, f)).join(', ')}); ${relative(this.folder, found[0]!)} was used.`
+          : undefined;
       return { file: found[0]!, note };
     }
     return undefined;
@@ -106,7 +120,9 @@ export class SolutionMapping {
     const same = existing([join(root, ...`${captured}${target}`.split('/').filter(Boolean))]);
     if (same.length) return same;
     if (!existsSync(root)) return [];
-    return (await listFiles(root)).filter((f) => f.split('/').pop()!.toLowerCase() === target.toLowerCase()).map((f) => join(root, ...f.split('/')));
+    return (await listFiles(root))
+      .filter((f) => f.split('/').pop()!.toLowerCase() === target.toLowerCase())
+      .map((f) => join(root, ...f.split('/')));
   }
 
   private absolute(path: string): string {
@@ -118,21 +134,32 @@ function directive(kind: Kind, map: string, to: string, file: string): Directive
   const mapPath = normalise(map);
   const toPath = normalise(to);
   if (kind === 'Folder') {
-    if (mapPath.includes('*') || toPath.includes('*')) throw new SolutionFileError('InvalidMapping', `${file}: <Folder map="${map}"> takes no wildcards.`);
+    if (mapPath.includes('*') || toPath.includes('*'))
+      throw new SolutionFileError('InvalidMapping', `${file}: <Folder map="${map}"> takes no wildcards.`);
     const prefix = `${mapPath.replace(/\/$/, '')}/`;
     return { kind, map, to: toPath, prefix, pattern: new RegExp(`^${escape(prefix)}`, 'i') };
   }
   const name = mapPath.split('/').pop()!;
   if (!name || name === '**') throw new SolutionFileError('InvalidMapping', `${file}: <${kind} map="${map}"> must end with a file name.`);
   if (name.includes('*') && (kind === 'FileToFile' || !/^\*\.(\*|[^*./]+)$/.test(name))) {
-    throw new SolutionFileError('InvalidMapping', `${file}: <${kind} map="${map}"> uses a file name wildcard SolutionPackager does not support (${kind === 'FileToFile' ? 'none for FileToFile' : 'only *.ext and *.*'}).`);
+    throw new SolutionFileError(
+      'InvalidMapping',
+      `${file}: <${kind} map="${map}"> uses a file name wildcard SolutionPackager does not support (${kind === 'FileToFile' ? 'none for FileToFile' : 'only *.ext and *.*'}).`,
+    );
   }
   const dirs = mapPath.split('/').slice(0, -1);
   const namePattern = name === '*.*' ? '[^/]*' : name.split('*').map(escape).join('[^/]*');
   let pattern: string;
   if (!dirs.length) pattern = `^()(?:.*/)?${namePattern}$`;
-  else if (dirs[dirs.length - 1] === '**') pattern = `^${escape(dirs.slice(0, -1).map((d) => `${d}/`).join(''))}((?:[^/]+/)*)${namePattern}$`;
-  else if (dirs.includes('**')) throw new SolutionFileError('InvalidMapping', `${file}: in <${kind} map="${map}">, ** may only be the last folder.`);
+  else if (dirs[dirs.length - 1] === '**')
+    pattern = `^${escape(
+      dirs
+        .slice(0, -1)
+        .map((d) => `${d}/`)
+        .join(''),
+    )}((?:[^/]+/)*)${namePattern}$`;
+  else if (dirs.includes('**'))
+    throw new SolutionFileError('InvalidMapping', `${file}: in <${kind} map="${map}">, ** may only be the last folder.`);
   else pattern = `^()${escape(dirs.map((d) => `${d}/`).join(''))}${namePattern}$`;
   return { kind, map, to: toPath, pattern: new RegExp(pattern, 'i') };
 }

@@ -18,5 +18,8 @@ export function folderPathOfMember(member: string): string {
 
 /** The member name for a folder path: ASCII characters outside a URI path segment, and `%`, percent-encoded. */
 export function memberOfFolderPath(path: string): string {
-  return path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/\u0080-\uFFFF]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return path.replace(
+    /[^A-Za-z0-9\-._~!$&'()*+,;=:@/\u0080-\uFFFF]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }

@@ -84,10 +84,19 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
 async function readFolder(options: PackOptions): Promise<Folder> {
   const files = await listFiles(options.folder, { skipDotFolders: true });
   if (files.some((f) => /^solutions\/[^/]+\/solution\.yml$/.test(f))) {
-    throw new SolutionFileError('UnsupportedFormat', `${options.folder} is in the YAML source-control format (solutions/*/solution.yml), which this version does not pack.`, 'Unpack the solution zip with pp_unpack_solution to get the XML layout.');
+    throw new SolutionFileError(
+      'UnsupportedFormat',
+      `${options.folder} is in the YAML source-control format (solutions/*/solution.yml), which this version does not pack.`,
+      'Unpack the solution zip with pp_unpack_solution to get the XML layout.',
+    );
   }
   for (const required of ['Other/Solution.xml', 'Other/Customizations.xml']) {
-    if (!files.includes(required)) throw new SolutionFileError('InvalidFolder', `Cannot find required file ${required} in ${options.folder}.`, 'Point folder at the unpacked solution root (the folder that contains Other/), often src/ in a pac project.');
+    if (!files.includes(required))
+      throw new SolutionFileError(
+        'InvalidFolder',
+        `Cannot find required file ${required} in ${options.folder}.`,
+        'Point folder at the unpacked solution root (the folder that contains Other/), often src/ in a pac project.',
+      );
   }
   const sources = new Map<string, string>();
   let mapping: SolutionMapping | undefined;
@@ -97,7 +106,17 @@ async function readFolder(options: PackOptions): Promise<Folder> {
     for (const [path, file] of await mapping.folderFiles()) sources.set(path, file);
   }
   const all = [...new Set([...files, ...sources.keys()])].sort();
-  const folder: Folder = { root: options.folder, files: all, fileSet: new Set(all), texts: new Map(), docs: new Map(), sources, mapping, both: false, plainIsManaged: false };
+  const folder: Folder = {
+    root: options.folder,
+    files: all,
+    fileSet: new Set(all),
+    texts: new Map(),
+    docs: new Map(),
+    sources,
+    mapping,
+    both: false,
+    plainIsManaged: false,
+  };
   const textFiles = all.filter((f) => TEXT_FILE.test(f));
   const paths: string[] = [];
   for (const file of textFiles) paths.push(await sourceOf(folder, file));
@@ -136,7 +155,11 @@ function filesUnder(files: string[], prefix: string): string[] {
 }
 
 /** One zip's members. */
-async function build(folder: Folder, options: PackOptions, managed: boolean): Promise<{ members: ZipMember[]; warnings: string[]; leftOut: string[] }> {
+async function build(
+  folder: Folder,
+  options: PackOptions,
+  managed: boolean,
+): Promise<{ members: ZipMember[]; warnings: string[]; leftOut: string[] }> {
   const used = new Set<string>(['Other/Solution.xml', 'Other/Customizations.xml']);
   const warnings: string[] = [];
   const payloads = new Map<string, string>();
@@ -156,7 +179,9 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
       if (folder.fileSet.has(managedPath)) return load(managedPath);
       if (folder.plainIsManaged || options.useUnmanagedForMissingManaged) return load(path);
       used.add(path);
-      warnings.push(`${managedPath} is missing, so that component is not in the managed zip (useUnmanagedForMissingManaged uses ${path} instead).`);
+      warnings.push(
+        `${managedPath} is missing, so that component is not in the managed zip (useUnmanagedForMissingManaged uses ${path} instead).`,
+      );
       return undefined;
     },
     readText(path) {
@@ -171,7 +196,11 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
 
   const manifestDoc = load('Other/Solution.xml');
   const replacement = managedReplacement(manifestDoc, 'Other/Solution.xml', managed ? 1 : 0);
-  let manifestXml = new ByteBuilder(manifestDoc.bytes.length + 64).bom().raw(`${DECLARATION}\r\n`).copyReplacing(manifestDoc, manifestDoc.root, 0, replacement).result();
+  let manifestXml = new ByteBuilder(manifestDoc.bytes.length + 64)
+    .bom()
+    .raw(`${DECLARATION}\r\n`)
+    .copyReplacing(manifestDoc, manifestDoc.root, 0, replacement)
+    .result();
   const skeleton = load('Other/Customizations.xml');
   const filled = new Map<El, Piece>();
   for (const container of skeleton.children(skeleton.root)) {
@@ -189,7 +218,12 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
   const size = [...folder.texts.values()].reduce((sum, bytes) => sum + bytes.length, 64);
   let customizationsXml = new ByteBuilder(size).bom().raw(`${DECLARATION}\r\n`).copyReplacing(skeleton, skeleton.root, 0, filled).result();
   if (options.localize) {
-    const merged = mergeResources(manifestXml, customizationsXml, folder.texts, typeof options.localize === 'object' ? options.localize : {});
+    const merged = mergeResources(
+      manifestXml,
+      customizationsXml,
+      folder.texts,
+      typeof options.localize === 'object' ? options.localize : {},
+    );
     for (const file of merged.used) used.add(file);
     warnings.push(...merged.warnings);
     customizationsXml = merged.customizations;
@@ -204,7 +238,11 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
   for (const [zipName, folderPath] of payloads) {
     // Both come from metadata in the folder: neither may reach outside the folder or the zip.
     if (!isSafeRelative(zipName) || !isSafeRelative(folderPath)) {
-      throw new SolutionFileError('UnsafePath', `A component names the file "${zipName}" (read from "${folderPath}"), which is outside the solution; nothing was packed.`, 'Fix the path in the component\'s metadata file.');
+      throw new SolutionFileError(
+        'UnsafePath',
+        `A component names the file "${zipName}" (read from "${folderPath}"), which is outside the solution; nothing was packed.`,
+        "Fix the path in the component's metadata file.",
+      );
     }
     const mapped = folder.sources.get(folderPath) ?? (await folder.mapping?.resolve(folderPath));
     const file = typeof mapped === 'string' ? mapped : mapped?.file;
@@ -220,7 +258,12 @@ async function build(folder: Folder, options: PackOptions, managed: boolean): Pr
   const leftOut: string[] = [];
   for (const path of folder.files) {
     if (used.has(path) || taken.has(path) || isMappingFile(folder, path)) continue;
-    if (!path.includes('/') || path.startsWith('Other/') || path.startsWith('Resources/') || COMPONENT_KINDS.some((kind) => kind.owns(path))) {
+    if (
+      !path.includes('/') ||
+      path.startsWith('Other/') ||
+      path.startsWith('Resources/') ||
+      COMPONENT_KINDS.some((kind) => kind.owns(path))
+    ) {
       leftOut.push(path);
       continue;
     }
@@ -240,16 +283,20 @@ function isMappingFile(folder: Folder, path: string): boolean {
 function leftOutWarnings(leftOut: string[], localize: boolean): string[] {
   const groups = new Map<string, string[]>();
   for (const file of leftOut) {
-    const reason = file.startsWith('Resources/') && !localize
-      ? 'hold labels for other languages; pack with localize: true to merge them'
-      : file.endsWith('_managed.xml')
-        ? 'are managed variants, but the folder holds one package type only'
-        : !file.includes('/')
-          ? 'are not part of the SolutionPackager layout'
-          : 'are not used by any component';
+    const reason =
+      file.startsWith('Resources/') && !localize
+        ? 'hold labels for other languages; pack with localize: true to merge them'
+        : file.endsWith('_managed.xml')
+          ? 'are managed variants, but the folder holds one package type only'
+          : !file.includes('/')
+            ? 'are not part of the SolutionPackager layout'
+            : 'are not used by any component';
     groups.set(reason, [...(groups.get(reason) ?? []), file]);
   }
-  return [...groups].map(([reason, files]) => `${files.length} file(s) were left out: they ${reason}: ${files.slice(0, 10).join(', ')}${files.length > 10 ? ', …' : ''}.`);
+  return [...groups].map(
+    ([reason, files]) =>
+      `${files.length} file(s) were left out: they ${reason}: ${files.slice(0, 10).join(', ')}${files.length > 10 ? ', …' : ''}.`,
+  );
 }
 
 /** What can be a root component, by component type, from the files packed and from containers kept inline. */
@@ -278,5 +325,9 @@ function undefinedRootComponents(solution: SolutionSummary, defined: Record<numb
     const key = (c.schemaName ?? c.id ?? '').replace(/[{}]/g, '').toLowerCase();
     return set && key && !set.has(key);
   });
-  return missing.length ? [`Following root components are not defined in customizations: ${missing.map((c) => `${c.schemaName ?? c.id} (type ${c.type})`).join(', ')}.`] : [];
+  return missing.length
+    ? [
+        `Following root components are not defined in customizations: ${missing.map((c) => `${c.schemaName ?? c.id} (type ${c.type})`).join(', ')}.`,
+      ]
+    : [];
 }

@@ -22,12 +22,17 @@ export function safeJoin(root: string, relativePath: string, options: { freshRoo
   if (options.freshRoot) return `${root}${sep}${parts.join(sep)}`;
   const target = join(root, ...parts);
   const inside = relative(root, target);
-  if (inside.startsWith('..') || isAbsolute(inside)) throw new SolutionFileError('UnsafePath', `"${relativePath}" would be written outside the target folder; nothing was written.`);
+  if (inside.startsWith('..') || isAbsolute(inside))
+    throw new SolutionFileError('UnsafePath', `"${relativePath}" would be written outside the target folder; nothing was written.`);
   let current = root;
   for (const part of parts) {
     current = `${current}${sep}${part}`;
     try {
-      if (lstatSync(current).isSymbolicLink()) throw new SolutionFileError('UnsafePath', `"${relativePath}" goes through a symbolic link (${current}); nothing was written there.`);
+      if (lstatSync(current).isSymbolicLink())
+        throw new SolutionFileError(
+          'UnsafePath',
+          `"${relativePath}" goes through a symbolic link (${current}); nothing was written there.`,
+        );
     } catch (error) {
       if (error instanceof SolutionFileError) throw error;
       break; // does not exist yet: nothing further down can be a link

@@ -15,7 +15,8 @@ export interface SolutionSummary {
 /** The SolutionManifest element of a solution.xml (or Other/Solution.xml); refused when there is none. */
 export function manifestElement(doc: XmlSlices, file: string): El {
   const manifest = doc.child(doc.root, 'SolutionManifest');
-  if (!doc.is(doc.root, 'ImportExportXml') || manifest === undefined) throw new SolutionFileError('InvalidSolution', `${file} is not a solution manifest (no ImportExportXml/SolutionManifest).`);
+  if (!doc.is(doc.root, 'ImportExportXml') || manifest === undefined)
+    throw new SolutionFileError('InvalidSolution', `${file} is not a solution manifest (no ImportExportXml/SolutionManifest).`);
   return manifest;
 }
 
@@ -59,7 +60,9 @@ export function checkPackageType(summary: SolutionSummary, requested: PackageTyp
   throw new SolutionFileError(
     'PackageTypeMismatch',
     `Solution package type did not match requested type: ${file} holds a ${holds.toLowerCase()} solution, and ${requested} was asked for.`,
-    holds === 'Unmanaged' ? 'Pack it as Unmanaged; a managed zip comes only from exporting the solution as managed in Dataverse.' : 'Pack it as Managed.',
+    holds === 'Unmanaged'
+      ? 'Pack it as Unmanaged; a managed zip comes only from exporting the solution as managed in Dataverse.'
+      : 'Pack it as Managed.',
   );
 }
 

@@ -63,7 +63,11 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
   const target = options.folder;
   const existing = existsSync(target) ? await listFiles(target, { skipDotFolders: true }) : [];
   if (existing.length && !options.overwrite) {
-    throw new SolutionFileError('FolderNotEmpty', `${target} already has ${existing.length} file(s); nothing was written.`, 'Pass overwrite: true to replace the files the unpack writes, or give an empty folder.');
+    throw new SolutionFileError(
+      'FolderNotEmpty',
+      `${target} already has ${existing.length} file(s); nothing was written.`,
+      'Pass overwrite: true to replace the files the unpack writes, or give an empty folder.',
+    );
   }
   const mapping = options.map ? await SolutionMapping.load(options.map, target) : undefined;
   const zips = await openZips(options);
@@ -71,11 +75,18 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     const base = await split(zips.main, false);
     const packageType = options.packageType ?? (base.solution.managed === true ? 'Managed' : 'Unmanaged');
     if (packageType !== 'Both' && (packageType === 'Managed') !== (base.solution.managed === true)) {
-      throw new SolutionFileError('PackageTypeMismatch', `Solution package type did not match requested type: ${options.zipFile} is ${base.solution.managed ? 'managed' : 'unmanaged'}, and ${packageType} was asked for.`);
+      throw new SolutionFileError(
+        'PackageTypeMismatch',
+        `Solution package type did not match requested type: ${options.zipFile} is ${base.solution.managed ? 'managed' : 'unmanaged'}, and ${packageType} was asked for.`,
+      );
     }
     if (zips.managed) {
       const managed = await split(zips.managed, true);
-      if (managed.solution.uniqueName !== base.solution.uniqueName) throw new SolutionFileError('PackageTypeMismatch', `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`);
+      if (managed.solution.uniqueName !== base.solution.uniqueName)
+        throw new SolutionFileError(
+          'PackageTypeMismatch',
+          `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`,
+        );
       for (const [path, bytes] of managed.files) base.files.set(path, bytes);
     }
     const manifestRoot = base.manifest.root;
@@ -83,7 +94,12 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     base.files.set('Other/Solution.xml', elementFile(base.manifest, manifestRoot, { xsi: false, replacements }));
     if (options.localize) {
       const localize = typeof options.localize === 'object' ? options.localize : {};
-      for (const [path, bytes] of localizedResources(base.manifest, base.customizations, { ...localize, sourceFile: basename(zips.main.file), packageType })) base.files.set(path, bytes);
+      for (const [path, bytes] of localizedResources(base.manifest, base.customizations, {
+        ...localize,
+        sourceFile: basename(zips.main.file),
+        packageType,
+      }))
+        base.files.set(path, bytes);
     }
     const mapped = mapping ? dropMapped(base, mapping) : [];
     await mkdir(dirname(target), { recursive: true });
@@ -124,7 +140,11 @@ async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; mana
   const unmanagedFile = options.zipFile.replace(/_managed\.zip$/i, '.zip');
   const managedFile = unmanagedFile.replace(/\.zip$/i, '_managed.zip');
   for (const file of [unmanagedFile, managedFile]) {
-    if (!existsSync(file)) throw new SolutionFileError('MissingFile', `A Both unpack needs ${basename(unmanagedFile)} and ${basename(managedFile)} side by side; ${file} does not exist.`);
+    if (!existsSync(file))
+      throw new SolutionFileError(
+        'MissingFile',
+        `A Both unpack needs ${basename(unmanagedFile)} and ${basename(managedFile)} side by side; ${file} does not exist.`,
+      );
   }
   const main = await ZipReader.open(unmanagedFile, limits);
   try {
@@ -138,7 +158,11 @@ async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; mana
 async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
   for (const name of ROOT_MEMBERS) {
     if (!zip.has(name)) {
-      throw new SolutionFileError('InvalidSolution', `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`, 'If the files sit one folder down, the folder was zipped instead of its contents.');
+      throw new SolutionFileError(
+        'InvalidSolution',
+        `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`,
+        'If the files sit one folder down, the folder was zipped instead of its contents.',
+      );
     }
   }
   const manifest = XmlSlices.parse(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
@@ -150,7 +174,8 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
     write(path, content, options) {
       if (managedPass && !options?.twin) return;
       const file = managedPass ? path.replace(/\.xml$/, '_managed.xml') : path;
-      if (files.has(file)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
+      if (files.has(file))
+        throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
       files.set(file, content);
     },
     claim(zipName, folderPath) {
@@ -186,11 +211,16 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
   // Every target is claimed and checked before anything is written.
   const texts = [...split.files].map(([path, data]) => ({ file: claim(path), data }));
   const members = [...split.payloads].map(([member, path]) => ({ member, file: claim(path) }));
-  makeFolders(stage, [...texts, ...members].map((job) => dirname(job.file)));
+  makeFolders(
+    stage,
+    [...texts, ...members].map((job) => dirname(job.file)),
+  );
   await writeFiles(texts);
   // Members are inflated as they are read; large ones are streamed so memory stays flat.
   await mapLimited(members, PARALLEL_FILES, async ({ member, file }) =>
-    zip.size(member) < STREAM_ABOVE_BYTES ? writeFileSync(file, await zip.read(member)) : pipeline(await zip.stream(member), createWriteStream(file)),
+    zip.size(member) < STREAM_ABOVE_BYTES
+      ? writeFileSync(file, await zip.read(member))
+      : pipeline(await zip.stream(member), createWriteStream(file)),
   );
   const bytes = texts.reduce((sum, job) => sum + job.data.length, 0) + members.reduce((sum, job) => sum + zip.size(job.member), 0);
   return { written, bytes };

@@ -323,7 +323,8 @@ class Parser {
         this.open(lt, nameEnd, at + 2, true);
         return [at + 2, nextLt];
       }
-      if (at === spaceStart || code === undefined || !isNameStart(code)) this.fail(at, at >= bytes.length ? 'the file ends inside a tag' : 'a malformed attribute');
+      if (at === spaceStart || code === undefined || !isNameStart(code))
+        this.fail(at, at >= bytes.length ? 'the file ends inside a tag' : 'a malformed attribute');
       while (at < bytes.length && isNameChar(bytes[at]!)) at++;
       while (isSpace(bytes[at]!)) at++;
       if (bytes[at] !== EQUALS) this.fail(at, 'an attribute without "="');
@@ -369,7 +370,8 @@ class Parser {
     if (open === undefined) this.fail(lt, `an end tag </${this.text(lt + 2, at)}> without a start tag`);
     const nameStart = this.starts[open]! + 1;
     const length = this.nameEnds[open]! - nameStart;
-    if (at - lt - 2 !== length || bytes.compare(bytes, nameStart, nameStart + length, lt + 2, at) !== 0) this.fail(lt, `</${this.text(lt + 2, at)}> closes <${this.nameOf(open)}>`);
+    if (at - lt - 2 !== length || bytes.compare(bytes, nameStart, nameStart + length, lt + 2, at) !== 0)
+      this.fail(lt, `</${this.text(lt + 2, at)}> closes <${this.nameOf(open)}>`);
     while (isSpace(bytes[at]!)) at++;
     if (bytes[at] !== GT) this.fail(at, `the end tag </${this.nameOf(open)}> is not closed with ">"`);
     this.contentEnds[open] = lt;
@@ -385,7 +387,11 @@ class Parser {
       return this.skipTo(lt, ']]>', 'a CDATA section');
     }
     if (/^<!(DOCTYPE|ENTITY)/i.test(head)) {
-      throw new SolutionFileError('UnsafeXml', `${this.file} declares a DOCTYPE or entities, which solution files never do; it was not read.`, 'Use a solution exported from Dataverse or written by pac / SolutionPackager.');
+      throw new SolutionFileError(
+        'UnsafeXml',
+        `${this.file} declares a DOCTYPE or entities, which solution files never do; it was not read.`,
+        'Use a solution exported from Dataverse or written by pac / SolutionPackager.',
+      );
     }
     return this.fail(lt, 'an unknown "<!" declaration');
   }
@@ -472,7 +478,11 @@ function isBlank(bytes: Buffer, from: number, to: number): boolean {
 
 /** Bytes that may start a name (1) or continue one (1 or 2): letters, `_`, `:`, UTF-8 sequences; then digits, `-`, `.`. */
 const NAME_BYTES = new Uint8Array(256).map((_, code) =>
-  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 58 || code > 127 ? 1 : (code >= 48 && code <= 57) || code === 45 || code === 46 ? 2 : 0,
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 58 || code > 127
+    ? 1
+    : (code >= 48 && code <= 57) || code === 45 || code === 46
+      ? 2
+      : 0,
 );
 
 function isNameStart(code: number): boolean {

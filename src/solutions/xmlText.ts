@@ -48,7 +48,8 @@ export class ByteBuilder {
     const count = to - from;
     if (count <= 0) return;
     this.reserve(count);
-    if (count < 32) {
+    // Short pieces (a line) are copied byte by byte: a view for `set` costs more than the loop.
+    if (count < 256) {
       const target = this.buffer;
       let at = this.length;
       for (let i = from; i < to; i++) target[at++] = source[i]!;

@@ -15,7 +15,12 @@ export interface ZipLimits {
 
 const READ_WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 100_000,
+  maxEntryBytes: 1024 ** 3,
+  maxTotalBytes: 4 * 1024 ** 3,
+  maxRatio: 1000,
+};
 
 /**
  * A solution zip opened for random access: entry names are checked (no absolute paths, no `..`, no
@@ -56,10 +61,16 @@ export class ZipReader {
           try {
             checkEntry(file, entry, limits);
             if (entry.fileName.endsWith('/')) return zip.readEntry();
-            if (byName.has(entry.fileName)) throw new SolutionFileError('UnsafeZip', `${file} holds "${entry.fileName}" twice; it was not unpacked.`);
+            if (byName.has(entry.fileName))
+              throw new SolutionFileError('UnsafeZip', `${file} holds "${entry.fileName}" twice; it was not unpacked.`);
             total += entry.uncompressedSize;
-            if (byName.size >= limits.maxEntries) throw new SolutionFileError('ZipTooLarge', `${file} has more than ${limits.maxEntries} entries; it was not unpacked.`);
-            if (total > limits.maxTotalBytes) throw new SolutionFileError('ZipTooLarge', `${file} would unpack to more than ${limits.maxTotalBytes} bytes; it was not unpacked.`);
+            if (byName.size >= limits.maxEntries)
+              throw new SolutionFileError('ZipTooLarge', `${file} has more than ${limits.maxEntries} entries; it was not unpacked.`);
+            if (total > limits.maxTotalBytes)
+              throw new SolutionFileError(
+                'ZipTooLarge',
+                `${file} would unpack to more than ${limits.maxTotalBytes} bytes; it was not unpacked.`,
+              );
             byName.set(entry.fileName, entry);
             zip.readEntry();
           } catch (error) {
@@ -93,7 +104,9 @@ export class ZipReader {
   async stream(name: string): Promise<Readable> {
     const entry = this.byName.get(name);
     if (!entry) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}".`);
-    return new Promise((resolve, reject) => this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))));
+    return new Promise((resolve, reject) =>
+      this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))),
+    );
   }
 
   async read(name: string): Promise<Buffer> {
@@ -118,14 +131,18 @@ export class ZipReader {
     const bytes = this.bytes;
     if (!bytes || entry.isEncrypted() || (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)) return undefined;
     const at = entry.relativeOffsetOfLocalHeader;
-    const broken = (why: string) => new SolutionFileError('UnsafeZip', `${this.file} could not be read safely: "${entry.fileName}" ${why}. Nothing was unpacked.`);
+    const broken = (why: string) =>
+      new SolutionFileError('UnsafeZip', `${this.file} could not be read safely: "${entry.fileName}" ${why}. Nothing was unpacked.`);
     if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== 0x04034b50) throw broken('has no local header where the directory says');
     const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
     const end = start + entry.compressedSize;
     if (end > bytes.length) throw broken('runs past the end of the zip');
     let data: Buffer;
     try {
-      data = entry.compressionMethod === 0 ? Buffer.from(bytes.subarray(start, end)) : inflateRawSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+      data =
+        entry.compressionMethod === 0
+          ? Buffer.from(bytes.subarray(start, end))
+          : inflateRawSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, entry.uncompressedSize) });
     } catch {
       throw broken('does not inflate to its declared size');
     }
@@ -137,20 +154,36 @@ export class ZipReader {
 
 function checkEntry(file: string, entry: Entry, limits: ZipLimits): void {
   const name = entry.fileName;
-  const refuse = (why: string) => new SolutionFileError('UnsafeZip', `${file} has an unsafe entry "${name}": ${why}. Nothing was unpacked.`, 'Use a solution exported from Dataverse or packed by pac / SolutionPackager.');
+  const refuse = (why: string) =>
+    new SolutionFileError(
+      'UnsafeZip',
+      `${file} has an unsafe entry "${name}": ${why}. Nothing was unpacked.`,
+      'Use a solution exported from Dataverse or packed by pac / SolutionPackager.',
+    );
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw refuse('absolute path');
   if (name.split('/').some((part) => part === '..')) throw refuse('it climbs out of the folder with ".."');
   if (name.includes('\0')) throw refuse('a NUL character in the name');
   const unixMode = (entry.externalFileAttributes >>> 16) & 0o170000;
   if (unixMode === 0o120000) throw refuse('it is a symbolic link');
-  if (entry.uncompressedSize > limits.maxEntryBytes) throw new SolutionFileError('ZipTooLarge', `${file}: "${name}" would unpack to ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes} limit. Nothing was unpacked.`);
+  if (entry.uncompressedSize > limits.maxEntryBytes)
+    throw new SolutionFileError(
+      'ZipTooLarge',
+      `${file}: "${name}" would unpack to ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes} limit. Nothing was unpacked.`,
+    );
   if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
-    throw new SolutionFileError('ZipBomb', `${file}: "${name}" is compressed more than ${limits.maxRatio}:1, the mark of a zip bomb. Nothing was unpacked.`);
+    throw new SolutionFileError(
+      'ZipBomb',
+      `${file}: "${name}" is compressed more than ${limits.maxRatio}:1, the mark of a zip bomb. Nothing was unpacked.`,
+    );
   }
 }
 
 function notAZip(file: string, error: Error): SolutionFileError {
-  return new SolutionFileError('NotAZip', `${file} is not a readable zip file (${error.message}).`, 'Give the path of a solution .zip exported from Dataverse.');
+  return new SolutionFileError(
+    'NotAZip',
+    `${file} is not a readable zip file (${error.message}).`,
+    'Give the path of a solution .zip exported from Dataverse.',
+  );
 }
 
 function unsafe(file: string, error: Error): SolutionFileError {

@@ -1,5 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
@@ -14,6 +14,8 @@ const DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1;
 const WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
 /** Members from this size are compressed on the thread pool, so the event loop is not held for long. */
 const ASYNC_FROM_BYTES = 8 * 1024 * 1024;
+/** Members that are compressed already (canvas apps are zips, images, packages): the fastest level loses almost nothing on them. */
+const COMPRESSED_ALREADY = /\.(msapp|zip|nupkg|png|jpe?g|gif|ico|woff2?|xap)$/i;
 const deflateAsync = promisify(deflateRaw);
 /** Output is written in pieces of about this size. */
 const FLUSH_BYTES = 1024 * 1024;
@@ -40,16 +42,21 @@ interface Written {
 export async function writeZip(target: string, members: ZipMember[]): Promise<void> {
   const partial = `${target}.partial-${process.pid}`;
   await mkdir(dirname(target), { recursive: true });
-  const handle = await open(partial, 'w');
+  // Written synchronously in large pieces: a thread-pool round trip per piece costs more than the write.
+  const fd = openSync(partial, 'w');
   try {
-    const writer = new Writer(handle);
+    const writer = new Writer({ write: async (data: Buffer) => void writeAll(fd, data) });
     for (const member of members) await writer.add(member);
     await writer.add({ name: '[Content_Types].xml', data: contentTypes(members.map((m) => m.name)) });
     await writer.finish();
-    await handle.close();
+    closeSync(fd);
     await rename(partial, target);
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     await rm(partial, { force: true });
     throw error;
   }
@@ -77,10 +84,10 @@ class Writer {
   async add(member: ZipMember): Promise<void> {
     const name = Buffer.from(member.name, 'utf8');
     const flags = /[^\x20-\x7e]/.test(member.name) ? FLAG_UTF8 : 0;
-    const size = 'data' in member ? member.data.length : statSync(member.file).size;
-    if ('file' in member && size >= WHOLE_BELOW_BYTES) return this.addStreamed(name, flags, member.file);
-    const data = 'data' in member ? member.data : await readFile(member.file);
-    const compressed = data.length >= ASYNC_FROM_BYTES ? await deflateAsync(data) : deflateRawSync(data);
+    const data = 'data' in member ? member.data : readSmall(member.file);
+    if (!data) return this.addStreamed(name, flags, (member as { file: string }).file);
+    const level = COMPRESSED_ALREADY.test(member.name) ? 1 : 6;
+    const compressed = data.length >= ASYNC_FROM_BYTES ? await deflateAsync(data, { level }) : deflateRawSync(data, { level });
     const entry: Written = { name, flags, crc: crc32(data), compressedSize: compressed.length, size: data.length, offset: this.offset };
     this.push(localHeader(entry));
     this.push(compressed);
@@ -143,6 +150,29 @@ class Writer {
     await this.out.write(data);
     this.sliceStart = performance.now();
   }
+}
+
+/** A file's bytes, or undefined when it is large enough to be streamed instead. */
+function readSmall(file: string): Buffer | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size >= WHOLE_BELOW_BYTES) return undefined;
+    const data = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const count = readSync(fd, data, read, size - read, read);
+      if (!count) break;
+      read += count;
+    }
+    return read === size ? data : data.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
 }
 
 /** Whether an entry needs ZIP64 fields: a size or an offset that does not fit in 32 bits. */
@@ -243,7 +273,12 @@ export function contentTypes(names: string[]): Buffer {
     if (dot > 0) extensions.add(last.slice(dot + 1));
     else overrides.push(name);
   }
-  const defaults = [...extensions].map((ext) => `<Default Extension="${escapeXml(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`);
+  const defaults = [...extensions].map(
+    (ext) => `<Default Extension="${escapeXml(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`,
+  );
   const parts = overrides.map((name) => `<Override PartName="/${escapeXml(name)}" ContentType="application/octet-stream" />`);
-  return Buffer.from(`\uFEFF<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">${defaults.join('')}${parts.join('')}</Types>`, 'utf8');
+  return Buffer.from(
+    `\uFEFF<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">${defaults.join('')}${parts.join('')}</Types>`,
+    'utf8',
+  );
 }

@@ -33,10 +33,22 @@ const SOLUTION = crlf(
 
 /** A customizations.xml with the given containers between Entities and Languages. */
 function customizations(...containers: string[]): string {
-  return crlf(`<ImportExportXml ${XSI}>`, '  <Entities />', ...containers, '  <Languages>', '    <Language>1033</Language>', '  </Languages>', '</ImportExportXml>');
+  return crlf(
+    `<ImportExportXml ${XSI}>`,
+    '  <Entities />',
+    ...containers,
+    '  <Languages>',
+    '    <Language>1033</Language>',
+    '  </Languages>',
+    '</ImportExportXml>',
+  );
 }
 
-async function solutionZip(customizationsXml: string, members: Record<string, string | Buffer> = {}, patch: Array<[string, string]> = []): Promise<string> {
+async function solutionZip(
+  customizationsXml: string,
+  members: Record<string, string | Buffer> = {},
+  patch: Array<[string, string]> = [],
+): Promise<string> {
   const zip = new yazl.ZipFile();
   zip.addBuffer(Buffer.from(customizationsXml), 'customizations.xml');
   zip.addBuffer(Buffer.from(SOLUTION), 'solution.xml');
@@ -65,7 +77,8 @@ async function roundTrip(zipFile: string, expectedFiles: string[]): Promise<stri
   const original = await zipMembers(zipFile);
   const rebuilt = await zipMembers(packed);
   assert.deepEqual([...rebuilt.keys()].sort(), [...original.keys()].sort());
-  for (const [name, bytes] of original) if (name !== '[Content_Types].xml') assert.ok(sameMember(name, bytes, rebuilt.get(name)!), `${name} differs`);
+  for (const [name, bytes] of original)
+    if (name !== '[Content_Types].xml') assert.ok(sameMember(name, bytes, rebuilt.get(name)!), `${name} differs`);
   return folder;
 }
 
@@ -95,12 +108,22 @@ describe('split layouts, both ways', () => {
       [`Reports/1033/${id}/Open Cases.rdl`, `Reports/1033/${id}/Open Cases.rdl.data.xml`, 'Reports/ReportSignatureIdMappings.xml'],
     );
     assert.equal(read(folder, `Reports/1033/${id}/Open Cases.rdl`), '<CustomReport><Language>1033</Language></CustomReport>');
-    assert.equal(read(folder, `Reports/1033/${id}/Open Cases.rdl.data.xml`), `${BOM}${DECLARATION}\r\n<Report>\r\n  <name>Open Cases</name>\r\n  <filename>Open Cases.rdl</filename>\r\n  <languagecode>1033</languagecode>\r\n  <reportid>${id}</reportid>\r\n  <ExportedFileName>/Reports/OpenCasesrdl31327784-15d8-f011-8544-000d3a81a9a9.wdl</ExportedFileName>\r\n</Report>`);
+    assert.equal(
+      read(folder, `Reports/1033/${id}/Open Cases.rdl.data.xml`),
+      `${BOM}${DECLARATION}\r\n<Report>\r\n  <name>Open Cases</name>\r\n  <filename>Open Cases.rdl</filename>\r\n  <languagecode>1033</languagecode>\r\n  <reportid>${id}</reportid>\r\n  <ExportedFileName>/Reports/OpenCasesrdl31327784-15d8-f011-8544-000d3a81a9a9.wdl</ExportedFileName>\r\n</Report>`,
+    );
     assert.match(read(folder, 'Other/Customizations.xml'), /\r\n  <Reports \/>\r\n/);
   });
 
   it('dashboards, interaction-centric dashboards and dialogs: one file per form id', async () => {
-    const form = (root: string, id: string) => [`    <${root}>`, `      <FormId>${id}</FormId>`, '      <FormXml>', `        <forms type="${root.toLowerCase()}" />`, '      </FormXml>', `    </${root}>`];
+    const form = (root: string, id: string) => [
+      `    <${root}>`,
+      `      <FormId>${id}</FormId>`,
+      '      <FormXml>',
+      `        <forms type="${root.toLowerCase()}" />`,
+      '      </FormXml>',
+      `    </${root}>`,
+    ];
     const folder = await roundTrip(
       await solutionZip(
         customizations(
@@ -115,7 +138,11 @@ describe('split layouts, both ways', () => {
           '  </Dialogs>',
         ),
       ),
-      ['Dashboards/{8360c747-7665-e911-a956-000d3a124001}.xml', 'InteractionCentricDashboards/{70ad8b15-e3f3-4d7d-9e4b-16cb4e51b484}.xml', 'Dialogs/{0f7ca1b0-be13-4b18-aa02-1c7f3a058116}.xml'],
+      [
+        'Dashboards/{8360c747-7665-e911-a956-000d3a124001}.xml',
+        'InteractionCentricDashboards/{70ad8b15-e3f3-4d7d-9e4b-16cb4e51b484}.xml',
+        'Dialogs/{0f7ca1b0-be13-4b18-aa02-1c7f3a058116}.xml',
+      ],
     );
     assert.equal(
       read(folder, 'Dashboards/{8360c747-7665-e911-a956-000d3a124001}.xml'),
@@ -125,7 +152,9 @@ describe('split layouts, both ways', () => {
 
   it('custom connectors: metadata in Connectors/<name>.xml and its files moved from Connector/ to Connectors/', async () => {
     const files = ['openapidefinition.json', 'connectionparameters.json', 'policytemplateinstances.json', 'iconblob.Png'];
-    const members = Object.fromEntries(files.map((f) => [`Connector/contoso_5Forders_${f}`, f.endsWith('Png') ? Buffer.from([0x89, 0x50, 0x4e, 0x47]) : `{"file":"${f}"}`]));
+    const members = Object.fromEntries(
+      files.map((f) => [`Connector/contoso_5Forders_${f}`, f.endsWith('Png') ? Buffer.from([0x89, 0x50, 0x4e, 0x47]) : `{"file":"${f}"}`]),
+    );
     const folder = await roundTrip(
       await solutionZip(
         customizations(
@@ -148,13 +177,21 @@ describe('split layouts, both ways', () => {
 
   it('custom connectors kept in the older Connector/ folder pack the same', async () => {
     const zipFile = await solutionZip(
-      customizations('  <Connectors>', '    <Connector>', '      <name>contoso_x</name>', '      <iconblob>/Connector/contoso_x_iconblob.Png</iconblob>', '    </Connector>', '  </Connectors>'),
+      customizations(
+        '  <Connectors>',
+        '    <Connector>',
+        '      <name>contoso_x</name>',
+        '      <iconblob>/Connector/contoso_x_iconblob.Png</iconblob>',
+        '    </Connector>',
+        '  </Connectors>',
+      ),
       { 'Connector/contoso_x_iconblob.Png': Buffer.from([1, 2, 3]) },
     );
     const folder = fresh('old-connector');
     await unpackSolution({ zipFile, folder });
     mkdirSync(join(folder, 'Connector'));
-    for (const file of ['contoso_x.xml', 'contoso_x_iconblob.Png']) writeFileSync(join(folder, 'Connector', file), readFileSync(join(folder, 'Connectors', file)));
+    for (const file of ['contoso_x.xml', 'contoso_x_iconblob.Png'])
+      writeFileSync(join(folder, 'Connector', file), readFileSync(join(folder, 'Connectors', file)));
     rmSync(join(folder, 'Connectors'), { recursive: true });
     const packed = `${fresh('old-connector')}.zip`;
     assert.deepEqual((await packSolution({ folder, zipFile: packed })).warnings, []);
@@ -163,8 +200,10 @@ describe('split layouts, both ways', () => {
 
   it('e-mail templates: subject and body as XSLT files, presentation XML one element per line, fields left empty in EmailTemplates.xml', async () => {
     const id = '{b6c38bb9-2423-471d-8b38-e3b99ed80e7a}';
-    const subject = '&lt;?xml version="1.0" ?&gt;&lt;xsl:stylesheet version="1.0"&gt;&lt;xsl:template match="/data"&gt;&lt;![CDATA[Hello]]&gt;&lt;/xsl:template&gt;&lt;/xsl:stylesheet&gt;';
-    const presentation = '&lt;template&gt;&lt;text&gt;&lt;![CDATA[Dear ]]&gt;&lt;/text&gt;&lt;slugs&gt;&lt;slug&gt;&lt;entity&gt;account&lt;/entity&gt;&lt;/slug&gt;&lt;default /&gt;&lt;/slugs&gt;&lt;/template&gt;';
+    const subject =
+      '&lt;?xml version="1.0" ?&gt;&lt;xsl:stylesheet version="1.0"&gt;&lt;xsl:template match="/data"&gt;&lt;![CDATA[Hello]]&gt;&lt;/xsl:template&gt;&lt;/xsl:stylesheet&gt;';
+    const presentation =
+      '&lt;template&gt;&lt;text&gt;&lt;![CDATA[Dear ]]&gt;&lt;/text&gt;&lt;slugs&gt;&lt;slug&gt;&lt;entity&gt;account&lt;/entity&gt;&lt;/slug&gt;&lt;default /&gt;&lt;/slugs&gt;&lt;/template&gt;';
     const folder = await roundTrip(
       await solutionZip(
         customizations(
@@ -181,9 +220,16 @@ describe('split layouts, both ways', () => {
           '  </Templates>',
         ),
       ),
-      ['Templates/EmailTemplates.xml', `Templates/EmailDocuments/1033/${id}/subject.xsl`, `Templates/EmailDocuments/1033/${id}/presentationxml.xml`],
+      [
+        'Templates/EmailTemplates.xml',
+        `Templates/EmailDocuments/1033/${id}/subject.xsl`,
+        `Templates/EmailDocuments/1033/${id}/presentationxml.xml`,
+      ],
     );
-    assert.equal(read(folder, `Templates/EmailDocuments/1033/${id}/subject.xsl`), `${BOM}<?xml version="1.0" ?><xsl:stylesheet version="1.0"><xsl:template match="/data"><![CDATA[Hello]]></xsl:template></xsl:stylesheet>`);
+    assert.equal(
+      read(folder, `Templates/EmailDocuments/1033/${id}/subject.xsl`),
+      `${BOM}<?xml version="1.0" ?><xsl:stylesheet version="1.0"><xsl:template match="/data"><![CDATA[Hello]]></xsl:template></xsl:stylesheet>`,
+    );
     assert.equal(
       read(folder, `Templates/EmailDocuments/1033/${id}/presentationxml.xml`),
       `${BOM}${DECLARATION}\r\n<template>\r\n  <text><![CDATA[Dear ]]></text>\r\n  <slugs>\r\n    <slug>\r\n      <entity>account</entity>\r\n    </slug>\r\n    <default />\r\n  </slugs>\r\n</template>`,
@@ -214,7 +260,12 @@ describe('split layouts, both ways', () => {
           '  </ServiceEndpoints>',
         ),
       ),
-      ['Other/FieldSecurityProfiles.xml', 'EnvironmentVariables/contoso_ApiUrl.xml', 'EntityDataSources/{356eddaa-3306-44ca-947f-066efbdc5ce2}.xml', 'PluginAssemblies/ServiceEndpoints.xml'],
+      [
+        'Other/FieldSecurityProfiles.xml',
+        'EnvironmentVariables/contoso_ApiUrl.xml',
+        'EntityDataSources/{356eddaa-3306-44ca-947f-066efbdc5ce2}.xml',
+        'PluginAssemblies/ServiceEndpoints.xml',
+      ],
     );
   });
 
@@ -239,8 +290,16 @@ describe('split layouts, both ways', () => {
       'Formulas/contoso_invoice-contoso_total.xaml': '<Activity />',
       'appactions/contoso_Mscrm.SubGrid.%7B!EntityLogicalName%7D.New!contoso_app/appaction.xml': '<appaction />',
     });
-    const folder = await roundTrip(zipFile, ['Entities/contoso_Invoice/Formulas/contoso_invoice-contoso_total.xaml', 'appactions/contoso_Mscrm.SubGrid.{!EntityLogicalName}.New!contoso_app/appaction.xml', 'Other/Relationships.xml']);
-    assert.equal(read(folder, 'Other/Relationships.xml'), `${BOM}${DECLARATION}\r\n<EntityRelationships ${XSI} />`, 'a solution with tables has the list even without relationships');
+    const folder = await roundTrip(zipFile, [
+      'Entities/contoso_Invoice/Formulas/contoso_invoice-contoso_total.xaml',
+      'appactions/contoso_Mscrm.SubGrid.{!EntityLogicalName}.New!contoso_app/appaction.xml',
+      'Other/Relationships.xml',
+    ]);
+    assert.equal(
+      read(folder, 'Other/Relationships.xml'),
+      `${BOM}${DECLARATION}\r\n<EntityRelationships ${XSI} />`,
+      'a solution with tables has the list even without relationships',
+    );
   });
 });
 
@@ -257,25 +316,65 @@ describe('unsafe paths inside the new layouts are refused and nothing is written
   }
 
   it('a report whose id climbs out of its folder', async () => {
-    await refusedUnpack(await solutionZip(customizations('  <Reports>', '    <Report>', '      <filename>r.rdl</filename>', '      <languagecode>1033</languagecode>', '      <reportid>..</reportid>', '    </Report>', '  </Reports>')), /outside the target folder/);
+    await refusedUnpack(
+      await solutionZip(
+        customizations(
+          '  <Reports>',
+          '    <Report>',
+          '      <filename>r.rdl</filename>',
+          '      <languagecode>1033</languagecode>',
+          '      <reportid>..</reportid>',
+          '    </Report>',
+          '  </Reports>',
+        ),
+      ),
+      /outside the target folder/,
+    );
   });
 
   it('an e-mail template whose id climbs out of its folder', async () => {
     await refusedUnpack(
-      await solutionZip(customizations('  <Templates>', '    <EmailTemplates>', '      <emailtemplate>', '        <templateid>..</templateid>', '        <body>x</body>', '        <languagecode>..</languagecode>', '      </emailtemplate>', '    </EmailTemplates>', '  </Templates>')),
+      await solutionZip(
+        customizations(
+          '  <Templates>',
+          '    <EmailTemplates>',
+          '      <emailtemplate>',
+          '        <templateid>..</templateid>',
+          '        <body>x</body>',
+          '        <languagecode>..</languagecode>',
+          '      </emailtemplate>',
+          '    </EmailTemplates>',
+          '  </Templates>',
+        ),
+      ),
       /outside the target folder/,
     );
   });
 
   it('a member whose percent-encoded name is ..', async () => {
-    await refusedUnpack(await solutionZip(customizations(), { 'appactions/xxxxxx/appaction.xml': '<appaction />' }, [['appactions/xxxxxx/', 'appactions/%2E%2E/']]), /outside the target folder/);
+    await refusedUnpack(
+      await solutionZip(customizations(), { 'appactions/xxxxxx/appaction.xml': '<appaction />' }, [
+        ['appactions/xxxxxx/', 'appactions/%2E%2E/'],
+      ]),
+      /outside the target folder/,
+    );
   });
 
   it('a packed component naming a file outside the folder', async () => {
     const folder = await roundTrip(
-      await solutionZip(customizations('  <CanvasApps>', '    <CanvasApp>', '      <Name>contoso_app</Name>', '      <DocumentUri>/CanvasApps/contoso_app_DocumentUri.msapp</DocumentUri>', '    </CanvasApp>', '  </CanvasApps>'), {
-        'CanvasApps/contoso_app_DocumentUri.msapp': 'PK',
-      }),
+      await solutionZip(
+        customizations(
+          '  <CanvasApps>',
+          '    <CanvasApp>',
+          '      <Name>contoso_app</Name>',
+          '      <DocumentUri>/CanvasApps/contoso_app_DocumentUri.msapp</DocumentUri>',
+          '    </CanvasApp>',
+          '  </CanvasApps>',
+        ),
+        {
+          'CanvasApps/contoso_app_DocumentUri.msapp': 'PK',
+        },
+      ),
       ['CanvasApps/contoso_app.meta.xml'],
     );
     const meta = join(folder, 'CanvasApps', 'contoso_app.meta.xml');
@@ -296,15 +395,24 @@ describe('nothing is dropped silently', () => {
     const zipFile = `${fresh('warned')}.zip`;
     const result = await packSolution({ folder, zipFile });
     assert.deepEqual(result.leftOut, ['Dashboards/notes.txt', 'README.md']);
-    assert.ok(result.warnings.some((w) => w.includes('Dashboards/notes.txt') && w.includes('not used by any component')), result.warnings.join('\n'));
-    assert.ok(result.warnings.some((w) => w.includes('README.md') && w.includes('not part of the SolutionPackager layout')), result.warnings.join('\n'));
+    assert.ok(
+      result.warnings.some((w) => w.includes('Dashboards/notes.txt') && w.includes('not used by any component')),
+      result.warnings.join('\n'),
+    );
+    assert.ok(
+      result.warnings.some((w) => w.includes('README.md') && w.includes('not part of the SolutionPackager layout')),
+      result.warnings.join('\n'),
+    );
     assert.equal((await zipMembers(zipFile)).get('newcomponents/a/record.xml')?.toString(), '<record />');
   });
 
   it('a component kept inline in Other/Customizations.xml is packed as it is, with a warning', async () => {
     const folder = await roundTrip(await solutionZip(customizations()), ['Other/Customizations.xml']);
     const skeleton = join(folder, 'Other', 'Customizations.xml');
-    writeFileSync(skeleton, readFileSync(skeleton, 'utf8').replace('<Entities />', '<Entities><Entity><Name>inline</Name></Entity></Entities>'));
+    writeFileSync(
+      skeleton,
+      readFileSync(skeleton, 'utf8').replace('<Entities />', '<Entities><Entity><Name>inline</Name></Entity></Entities>'),
+    );
     const zipFile = `${fresh('inline')}.zip`;
     const result = await packSolution({ folder, zipFile });
     assert.ok(result.warnings.some((w) => /Entities has content inline/.test(w)));

@@ -31,7 +31,9 @@ describe('mapping files (pac solution pack|unpack --map)', needsCorpus, () => {
     writeFileSync(join(built, 'CCRM.REFFS.Plugins.dll'), 'MZ built plug-in');
     const zipFile = `${fresh('mapped')}.zip`;
     const result = await packSolution({ folder, zipFile, map: join(folder, 'map.xml') });
-    const dll = (await zipMembers(zipFile)).get('PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll');
+    const dll = (await zipMembers(zipFile)).get(
+      'PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll',
+    );
     assert.equal(dll?.toString(), 'MZ built plug-in');
     assert.ok(!result.warnings.some((w) => /missing/.test(w)), result.warnings.join('\n'));
     assert.ok(!result.leftOut.includes('map.xml'), 'the mapping file in use is not reported as left out');
@@ -40,17 +42,28 @@ describe('mapping files (pac solution pack|unpack --map)', needsCorpus, () => {
   it('pack stops, naming the directive, when a mapped file is not there', async () => {
     const { folder } = mappedFixture();
     const zipFile = `${fresh('unbuilt')}.zip`;
-    await assert.rejects(packSolution({ folder, zipFile, map: join(folder, 'map.xml') }), /CCRMREFFSPlugins\.dll is mapped by <FileToFile map="PluginAssemblies\\\*\*\\CCRMREFFSPlugins\.dll" .*no file was found there; nothing was packed/);
+    await assert.rejects(
+      packSolution({ folder, zipFile, map: join(folder, 'map.xml') }),
+      /CCRMREFFSPlugins\.dll is mapped by <FileToFile map="PluginAssemblies\\\*\*\\CCRMREFFSPlugins\.dll" .*no file was found there; nothing was packed/,
+    );
     assert.ok(!existsSync(zipFile));
   });
 
   it('unpack does not write the files a mapping file maps elsewhere', async () => {
     const { folder } = mappedFixture();
     const out = fresh('unpacked');
-    const result = await unpackSolution({ zipFile: join(FIXTURES, 'zips-more', 'res-fieldservice', 'RES.FieldService.BusinessExtensions.zip'), folder: out, map: join(folder, 'map.xml') });
+    const result = await unpackSolution({
+      zipFile: join(FIXTURES, 'zips-more', 'res-fieldservice', 'RES.FieldService.BusinessExtensions.zip'),
+      folder: out,
+      map: join(folder, 'map.xml'),
+    });
     assert.deepEqual(result.mapped, ['PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll']);
     assert.ok(!(await listFiles(out)).some((f) => f.endsWith('.dll')));
-    assert.ok((await listFiles(out)).includes('PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll.data.xml'));
+    assert.ok(
+      (await listFiles(out)).includes(
+        'PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll.data.xml',
+      ),
+    );
   });
 });
 
@@ -61,7 +74,10 @@ describe('mapping directives', () => {
     const resource = (name: string) =>
       `<WebResource><WebResourceId>{${name === 'a' ? '1' : '2'}0000000-0000-4000-8000-000000000000}</WebResourceId><Name>contoso_/scripts/${name}.js</Name><WebResourceType>3</WebResourceType><FileName>/WebResources/contoso_scripts${name}js</FileName></WebResource>`;
     mkdirSync(join(folder, 'Other'), { recursive: true });
-    writeFileSync(join(folder, 'Other', 'Solution.xml'), '<ImportExportXml><SolutionManifest><UniqueName>web</UniqueName><Version>1.0.0.0</Version><Managed>0</Managed></SolutionManifest></ImportExportXml>');
+    writeFileSync(
+      join(folder, 'Other', 'Solution.xml'),
+      '<ImportExportXml><SolutionManifest><UniqueName>web</UniqueName><Version>1.0.0.0</Version><Managed>0</Managed></SolutionManifest></ImportExportXml>',
+    );
     writeFileSync(join(folder, 'Other', 'Customizations.xml'), '<ImportExportXml>\r\n  <WebResources />\r\n</ImportExportXml>');
     mkdirSync(join(folder, 'WebResources', 'contoso_', 'scripts'), { recursive: true });
     for (const name of ['a', 'b']) {
@@ -90,7 +106,10 @@ describe('mapping directives', () => {
     mkdirSync(join(folder, '..', 'dist'), { recursive: true });
     for (const name of ['a', 'b']) {
       writeFileSync(join(folder, '..', 'dist', `${name}.js`), `// dist ${name}`);
-      writeFileSync(join(folder, '..', 'dist', `${name}.js.data.xml`), readFileSync(join(folder, 'WebResources', 'contoso_', 'scripts', `${name}.js.data.xml`)));
+      writeFileSync(
+        join(folder, '..', 'dist', `${name}.js.data.xml`),
+        readFileSync(join(folder, 'WebResources', 'contoso_', 'scripts', `${name}.js.data.xml`)),
+      );
     }
     const zipFile = `${fresh('folder')}.zip`;
     await packSolution({ folder, zipFile, map });
@@ -98,7 +117,9 @@ describe('mapping directives', () => {
   });
 
   it('the first directive that matches wins', async () => {
-    const { folder, map } = await webResourceFolder('<Mapping><FileToFile map="a.js" to="..\\first.js" /><FileToFile map="a.js" to="..\\second.js" /></Mapping>');
+    const { folder, map } = await webResourceFolder(
+      '<Mapping><FileToFile map="a.js" to="..\\first.js" /><FileToFile map="a.js" to="..\\second.js" /></Mapping>',
+    );
     writeFileSync(join(folder, '..', 'first.js'), '// first');
     writeFileSync(join(folder, '..', 'second.js'), '// second');
     const zipFile = `${fresh('first')}.zip`;
@@ -126,7 +147,10 @@ describe('mapping directives', () => {
     for (const [mapping, problem] of [
       ['<Map />', /is not a mapping file: its root element is <Map>/],
       ['<Mapping><FileToFile map="x.js" /></Mapping>', /<FileToFile> needs both map and to/],
-      ['<Mapping><FileToFile map="*.js" to="y" /></Mapping>', /file name wildcard SolutionPackager does not support \(none for FileToFile\)/],
+      [
+        '<Mapping><FileToFile map="*.js" to="y" /></Mapping>',
+        /file name wildcard SolutionPackager does not support \(none for FileToFile\)/,
+      ],
       ['<Mapping><FileToPath map="a*b.js" to="y" /></Mapping>', /only \*\.ext and \*\.\*/],
       ['<Mapping><Folder map="a\\**" to="b" /></Mapping>', /<Folder map="a\\\*\*"> takes no wildcards/],
       ['<Mapping><Copy map="a" to="b" /></Mapping>', /<Copy> is not a mapping directive/],

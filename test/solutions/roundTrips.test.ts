@@ -22,7 +22,13 @@ let counter = 0;
 const fresh = (name: string) => join(work, `${counter++}-${name}`);
 
 const zips = corpusFound ? ZIP_ROOTS.flatMap((root) => zipsUnder(join(FIXTURES, root)).map((zip) => `${root}/${zip}`)) : [];
-const folders = corpusFound ? FOLDER_ROOTS.flatMap((root) => entries(join(FIXTURES, root)).filter((name) => existsSync(join(FIXTURES, root, name, 'Other', 'Solution.xml'))).map((name) => `${root}/${name}`)) : [];
+const folders = corpusFound
+  ? FOLDER_ROOTS.flatMap((root) =>
+      entries(join(FIXTURES, root))
+        .filter((name) => existsSync(join(FIXTURES, root, name, 'Other', 'Solution.xml')))
+        .map((name) => `${root}/${name}`),
+    )
+  : [];
 
 /** The package type a folder holds: `<Managed>` 0, 1, or 2 for both. */
 function packageTypeOf(folder: string): PackageType {
@@ -46,7 +52,9 @@ function resxData(bytes: Buffer): string[][] {
  * files when not localizing.
  */
 function expectedLeftOut(folder: string, files: string[], packageType: PackageType, localize: boolean): string[] {
-  const named = files.filter((f) => f.endsWith('.meta.xml')).flatMap((f) => [...readFileSync(join(folder, f), 'utf8').matchAll(/>\/(CanvasApps\/[^<]+)</g)].map((m) => m[1]));
+  const named = files
+    .filter((f) => f.endsWith('.meta.xml'))
+    .flatMap((f) => [...readFileSync(join(folder, f), 'utf8').matchAll(/>\/(CanvasApps\/[^<]+)</g)].map((m) => m[1]));
   return files.filter(
     (f) =>
       (packageType !== 'Both' && f.endsWith('_managed.xml')) ||
@@ -59,7 +67,8 @@ function expectedLeftOut(folder: string, files: string[], packageType: PackageTy
 /** Compares two folder files: resource files by their entries, XML of a reformatted folder as XML, anything else by its text. */
 function assertSameFile(file: string, expected: Buffer, actual: Buffer, options: { semantic?: boolean; withoutXsi?: boolean } = {}): void {
   if (file.endsWith('.resx')) return assert.deepEqual(resxData(actual), resxData(expected), `${file}: resource entries differ`);
-  if (options.semantic && file.endsWith('.xml')) return assert.equal(canonicalXml(actual, file), canonicalXml(expected, file), `${file} differs as XML`);
+  if (options.semantic && file.endsWith('.xml'))
+    return assert.equal(canonicalXml(actual, file), canonicalXml(expected, file), `${file} differs as XML`);
   const wanted = lf(expected);
   let text = lf(actual);
   const xsiOnRoot = /^(\uFEFF?<\?xml[^>]*>\n<[^>]*?) xmlns:xsi="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance"/;
@@ -96,14 +105,22 @@ describe('every fixture folder: pack then unpack, with its package type, gives t
       const out = fresh('unpacked');
       const packed = await packSolution({ folder, zipFile: zip, packageType, localize: true });
       assert.deepEqual(packed.leftOut, expectedLeftOut(folder, files, packageType, true));
-      for (const file of packed.leftOut) assert.ok(packed.warnings.some((w) => w.includes(file) || /, …\.$/.test(w)), `${file} is named in a warning`);
+      for (const file of packed.leftOut)
+        assert.ok(
+          packed.warnings.some((w) => w.includes(file) || /, …\.$/.test(w)),
+          `${file} is named in a warning`,
+        );
       await unpackSolution({ zipFile: zip, folder: out, packageType, localize: files.some((f) => f.startsWith('Resources/')) });
       const kept = files.filter((f) => !packed.leftOut.includes(f));
       const written = await listFiles(out);
       // Plug-in assemblies whose DLL the folder lacks come back as the empty payload they were packed as: none here.
       assert.deepEqual(written, kept);
       const semantic = name.endsWith('apollo-reports-templates'); // re-indented by a formatter after extraction
-      for (const file of kept) assertSameFile(file, readFileSync(join(folder, file)), readFileSync(join(out, file)), { semantic, withoutXsi: WITHOUT_XSI.has(name.split('/')[1]!) });
+      for (const file of kept)
+        assertSameFile(file, readFileSync(join(folder, file)), readFileSync(join(out, file)), {
+          semantic,
+          withoutXsi: WITHOUT_XSI.has(name.split('/')[1]!),
+        });
     });
   }
 });
@@ -112,7 +129,12 @@ describe('unpacking a fixture zip gives its SolutionPackager folder', needsCorpu
   const pairs = [
     { zip: 'zips/pnp/ai-driven-expense-report-processing-sample.zip', folder: 'unpacked/ai-driven-expense-report-processing' },
     { zip: 'zips-more/tsykes/PurchaseRequisitionCustomConnectors.zip', folder: 'unpacked-more/connectors-purchase-requisition' },
-    { zip: 'zips-more/res-fieldservice/RES.FieldService.BusinessExtensions.zip', folder: 'unpacked-more/localized-res-fieldservice', localize: true, withoutXsi: true },
+    {
+      zip: 'zips-more/res-fieldservice/RES.FieldService.BusinessExtensions.zip',
+      folder: 'unpacked-more/localized-res-fieldservice',
+      localize: true,
+      withoutXsi: true,
+    },
     { zip: 'zips-more/apollo/ApolloHospitalProject_1_0_0_4.zip', folder: 'unpacked-more/apollo-reports-templates', semantic: true },
   ];
   for (const pair of pairs) {
@@ -127,7 +149,10 @@ describe('unpacking a fixture zip gives its SolutionPackager folder', needsCorpu
       assert.deepEqual(onlyTheirs, expectedLeftOut(folder, theirs, 'Unmanaged', true));
       assert.ok(ours.filter((f) => !theirs.includes(f)).every((f) => f.endsWith('.dll')));
       for (const file of theirs.filter((f) => ours.includes(f))) {
-        const expected = file === 'Other/Solution.xml' ? Buffer.from(readFileSync(join(folder, file), 'utf8').replace('<Managed>2</Managed>', '<Managed>0</Managed>')) : readFileSync(join(folder, file));
+        const expected =
+          file === 'Other/Solution.xml'
+            ? Buffer.from(readFileSync(join(folder, file), 'utf8').replace('<Managed>2</Managed>', '<Managed>0</Managed>'))
+            : readFileSync(join(folder, file));
         assertSameFile(file, expected, readFileSync(join(out, file)), pair);
       }
     });

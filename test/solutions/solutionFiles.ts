@@ -14,7 +14,10 @@ const CDATA = 4;
  */
 export function canonicalXml(bytes: Buffer, name: string): string {
   let problem: string | undefined;
-  const doc = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(bytes.toString('utf8').replace(/^\uFEFF/, ''), 'text/xml');
+  const doc = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(
+    bytes.toString('utf8').replace(/^\uFEFF/, ''),
+    'text/xml',
+  );
   if (problem || !doc.documentElement) throw new Error(`${name} is not XML: ${problem}`);
   return canonical(doc.documentElement);
 }

@@ -30,32 +30,50 @@ describe('the XML tokenizer', () => {
   });
 
   it('refuses DOCTYPE and entity declarations before reading anything else', () => {
-    refused('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', /declares a DOCTYPE or entities/, 'UnsafeXml');
+    refused(
+      '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+      /declares a DOCTYPE or entities/,
+      'UnsafeXml',
+    );
   });
 
   it('reads names, attributes and text, references and CDATA decoded', () => {
-    const doc = XmlSlices.parse('\uFEFF<?xml version="1.0"?><root a="1 &amp; 2" b=\'x"y\'><item>caf\u00e9 &lt;3</item><code><![CDATA[<b>&amp;</b>]]></code><empty></empty></root>', 'test.xml');
+    const doc = XmlSlices.parse(
+      '\uFEFF<?xml version="1.0"?><root a="1 &amp; 2" b=\'x"y\'><item>caf\u00e9 &lt;3</item><code><![CDATA[<b>&amp;</b>]]></code><empty></empty></root>',
+      'test.xml',
+    );
     assert.equal(doc.name(doc.root), 'root');
     assert.equal(doc.attr(doc.root, 'a'), '1 & 2');
     assert.equal(doc.attr(doc.root, 'b'), 'x"y');
     assert.equal(doc.childText(doc.root, 'item'), 'caf\u00e9 <3');
     assert.equal(doc.childText(doc.root, 'code'), '<b>&amp;</b>');
     assert.ok(doc.isEmpty(doc.child(doc.root, 'empty')!));
-    assert.deepEqual(doc.children(doc.root).map((e) => doc.name(e)), ['item', 'code', 'empty']);
+    assert.deepEqual(
+      doc.children(doc.root).map((e) => doc.name(e)),
+      ['item', 'code', 'empty'],
+    );
   });
 
   it('cuts an element out as its own bytes: non-ASCII text, entity references and <a></a> stay as written', () => {
-    const source = '<root>\r\n  <Entity>\r\n    <Name>Ol\u00e9 \u65e5\u672c &amp; co</Name>\r\n    <Empty></Empty>\r\n  </Entity>\r\n</root>';
+    const source =
+      '<root>\r\n  <Entity>\r\n    <Name>Ol\u00e9 \u65e5\u672c &amp; co</Name>\r\n    <Empty></Empty>\r\n  </Entity>\r\n</root>';
     const doc = XmlSlices.parse(source, 'test.xml');
     const file = elementFile(doc, doc.child(doc.root, 'Entity')!).toString('utf8');
-    assert.equal(file, '\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<Entity xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\r\n  <Name>Ol\u00e9 \u65e5\u672c &amp; co</Name>\r\n  <Empty></Empty>\r\n</Entity>');
+    assert.equal(
+      file,
+      '\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<Entity xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\r\n  <Name>Ol\u00e9 \u65e5\u672c &amp; co</Name>\r\n  <Empty></Empty>\r\n</Entity>',
+    );
   });
 
   it('moves only the whitespace between tags: text, CDATA and comments keep their line breaks and spaces', () => {
-    const source = '<root>\n    <a>\n    <b>two\n    lines</b>\n    <c><![CDATA[\n    <kept/>]]></c>\n    <!-- a\n    comment -->\n    <d/>\n    </a>\n</root>';
+    const source =
+      '<root>\n    <a>\n    <b>two\n    lines</b>\n    <c><![CDATA[\n    <kept/>]]></c>\n    <!-- a\n    comment -->\n    <d/>\n    </a>\n</root>';
     const doc = XmlSlices.parse(source, 'test.xml');
     const moved = new ByteBuilder().raw(embedded(doc, doc.child(doc.root, 'a')!, 0)).toString();
-    assert.equal(moved, '<a>\r\n<b>two\r\n    lines</b>\r\n<c><![CDATA[\r\n    <kept/>]]></c>\r\n<!-- a\r\n    comment -->\r\n<d />\r\n</a>');
+    assert.equal(
+      moved,
+      '<a>\r\n<b>two\r\n    lines</b>\r\n<c><![CDATA[\r\n    <kept/>]]></c>\r\n<!-- a\r\n    comment -->\r\n<d />\r\n</a>',
+    );
   });
 
   it('moves indentation both ways, so cutting out and putting back gives the same bytes', () => {

@@ -47,36 +47,57 @@ function unzip(bytes: Buffer, wanted: (name: string) => boolean): Promise<Map<st
   });
 }
 
-const decode = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const decode = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 const firstText = (xml: string, tag: string) => decode(new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1]?.trim() ?? '');
 const attribute = (tag: string, name: string) => decode(new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1] ?? '');
-const firstLabel = (xml: string, holder: string) => attribute(new RegExp(`<${holder}>\\s*<[A-Za-z]+ [^>]*>`).exec(xml)?.[0] ?? '', 'description');
+const firstLabel = (xml: string, holder: string) =>
+  attribute(new RegExp(`<${holder}>\\s*<[A-Za-z]+ [^>]*>`).exec(xml)?.[0] ?? '', 'description');
 
 async function read(bytes: Buffer): Promise<Staged | string> {
   let members: Map<string, Buffer>;
   try {
-    members = await unzip(bytes, (name) => /^(solution|customizations)\.xml$/i.test(name) || /^environmentvariabledefinitions\/[^/]+\/environmentvariabledefinition\.xml$/i.test(name));
+    members = await unzip(
+      bytes,
+      (name) =>
+        /^(solution|customizations)\.xml$/i.test(name) ||
+        /^environmentvariabledefinitions\/[^/]+\/environmentvariabledefinition\.xml$/i.test(name),
+    );
   } catch {
     return 'The solution file is invalid. The compressed file could not be read.';
   }
   const manifest = members.get('solution.xml')?.toString('utf8');
   const customizations = members.get('customizations.xml')?.toString('utf8');
-  if (!manifest || !customizations) return 'The solution file is invalid. The compressed file must contain solution.xml and customizations.xml at its root.';
+  if (!manifest || !customizations)
+    return 'The solution file is invalid. The compressed file must contain solution.xml and customizations.xml at its root.';
   const solution = /<SolutionManifest>([\s\S]*)<\/SolutionManifest>/.exec(manifest)?.[1] ?? '';
   const publisher = /<Publisher>([\s\S]*?)<\/Publisher>/.exec(solution)?.[1] ?? '';
   const ownPart = solution.replace(/<Publisher>[\s\S]*?<\/Publisher>/, '');
   const uniqueName = firstText(ownPart, 'UniqueName');
   const version = firstText(ownPart, 'Version');
-  if (!uniqueName || !/^\d+(\.\d+){1,3}$/.test(version)) return 'The import file is invalid. solution.xml must give a UniqueName and a Version such as 1.0.0.0.';
+  if (!uniqueName || !/^\d+(\.\d+){1,3}$/.test(version))
+    return 'The import file is invalid. solution.xml must give a UniqueName and a Version such as 1.0.0.0.';
   const missing = [...solution.matchAll(/<MissingDependency>([\s\S]*?)<\/MissingDependency>/g)].map((m) => {
     const tag = (name: string) => /<(Required|Dependent)\s[^>]*>/.exec(m[1]!.slice(m[1]!.indexOf(`<${name}`)))?.[0] ?? '';
-    const fields = (text: string) => Object.fromEntries([...text.matchAll(/\s([A-Za-z]+)="([^"]*)"/g)].map(([, key, value]) => [key!, decode(value!)]));
+    const fields = (text: string) =>
+      Object.fromEntries([...text.matchAll(/\s([A-Za-z]+)="([^"]*)"/g)].map(([, key, value]) => [key!, decode(value!)]));
     return { required: fields(tag('Required')), dependent: fields(tag('Dependent')) };
   });
-  const connectionReferences = [...customizations.matchAll(/<connectionreference\s[^>]*connectionreferencelogicalname="([^"]*)"[^>]*>([\s\S]*?)<\/connectionreference>/g)].map((m) => ({ logicalName: decode(m[1]!), connectorId: firstText(m[2]!, 'connectorid') }));
+  const connectionReferences = [
+    ...customizations.matchAll(
+      /<connectionreference\s[^>]*connectionreferencelogicalname="([^"]*)"[^>]*>([\s\S]*?)<\/connectionreference>/g,
+    ),
+  ].map((m) => ({ logicalName: decode(m[1]!), connectorId: firstText(m[2]!, 'connectorid') }));
   const environmentVariables = [...members]
     .filter(([name]) => name.startsWith('environmentvariabledefinitions/'))
-    .map(([, definition]) => attribute(/<environmentvariabledefinition\s[^>]*>/.exec(definition.toString('utf8'))?.[0] ?? '', 'schemaname'));
+    .map(([, definition]) =>
+      attribute(/<environmentvariabledefinition\s[^>]*>/.exec(definition.toString('utf8'))?.[0] ?? '', 'schemaname'),
+    );
   return {
     uniqueName,
     friendlyName: firstLabel(ownPart, 'LocalizedNames') || uniqueName,
@@ -103,22 +124,35 @@ export async function stageSolution(org: SandboxOrg, bytes: Buffer): Promise<Rec
   const installed = org.solutions.find((s) => s.uniquename.toLowerCase() === staged.uniqueName.toLowerCase());
   const holding = org.solutions.some((s) => s.uniquename.toLowerCase() === `${staged.uniqueName}_upgrade`.toLowerCase());
   const validation: Array<{ SolutionValidationResultType: string; Message: string; ErrorCode: number; AdditionalInfo: string | null }> = [];
-  const error = (message: string, code: number) => validation.push({ SolutionValidationResultType: 'Error', Message: message, ErrorCode: code, AdditionalInfo: null });
+  const error = (message: string, code: number) =>
+    validation.push({ SolutionValidationResultType: 'Error', Message: message, ErrorCode: code, AdditionalInfo: null });
   if (installed && installed.ismanaged !== staged.managed) {
-    error(`The solution is already installed on this system as ${installed.ismanaged ? 'a managed' : 'an unmanaged'} solution and the package to be imported is ${staged.managed ? 'managed' : 'unmanaged'}.`, -2147188685);
+    error(
+      `The solution is already installed on this system as ${installed.ismanaged ? 'a managed' : 'an unmanaged'} solution and the package to be imported is ${staged.managed ? 'managed' : 'unmanaged'}.`,
+      -2147188685,
+    );
   }
   if (installed?.ismanaged && staged.managed && compare(staged.version, installed.version) < 0) {
-    error(`Solution ${staged.uniqueName} version ${staged.version} cannot be imported, because version ${installed.version}, which is higher, is already installed.`, -2147188684);
+    error(
+      `Solution ${staged.uniqueName} version ${staged.version} cannot be imported, because version ${installed.version}, which is higher, is already installed.`,
+      -2147188684,
+    );
   }
   const missing = staged.missing.filter((m) => {
     const solution = (m.required.solution ?? '').replace(/\s*\(.*\)\s*$/, '');
-    return !SYSTEM_SOLUTIONS.has(solution.toLowerCase()) && !org.solutions.some((s) => s.uniquename.toLowerCase() === solution.toLowerCase());
+    return (
+      !SYSTEM_SOLUTIONS.has(solution.toLowerCase()) && !org.solutions.some((s) => s.uniquename.toLowerCase() === solution.toLowerCase())
+    );
   });
   const components = [
     ...staged.connectionReferences.map((r) => ({
       ComponentName: r.logicalName,
       ComponentTypeName: 'Connection Reference',
-      IsPresentInOrg: org.connectionReferences.some((row) => row.connectionreferencelogicalname.toLowerCase() === r.logicalName.toLowerCase()) ? 'True' : 'False',
+      IsPresentInOrg: org.connectionReferences.some(
+        (row) => row.connectionreferencelogicalname.toLowerCase() === r.logicalName.toLowerCase(),
+      )
+        ? 'True'
+        : 'False',
     })),
     ...staged.environmentVariables.map((name) => ({
       ComponentName: name,

@@ -23,17 +23,28 @@ export const entities: ComponentKind = {
       if (forms !== undefined) {
         for (const group of doc.children(forms)) {
           const type = fileNameOf(doc.attr(group, 'type') ?? 'main');
-          for (const form of doc.children(group)) context.write(`${dir}/FormXml/${type}/${fileNameOf(doc.childText(form, 'formid'))}.xml`, wrappedFile(doc, form, 'forms'), { twin: true });
+          for (const form of doc.children(group))
+            context.write(`${dir}/FormXml/${type}/${fileNameOf(doc.childText(form, 'formid'))}.xml`, wrappedFile(doc, form, 'forms'), {
+              twin: true,
+            });
         }
       }
       const views = doc.child(entity, 'SavedQueries');
       if (views !== undefined) {
         const list = doc.child(views, 'savedqueries') ?? views;
-        for (const view of doc.children(list)) context.write(`${dir}/SavedQueries/${fileNameOf(doc.childText(view, 'savedqueryid'))}.xml`, wrappedFile(doc, view, 'savedqueries'));
+        for (const view of doc.children(list))
+          context.write(
+            `${dir}/SavedQueries/${fileNameOf(doc.childText(view, 'savedqueryid'))}.xml`,
+            wrappedFile(doc, view, 'savedqueries'),
+          );
       }
       const charts = doc.child(entity, 'Visualizations');
       if (charts !== undefined) {
-        for (const chart of doc.children(charts)) context.write(`${dir}/Visualizations/${fileNameOf(doc.childText(chart, 'savedqueryvisualizationid'))}.xml`, elementFile(doc, chart));
+        for (const chart of doc.children(charts))
+          context.write(
+            `${dir}/Visualizations/${fileNameOf(doc.childText(chart, 'savedqueryvisualizationid'))}.xml`,
+            elementFile(doc, chart),
+          );
       }
       const ribbon = doc.child(entity, 'RibbonDiffXml');
       if (ribbon !== undefined) context.write(`${dir}/RibbonDiff.xml`, elementFile(doc, ribbon));
@@ -94,7 +105,8 @@ function joinEntity(context: JoinContext, doc: XmlSlices, dir: string, indent: n
     }
   }
   for (const zipName of formulaFiles(doc, entity)) context.payload(zipName, `${dir}/Formulas/${baseName(zipName)}`);
-  if (missing.length) context.warn(`${dir}/Entity.xml has no placeholder for ${missing.join(', ')}, but the folder has files for them; they were packed.`);
+  if (missing.length)
+    context.warn(`${dir}/Entity.xml has no placeholder for ${missing.join(', ')}, but the folder has files for them; they were packed.`);
   return embedded(doc, entity, indent, replacements);
 }
 

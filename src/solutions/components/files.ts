@@ -18,13 +18,17 @@ interface FilePerElement {
 /** One file per child element of the container: Roles, option sets, dashboards, app modules… */
 export function filePerElement(options: FilePerElement): ComponentKind {
   const prefix = `${options.folder}/`;
-  const path = (key: string) => (options.fileInFolder ? `${prefix}${fileNameOf(key)}/${options.fileInFolder}` : `${prefix}${fileNameOf(key)}.xml`);
-  const pattern = options.fileInFolder ? new RegExp(`^${escape(prefix)}[^/]+/${escape(options.fileInFolder)}$`) : new RegExp(`^${escape(prefix)}[^/]+\\.xml$`);
+  const path = (key: string) =>
+    options.fileInFolder ? `${prefix}${fileNameOf(key)}/${options.fileInFolder}` : `${prefix}${fileNameOf(key)}.xml`;
+  const pattern = options.fileInFolder
+    ? new RegExp(`^${escape(prefix)}[^/]+/${escape(options.fileInFolder)}$`)
+    : new RegExp(`^${escape(prefix)}[^/]+\\.xml$`);
   return {
     container: options.container,
     owns: under(prefix),
     split(doc, container, context) {
-      for (const item of doc.children(container)) context.write(path(options.key(doc, item) || doc.name(item)), elementFile(doc, item, { xsi: options.xsi }), { twin: options.twin });
+      for (const item of doc.children(container))
+        context.write(path(options.key(doc, item) || doc.name(item)), elementFile(doc, item, { xsi: options.xsi }), { twin: options.twin });
     },
     join(context, indent) {
       const items: Piece[] = [];

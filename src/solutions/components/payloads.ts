@@ -80,7 +80,9 @@ export const customControls = withPayload({
 function canvasMembers(doc: XmlSlices, app: El): string[] {
   const uris = doc.child(app, 'AdditionalUris');
   const additional = uris === undefined ? [] : doc.children(uris).map((e) => doc.textOf(e));
-  return [doc.childText(app, 'DocumentUri'), doc.childText(app, 'BackgroundImageUri'), ...additional].map((u) => u.replace(/^\//, '')).filter(Boolean);
+  return [doc.childText(app, 'DocumentUri'), doc.childText(app, 'BackgroundImageUri'), ...additional]
+    .map((u) => u.replace(/^\//, ''))
+    .filter(Boolean);
 }
 
 /**
@@ -119,7 +121,10 @@ export const connectors: ComponentKind = {
   owns: (path) => path.startsWith('Connectors/') || path.startsWith('Connector/'),
   split(doc, container, context) {
     for (const connector of doc.children(container)) {
-      context.write(`Connectors/${fileNameOf(doc.childText(connector, 'name') || doc.childText(connector, 'connectorid'))}.xml`, elementFile(doc, connector));
+      context.write(
+        `Connectors/${fileNameOf(doc.childText(connector, 'name') || doc.childText(connector, 'connectorid'))}.xml`,
+        elementFile(doc, connector),
+      );
       for (const zipName of connectorFiles(doc, connector)) context.claim(zipName, `Connectors/${baseName(zipName)}`);
     }
   },

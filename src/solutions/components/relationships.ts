@@ -8,7 +8,11 @@ const FOLDER = 'Other/Relationships/';
 
 /** 1:N relationships go to the referenced entity's file, N:N to the first entity's (SolutionPackager's rule). */
 function relationshipFile(doc: XmlSlices, relationship: El): string {
-  const owner = doc.childText(relationship, 'ReferencedEntityName') || doc.childText(relationship, 'FirstEntityName') || doc.childText(relationship, 'ReferencingEntityName') || 'Other';
+  const owner =
+    doc.childText(relationship, 'ReferencedEntityName') ||
+    doc.childText(relationship, 'FirstEntityName') ||
+    doc.childText(relationship, 'ReferencingEntityName') ||
+    'Other';
   return `${FOLDER}${fileNameOf(owner)}.xml`;
 }
 
@@ -45,7 +49,12 @@ export const relationships: ComponentKind = {
       for (const item of doc.children(doc.root)) {
         const name = doc.attr(item, 'Name') ?? '';
         const earlier = byName.get(name);
-        if (earlier) throw new SolutionFileError('DuplicateComponent', `The relationship ${name} is defined twice, in ${earlier.file} and in ${file}; nothing was packed.`, 'Keep one definition.');
+        if (earlier)
+          throw new SolutionFileError(
+            'DuplicateComponent',
+            `The relationship ${name} is defined twice, in ${earlier.file} and in ${file}; nothing was packed.`,
+            'Keep one definition.',
+          );
         byName.set(name, { doc, item, file });
       }
     }

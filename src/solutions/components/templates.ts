@@ -45,7 +45,8 @@ export const templates: ComponentKind = {
       if (!/^Templates\/[^/]+\.xml$/.test(file)) continue;
       const doc = context.read(file)!;
       const replacements = new Map<El, Piece>();
-      if (doc.is(doc.root, 'EmailTemplates')) for (const template of doc.children(doc.root)) fillDocuments(context, doc, template, replacements);
+      if (doc.is(doc.root, 'EmailTemplates'))
+        for (const template of doc.children(doc.root)) fillDocuments(context, doc, template, replacements);
       items.push(embedded(doc, doc.root, indent, replacements));
     }
     return items;
