@@ -48,8 +48,8 @@ export class ByteBuilder {
     const count = to - from;
     if (count <= 0) return;
     this.reserve(count);
-    // Short pieces (a line) are copied byte by byte: a view for `set` costs more than the loop.
-    if (count < 256) {
+    // Very short pieces are copied byte by byte: for them a view for `set` costs more than the loop.
+    if (count < 24) {
       const target = this.buffer;
       let at = this.length;
       for (let i = from; i < to; i++) target[at++] = source[i]!;
