@@ -1,5 +1,5 @@
 import { languageFolder, lcidOfFolder, readResx, writeResx, type ResxEntry } from './resx';
-import { ByteBuilder, escapeAttribute, textFile, type Piece } from './xmlText';
+import { ByteBuilder, bytesOf, escapeAttribute, textFile, type Piece } from './xmlText';
 import { XmlSlices, type El } from './xmlSlices';
 
 export interface LocalizeOptions {
@@ -281,12 +281,12 @@ export function localizedResources(
     const folder = languageFolder(lcid, Boolean(options.useLcid));
     files.set(
       `Resources/${folder}/resources.${folder}.resx`,
-      textFile(writeResx(entriesFor(lcid), { lcid, sourceFile: options.sourceFile, packageType: options.packageType })),
+      bytesOf(textFile(writeResx(entriesFor(lcid), { lcid, sourceFile: options.sourceFile, packageType: options.packageType }))),
     );
   }
   files.set(
     'Resources/template_resources.resx',
-    textFile(writeResx(entriesFor(base), { lcid: base, sourceFile: options.sourceFile, packageType: options.packageType })),
+    bytesOf(textFile(writeResx(entriesFor(base), { lcid: base, sourceFile: options.sourceFile, packageType: options.packageType }))),
   );
   return files;
 }

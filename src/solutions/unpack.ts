@@ -13,7 +13,7 @@ import { PARALLEL_FILES, mapLimited, writeFiles } from './parallel';
 import { safeJoin } from './safePath';
 import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
-import { elementFile, type Piece } from './xmlText';
+import { ByteBuilder, bytesOf, elementFile, type Piece } from './xmlText';
 import { XmlSlices, type El } from './xmlSlices';
 
 export interface UnpackOptions {
@@ -91,7 +91,7 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
     }
     const manifestRoot = base.manifest.root;
     const replacements: Map<El, Piece> = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map();
-    base.files.set('Other/Solution.xml', elementFile(base.manifest, manifestRoot, { xsi: false, replacements }));
+    base.files.set('Other/Solution.xml', bytesOf(elementFile(base.manifest, manifestRoot, { xsi: false, replacements })));
     if (options.localize) {
       const localize = typeof options.localize === 'object' ? options.localize : {};
       for (const [path, bytes] of localizedResources(base.manifest, base.customizations, {
@@ -170,13 +170,16 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
   const customizations = XmlSlices.parse(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
   const files = new Map<string, Buffer>();
   const payloads = new Map<string, string>();
+  // All component files go into one buffer, each a view of its part: no buffer, and no fresh memory, per file.
+  const arena = new ByteBuilder(customizations.bytes.length + (customizations.bytes.length >> 2) + 65536);
   const context: SplitContext = {
     write(path, content, options) {
       if (managedPass && !options?.twin) return;
       const file = managedPass ? path.replace(/\.xml$/, '_managed.xml') : path;
       if (files.has(file))
         throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
-      files.set(file, content);
+      const start = arena.size;
+      files.set(file, arena.raw(content).since(start));
     },
     claim(zipName, folderPath) {
       if (zip.has(zipName)) payloads.set(zipName, folderPath);
@@ -190,7 +193,7 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
     skeleton.set(container, `<${kind.container} />`);
   }
   if (!managedPass) {
-    files.set('Other/Customizations.xml', elementFile(customizations, customizations.root, { xsi: false, replacements: skeleton }));
+    context.write('Other/Customizations.xml', elementFile(customizations, customizations.root, { xsi: false, replacements: skeleton }));
     for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, folderPathOfMember(name));
   }
   return { solution, manifest, customizations, files, payloads };

@@ -155,6 +155,19 @@ export class ByteBuilder {
     return this.buffer.subarray(0, this.length);
   }
 
+  /** How many bytes are written so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  /**
+   * The bytes written since `from`. The view stays good when the builder grows later: growing copies
+   * into a new buffer and leaves the old one, which the view holds, as it was.
+   */
+  since(from: number): Buffer {
+    return this.buffer.subarray(from, this.length);
+  }
+
   toString(): string {
     return this.buffer.toString('utf8', 0, this.length);
   }
@@ -197,38 +210,57 @@ function firstPairEndingAfter(pairs: number[], value: number): number {
  * One component file as SolutionPackager writes it: BOM, declaration, CRLF, the element at the left
  * margin, and (unless `xsi` is false) the xsi namespace declared on its root.
  */
-export function elementFile(doc: XmlSlices, e: El, options: { xsi?: boolean; replacements?: Map<El, Piece> } = {}): Buffer {
-  const builder = new ByteBuilder(doc.end(e) - doc.start(e) + 256).bom().raw(`${DECLARATION}\r\n`);
+export function elementFile(doc: XmlSlices, e: El, options: { xsi?: boolean; replacements?: Map<El, Piece> } = {}): Writer {
   const delta = -doc.indentOf(e);
   const replacements = options.replacements ?? new Map<El, Piece>();
-  if (options.xsi === false || doc.xsiDeclaration(e)) return builder.copyReplacing(doc, e, delta, replacements).result();
-  const at = doc.attributesEnd(e);
-  return builder.copy(doc, doc.start(e), at, delta).raw(XSI).copyReplacing(doc, e, delta, replacements, at).result();
+  return (builder) => {
+    builder.bom().raw(`${DECLARATION}\r\n`);
+    if (options.xsi === false || doc.xsiDeclaration(e)) {
+      builder.copyReplacing(doc, e, delta, replacements);
+      return;
+    }
+    const at = doc.attributesEnd(e);
+    builder.copy(doc, doc.start(e), at, delta).raw(XSI).copyReplacing(doc, e, delta, replacements, at);
+  };
 }
 
 /** The element inside a new root `wrapper` (forms, savedqueries), one level in. */
-export function wrappedFile(doc: XmlSlices, e: El, wrapper: string): Buffer {
-  return new ByteBuilder(doc.end(e) - doc.start(e) + 256)
-    .bom()
-    .raw(`${DECLARATION}\r\n<${wrapper}${XSI}>`)
-    .line(2)
-    .copy(doc, doc.start(e), doc.end(e), 2 - doc.indentOf(e))
-    .raw(`\r\n</${wrapper}>`)
-    .result();
+export function wrappedFile(doc: XmlSlices, e: El, wrapper: string): Writer {
+  return (builder) =>
+    builder
+      .bom()
+      .raw(`${DECLARATION}\r\n<${wrapper}${XSI}>`)
+      .line(2)
+      .copy(doc, doc.start(e), doc.end(e), 2 - doc.indentOf(e))
+      .raw(`\r\n</${wrapper}>`);
 }
 
 /** A file holding a new root and the given elements (relationships grouped by entity). */
-export function groupFile(root: string, doc: XmlSlices, items: El[]): Buffer {
-  const builder = new ByteBuilder().bom().raw(`${DECLARATION}\r\n<${root}${XSI}`);
-  if (!items.length) return builder.raw(' />').result();
-  builder.raw('>');
-  for (const item of items) builder.line(2).copy(doc, doc.start(item), doc.end(item), 2 - doc.indentOf(item));
-  return builder.raw(`\r\n</${root}>`).result();
+export function groupFile(root: string, doc: XmlSlices, items: El[]): Writer {
+  return (builder) => {
+    builder.bom().raw(`${DECLARATION}\r\n<${root}${XSI}`);
+    if (!items.length) {
+      builder.raw(' />');
+      return;
+    }
+    builder.raw('>');
+    for (const item of items) builder.line(2).copy(doc, doc.start(item), doc.end(item), 2 - doc.indentOf(item));
+    builder.raw(`\r\n</${root}>`);
+  };
 }
 
 /** A file of new text: BOM and the text with CRLF line ends. */
-export function textFile(text: string): Buffer {
-  return new ByteBuilder(text.length + 16).bom().raw(withCrlf(text)).result();
+export function textFile(text: string): Writer {
+  return (builder) => builder.bom().raw(withCrlf(text));
+}
+
+/** The bytes a piece stands for (a writer run into a buffer of its own). */
+export function bytesOf(piece: Piece): Buffer {
+  return typeof piece === 'string'
+    ? Buffer.from(piece, 'utf8')
+    : typeof piece === 'function'
+      ? new ByteBuilder().raw(piece).result()
+      : piece;
 }
 
 /**

@@ -142,7 +142,10 @@ export class ZipReader {
       data =
         entry.compressionMethod === 0
           ? Buffer.from(bytes.subarray(start, end))
-          : inflateRawSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+          : inflateRawSync(bytes.subarray(start, end), {
+              maxOutputLength: Math.max(1, entry.uncompressedSize),
+              chunkSize: Math.max(64, entry.uncompressedSize + 1),
+            });
     } catch {
       throw broken('does not inflate to its declared size');
     }

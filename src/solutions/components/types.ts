@@ -4,7 +4,7 @@ import type { El, XmlSlices } from '../xmlSlices';
 /** What a component kind needs while unpacking. */
 export interface SplitContext {
   /** Writes one component file. `twin` files get a `_managed` variant in a Both unpack. */
-  write(path: string, content: Buffer, options?: { twin?: boolean }): void;
+  write(path: string, content: Piece, options?: { twin?: boolean }): void;
   /** The zip member `zipName` is this component's payload and goes to `folderPath`. */
   claim(zipName: string, folderPath: string): void;
 }
