@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { kindOf, type SplitContext } from './components';
@@ -9,7 +8,7 @@ import { listFiles } from './folderFiles';
 import { localizedResources, type LocalizeOptions } from './localize';
 import { SolutionMapping } from './mapping';
 import { folderPathOfMember } from './memberNames';
-import { PARALLEL_FILES, mapLimited, writeFiles } from './parallel';
+import { PARALLEL_FILES, inSlices, mapLimited, writeFiles } from './parallel';
 import { safeJoin } from './safePath';
 import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
@@ -42,7 +41,6 @@ export interface UnpackResult {
   mapped: string[];
 }
 
-const STREAM_ABOVE_BYTES = 1024 * 1024;
 const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml'];
 
 interface Split {
@@ -102,11 +100,11 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
         base.files.set(path, bytes);
     }
     const mapped = mapping ? dropMapped(base, mapping) : [];
-    await mkdir(dirname(target), { recursive: true });
+    mkdirSync(dirname(target), { recursive: true });
     const stage = join(dirname(target), `.${basename(target)}.unpacking-${randomBytes(4).toString('hex')}`);
     try {
       const { written, bytes } = await writeStage(stage, base, zips.main);
-      await moveInto(stage, target, written, existing.length > 0);
+      moveInto(stage, target, written, existing.length > 0);
       const writtenSet = new Set(written);
       return {
         folder: target,
@@ -118,7 +116,7 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
         mapped,
       };
     } finally {
-      await rm(stage, { recursive: true, force: true });
+      rmSync(stage, { recursive: true, force: true });
     }
   } finally {
     zips.main.close();
@@ -201,7 +199,7 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
 
 /** Writes the split solution under `stage`; returns the files written (relative, forward slashes). */
 async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ written: string[]; bytes: number }> {
-  await mkdir(stage, { recursive: true });
+  mkdirSync(stage, { recursive: true });
   const targets = new Set<string>();
   const written: string[] = [];
   const claim = (path: string) => {
@@ -219,12 +217,10 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
     [...texts, ...members].map((job) => dirname(job.file)),
   );
   await writeFiles(texts);
-  // Members are inflated as they are read; large ones are streamed so memory stays flat.
-  await mapLimited(members, PARALLEL_FILES, async ({ member, file }) =>
-    zip.size(member) < STREAM_ABOVE_BYTES
-      ? writeFileSync(file, await zip.read(member))
-      : pipeline(await zip.stream(member), createWriteStream(file)),
-  );
+  // Members of a zip in memory are inflated and written at once; the others are streamed, so memory stays flat.
+  const [whole, streamed] = [members.filter((m) => zip.readsWhole(m.member)), members.filter((m) => !zip.readsWhole(m.member))];
+  await inSlices(whole, ({ member, file }) => writeFileSync(file, zip.readNow(member)));
+  await mapLimited(streamed, PARALLEL_FILES, async ({ member, file }) => pipeline(await zip.stream(member), createWriteStream(file)));
   const bytes = texts.reduce((sum, job) => sum + job.data.length, 0) + members.reduce((sum, job) => sum + zip.size(job.member), 0);
   return { written, bytes };
 }
@@ -242,22 +238,22 @@ function makeFolders(stage: string, folders: string[]): void {
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */
-async function moveInto(stage: string, target: string, written: string[], targetHasFiles: boolean): Promise<void> {
+function moveInto(stage: string, target: string, written: string[], targetHasFiles: boolean): void {
   if (!targetHasFiles) {
-    if (existsSync(target)) await removeEmptyTree(target);
-    if (!existsSync(target)) return rename(stage, target);
+    if (existsSync(target)) removeEmptyTree(target);
+    if (!existsSync(target)) return renameSync(stage, target);
   }
   for (const file of written) {
     const destination = safeJoin(target, file);
-    await mkdir(dirname(destination), { recursive: true });
-    await rename(join(stage, ...file.split('/')), destination);
+    mkdirSync(dirname(destination), { recursive: true });
+    renameSync(join(stage, ...file.split('/')), destination);
   }
 }
 
 /** Removes a folder that holds no files (only empty folders or dot folders are left alone). */
-async function removeEmptyTree(folder: string): Promise<void> {
-  for (const entry of await readdir(folder, { withFileTypes: true })) {
-    if (entry.isDirectory() && !entry.name.startsWith('.')) await removeEmptyTree(join(folder, entry.name));
+function removeEmptyTree(folder: string): void {
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (entry.isDirectory() && !entry.name.startsWith('.')) removeEmptyTree(join(folder, entry.name));
   }
-  if (!(await readdir(folder)).length) await rmdir(folder);
+  if (!readdirSync(folder).length) rmdirSync(folder);
 }

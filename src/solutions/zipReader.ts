@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
@@ -14,6 +14,8 @@ export interface ZipLimits {
 }
 
 const READ_WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
+/** Members of a zip in memory up to this size are inflated at once; larger ones are streamed so memory stays flat. */
+const WHOLE_MEMBER_BYTES = 64 * 1024 * 1024;
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxEntries: 100_000,
@@ -36,9 +38,10 @@ export class ZipReader {
   ) {}
 
   static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
-    const small = (await stat(file)).size <= READ_WHOLE_BELOW_BYTES;
+    // Synchronous: a thread-pool round trip for a stat and one read costs more than the calls themselves.
+    const small = statSync(file).size <= READ_WHOLE_BELOW_BYTES;
     // Small zips are read whole: many small reads of the file cost more than one.
-    return ZipReader.load(file, small ? await readFile(file) : undefined, limits);
+    return ZipReader.load(file, small ? readFileSync(file) : undefined, limits);
   }
 
   /** A zip held in memory (an upload); `label` names it in messages. */
@@ -98,6 +101,19 @@ export class ZipReader {
 
   size(name: string): number {
     return this.byName.get(name)?.uncompressedSize ?? 0;
+  }
+
+  /** Whether a member can be had whole at once cheaply: the zip is in memory and the member is not huge. */
+  readsWhole(name: string): boolean {
+    return Boolean(this.bytes) && this.size(name) <= WHOLE_MEMBER_BYTES;
+  }
+
+  /** The inflated bytes of a member held in memory, synchronously (see readsWhole). */
+  readNow(name: string): Buffer {
+    const entry = this.byName.get(name);
+    const whole = entry && this.inflated(entry);
+    if (!whole) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}" that can be read at once.`);
+    return whole;
   }
 
   /** The inflated bytes; yauzl stops with an error when they exceed the declared size. */

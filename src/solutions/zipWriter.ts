@@ -1,5 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
@@ -41,7 +40,7 @@ interface Written {
  */
 export async function writeZip(target: string, members: ZipMember[]): Promise<void> {
   const partial = `${target}.partial-${process.pid}`;
-  await mkdir(dirname(target), { recursive: true });
+  mkdirSync(dirname(target), { recursive: true });
   // Written synchronously in large pieces: a thread-pool round trip per piece costs more than the write.
   const fd = openSync(partial, 'w');
   try {
@@ -50,14 +49,14 @@ export async function writeZip(target: string, members: ZipMember[]): Promise<vo
     await writer.add({ name: '[Content_Types].xml', data: contentTypes(members.map((m) => m.name)) });
     await writer.finish();
     closeSync(fd);
-    await rename(partial, target);
+    renameSync(partial, target);
   } catch (error) {
     try {
       closeSync(fd);
     } catch {
       // already closed
     }
-    await rm(partial, { force: true });
+    rmSync(partial, { force: true });
     throw error;
   }
 }
