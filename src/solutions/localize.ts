@@ -18,6 +18,31 @@ interface LabelSite {
   label: string;
 }
 
+/** A property's texts: the resource key's property name, the holder element and the label element in it. */
+type Property = [property: string, holder: string, label: string];
+const NAMES: Property = ['LocalizedName', 'LocalizedNames', 'LocalizedName'];
+const COLLECTION_NAMES: Property = ['LocalizedCollectionName', 'LocalizedCollectionNames', 'LocalizedCollectionName'];
+const DESCRIPTIONS: Property = ['Description', 'Descriptions', 'Description'];
+const DISPLAY_NAMES: Property = ['displayname', 'displaynames', 'displayname'];
+const LABELS: Property = ['label', 'labels', 'label'];
+
+/** Collects label sites; a text with no label in any language (`<Descriptions />`) has no entry, as in SolutionPackager's files. */
+class Sites {
+  readonly found: LabelSite[] = [];
+
+  constructor(private readonly doc: XmlSlices) {}
+
+  /** The properties of one element: key `<type>:<property>,<object>`, the comment made by `comment`. */
+  add(type: number, object: string, parent: El | undefined, properties: Property[], comment: (property: string) => string): void {
+    for (const [property, holderName, label] of properties)
+      this.holder(`${type}:${property},${object}`, comment(property), this.doc.child(parent, holderName), label);
+  }
+
+  holder(key: string, comment: string, holder: El | undefined, label: string): void {
+    if (holder !== undefined && this.doc.hasChildren(holder)) this.found.push({ key, comment, doc: this.doc, holder, label });
+  }
+}
+
 /**
  * The translatable texts SolutionPackager's `--localize` moves to resource files, with its keys:
  * `<component type>:<property>,<object key>`. Covered: the solution and its publisher, tables (names,
@@ -25,145 +50,62 @@ interface LabelSite {
  * relationships, and processes (names, descriptions, stage labels). Other labels stay in the XML only.
  */
 function labelSites(manifest: XmlSlices, customizations: XmlSlices): LabelSite[] {
-  const sites: LabelSite[] = [];
-  // A text with no label in any language (`<Descriptions />`) has no entry, as in SolutionPackager's files.
-  const add = (key: string, comment: string, doc: XmlSlices, holder: El | undefined, label: string) => {
-    if (holder !== undefined && doc.hasChildren(holder)) sites.push({ key, comment, doc, holder, label });
-  };
-  const holder = (doc: XmlSlices, parent: El | undefined, name: string) => doc.child(parent, name);
-
+  const solutionSites = new Sites(manifest);
   const solution = manifest.child(manifest.root, 'SolutionManifest');
-  if (solution !== undefined) {
-    const name = manifest.childText(solution, 'UniqueName');
-    add(
-      `15062:LocalizedName,${name}`,
-      ` '${name}' : LocalizedName for Solution`,
-      manifest,
-      holder(manifest, solution, 'LocalizedNames'),
-      'LocalizedName',
-    );
-    add(
-      `15062:Description,${name}`,
-      ` '${name}' : Description for Solution`,
-      manifest,
-      holder(manifest, solution, 'Descriptions'),
-      'Description',
-    );
-    const publisher = manifest.child(solution, 'Publisher');
-    if (publisher !== undefined) {
-      const unique = manifest.childText(publisher, 'UniqueName');
-      const id = `${unique}${manifest.childText(publisher, 'CustomizationPrefix')}${manifest.childText(publisher, 'CustomizationOptionValuePrefix')}`;
-      add(
-        `15062:LocalizedName,${id}`,
-        ` '${unique}' : LocalizedName for Solution Publisher`,
-        manifest,
-        holder(manifest, publisher, 'LocalizedNames'),
-        'LocalizedName',
-      );
-      add(
-        `15062:Description,${id}`,
-        ` '${unique}' : Description for Solution Publisher`,
-        manifest,
-        holder(manifest, publisher, 'Descriptions'),
-        'Description',
-      );
-    }
-  }
+  const name = manifest.childText(solution, 'UniqueName');
+  solutionSites.add(15062, name, solution, [NAMES, DESCRIPTIONS], (p) => ` '${name}' : ${p} for Solution`);
+  const publisher = manifest.child(solution, 'Publisher');
+  const unique = manifest.childText(publisher, 'UniqueName');
+  const publisherKey = `${unique}${manifest.childText(publisher, 'CustomizationPrefix')}${manifest.childText(publisher, 'CustomizationOptionValuePrefix')}`;
+  solutionSites.add(15062, publisherKey, publisher, [NAMES, DESCRIPTIONS], (p) => ` '${unique}' : ${p} for Solution Publisher`);
 
   const doc = customizations;
-  const root = doc.root;
+  const sites = new Sites(doc);
   const base = baseLanguage(manifest);
-  for (const entity of doc.children(doc.child(root, 'Entities'))) entitySites(doc, entity, base, add);
-  for (const relationship of doc.children(doc.child(root, 'EntityRelationships'))) {
-    const name = doc.attr(relationship, 'Name') ?? '';
+  for (const entity of doc.children(doc.child(doc.root, 'Entities'))) entitySites(doc, entity, base, sites);
+  for (const relationship of doc.children(doc.child(doc.root, 'EntityRelationships'))) {
+    const relationshipName = doc.attr(relationship, 'Name') ?? '';
     const owner = doc.childText(relationship, 'ReferencingEntityName') || doc.childText(relationship, 'FirstEntityName');
-    add(
-      `10:Description,${name}`,
-      `${owner} Description for EntityRelationship '${name}'`,
-      doc,
-      holder(doc, doc.child(relationship, 'RelationshipDescription'), 'Descriptions'),
-      'Description',
-    );
+    const comment = (p: string) => `${owner} ${p} for EntityRelationship '${relationshipName}'`;
+    sites.add(10, relationshipName, doc.child(relationship, 'RelationshipDescription'), [DESCRIPTIONS], comment);
     for (const role of doc.children(doc.child(relationship, 'EntityRelationshipRoles'))) {
-      add(
-        `10:CustomLabel,${name}`,
-        `${owner} CustomLabel for EntityRelationship '${name}'`,
-        doc,
-        doc.child(role, 'CustomLabels'),
-        'CustomLabel',
-      );
+      sites.add(10, relationshipName, role, [['CustomLabel', 'CustomLabels', 'CustomLabel']], comment);
     }
   }
-  for (const workflow of doc.children(doc.child(root, 'Workflows'))) {
+  for (const workflow of doc.children(doc.child(doc.root, 'Workflows'))) {
     const id = doc.attr(workflow, 'WorkflowId') ?? '';
-    const name = doc.attr(workflow, 'Name') ?? '';
-    add(`29:LocalizedName,${id}`, `'${name}' : LocalizedName for Workflow`, doc, doc.child(workflow, 'LocalizedNames'), 'LocalizedName');
-    add(`29:Description,${id}`, `'${name}' : Description for Workflow`, doc, doc.child(workflow, 'Descriptions'), 'Description');
+    const workflowName = doc.attr(workflow, 'Name') ?? '';
+    sites.add(29, id, workflow, [NAMES, DESCRIPTIONS], (p) => `'${workflowName}' : ${p} for Workflow`);
     for (const step of doc.descendants(workflow, 'steplabels')) {
       const stepId = doc.attr(step, 'id') ?? '';
-      add(`29:label,${stepId}`, `'${name}:${stepId}' : label for Workflow Label`, doc, step, 'label');
+      // A stage's labels are the children of its `steplabels` element itself.
+      sites.holder(`29:label,${stepId}`, `'${workflowName}:${stepId}' : label for Workflow Label`, step, 'label');
     }
   }
   // A key named twice keeps its first place, as a resource file holds each name once.
   const seen = new Set<string>();
-  return sites.filter((site) => !seen.has(site.key) && seen.add(site.key));
+  return [...solutionSites.found, ...sites.found].filter((site) => !seen.has(site.key) && seen.add(site.key));
 }
 
-type Add = (key: string, comment: string, doc: XmlSlices, holder: El | undefined, label: string) => void;
-
-function entitySites(doc: XmlSlices, entity: El, base: number, add: Add): void {
+function entitySites(doc: XmlSlices, entity: El, base: number, sites: Sites): void {
   const name = doc.childText(entity, 'Name');
   const info = doc.child(doc.child(entity, 'EntityInfo'), 'entity');
   if (info === undefined) return;
   const display = labelText(doc, doc.child(info, 'LocalizedNames'), 'LocalizedName', base) || name;
-  add(
-    `1:LocalizedName,${name}entity${name}`,
-    ` '${name}' : LocalizedName for Entity`,
-    doc,
-    doc.child(info, 'LocalizedNames'),
-    'LocalizedName',
-  );
-  add(
-    `1:LocalizedCollectionName,${name}entity${name}`,
-    ` '${name}' : LocalizedCollectionName for Entity`,
-    doc,
-    doc.child(info, 'LocalizedCollectionNames'),
-    'LocalizedCollectionName',
-  );
-  add(`1:Description,${name}entity${name}`, ` '${name}' : Description for Entity`, doc, doc.child(info, 'Descriptions'), 'Description');
+  sites.add(1, `${name}entity${name}`, info, [NAMES, COLLECTION_NAMES, DESCRIPTIONS], (p) => ` '${name}' : ${p} for Entity`);
   for (const attribute of doc.children(doc.child(info, 'attributes'))) {
     const physical = doc.attr(attribute, 'PhysicalName') ?? '';
-    add(
-      `1:displayname,${name}${physical}`,
-      `'${name}' : displayname for Attribute '${physical}' on Entity`,
-      doc,
-      doc.child(attribute, 'displaynames'),
-      'displayname',
-    );
-    add(
-      `1:Description,${name}${physical}`,
-      `'${name}' : Description for Attribute '${physical}' on Entity`,
-      doc,
-      doc.child(attribute, 'Descriptions'),
-      'Description',
+    sites.add(
+      1,
+      `${name}${physical}`,
+      attribute,
+      [DISPLAY_NAMES, DESCRIPTIONS],
+      (p) => `'${name}' : ${p} for Attribute '${physical}' on Entity`,
     );
     const choices = doc.child(attribute, 'optionset');
     if (choices === undefined) continue;
     const set = doc.attr(choices, 'Name') ?? '';
-    add(
-      `1:displayname,${name}${set}`,
-      `'${name}' : displayname for OptionSet '${set}' on Entity`,
-      doc,
-      doc.child(choices, 'displaynames'),
-      'displayname',
-    );
-    add(
-      `1:Description,${name}${set}`,
-      `'${name}' : Description for OptionSet '${set}' on Entity`,
-      doc,
-      doc.child(choices, 'Descriptions'),
-      'Description',
-    );
+    sites.add(1, `${name}${set}`, choices, [DISPLAY_NAMES, DESCRIPTIONS], (p) => `'${name}' : ${p} for OptionSet '${set}' on Entity`);
     for (const [list, kind] of [
       ['states', 'state'],
       ['statuses', 'status'],
@@ -171,59 +113,21 @@ function entitySites(doc: XmlSlices, entity: El, base: number, add: Add): void {
     ] as const) {
       for (const option of doc.children(doc.child(choices, list))) {
         const value = doc.attr(option, 'value') ?? '';
-        add(
-          `1:label,${name}${set}${value}`,
-          `'${name}' : label for ${kind} '${value}' on Entity`,
-          doc,
-          doc.child(option, 'labels'),
-          'label',
-        );
+        sites.add(1, `${name}${set}${value}`, option, [LABELS], (p) => `'${name}' : ${p} for ${kind} '${value}' on Entity`);
       }
     }
   }
   for (const view of doc.children(doc.child(doc.child(entity, 'SavedQueries'), 'savedqueries'))) {
     const id = doc.childText(view, 'savedqueryid');
-    add(
-      `1:LocalizedName,${display}${id}`,
-      `'${display}' : LocalizedName for SavedQuery on Entity QueryId: '${id}'`,
-      doc,
-      doc.child(view, 'LocalizedNames'),
-      'LocalizedName',
-    );
-    add(
-      `1:Description,${display}${id}`,
-      `'${display}' : Description for SavedQuery on Entity QueryId: '${id}'`,
-      doc,
-      doc.child(view, 'Descriptions'),
-      'Description',
-    );
+    sites.add(1, `${display}${id}`, view, [NAMES, DESCRIPTIONS], (p) => `'${display}' : ${p} for SavedQuery on Entity QueryId: '${id}'`);
   }
   for (const form of doc.descendants(doc.child(entity, 'FormXml'), 'systemform')) {
     const id = doc.childText(form, 'formid');
-    add(
-      `1:LocalizedName,${display}${id}`,
-      `'${display}' : LocalizedName for systemform in Entity FormXml ID: '${id}'`,
-      doc,
-      doc.child(form, 'LocalizedNames'),
-      'LocalizedName',
-    );
-    add(
-      `1:Description,${display}${id}`,
-      `'${display}' : Description for systemform in Entity FormXml ID: '${id}'`,
-      doc,
-      doc.child(form, 'Descriptions'),
-      'Description',
-    );
+    sites.add(1, `${display}${id}`, form, [NAMES, DESCRIPTIONS], (p) => `'${display}' : ${p} for systemform in Entity FormXml ID: '${id}'`);
     for (const part of ['tab', 'section', 'cell']) {
       for (const element of doc.descendants(form, part)) {
         const partId = doc.attr(element, 'id') ?? '';
-        add(
-          `1:label,${display}${partId}`,
-          `'${display}' : label for ${part} in Entity FormXml ID: '${partId}'`,
-          doc,
-          doc.child(element, 'labels'),
-          'label',
-        );
+        sites.add(1, `${display}${partId}`, element, [LABELS], (p) => `'${display}' : ${p} for ${part} in Entity FormXml ID: '${partId}'`);
       }
     }
   }

@@ -161,7 +161,7 @@ export class XmlSlices {
   }
 
   /** Text of a child element. */
-  childText(e: El, name: string): string {
+  childText(e: El | undefined, name: string): string {
     return this.textOf(this.child(e, name));
   }
 

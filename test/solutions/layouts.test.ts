@@ -419,3 +419,95 @@ describe('nothing is dropped silently', () => {
     assert.match((await zipMembers(zipFile)).get('customizations.xml')!.toString(), /<Name>inline<\/Name>/);
   });
 });
+
+describe('localized labels (localize, useLcid)', () => {
+  const entity = crlf(
+    '  <Entities>',
+    '    <Entity>',
+    '      <Name LocalizedName="Invoice" OriginalName="Invoice">contoso_invoice</Name>',
+    '      <EntityInfo>',
+    '        <entity Name="contoso_invoice">',
+    '          <LocalizedNames>',
+    '            <LocalizedName description="Invoice" languagecode="1033" />',
+    '            <LocalizedName description="Facture" languagecode="1036" />',
+    '          </LocalizedNames>',
+    '          <Descriptions>',
+    '            <Description description="Bills sent&#xA;to customers" languagecode="1033" />',
+    '          </Descriptions>',
+    '        </entity>',
+    '      </EntityInfo>',
+    '    </Entity>',
+    '  </Entities>',
+  );
+  const localized = () =>
+    solutionZip(
+      crlf(
+        `<ImportExportXml ${XSI}>`,
+        entity,
+        '  <Languages>',
+        '    <Language>1033</Language>',
+        '    <Language>1036</Language>',
+        '  </Languages>',
+        '</ImportExportXml>',
+      ),
+    );
+
+  it('unpack writes one resource file per language and a template, keyed as SolutionPackager keys them', async () => {
+    const folder = fresh('localized');
+    await unpackSolution({ zipFile: await localized(), folder, localize: true });
+    const french = read(folder, 'Resources/fr-FR/resources.fr-FR.resx');
+    assert.match(
+      french,
+      /<data name="1:LocalizedName,contoso_invoiceentitycontoso_invoice" xml:space="preserve">\r\n {4}<value>Facture<\/value>\r\n {4}<comment> 'contoso_invoice' : LocalizedName for Entity<\/comment>/,
+    );
+    assert.match(
+      french,
+      /<data name="1:Description,contoso_invoiceentitycontoso_invoice" xml:space="preserve">\r\n {4}<value \/>/,
+      'a language without the label has an empty value',
+    );
+    assert.match(french, /<metadata name="Source LCID" xml:space="preserve">\r\n {4}<value>1036<\/value>/);
+    assert.match(read(folder, 'Resources/template_resources.resx'), /<value>Bills sent\r\nto customers<\/value>/);
+    assert.match(read(folder, 'Entities/contoso_invoice/Entity.xml'), /description="Facture"/, 'the labels stay in the XML too');
+    const byLcid = fresh('lcid');
+    await unpackSolution({ zipFile: await localized(), folder: byLcid, localize: { useLcid: true } });
+    assert.deepEqual(
+      (await listFiles(byLcid)).filter((f) => f.startsWith('Resources/')),
+      ['Resources/1033/resources.1033.resx', 'Resources/1036/resources.1036.resx', 'Resources/template_resources.resx'],
+    );
+  });
+
+  it('pack merges edited and new texts into their labels, keeps line breaks, and names entries that match no label', async () => {
+    const folder = fresh('localized');
+    await unpackSolution({ zipFile: await localized(), folder, localize: { useLcid: true } });
+    const french = join(folder, 'Resources', '1036', 'resources.1036.resx');
+    writeFileSync(
+      french,
+      read(folder, 'Resources/1036/resources.1036.resx')
+        .replace('<value>Facture</value>', '<value>Facture client</value>')
+        .replace(
+          /(<data name="1:Description,contoso_invoiceentitycontoso_invoice" xml:space="preserve">\r\n {4})<value \/>/,
+          '$1<value>Factures\r\naux clients</value>',
+        )
+        .replace('</root>', '  <data name="1:LocalizedName,gone" xml:space="preserve">\r\n    <value>x</value>\r\n  </data>\r\n</root>'),
+    );
+    const zipFile = `${fresh('localized')}.zip`;
+    const result = await packSolution({ folder, zipFile, localize: true });
+    assert.ok(
+      result.warnings.some((w) => /1 name\(s\) in the resource files match no label.*1:LocalizedName,gone/.test(w)),
+      result.warnings.join('\n'),
+    );
+    const packed = (await zipMembers(zipFile)).get('customizations.xml')!.toString('utf8');
+    assert.match(packed, /<LocalizedName description="Facture client" languagecode="1036" \/>/);
+    assert.match(
+      packed,
+      /<Description description="Bills sent&#xA;to customers" languagecode="1033" \/>\r\n {12}<Description description="Factures&#xA;aux clients" languagecode="1036" \/>/,
+    );
+    const unlocalized = `${fresh('plain')}.zip`;
+    const plain = await packSolution({ folder, zipFile: unlocalized });
+    assert.ok(
+      plain.warnings.some((w) => /hold labels for other languages; pack with localize: true/.test(w)),
+      plain.warnings.join('\n'),
+    );
+    assert.match((await zipMembers(unlocalized)).get('customizations.xml')!.toString('utf8'), /description="Facture"/);
+  });
+});
