@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
+import { constants, crc32, createDeflateRaw, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import { escapeXml } from './xml';
 
 export type ZipMember = { name: string; data: Buffer } | { name: string; file: string };
@@ -13,7 +13,10 @@ const DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1;
 const WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
 /** Members from this size are compressed on the thread pool, so the event loop is not held for long. */
 const ASYNC_FROM_BYTES = 8 * 1024 * 1024;
-/** Members that are compressed already (canvas apps are zips, images, packages): the fastest level loses almost nothing on them. */
+/**
+ * Members that are compressed already (canvas apps are zips, images, packages): Huffman coding alone is
+ * four times faster on them than a full Deflate level and only a few percent larger.
+ */
 const COMPRESSED_ALREADY = /\.(msapp|zip|nupkg|png|jpe?g|gif|ico|woff2?|xap)$/i;
 const deflateAsync = promisify(deflateRaw);
 /** Output is written in pieces of about this size. */
@@ -85,8 +88,10 @@ class Writer {
     const flags = /[^\x20-\x7e]/.test(member.name) ? FLAG_UTF8 : 0;
     const data = 'data' in member ? member.data : readSmall(member.file);
     if (!data) return this.addStreamed(name, flags, (member as { file: string }).file);
-    const level = COMPRESSED_ALREADY.test(member.name) ? 1 : 6;
-    const compressed = data.length >= ASYNC_FROM_BYTES ? await deflateAsync(data, { level }) : deflateRawSync(data, { level });
+    const options: ZlibOptions = COMPRESSED_ALREADY.test(member.name) ? { level: 1, strategy: constants.Z_HUFFMAN_ONLY } : { level: 6 };
+    // One output chunk for most members: fewer pieces to join.
+    options.chunkSize = Math.min(4 * 1024 * 1024, Math.max(16 * 1024, data.length));
+    const compressed = data.length >= ASYNC_FROM_BYTES ? await deflateAsync(data, options) : deflateRawSync(data, options);
     const entry: Written = { name, flags, crc: crc32(data), compressedSize: compressed.length, size: data.length, offset: this.offset };
     this.push(localHeader(entry));
     this.push(compressed);
