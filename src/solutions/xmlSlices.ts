@@ -442,7 +442,14 @@ class Parser {
 
   private grow(): void {
     this.capacity *= 2;
-    const old = [
+    const old = this.views();
+    const wider = tables(this.capacity);
+    wider.forEach((table, i) => table.set(old[i]!));
+    this.useTables(wider);
+  }
+
+  private views(): Int32Array[] {
+    return [
       this.starts,
       this.nameEnds,
       this.contentStarts,
@@ -452,9 +459,6 @@ class Parser {
       this.nextSiblings,
       this.lastChildren,
     ];
-    const wider = tables(this.capacity);
-    wider.forEach((table, i) => table.set(old[i]!));
-    this.useTables(wider);
   }
 
   private useTables(views: Int32Array[]): void {
