@@ -1,22 +1,28 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SolutionFileError } from './errors';
 
 /** Every file under `root` as a relative path with forward slashes. Symbolic links are refused: they could pull in files from elsewhere. */
 export async function listFiles(root: string, options: { skipDotFolders?: boolean } = {}): Promise<string[]> {
   const found: string[] = [];
-  async function walk(dir: string, prefix: string): Promise<void> {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+  // Synchronous: one directory read after another is faster than a thread-pool round trip each.
+  function walk(dir: string, prefix: string): void {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const relative = `${prefix}${entry.name}`;
-      if (entry.isSymbolicLink()) throw new SolutionFileError('UnsafePath', `${relative} in ${root} is a symbolic link; links are not followed, so nothing was done.`, 'Replace the link with the file itself.');
+      if (entry.isSymbolicLink())
+        throw new SolutionFileError(
+          'UnsafePath',
+          `${relative} in ${root} is a symbolic link; links are not followed, so nothing was done.`,
+          'Replace the link with the file itself.',
+        );
       if (entry.isDirectory()) {
         if (options.skipDotFolders && entry.name.startsWith('.')) continue;
-        await walk(join(dir, entry.name), `${relative}/`);
+        walk(join(dir, entry.name), `${relative}/`);
       } else if (entry.isFile()) {
         found.push(relative);
       }
     }
   }
-  await walk(root, '');
+  walk(root, '');
   return found.sort();
 }

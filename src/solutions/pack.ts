@@ -1,13 +1,18 @@
-import { readFile, stat } from 'node:fs/promises';
-import { PARALLEL_FILES, mapLimited } from './parallel';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Document } from '@xmldom/xmldom';
-import { COMPONENT_KINDS, UNSUPPORTED_LAYOUTS, type JoinContext } from './components';
+import { COMPONENT_KINDS, kindOf, type JoinContext } from './components';
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
-import { checkPackageType, readSolutionManifest, setManaged, type PackageType, type SolutionSummary } from './solutionManifest';
-import { checkXmlSize, child, elements, isEmpty, parseXml, serializeXml, textOf } from './xml';
-import { memberNameProblem, writeZip, type ZipMember } from './zipWriter';
+import { mergeResources, type LocalizeOptions } from './localize';
+import { SolutionMapping } from './mapping';
+import { memberOfFolderPath } from './memberNames';
+import { readFiles } from './parallel';
+import { isSafeRelative } from './safePath';
+import { checkPackageType, managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
+import { ByteBuilder, DECLARATION, filledContainer, type Piece } from './xmlText';
+import { XmlSlices, withoutBom, type El } from './xmlSlices';
+import { checkXmlSize } from './xml';
+import { writeZip, type ZipMember } from './zipWriter';
 
 export interface PackOptions {
   folder: string;
@@ -17,6 +22,12 @@ export interface PackOptions {
   packageType?: PackageType;
   /** Managed packs use `X_managed.xml`; when it is missing, use `X.xml` instead of leaving the component out. */
   useUnmanagedForMissingManaged?: boolean;
+  /** A SolutionPackager mapping file: files it matches are read from the places it maps them to. */
+  map?: string;
+  /** Checks a place outside the folder before anything is read from it (the mapping file's targets). */
+  allowPath?: (absolutePath: string) => void;
+  /** Merge the labels of `Resources/<culture>/*.resx` back into the solution (`--localize`). */
+  localize?: LocalizeOptions | boolean;
 }
 
 export interface PackResult {
@@ -25,137 +36,302 @@ export interface PackResult {
   packageType: PackageType;
   members: number;
   warnings: string[];
+  /** Folder files no component uses, so not in the zip (each is also named in a warning). */
+  leftOut: string[];
+}
+
+/** Files read as text up front: the XML of the layout, template documents and resource files. */
+const TEXT_FILE = /\.(xml|xsl|resx)$/i;
+
+/** A folder's files, read once for every zip a pack writes. */
+interface Folder {
+  root: string;
+  files: string[];
+  fileSet: Set<string>;
+  /** The text files' bytes, BOM removed. */
+  texts: Map<string, Buffer>;
+  docs: Map<string, XmlSlices>;
+  /** Files that come from elsewhere (mapping file) → their absolute path. */
+  sources: Map<string, string>;
+  mapping?: SolutionMapping;
+  both: boolean;
+  plainIsManaged: boolean;
 }
 
 /** Packs a SolutionPackager folder into a solution zip Dataverse imports. */
 export async function packSolution(options: PackOptions): Promise<PackResult> {
-  const files = await listFiles(options.folder, { skipDotFolders: true });
-  if (files.some((f) => /^solutions\/[^/]+\/solution\.yml$/.test(f))) {
-    throw new SolutionFileError('UnsupportedFormat', `${options.folder} is in the YAML source-control format (solutions/*/solution.yml), which this version does not pack.`, 'Unpack the solution zip with pp_unpack_solution to get the XML layout.');
-  }
-  for (const required of ['Other/Solution.xml', 'Other/Customizations.xml']) {
-    if (!files.includes(required)) throw new SolutionFileError('InvalidFolder', `Cannot find required file ${required} in ${options.folder}.`, 'Point folder at the unpacked solution root (the folder that contains Other/), often src/ in a pac project.');
-  }
-  for (const layout of UNSUPPORTED_LAYOUTS) {
-    if (files.some((f) => f.startsWith(layout.prefix))) {
-      throw new SolutionFileError('UnsupportedComponents', `${options.folder} holds ${layout.what} in SolutionPackager's split layout (${layout.prefix}), which this version does not pack yet; nothing was written.`, 'Pack this folder with pac solution pack for now.');
-    }
-  }
-  // Read once; each build parses its own copy, because joining fills the documents in.
-  const xmlNames = files.filter((f) => f.endsWith('.xml'));
-  const xmlFiles = new Map<string, Buffer>(await mapLimited(xmlNames, PARALLEL_FILES, (file) => readXmlFile(options.folder, file)));
-  const solution = readSolutionManifest(parseXml(xmlFiles.get('Other/Solution.xml')!, 'Other/Solution.xml'), 'Other/Solution.xml');
+  const folder = await readFolder(options);
+  const solution = readSolutionManifest(parse(folder, 'Other/Solution.xml'), 'Other/Solution.xml');
   const packageType = options.packageType ?? (solution.managed === true ? 'Managed' : 'Unmanaged');
   checkPackageType(solution, packageType, 'Other/Solution.xml');
+  folder.both = solution.managed === 'both';
+  folder.plainIsManaged = solution.managed === true;
 
   const warnings: string[] = [];
   const zipFiles: string[] = [];
+  const leftOut = new Set<string>();
   let members = 0;
   for (const managed of packageType === 'Both' ? [false, true] : [packageType === 'Managed']) {
     const zipFile = managed && packageType === 'Both' ? options.zipFile.replace(/(\.zip)?$/i, '_managed.zip') : options.zipFile;
-    const built = build(options, files, xmlFiles, { managed, plainIsManaged: solution.managed === true });
+    const built = await build(folder, options, managed);
     warnings.push(...built.warnings.map((w) => (packageType === 'Both' ? `${managed ? 'Managed' : 'Unmanaged'}: ${w}` : w)));
+    for (const file of built.leftOut) leftOut.add(file);
     await writeZip(zipFile, built.members);
     zipFiles.push(zipFile);
     members = built.members.length + 1;
   }
-  return { zipFiles, solution, packageType, members, warnings };
+  return { zipFiles, solution, packageType, members, warnings, leftOut: [...leftOut].sort() };
 }
 
-/**
- * One zip's members. `plainIsManaged`: the folder holds only a managed solution, so its plain files
- * are the managed variant.
- */
-function build(options: PackOptions, files: string[], xmlFiles: Map<string, Buffer>, variant: { managed: boolean; plainIsManaged: boolean }): { members: ZipMember[]; warnings: string[] } {
-  const { managed, plainIsManaged } = variant;
-  const fileSet = new Set(files);
-  const used = new Set<string>();
+async function readFolder(options: PackOptions): Promise<Folder> {
+  const files = await listFiles(options.folder, { skipDotFolders: true });
+  if (files.some((f) => /^solutions\/[^/]+\/solution\.yml$/.test(f))) {
+    throw new SolutionFileError(
+      'UnsupportedFormat',
+      `${options.folder} is in the YAML source-control format (solutions/*/solution.yml), which this version does not pack.`,
+      'Unpack the solution zip with pp_unpack_solution to get the XML layout.',
+    );
+  }
+  for (const required of ['Other/Solution.xml', 'Other/Customizations.xml']) {
+    if (!files.includes(required))
+      throw new SolutionFileError(
+        'InvalidFolder',
+        `Cannot find required file ${required} in ${options.folder}.`,
+        'Point folder at the unpacked solution root (the folder that contains Other/), often src/ in a pac project.',
+      );
+  }
+  const sources = new Map<string, string>();
+  let mapping: SolutionMapping | undefined;
+  if (options.map) {
+    mapping = await SolutionMapping.load(options.map, options.folder);
+    for (const target of mapping.targets()) options.allowPath?.(target);
+    for (const [path, file] of await mapping.folderFiles()) sources.set(path, file);
+  }
+  const all = [...new Set([...files, ...sources.keys()])].sort();
+  const folder: Folder = {
+    root: options.folder,
+    files: all,
+    fileSet: new Set(all),
+    texts: new Map(),
+    docs: new Map(),
+    sources,
+    mapping,
+    both: false,
+    plainIsManaged: false,
+  };
+  const textFiles = all.filter((f) => TEXT_FILE.test(f));
+  const paths: string[] = [];
+  for (const file of textFiles) paths.push(await sourceOf(folder, file));
+  // An XML file too large to read is refused before any of it is read.
+  for (const [i, path] of paths.entries()) if (textFiles[i]!.endsWith('.xml')) checkXmlSize(statSync(path).size, textFiles[i]!);
+  const read = await readFiles(paths);
+  textFiles.forEach((file, i) => folder.texts.set(file, withoutBom(read[i]!)));
+  return folder;
+}
+
+/** Where a folder file is read from: the mapped place when the mapping file matches it. */
+async function sourceOf(folder: Folder, path: string): Promise<string> {
+  const mapped = folder.sources.get(path) ?? (await folder.mapping?.resolve(path))?.file;
+  return mapped ?? join(folder.root, ...path.split('/'));
+}
+
+function parse(folder: Folder, path: string): XmlSlices {
+  let doc = folder.docs.get(path);
+  if (!doc) {
+    doc = XmlSlices.parse(folder.texts.get(path) ?? Buffer.alloc(0), path);
+    folder.docs.set(path, doc);
+  }
+  return doc;
+}
+
+/** The files under a prefix, from the sorted list. */
+function filesUnder(files: string[], prefix: string): string[] {
+  let low = 0;
+  let high = files.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (files[middle]! < prefix) low = middle + 1;
+    else high = middle;
+  }
+  const found: string[] = [];
+  for (let i = low; i < files.length && files[i]!.startsWith(prefix); i++) found.push(files[i]!);
+  return found;
+}
+
+/** One zip's members. */
+async function build(
+  folder: Folder,
+  options: PackOptions,
+  managed: boolean,
+): Promise<{ members: ZipMember[]; warnings: string[]; leftOut: string[] }> {
+  const used = new Set<string>(['Other/Solution.xml', 'Other/Customizations.xml']);
   const warnings: string[] = [];
   const payloads = new Map<string, string>();
-  const parsed = new Map<string, Document>();
-  for (const [file, bytes] of xmlFiles) parsed.set(file, parseXml(bytes, file));
   const load = (path: string) => {
     used.add(path);
-    return parsed.get(path);
+    return parse(folder, path);
   };
   const context: JoinContext = {
-    managed,
-    list: (prefix) => files.filter((f) => f.startsWith(prefix)),
-    exists: (path) => fileSet.has(path),
+    list: (prefix) => filesUnder(folder.files, prefix),
+    exists: (path) => folder.fileSet.has(path),
     read(path, readOptions) {
       if (!readOptions?.twin) return load(path);
       const managedPath = path.replace(/\.xml$/, '_managed.xml');
-      used.add(path).add(managedPath);
+      // In a folder holding both variants, the twin not packed is expected; elsewhere it is reported.
+      if (folder.both) used.add(path).add(managedPath);
       if (!managed) return load(path);
-      if (fileSet.has(managedPath)) return load(managedPath);
-      if (plainIsManaged || options.useUnmanagedForMissingManaged) return load(path);
-      warnings.push(`${managedPath} is missing, so that component is not in the managed zip (useUnmanagedForMissingManaged uses ${path} instead).`);
+      if (folder.fileSet.has(managedPath)) return load(managedPath);
+      if (folder.plainIsManaged || options.useUnmanagedForMissingManaged) return load(path);
+      used.add(path);
+      warnings.push(
+        `${managedPath} is missing, so that component is not in the managed zip (useUnmanagedForMissingManaged uses ${path} instead).`,
+      );
       return undefined;
     },
+    readText(path) {
+      used.add(path);
+      return folder.texts.get(path)?.toString('utf8');
+    },
     payload(zipName, folderPath) {
-      const unsafe = memberNameProblem(zipName);
-      if (unsafe) {
-        throw new SolutionFileError('UnsafePath', `${join(options.folder, ...folderPath.split('/'))}.data.xml names its file "${zipName}", which cannot be in a solution zip: ${unsafe}. Nothing was written.`, 'Correct the file name in that file so it names a file inside the solution.');
-      }
-      if (!fileSet.has(folderPath)) return void warnings.push(`${folderPath} is missing; the component that names ${zipName} has no content.`);
-      used.add(folderPath);
-      payloads.set(zipName, folderPath);
+      if (!payloads.has(zipName)) payloads.set(zipName, folderPath);
     },
     warn: (message) => void warnings.push(message),
   };
 
-  const manifest = load('Other/Solution.xml')!;
-  setManaged(manifest, managed ? 1 : 0);
-  const customizations = load('Other/Customizations.xml')!;
-  const owned: string[] = ['Other/'];
-  for (const container of elements(customizations.documentElement!)) {
-    const kind = COMPONENT_KINDS.find((k) => k.container === container.nodeName);
+  const manifestDoc = load('Other/Solution.xml');
+  const replacement = managedReplacement(manifestDoc, 'Other/Solution.xml', managed ? 1 : 0);
+  let manifestXml = new ByteBuilder(manifestDoc.bytes.length + 64)
+    .bom()
+    .raw(`${DECLARATION}\r\n`)
+    .copyReplacing(manifestDoc, manifestDoc.root, 0, replacement)
+    .result();
+  const skeleton = load('Other/Customizations.xml');
+  const filled = new Map<El, Piece>();
+  for (const container of skeleton.children(skeleton.root)) {
+    const kind = kindOf(skeleton.name(container));
     if (!kind) continue;
-    owned.push(...kind.owns);
-    if (isEmpty(container)) kind.join(container, context);
-    else warnings.push(`${container.nodeName} has content inline in Other/Customizations.xml; it was kept as it is.`);
-  }
-  warnings.push(...undefinedRootComponents(readSolutionManifest(manifest, 'Other/Solution.xml'), customizations));
-
-  const members: ZipMember[] = [
-    { name: 'solution.xml', data: serializeXml(manifest) },
-    { name: 'customizations.xml', data: serializeXml(customizations) },
-  ];
-  for (const [zipName, folderPath] of [...payloads].sort(([a], [b]) => a.localeCompare(b))) members.push({ name: zipName, file: join(options.folder, ...folderPath.split('/')) });
-  const taken = new Set(members.map((m) => m.name));
-  for (const file of files) {
-    if (used.has(file) || taken.has(file)) continue;
-    if (owned.some((prefix) => file === prefix || (prefix.endsWith('/') && file.startsWith(prefix)))) {
-      if (!file.endsWith('_managed.xml')) warnings.push(`${file} is not part of any component and was left out.`);
+    if (!skeleton.isEmpty(container)) {
+      warnings.push(`${kind.container} has content inline in Other/Customizations.xml; it was kept as it is.`);
       continue;
     }
-    members.push({ name: file, file: join(options.folder, ...file.split('/')) }); // environment variables, bots, custom APIs…: verbatim
+    const indent = skeleton.indentOf(container) + 2;
+    const items = kind.join(context, indent);
+    if (items.length) filled.set(container, filledContainer(skeleton, container, items, indent));
   }
-  return { members, warnings };
+  // About the size of the folder's XML: customizations.xml is written in one buffer, without copies of its parts.
+  const size = [...folder.texts.values()].reduce((sum, bytes) => sum + bytes.length, 64);
+  let customizationsXml = new ByteBuilder(size).bom().raw(`${DECLARATION}\r\n`).copyReplacing(skeleton, skeleton.root, 0, filled).result();
+  if (options.localize) {
+    const merged = mergeResources(
+      manifestXml,
+      customizationsXml,
+      folder.texts,
+      typeof options.localize === 'object' ? options.localize : {},
+    );
+    for (const file of merged.used) used.add(file);
+    warnings.push(...merged.warnings);
+    customizationsXml = merged.customizations;
+    manifestXml = merged.manifest;
+  }
+  warnings.push(...undefinedRootComponents(readSolutionManifest(manifestDoc, 'Other/Solution.xml'), definedNames(folder, used, skeleton)));
+
+  const members: ZipMember[] = [
+    { name: 'customizations.xml', data: customizationsXml },
+    { name: 'solution.xml', data: manifestXml },
+  ];
+  for (const [zipName, folderPath] of payloads) {
+    // Both come from metadata in the folder: neither may reach outside the folder or the zip.
+    if (!isSafeRelative(zipName) || !isSafeRelative(folderPath)) {
+      throw new SolutionFileError(
+        'UnsafePath',
+        `A component names the file "${zipName}" (read from "${folderPath}"), which is outside the solution; nothing was packed.`,
+        "Fix the path in the component's metadata file.",
+      );
+    }
+    const mapped = folder.sources.get(folderPath) ?? (await folder.mapping?.resolve(folderPath));
+    const file = typeof mapped === 'string' ? mapped : mapped?.file;
+    if (typeof mapped === 'object' && mapped.note) warnings.push(mapped.note);
+    if (!file && !folder.fileSet.has(folderPath)) {
+      warnings.push(`${folderPath} is missing; the component that names ${zipName} has no content.`);
+      continue;
+    }
+    used.add(folderPath);
+    members.push({ name: zipName, file: file ?? join(folder.root, ...folderPath.split('/')) });
+  }
+  const taken = new Set(members.map((m) => m.name));
+  const leftOut: string[] = [];
+  for (const path of folder.files) {
+    if (used.has(path) || taken.has(path) || isMappingFile(folder, path)) continue;
+    if (
+      !path.includes('/') ||
+      path.startsWith('Other/') ||
+      path.startsWith('Resources/') ||
+      COMPONENT_KINDS.some((kind) => kind.owns(path))
+    ) {
+      leftOut.push(path);
+      continue;
+    }
+    // Environment variables, agents, custom APIs and other tables' records: copied as they are.
+    const member = memberOfFolderPath(path);
+    if (!taken.has(member)) members.push({ name: member, file: folder.sources.get(path) ?? join(folder.root, ...path.split('/')) });
+  }
+  warnings.push(...leftOutWarnings(leftOut, Boolean(options.localize)));
+  return { members, warnings, leftOut };
 }
 
-/** One XML file of the folder, refused before it is read when it is too large to parse. */
-async function readXmlFile(folder: string, file: string): Promise<readonly [string, Buffer]> {
-  const path = join(folder, ...file.split('/'));
-  checkXmlSize((await stat(path)).size, path);
-  return [file, await readFile(path)] as const;
+function isMappingFile(folder: Folder, path: string): boolean {
+  return Boolean(folder.mapping) && join(folder.root, ...path.split('/')) === folder.mapping!.file;
+}
+
+/** One warning per reason, naming the files (the first ten of each). */
+function leftOutWarnings(leftOut: string[], localize: boolean): string[] {
+  const groups = new Map<string, string[]>();
+  for (const file of leftOut) {
+    const reason =
+      file.startsWith('Resources/') && !localize
+        ? 'hold labels for other languages; pack with localize: true to merge them'
+        : file.endsWith('_managed.xml')
+          ? 'are managed variants, but the folder holds one package type only'
+          : !file.includes('/')
+            ? 'are not part of the SolutionPackager layout'
+            : 'are not used by any component';
+    groups.set(reason, [...(groups.get(reason) ?? []), file]);
+  }
+  return [...groups].map(
+    ([reason, files]) =>
+      `${files.length} file(s) were left out: they ${reason}: ${files.slice(0, 10).join(', ')}${files.length > 10 ? ', …' : ''}.`,
+  );
+}
+
+/** What can be a root component, by component type, from the files packed and from containers kept inline. */
+const DEFINITIONS: Array<{ type: number; container: string; file: RegExp; name: (doc: XmlSlices, e: El) => string }> = [
+  { type: 1, container: 'Entities', file: /^Entities\/[^/]+\/Entity\.xml$/, name: (doc, e) => doc.childText(e, 'Name') },
+  { type: 29, container: 'Workflows', file: /^Workflows\/.*\.data\.xml$/, name: (doc, e) => doc.attr(e, 'WorkflowId') ?? '' },
+  { type: 61, container: 'WebResources', file: /^WebResources\/.*\.data\.xml$/, name: (doc, e) => doc.childText(e, 'Name') },
+  { type: 300, container: 'CanvasApps', file: /^CanvasApps\/[^/]+\.meta\.xml$/, name: (doc, e) => doc.childText(e, 'Name') },
+];
+
+function definedNames(folder: Folder, used: Set<string>, skeleton: XmlSlices): Record<number, Set<string>> {
+  const defined: Record<number, Set<string>> = {};
+  const key = (name: string) => name.replace(/[{}]/g, '').toLowerCase();
+  for (const { type, container, file, name } of DEFINITIONS) {
+    const names = (defined[type] = new Set<string>());
+    for (const path of used) if (file.test(path)) names.add(key(name(parse(folder, path), parse(folder, path).root)));
+    for (const e of skeleton.children(skeleton.child(skeleton.root, container))) names.add(key(name(skeleton, e)));
+  }
+  return defined;
 }
 
 /** pac reports these and still succeeds; we report them as warnings too, with the names. */
-function undefinedRootComponents(solution: SolutionSummary, customizations: Document): string[] {
-  const root = customizations.documentElement!;
-  const names = (container: string, read: (e: import('@xmldom/xmldom').Element) => string) =>
-    new Set(elements(child(root, container) ?? root).filter((e) => e.parentNode && (e.parentNode as { nodeName: string }).nodeName === container).map((e) => read(e).toLowerCase()));
-  const defined: Record<number, Set<string>> = {
-    1: names('Entities', (e) => textOf(child(e, 'Name'))),
-    29: names('Workflows', (e) => (e.getAttribute('WorkflowId') ?? '').replace(/[{}]/g, '')),
-    61: names('WebResources', (e) => textOf(child(e, 'Name'))),
-    300: names('CanvasApps', (e) => textOf(child(e, 'Name'))),
-  };
+function undefinedRootComponents(solution: SolutionSummary, defined: Record<number, Set<string>>): string[] {
   const missing = solution.rootComponents.filter((c) => {
     const set = defined[c.type];
     const key = (c.schemaName ?? c.id ?? '').replace(/[{}]/g, '').toLowerCase();
     return set && key && !set.has(key);
   });
-  return missing.length ? [`Following root components are not defined in customizations: ${missing.map((c) => `${c.schemaName ?? c.id} (type ${c.type})`).join(', ')}.`] : [];
+  return missing.length
+    ? [
+        `Following root components are not defined in customizations: ${missing.map((c) => `${c.schemaName ?? c.id} (type ${c.type})`).join(', ')}.`,
+      ]
+    : [];
 }

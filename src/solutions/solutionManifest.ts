@@ -1,6 +1,5 @@
-import type { Document } from '@xmldom/xmldom';
 import { SolutionFileError } from './errors';
-import { child, elements, parseXml, textOf } from './xml';
+import { XmlSlices, type El } from './xmlSlices';
 import type { ZipReader } from './zipReader';
 
 export type PackageType = 'Unmanaged' | 'Managed' | 'Both';
@@ -13,19 +12,34 @@ export interface SolutionSummary {
   rootComponents: Array<{ type: number; schemaName?: string; id?: string }>;
 }
 
-export function readSolutionManifest(document: Document, file: string): SolutionSummary {
-  const manifest = child(document.documentElement!, 'SolutionManifest');
-  if (document.documentElement!.nodeName !== 'ImportExportXml' || !manifest) throw new SolutionFileError('InvalidSolution', `${file} is not a solution manifest (no ImportExportXml/SolutionManifest).`);
-  const managed = textOf(child(manifest, 'Managed'));
+/** The SolutionManifest element of a solution.xml (or Other/Solution.xml); refused when there is none. */
+export function manifestElement(doc: XmlSlices, file: string): El {
+  const manifest = doc.child(doc.root, 'SolutionManifest');
+  if (!doc.is(doc.root, 'ImportExportXml') || manifest === undefined)
+    throw new SolutionFileError('InvalidSolution', `${file} is not a solution manifest (no ImportExportXml/SolutionManifest).`);
+  return manifest;
+}
+
+export function readSolutionManifest(doc: XmlSlices, file: string): SolutionSummary {
+  const manifest = manifestElement(doc, file);
+  const managed = doc.childText(manifest, 'Managed');
+  const publisher = doc.child(manifest, 'Publisher');
+  const roots = doc.child(manifest, 'RootComponents');
   return {
-    uniqueName: textOf(child(manifest, 'UniqueName')),
-    version: textOf(child(manifest, 'Version')),
+    uniqueName: doc.childText(manifest, 'UniqueName'),
+    version: doc.childText(manifest, 'Version'),
     managed: managed === '2' ? 'both' : managed === '1',
-    publisher: textOf(child(child(manifest, 'Publisher') ?? manifest, 'UniqueName')),
-    rootComponents: elements(child(manifest, 'RootComponents') ?? manifest)
-      .filter((e) => e.nodeName === 'RootComponent')
-      .map((e) => ({ type: Number(e.getAttribute('type')), schemaName: e.getAttribute('schemaName') ?? undefined, id: e.getAttribute('id') ?? undefined })),
+    publisher: publisher === undefined ? '' : doc.childText(publisher, 'UniqueName'),
+    rootComponents: (roots === undefined ? [] : doc.children(roots))
+      .filter((e) => doc.is(e, 'RootComponent'))
+      .map((e) => ({ type: Number(doc.attr(e, 'type')), schemaName: doc.attr(e, 'schemaName'), id: doc.attr(e, 'id') })),
   };
+}
+
+/** The `<Managed>` element to replace, with its new text: 0, 1, or 2 for a folder holding both variants. */
+export function managedReplacement(doc: XmlSlices, file: string, value: 0 | 1 | 2): Map<El, string> {
+  const managed = doc.child(manifestElement(doc, file), 'Managed');
+  return managed === undefined ? new Map() : new Map([[managed, `<Managed>${value}</Managed>`]]);
 }
 
 /** Compares dotted versions numerically: 1.10.0.0 is above 1.9.0.0. */
@@ -39,12 +53,6 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Sets `<Managed>` to 0, 1 or 2 (2 marks a folder holding both variants). */
-export function setManaged(document: Document, value: 0 | 1 | 2): void {
-  const managed = child(child(document.documentElement!, 'SolutionManifest')!, 'Managed');
-  if (managed) managed.textContent = String(value);
-}
-
 /** SolutionPackager's rule: a folder packs only to the type(s) it holds. */
 export function checkPackageType(summary: SolutionSummary, requested: PackageType, file: string): void {
   const holds = summary.managed === 'both' ? 'Both' : summary.managed ? 'Managed' : 'Unmanaged';
@@ -52,12 +60,14 @@ export function checkPackageType(summary: SolutionSummary, requested: PackageTyp
   throw new SolutionFileError(
     'PackageTypeMismatch',
     `Solution package type did not match requested type: ${file} holds a ${holds.toLowerCase()} solution, and ${requested} was asked for.`,
-    holds === 'Unmanaged' ? 'Pack it as Unmanaged; a managed zip comes only from exporting the solution as managed in Dataverse.' : 'Pack it as Managed.',
+    holds === 'Unmanaged'
+      ? 'Pack it as Unmanaged; a managed zip comes only from exporting the solution as managed in Dataverse.'
+      : 'Pack it as Managed.',
   );
 }
 
 /** The manifest of a solution zip (its root solution.xml), or undefined when the zip has none. */
 export async function zipSolutionManifest(zip: ZipReader, shownAs: string): Promise<SolutionSummary | undefined> {
   const name = zip.names().find((n) => n.toLowerCase() === 'solution.xml');
-  return name ? readSolutionManifest(parseXml(await zip.read(name), `${shownAs}/solution.xml`), shownAs) : undefined;
+  return name ? readSolutionManifest(XmlSlices.parse(await zip.read(name), `${shownAs}/solution.xml`), shownAs) : undefined;
 }

@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PARALLEL_FILES, mapLimited } from './parallel';
-import type { Document } from '@xmldom/xmldom';
-import { COMPONENT_KINDS, type SplitContext } from './components';
+import { kindOf, type SplitContext } from './components';
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
+import { localizedResources, type LocalizeOptions } from './localize';
+import { SolutionMapping } from './mapping';
+import { folderPathOfMember } from './memberNames';
+import { PARALLEL_FILES, inSlices, mapLimited, writeFiles } from './parallel';
 import { safeJoin } from './safePath';
-import { readSolutionManifest, setManaged, type PackageType, type SolutionSummary } from './solutionManifest';
+import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
-import { checkXmlSize, elements, parseXml, serializeXml } from './xml';
+import { checkXmlSize } from './xml';
+import { ByteBuilder, bytesOf, elementFile, type Piece } from './xmlText';
+import { XmlSlices, type El } from './xmlSlices';
 
 export interface UnpackOptions {
   zipFile: string;
@@ -26,6 +29,10 @@ export interface UnpackOptions {
    */
   stagingParent?: string;
   limits?: ZipLimits;
+  /** A SolutionPackager mapping file: files it maps are not written (they live elsewhere). */
+  map?: string;
+  /** Also write the labels of every language to `Resources/<culture>/resources.<culture>.resx` (`--localize`). */
+  localize?: LocalizeOptions | boolean;
 }
 
 export interface UnpackResult {
@@ -36,16 +43,18 @@ export interface UnpackResult {
   bytes: number;
   /** Files that were already in the folder and that this unpack did not write. */
   staleFiles: string[];
+  /** Files not written because the mapping file maps them elsewhere. */
+  mapped: string[];
 }
 
-const STREAM_ABOVE_BYTES = 1024 * 1024;
 const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml'];
 
 interface Split {
   solution: SolutionSummary;
   /** solution.xml, written as Other/Solution.xml once the package type is known. */
-  manifest: Document;
-  xml: Map<string, Buffer>;
+  manifest: XmlSlices;
+  customizations: XmlSlices;
+  files: Map<string, Buffer>;
   /** zip member → folder path */
   payloads: Map<string, string>;
 }
@@ -58,38 +67,77 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
   const target = options.folder;
   const existing = existsSync(target) ? await listFiles(target, { skipDotFolders: true }) : [];
   if (existing.length && !options.overwrite) {
-    throw new SolutionFileError('FolderNotEmpty', `${target} already has ${existing.length} file(s); nothing was written.`, 'Pass overwrite: true to replace the files the unpack writes, or give an empty folder.');
+    throw new SolutionFileError(
+      'FolderNotEmpty',
+      `${target} already has ${existing.length} file(s); nothing was written.`,
+      'Pass overwrite: true to replace the files the unpack writes, or give an empty folder.',
+    );
   }
+  const mapping = options.map ? await SolutionMapping.load(options.map, target) : undefined;
   const zips = await openZips(options);
   try {
     const base = await split(zips.main, false);
     const packageType = options.packageType ?? (base.solution.managed === true ? 'Managed' : 'Unmanaged');
     if (packageType !== 'Both' && (packageType === 'Managed') !== (base.solution.managed === true)) {
-      throw new SolutionFileError('PackageTypeMismatch', `Solution package type did not match requested type: ${options.zipFile} is ${base.solution.managed ? 'managed' : 'unmanaged'}, and ${packageType} was asked for.`);
+      throw new SolutionFileError(
+        'PackageTypeMismatch',
+        `Solution package type did not match requested type: ${options.zipFile} is ${base.solution.managed ? 'managed' : 'unmanaged'}, and ${packageType} was asked for.`,
+      );
     }
     if (zips.managed) {
       const managed = await split(zips.managed, true);
-      if (managed.solution.uniqueName !== base.solution.uniqueName) throw new SolutionFileError('PackageTypeMismatch', `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`);
-      for (const [path, data] of managed.xml) base.xml.set(path, data);
-      setManaged(base.manifest, 2);
+      if (managed.solution.uniqueName !== base.solution.uniqueName)
+        throw new SolutionFileError(
+          'PackageTypeMismatch',
+          `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`,
+        );
+      for (const [path, bytes] of managed.files) base.files.set(path, bytes);
     }
-    base.xml.set('Other/Solution.xml', serializeXml(base.manifest));
+    const manifestRoot = base.manifest.root;
+    const replacements: Map<El, Piece> = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map();
+    base.files.set('Other/Solution.xml', bytesOf(elementFile(base.manifest, manifestRoot, { xsi: false, replacements })));
+    if (options.localize) {
+      const localize = typeof options.localize === 'object' ? options.localize : {};
+      for (const [path, bytes] of localizedResources(base.manifest, base.customizations, {
+        ...localize,
+        sourceFile: basename(zips.main.file),
+        packageType,
+      }))
+        base.files.set(path, bytes);
+    }
+    const mapped = mapping ? dropMapped(base, mapping) : [];
     const stagingParent = options.stagingParent ?? dirname(target);
-    await mkdir(stagingParent, { recursive: true });
+    mkdirSync(stagingParent, { recursive: true });
     // A short name: a long target name must not make the staging name too long for the file system.
     const stage = join(stagingParent, `.unpacking-${randomBytes(6).toString('hex')}`);
     try {
       const { written, bytes } = await writeStage(stage, base, zips.main);
-      await moveInto(stage, target, written, existing.length > 0 || stagingParent === target);
+      moveInto(stage, target, written, existing.length > 0 || stagingParent === target);
       const writtenSet = new Set(written);
-      return { folder: target, solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed }, packageType, files: written.length, bytes, staleFiles: existing.filter((f) => !writtenSet.has(f)) };
+      return {
+        folder: target,
+        solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed },
+        packageType,
+        files: written.length,
+        bytes,
+        staleFiles: existing.filter((f) => !writtenSet.has(f)),
+        mapped,
+      };
     } finally {
-      await rm(stage, { recursive: true, force: true });
+      rmSync(stage, { recursive: true, force: true });
     }
   } finally {
     zips.main.close();
     zips.managed?.close();
   }
+}
+
+/** Files a mapping file maps elsewhere are not written, as SolutionPackager does. */
+function dropMapped(split: Split, mapping: SolutionMapping): string[] {
+  const dropped: string[] = [];
+  for (const path of [...split.files.keys()]) if (mapping.matches(path) && split.files.delete(path)) dropped.push(path);
+  for (const [member, path] of [...split.payloads]) if (mapping.matches(path) && split.payloads.delete(member)) dropped.push(path);
+  return dropped.sort();
 }
 
 async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; managed?: ZipReader }> {
@@ -98,7 +146,11 @@ async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; mana
   const unmanagedFile = options.zipFile.replace(/_managed\.zip$/i, '.zip');
   const managedFile = unmanagedFile.replace(/\.zip$/i, '_managed.zip');
   for (const file of [unmanagedFile, managedFile]) {
-    if (!existsSync(file)) throw new SolutionFileError('MissingFile', `A Both unpack needs ${basename(unmanagedFile)} and ${basename(managedFile)} side by side; ${file} does not exist.`);
+    if (!existsSync(file))
+      throw new SolutionFileError(
+        'MissingFile',
+        `A Both unpack needs ${basename(unmanagedFile)} and ${basename(managedFile)} side by side; ${file} does not exist.`,
+      );
   }
   const main = await ZipReader.open(unmanagedFile, limits);
   try {
@@ -112,40 +164,51 @@ async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; mana
 async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
   for (const name of ROOT_MEMBERS) {
     if (!zip.has(name)) {
-      throw new SolutionFileError('InvalidSolution', `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`, 'If the files sit one folder down, the folder was zipped instead of its contents.');
+      throw new SolutionFileError(
+        'InvalidSolution',
+        `${zip.file} is not a solution zip: it has no ${name} at its root. A solution zip holds solution.xml, customizations.xml and [Content_Types].xml at its root.`,
+        'If the files sit one folder down, the folder was zipped instead of its contents.',
+      );
     }
   }
   for (const name of ROOT_MEMBERS) checkXmlSize(zip.size(name), `${zip.file}: ${name}`);
-  const manifest = parseXml(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
+  const manifest = XmlSlices.parse(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
   const solution = readSolutionManifest(manifest, `${zip.file}: solution.xml`);
-  const customizations = parseXml(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
-  const xml = new Map<string, Buffer>();
+  const customizations = XmlSlices.parse(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
+  const files = new Map<string, Buffer>();
   const payloads = new Map<string, string>();
+  // All component files go into one buffer, each a view of its part: no buffer, and no fresh memory, per file.
+  const arena = new ByteBuilder(customizations.bytes.length + (customizations.bytes.length >> 2) + 65536);
   const context: SplitContext = {
-    write(path, document, options) {
+    write(path, content, options) {
       if (managedPass && !options?.twin) return;
       const file = managedPass ? path.replace(/\.xml$/, '_managed.xml') : path;
-      if (xml.has(file)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
-      xml.set(file, serializeXml(document));
+      if (files.has(file))
+        throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
+      const start = arena.size;
+      files.set(file, arena.raw(content).since(start));
     },
     claim(zipName, folderPath) {
-      if (!zip.has(zipName)) return;
-      payloads.set(zipName, folderPath);
+      if (zip.has(zipName)) payloads.set(zipName, folderPath);
     },
   };
-  for (const container of elements(customizations.documentElement!)) {
-    COMPONENT_KINDS.find((kind) => kind.container === container.nodeName)?.split(container, context);
+  const skeleton = new Map<El, Piece>();
+  for (const container of customizations.children(customizations.root)) {
+    const kind = kindOf(customizations.name(container));
+    if (!kind) continue;
+    kind.split(customizations, container, context);
+    skeleton.set(container, `<${kind.container} />`);
   }
   if (!managedPass) {
-    xml.set('Other/Customizations.xml', serializeXml(customizations));
-    for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, name);
+    context.write('Other/Customizations.xml', elementFile(customizations, customizations.root, { xsi: false, replacements: skeleton }));
+    for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, folderPathOfMember(name));
   }
-  return { solution, manifest, xml, payloads };
+  return { solution, manifest, customizations, files, payloads };
 }
 
 /** Writes the split solution under `stage`; returns the files written (relative, forward slashes). */
 async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ written: string[]; bytes: number }> {
-  await mkdir(stage, { recursive: true });
+  mkdirSync(stage, { recursive: true });
   const targets = new Set<string>();
   const written: string[] = [];
   const claim = (path: string) => {
@@ -153,40 +216,53 @@ async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<
     if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
     targets.add(key);
     written.push(path.split(/[\\/]/).filter(Boolean).join('/'));
-    return safeJoin(stage, path);
+    return safeJoin(stage, path, { freshRoot: true });
   };
   // Every target is claimed and checked before anything is written.
-  const jobs: Array<{ file: string; size: number; write: (file: string) => Promise<void> }> = [
-    ...[...split.xml].map(([path, data]) => ({ file: claim(path), size: data.length, write: (file: string) => writeFile(file, data) })),
-    ...[...split.payloads].map(([member, path]) => ({
-      file: claim(path),
-      size: zip.size(member),
-      // Small members are written in one go; large ones are streamed so memory stays flat.
-      write: async (file: string) => (zip.size(member) < STREAM_ABOVE_BYTES ? writeFile(file, await zip.read(member)) : pipeline(await zip.stream(member), createWriteStream(file))),
-    })),
-  ];
-  for (const folder of new Set(jobs.map((job) => dirname(job.file)))) await mkdir(folder, { recursive: true });
-  await mapLimited(jobs, PARALLEL_FILES, (job) => job.write(job.file));
-  return { written, bytes: jobs.reduce((sum, job) => sum + job.size, 0) };
+  const texts = [...split.files].map(([path, data]) => ({ file: claim(path), data }));
+  const members = [...split.payloads].map(([member, path]) => ({ member, file: claim(path) }));
+  makeFolders(
+    stage,
+    [...texts, ...members].map((job) => dirname(job.file)),
+  );
+  await writeFiles(texts);
+  // Members of a zip in memory are inflated and written at once; the others are streamed, so memory stays flat.
+  const [whole, streamed] = [members.filter((m) => zip.readsWhole(m.member)), members.filter((m) => !zip.readsWhole(m.member))];
+  await inSlices(whole, ({ member, file }) => writeFileSync(file, zip.readNow(member)));
+  await mapLimited(streamed, PARALLEL_FILES, async ({ member, file }) => pipeline(await zip.stream(member), createWriteStream(file)));
+  const bytes = texts.reduce((sum, job) => sum + job.data.length, 0) + members.reduce((sum, job) => sum + zip.size(job.member), 0);
+  return { written, bytes };
+}
+
+/** Makes the folders under the fresh staging folder, each parent before its children, one call each. */
+function makeFolders(stage: string, folders: string[]): void {
+  const all = new Set<string>();
+  for (let folder of folders) {
+    while (folder.length > stage.length && !all.has(folder)) {
+      all.add(folder);
+      folder = dirname(folder);
+    }
+  }
+  for (const folder of [...all].sort((a, b) => a.length - b.length)) mkdirSync(folder);
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */
-async function moveInto(stage: string, target: string, written: string[], targetHasFiles: boolean): Promise<void> {
+function moveInto(stage: string, target: string, written: string[], targetHasFiles: boolean): void {
   if (!targetHasFiles) {
-    if (existsSync(target)) await removeEmptyTree(target);
-    if (!existsSync(target)) return rename(stage, target);
+    if (existsSync(target)) removeEmptyTree(target);
+    if (!existsSync(target)) return renameSync(stage, target);
   }
   for (const file of written) {
     const destination = safeJoin(target, file);
-    await mkdir(dirname(destination), { recursive: true });
-    await rename(join(stage, ...file.split('/')), destination);
+    mkdirSync(dirname(destination), { recursive: true });
+    renameSync(join(stage, ...file.split('/')), destination);
   }
 }
 
 /** Removes a folder that holds no files (only empty folders or dot folders are left alone). */
-async function removeEmptyTree(folder: string): Promise<void> {
-  for (const entry of await readdir(folder, { withFileTypes: true })) {
-    if (entry.isDirectory() && !entry.name.startsWith('.')) await removeEmptyTree(join(folder, entry.name));
+function removeEmptyTree(folder: string): void {
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (entry.isDirectory() && !entry.name.startsWith('.')) removeEmptyTree(join(folder, entry.name));
   }
-  if (!(await readdir(folder)).length) await rmdir(folder);
+  if (!readdirSync(folder).length) rmdirSync(folder);
 }

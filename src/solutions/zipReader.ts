@@ -1,4 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SolutionFileError } from './errors';
 import { closeQuietly, openRegularFile, readOpenFile } from './regularFile';
@@ -15,8 +16,16 @@ export interface ZipLimits {
 }
 
 const READ_WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
+/** Members of a zip in memory up to this size are inflated at once; larger ones are streamed so memory stays flat. */
+const WHOLE_MEMBER_BYTES = 64 * 1024 * 1024;
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000, maxReadBytes: 512 * 1024 ** 2 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 100_000,
+  maxEntryBytes: 1024 ** 3,
+  maxTotalBytes: 4 * 1024 ** 3,
+  maxRatio: 1000,
+  maxReadBytes: 512 * 1024 ** 2,
+};
 
 /**
  * A solution zip opened for random access: entry names are checked (no absolute paths, no `..`, no
@@ -28,6 +37,8 @@ export class ZipReader {
     private readonly byName: Map<string, Entry>,
     readonly file: string,
     private readonly limits: ZipLimits,
+    /** The whole zip, when it was small enough to be read in one go. */
+    private readonly bytes?: Buffer,
   ) {}
 
   /** Opens a zip file; anything but a regular file (a folder, a named pipe) is refused before a byte is read. */
@@ -68,10 +79,16 @@ export class ZipReader {
           try {
             checkEntry(file, entry, limits);
             if (entry.fileName.endsWith('/')) return zip.readEntry();
-            if (byName.has(entry.fileName)) throw new SolutionFileError('UnsafeZip', `${file} holds "${entry.fileName}" twice; it was not unpacked.`);
+            if (byName.has(entry.fileName))
+              throw new SolutionFileError('UnsafeZip', `${file} holds "${entry.fileName}" twice; it was not unpacked.`);
             total += entry.uncompressedSize;
-            if (byName.size >= limits.maxEntries) throw new SolutionFileError('ZipTooLarge', `${file} has more than ${limits.maxEntries} entries; it was not unpacked.`);
-            if (total > limits.maxTotalBytes) throw new SolutionFileError('ZipTooLarge', `${file} would unpack to more than ${limits.maxTotalBytes} bytes; it was not unpacked.`);
+            if (byName.size >= limits.maxEntries)
+              throw new SolutionFileError('ZipTooLarge', `${file} has more than ${limits.maxEntries} entries; it was not unpacked.`);
+            if (total > limits.maxTotalBytes)
+              throw new SolutionFileError(
+                'ZipTooLarge',
+                `${file} would unpack to more than ${limits.maxTotalBytes} bytes; it was not unpacked.`,
+              );
             byName.set(entry.fileName, entry);
             zip.readEntry();
           } catch (error) {
@@ -86,7 +103,7 @@ export class ZipReader {
       zip.close();
       throw error;
     }
-    return new ZipReader(zip, byName, file, limits);
+    return new ZipReader(zip, byName, file, limits, 'bytes' in source ? source.bytes : undefined);
   }
 
   names(): string[] {
@@ -101,6 +118,19 @@ export class ZipReader {
     return this.byName.get(name)?.uncompressedSize ?? 0;
   }
 
+  /** Whether a member can be had whole at once cheaply: the zip is in memory and the member is not huge. */
+  readsWhole(name: string): boolean {
+    return Boolean(this.bytes) && this.size(name) <= WHOLE_MEMBER_BYTES;
+  }
+
+  /** The inflated bytes of a member held in memory, synchronously (see readsWhole). */
+  readNow(name: string): Buffer {
+    const entry = this.byName.get(name);
+    const whole = entry && this.inflated(entry);
+    if (!whole) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}" that can be read at once.`);
+    return whole;
+  }
+
   /**
    * The inflated bytes. yauzl stops with an error when they differ from the declared size or the data
    * is damaged; that error reaches the reader as an UnsafeZip error naming the zip and the member.
@@ -108,7 +138,9 @@ export class ZipReader {
   async stream(name: string): Promise<Readable> {
     const entry = this.byName.get(name);
     if (!entry) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}".`);
-    const inflated = await new Promise<Readable>((resolve, reject) => this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))));
+    const inflated = await new Promise<Readable>((resolve, reject) =>
+      this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))),
+    );
     const checked = new PassThrough();
     inflated.on('error', (error) => checked.destroy(unsafe(this.file, error, name)));
     return inflated.pipe(checked);
@@ -124,6 +156,9 @@ export class ZipReader {
         'Split the solution into smaller ones, or use pac for this one.',
       );
     }
+    const entry = this.byName.get(name);
+    const whole = entry && this.inflated(entry);
+    if (whole) return whole;
     const chunks: Buffer[] = [];
     for await (const chunk of await this.stream(name)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
@@ -132,24 +167,72 @@ export class ZipReader {
   close(): void {
     this.zip.close();
   }
+
+  /**
+   * A member of a zip held in memory, inflated in one call: yauzl has checked the central directory;
+   * the local header, the sizes and the CRC-32 are checked here. Undefined for what this does not
+   * read (encrypted or unusual compression), which then goes through yauzl's stream.
+   */
+  private inflated(entry: Entry): Buffer | undefined {
+    const bytes = this.bytes;
+    if (!bytes || entry.isEncrypted() || (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)) return undefined;
+    const at = entry.relativeOffsetOfLocalHeader;
+    const broken = (why: string) =>
+      new SolutionFileError('UnsafeZip', `${this.file} could not be read safely: "${entry.fileName}" ${why}. Nothing was unpacked.`);
+    if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== 0x04034b50) throw broken('has no local header where the directory says');
+    const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+    const end = start + entry.compressedSize;
+    if (end > bytes.length) throw broken('runs past the end of the zip');
+    let data: Buffer;
+    try {
+      data =
+        entry.compressionMethod === 0
+          ? Buffer.from(bytes.subarray(start, end))
+          : inflateRawSync(bytes.subarray(start, end), {
+              maxOutputLength: Math.max(1, entry.uncompressedSize),
+              chunkSize: Math.max(64, entry.uncompressedSize + 1),
+            });
+    } catch {
+      throw broken('does not inflate to its declared size');
+    }
+    if (data.length !== entry.uncompressedSize) throw broken(`is ${data.length} bytes, not the ${entry.uncompressedSize} its entry says`);
+    if (crc32(data) !== entry.crc32) throw broken('fails its CRC-32 check');
+    return data;
+  }
 }
 
 function checkEntry(file: string, entry: Entry, limits: ZipLimits): void {
   const name = entry.fileName;
-  const refuse = (why: string) => new SolutionFileError('UnsafeZip', `${file} has an unsafe entry "${name}": ${why}. Nothing was unpacked.`, 'Use a solution exported from Dataverse or packed by pac / SolutionPackager.');
+  const refuse = (why: string) =>
+    new SolutionFileError(
+      'UnsafeZip',
+      `${file} has an unsafe entry "${name}": ${why}. Nothing was unpacked.`,
+      'Use a solution exported from Dataverse or packed by pac / SolutionPackager.',
+    );
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw refuse('absolute path');
   if (name.split('/').some((part) => part === '..')) throw refuse('it climbs out of the folder with ".."');
   if (name.includes('\0')) throw refuse('a NUL character in the name');
   const unixMode = (entry.externalFileAttributes >>> 16) & 0o170000;
   if (unixMode === 0o120000) throw refuse('it is a symbolic link');
-  if (entry.uncompressedSize > limits.maxEntryBytes) throw new SolutionFileError('ZipTooLarge', `${file}: "${name}" would unpack to ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes} limit. Nothing was unpacked.`);
+  if (entry.uncompressedSize > limits.maxEntryBytes)
+    throw new SolutionFileError(
+      'ZipTooLarge',
+      `${file}: "${name}" would unpack to ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes} limit. Nothing was unpacked.`,
+    );
   if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
-    throw new SolutionFileError('ZipBomb', `${file}: "${name}" is compressed more than ${limits.maxRatio}:1, the mark of a zip bomb. Nothing was unpacked.`);
+    throw new SolutionFileError(
+      'ZipBomb',
+      `${file}: "${name}" is compressed more than ${limits.maxRatio}:1, the mark of a zip bomb. Nothing was unpacked.`,
+    );
   }
 }
 
 function notAZip(file: string, error: Error): SolutionFileError {
-  return new SolutionFileError('NotAZip', `${file} is not a readable zip file (${error.message}).`, 'Give the path of a solution .zip exported from Dataverse.');
+  return new SolutionFileError(
+    'NotAZip',
+    `${file} is not a readable zip file (${error.message}).`,
+    'Give the path of a solution .zip exported from Dataverse.',
+  );
 }
 
 function unsafe(file: string, error: Error, member?: string): SolutionFileError {

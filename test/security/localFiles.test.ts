@@ -272,7 +272,7 @@ describe('local files', () => {
         'pp_pack_solution',
         { folder: 'dotdot', zipFile: 'dotdot.zip' },
         'folder',
-        /"\.\.\/\.\.\/evil\.js", which cannot be in a solution zip/,
+        /"\.\.\/\.\.\/evil\.js".*outside the solution; nothing was packed/,
       );
       assert.ok(!existsSync(join(host.work, 'dotdot.zip')));
     });

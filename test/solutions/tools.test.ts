@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +50,14 @@ describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsC
     assert.equal(result.isError, true);
     assert.match(text(result), /is not a readable zip file/);
     assert.doesNotMatch(text(result), /\n\s+at /);
+  });
+
+  it('a mapping file may only send pack to allowed folders', async () => {
+    writeFileSync(join(work, 'map.xml'), `<Mapping><FileToFile map="x.dll" to="${join(outside, 'x.dll')}" /></Mapping>`);
+    const result = await cli.client.callTool({ name: 'pp_pack_solution', arguments: { folder: 'src', zipFile: 'out/mapped.zip', map: 'map.xml' } });
+    assert.equal(result.isError, true);
+    assert.match(text(result), /^map: .* is outside the folders this server may use/);
+    assert.ok(!existsSync(join(work, 'out', 'mapped.zip')));
   });
 
   it('read-only mode leaves them out', async () => {

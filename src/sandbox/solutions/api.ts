@@ -6,6 +6,7 @@ import { setSolutions, solution as newSolution, type SandboxOrg, type SandboxSol
 import { importJobData, planImport, type ComponentParameter } from './importPlan';
 import { SolutionJobs, type AsyncMessage, type JobOutcome } from './jobs';
 import { InvalidPackageError, buildExport, readSolutionPackage, type SolutionPackage } from './package';
+import { stageSolution } from './stage';
 
 /** Replies of the Dataverse Web API, shared with the rest of the emulated org. */
 export interface DataverseReplies {
@@ -97,6 +98,7 @@ export class SolutionService {
       if (!bytes) return reply.error(404, '0x80040217', `No completed export job with id ${body.ExportJobId} was found. Export jobs are kept for 48 hours.`);
       return reply.ok({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.DownloadSolutionExportDataResponse`, ExportSolutionFile: bytes.toString('base64') });
     }
+    if (action('StageSolution')) return this.stage(org, body, reply, api);
     if (action('ImportSolutionAsync') || action('StageAndUpgradeAsync')) return this.importAsync(org, caller, body, segment.toLowerCase() === 'stageandupgradeasync', reply, api);
     if (action('DeleteAndPromote') || action('DeleteAndPromoteAsync')) return this.promote(org, caller, body, segment.toLowerCase().endsWith('async'), reply, api);
     if (action('UninstallSolutionAsync')) return this.uninstallAsync(org, caller, body, reply, api);
@@ -131,6 +133,14 @@ export class SolutionService {
       },
     });
     return reply.ok({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.ExportSolutionAsyncResponse`, AsyncOperationId: job.id, ExportJobId: exportJobId });
+  }
+
+  /** StageSolution: validates an uploaded zip against the org and reports, installing nothing. */
+  private async stage(org: SandboxOrg, body: any, reply: DataverseReplies, api: string): Promise<Reply> {
+    if (typeof body.CustomizationFile !== 'string' || !body.CustomizationFile) return reply.error(400, '0x80040203', 'CustomizationFile is required: the solution zip, base64-encoded.');
+    const results = await stageSolution(org, Buffer.from(body.CustomizationFile, 'base64'));
+    if ('invalid' in results) return reply.error(400, '0x80040203', results.invalid as string);
+    return reply.ok({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.StageSolutionResponse`, StageSolutionResults: results });
   }
 
   private async importAsync(org: SandboxOrg, caller: SandboxSystemUser, body: any, upgrade: boolean, reply: DataverseReplies, api: string): Promise<Reply> {

@@ -11,6 +11,7 @@ import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import type { OperationRecord } from '../../operations/record';
 import type { DataverseTarget } from '../dataverseTarget';
 import { componentParameters, readDeploymentSettings } from './deploymentSettings';
+import { importPlanOutput, planImport } from './importPlan';
 import { beginSolutionJob } from './solutionJob';
 
 const MODES = {
@@ -26,7 +27,8 @@ export const importSolution = defineTool({
     'Imports a solution .zip into an environment with ImportSolutionAsync, as an operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation. ' +
     'mode "install" installs or updates; "holding" imports a managed upgrade as <name>_Upgrade, applied later with pp_apply_solution_upgrade; "upgrade" does both in one step (StageAndUpgradeAsync). ' +
     'settingsFile is a deployment settings file (pac solution create-settings) whose connection references and environment variable values are applied. ' +
-    'Success is read from the import result, and failures name each failed component. The start is never repeated automatically.',
+    'Success is read from the import result, and failures name each failed component. The start is never repeated automatically. ' +
+    'plan: true imports nothing: the zip is staged (StageSolution) and the plan says whether it would install, update or upgrade, the version change, missing dependencies, and the connection references and environment variables the settings file leaves without a value.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     zipFile: z.string().min(1).describe('Path of the solution zip, inside the workspace or an allowed folder.'),
@@ -36,8 +38,10 @@ export const importSolution = defineTool({
     publishWorkflows: z.boolean().default(true).describe('Activate the flows and processes in the solution after import.'),
     skipProductUpdateDependencies: z.boolean().default(false),
     waitSeconds: waitSecondsArgument,
+    plan: z.boolean().default(false).describe('Stage and check the zip against the environment and report, without importing anything.'),
   }),
-  output: operationOutput,
+  // A plan has no operation: only `plan` is set then.
+  output: operationOutput.partial().extend({ plan: importPlanOutput.optional() }),
   // Destructive: an import can overwrite unmanaged customizations and replace a solution's components.
   annotations: DESTRUCTIVE_CLOUD,
   ui: {
@@ -49,12 +53,17 @@ export const importSolution = defineTool({
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     const settingsFile = args.settingsFile ? resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'read-file') : undefined;
-    const parameters = settingsFile ? componentParameters(await readDeploymentSettings(settingsFile, args.settingsFile!)) : [];
+    const settings = settingsFile ? await readDeploymentSettings(settingsFile, args.settingsFile!) : undefined;
+    const parameters = settings ? componentParameters(settings) : [];
     const solution = await readZipManifest(zipFile, args.zipFile);
     if (args.mode !== 'install' && !solution.managed) {
       throw new ToolError(`${solution.uniqueName} in ${args.zipFile} is unmanaged; mode "${args.mode}" upgrades managed solutions only. Nothing was imported.`, 'Use mode "install" for an unmanaged solution.');
     }
     const target = await resolveDataverseTarget(args.environment, context);
+    if (args.plan) {
+      const { plan, summary } = await planImport(target, zipFile, solution, { mode: args.mode, settings });
+      return { result: { plan }, summary };
+    }
     const record = await startImport(context, target, zipFile, solution, { ...args, parameters });
     return waitAndReport(context, record, args.waitSeconds);
   },
