@@ -4,8 +4,10 @@ import type { Logger } from '../log';
 import type { BapClient } from '../platform/bap';
 import type { DataverseClient } from '../platform/dataverse';
 import type { Endpoints } from '../platform/endpoints';
+import type { EnvironmentDirectory } from '../platform/environmentDirectory';
 import type { HttpClient } from '../platform/http';
 import type { PowerPlatformClient } from '../platform/powerPlatform';
+import type { SolutionCache } from '../platform/solutionCache';
 import type { OperationTracker } from '../operations/tracker';
 
 export interface ToolAnnotations {
@@ -37,6 +39,8 @@ export interface ToolSettings {
   confirmDestructive?: 'always' | 'production';
   /** Folders local files may be read from and written to (solution zips, unpacked folders). Default: the working directory. */
   allowedFolders?: string[];
+  /** How long the lists of environments and of each org's solutions are kept, in seconds (0: read them every time). */
+  environmentCacheSeconds?: number;
 }
 
 /** A form the client shows to its user (MCP elicitation); resolves with what the user did. */
@@ -58,6 +62,10 @@ export interface ToolContext {
   bap: BapClient;
   powerPlatform: PowerPlatformClient;
   dataverse(instanceUrl: string): DataverseClient;
+  /** The tenant's environments as last listed (see resolveEnvironment). */
+  environments: EnvironmentDirectory;
+  /** Each org's solutions as last read (see requireSolution). */
+  solutionLists: SolutionCache;
   operations: OperationTracker;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;

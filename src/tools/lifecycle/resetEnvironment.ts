@@ -32,7 +32,7 @@ export const resetEnvironment = defineTool({
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
-    const env = await resolveEnvironment(args.environment, context);
+    const env = await resolveEnvironment(args.environment, context, { current: true });
     const sku = env.properties?.environmentSku;
     if (sku !== 'Sandbox' && sku !== 'Developer') {
       throw new ToolError(`Only Sandbox and Developer environments can be reset, and ${displayName(env)} is ${sku}. Nothing was changed.`);

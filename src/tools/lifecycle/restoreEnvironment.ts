@@ -41,7 +41,7 @@ export const restoreEnvironment = defineTool({
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
-    const target = await resolveEnvironment(args.environment, context);
+    const target = await resolveEnvironment(args.environment, context, { current: true });
     const source = args.source ? await resolveEnvironment(args.source, context) : target;
     assertSandboxTarget(target, 'A restore');
     assertDataverse(source);

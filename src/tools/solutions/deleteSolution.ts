@@ -21,7 +21,7 @@ export const deleteSolution = defineTool({
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
   async handler(args, context) {
-    const target = await resolveDataverseTarget(args.environment, context);
+    const target = await resolveDataverseTarget(args.environment, context, { current: true });
     const solution = await requireSolution(target, args.solution, context);
     if (SYSTEM_SOLUTIONS.has(solution.uniquename.toLowerCase())) throw new ToolError(`${solution.uniquename} is a system solution and cannot be deleted. Nothing was changed.`);
     await requireConfirmation(context, {
