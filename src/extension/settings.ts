@@ -13,6 +13,7 @@ export interface ExtensionSettings {
   confirmDestructive: 'always' | 'production';
   toolPath: 'mcp' | 'languageModelTools';
   logLevel: string;
+  environmentCacheSeconds?: number;
 }
 
 export function readSettings(): ExtensionSettings {
@@ -29,6 +30,7 @@ export function readSettings(): ExtensionSettings {
     confirmDestructive: c.get('confirmDestructive', 'always'),
     toolPath: c.get('toolPath', 'mcp'),
     logLevel: c.get('logLevel', 'info'),
+    environmentCacheSeconds: c.get('environmentCacheSeconds', 120),
   };
 }
 
@@ -40,10 +42,11 @@ export function toolSettings(settings: ExtensionSettings, folders: string[]): To
     readOnly: settings.readOnly,
     allowedEnvironments: settings.allowedEnvironments.length ? settings.allowedEnvironments : undefined,
     confirmDestructive: settings.confirmDestructive,
+    environmentCacheSeconds: settings.environmentCacheSeconds,
   };
 }
 
 /** Settings that change how the server signs in: a change builds a new runtime (and, in sandbox mode, a fresh sandbox). */
 export const SIGN_IN_SETTINGS = ['sandbox', 'signInWith', 'servicePrincipal', 'cloud'];
 /** Settings that change what the server offers: applied to the running runtime, keeping sign-in, the sandbox and operations. */
-export const SAFETY_SETTINGS = ['defaultEnvironment', 'readOnly', 'allowedEnvironments', 'confirmDestructive', 'toolPath'];
+export const SAFETY_SETTINGS = ['defaultEnvironment', 'readOnly', 'allowedEnvironments', 'confirmDestructive', 'toolPath', 'environmentCacheSeconds'];
