@@ -39,15 +39,25 @@ async function measure(environments: number, pageSize: number | undefined): Prom
   const sandbox = await startSandbox({ extraEnvironments: environments - SEEDED, bapPageSize: pageSize, bapLatencyMs: BAP_LATENCY_MS });
   const { NODE_EXTRA_CA_CERTS: _, ...env } = sandbox.env();
   const services = createServices({ env, logger: silentLogger, userAgent: 'bench', http: { extraCaCerts: [sandbox.certificatePem] } });
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger });
+  const operations = new OperationTracker({
+    store: new MemoryOperationStore(),
+    services: () => Promise.resolve(services),
+    logger: silentLogger,
+  });
   // The last environment listed: a lookup by name has to read every page to find it.
   const target = [...sandbox.tenant.environments.values()].at(-1)!.record;
   const name = target.properties!.displayName!;
   const call = async (ref: string, settings: ToolSettings = {}): Promise<number> => {
     const started = performance.now();
-    const result = await invokeTool(tool, { environment: ref }, { signal: new AbortController().signal }, { settings, services: async () => services, operations, logger: silentLogger });
+    const result = await invokeTool(
+      tool,
+      { environment: ref },
+      { signal: new AbortController().signal },
+      { settings, services: () => Promise.resolve(services), operations, logger: silentLogger },
+    );
     const elapsed = performance.now() - started;
-    if (result.isError || (result.structuredContent as { id?: string }).id !== target.name) throw new Error(`pp_get_environment ${ref}: ${JSON.stringify(result.content)}`);
+    if (result.isError || (result.structuredContent as { id?: string }).id !== target.name)
+      throw new Error(`pp_get_environment ${ref}: ${JSON.stringify(result.content)}`);
     return elapsed;
   };
   try {
@@ -65,7 +75,15 @@ async function measure(environments: number, pageSize: number | undefined): Prom
     }
     const uncached: number[] = [];
     for (let i = 0; i < UNCACHED_REPEATS; i++) uncached.push(await call(name, { environmentCacheSeconds: 0 }));
-    return { environments, pageSize: pageSize ? String(pageSize) : 'one page', pages, first, next: median(next), byId: median(byId), uncached: median(uncached) };
+    return {
+      environments,
+      pageSize: pageSize ? String(pageSize) : 'one page',
+      pages,
+      first,
+      next: median(next),
+      byId: median(byId),
+      uncached: median(uncached),
+    };
   } finally {
     operations.close();
     await services.close();
@@ -83,11 +101,22 @@ const ms = (value: number) => `${Math.round(value)} ms`;
 async function main() {
   const rows: Row[] = [];
   for (const size of SIZES) for (const pageSize of PAGE_SIZES) rows.push(await measure(size, pageSize));
-  console.log(`pp_get_environment on a sandbox tenant, ${BAP_LATENCY_MS} ms added to every BAP request; medians of ${REPEATS} (${UNCACHED_REPEATS} without the kept list)\n`);
+  const medians = `medians of ${REPEATS} (${UNCACHED_REPEATS} without the kept list)`;
+  console.log(`pp_get_environment on a sandbox tenant, ${BAP_LATENCY_MS} ms added to every BAP request; ${medians}\n`);
   console.log('| environments | BAP page | pages | first by name | next by name | by id | next / by id | by name, list not kept |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.environments} | ${r.pageSize} | ${r.pages} | ${ms(r.first)} | ${ms(r.next)} | ${ms(r.byId)} | ${(r.next / r.byId).toFixed(2)}x | ${ms(r.uncached)} |`);
+    const cells = [
+      r.environments,
+      r.pageSize,
+      r.pages,
+      ms(r.first),
+      ms(r.next),
+      ms(r.byId),
+      `${(r.next / r.byId).toFixed(2)}x`,
+      ms(r.uncached),
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
   }
   const worst = Math.max(...rows.map((r) => r.next / r.byId));
   console.log(`\nWorst next-by-name / by-id ratio: ${worst.toFixed(2)}x (goal: at most 1.10x).`);

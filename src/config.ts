@@ -56,7 +56,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     allowedEnvironments: parseList(env.POWERAGENT_ALLOWED_ENVIRONMENTS),
     confirmDestructive: parseConfirm(env.POWERAGENT_CONFIRM || 'always', 'POWERAGENT_CONFIRM'),
     allowedFolders: parseList(env.POWERAGENT_ALLOWED_FOLDERS),
-    environmentCacheSeconds: env.POWERAGENT_ENVIRONMENT_CACHE_SECONDS ? parseCacheSeconds(env.POWERAGENT_ENVIRONMENT_CACHE_SECONDS, 'POWERAGENT_ENVIRONMENT_CACHE_SECONDS') : undefined,
+    environmentCacheSeconds: parseCacheSecondsVariable(env.POWERAGENT_ENVIRONMENT_CACHE_SECONDS),
     help: false,
     version: false,
   };
@@ -124,6 +124,10 @@ function parseConfirm(value: string, source: string): 'always' | 'production' {
   const v = value.trim().toLowerCase();
   if (v === 'always' || v === 'production') return v;
   throw new UsageError(`${source} must be always or production, got "${value}".`);
+}
+
+function parseCacheSecondsVariable(value: string | undefined): number | undefined {
+  return value?.trim() ? parseCacheSeconds(value, 'POWERAGENT_ENVIRONMENT_CACHE_SECONDS') : undefined;
 }
 
 function parseCacheSeconds(value: string, source: string): number {

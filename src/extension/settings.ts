@@ -49,4 +49,11 @@ export function toolSettings(settings: ExtensionSettings, folders: string[]): To
 /** Settings that change how the server signs in: a change builds a new runtime (and, in sandbox mode, a fresh sandbox). */
 export const SIGN_IN_SETTINGS = ['sandbox', 'signInWith', 'servicePrincipal', 'cloud'];
 /** Settings that change what the server offers: applied to the running runtime, keeping sign-in, the sandbox and operations. */
-export const SAFETY_SETTINGS = ['defaultEnvironment', 'readOnly', 'allowedEnvironments', 'confirmDestructive', 'toolPath', 'environmentCacheSeconds'];
+export const SAFETY_SETTINGS = [
+  'defaultEnvironment',
+  'readOnly',
+  'allowedEnvironments',
+  'confirmDestructive',
+  'toolPath',
+  'environmentCacheSeconds',
+];

@@ -9,7 +9,14 @@ export interface Caches {
 }
 
 /** Operations that change an environment's record (its name, state, settings) or remove it. */
-const CHANGES_ENVIRONMENT: ReadonlySet<OperationKind> = new Set(['create_environment', 'delete_environment', 'restore_environment', 'copy_environment', 'reset_environment', 'set_governance']);
+const CHANGES_ENVIRONMENT: ReadonlySet<OperationKind> = new Set([
+  'create_environment',
+  'delete_environment',
+  'restore_environment',
+  'copy_environment',
+  'reset_environment',
+  'set_governance',
+]);
 /** Operations that change which solutions an org has, or their versions. */
 const CHANGES_SOLUTIONS: ReadonlySet<OperationKind> = new Set([
   'import_solution',

@@ -29,7 +29,13 @@ export class SolutionCache {
   }
 
   /** The solution with this unique name, from the kept list while it is younger than `maxAgeMs`, else from a fresh one. */
-  async find(dataverse: DataverseClient, environmentId: string | null, uniqueName: string, maxAgeMs: number, signal?: AbortSignal): Promise<{ row?: SolutionRow; rows: SolutionRow[] }> {
+  async find(
+    dataverse: DataverseClient,
+    environmentId: string | null,
+    uniqueName: string,
+    maxAgeMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ row?: SolutionRow; rows: SolutionRow[] }> {
     const name = uniqueName.toLowerCase();
     const kept = this.orgs.get(key(dataverse));
     if (kept && this.now() - kept.readAt < maxAgeMs) {

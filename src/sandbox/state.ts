@@ -233,7 +233,8 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
  */
 export function addBulkEnvironments(tenant: SandboxTenant, baseUrl: string, count: number): void {
   for (let n = 1; n <= count; n++) {
-    addEnvironment(tenant, baseUrl, { id: guid(0xf0, n), displayName: `Bulk ${String(n).padStart(5, '0')}`, sku: n % 4 ? 'Sandbox' : 'Developer', location: 'unitedstates', azureRegion: 'eastus' });
+    const displayName = `Bulk ${String(n).padStart(5, '0')}`;
+    addEnvironment(tenant, baseUrl, { id: guid(0xf0, n), displayName, sku: n % 4 ? 'Sandbox' : 'Developer', location: 'unitedstates', azureRegion: 'eastus' });
   }
 }
 

@@ -23,7 +23,11 @@ export interface DataverseTarget {
  * an environment of this tenant, or, for people who may not list environments (no admin rights), when
  * it is on the cloud's Dataverse domains: a token never goes to a host someone merely named.
  */
-export async function resolveDataverseTarget(ref: string | undefined, context: ToolContext, options: ResolveOptions = {}): Promise<DataverseTarget> {
+export async function resolveDataverseTarget(
+  ref: string | undefined,
+  context: ToolContext,
+  options: ResolveOptions = {},
+): Promise<DataverseTarget> {
   const value = environmentArgument(ref, context);
   let environment: BapEnvironment;
   try {

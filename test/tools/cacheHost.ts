@@ -49,10 +49,16 @@ export async function startCacheHost(settings: ToolSettings = {}): Promise<Cache
     http: { extraCaCerts: [sandbox.certificatePem], retry: { baseDelayMs: 10, maxDelayMs: 50 } },
     now: () => now,
   });
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger, defaultPollIntervalMs: 20 });
+  const operations = new OperationTracker({
+    store: new MemoryOperationStore(),
+    services: () => Promise.resolve(services),
+    logger: silentLogger,
+    defaultPollIntervalMs: 20,
+  });
   const work = mkdtempSync(join(tmpdir(), 'power-agent-cache-'));
   let from = 0;
-  const since = (test: (path: string, method: string) => boolean) => sandbox.requests.slice(from).filter((r) => test(r.path, r.method)).length;
+  const since = (test: (path: string, method: string) => boolean) =>
+    sandbox.requests.slice(from).filter((r) => test(r.path, r.method)).length;
   return {
     sandbox,
     services,
@@ -60,7 +66,12 @@ export async function startCacheHost(settings: ToolSettings = {}): Promise<Cache
     call(name, args) {
       const tool = TOOLS.get(name);
       if (!tool) throw new Error(`no tool ${name}`);
-      const options = { settings: { allowedFolders: [work], ...settings }, services: async () => services, operations, logger: silentLogger };
+      const options = {
+        settings: { allowedFolders: [work], ...settings },
+        services: () => Promise.resolve(services),
+        operations,
+        logger: silentLogger,
+      };
       return invokeTool(tool, args, { signal: AbortSignal.timeout(60_000), hostConfirmed: true }, options);
     },
     advance(seconds) {

@@ -37,7 +37,13 @@ describe('environments named by name, domain or URL resolve from the kept list',
 
   it('pp_list_environments reads the tenant every time, and what it reads is kept', async () => {
     ok(await host.call('pp_list_environments', {}));
-    addEnvironment(host.sandbox.tenant, host.sandbox.url, { id: '0000000a-0000-4000-8000-000000000001', displayName: 'Made Elsewhere', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope' });
+    addEnvironment(host.sandbox.tenant, host.sandbox.url, {
+      id: '0000000a-0000-4000-8000-000000000001',
+      displayName: 'Made Elsewhere',
+      sku: 'Sandbox',
+      location: 'europe',
+      azureRegion: 'westeurope',
+    });
     host.mark();
     const listed = ok(await host.call('pp_list_environments', {}));
     assert.ok(listed.environments.some((e: { displayName: string }) => e.displayName === 'Made Elsewhere'));
@@ -49,7 +55,14 @@ describe('environments named by name, domain or URL resolve from the kept list',
 
   it('a name the kept list does not have is looked for once in a fresh list before "not found"', async () => {
     ok(await host.call('pp_whoami', { environment: 'Contoso Dev' }));
-    addEnvironment(host.sandbox.tenant, host.sandbox.url, { id: '0000000a-0000-4000-8000-000000000002', displayName: 'Just Made', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'just-made' });
+    addEnvironment(host.sandbox.tenant, host.sandbox.url, {
+      id: '0000000a-0000-4000-8000-000000000002',
+      displayName: 'Just Made',
+      sku: 'Sandbox',
+      location: 'europe',
+      azureRegion: 'westeurope',
+      domainName: 'just-made',
+    });
     host.mark();
     ok(await host.call('pp_whoami', { environment: 'Just Made' }));
     assert.equal(host.environmentLists(), 1, 'an environment made elsewhere is found at once');
@@ -134,7 +147,14 @@ describe('our own lifecycle operations update the kept list', () => {
   });
 
   it('a renamed environment (a reset with a new name) is found by its new name, and not by its old one', async () => {
-    const reset = ok(await host.call('pp_reset_environment', { environment: 'Contoso Dev', newName: 'Contoso Fresh', confirm: 'Contoso Dev', waitSeconds: 60 }));
+    const reset = ok(
+      await host.call('pp_reset_environment', {
+        environment: 'Contoso Dev',
+        newName: 'Contoso Fresh',
+        confirm: 'Contoso Dev',
+        waitSeconds: 60,
+      }),
+    );
     assert.equal(reset.state, 'succeeded', JSON.stringify(reset));
     host.mark();
     ok(await host.call('pp_whoami', { environment: 'Contoso Fresh' }));
@@ -189,7 +209,11 @@ describe('--environment-cache-seconds', () => {
 
   it('refuses what is not a whole number of seconds up to 600, naming the option', () => {
     for (const bad of ['-1', '601', '1.5', 'soon']) {
-      assert.throws(() => parseCliArgs([`--environment-cache-seconds=${bad}`], {}), (error: Error) => error instanceof UsageError && /^--environment-cache-seconds must be a whole number of seconds from 0 to 600/.test(error.message));
+      assert.throws(
+        () => parseCliArgs([`--environment-cache-seconds=${bad}`], {}),
+        (error: Error) =>
+          error instanceof UsageError && /^--environment-cache-seconds must be a whole number of seconds from 0 to 600/.test(error.message),
+      );
     }
     assert.throws(() => parseCliArgs([], { POWERAGENT_ENVIRONMENT_CACHE_SECONDS: 'ten' }), /POWERAGENT_ENVIRONMENT_CACHE_SECONDS must be/);
   });

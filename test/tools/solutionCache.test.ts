@@ -13,7 +13,14 @@ function ok(result: Awaited<ReturnType<CacheHost['call']>>): Record<string, any>
 
 /** Exports a solution of Contoso Dev and returns the version the export reports. */
 async function exportedVersion(host: CacheHost, name: string): Promise<string> {
-  const exported = ok(await host.call('pp_export_solution', { environment: 'Contoso Dev', solution: name, zipFile: `${name}-${Date.now()}.zip`, waitSeconds: 60 }));
+  const exported = ok(
+    await host.call('pp_export_solution', {
+      environment: 'Contoso Dev',
+      solution: name,
+      zipFile: `${name}-${Date.now()}.zip`,
+      waitSeconds: 60,
+    }),
+  );
   assert.equal(exported.state, 'succeeded', JSON.stringify(exported));
   return exported.result.version;
 }
@@ -69,7 +76,14 @@ describe("each org's solutions are kept for lookups by unique name", () => {
   });
 
   it('a solution we deleted is not found any more', async () => {
-    const deleted = ok(await host.call('pp_delete_solution', { environment: 'Contoso Dev', solution: 'ContosoPortal', confirm: 'ContosoPortal', waitSeconds: 60 }));
+    const deleted = ok(
+      await host.call('pp_delete_solution', {
+        environment: 'Contoso Dev',
+        solution: 'ContosoPortal',
+        confirm: 'ContosoPortal',
+        waitSeconds: 60,
+      }),
+    );
     assert.equal(deleted.state, 'succeeded', JSON.stringify(deleted));
     const again = await host.call('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoPortal', zipFile: 'portal.zip' });
     assert.match(text(again), /No solution with unique name "ContosoPortal" is installed in Contoso Dev/);
@@ -77,11 +91,24 @@ describe("each org's solutions are kept for lookups by unique name", () => {
 
   it('our own import shows at once', async () => {
     ok(await host.call('pp_list_solutions', { environment: 'Contoso Test' }));
-    const exported = ok(await host.call('pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip', managed: true, waitSeconds: 60 }));
+    const exported = ok(
+      await host.call('pp_export_solution', {
+        environment: 'Contoso Dev',
+        solution: 'ContosoCore',
+        zipFile: 'core.zip',
+        managed: true,
+        waitSeconds: 60,
+      }),
+    );
     assert.equal(exported.state, 'succeeded', JSON.stringify(exported));
     const imported = ok(await host.call('pp_import_solution', { environment: 'Contoso Test', zipFile: 'core.zip', waitSeconds: 60 }));
     assert.equal(imported.state, 'succeeded', JSON.stringify(imported));
-    const { row } = await host.services.solutionLists.find(host.services.dataverse(`${host.sandbox.url}/orgs/contoso-test`), TEST, 'ContosoCore', 60_000);
+    const { row } = await host.services.solutionLists.find(
+      host.services.dataverse(`${host.sandbox.url}/orgs/contoso-test`),
+      TEST,
+      'ContosoCore',
+      60_000,
+    );
     assert.equal(row?.version, '1.2.0.0');
   });
 });
@@ -115,7 +142,16 @@ describe('operations that change solutions drop the kept list of their org when 
   }
 
   it('imports, upgrades, deletes, application and catalog installs, restores, copies and resets, by environment id', async () => {
-    const kinds: OperationKind[] = ['import_solution', 'apply_solution_upgrade', 'delete_solution', 'install_application', 'catalog_install', 'restore_environment', 'copy_environment', 'reset_environment'];
+    const kinds: OperationKind[] = [
+      'import_solution',
+      'apply_solution_upgrade',
+      'delete_solution',
+      'install_application',
+      'catalog_install',
+      'restore_environment',
+      'copy_environment',
+      'reset_environment',
+    ];
     for (const kind of kinds) assert.equal(await keptAfter(record(kind, 'succeeded', DEV)), false, kind);
   });
 

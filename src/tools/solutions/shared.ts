@@ -31,7 +31,12 @@ export const cloudSolution = z.object({
  * as last read (kept for `environmentCacheSeconds`), and in a fresh list when the kept one does not have
  * it; `fresh` reads anew in any case, for tools that decide on the solution's present version.
  */
-export async function requireSolution(target: DataverseTarget, uniqueName: string, context: ToolContext, options: { fresh?: boolean } = {}): Promise<SolutionRow> {
+export async function requireSolution(
+  target: DataverseTarget,
+  uniqueName: string,
+  context: ToolContext,
+  options: { fresh?: boolean } = {},
+): Promise<SolutionRow> {
   const maxAgeMs = options.fresh ? 0 : cacheLifetimeMs(context.settings);
   const { row, rows } = await context.solutionLists.find(target.dataverse, target.environmentId, uniqueName, maxAgeMs, context.signal);
   if (row) return row;
