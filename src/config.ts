@@ -1,4 +1,5 @@
 import { parseLogLevel, type LogLevel } from './log';
+import { DEFAULT_CACHE_SECONDS, MAX_CACHE_SECONDS } from './tools/cacheLifetime';
 
 export interface CliOptions {
   sandbox: boolean;
@@ -8,6 +9,8 @@ export interface CliOptions {
   allowedEnvironments?: string[];
   confirmDestructive: 'always' | 'production';
   allowedFolders?: string[];
+  /** Seconds the lists of environments and solutions are kept; undefined: the default. */
+  environmentCacheSeconds?: number;
   help: boolean;
   version: boolean;
 }
@@ -28,6 +31,9 @@ Options:
   --allowed-folders <list>
                          Comma-separated folders where solution zips and unpacked folders may be read
                          and written (default: the working directory).
+  --environment-cache-seconds <n>
+                         How long the lists of environments and solutions are kept for lookups by
+                         name or URL (default ${DEFAULT_CACHE_SECONDS}, at most ${MAX_CACHE_SECONDS}; 0 reads them every time).
   --log-level <level>    error, warn, info (default) or debug. Logs go to stderr.
   --version              Print the version.
   --help                 Print this help.
@@ -37,8 +43,8 @@ POWERPLATFORM_CLIENT_SECRET (or POWERPLATFORM_CLIENT_CERTIFICATE_PATH, AZURE_FED
 POWERAGENT_AUTH (client-secret, certificate, workload-identity, managed-identity, device-code),
 POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POWERAGENT_AUTHORITY_HOST,
 POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL, POWERAGENT_DATAVERSE_DOMAINS. The options above can also be set with POWERAGENT_ENVIRONMENT,
-POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS and POWERAGENT_CONFIRM. Operation records are kept in
-POWERAGENT_STATE_DIR (default ~/.power-agent-mcp). See the README.`;
+POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS, POWERAGENT_CONFIRM and
+POWERAGENT_ENVIRONMENT_CACHE_SECONDS. Operation records are kept in POWERAGENT_STATE_DIR (default ~/.power-agent-mcp). See the README.`;
 
 export class UsageError extends Error {}
 
@@ -51,6 +57,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     allowedEnvironments: parseList(env.POWERAGENT_ALLOWED_ENVIRONMENTS),
     confirmDestructive: parseConfirm(env.POWERAGENT_CONFIRM || 'always', 'POWERAGENT_CONFIRM'),
     allowedFolders: parseList(env.POWERAGENT_ALLOWED_FOLDERS),
+    environmentCacheSeconds: parseCacheSecondsVariable(env.POWERAGENT_ENVIRONMENT_CACHE_SECONDS),
     help: false,
     version: false,
   };
@@ -80,6 +87,9 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--confirm':
         options.confirmDestructive = parseConfirm(value(), '--confirm');
+        break;
+      case '--environment-cache-seconds':
+        options.environmentCacheSeconds = parseCacheSeconds(value(), '--environment-cache-seconds');
         break;
       case '--log-level': {
         const level = value();
@@ -115,4 +125,14 @@ function parseConfirm(value: string, source: string): 'always' | 'production' {
   const v = value.trim().toLowerCase();
   if (v === 'always' || v === 'production') return v;
   throw new UsageError(`${source} must be always or production, got "${value}".`);
+}
+
+function parseCacheSecondsVariable(value: string | undefined): number | undefined {
+  return value?.trim() ? parseCacheSeconds(value, 'POWERAGENT_ENVIRONMENT_CACHE_SECONDS') : undefined;
+}
+
+function parseCacheSeconds(value: string, source: string): number {
+  const seconds = Number(value.trim());
+  if (/^\d+$/.test(value.trim()) && seconds <= MAX_CACHE_SECONDS) return seconds;
+  throw new UsageError(`${source} must be a whole number of seconds from 0 to ${MAX_CACHE_SECONDS}, got "${value}".`);
 }

@@ -5,10 +5,12 @@ import type { Logger } from './log';
 import { BapClient } from './platform/bap';
 import { DataverseClient } from './platform/dataverse';
 import { dataverseResource, resolveEndpoints, type Endpoints } from './platform/endpoints';
+import { EnvironmentDirectory } from './platform/environmentDirectory';
 import { HttpClient, type HttpClientOptions } from './platform/http';
 import { PlatformError } from './platform/errors';
 import { PowerPlatformClient } from './platform/powerPlatform';
 import { audienceRefusal, requestRefusal, tokenRefusal } from './platform/serviceHosts';
+import { SolutionCache } from './platform/solutionCache';
 
 /** The signed-in clients a tool handler works with. */
 export interface Services {
@@ -18,6 +20,10 @@ export interface Services {
   bap: BapClient;
   powerPlatform: PowerPlatformClient;
   dataverse(instanceUrl: string): DataverseClient;
+  /** The tenant's environments as last listed, for lookups by name or URL. */
+  environments: EnvironmentDirectory;
+  /** Each org's solutions as last read, for lookups by unique name. */
+  solutionLists: SolutionCache;
   close(): Promise<void>;
 }
 
@@ -30,6 +36,8 @@ export interface ServicesOptions {
   tokenSource?: (http: HttpClient, endpoints: Endpoints) => TokenSource;
   http?: Partial<HttpClientOptions>;
   onDeviceCode?: (message: string) => void;
+  /** The clock the caches age by (tests move a fake one). */
+  now?: () => number;
 }
 
 /** Reads endpoints and credentials and builds the clients. Throws ConfigurationError when something is missing. */
@@ -63,11 +71,14 @@ export function createServices(options: ServicesOptions): Services {
     : createMsalTokenSource({ auth: auth!, endpoints, http, logger: options.logger, onDeviceCode: options.onDeviceCode });
   cache = new CachingTokenProvider(source);
   const dataverseClients = new Map<string, DataverseClient>();
+  const bap = new BapClient(http, endpoints);
   return {
     endpoints,
     tokens,
     http,
-    bap: new BapClient(http, endpoints),
+    bap,
+    environments: new EnvironmentDirectory(bap, options.now),
+    solutionLists: new SolutionCache(options.now),
     powerPlatform: new PowerPlatformClient(http, endpoints),
     dataverse(instanceUrl) {
       const key = dataverseResource(instanceUrl).toLowerCase();

@@ -18,6 +18,7 @@ export interface ExtensionSettings {
   confirmDestructive: 'always' | 'production';
   toolPath: 'mcp' | 'languageModelTools';
   logLevel: string;
+  environmentCacheSeconds?: number;
 }
 
 /** The settings from `vscode.workspace.getConfiguration('powerAgent')`. */
@@ -41,6 +42,7 @@ export function readSettings(c: Pick<vscode.WorkspaceConfiguration, 'get'>): Ext
     confirmDestructive: c.get('confirmDestructive', 'always'),
     toolPath: c.get('toolPath', 'mcp'),
     logLevel: c.get('logLevel', 'info'),
+    environmentCacheSeconds: c.get('environmentCacheSeconds', 120),
   };
 }
 
@@ -64,6 +66,7 @@ export function toolSettings(settings: ExtensionSettings, folders: string[]): To
     allowedEnvironments: settings.allowedEnvironments.length ? settings.allowedEnvironments : undefined,
     confirmDestructive: settings.confirmDestructive,
     words: VSCODE_WORDS,
+    environmentCacheSeconds: settings.environmentCacheSeconds,
   };
 }
 
@@ -93,4 +96,5 @@ export const SAFETY_SETTINGS = [
   'allowedFolders',
   'confirmDestructive',
   'toolPath',
+  'environmentCacheSeconds',
 ];

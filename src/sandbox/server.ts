@@ -21,7 +21,7 @@ import { POWER_PLATFORM_AUDIENCE, handlePowerPlatform } from './ppapi';
 import { bearerToken, json, readRequest, send, type Reply, type SandboxRequest } from './http';
 import { IdentityService, type Principal } from './identity';
 import { keyIdFor } from './jwt';
-import { SANDBOX_CLIENT_ID, seedTenant, type SandboxTenant } from './state';
+import { SANDBOX_CLIENT_ID, addBulkEnvironments, seedTenant, type SandboxTenant } from './state';
 import { generateCertificate } from './tls';
 import { DATAVERSE_LIMITS, ServiceProtection, type ServiceProtectionLimits } from './serviceProtection';
 
@@ -37,6 +37,10 @@ export interface SandboxOptions {
   clockOffsetSeconds?: number;
   /** Latency added to every request, to make benchmarks realistic. */
   latencyMs?: number;
+  /** Latency added to every request of the BAP admin API (each page of the environment list, each read), for big-tenant benchmarks. */
+  bapLatencyMs?: number;
+  /** Environments without Dataverse added after the seeded ones, to make a big tenant cheaply. */
+  extraEnvironments?: number;
   /**
    * Multiplies the durations of lifecycle operations and their Retry-After (1 = as long as the real
    * service, 0.01 = a 4-minute create takes 2.4 s). Default 1.
@@ -116,6 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tenant = seedTenant(url);
+  if (options.extraEnvironments) addBulkEnvironments(tenant, url, options.extraEnvironments);
   const lifecycle = new LifecycleEmulator(tenant, options.timeScale ?? 1);
   const solutions = new SolutionService(() => lifecycle.timeScale);
   const checker = new CheckerService(url, () => lifecycle.timeScale);
@@ -135,6 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   handler = async (request) => {
     if (options.latencyMs) await sleep(options.latencyMs, stopping.signal);
+    if (options.bapLatencyMs && /^\/providers\//i.test(request.url.pathname)) await sleep(options.bapLatencyMs, stopping.signal);
     const fault = faults.pick(request.method, request.url.pathname);
     if (fault?.kind === 'reset') return 'reset';
     if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000, stopping.signal);

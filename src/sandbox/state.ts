@@ -231,6 +231,17 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
   return tenant;
 }
 
+/**
+ * Adds `count` environments without Dataverse ("Bulk 00001", ...) after the seeded ones: only a BAP
+ * record each, so a tenant of thousands costs a few megabytes and no org.
+ */
+export function addBulkEnvironments(tenant: SandboxTenant, baseUrl: string, count: number): void {
+  for (let n = 1; n <= count; n++) {
+    const displayName = `Bulk ${String(n).padStart(5, '0')}`;
+    addEnvironment(tenant, baseUrl, { id: guid(0xf0, n), displayName, sku: n % 4 ? 'Sandbox' : 'Developer', location: 'unitedstates', azureRegion: 'eastus' });
+  }
+}
+
 /** Adds an environment with the sandbox's BAP record, and a Dataverse org when it has a domain. */
 export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: Seed & { id: string }): SandboxEnvironment {
   const creator = tenant.users[0]!;

@@ -46,6 +46,7 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
             allowedEnvironments: options.allowedEnvironments,
             confirmDestructive: options.confirmDestructive,
             allowedFolders: options.allowedFolders ?? [standalone.workingDirectory],
+            environmentCacheSeconds: options.environmentCacheSeconds,
           },
           logger,
           http: standalone.http,

@@ -5,7 +5,7 @@ import { PlatformError } from '../platform/errors';
 import { dataverseOrgRoot, exampleHosts, isDataverseUrl } from '../platform/serviceHosts';
 import { assertUrlAllowed } from './allowList';
 import { ToolError } from './errors';
-import { environmentArgument, isEnvironmentUrl, resolveEnvironment, shownUrl } from './resolveEnvironment';
+import { environmentArgument, isEnvironmentUrl, resolveEnvironment, shownUrl, type ResolveOptions } from './resolveEnvironment';
 import type { ToolContext } from './types';
 
 /** The Dataverse org a tool works on, and the environment record when it was looked up. */
@@ -23,11 +23,15 @@ export interface DataverseTarget {
  * an environment of this tenant, or, for people who may not list environments (no admin rights), when
  * it is on the cloud's Dataverse domains: a token never goes to a host someone merely named.
  */
-export async function resolveDataverseTarget(ref: string | undefined, context: ToolContext): Promise<DataverseTarget> {
+export async function resolveDataverseTarget(
+  ref: string | undefined,
+  context: ToolContext,
+  options: ResolveOptions = {},
+): Promise<DataverseTarget> {
   const value = environmentArgument(ref, context);
   let environment: BapEnvironment;
   try {
-    environment = await resolveEnvironment(value, context);
+    environment = await resolveEnvironment(value, context, options);
   } catch (error) {
     if (!isEnvironmentUrl(value) || !cannotListEnvironments(error)) throw error;
     return unlistedOrg(value, context);

@@ -29,7 +29,8 @@ export const listEnvironments = defineTool({
   }),
   annotations: READ_ONLY_CLOUD,
   async handler(args, context) {
-    const listed = await context.bap.listEnvironments(context.signal);
+    // Always read anew (a person asking for the list wants it as it is now), which also renews the kept list.
+    const listed = await context.environments.refresh(context.signal);
     const all = listed.filter((env) => isAllowed(env, context.settings)).map(toEnvironmentSummary);
     const hidden = listed.length - all.length;
     const matching = all.filter((env) => matchesFilters(env, args));
@@ -80,7 +81,7 @@ export const getEnvironment = defineTool({
   }),
   annotations: READ_ONLY_CLOUD,
   async handler(args, context) {
-    const env = toEnvironmentDetails(await resolveEnvironment(args.environment, context));
+    const env = toEnvironmentDetails(await resolveEnvironment(args.environment, context, { current: true }));
     const facts = [
       `${env.displayName} (${env.id})`,
       `Type ${env.type}, region ${env.region}${env.azureRegion ? ` (${env.azureRegion})` : ''}, state ${env.state}${env.isDefault ? ', default environment' : ''}`,

@@ -8,6 +8,7 @@ import { SolutionFileError } from '../solutions/errors';
 import { ToolError } from './errors';
 import { describeFileError, fieldForPath } from './fileErrors';
 import { hostWords } from './hostWords';
+import { keepCachesCurrent } from '../operations/cacheUpdates';
 import type { OperationTracker } from '../operations/tracker';
 import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
 
@@ -46,6 +47,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
   if (!parsed.success) return errorResult(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`);
   try {
     const services = await options.services();
+    keepCachesCurrent(options.operations, services);
     const outcome = await tool.handler(parsed.data, {
       ...services,
       operations: options.operations,

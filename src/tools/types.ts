@@ -4,8 +4,10 @@ import type { Logger } from '../log';
 import type { BapClient } from '../platform/bap';
 import type { DataverseClient } from '../platform/dataverse';
 import type { Endpoints } from '../platform/endpoints';
+import type { EnvironmentDirectory } from '../platform/environmentDirectory';
 import type { HttpClient } from '../platform/http';
 import type { PowerPlatformClient } from '../platform/powerPlatform';
+import type { SolutionCache } from '../platform/solutionCache';
 import type { OperationTracker } from '../operations/tracker';
 import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
@@ -41,6 +43,8 @@ export interface ToolSettings {
   allowedFolders?: string[];
   /** How refusals name the settings that would allow a call: the host's words (VS Code settings), else the CLI's flags. */
   words?: HostWords;
+  /** How long the lists of environments and of each org's solutions are kept, in seconds (0: read them every time). */
+  environmentCacheSeconds?: number;
 }
 
 /** A form the client shows to its user (MCP elicitation); resolves with what the user did. */
@@ -62,6 +66,10 @@ export interface ToolContext {
   bap: BapClient;
   powerPlatform: PowerPlatformClient;
   dataverse(instanceUrl: string): DataverseClient;
+  /** The tenant's environments as last listed (see resolveEnvironment). */
+  environments: EnvironmentDirectory;
+  /** Each org's solutions as last read (see requireSolution). */
+  solutionLists: SolutionCache;
   operations: OperationTracker;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;

@@ -61,6 +61,8 @@ describe('environment URLs outside the tenant and the cloud get no request', () 
   it("without admin rights, only the cloud's Dataverse hosts are used: the sandbox org works, the listener is refused", async () => {
     const app = host.sandbox.tenant.apps[0]!;
     app.managementApp = false;
+    // As in a server whose account never could list environments: no list kept from the tests before.
+    host.services.environments.forget();
     try {
       const org = `${host.sandbox.url}/orgs/contoso-dev`;
       const who = await host.call('pp_whoami', { environment: org });

@@ -2,7 +2,6 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { isTerminal, type OperationRecord } from '../../operations/record';
-import { listSolutionRows } from '../../platform/solutions';
 import { compareVersions } from '../../solutions/solutionManifest';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
@@ -65,7 +64,9 @@ export const deployPackage = defineTool({
     if (!contents.solutions.length) throw new ToolError(`${args.packageFile}: ImportConfig.xml lists no solutions. Nothing was changed.`);
 
     const target = await resolveDataverseTarget(args.environment, context);
-    const installed = new Map((await listSolutionRows(target.dataverse, { includeHidden: false, signal: context.signal })).map((s) => [s.uniquename.toLowerCase(), s]));
+    // The plan is made on the solutions as they are now, not as last kept.
+    const rows = await context.solutionLists.refresh(target.dataverse, target.environmentId, context.signal);
+    const installed = new Map(rows.filter((s) => s.isvisible).map((s) => [s.uniquename.toLowerCase(), s]));
     const plan = contents.solutions.map((item) => ({ item, action: decide(item, installed.get(item.solution.uniqueName.toLowerCase()), target.displayName) }));
     const steps: Array<z.infer<typeof step>> = plan.map(({ item, action }) => ({ solution: item.solution.uniqueName, version: item.solution.version, action, state: action === 'skip' ? 'skipped' : 'pending', operationId: null, detail: null }));
 

@@ -67,7 +67,7 @@ export const setGovernanceConfig = defineTool({
     if (!args.managed && args.settings && Object.keys(args.settings).length) {
       throw new ToolError('settings: managed-environment settings apply only to a managed environment (managed: true). Nothing was changed.');
     }
-    const env = await resolveEnvironment(args.environment, context);
+    const env = await resolveEnvironment(args.environment, context, { current: true });
     assertDataverse(env);
     const current = ((env.properties?.governanceConfiguration as { settings?: { extendedSettings?: Record<string, string> } } | undefined)?.settings?.extendedSettings ?? {}) as Record<string, string>;
     const extendedSettings = { ...current, ...toServiceSettings(args.settings ?? {}) };

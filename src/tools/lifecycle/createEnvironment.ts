@@ -150,7 +150,8 @@ function createBody(args: z.output<typeof input>): BapCreateEnvironmentBody {
 
 /** The environment with this domain name, or else with this display name (when given). */
 async function findSameEnvironment(displayName: string | undefined, domainName: string | undefined, context: ToolContext, signal?: AbortSignal): Promise<BapEnvironment | undefined> {
-  const all = await context.bap.listEnvironments(signal);
+  // Read anew, not from the kept list: a duplicate made elsewhere a minute ago must be seen.
+  const all = await context.environments.refresh(signal);
   const domain = domainName?.toLowerCase();
   const byDomain = domain && all.find((env) => env.properties?.linkedEnvironmentMetadata?.domainName?.toLowerCase() === domain);
   if (byDomain) return byDomain;

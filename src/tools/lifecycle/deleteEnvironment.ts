@@ -20,7 +20,7 @@ export const deleteEnvironment = defineTool({
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { label: 'Environment to delete', notDefault: true } }, retries: 'delete_environment' },
   async handler(args, context) {
-    const env = await resolveEnvironment(args.environment, context);
+    const env = await resolveEnvironment(args.environment, context, { current: true });
     const name = env.properties?.displayName ?? env.name;
     if (env.properties?.isDefault) throw new ToolError(`${name} is the tenant's default environment, which cannot be deleted. Nothing was changed.`);
     const validation = await context.bap.validateDelete(env.name, context.signal);

@@ -33,7 +33,7 @@ export const resetEnvironment = defineTool({
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { label: 'Environment to reset (wiped)', types: ['Sandbox', 'Developer'], dataverse: true } }, retries: 'reset_environment' },
   async handler(args, context) {
-    const env = await resolveEnvironment(args.environment, context);
+    const env = await resolveEnvironment(args.environment, context, { current: true });
     const sku = env.properties?.environmentSku;
     if (sku !== 'Sandbox' && sku !== 'Developer') {
       throw new ToolError(`Only Sandbox and Developer environments can be reset, and ${displayName(env)} is ${sku}. Nothing was changed.`);

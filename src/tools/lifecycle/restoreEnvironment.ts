@@ -49,7 +49,7 @@ export const restoreEnvironment = defineTool({
     retries: 'restore_environment',
   },
   async handler(args, context) {
-    const target = await resolveEnvironment(args.environment, context);
+    const target = await resolveEnvironment(args.environment, context, { current: true });
     const source = args.source ? await resolveEnvironment(args.source, context) : target;
     assertSandboxTarget(target, 'A restore');
     assertDataverse(source);

@@ -55,7 +55,7 @@ export const uploadPortal = defineTool({
         `folder: ${args.folder} holds ${websites.length} website records; a site folder holds one. Nothing was uploaded.`,
       );
     const website = websites[0]!;
-    const target = await resolveDataverseTarget(args.environment, context);
+    const target = await resolveDataverseTarget(args.environment, context, { current: true });
     const found = await findSite(target.dataverse, website.id, context.signal);
     const store = found.site ? found.store : found.stores.find((s) => s.model === (args.dataModel ?? folderModel(opened)))!;
     const site = found.site ?? { id: website.id, name: nameOf(website) };

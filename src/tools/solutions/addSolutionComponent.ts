@@ -71,6 +71,8 @@ export const addSolutionComponent = defineTool({
       // Adding what is already there changes nothing, so a lost answer may be asked again.
       { signal: context.signal, idempotent: true },
     );
+    // The solution's modifiedon moved: its kept row is out of date.
+    context.solutionLists.drop({ url: target.url });
     return {
       result: { solution: solution.uniquename, componentType: type, componentId, solutionComponentId: response.body?.id ?? null },
       summary: `Added component ${args.component} (type ${type}) to ${solution.uniquename} in ${target.displayName}.`,

@@ -21,7 +21,7 @@ export const applySolutionUpgrade = defineTool({
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, retries: 'apply_solution_upgrade' },
   async handler(args, context) {
-    const target = await resolveDataverseTarget(args.environment, context);
+    const target = await resolveDataverseTarget(args.environment, context, { current: true });
     const base = await requireSolution(target, args.solution.replace(/_Upgrade$/i, ''), context);
     const holding = await findSolutionRow(target.dataverse, `${base.uniquename}_Upgrade`, context.signal);
     if (!holding) {

@@ -22,7 +22,7 @@ export const deleteSolution = defineTool({
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, retries: 'delete_solution' },
   async handler(args, context) {
-    const target = await resolveDataverseTarget(args.environment, context);
+    const target = await resolveDataverseTarget(args.environment, context, { current: true });
     const solution = await requireSolution(target, args.solution, context);
     if (SYSTEM_SOLUTIONS.has(solution.uniquename.toLowerCase())) throw new ToolError(`${solution.uniquename} is a system solution and cannot be deleted. Nothing was changed.`);
     await requireConfirmation(context, {

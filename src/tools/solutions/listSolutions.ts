@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listSolutionRows, solutionSummary } from '../../platform/solutions';
+import { solutionSummary } from '../../platform/solutions';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
 import { READ_ONLY_CLOUD, defineTool } from '../types';
@@ -23,7 +23,9 @@ export const listSolutions = defineTool({
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const text = args.nameContains?.toLowerCase();
-    const solutions = (await listSolutionRows(target.dataverse, { includeHidden: args.includeHidden, signal: context.signal }))
+    // Always read anew, which also renews the org's kept list.
+    const solutions = (await context.solutionLists.refresh(target.dataverse, target.environmentId, context.signal))
+      .filter((s) => args.includeHidden || s.isvisible)
       .map(solutionSummary)
       .filter((s) => args.managed === undefined || s.managed === args.managed)
       .filter((s) => !text || s.uniqueName.toLowerCase().includes(text) || s.displayName.toLowerCase().includes(text));

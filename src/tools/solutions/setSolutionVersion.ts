@@ -23,13 +23,14 @@ export const setSolutionVersion = defineTool({
   ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
-    const before = await requireSolution(target, args.solution, context);
+    const before = await requireSolution(target, args.solution, context, { fresh: true });
     if (before.ismanaged) {
       throw new ToolError(`${before.uniquename} is managed in ${target.displayName}; a managed solution's version comes from the solution imported. Nothing was changed.`, 'Set the version in the development environment, export and import again.');
     }
     if (compareVersions(args.version, before.version) < 0) context.notify(`The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`);
     await target.dataverse.update('solutions', before.solutionid, { version: args.version }, context.signal);
-    const after = await requireSolution(target, args.solution, context);
+    context.solutionLists.drop({ url: target.url });
+    const after = await requireSolution(target, args.solution, context, { fresh: true });
     return {
       result: { previousVersion: before.version, solution: solutionSummary(after) },
       summary: `${after.uniquename} in ${target.displayName}: version ${before.version} → ${after.version}.`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { findSolutionRow, listSolutionRows, type SolutionRow } from '../../platform/solutions';
+import type { SolutionRow } from '../../platform/solutions';
+import { cacheLifetimeMs } from '../cacheLifetime';
 import type { DataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import type { ToolContext } from '../types';
@@ -25,11 +26,21 @@ export const cloudSolution = z.object({
   description: z.string().nullable(),
 });
 
-/** A solution by unique name, or an error that lists the close matches. */
-export async function requireSolution(target: DataverseTarget, uniqueName: string, context: ToolContext): Promise<SolutionRow> {
-  const row = await findSolutionRow(target.dataverse, uniqueName, context.signal);
+/**
+ * A solution by unique name, or an error that lists the close matches. Looked up in the org's solutions
+ * as last read (kept for `environmentCacheSeconds`), and in a fresh list when the kept one does not have
+ * it; `fresh` reads anew in any case, for tools that decide on the solution's present version.
+ */
+export async function requireSolution(
+  target: DataverseTarget,
+  uniqueName: string,
+  context: ToolContext,
+  options: { fresh?: boolean } = {},
+): Promise<SolutionRow> {
+  const maxAgeMs = options.fresh ? 0 : cacheLifetimeMs(context.settings);
+  const { row, rows } = await context.solutionLists.find(target.dataverse, target.environmentId, uniqueName, maxAgeMs, context.signal);
   if (row) return row;
-  const all = await listSolutionRows(target.dataverse, { includeHidden: false, signal: context.signal });
+  const all = rows.filter((s) => s.isvisible);
   const near = all.filter((s) => s.uniquename.toLowerCase().includes(uniqueName.toLowerCase()) || s.friendlyname.toLowerCase() === uniqueName.toLowerCase());
   const suggestions = (near.length ? near : all).slice(0, 8).map((s) => s.uniquename);
   throw new ToolError(
@@ -37,4 +48,3 @@ export async function requireSolution(target: DataverseTarget, uniqueName: strin
     suggestions.length ? `Installed solutions include: ${suggestions.join(', ')}. pp_list_solutions lists them all.` : 'pp_list_solutions lists the installed solutions.',
   );
 }
-
