@@ -7,6 +7,7 @@ import type { Endpoints } from '../platform/endpoints';
 import type { HttpClient } from '../platform/http';
 import type { PowerPlatformClient } from '../platform/powerPlatform';
 import type { OperationTracker } from '../operations/tracker';
+import { withStringLimits } from './schemas';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -94,9 +95,12 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   handler(args: z.output<I>, context: ToolContext): Promise<ToolOutcome<z.input<O>>>;
 }
 
-/** Declares a tool; the identity function exists so TypeScript infers the handler's types from the schemas. */
+/**
+ * Declares a tool; TypeScript infers the handler's types from the schemas. Every input string without a
+ * limit of its own gets the default maxLength, so no argument is unbounded.
+ */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
-  return tool;
+  return { ...tool, input: withStringLimits(tool.input) };
 }
 
 /** Annotations of a tool that only reads from a cloud service. */
