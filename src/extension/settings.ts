@@ -9,6 +9,8 @@ export interface ExtensionSettings {
   cloud: string;
   defaultEnvironment: string;
   readOnly: boolean;
+  /** Toolsets offered to MCP clients; empty (or absent) means all. */
+  toolsets?: string[];
   allowedEnvironments: string[];
   confirmDestructive: 'always' | 'production';
   toolPath: 'mcp' | 'languageModelTools';
@@ -25,6 +27,7 @@ export function readSettings(): ExtensionSettings {
     cloud: c.get('cloud', 'Public'),
     defaultEnvironment: c.get('defaultEnvironment', '').trim(),
     readOnly: c.get('readOnly', false),
+    toolsets: c.get<string[]>('toolsets', []).map((t) => t.trim()).filter(Boolean),
     allowedEnvironments: c.get<string[]>('allowedEnvironments', []).map((e) => e.trim()).filter(Boolean),
     confirmDestructive: c.get('confirmDestructive', 'always'),
     toolPath: c.get('toolPath', 'mcp'),
@@ -46,4 +49,4 @@ export function toolSettings(settings: ExtensionSettings, folders: string[]): To
 /** Settings that change how the server signs in: a change builds a new runtime (and, in sandbox mode, a fresh sandbox). */
 export const SIGN_IN_SETTINGS = ['sandbox', 'signInWith', 'servicePrincipal', 'cloud'];
 /** Settings that change what the server offers: applied to the running runtime, keeping sign-in, the sandbox and operations. */
-export const SAFETY_SETTINGS = ['defaultEnvironment', 'readOnly', 'allowedEnvironments', 'confirmDestructive', 'toolPath'];
+export const SAFETY_SETTINGS = ['defaultEnvironment', 'readOnly', 'toolsets', 'allowedEnvironments', 'confirmDestructive', 'toolPath'];

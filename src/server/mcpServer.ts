@@ -1,15 +1,26 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ElicitResultSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolRuntime } from '../runtime';
 import { VERSION } from '../version';
+import { SERVER_ICONS, toolsetIcon } from './icons';
 import type { ToolManifestEntry } from './manifest';
+import {
+  CallToolRequestSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  Server,
+  protocolError,
+  type Tool,
+} from './sdk';
+import { selectTools, whyNotOffered, type ToolChoice } from './toolSelection';
 
 export interface McpServerOptions {
   manifest: readonly ToolManifestEntry[];
-  /** Loads the tool runtime; called on the first tools/call, never for tools/list. */
+  /** Loads the tool runtime; called on the first tools/call (or resource read, completion), never for tools/list. */
   runtime: () => Promise<ToolRuntime>;
   /** Leave out every tool that changes anything (read-only mode). A function is read at every tools/list. */
   readOnly?: boolean | (() => boolean);
+  /** Offer only these toolsets or tools (--toolsets, --tools). A function is read at every tools/list. */
+  toolsets?: Omit<ToolChoice, 'readOnly'> | (() => Omit<ToolChoice, 'readOnly'>);
 }
 
 /** A person may take a while to answer a confirmation form. */
@@ -24,31 +35,37 @@ const INSTRUCTIONS =
  * manifest made at build time and hands tools/call to the runtime.
  */
 export function createMcpServer(options: McpServerOptions): Server {
+  const dynamic = typeof options.readOnly === 'function' || typeof options.toolsets === 'function';
   const server = new Server(
-    { name: 'power-agent-mcp', title: 'Power Agent MCP', version: VERSION },
-    { capabilities: { tools: { listChanged: typeof options.readOnly === 'function' }, logging: {} }, instructions: INSTRUCTIONS },
+    { name: 'power-agent-mcp', title: 'Power Agent MCP', version: VERSION, icons: SERVER_ICONS, websiteUrl: 'https://github.com/power-agent/power-agent-mcp' },
+    {
+      capabilities: {
+        tools: { listChanged: dynamic },
+        logging: {},
+      },
+      instructions: INSTRUCTIONS,
+    },
   );
-  const readOnly = typeof options.readOnly === 'function' ? options.readOnly : () => Boolean(options.readOnly);
-  const offered = () => (readOnly() ? options.manifest.filter((entry) => entry.annotations.readOnlyHint) : options.manifest);
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: offered().map(toMcpTool) }));
+  const choice = (): ToolChoice => ({
+    readOnly: typeof options.readOnly === 'function' ? options.readOnly() : Boolean(options.readOnly),
+    ...(typeof options.toolsets === 'function' ? options.toolsets() : options.toolsets),
+  });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: selectTools(options.manifest, choice()).map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args, _meta } = request.params;
-    if (!offered().some((entry) => entry.name === name)) {
-      const hidden = options.manifest.some((entry) => entry.name === name);
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        hidden ? `${name} is off: the server runs in read-only mode, so tools that change anything are not offered.` : `Unknown tool "${name}". Call tools/list for the tools this server offers.`,
-      );
+    const current = choice();
+    const entry = selectTools(options.manifest, current).find((offered) => offered.name === name);
+    if (!entry) {
+      const known = options.manifest.find((tool) => tool.name === name);
+      throw protocolError(ErrorCode.InvalidParams, known ? whyNotOffered(known, current) : `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
     }
     const runtime = await options.runtime();
     const progressToken = _meta?.progressToken;
     return runtime.callTool(name, args, {
       signal: extra.signal,
       sendProgress:
-        progressToken === undefined
-          ? undefined
-          : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
+        progressToken === undefined ? undefined : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
       elicit: canShowForms(server)
         ? (params) => extra.sendRequest({ method: 'elicitation/create', params: { mode: 'form', ...params } }, ElicitResultSchema, { timeout: ELICIT_TIMEOUT_MS })
         : undefined,
@@ -67,6 +84,7 @@ function toMcpTool(entry: ToolManifestEntry): Tool {
     inputSchema: entry.inputSchema,
     outputSchema: entry.outputSchema,
     annotations: { title: entry.title, ...entry.annotations },
+    icons: toolsetIcon(entry.toolset),
   };
 }
 

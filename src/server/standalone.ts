@@ -1,10 +1,11 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { CliOptions } from '../config';
+import { UsageError, type CliOptions } from '../config';
 import type { Logger } from '../log';
 import type { HttpClientOptions } from '../platform/http';
 import type { ToolRuntime } from '../runtime';
+import type { ToolSettings } from '../tools/types';
 import type { ToolManifestEntry } from './manifest';
 import { createMcpServer } from './mcpServer';
+import type { Server } from './sdk';
 
 export interface StandaloneOptions {
   options: CliOptions;
@@ -28,25 +29,29 @@ export interface StandaloneServer {
 /**
  * The standalone server as the CLI runs it, minus the transport: the MCP server answering tools/list
  * from the manifest, and the runtime made on the first tool call. Tests connect it in-process.
+ * Throws UsageError when --tools names a tool that does not exist.
  */
 export function createStandaloneServer(standalone: StandaloneOptions): StandaloneServer {
   const { options, logger } = standalone;
+  checkToolNames(options.tools, standalone.manifest);
   let runtime: Promise<ToolRuntime> | undefined;
+  const settings = (): ToolSettings => ({
+    defaultEnvironment: options.environment,
+    readOnly: options.readOnly,
+    allowedEnvironments: options.allowedEnvironments,
+    confirmDestructive: options.confirmDestructive,
+    allowedFolders: options.allowedFolders ?? [standalone.workingDirectory],
+  });
   const server = createMcpServer({
     manifest: standalone.manifest,
     readOnly: options.readOnly,
+    toolsets: { toolsets: options.toolsets, tools: options.tools },
     runtime: () =>
       (runtime ??= Promise.resolve().then(() =>
         standalone.loadRuntime().createRuntime({
           env: standalone.env,
           sandbox: options.sandbox,
-          settings: {
-            defaultEnvironment: options.environment,
-            readOnly: options.readOnly,
-            allowedEnvironments: options.allowedEnvironments,
-            confirmDestructive: options.confirmDestructive,
-            allowedFolders: options.allowedFolders ?? [standalone.workingDirectory],
-          },
+          settings: settings(),
           logger,
           http: standalone.http,
           onNotice: (message) => {
@@ -67,4 +72,9 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
       await server.close().catch(() => undefined);
     },
   };
+}
+
+function checkToolNames(tools: readonly string[] | undefined, manifest: readonly ToolManifestEntry[]): void {
+  const unknown = (tools ?? []).filter((name) => !manifest.some((entry) => entry.name === name));
+  if (unknown.length) throw new UsageError(`--tools: no tool ${unknown.join(', ')}. Tools: ${manifest.map((entry) => entry.name).join(', ')}.`);
 }

@@ -8,6 +8,7 @@ import type { HttpClient } from '../platform/http';
 import type { PowerPlatformClient } from '../platform/powerPlatform';
 import type { OperationTracker } from '../operations/tracker';
 import { withStringLimits } from './schemas';
+import type { Toolset } from './toolsets';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -86,6 +87,8 @@ export interface ToolOutcome<O> {
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: `pp_${string}`;
+  /** The group it is offered in (--toolsets). */
+  toolset: Toolset;
   title: string;
   /** Written for a model: when to use it, what it changes, what it returns. */
   description: string;

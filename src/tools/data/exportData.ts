@@ -17,6 +17,7 @@ const PAGE = 'odata.maxpagesize=5000, odata.include-annotations="*"';
 
 export const exportData = defineTool({
   name: 'pp_export_data',
+  toolset: 'data',
   title: 'Export data',
   description:
     'Exports records to a Configuration Migration data zip (data_schema.xml, data.xml), the format of the Configuration Migration tool and pac data export, ' +

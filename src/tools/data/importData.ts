@@ -12,6 +12,7 @@ import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
 export const importData = defineTool({
   name: 'pp_import_data',
+  toolset: 'data',
   title: 'Import data',
   description:
     'Imports a Configuration Migration data zip (from the Configuration Migration tool, pac data export or pp_export_data) into an environment, keeping record ids: ' +
