@@ -1,7 +1,7 @@
 /**
- * Everything the server takes from the MCP TypeScript SDK (1.x), in one place. The other server
- * modules import from here only, so moving to SDK v2 (`@modelcontextprotocol/server`) changes this
- * file and the few calls whose shape differs, not every module.
+ * Everything the server takes from the MCP TypeScript SDK (1.x), in one place (with ./sdkHttp for the
+ * HTTP transport). The other server modules import from here only, so moving to SDK v2
+ * (`@modelcontextprotocol/server`) changes these files and the few calls whose shape differs, not every module.
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
 export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -19,6 +19,7 @@ export {
   ReadResourceRequestSchema,
   RootsListChangedNotificationSchema,
   SubscribeRequestSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
   UnsubscribeRequestSchema,
   isInitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';

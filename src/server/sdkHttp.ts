@@ -1,0 +1,5 @@
+/**
+ * The SDK's Streamable HTTP transport, apart from ./sdk so the stdio CLI's bundle does not carry it
+ * (the extension's loopback server is its only user).
+ */
+export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
