@@ -35,6 +35,8 @@ export interface ToolRuntime {
   services(): Promise<Services>;
   /** Applies new safety settings (read-only, allow-lists, defaults) without signing in again or losing the sandbox. */
   updateSettings(settings: ToolSettings): void;
+  /** The settings tools run with now (allowed folders, allow-lists). */
+  settings(): ToolSettings;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     updateSettings(next) {
       settings = next;
     },
+    settings: () => settings,
     async close() {
       operations.close();
       const ready = await services?.catch(() => undefined);

@@ -2,13 +2,20 @@ import type { ToolRuntime } from '../runtime';
 import { VERSION } from '../version';
 import { SERVER_ICONS, toolsetIcon } from './icons';
 import type { ToolManifestEntry } from './manifest';
+import { RESOURCE_TEMPLATES, ServerResources, WrittenFiles } from './resources';
 import {
   CallToolRequestSchema,
   ElicitResultSchema,
   ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  ReadResourceRequestSchema,
   Server,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
   protocolError,
+  type CallToolResult,
   type Tool,
 } from './sdk';
 import { selectTools, whyNotOffered, type ToolChoice } from './toolSelection';
@@ -32,15 +39,32 @@ const INSTRUCTIONS =
 
 /**
  * The MCP server for one connection (stdio, or one HTTP session). It answers tools/list from the
- * manifest made at build time and hands tools/call to the runtime.
+ * manifest made at build time and hands tools/call to the runtime; it also offers environments,
+ * operations and written files as resources.
  */
 export function createMcpServer(options: McpServerOptions): Server {
+  let runtimeInUse: ToolRuntime | undefined;
+  const runtime = async (): Promise<ToolRuntime> => {
+    const current = await options.runtime();
+    if (current !== runtimeInUse) {
+      runtimeInUse = current;
+      resources.attach(current);
+    }
+    return current;
+  };
+  const files = new WrittenFiles();
+  const resources = new ServerResources(files, {
+    updated: (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined),
+    listChanged: () => void server.sendResourceListChanged().catch(() => undefined),
+  });
+
   const dynamic = typeof options.readOnly === 'function' || typeof options.toolsets === 'function';
   const server = new Server(
     { name: 'power-agent-mcp', title: 'Power Agent MCP', version: VERSION, icons: SERVER_ICONS, websiteUrl: 'https://github.com/power-agent/power-agent-mcp' },
     {
       capabilities: {
         tools: { listChanged: dynamic },
+        resources: { subscribe: true, listChanged: true },
         logging: {},
       },
       instructions: INSTRUCTIONS,
@@ -51,6 +75,10 @@ export function createMcpServer(options: McpServerOptions): Server {
     readOnly: typeof options.readOnly === 'function' ? options.readOnly() : Boolean(options.readOnly),
     ...(typeof options.toolsets === 'function' ? options.toolsets() : options.toolsets),
   });
+  server.onclose = () => {
+    resources.close();
+  };
+
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: selectTools(options.manifest, choice()).map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args, _meta } = request.params;
@@ -60,9 +88,9 @@ export function createMcpServer(options: McpServerOptions): Server {
       const known = options.manifest.find((tool) => tool.name === name);
       throw protocolError(ErrorCode.InvalidParams, known ? whyNotOffered(known, current) : `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
     }
-    const runtime = await options.runtime();
+    const ready = await runtime();
     const progressToken = _meta?.progressToken;
-    return runtime.callTool(name, args, {
+    const result = await ready.callTool(name, args, {
       signal: extra.signal,
       sendProgress:
         progressToken === undefined ? undefined : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
@@ -72,6 +100,21 @@ export function createMcpServer(options: McpServerOptions): Server {
       // Not tied to the request: it must still arrive when the caller has cancelled it.
       notify: (message) => void server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }, extra.sessionId).catch(() => undefined),
     });
+    if (files.addFromResult(result)) await server.sendResourceListChanged().catch(() => undefined);
+    return result;
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: resources.list() }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => resources.read(request.params.uri, await runtime(), extra.signal));
+  server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    resources.subscribe(request.params.uri);
+    await runtime(); // so changes of operations reach the subscriber
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    resources.forget(request.params.uri);
+    return {};
   });
   return server;
 }
