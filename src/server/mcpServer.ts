@@ -1,12 +1,17 @@
 import type { ToolRuntime } from '../runtime';
 import { VERSION } from '../version';
+import { Completions } from './completions';
 import { SERVER_ICONS, toolsetIcon } from './icons';
 import type { ToolManifestEntry } from './manifest';
+import { getPrompt, listPrompts } from './prompts';
 import { RESOURCE_TEMPLATES, ServerResources, WrittenFiles } from './resources';
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
   ElicitResultSchema,
   ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
@@ -39,8 +44,8 @@ const INSTRUCTIONS =
 
 /**
  * The MCP server for one connection (stdio, or one HTTP session). It answers tools/list from the
- * manifest made at build time and hands tools/call to the runtime; it also offers environments,
- * operations and written files as resources.
+ * manifest made at build time and hands tools/call to the runtime; it also offers the ALM prompts,
+ * environments, operations and written files as resources, and completions.
  */
 export function createMcpServer(options: McpServerOptions): Server {
   let runtimeInUse: ToolRuntime | undefined;
@@ -53,6 +58,7 @@ export function createMcpServer(options: McpServerOptions): Server {
     return current;
   };
   const files = new WrittenFiles();
+  const completions = new Completions(runtime);
   const resources = new ServerResources(files, {
     updated: (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined),
     listChanged: () => void server.sendResourceListChanged().catch(() => undefined),
@@ -64,7 +70,9 @@ export function createMcpServer(options: McpServerOptions): Server {
     {
       capabilities: {
         tools: { listChanged: dynamic },
+        prompts: { listChanged: false },
         resources: { subscribe: true, listChanged: true },
+        completions: {},
         logging: {},
       },
       instructions: INSTRUCTIONS,
@@ -103,6 +111,12 @@ export function createMcpServer(options: McpServerOptions): Server {
     if (files.addFromResult(result)) await server.sendResourceListChanged().catch(() => undefined);
     return result;
   });
+
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts() }));
+  server.setRequestHandler(GetPromptRequestSchema, (request) => getPrompt(request.params.name, request.params.arguments));
+  server.setRequestHandler(CompleteRequestSchema, async (request) => ({
+    completion: await completions.complete(request.params.ref, request.params.argument, request.params.context?.arguments),
+  }));
 
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: resources.list() }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
