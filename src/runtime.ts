@@ -37,6 +37,8 @@ export interface ToolRuntime {
   updateSettings(settings: ToolSettings): void;
   /** The settings tools run with now (allowed folders, allow-lists). */
   settings(): ToolSettings;
+  /** How often operations are polled when the service says nothing; a client following one need not ask more often. */
+  readonly pollIntervalMs: number;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
       settings = next;
     },
     settings: () => settings,
+    pollIntervalMs: pollIntervalMs ?? 10_000,
     async close() {
       operations.close();
       const ready = await services?.catch(() => undefined);

@@ -23,6 +23,7 @@ import {
   type CallToolResult,
   type Tool,
 } from './sdk';
+import { OperationTasks, type TaskStart } from './tasks';
 import { selectTools, whyNotOffered, type ToolChoice } from './toolSelection';
 
 export interface McpServerOptions {
@@ -45,7 +46,8 @@ const INSTRUCTIONS =
 /**
  * The MCP server for one connection (stdio, or one HTTP session). It answers tools/list from the
  * manifest made at build time and hands tools/call to the runtime; it also offers the ALM prompts,
- * environments, operations and written files as resources, and completions.
+ * environments, operations and written files as resources, completions, and tasks for long-running
+ * tools.
  */
 export function createMcpServer(options: McpServerOptions): Server {
   let runtimeInUse: ToolRuntime | undefined;
@@ -54,11 +56,13 @@ export function createMcpServer(options: McpServerOptions): Server {
     if (current !== runtimeInUse) {
       runtimeInUse = current;
       resources.attach(current);
+      tasks.attach(current);
     }
     return current;
   };
   const files = new WrittenFiles();
   const completions = new Completions(runtime);
+  const tasks = new OperationTasks(runtime, (task) => void server.notification({ method: 'notifications/tasks/status', params: task }).catch(() => undefined));
   const resources = new ServerResources(files, {
     updated: (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined),
     listChanged: () => void server.sendResourceListChanged().catch(() => undefined),
@@ -74,8 +78,10 @@ export function createMcpServer(options: McpServerOptions): Server {
         resources: { subscribe: true, listChanged: true },
         completions: {},
         logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
       instructions: INSTRUCTIONS,
+      taskStore: tasks,
     },
   );
 
@@ -85,20 +91,26 @@ export function createMcpServer(options: McpServerOptions): Server {
   });
   server.onclose = () => {
     resources.close();
+    tasks.close();
   };
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: selectTools(options.manifest, choice()).map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { name, arguments: args, _meta } = request.params;
+    const { name, arguments: args, _meta, task } = request.params;
     const current = choice();
     const entry = selectTools(options.manifest, current).find((offered) => offered.name === name);
     if (!entry) {
       const known = options.manifest.find((tool) => tool.name === name);
       throw protocolError(ErrorCode.InvalidParams, known ? whyNotOffered(known, current) : `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
     }
+    if (task && !entry.execution) {
+      throw protocolError(ErrorCode.MethodNotFound, `${name} does not run as a task: it answers at once. Call it without task.`);
+    }
     const ready = await runtime();
     const progressToken = _meta?.progressToken;
-    const result = await ready.callTool(name, args, {
+    // A task answers at once with the operation, which the client then follows; the tool does not wait for it.
+    const callArgs = task ? { ...(args ?? {}), waitSeconds: 0 } : args;
+    const result = await ready.callTool(name, callArgs, {
       signal: extra.signal,
       sendProgress:
         progressToken === undefined ? undefined : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
@@ -109,7 +121,8 @@ export function createMcpServer(options: McpServerOptions): Server {
       notify: (message) => void server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }, extra.sessionId).catch(() => undefined),
     });
     if (files.addFromResult(result)) await server.sendResourceListChanged().catch(() => undefined);
-    return result;
+    if (!task) return result;
+    return { task: await extra.taskStore!.createTask({ ttl: task.ttl, context: taskStart(result, ready) }) };
   });
 
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: listPrompts() }));
@@ -133,6 +146,12 @@ export function createMcpServer(options: McpServerOptions): Server {
   return server;
 }
 
+/** The operation a task-augmented call started, or its result when it started none (refused, invalid, nothing to do). */
+function taskStart(result: CallToolResult, runtime: ToolRuntime): TaskStart {
+  const id = (result.structuredContent as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' && runtime.operations.get(id) ? { operationId: id } : { result };
+}
+
 function toMcpTool(entry: ToolManifestEntry): Tool {
   return {
     name: entry.name,
@@ -141,6 +160,7 @@ function toMcpTool(entry: ToolManifestEntry): Tool {
     inputSchema: entry.inputSchema,
     outputSchema: entry.outputSchema,
     annotations: { title: entry.title, ...entry.annotations },
+    ...(entry.execution ? { execution: entry.execution } : {}),
     icons: toolsetIcon(entry.toolset),
   };
 }
