@@ -5,6 +5,7 @@ import { SERVER_ICONS, toolsetIcon } from './icons';
 import type { ToolManifestEntry } from './manifest';
 import { getPrompt, listPrompts } from './prompts';
 import { RESOURCE_TEMPLATES, ServerResources, WrittenFiles } from './resources';
+import { followRoots } from './roots';
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -34,6 +35,13 @@ export interface McpServerOptions {
   readOnly?: boolean | (() => boolean);
   /** Offer only these toolsets or tools (--toolsets, --tools). A function is read at every tools/list. */
   toolsets?: Omit<ToolChoice, 'readOnly'> | (() => Omit<ToolChoice, 'readOnly'>);
+  /**
+   * Told the folders the client offers as roots, and again when they change (undefined when it offers
+   * none). Given when no allowed folders were set, so the roots become the allowed folders.
+   */
+  onRoots?: (folders: string[] | undefined) => void;
+  /** Where server-level problems are written (the client's roots could not be read). */
+  warn?: (message: string) => void;
 }
 
 /** A person may take a while to answer a confirmation form. */
@@ -46,8 +54,8 @@ const INSTRUCTIONS =
 /**
  * The MCP server for one connection (stdio, or one HTTP session). It answers tools/list from the
  * manifest made at build time and hands tools/call to the runtime; it also offers the ALM prompts,
- * environments, operations and written files as resources, completions, and tasks for long-running
- * tools.
+ * environments, operations and written files as resources, completions, tasks for long-running
+ * tools, and follows the client's roots.
  */
 export function createMcpServer(options: McpServerOptions): Server {
   let runtimeInUse: ToolRuntime | undefined;
@@ -89,6 +97,8 @@ export function createMcpServer(options: McpServerOptions): Server {
     readOnly: typeof options.readOnly === 'function' ? options.readOnly() : Boolean(options.readOnly),
     ...(typeof options.toolsets === 'function' ? options.toolsets() : options.toolsets),
   });
+  const roots = options.onRoots && followRoots(server, options.onRoots, options.warn ?? (() => undefined));
+  server.oninitialized = () => roots?.start();
   server.onclose = () => {
     resources.close();
     tasks.close();
@@ -106,6 +116,7 @@ export function createMcpServer(options: McpServerOptions): Server {
     if (task && !entry.execution) {
       throw protocolError(ErrorCode.MethodNotFound, `${name} does not run as a task: it answers at once. Call it without task.`);
     }
+    await roots?.ready();
     const ready = await runtime();
     const progressToken = _meta?.progressToken;
     // A task answers at once with the operation, which the client then follows; the tool does not wait for it.

@@ -14,7 +14,7 @@ export interface StandaloneOptions {
   logger: Logger;
   /** Loads the runtime module; the CLI requires its separate bundle lazily, tests import the source. */
   loadRuntime: () => typeof import('../runtime');
-  /** Folder used when no allowed folders are given (the CLI's working directory). */
+  /** Folder used when no allowed folders are given and the client offers no roots (the CLI's working directory). */
   workingDirectory: string;
   /** Extra HTTP settings for the real-mode clients (tests trust the sandbox's certificate this way). */
   http?: Partial<HttpClientOptions>;
@@ -35,17 +35,27 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
   const { options, logger } = standalone;
   checkToolNames(options.tools, standalone.manifest);
   let runtime: Promise<ToolRuntime> | undefined;
+  // Without --allowed-folders, the client's roots are the allowed folders; without roots either, the working directory.
+  let roots: string[] | undefined;
   const settings = (): ToolSettings => ({
     defaultEnvironment: options.environment,
     readOnly: options.readOnly,
     allowedEnvironments: options.allowedEnvironments,
     confirmDestructive: options.confirmDestructive,
-    allowedFolders: options.allowedFolders ?? [standalone.workingDirectory],
+    allowedFolders: options.allowedFolders ?? roots ?? [standalone.workingDirectory],
   });
   const server = createMcpServer({
     manifest: standalone.manifest,
     readOnly: options.readOnly,
     toolsets: { toolsets: options.toolsets, tools: options.tools },
+    warn: (message) => logger.warn(message),
+    onRoots: options.allowedFolders
+      ? undefined
+      : (folders) => {
+          roots = folders;
+          logger.info(`allowed folders: ${settings().allowedFolders!.join(', ')}${folders ? " (the client's roots)" : ''}`);
+          void runtime?.then((ready) => ready.updateSettings(settings()), () => undefined);
+        },
     runtime: () =>
       (runtime ??= Promise.resolve().then(() =>
         standalone.loadRuntime().createRuntime({
