@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log';
 import { SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest, type RequestId, type Server } from './sdk';
+import { RecentEventStore } from './eventStore';
 import { StreamableHTTPServerTransport } from './sdkHttp';
 
 /**
@@ -16,6 +17,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
 /** At most this many sessions; beyond it, the one unused the longest makes room. */
 export const DEFAULT_MAX_SESSIONS = 100;
+/** How long a client whose stream was closed waits before it reconnects (sent with each stream's first event). */
+const RECONNECT_AFTER_MS = 1000;
 
 export interface LoopbackServerOptions {
   /** Makes the MCP server for a new session. */
@@ -112,6 +115,9 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       const server = options.createServer();
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        // A client whose connection dropped reconnects with Last-Event-ID and gets what it missed.
+        eventStore: new RecentEventStore(),
+        retryInterval: RECONNECT_AFTER_MS,
         onsessioninitialized: (newId) => void sessions.set(newId, session),
         onsessionclosed: (closedId) => void sessions.delete(closedId),
       });

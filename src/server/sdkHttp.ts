@@ -3,3 +3,5 @@
  * (the extension's loopback server is its only user).
  */
 export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+export type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+export type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
