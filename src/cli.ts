@@ -1,9 +1,9 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from './server/sdk';
 import { USAGE, UsageError, parseCliArgs } from './config';
 import { createLogger } from './log';
 import manifest from './server/generated/toolManifest.json';
 import type { ToolManifestEntry } from './server/manifest';
+import { StdioServerTransport } from './server/sdk';
 import { createStandaloneServer } from './server/standalone';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit } from './server/stdioLimit';
 import { VERSION } from './version';
@@ -30,14 +30,21 @@ async function main(): Promise<void> {
   if (options.version) return void process.stdout.write(`${VERSION}\n`);
 
   const logger = createLogger(options.logLevel);
-  const standalone = createStandaloneServer({
-    options,
-    env: process.env,
-    manifest: manifest as ToolManifestEntry[],
-    logger,
-    loadRuntime: () => require('./runtime.js') as typeof import('./runtime'),
-    workingDirectory: process.cwd(),
-  });
+  let standalone;
+  try {
+    standalone = createStandaloneServer({
+      options,
+      env: process.env,
+      manifest: manifest as ToolManifestEntry[],
+      logger,
+      loadRuntime: () => require('./runtime.js') as typeof import('./runtime'),
+      workingDirectory: process.cwd(),
+    });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
   const { server } = standalone;
 
   let closing = false;

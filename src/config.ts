@@ -1,5 +1,6 @@
 import { parseLogLevel, type LogLevel } from './log';
 import { DEFAULT_CACHE_SECONDS, MAX_CACHE_SECONDS } from './tools/cacheLifetime';
+import { TOOLSETS, isToolset, type Toolset } from './tools/toolsets';
 
 export interface CliOptions {
   sandbox: boolean;
@@ -11,6 +12,10 @@ export interface CliOptions {
   allowedFolders?: string[];
   /** Seconds the lists of environments and solutions are kept; undefined: the default. */
   environmentCacheSeconds?: number;
+  /** Offer only the tools of these toolsets (undefined: all). */
+  toolsets?: Toolset[];
+  /** Offer exactly these tools (with `toolsets`: these as well). Checked against the manifest at start. */
+  tools?: string[];
   help: boolean;
   version: boolean;
 }
@@ -30,7 +35,11 @@ Options:
                          production: only on Production and Default environments (for pipelines).
   --allowed-folders <list>
                          Comma-separated folders where solution zips and unpacked folders may be read
-                         and written (default: the working directory).
+                         and written (default: the client's roots when it offers them, else the
+                         working directory).
+  --toolsets <list>      Offer only the tools of these toolsets (comma-separated, or all):
+                         ${TOOLSETS.join(', ')}.
+  --tools <list>         Offer exactly these tools (comma-separated names); with --toolsets, these too.
   --environment-cache-seconds <n>
                          How long the lists of environments and solutions are kept for lookups by
                          name or URL (default ${DEFAULT_CACHE_SECONDS}, at most ${MAX_CACHE_SECONDS}; 0 reads them every time).
@@ -43,8 +52,9 @@ POWERPLATFORM_CLIENT_SECRET (or POWERPLATFORM_CLIENT_CERTIFICATE_PATH, AZURE_FED
 POWERAGENT_AUTH (client-secret, certificate, workload-identity, managed-identity, device-code),
 POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POWERAGENT_AUTHORITY_HOST,
 POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL, POWERAGENT_DATAVERSE_DOMAINS. The options above can also be set with POWERAGENT_ENVIRONMENT,
-POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS, POWERAGENT_CONFIRM and
-POWERAGENT_ENVIRONMENT_CACHE_SECONDS. Operation records are kept in POWERAGENT_STATE_DIR (default ~/.power-agent-mcp). See the README.`;
+POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS, POWERAGENT_TOOLSETS, POWERAGENT_TOOLS,
+POWERAGENT_CONFIRM and POWERAGENT_ENVIRONMENT_CACHE_SECONDS. Operation records are kept in POWERAGENT_STATE_DIR
+(default ~/.power-agent-mcp). See the README.`;
 
 export class UsageError extends Error {}
 
@@ -58,6 +68,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     confirmDestructive: parseConfirm(env.POWERAGENT_CONFIRM || 'always', 'POWERAGENT_CONFIRM'),
     allowedFolders: parseList(env.POWERAGENT_ALLOWED_FOLDERS),
     environmentCacheSeconds: parseCacheSecondsVariable(env.POWERAGENT_ENVIRONMENT_CACHE_SECONDS),
+    toolsets: parseToolsets(env.POWERAGENT_TOOLSETS, 'POWERAGENT_TOOLSETS'),
+    tools: parseTools(env.POWERAGENT_TOOLS, 'POWERAGENT_TOOLS'),
     help: false,
     version: false,
   };
@@ -84,6 +96,12 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--allowed-folders':
         options.allowedFolders = parseList(value());
+        break;
+      case '--toolsets':
+        options.toolsets = parseToolsets(value(), '--toolsets');
+        break;
+      case '--tools':
+        options.tools = parseTools(value(), '--tools');
         break;
       case '--confirm':
         options.confirmDestructive = parseConfirm(value(), '--confirm');
@@ -119,6 +137,22 @@ function isTrue(value: string | undefined): boolean {
 function parseList(value: string | undefined): string[] | undefined {
   const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
   return items.length ? items : undefined;
+}
+
+/** Toolset names, or `all` (which is the same as not choosing). */
+function parseToolsets(value: string | undefined, source: string): Toolset[] | undefined {
+  const names = parseList(value?.toLowerCase());
+  if (!names || names.includes('all')) return undefined;
+  const unknown = names.filter((name) => !isToolset(name));
+  if (unknown.length) throw new UsageError(`${source}: unknown toolset ${unknown.map((n) => `"${n}"`).join(', ')}. Toolsets: ${TOOLSETS.join(', ')}, or all.`);
+  return names as Toolset[];
+}
+
+function parseTools(value: string | undefined, source: string): string[] | undefined {
+  const names = parseList(value);
+  const wrong = names?.filter((name) => !/^pp_[a-z_]+$/.test(name));
+  if (wrong?.length) throw new UsageError(`${source}: ${wrong.map((n) => `"${n}"`).join(', ')} is not a tool name (they look like pp_list_solutions).`);
+  return names;
 }
 
 function parseConfirm(value: string, source: string): 'always' | 'production' {

@@ -37,6 +37,10 @@ export interface ToolRuntime {
   services(): Promise<Services>;
   /** Applies new safety settings (read-only, allow-lists, defaults) without signing in again or losing the sandbox. */
   updateSettings(settings: ToolSettings): void;
+  /** The settings tools run with now (allowed folders, allow-lists). */
+  settings(): ToolSettings;
+  /** How often operations are polled when the service says nothing; a client following one need not ask more often. */
+  readonly pollIntervalMs: number;
   close(): Promise<void>;
 }
 
@@ -110,6 +114,8 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     updateSettings(next) {
       settings = next;
     },
+    settings: () => settings,
+    pollIntervalMs: pollIntervalMs ?? 10_000,
     async close() {
       operations.close();
       const ready = await services?.catch(() => undefined);

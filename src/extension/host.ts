@@ -133,7 +133,13 @@ export class PowerAgentHost implements vscode.Disposable {
     });
     this.server ??= startLoopbackServer({
       logger: this.logger,
-      createServer: () => createMcpServer({ manifest: TOOL_MANIFEST, runtime, readOnly: () => this.settings.readOnly }),
+      createServer: () =>
+        createMcpServer({
+          manifest: TOOL_MANIFEST,
+          runtime,
+          readOnly: () => this.settings.readOnly,
+          toolsets: () => ({ toolsets: this.settings.toolsets?.length ? this.settings.toolsets : undefined }),
+        }),
     }).catch((error) => {
       this.server = undefined;
       throw error;
@@ -148,12 +154,13 @@ export class PowerAgentHost implements vscode.Disposable {
    * the tool list changed.
    */
   async restart(options: { keepSignIn?: boolean } = {}): Promise<void> {
-    const wasReadOnly = this.settings.readOnly;
+    const offered = (s: ExtensionSettings) => `${s.readOnly}|${(s.toolsets ?? []).join(',')}`;
+    const before = offered(this.settings);
     this.settings = readSettings(vscode.workspace.getConfiguration('powerAgent'));
     if (options.keepSignIn && this.runtimeInstance) this.runtimeInstance.updateSettings(toolSettings(this.settings, this.allowedFolders()));
     else await this.stopRuntime();
     if (!options.keepSignIn) this.environments = undefined;
-    if (wasReadOnly !== this.settings.readOnly) await (await this.server?.catch(() => undefined))?.notifyToolsChanged();
+    if (before !== offered(this.settings)) await (await this.server?.catch(() => undefined))?.notifyToolsChanged();
     this.changed.fire();
   }
 

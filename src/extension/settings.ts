@@ -12,6 +12,8 @@ export interface ExtensionSettings {
   cloud: string;
   defaultEnvironment: string;
   readOnly: boolean;
+  /** Toolsets offered to MCP clients; empty (or absent) means all. */
+  toolsets?: string[];
   allowedEnvironments: string[];
   /** As written in the setting; `${workspaceFolder}` stands for every workspace folder. */
   allowedFolders: string[];
@@ -31,6 +33,10 @@ export function readSettings(c: Pick<vscode.WorkspaceConfiguration, 'get'>): Ext
     cloud: c.get('cloud', 'Public'),
     defaultEnvironment: c.get('defaultEnvironment', '').trim(),
     readOnly: c.get('readOnly', false),
+    toolsets: c
+      .get<string[]>('toolsets', [])
+      .map((t) => t.trim())
+      .filter(Boolean),
     allowedEnvironments: c
       .get<string[]>('allowedEnvironments', [])
       .map((e) => e.trim())
@@ -92,6 +98,7 @@ export const SIGN_IN_SETTINGS = ['sandbox', 'signInWith', 'servicePrincipal', 'c
 export const SAFETY_SETTINGS = [
   'defaultEnvironment',
   'readOnly',
+  'toolsets',
   'allowedEnvironments',
   'allowedFolders',
   'confirmDestructive',

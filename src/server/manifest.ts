@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Toolset } from '../tools/toolsets';
 import type { AnyToolDefinition, ToolAnnotations, ToolUi } from '../tools/types';
 
 /** What tools/list needs of a tool, with its schemas already turned into JSON Schema (done at build time). */
@@ -6,11 +7,15 @@ export interface ToolManifestEntry {
   name: string;
   title: string;
   description: string;
+  /** The group it is offered in (--toolsets). */
+  toolset: Toolset;
   inputSchema: { type: 'object'; [key: string]: unknown };
   outputSchema: { type: 'object'; [key: string]: unknown };
   annotations: ToolAnnotations;
   /** How the VS Code palette asks for the arguments; never sent over MCP. */
   ui?: ToolUi;
+  /** Present on long-running tools: they take task-augmented calls (MCP tasks), answered by their operation. */
+  execution?: { taskSupport: 'optional' };
 }
 
 export function buildManifest(tools: readonly AnyToolDefinition[]): ToolManifestEntry[] {
@@ -18,11 +23,20 @@ export function buildManifest(tools: readonly AnyToolDefinition[]): ToolManifest
     name: tool.name,
     title: tool.title,
     description: tool.description,
+    toolset: tool.toolset,
     inputSchema: jsonSchema(tool.input, 'input'),
     outputSchema: jsonSchema(tool.output, 'output'),
     annotations: tool.annotations,
     ...(tool.ui ? { ui: tool.ui } : {}),
+    ...(startsOperation(tool) ? { execution: { taskSupport: 'optional' as const } } : {}),
   }));
+}
+
+/** A tool that starts one operation and reports it: it waits `waitSeconds` and answers with the operation's id and state. */
+function startsOperation(tool: AnyToolDefinition): boolean {
+  const input = tool.input.shape as Record<string, unknown>;
+  const output = (tool.output as z.ZodObject).shape as Record<string, unknown>;
+  return 'waitSeconds' in input && 'id' in output && 'state' in output && tool.name !== 'pp_get_operation';
 }
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): ToolManifestEntry['inputSchema'] {

@@ -1,10 +1,11 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { CliOptions } from '../config';
+import { UsageError, type CliOptions } from '../config';
 import type { Logger } from '../log';
 import type { HttpClientOptions } from '../platform/http';
 import type { ToolRuntime } from '../runtime';
+import type { ToolSettings } from '../tools/types';
 import type { ToolManifestEntry } from './manifest';
 import { createMcpServer } from './mcpServer';
+import type { Server } from './sdk';
 
 export interface StandaloneOptions {
   options: CliOptions;
@@ -13,7 +14,7 @@ export interface StandaloneOptions {
   logger: Logger;
   /** Loads the runtime module; the CLI requires its separate bundle lazily, tests import the source. */
   loadRuntime: () => typeof import('../runtime');
-  /** Folder used when no allowed folders are given (the CLI's working directory). */
+  /** Folder used when no allowed folders are given and the client offers no roots (the CLI's working directory). */
   workingDirectory: string;
   /** Extra HTTP settings for the real-mode clients (tests trust the sandbox's certificate this way). */
   http?: Partial<HttpClientOptions>;
@@ -28,26 +29,40 @@ export interface StandaloneServer {
 /**
  * The standalone server as the CLI runs it, minus the transport: the MCP server answering tools/list
  * from the manifest, and the runtime made on the first tool call. Tests connect it in-process.
+ * Throws UsageError when --tools names a tool that does not exist.
  */
 export function createStandaloneServer(standalone: StandaloneOptions): StandaloneServer {
   const { options, logger } = standalone;
+  checkToolNames(options.tools, standalone.manifest);
   let runtime: Promise<ToolRuntime> | undefined;
+  // Without --allowed-folders, the client's roots are the allowed folders; without roots either, the working directory.
+  let roots: string[] | undefined;
+  const settings = (): ToolSettings => ({
+    defaultEnvironment: options.environment,
+    readOnly: options.readOnly,
+    allowedEnvironments: options.allowedEnvironments,
+    confirmDestructive: options.confirmDestructive,
+    allowedFolders: options.allowedFolders ?? roots ?? [standalone.workingDirectory],
+    environmentCacheSeconds: options.environmentCacheSeconds,
+  });
   const server = createMcpServer({
     manifest: standalone.manifest,
     readOnly: options.readOnly,
+    toolsets: { toolsets: options.toolsets, tools: options.tools },
+    warn: (message) => logger.warn(message),
+    onRoots: options.allowedFolders
+      ? undefined
+      : (folders) => {
+          roots = folders;
+          logger.info(`allowed folders: ${settings().allowedFolders!.join(', ')}${folders ? " (the client's roots)" : ''}`);
+          void runtime?.then((ready) => ready.updateSettings(settings()), () => undefined);
+        },
     runtime: () =>
       (runtime ??= Promise.resolve().then(() =>
         standalone.loadRuntime().createRuntime({
           env: standalone.env,
           sandbox: options.sandbox,
-          settings: {
-            defaultEnvironment: options.environment,
-            readOnly: options.readOnly,
-            allowedEnvironments: options.allowedEnvironments,
-            confirmDestructive: options.confirmDestructive,
-            allowedFolders: options.allowedFolders ?? [standalone.workingDirectory],
-            environmentCacheSeconds: options.environmentCacheSeconds,
-          },
+          settings: settings(),
           logger,
           http: standalone.http,
           onNotice: (message) => {
@@ -68,4 +83,9 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
       await server.close().catch(() => undefined);
     },
   };
+}
+
+function checkToolNames(tools: readonly string[] | undefined, manifest: readonly ToolManifestEntry[]): void {
+  const unknown = (tools ?? []).filter((name) => !manifest.some((entry) => entry.name === name));
+  if (unknown.length) throw new UsageError(`--tools: no tool ${unknown.join(', ')}. Tools: ${manifest.map((entry) => entry.name).join(', ')}.`);
 }

@@ -30,6 +30,7 @@ const check = z.object({
 
 export const doctor = defineTool({
   name: 'pp_doctor',
+  toolset: 'diagnostics',
   title: 'Diagnose setup',
   description:
     'Checks that the server can work and says what to fix: sign-in for each service (admin API, Power Platform API, Dataverse), that each answers, ' +

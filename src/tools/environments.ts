@@ -10,6 +10,7 @@ const ENVIRONMENT_TYPES = ['Sandbox', 'Production', 'Trial', 'Developer', 'Defau
 
 export const listEnvironments = defineTool({
   name: 'pp_list_environments',
+  toolset: 'environments',
   title: 'List environments',
   description:
     'Lists the Power Platform environments of the tenant with their id, name, type, region, state and Dataverse URL. ' +
@@ -62,6 +63,7 @@ function matchesFilters(env: EnvironmentSummary, filters: { name?: string; type?
 
 export const getEnvironment = defineTool({
   name: 'pp_get_environment',
+  toolset: 'environments',
   title: 'Get environment details',
   description:
     'Returns one environment in detail: type, region, state, Dataverse URL and version, organization id, security group, ' +

@@ -9,6 +9,7 @@ import { ToolError } from './errors';
 import { describeFileError, fieldForPath } from './fileErrors';
 import { hostWords } from './hostWords';
 import { keepCachesCurrent } from '../operations/cacheUpdates';
+import type { SchemaDef, SchemaParts } from './schemas';
 import type { OperationTracker } from '../operations/tracker';
 import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
 
@@ -43,8 +44,9 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
   if (options.settings.readOnly && !tool.annotations.readOnlyHint) {
     return errorResult(`${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ${hostWords(options.settings).turnOffReadOnly} if this change is wanted.`);
   }
-  const parsed = tool.input.safeParse(rawArgs ?? {});
-  if (!parsed.success) return errorResult(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`);
+  // Zod 4 leaves the received value out of an issue unless asked; the message needs it to say what came instead.
+  const parsed = tool.input.safeParse(rawArgs ?? {}, { reportInput: true });
+  if (!parsed.success) return errorResult(shortenEchoes(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`, rawArgs));
   try {
     const services = await options.services();
     keepCachesCurrent(options.operations, services);
@@ -74,7 +76,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
     if (outcome.failed) result.isError = true;
     return result;
   } catch (error) {
-    return errorResult(describeError(tool.name, error, options.logger, parsed.data, options.settings));
+    return errorResult(shortenEchoes(describeError(tool.name, error, options.logger, parsed.data, options.settings), rawArgs));
   }
 }
 
@@ -107,30 +109,129 @@ function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
 }
 
-/** The fields of the object schema at `path` inside `schema`, through optional, default and nullable wrappers. */
-function shapeAt(schema: z.ZodType, path: PropertyKey[]): Record<string, unknown> | undefined {
-  let current: any = schema;
-  for (const key of [...path, undefined]) {
-    while (current && !current.shape && current.def?.innerType) current = current.def.innerType;
-    if (key === undefined) return current?.shape;
-    current = current?.shape?.[key as string];
+/** The schema of the value at `path` inside `schema`, through optional, default, nullable and pipe wrappers. */
+function schemaAt(schema: z.ZodType, path: PropertyKey[]): SchemaParts | undefined {
+  let current: SchemaParts | undefined = unwrap(schema as unknown as SchemaParts);
+  for (const key of path) {
+    const def: SchemaDef | undefined = current?._zod.def;
+    if (def?.type === 'object') current = def.shape![key as string];
+    else if (def?.type === 'array') current = def.element;
+    else if (def?.type === 'record') current = def.valueType;
+    else return undefined;
+    current = current && unwrap(current);
   }
-  return undefined;
+  return current;
 }
 
-/** One line per problem, each starting with the field's name, and the accepted fields for unknown keys. */
+function unwrap(schema: SchemaParts): SchemaParts {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def;
+    if (def.innerType) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = def.in;
+    else return current;
+  }
+}
+
+/** The JSON Schema name of the type a schema takes: an integer-only number is "integer". */
+function expectedType(schema: SchemaParts | undefined, fallback: string): string {
+  const type = schema?._zod.def.type;
+  if (type === 'number') return schema!.isInt ? 'integer' : 'number';
+  if (type === 'record') return 'object';
+  return type === 'string' || type === 'boolean' || type === 'object' || type === 'array' ? type : typeName(fallback);
+}
+
+/**
+ * One line per problem, each starting with the field's name: a wrong type names the expected and the
+ * received type, a value outside an enum lists the allowed ones, unknown keys list the accepted fields.
+ * Values said back are cut to ECHO_LIMIT characters.
+ */
 export function formatIssues(error: z.ZodError, schema: z.ZodObject): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.length ? issue.path.join('.') : '(arguments)';
-      if (issue.code === 'unrecognized_keys') {
-        const where = issue.path.length ? issue.path.join('.') : '';
-        const keys = issue.keys.map((key) => (where ? `${where}.${key}` : key)).join(', ');
-        const accepted = Object.keys(shapeAt(schema, issue.path) ?? {});
-        return `- ${keys}: not a field of ${where || 'this tool'}.${accepted.length ? ` Accepted fields: ${accepted.join(', ')}.` : ''}`;
-      }
-      if (issue.code === 'invalid_type' && issue.input === undefined) return `- ${field}: required.`;
-      return `- ${field}: ${issue.message}`;
-    })
-    .join('\n');
+  return error.issues.map((issue) => `- ${describeIssue(issue, schema)}`).join('\n');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject): string {
+  const field = issue.path.length ? issue.path.join('.') : '(arguments)';
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const where = issue.path.length ? issue.path.join('.') : '';
+      const keys = issue.keys.map((key) => (where ? `${where}.${key}` : key)).join(', ');
+      const accepted = Object.keys(schemaAt(schema, issue.path)?._zod.def.shape ?? {});
+      return `${keys}: not a field of ${where || 'this tool'}.${accepted.length ? ` Accepted fields: ${accepted.join(', ')}.` : ''}`;
+    }
+    case 'invalid_type':
+      if (issue.input === undefined) return `${field}: required.`;
+      return `${field}: expected ${expectedType(schemaAt(schema, issue.path), issue.expected)}, received ${received(issue.input)}.`;
+    case 'invalid_union': {
+      const options = schemaAt(schema, issue.path)?._zod.def.options ?? [];
+      const expected = [...new Set(options.map((option) => expectedType(unwrap(option), 'a value')))];
+      if (expected.length && issue.input !== undefined) return `${field}: expected ${expected.join(' or ')}, received ${received(issue.input)}.`;
+      return `${field}: ${issue.message}`;
+    }
+    case 'invalid_value': {
+      const allowed = `Allowed values: ${issue.values.map((value) => echo(value)).join(', ')}.`;
+      if (issue.input === undefined) return `${field}: required. ${allowed}`;
+      const types = [...new Set(issue.values.map((value) => jsonType(value)))];
+      if (!types.includes(jsonType(issue.input))) return `${field}: expected ${types.join(' or ')}, received ${received(issue.input)}. ${allowed}`;
+      return `${field}: ${echo(issue.input)} is not allowed. ${allowed}`;
+    }
+    case 'too_big':
+    case 'too_small':
+      return `${field}: ${bound(issue)}`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
+}
+
+/** A value over or under a limit: the limit and what came, in the unit of the limit. */
+function bound(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): string {
+  const big = issue.code === 'too_big';
+  const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+  const most = `${big ? 'at most' : 'at least'} ${limit}${issue.inclusive === false ? ' (not included)' : ''}`;
+  const input = issue.input;
+  if (issue.origin === 'string' && typeof input === 'string') return `${most} characters, received ${input.length}.`;
+  if (issue.origin === 'array' && Array.isArray(input)) return `${most} items, received ${input.length}.`;
+  if (typeof input === 'number' || typeof input === 'bigint') return `${most}, received ${input}.`;
+  return issue.message;
+}
+
+/** The JSON type of a received value, with the value itself when it is short enough to help. */
+function received(value: unknown): string {
+  const type = jsonType(value);
+  return type === 'object' || type === 'array' || type === 'null' ? type : `${type} ${echo(value)}`;
+}
+
+function jsonType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** Zod's name for a type, in JSON Schema's words. */
+function typeName(expected: string): string {
+  return expected === 'int' ? 'integer' : expected === 'record' ? 'object' : expected;
+}
+
+/** Values said back in errors are cut to this many characters. */
+export const ECHO_LIMIT = 200;
+
+function echo(value: unknown): string {
+  return shorten(JSON.stringify(value) ?? String(value));
+}
+
+/** A long text cut to ECHO_LIMIT characters: its start and its end, which tells most about a path. */
+export function shorten(text: string, max = ECHO_LIMIT): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor(max / 4);
+  return `${text.slice(0, max - tail - 1)}…${text.slice(-tail)}`;
+}
+
+/** Every long string argument said back in `text` is cut, so an error never repeats a huge value whole. */
+function shortenEchoes(text: string, args: unknown): string {
+  const long = new Set<string>();
+  const collect = (value: unknown, depth: number) => {
+    if (typeof value === 'string' && value.length > ECHO_LIMIT) long.add(value);
+    else if (value && typeof value === 'object' && depth < 4) for (const inner of Object.values(value).slice(0, 100)) collect(inner, depth + 1);
+  };
+  collect(args, 0);
+  for (const value of [...long].sort((a, b) => b.length - a.length)) text = text.split(value).join(shorten(value));
+  return text;
 }

@@ -11,6 +11,8 @@ import type { SolutionCache } from '../platform/solutionCache';
 import type { OperationTracker } from '../operations/tracker';
 import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
+import { withStringLimits } from './schemas';
+import type { Toolset } from './toolsets';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -134,6 +136,8 @@ export interface ToolUi {
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: `pp_${string}`;
+  /** The group it is offered in (--toolsets). */
+  toolset: Toolset;
   title: string;
   /** Written for a model: when to use it, what it changes, what it returns. */
   description: string;
@@ -144,9 +148,12 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   handler(args: z.output<I>, context: ToolContext): Promise<ToolOutcome<z.input<O>>>;
 }
 
-/** Declares a tool; the identity function exists so TypeScript infers the handler's types from the schemas. */
+/**
+ * Declares a tool; TypeScript infers the handler's types from the schemas. Every input string without a
+ * limit of its own gets the default maxLength, so no argument is unbounded.
+ */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
-  return tool;
+  return { ...tool, input: withStringLimits(tool.input) };
 }
 
 /** Annotations of a tool that only reads from a cloud service. */

@@ -12,6 +12,7 @@ interface SystemUser {
 
 export const whoAmI = defineTool({
   name: 'pp_whoami',
+  toolset: 'diagnostics',
   title: 'Who am I in an environment',
   description:
     'Shows who the server is signed in as in one Dataverse environment: user id, name, business unit, organization, environment URL and Dataverse version. ' +

@@ -49,7 +49,7 @@ describe('governance tools through an MCP client', () => {
       const limit = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Test', settings: { maxLimitUserSharing: 5 } });
       assert.match(text(limit), /^settings\.maxLimitUserSharing: a sharing limit needs isGroupSharingDisabled true/);
       const typo = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Test', settings: { solutionCheckerMode: 'strict' } });
-      assert.match(text(typo), /settings\.solutionCheckerMode: Invalid option: expected one of "none"\|"warn"\|"block"/);
+      assert.match(text(typo), /settings\.solutionCheckerMode: "strict" is not allowed\. Allowed values: "none", "warn", "block"\./);
       const noDataverse = await h.call(cli, 'pp_set_governance_config', { environment: 'Field Trial' });
       assert.match(text(noDataverse), /Field Trial has no Dataverse database\. Nothing was changed\./);
       assert.ok(!h.sandbox.requests.some((r) => r.path.endsWith('/governanceConfiguration')), 'nothing was sent');

@@ -28,6 +28,7 @@ const step = z.object({
 
 export const deployPackage = defineTool({
   name: 'pp_deploy_package',
+  toolset: 'apps',
   title: 'Deploy package',
   description:
     'Deploys a Package Deployer package (a zip with ImportConfig.xml and solution zips): imports its solutions in ImportConfig order, each as Package Deployer decides ' +

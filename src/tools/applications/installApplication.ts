@@ -10,6 +10,7 @@ import { ADDITIVE_CLOUD, defineTool } from '../types';
 
 export const installApplication = defineTool({
   name: 'pp_install_application',
+  toolset: 'apps',
   title: 'Install application',
   description:
     'Installs an application package (Dynamics 365 and Microsoft apps such as MicrosoftFormsPro) into an environment through the Power Platform API, as an operation: ' +

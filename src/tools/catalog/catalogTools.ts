@@ -19,6 +19,7 @@ const catalogEnvironment = environmentRef.describe('The environment that hosts t
 
 export const installCatalog = defineTool({
   name: 'pp_install_catalog',
+  toolset: 'catalog',
   title: 'Install catalog item',
   description:
     'Installs an item of the catalog in Power Platform into an environment (mspcat_InstallCatalogItemByCID), as an operation that follows the install history: ' +
@@ -67,6 +68,7 @@ export const installCatalog = defineTool({
 
 export const submitCatalog = defineTool({
   name: 'pp_submit_catalog',
+  toolset: 'catalog',
   title: 'Submit catalog item',
   description:
     'Submits an item to the catalog in Power Platform (mspcat_SubmitCatalogApprovalRequest) from a submission.json in the documented format, whose ' +
@@ -126,6 +128,7 @@ export const submitCatalog = defineTool({
 
 export const catalogStatus = defineTool({
   name: 'pp_catalog_status',
+  toolset: 'catalog',
   title: 'Catalog status',
   description: 'Lists the items of the catalog in Power Platform with their versions. To follow an install or a submission started here, use pp_get_operation with its operation id. Reads only.',
   input: z.strictObject({ catalog: catalogEnvironment, nameContains: z.string().trim().min(1).max(100).optional() }),

@@ -12,6 +12,7 @@ import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
 export const exportData = defineTool({
   name: 'pp_export_data',
+  toolset: 'data',
   title: 'Export data',
   description:
     'Exports records to a Configuration Migration data zip (data.xml, data_schema.xml, [Content_Types].xml) as the Configuration Migration tool and pac data export write it, ' +

@@ -11,6 +11,7 @@ const counts = z.object({ set: z.number(), failed: z.number(), unresolved: z.num
 
 export const importData = defineTool({
   name: 'pp_import_data',
+  toolset: 'data',
   title: 'Import data',
   description:
     'Imports a Configuration Migration data file (zip or unzipped folder, from the Configuration Migration tool, pac data export or pp_export_data) into an environment, keeping record ids. ' +

@@ -49,6 +49,7 @@ const KEYS: Record<keyof Settings, string> = {
 
 export const setGovernanceConfig = defineTool({
   name: 'pp_set_governance_config',
+  toolset: 'governance',
   title: 'Set managed environment',
   description:
     'Makes an environment a managed environment (protection level Standard) or not (Basic), and sets its managed-environment settings: sharing limits, ' +

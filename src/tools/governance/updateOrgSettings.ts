@@ -23,6 +23,7 @@ const change = z.object({ name: z.string(), kind: z.enum(['column', 'setting']),
 
 export const updateOrgSettings = defineTool({
   name: 'pp_update_org_settings',
+  toolset: 'governance',
   title: 'Update organization settings',
   description:
     'Changes organization settings of an environment\'s Dataverse: columns of the organization table (isauditenabled, auditretentionperiodv2, maxuploadfilesize, ' +

@@ -18,6 +18,7 @@ const backupOutput = z.object({
 
 export const backupEnvironment = defineTool({
   name: 'pp_backup_environment',
+  toolset: 'environments',
   title: 'Back up environment',
   description:
     "Takes a manual, labelled backup of an environment's Dataverse database (a named point on its continuous backups). " +
@@ -53,6 +54,7 @@ export const backupEnvironment = defineTool({
 
 export const listBackups = defineTool({
   name: 'pp_list_backups',
+  toolset: 'environments',
   title: 'List backups',
   description: 'Lists the manual backups of an environment, newest first, with label and backup time. Use a label or time with pp_restore_environment. Reads only.',
   input: z.strictObject({ environment: environmentRef.optional() }),

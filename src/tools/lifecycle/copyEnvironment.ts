@@ -10,6 +10,7 @@ import { assertDataverse, assertSandboxTarget, displayName } from './targets';
 
 export const copyEnvironment = defineTool({
   name: 'pp_copy_environment',
+  toolset: 'environments',
   title: 'Copy environment',
   description:
     'Copies a source environment onto a target Sandbox environment, overwriting everything in the target. ' +

@@ -53,6 +53,7 @@ const input = z
 
 export const createEnvironment = defineTool({
   name: 'pp_create_environment',
+  toolset: 'environments',
   title: 'Create environment',
   description:
     'Creates a Power Platform environment (with a Dataverse database unless `dataverse` is false) and follows it as an operation. ' +

@@ -10,6 +10,7 @@ import { bapStartOutcome } from './starts';
 
 export const deleteEnvironment = defineTool({
   name: 'pp_delete_environment',
+  toolset: 'environments',
   title: 'Delete environment',
   description:
     'Deletes an environment with its Dataverse database, apps and flows. Destructive: the user must confirm (a form, or `confirm` set to the display name they typed). ' +

@@ -6,6 +6,7 @@ import { fileLinks, operationOutput, summarize, toOperationOutput, waitAndReport
 
 export const getOperation = defineTool({
   name: 'pp_get_operation',
+  toolset: 'diagnostics',
   title: 'Get operation',
   description:
     'Reports a long-running operation started by this server (environment create, delete, backup, restore, copy, reset; solution export, import, upgrade, delete): its state, stage, and when it ended, its result or error. ' +
@@ -29,6 +30,7 @@ export const getOperation = defineTool({
 
 export const listOperations = defineTool({
   name: 'pp_list_operations',
+  toolset: 'diagnostics',
   title: 'List operations',
   description: 'Lists the long-running operations this server started or followed, newest first, with state and stage. Filter by `state` (or "active" for those still going) and `environment` (id or display name). Reads only.',
   input: z.strictObject({

@@ -10,6 +10,7 @@ import { assertDataverse, displayName } from './targets';
 
 export const resetEnvironment = defineTool({
   name: 'pp_reset_environment',
+  toolset: 'environments',
   title: 'Reset environment',
   description:
     'Resets a Sandbox or Developer environment: its Dataverse database is wiped and made new, with no custom solutions, apps, flows or data. ' +

@@ -32,6 +32,7 @@ const input = z
 
 export const restoreEnvironment = defineTool({
   name: 'pp_restore_environment',
+  toolset: 'environments',
   title: 'Restore environment',
   description:
     'Restores a backup or point in time of a source environment onto a target Sandbox environment, overwriting everything in the target. ' +

@@ -12,6 +12,7 @@ import { findSite, folderError } from './siteTools';
 
 export const downloadPortal = defineTool({
   name: 'pp_download_portal',
+  toolset: 'pages',
   title: 'Download Power Pages site',
   description:
     'Downloads a Power Pages site into a folder in the layout pac writes, which pac can upload: for standard and enhanced ' +

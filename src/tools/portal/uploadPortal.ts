@@ -15,6 +15,7 @@ import { findSite, folderError, label, some } from './siteTools';
 
 export const uploadPortal = defineTool({
   name: 'pp_upload_portal',
+  toolset: 'pages',
   title: 'Upload Power Pages site',
   description:
     'Uploads a site folder as pac writes it (`pac pages download` or `download-code-site`, or pp_download_portal) to its ' +

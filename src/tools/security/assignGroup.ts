@@ -16,6 +16,7 @@ interface Team {
 
 export const assignGroup = defineTool({
   name: 'pp_assign_group',
+  toolset: 'security',
   title: 'Assign group to environment',
   description:
     'Gives an Entra security group a security role in an environment through a Dataverse group team (what pac admin assign-group does): makes the team for the group ' +

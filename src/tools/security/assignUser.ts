@@ -24,6 +24,7 @@ interface SystemUser {
 
 export const assignUser = defineTool({
   name: 'pp_assign_user',
+  toolset: 'security',
   title: 'Assign user to environment',
   description:
     'Adds a person to an environment with a security role (what pac admin assign-user does): syncs the Entra user into Dataverse, waits for the user row, ' +

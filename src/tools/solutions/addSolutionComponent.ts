@@ -40,6 +40,7 @@ export const COMPONENT_TYPES: Record<string, number> = {
 
 export const addSolutionComponent = defineTool({
   name: 'pp_add_solution_component',
+  toolset: 'solutions',
   title: 'Add component to solution',
   description:
     'Adds an existing component (a table, form, view, flow, web resource, app, …) to an unmanaged solution with AddSolutionComponent. ' +

@@ -11,6 +11,7 @@ import { beginSolutionJob } from './solutionJob';
 
 export const applySolutionUpgrade = defineTool({
   name: 'pp_apply_solution_upgrade',
+  toolset: 'solutions',
   title: 'Apply solution upgrade',
   description:
     'Applies a staged upgrade (DeleteAndPromoteAsync): the holding solution <name>_Upgrade, imported with pp_import_solution mode "holding", replaces <name>, ' +

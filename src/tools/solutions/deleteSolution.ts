@@ -12,6 +12,7 @@ const SYSTEM_SOLUTIONS = new Set(['default', 'system', 'active', 'basic']);
 
 export const deleteSolution = defineTool({
   name: 'pp_delete_solution',
+  toolset: 'solutions',
   title: 'Delete solution',
   description:
     'Deletes (uninstalls) a solution from an environment with UninstallSolutionAsync. For a managed solution its components and their data go with it; ' +

@@ -25,6 +25,7 @@ const SETTINGS = {
 
 export const exportSolution = defineTool({
   name: 'pp_export_solution',
+  toolset: 'solutions',
   title: 'Export solution',
   description:
     'Exports an unmanaged solution from an environment to a local .zip, as unmanaged or managed, with ExportSolutionAsync and DownloadSolutionExportData (streamed to disk). ' +

@@ -22,6 +22,7 @@ const MODES = {
 
 export const importSolution = defineTool({
   name: 'pp_import_solution',
+  toolset: 'solutions',
   title: 'Import solution',
   description:
     'Imports a solution .zip into an environment with ImportSolutionAsync, as an operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation. ' +

@@ -7,6 +7,7 @@ import { cloudSolution } from './shared';
 
 export const listSolutions = defineTool({
   name: 'pp_list_solutions',
+  toolset: 'solutions',
   title: 'List solutions',
   description:
     'Lists the solutions installed in an environment\'s Dataverse: unique name, display name, version, managed or unmanaged, publisher and dates, newest first. ' +

@@ -36,6 +36,7 @@ function solutionOf(summary: SolutionSummary): z.infer<typeof solutionOutput> {
 
 export const unpackSolutionTool = defineTool({
   name: 'pp_unpack_solution',
+  toolset: 'solutions',
   title: 'Unpack solution',
   description:
     'Unpacks a solution .zip into the folder layout of pac solution unpack / SolutionPackager (Other/Solution.xml, Other/Customizations.xml, Entities/<table>/…, Workflows/, WebResources/, Reports/, Dashboards/, Connectors/, Templates/, …), ready for source control. ' +
@@ -77,6 +78,7 @@ export const unpackSolutionTool = defineTool({
 
 export const packSolutionTool = defineTool({
   name: 'pp_pack_solution',
+  toolset: 'solutions',
   title: 'Pack solution',
   description:
     'Packs a folder in the pac solution unpack / SolutionPackager layout into a solution .zip that Dataverse imports. Runs locally. ' +

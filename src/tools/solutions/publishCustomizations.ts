@@ -18,6 +18,7 @@ const names = z.array(z.string().trim().min(1).max(200)).max(500).optional();
 
 export const publishCustomizations = defineTool({
   name: 'pp_publish_customizations',
+  toolset: 'solutions',
   title: 'Publish customizations',
   description:
     'Publishes customizations in an environment so apps show them: everything (PublishAllXml, the default; slow on big environments) or only the components given (PublishXml): ' +

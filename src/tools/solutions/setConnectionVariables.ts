@@ -17,6 +17,7 @@ const applied = z.object({ name: z.string(), kind: z.enum(['connectionReference'
 
 export const setConnectionVariables = defineTool({
   name: 'pp_set_connection_variables',
+  toolset: 'solutions',
   title: 'Set connection references and environment variables',
   description:
     'Creates or updates a deployment settings file (the format pac solution create-settings writes) from a solution zip or unpacked folder: one entry per connection reference ' +

@@ -9,6 +9,7 @@ import { cloudSolution, requireSolution, solutionNameArgument } from './shared';
 
 export const setSolutionVersion = defineTool({
   name: 'pp_set_solution_version',
+  toolset: 'solutions',
   title: 'Set solution version',
   description:
     'Sets the version of an unmanaged solution in an environment (what pac solution online-version does), before exporting it for a release. ' +

@@ -11,6 +11,7 @@ import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
 export const solutionChecker = defineTool({
   name: 'pp_solution_checker',
+  toolset: 'solutions',
   title: 'Check solution',
   description:
     'Runs the solution checker (PowerApps Checker API) on a solution zip: upload, analyze, wait, then the issues by severity (critical, high, medium, low, informational), ' +
