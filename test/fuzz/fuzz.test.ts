@@ -50,6 +50,8 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     pools = await makePools(host, listener, outside);
     const manifest = buildManifest(catalog);
     const runtime = {
+      operations: host.options().operations,
+      settings: () => host.options().settings ?? {},
       callTool: (name: string, args: unknown, call: Parameters<ToolRuntime['callTool']>[2]) =>
         invokeTool(TOOLS.get(name)!, args, call, host.options()),
     };
