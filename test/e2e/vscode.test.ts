@@ -154,8 +154,8 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
           .filter({ hasText: 'a call waits' });
         if (await waited.count()) {
           await waited.first().hover();
-          await page.screenshot({ path: join(SHOTS, '2b-stop-waiting.png') });
-          // The tree redraws every second while something runs: click at once, with what the hover revealed.
+          // The tree redraws every second while something runs: click at once, with what the hover revealed,
+          // before the operation (about 12 s in the sandbox) ends; the picture comes after.
           await waited
             .first()
             .locator('[aria-label="Stop Waiting"]')
@@ -164,6 +164,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
               () => (clickedStopWaiting = true),
               (error: Error) => (stopWaitingError = error.message.split('\n')[0]!),
             );
+          await page.screenshot({ path: join(SHOTS, '2b-stop-waiting.png') });
         }
       }
       await page.waitForTimeout(200);
