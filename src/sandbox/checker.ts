@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { child, elements, parseXml, textOf } from '../solutions/xml';
-import { zipToBuffer } from '../solutions/zipWriter';
+import { childElements as elements, firstChild as child, readXml as parseXml, textIn as textOf } from './xmlDom';
+import { writeZipMembers as zipToBuffer } from './zipFiles';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
 import { InvalidPackageError, readSolutionPackage } from './solutions/package';
 

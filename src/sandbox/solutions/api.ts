@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseXml } from '../../solutions/xml';
+import { readXml as parseXml } from '../xmlDom';
 import { matchesFilter } from '../dataverse';
 import { jsonBody, type Reply, type SandboxRequest } from '../http';
 import { setSolutions, solution as newSolution, type SandboxOrg, type SandboxSolution, type SandboxSystemUser } from '../state';

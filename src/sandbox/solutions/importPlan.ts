@@ -1,5 +1,4 @@
-import { compareVersions } from '../../solutions/solutionManifest';
-import { escapeXml } from '../../solutions/xml';
+import { escapeText as escapeXml } from '../xmlDom';
 import type { SandboxOrg, SandboxSolution } from '../state';
 import type { SolutionPackage } from './package';
 
@@ -129,4 +128,15 @@ export function importJobData(pkg: SolutionPackage | undefined, plan: ImportPlan
     sections.join('') +
     `</importexportxml>`
   );
+}
+
+/** Four-part versions compared part by part, as Dataverse compares solution versions. */
+function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference) return Math.sign(difference);
+  }
+  return 0;
 }

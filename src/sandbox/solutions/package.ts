@@ -1,10 +1,20 @@
 import type { Document, Element } from '@xmldom/xmldom';
-import { deploymentComponentsOf, deploymentFileKey, type ConnectionReferenceInfo, type EnvironmentVariableInfo } from '../../solutions/deploymentComponents';
-import { SolutionFileError } from '../../solutions/errors';
-import { child, elements, escapeXml, parseXml, serializeXml, textOf } from '../../solutions/xml';
-import { ZipReader } from '../../solutions/zipReader';
-import { zipToBuffer } from '../../solutions/zipWriter';
 import type { SandboxComponent, SandboxPublisher, SandboxSolution } from '../state';
+import { childElements as elements, escapeText as escapeXml, firstChild as child, readXml, textIn as textOf, writeXml } from '../xmlDom';
+import { readZipMembers, writeZipMembers } from '../zipFiles';
+
+export interface ConnectionReferenceInfo {
+  logicalName: string;
+  displayName: string;
+  connectorId: string;
+}
+
+export interface EnvironmentVariableInfo {
+  schemaName: string;
+  displayName: string;
+  type: number;
+  defaultValue: string | null;
+}
 
 /** What the service reads from an uploaded solution zip. */
 export interface SolutionPackage {
@@ -32,35 +42,64 @@ const SYSTEM_SOLUTIONS = new Set(['active', 'system', 'default', 'basic', '']);
 
 /** Reads a solution zip the way an import does, refusing what the service refuses. */
 export async function readSolutionPackage(bytes: Buffer): Promise<SolutionPackage> {
-  let zip: ZipReader;
+  let all: Map<string, Buffer>;
   try {
-    zip = await ZipReader.fromBuffer(bytes, 'The uploaded file');
+    all = await readZipMembers(bytes);
   } catch (error) {
-    throw new InvalidPackageError(`The solution file is invalid. ${(error as SolutionFileError).message}`);
+    throw new InvalidPackageError(`The solution file is invalid. It is not a readable zip file (${(error as Error).message}).`);
   }
-  try {
-    const names = zip.names();
-    const find = (name: string) => names.find((n) => n.toLowerCase() === name.toLowerCase());
-    const manifestName = find('solution.xml');
-    const customizationsName = find('customizations.xml');
-    if (!manifestName || !customizationsName || !find('[Content_Types].xml')) {
-      throw new InvalidPackageError('The solution file is invalid. The compressed file must contain the following files at its root: solution.xml, customizations.xml, and [Content_Types].xml. Customization files exported from previous versions of Microsoft Dynamics CRM are not supported.');
-    }
-    const members = new Map<string, Buffer>();
-    for (const name of names) if (name !== find('[Content_Types].xml')) members.set(name, await zip.read(name));
-    const manifest = parse(members.get(manifestName)!, 'solution.xml');
-    const customizations = parse(members.get(customizationsName)!, 'customizations.xml');
-    const deployment = new Map([...members].flatMap(([name, bytes]) => (deploymentFileKey(name) ? [[deploymentFileKey(name)!, bytes] as const] : [])));
-    const { connectionReferences, environmentVariables } = deploymentComponentsOf(deployment, 'The uploaded file');
-    return { ...readManifest(manifest), ...readCustomizations(customizations), connectionReferences, environmentVariables, members };
-  } finally {
-    zip.close();
+  const names = [...all.keys()];
+  const find = (name: string) => names.find((n) => n.toLowerCase() === name.toLowerCase());
+  const manifestName = find('solution.xml');
+  const customizationsName = find('customizations.xml');
+  const contentTypes = find('[Content_Types].xml');
+  if (!manifestName || !customizationsName || !contentTypes) {
+    throw new InvalidPackageError(
+      'The solution file is invalid. The compressed file must contain the following files at its root: solution.xml, customizations.xml, and [Content_Types].xml. Customization files exported from previous versions of Microsoft Dynamics CRM are not supported.',
+    );
   }
+  const members = new Map([...all].filter(([name]) => name !== contentTypes));
+  const manifest = parse(members.get(manifestName)!, 'solution.xml');
+  const customizations = parse(members.get(customizationsName)!, 'customizations.xml');
+  return {
+    ...readManifest(manifest),
+    ...readCustomizations(customizations),
+    connectionReferences: connectionReferencesOf(customizations),
+    environmentVariables: environmentVariablesOf(members),
+    members,
+  };
+}
+
+function connectionReferencesOf(customizations: Document): ConnectionReferenceInfo[] {
+  const root = customizations.documentElement!;
+  return elements(child(root, 'connectionreferences') ?? root)
+    .filter((e) => e.nodeName === 'connectionreference')
+    .map((e) => ({
+      logicalName: e.getAttribute('connectionreferencelogicalname') ?? '',
+      displayName: textOf(child(e, 'connectionreferencedisplayname')),
+      connectorId: textOf(child(e, 'connectorid')),
+    }));
+}
+
+function environmentVariablesOf(members: Map<string, Buffer>): EnvironmentVariableInfo[] {
+  const definition = /^environmentvariabledefinitions\/[^/]+\/environmentvariabledefinition\.xml$/i;
+  return [...members]
+    .filter(([name]) => definition.test(name))
+    .map(([name, bytes]) => {
+      const root = parse(bytes, name).documentElement!;
+      const defaultValue = child(root, 'defaultvalue');
+      return {
+        schemaName: root.getAttribute('schemaname') ?? '',
+        displayName: child(root, 'displayname')?.getAttribute('default') ?? '',
+        type: Number(textOf(child(root, 'type'))) || 100000000,
+        defaultValue: defaultValue ? textOf(defaultValue) : null,
+      };
+    });
 }
 
 function parse(bytes: Buffer, name: string): Document {
   try {
-    return parseXml(bytes, name);
+    return readXml(bytes, name);
   } catch (error) {
     throw new InvalidPackageError(`The import file is invalid. XSD validation failed with the following error: ${(error as Error).message}`);
   }
@@ -137,23 +176,32 @@ export async function buildExport(solution: SandboxSolution, managed: boolean, o
   if (!members.has(customizationsName)) members.set(customizationsName, Buffer.from(emptyCustomizations(organizationVersion), 'utf8'));
   members.set(manifestName, members.has(manifestName) ? updateManifest(members.get(manifestName)!, solution, managed) : manifestFor(solution, managed, organizationVersion));
   const ordered = [customizationsName, manifestName, ...[...members.keys()].filter((n) => n !== customizationsName && n !== manifestName)];
-  return zipToBuffer(ordered.map((name) => ({ name, data: members.get(name)! })));
+  const files = ordered.map((name) => ({ name, data: members.get(name)! }));
+  return writeZipMembers([...files, { name: '[Content_Types].xml', data: contentTypesFor(ordered) }]);
+}
+
+/** The part list Dataverse adds last to an export: a default content type per file extension. */
+function contentTypesFor(names: string[]): Buffer {
+  const extensions = new Set(names.map((name) => name.slice(name.lastIndexOf('.') + 1).toLowerCase()).filter((ext) => !ext.includes('/')));
+  const defaults = [...extensions].map((ext) => `<Default Extension="${escapeXml(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`);
+  const types = `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">${defaults.join('')}</Types>`;
+  return Buffer.from(`\uFEFF<?xml version="1.0" encoding="utf-8"?>${types}`, 'utf8');
 }
 
 /** The imported solution.xml with today's version, the package type asked for and the current root components. */
 function updateManifest(bytes: Buffer, solution: SandboxSolution, managed: boolean): Buffer {
-  const document = parseXml(bytes, 'solution.xml');
+  const document = readXml(bytes, 'solution.xml');
   const manifest = child(document.documentElement!, 'SolutionManifest')!;
   child(manifest, 'Version')!.textContent = solution.version;
   const managedElement = child(manifest, 'Managed');
   if (managedElement) managedElement.textContent = managed ? '1' : '0';
   const roots = child(manifest, 'RootComponents');
   if (roots) {
-    const generated = parseXml(manifestFor(solution, managed, ''), 'solution.xml');
+    const generated = readXml(manifestFor(solution, managed, ''), 'solution.xml');
     const fresh = child(child(generated.documentElement!, 'SolutionManifest')!, 'RootComponents')!;
     manifest.replaceChild(document.importNode(fresh, true), roots);
   }
-  return serializeXml(document);
+  return writeXml(document);
 }
 
 function manifestFor(solution: SandboxSolution, managed: boolean, organizationVersion: string): Buffer {
@@ -186,7 +234,7 @@ function manifestFor(solution: SandboxSolution, managed: boolean, organizationVe
     <MissingDependencies />
   </SolutionManifest>
 </ImportExportXml>`;
-  return serializeXml(parseXml(text, 'solution.xml'));
+  return writeXml(readXml(text, 'solution.xml'));
 }
 
 function emptyCustomizations(organizationVersion: string): string {
