@@ -194,7 +194,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }
 
-  /** Admin APIs answer only Power Platform admins and registered management applications (§1.3). */
+  /**
+   * Admin APIs answer only Power Platform admins and registered management applications (docs/service-notes.md#sign-in-hosts-and-clouds).
+   */
   function requireAdmin(request: SandboxRequest, principal: Principal, reply: (code: string, message: string) => Reply): Reply | undefined {
     const admin = principal.kind === 'app' ? principal.app.managementApp : principal.user.admin;
     if (admin) return undefined;
