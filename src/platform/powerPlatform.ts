@@ -32,7 +32,7 @@ export interface PowerPlatformOperation {
   endTime?: string;
 }
 
-/** An application package as appmanagement lists it (api-samples/ppapi-appmanagement-environment-application-packages.json). */
+/** An application package as appmanagement lists it. */
 export interface ApplicationPackage {
   id: string;
   uniqueName: string;

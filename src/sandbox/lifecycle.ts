@@ -17,7 +17,7 @@ const STAGE_SECONDS: Record<LifecycleType, [number, number, number, number]> = {
   DisableGovernanceConfiguration: [1, 1, 3, 1],
   InstallApplication: [5, 10, 90, 15],
 };
-/** As the service names them in `typeDisplayName` (api-samples/bap-lifecycle-operation-enable-governance-succeeded.json). */
+/** The `typeDisplayName` the service gives the lifecycle types whose display name is not their id. */
 const DISPLAY_NAMES: Partial<Record<LifecycleType, string>> = {
   EnableGovernanceConfiguration: 'Enable Managed Environment',
   UpdateGovernanceConfiguration: 'Update Managed Environment',

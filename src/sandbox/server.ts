@@ -249,7 +249,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-/** 429 and 503 as each service sends them (Dataverse bodies from api-limits.md). */
+/** 429 and 503 as each service sends them (docs/service-notes.md#errors-limits-and-retries). */
 function faultReply(fault: FaultRule, request: SandboxRequest): Reply {
   const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
   const dataverse = request.url.pathname.startsWith('/orgs/');
