@@ -6,6 +6,7 @@ import type { ToolManifestEntry } from './server/manifest';
 import { StdioServerTransport } from './server/sdk';
 import { createStandaloneServer } from './server/standalone';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit } from './server/stdioLimit';
+import { startupNotice } from './server/startupNotice';
 import { VERSION } from './version';
 
 /**
@@ -73,7 +74,9 @@ async function main(): Promise<void> {
     process.exit(1);
   };
   await server.connect(new StdioServerTransport(input, process.stdout));
-  logger.debug(`power-agent-mcp ${VERSION} ready on stdio${options.sandbox ? ' (sandbox)' : ''}`);
+  const [ready, ...howToConnect] = startupNotice(VERSION, options.sandbox, process.stdin.isTTY === true, __filename);
+  logger.info(ready!);
+  if (options.logLevel !== 'error' && options.logLevel !== 'warn') for (const line of howToConnect) process.stderr.write(`${line}\n`);
 }
 
 main().catch((error) => {

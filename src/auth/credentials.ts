@@ -2,7 +2,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '../platform/endpoints';
 
-/** The public client id of the Power Platform CLI, pre-authorised for BAP, Dataverse and the Power Platform API (§1.2). */
+/**
+ * The public client id of the Power Platform CLI, pre-authorised for BAP, Dataverse and the Power Platform API
+ * (docs/service-notes.md#sign-in-hosts-and-clouds).
+ */
 export const PAC_PUBLIC_CLIENT_ID = '9cee029c-6210-4654-90bb-17e6e9d36617';
 
 export type AuthConfig =

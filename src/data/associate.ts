@@ -38,8 +38,8 @@ export function navigationFrom(relationship: ManyToManyMetadata, table: string):
 }
 
 /**
- * Associates records through their N:N relationships (§7.3): POST {set}({id})/{nav}/$ref, many in a
- * $batch, each in a change set of its own. A pair already linked counts as done, so importing twice
+ * Associates records through their N:N relationships (docs/service-notes.md#data-configuration-migration): POST {set}({id})/{nav}/$ref,
+ * many in a $batch, each in a change set of its own. A pair already linked counts as done, so importing twice
  * makes no second link.
  */
 export async function linkRecords(

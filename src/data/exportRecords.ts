@@ -81,8 +81,8 @@ interface TableExport {
 }
 
 /**
- * Exports records to a Configuration Migration data zip (§7.2): a given schema is kept as it is
- * (its bytes), otherwise the schema is written from the tables' metadata with every attribute the
+ * Exports records to a Configuration Migration data zip (docs/service-notes.md#data-configuration-migration): a given schema is kept as it
+ * is (its bytes), otherwise the schema is written from the tables' metadata with every attribute the
  * tool writes. Records are paged and written to data.xml as they come, lookups with their target
  * table and name, party lists with their parties, N:N links after each table's records.
  */
@@ -246,7 +246,7 @@ async function* pages(
     ? `&$expand=${t.meta.logicalName}_activity_parties($select=activitypartyid,participationtypemask,addressused,_partyid_value)`
     : '';
   if (filter) {
-    // The schema's FetchXML filter, with our columns and paging by page number (§7.2).
+    // The schema's FetchXML filter, with our columns and paging by page number (docs/service-notes.md#data-configuration-migration).
     for (let page = 1, more = true; more; page++) {
       const body = await dv.page<{ value: Array<Record<string, unknown>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(
         `${t.meta.entitySet}?fetchXml=${encodeURIComponent(

@@ -64,7 +64,7 @@ type SpoolItem =
 const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 
 /**
- * Imports a Configuration Migration file (§7.3), reading data.xml once as it streams:
+ * Imports a Configuration Migration file (docs/service-notes.md#data-configuration-migration), reading data.xml once as it streams:
  * 1. records with their plain columns (UpsertMultiple where the table has it, else $batch change sets),
  *    keeping their ids, in the default state;
  * 2. lookups and party lists, once every record exists, bound to the table each target is really in,

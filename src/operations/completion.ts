@@ -23,7 +23,7 @@ export function followEnvironment(env: BapEnvironment, endpoints: Endpoints): St
 /**
  * The step after the service reports success. Every kind that leaves an environment behind ends by
  * reading that environment until it is usable: a new one reports success before its Dataverse URL
- * exists (§3.3, gotcha 2).
+ * exists (docs/service-notes.md#bap-environments).
  */
 export function completeAfterService(record: OperationRecord, reading: StatusReading, endpoints: Endpoints): Completion {
   if (record.kind === 'delete_environment') return { result: { environmentId: record.environment.id ?? null, deleted: true } };

@@ -7,7 +7,10 @@ import { DamagedExportError, verifySolutionZip } from './exportFile';
 import type { OperationError, OperationRecord } from './record';
 import type { StatusReading } from './status';
 
-/** An `asyncoperations` row (§2.4): statecode 3 is completed, and then statuscode 30 succeeded, 31 failed, 32 canceled. */
+/**
+ * An `asyncoperations` row (docs/service-notes.md#long-running-operations): statecode 3 is completed, and then statuscode 30 succeeded, 31
+ * failed, 32 canceled.
+ */
 export function readDataverseAsync(body: any): StatusReading {
   const statecode = Number(body?.statecode);
   const statuscode = Number(body?.statuscode);
@@ -55,7 +58,7 @@ export interface ComponentFailure {
 
 /**
  * The step after a Dataverse job completes. The job's status alone does not say an import worked
- * (§15.9): the import result and the import job's per-component results do. An export ends by
+ * (docs/service-notes.md#long-running-operations): the import result and the import job's per-component results do. An export ends by
  * downloading the file. Throws only for passing failures, so the tracker tries again.
  */
 export async function finishDataverseJob(record: OperationRecord, reading: StatusReading, services: Services, signal?: AbortSignal): Promise<JobEnding> {

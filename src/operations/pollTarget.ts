@@ -6,7 +6,7 @@ import type { OperationRecord, PollStyle } from './record';
 
 /** The service and token audience for a status URL of this style. */
 export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string; headers?: Record<string, string> } {
-  // The checker wants the run's correlation id and the tenant on every call of the run (§13, gotcha 14).
+  // The checker wants the run's correlation id and the tenant on every call of the run (docs/service-notes.md#checker).
   if (style === 'checker') return { service: 'checker', resource: endpoints.checkerResource, headers: { 'x-ms-correlation-id': String(record?.details?.correlationId ?? ''), 'x-ms-tenant-id': String(record?.details?.tenantId ?? '') } };
   if (isDataverseStyle(style)) return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
   return style === 'ppapi-operation' || style === 'ppapi-app-operation'
@@ -15,7 +15,7 @@ export function pollService(style: PollStyle, endpoints: Endpoints, record?: Ope
 }
 
 /**
- * Status URLs come from response headers and are regional (europe.api.bap.microsoft.com, §15.15).
+ * Status URLs come from response headers and are regional (europe.api.bap.microsoft.com; docs/service-notes.md#long-running-operations).
  * They get our token, so they must be on the service's own host or one of its regional subdomains.
  */
 export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpoints, record?: OperationRecord): boolean {
@@ -38,7 +38,7 @@ export function isTrustedPollUrl(url: string, style: PollStyle, endpoints: Endpo
 }
 
 /**
- * A 409 that means "another lifecycle operation is running here; try again later" (§15.1):
+ * A 409 that means "another lifecycle operation is running here; try again later" (docs/service-notes.md#long-running-operations):
  * OperationNotStartable, or a 409 without a body. Other 409s, such as InsufficientCapacity_*, are final.
  */
 export function isBusyConflict(error: PlatformError): boolean {

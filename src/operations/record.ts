@@ -24,7 +24,9 @@ export type OperationKind =
   | 'catalog_install'
   | 'catalog_submit';
 
-/** How the tracker reads the service's status: each API family has its own status document (§2.1, §2.2). */
+/**
+ * How the tracker reads the service's status: each API family has its own status document (docs/service-notes.md#long-running-operations).
+ */
 export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async' | 'checker' | 'catalog-install' | 'catalog-submission';
 
 export interface OperationError {

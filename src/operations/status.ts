@@ -37,7 +37,10 @@ export function environmentIdFromPath(path: unknown): string | undefined {
   return match?.[1];
 }
 
-/** A BAP `LifecycleOperation` (§2.1): state.id NotStarted, Running, Succeeded or Failed; four stages. */
+/**
+ * A BAP `LifecycleOperation` (docs/service-notes.md#long-running-operations): state.id NotStarted, Running, Succeeded or Failed; four
+ * stages.
+ */
 export function readBapLifecycle(body: any): StatusReading {
   const stateId = String(body?.state?.id ?? '').toLowerCase();
   const stages: Stage[] = Array.isArray(body?.stages)
@@ -65,7 +68,10 @@ export function readBapLifecycle(body: any): StatusReading {
 const PPAPI_SUCCESS = new Set(['succeeded', 'nooperation', 'validationpassed']);
 const PPAPI_FAILURE = new Set(['failed', 'validationfailed']);
 
-/** A Power Platform API `OperationExecutionResult` (§2.2): status Queued, InProgress or one of the terminal ones. */
+/**
+ * A Power Platform API `OperationExecutionResult` (docs/service-notes.md#long-running-operations): status Queued, InProgress or one of the
+ * terminal ones.
+ */
 export function readPpapiOperation(body: any): StatusReading {
   const status = String(body?.status ?? '').toLowerCase();
   const stages: Stage[] = Array.isArray(body?.stageStatuses)
@@ -92,7 +98,9 @@ function ppapiError(body: any, stages: Stage[]): OperationError {
   };
 }
 
-/** An appmanagement operation (§2.3): status NotStarted, Running, Succeeded, Failed or Canceled. */
+/**
+ * An appmanagement operation (docs/service-notes.md#long-running-operations): status NotStarted, Running, Succeeded, Failed or Canceled.
+ */
 export function readAppOperation(body: any): StatusReading {
   const status = String(body?.status ?? '').toLowerCase();
   const reading: StatusReading = {
@@ -107,7 +115,7 @@ export function readAppOperation(body: any): StatusReading {
   return reading;
 }
 
-/** A checker analysis status (§13): 202 InProgress while it runs; 200 Finished, FinishedWithErrors or Failed. */
+/** A checker analysis status (docs/service-notes.md#checker): 202 InProgress while it runs; 200 Finished, FinishedWithErrors or Failed. */
 export function readCheckerStatus(body: any): StatusReading {
   const status = String(body?.status ?? 'InProgress').toLowerCase();
   const percent = typeof body?.progress === 'number' ? Math.min(99, Math.max(0, Math.round(body.progress))) : undefined;
@@ -118,7 +126,7 @@ export function readCheckerStatus(body: any): StatusReading {
   return { state: 'running', stage: 'Analysing', percent };
 }
 
-/** A catalog install history (mspcat_installhistories, §11): 526430003 completed, 526430004 failed. */
+/** A catalog install history (mspcat_installhistories): 526430003 completed, 526430004 failed. */
 export function readCatalogInstall(body: any): StatusReading {
   const status = Number(body?.statuscode);
   if (status === 526430003) return { state: 'succeeded', result: { installHistoryId: body?.mspcat_installhistoryid ?? null, status: 'Completed' } };
@@ -131,7 +139,7 @@ export function readCatalogInstall(body: any): StatusReading {
 const REQUEST_FAILURES: Record<number, string> = { 526430000: 'Abandoned', 526430004: 'Rejected', 526430006: 'Duplicate request', 526430010: 'Failed prevalidation' };
 const REQUEST_STAGES: Record<number, string> = { 1: 'Submitted', 526430001: 'In progress', 526430002: 'Waiting on submitter', 526430003: 'Pending deployment', 526430005: 'Marketing content', 526430008: 'Draft', 526430009: 'Processing' };
 
-/** A catalog submission (mspcat_certificationrequests, §11): 2 completed; abandoned, rejected, duplicate and failed prevalidation end it. */
+/** A catalog submission (mspcat_certificationrequests): 2 completed; abandoned, rejected, duplicate and failed prevalidation end it. */
 export function readCatalogSubmission(body: any): StatusReading {
   const status = Number(body?.statuscode);
   if (status === 2) return { state: 'succeeded', result: { certificationRequestId: body?.mspcat_certificationrequestid ?? null, applicationId: body?._mspcat_application_value ?? null, status: 'Completed' } };

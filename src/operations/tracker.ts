@@ -482,7 +482,7 @@ export class OperationTracker {
       this.finish(record, 'succeeded', { result: { environmentId: record.environment.id ?? null, deleted: true } });
       return 'stop';
     }
-    if (e?.status === 409) return e.retryAfterMs ?? this.pollIntervalMs; // still busy (§2.1)
+    if (e?.status === 409) return e.retryAfterMs ?? this.pollIntervalMs; // still busy (docs/service-notes.md#long-running-operations)
     const transient = !e || e.status === 0 || e.status === 429 || e.status >= 500;
     if (transient && failures < this.maxPollFailures) {
       this.options.logger.debug(`operation ${record.id}: poll failed (${e?.code ?? (error as Error).message}); trying again`);

@@ -2,12 +2,12 @@ import type { Endpoints } from './endpoints';
 import type { HttpClient, HttpResponse } from './http';
 
 const API_VERSION = '2023-06-01';
-/** validateDelete exists only in this older version (§3.4). */
+/** validateDelete exists only in this older version (docs/service-notes.md#bap-environments). */
 const VALIDATE_API_VERSION = '2021-04-01';
 const PROVIDER = '/providers/Microsoft.BusinessAppPlatform';
 const ADMIN_ENVIRONMENTS = `${PROVIDER}/scopes/admin/environments`;
 
-/** The create request body (§3.3). Note `templates` (plural) on create, `template` on read. */
+/** The create request body (docs/service-notes.md#bap-environments). Note `templates` (plural) on create, `template` on read. */
 export interface BapCreateEnvironmentBody {
   location: string;
   properties: {
@@ -26,7 +26,7 @@ export interface BapCreateEnvironmentBody {
   };
 }
 
-/** The BAP environment record, as far as this product reads it (power-platform-apis.md §3.1). */
+/** The BAP environment record, as far as this product reads it (docs/service-notes.md#bap-environments). */
 export interface BapEnvironment {
   id?: string;
   name: string;
@@ -91,7 +91,7 @@ export class BapClient {
   }
 
   async getEnvironment(environmentId: string, signal?: AbortSignal): Promise<BapEnvironment> {
-    // An empty id would silently turn this into the list call (§3.2).
+    // An empty id would silently turn this into the list call (docs/service-notes.md#bap-environments).
     if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}?api-version=${API_VERSION}&$expand=permissions,properties.capacity,properties/billingPolicy`;
     const { body } = await this.http.send<BapEnvironment>({ service: 'bap', method: 'GET', url, resource: this.endpoints.bapResource, signal });
@@ -105,7 +105,7 @@ export class BapClient {
   }
 
   /**
-   * Enables, updates or disables managed environments: 202 with a lifecycle operation (§4.1). Must use
+   * Enables, updates or disables managed environments: 202 with a lifecycle operation (docs/service-notes.md#bap-environments). Must use
    * api-version 2021-04-01; every extended setting is a string.
    */
   setGovernanceConfiguration(environmentId: string, body: { protectionLevel: 'Standard' | 'Basic'; settings?: { extendedSettings: Record<string, string> } }, signal?: AbortSignal): Promise<HttpResponse<unknown>> {
@@ -113,7 +113,9 @@ export class BapClient {
     return this.http.send({ service: 'bap', method: 'POST', url, body, resource: this.endpoints.bapResource, idempotent: false, signal });
   }
 
-  /** Syncs an Entra user into the environment's Dataverse (§8.1). Adding a user twice is harmless. */
+  /**
+   * Syncs an Entra user into the environment's Dataverse (docs/service-notes.md#users-teams-and-roles). Adding a user twice is harmless.
+   */
   async addUser(environmentId: string, objectId: string, signal?: AbortSignal): Promise<void> {
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/addUser?api-version=${API_VERSION}`;
     await this.http.send({ service: 'bap', method: 'POST', url, body: { objectId }, resource: this.endpoints.bapResource, idempotent: true, signal });
@@ -127,7 +129,10 @@ export class BapClient {
     return body ?? {};
   }
 
-  /** Starts a delete: 202 with a lifecycle operation, or 204 when done. The reason body is mandatory (§3.4). */
+  /**
+   * Starts a delete: 202 with a lifecycle operation, or 204 when done. The reason body is mandatory
+   * (docs/service-notes.md#bap-environments).
+   */
   deleteEnvironment(environmentId: string, signal?: AbortSignal): Promise<HttpResponse<unknown>> {
     if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}?api-version=${API_VERSION}`;

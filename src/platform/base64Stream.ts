@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 
 /**
- * Dataverse takes and gives solution zips as base64 strings inside JSON (§5). These helpers stream
- * them, so a 500 MB solution never sits in memory as a buffer or a string.
+ * Dataverse takes and gives solution zips as base64 strings inside JSON (docs/service-notes.md#solutions-in-dataverse). These helpers
+ * stream them, so a 500 MB solution never sits in memory as a buffer or a string.
  */
 
 /** A JSON body `{...params, [field]: base64(file)}` as chunks, with its exact length in bytes. */

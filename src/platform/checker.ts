@@ -8,17 +8,17 @@ import type { HttpClient } from './http';
 import { isCheckerHost } from './serviceHosts';
 
 export const RULESETS = { solutionChecker: '0ad12346-e108-40b8-a956-9a8f95ea18c9', appSourceCertification: '083a2ef5-7e0e-4754-9d88-9455142dc08b' } as const;
-/** The service's upload limit; larger files need the caller's own blob storage (§13). */
+/** The service's upload limit; larger files need the caller's own blob storage (docs/service-notes.md#checker). */
 export const MAX_UPLOAD_BYTES = 30 * 1024 * 1024;
 
-/** One checker run: every call carries the run's correlation id and the tenant (gotcha 14). */
+/** One checker run: every call carries the run's correlation id and the tenant (docs/service-notes.md#checker). */
 export interface CheckerRun {
   geography: string;
   correlationId: string;
   tenantId: string;
 }
 
-/** The PowerApps Checker Web API (§13). */
+/** The PowerApps Checker Web API (docs/service-notes.md#checker). */
 export class CheckerClient {
   constructor(
     private readonly http: HttpClient,

@@ -12,9 +12,9 @@ export interface WhoAmIResponse {
 const ODATA_HEADERS = {
   'odata-maxversion': '4.0',
   'odata-version': '4.0',
-  // Without it a cached response can hide a just-changed expand (§1.6).
+  // Without it a cached response can hide a just-changed expand (docs/service-notes.md#sign-in-hosts-and-clouds).
   'if-none-match': 'null',
-  // Errors then carry a plug-in's trace text, the help link and the sub-code (§14.1).
+  // Errors then carry a plug-in's trace text, the help link and the sub-code (docs/service-notes.md#errors-limits-and-retries).
   prefer: 'odata.include-annotations="*"',
 };
 
@@ -52,7 +52,8 @@ export class DataverseClient {
 
   /**
    * An unbound action (POST /api/data/v9.2/<name>). Not repeated after a failure whose outcome is
-   * unknown unless `idempotent` says it is harmless (§14.6): most actions start or change something.
+   * unknown unless `idempotent` says it is harmless (docs/service-notes.md#errors-limits-and-retries): most actions start or change
+   * something.
    */
   action<T>(name: string, body: Record<string, unknown>, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
     return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: { ...ODATA_HEADERS, ...options.headers }, body, idempotent: options.idempotent ?? false, signal: options.signal });
@@ -149,7 +150,7 @@ export class DataverseClient {
     });
   }
 
-  /** The status URL of an asynchronous job (§2.4). */
+  /** The status URL of an asynchronous job (docs/service-notes.md#long-running-operations). */
   asyncOperationUrl(asyncOperationId: string): string {
     return this.url(`asyncoperations(${asyncOperationId})?$select=statecode,statuscode,errorcode,message,friendlymessage,completedon,startedon`);
   }

@@ -1,5 +1,5 @@
 /**
- * Service endpoints per sovereign cloud (power-platform-apis.md §1.1, §1.4). Dataverse URLs come from
+ * Service endpoints per sovereign cloud (docs/service-notes.md#sign-in-hosts-and-clouds). Dataverse URLs come from
  * each environment's record; only the domains they may be on are here.
  */
 export type CloudName = 'Public' | 'GCC' | 'GCCHigh' | 'DoD' | 'China';
@@ -18,7 +18,7 @@ export interface Endpoints {
   powerPlatformResource: string;
   /** Solution checker (PowerApps Advisor) geography used when an environment names none. */
   checkerUrl: string;
-  /** Token audience of the checker (§1.1). */
+  /** Token audience of the checker (docs/service-notes.md#sign-in-hosts-and-clouds). */
   checkerResource: string;
   /** Host suffix every geography of the checker shares in this cloud; other hosts never get a token. */
   checkerHostSuffix: string;

@@ -109,7 +109,9 @@ export function hexCode(value: unknown): string | undefined {
   return `0x${(number >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-/** What Dataverse adds to an error when asked with Prefer: odata.include-annotations="*" (§14.1). */
+/**
+ * What Dataverse adds to an error when asked with Prefer: odata.include-annotations="*" (docs/service-notes.md#errors-limits-and-retries).
+ */
 function dataverseErrorDetails(error: Record<string, any>): string[] {
   const details: string[] = [];
   const subCode = hexCode(error['@Microsoft.PowerApps.CDS.ErrorDetails.SubErrorCode']);
@@ -122,7 +124,7 @@ function dataverseErrorDetails(error: Record<string, any>): string[] {
 }
 
 /**
- * Reads the error shapes of the three API families (power-platform-apis.md §14.1–14.3):
+ * Reads the error shapes of the three API families (docs/service-notes.md#errors-limits-and-retries):
  * `{error:{code,message}}` (BAP, Dataverse), `{errorDetail:{code,fieldErrors}}` (PPAPI validation),
  * `{errorCode,errorName,message}` (PPAPI appmanagement), RFC 7807 problem details, and OAuth errors.
  */

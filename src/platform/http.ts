@@ -26,7 +26,7 @@ export interface HttpRequest {
   /**
    * Whether sending the request twice is harmless. Defaults to true for GET, PUT and DELETE and false
    * for POST and PATCH. A request that starts work must leave this false: it is then never repeated
-   * after a failure whose outcome is unknown (§14.6).
+   * after a failure whose outcome is unknown (docs/service-notes.md#errors-limits-and-retries).
    */
   idempotent?: boolean;
   timeoutMs?: number;

@@ -3,7 +3,7 @@ import type { HttpClient, HttpResponse } from './http';
 
 const API_VERSION = '2024-10-01';
 
-/** A manual backup: a labelled point on the continuous backups (§3.5). */
+/** A manual backup: a labelled point on the continuous backups (docs/service-notes.md#power-platform-api). */
 export interface EnvironmentBackup {
   id: string;
   label?: string;
@@ -23,7 +23,7 @@ export function backupSummary(body: any): { id: string; label: string | null; ba
   };
 }
 
-/** `OperationExecutionResult` (§2.2), as far as this product reads it. */
+/** `OperationExecutionResult` (docs/service-notes.md#long-running-operations), as far as this product reads it. */
 export interface PowerPlatformOperation {
   operationId: string;
   name?: string;
@@ -32,7 +32,7 @@ export interface PowerPlatformOperation {
   endTime?: string;
 }
 
-/** An application package as appmanagement lists it (api-samples/ppapi-appmanagement-environment-application-packages.json). */
+/** An application package as appmanagement lists it. */
 export interface ApplicationPackage {
   id: string;
   uniqueName: string;
@@ -47,14 +47,14 @@ export interface ApplicationPackage {
 
 export interface RestoreBody {
   sourceEnvironmentId: string;
-  /** RFC 3339 with an offset (§15.7). */
+  /** RFC 3339 with an offset (docs/service-notes.md#power-platform-api). */
   restorePointDateTime: string;
   restoreOptions?: { environmentNameToOverride?: string; securityGroupIdToOverride?: string; skipAuditData?: boolean };
 }
 
 export interface CopyBody {
   sourceEnvironmentId: string;
-  /** Minimal or Full; never the legacy MinimalCopy/FullCopy (§3.7). */
+  /** Minimal or Full; never the legacy MinimalCopy/FullCopy (docs/service-notes.md#power-platform-api). */
   copyType: 'Minimal' | 'Full';
   copyOptions?: { environmentNameToOverride?: string; securityGroupIdToOverride?: string; skipAuditData?: boolean };
 }
@@ -110,7 +110,10 @@ export class PowerPlatformClient {
     return this.send('POST', `${this.environment(environmentId)}/reset`, body, signal);
   }
 
-  /** The environment's recent operations, newest first; the last resort for finding a poll URL (§2.2). */
+  /**
+   * The environment's recent operations, newest first; the last resort for finding a poll URL
+   * (docs/service-notes.md#long-running-operations).
+   */
   async listEnvironmentOperations(environmentId: string, signal?: AbortSignal): Promise<PowerPlatformOperation[]> {
     const { body } = await this.http.send<{ value?: PowerPlatformOperation[]; collection?: PowerPlatformOperation[] }>({
       service: 'powerplatform',
@@ -123,7 +126,7 @@ export class PowerPlatformClient {
     return [...operations].sort((a, b) => String(b.startTime ?? '').localeCompare(String(a.startTime ?? '')));
   }
 
-  /** The application packages an environment can install, with their state there (§9). */
+  /** The application packages an environment can install, with their state there (docs/service-notes.md#power-platform-api). */
   async listApplicationPackages(environmentId: string, signal?: AbortSignal): Promise<ApplicationPackage[]> {
     if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
     const url = `${this.endpoints.powerPlatformUrl}/appmanagement/environments/${encodeURIComponent(environmentId)}/applicationPackages?api-version=2022-03-01-preview`;
@@ -148,12 +151,13 @@ export class PowerPlatformClient {
   }
 
   private send<T>(method: 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<HttpResponse<T>> {
-    // Starts are never repeated after an unknown outcome (§2.6); the tools recover by listing operations.
+    // Starts are never repeated after an unknown outcome (docs/service-notes.md#long-running-operations); the tools recover by listing
+    // operations.
     return this.http.send<T>({ service: 'powerplatform', method, url: `${path}?api-version=${API_VERSION}`, body, resource: this.endpoints.powerPlatformResource, idempotent: false, signal });
   }
 }
 
-/** PPAPI puts the status URL in Operation-Location, some answers in Location (§2.2: read both). */
+/** PPAPI puts the status URL in Operation-Location, some answers in Location (docs/service-notes.md#long-running-operations; read both). */
 export function powerPlatformPollUrl(headers: Headers): string | undefined {
   return headers.get('operation-location') ?? headers.get('location') ?? undefined;
 }

@@ -1,7 +1,7 @@
 import type { DataverseClient } from './dataverse';
 import { odataString } from './odata';
 
-/** The columns of a `solutions` row the tools read (§5.2). */
+/** The columns of a `solutions` row the tools read (docs/service-notes.md#solutions-in-dataverse). */
 export const SOLUTION_COLUMNS = 'solutionid,uniquename,friendlyname,version,ismanaged,isvisible,installedon,modifiedon,description,_publisherid_value';
 
 export interface SolutionRow {

@@ -6,7 +6,10 @@ const PACKAGES = /^\/appmanagement\/environments\/([^/]+)\/applicationPackages$/
 const INSTALL = /^\/appmanagement\/environments\/([^/]+)\/applicationPackages\/([^/]+)\/install$/i;
 const OPERATION = /^\/appmanagement\/environments\/([^/]+)\/operations\/([^/]+)$/i;
 
-/** Application packages of an environment and their installs (§9, §2.3): the seeded catalogue, with each environment's states. */
+/**
+ * Application packages of an environment and their installs (docs/service-notes.md#power-platform-api and #long-running-operations): the
+ * seeded catalogue, with each environment's states.
+ */
 export function handleAppManagement(request: SandboxRequest, context: PowerPlatformContext): Reply | undefined {
   const path = request.url.pathname;
   if (!/^\/appmanagement\//i.test(path)) return undefined;
@@ -60,7 +63,7 @@ export function handleAppManagement(request: SandboxRequest, context: PowerPlatf
   return error(405, 'MethodNotAllowed', `${request.method} is not allowed on ${path}.`);
 }
 
-/** appmanagement's ErrorDetails shape (§14.3). */
+/** appmanagement's ErrorDetails shape (docs/service-notes.md#errors-limits-and-retries). */
 function error(status: number, errorName: string, message: string): Reply {
   return json(status, { error: { errorName, errorCode: status, message, type: 'Error', statusCode: status, source: 'AppManagement', code: errorName } });
 }

@@ -30,7 +30,10 @@ export interface BapLifecycleContext {
   reservedDomains: Set<string>;
 }
 
-/** Create, validateDelete, delete and lifecycle operation status, as BAP does them (§2.1, §3.3, §3.4). */
+/**
+ * Create, validateDelete, delete and lifecycle operation status, as BAP does them (docs/service-notes.md#long-running-operations and
+ * #bap-environments).
+ */
 export function handleBapLifecycle(request: SandboxRequest, context: BapLifecycleContext): Reply | undefined {
   const path = request.url.pathname;
   if (request.method === 'POST' && CREATE.test(path)) return create(request, context);
@@ -51,7 +54,8 @@ function create(request: SandboxRequest, context: BapLifecycleContext): Reply {
   if (!SKUS.has(p.environmentSku)) return bapError(400, 'InvalidEnvironmentSku', `The environment SKU '${p.environmentSku ?? ''}' is not valid. Valid values: ${[...SKUS].join(', ')}.`);
   const location = String(body.location ?? '').toLowerCase();
   if (!LOCATIONS[location]) return bapError(400, 'EnvironmentLocationUnsupported', `The location '${body.location ?? ''}' is not supported. Supported locations: ${Object.keys(LOCATIONS).join(', ')}.`);
-  // Without databaseType the service creates no Dataverse, even when linkedEnvironmentMetadata is sent (§15.3).
+  // Without databaseType the service creates no Dataverse, even when linkedEnvironmentMetadata is sent
+  // (docs/service-notes.md#bap-environments).
   const dataverse = p.databaseType === 'CommonDataService';
   let domainName: string | undefined;
   if (dataverse) {
@@ -77,7 +81,7 @@ function create(request: SandboxRequest, context: BapLifecycleContext): Reply {
   const metadata = props.linkedEnvironmentMetadata;
   const org = environment.org;
   if (metadata) metadata.baseLanguage = p.linkedEnvironmentMetadata?.baseLanguage ?? 1033;
-  // The database exists only once the operation has ended and its metadata shows (§15.2).
+  // The database exists only once the operation has ended and its metadata shows (docs/service-notes.md#bap-environments).
   delete props.linkedEnvironmentMetadata;
   environment.org = undefined;
   environment.pendingOrg = org;
@@ -148,7 +152,8 @@ function remove(request: SandboxRequest, id: string, context: BapLifecycleContex
 function status(operationId: string, context: BapLifecycleContext): Reply {
   context.lifecycle.tick();
   const operation = context.lifecycle.operations.get(operationId.toLowerCase());
-  // A finished delete takes its environment's operations with it: clients treat the 404 as done (§2.1).
+  // A finished delete takes its environment's operations with it: clients treat the 404 as done
+  // (docs/service-notes.md#long-running-operations).
   if (!operation || operation.api !== 'bap' || (operation.type === 'Delete' && operation.ended && !operation.failure)) {
     return bapError(404, 'LifecycleOperationNotFound', `The lifecycle operation '${operationId}' was not found.`);
   }
@@ -156,7 +161,7 @@ function status(operationId: string, context: BapLifecycleContext): Reply {
   return json(200, context.lifecycle.bapDocument(operation), running ? { 'retry-after': context.lifecycle.retryAfter() } : {});
 }
 
-/** 409 OperationNotStartable while another lifecycle operation runs on the environment (§2.1). */
+/** 409 OperationNotStartable while another lifecycle operation runs on the environment (docs/service-notes.md#long-running-operations). */
 export function busyReply(environmentId: string, context: { lifecycle: LifecycleEmulator }): Reply | undefined {
   if (!context.lifecycle.running(environmentId)) return undefined;
   return json(409, operationNotStartable(environmentId), { 'retry-after': context.lifecycle.retryAfter() });

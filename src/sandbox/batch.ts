@@ -95,7 +95,7 @@ function snapshot(org: SandboxOrg): () => void {
 }
 
 /**
- * POST $batch (§7.3): multipart/mixed with requests and change sets. A change set is all or
+ * POST $batch (docs/service-notes.md#data-configuration-migration): multipart/mixed with requests and change sets. A change set is all or
  * nothing; the batch stops at the first failure unless Prefer: odata.continue-on-error. At most
  * 1000 requests a batch. The whole batch counts as one request for service protection.
  */

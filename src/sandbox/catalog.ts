@@ -3,7 +3,7 @@ import { jsonBody, type Reply, type SandboxRequest } from './http';
 import type { DataverseReplies } from './solutions/api';
 import { setSolutions, solution, type SandboxOrg, type SandboxTenant } from './state';
 
-/** Status codes of the catalog tables (§11). */
+/** Status codes of the catalog tables (docs/service-notes.md#catalog-in-power-platform). */
 export const INSTALL_STATUS = { requested: 1, pending: 526430001, inProgress: 526430002, completed: 526430003, failed: 526430004 } as const;
 export const REQUEST_STATUS = { submitted: 1, processing: 526430009, completed: 2, failedPrevalidation: 526430010 } as const;
 

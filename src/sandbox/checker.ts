@@ -8,7 +8,7 @@ export const CHECKER_AUDIENCE = 'https://api.advisor.powerapps.com';
 const SOLUTION_CHECKER_RULESET = '0ad12346-e108-40b8-a956-9a8f95ea18c9';
 const APPSOURCE_RULESET = '083a2ef5-7e0e-4754-9d88-9455142dc08b';
 const MAX_UPLOAD_BYTES = 30 * 1024 * 1024;
-/** How long an analysis takes at time scale 1 (the service takes 1-5 minutes, §13). */
+/** How long an analysis takes at time scale 1 (the service takes 1-5 minutes; docs/service-notes.md#checker). */
 const ANALYSIS_SECONDS = 60;
 
 type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Informational';
@@ -40,7 +40,7 @@ interface Run {
 }
 
 /**
- * The PowerApps Checker API (§13) under `<sandbox>/advisor`: upload to a blob, analyze with a
+ * The PowerApps Checker API (docs/service-notes.md#checker) under `<sandbox>/advisor`: upload to a blob, analyze with a
  * correlation id used once, status 202 then 200 with an issue summary, and a SARIF report in a zip.
  */
 export class CheckerService {

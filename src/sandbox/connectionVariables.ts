@@ -26,7 +26,10 @@ export function connectionVariableRows(set: string, org: SandboxOrg): Array<Reco
   return undefined;
 }
 
-/** PATCH of a connection reference's connection, and create or update of environment variable values (§6). */
+/**
+ * PATCH of a connection reference's connection, and create or update of environment variable values
+ * (docs/service-notes.md#connection-references-and-environment-variables).
+ */
 export function handleConnectionVariables(request: SandboxRequest, segment: string, org: SandboxOrg, reply: DataverseReplies): Reply | undefined {
   const body = (jsonBody(request) ?? {}) as Record<string, unknown>;
   let match: RegExpExecArray | null;

@@ -28,7 +28,7 @@ export function hasPrivilege(org: SandboxOrg, user: SandboxSystemUser, privilege
 
 /**
  * Records of the data tables: queries (paged, $select, $filter, FetchXML, party lists expanded),
- * create, upsert by id, delete, the bulk messages a table has, and N:N associations (§7).
+ * create, upsert by id, delete, the bulk messages a table has, and N:N associations (docs/service-notes.md#data-configuration-migration).
  */
 export function handleDataTables(
   request: SandboxRequest,

@@ -31,7 +31,7 @@ export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, 
 
 /**
  * Error annotations (help link, sub-code, a plug-in's trace text) are sent only to a client that asks
- * with Prefer: odata.include-annotations (§14.1); every error then has a help link.
+ * with Prefer: odata.include-annotations (docs/service-notes.md#errors-limits-and-retries); every error then has a help link.
  */
 function withErrorAnnotations(reply: Reply, request: SandboxRequest): Reply {
   const error = (reply.body as { error?: Record<string, unknown> } | undefined)?.error;

@@ -5,7 +5,9 @@ import { environmentNotFound } from './seed/bapErrors';
 
 const GOVERNANCE = /^\/providers\/Microsoft\.BusinessAppPlatform\/environments\/([^/]+)\/governanceConfiguration$/i;
 
-/** The managed-environment settings the service knows, with the values it accepts (§4.1). All are strings. */
+/**
+ * The managed-environment settings the service knows, with the values it accepts (docs/service-notes.md#bap-environments). All are strings.
+ */
 const SETTINGS: Record<string, RegExp> = {
   excludeEnvironmentFromAnalysis: /^(true|false)$/,
   isGroupSharingDisabled: /^(true|false)$/,
@@ -80,7 +82,7 @@ export function handleGovernance(request: SandboxRequest, context: BapLifecycleC
     },
     onFailure: () => void delete p.ongoingOperation,
   });
-  // The environment shows the operation running on it, as for every lifecycle operation (§2.1).
+  // The environment shows the operation running on it, as for every lifecycle operation (docs/service-notes.md#long-running-operations).
   p.ongoingOperation = { id: operation.id, type: { id: type }, links: { self: { path: `/providers/Microsoft.BusinessAppPlatform/lifecycleOperations/${operation.id}` } } };
   return json(202, undefined, {
     location: `${context.baseUrl}/providers/Microsoft.BusinessAppPlatform/lifecycleOperations/${operation.id}?api-version=2021-04-01`,

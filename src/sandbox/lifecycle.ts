@@ -17,7 +17,7 @@ const STAGE_SECONDS: Record<LifecycleType, [number, number, number, number]> = {
   DisableGovernanceConfiguration: [1, 1, 3, 1],
   InstallApplication: [5, 10, 90, 15],
 };
-/** As the service names them in `typeDisplayName` (api-samples/bap-lifecycle-operation-enable-governance-succeeded.json). */
+/** The `typeDisplayName` the service gives the lifecycle types whose display name is not their id. */
 const DISPLAY_NAMES: Partial<Record<LifecycleType, string>> = {
   EnableGovernanceConfiguration: 'Enable Managed Environment',
   UpdateGovernanceConfiguration: 'Update Managed Environment',
@@ -26,7 +26,7 @@ const DISPLAY_NAMES: Partial<Record<LifecycleType, string>> = {
 const STAGE_NAMES = ['Validate', 'Prepare', 'Run', 'Finalize'] as const;
 /** The Retry-After the service sends with a started operation and while it runs. */
 const POLL_SECONDS = 10;
-/** After a create succeeds, the Dataverse URL shows on the environment this much later (§15.2). */
+/** After a create succeeds, the Dataverse URL shows on the environment this much later (docs/service-notes.md#bap-environments). */
 const METADATA_DELAY_SECONDS = 60;
 
 export interface SandboxOperation {
@@ -142,7 +142,7 @@ export class LifecycleEmulator {
     return op.failure ? 'Failed' : 'Succeeded';
   }
 
-  /** The BAP `LifecycleOperation` document (§2.1, bap-lifecycle-operation-*.json). */
+  /** The BAP `LifecycleOperation` document (docs/service-notes.md#long-running-operations). */
   bapDocument(op: SandboxOperation): Record<string, unknown> {
     const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
     const state = this.overallState(op);
@@ -163,7 +163,7 @@ export class LifecycleEmulator {
     };
   }
 
-  /** The Power Platform API `OperationExecutionResult` (§2.2). */
+  /** The Power Platform API `OperationExecutionResult` (docs/service-notes.md#long-running-operations). */
   ppapiDocument(op: SandboxOperation, environment?: SandboxEnvironment): Record<string, unknown> {
     const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
     const state = this.overallState(op);

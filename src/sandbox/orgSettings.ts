@@ -24,7 +24,10 @@ function settingList(org: SandboxOrg): SettingDetail[] {
   return SETTING_DEFINITIONS.map((s) => ({ ...s, Value: org.settingValues[s.Name] ?? s.Value }));
 }
 
-/** Organization settings (§4.2): column metadata, PATCH of the one row, and the setting-definition messages. */
+/**
+ * Organization settings (docs/service-notes.md#dataverse-web-api): column metadata, PATCH of the one row, and the setting-definition
+ * messages.
+ */
 export function handleOrgSettings(request: SandboxRequest, segment: string, org: SandboxOrg, reply: DataverseReplies): Reply | undefined {
   const api = `${org.url}/api/data/v9.2`;
   if (request.method === 'GET' && /^EntityDefinitions\(LogicalName='organization'\)\/Attributes$/i.test(segment)) {
@@ -53,7 +56,7 @@ export function handleOrgSettings(request: SandboxRequest, segment: string, org:
       if (!attribute) return reply.error(400, '0x80060888', `The property '${name}' does not exist on type 'Microsoft.Dynamics.CRM.organization'.`);
       if (!attribute.IsValidForUpdate) return reply.error(400, '0x80040203', `The attribute '${name}' cannot be updated.`);
       const fits = value === null || (attribute.AttributeType === 'Boolean' ? typeof value === 'boolean' : attribute.AttributeType === 'Integer' ? Number.isInteger(value) : attribute.AttributeType === 'Double' ? typeof value === 'number' : typeof value === 'string');
-      // The service answers an invalid value with a 500 and a message (§4.2).
+      // The service answers an invalid value with a 500 and a message (docs/service-notes.md#dataverse-web-api).
       if (!fits) return reply.error(500, '0x80040216', `An unexpected error occurred: cannot convert the value ${JSON.stringify(value)} of '${name}' to ${attribute.AttributeType}.`);
     }
     const refusal = auditPolicyPlugin(org, body);

@@ -20,7 +20,10 @@ export interface PowerPlatformContext {
   principal: Principal;
 }
 
-/** The environment management operations of the Power Platform API: backups, restore, copy, reset, operation status (§2.2, §3.5-§3.8). */
+/**
+ * The environment management operations of the Power Platform API: backups, restore, copy, reset, operation status
+ * (docs/service-notes.md#long-running-operations and #power-platform-api).
+ */
 export function handlePowerPlatform(request: SandboxRequest, context: PowerPlatformContext): Reply | undefined {
   const path = request.url.pathname;
   if (!/^\/environmentmanagement\//i.test(path)) return undefined;
@@ -107,7 +110,7 @@ function restore(request: SandboxRequest, target: SandboxEnvironment, context: P
     setSolutions(target.org!, snapshot!);
     const props = target.record.properties as Record<string, any>;
     if (options.environmentNameToOverride) props.displayName = options.environmentNameToOverride;
-    // A restored environment comes back in administration mode (§3.6).
+    // A restored environment comes back in administration mode (docs/service-notes.md#power-platform-api).
     props.states.runtime = { ...props.states.runtime, id: 'AdminMode' };
   });
 }
@@ -167,7 +170,7 @@ function status(operationId: string, environmentId: string | undefined, context:
   return json(200, context.lifecycle.ppapiDocument(operation, environment), operation.ended ? {} : { 'retry-after': context.lifecycle.retryAfter() });
 }
 
-/** Restore and copy targets must be Sandbox environments in the source's region (§3.6, §3.7). */
+/** Restore and copy targets must be Sandbox environments in the source's region (docs/service-notes.md#power-platform-api). */
 function sandboxTargetProblem(target: SandboxEnvironment, source: SandboxEnvironment | undefined): string | undefined {
   if (target.record.properties?.environmentSku !== 'Sandbox') return `The target environment must be a Sandbox environment; it is ${target.record.properties?.environmentSku}.`;
   if (!target.org) return 'The target environment has no Dataverse database.';

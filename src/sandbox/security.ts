@@ -6,10 +6,13 @@ import type { DataverseReplies } from './solutions/api';
 import { systemUser, type SandboxOrg, type SandboxTenant } from './state';
 
 const ADD_USER = /^\/providers\/Microsoft\.BusinessAppPlatform\/scopes\/admin\/environments\/([^/]+)\/addUser$/i;
-/** How long a user added with addUser takes to show in Dataverse at time scale 1 (terraform waits for it, §8.1). */
+/**
+ * How long a user added with addUser takes to show in Dataverse at time scale 1 (clients wait for it;
+ * docs/service-notes.md#users-teams-and-roles).
+ */
 const SYNC_SECONDS = 5;
 
-/** BAP addUser: syncs an Entra user into an environment's Dataverse (§8.1). */
+/** BAP addUser: syncs an Entra user into an environment's Dataverse (docs/service-notes.md#users-teams-and-roles). */
 export function handleAddUser(request: SandboxRequest, tenant: SandboxTenant, timeScale: number): Reply | undefined {
   const match = ADD_USER.exec(request.url.pathname);
   if (!match || request.method !== 'POST') return undefined;
@@ -36,7 +39,7 @@ export function syncPendingUsers(org: SandboxOrg, now = Date.now()): void {
   org.users.push(...ready.map((p) => p.user));
 }
 
-/** Roles of users and teams, and group teams (§8.1, §8.2). */
+/** Roles of users and teams, and group teams (docs/service-notes.md#users-teams-and-roles). */
 export function handleSecurity(request: SandboxRequest, segment: string, org: SandboxOrg, tenant: SandboxTenant, reply: DataverseReplies): Reply | undefined {
   if (request.method !== 'POST') return undefined;
   const body = jsonBody(request) ?? {};

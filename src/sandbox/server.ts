@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -6,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../log';
-import { sleep } from '../platform/retry';
 import { BAP_AUDIENCE, bapError, handleBap } from './bap';
 import { dataverseError, findOrg, handleDataverse } from './dataverse';
 import { handleBapLifecycle } from './bapLifecycle';
@@ -139,11 +139,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   handler = async (request) => {
-    if (options.latencyMs) await sleep(options.latencyMs, stopping.signal);
-    if (options.bapLatencyMs && /^\/providers\//i.test(request.url.pathname)) await sleep(options.bapLatencyMs, stopping.signal);
+    if (options.latencyMs) await delay(options.latencyMs, undefined, { signal: stopping.signal });
+    if (options.bapLatencyMs && /^\/providers\//i.test(request.url.pathname)) await delay(options.bapLatencyMs, undefined, { signal: stopping.signal });
     const fault = faults.pick(request.method, request.url.pathname);
     if (fault?.kind === 'reset') return 'reset';
-    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000, stopping.signal);
+    if (fault?.kind === 'slow') await delay(fault.delayMs ?? 5000, undefined, { signal: stopping.signal });
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
     lifecycle.tick();
     const reply = await route(request);
@@ -194,7 +194,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }
 
-  /** Admin APIs answer only Power Platform admins and registered management applications (§1.3). */
+  /**
+   * Admin APIs answer only Power Platform admins and registered management applications (docs/service-notes.md#sign-in-hosts-and-clouds).
+   */
   function requireAdmin(request: SandboxRequest, principal: Principal, reply: (code: string, message: string) => Reply): Reply | undefined {
     const admin = principal.kind === 'app' ? principal.app.managementApp : principal.user.admin;
     if (admin) return undefined;
@@ -247,7 +249,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-/** 429 and 503 as each service sends them (Dataverse bodies from api-limits.md). */
+/** 429 and 503 as each service sends them (docs/service-notes.md#errors-limits-and-retries). */
 function faultReply(fault: FaultRule, request: SandboxRequest): Reply {
   const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
   const dataverse = request.url.pathname.startsWith('/orgs/');

@@ -15,7 +15,9 @@ export interface SandboxApp {
   certificate?: { thumbprintSha256: string; pem: string };
   /** The external token accepted as a federated credential (workload identity). */
   federatedToken?: string;
-  /** Registered as Power Platform management application, so BAP admin calls are allowed (§1.3). */
+  /**
+   * Registered as Power Platform management application, so BAP admin calls are allowed (docs/service-notes.md#sign-in-hosts-and-clouds).
+   */
   managementApp: boolean;
 }
 
@@ -39,7 +41,7 @@ export interface SandboxRole {
   roleid: string;
   name: string;
   businessunitid: string;
-  /** The root business unit's copy, shared by every copy of the role (roles are copied per business unit, gotcha 11). */
+  /** The root business unit's copy, shared by every copy of the role (roles are copied per business unit). */
   parentrootroleid: string;
 }
 
@@ -102,7 +104,10 @@ export interface SandboxSolution {
   package?: Uint8Array;
 }
 
-/** A connection in the environment, which connection references point at (§6). */
+/**
+ * A connection in the environment, which connection references point at
+ * (docs/service-notes.md#connection-references-and-environment-variables).
+ */
 export interface SandboxConnection {
   connectionid: string;
   connectorid: string;
@@ -124,13 +129,16 @@ export interface SandboxOrg {
   users: SandboxSystemUser[];
   roles: SandboxRole[];
   teams: SandboxTeam[];
-  /** Entra users added with BAP addUser whose Dataverse row is still being made (it shows a moment later, §8.1). */
+  /** Entra users added with BAP addUser whose Dataverse row is still being made (it shows a moment later). */
   pendingUsers: Array<{ at: number; user: SandboxSystemUser }>;
   solutions: SandboxSolution[];
   /** Tables that exist outside any custom solution: logical name and MetadataId. */
   entities: Array<{ logicalname: string; metadataid: string }>;
   connections: SandboxConnection[];
-  /** connectionreferences rows: made by imports, their connection set by ComponentParameters or PATCH (§6). */
+  /**
+   * connectionreferences rows: made by imports, their connection set by ComponentParameters or PATCH
+   * (docs/service-notes.md#connection-references-and-environment-variables).
+   */
   connectionReferences: Array<{ connectionreferenceid: string; connectionreferencelogicalname: string; connectionreferencedisplayname: string; connectorid: string; connectionid: string | null }>;
   environmentVariableDefinitions: Array<{ environmentvariabledefinitionid: string; schemaname: string; displayname: string; type: number; defaultvalue: string | null }>;
   environmentVariableValues: Array<{ environmentvariablevalueid: string; schemaname: string; value: string; environmentvariabledefinitionid: string }>;
@@ -144,7 +152,7 @@ export interface SandboxOrg {
   history: Array<{ at: number; solutions: SandboxSolution[] }>;
 }
 
-/** A manual backup as the Power Platform API returns it (§3.5). */
+/** A manual backup as the Power Platform API returns it (docs/service-notes.md#power-platform-api). */
 export interface SandboxBackup {
   id: string;
   label: string;
@@ -381,7 +389,7 @@ export function systemUser(objectId: string, fullname: string, domainname: strin
 
 const ROLE_NAMES = ['System Administrator', 'System Customizer', 'Environment Maker', 'Basic User', 'Sales Manager'];
 
-/** Each role in each business unit, the copies sharing their root role's id (gotcha 11). */
+/** Each role in each business unit, the copies sharing their root role's id (docs/service-notes.md#users-teams-and-roles). */
 function seedRoles(businessUnitIds: string[]): SandboxRole[] {
   return ROLE_NAMES.flatMap((name) => {
     const root = randomUUID();

@@ -15,7 +15,7 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
       assert.equal(op.state, 'succeeded');
       assert.equal(op.result.environment.displayName, 'Contoso QA');
       assert.match(op.result.environment.url, /\/orgs\/contoso-qa$/);
-      // The lifecycle operation succeeds before Dataverse exists; the tool waited for the URL (§15.2).
+      // The lifecycle operation succeeds before Dataverse exists; the tool waited for the URL.
       const env = environmentByName(h.sandbox, 'Contoso QA')!;
       assert.equal(env.record.properties?.databaseType, 'CommonDataService');
       assert.ok(env.org, 'the database exists');

@@ -11,7 +11,7 @@ describe('endpoints per cloud', () => {
     assert.equal(e.powerPlatformUrl, 'https://api.powerplatform.com');
   });
 
-  it('has the sovereign hosts of the reference table (§1.4)', () => {
+  it('has the hosts of each sovereign cloud', () => {
     const table = {
       GCC: ['https://login.microsoftonline.com', 'https://gov.api.bap.microsoft.us', 'https://api.gov.powerplatform.microsoft.us', 'https://gov.service.powerapps.us/'],
       GCCHigh: ['https://login.microsoftonline.us', 'https://high.api.bap.microsoft.us', 'https://api.high.powerplatform.microsoft.us', 'https://high.service.powerapps.us/'],

@@ -9,7 +9,7 @@ const TEST_ENV = '000000e0-0000-4000-8000-000000000003';
 
 /** The emulator's contract, straight over HTTP: the documented behaviours our tools rely on. */
 describe('sandbox lifecycle emulation', () => {
-  it('creates without Dataverse when databaseType is missing, even with linkedEnvironmentMetadata (§15.3)', async () => {
+  it('creates without Dataverse when databaseType is missing, even with linkedEnvironmentMetadata', async () => {
     await withSandbox({ timeScale: 0.001 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
       const bap = (request: Omit<HttpRequest, 'service' | 'resource'>) => services.http.send({ service: 'bap', resource: services.endpoints.bapResource, ...request });

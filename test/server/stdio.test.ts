@@ -7,8 +7,14 @@ import { connectCli, text } from '../helpers';
 describe('standalone server over stdio, --sandbox, through the SDK client', () => {
   let client: Client;
   let close: () => Promise<void>;
-  before(async () => ({ client, close } = await connectCli(['--sandbox', '--environment', 'contoso-dev'])));
+  let stderr: () => string;
+  before(async () => ({ client, close, stderr } = await connectCli(['--sandbox', '--environment', 'contoso-dev'])));
   after(() => close());
+
+  it('says on stderr that it is ready, and nothing more to a client that started it', () => {
+    assert.match(stderr(), /^\[power-agent-mcp\] info: power-agent-mcp \S+ is ready on stdio against the local sandbox\.$/m);
+    assert.doesNotMatch(stderr(), /mcp\.json/);
+  });
 
   it('lists every catalog tool with title, annotations and both schemas', async () => {
     const { tools } = await client.listTools();

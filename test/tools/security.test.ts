@@ -21,7 +21,7 @@ describe('security tools through an MCP client', () => {
       assert.equal(structured(again).alreadyAssigned, true, text(again));
       assert.equal(row.roles.length, 1);
 
-      // A role id from another business unit is mapped to the copy in the user's unit (gotcha 11).
+      // A role id from another business unit is mapped to the copy in the user's unit: roles exist once per business unit.
       const salesCopy = org.roles.find((r) => r.name === 'Basic User' && r.businessunitid !== row.businessunitid)!;
       const mapped = await h.call(cli, 'pp_assign_user', { environment: 'Contoso Dev', user: megan.objectId, role: salesCopy.roleid });
       assert.equal(mapped.isError, undefined, text(mapped));

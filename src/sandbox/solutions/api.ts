@@ -19,7 +19,7 @@ const BUSY_MESSAGE = (kind: string) =>
   `Cannot start another [${kind}] because there is a previous [Import] running at this moment. Use Solution History for more details. -- The solution installation or removal failed due to the installation or removal of another solution at the same time. Please try again later.`;
 
 /**
- * The Dataverse solution messages with the service's semantics (§5): export and import through
+ * The Dataverse solution messages with the service's semantics (docs/service-notes.md#solutions-in-dataverse): export and import through
  * asynchronous jobs, holding solutions and upgrades, uninstall with dependency checks, versions,
  * components and publishing. One import or uninstall runs at a time per org.
  */
@@ -300,7 +300,10 @@ export class SolutionService {
   }
 }
 
-/** Connection references and environment variables of an imported solution become rows, with the values its ComponentParameters give (§6). */
+/**
+ * Connection references and environment variables of an imported solution become rows, with the values its ComponentParameters give
+ * (docs/service-notes.md#connection-references-and-environment-variables).
+ */
 function recordDeploymentComponents(org: SandboxOrg, pkg: SolutionPackage, parameters: ComponentParameter[]): void {
   for (const reference of pkg.connectionReferences) {
     const given = parameters.find((p) => p.connectionreferencelogicalname?.toLowerCase() === reference.logicalName.toLowerCase())?.connectionid;

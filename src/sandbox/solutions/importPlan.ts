@@ -2,7 +2,10 @@ import { escapeText as escapeXml } from '../xmlDom';
 import type { SandboxOrg, SandboxSolution } from '../state';
 import type { SolutionPackage } from './package';
 
-/** ComponentParameters entries of ImportSolutionAsync (§6), as the service receives them. */
+/**
+ * ComponentParameters entries of ImportSolutionAsync (docs/service-notes.md#connection-references-and-environment-variables), as the
+ * service receives them.
+ */
 export interface ComponentParameter {
   '@odata.type'?: string;
   connectionreferencelogicalname?: string;

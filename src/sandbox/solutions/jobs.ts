@@ -113,7 +113,7 @@ export class SolutionJobs {
     }
   }
 
-  /** The asyncoperations row (§2.4; api-samples/dataverse-asyncoperation-importsolution-succeeded.json). */
+  /** The asyncoperations row (docs/service-notes.md#long-running-operations). */
   asyncOperationRow(job: SandboxJob, now = Date.now()): Record<string, unknown> {
     const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const waiting = now < job.startedAt + job.durationMs * 0.1;

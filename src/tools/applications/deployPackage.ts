@@ -121,7 +121,7 @@ async function importPackageData(context: ToolContext, dv: DataverseClient, pack
   }
 }
 
-/** Package Deployer's "system determined import action" (§10). */
+/** Package Deployer's "system determined import action" (docs/service-notes.md#application-packages-and-package-deployer). */
 function decide(item: PackageSolution, installed: { version: string; ismanaged: boolean } | undefined, where: string): Action {
   if (!installed) return 'install';
   const managed = item.solution.managed === true;

@@ -30,7 +30,10 @@ export interface PackageContents {
 /** Assemblies of the Package Deployer runtime itself, which every package carries and which hold no package code. */
 const RUNTIME_ASSEMBLIES = /^(microsoft\.|system\.|newtonsoft\.json)/i;
 
-/** Reads a Package Deployer package zip: ImportConfig.xml, its solutions in order, its data files and assemblies (§10). */
+/**
+ * Reads a Package Deployer package zip: ImportConfig.xml, its solutions in order, its data files and assemblies
+ * (docs/service-notes.md#application-packages-and-package-deployer).
+ */
 export async function readPackage(file: string, shownAs: string): Promise<PackageContents> {
   const zip = await ZipReader.open(file);
   try {
@@ -47,7 +50,8 @@ export async function readPackage(file: string, shownAs: string): Promise<Packag
       const inner = await innerManifest(zip, member, shownAs);
       solutions.push({ file: name, member, solution: inner, overwriteUnmanagedCustomizations: flag(entry.getAttribute('overwriteunmanagedcustomizations'), false), publishWorkflows: flag(entry.getAttribute('publishworkflowsandactivateplugins'), true) });
     }
-    // Package Deployer takes the cmtdatafile of the target's base language, else crmmigdataimportfile (§10); 1033 is assumed here.
+    // Package Deployer takes the cmtdatafile of the target's base language, else crmmigdataimportfile
+    // (docs/service-notes.md#application-packages-and-package-deployer); 1033 is assumed here.
     const perLanguage = elements(child(root, 'cmtdatafiles') ?? root).filter((e) => e.nodeName === 'cmtdatafile');
     const dataName = (perLanguage.find((e) => e.getAttribute('lcid') === '1033') ?? perLanguage[0])?.getAttribute('filename') || root.getAttribute('crmmigdataimportfile') || '';
     if (dataName && !zip.has(`${folder}${dataName}`)) throw new ToolError(`packageFile: ImportConfig.xml names the data file ${dataName}, which is not in the package. Nothing was changed.`);

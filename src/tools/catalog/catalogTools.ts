@@ -56,7 +56,7 @@ export const installCatalog = defineTool({
           'mspcat_InstallCatalogItemByCID',
           { CID: args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid, DeployToOrganizationUrl: `${target.url}/`, ...(settings ? { Settings: settings } : {}) },
         );
-        // The documented response name is misspelt (§11); the correct spelling is read too.
+        // The documented response name is misspelt (docs/service-notes.md#catalog-in-power-platform); the correct spelling is read too.
         const id = response.body?.InstallHistoryReferance ?? response.body?.InstallHistoryReference;
         if (!id) return { kind: 'done', correlationId: response.correlationId, result: { note: 'The catalog accepted the install but returned no install history to follow.' } };
         return { kind: 'poll', style: 'catalog-install', url: catalog.dataverse.url(`mspcat_installhistories(${id})?$select=statuscode,mspcat_errordetails`), correlationId: response.correlationId, serviceOperationId: id };

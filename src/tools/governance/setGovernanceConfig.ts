@@ -9,7 +9,7 @@ import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
 const sharingLimit = z.number().int().min(-1).max(100_000);
 
-/** The managed-environment settings, typed here and sent as the strings the service wants (§4.1, gotcha 10). */
+/** The managed-environment settings, typed here and sent as the strings the service wants (docs/service-notes.md#bap-environments). */
 const settingsArgument = z
   .strictObject({
     excludeEnvironmentFromAnalysis: z.boolean(),

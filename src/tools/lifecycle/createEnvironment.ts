@@ -133,14 +133,14 @@ function createBody(args: z.output<typeof input>): BapCreateEnvironmentBody {
       environmentSku: args.type,
       description: args.description,
       azureRegion: args.azureRegion,
-      // Without databaseType no Dataverse is created, even with linkedEnvironmentMetadata (§15.3).
+      // Without databaseType no Dataverse is created, even with linkedEnvironmentMetadata (docs/service-notes.md#bap-environments).
       databaseType: args.dataverse ? 'CommonDataService' : 'None',
       linkedEnvironmentMetadata: args.dataverse
         ? {
             baseLanguage: args.language,
             domainName: args.domainName,
             currency: { code: args.currency },
-            // An empty security group is rejected; the all-zero GUID means "none" (§3.3).
+            // An empty security group is rejected; the all-zero GUID means "none" (docs/service-notes.md#bap-environments).
             securityGroupId: args.securityGroupId ?? ALL_ZERO_GUID,
             templates: args.templates,
           }

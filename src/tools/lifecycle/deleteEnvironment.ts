@@ -40,7 +40,8 @@ export const deleteEnvironment = defineTool({
           const response = await context.bap.deleteEnvironment(env.name);
           return bapStartOutcome(response, context) ?? { kind: 'done', result: { environmentId: env.name, deleted: true }, correlationId: response.correlationId };
         } catch (error) {
-          // Gone already (a repeated delete, or one that finished while we waited): the goal is reached (§3.4).
+          // Gone already (a repeated delete, or one that finished while we waited): the goal is reached
+          // (docs/service-notes.md#bap-environments).
           if (error instanceof PlatformError && error.status === 404) return { kind: 'done', result: { environmentId: env.name, deleted: true } };
           throw error;
         }

@@ -23,7 +23,7 @@ export function bapStartOutcome(response: HttpResponse<unknown>, context: ToolCo
 
 /**
  * Starts a Power Platform API operation (restore, copy, reset) and finds its status URL: the
- * Operation-Location or Location header, or the operation id in the body (§2.2). An answer without
+ * Operation-Location or Location header, or the operation id in the body (docs/service-notes.md#long-running-operations). An answer without
  * either, or a lost answer, leaves the start in state unknown: the tracker looks for it among the
  * environment's operations and never sends it again.
  */

@@ -1,7 +1,9 @@
 import type { BapEnvironment } from '../../platform/bap';
 import { ToolError } from '../errors';
 
-/** Restore and copy overwrite their target, which must be a Sandbox environment with Dataverse (§3.6, §3.7). */
+/**
+ * Restore and copy overwrite their target, which must be a Sandbox environment with Dataverse (docs/service-notes.md#power-platform-api).
+ */
 export function assertSandboxTarget(env: BapEnvironment, action: string): void {
   const p = env.properties ?? {};
   const name = p.displayName ?? env.name;

@@ -10,7 +10,10 @@ import { roleArgument, roleInBusinessUnit } from './roles';
 import { GUID, odataString } from '../../platform/odata';
 import { toEnvironmentSummary } from '../../platform/environment';
 
-/** Waits between looks for the user's Dataverse row after addUser; it can take a while to show (§8.1). */
+/**
+ * Waits between looks for the user's Dataverse row after addUser; it can take a while to show
+ * (docs/service-notes.md#users-teams-and-roles).
+ */
 const SYNC_WAITS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 30_000, 30_000];
 
 interface SystemUser {

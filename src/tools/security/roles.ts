@@ -14,7 +14,7 @@ export interface Role {
 
 /**
  * The copy of a role in one business unit: roles are copied per business unit, and only the copy of
- * the principal's own unit can be assigned to it (gotcha 11). A role id from another unit is mapped
+ * the principal's own unit can be assigned to it (docs/service-notes.md#users-teams-and-roles). A role id from another unit is mapped
  * to its copy by name.
  */
 export async function roleInBusinessUnit(dv: DataverseClient, role: string, businessUnitId: string, signal: AbortSignal): Promise<Role> {

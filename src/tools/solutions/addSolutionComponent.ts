@@ -7,7 +7,7 @@ import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { requireSolution, solutionNameArgument } from './shared';
 
-/** solutioncomponent.componenttype codes by the names people use (§5.9). */
+/** solutioncomponent.componenttype codes by the names people use (docs/service-notes.md#solutions-in-dataverse). */
 export const COMPONENT_TYPES: Record<string, number> = {
   entity: 1,
   table: 1,

@@ -3,7 +3,10 @@ import { readRegularFile } from '../../solutions/regularFile';
 import { z } from 'zod';
 import { ToolError } from '../errors';
 
-/** The deployment settings file `pac solution create-settings` writes (§6). */
+/**
+ * The deployment settings file `pac solution create-settings` writes
+ * (docs/service-notes.md#connection-references-and-environment-variables).
+ */
 const settingsFile = z.object({
   EnvironmentVariables: z.array(z.object({ SchemaName: z.string().min(1), Value: z.string().nullable().optional() })).default([]),
   ConnectionReferences: z.array(z.object({ LogicalName: z.string().min(1), ConnectionId: z.string().nullable().optional(), ConnectorId: z.string().nullable().optional() })).default([]),
@@ -30,8 +33,8 @@ export async function readDeploymentSettings(file: string, shownAs: string): Pro
 }
 
 /**
- * The ImportSolution ComponentParameters for a settings file (§6): one connectionreference per
- * reference with a connection, one environmentvariablevalue per variable with a value. Empty values
+ * The ImportSolution ComponentParameters for a settings file (docs/service-notes.md#connection-references-and-environment-variables): one
+ * connectionreference per reference with a connection, one environmentvariablevalue per variable with a value. Empty values
  * are left out, since an empty value would replace the variable's default.
  */
 export function componentParameters(settings: DeploymentSettings): Array<Record<string, string>> {

@@ -9,7 +9,7 @@ import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { requireSolution, solutionNameArgument } from './shared';
 import { beginSolutionJob } from './solutionJob';
 
-/** The export settings flags of ExportSolution (§5.3), by the names people know from pac. */
+/** The export settings flags of ExportSolution (docs/service-notes.md#solutions-in-dataverse), by the names people know from pac. */
 const SETTINGS = {
   autoNumbering: 'ExportAutoNumberingSettings',
   calendar: 'ExportCalendarSettings',

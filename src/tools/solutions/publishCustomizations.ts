@@ -4,7 +4,7 @@ import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
-/** PublishXml's ParameterXml nodes (§5.12): the list name and the item name of each kind. */
+/** PublishXml's ParameterXml nodes (docs/service-notes.md#solutions-in-dataverse): the list name and the item name of each kind. */
 const KINDS = {
   tables: ['entities', 'entity'],
   webResources: ['webresources', 'webresource'],

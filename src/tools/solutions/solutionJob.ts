@@ -18,7 +18,7 @@ export interface SolutionJobRequest {
 
 /**
  * Starts a Dataverse *Async solution message as an operation: the tracker polls its asyncoperation
- * (§2.4) and then finishes by kind (reads the import result, downloads the export). The start is
+ * (docs/service-notes.md#long-running-operations) and then finishes by kind (reads the import result, downloads the export). The start is
  * sent once: after a lost answer the tracker finds the job among the org's async jobs, never a second job.
  */
 export function beginSolutionJob(context: ToolContext, request: SolutionJobRequest): Promise<OperationRecord> {
