@@ -9,7 +9,7 @@ import yazl from 'yazl';
 import { createInflateRaw } from 'node:zlib';
 import { SolutionFileError } from '../solutions/errors';
 import { ZipReader } from '../solutions/zipReader';
-import { ToolError } from '../tools/errors';
+import { ToolError } from '../callerError';
 import { CmtFormatError, readSchema, type CmtSchema } from './cmtSchema';
 
 /** `[Content_Types].xml` byte for byte as the Configuration Migration tool writes it. */

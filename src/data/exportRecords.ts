@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DataverseClient } from '../platform/dataverse';
 import { mapLimited } from '../solutions/parallel';
 import { elements, parseXml } from '../solutions/xml';
-import { ToolError } from '../tools/errors';
+import { ToolError } from '../callerError';
 import { findRelationship, navigationFrom } from './associate';
 import type { CmtRecord, CmtValue } from './cmtDataReader';
 import { CmtDataWriter, type CmtLinks } from './cmtDataWriter';

@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { mapLimited } from '../solutions/parallel';
-import { ToolError } from '../tools/errors';
+import { ToolError } from '../callerError';
 import { importOrder, type CmtEntity, type CmtField, type CmtSchema } from './cmtSchema';
 import { bulkMessages, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
 import { writeMethod, type TableTarget, type WriteMethod } from './writers';

@@ -1,7 +1,7 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
-import { ToolError } from '../tools/errors';
-import type { ProgressUpdate } from '../tools/types';
+import { ToolError } from '../callerError';
+import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
 import { normalizeId, own, readDataEvents, type CmtRecord } from './cmtDataReader';
 import { fromCmtValue } from './cmtValues';

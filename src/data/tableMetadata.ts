@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
-import { ToolError } from '../tools/errors';
+import { ToolError } from '../callerError';
 import type { DateColumn } from './cmtValues';
 
 export interface ColumnMetadata {

@@ -1,7 +1,7 @@
 import type { BapEnvironment } from '../platform/bap';
 import { ToolError } from './errors';
 import { hostWords } from './hostWords';
-import { normalizeUrl, shownUrl } from './resolveEnvironment';
+import { normalizeUrl, shownUrl } from './environmentUrls';
 import type { ToolSettings } from './types';
 
 /** True when no allow-list is set, or the environment matches one of its entries (id, names or URL). */

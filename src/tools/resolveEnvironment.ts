@@ -4,8 +4,11 @@ import { GUID } from '../platform/odata';
 import { assertAllowed } from './allowList';
 import { cacheLifetimeMs } from './cacheLifetime';
 import { ToolError } from './errors';
+import { normalizeUrl, shownUrl } from './environmentUrls';
 import { hostWords } from './hostWords';
 import type { ToolContext } from './types';
+
+export { normalizeUrl, shownUrl };
 
 export function isEnvironmentUrl(ref: string): boolean {
   return /^https?:\/\//i.test(ref.trim());
@@ -109,17 +112,3 @@ function sameUrl(env: BapEnvironment, url: string): boolean {
   return [org?.instanceUrl, org?.instanceApiUrl].some((candidate) => candidate && normalizeUrl(candidate) === target);
 }
 
-/** A URL for a message: without a user name or password, and cut to a readable length. */
-export function shownUrl(url: string): string {
-  const shown = url.trim().replace(/\/\/[^/@\s]*@/, '//');
-  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
-}
-
-export function normalizeUrl(url: string): string {
-  try {
-    const u = new URL(url.trim());
-    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/api\/data\/v[\d.]+$/i, '')}`.toLowerCase();
-  } catch {
-    return url.trim().toLowerCase();
-  }
-}

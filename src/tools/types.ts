@@ -13,6 +13,7 @@ import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
 import { withStringLimits } from './schemas';
 import type { Toolset } from './toolsets';
+import type { ProgressUpdate } from '../progress';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -22,11 +23,7 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-export interface ProgressUpdate {
-  progress: number;
-  total?: number;
-  message?: string;
-}
+export type { ProgressUpdate };
 
 /** Settings a handler may need to honour (defaults, safety switches). */
 export interface ToolSettings {
