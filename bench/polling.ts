@@ -13,7 +13,7 @@ import { parseRetryAfter, sleep } from '../src/platform/retry';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
 import { createServices, type Services } from '../src/services';
 import { invokeTool } from '../src/tools/invoke';
-import { catalog } from '../src/tools';
+import { allTools } from '../src/tools';
 
 const TIME_SCALE = 0.01;
 const DEV = '000000e0-0000-4000-8000-000000000002';
@@ -79,7 +79,7 @@ async function main() {
   let totalIdeal = 0;
   let ourResetPolls = 0;
   for (const c of CASES) {
-    const tool = catalog.find((t) => t.name === c.tool)!;
+    const tool = allTools.find((t) => t.name === c.tool)!;
     const from = sandbox.requests.length;
     const started = Date.now();
     const result = await invokeTool(tool, { ...c.args, waitSeconds: 120 }, { signal: new AbortController().signal }, options);

@@ -9,10 +9,10 @@ import { silentLogger } from '../src/log';
 import { MCP_PATH, SECRET_HEADER, startLoopbackServer, type LoopbackServer, type LoopbackServerOptions } from '../src/server/loopback';
 import { buildManifest } from '../src/server/manifest';
 import { createMcpServer } from '../src/server/mcpServer';
-import { catalog } from '../src/tools';
+import { allTools } from '../src/tools';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2200);
-const manifest = buildManifest(catalog);
+const manifest = buildManifest(allTools);
 const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
 
 function open(server: LoopbackServer): Promise<void> {

@@ -12,7 +12,7 @@ import { MemoryOperationStore } from '../src/operations/store';
 import { OperationTracker } from '../src/operations/tracker';
 import { startSandbox } from '../src/sandbox/server';
 import { createServices } from '../src/services';
-import { catalog } from '../src/tools';
+import { allTools } from '../src/tools';
 import { invokeTool } from '../src/tools/invoke';
 import type { ToolSettings } from '../src/tools/types';
 
@@ -23,7 +23,7 @@ const BAP_LATENCY_MS = 150;
 const SEEDED = 5;
 const REPEATS = 21;
 const UNCACHED_REPEATS = 3;
-const tool = catalog.find((t) => t.name === 'pp_get_environment')!;
+const tool = allTools.find((t) => t.name === 'pp_get_environment')!;
 
 interface Row {
   environments: number;

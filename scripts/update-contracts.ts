@@ -1,13 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { catalog } from '../src/tools';
+import { allTools } from '../src/tools';
 import { CONTRACTS_FOLDER, contractsOf } from './contracts';
 
 /** Writes test/contracts/<tool>.json for every tool of the catalog and removes those of tools that are gone. */
 async function main(): Promise<void> {
   mkdirSync(CONTRACTS_FOLDER, { recursive: true });
-  const contracts = contractsOf(catalog);
+  const contracts = contractsOf(allTools);
   const changed: string[] = [];
   for (const contract of contracts) {
     const file = join(CONTRACTS_FOLDER, `${contract.name}.json`);

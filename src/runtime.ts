@@ -7,7 +7,7 @@ import { OperationTracker } from './operations/tracker';
 import { FaultInjector } from './sandbox/faults';
 import { startSandbox, type Sandbox } from './sandbox/server';
 import { createServices, type Services, type ServicesOptions } from './services';
-import { catalog } from './tools';
+import { allTools } from './tools';
 import { invokeTool, type CallContext } from './tools/invoke';
 import type { AnyToolDefinition, ToolSettings } from './tools/types';
 import { USER_AGENT } from './version';
@@ -58,7 +58,7 @@ const SIGN_IN_VARIABLES = /^(POWERPLATFORM_|POWERAGENT_AUTH$|AZURE_(CLIENT|TENAN
  */
 export function createRuntime(options: RuntimeOptions): ToolRuntime {
   let settings = options.settings;
-  const tools = new Map<string, AnyToolDefinition>(catalog.map((tool) => [tool.name, tool]));
+  const tools = new Map<string, AnyToolDefinition>(allTools.map((tool) => [tool.name, tool]));
   let services: Promise<Services> | undefined;
   let sandbox: Sandbox | undefined;
 

@@ -15,7 +15,7 @@ import type { ToolSettings } from '../src/tools/types';
 import * as runtimeModule from '../src/runtime';
 import { buildManifest, type ToolManifestEntry } from '../src/server/manifest';
 import { createStandaloneServer } from '../src/server/standalone';
-import { catalog } from '../src/tools';
+import { allTools } from '../src/tools';
 
 export const ROOT = join(__dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -83,7 +83,7 @@ export async function connectInProcess(
   const standalone = createStandaloneServer({
     options: cli,
     env,
-    manifest: (manifest ??= buildManifest(catalog)),
+    manifest: (manifest ??= buildManifest(allTools)),
     logger: createLogger(cli.logLevel, (line) => (logs += `${line}\n`)),
     loadRuntime: () => runtimeModule,
     workingDirectory: process.cwd(),

@@ -31,8 +31,8 @@ import { assignGroup } from './security/assignGroup';
 import { assignUser } from './security/assignUser';
 import { doctor } from './doctor';
 
-/** The catalog: every tool the product offers, declared once, in the order tools/list shows them. Servers, LM tools and commands derive from it. */
-export const catalog: readonly AnyToolDefinition[] = [
+/** Every tool the product offers, declared once, in the order tools/list shows them. Servers, LM tools and commands derive from it. */
+export const allTools: readonly AnyToolDefinition[] = [
   whoAmI,
   doctor,
   listEnvironments,

@@ -1,14 +1,7 @@
 import type { z } from 'zod';
-import type { TokenProvider } from '../auth/tokenProvider';
 import type { Logger } from '../log';
-import type { BapClient } from '../platform/bap';
-import type { DataverseClient } from '../platform/dataverse';
-import type { Endpoints } from '../platform/endpoints';
-import type { EnvironmentDirectory } from '../platform/environmentDirectory';
-import type { HttpClient } from '../platform/http';
-import type { PowerPlatformClient } from '../platform/powerPlatform';
-import type { SolutionCache } from '../platform/solutionCache';
 import type { OperationTracker } from '../operations/tracker';
+import type { Services } from '../services';
 import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
 import { withStringLimits } from './schemas';
@@ -56,19 +49,12 @@ export interface ElicitResult {
   content?: Record<string, unknown>;
 }
 
-/** Everything a handler may use. Handlers never call fetch or read process.env themselves. */
-export interface ToolContext {
+/**
+ * Everything a handler may use: the signed-in clients of `Services`, and this call's settings and
+ * channels. Handlers never call fetch or read process.env themselves.
+ */
+export interface ToolContext extends Omit<Services, 'close'> {
   settings: ToolSettings;
-  endpoints: Endpoints;
-  tokens: TokenProvider;
-  http: HttpClient;
-  bap: BapClient;
-  powerPlatform: PowerPlatformClient;
-  dataverse(instanceUrl: string): DataverseClient;
-  /** The tenant's environments as last listed (see resolveEnvironment). */
-  environments: EnvironmentDirectory;
-  /** Each org's solutions as last read (see requireSolution). */
-  solutionLists: SolutionCache;
   operations: OperationTracker;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;

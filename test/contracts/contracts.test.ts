@@ -3,13 +3,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { contractsOf, differences } from '../../scripts/contracts';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 
 const FOLDER = __dirname;
 const UPDATE = 'If the change is intended, run npm run contracts and commit the snapshot with it.';
 
 describe('tool contracts match their committed snapshots (test/contracts/<tool>.json)', () => {
-  for (const contract of contractsOf(catalog)) {
+  for (const contract of contractsOf(allTools)) {
     it(contract.name, () => {
       const file = join(FOLDER, `${contract.name}.json`);
       assert.ok(existsSync(file), `${contract.name} has no contract snapshot (${file}). ${UPDATE}`);
@@ -22,8 +22,8 @@ describe('tool contracts match their committed snapshots (test/contracts/<tool>.
     });
   }
 
-  it('has no snapshot of a tool the catalog no longer has', () => {
-    const names = new Set(catalog.map((tool) => `${tool.name}.json`));
+  it('has no snapshot of a tool the tool list no longer has', () => {
+    const names = new Set(allTools.map((tool) => `${tool.name}.json`));
     const stale = readdirSync(FOLDER).filter((file) => file.endsWith('.json') && !names.has(file));
     assert.deepEqual(stale, [], `snapshots of tools that are gone: ${stale.join(', ')}. Run npm run contracts.`);
   });

@@ -6,7 +6,7 @@ import type { DataverseClient } from '../../src/platform/dataverse';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
 import type { SandboxOrg } from '../../src/sandbox/state';
 import type { Services } from '../../src/services';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool } from '../../src/tools/invoke';
 import { invokeOptions, sandboxServices } from '../helpers';
 
@@ -50,7 +50,7 @@ export async function withData<T>(
     dv: (name) => services.dataverse(org(name).url),
     call: (tool, args, signal) =>
       invokeTool(
-        catalog.find((t) => t.name === tool)!,
+        allTools.find((t) => t.name === tool)!,
         { environment: org().url, ...args },
         { signal: signal ?? new AbortController().signal },
         invoke,

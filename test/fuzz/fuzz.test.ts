@@ -10,7 +10,7 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { ToolRuntime } from '../../src/runtime';
 import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool } from '../../src/tools/invoke';
 import { text } from '../helpers';
 import { hostileUrls, startListener, type Listener } from '../security/listener';
@@ -48,7 +48,7 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     outside = mkdtempSync(join(tmpdir(), 'power-agent-fuzz-outside-'));
     bases = await prepareInputs(host);
     pools = await makePools(host, listener, outside);
-    const manifest = buildManifest(catalog);
+    const manifest = buildManifest(allTools);
     const runtime = {
       operations: host.options().operations,
       settings: () => host.options().settings ?? {},
@@ -72,7 +72,7 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
   it(`${CALLS} calls: no crash, hang, protocol error, "bug", stack trace or token, and no request to the listener`, async () => {
     console.log(`fuzz seed ${SEED} (replay with POWERAGENT_FUZZ_SEED=${SEED})`);
     const generator = new ArgumentGenerator(seededRandom(SEED), pools);
-    const tools = buildManifest(catalog);
+    const tools = buildManifest(allTools);
     // Arguments are made up front, so a seed gives the same calls whatever order they finish in.
     const calls = Array.from({ length: CALLS }, (_, i) => {
       const tool = tools[i % tools.length]!;

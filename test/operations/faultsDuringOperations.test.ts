@@ -9,7 +9,7 @@ import { dataTables } from '../../src/sandbox/dataTables';
 import type { FaultKind } from '../../src/sandbox/faults';
 import type { Sandbox } from '../../src/sandbox/server';
 import { writeZip } from '../../src/solutions/zipWriter';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool } from '../../src/tools/invoke';
 import { invokeOptions, sandboxServices, text, withSandbox } from '../helpers';
 import { environmentByName } from '../lifecycle/harness';
@@ -86,7 +86,7 @@ describe('faults on every sandbox route while each long-running tool runs', () =
           const results: Array<{ tool: string; result: CallToolResult }> = [];
           const began = Date.now();
           const call = async (tool: string, args: Record<string, unknown>) => {
-            const definition = catalog.find((c) => c.name === tool)!;
+            const definition = allTools.find((c) => c.name === tool)!;
             const wait = 'waitSeconds' in (definition.input as unknown as { shape: object }).shape ? { waitSeconds: 120 } : {};
             const result = (await invokeTool(
               definition,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Sandbox } from '../../src/sandbox/server';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool } from '../../src/tools/invoke';
 import type { TrackerOptions } from '../../src/operations/tracker';
 import type { RetryPolicy } from '../../src/platform/http';
@@ -17,7 +17,7 @@ function caller(sandbox: Sandbox, folder: string, tracker: Partial<TrackerOption
   const options = invokeOptions(services, { allowedFolders: [folder] }, { defaultPollIntervalMs: 20, ...tracker });
   const call = (name: string, args: Record<string, unknown>) =>
     invokeTool(
-      catalog.find((t) => t.name === name)!,
+      allTools.find((t) => t.name === name)!,
       args,
       { signal: AbortSignal.timeout(60_000) },
       options,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool } from '../../src/tools/invoke';
 import type { Sandbox } from '../../src/sandbox/server';
 import { invokeOptions, sandboxServices, text, withSandbox } from '../helpers';
@@ -15,7 +15,7 @@ function caller(sandbox: Sandbox, folder: string) {
   const options = invokeOptions(services, { allowedFolders: [folder] }, { defaultPollIntervalMs: 20 });
   const call = (name: string, args: Record<string, unknown>) =>
     invokeTool(
-      catalog.find((t) => t.name === name)!,
+      allTools.find((t) => t.name === name)!,
       args,
       { signal: AbortSignal.timeout(60_000) },
       options,

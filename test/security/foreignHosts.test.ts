@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildManifest } from '../../src/server/manifest';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { text } from '../helpers';
 import { hostileUrls, startListener, type Listener } from './listener';
 import { environmentFields, prepareInputs, startToolHost, type ToolHost } from './toolHost';
 
 /** Every refusal of an untrusted environment URL says so in these words. */
 const REFUSED = /Nothing was sent to it\./;
-const manifest = buildManifest(catalog);
+const manifest = buildManifest(allTools);
 
 describe('environment URLs outside the tenant and the cloud get no request', () => {
   let host: ToolHost;

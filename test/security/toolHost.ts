@@ -8,7 +8,7 @@ import { OperationTracker } from '../../src/operations/tracker';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import type { Services } from '../../src/services';
 import { writeZip } from '../../src/solutions/zipWriter';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool, type InvokeOptions } from '../../src/tools/invoke';
 import type { ToolSettings } from '../../src/tools/types';
 import { sandboxServices, text } from '../helpers';
@@ -24,7 +24,7 @@ export interface ToolHost {
   close(): Promise<void>;
 }
 
-const TOOLS = new Map<string, (typeof catalog)[number]>(catalog.map((tool) => [tool.name, tool]));
+const TOOLS = new Map<string, (typeof allTools)[number]>(allTools.map((tool) => [tool.name, tool]));
 
 export async function startToolHost(): Promise<ToolHost> {
   const sandbox = await startSandbox({ timeScale: 0.002 });

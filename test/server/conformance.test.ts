@@ -11,7 +11,7 @@ import { createRuntime } from '../../src/runtime';
 import { SECRET_HEADER, startLoopbackServer, type LoopbackServer } from '../../src/server/loopback';
 import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { ROOT } from '../helpers';
 
 /** The conformance suite needs Node 22 or newer (fs.globSync); the end-to-end setup installs Node 24 here. */
@@ -103,7 +103,7 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance) against the 
   it('passes every server scenario except those that need the suite’s own test tools, prompts and resources', async () => {
     assert.ok(!missingNode, `CI=true: the conformance suite must run, but ${NODE24} is absent (npm run setup:e2e installs it)`);
     const runtime = createRuntime({ env: {}, sandbox: true, settings: {}, logger: silentLogger });
-    const manifest = buildManifest(catalog);
+    const manifest = buildManifest(allTools);
     const server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime }), logger: silentLogger });
     const proxy = await secretAddingProxy(server);
     const outputDir = mkdtempSync(join(tmpdir(), 'power-agent-conformance-'));

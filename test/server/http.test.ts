@@ -9,7 +9,7 @@ import { createRuntime, type ToolRuntime } from '../../src/runtime';
 import { MCP_PATH, SECRET_HEADER, startLoopbackServer, type LoopbackServer } from '../../src/server/loopback';
 import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { text } from '../helpers';
 
 let server: LoopbackServer;
@@ -18,7 +18,7 @@ const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
 
 before(async () => {
   runtime = createRuntime({ env: {}, sandbox: true, settings: {}, logger: silentLogger });
-  const manifest = buildManifest(catalog);
+  const manifest = buildManifest(allTools);
   server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime }), logger: silentLogger });
 });
 after(async () => {
@@ -42,7 +42,7 @@ function raw(options: { method?: string; path?: string; headers?: Record<string,
 describe('Streamable HTTP on loopback', () => {
   it('switching read-only mode tells open sessions the tool list changed, on the same address', async () => {
     let readOnly = false;
-    const manifest = buildManifest(catalog);
+    const manifest = buildManifest(allTools);
     const switching = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime, readOnly: () => readOnly }), logger: silentLogger });
     const client = new Client({ name: 'test', version: '1' });
     let changes = 0;
@@ -77,7 +77,7 @@ describe('Streamable HTTP on loopback', () => {
     const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
     await client.connect(transport);
     try {
-      assert.equal((await client.listTools()).tools.length, catalog.length);
+      assert.equal((await client.listTools()).tools.length, allTools.length);
       const result = await client.callTool({ name: 'pp_whoami', arguments: { environment: 'Contoso Dev' } });
       assert.equal(result.isError, undefined, text(result));
       assert.equal(server.sessionCount(), 1);

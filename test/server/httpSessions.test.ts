@@ -8,9 +8,9 @@ import { silentLogger } from '../../src/log';
 import { MCP_PATH, SECRET_HEADER, startLoopbackServer, type LoopbackServer, type LoopbackServerOptions } from '../../src/server/loopback';
 import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 
-const manifest = buildManifest(catalog);
+const manifest = buildManifest(allTools);
 const noRuntime = () => Promise.reject(new Error('no tool is called here'));
 
 interface RawResponse {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SERVER_ICON_PNG } from '../../src/server/icons';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { ROOT, connectInProcess } from '../helpers';
 
 describe('icons', () => {
@@ -19,7 +19,7 @@ describe('icons', () => {
         const [icon] = tool.icons ?? [];
         assert.match(icon?.src ?? '', /^data:image\/svg\+xml,%3Csvg xmlns='http:\/\/www\.w3\.org\/2000\/svg'[^"#<>]*%3C\/svg%3E$/, tool.name);
         assert.ok(JSON.stringify(tool.icons).length < 260, `${tool.name}: a tool icon stays small`);
-        const toolset = catalog.find((t) => t.name === tool.name)!.toolset;
+        const toolset = allTools.find((t) => t.name === tool.name)!.toolset;
         assert.equal(byToolset.get(toolset) ?? icon!.src, icon!.src, `${tool.name}: one icon per toolset`);
         byToolset.set(toolset, icon!.src);
       }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { connectCli, text } from '../helpers';
 
 describe('standalone server over stdio, --sandbox, through the SDK client', () => {
@@ -16,9 +16,9 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
     assert.doesNotMatch(stderr(), /mcp\.json/);
   });
 
-  it('lists every catalog tool with title, annotations and both schemas', async () => {
+  it('lists every tool with title, annotations and both schemas', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), catalog.map((t) => t.name).sort());
+    assert.deepEqual(tools.map((t) => t.name).sort(), allTools.map((t) => t.name).sort());
     for (const tool of tools) {
       assert.match(tool.name, /^pp_[a-z_]+$/);
       assert.ok(tool.title && tool.description && tool.description.length > 80, `${tool.name} needs a title and a real description`);

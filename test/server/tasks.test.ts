@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/log';
 import { createRuntime } from '../../src/runtime';
 import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { text } from '../helpers';
 import { structured, withHarness, type Session } from '../lifecycle/harness';
 
@@ -26,7 +26,7 @@ async function callAsTask(session: Pick<Session, 'client'>, name: string, args: 
   return task;
 }
 
-const manifest = buildManifest(catalog);
+const manifest = buildManifest(allTools);
 
 const LONG_RUNNING = [
   'pp_create_environment',

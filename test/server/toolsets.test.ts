@@ -8,12 +8,12 @@ import { parseCliArgs, UsageError } from '../../src/config';
 import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
 import { OPERATION_TOOLS } from '../../src/server/toolSelection';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { TOOLSETS } from '../../src/tools/toolsets';
 import { CLI, connectCli } from '../helpers';
 
-const manifest = buildManifest(catalog);
-const inToolsets = (...toolsets: string[]) => catalog.filter((tool) => toolsets.includes(tool.toolset)).map((tool) => tool.name);
+const manifest = buildManifest(allTools);
+const inToolsets = (...toolsets: string[]) => allTools.filter((tool) => toolsets.includes(tool.toolset)).map((tool) => tool.name);
 const sorted = (names: string[]) => [...new Set(names)].sort();
 
 async function offeredOverStdio(args: string[], env: Record<string, string> = {}): Promise<string[]> {
@@ -27,11 +27,11 @@ async function offeredOverStdio(args: string[], env: Record<string, string> = {}
 
 describe('toolsets', () => {
   it('every tool belongs to one of the nine toolsets, and every toolset has tools', () => {
-    for (const tool of catalog) assert.ok((TOOLSETS as readonly string[]).includes(tool.toolset), `${tool.name}: ${tool.toolset}`);
+    for (const tool of allTools) assert.ok((TOOLSETS as readonly string[]).includes(tool.toolset), `${tool.name}: ${tool.toolset}`);
     for (const toolset of TOOLSETS) assert.ok(inToolsets(toolset).length > 0, toolset);
     assert.deepEqual(
       manifest.map((entry) => entry.toolset),
-      catalog.map((tool) => tool.toolset),
+      allTools.map((tool) => tool.toolset),
       'the manifest carries each tool’s toolset',
     );
   });
@@ -48,7 +48,7 @@ describe('toolsets', () => {
 
   it('toolsets combine with read-only mode: only the tools of those toolsets that change nothing', async () => {
     const offered = await offeredOverStdio(['--toolsets', 'solutions', '--read-only']);
-    const expected = catalog.filter((tool) => (tool.toolset === 'solutions' || OPERATION_TOOLS.includes(tool.name)) && tool.annotations.readOnlyHint).map((t) => t.name);
+    const expected = allTools.filter((tool) => (tool.toolset === 'solutions' || OPERATION_TOOLS.includes(tool.name)) && tool.annotations.readOnlyHint).map((t) => t.name);
     assert.deepEqual(offered, sorted(expected));
     assert.ok(offered.includes('pp_list_solutions') && !offered.includes('pp_export_solution'));
   });

@@ -7,7 +7,7 @@ import { MemoryOperationStore } from '../../src/operations/store';
 import { OperationTracker } from '../../src/operations/tracker';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { createServices, type Services } from '../../src/services';
-import { catalog } from '../../src/tools';
+import { allTools } from '../../src/tools';
 import { invokeTool } from '../../src/tools/invoke';
 import type { ToolSettings } from '../../src/tools/types';
 
@@ -15,7 +15,7 @@ import type { ToolSettings } from '../../src/tools/types';
 export const DEV = '000000e0-0000-4000-8000-000000000002';
 export const TEST = '000000e0-0000-4000-8000-000000000003';
 
-const TOOLS = new Map<string, (typeof catalog)[number]>(catalog.map((tool) => [tool.name, tool]));
+const TOOLS = new Map<string, (typeof allTools)[number]>(allTools.map((tool) => [tool.name, tool]));
 const ENVIRONMENT_LIST = /\/scopes\/admin\/environments$/i;
 const SOLUTION_LIST = /\/api\/data\/v[\d.]+\/solutions$/i;
 
