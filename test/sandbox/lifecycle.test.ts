@@ -5,6 +5,16 @@ import type { HttpRequest } from '../../src/platform/http';
 import { sandboxServices, withSandbox } from '../helpers';
 
 const BAP = '/providers/Microsoft.BusinessAppPlatform';
+
+/** Asks again every 50 ms until `check` passes, for at most 10 s, instead of sleeping a guessed time. */
+async function eventually<T>(ask: () => Promise<T>, check: (answer: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const answer = await ask();
+    if (check(answer) || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const TEST_ENV = '000000e0-0000-4000-8000-000000000003';
 
 /** The emulator's contract, straight over HTTP: the documented behaviours our tools rely on. */
@@ -17,8 +27,10 @@ describe('sandbox lifecycle emulation', () => {
       assert.equal(accepted.status, 202);
       assert.match(accepted.headers.get('location')!, /\/lifecycleOperations\/[0-9a-f-]{36}\?api-version=2023-06-01$/);
       assert.ok(accepted.headers.get('retry-after'));
-      await new Promise((r) => setTimeout(r, 400));
-      const status = await bap({ method: 'GET', url: accepted.headers.get('location')! });
+      const status = await eventually(
+        () => bap({ method: 'GET', url: accepted.headers.get('location')! }),
+        (answer) => (answer.body as any).state.id !== 'Running',
+      );
       assert.equal((status.body as any).state.id, 'Succeeded');
       const env = [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === 'No DB')!;
       assert.equal(env.record.properties?.databaseType, 'None');
@@ -28,7 +40,8 @@ describe('sandbox lifecycle emulation', () => {
   });
 
   it('delete needs its reason body, answers 409 while busy, and its operation is 404 once the environment is gone', async () => {
-    await withSandbox({ timeScale: 0.001 }, async (sandbox) => {
+    // 0.05: the delete runs about 4 s, long enough for the second request to find it busy on a loaded machine.
+    await withSandbox({ timeScale: 0.05 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
       const url = `${sandbox.url}${BAP}/scopes/admin/environments/${TEST_ENV}?api-version=2023-06-01`;
       const send = (request: Omit<HttpRequest, 'service' | 'resource'>) => services.http.send({ service: 'bap', resource: services.endpoints.bapResource, ...request });
@@ -36,8 +49,11 @@ describe('sandbox lifecycle emulation', () => {
       const accepted = await send({ method: 'DELETE', url, body: { code: '7', message: 'test' } });
       assert.equal(accepted.status, 202);
       await assert.rejects(send({ method: 'DELETE', url, body: { code: '7', message: 'again' } }), (e: PlatformError) => e.status === 409 && e.code === 'OperationNotStartable');
-      await new Promise((r) => setTimeout(r, 300));
-      await assert.rejects(send({ method: 'GET', url: accepted.headers.get('location')! }), (e: PlatformError) => e.status === 404);
+      const gone = await eventually(
+        () => send({ method: 'GET', url: accepted.headers.get('location')! }).catch((e: unknown) => e),
+        (answer) => answer instanceof PlatformError,
+      );
+      assert.ok(gone instanceof PlatformError && gone.status === 404, `the operation is 404 once the environment is gone: ${String(gone)}`);
       assert.equal(sandbox.tenant.environments.has(TEST_ENV), false);
       await services.close();
     });
