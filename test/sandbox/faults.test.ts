@@ -31,7 +31,9 @@ describe('sandbox fault injection', () => {
       const elapsed = Date.now() - started;
       assert.match(who.UserId, /^[0-9a-f-]{36}$/);
       assert.ok(elapsed >= 500 && elapsed < 1500, `gave up on the slow answer after the 500 ms timeout, then retried (${elapsed} ms)`);
-      await new Promise((resolve) => setTimeout(resolve, 1200)); // the slow answer is recorded when it is finally sent
+      // The slow answer is recorded when it is finally sent.
+      const recorded = () => sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).length;
+      for (const deadline = Date.now() + 5000; recorded() < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).map((r) => r.status), [200, 200]);
       await services.close();
     });
