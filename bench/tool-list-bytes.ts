@@ -58,7 +58,10 @@ async function measure(server: string, transport: Transport): Promise<ListFigure
 }
 
 async function ours(): Promise<ListFigures> {
-  const server = createMcpServer({ manifest: buildManifest(catalog), runtime: () => Promise.reject(new Error('tools/list loads no runtime')) });
+  const server = createMcpServer({
+    manifest: buildManifest(catalog),
+    runtime: () => Promise.reject(new Error('tools/list loads no runtime')),
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   try {
@@ -97,8 +100,11 @@ function print(rows: ListFigures[]): void {
     `${row.largest.name} ${group(row.largest.bytes)}`,
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
-  for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-  console.log('input, output, descriptions: shares of the bytes in input schemas, output schemas and tool descriptions; tokens ~ bytes / 4.');
+  for (const line of [header, ...lines])
+    console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  console.log(
+    'input, output, descriptions: shares of the bytes in input schemas, output schemas and tool descriptions; tokens ~ bytes / 4.',
+  );
 }
 
 async function main(): Promise<void> {

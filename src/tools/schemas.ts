@@ -6,7 +6,7 @@ export const environmentRef = z
   .trim()
   .min(1)
   .max(500)
-  .describe('The environment: its id (GUID), display name, domain name, or Dataverse URL (https://org.crm.dynamics.com).');
+  .describe('Environment id, name or URL.');
 
 export const environmentSummary = z.object({
   id: z.string().describe('Environment id (GUID).'),

@@ -26,9 +26,8 @@ export const updateOrgSettings = defineTool({
   toolset: 'governance',
   title: 'Update organization settings',
   description:
-    'Changes organization settings of an environment\'s Dataverse: columns of the organization table (isauditenabled, auditretentionperiodv2, maxuploadfilesize, ' +
-    'plugintracelogsetting, blockedattachments, …) and newer setting definitions (RetrieveSettingList names such as AllowNewAppChannelDefault). ' +
-    'Every name and value type is checked against the environment before anything changes; returns each value before and after.',
+    "Changes an environment's organization settings (organization columns such as isauditenabled, setting definitions), " +
+    'all checked first. Returns values before and after.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     settings: z
