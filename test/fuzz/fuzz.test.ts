@@ -16,6 +16,7 @@ import { text } from '../helpers';
 import { hostileUrls, startListener, type Listener } from '../security/listener';
 import { TOOLS, prepareInputs, startToolHost, type ToolHost } from '../security/toolHost';
 import { ArgumentGenerator, seededRandom, type Pools } from './generate';
+import { z } from 'zod';
 
 /**
  * A seeded, bounded run of schema-aware random and adversarial calls across every tool, through an MCP
@@ -70,7 +71,8 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
   it(`${CALLS} calls: no crash, hang, protocol error, "bug", stack trace or token, and no request to the listener`, async () => {
     console.log(`fuzz seed ${SEED} (replay with POWERAGENT_FUZZ_SEED=${SEED})`);
     const generator = new ArgumentGenerator(seededRandom(SEED), pools);
-    const tools = buildManifest(catalog);
+    // From the full input schemas the tools validate by (tools/list shows a leaner form of them).
+    const tools = catalog.map((tool) => ({ name: tool.name, inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) }));
     // Arguments are made up front, so a seed gives the same calls whatever order they finish in.
     const calls = Array.from({ length: CALLS }, (_, i) => {
       const tool = tools[i % tools.length]!;
