@@ -53,6 +53,8 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     const runtime = {
       callTool: (name: string, args: unknown, call: Parameters<ToolRuntime['callTool']>[2]) =>
         invokeTool(TOOLS.get(name)!, args, call, host.options()),
+      // The server follows the operations for its resources and tasks from the first call on.
+      operations: host.options().operations,
     };
     const server = createMcpServer({ manifest, runtime: async () => runtime as unknown as ToolRuntime });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
