@@ -32,7 +32,7 @@ export const deployPackage = defineTool({
   title: 'Deploy package',
   description:
     'Deploys a Package Deployer package: its solutions in ImportConfig order (install, upgrade or skip each), then its data. ' +
-    'Custom code never runs. Safe to call again.',
+    'Refuses custom code unless skipCustomCode. Safe to call again.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     packageFile: z.string().min(1).describe('Package zip.'),

@@ -33,7 +33,7 @@ export const updateOrgSettings = defineTool({
     settings: z
       .record(z.string().trim().min(1).max(100), z.union([z.string().max(4000), z.number(), z.boolean(), z.null()]))
       .refine((s) => Object.keys(s).length > 0 && Object.keys(s).length <= 50, 'give 1 to 50 settings')
-      .describe('Setting name → new value, e.g. { "isauditenabled": true, "maxuploadfilesize": 10485760 }.'),
+      .describe('Setting name → new value, e.g. { "isauditenabled": true }.'),
   }),
   output: z.object({ environmentName: z.string(), changes: z.array(change) }),
   annotations: IDEMPOTENT_CLOUD,

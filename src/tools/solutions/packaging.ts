@@ -40,7 +40,7 @@ export const unpackSolutionTool = defineTool({
   title: 'Unpack solution',
   description:
     'Unpacks a solution zip into the pac solution unpack (SolutionPackager) folder layout, for source control. Local only; ' +
-    'refuses unsafe zips.',
+    'refuses unsafe zips. Returns the files written.',
   input: z.strictObject({
     zipFile: z.string().min(1).describe('Solution zip.'),
     folder: z.string().min(1).describe('Folder to write; empty unless overwrite.'),
