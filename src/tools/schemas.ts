@@ -8,6 +8,9 @@ export const environmentRef = z
   .max(500)
   .describe('Environment id, name or URL.');
 
+/** The `newName` of a tool that overwrites an environment (restore, copy, reset). */
+export const newNameArgument = z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).');
+
 export const environmentSummary = z.object({
   id: z.string().describe('Environment id (GUID).'),
   displayName: z.string(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { confirmArgument, requireConfirmation } from '../confirm';
 import { ToolError } from '../errors';
 import { resolveEnvironment } from '../resolveEnvironment';
-import { environmentRef } from '../schemas';
+import { environmentRef, newNameArgument } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
 import { beginEnvironmentOperation } from './starts';
@@ -19,7 +19,7 @@ export const copyEnvironment = defineTool({
     source: environmentRef.describe('Environment to copy from.'),
     environment: environmentRef.describe('Target Sandbox environment, same region (overwritten).'),
     copyType: z.enum(['Minimal', 'Full']).default('Minimal').describe('Full copies the data too.'),
-    newName: z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).'),
+    newName: newNameArgument,
     skipAuditData: z.boolean().default(false).describe('Leave out audit data (Full only).'),
     confirm: confirmArgument,
     waitSeconds: waitSecondsArgument,

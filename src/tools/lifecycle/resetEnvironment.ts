@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { confirmArgument, requireConfirmation } from '../confirm';
 import { ToolError } from '../errors';
 import { resolveEnvironment } from '../resolveEnvironment';
-import { environmentRef } from '../schemas';
+import { environmentRef, newNameArgument } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
 import { beginEnvironmentOperation } from './starts';
@@ -17,7 +17,7 @@ export const resetEnvironment = defineTool({
     'Destructive: the user confirms. Returns the operation.',
   input: z.strictObject({
     environment: environmentRef.describe('Sandbox or Developer environment to reset.'),
-    newName: z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).'),
+    newName: newNameArgument,
     language: z.number().int().min(1).max(99999).optional().describe('Base language LCID (default: keep it).'),
     currency: z
       .string()

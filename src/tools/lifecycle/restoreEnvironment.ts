@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { confirmArgument, requireConfirmation } from '../confirm';
 import { ToolError } from '../errors';
 import { resolveEnvironment } from '../resolveEnvironment';
-import { environmentRef } from '../schemas';
+import { environmentRef, newNameArgument } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
 import { beginEnvironmentOperation } from './starts';
@@ -21,7 +21,7 @@ const input = z
       .regex(RFC3339_WITH_OFFSET, 'must be an RFC 3339 date and time with a time zone offset, e.g. 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00')
       .optional()
       .describe('Or a point in time (ISO date-time with offset).'),
-    newName: z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).'),
+    newName: newNameArgument,
     skipAuditData: z.boolean().default(false).describe('Leave out audit data (faster).'),
     confirm: confirmArgument,
     waitSeconds: waitSecondsArgument,
