@@ -137,12 +137,15 @@ function parseJson(schema: FieldSchema, text: string): { value: unknown } | { pr
   return { problem: `${where ? `at ${where}: ` : ''}${deepest.error}` };
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function stringProblem(schema: FieldSchema, text: string): string | undefined {
   if (schema.enum) return enumProblem(schema.enum, text);
   if (schema.minLength !== undefined && text.length < schema.minLength) return `must have at least ${schema.minLength} characters.`;
   if (schema.maxLength !== undefined && text.length > schema.maxLength) return `must have at most ${schema.maxLength} characters.`;
+  // tools/list leaves a uuid's pattern out (the format says it), so the format is checked on its own.
+  if (schema.format === 'uuid' && !GUID.test(text)) return 'must be a GUID, such as 6f1c2d3e-0000-4000-8000-000000000001.';
   if (schema.pattern && !new RegExp(schema.pattern).test(text)) {
-    if (schema.format === 'uuid') return 'must be a GUID, such as 6f1c2d3e-0000-4000-8000-000000000001.';
     const example = exampleIn(schema.description);
     return example ? `must look like ${example}.` : 'is not in the expected form.';
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { leanInputSchema } from './leanSchema';
 import type { Toolset } from '../tools/toolsets';
 import type { AnyToolDefinition, ToolAnnotations, ToolUi } from '../tools/types';
 
@@ -9,7 +10,9 @@ export interface ToolManifestEntry {
   description: string;
   /** The group it is offered in (--toolsets). */
   toolset: Toolset;
+  /** As tools/list sends it (see leanInputSchema). */
   inputSchema: { type: 'object'; [key: string]: unknown };
+  /** The full schema of the result, which the tool's results are checked against; tools/list sends only its type. */
   outputSchema: { type: 'object'; [key: string]: unknown };
   annotations: ToolAnnotations;
   /** How the VS Code palette asks for the arguments; never sent over MCP. */
@@ -24,7 +27,7 @@ export function buildManifest(tools: readonly AnyToolDefinition[]): ToolManifest
     title: tool.title,
     description: tool.description,
     toolset: tool.toolset,
-    inputSchema: jsonSchema(tool.input, 'input'),
+    inputSchema: leanInputSchema(jsonSchema(tool.input, 'input')) as ToolManifestEntry['inputSchema'],
     outputSchema: jsonSchema(tool.output, 'output'),
     annotations: tool.annotations,
     ...(tool.ui ? { ui: tool.ui } : {}),

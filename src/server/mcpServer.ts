@@ -1,7 +1,7 @@
 import type { ToolRuntime } from '../runtime';
 import { VERSION } from '../version';
 import { Completions } from './completions';
-import { SERVER_ICONS, toolsetIcon } from './icons';
+import { SERVER_ICONS } from './icons';
 import type { ToolManifestEntry } from './manifest';
 import { getPrompt, listPrompts } from './prompts';
 import { RESOURCE_TEMPLATES, ServerResources, WrittenFiles } from './resources';
@@ -22,9 +22,9 @@ import {
   UnsubscribeRequestSchema,
   protocolError,
   type CallToolResult,
-  type Tool,
 } from './sdk';
 import { OperationTasks, type TaskStart } from './tasks';
+import { toMcpTool } from './toolList';
 import { selectTools, whyNotOffered, type ToolChoice } from './toolSelection';
 
 export interface McpServerOptions {
@@ -47,9 +47,15 @@ export interface McpServerOptions {
 /** A person may take a while to answer a confirmation form. */
 const ELICIT_TIMEOUT_MS = 10 * 60_000;
 
+/** Sent once per session: what every tool has in common, so no tool description repeats it (tools/list is paid for every turn). */
 const INSTRUCTIONS =
   'Power Agent MCP runs Power Platform admin and ALM operations (environments, solutions, data, governance) on the public APIs. ' +
-  'Start with pp_whoami to check sign-in, and pp_list_environments to find environments. Tools that take `environment` accept an id, display name, domain name or Dataverse URL.';
+  'Start with pp_whoami to check sign-in, and pp_list_environments to find environments. ' +
+  'Tools that take `environment` accept an id, display name, domain name or Dataverse URL; left out, the default environment is used. ' +
+  'Long-running tools wait up to `waitSeconds`, then return the operation (id, state, done); it goes on in the service, ' +
+  'so follow it with pp_get_operation rather than starting it again. ' +
+  'Local files and folders must be inside the workspace or an allowed folder. ' +
+  'Destructive tools ask the user to confirm: never fill in `confirm` yourself.';
 
 /**
  * The MCP server for one connection (stdio, or one HTTP session). It answers tools/list from the
@@ -161,19 +167,6 @@ export function createMcpServer(options: McpServerOptions): Server {
 function taskStart(result: CallToolResult, runtime: ToolRuntime): TaskStart {
   const id = (result.structuredContent as { id?: unknown } | undefined)?.id;
   return typeof id === 'string' && runtime.operations.get(id) ? { operationId: id } : { result };
-}
-
-function toMcpTool(entry: ToolManifestEntry): Tool {
-  return {
-    name: entry.name,
-    title: entry.title,
-    description: entry.description,
-    inputSchema: entry.inputSchema,
-    outputSchema: entry.outputSchema,
-    annotations: { title: entry.title, ...entry.annotations },
-    ...(entry.execution ? { execution: entry.execution } : {}),
-    icons: toolsetIcon(entry.toolset),
-  };
 }
 
 /** Form elicitation: `elicitation: {}` (2025-06-18) or `elicitation: { form: {} }` (later revisions). */

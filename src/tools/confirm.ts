@@ -8,10 +8,7 @@ export const confirmArgument = z
   .string()
   .max(200)
   .optional()
-  .describe(
-    "The target environment's display name, typed by the user to confirm. Needed only when the client cannot show a confirmation form; " +
-      'ask the user first, never fill it in on your own.',
-  );
+  .describe('Without a confirmation form: the environment name the user typed. Never guess.');
 
 /** The `confirm` argument of a destructive tool that acts on something inside an environment (a solution). */
 export function confirmArgumentFor(what: string) {
@@ -19,7 +16,7 @@ export function confirmArgumentFor(what: string) {
     .string()
     .max(200)
     .optional()
-    .describe(`The ${what}, typed by the user to confirm. Needed only when the client cannot show a confirmation form; ask the user first, never fill it in on your own.`);
+    .describe(`Without a confirmation form: the ${what} the user typed. Never guess.`);
 }
 
 export interface ConfirmRequest {

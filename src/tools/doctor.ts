@@ -33,10 +33,9 @@ export const doctor = defineTool({
   toolset: 'diagnostics',
   title: 'Diagnose setup',
   description:
-    'Checks that the server can work and says what to fix: sign-in for each service (admin API, Power Platform API, Dataverse), that each answers, ' +
-    'admin permission, the Dataverse user or application user in an environment (the given one, or the default), the clock, and the safety settings ' +
-    '(read-only, allowed environments and folders). Reads only. Use it first when other tools fail with sign-in or permission errors.',
-  input: z.strictObject({ environment: environmentRef.optional().describe('Environment whose Dataverse access to check; the default environment when left out.') }),
+    "Diagnoses sign-in and permission failures: each service's sign-in, admin rights, the Dataverse user, the clock, " +
+    'the safety settings; says what to fix. Reads only.',
+  input: z.strictObject({ environment: environmentRef.optional().describe('Environment to check access to.') }),
   output: z.object({ checks: z.array(check), passed: z.number().int(), warnings: z.number().int(), failed: z.number().int() }),
   annotations: READ_ONLY_CLOUD,
   async handler(args, context) {

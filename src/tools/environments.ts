@@ -13,15 +13,13 @@ export const listEnvironments = defineTool({
   toolset: 'environments',
   title: 'List environments',
   description:
-    'Lists the Power Platform environments of the tenant with their id, name, type, region, state and Dataverse URL. ' +
-    'Use it to find the environment to pass to other tools. Optional filters narrow the list: `name` (part of the display or domain name), ' +
-    '`type` and `region`. When the server is limited to an allow-list of environments, only those are listed. ' +
-    'Reads only; needs a Power Platform admin or an app registered as management application.',
+    "Lists the tenant's environments (id, name, type, region, state, Dataverse URL), filtered by name, type or region. " +
+    'Reads only.',
   input: z.strictObject({
-    name: z.string().trim().min(1).max(200).optional().describe('Keep environments whose display name or domain name contains this text (case-insensitive).'),
-    type: z.enum(ENVIRONMENT_TYPES).optional().describe('Keep environments of this type.'),
-    region: z.string().trim().min(1).max(100).optional().describe('Keep environments in this region, e.g. "europe" or the Azure region "westeurope".'),
-    limit: z.number().int().min(1).max(1000).default(100).describe('Most environments to return (default 100).'),
+    name: z.string().trim().min(1).max(200).optional().describe('Text in the display or domain name.'),
+    type: z.enum(ENVIRONMENT_TYPES).optional().describe('Environment type.'),
+    region: z.string().trim().min(1).max(100).optional().describe('Region, e.g. europe, or Azure region, e.g. westeurope.'),
+    limit: z.number().int().min(1).max(1000).default(100).describe('Most to return.'),
   }),
   output: z.object({
     environments: z.array(environmentSummary),
@@ -66,8 +64,8 @@ export const getEnvironment = defineTool({
   toolset: 'environments',
   title: 'Get environment details',
   description:
-    'Returns one environment in detail: type, region, state, Dataverse URL and version, organization id, security group, ' +
-    'protection level and whether a lifecycle operation is running on it. Accepts an id, display name, domain name or Dataverse URL. Reads only.',
+    'Returns one environment in detail: type, region, state, Dataverse URL and version, security group, protection level, ' +
+    'running operation. Reads only.',
   input: z.strictObject({ environment: environmentRef }),
   output: environmentSummary.extend({
     description: z.string().nullable(),

@@ -6,7 +6,10 @@ export const environmentRef = z
   .trim()
   .min(1)
   .max(500)
-  .describe('The environment: its id (GUID), display name, domain name, or Dataverse URL (https://org.crm.dynamics.com).');
+  .describe('Environment id, name or URL.');
+
+/** The `newName` of a tool that overwrites an environment (restore, copy, reset). */
+export const newNameArgument = z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).');
 
 export const environmentSummary = z.object({
   id: z.string().describe('Environment id (GUID).'),

@@ -15,8 +15,8 @@ export const whoAmI = defineTool({
   toolset: 'diagnostics',
   title: 'Who am I in an environment',
   description:
-    'Shows who the server is signed in as in one Dataverse environment: user id, name, business unit, organization, environment URL and Dataverse version. ' +
-    'Use it first to check that sign-in works and that the account is a user of the environment. Uses the default environment when `environment` is left out. Reads only.',
+    'Checks sign-in to one Dataverse environment: returns the user, business unit, organization, URL and version. Call it first. ' +
+    'Reads only.',
   input: z.strictObject({ environment: environmentRef.optional() }),
   output: z.object({
     environmentId: z.string().nullable().describe('Null when the environment was given by URL and not looked up.'),

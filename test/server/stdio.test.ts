@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { HINT_DEFAULTS } from '../../src/server/toolList';
 import { allTools } from '../../src/tools';
 import { connectCli, text } from '../helpers';
 
@@ -24,7 +25,13 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
       assert.ok(tool.title && tool.description && tool.description.length > 80, `${tool.name} needs a title and a real description`);
       assert.equal(tool.inputSchema.type, 'object');
       assert.equal(tool.outputSchema?.type, 'object');
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) assert.equal(typeof tool.annotations?.[hint], 'boolean', `${tool.name}.${hint}`);
+      const declared = allTools.find((t) => t.name === tool.name)!.annotations;
+      for (const hint of Object.keys(HINT_DEFAULTS) as Array<keyof typeof HINT_DEFAULTS>) {
+        if (hint === 'idempotentHint' && declared.readOnlyHint) continue; // meaningless for a tool that changes nothing
+        const sent = tool.annotations?.[hint] ?? HINT_DEFAULTS[hint];
+        assert.equal(sent, declared[hint], `${tool.name}.${hint}, the MCP default when left out`);
+      }
+      assert.equal(typeof tool.annotations?.destructiveHint, 'boolean', `${tool.name} always says whether it is destructive`);
     }
     assert.equal(client.getServerVersion()?.name, 'power-agent-mcp');
   });

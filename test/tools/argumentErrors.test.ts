@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { allTools } from '../../src/tools';
 import { ECHO_LIMIT } from '../../src/tools/invoke';
 import { DEFAULT_MAX_STRING } from '../../src/tools/schemas';
 import { connectInProcess, text, type ClientSession } from '../helpers';
 
 /**
- * Argument errors of every tool, generated from the JSON Schemas tools/list serves: a value of the
+ * Argument errors of every tool, generated from the JSON Schemas of the tools' inputs: a value of the
  * wrong type names the expected and the received type, a value outside an enum lists the allowed ones.
- * Validation comes before any service call, so no sandbox is needed.
+ * The schemas are the full ones the tools validate by, so fields that tools/list shows only in part (an
+ * import's resume) are covered too. Validation comes before any service call, so no sandbox is needed.
  */
 type JsonSchema = { type?: string | string[]; enum?: unknown[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; maxLength?: number };
 
@@ -50,6 +53,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 describe('argument errors of every tool, generated from its schema', () => {
   let session: ClientSession;
   let tools: Tool[];
+  /** Each tool's full input schema, as it validates arguments. */
+  const full = allTools.map((tool) => ({ name: tool.name, inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) }));
   before(async () => {
     session = await connectInProcess(['--sandbox'], {});
     tools = (await session.client.listTools()).tools;
@@ -58,7 +63,7 @@ describe('argument errors of every tool, generated from its schema', () => {
 
   it('a wrong type names the field, the expected type and the received type', async () => {
     let checked = 0;
-    for (const tool of tools) {
+    for (const tool of full) {
       for (const field of fields(tool.inputSchema as JsonSchema)) {
         const types = typesOf(field.schema);
         if (!types.length) continue;
@@ -76,7 +81,7 @@ describe('argument errors of every tool, generated from its schema', () => {
 
   it('a value outside an enum lists every allowed value', async () => {
     let checked = 0;
-    for (const tool of tools) {
+    for (const tool of full) {
       for (const field of fields(tool.inputSchema as JsonSchema)) {
         if (!field.schema.enum) continue;
         const result = await session.client.callTool({ name: tool.name, arguments: field.place('no-such-value') });
@@ -88,9 +93,9 @@ describe('argument errors of every tool, generated from its schema', () => {
     assert.ok(checked >= 10, `${checked} enum fields checked`);
   });
 
-  it('every string field has a maxLength', () => {
+  it('every string field has a maxLength, in tools/list and in the full schemas', () => {
     const unbounded: string[] = [];
-    for (const tool of tools) {
+    for (const tool of [...tools, ...full]) {
       for (const field of fields(tool.inputSchema as JsonSchema)) {
         const strings = field.schema.anyOf ? field.schema.anyOf.filter((s) => s.type === 'string') : field.schema.type === 'string' ? [field.schema] : [];
         for (const s of strings) if (s.enum === undefined && typeof s.maxLength !== 'number') unbounded.push(`${tool.name}.${field.path}`);

@@ -31,15 +31,13 @@ export const deployPackage = defineTool({
   toolset: 'apps',
   title: 'Deploy package',
   description:
-    'Deploys a Package Deployer package (a zip with ImportConfig.xml and solution zips): imports its solutions in ImportConfig order, each as Package Deployer decides ' +
-    '(install when missing, upgrade a lower managed version, skip this version or higher), one after another, stopping at the first failure. ' +
-    'Then its Configuration Migration data file, if any, is imported. Packages with custom code (a package assembly) or import-map files are refused before anything changes, as those cannot run here. ' +
-    'Safe to call again: solutions already deployed are skipped and a running import is followed, not started twice.',
+    'Deploys a Package Deployer package: its solutions in ImportConfig order (install, upgrade or skip each), then its data. ' +
+    'Refuses custom code unless skipCustomCode. Safe to call again.',
   input: z.strictObject({
     environment: environmentRef.optional(),
-    packageFile: z.string().min(1).describe('The package zip, inside the workspace or an allowed folder.'),
-    skipCustomCode: z.boolean().default(false).describe('Deploy the solutions even though the package has a code assembly, which is not run. Only when you know the code adds nothing needed.'),
-    waitSeconds: waitSecondsArgument.describe('Seconds to wait for the imports in all; call again to continue after that.'),
+    packageFile: z.string().min(1).describe('Package zip.'),
+    skipCustomCode: z.boolean().default(false).describe("Deploy without the package's code, if it adds nothing needed."),
+    waitSeconds: waitSecondsArgument.describe('Seconds to wait in all; call again to go on.'),
   }),
   output: z.object({
     package: z.string(),

@@ -13,13 +13,12 @@ export const installApplication = defineTool({
   toolset: 'apps',
   title: 'Install application',
   description:
-    'Installs an application package (Dynamics 365 and Microsoft apps such as MicrosoftFormsPro) into an environment through the Power Platform API, as an operation: ' +
-    'waits up to `waitSeconds`, then returns the operation id for pp_get_operation. `application` is the package\'s unique name or its display name; ' +
-    'an installed package is reported as such and not installed again. Leave `application` out to list the packages and their states.',
+    'Installs an application package (Dynamics 365 and Microsoft apps) into an environment, once; without application, ' +
+    'lists the packages. Returns the operation.',
   input: z.strictObject({
     environment: environmentRef,
-    application: z.string().trim().min(1).max(200).optional().describe('Package unique name (MicrosoftFormsPro) or display name (Dynamics 365 Customer Voice).'),
-    payloadValue: z.string().max(10_000).optional().describe('Package-specific install parameters, when the package asks for them.'),
+    application: z.string().trim().min(1).max(200).optional().describe('Package name, e.g. MicrosoftFormsPro; left out: list them.'),
+    payloadValue: z.string().max(10_000).optional().describe('Install parameters the package asks for.'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput.partial().extend({ packages: z.array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() })).optional() }),

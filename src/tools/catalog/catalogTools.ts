@@ -15,20 +15,18 @@ interface CatalogItem {
   mspcat_version?: string;
 }
 
-const catalogEnvironment = environmentRef.describe('The environment that hosts the catalog.');
+const catalogEnvironment = environmentRef.describe('Environment hosting the catalog.');
 
 export const installCatalog = defineTool({
   name: 'pp_install_catalog',
   toolset: 'catalog',
   title: 'Install catalog item',
-  description:
-    'Installs an item of the catalog in Power Platform into an environment (mspcat_InstallCatalogItemByCID), as an operation that follows the install history: ' +
-    'waits up to `waitSeconds`, then returns the operation id for pp_get_operation. `item` is the catalog id (tpsid) or name; `version` pins a version.',
+  description: 'Installs a Power Platform catalog item (id or name, optionally a version) into an environment. Returns the operation.',
   input: z.strictObject({
     catalog: catalogEnvironment,
-    item: z.string().trim().min(1).max(200).describe('Catalog item id (tpsid) or display name.'),
-    version: z.string().trim().regex(/^\d+(\.\d+){1,3}$/).optional(),
-    targetEnvironment: environmentRef.describe('The environment to install into.'),
+    item: z.string().trim().min(1).max(200).describe('Item id (tpsid) or display name.'),
+    version: z.string().trim().regex(/^\d+(\.\d+){1,3}$/).optional().describe('A version to pin.'),
+    targetEnvironment: environmentRef.describe('Environment to install into.'),
     settings: z.record(z.string().regex(/^[^=|]+$/, 'no = or | in names'), z.string().regex(/^[^|]*$/, 'no | in values')).optional().describe('Package runtime settings (name → value).'),
     waitSeconds: waitSecondsArgument,
   }),
@@ -71,11 +69,10 @@ export const submitCatalog = defineTool({
   toolset: 'catalog',
   title: 'Submit catalog item',
   description:
-    'Submits an item to the catalog in Power Platform (mspcat_SubmitCatalogApprovalRequest) from a submission.json in the documented format, whose ' +
-    'catalogItemDefinition.packageFile.filesaslink points at the package; follows the certification request as an operation until it is completed or refused.',
+    'Submits an item to the Power Platform catalog from a submission.json and follows its certification. Returns the operation.',
   input: z.strictObject({
     catalog: catalogEnvironment,
-    submissionFile: z.string().min(1).describe('The submission.json, inside the workspace or an allowed folder.'),
+    submissionFile: z.string().min(1).describe('The submission.json.'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,
@@ -130,8 +127,13 @@ export const catalogStatus = defineTool({
   name: 'pp_catalog_status',
   toolset: 'catalog',
   title: 'Catalog status',
-  description: 'Lists the items of the catalog in Power Platform with their versions. To follow an install or a submission started here, use pp_get_operation with its operation id. Reads only.',
-  input: z.strictObject({ catalog: catalogEnvironment, nameContains: z.string().trim().min(1).max(100).optional() }),
+  description:
+    "Lists the Power Platform catalog's items with their versions. Reads only; " +
+    'follow installs and submissions with pp_get_operation.',
+  input: z.strictObject({
+    catalog: catalogEnvironment,
+    nameContains: z.string().trim().min(1).max(100).optional().describe('Text in the item name.'),
+  }),
   output: z.object({ catalog: z.string(), items: z.array(z.object({ id: z.string(), tpsid: z.string(), name: z.string(), version: z.string().nullable() })) }),
   annotations: READ_ONLY_CLOUD,
   ui: { environments: { catalog: { label: 'Catalog environment', dataverse: true } } },

@@ -15,29 +15,27 @@ export const exportData = defineTool({
   toolset: 'data',
   title: 'Export data',
   description:
-    'Exports records to a Configuration Migration data zip (data.xml, data_schema.xml, [Content_Types].xml) as the Configuration Migration tool and pac data export write it, ' +
-    'paging through every record. Give the tables (with columns, or all columns, and the N:N relationships whose links to take), or a data_schema.xml, which is kept as given. ' +
-    'The schema carries every attribute the tool writes (display names, type codes, keys, lookup targets, relationships); lookups keep their target table and name, ' +
-    'party lists their parties, so pp_import_data or the tool can restore them. Reads only from the environment.',
+    'Exports records to a Configuration Migration data zip (as pac data export writes it), by tables or a data_schema.xml. ' +
+    'Reads only from the environment.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     tables: z
       .array(
         z.object({
-          table: z.string().trim().min(1).max(100),
-          columns: z.array(z.string().min(1).max(100)).optional(),
+          table: z.string().trim().min(1).max(100).describe('Table logical name.'),
+          columns: z.array(z.string().min(1).max(100)).optional().describe('Column logical names (default: all).'),
           relationships: z
             .array(z.string().min(1).max(200))
             .optional()
-            .describe('N:N relationships (schema or intersect name) whose links to export.'),
+            .describe('N:N relationships whose links to export.'),
         }),
       )
       .max(100)
       .optional()
-      .describe('Tables to export, in import order; columns default to all.'),
-    schemaFile: z.string().min(1).optional().describe('A data_schema.xml to export by instead of `tables`; written into the zip as it is.'),
-    dataFile: z.string().min(1).describe('The data zip to write, inside the workspace or an allowed folder.'),
-    overwrite: z.boolean().default(false),
+      .describe('Tables in import order.'),
+    schemaFile: z.string().min(1).optional().describe('Or a data_schema.xml to export by.'),
+    dataFile: z.string().min(1).describe('Data zip to write.'),
+    overwrite: z.boolean().default(false).describe('Replace dataFile if it exists.'),
   }),
   output: z.object({
     dataFile: z.string(),

@@ -14,39 +14,37 @@ export const importData = defineTool({
   toolset: 'data',
   title: 'Import data',
   description:
-    'Imports a Configuration Migration data file (zip or unzipped folder, from the Configuration Migration tool, pac data export or pp_export_data) into an environment, keeping record ids. ' +
-    'Records go in with UpsertMultiple where the table has it (else $batch), then lookups and party lists once every record exists (found in the file, or in the environment by id or name), ' +
-    'then states by update, then N:N links. Slows down as the rate-limit budget runs low and waits out throttling within timeBudgetSeconds; ' +
-    'if the budget ends first, the result has done: false and a resume object: call again with the same dataFile and that resume to finish without writing anything twice. ' +
-    "Refused records are listed with the service's message; the rest are imported. Importing twice updates the same records.",
+    'Imports a Configuration Migration data file, keeping record ids, then lookups, states, N:N links. Out of time: ' +
+    'done false and a resume to call again with.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     dataFile: z
       .string()
       .min(1)
-      .describe('The data zip, or the folder it unzips to (data_schema.xml and data.xml), inside the workspace or an allowed folder.'),
-    batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per request (UpsertMultiple or $batch; up to 1000).'),
+      .describe('Data zip or its unzipped folder.'),
+    batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per request.'),
     parallelism: z
       .number()
       .int()
       .min(1)
       .max(16)
       .default(4)
-      .describe('Requests at once at most; fewer when the rate-limit headers say the budget runs low.'),
+      .describe('Most requests at once.'),
     timeBudgetSeconds: z
       .number()
       .int()
       .min(5)
       .max(3600)
       .default(300)
-      .describe('How long to keep going, waiting out throttling included, before returning a resumable partial result.'),
+      .describe('Seconds to go on before a resumable result.'),
     bypassPlugins: z
       .enum(['asSchema', 'never'])
       .default('asSchema')
       .describe(
-        'asSchema: turn custom plug-ins off for the tables whose schema says disableplugins="true" (needs prvBypassCustomPlugins); never: let them run.',
+        'asSchema: plug-ins off where the schema says so; never: they run.',
       ),
-    resume: resumeSchema.optional().describe('The resume object of an earlier partial result for the same dataFile: finishes that import.'),
+    // The model passes back what a partial result gave it: tools/list shows only that it is an object (validation stays exact).
+    resume: resumeSchema.optional().meta({ description: 'The resume of a partial result, as returned.', opaque: true }),
   }),
   output: z.object({
     done: z.boolean().describe('False when the import stopped early; call again with resume to finish.'),

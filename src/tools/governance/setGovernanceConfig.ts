@@ -12,19 +12,19 @@ const sharingLimit = z.number().int().min(-1).max(100_000);
 /** The managed-environment settings, typed here and sent as the strings the service wants (docs/service-notes.md#bap-environments). */
 const settingsArgument = z
   .strictObject({
-    excludeEnvironmentFromAnalysis: z.boolean(),
-    isGroupSharingDisabled: z.boolean().describe('Stop sharing canvas apps with security groups.'),
-    maxLimitUserSharing: sharingLimit.describe('Most people a canvas app may be shared with; -1 for no limit. Only with isGroupSharingDisabled true.'),
+    excludeEnvironmentFromAnalysis: z.boolean().describe('Leave out of the weekly usage digest.'),
+    isGroupSharingDisabled: z.boolean().describe('No sharing canvas apps with groups.'),
+    maxLimitUserSharing: sharingLimit.describe('Most people a canvas app is shared with (-1: no limit).'),
     solutionCheckerMode: z.enum(['none', 'warn', 'block']).describe('Solution checker enforcement on import.'),
-    solutionCheckerRuleOverrides: z.array(z.string().regex(/^[\w-]+$/)).describe('Checker rule codes to leave out, such as meta-remove-dup-reg.'),
-    suppressValidationEmails: z.boolean(),
-    includeOnHomepageInsights: z.boolean(),
-    disableAiGeneratedDescriptions: z.boolean(),
-    solutionCloudFlowsLimitSharingMode: z.enum(['noLimit', 'disableSharing']),
-    solutionCloudFlowsMaxLimitUserSharing: sharingLimit,
-    botAuthoringSharingDisabled: z.boolean(),
-    botLimitSharingMode: z.enum(['noLimit', 'excludeSharingToSecurityGroups']),
-    botMaxLimitUserSharing: sharingLimit,
+    solutionCheckerRuleOverrides: z.array(z.string().regex(/^[\w-]+$/)).describe('Checker rule codes to leave out.'),
+    suppressValidationEmails: z.boolean().describe('No checker emails on import.'),
+    includeOnHomepageInsights: z.boolean().describe('Show in the admin home page insights.'),
+    disableAiGeneratedDescriptions: z.boolean().describe('No AI-made app descriptions.'),
+    solutionCloudFlowsLimitSharingMode: z.enum(['noLimit', 'disableSharing']).describe('Sharing of solution cloud flows.'),
+    solutionCloudFlowsMaxLimitUserSharing: sharingLimit.describe('Most people a flow is shared with.'),
+    botAuthoringSharingDisabled: z.boolean().describe('No sharing agents with editors.'),
+    botLimitSharingMode: z.enum(['noLimit', 'excludeSharingToSecurityGroups']).describe('Sharing of agents.'),
+    botMaxLimitUserSharing: sharingLimit.describe('Most people an agent is shared with.'),
   })
   .partial();
 
@@ -52,13 +52,12 @@ export const setGovernanceConfig = defineTool({
   toolset: 'governance',
   title: 'Set managed environment',
   description:
-    'Makes an environment a managed environment (protection level Standard) or not (Basic), and sets its managed-environment settings: sharing limits, ' +
-    'solution checker enforcement and rule overrides, usage insights, AI descriptions. Settings not given keep their current values. ' +
-    'An operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+    'Makes an environment managed (Standard) or not (Basic) and sets its managed-environment settings (sharing, checker rules, ' +
+    'insights). Returns the operation.',
   input: z.strictObject({
     environment: environmentRef,
-    managed: z.boolean().default(true).describe('true: managed environment (Standard); false: not managed (Basic).'),
-    settings: settingsArgument.optional(),
+    managed: z.boolean().default(true).describe('Managed (Standard) or not (Basic).'),
+    settings: settingsArgument.optional().describe('Managed-environment settings to change.'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,

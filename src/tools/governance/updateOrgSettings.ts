@@ -26,15 +26,14 @@ export const updateOrgSettings = defineTool({
   toolset: 'governance',
   title: 'Update organization settings',
   description:
-    'Changes organization settings of an environment\'s Dataverse: columns of the organization table (isauditenabled, auditretentionperiodv2, maxuploadfilesize, ' +
-    'plugintracelogsetting, blockedattachments, …) and newer setting definitions (RetrieveSettingList names such as AllowNewAppChannelDefault). ' +
-    'Every name and value type is checked against the environment before anything changes; returns each value before and after.',
+    "Changes an environment's organization settings (organization columns such as isauditenabled, setting definitions), " +
+    'all checked first. Returns values before and after.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     settings: z
       .record(z.string().trim().min(1).max(100), z.union([z.string().max(4000), z.number(), z.boolean(), z.null()]))
       .refine((s) => Object.keys(s).length > 0 && Object.keys(s).length <= 50, 'give 1 to 50 settings')
-      .describe('Setting name → new value, e.g. { "isauditenabled": true, "maxuploadfilesize": 10485760 }.'),
+      .describe('Setting name → new value, e.g. { "isauditenabled": true }.'),
   }),
   output: z.object({ environmentName: z.string(), changes: z.array(change) }),
   annotations: IDEMPOTENT_CLOUD,

@@ -21,9 +21,8 @@ export const backupEnvironment = defineTool({
   toolset: 'environments',
   title: 'Back up environment',
   description:
-    "Takes a manual, labelled backup of an environment's Dataverse database (a named point on its continuous backups). " +
-    'Kept 7 days (28 for production environments with Dynamics 365 apps); not available for the default environment. ' +
-    'Restore it later with pp_restore_environment and the label.',
+    "Takes a labelled manual backup of an environment's database (kept 7 days, 28 for production with Dynamics 365 apps). " +
+    'Returns the operation.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     label: z.string().trim().min(1).max(100).describe('A label to find the backup by, e.g. "before-release-42".'),
@@ -56,7 +55,7 @@ export const listBackups = defineTool({
   name: 'pp_list_backups',
   toolset: 'environments',
   title: 'List backups',
-  description: 'Lists the manual backups of an environment, newest first, with label and backup time. Use a label or time with pp_restore_environment. Reads only.',
+  description: "Lists an environment's manual backups, newest first, with label and time, for pp_restore_environment. Reads only.",
   input: z.strictObject({ environment: environmentRef.optional() }),
   output: z.object({ environmentId: z.string(), environmentName: z.string(), backups: z.array(backupOutput) }),
   annotations: READ_ONLY_CLOUD,

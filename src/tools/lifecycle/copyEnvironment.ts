@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { confirmArgument, requireConfirmation } from '../confirm';
 import { ToolError } from '../errors';
 import { resolveEnvironment } from '../resolveEnvironment';
-import { environmentRef } from '../schemas';
+import { environmentRef, newNameArgument } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
 import { beginEnvironmentOperation } from './starts';
@@ -13,16 +13,14 @@ export const copyEnvironment = defineTool({
   toolset: 'environments',
   title: 'Copy environment',
   description:
-    'Copies a source environment onto a target Sandbox environment, overwriting everything in the target. ' +
-    '`copyType` Minimal copies customizations and schema only (solutions, apps, tables); Full copies data too. ' +
-    'Destructive: the user must confirm (a form, or `confirm` set to the target display name they typed). ' +
-    'The copy comes back in administration mode. Takes several minutes: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+    'Copies a source environment onto a Sandbox target, overwriting all of it: Minimal (customizations, schema) ' +
+    'or Full (with data). Destructive: the user confirms. Returns the operation.',
   input: z.strictObject({
-    source: environmentRef.describe('The environment to copy from.'),
-    environment: environmentRef.describe('The target environment, which is overwritten. Must be a Sandbox environment in the same region.'),
-    copyType: z.enum(['Minimal', 'Full']).default('Minimal').describe('Minimal (customizations and schema, the default) or Full (with data).'),
-    newName: z.string().trim().min(1).max(100).optional().describe('Display name for the target after the copy (default: keep its name).'),
-    skipAuditData: z.boolean().default(false).describe('Leave out audit data (Full copies only).'),
+    source: environmentRef.describe('Environment to copy from.'),
+    environment: environmentRef.describe('Target Sandbox environment, same region (overwritten).'),
+    copyType: z.enum(['Minimal', 'Full']).default('Minimal').describe('Full copies the data too.'),
+    newName: newNameArgument,
+    skipAuditData: z.boolean().default(false).describe('Leave out audit data (Full only).'),
     confirm: confirmArgument,
     waitSeconds: waitSecondsArgument,
   }),

@@ -13,35 +13,35 @@ const ALL_ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
 const input = z
   .strictObject({
-    displayName: z.string().trim().min(1).max(100).describe('Display name of the new environment.'),
-    type: z.enum(['Sandbox', 'Production', 'Trial', 'Developer']).default('Sandbox').describe('Environment type (default Sandbox).'),
+    displayName: z.string().trim().min(1).max(100).describe('Display name.'),
+    type: z.enum(['Sandbox', 'Production', 'Trial', 'Developer']).default('Sandbox').describe('Environment type.'),
     region: z
       .string()
       .trim()
       .toLowerCase()
       .regex(/^[a-z]+$/, 'must be a Power Platform region name such as unitedstates or europe')
       .default('unitedstates')
-      .describe('Power Platform region: unitedstates (default), europe, unitedkingdom, asia, australia, canada, india, japan, france, germany, ...'),
-    azureRegion: z.string().trim().min(2).max(50).optional().describe('Azure region inside the Power Platform region, e.g. westeurope. Usually left out.'),
-    description: z.string().max(2000).optional(),
-    dataverse: z.boolean().default(true).describe('Create a Dataverse database (default true). Without it there are no solutions, tables or data.'),
+      .describe('Power Platform region, e.g. europe.'),
+    azureRegion: z.string().trim().min(2).max(50).optional().describe('Azure region, e.g. westeurope; usually left out.'),
+    description: z.string().max(2000).optional().describe('Description.'),
+    dataverse: z.boolean().default(true).describe('With a Dataverse database.'),
     domainName: z
       .string()
       .trim()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must start with a letter and hold only letters, digits and hyphens (at most 63)')
       .optional()
-      .describe('Dataverse URL prefix (contoso-dev gives https://contoso-dev.crm.dynamics.com). Chosen by the service when left out.'),
-    language: z.number().int().min(1).max(99999).default(1033).describe('Base language LCID of the database (default 1033, English).'),
+      .describe('Dataverse URL prefix, e.g. contoso-dev.'),
+    language: z.number().int().min(1).max(99999).default(1033).describe('Base language LCID.'),
     currency: z
       .string()
       .trim()
       .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code such as USD or EUR')
       .transform((c) => c.toUpperCase())
       .default('USD')
-      .describe('Base currency of the database (default USD).'),
-    securityGroupId: z.uuid().optional().describe('Entra security group whose members may use the environment. Open to the tenant when left out.'),
-    templates: z.array(z.string().trim().min(1).max(100)).max(20).optional().describe('Dynamics 365 templates such as D365_Sales.'),
-    allowDuplicateName: z.boolean().default(false).describe('Create even when an environment with this display name exists (default false).'),
+      .describe('Currency code, e.g. EUR (default USD).'),
+    securityGroupId: z.uuid().optional().describe('Entra security group that may use it (default: all).'),
+    templates: z.array(z.string().trim().min(1).max(100)).max(20).optional().describe('Dynamics 365 templates, e.g. D365_Sales.'),
+    allowDuplicateName: z.boolean().default(false).describe('Create even if the display name is taken.'),
     waitSeconds: waitSecondsArgument,
   })
   .superRefine((args, issues) => {
@@ -56,10 +56,8 @@ export const createEnvironment = defineTool({
   toolset: 'environments',
   title: 'Create environment',
   description:
-    'Creates a Power Platform environment (with a Dataverse database unless `dataverse` is false) and follows it as an operation. ' +
-    'Creating takes 2 to 10 minutes: the call waits up to `waitSeconds` and then returns the operation id; follow it with pp_get_operation. ' +
-    'The result holds the new environment with its Dataverse URL once the database answers. ' +
-    'It will not create a second environment with the same display name unless `allowDuplicateName` is true, so it is safe to call again after a timeout.',
+    'Creates an environment, with a Dataverse database unless dataverse is false (2-10 minutes). Refuses a taken name, ' +
+    'so calling again is safe. Returns the operation.',
   input,
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,

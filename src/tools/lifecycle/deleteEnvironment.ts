@@ -13,9 +13,8 @@ export const deleteEnvironment = defineTool({
   toolset: 'environments',
   title: 'Delete environment',
   description:
-    'Deletes an environment with its Dataverse database, apps and flows. Destructive: the user must confirm (a form, or `confirm` set to the display name they typed). ' +
-    'The service checks first whether the delete may start; the default environment cannot be deleted. ' +
-    'A deleted environment can be recovered in the admin center for 7 days. Waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+    'Deletes an environment with its database, apps and flows (recoverable for 7 days; not the default one). Destructive: ' +
+    'the user confirms. Returns the operation.',
   input: z.strictObject({ environment: environmentRef, confirm: confirmArgument, waitSeconds: waitSecondsArgument }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,

@@ -17,10 +17,7 @@ export const waitSecondsArgument = z
   .min(0)
   .max(600)
   .default(DEFAULT_WAIT_SECONDS)
-  .describe(
-    `Seconds to wait for the operation to finish before returning its id and current state (0-600, default ${DEFAULT_WAIT_SECONDS}). ` +
-      'The operation goes on in the service either way; follow it with pp_get_operation.',
-  );
+  .describe('Seconds to wait for the end.');
 
 export const operationOutput = z.object({
   id: z.string().describe('Operation id; pass it to pp_get_operation.'),

@@ -9,11 +9,11 @@ export const getOperation = defineTool({
   toolset: 'diagnostics',
   title: 'Get operation',
   description:
-    'Reports a long-running operation started by this server (environment create, delete, backup, restore, copy, reset; solution export, import, upgrade, delete): its state, stage, and when it ended, its result or error. ' +
-    'Pass `waitSeconds` to wait for it to finish rather than calling again and again. An operation in state unknown is read from the service again.',
+    'Reports an operation a tool of this server started: state, stage, then result or error. ' +
+    'Waits up to waitSeconds for the end, so one call replaces polling.',
   input: z.strictObject({
-    id: z.string().trim().min(1).max(100).describe('The operation id a tool returned.'),
-    waitSeconds: z.number().int().min(0).max(600).default(30).describe('Seconds to wait for it to finish (0-600, default 30); 0 answers at once.'),
+    id: z.string().trim().min(1).max(100).describe('Operation id a tool returned.'),
+    waitSeconds: z.number().int().min(0).max(600).default(30).describe('Seconds to wait for the end; 0 answers at once.'),
   }),
   output: operationOutput,
   annotations: READ_ONLY_CLOUD,
@@ -32,11 +32,13 @@ export const listOperations = defineTool({
   name: 'pp_list_operations',
   toolset: 'diagnostics',
   title: 'List operations',
-  description: 'Lists the long-running operations this server started or followed, newest first, with state and stage. Filter by `state` (or "active" for those still going) and `environment` (id or display name). Reads only.',
+  description:
+    'Lists the operations this server started or followed, newest first, with state and stage; filter by state or environment. ' +
+    'Reads only.',
   input: z.strictObject({
-    state: z.enum(['active', ...OPERATION_STATES] as [string, ...string[]]).optional().describe('active (starting, queued, running or unknown), or one state.'),
+    state: z.enum(['active', ...OPERATION_STATES] as [string, ...string[]]).optional().describe('active (not ended) or one state.'),
     environment: z.string().trim().min(1).max(200).optional().describe('Environment id or display name.'),
-    limit: z.number().int().min(1).max(200).default(20),
+    limit: z.number().int().min(1).max(200).default(20).describe('Most to return.'),
   }),
   output: z.object({ operations: z.array(operationOutput), matched: z.number().int() }),
   annotations: READ_ONLY_CLOUD,

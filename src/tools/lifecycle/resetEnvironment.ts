@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { confirmArgument, requireConfirmation } from '../confirm';
 import { ToolError } from '../errors';
 import { resolveEnvironment } from '../resolveEnvironment';
-import { environmentRef } from '../schemas';
+import { environmentRef, newNameArgument } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
 import { beginEnvironmentOperation } from './starts';
@@ -13,20 +13,20 @@ export const resetEnvironment = defineTool({
   toolset: 'environments',
   title: 'Reset environment',
   description:
-    'Resets a Sandbox or Developer environment: its Dataverse database is wiped and made new, with no custom solutions, apps, flows or data. ' +
-    'Destructive: the user must confirm (a form, or `confirm` set to the display name they typed). ' +
-    'Takes several minutes: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+    'Resets a Sandbox or Developer environment: its database is wiped and made new, without custom solutions, apps or data. ' +
+    'Destructive: the user confirms. Returns the operation.',
   input: z.strictObject({
-    environment: environmentRef.describe('The environment to reset. Must be a Sandbox or Developer environment.'),
-    newName: z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).'),
-    language: z.number().int().min(1).max(99999).optional().describe('Base language LCID of the new database (default: keep it).'),
+    environment: environmentRef.describe('Sandbox or Developer environment to reset.'),
+    newName: newNameArgument,
+    language: z.number().int().min(1).max(99999).optional().describe('Base language LCID (default: keep it).'),
     currency: z
       .string()
       .trim()
       .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code such as USD or EUR')
       .transform((c) => c.toUpperCase())
-      .optional(),
-    templates: z.array(z.string().trim().min(1).max(100)).max(20).optional().describe('Dynamics 365 templates to install after the reset.'),
+      .optional()
+      .describe('Base currency code, e.g. EUR.'),
+    templates: z.array(z.string().trim().min(1).max(100)).max(20).optional().describe('Dynamics 365 templates to install.'),
     confirm: confirmArgument,
     waitSeconds: waitSecondsArgument,
   }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { confirmArgument, requireConfirmation } from '../confirm';
 import { ToolError } from '../errors';
 import { resolveEnvironment } from '../resolveEnvironment';
-import { environmentRef } from '../schemas';
+import { environmentRef, newNameArgument } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
 import { operationOutput, waitAndReport, waitSecondsArgument } from './operationReport';
 import { beginEnvironmentOperation } from './starts';
@@ -12,17 +12,17 @@ const RFC3339_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
 
 const input = z
   .strictObject({
-    environment: environmentRef.describe('The target environment, which is overwritten. Must be a Sandbox environment.'),
-    source: environmentRef.optional().describe('The environment whose backup is restored (default: the target itself). Same region as the target.'),
-    backup: z.string().trim().min(1).max(100).optional().describe('Label or id of a manual backup of the source (pp_list_backups).'),
+    environment: environmentRef.describe('Target Sandbox environment (overwritten).'),
+    source: environmentRef.optional().describe('Environment of the backup (default: the target).'),
+    backup: z.string().trim().min(1).max(100).optional().describe('Backup label or id (pp_list_backups).'),
     pointInTime: z
       .string()
       .trim()
       .regex(RFC3339_WITH_OFFSET, 'must be an RFC 3339 date and time with a time zone offset, e.g. 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00')
       .optional()
-      .describe('Restore point instead of a backup: a date and time with a time zone offset, within the retention period (7 days for sandboxes).'),
-    newName: z.string().trim().min(1).max(100).optional().describe('Display name for the restored environment (default: keep the current one).'),
-    skipAuditData: z.boolean().default(false).describe('Leave out audit data, which makes the restore faster.'),
+      .describe('Or a point in time (ISO date-time with offset).'),
+    newName: newNameArgument,
+    skipAuditData: z.boolean().default(false).describe('Leave out audit data (faster).'),
     confirm: confirmArgument,
     waitSeconds: waitSecondsArgument,
   })
@@ -35,9 +35,8 @@ export const restoreEnvironment = defineTool({
   toolset: 'environments',
   title: 'Restore environment',
   description:
-    'Restores a backup or point in time of a source environment onto a target Sandbox environment, overwriting everything in the target. ' +
-    'Destructive: the user must confirm (a form, or `confirm` set to the target display name they typed). ' +
-    'The restored environment comes back in administration mode. Takes several minutes: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+    'Restores a backup or point in time of a source environment onto a Sandbox target, overwriting all of it. Destructive: ' +
+    'the user confirms. Returns the operation.',
   input,
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,

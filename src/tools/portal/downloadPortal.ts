@@ -15,23 +15,20 @@ export const downloadPortal = defineTool({
   toolset: 'pages',
   title: 'Download Power Pages site',
   description:
-    'Downloads a Power Pages site into a folder in the layout pac writes, which pac can upload: for standard and enhanced ' +
-    'data model sites the aggregate layout of `pac pages download` (website.yml, sitesetting.yml, ' +
-    'web-pages/<page>/<Page>.webpage.yml with its HTML, CSS and JavaScript beside it, web-templates, content-snippets, ' +
-    'basic-forms, lists, table-permissions, web-files, … and .portalconfig with the manifest); for code sites the ' +
-    '`.powerpages-site` folder of `pac pages download-code-site`. Reads only from the environment.',
+    'Downloads a Power Pages site to a folder in the layout of pac pages download (or download-code-site). ' +
+    'Reads only from the environment.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     site: z.string().trim().min(1).max(200).describe('Site name or id.'),
     folder: z
       .string()
       .min(1)
-      .describe('Folder to write, inside the workspace or an allowed folder; must be empty unless overwrite is true.'),
+      .describe('Folder to write; empty unless overwrite.'),
     layout: z
       .enum(['auto', 'aggregate', 'code-site'])
       .default('auto')
-      .describe('auto: the code-site layout for a site with CodeSite/Enabled, else the aggregate one.'),
-    overwrite: z.boolean().default(false),
+      .describe('auto: code-site for a code site, else aggregate.'),
+    overwrite: z.boolean().default(false).describe('Write into a folder that is not empty.'),
   }),
   output: z.object({
     folder: z.string(),

@@ -18,20 +18,17 @@ export const uploadPortal = defineTool({
   toolset: 'pages',
   title: 'Upload Power Pages site',
   description:
-    'Uploads a site folder as pac writes it (`pac pages download` or `download-code-site`, or pp_download_portal) to its ' +
-    'site, creating the site when the environment does not have it yet: records that differ from the environment are written ' +
-    '(only the columns that differ), records new to the folder are created and their ids written back into it. Records the ' +
-    'manifest marks as deleted (IsDeleted: true) are deleted; with deleteMissing, so are records of the site the folder does ' +
-    'not have. Deleting asks for confirmation.',
+    'Uploads a site folder in the pac pages layout to its site (created if missing): writes what differs, creates new records, ' +
+    'deletes those marked deleted once confirmed.',
   input: z.strictObject({
     environment: environmentRef.optional(),
-    folder: z.string().min(1).describe('The site folder (with website.yml, or a code site with .powerpages-site).'),
+    folder: z.string().min(1).describe('Site folder.'),
     dataModel: z
       .enum(['standard', 'enhanced'])
       .optional()
-      .describe('For a site the environment does not have yet; by default read from the folder.'),
-    deleteMissing: z.boolean().default(false).describe('Also delete the records of the site that are not in the folder.'),
-    confirm: confirmArgumentFor("site's name"),
+      .describe('For a new site (default: from the folder).'),
+    deleteMissing: z.boolean().default(false).describe('Also delete site records not in the folder.'),
+    confirm: confirmArgumentFor('site name'),
   }),
   output: z.object({
     site: z.string(),

@@ -19,16 +19,18 @@ export const assignGroup = defineTool({
   toolset: 'security',
   title: 'Assign group to environment',
   description:
-    'Gives an Entra security group a security role in an environment through a Dataverse group team (what pac admin assign-group does): makes the team for the group ' +
-    'and membership type if there is none, then assigns the role\'s copy from the team\'s business unit. Members get the role when they next sign in. ' +
-    'Assigning a role the team already has changes nothing.',
+    'Gives an Entra security group a role in an environment through a group team (pac admin assign-group), made when missing. ' +
+    'Members get it at next sign-in.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     group: z.string().trim().regex(GUID, 'the Entra group object id (a GUID)').describe('Entra group object id.'),
     role: roleArgument,
-    membershipType: z.enum(Object.keys(MEMBERSHIP) as [keyof typeof MEMBERSHIP]).default('membersAndGuests').describe('Which of the group\'s people the team holds.'),
-    teamName: z.string().trim().min(1).max(160).optional().describe('Name of a new team; the group\'s name when left out.'),
-    businessUnit: businessUnitArgument.describe('Business unit of a new team (name or id); the root business unit when left out.'),
+    membershipType: z
+      .enum(Object.keys(MEMBERSHIP) as [keyof typeof MEMBERSHIP])
+      .default('membersAndGuests')
+      .describe("Which of the group's people count."),
+    teamName: z.string().trim().min(1).max(160).optional().describe('New team\'s name (default: the group\'s).'),
+    businessUnit: businessUnitArgument.describe('New team\'s business unit (default: root).'),
   }),
   output: z.object({ environmentName: z.string(), teamId: z.string(), teamName: z.string(), teamCreated: z.boolean(), role: z.string(), roleId: z.string(), alreadyAssigned: z.boolean() }),
   annotations: IDEMPOTENT_CLOUD,

@@ -30,12 +30,11 @@ export const assignUser = defineTool({
   toolset: 'security',
   title: 'Assign user to environment',
   description:
-    'Adds a person to an environment with a security role (what pac admin assign-user does): syncs the Entra user into Dataverse, waits for the user row, ' +
-    'and assigns the role\'s copy from the user\'s business unit. `user` is the Entra object id, or the sign-in name of someone Dataverse already knows. ' +
-    'Assigning a role the user already has changes nothing.',
+    'Adds a person to an environment with a security role (pac admin assign-user): syncs the Entra user into Dataverse, ' +
+    'assigns the role. Held already: no change.',
   input: z.strictObject({
     environment: environmentRef,
-    user: z.string().trim().min(3).max(320).describe('Entra object id (GUID) of the user, or the user principal name if the user is already in this environment.'),
+    user: z.string().trim().min(3).max(320).describe('Entra object id, or sign-in name of a known user.'),
     role: roleArgument,
   }),
   output: z.object({

@@ -3,8 +3,8 @@ import type { DataverseClient } from '../../platform/dataverse';
 import { GUID, odataString } from '../../platform/odata';
 import { ToolError } from '../errors';
 
-export const roleArgument = z.string().trim().min(1).max(200).describe('Security role name (System Customizer, Basic User, …) or role id.');
-export const businessUnitArgument = z.string().trim().min(1).max(200).optional().describe('Business unit name or id; the root business unit when left out.');
+export const roleArgument = z.string().trim().min(1).max(200).describe('Security role name or id, e.g. Basic User.');
+export const businessUnitArgument = z.string().trim().min(1).max(200).optional().describe('Business unit name or id (default: root).');
 
 export interface Role {
   roleid: string;

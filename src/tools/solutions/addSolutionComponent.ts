@@ -43,16 +43,17 @@ export const addSolutionComponent = defineTool({
   toolset: 'solutions',
   title: 'Add component to solution',
   description:
-    'Adds an existing component (a table, form, view, flow, web resource, app, …) to an unmanaged solution with AddSolutionComponent. ' +
-    `componentType is a name (${Object.keys(COMPONENT_TYPES).join(', ')}) or the solutioncomponent type number. ` +
-    'component is the component\'s id; for a table its logical name works too. Adding a component that is already in the solution changes nothing.',
+    'Adds an existing component (table, column, form, view, flow, web resource, app, role, ...) to an unmanaged solution. ' +
+    'Already there: no change.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     solution: solutionNameArgument,
-    componentType: z.union([z.number().int().min(1).max(100_000), z.string().trim().min(1).max(60)]).describe('Type name (table, form, view, flow, webresource, …) or number (1 = table, 60 = form, 61 = web resource, …).'),
-    component: z.string().trim().min(1).max(200).describe('The component id (GUID); for a table, its logical name (account) also works.'),
+    componentType: z
+      .union([z.number().int().min(1).max(100_000), z.string().trim().min(1).max(60)])
+      .describe('Type name (table, column, form, view, flow, webresource, role, …) or number.'),
+    component: z.string().trim().min(1).max(200).describe("Component id, or a table's logical name."),
     addRequiredComponents: z.boolean().default(false).describe('Also add the components it needs.'),
-    includeSubcomponents: z.boolean().default(true).describe('For a table: include all its columns, forms and views (false adds the table shell only).'),
+    includeSubcomponents: z.boolean().default(true).describe('Table: with its columns, forms and views.'),
   }),
   output: z.object({ solution: z.string(), componentType: z.number(), componentId: z.string(), solutionComponentId: z.string().nullable() }),
   annotations: IDEMPOTENT_CLOUD,

@@ -14,10 +14,14 @@ export const applySolutionUpgrade = defineTool({
   toolset: 'solutions',
   title: 'Apply solution upgrade',
   description:
-    'Applies a staged upgrade (DeleteAndPromoteAsync): the holding solution <name>_Upgrade, imported with pp_import_solution mode "holding", replaces <name>, ' +
-    'and components the new version no longer has are deleted with their data. Destructive: the user must confirm (a form, or `confirm` set to the solution\'s unique name). ' +
-    'An operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
-  input: z.strictObject({ environment: environmentRef.optional(), solution: solutionNameArgument.describe('The unique name of the installed solution (without _Upgrade).'), confirm: confirmArgumentFor("solution's unique name"), waitSeconds: waitSecondsArgument }),
+    'Applies a staged upgrade: <name>_Upgrade replaces <name>, deleting the components and data the new version dropped. ' +
+    'Destructive: the user confirms. Returns the operation.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    solution: solutionNameArgument.describe('Installed solution (not _Upgrade).'),
+    confirm: confirmArgumentFor('solution name'),
+    waitSeconds: waitSecondsArgument,
+  }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, retries: 'apply_solution_upgrade' },

@@ -15,10 +15,14 @@ export const deleteSolution = defineTool({
   toolset: 'solutions',
   title: 'Delete solution',
   description:
-    'Deletes (uninstalls) a solution from an environment with UninstallSolutionAsync. For a managed solution its components and their data go with it; ' +
-    'for an unmanaged one only the solution container goes, and its components stay. The service refuses while other solutions depend on it. ' +
-    'Destructive: the user must confirm (a form, or `confirm` set to the solution\'s unique name). An operation: waits up to `waitSeconds`.',
-  input: z.strictObject({ environment: environmentRef.optional(), solution: solutionNameArgument, confirm: confirmArgumentFor("solution's unique name"), waitSeconds: waitSecondsArgument }),
+    'Uninstalls a solution: managed, with its components and data; unmanaged, only the container. Destructive: ' +
+    'the user confirms. Returns the operation.',
+  input: z.strictObject({
+    environment: environmentRef.optional(),
+    solution: solutionNameArgument,
+    confirm: confirmArgumentFor('solution name'),
+    waitSeconds: waitSecondsArgument,
+  }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, retries: 'delete_solution' },

@@ -28,16 +28,15 @@ export const exportSolution = defineTool({
   toolset: 'solutions',
   title: 'Export solution',
   description:
-    'Exports an unmanaged solution from an environment to a local .zip, as unmanaged or managed, with ExportSolutionAsync and DownloadSolutionExportData (streamed to disk). ' +
-    'The zip goes to `zipFile` inside the workspace or an allowed folder; the result links to it. Changes nothing in the environment. ' +
-    'A long export is an operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation.',
+    'Exports a solution to a local zip, unmanaged (source control) or managed (deployment). Changes nothing in the environment. ' +
+    'Returns the operation, then a link to the zip.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     solution: solutionNameArgument,
-    zipFile: z.string().min(1).describe('Path of the zip to write, inside the workspace or an allowed folder.'),
-    managed: z.boolean().default(false).describe('Export as managed (for deployment to test and production) instead of unmanaged (for source control).'),
+    zipFile: z.string().min(1).describe('Zip to write.'),
+    managed: z.boolean().default(false).describe('Managed (to deploy), not unmanaged.'),
     overwrite: z.boolean().default(false).describe('Replace zipFile if it exists.'),
-    settings: z.array(z.enum(Object.keys(SETTINGS) as [keyof typeof SETTINGS])).default([]).describe('Organization settings to include, as pac solution export --include does.'),
+    settings: z.array(z.enum(Object.keys(SETTINGS) as [keyof typeof SETTINGS])).default([]).describe('Organization settings to include.'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,

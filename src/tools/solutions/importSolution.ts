@@ -25,21 +25,21 @@ export const importSolution = defineTool({
   toolset: 'solutions',
   title: 'Import solution',
   description:
-    'Imports a solution .zip into an environment with ImportSolutionAsync, as an operation: waits up to `waitSeconds`, then returns the operation id for pp_get_operation. ' +
-    'mode "install" installs or updates; "holding" imports a managed upgrade as <name>_Upgrade, applied later with pp_apply_solution_upgrade; "upgrade" does both in one step (StageAndUpgradeAsync). ' +
-    'settingsFile is a deployment settings file (pac solution create-settings) whose connection references and environment variable values are applied. ' +
-    'Success is read from the import result, and failures name each failed component. The start is never repeated automatically. ' +
-    'plan: true imports nothing: the zip is staged (StageSolution) and the plan says whether it would install, update or upgrade, the version change, missing dependencies, and the connection references and environment variables the settings file leaves without a value.',
+    'Imports a solution zip: install (or update), holding (stage an upgrade for pp_apply_solution_upgrade) or upgrade; ' +
+    'applies a settings file. plan: true only reports. Returns the operation.',
   input: z.strictObject({
     environment: environmentRef.optional(),
-    zipFile: z.string().min(1).describe('Path of the solution zip, inside the workspace or an allowed folder.'),
-    settingsFile: z.string().min(1).optional().describe('Deployment settings JSON (pac solution create-settings format), inside the workspace or an allowed folder.'),
-    mode: z.enum(['install', 'holding', 'upgrade']).default('install').describe('install (default), holding (stage a managed upgrade as <name>_Upgrade), or upgrade (stage and apply at once).'),
-    overwriteUnmanagedCustomizations: z.boolean().default(false).describe('Overwrite unmanaged customizations of the components being imported.'),
-    publishWorkflows: z.boolean().default(true).describe('Activate the flows and processes in the solution after import.'),
-    skipProductUpdateDependencies: z.boolean().default(false),
+    zipFile: z.string().min(1).describe('Solution zip.'),
+    settingsFile: z.string().min(1).optional().describe('Deployment settings JSON (pac format).'),
+    mode: z
+      .enum(['install', 'holding', 'upgrade'])
+      .default('install')
+      .describe('holding: stage as <name>_Upgrade; upgrade: stage and apply.'),
+    overwriteUnmanagedCustomizations: z.boolean().default(false).describe('Overwrite unmanaged customizations.'),
+    publishWorkflows: z.boolean().default(true).describe('Turn on its flows and processes.'),
+    skipProductUpdateDependencies: z.boolean().default(false).describe('Skip product update dependency checks.'),
     waitSeconds: waitSecondsArgument,
-    plan: z.boolean().default(false).describe('Stage and check the zip against the environment and report, without importing anything.'),
+    plan: z.boolean().default(false).describe('Only report what would happen.'),
   }),
   // A plan has no operation: only `plan` is set then.
   output: operationOutput.partial().extend({ plan: importPlanOutput.optional() }),

@@ -10,12 +10,12 @@ export const listSolutions = defineTool({
   toolset: 'solutions',
   title: 'List solutions',
   description:
-    'Lists the solutions installed in an environment\'s Dataverse: unique name, display name, version, managed or unmanaged, publisher and dates, newest first. ' +
-    'Hidden system solutions (Active, System) are left out unless includeHidden is true. Filter by managed, or by text in the name. Reads only.',
+    "Lists an environment's installed solutions: unique and display name, version, managed, publisher, dates; newest first. " +
+    'Reads only.',
   input: z.strictObject({
     environment: environmentRef.optional(),
-    managed: z.boolean().optional().describe('Only managed (true) or only unmanaged (false) solutions.'),
-    nameContains: z.string().trim().min(1).max(100).optional().describe('Only solutions whose unique or display name contains this text (any case).'),
+    managed: z.boolean().optional().describe('Only managed (true) or unmanaged (false).'),
+    nameContains: z.string().trim().min(1).max(100).optional().describe('Text in the unique or display name.'),
     includeHidden: z.boolean().default(false).describe('Include hidden system solutions.'),
   }),
   output: z.object({ environmentId: z.string().nullable(), environmentName: z.string(), solutions: z.array(cloudSolution) }),

@@ -7,7 +7,7 @@ import { resolveLocalPath, stagingParent } from '../localPaths';
 import { LOCAL_FILES, defineTool } from '../types';
 
 const packageType = z.enum(['Unmanaged', 'Managed', 'Both']);
-const mapArgument = z.string().min(1).optional().describe('A SolutionPackager mapping file (<Mapping> with FileToFile, FileToPath, Folder), inside the workspace or an allowed folder, as pac --map.');
+const mapArgument = z.string().min(1).optional().describe('SolutionPackager mapping file (pac --map).');
 
 function mapFile(map: string | undefined, settings: Parameters<typeof resolveLocalPath>[2]): string | undefined {
   if (!map) return undefined;
@@ -39,18 +39,16 @@ export const unpackSolutionTool = defineTool({
   toolset: 'solutions',
   title: 'Unpack solution',
   description:
-    'Unpacks a solution .zip into the folder layout of pac solution unpack / SolutionPackager (Other/Solution.xml, Other/Customizations.xml, Entities/<table>/…, Workflows/, WebResources/, Reports/, Dashboards/, Connectors/, Templates/, …), ready for source control. ' +
-    'Runs locally; nothing is sent to a service. Refuses unsafe zips (paths outside the folder, links, zip bombs, XML with DOCTYPE). ' +
-    'Both reads <name>.zip and <name>_managed.zip side by side and writes _managed files where the managed variant differs. ' +
-    'localize also writes every language\'s labels to Resources/<culture>/resources.<culture>.resx (pac --localize); map takes a SolutionPackager mapping file, whose mapped files are not written.',
+    'Unpacks a solution zip into the pac solution unpack (SolutionPackager) folder layout, for source control. Local only; ' +
+    'refuses unsafe zips. Returns the files written.',
   input: z.strictObject({
-    zipFile: z.string().min(1).describe('Path of the solution zip (inside the workspace or an allowed folder).'),
-    folder: z.string().min(1).describe('Folder to unpack into; created if missing. Must be empty unless overwrite is true.'),
-    packageType: packageType.optional().describe('Unmanaged or Managed (default: what the zip holds), or Both.'),
-    overwrite: z.boolean().default(false).describe('Replace files in a folder that is not empty. Files the unpack does not write are kept and listed as staleFiles.'),
+    zipFile: z.string().min(1).describe('Solution zip.'),
+    folder: z.string().min(1).describe('Folder to write; empty unless overwrite.'),
+    packageType: packageType.optional().describe('Default: as the zip; Both: with <name>_managed.zip.'),
+    overwrite: z.boolean().default(false).describe('Write into a folder that is not empty.'),
     map: mapArgument,
-    localize: z.boolean().default(false).describe('Also write the labels of every language to Resources/<culture>/resources.<culture>.resx, as pac solution unpack --localize.'),
-    useLcid: z.boolean().default(false).describe('With localize, name the language folders by LCID (Resources/1036/) instead of culture (Resources/fr-FR/), as --useLcid.'),
+    localize: z.boolean().default(false).describe('Write labels to .resx files (pac --localize).'),
+    useLcid: z.boolean().default(false).describe('Folders by LCID, not culture (pac --useLcid).'),
   }),
   output: z.object({ folder: z.string(), solution: solutionOutput, packageType, files: z.number(), bytes: z.number(), staleFiles: z.array(z.string()), mapped: z.array(z.string()) }),
   annotations: LOCAL_FILES,
@@ -81,16 +79,15 @@ export const packSolutionTool = defineTool({
   toolset: 'solutions',
   title: 'Pack solution',
   description:
-    'Packs a folder in the pac solution unpack / SolutionPackager layout into a solution .zip that Dataverse imports. Runs locally. ' +
-    'Managed uses the _managed files of a Both folder; Both writes <name>.zip and <name>_managed.zip. Warnings name every file that was left out and why. ' +
-    'localize merges Resources/<culture>/*.resx back into the labels (pac --localize); map takes a SolutionPackager mapping file, whose files are read from where it maps them.',
+    'Packs a folder in the pac solution unpack layout into a solution zip Dataverse imports. Local only. ' +
+    'Warns of each file left out.',
   input: z.strictObject({
-    folder: z.string().min(1).describe('The unpacked solution folder (the one that holds Other/Solution.xml).'),
-    zipFile: z.string().min(1).describe('Path of the zip to write (inside the workspace or an allowed folder). An existing file is replaced.'),
-    packageType: packageType.optional().describe('Unmanaged (default) or Managed, or Both; a folder packs only to the types it holds.'),
-    useUnmanagedForMissingManaged: z.boolean().default(false).describe('For Managed: use X.xml where X_managed.xml is missing, instead of leaving the component out.'),
+    folder: z.string().min(1).describe('Unpacked solution folder.'),
+    zipFile: z.string().min(1).describe('Zip to write (replaced if it exists).'),
+    packageType: packageType.optional().describe('Both: with <name>_managed.zip.'),
+    useUnmanagedForMissingManaged: z.boolean().default(false).describe('Managed: X.xml where X_managed.xml is missing.'),
     map: mapArgument,
-    localize: z.boolean().default(false).describe('Merge the labels of Resources/<culture or LCID>/resources.*.resx back into the solution, as pac solution pack --localize.'),
+    localize: z.boolean().default(false).describe('Merge .resx labels back (pac --localize).'),
   }),
   output: z.object({ zipFiles: z.array(z.string()), solution: solutionOutput, packageType, members: z.number(), warnings: z.array(z.string()), leftOut: z.array(z.string()) }),
   annotations: LOCAL_FILES,

@@ -21,8 +21,8 @@ export const publishCustomizations = defineTool({
   toolset: 'solutions',
   title: 'Publish customizations',
   description:
-    'Publishes customizations in an environment so apps show them: everything (PublishAllXml, the default; slow on big environments) or only the components given (PublishXml): ' +
-    'tables by logical name, web resources, dashboards, site maps and app modules by id, option sets by name.',
+    'Publishes customizations so apps show them: all (slow on big environments) or only the tables, web resources, option sets, ' +
+    'dashboards, site maps and apps given.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     tables: names.describe('Table logical names.'),
@@ -31,7 +31,7 @@ export const publishCustomizations = defineTool({
     dashboards: names.describe('Dashboard (systemform) ids.'),
     siteMaps: names.describe('Site map ids.'),
     appModules: names.describe('App module ids.'),
-    ribbons: z.boolean().default(false).describe('Also publish the application ribbon.'),
+    ribbons: z.boolean().default(false).describe('Also the application ribbon.'),
   }),
   output: z.object({ environmentName: z.string(), publishedAll: z.boolean(), components: z.number().int() }),
   annotations: IDEMPOTENT_CLOUD,

@@ -20,15 +20,14 @@ export const setConnectionVariables = defineTool({
   toolset: 'solutions',
   title: 'Set connection references and environment variables',
   description:
-    'Creates or updates a deployment settings file (the format pac solution create-settings writes) from a solution zip or unpacked folder: one entry per connection reference ' +
-    'and environment variable, keeping values already in the file and setting those given. With `environment`, also applies the file\'s values there: ' +
-    'each connection reference gets its connection and each environment variable its current value. pp_import_solution takes the same file.',
+    "Writes a deployment settings file from a solution's connection references and environment variables, with the values given; " +
+    'with environment, sets them there too.',
   input: z.strictObject({
-    solution: z.string().min(1).describe('Solution zip or unpacked folder, inside the workspace or an allowed folder.'),
-    settingsFile: z.string().min(1).describe('Deployment settings JSON to create or update, inside the workspace or an allowed folder.'),
+    solution: z.string().min(1).describe('Solution zip or unpacked folder.'),
+    settingsFile: z.string().min(1).describe('Settings JSON to create or update.'),
     connectionReferences: z.record(z.string().min(1).max(200), z.string().trim().min(1).max(200)).optional().describe('Connection reference logical name → connection id.'),
     environmentVariables: z.record(z.string().min(1).max(200), z.string().max(100_000)).optional().describe('Environment variable schema name → value.'),
-    environment: environmentRef.optional().describe('Also apply the values to this environment (the solution must be imported there).'),
+    environment: environmentRef.optional().describe('Also set the values in this environment.'),
   }),
   output: z.object({
     settingsFile: z.string(),

@@ -12,12 +12,15 @@ export const setSolutionVersion = defineTool({
   toolset: 'solutions',
   title: 'Set solution version',
   description:
-    'Sets the version of an unmanaged solution in an environment (what pac solution online-version does), before exporting it for a release. ' +
-    'Versions are major.minor.build.revision. Managed solutions get their version from the import and cannot be changed.',
+    'Sets the version of an unmanaged solution in an environment (pac solution online-version), before exporting a release.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     solution: solutionNameArgument,
-    version: z.string().trim().regex(/^\d{1,9}\.\d{1,9}(\.\d{1,9}){0,2}$/, 'use major.minor[.build[.revision]], numbers only, such as 1.2.0.0').describe('The new version, such as 1.2.0.0.'),
+    version: z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}\.\d{1,9}(\.\d{1,9}){0,2}$/, 'use major.minor[.build[.revision]], numbers only, such as 1.2.0.0')
+      .describe('New version, such as 1.2.0.0.'),
   }),
   output: z.object({ previousVersion: z.string(), solution: cloudSolution }),
   annotations: IDEMPOTENT_CLOUD,

@@ -11,7 +11,7 @@ export const solutionNameArgument = z
   .min(1)
   .max(100)
   .regex(/^[A-Za-z0-9_]+$/, 'a solution unique name has only letters, digits and underscores')
-  .describe('The solution\'s unique name (not its display name), as pp_list_solutions shows it.');
+  .describe('Solution unique name (not display name).');
 
 export const cloudSolution = z.object({
   id: z.string(),

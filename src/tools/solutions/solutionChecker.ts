@@ -14,15 +14,14 @@ export const solutionChecker = defineTool({
   toolset: 'solutions',
   title: 'Check solution',
   description:
-    'Runs the solution checker (PowerApps Checker API) on a solution zip: upload, analyze, wait, then the issues by severity (critical, high, medium, low, informational), ' +
-    'the worst ones with file and line, and the full SARIF report written to `sarifFile` and returned as a resource link. ' +
-    'Uses the checker geography of `environment` (or the default environment). An operation: waits up to `waitSeconds` (analyses take 1-5 minutes).',
+    'Runs the solution checker on a solution zip (1-5 minutes) and writes its SARIF report. Returns the operation, ' +
+    'then the issues by severity. Changes nothing.',
   input: z.strictObject({
-    zipFile: z.string().min(1).describe('The solution zip to check (up to 30 MB), inside the workspace or an allowed folder.'),
-    environment: environmentRef.optional().describe('Environment whose tenant and checker geography to use; the default environment when left out.'),
-    sarifFile: z.string().min(1).optional().describe('Where to write the SARIF report; beside the zip as <name>.sarif when left out.'),
-    ruleSet: z.enum(['solutionChecker', 'appSourceCertification']).default('solutionChecker'),
-    excludeFiles: z.array(z.string().min(1).max(200)).max(50).default([]).describe('File patterns to leave out, such as *jquery*.'),
+    zipFile: z.string().min(1).describe('Solution zip (up to 30 MB).'),
+    environment: environmentRef.optional().describe('Environment whose checker region to use.'),
+    sarifFile: z.string().min(1).optional().describe('SARIF file (default: <zip>.sarif).'),
+    ruleSet: z.enum(['solutionChecker', 'appSourceCertification']).default('solutionChecker').describe('Rules to check by.'),
+    excludeFiles: z.array(z.string().min(1).max(200)).max(50).default([]).describe('File patterns to skip, such as *jquery*.'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,
