@@ -422,7 +422,8 @@ async function closeSettings(page: Page): Promise<void> {
 async function pick(page: Page, text: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
   await row.waitFor({ timeout: 60_000 });
-  await row.click();
+  // A loaded machine redraws the list while the click waits for it to hold still; then click where it is.
+  await row.click({ timeout: 15_000 }).catch(() => row.click({ force: true, timeout: 15_000 }));
 }
 
 async function clearNotifications(page: Page): Promise<void> {
