@@ -39,8 +39,17 @@ tls.connect = ((...args: Parameters<typeof tls.connect>) => {
 
 async function burst(sandbox: Sandbox, environment: string, trustPerConnection: boolean): Promise<Burst> {
   const { NODE_EXTRA_CA_CERTS: _, ...env } = sandbox.env();
-  const services = createServices({ env, logger: silentLogger, userAgent: 'bench', http: { extraCaCerts: [sandbox.certificatePem], trustPerConnection } });
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: () => Promise.resolve(services), logger: silentLogger });
+  const services = createServices({
+    env,
+    logger: silentLogger,
+    userAgent: 'bench',
+    http: { extraCaCerts: [sandbox.certificatePem], trustPerConnection },
+  });
+  const operations = new OperationTracker({
+    store: new MemoryOperationStore(),
+    services: () => Promise.resolve(services),
+    logger: silentLogger,
+  });
   const options = { settings: {}, services: () => Promise.resolve(services), operations, logger: silentLogger };
   const call = async (): Promise<number> => {
     const started = performance.now();
@@ -80,7 +89,8 @@ function median(values: number[]): number {
 
 function row(label: string, bursts: Burst[]): string {
   const pick = (key: keyof Burst) => median(bursts.map((b) => b[key]));
-  const range = (key: keyof Burst) => `${Math.round(Math.min(...bursts.map((b) => b[key])))}-${Math.round(Math.max(...bursts.map((b) => b[key])))}`;
+  const range = (key: keyof Burst) =>
+    `${Math.round(Math.min(...bursts.map((b) => b[key])))}-${Math.round(Math.max(...bursts.map((b) => b[key])))}`;
   const cells = [
     label,
     `${Math.round(pick('wallMs'))} ms`,
@@ -95,7 +105,8 @@ function row(label: string, bursts: Burst[]): string {
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox();
-  const environment = [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.linkedEnvironmentMetadata?.instanceUrl)!.record.name;
+  const environment = [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.linkedEnvironmentMetadata?.instanceUrl)!
+    .record.name;
   const before: Burst[] = [];
   const now: Burst[] = [];
   try {
