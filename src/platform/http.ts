@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { Agent, Response as UndiciResponse, fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import type { TokenProvider } from '../auth/tokenProvider';
 import type { Logger } from '../log';
+import type { Metrics } from '../observability/metrics';
 import { PlatformError, correlationIdFrom, decodeErrorBody, hintFor, type ServiceName } from './errors';
 import { HostLimiter } from './limiter';
 import { backoffDelay, parseRetryAfter, sleep } from './retry';
@@ -69,6 +70,8 @@ export interface HttpClientOptions {
    * when it may. Every request passes it before a token is fetched or a byte is sent.
    */
   hostPolicy?: (url: string, resource: string | undefined) => string | undefined;
+  /** Counts every attempt, its status, duration and Dataverse's remaining budget, and every retry. */
+  metrics?: Metrics;
   /** Replaceable for tests that check the waits without waiting. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -122,6 +125,7 @@ export class HttpClient {
         if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
         this.options.logger.debug(`${request.method} ${safeUrl(request.url)} failed (${failure.code}); retry ${attempt} in ${delay} ms`);
+        this.options.metrics?.retry(request.service, request.url, delay);
         await this.pause(delay, request);
         continue;
       }
@@ -147,6 +151,7 @@ export class HttpClient {
       if (retryable && attempt < this.retry.maxAttempts && withinBudget) {
         this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
         waitedMs += delay;
+        this.options.metrics?.retry(request.service, request.url, delay);
         await this.pause(delay, request);
         continue;
       }
@@ -157,7 +162,17 @@ export class HttpClient {
   /** A plain request with this client's trust, timeout and cancellation, but no token and no retries (for MSAL). */
   async fetchRaw(url: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Response> {
     const signal = AbortSignal.timeout(init.timeoutMs ?? this.timeoutMs);
-    return (await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal, dispatcher: this.dispatcher })) as unknown as Response;
+    const started = performance.now();
+    let response: Response;
+    try {
+      const { method, headers, body } = init;
+      response = (await fetch(url, { method, headers, body, signal, dispatcher: this.dispatcher })) as unknown as Response;
+    } catch (error) {
+      this.options.metrics?.request('identity', url, 0, performance.now() - started);
+      throw error;
+    }
+    this.options.metrics?.request('identity', url, response.status, performance.now() - started);
+    return response;
   }
 
   /**
@@ -176,6 +191,7 @@ export class HttpClient {
         if (attempt >= this.retry.maxAttempts) throw Object.assign(error as object, { attempts: attempt });
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
         this.options.logger.debug(`${init.method} ${safeUrl(url)} failed (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); retry ${attempt} in ${delay} ms`);
+        this.options.metrics?.retry('identity', url, delay);
         await this.wait(delay);
         continue;
       }
@@ -185,6 +201,7 @@ export class HttpClient {
       await response.arrayBuffer().catch(() => undefined);
       this.options.logger.debug(`${init.method} ${safeUrl(url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
       waitedMs += delay;
+      this.options.metrics?.retry('identity', url, delay);
       await this.wait(delay);
     }
   }
@@ -208,17 +225,26 @@ export class HttpClient {
     }
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    const started = Date.now();
-    const response = request.streamBody
-      ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
-      : ((await fetch(request.url, {
-          method: request.method,
-          headers,
-          body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          signal,
-          dispatcher: this.dispatcher,
-        })) as unknown as Response);
-    this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Date.now() - started} ms`);
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = request.streamBody
+        ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
+        : ((await fetch(request.url, {
+            method: request.method,
+            headers,
+            body: request.body === undefined ? undefined : JSON.stringify(request.body),
+            signal,
+            dispatcher: this.dispatcher,
+          })) as unknown as Response);
+    } catch (error) {
+      // A request the caller cancelled is not the service's failure.
+      if (!request.signal?.aborted) this.options.metrics?.request(request.service, request.url, 0, performance.now() - started);
+      throw error;
+    }
+    const elapsed = performance.now() - started;
+    this.options.metrics?.request(request.service, request.url, response.status, elapsed, response.headers);
+    this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Math.round(elapsed)} ms`);
     return response;
   }
 

@@ -9,6 +9,7 @@ import type { HttpClient } from '../platform/http';
 import type { PowerPlatformClient } from '../platform/powerPlatform';
 import type { SolutionCache } from '../platform/solutionCache';
 import type { OperationTracker } from '../operations/tracker';
+import type { Metrics } from '../observability/metrics';
 import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
 import { withStringLimits } from './schemas';
@@ -73,6 +74,8 @@ export interface ToolContext {
   /** Each org's solutions as last read (see requireSolution). */
   solutionLists: SolutionCache;
   operations: OperationTracker;
+  /** The server's own figures (tool calls, requests, throttling, budgets), for pp_server_status and pp_doctor. */
+  metrics: Metrics;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
   /** The host (VS Code) already got the person's yes for this call. */
