@@ -10,6 +10,7 @@ import { startSandbox, type Sandbox } from './sandbox/server';
 import { createServices, type Services, type ServicesOptions } from './services';
 import { catalog } from './tools';
 import { invokeTool, type CallContext } from './tools/invoke';
+import { serverStatusReport, type ServerStatusReport } from './tools/serverStatus';
 import type { AnyToolDefinition, ToolSettings } from './tools/types';
 import { USER_AGENT } from './version';
 
@@ -36,6 +37,8 @@ export interface ToolRuntime {
   operations: OperationTracker;
   /** The server's own figures: tool calls, requests, throttling, budgets, operations, memory. */
   metrics: Metrics;
+  /** The figures against the guide's thresholds, as pp_server_status reports them. */
+  status(): ServerStatusReport;
   /** The signed-in clients, for views that read directly (the extension's environment tree). */
   services(): Promise<Services>;
   /** Applies new safety settings (read-only, allow-lists, defaults) without signing in again or losing the sandbox. */
@@ -113,6 +116,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   return {
     operations,
     metrics,
+    status: () => serverStatusReport(metrics.snapshot()),
     services: getServices,
     async callTool(name, args, call) {
       const tool = tools.get(name);

@@ -45,6 +45,7 @@ class Recent {
 }
 
 interface ToolCounts {
+  simple: boolean;
   calls: number;
   errors: number;
   durations: Recent;
@@ -70,6 +71,8 @@ export interface ApiBudget {
 
 export interface ToolFigures {
   tool: string;
+  /** A tool that reads and starts no operation: its calls should answer quickly. */
+  simple: boolean;
   calls: number;
   errors: number;
   p50Ms: number | null;
@@ -130,9 +133,10 @@ export class Metrics {
     this.sinks.push(sink);
   }
 
-  toolCall(tool: string, ms: number, failed: boolean): void {
+  /** One tool call; `simple` for a tool that reads and starts no operation. */
+  toolCall(tool: string, ms: number, failed: boolean, simple = false): void {
     let counts = this.tools.get(tool);
-    if (!counts) this.tools.set(tool, (counts = { calls: 0, errors: 0, durations: new Recent() }));
+    if (!counts) this.tools.set(tool, (counts = { simple, calls: 0, errors: 0, durations: new Recent() }));
     counts.calls++;
     if (failed) counts.errors++;
     counts.durations.add(ms);
@@ -175,7 +179,13 @@ export class Metrics {
     return {
       uptimeSeconds: Math.round((this.now() - this.startedAt) / 1000),
       memory: { rssMb: mb(memory.rss), heapUsedMb: mb(memory.heapUsed) },
-      tools: [...this.tools].map(([tool, c]) => ({ tool, calls: c.calls, errors: c.errors, ...percentiles(c.durations) })),
+      tools: [...this.tools].map(([tool, c]) => ({
+        tool,
+        simple: c.simple,
+        calls: c.calls,
+        errors: c.errors,
+        ...percentiles(c.durations),
+      })),
       services: [...this.services.values()].map((c) => ({
         service: c.service,
         org: c.org,

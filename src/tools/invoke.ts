@@ -47,8 +47,13 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
   const metrics = options.metrics ?? new Metrics();
   const started = performance.now();
   const result = await invokeCounted(tool, rawArgs, call, options, metrics);
-  metrics.toolCall(tool.name, performance.now() - started, result.isError === true);
+  metrics.toolCall(tool.name, performance.now() - started, result.isError === true, isSimple(tool));
   return result;
+}
+
+/** A tool that reads and starts no operation: the guide expects its calls to answer within 30 s. */
+function isSimple(tool: AnyToolDefinition): boolean {
+  return tool.annotations.readOnlyHint && !('waitSeconds' in (tool.input as z.ZodObject).shape);
 }
 
 async function invokeCounted(

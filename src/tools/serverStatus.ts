@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { DATAVERSE_WINDOW, budgetLeftPercent, type MetricsSnapshot, type ServiceFigures } from '../observability/metrics';
-import { catalog } from './index';
+import { DATAVERSE_WINDOW, budgetLeftPercent, type ApiBudget, type MetricsSnapshot, type ServiceFigures } from '../observability/metrics';
 import { defineTool } from './types';
 
 /** The thresholds the scaling guide says to watch. */
@@ -58,16 +57,28 @@ export const serverStatus = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handler(_args, context) {
-    const figures = context.metrics.snapshot();
-    const checks = statusChecks(figures);
-    const healthy = !checks.some((c) => c.status === 'warning');
-    const services = figures.services.map((s) => ({
-      ...s,
-      budget: s.budget && { ...s.budget, readAt: new Date(s.budget.readAt).toISOString() },
-    }));
-    return Promise.resolve({ result: { healthy, checks, ...figures, services }, summary: summarize(figures, checks, healthy) });
+    const report = serverStatusReport(context.metrics.snapshot());
+    return Promise.resolve({ result: report, summary: summarize(report, report.checks, report.healthy) });
   },
 });
+
+export type StatusCheck = ReturnType<typeof statusChecks>[number];
+
+export type ServerStatusReport = Omit<MetricsSnapshot, 'services'> & {
+  healthy: boolean;
+  checks: StatusCheck[];
+  services: Array<Omit<ServiceFigures, 'budget'> & { budget: (Omit<ApiBudget, 'readAt'> & { readAt: string }) | null }>;
+};
+
+/** The figures, the checks against the thresholds, and whether all pass: pp_server_status's result, and the VS Code hover's. */
+export function serverStatusReport(figures: MetricsSnapshot): ServerStatusReport {
+  const checks = statusChecks(figures);
+  const services = figures.services.map((s) => ({
+    ...s,
+    budget: s.budget && { ...s.budget, readAt: new Date(s.budget.readAt).toISOString() },
+  }));
+  return { ...figures, healthy: !checks.some((c) => c.status === 'warning'), checks, services };
+}
 
 /** The figures against the thresholds. A check without enough figures says so instead of passing. */
 export function statusChecks(figures: MetricsSnapshot): Array<{ check: string; status: Status; value: string; threshold: string }> {
@@ -75,11 +86,8 @@ export function statusChecks(figures: MetricsSnapshot): Array<{ check: string; s
   const errors = sum(figures.tools.map((t) => t.errors));
   const requests = sum(figures.services.map((s) => s.requests));
   const failed = sum(figures.services.map((s) => s.failures + s.throttled));
-  const simple = new Set<string>(
-    catalog.filter((tool) => isSimple((tool.input as z.ZodObject).shape, tool.annotations.readOnlyHint)).map((t) => t.name),
-  );
-  const slow = figures.tools.filter((t) => simple.has(t.tool) && (t.p95Ms ?? 0) > THRESHOLDS.simpleCallP95Seconds * 1000);
-  const timed = figures.tools.filter((t) => simple.has(t.tool) && t.p95Ms !== null);
+  const slow = figures.tools.filter((t) => t.simple && (t.p95Ms ?? 0) > THRESHOLDS.simpleCallP95Seconds * 1000);
+  const timed = figures.tools.filter((t) => t.simple && t.p95Ms !== null);
   const low = figures.services.filter((s) => s.budget && budgetPercent(s) < THRESHOLDS.budgetPercent);
   const budgets = figures.services.filter((s) => s.budget);
   return [
@@ -120,11 +128,6 @@ export function statusChecks(figures: MetricsSnapshot): Array<{ check: string; s
   ];
 }
 
-/** A tool that reads and starts no operation: its calls should answer within the threshold. */
-function isSimple(input: object, readOnly: boolean): boolean {
-  return readOnly && !('waitSeconds' in input);
-}
-
 function budgetPercent(service: ServiceFigures): number {
   return budgetLeftPercent(service.budget!);
 }
@@ -145,7 +148,7 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 0)} s`;
 }
 
-function summarize(figures: MetricsSnapshot, checks: ReturnType<typeof statusChecks>, healthy: boolean): string {
+function summarize(figures: ServerStatusReport, checks: StatusCheck[], healthy: boolean): string {
   const lines = [
     `${healthy ? 'Healthy' : 'Needs attention'}: up ${Math.round(figures.uptimeSeconds / 60)} min, RSS ${figures.memory.rssMb} MB, ` +
       `operations ${figures.operations.running} running, ${figures.operations.succeeded} succeeded, ${figures.operations.failed} failed.`,
