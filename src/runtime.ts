@@ -5,6 +5,7 @@ import type { Logger } from './log';
 import { FileOperationStore, MemoryOperationStore } from './operations/store';
 import { OperationTracker } from './operations/tracker';
 import { Metrics } from './observability/metrics';
+import { telemetryConfig } from './observability/telemetry';
 import { FaultInjector } from './sandbox/faults';
 import { startSandbox, type Sandbox } from './sandbox/server';
 import { createServices, type Services, type ServicesOptions } from './services';
@@ -68,6 +69,16 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   let services: Promise<Services> | undefined;
   let sandbox: Sandbox | undefined;
   const metrics = new Metrics();
+  // OpenTelemetry is loaded only when its variables ask for an exporter.
+  const telemetrySettings = telemetryConfig(options.env);
+  const telemetry = telemetrySettings
+    ? import('./observability/otel')
+        .then(({ startTelemetry }) => startTelemetry(metrics, telemetrySettings, options.logger))
+        .catch((error) => {
+          options.logger.warn(`telemetry is off: ${(error as Error).message}`);
+          return undefined;
+        })
+    : undefined;
 
   // In the sandbox, lifecycle operations run 20 times faster than on the real service by default, so
   // trying them takes seconds; our own poll interval shrinks by the same factor.
@@ -121,6 +132,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     async callTool(name, args, call) {
       const tool = tools.get(name);
       if (!tool) throw new Error(`Unknown tool ${name}`);
+      await telemetry; // so the first call has its spans too
       return invokeTool(tool, args, call, { settings, services: getServices, operations, logger: options.logger, metrics });
     },
     updateSettings(next) {
@@ -130,6 +142,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     pollIntervalMs: pollIntervalMs ?? 10_000,
     async close() {
       operations.close();
+      await (await telemetry)?.shutdown();
       const ready = await services?.catch(() => undefined);
       await ready?.close();
       await sandbox?.close();

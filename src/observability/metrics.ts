@@ -1,5 +1,6 @@
 import type { ServiceName } from '../platform/errors';
 import type { OperationRecord } from '../operations/record';
+import type { Tracing } from './telemetry';
 
 /** Durations kept per tool and per service for the percentiles: the most recent ones. */
 const RECENT = 1024;
@@ -123,6 +124,8 @@ export class Metrics {
   private readonly budgets = new Map<string, ApiBudget>();
   private readonly operationStates = new Map<string, OperationRecord['state']>();
   private readonly sinks: MetricsSink[] = [];
+  /** Spans for tool calls and their HTTP requests, while OpenTelemetry traces are exported. */
+  tracing: Tracing | undefined;
 
   constructor(
     private readonly now: () => number = Date.now,

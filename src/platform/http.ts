@@ -225,6 +225,7 @@ export class HttpClient {
     }
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const ended = this.options.metrics?.tracing?.request(request.service, request.method, request.url, headers);
     const started = performance.now();
     let response: Response;
     try {
@@ -240,8 +241,10 @@ export class HttpClient {
     } catch (error) {
       // A request the caller cancelled is not the service's failure.
       if (!request.signal?.aborted) this.options.metrics?.request(request.service, request.url, 0, performance.now() - started);
+      ended?.(0);
       throw error;
     }
+    ended?.(response.status);
     const elapsed = performance.now() - started;
     this.options.metrics?.request(request.service, request.url, response.status, elapsed, response.headers);
     this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Math.round(elapsed)} ms`);

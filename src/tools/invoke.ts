@@ -46,7 +46,8 @@ export interface InvokeOptions {
 export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call: CallContext, options: InvokeOptions): Promise<CallToolResult> {
   const metrics = options.metrics ?? new Metrics();
   const started = performance.now();
-  const result = await invokeCounted(tool, rawArgs, call, options, metrics);
+  const run = () => invokeCounted(tool, rawArgs, call, options, metrics);
+  const result = await (metrics.tracing ? metrics.tracing.toolCall(tool.name, run) : run());
   metrics.toolCall(tool.name, performance.now() - started, result.isError === true, isSimple(tool));
   return result;
 }
