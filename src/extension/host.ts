@@ -65,7 +65,7 @@ export class PowerAgentHost implements vscode.Disposable {
     const settings = this.settings;
     const { createRuntime } = loadRuntimeBundle();
     const runtime = createRuntime({
-      env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
+      env: { ...telemetryVariables(), POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
       sandbox: settings.sandbox,
       settings: toolSettings(settings, this.allowedFolders()),
       logger: this.logger,
@@ -218,4 +218,9 @@ export class PowerAgentHost implements vscode.Disposable {
     this.environmentsListed.dispose();
     this.toolCalled.dispose();
   }
+}
+
+/** The OpenTelemetry variables VS Code was started with: the tools export metrics and traces only when they ask for it. */
+function telemetryVariables(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_') || name === 'POWERAGENT_OTEL_PROPAGATE'));
 }

@@ -105,7 +105,7 @@ export interface MetricsSnapshot {
 
 /** Something that watches the figures as they come (the OpenTelemetry bridge). */
 export interface MetricsSink {
-  toolCall?(tool: string, ms: number, failed: boolean): void;
+  toolCall?(tool: string, ms: number, failed: boolean, simple: boolean): void;
   request?(service: string, org: string | null, status: number, ms: number): void;
   retry?(service: string, org: string | null, waitMs: number): void;
 }
@@ -143,7 +143,7 @@ export class Metrics {
     counts.calls++;
     if (failed) counts.errors++;
     counts.durations.add(ms);
-    for (const sink of this.sinks) sink.toolCall?.(tool, ms, failed);
+    for (const sink of this.sinks) sink.toolCall?.(tool, ms, failed, counts.simple);
   }
 
   /** One HTTP attempt: its answer's status (0 when none came), how long it took, and its headers. */

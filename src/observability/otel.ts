@@ -99,21 +99,32 @@ function tracing(tracer: ReturnType<TracerProvider['getTracer']>, propagate: boo
   };
 }
 
+/** Seconds: fine below a second, and 30 s (the guide's limit for simple calls) as a boundary. */
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
 /** The figures as instruments: counters and histograms fed as they come, gauges read when collected. */
 function instrument(meter: Meter, metrics: Metrics): void {
   const toolCalls = meter.createCounter('pp.tool.calls', { description: 'Tool calls, by tool and outcome.' });
-  const toolDuration = meter.createHistogram('pp.tool.duration', { unit: 's', description: 'Tool call duration.' });
+  const toolDuration = meter.createHistogram('pp.tool.duration', {
+    unit: 's',
+    description: 'Tool call duration; pp.tool.simple marks tools that read and start no operation.',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
   const requests = meter.createCounter('pp.http.requests', { description: 'HTTP requests to the services, by service, org and status.' });
   const throttled = meter.createCounter('pp.http.throttled', { description: 'Answers of 429 Too Many Requests.' });
   const retries = meter.createCounter('pp.http.retries', { description: 'Requests sent again after a wait.' });
   const retryWait = meter.createCounter('pp.http.retry_wait', { unit: 's', description: 'Time waited before retries.' });
-  const requestDuration = meter.createHistogram('pp.http.duration', { unit: 's', description: 'HTTP request duration.' });
+  const requestDuration = meter.createHistogram('pp.http.duration', {
+    unit: 's',
+    description: 'HTTP request duration.',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
   const where = (service: string, org: string | null): Attributes =>
     org ? { 'pp.service': service, 'pp.dataverse.org': org } : { 'pp.service': service };
   metrics.addSink({
-    toolCall(tool, ms, failed) {
+    toolCall(tool, ms, failed, simple) {
       toolCalls.add(1, { 'gen_ai.tool.name': tool, outcome: failed ? 'error' : 'ok' });
-      toolDuration.record(ms / 1000, { 'gen_ai.tool.name': tool });
+      toolDuration.record(ms / 1000, { 'gen_ai.tool.name': tool, 'pp.tool.simple': simple });
     },
     request(service, org, status, ms) {
       requests.add(1, { ...where(service, org), 'http.response.status_code': status });
