@@ -222,5 +222,7 @@ export class PowerAgentHost implements vscode.Disposable {
 
 /** The OpenTelemetry variables VS Code was started with: the tools export metrics and traces only when they ask for it. */
 function telemetryVariables(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_') || name === 'POWERAGENT_OTEL_PROPAGATE'));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_') || name === 'POWERAGENT_OTEL_PROPAGATE'),
+  );
 }
