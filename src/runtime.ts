@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import type { Logger } from './log';
 import { FileOperationStore, MemoryOperationStore } from './operations/store';
 import { OperationTracker } from './operations/tracker';
+import { Metrics } from './observability/metrics';
+import { telemetryConfig } from './observability/telemetry';
 import { FaultInjector } from './sandbox/faults';
 import { startSandbox, type Sandbox } from './sandbox/server';
 import { createServices, type Services, type ServicesOptions } from './services';
 import { allTools } from './tools';
 import { invokeTool, type CallContext } from './tools/invoke';
+import { serverStatusReport, type ServerStatusReport } from './tools/serverStatus';
 import type { AnyToolDefinition, ToolSettings } from './tools/types';
 import { USER_AGENT } from './version';
 
@@ -33,6 +36,10 @@ export interface ToolRuntime {
   callTool(name: string, args: unknown, call: CallContext): Promise<CallToolResult>;
   /** The long-running operations, for views that show them. */
   operations: OperationTracker;
+  /** The server's own figures: tool calls, requests, throttling, budgets, operations, memory. */
+  metrics: Metrics;
+  /** The figures against the guide's thresholds, as pp_server_status reports them. */
+  status(): ServerStatusReport;
   /** The signed-in clients, for views that read directly (the extension's environment tree). */
   services(): Promise<Services>;
   /** Applies new safety settings (read-only, allow-lists, defaults) without signing in again or losing the sandbox. */
@@ -61,6 +68,17 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   const tools = new Map<string, AnyToolDefinition>(allTools.map((tool) => [tool.name, tool]));
   let services: Promise<Services> | undefined;
   let sandbox: Sandbox | undefined;
+  const metrics = new Metrics();
+  // OpenTelemetry is loaded only when its variables ask for an exporter.
+  const telemetrySettings = telemetryConfig(options.env);
+  const telemetry = telemetrySettings
+    ? import('./observability/otel')
+        .then(({ startTelemetry }) => startTelemetry(metrics, telemetrySettings, options.logger))
+        .catch((error) => {
+          options.logger.warn(`telemetry is off: ${(error as Error).message}`);
+          return undefined;
+        })
+    : undefined;
 
   // In the sandbox, lifecycle operations run 20 times faster than on the real service by default, so
   // trying them takes seconds; our own poll interval shrinks by the same factor.
@@ -68,7 +86,8 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
   const pollIntervalMs = Number(options.env.POWERAGENT_POLL_INTERVAL_MS) || (options.sandbox ? Math.round(10_000 * timeScale) : undefined);
   const build = async (): Promise<Services> => {
     if (!options.sandbox) {
-      return createServices({ env: options.env, logger: options.logger, userAgent: USER_AGENT, onDeviceCode: options.onDeviceCode, tokenSource: options.tokenSource, http: options.http });
+      const { env, logger, onDeviceCode, tokenSource, http } = options;
+      return createServices({ env, logger, userAgent: USER_AGENT, onDeviceCode, tokenSource, http, metrics });
     }
     sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS), timeScale });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);
@@ -78,6 +97,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
       logger: options.logger,
       userAgent: USER_AGENT,
       http: { extraCaCerts: [sandbox.certificatePem] },
+      metrics,
     });
     // People see who the tools run as (pp_whoami, pp_doctor): in the sandbox that is nobody of theirs.
     const tokens = services.tokens;
@@ -100,16 +120,20 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     onNotice: options.onNotice,
     defaultPollIntervalMs: pollIntervalMs,
   });
+  metrics.watchOperations(operations);
   const resumed = operations.resume();
   if (resumed) options.logger.info(`following ${resumed} operation(s) that were running when the server last stopped`);
 
   return {
     operations,
+    metrics,
+    status: () => serverStatusReport(metrics.snapshot()),
     services: getServices,
     async callTool(name, args, call) {
       const tool = tools.get(name);
       if (!tool) throw new Error(`Unknown tool ${name}`);
-      return invokeTool(tool, args, call, { settings, services: getServices, operations, logger: options.logger });
+      await telemetry; // so the first call has its spans too
+      return invokeTool(tool, args, call, { settings, services: getServices, operations, logger: options.logger, metrics });
     },
     updateSettings(next) {
       settings = next;
@@ -118,6 +142,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     pollIntervalMs: pollIntervalMs ?? 10_000,
     async close() {
       operations.close();
+      await (await telemetry)?.shutdown();
       const ready = await services?.catch(() => undefined);
       await ready?.close();
       await sandbox?.close();

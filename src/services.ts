@@ -11,6 +11,7 @@ import { PlatformError } from './platform/errors';
 import { PowerPlatformClient } from './platform/powerPlatform';
 import { audienceRefusal, requestRefusal, tokenRefusal } from './platform/serviceHosts';
 import { SolutionCache } from './platform/solutionCache';
+import type { Metrics } from './observability/metrics';
 
 /** The signed-in clients a tool handler works with. */
 export interface Services {
@@ -38,6 +39,8 @@ export interface ServicesOptions {
   onDeviceCode?: (message: string) => void;
   /** The clock the caches age by (tests move a fake one). */
   now?: () => number;
+  /** Counts every request, throttling and retry, and Dataverse's remaining budget. */
+  metrics?: Metrics;
 }
 
 /** Reads endpoints and credentials and builds the clients. Throws ConfigurationError when something is missing. */
@@ -61,6 +64,7 @@ export function createServices(options: ServicesOptions): Services {
     logger: options.logger,
     userAgent: options.userAgent,
     ...options.http,
+    metrics: options.metrics ?? options.http?.metrics,
     // The token provider is made below and needs this client for its own calls, hence the indirection.
     tokens,
     // The one gate every request passes: tokens and data go only to the cloud's own hosts.

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { PlatformError } from '../platform/errors';
 import { sleep as defaultSleep } from '../platform/retry';
+import { BURST_REMAINING as BURST, TIME_REMAINING as TIME, headerNumber } from '../observability/metrics';
 
 /** The time budget ran out: what is done stays done, the rest is for the next call. */
 export class BudgetExhausted extends Error {
@@ -17,17 +18,6 @@ export interface DispatcherOptions {
   signal: AbortSignal;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-/** Headers Dataverse sends on every response: requests, and seconds of execution time, left in the window. */
-const BURST = 'x-ms-ratelimit-burst-remaining-xrm-requests';
-const TIME = 'x-ms-ratelimit-time-remaining-xrm-requests';
-
-function headerNumber(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null) return undefined;
-  const n = Number(value.replace(/,/g, '').trim());
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /**

@@ -35,6 +35,7 @@ export class PowerAgentHost implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly operationChanged = new vscode.EventEmitter<OperationRecord>();
   private readonly environmentsListed = new vscode.EventEmitter<void>();
+  private readonly toolCalled = new vscode.EventEmitter<void>();
   /** Operations of sandboxes closed in this window (a sign-in or a cloud change replaced them): still shown, never polled. */
   private readonly history: OperationRecord[] = [];
   private environments?: EnvironmentSummary[];
@@ -43,6 +44,8 @@ export class PowerAgentHost implements vscode.Disposable {
   readonly onDidChangeOperation = this.operationChanged.event;
   /** Fires when a new list of environments was read (names for the status bar). */
   readonly onDidListEnvironments = this.environmentsListed.event;
+  /** Fires when a tool call ended (the status bar's figures). */
+  readonly onDidCallTool = this.toolCalled.event;
   settings: ExtensionSettings = readSettings(vscode.workspace.getConfiguration('powerAgent'));
 
   constructor(
@@ -62,7 +65,7 @@ export class PowerAgentHost implements vscode.Disposable {
     const settings = this.settings;
     const { createRuntime } = loadRuntimeBundle();
     const runtime = createRuntime({
-      env: { POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
+      env: { ...telemetryVariables(), POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
       sandbox: settings.sandbox,
       settings: toolSettings(settings, this.allowedFolders()),
       logger: this.logger,
@@ -90,7 +93,14 @@ export class PowerAgentHost implements vscode.Disposable {
     } catch (error) {
       this.logger.error(toolCallLine({ tool: name, args, origin, ms: Date.now() - started, error }).line);
       throw error;
+    } finally {
+      this.toolCalled.fire();
     }
+  }
+
+  /** The server's figures against the thresholds; undefined until the runtime was built by a first call. */
+  serverStatus(): ReturnType<ToolRuntime['status']> | undefined {
+    return this.runtimeInstance?.status();
   }
 
   /** Where tools may read and write local files: the allowedFolders setting; without a workspace, the extension's own storage. */
@@ -206,5 +216,13 @@ export class PowerAgentHost implements vscode.Disposable {
     this.changed.dispose();
     this.operationChanged.dispose();
     this.environmentsListed.dispose();
+    this.toolCalled.dispose();
   }
+}
+
+/** The OpenTelemetry variables VS Code was started with: the tools export metrics and traces only when they ask for it. */
+function telemetryVariables(): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_') || name === 'POWERAGENT_OTEL_PROPAGATE'),
+  );
 }

@@ -4,7 +4,10 @@ import type { PowerAgentHost } from './host';
 import { PRODUCT } from './settings';
 import { statusView } from './statusView';
 
-/** Shows who the tools run as and the default environment by name; a click picks another environment, or signs in. */
+/**
+ * Shows who the tools run as and the default environment by name, and in its hover the server's health
+ * (pp_server_status's checks); a click picks another environment, or signs in.
+ */
 export function createStatusBar(host: PowerAgentHost, state: vscode.Memento): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('powerAgent.status', vscode.StatusBarAlignment.Left, 50);
   item.name = PRODUCT;
@@ -18,9 +21,10 @@ export function createStatusBar(host: PowerAgentHost, state: vscode.Memento): vs
       defaultEnvironment: s.defaultEnvironment,
       environmentName: host.environmentName(s.defaultEnvironment),
       readOnly: s.readOnly,
+      status: host.serverStatus(),
     });
     item.text = view.text;
-    item.tooltip = new vscode.MarkdownString(view.tooltip);
+    item.tooltip = new vscode.MarkdownString(view.tooltip, true);
     item.command = view.signedIn ? 'powerAgent.pickEnvironment' : 'powerAgent.signIn';
     item.show();
     // The default environment is stored by id: read the list once to show its name.
@@ -37,6 +41,8 @@ export function createStatusBar(host: PowerAgentHost, state: vscode.Memento): vs
       update();
     }),
     host.onDidListEnvironments(update),
+    host.onDidCallTool(update),
+    host.onDidChangeOperation(update),
     vscode.authentication.onDidChangeSessions(update),
   );
 }

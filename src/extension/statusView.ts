@@ -1,3 +1,4 @@
+import type { ServerStatusReport } from '../tools/serverStatus';
 import { PRODUCT } from './settings';
 
 export interface StatusFacts {
@@ -10,6 +11,8 @@ export interface StatusFacts {
   /** Its display name, once the environments were read. */
   environmentName?: string;
   readOnly: boolean;
+  /** The server's figures against the thresholds (pp_server_status), once the tools have run. */
+  status?: Pick<ServerStatusReport, 'healthy' | 'uptimeSeconds' | 'memory' | 'operations' | 'checks'>;
 }
 
 /** The status bar item's text and tooltip: who the tools run as and on which environment, by name. No VS Code types. */
@@ -38,6 +41,7 @@ export function statusView(facts: StatusFacts): { text: string; tooltip: string;
       : `Signed in as ${who}.`,
     `Default environment: ${facts.environmentName ? `${facts.environmentName} (${facts.defaultEnvironment})` : facts.defaultEnvironment || 'none'}`,
     ...(facts.readOnly ? ['Read-only: tools that change anything are off.'] : []),
+    ...(facts.status ? ['', ...statusLines(facts.status)] : []),
     '',
     'Click to pick the default environment.',
   ];
@@ -47,6 +51,18 @@ export function statusView(facts: StatusFacts): { text: string; tooltip: string;
     signedIn: true,
     named,
   };
+}
+
+/** The server's health in a few lines: the checks against the thresholds, operations, uptime and memory. */
+function statusLines(status: NonNullable<StatusFacts['status']>): string[] {
+  const { running, succeeded, failed } = status.operations;
+  const up = status.uptimeSeconds < 3600 ? `${Math.round(status.uptimeSeconds / 60)} min` : `${(status.uptimeSeconds / 3600).toFixed(1)} h`;
+  return [
+    `Server ${status.healthy ? 'healthy' : '**needs attention**'}: up ${up}, ${status.memory.rssMb} MB`,
+    // Tool names carry underscores, which Markdown would read as emphasis.
+    ...status.checks.map((c) => `${c.status === 'warning' ? '$(warning) ' : ''}${c.check}: ${c.value.replace(/[_*]/g, '\\$&')}`),
+    `Operations: ${running} running, ${succeeded} succeeded, ${failed} failed`,
+  ];
 }
 
 /** A GUID shortened to its first block, so an unnamed environment does not fill the status bar. */

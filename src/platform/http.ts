@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Readable } from 'node:stream';
 import { Agent, Response as UndiciResponse, fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import type { TokenProvider } from '../auth/tokenProvider';
 import type { Logger } from '../log';
+import type { Metrics } from '../observability/metrics';
 import { PlatformError, correlationIdFrom, decodeErrorBody, hintFor, type ServiceName } from './errors';
 import { HostLimiter } from './limiter';
 import { backoffDelay, parseRetryAfter, sleep } from './retry';
@@ -60,10 +61,17 @@ export interface HttpClientOptions {
   /** Extra trusted CA certificates (PEM), added to Node's roots. Used for the loopback sandbox. */
   extraCaCerts?: string[];
   /**
+   * Builds the trust (Node's roots and the extra certificates) anew for every connection, as this
+   * client did before: only for the benchmark's baseline (bench/tls-context.ts).
+   */
+  trustPerConnection?: boolean;
+  /**
    * Says why a URL may not be sent a request (with the token of `resource` when given), or undefined
    * when it may. Every request passes it before a token is fetched or a byte is sent.
    */
   hostPolicy?: (url: string, resource: string | undefined) => string | undefined;
+  /** Counts every attempt, its status, duration and Dataverse's remaining budget, and every retry. */
+  metrics?: Metrics;
   /** Replaceable for tests that check the waits without waiting. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -86,10 +94,7 @@ export class HttpClient {
   private readonly random: () => number;
 
   constructor(private readonly options: HttpClientOptions) {
-    this.dispatcher = new Agent({
-      keepAliveTimeout: 30_000,
-      connect: options.extraCaCerts?.length ? { ca: [...rootCertificates, ...options.extraCaCerts] } : undefined,
-    });
+    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: trustOptions(options) });
     this.limiter = new HostLimiter(options.perHostConcurrency ?? 52);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 100_000;
@@ -120,6 +125,7 @@ export class HttpClient {
         if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
         this.options.logger.debug(`${request.method} ${safeUrl(request.url)} failed (${failure.code}); retry ${attempt} in ${delay} ms`);
+        this.options.metrics?.retry(request.service, request.url, delay);
         await this.pause(delay, request);
         continue;
       }
@@ -145,6 +151,7 @@ export class HttpClient {
       if (retryable && attempt < this.retry.maxAttempts && withinBudget) {
         this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
         waitedMs += delay;
+        this.options.metrics?.retry(request.service, request.url, delay);
         await this.pause(delay, request);
         continue;
       }
@@ -155,7 +162,17 @@ export class HttpClient {
   /** A plain request with this client's trust, timeout and cancellation, but no token and no retries (for MSAL). */
   async fetchRaw(url: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Response> {
     const signal = AbortSignal.timeout(init.timeoutMs ?? this.timeoutMs);
-    return (await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal, dispatcher: this.dispatcher })) as unknown as Response;
+    const started = performance.now();
+    let response: Response;
+    try {
+      const { method, headers, body } = init;
+      response = (await fetch(url, { method, headers, body, signal, dispatcher: this.dispatcher })) as unknown as Response;
+    } catch (error) {
+      this.options.metrics?.request('identity', url, 0, performance.now() - started);
+      throw error;
+    }
+    this.options.metrics?.request('identity', url, response.status, performance.now() - started);
+    return response;
   }
 
   /**
@@ -174,6 +191,7 @@ export class HttpClient {
         if (attempt >= this.retry.maxAttempts) throw Object.assign(error as object, { attempts: attempt });
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
         this.options.logger.debug(`${init.method} ${safeUrl(url)} failed (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); retry ${attempt} in ${delay} ms`);
+        this.options.metrics?.retry('identity', url, delay);
         await this.wait(delay);
         continue;
       }
@@ -183,6 +201,7 @@ export class HttpClient {
       await response.arrayBuffer().catch(() => undefined);
       this.options.logger.debug(`${init.method} ${safeUrl(url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
       waitedMs += delay;
+      this.options.metrics?.retry('identity', url, delay);
       await this.wait(delay);
     }
   }
@@ -206,17 +225,29 @@ export class HttpClient {
     }
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    const started = Date.now();
-    const response = request.streamBody
-      ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
-      : ((await fetch(request.url, {
-          method: request.method,
-          headers,
-          body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          signal,
-          dispatcher: this.dispatcher,
-        })) as unknown as Response);
-    this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Date.now() - started} ms`);
+    const ended = this.options.metrics?.tracing?.request(request.service, request.method, request.url, headers);
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = request.streamBody
+        ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
+        : ((await fetch(request.url, {
+            method: request.method,
+            headers,
+            body: request.body === undefined ? undefined : JSON.stringify(request.body),
+            signal,
+            dispatcher: this.dispatcher,
+          })) as unknown as Response);
+    } catch (error) {
+      // A request the caller cancelled is not the service's failure.
+      if (!request.signal?.aborted) this.options.metrics?.request(request.service, request.url, 0, performance.now() - started);
+      ended?.(0);
+      throw error;
+    }
+    ended?.(response.status);
+    const elapsed = performance.now() - started;
+    this.options.metrics?.request(request.service, request.url, response.status, elapsed, response.headers);
+    this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status} in ${Math.round(elapsed)} ms`);
     return response;
   }
 
@@ -240,6 +271,18 @@ export class HttpClient {
       throw canceled(request);
     }
   }
+}
+
+/**
+ * The TLS trust for extra CA certificates, built once per client and shared by its connections:
+ * passing `ca` instead makes Node parse its 140-odd roots again for each new connection, which costs
+ * tens of milliseconds of CPU and about 1 MB each.
+ */
+function trustOptions(options: HttpClientOptions): { ca: string[] } | { secureContext: SecureContext } | undefined {
+  const extra = options.extraCaCerts;
+  if (!extra?.length) return undefined;
+  const ca = [...rootCertificates, ...extra];
+  return options.trustPerConnection ? { ca } : { secureContext: createSecureContext({ ca }) };
 }
 
 /** A `consume` that keeps a response's bytes (a zip, a file column): for bodies small enough to hold. */

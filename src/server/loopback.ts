@@ -12,6 +12,8 @@ import { StreamableHTTPServerTransport } from './sdkHttp';
  */
 export const SECRET_HEADER = 'x-power-agent-secret';
 export const MCP_PATH = '/mcp';
+/** Answers 200 {"status":"ok"} without the secret, for a load balancer's or supervisor's health probe; says nothing else. */
+export const HEALTH_PATH = '/healthz';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** A session nobody used for this long is closed; its client starts a new one (a 404 tells it to). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
@@ -83,6 +85,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     const path = new URL(req.url ?? '/', `http://${req.headers.host}`).pathname;
     // VS Code looks for OAuth metadata after a 403; a quick 404 tells it there is none.
     if (path.startsWith('/.well-known/')) return reply(res, 404, 'Not found.');
+    if (path === HEALTH_PATH) return health(req, res);
     const given = req.headers[SECRET_HEADER];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), secretDigest)) return reply(res, 403, 'Missing or wrong secret.');
     if (path !== MCP_PATH) return reply(res, 404, 'Not found.');
@@ -234,6 +237,16 @@ function tooLarge(res: ServerResponse): void {
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+function health(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed.');
+    return;
+  }
+  req.resume();
+  const body = req.method === 'HEAD' ? undefined : '{"status":"ok"}';
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
 }
 
 function reply(res: ServerResponse, status: number, text: string): void {

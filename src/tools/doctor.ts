@@ -7,6 +7,8 @@ import { isAllowed, urlIsAllowed } from './allowList';
 import { hostWords } from './hostWords';
 import { findByUrl, isEnvironmentUrl, shownUrl } from './resolveEnvironment';
 import { environmentRef } from './schemas';
+import { budgetLeftPercent } from '../observability/metrics';
+import { THRESHOLDS } from './serverStatus';
 import { READ_ONLY_CLOUD, defineTool, type ToolContext } from './types';
 
 type Status = 'ok' | 'warning' | 'failed' | 'skipped';
@@ -44,6 +46,7 @@ export const doctor = defineTool({
     checks.push(...signIn.checks);
     const environments = signIn.bap ? await adminChecks(context, checks) : undefined;
     checks.push(await dataverseCheck(context, args.environment, environments));
+    checks.push(...budgetChecks(context));
     const count = (status: Status) => checks.filter((c) => c.status === status).length;
     const symbol: Record<Status, string> = { ok: 'ok  ', warning: 'WARN', failed: 'FAIL', skipped: 'skip' };
     const lines = checks.map((c) => `${symbol[c.status]} ${c.check}: ${c.detail}${c.fix ? `\n     Fix: ${c.fix}` : ''}`);
@@ -164,6 +167,23 @@ async function dataverseCheck(context: ToolContext, ref: string | undefined, env
         : 'Check that the environment is ready (pp_get_environment) and reachable from this machine.',
     );
   }
+}
+
+/** Dataverse's service protection budget left, as the last answer of each org this server called said. */
+function budgetChecks(context: ToolContext): Check[] {
+  return context.metrics
+    .snapshot()
+    .services.filter((s) => s.org && s.budget)
+    .map((s) => {
+      const budget = s.budget!;
+      const left = budgetLeftPercent(budget);
+      const requests = budget.requestsRemaining ?? '?';
+      const seconds = budget.secondsRemaining ?? '?';
+      const detail = `${requests} requests and ${seconds} s of execution time left in the 5-minute window (${Math.round(left)} %)`;
+      const low = left < THRESHOLDS.budgetPercent;
+      const fix = 'Fewer calls at once for a few minutes: Dataverse refuses requests (429) once the budget is spent.';
+      return { check: `Dataverse API budget: ${s.org}`, status: low ? 'warning' : 'ok', detail, fix: low ? fix : null };
+    });
 }
 
 function failure(check: string, error: unknown, fix: string): Check {

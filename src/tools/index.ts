@@ -30,11 +30,13 @@ import { installApplication } from './applications/installApplication';
 import { assignGroup } from './security/assignGroup';
 import { assignUser } from './security/assignUser';
 import { doctor } from './doctor';
+import { serverStatus } from './serverStatus';
 
 /** Every tool the product offers, declared once, in the order tools/list shows them. Servers, LM tools and commands derive from it. */
 export const allTools: readonly AnyToolDefinition[] = [
   whoAmI,
   doctor,
+  serverStatus,
   listEnvironments,
   getEnvironment,
   createEnvironment,

@@ -11,6 +11,7 @@ import { hostWords } from './hostWords';
 import { keepCachesCurrent } from '../operations/cacheUpdates';
 import type { SchemaDef, SchemaParts } from './schemas';
 import type { OperationTracker } from '../operations/tracker';
+import { Metrics } from '../observability/metrics';
 import type { AnyToolDefinition, ElicitRequest, ElicitResult, ProgressUpdate, ToolSettings } from './types';
 
 export interface CallContext {
@@ -33,6 +34,8 @@ export interface InvokeOptions {
   services: () => Promise<Services>;
   operations: OperationTracker;
   logger: Logger;
+  /** Counts the call, its outcome and duration; pp_server_status reports it. */
+  metrics?: Metrics;
 }
 
 /**
@@ -41,6 +44,26 @@ export interface InvokeOptions {
  * an isError result that says what happened and what to do, never a stack trace.
  */
 export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call: CallContext, options: InvokeOptions): Promise<CallToolResult> {
+  const metrics = options.metrics ?? new Metrics();
+  const started = performance.now();
+  const run = () => invokeCounted(tool, rawArgs, call, options, metrics);
+  const result = await (metrics.tracing ? metrics.tracing.toolCall(tool.name, run) : run());
+  metrics.toolCall(tool.name, performance.now() - started, result.isError === true, isSimple(tool));
+  return result;
+}
+
+/** A tool that reads and starts no operation: the guide expects its calls to answer within 30 s. */
+function isSimple(tool: AnyToolDefinition): boolean {
+  return tool.annotations.readOnlyHint && !('waitSeconds' in (tool.input as z.ZodObject).shape);
+}
+
+async function invokeCounted(
+  tool: AnyToolDefinition,
+  rawArgs: unknown,
+  call: CallContext,
+  options: InvokeOptions,
+  metrics: Metrics,
+): Promise<CallToolResult> {
   if (options.settings.readOnly && !tool.annotations.readOnlyHint) {
     return errorResult(`${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ${hostWords(options.settings).turnOffReadOnly} if this change is wanted.`);
   }
@@ -53,6 +76,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
     const outcome = await tool.handler(parsed.data, {
       ...services,
       operations: options.operations,
+      metrics,
       settings: options.settings,
       signal: call.signal,
       log: options.logger,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log';
 import type { OperationTracker } from '../operations/tracker';
 import type { Services } from '../services';
+import type { Metrics } from '../observability/metrics';
 import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
 import { withStringLimits } from './schemas';
@@ -56,6 +57,8 @@ export interface ElicitResult {
 export interface ToolContext extends Omit<Services, 'close'> {
   settings: ToolSettings;
   operations: OperationTracker;
+  /** The server's own figures (tool calls, requests, throttling, budgets), for pp_server_status and pp_doctor. */
+  metrics: Metrics;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
   /** The host (VS Code) already got the person's yes for this call. */

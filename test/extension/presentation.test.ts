@@ -12,6 +12,8 @@ import { resultHtml } from '../../src/extension/resultHtml';
 import { errorFromText, operationPage, pageToast, resultPage } from '../../src/extension/resultPage';
 import { expandFolders } from '../../src/extension/settings';
 import { statusView } from '../../src/extension/statusView';
+import { Metrics } from '../../src/observability/metrics';
+import { serverStatusReport } from '../../src/tools/serverStatus';
 import { presetFromNode } from '../../src/extension/treeNodes';
 import type { OperationRecord } from '../../src/operations/record';
 import type { EnvironmentSummary } from '../../src/platform/environment';
@@ -340,6 +342,23 @@ describe('views', () => {
     const nobody = statusView({ sandbox: false, defaultEnvironment: DEV.id, readOnly: false });
     assert.equal(nobody.signedIn, false);
     assert.equal(nobody.text, '$(sign-in) Power Agent MCP: Sign In');
+  });
+
+  it("the status bar's hover shows the server's figures against the thresholds, once tools have run", () => {
+    const metrics = new Metrics();
+    for (let i = 0; i < 20; i++) metrics.toolCall('pp_list_solutions', 100 + i, i < 2, true);
+    const budget = new Headers({
+      'x-ms-ratelimit-burst-remaining-xrm-requests': '5,400',
+      'x-ms-ratelimit-time-remaining-xrm-requests': '1,100.50',
+    });
+    metrics.request('dataverse', 'https://contoso.crm.dynamics.com/api/data/v9.2/solutions', 200, 80, budget);
+    const view = statusView({ sandbox: true, defaultEnvironment: '', readOnly: false, status: serverStatusReport(metrics.snapshot()) });
+    assert.match(view.tooltip, /Server \*\*needs attention\*\*: up 0 min, [\d.]+ MB/);
+    assert.match(view.tooltip, /\$\(warning\) tool success rate: 90\.0 % \(18 of 20 calls\)/);
+    assert.match(view.tooltip, /\n(?!\$)Dataverse API budget: lowest 90 % left/);
+    assert.match(view.tooltip, /simple calls p95: highest 0\.12 s/);
+    assert.match(view.tooltip, /Operations: 0 running, 0 succeeded, 0 failed/);
+    assert.doesNotMatch(statusView({ sandbox: true, defaultEnvironment: '', readOnly: false }).tooltip, /Server/);
   });
 
   it('portal links per cloud', () => {

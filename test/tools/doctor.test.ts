@@ -17,11 +17,27 @@ describe('pp_doctor through an MCP client', () => {
       const result = await h.call(cli, 'pp_doctor', { environment: 'Contoso Dev' });
       assert.equal(result.isError, undefined, text(result));
       assert.equal(structured(result).failed, 0, text(result));
-      assert.match(text(result), /^Ready: 6 passed, 0 warning\(s\), 0 failed\./);
+      assert.match(text(result), /^Ready: 7 passed, 0 warning\(s\), 0 failed\./);
       assert.equal(find(result, 'Dataverse access: Contoso Dev').status, 'ok');
+      // The WhoAmI's answer said how much of the service protection budget is left.
+      assert.match(find(result, 'Dataverse API budget: ').detail, /^5999 requests and 1,?\d{3}(\.\d+)? s of execution time left/);
       assert.match(find(result, 'settings').detail, /read-only \(tools that change anything are off\)/);
       assert.equal(find(result, 'clock').status, 'ok');
     });
+  });
+
+  it('warns when the Dataverse API budget runs low', async () => {
+    await withHarness(
+      async (h) => {
+        const cli = await h.connect();
+        const result = await h.call(cli, 'pp_doctor', { environment: 'Contoso Dev' });
+        const budget = find(result, 'Dataverse API budget: ');
+        assert.equal(budget.status, 'warning');
+        assert.match(budget.detail, /^99 requests and/);
+        assert.match(budget.fix!, /429/);
+      },
+      { serviceProtection: { requests: 100 } },
+    );
   });
 
   it('says what to fix: no admin permission, no Dataverse user, an allow-list entry that matches nothing', async () => {
