@@ -76,7 +76,7 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     // Arguments are made up front, so a seed gives the same calls whatever order they finish in.
     const calls = Array.from({ length: CALLS }, (_, i) => {
       const tool = tools[i % tools.length]!;
-      return { index: i, name: tool.name, args: generator.argumentsFor(tool.inputSchema as never, bases[tool.name] ?? {}) };
+      return { index: i, name: tool.name, args: generator.argumentsFor(tool.inputSchema, bases[tool.name] ?? {}) };
     });
     const problems: string[] = [];
     const inFlight = new Set<number>();
@@ -93,7 +93,7 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
           timeout: CALL_TIMEOUT_MS,
         })) as CallToolResult;
       } catch (error) {
-        const hung = error instanceof McpError && error.code === ErrorCode.RequestTimeout;
+        const hung = error instanceof McpError && error.code === Number(ErrorCode.RequestTimeout);
         problems.push(`${hung ? 'hang' : 'JSON-RPC error'}: ${describeCall(call)}: ${(error as Error).message}`);
         return;
       }

@@ -59,7 +59,7 @@ describe('argument errors of every tool, generated from its schema', () => {
   it('a wrong type names the field, the expected type and the received type', async () => {
     let checked = 0;
     for (const tool of tools) {
-      for (const field of fields(tool.inputSchema as JsonSchema)) {
+      for (const field of fields(tool.inputSchema)) {
         const types = typesOf(field.schema);
         if (!types.length) continue;
         const { value, received } = wrongValue(types);
@@ -77,7 +77,7 @@ describe('argument errors of every tool, generated from its schema', () => {
   it('a value outside an enum lists every allowed value', async () => {
     let checked = 0;
     for (const tool of tools) {
-      for (const field of fields(tool.inputSchema as JsonSchema)) {
+      for (const field of fields(tool.inputSchema)) {
         if (!field.schema.enum) continue;
         const result = await session.client.callTool({ name: tool.name, arguments: field.place('no-such-value') });
         const allowed = field.schema.enum.map((v) => JSON.stringify(v)).join(', ');
@@ -91,7 +91,7 @@ describe('argument errors of every tool, generated from its schema', () => {
   it('every string field has a maxLength', () => {
     const unbounded: string[] = [];
     for (const tool of tools) {
-      for (const field of fields(tool.inputSchema as JsonSchema)) {
+      for (const field of fields(tool.inputSchema)) {
         const strings = field.schema.anyOf ? field.schema.anyOf.filter((s) => s.type === 'string') : field.schema.type === 'string' ? [field.schema] : [];
         for (const s of strings) if (s.enum === undefined && typeof s.maxLength !== 'number') unbounded.push(`${tool.name}.${field.path}`);
       }
