@@ -97,7 +97,7 @@ export function dataXml(pairs: number): string {
     Array.from({ length: pairs }, (_, i) => {
       const n = i + 1;
       const values = Object.entries(make(n)).map(([k, v]) =>
-        field(k, k === 'birthdate' ? `${v}T00:00:00.0000000` : k === 'revenue' ? Number(v).toFixed(4) : v),
+        field(k, k === 'birthdate' ? `${String(v)}T00:00:00.0000000` : k === 'revenue' ? Number(v).toFixed(4) : v),
       );
       return [`      <record id="${id(prefix, n)}">`, field(key, id(prefix, n)), ...values, lookup(n), '      </record>'].join('\r\n');
     }).join('\r\n');
@@ -267,7 +267,7 @@ export async function startSandbox(): Promise<{ info: SandboxInfo; process: Chil
     [join(ROOT, 'dist', 'cli.js'), 'sandbox', '--json', '--latency-ms', String(LATENCY_MS), '--request-limit', '1000000000'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const [line] = (await once(createInterface({ input: sandbox.stdout! }), 'line')) as [string];
+  const [line] = (await once(createInterface({ input: sandbox.stdout }), 'line')) as [string];
   return { info: JSON.parse(line) as SandboxInfo, process: sandbox };
 }
 

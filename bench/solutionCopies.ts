@@ -29,7 +29,7 @@ export async function solutionCopies(source: string, target: string, copies: num
   zip.close();
   const customizations = members.get('customizations.xml')!.toString('utf8');
   const multiplied = customizations.replace(
-    /(<(Entities|EntityRelationships|Workflows)>)([\s\S]*?)(\r?\n  <\/\2>)/g,
+    /(<(Entities|EntityRelationships|Workflows)>)([\s\S]*?)(\r?\n {2}<\/\2>)/g,
     (_, open: string, _name: string, inner: string, close: string) => {
       const parts: string[] = [];
       for (let copy = 0; copy < copies; copy++) parts.push(renamed(inner, copy, prefix));

@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -63,7 +63,7 @@ async function transfer(mode: 'upload' | 'download', file: string, serverUrl: st
 /** Takes uploads and counts them; serves a download of the zip it was given, as Dataverse does: base64 in JSON. */
 async function transferServer(): Promise<{ url: string; serve(file: string): void; close(): void }> {
   let current = '';
-  const server = createServer(async (req, res) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.endsWith('/DownloadSolutionExportData')) {
       for await (const _ of req);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -75,7 +75,8 @@ async function transferServer(): Promise<{ url: string; serve(file: string): voi
     }
     for await (const _ of req);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"AsyncOperationId":"x","ImportJobKey":"y"}');
-  });
+  };
+  const server = createServer((req, res) => void answer(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/org`,

@@ -47,18 +47,17 @@ export interface ServicesOptions {
 export function createServices(options: ServicesOptions): Services {
   const endpoints = resolveEndpoints(options.env);
   const auth = options.tokenSource ? undefined : (options.auth ?? readAuthConfig(options.env));
-  let cache: TokenProvider | undefined;
   // No token is asked for an audience outside the cloud's services (an org URL from a tool argument).
   const tokens: TokenProvider = {
     get description() {
-      return cache!.description;
+      return cache.description;
     },
     getToken(resource, signal) {
       const refused = audienceRefusal(resource, endpoints);
       if (refused) return Promise.reject(new PlatformError({ service: 'identity', status: 0, code: 'UntrustedAudience', message: `No token was asked for ${resource.replace(/\/\/[^/@]*@/, '//')}: ${refused}.` }));
-      return cache!.getToken(resource, signal);
+      return cache.getToken(resource, signal);
     },
-    invalidate: (resource) => cache!.invalidate(resource),
+    invalidate: (resource) => cache.invalidate(resource),
   };
   const http = new HttpClient({
     logger: options.logger,
@@ -73,7 +72,7 @@ export function createServices(options: ServicesOptions): Services {
   const source = options.tokenSource
     ? options.tokenSource(http, endpoints)
     : createMsalTokenSource({ auth: auth!, endpoints, http, logger: options.logger, onDeviceCode: options.onDeviceCode });
-  cache = new CachingTokenProvider(source);
+  const cache = new CachingTokenProvider(source);
   const dataverseClients = new Map<string, DataverseClient>();
   const bap = new BapClient(http, endpoints);
   return {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 
@@ -11,19 +11,19 @@ export function ownerOnlyFileCache(file: string): ICachePlugin {
     async beforeCacheAccess(context: TokenCacheContext) {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = await readFile(file, 'utf8');
       } catch {
         return; // no cache yet
       }
-      chmodSync(file, 0o600); // tighten a file someone loosened
+      await chmod(file, 0o600); // tighten a file someone loosened
       context.tokenCache.deserialize(text);
     },
     async afterCacheAccess(context: TokenCacheContext) {
       if (!context.cacheHasChanged) return;
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, context.tokenCache.serialize(), { mode: 0o600 });
-      renameSync(temp, file);
+      await writeFile(temp, context.tokenCache.serialize(), { mode: 0o600 });
+      await rename(temp, file);
     },
   };
 }

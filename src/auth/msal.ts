@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import {
   ConfidentialClientApplication,
   LogLevel,
@@ -41,7 +42,7 @@ export function createMsalTokenSource(options: MsalSourceOptions): TokenSource {
       return confidential(options, `service principal ${auth.clientId} (certificate)`, { clientCertificate: loadCertificate(auth.certificatePath, auth.certificatePassword) }, system);
     case 'workload-identity':
       // The federated token file is rotated by the platform, so it is read again for every assertion.
-      return confidential(options, `service principal ${auth.clientId} (workload identity federation)`, { clientAssertion: async () => readFileSync(auth.tokenFile, 'utf8').trim() }, system);
+      return confidential(options, `service principal ${auth.clientId} (workload identity federation)`, { clientAssertion: async () => (await readFile(auth.tokenFile, 'utf8')).trim() }, system);
     case 'managed-identity':
       return managedIdentity(auth.clientId, system);
     case 'device-code':

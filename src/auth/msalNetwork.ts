@@ -32,7 +32,7 @@ export function msalNetworkClient(http: HttpClient): INetworkModule {
     const text = await response.text();
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-    let body: Record<string, unknown> = {};
+    let body: Record<string, unknown>;
     try {
       body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
@@ -43,7 +43,7 @@ export function msalNetworkClient(http: HttpClient): INetworkModule {
     }
     body = oauthError(body);
     if (response.status === 429 || response.status >= 500) {
-      const said = body.error_description ?? body.error;
+      const said = (body.error_description ?? body.error) as string | undefined; // OAuth's error fields are strings
       throw new AuthError(
         SIGN_IN_UNAVAILABLE,
         typeof body.correlation_id === 'string' ? body.correlation_id : '',

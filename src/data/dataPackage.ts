@@ -47,7 +47,7 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
     const bytes = await readFile(schemaFile);
     return {
       schema: parseSchema(bytes, shownAs),
-      openData: async () => createReadStream(dataFile, { highWaterMark: 256 * 1024 }),
+      openData: () => Promise.resolve(createReadStream(dataFile, { highWaterMark: 256 * 1024 })),
       fingerprint: fingerprint(bytes, `${dataInfo.size}:${dataInfo.mtimeMs}`),
       close: () => undefined,
     };
@@ -78,7 +78,7 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
  */
 async function inflatedEntry(path: string, name: string): Promise<Readable> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, z) => (error ? reject(error) : resolve(z!))),
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, z) => (error ? reject(error) : resolve(z))),
   );
   const entry = await new Promise<yauzl.Entry>((resolve, reject) => {
     zip.on('entry', (e: yauzl.Entry) => (e.fileName === name ? resolve(e) : zip.readEntry()));

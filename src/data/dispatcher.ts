@@ -121,7 +121,7 @@ export class Dispatcher {
         if (this.now() + delay >= this.options.deadline)
           return this.stop(new BudgetExhausted(`the service asked to wait ${Math.ceil(delay / 1000)} s, past the end of the time budget`));
         await this.wait(delay, this.signal).catch(() => undefined);
-        if (this.options.signal.aborted) return this.stop(this.options.signal.reason ?? new Error('Canceled'));
+        if (this.options.signal.aborted) return this.stop((this.options.signal.reason as Error | undefined) ?? new Error('Canceled'));
         if (this.budgetEnded) return this.stop(new BudgetExhausted());
       }
     }

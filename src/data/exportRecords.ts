@@ -116,7 +116,7 @@ export async function exportRecords(
         );
       others.add(navigationFrom(relationship, t.meta.logicalName).other);
     }
-  const keys = others.size ? await tableKeys(dv, [...others], options.signal) : new Map();
+  const keys = others.size ? await tableKeys(dv, [...others], options.signal) : new Map<string, { primaryId: string }>();
   requests += Math.ceil(others.size / 20);
   for (const t of tables) {
     for (const r of t.entity.relationships.filter((r) => r.manyToMany)) {
@@ -273,14 +273,15 @@ async function* pages(
 }
 
 function lookupValue(row: Record<string, unknown>, property: string, name: string): CmtValue | undefined {
-  const id = row[property];
+  // A lookup column's value is its id; the annotations are the table's logical name and the record's name.
+  const id = row[property] as string | undefined;
   if (!id) return undefined;
   const value: CmtValue = {
     name,
     value: String(id).toLowerCase(),
-    lookupentity: String(row[`${property}@Microsoft.Dynamics.CRM.lookuplogicalname`] ?? ''),
+    lookupentity: String((row[`${property}@Microsoft.Dynamics.CRM.lookuplogicalname`] as string | undefined) ?? ''),
   };
-  const label = row[`${property}@OData.Community.Display.V1.FormattedValue`];
+  const label = row[`${property}@OData.Community.Display.V1.FormattedValue`] as string | null | undefined;
   if (label !== undefined && label !== null) value.lookupentityname = String(label);
   return value;
 }
@@ -312,7 +313,7 @@ function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
             lookupValue(p, '_partyid_value', 'partyid'),
             { name: 'activityid', value: id, lookupentity: 'activitypointer' },
             { name: 'participationtypemask', value: String(p.participationtypemask) },
-            p.addressused ? { name: 'addressused', value: String(p.addressused) } : undefined,
+            p.addressused ? { name: 'addressused', value: String(p.addressused as string) } : undefined,
             { name: 'activitypartyid', value: String(p.activitypartyid).toLowerCase() },
           ].filter((f): f is CmtValue => f !== undefined),
         })),

@@ -79,7 +79,7 @@ export async function signIn(options: {
   let account: Account | undefined = accounts[0];
   if (accounts.length > 1) {
     const picked = await options.pick(
-      [...accounts.map((a) => ({ label: a.label, account: a as Account | undefined })), { label: 'Another account…', account: undefined }],
+      [...accounts.map((a) => ({ label: a.label, account: a })), { label: 'Another account…', account: undefined }],
       {
         title: 'Power Agent MCP: Sign In',
         placeHolder: 'Which account should Power Agent MCP use?',

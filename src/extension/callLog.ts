@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { scalarText } from './format';
 
 /** Arguments that name what a call works on; no other argument reaches the log. */
 const TARGET_FIELDS = ['solution', 'environment', 'displayName', 'targetEnvironment', 'catalog', 'source', 'site', 'id'];
@@ -22,16 +23,21 @@ export function toolCallLine(call: { tool: string; args: unknown; origin: string
   const failed = Boolean(call.error) || Boolean(call.result?.isError);
   const state = typeof structured?.state === 'string' ? structured.state : undefined;
   const outcome = call.error
-    ? `threw: ${(call.error as Error)?.message ?? String(call.error)}`
+    ? `threw: ${thrownMessage(call.error)}`
     : failed
       ? `failed: ${text.split('\n')[0]}`
       : state
         ? `ok (operation ${state})`
         : 'ok';
   const correlation = [structured?.error?.correlationId, structured?.correlationId, /Correlation id: (\S+)/.exec(text)?.[1]].find(
-    (id) => typeof id === 'string' && id,
+    (id): id is string => typeof id === 'string' && id !== '',
   );
   const parts = [`${call.tool} (${call.origin})`, ...(target.length ? [target.join(' ')] : []), `${outcome} in ${took}`];
-  if (correlation) parts.push(`correlation id ${String(correlation)}`);
+  if (correlation) parts.push(`correlation id ${correlation}`);
   return { failed, line: parts.join(' · ') };
+}
+
+/** What a thrown value says: its message when it has one, else the value itself. */
+function thrownMessage(error: unknown): string {
+  return scalarText((error as { message?: unknown } | null | undefined)?.message ?? error);
 }

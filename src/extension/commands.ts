@@ -54,7 +54,7 @@ export async function runToolCommand(
   const { args, shown } = asked;
   const named = { ...args, ...shown, ...namesOf(host, args) };
   const title = describeCall(entry, named);
-  const waits = 'waitSeconds' in ((entry.inputSchema.properties ?? {}) as object);
+  const waits = Object.keys(entry.inputSchema.properties ?? {}).includes('waitSeconds');
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
@@ -67,7 +67,7 @@ export async function runToolCommand(
           {
             signal: controller.signal,
             elicit: elicitWithInputBoxes(title),
-            sendProgress: async (update) => progress.report({ message: progressMessage(update.message, entry) }),
+            sendProgress: (update) => new Promise<void>((resolve) => resolve(progress.report({ message: progressMessage(update.message, entry) }))),
             notify: (message) => void vscode.window.showInformationMessage(message),
           },
           'palette',
@@ -86,7 +86,7 @@ export async function runToolCommand(
 function namesOf(host: PowerAgentHost, args: Record<string, unknown>): Record<string, string> {
   const names: Record<string, string> = {};
   for (const field of ['environment', 'source', 'targetEnvironment', 'catalog']) {
-    const name = typeof args[field] === 'string' ? host.environmentName(args[field] as string) : undefined;
+    const name = typeof args[field] === 'string' ? host.environmentName(args[field]) : undefined;
     if (name) names[field] = name;
   }
   return names;

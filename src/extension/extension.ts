@@ -23,6 +23,8 @@ export interface PowerAgentApi {
 
 export function activate(context: vscode.ExtensionContext): PowerAgentApi {
   const channel = vscode.window.createOutputChannel(PRODUCT, { log: true });
+  // Declared first: the logger reads the level from the host, which logs while it is being made.
+  // eslint-disable-next-line prefer-const
   let host: PowerAgentHost;
   const logger = channelLogger(channel, () => host?.settings.logLevel ?? 'info');
   host = new PowerAgentHost(context, logger);

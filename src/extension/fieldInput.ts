@@ -1,4 +1,5 @@
 import { Validator } from '@cfworker/json-schema';
+import { scalarText } from './format';
 
 /** The JSON Schema of one tool argument, as far as the palette reads it. */
 export interface FieldSchema {
@@ -76,7 +77,7 @@ export function parseText(schema: FieldSchema, text: string): { value: unknown }
       return parseList(schema, trimmed, (item) => item);
     case 'names': {
       const name = nameOfItems(schema)!;
-      return parseList(schema, trimmed, (item) => ({ [name]: item }), schema.items!.properties![name]!);
+      return parseList(schema, trimmed, (item) => ({ [name]: item }), schema.items!.properties![name]);
     }
     case 'json':
       return parseJson(schema, trimmed);
@@ -182,6 +183,6 @@ export function valueAsText(schema: FieldSchema, value: unknown): string {
     case 'json':
       return JSON.stringify(value);
     default:
-      return String(value);
+      return scalarText(value);
   }
 }

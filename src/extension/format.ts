@@ -98,3 +98,18 @@ export function toolNamesAsCommands(text: string, titles: ReadonlyMap<string, st
     return title ? `"${category}: ${title}"` : name;
   });
 }
+
+/** A value as text: a scalar as itself, anything else as JSON, never "[object Object]". */
+export function scalarText(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    default:
+      return JSON.stringify(value) ?? String(value);
+  }
+}

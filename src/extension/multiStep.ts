@@ -50,7 +50,7 @@ export async function pickStep<T extends vscode.QuickPickItem>(
       }, reject);
     });
   } finally {
-    disposables.forEach((d) => d.dispose());
+    for (const d of disposables) d.dispose();
     pick.dispose();
   }
 }
@@ -86,7 +86,7 @@ export async function inputStep(
       );
     });
   } finally {
-    disposables.forEach((d) => d.dispose());
+    for (const d of disposables) d.dispose();
     input.dispose();
   }
 }

@@ -4,7 +4,7 @@ import type { EnvironmentSummary } from '../platform/environment';
 import type { ToolManifestEntry } from '../server/manifest';
 import { environmentChoices } from './environmentChoices';
 import { parseText, shapeHint, validateText, valueAsText, type FieldSchema } from './fieldInput';
-import { formatTime } from './format';
+import { formatTime, scalarText } from './format';
 import type { PowerAgentHost } from './host';
 import { BACK, inputStep, pickStep, type Back, type StepPosition } from './multiStep';
 import { orgSettings, parseSettingValue, type OrgSetting } from './orgSettings';
@@ -17,6 +17,11 @@ import { planSteps, type Step } from './toolSteps';
 interface Answer {
   args: Record<string, unknown>;
   shown?: Record<string, string>;
+}
+
+/** The fields of several objects in one, later ones winning (as Object.assign). */
+function merged<T>(parts: Array<Record<string, T> | undefined>): Record<string, T> {
+  return Object.assign({}, ...parts) as Record<string, T>;
 }
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
@@ -37,7 +42,7 @@ export async function askArguments(
   const answers: Array<Answer | undefined> = [];
   const context = new StepContext(host, entry);
   for (let index = 0; index < steps.length;) {
-    const values: Record<string, unknown> = Object.assign({}, given, ...answers.slice(0, index).map((a) => a?.args));
+    const values = merged([given, ...answers.slice(0, index).map((a) => a?.args)]);
     const position = { title: entry.title, step: index + 1, totalSteps: steps.length };
     let answer: Answer | Back | undefined;
     try {
@@ -57,8 +62,8 @@ export async function askArguments(
   }
   const done = answers.slice(0, steps.length);
   return {
-    args: Object.assign({}, given, ...done.map((a) => a?.args)),
-    shown: Object.assign({}, ...done.map((a) => a?.shown)),
+    args: merged([given, ...done.map((a) => a?.args)]),
+    shown: merged(done.map((a) => a?.shown)),
   };
 }
 
@@ -289,7 +294,7 @@ class StepContext {
       return picked && picked !== BACK ? { value: picked.value } : picked;
     }
     const typed = await inputStep(position, {
-      value: earlier === null || earlier === undefined ? '' : String(earlier),
+      value: earlier === null || earlier === undefined ? '' : scalarText(earlier),
       placeholder: `New value of ${setting.name}`,
       prompt: `${setting.type === 'text' ? 'Text (empty clears it)' : setting.type === 'integer' ? 'A whole number' : 'A number'}; now ${shownValue(setting.current)}.`,
       validate: (text) => {
@@ -387,7 +392,7 @@ class StepContext {
         if (answer !== replace) continue;
       }
       // The save dialog already asked before replacing a file; the tool must be told it may.
-      const canOverwrite = 'overwrite' in ((this.entry.inputSchema.properties ?? {}) as object);
+      const canOverwrite = Object.keys(this.entry.inputSchema.properties ?? {}).includes('overwrite');
       return { args: { [step.field]: chosen, ...(verdict.replaces && canOverwrite ? { overwrite: true } : {}) } };
     }
   }
@@ -458,7 +463,7 @@ class StepContext {
 /** A setting's value in a list: "not set", true, 5242880, "ade;exe". */
 function shownValue(value: unknown): string {
   if (value === null || value === undefined) return 'not set';
-  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 39)}…` : value) : String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 39)}…` : value) : scalarText(value);
   return text;
 }
 

@@ -3,7 +3,7 @@ import type { ToolManifestEntry } from '../server/manifest';
 
 /** "Export solution: ContosoCore in Contoso Dev", "Copy environment: Contoso Test from Contoso Dev", for progress and confirmations. */
 export function describeCall(entry: ToolManifestEntry, input: Record<string, unknown>): string {
-  const text = (key: string) => (typeof input[key] === 'string' && input[key] ? (input[key] as string) : undefined);
+  const text = (key: string) => (typeof input[key] === 'string' && input[key] ? input[key] : undefined);
   const target = ['environment', 'displayName', 'targetEnvironment', 'catalog', 'id'].map(text).find(Boolean);
   const solution = text('solution');
   const what = solution ? `${solution}${target ? ` in ${target}` : ''}` : target;

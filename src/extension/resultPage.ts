@@ -1,5 +1,5 @@
 import { formatElapsed } from './operationItem';
-import { fieldLabel, formatTime, readableTimes, regionName, toastText } from './format';
+import { fieldLabel, formatTime, readableTimes, regionName, scalarText, toastText } from './format';
 
 /** A tool result or an operation as a page people read: a headline, facts, tables, an error with what to do. No VS Code types. */
 export interface ResultPage {
@@ -139,7 +139,7 @@ function fillOperation(page: ResultPage, op: Record<string, unknown>): void {
   }
   if (isRecord(op.result)) fillGeneric(page, op.result, 'Result');
   if (isRecord(op.error)) {
-    const error = op.error as Record<string, unknown>;
+    const error = op.error;
     page.error = {
       message: String(error.message),
       code: optionalText(error.code),
@@ -211,7 +211,7 @@ export function formatValue(key: string, value: unknown): string {
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatTime(value);
   if (typeof value === 'string' && /^region$/i.test(key)) return regionName(value);
-  return String(value);
+  return scalarText(value);
 }
 
 /** An error text as the tools write it: "<service> error (HTTP 400, code): message", "Correlation id: …", "What to do: …". */

@@ -51,6 +51,6 @@ export class ResultViewer implements vscode.TextDocumentContentProvider, vscode.
   }
 
   dispose(): void {
-    this.subscriptions.forEach((s) => s.dispose());
+    for (const s of this.subscriptions) s.dispose();
   }
 }

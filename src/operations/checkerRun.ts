@@ -60,17 +60,37 @@ async function downloadReport(uri: string, services: Services, signal?: AbortSig
   }
 }
 
+/** The parts of a SARIF log the checker writes that we read; any of them may be missing. */
+interface SarifText {
+  text?: string;
+}
+interface SarifRule {
+  id?: string;
+  properties?: { severity?: string } | null;
+  shortDescription?: SarifText | null;
+}
+interface SarifResult {
+  ruleId?: string;
+  level?: string;
+  message?: SarifText | null;
+  properties?: { severity?: string } | null;
+  locations?: ({ physicalLocation?: { artifactLocation?: { uri?: string } | null; region?: { startLine?: number } | null } | null } | null)[];
+}
+interface SarifLog {
+  runs?: ({ tool?: { driver?: { rules?: SarifRule[] } | null } | null; results?: (SarifResult | null)[] } | null)[];
+}
+
 /** The results of a SARIF report, worst first. */
 export function issuesOf(report: Buffer): CheckerIssue[] {
-  let sarif: any;
+  let sarif: SarifLog | null;
   try {
-    sarif = JSON.parse(report.toString('utf8').replace(/^\uFEFF/, ''));
+    sarif = JSON.parse(report.toString('utf8').replace(/^\uFEFF/, '')) as SarifLog | null;
   } catch {
     return [];
   }
   const issues: CheckerIssue[] = [];
   for (const run of sarif?.runs ?? []) {
-    const rules = new Map<string, any>((run?.tool?.driver?.rules ?? []).map((r: any) => [r.id, r]));
+    const rules = new Map<string | undefined, SarifRule>((run?.tool?.driver?.rules ?? []).map((r) => [r.id, r]));
     for (const result of run?.results ?? []) {
       const location = result?.locations?.[0]?.physicalLocation;
       issues.push({

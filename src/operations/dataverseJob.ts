@@ -7,23 +7,34 @@ import { DamagedExportError, verifySolutionZip } from './exportFile';
 import type { OperationError, OperationRecord } from './record';
 import type { StatusReading } from './status';
 
+/** The columns of an `asyncoperations` row we read, as the service sent them. */
+interface AsyncOperationRow {
+  statecode?: number;
+  statuscode?: number;
+  asyncoperationid?: unknown;
+  message?: string | null;
+  friendlymessage?: string | null;
+  errorcode?: number | string | null;
+}
+
 /**
  * An `asyncoperations` row (docs/service-notes.md#long-running-operations): statecode 3 is completed, and then statuscode 30 succeeded, 31
  * failed, 32 canceled.
  */
-export function readDataverseAsync(body: any): StatusReading {
-  const statecode = Number(body?.statecode);
-  const statuscode = Number(body?.statuscode);
-  const serviceOperationId = typeof body?.asyncoperationid === 'string' ? body.asyncoperationid : undefined;
+export function readDataverseAsync(body: unknown): StatusReading {
+  const row = body as AsyncOperationRow | null | undefined;
+  const statecode = Number(row?.statecode);
+  const statuscode = Number(row?.statuscode);
+  const serviceOperationId = typeof row?.asyncoperationid === 'string' ? row.asyncoperationid : undefined;
   if (statecode === 3) {
     if (statuscode === 30) return { state: 'succeeded', serviceOperationId };
     // `message` holds the detail; `friendlymessage` is a short sentence for end users.
-    const message = String(body?.message || body?.friendlymessage || '').trim();
+    const message = String(row?.message || row?.friendlymessage || '').trim();
     return {
       state: 'failed',
       serviceOperationId,
       error: {
-        code: statuscode === 32 ? 'Canceled' : (hexCode(body?.errorcode) ?? 'AsyncOperationFailed'),
+        code: statuscode === 32 ? 'Canceled' : (hexCode(row?.errorcode) ?? 'AsyncOperationFailed'),
         message: message || (statuscode === 32 ? 'The job was canceled in the service.' : 'The job failed without giving a reason.'),
       },
     };

@@ -131,8 +131,7 @@ async function locateGovernance(record: OperationRecord, services: Services): Pr
       kind: 'found',
       outcome: { kind: 'poll', style: 'bap-lifecycle', url: `${services.endpoints.bapUrl}${ongoing.path}?api-version=2023-06-01` },
     };
-  const configuration = env.properties?.governanceConfiguration as
-    { protectionLevel?: string; settings?: { extendedSettings?: Record<string, string> } } | undefined;
+  const configuration = env.properties?.governanceConfiguration;
   const wanted = String(record.details?.protectionLevel ?? '');
   const settings = JSON.parse(String(record.details?.extendedSettings ?? '{}')) as Record<string, string>;
   const applied =

@@ -54,7 +54,7 @@ export interface BapEnvironment {
       instanceState?: string;
       securityGroupId?: string;
     };
-    governanceConfiguration?: { protectionLevel?: string };
+    governanceConfiguration?: { protectionLevel?: string; settings?: { extendedSettings?: Record<string, string> } };
     ongoingOperation?: unknown;
     retentionPeriod?: string;
     updateCadence?: { id?: string };

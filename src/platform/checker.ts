@@ -27,7 +27,7 @@ export class CheckerClient {
 
   /** The environment's checker geography (runtimeEndpoints), when it is one of this cloud's checker hosts; else the cloud's default. */
   geography(env: BapEnvironment | undefined): string {
-    const named = (env?.properties?.runtimeEndpoints as Record<string, string> | undefined)?.['microsoft.PowerAppsAdvisor'];
+    const named = env?.properties?.runtimeEndpoints?.['microsoft.PowerAppsAdvisor'];
     return named && isCheckerUrl(named, this.endpoints) ? named.replace(/\/+$/, '') : this.endpoints.checkerUrl;
   }
 

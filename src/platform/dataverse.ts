@@ -63,7 +63,7 @@ export class DataverseClient {
   actionJson<T>(name: string, json: string, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
     const bytes = Buffer.from(json, 'utf8');
     const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': 'application/json' };
-    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers, streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } }, idempotent: options.idempotent ?? false, signal: options.signal });
+    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers, streamBody: oneChunk(bytes), idempotent: options.idempotent ?? false, signal: options.signal });
   }
 
   /**
@@ -73,7 +73,7 @@ export class DataverseClient {
   batch(body: string, boundary: string, options: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<HttpResponse<string>> {
     const bytes = Buffer.from(body, 'utf8');
     const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': `multipart/mixed; boundary=${boundary}`, prefer: 'odata.continue-on-error' };
-    return this.http.send<string>({ service: 'dataverse', method: 'POST', url: this.url('$batch'), resource: this.resource, headers, streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } }, idempotent: true, signal: options.signal });
+    return this.http.send<string>({ service: 'dataverse', method: 'POST', url: this.url('$batch'), resource: this.resource, headers, streamBody: oneChunk(bytes), idempotent: true, signal: options.signal });
   }
 
   /** An action whose body carries a local file as a base64 property (CustomizationFile), streamed from disk. */
@@ -144,7 +144,7 @@ export class DataverseClient {
       url: this.url(path),
       resource: this.resource,
       headers: { 'content-type': 'application/octet-stream', 'x-ms-file-name': fileName },
-      streamBody: { length: bytes.length, chunks: async function* () { yield bytes; } },
+      streamBody: oneChunk(bytes),
       idempotent: true,
       signal,
     });
@@ -158,4 +158,15 @@ export class DataverseClient {
   url(path: string): string {
     return `${this.apiBase}/${path}`;
   }
+}
+
+/** A body already in memory, as the stream of chunks a streamed upload reads. */
+function oneChunk(bytes: Buffer): { length: number; chunks: () => AsyncIterable<Uint8Array> } {
+  return {
+    length: bytes.length,
+    // eslint-disable-next-line @typescript-eslint/require-await -- the upload reads an async stream; this one's single chunk is ready
+    chunks: async function* () {
+      yield bytes;
+    },
+  };
 }

@@ -101,7 +101,7 @@ const MAX_TRACE_CHARACTERS = 2000;
  * A Dataverse error code as Dataverse shows it (0x80040216), from the signed or unsigned number of an
  * HRESULT (asyncoperations.errorcode, the SubErrorCode annotation) or a code that is already hex.
  */
-export function hexCode(value: unknown): string | undefined {
+export function hexCode(value: string | number | null | undefined): string | undefined {
   if (value === null || value === undefined || value === '') return undefined;
   if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value.trim())) return value.trim().toLowerCase();
   const number = Number(value);
@@ -112,7 +112,7 @@ export function hexCode(value: unknown): string | undefined {
 /**
  * What Dataverse adds to an error when asked with Prefer: odata.include-annotations="*" (docs/service-notes.md#errors-limits-and-retries).
  */
-function dataverseErrorDetails(error: Record<string, any>): string[] {
+function dataverseErrorDetails(error: DataverseError): string[] {
   const details: string[] = [];
   const subCode = hexCode(error['@Microsoft.PowerApps.CDS.ErrorDetails.SubErrorCode']);
   if (subCode && subCode !== hexCode(error.code)) details.push(`Sub-code: ${subCode}`);
@@ -123,6 +123,34 @@ function dataverseErrorDetails(error: Record<string, any>): string[] {
   return details;
 }
 
+/** One field's entry in a PPAPI validation error's `fieldErrors`. */
+interface FieldError {
+  errorMessages?: unknown;
+  suggestedValue?: string;
+}
+
+/** The `error` object of a BAP or Dataverse error body, with the annotations Dataverse adds. */
+interface DataverseError {
+  code?: string | number;
+  message?: string;
+  '@Microsoft.PowerApps.CDS.InnerError.Message'?: string;
+  '@Microsoft.PowerApps.CDS.ErrorDetails.SubErrorCode'?: string | number;
+  '@Microsoft.PowerApps.CDS.TraceText'?: string;
+  '@Microsoft.PowerApps.CDS.HelpLink'?: string;
+}
+
+/** The top-level fields of an error body: `error` (object or OAuth code), PPAPI appmanagement, RFC 7807 and OAuth. */
+interface OtherErrorFields {
+  errorCode?: string;
+  errorName?: string;
+  message?: string;
+  title?: string;
+  detail?: string;
+  type?: string;
+  error?: unknown;
+  error_description?: string;
+}
+
 /**
  * Reads the error shapes of the three API families (docs/service-notes.md#errors-limits-and-retries):
  * `{error:{code,message}}` (BAP, Dataverse), `{errorDetail:{code,fieldErrors}}` (PPAPI validation),
@@ -130,20 +158,22 @@ function dataverseErrorDetails(error: Record<string, any>): string[] {
  */
 export function decodeErrorBody(body: unknown): DecodedBody | undefined {
   if (!body || typeof body !== 'object') return undefined;
-  const b = body as Record<string, any>;
+  const b = body as OtherErrorFields & { errorDetail?: unknown };
   if (b.error && typeof b.error === 'object') {
-    const inner = b.error['@Microsoft.PowerApps.CDS.InnerError.Message'];
-    const message = String(b.error.message ?? '') || String(inner ?? '');
-    return { code: String(b.error.code ?? ''), message, details: dataverseErrorDetails(b.error) };
+    const error = b.error as DataverseError;
+    const inner = error['@Microsoft.PowerApps.CDS.InnerError.Message'];
+    const message = String(error.message ?? '') || String(inner ?? '');
+    return { code: String(error.code ?? ''), message, details: dataverseErrorDetails(error) };
   }
   if (b.errorDetail && typeof b.errorDetail === 'object') {
-    const fields = Object.entries(b.errorDetail.fieldErrors ?? {}).map(([field, detail]: [string, any]) => {
+    const errorDetail = b.errorDetail as { message?: string; code?: string; fieldErrors?: Record<string, FieldError | null> | null };
+    const fields = Object.entries(errorDetail.fieldErrors ?? {}).map(([field, detail]) => {
       const messages = Array.isArray(detail?.errorMessages) ? detail.errorMessages.join(' ') : '';
       const suggestion = detail?.suggestedValue ? ` (suggested value: ${detail.suggestedValue})` : '';
       return `${field}: ${messages}${suggestion}`;
     });
-    const message = [b.errorDetail.message, ...fields].filter(Boolean).join('; ');
-    return { code: String(b.errorDetail.code ?? ''), message: message || 'The request was not valid.' };
+    const message = [errorDetail.message, ...fields].filter(Boolean).join('; ');
+    return { code: String(errorDetail.code ?? ''), message: message || 'The request was not valid.' };
   }
   if (typeof b.errorCode === 'string' || typeof b.errorName === 'string') {
     return { code: String(b.errorName ?? b.errorCode), message: String(b.message ?? '') };

@@ -13,7 +13,13 @@ export interface EnvironmentBackup {
 }
 
 /** A backup as the tools report it. */
-export function backupSummary(body: any): { id: string; label: string | null; backupPointDateTime: string; backupExpiryDateTime: string | null; createdBy: string | null } {
+export function backupSummary(body: Partial<EnvironmentBackup> | null | undefined): {
+  id: string;
+  label: string | null;
+  backupPointDateTime: string;
+  backupExpiryDateTime: string | null;
+  createdBy: string | null;
+} {
   return {
     id: String(body?.id ?? ''),
     label: body?.label ?? null,

@@ -41,7 +41,8 @@ export function toFolderText(value: unknown, type: string | undefined): FieldTex
   if (type === 'MultiSelectPicklist' && typeof value === 'string') return value === '' ? [] : value.split(',');
   if (type === 'DateTime' && typeof value === 'string') return dotNetDate(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return String(value);
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
 /** 2023-09-14T14:05:47Z → 2023-09-14T14:05:47.0000000Z, the round-trip format .NET writes. */

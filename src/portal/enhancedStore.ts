@@ -187,7 +187,7 @@ export class EnhancedStore implements SiteStore {
             toServiceValue(v, k === 'adx_lcid' || k === 'adx_systemlanguage' ? 'Integer' : 'String'),
           ]),
       );
-    const text = (key: string) => (typeof portal?.values[key] === 'string' ? (portal.values[key] as string) : null);
+    const text = (key: string) => (typeof portal?.values[key] === 'string' ? portal.values[key] : null);
     const body = {
       name: typeof language.values.adx_name === 'string' ? language.values.adx_name : null,
       languagecode: text('adx_languagecode'),

@@ -4,6 +4,7 @@
  * are the same in lower case.
  */
 export function fileStem(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what a file name may not hold
   return name.replace(/[\s/\\":*?<>|\x00-\x1f]/g, '-');
 }
 

@@ -63,7 +63,7 @@ export function manifestYaml(records: SiteRecords): string {
 
 function checksum(record: SiteRecord): string {
   const hash = createHash('sha256').update(stringifyPacYaml(recordYaml(record)));
-  for (const column of Object.keys(siteTable(record.table).texts ?? {})) hash.update(`\0${record.values[column] ?? ''}`);
+  for (const column of Object.keys(siteTable(record.table).texts ?? {})) hash.update(`\0${String(record.values[column] ?? '')}`);
   if (record.file) hash.update(record.file);
   return hash.digest('hex');
 }
@@ -76,13 +76,13 @@ export function deletedInManifest(text: string, file: string): Array<{ table: st
   try {
     doc = parsePacYaml(text);
   } catch (error) {
-    throw new Error(`${file} is not YAML as pac writes it: ${(error as Error).message}`);
+    throw new Error(`${file} is not YAML as pac writes it: ${(error as Error).message}`, { cause: error });
   }
   if (Array.isArray(doc)) throw new Error(`${file} should map table names to their records.`);
   const deleted: Array<{ table: string; id: string }> = [];
   for (const [table, entries] of Object.entries(doc)) {
     for (const entry of Array.isArray(entries) ? entries : []) {
-      if (typeof entry === 'object' && String(entry.IsDeleted).toLowerCase() === 'true' && typeof entry.RecordId === 'string')
+      if (typeof entry === 'object' && typeof entry.IsDeleted === 'string' && entry.IsDeleted.toLowerCase() === 'true' && typeof entry.RecordId === 'string')
         deleted.push({ table, id: entry.RecordId.toLowerCase() });
     }
   }

@@ -1,3 +1,5 @@
+// The folder keeps an async contract (callers await every method and get a refusal as a rejection) while its checks use sync fs calls.
+/* eslint-disable @typescript-eslint/require-await */
 import {
   closeSync,
   constants,

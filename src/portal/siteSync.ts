@@ -27,7 +27,7 @@ export async function syncSite(
   local: SiteRecord[],
   remote: SiteRecord[],
   deletions: SiteRecord[],
-  progress: (done: number, total: number) => Promise<void> = async () => undefined,
+  progress: (done: number, total: number) => Promise<void> = () => Promise.resolve(),
 ): Promise<SyncResult> {
   const key = (r: { table: string; id: string }) => `${r.table}:${r.id}`;
   const remoteById = new Map(remote.map((r) => [key(r), r]));

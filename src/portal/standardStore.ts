@@ -272,7 +272,7 @@ export class StandardStore implements SiteStore {
     const note: Record<string, unknown> = {};
     for (const column of ['filename', 'mimetype', 'isdocument', 'subject', 'notetext']) {
       if (local.values[column] !== undefined)
-        note[column] = toServiceValue(local.values[column]!, column === 'isdocument' ? 'Boolean' : 'String');
+        note[column] = toServiceValue(local.values[column], column === 'isdocument' ? 'Boolean' : 'String');
     }
     if (local.file) note.documentbody = local.file.toString('base64');
     const existing = typeof remote?.values.annotationid === 'string' ? remote.values.annotationid : undefined;

@@ -70,7 +70,7 @@ function create(request: SandboxRequest, context: BapLifecycleContext): Reply {
     displayName: p.displayName,
     sku: p.environmentSku,
     location,
-    azureRegion: p.azureRegion ?? LOCATIONS[location]!,
+    azureRegion: p.azureRegion ?? LOCATIONS[location],
     domainName,
     createdTime: new Date().toISOString(),
   });

@@ -33,7 +33,7 @@ function tokenize(filter: string): Token[] {
       tokens.push({ kind: 'punct', text: c });
       i++;
     } else {
-      const match = /^[\w.\/:+-]+/.exec(filter.slice(i));
+      const match = /^[\w./:+-]+/.exec(filter.slice(i));
       if (!match) throw new FilterError(`unexpected '${c}'`);
       tokens.push({ kind: 'word', text: match[0] });
       i += match[0].length;

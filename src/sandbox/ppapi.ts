@@ -3,7 +3,7 @@ import { busyReply } from './bapLifecycle';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import type { LifecycleEmulator, LifecycleType, SandboxOperation } from './lifecycle';
-import { setSolutions, solutionsAt, systemSolutions, usedCapacityGb, type SandboxEnvironment, type SandboxTenant } from './state';
+import { setSolutions, solutionsAt, systemSolutions, usedCapacityGb, type SandboxEnvironment, type SandboxSolution, type SandboxTenant } from './state';
 
 export const POWER_PLATFORM_AUDIENCE = 'https://api.powerplatform.com';
 
@@ -93,7 +93,7 @@ function restore(request: SandboxRequest, target: SandboxEnvironment, context: P
   else if (!OFFSET.test(point) || Number.isNaN(Date.parse(point))) fieldErrors.restorePointDateTime = 'The restore point must be an RFC 3339 date and time with a time zone offset.';
   const targetProblem = sandboxTargetProblem(target, source);
   if (targetProblem) fieldErrors.targetEnvironmentId = targetProblem;
-  let snapshot;
+  let snapshot: SandboxSolution[] | undefined;
   if (!Object.keys(fieldErrors).length) {
     const at = Date.parse(point);
     const retentionDays = source!.record.properties?.environmentSku === 'Production' ? 28 : 7;

@@ -92,7 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Requests held back (slow faults, latency) are dropped when the sandbox closes, never handled later.
   const stopping = new AbortController();
   const requests: Sandbox['requests'] = [];
-  let handler: (request: SandboxRequest) => Promise<Reply | 'reset' | { lost: Reply }> = async () => json(503, {});
+  let handler: (request: SandboxRequest) => Promise<Reply | 'reset' | { lost: Reply }> = () => Promise.resolve(json(503, {}));
   const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
 
   async function serve(req: IncomingMessage, res: ServerResponse) {

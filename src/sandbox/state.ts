@@ -287,7 +287,7 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
   return environment;
 }
 
-function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, name: string): SandboxOrg {
+function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, _name: string): SandboxOrg {
   const businessUnit = { businessunitid: randomUUID(), name: domainName };
   const sales = { businessunitid: randomUUID(), name: 'Sales', parentbusinessunitid: businessUnit.businessunitid };
   const roles = seedRoles([businessUnit.businessunitid, sales.businessunitid]);

@@ -83,7 +83,7 @@ async function folderFiles(folder: string): Promise<Map<string, Buffer>> {
     if (existsSync(join(folder, from))) files.set(to, await readFile(join(folder, from)));
   }
   const base = join(folder, 'environmentvariabledefinitions');
-  const definitions = existsSync(base) ? (await listFiles(base)).map((f) => `environmentvariabledefinitions/${f}`).filter((f) => DEFINITION.test(f)) : [];
+  const definitions = existsSync(base) ? listFiles(base).map((f) => `environmentvariabledefinitions/${f}`).filter((f) => DEFINITION.test(f)) : [];
   for (const name of definitions) files.set(name, await readFile(join(folder, ...name.split('/'))));
   return files;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SolutionFileError } from './errors';
 
 /** Every file under `root` as a relative path with forward slashes. Symbolic links are refused: they could pull in files from elsewhere. */
-export async function listFiles(root: string, options: { skipDotFolders?: boolean } = {}): Promise<string[]> {
+export function listFiles(root: string, options: { skipDotFolders?: boolean } = {}): string[] {
   const found: string[] = [];
   // Synchronous: one directory read after another is faster than a thread-pool round trip each.
   function walk(dir: string, prefix: string): void {

@@ -71,11 +71,11 @@ export class SolutionMapping {
    * Where a folder-relative path is read from: the mapped file when a directive matches (an error when
    * it is not there), otherwise undefined.
    */
-  async resolve(path: string): Promise<{ file: string; note?: string } | undefined> {
+  resolve(path: string): { file: string; note?: string } | undefined {
     for (const d of this.directives) {
       const match = d.pattern.exec(path);
       if (!match) continue;
-      const found = await this.locate(d, path, match[1] ?? '');
+      const found = this.locate(d, path, match[1] ?? '');
       if (!found.length) {
         throw new SolutionFileError(
           'MappedFileMissing',
@@ -93,13 +93,13 @@ export class SolutionMapping {
   }
 
   /** Files that Folder directives bring in (folder-relative path → mapped file). */
-  async folderFiles(): Promise<Map<string, string>> {
+  folderFiles(): Map<string, string> {
     const found = new Map<string, string>();
     for (const d of this.directives) {
       if (d.kind !== 'Folder') continue;
       const base = this.absolute(d.to);
       if (!existsSync(base) || !statSync(base).isDirectory()) continue;
-      for (const file of await listFiles(base)) found.set(`${d.prefix}${file}`, join(base, ...file.split('/')));
+      for (const file of listFiles(base)) found.set(`${d.prefix}${file}`, join(base, ...file.split('/')));
     }
     return found;
   }
@@ -109,7 +109,7 @@ export class SolutionMapping {
     return this.directives.map((d) => this.absolute(d.to.split('**')[0]!));
   }
 
-  private async locate(d: Directive, path: string, captured: string): Promise<string[]> {
+  private locate(d: Directive, path: string, captured: string): string[] {
     const name = path.slice(path.lastIndexOf('/') + 1);
     if (d.kind === 'Folder') return existing([this.absolute(`${d.to}/${path.slice(d.prefix!.length)}`)]);
     const [base, rest] = splitWildcard(d.to);
@@ -120,7 +120,7 @@ export class SolutionMapping {
     const same = existing([join(root, ...`${captured}${target}`.split('/').filter(Boolean))]);
     if (same.length) return same;
     if (!existsSync(root)) return [];
-    return (await listFiles(root))
+    return listFiles(root)
       .filter((f) => f.split('/').pop()!.toLowerCase() === target.toLowerCase())
       .map((f) => join(root, ...f.split('/')));
   }

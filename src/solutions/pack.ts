@@ -73,7 +73,7 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
   let members = 0;
   for (const managed of packageType === 'Both' ? [false, true] : [packageType === 'Managed']) {
     const zipFile = managed && packageType === 'Both' ? options.zipFile.replace(/(\.zip)?$/i, '_managed.zip') : options.zipFile;
-    const built = await build(folder, options, managed);
+    const built = build(folder, options, managed);
     warnings.push(...built.warnings.map((w) => (packageType === 'Both' ? `${managed ? 'Managed' : 'Unmanaged'}: ${w}` : w)));
     for (const file of built.leftOut) leftOut.add(file);
     await writeZip(zipFile, built.members);
@@ -84,7 +84,7 @@ export async function packSolution(options: PackOptions): Promise<PackResult> {
 }
 
 async function readFolder(options: PackOptions): Promise<Folder> {
-  const files = await listFiles(options.folder, { skipDotFolders: true });
+  const files = listFiles(options.folder, { skipDotFolders: true });
   if (files.some((f) => /^solutions\/[^/]+\/solution\.yml$/.test(f))) {
     throw new SolutionFileError(
       'UnsupportedFormat',
@@ -105,7 +105,7 @@ async function readFolder(options: PackOptions): Promise<Folder> {
   if (options.map) {
     mapping = await SolutionMapping.load(options.map, options.folder);
     for (const target of mapping.targets()) options.allowPath?.(target);
-    for (const [path, file] of await mapping.folderFiles()) sources.set(path, file);
+    for (const [path, file] of mapping.folderFiles()) sources.set(path, file);
   }
   const all = [...new Set([...files, ...sources.keys()])].sort();
   const folder: Folder = {
@@ -121,7 +121,7 @@ async function readFolder(options: PackOptions): Promise<Folder> {
   };
   const textFiles = all.filter((f) => TEXT_FILE.test(f));
   const paths: string[] = [];
-  for (const file of textFiles) paths.push(await sourceOf(folder, file));
+  for (const file of textFiles) paths.push(sourceOf(folder, file));
   // An XML file too large to read is refused before any of it is read.
   for (const [i, path] of paths.entries()) if (textFiles[i]!.endsWith('.xml')) checkXmlSize(statSync(path).size, textFiles[i]!);
   const read = await readFiles(paths);
@@ -130,8 +130,8 @@ async function readFolder(options: PackOptions): Promise<Folder> {
 }
 
 /** Where a folder file is read from: the mapped place when the mapping file matches it. */
-async function sourceOf(folder: Folder, path: string): Promise<string> {
-  const mapped = folder.sources.get(path) ?? (await folder.mapping?.resolve(path))?.file;
+function sourceOf(folder: Folder, path: string): string {
+  const mapped = folder.sources.get(path) ?? folder.mapping?.resolve(path)?.file;
   return mapped ?? join(folder.root, ...path.split('/'));
 }
 
@@ -159,11 +159,11 @@ function filesUnder(files: string[], prefix: string): string[] {
 }
 
 /** One zip's members. */
-async function build(
+function build(
   folder: Folder,
   options: PackOptions,
   managed: boolean,
-): Promise<{ members: ZipMember[]; warnings: string[]; leftOut: string[] }> {
+): { members: ZipMember[]; warnings: string[]; leftOut: string[] } {
   const used = new Set<string>(['Other/Solution.xml', 'Other/Customizations.xml']);
   const warnings: string[] = [];
   const payloads = new Map<string, string>();
@@ -248,7 +248,7 @@ async function build(
         "Fix the path in the component's metadata file.",
       );
     }
-    const mapped = folder.sources.get(folderPath) ?? (await folder.mapping?.resolve(folderPath));
+    const mapped = folder.sources.get(folderPath) ?? folder.mapping?.resolve(folderPath);
     const file = typeof mapped === 'string' ? mapped : mapped?.file;
     if (typeof mapped === 'object' && mapped.note) warnings.push(mapped.note);
     if (!file && !folder.fileSet.has(folderPath)) {

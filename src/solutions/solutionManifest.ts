@@ -39,7 +39,7 @@ export function readSolutionManifest(doc: XmlSlices, file: string): SolutionSumm
 /** The `<Managed>` element to replace, with its new text: 0, 1, or 2 for a folder holding both variants. */
 export function managedReplacement(doc: XmlSlices, file: string, value: 0 | 1 | 2): Map<El, string> {
   const managed = doc.child(manifestElement(doc, file), 'Managed');
-  return managed === undefined ? new Map() : new Map([[managed, `<Managed>${value}</Managed>`]]);
+  return managed === undefined ? new Map<El, string>() : new Map([[managed, `<Managed>${value}</Managed>`]]);
 }
 
 /** Compares dotted versions numerically: 1.10.0.0 is above 1.9.0.0. */

@@ -65,7 +65,7 @@ interface Split {
  */
 export async function unpackSolution(options: UnpackOptions): Promise<UnpackResult> {
   const target = options.folder;
-  const existing = existsSync(target) ? await listFiles(target, { skipDotFolders: true }) : [];
+  const existing = existsSync(target) ? listFiles(target, { skipDotFolders: true }) : [];
   if (existing.length && !options.overwrite) {
     throw new SolutionFileError(
       'FolderNotEmpty',
@@ -94,7 +94,7 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
       for (const [path, bytes] of managed.files) base.files.set(path, bytes);
     }
     const manifestRoot = base.manifest.root;
-    const replacements: Map<El, Piece> = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map();
+    const replacements: Map<El, Piece> = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map<El, Piece>();
     base.files.set('Other/Solution.xml', bytesOf(elementFile(base.manifest, manifestRoot, { xsi: false, replacements })));
     if (options.localize) {
       const localize = typeof options.localize === 'object' ? options.localize : {};

@@ -89,7 +89,7 @@ function outsideCdataAndComments(text: string, change: (markup: string) => strin
 
 /** How SolutionPackager writes its files: BOM, declaration, CRLF. */
 export function serializeXml(node: Document | Element, options: { declaration?: boolean; bom?: boolean } = {}): Buffer {
-  let text = new XMLSerializer().serializeToString(node as Node).replace(/^<\?xml[^?]*\?>\s*/, '');
+  let text = new XMLSerializer().serializeToString(node).replace(/^<\?xml[^?]*\?>\s*/, '');
   if (options.declaration !== false) text = `<?xml version="1.0" encoding="utf-8"?>\n${text}`;
   text = spaceSelfClosing(text).replace(/\r?\n/g, '\r\n');
   return Buffer.from((options.bom === false ? '' : BOM) + text, 'utf8');

@@ -106,7 +106,7 @@ export class XmlSlices {
 
   /** Where an `xmlns:xsi` declaration of the start tag stands, with the whitespace before it. */
   xsiDeclaration(e: El): [number, number] | undefined {
-    const found = this.bytes.subarray(this.nameEnds[e]!, this.attributesEnd(e)).indexOf('xmlns:xsi', 0, 'latin1');
+    const found = this.bytes.subarray(this.nameEnds[e], this.attributesEnd(e)).indexOf('xmlns:xsi', 0, 'latin1');
     if (found < 0) return undefined;
     const at = this.nameEnds[e]! + found;
     let from = at;

@@ -139,7 +139,7 @@ export class ZipReader {
     const entry = this.byName.get(name);
     if (!entry) throw new SolutionFileError('MissingMember', `${this.file} has no "${name}".`);
     const inflated = await new Promise<Readable>((resolve, reject) =>
-      this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream!))),
+      this.zip.openReadStream(entry, (error, stream) => (error ? reject(unsafe(this.file, error)) : resolve(stream))),
     );
     const checked = new PassThrough();
     inflated.on('error', (error) => checked.destroy(unsafe(this.file, error, name)));

@@ -49,7 +49,12 @@ export async function writeZip(target: string, members: ZipMember[]): Promise<vo
   // Written synchronously in large pieces: a thread-pool round trip per piece costs more than the write.
   const fd = openSync(partial, 'w');
   try {
-    const writer = new Writer({ write: async (data: Buffer) => void writeAll(fd, data) });
+    const writer = new Writer({
+      write: (data: Buffer) => {
+        writeAll(fd, data);
+        return Promise.resolve();
+      },
+    });
     for (const member of members) await writer.add(member);
     await writer.add({ name: '[Content_Types].xml', data: contentTypes(members.map((m) => m.name)) });
     await writer.finish();
@@ -89,7 +94,12 @@ export function memberNameProblem(name: string): string | undefined {
 /** A zip in memory, with `[Content_Types].xml` added last like `writeZip` (the sandbox's exports). */
 export async function zipToBuffer(members: Array<{ name: string; data: Buffer }>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const writer = new Writer({ write: async (data: Buffer) => void chunks.push(Buffer.from(data)) });
+  const writer = new Writer({
+    write: (data: Buffer) => {
+      chunks.push(Buffer.from(data));
+      return Promise.resolve();
+    },
+  });
   for (const member of members) await writer.add(member);
   await writer.add({ name: '[Content_Types].xml', data: contentTypes(members.map((m) => m.name)) });
   await writer.finish();

@@ -87,7 +87,7 @@ describe('VS Code account sign-in', () => {
     const state = memento();
     const { auth, calls } = fakeAuthentication([ADA]);
     const pick = async () => assert.fail('no picker for one account');
-    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick }), ADA.label);
+    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state, auth, pick }), ADA.label);
     assert.deepEqual(
       calls.map((c) => c.scopes[0]),
       ['https://service.powerapps.com/.default', 'https://api.powerplatform.com/.default'],
@@ -95,7 +95,7 @@ describe('VS Code account sign-in', () => {
     assert.ok(calls.every((c) => c.options.createIfNone === true && (c.options.account as Account).id === ADA.id));
     assert.equal(signedInAccount(state as never), ADA.label);
 
-    const source = new VsCodeAccountTokenSource(auth, 'microsoft', state as never);
+    const source = new VsCodeAccountTokenSource(auth, 'microsoft', state);
     const token = await source.acquire(endpoints.bapResource);
     assert.equal(token.expiresOn, 2_000_000_000_000, 'expiry comes from the token');
     const last = calls.at(-1)!;
@@ -108,12 +108,12 @@ describe('VS Code account sign-in', () => {
     const { auth, calls } = fakeAuthentication([ADA, BOB], { newAccount: { id: 'cy-id', label: 'cy@fabrikam.com' } });
     let offered: string[] = [];
     const chooseBob = (async (items: Array<{ label: string }>) => ((offered = items.map((i) => i.label)), items[1])) as never;
-    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick: chooseBob }), BOB.label);
+    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state, auth, pick: chooseBob }), BOB.label);
     assert.deepEqual(offered, [ADA.label, BOB.label, 'Another account…']);
 
     calls.length = 0;
     const chooseAnother = (async (items: Array<{ label: string }>) => items[2]) as never;
-    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick: chooseAnother }), 'cy@fabrikam.com');
+    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state, auth, pick: chooseAnother }), 'cy@fabrikam.com');
     assert.deepEqual(calls[0]!.options, { createIfNone: true, clearSessionPreference: true });
     assert.equal((calls[1]!.options.account as Account).id, 'cy-id', 'the second API uses the account chosen for the first');
     assert.equal(signedInAccount(state as never), 'cy@fabrikam.com');
@@ -124,12 +124,12 @@ describe('VS Code account sign-in', () => {
     await state.update('powerAgent.account', ADA);
     const { auth } = fakeAuthentication([ADA, BOB]);
     assert.equal(
-      await signIn({ settings: SETTINGS, endpoints, state: state as never, auth, pick: (async () => undefined) as never }),
+      await signIn({ settings: SETTINGS, endpoints, state: state, auth, pick: (async () => undefined) }),
       undefined,
     );
     const refusing = fakeAuthentication([], { refuse: true });
     assert.equal(
-      await signIn({ settings: SETTINGS, endpoints, state: state as never, auth: refusing.auth, pick: (async () => undefined) as never }),
+      await signIn({ settings: SETTINGS, endpoints, state: state, auth: refusing.auth, pick: (async () => undefined) }),
       undefined,
     );
     assert.equal(signedInAccount(state as never), ADA.label);
@@ -144,7 +144,7 @@ describe('VS Code account sign-in', () => {
   it('a tool call without a session never prompts: it fails with what to run', async () => {
     const state = memento();
     const { auth, calls } = fakeAuthentication([ADA]);
-    const source = new VsCodeAccountTokenSource(auth, 'microsoft', state as never);
+    const source = new VsCodeAccountTokenSource(auth, 'microsoft', state);
     await assert.rejects(source.acquire('https://contoso.crm4.dynamics.com'), (error: PlatformError) => {
       assert.equal(error.code, 'NotSignedIn');
       assert.match(error.message, /contoso\.crm4\.dynamics\.com/);
@@ -153,7 +153,7 @@ describe('VS Code account sign-in', () => {
     });
     assert.deepEqual(calls[0]!.options, { silent: true, account: undefined });
     assert.deepEqual(calls[0]!.scopes, ['https://contoso.crm4.dynamics.com/.default']);
-    await signOut(state as never);
+    await signOut(state);
     assert.equal(signedInAccount(state as never), undefined);
   });
 
@@ -162,7 +162,7 @@ describe('VS Code account sign-in', () => {
     const source = tokenSourceFor({
       settings: { ...SETTINGS, cloud: 'GCCHigh' },
       secret: undefined,
-      state: memento() as never,
+      state: memento(),
       logger: silentLogger,
       auth,
     })(undefined as never, endpoints);
@@ -177,7 +177,7 @@ describe('service principal sign-in from settings', () => {
       tokenSourceFor({
         settings: { ...SETTINGS, signInWith: 'servicePrincipal', ...settings },
         secret,
-        state: memento() as never,
+        state: memento(),
         logger: silentLogger,
         auth: fakeAuthentication([]).auth,
         createMsalTokenSource,
@@ -210,7 +210,7 @@ describe('service principal sign-in from settings', () => {
           tokenSource: tokenSourceFor({
             settings,
             secret,
-            state: memento() as never,
+            state: memento(),
             logger: silentLogger,
             auth: fakeAuthentication([]).auth,
             createMsalTokenSource,

@@ -25,7 +25,7 @@ describe('extension manifest and views, without VS Code', () => {
 
   it('every local path of the catalog declares its dialog, and a solution given as a file is not offered the solution picker', () => {
     const paths = manifest.flatMap((tool) =>
-      Object.keys((tool.inputSchema.properties ?? {}) as object)
+      Object.keys((tool.inputSchema.properties ?? {}))
         .filter((field) => /(File|^folder)$/.test(field))
         .map((field) => [tool, field] as const),
     );

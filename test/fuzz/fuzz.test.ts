@@ -75,11 +75,12 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     console.log(`fuzz seed ${SEED} (replay with POWERAGENT_FUZZ_SEED=${SEED})`);
     const generator = new ArgumentGenerator(seededRandom(SEED), pools);
     // From the full input schemas the tools validate by (tools/list shows a leaner form of them).
-    const tools = allTools.map((tool) => ({ name: tool.name, inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) }));
+    type Schema = Parameters<ArgumentGenerator['argumentsFor']>[0];
+    const tools = allTools.map((tool) => ({ name: tool.name, inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) as Schema }));
     // Arguments are made up front, so a seed gives the same calls whatever order they finish in.
     const calls = Array.from({ length: CALLS }, (_, i) => {
       const tool = tools[i % tools.length]!;
-      return { index: i, name: tool.name, args: generator.argumentsFor(tool.inputSchema as never, bases[tool.name] ?? {}) };
+      return { index: i, name: tool.name, args: generator.argumentsFor(tool.inputSchema, bases[tool.name] ?? {}) };
     });
     const problems: string[] = [];
     const inFlight = new Set<number>();
@@ -96,7 +97,7 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
           timeout: CALL_TIMEOUT_MS,
         })) as CallToolResult;
       } catch (error) {
-        const hung = error instanceof McpError && error.code === ErrorCode.RequestTimeout;
+        const hung = error instanceof McpError && error.code === Number(ErrorCode.RequestTimeout);
         problems.push(`${hung ? 'hang' : 'JSON-RPC error'}: ${describeCall(call)}: ${(error as Error).message}`);
         return;
       }

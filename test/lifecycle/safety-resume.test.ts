@@ -63,8 +63,8 @@ describe('safety switches and operations that outlive a call or a server', () =>
       while (!notices.some((n) => /Stopped waiting/.test(n)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const notice = notices.find((n) => /Stopped waiting/.test(n));
       assert.ok(notice, `a notice arrived: ${JSON.stringify(notices)}`);
-      assert.match(notice!, /"Create environment Contoso Cancel" \(operation [0-9a-f-]{36}\). It goes on in the service/);
-      const id = /operation ([0-9a-f-]{36})/.exec(notice!)![1]!;
+      assert.match(notice, /"Create environment Contoso Cancel" \(operation [0-9a-f-]{36}\). It goes on in the service/);
+      const id = /operation ([0-9a-f-]{36})/.exec(notice)![1]!;
       const done = await h.call(session, 'pp_get_operation', { id, waitSeconds: 60 });
       assert.equal(structured(done).state, 'succeeded', text(done));
     });

@@ -93,7 +93,7 @@ describe('faults on every sandbox route while each long-running tool runs', () =
               { ...wait, ...args },
               { signal: AbortSignal.timeout(150_000) },
               options,
-            )) as CallToolResult;
+            ));
             results.push({ tool, result });
             return result;
           };

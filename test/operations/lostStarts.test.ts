@@ -21,7 +21,7 @@ function caller(sandbox: Sandbox, folder: string, tracker: Partial<TrackerOption
       args,
       { signal: AbortSignal.timeout(60_000) },
       options,
-    ) as Promise<CallToolResult>;
+    );
   return { call, operations: options.operations, close: () => (options.operations.close(), services.close()) };
 }
 

@@ -19,7 +19,7 @@ function caller(sandbox: Sandbox, folder: string) {
       args,
       { signal: AbortSignal.timeout(60_000) },
       options,
-    ) as Promise<CallToolResult>;
+    );
   return { call, close: () => (options.operations.close(), services.close()) };
 }
 

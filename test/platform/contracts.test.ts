@@ -33,13 +33,13 @@ describe('contracts with the real payloads in shared/reference/api-samples', nee
   it('decodes each error sample into code and message, with the right hint', () => {
     const notFound = decodeErrorBody(sample('bap-error-404-environment-not-found.json'));
     assert.equal(notFound?.code, 'EnvironmentNotFound');
-    assert.match(hintFor('bap', 404, notFound!.code, notFound!.message) ?? '', /pp_list_environments/);
+    assert.match(hintFor('bap', 404, notFound.code, notFound.message) ?? '', /pp_list_environments/);
     const busy = decodeErrorBody(sample('bap-error-409-operation-not-startable.json'));
     assert.equal(busy?.code, 'OperationNotStartable');
-    assert.match(hintFor('bap', 409, busy!.code, busy!.message) ?? '', /Wait for it to finish/);
+    assert.match(hintFor('bap', 409, busy.code, busy.message) ?? '', /Wait for it to finish/);
     const capacity = decodeErrorBody(sample('bap-error-409-insufficient-capacity.json'));
     assert.equal(capacity?.code, 'InsufficientCapacity_StorageDriven');
-    assert.match(hintFor('bap', 409, capacity!.code, capacity!.message) ?? '', /retrying will not help/);
+    assert.match(hintFor('bap', 409, capacity.code, capacity.message) ?? '', /retrying will not help/);
   });
 
   it('decodes the PPAPI validation, appmanagement and problem-details shapes', () => {

@@ -45,7 +45,7 @@ async function withPortal(
   });
 }
 
-const structured = (result: CallToolResult) => (result.structuredContent ?? {}) as Structured;
+const structured = (result: CallToolResult): Structured => result.structuredContent ?? {};
 const changes = (sandbox: Sandbox) => sandbox.requests.filter((r) => r.method !== 'GET' && r.path.includes('/api/data/'));
 const fresh = (name: string) => {
   const folder = join(work, `${name}-${Math.random().toString(36).slice(2, 8)}`);

@@ -14,7 +14,7 @@ describe('power-agent-mcp sandbox', { timeout: 60_000 }, () => {
       const child = spawn(process.execPath, [CLI, 'sandbox', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const exited = once(child, 'exit');
       try {
-        const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+        const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
         const info = JSON.parse(line) as {
           url: string;
           environments: Array<{ name: string; url: string }>;
@@ -60,9 +60,9 @@ describe('power-agent-mcp sandbox', { timeout: 60_000 }, () => {
   it('in text form lists every URL and export line', async () => {
     const child = spawn(process.execPath, [CLI, 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk) => (output += chunk));
     try {
-      while (!output.includes('Stop with Ctrl+C.')) await once(child.stdout!, 'data');
+      while (!output.includes('Stop with Ctrl+C.')) await once(child.stdout, 'data');
       assert.match(output, /^Power Agent MCP sandbox: a local emulator of the Microsoft cloud on https:\/\/127\.0\.0\.1:\d+\n/);
       assert.match(output, /Dataverse: Contoso Test +https:\/\/127\.0\.0\.1:\d+\/orgs\/contoso-test\n/);
       for (const name of [

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { McpError, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ENVIRONMENTS_URI, OPERATIONS_URI, RESOURCE_NOT_FOUND } from '../../src/server/resources';
 import { text } from '../helpers';
 import { structured, withHarness } from '../lifecycle/harness';
@@ -94,16 +94,16 @@ describe('resources through the SDK client', () => {
     await withHarness(async (h) => {
       const session = await h.connect(['--allowed-folders', work]);
       const { client } = session;
-      const exported = (await h.call(session, 'pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip', waitSeconds: 60 })) as CallToolResult;
+      const exported = (await h.call(session, 'pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip', waitSeconds: 60 }));
       assert.equal(exported.isError, undefined, text(exported));
       const link = exported.content.find((c) => c.type === 'resource_link') as { uri: string } | undefined;
       assert.equal(link?.uri, pathToFileURL(join(work, 'core.zip')).href);
-      const zip = (await client.readResource({ uri: link!.uri })).contents[0] as { mimeType?: string; blob?: string };
+      const zip = (await client.readResource({ uri: link.uri })).contents[0] as { mimeType?: string; blob?: string };
       assert.equal(zip.mimeType, 'application/zip');
       assert.equal(Buffer.from(zip.blob as string, 'base64').subarray(0, 2).toString(), 'PK');
-      assert.ok((await client.listResources()).resources.some((r) => r.uri === link!.uri && r.name === 'core.zip'));
+      assert.ok((await client.listResources()).resources.some((r) => r.uri === link.uri && r.name === 'core.zip'));
 
-      const checked = (await h.call(session, 'pp_solution_checker', { zipFile: 'core.zip', environment: 'Contoso Dev', sarifFile: 'core.sarif', waitSeconds: 60 })) as CallToolResult;
+      const checked = (await h.call(session, 'pp_solution_checker', { zipFile: 'core.zip', environment: 'Contoso Dev', sarifFile: 'core.sarif', waitSeconds: 60 }));
       assert.equal(structured(checked).state, 'succeeded', text(checked));
       const sarif = (await client.readResource({ uri: pathToFileURL(join(work, 'core.sarif')).href })).contents[0] as { mimeType?: string; text?: string };
       assert.equal(sarif.mimeType, 'application/sarif+json');

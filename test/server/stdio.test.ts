@@ -91,7 +91,7 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
       const unknown = await client.callTool({ name: tool.name, arguments: { bogusField: 1 } });
       assert.equal(unknown.isError, true, tool.name);
       assert.match(text(unknown), new RegExp(`Invalid arguments for ${tool.name}:[\\s\\S]*- bogusField: not a field of this tool`), tool.name);
-      for (const field of Object.keys((tool.inputSchema.properties ?? {}) as object)) {
+      for (const field of Object.keys((tool.inputSchema.properties ?? {}))) {
         const wrongType = await client.callTool({ name: tool.name, arguments: { [field]: { nested: true } } });
         assert.equal(wrongType.isError, true, `${tool.name}.${field}`);
         // An object field names the nested key it does not know: "- settings.nested: not a field of settings".

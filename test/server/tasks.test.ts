@@ -71,7 +71,7 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       assert.equal(operation.title, 'Create environment Contoso Tasks');
       assert.equal((await client.experimental.tasks.getTask(task.taskId)).status, 'working');
 
-      const result = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, { timeout: 60_000 })) as CallToolResult;
+      const result: CallToolResult = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, { timeout: 60_000 });
       assert.equal(result.isError, undefined, text(result));
       assert.equal(structured(result).state, 'succeeded');
       assert.equal(structured(result).id, task.taskId);
@@ -91,7 +91,7 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       let result: CallToolResult | undefined;
       for await (const message of client.experimental.tasks.callToolStream({ name: 'pp_create_environment', arguments: { displayName: 'Contoso Stream' } }, CallToolResultSchema, { task: { ttl: 60_000 } })) {
         seen.push(message.type === 'taskStatus' ? `status:${message.task.status}` : message.type);
-        if (message.type === 'result') result = message.result as CallToolResult;
+        if (message.type === 'result') result = message.result;
         if (message.type === 'error') throw message.error;
       }
       assert.equal(seen[0], 'taskCreated');
@@ -108,7 +108,7 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       const cancelled = await client.experimental.tasks.cancelTask(task.taskId);
       assert.equal(cancelled.status, 'cancelled');
       assert.match(cancelled.statusMessage ?? '', /^Stopped waiting\. "Create environment Contoso Cancelled" \((queued|running)\) goes on in the service, which offers no way to stop it from here\. Follow it with pp_get_operation \(id [0-9a-f-]{36}\)/);
-      const report = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
+      const report: CallToolResult = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
       assert.match(text(report), /^Stopped waiting\./);
       // The operation itself is still followed, and ends in the service.
       const later = structured(await h.call(session, 'pp_get_operation', { id: task.taskId, waitSeconds: 60 }));
@@ -125,7 +125,7 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       const task = await callAsTask(session, 'pp_create_environment', { displayName: 'Contoso Bad', region: 42 });
       assert.equal(task.status, 'failed');
       assert.equal(task.statusMessage, 'Invalid arguments for pp_create_environment:');
-      const result = (await session.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
+      const result: CallToolResult = await session.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
       assert.equal(result.isError, true);
       assert.match(text(result), /- region: expected string, received number 42\./);
     });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { text } from '../helpers';
@@ -44,14 +43,14 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
   it('uploads, analyses, and returns issues by severity with the SARIF report as a resource link', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect(['--allowed-folders', work]);
-      const result = (await h.call(cli, 'pp_solution_checker', { zipFile: 'k12.zip', environment: 'Contoso Dev', waitSeconds: 60 })) as CallToolResult;
+      const result = (await h.call(cli, 'pp_solution_checker', { zipFile: 'k12.zip', environment: 'Contoso Dev', waitSeconds: 60 }));
       assert.equal(result.isError, undefined, text(result));
       assert.equal(structured(result).state, 'succeeded');
       assert.deepEqual(structured(result).result.bySeverity, { Critical: 0, High: 1, Medium: 2, Low: 0, Informational: 0 });
       assert.match(text(result), /Issues: 0 critical, 1 high, 2 medium, 0 low, 0 informational\.\n- High web-avoid-eval: Don't use the 'eval' function[^\n]*\(mshied_\/scripts\/form\.js:5\)/);
       const link = result.content.find((c) => c.type === 'resource_link') as { uri: string; mimeType: string } | undefined;
       assert.equal(link?.mimeType, 'application/sarif+json');
-      const sarif = JSON.parse(readFileSync(fileURLToPath(link!.uri), 'utf8'));
+      const sarif = JSON.parse(readFileSync(fileURLToPath(link.uri), 'utf8'));
       assert.equal(sarif.version, '2.1.0');
       assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['web-avoid-eval', 'web-use-async', 'web-use-client-context']);
       const calls = h.sandbox.requests.filter((r) => r.path.startsWith('/advisor/api/'));

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readSolutionPackage } from '../../src/sandbox/solutions/package';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
@@ -80,7 +79,7 @@ describe('solution lifecycle tools through an MCP client, against the sandbox', 
       assert.equal(structured(imported).result.solution.uniqueName, 'SharePointSiteCreationBot');
       assert.equal(installed(harness, 'Contoso Dev').SharePointSiteCreationBot, '2.0.0.0');
 
-      const exported = (await harness.call(cli, 'pp_export_solution', { environment: 'Contoso Dev', solution: 'SharePointSiteCreationBot', zipFile: 'out/bot-export.zip', waitSeconds: 60 })) as CallToolResult;
+      const exported = (await harness.call(cli, 'pp_export_solution', { environment: 'Contoso Dev', solution: 'SharePointSiteCreationBot', zipFile: 'out/bot-export.zip', waitSeconds: 60 }));
       assert.equal(exported.isError, undefined, text(exported));
       const link = exported.content.find((c) => c.type === 'resource_link') as { uri: string; name: string } | undefined;
       assert.ok(link, 'the result links to the zip instead of carrying it');
@@ -266,7 +265,7 @@ describe('solution lifecycle tools through an MCP client, against the sandbox', 
         const progress: number[] = [];
         const started = await harness.call(first, 'pp_import_solution', { environment: 'Contoso Dev', zipFile: 'bot.zip', waitSeconds: 2 }, { onprogress: (p) => void progress.push(p.progress) });
         assert.equal(structured(started).state, 'running', text(started));
-        assert.ok(progress.some((p) => p >= 1 && p < 100), `percent from the import job: ${progress}`);
+        assert.ok(progress.some((p) => p >= 1 && p < 100), `percent from the import job: ${progress.join(',')}`);
         assert.match(text(started), /Still going; it goes on in the service\. Operation id: /);
         await first.close();
 

@@ -58,9 +58,9 @@ describe('mapping files (pac solution pack|unpack --map)', needsCorpus, () => {
       map: join(folder, 'map.xml'),
     });
     assert.deepEqual(result.mapped, ['PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll']);
-    assert.ok(!(await listFiles(out)).some((f) => f.endsWith('.dll')));
+    assert.ok(!listFiles(out).some((f) => f.endsWith('.dll')));
     assert.ok(
-      (await listFiles(out)).includes(
+      listFiles(out).includes(
         'PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll.data.xml',
       ),
     );
@@ -69,7 +69,7 @@ describe('mapping files (pac solution pack|unpack --map)', needsCorpus, () => {
 
 describe('mapping directives', () => {
   /** A folder unpacked from a small solution with two web resources, then the mapping written beside it. */
-  async function webResourceFolder(mapping: string): Promise<{ folder: string; map: string }> {
+  function webResourceFolder(mapping: string): { folder: string; map: string } {
     const folder = fresh('web');
     const resource = (name: string) =>
       `<WebResource><WebResourceId>{${name === 'a' ? '1' : '2'}0000000-0000-4000-8000-000000000000}</WebResourceId><Name>contoso_/scripts/${name}.js</Name><WebResourceType>3</WebResourceType><FileName>/WebResources/contoso_scripts${name}js</FileName></WebResource>`;
@@ -90,7 +90,7 @@ describe('mapping directives', () => {
   }
 
   it('FileToPath with *.ext reads matching files from the mapped folder, searching its sub-folders for **', async () => {
-    const { folder, map } = await webResourceFolder('<Mapping><FileToPath map="WebResources\\**\\*.js" to="..\\source\\**" /></Mapping>');
+    const { folder, map } = webResourceFolder('<Mapping><FileToPath map="WebResources\\**\\*.js" to="..\\source\\**" /></Mapping>');
     mkdirSync(join(folder, '..', 'source', 'built', 'deep'), { recursive: true });
     writeFileSync(join(folder, '..', 'source', 'built', 'deep', 'a.js'), '// fresh a');
     writeFileSync(join(folder, '..', 'source', 'b.js'), '// fresh b');
@@ -102,7 +102,7 @@ describe('mapping directives', () => {
   });
 
   it('Folder swaps a folder prefix, sub-folders kept', async () => {
-    const { folder, map } = await webResourceFolder('<Mapping><Folder map="WebResources\\contoso_\\scripts" to="..\\dist" /></Mapping>');
+    const { folder, map } = webResourceFolder('<Mapping><Folder map="WebResources\\contoso_\\scripts" to="..\\dist" /></Mapping>');
     mkdirSync(join(folder, '..', 'dist'), { recursive: true });
     for (const name of ['a', 'b']) {
       writeFileSync(join(folder, '..', 'dist', `${name}.js`), `// dist ${name}`);
@@ -117,7 +117,7 @@ describe('mapping directives', () => {
   });
 
   it('the first directive that matches wins', async () => {
-    const { folder, map } = await webResourceFolder(
+    const { folder, map } = webResourceFolder(
       '<Mapping><FileToFile map="a.js" to="..\\first.js" /><FileToFile map="a.js" to="..\\second.js" /></Mapping>',
     );
     writeFileSync(join(folder, '..', 'first.js'), '// first');
@@ -128,7 +128,7 @@ describe('mapping directives', () => {
   });
 
   it('%VARIABLE% is expanded, and an unset one is named', async () => {
-    const { folder, map } = await webResourceFolder('<Mapping><FileToFile map="b.js" to="%POWERAGENT_TEST_DROP%\\b.js" /></Mapping>');
+    const { folder, map } = webResourceFolder('<Mapping><FileToFile map="b.js" to="%POWERAGENT_TEST_DROP%\\b.js" /></Mapping>');
     const drop = fresh('drop');
     mkdirSync(drop);
     writeFileSync(join(drop, 'b.js'), '// from the drop');
@@ -155,7 +155,7 @@ describe('mapping directives', () => {
       ['<Mapping><Folder map="a\\**" to="b" /></Mapping>', /<Folder map="a\\\*\*"> takes no wildcards/],
       ['<Mapping><Copy map="a" to="b" /></Mapping>', /<Copy> is not a mapping directive/],
     ] as const) {
-      const { folder, map } = await webResourceFolder(mapping);
+      const { folder, map } = webResourceFolder(mapping);
       await assert.rejects(packSolution({ folder, zipFile: `${fresh('x')}.zip`, map }), problem);
     }
   });

@@ -69,7 +69,7 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
     ]);
     const folder = fresh('plugins');
     await unpackSolution({ zipFile, folder });
-    const files = await listFiles(folder);
+    const files = listFiles(folder);
     for (const expected of [
       `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll`,
       `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll.data.xml`,
@@ -80,7 +80,7 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
       'Controls/contoso_Contoso.Rating/css/Rating.css',
     ]) assert.ok(files.includes(expected), `${expected} in ${files.join(', ')}`);
     assert.match(readFileSync(join(folder, `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll.data.xml`), 'utf8'), /^\uFEFF<\?xml[^>]*>\r\n<PluginAssembly FullName="Contoso\.Plugins/);
-    assert.match(readFileSync(join(folder, 'Other', 'Customizations.xml'), 'utf8'), /<SolutionPluginAssemblies \/>\r\n  <SdkMessageProcessingSteps \/>/);
+    assert.match(readFileSync(join(folder, 'Other', 'Customizations.xml'), 'utf8'), /<SolutionPluginAssemblies \/>\r\n {2}<SdkMessageProcessingSteps \/>/);
 
     const packed = `${fresh('plugins-packed')}.zip`;
     const result = await packSolution({ folder, zipFile: packed });
@@ -94,8 +94,8 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
   it('unpacking the real zip gives the real pac folder, file for file (its _managed twins aside)', async () => {
     const folder = fresh('unpacked');
     await unpackSolution({ zipFile: join(FIXTURES, 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip'), folder });
-    const expected = (await listFiles(REAL_FOLDER)).filter((f) => !f.includes('_managed.'));
-    assert.deepEqual(await listFiles(folder), expected);
+    const expected = listFiles(REAL_FOLDER).filter((f) => !f.includes('_managed.'));
+    assert.deepEqual(listFiles(folder), expected);
     // Byte for byte, line endings aside (the fixture was committed with LF; SolutionPackager writes CRLF),
     // so a folder unpacked by pac and one unpacked here give no diff in source control.
     const asText = (bytes: Buffer, file: string) => {
@@ -105,7 +105,7 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
     for (const file of expected) assert.equal(asText(readFileSync(join(folder, file)), file), asText(readFileSync(join(REAL_FOLDER, file)), file), `${file} differs`);
     const entityFile = readFileSync(join(folder, 'Entities', 'gmx_Expense', 'Entity.xml'), 'utf8');
     assert.ok(entityFile.startsWith('\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<Entity'), 'written like SolutionPackager: BOM, declaration, CRLF');
-    assert.match(entityFile, /\r\n  <Name /);
+    assert.match(entityFile, /\r\n {2}<Name /);
   });
 
   it('packing the real folder as Both and unpacking both zips gives the same tree; the unmanaged zip matches the exported one', async () => {
@@ -125,8 +125,8 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
     const folder = fresh('both');
     const unpacked = await unpackSolution({ zipFile: zip, folder, packageType: 'Both' });
     assert.equal(unpacked.solution.managed, 'both');
-    const expected = await listFiles(REAL_FOLDER);
-    assert.deepEqual(await listFiles(folder), expected);
+    const expected = listFiles(REAL_FOLDER);
+    assert.deepEqual(listFiles(folder), expected);
     for (const file of expected) assert.ok(sameContent(file, readFileSync(join(REAL_FOLDER, file)), readFileSync(join(folder, file))), `${file} differs`);
   });
 

@@ -100,7 +100,7 @@ describe('every fixture folder: pack then unpack, with its package type, gives t
     it(name, async () => {
       const folder = join(FIXTURES, name);
       const packageType = packageTypeOf(folder);
-      const files = await listFiles(folder);
+      const files = listFiles(folder);
       const zip = `${fresh('packed')}.zip`;
       const out = fresh('unpacked');
       const packed = await packSolution({ folder, zipFile: zip, packageType, localize: true });
@@ -112,7 +112,7 @@ describe('every fixture folder: pack then unpack, with its package type, gives t
         );
       await unpackSolution({ zipFile: zip, folder: out, packageType, localize: files.some((f) => f.startsWith('Resources/')) });
       const kept = files.filter((f) => !packed.leftOut.includes(f));
-      const written = await listFiles(out);
+      const written = listFiles(out);
       // Plug-in assemblies whose DLL the folder lacks come back as the empty payload they were packed as: none here.
       assert.deepEqual(written, kept);
       const semantic = name.endsWith('apollo-reports-templates'); // re-indented by a formatter after extraction
@@ -142,8 +142,8 @@ describe('unpacking a fixture zip gives its SolutionPackager folder', needsCorpu
       const out = fresh('unpacked');
       await unpackSolution({ zipFile: join(FIXTURES, pair.zip), folder: out, localize: pair.localize });
       const folder = join(FIXTURES, pair.folder);
-      const theirs = await listFiles(folder);
-      const ours = await listFiles(out);
+      const theirs = listFiles(folder);
+      const ours = listFiles(out);
       // Theirs beyond ours: what an unpack cannot know (Both twins, leftovers, the mapping file); ours beyond theirs: DLLs the repositories did not commit.
       const onlyTheirs = theirs.filter((f) => !ours.includes(f));
       assert.deepEqual(onlyTheirs, expectedLeftOut(folder, theirs, 'Unmanaged', true));

@@ -118,7 +118,7 @@ export class SolutionService {
     return jobs.start({ message, solutionName, ownerId: caller.systemuserid, importJobId, outcome: running ? { ok: false, message: BUSY_MESSAGE(kind) } : outcome });
   }
 
-  private async exportAsync(org: SandboxOrg, caller: SandboxSystemUser, body: any, reply: DataverseReplies, api: string): Promise<Reply> {
+  private exportAsync(org: SandboxOrg, caller: SandboxSystemUser, body: any, reply: DataverseReplies, api: string): Reply {
     if (typeof body.SolutionName !== 'string' || typeof body.Managed !== 'boolean') return reply.error(400, '0x80040203', 'SolutionName (string) and Managed (boolean) are required.');
     const target = this.find(org, body.SolutionName);
     if (!target || ['system', 'active'].includes(target.uniquename.toLowerCase())) return reply.error(404, '0x8004F012', `The solution ${body.SolutionName} was not found in this organization.`);
@@ -319,7 +319,7 @@ function recordDeploymentComponents(org: SandboxOrg, pkg: SolutionPackage, param
     }
     const value = parameters.find((p) => p['@odata.type']?.endsWith('environmentvariablevalue') && p.schemaname?.toLowerCase() === variable.schemaName.toLowerCase())?.value;
     if (value === undefined) continue;
-    const existing = org.environmentVariableValues.find((v) => v.environmentvariabledefinitionid === definition!.environmentvariabledefinitionid);
+    const existing = org.environmentVariableValues.find((v) => v.environmentvariabledefinitionid === definition.environmentvariabledefinitionid);
     if (existing) existing.value = value;
     else org.environmentVariableValues.push({ environmentvariablevalueid: randomUUID(), schemaname: variable.schemaName, value, environmentvariabledefinitionid: definition.environmentvariabledefinitionid });
   }

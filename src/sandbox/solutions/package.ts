@@ -106,7 +106,7 @@ function parse(bytes: Buffer, name: string): Document {
 }
 
 function readManifest(document: Document): Pick<SolutionPackage, 'uniqueName' | 'friendlyName' | 'version' | 'managed' | 'publisher' | 'rootComponents' | 'requires'> {
-  const manifest = child(document.documentElement!, 'SolutionManifest');
+  const manifest = child(document.documentElement, 'SolutionManifest');
   if (!manifest) throw new InvalidPackageError('The import file is invalid. solution.xml has no SolutionManifest element.');
   const uniqueName = textOf(child(manifest, 'UniqueName'));
   const version = textOf(child(manifest, 'Version'));
@@ -191,14 +191,14 @@ function contentTypesFor(names: string[]): Buffer {
 /** The imported solution.xml with today's version, the package type asked for and the current root components. */
 function updateManifest(bytes: Buffer, solution: SandboxSolution, managed: boolean): Buffer {
   const document = readXml(bytes, 'solution.xml');
-  const manifest = child(document.documentElement!, 'SolutionManifest')!;
+  const manifest = child(document.documentElement, 'SolutionManifest')!;
   child(manifest, 'Version')!.textContent = solution.version;
   const managedElement = child(manifest, 'Managed');
   if (managedElement) managedElement.textContent = managed ? '1' : '0';
   const roots = child(manifest, 'RootComponents');
   if (roots) {
     const generated = readXml(manifestFor(solution, managed, ''), 'solution.xml');
-    const fresh = child(child(generated.documentElement!, 'SolutionManifest')!, 'RootComponents')!;
+    const fresh = child(child(generated.documentElement, 'SolutionManifest'), 'RootComponents')!;
     manifest.replaceChild(document.importNode(fresh, true), roots);
   }
   return writeXml(document);

@@ -31,7 +31,7 @@ function unzip(bytes: Buffer, wanted: (name: string) => boolean): Promise<Map<st
       zip.on('entry', (entry: yauzl.Entry) => {
         if (!wanted(entry.fileName)) return zip.readEntry();
         zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError || !stream) return reject(streamError);
+          if (streamError || !stream) return reject(streamError ?? new Error('no stream for a zip entry'));
           const chunks: Buffer[] = [];
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
           stream.on('end', () => {
