@@ -196,9 +196,14 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await toast.waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(SHOTS, '6-solution-version-set.png') });
 
-      await toast.getByRole('button', { name: 'Open Result' }).click();
       const tab = page.locator('.tabs-container .tab', { hasText: 'Set solution version: ContosoCore in Contoso Dev' });
-      await tab.waitFor({ timeout: 30_000 });
+      // A toast still sliding in on a loaded machine can take the click without acting on it: click until the page opens.
+      for (let attempt = 1; ; attempt++) {
+        await toast.getByRole('button', { name: 'Open Result' }).click({ timeout: 10_000 }).catch(() => undefined);
+        const opened = await tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+        if (opened || attempt === 3) break;
+      }
+      await tab.waitFor({ timeout: 10_000 });
       const result = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await result.locator('h1', { hasText: 'ContosoCore in Contoso Dev' }).waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(SHOTS, '7-result-page.png') });
