@@ -370,13 +370,18 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       // The settings, as the Settings editor shows them; turning the sandbox off there with no account signed in
       // shows the welcome view, the status bar asks to sign in, and the sandbox's operations stay.
       await runCommand(page, 'Preferences: Open User Settings');
-      await page
-        .locator('.settings-editor .suggest-input-container textarea, .settings-editor .search-container input')
-        .first()
-        .waitFor({ timeout: 30_000 });
-      await page.keyboard.type('@ext:power-agent.power-agent-mcp');
+      const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .search-container input').first();
+      await search.waitFor({ timeout: 30_000 });
       const sandboxSetting = page.locator('.setting-item-bool', { hasText: 'Work against a local sandbox' }).first();
-      await sandboxSetting.waitFor({ timeout: 30_000 });
+      // On a loaded machine the first keys can land before the search box has focus: type the query again until it finds the setting.
+      for (let attempt = 1; ; attempt++) {
+        await search.click();
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type('@ext:power-agent.power-agent-mcp');
+        const found = await sandboxSetting.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+        if (found || attempt === 3) break;
+      }
+      await sandboxSetting.waitFor({ timeout: 15_000 });
       await page.screenshot({ path: join(SHOTS, '23-settings.png') });
       // The list may still be redrawing from the search: click until the box shows the change.
       const checkbox = sandboxSetting.locator('.setting-value-checkbox');
