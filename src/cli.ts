@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { ErrorCode } from './server/sdk';
 import { USAGE, UsageError, parseCliArgs } from './config';
 import { createLogger } from './log';
@@ -10,13 +11,21 @@ import { startupNotice } from './server/startupNotice';
 import { VERSION } from './version';
 
 /**
+ * The runtime bundle beside this file (dist/runtime.js), required on first use rather than imported so
+ * that esbuild leaves it out of the small cli bundle.
+ */
+function loadRuntime(): typeof import('./runtime') {
+  return createRequire(__filename)('./runtime.js') as typeof import('./runtime');
+}
+
+/**
  * The standalone server: MCP over stdio. Kept small on purpose; the runtime bundle (catalog, clients,
  * sign-in, sandbox) is loaded on the first tool call so that start-up and tools/list stay fast.
  */
 async function main(): Promise<void> {
   if (process.argv[2] === 'sandbox') {
     // The emulator alone, from the runtime bundle.
-    const { runSandboxCommand } = require('./runtime.js') as typeof import('./runtime');
+    const { runSandboxCommand } = loadRuntime();
     process.exit(await runSandboxCommand(process.argv.slice(3)));
   }
   let options;
@@ -38,7 +47,7 @@ async function main(): Promise<void> {
       env: process.env,
       manifest: manifest as ToolManifestEntry[],
       logger,
-      loadRuntime: () => require('./runtime.js') as typeof import('./runtime'),
+      loadRuntime,
       workingDirectory: process.cwd(),
     });
   } catch (error) {
@@ -55,9 +64,9 @@ async function main(): Promise<void> {
     await standalone.close();
     process.exit(0);
   };
-  process.stdin.on('end', shutdown);
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.stdin.on('end', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
 
   // A message over the limit is answered with a JSON-RPC error and dropped; the server keeps listening.
   const input = process.stdin.pipe(

@@ -132,7 +132,7 @@ export class HttpClient {
 
       const correlationId = correlationIdFrom(response.headers, clientRequestId);
       if (response.ok) {
-        const body = request.consume && response.body ? await request.consume(response.body as unknown as AsyncIterable<Uint8Array>) : await readBody(response);
+        const body = request.consume && response.body ? await request.consume(response.body) : await readBody(response);
         return { status: response.status, headers: response.headers, body: body as T, correlationId };
       }
 
@@ -166,7 +166,7 @@ export class HttpClient {
     let response: Response;
     try {
       const { method, headers, body } = init;
-      response = (await fetch(url, { method, headers, body, signal, dispatcher: this.dispatcher })) as unknown as Response;
+      response = await fetch(url, { method, headers, body, signal, dispatcher: this.dispatcher });
     } catch (error) {
       this.options.metrics?.request('identity', url, 0, performance.now() - started);
       throw error;
@@ -188,7 +188,7 @@ export class HttpClient {
       try {
         response = await this.fetchRaw(url, init);
       } catch (error) {
-        if (attempt >= this.retry.maxAttempts) throw Object.assign(error as object, { attempts: attempt });
+        if (attempt >= this.retry.maxAttempts) throw Object.assign(error as Error, { attempts: attempt });
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
         this.options.logger.debug(`${init.method} ${safeUrl(url)} failed (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); retry ${attempt} in ${delay} ms`);
         this.options.metrics?.retry('identity', url, delay);
@@ -231,13 +231,13 @@ export class HttpClient {
     try {
       response = request.streamBody
         ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
-        : ((await fetch(request.url, {
+        : await fetch(request.url, {
             method: request.method,
             headers,
             body: request.body === undefined ? undefined : JSON.stringify(request.body),
             signal,
             dispatcher: this.dispatcher,
-          })) as unknown as Response);
+          });
     } catch (error) {
       // A request the caller cancelled is not the service's failure.
       if (!request.signal?.aborted) this.options.metrics?.request(request.service, request.url, 0, performance.now() - started);
@@ -261,7 +261,7 @@ export class HttpClient {
     for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
     const empty = answer.statusCode === 204 || answer.statusCode === 304;
     if (empty) await answer.body.dump();
-    return new UndiciResponse(empty ? null : (Readable.toWeb(answer.body) as never), { status: answer.statusCode, headers: responseHeaders as never }) as unknown as Response;
+    return new UndiciResponse(empty ? null : (Readable.toWeb(answer.body) as never), { status: answer.statusCode, headers: responseHeaders as never });
   }
 
   private async pause(ms: number, request: HttpRequest): Promise<void> {

@@ -38,7 +38,7 @@ export function buildManifest(tools: readonly AnyToolDefinition[]): ToolManifest
 /** A tool that starts one operation and reports it: it waits `waitSeconds` and answers with the operation's id and state. */
 function startsOperation(tool: AnyToolDefinition): boolean {
   const input = tool.input.shape as Record<string, unknown>;
-  const output = (tool.output as z.ZodObject).shape as Record<string, unknown>;
+  const output = tool.output.shape as Record<string, unknown>;
   return 'waitSeconds' in input && 'id' in output && 'state' in output && tool.name !== 'pp_get_operation';
 }
 

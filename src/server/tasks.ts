@@ -84,11 +84,13 @@ export class OperationTasks implements TaskStore {
     return this.taskOf(entry, runtime.operations.get(entry.operationId));
   }
 
-  async storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result): Promise<void> {
+  storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result): Promise<void> {
     const entry = this.live(taskId);
-    if (!entry) return;
-    entry.result = result as CallToolResult;
-    entry.final = { status, at: new Date().toISOString() };
+    if (entry) {
+      entry.result = result as CallToolResult;
+      entry.final = { status, at: new Date().toISOString() };
+    }
+    return Promise.resolve();
   }
 
   /** The result as the tool would have answered: the operation's report, read again when the task ended. */

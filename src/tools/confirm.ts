@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BapEnvironment } from '../platform/bap';
+import { text } from '../platform/payload';
 import { ToolError } from './errors';
 import type { ToolContext } from './types';
 
@@ -61,7 +62,7 @@ export async function requireConfirmation(context: ToolContext, request: Confirm
     if (answer.action !== 'accept') {
       throw new ToolError(`${what} was ${answer.action === 'decline' ? 'declined' : 'canceled'} by the user. Nothing was changed.`);
     }
-    const typed = String(answer.content?.[fieldName] ?? '').trim();
+    const typed = text(answer.content?.[fieldName] ?? '').trim();
     if (typed !== name) throw new ToolError(`The name typed ("${typed}") is not "${name}", so ${what} was not confirmed. Nothing was changed.`);
     return;
   }

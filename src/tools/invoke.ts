@@ -54,7 +54,7 @@ export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call
 
 /** A tool that reads and starts no operation: the guide expects its calls to answer within 30 s. */
 function isSimple(tool: AnyToolDefinition): boolean {
-  return tool.annotations.readOnlyHint && !('waitSeconds' in (tool.input as z.ZodObject).shape);
+  return tool.annotations.readOnlyHint && !('waitSeconds' in tool.input.shape);
 }
 
 async function invokeCounted(
@@ -95,7 +95,7 @@ async function invokeCounted(
       options.logger.error(`${tool.name} produced a result that does not match its output schema: ${formatIssues(checked.error, tool.output)}`);
       return errorResult(`${tool.name} produced an unexpected result. This is a bug in Power Agent MCP; please report it.`);
     }
-    const result: CallToolResult = { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data as Record<string, unknown> };
+    const result: CallToolResult = { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data };
     for (const link of outcome.links ?? []) result.content.push({ type: 'resource_link', ...link });
     if (outcome.failed) result.isError = true;
     return result;

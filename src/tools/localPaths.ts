@@ -101,7 +101,7 @@ function realPath(field: string, shown: string, absolute: string): { real: strin
   let realExisting: string;
   try {
     realExisting = realpathSync(existing);
-  } catch (error) {
+  } catch {
     throw new ToolError(
       `${field}: ${cut(shown)} goes through a symbolic link that points nowhere or in a circle (${existing}). Nothing was read or written.`,
       'Give a path without that link, or fix the link.',

@@ -68,7 +68,7 @@ export interface ToolContext extends Omit<Services, 'close'> {
   /** Aborts when the MCP request is cancelled. */
   signal: AbortSignal;
   /** Sends an MCP progress notification when the caller asked for progress; otherwise does nothing. */
-  progress(update: ProgressUpdate): Promise<void>;
+  progress: (update: ProgressUpdate) => Promise<void>;
   log: Logger;
 }
 
@@ -156,5 +156,4 @@ export const IDEMPOTENT_CLOUD: ToolAnnotations = { readOnlyHint: false, destruct
 export const LOCAL_FILES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
 /** A tool of any schema, as the catalog holds them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyToolDefinition = ToolDefinition<any, any>;
+export type AnyToolDefinition = ToolDefinition<z.ZodObject, z.ZodObject>;

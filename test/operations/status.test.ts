@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isBusyConflict, isTrustedPollUrl } from '../../src/operations/pollTarget';
 import { readBapLifecycle, readPpapiOperation, readStages } from '../../src/operations/status';

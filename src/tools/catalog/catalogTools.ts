@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { at, text } from '../../platform/payload';
 import { requestRefusal } from '../../platform/serviceHosts';
 import { readRegularFile } from '../../solutions/regularFile';
 import { resolveDataverseTarget } from '../dataverseTarget';
@@ -84,21 +85,22 @@ export const submitCatalog = defineTool({
   },
   async handler(args, context) {
     const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings, 'read-file');
-    let submission: any;
+    let submission: unknown;
     try {
       submission = JSON.parse((await readRegularFile(file, args.submissionFile)).toString('utf8').replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ToolError(`submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`);
     }
-    const definition = submission?.catalogItemDefinition;
+    const definition = at(submission, 'catalogItemDefinition');
+    const packageLink = at(definition, 'packageFile', 'filesaslink') ?? at(definition, 'packageFile', 'fileSasLink');
     const missing = [
-      !submission?.publisherDetails?.publisherId && 'publisherDetails.publisherId',
-      !definition?.id && 'catalogItemDefinition.id',
-      !definition?.displayName && 'catalogItemDefinition.displayName',
-      !(definition?.packageFile?.filesaslink ?? definition?.packageFile?.fileSasLink) && 'catalogItemDefinition.packageFile.filesaslink',
+      !at(submission, 'publisherDetails', 'publisherId') && 'publisherDetails.publisherId',
+      !at(definition, 'id') && 'catalogItemDefinition.id',
+      !at(definition, 'displayName') && 'catalogItemDefinition.displayName',
+      !packageLink && 'catalogItemDefinition.packageFile.filesaslink',
     ].filter(Boolean);
     if (missing.length) throw new ToolError(`submissionFile: ${args.submissionFile} lacks ${missing.join(', ')}. Nothing was submitted.`, 'See the catalog submission format (submission.json) in the Power Platform documentation.');
-    const link = String(definition.packageFile.filesaslink ?? definition.packageFile.fileSasLink);
+    const link = text(packageLink);
     const refused = requestRefusal(link, context.endpoints);
     if (refused) {
       throw new ToolError(
@@ -109,9 +111,9 @@ export const submitCatalog = defineTool({
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const record = await context.operations.begin({
       kind: 'catalog_submit',
-      title: `Submit ${definition.displayName} to the catalog of ${catalog.displayName}`,
+      title: `Submit ${text(at(definition, 'displayName'))} to the catalog of ${catalog.displayName}`,
       environment: { id: catalog.environmentId ?? undefined, displayName: catalog.displayName },
-      details: { instanceUrl: catalog.url, item: String(definition.id) },
+      details: { instanceUrl: catalog.url, item: text(at(definition, 'id')) },
       start: async () => {
         const response = await catalog.dataverse.action<{ CertificationRequestId?: string }>('mspcat_SubmitCatalogApprovalRequest', { EncodedApprovalRequest: Buffer.from(JSON.stringify(submission)).toString('base64') });
         const id = response.body?.CertificationRequestId;

@@ -69,7 +69,7 @@ export const setGovernanceConfig = defineTool({
     }
     const env = await resolveEnvironment(args.environment, context, { current: true });
     assertDataverse(env);
-    const current = ((env.properties?.governanceConfiguration as { settings?: { extendedSettings?: Record<string, string> } } | undefined)?.settings?.extendedSettings ?? {}) as Record<string, string>;
+    const current = env.properties?.governanceConfiguration?.settings?.extendedSettings ?? {};
     const extendedSettings = { ...current, ...toServiceSettings(args.settings ?? {}) };
     if (extendedSettings.isGroupSharingDisabled !== 'true' && (extendedSettings.maxLimitUserSharing ?? '-1') !== '-1') {
       throw new ToolError(
@@ -96,7 +96,7 @@ export const setGovernanceConfig = defineTool({
 
 function toServiceSettings(settings: Settings): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(settings) as Array<[keyof Settings, unknown]>) {
+  for (const [name, value] of Object.entries(settings) as Array<[keyof Settings, Settings[keyof Settings]]>) {
     if (value === undefined) continue;
     out[KEYS[name]] = Array.isArray(value) ? value.join(',') : String(value);
   }

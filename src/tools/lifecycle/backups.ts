@@ -43,7 +43,7 @@ export const backupEnvironment = defineTool({
       details: { label: args.label },
       start: async () => {
         const response = await context.powerPlatform.createBackup(env.name, args.label);
-        if (response.status === 202) return startPowerPlatformOperation(context, env.name, 'Backup', async () => response as never);
+        if (response.status === 202) return startPowerPlatformOperation(context, env.name, 'Backup', () => Promise.resolve(response as never));
         return { kind: 'done', result: { backup: backupSummary(response.body) }, correlationId: response.correlationId };
       },
     });

@@ -81,7 +81,7 @@ export const createEnvironment = defineTool({
           title: `Create environment ${args.displayName}`,
           environment: { id: existing.name, displayName: args.displayName },
           details: { dataverse: args.dataverse },
-          start: async () => followEnvironment(existing, context.endpoints),
+          start: () => Promise.resolve(followEnvironment(existing, context.endpoints)),
         }));
       return waitAndReport(context, record, args.waitSeconds);
     }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OPERATION_STATES, describeOperation, elapsedSeconds, isTerminal, type OperationRecord } from '../../operations/record';
 import type { WaitEnd } from '../../operations/tracker';
+import { text } from '../../platform/payload';
 import type { ToolContext, ToolOutcome } from '../types';
 
 /**
@@ -93,7 +94,7 @@ export async function waitAndReport(context: ToolContext, record: OperationRecor
 export function fileLinks(record: OperationRecord): ToolOutcome<unknown>['links'] {
   const file = record.result?.file;
   if (record.state !== 'succeeded' || typeof file !== 'string') return undefined;
-  return [fileLink(file, `${record.title}: ${record.result?.bytes ?? '?'} bytes`)];
+  return [fileLink(file, `${record.title}: ${text(record.result?.bytes ?? '?')} bytes`)];
 }
 
 /** An MCP resource link to a local file the call wrote. */
@@ -105,10 +106,10 @@ export function fileLink(file: string, description: string): NonNullable<ToolOut
 export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string {
   const lines = [describeOperation(record)];
   if (record.state === 'succeeded') {
-    const env = (record.result?.environment ?? undefined) as { displayName?: string; id?: string; url?: string | null } | undefined;
-    if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}${record.kind === 'set_governance' ? `, protection level ${(env as { protectionLevel?: string }).protectionLevel}` : ''}.`);
+    const env = record.result?.environment as { displayName?: string; id?: string; url?: string | null; protectionLevel?: string } | null | undefined;
+    if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}${record.kind === 'set_governance' ? `, protection level ${env.protectionLevel}` : ''}.`);
     if (record.kind === 'solution_checker') lines.push(...checkerLines(record.result ?? {}));
-    else if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${record.result.bytes} bytes, SHA-256 ${record.result.sha256}).`);
+    else if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${text(record.result.bytes)} bytes, SHA-256 ${text(record.result.sha256)}).`);
     const solution = record.result?.solution as { uniqueName?: string; version?: string; managed?: boolean } | null | undefined;
     if (solution && typeof solution === 'object') lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
     const warnings = record.result?.warnings;

@@ -42,7 +42,7 @@ export const listOperations = defineTool({
   }),
   output: z.object({ operations: z.array(operationOutput), matched: z.number().int() }),
   annotations: READ_ONLY_CLOUD,
-  async handler(args, context) {
+  handler(args, context) {
     const env = args.environment?.toLowerCase();
     const matching = context.operations.list().filter((op) => {
       if (args.state === 'active' ? isTerminal(op.state) : args.state && op.state !== args.state) return false;
@@ -50,9 +50,9 @@ export const listOperations = defineTool({
       return true;
     });
     const shown = matching.slice(0, args.limit);
-    return {
+    return Promise.resolve({
       result: { operations: shown.map(toOperationOutput), matched: matching.length },
       summary: shown.length ? `${matching.length} operation(s):\n${shown.map((op) => `- ${op.id} ${describeOperation(op)}`).join('\n')}` : 'No operations match.',
-    };
+    });
   },
 });

@@ -39,7 +39,7 @@ export const publishCustomizations = defineTool({
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const sections = Object.entries(KINDS)
-      .map(([field, [list, item]]) => ({ list, item, values: (args[field as keyof typeof KINDS] ?? []) as string[] }))
+      .map(([field, [list, item]]) => ({ list, item, values: args[field as keyof typeof KINDS] ?? [] }))
       .filter((s) => s.values.length);
     const count = sections.reduce((sum, s) => sum + s.values.length, 0);
     // Publishing twice publishes the same thing, so a lost answer may be asked again; both can take minutes.
