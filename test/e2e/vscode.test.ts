@@ -375,7 +375,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       const sandboxSetting = page.locator('.setting-item-bool', { hasText: 'Work against a local sandbox' }).first();
       // On a loaded machine the first keys can land before the search box has focus: type the query again until it finds the setting.
       for (let attempt = 1; ; attempt++) {
-        await search.click();
+        await search.focus();
         await page.keyboard.press('Control+A');
         await page.keyboard.type('@ext:power-agent.power-agent-mcp');
         const found = await sandboxSetting.waitFor({ timeout: 15_000 }).then(() => true, () => false);
