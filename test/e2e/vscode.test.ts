@@ -370,12 +370,13 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       // The settings, as the Settings editor shows them; turning the sandbox off there with no account signed in
       // shows the welcome view, the status bar asks to sign in, and the sandbox's operations stay.
       await runCommand(page, 'Preferences: Open User Settings');
-      const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .search-container input').first();
+      // The search box is a small Monaco editor: click the editor itself (its hidden text area takes no clicks).
+      const search = page.locator('.settings-editor .suggest-input-container .monaco-editor, .settings-editor .search-container input').first();
       await search.waitFor({ timeout: 30_000 });
       const sandboxSetting = page.locator('.setting-item-bool', { hasText: 'Work against a local sandbox' }).first();
       // On a loaded machine the first keys can land before the search box has focus: type the query again until it finds the setting.
       for (let attempt = 1; ; attempt++) {
-        await search.focus();
+        await search.click();
         await page.keyboard.press('Control+A');
         await page.keyboard.type('@ext:power-agent.power-agent-mcp');
         const found = await sandboxSetting.waitFor({ timeout: 15_000 }).then(() => true, () => false);
