@@ -32,14 +32,34 @@ const lighterJsonSchemaValidator = {
 };
 
 // 1. The tool manifest, generated from the zod catalog.
-await esbuild.build({ ...common, minify: false, sourcemap: false, legalComments: 'none', entryPoints: ['scripts/generate-manifest.ts'], outfile: '.cache/generate-manifest.js' });
+await esbuild.build({
+  ...common,
+  minify: false,
+  sourcemap: false,
+  legalComments: 'none',
+  entryPoints: ['scripts/generate-manifest.ts'],
+  outfile: '.cache/generate-manifest.js',
+});
 execFileSync(process.execPath, ['.cache/generate-manifest.js', 'src/server/generated/toolManifest.json'], { stdio: 'inherit' });
 if (manifestOnly) process.exit(0);
 
 // 2. The bundles.
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', external: ['./runtime.js'], plugins: [lighterJsonSchemaValidator], banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({
+    ...common,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: 'dist',
+    external: ['./runtime.js'],
+    plugins: [lighterJsonSchemaValidator],
+    banner: { js: '#!/usr/bin/env node' },
+  }),
   esbuild.build({ ...common, entryPoints: { runtime: 'src/runtime.ts' }, outdir: 'dist', plugins: [lighterJsonSchemaValidator] }),
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode', './runtime.js'], plugins: [lighterJsonSchemaValidator] }),
+  esbuild.build({
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode', './runtime.js'],
+    plugins: [lighterJsonSchemaValidator],
+  }),
 ]);

@@ -52,7 +52,12 @@ function once(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
     });
     child.on('error', reject);
     const send = (m: object) => child.stdin.write(JSON.stringify(m) + '\n');
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
+    });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
   });
@@ -76,13 +81,17 @@ async function measure(title: string, env: NodeJS.ProcessEnv, floorFile: string)
   for (const [name, list] of Object.entries(samples)) {
     const ms = median(list.map((s) => s.ms));
     const rss = median(list.map((s) => s.rssMb));
-    console.log(`| ${name} | ${list[0]!.tools} | ${ms.toFixed(1)} | ${p90(list.map((s) => s.ms)).toFixed(1)} | ${(ms / floorMs).toFixed(2)} | ${rss.toFixed(1)} | ${(rss - floorRss).toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${list[0]!.tools} | ${ms.toFixed(1)} | ${p90(list.map((s) => s.ms)).toFixed(1)} | ${(ms / floorMs).toFixed(2)} | ${rss.toFixed(1)} | ${(rss - floorRss).toFixed(1)} |`,
+    );
   }
   const cli = samples['power-agent-mcp']!;
   const ratio = median(cli.map((s) => s.ms)) / floorMs;
   const extra = median(cli.map((s) => s.rssMb)) - floorRss;
   const overhead = median(cli.map((s) => s.ms)) - floorMs;
-  console.log(`\nGoal: time <= 1.3x floor (${ratio.toFixed(2)}x, +${overhead.toFixed(1)} ms: ${ratio <= 1.3 ? 'met' : 'missed'}), RSS <= floor + 8 MB (+${extra.toFixed(1)} MB: ${extra <= 8 ? 'met' : 'missed'})`);
+  console.log(
+    `\nGoal: time <= 1.3x floor (${ratio.toFixed(2)}x, +${overhead.toFixed(1)} ms: ${ratio <= 1.3 ? 'met' : 'missed'}), RSS <= floor + 8 MB (+${extra.toFixed(1)} MB: ${extra <= 8 ? 'met' : 'missed'})`,
+  );
 }
 
 async function main() {
@@ -91,7 +100,11 @@ async function main() {
   console.log(`Cold start until tools/list is answered, ${RUNS} alternating runs each, node ${process.version}`);
   const nodeVariables = Object.keys(process.env).filter((k) => k.startsWith('NODE_'));
   // Node reads NODE_EXTRA_CA_CERTS (often the whole system bundle) at every start, before any script runs.
-  await measure(`This shell's environment (${nodeVariables.length ? nodeVariables.join(', ') : 'no NODE_* variables'})`, process.env, floorFile);
+  await measure(
+    `This shell's environment (${nodeVariables.length ? nodeVariables.join(', ') : 'no NODE_* variables'})`,
+    process.env,
+    floorFile,
+  );
   await measure('Clean environment (PATH only)', { PATH: process.env.PATH }, floorFile);
 }
 

@@ -72,4 +72,6 @@ console.log('| subject | median ms | max ms |');
 console.log('|---|---|---|');
 console.log(`| baseline extension (one channel, one command) | ${median(baseline).toFixed(1)} | ${Math.max(...baseline).toFixed(1)} |`);
 console.log(`| power-agent-mcp | ${median(ours).toFixed(1)} | ${Math.max(...ours).toFixed(1)} |`);
-console.log(`\n.vsix size: ${existsSync(vsix) ? `${(statSync(vsix).size / 1024).toFixed(0)} KB` : 'not built (npm run package)'}; dist/extension.js ${(statSync(extensionFile).size / 1024).toFixed(0)} KB`);
+console.log(
+  `\n.vsix size: ${existsSync(vsix) ? `${(statSync(vsix).size / 1024).toFixed(0)} KB` : 'not built (npm run package)'}; dist/extension.js ${(statSync(extensionFile).size / 1024).toFixed(0)} KB`,
+);

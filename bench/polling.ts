@@ -45,7 +45,8 @@ function idealPolls(sandbox: Sandbox, kind: string, pollIntervalMs: number): num
   const retryAfterMs = parseRetryAfter(sandbox.lifecycle.retryAfter())!;
   const statusReads = Math.ceil(op.stageMs.reduce((a, b) => a + b, 0) / retryAfterMs);
   // After a create, the Dataverse URL shows 60 s (scaled) later; every other kind needs one read.
-  const environmentReads = kind === 'pp_create_environment' ? Math.ceil((60_000 * TIME_SCALE) / pollIntervalMs) + 1 : kind === 'pp_delete_environment' ? 0 : 1;
+  const environmentReads =
+    kind === 'pp_create_environment' ? Math.ceil((60_000 * TIME_SCALE) / pollIntervalMs) + 1 : kind === 'pp_delete_environment' ? 0 : 1;
   return statusReads + environmentReads;
 }
 
@@ -61,7 +62,12 @@ async function naivePoll(services: Services, sandbox: Sandbox, intervalMs: numbe
   const url = response.headers.get('operation-location')!;
   for (;;) {
     await sleep(intervalMs);
-    const { body } = await services.http.send<{ status: string }>({ service: 'powerplatform', method: 'GET', url, resource: services.endpoints.powerPlatformResource });
+    const { body } = await services.http.send<{ status: string }>({
+      service: 'powerplatform',
+      method: 'GET',
+      url,
+      resource: services.endpoints.powerPlatformResource,
+    });
     if (body.status !== 'InProgress' && body.status !== 'Queued') break;
   }
   return serviceRequests(sandbox, from).length;
@@ -72,7 +78,12 @@ async function main() {
   const { NODE_EXTRA_CA_CERTS: _, ...env } = sandbox.env();
   const services = createServices({ env, logger: silentLogger, userAgent: 'bench', http: { extraCaCerts: [sandbox.certificatePem] } });
   const pollIntervalMs = Math.round(10_000 * TIME_SCALE);
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger, defaultPollIntervalMs: pollIntervalMs });
+  const operations = new OperationTracker({
+    store: new MemoryOperationStore(),
+    services: async () => services,
+    logger: silentLogger,
+    defaultPollIntervalMs: pollIntervalMs,
+  });
   const options = { settings: {}, services: async () => services, operations, logger: silentLogger };
   const rows: string[] = [];
   let totalOurs = 0;
@@ -99,12 +110,16 @@ async function main() {
   await services.close();
   await sandbox.close();
 
-  console.log(`Requests per completed operation (time scale ${TIME_SCALE}, Retry-After ${retryAfterMs} ms, own poll interval ${pollIntervalMs} ms)\n`);
+  console.log(
+    `Requests per completed operation (time scale ${TIME_SCALE}, Retry-After ${retryAfterMs} ms, own poll interval ${pollIntervalMs} ms)\n`,
+  );
   console.log('| operation | lookups | start | status reads | ideal status reads | ratio | wall time |');
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   console.log(`| all six | | | ${totalOurs} | ${totalIdeal} | ${(totalOurs / totalIdeal).toFixed(2)} | |`);
-  console.log(`\nBaseline in the same run: a reset polled every ${retryAfterMs / 10} ms, ignoring Retry-After: ${naive - 1} status reads (ours: ${ourResetPolls}).`);
+  console.log(
+    `\nBaseline in the same run: a reset polled every ${retryAfterMs / 10} ms, ignoring Retry-After: ${naive - 1} status reads (ours: ${ourResetPolls}).`,
+  );
 }
 
 main().catch((error) => {

@@ -13,7 +13,12 @@ import { allTools } from '../src/tools';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2200);
 const manifest = buildManifest(allTools);
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
+});
 
 function open(server: LoopbackServer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -23,7 +28,11 @@ function open(server: LoopbackServer): Promise<void> {
         port: server.port,
         method: 'POST',
         path: MCP_PATH,
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', [SECRET_HEADER]: server.headers[SECRET_HEADER]! },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          [SECRET_HEADER]: server.headers[SECRET_HEADER]!,
+        },
       },
       (res) => {
         res.resume();
@@ -41,13 +50,24 @@ function memory(): { heapMb: number; rssMb: number } {
   return { heapMb: Math.round(heapUsed / 1e5) / 10, rssMb: Math.round(rss / 1e5) / 10 };
 }
 
-async function run(label: string, options: Partial<LoopbackServerOptions>, afterOpening?: (server: LoopbackServer) => Promise<void>): Promise<void> {
-  const server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: () => Promise.reject(new Error('unused')) }), logger: silentLogger, ...options });
+async function run(
+  label: string,
+  options: Partial<LoopbackServerOptions>,
+  afterOpening?: (server: LoopbackServer) => Promise<void>,
+): Promise<void> {
+  const server = await startLoopbackServer({
+    createServer: () => createMcpServer({ manifest, runtime: () => Promise.reject(new Error('unused')) }),
+    logger: silentLogger,
+    ...options,
+  });
   const before = memory();
   const started = Date.now();
   for (let i = 0; i < SESSIONS; i++) await open(server);
   const opened = memory();
-  const line = [`${label}:`, `${server.sessionCount()} sessions kept of ${SESSIONS} opened in ${((Date.now() - started) / 1000).toFixed(1)} s;`];
+  const line = [
+    `${label}:`,
+    `${server.sessionCount()} sessions kept of ${SESSIONS} opened in ${((Date.now() - started) / 1000).toFixed(1)} s;`,
+  ];
   line.push(`heap ${before.heapMb} -> ${opened.heapMb} MB, RSS ${before.rssMb} -> ${opened.rssMb} MB`);
   if (afterOpening) {
     await afterOpening(server);

@@ -111,7 +111,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--log-level': {
         const level = value();
-        if (parseLogLevel(level, 'debug') !== level.toLowerCase()) throw new UsageError(`--log-level must be error, warn, info or debug, got "${level}".`);
+        if (parseLogLevel(level, 'debug') !== level.toLowerCase())
+          throw new UsageError(`--log-level must be error, warn, info or debug, got "${level}".`);
         options.logLevel = parseLogLevel(level);
         break;
       }
@@ -135,7 +136,10 @@ function isTrue(value: string | undefined): boolean {
 
 /** A comma-separated list; empty entries dropped; undefined when nothing is left. */
 function parseList(value: string | undefined): string[] | undefined {
-  const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const items = (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   return items.length ? items : undefined;
 }
 
@@ -144,14 +148,18 @@ function parseToolsets(value: string | undefined, source: string): Toolset[] | u
   const names = parseList(value?.toLowerCase());
   if (!names || names.includes('all')) return undefined;
   const unknown = names.filter((name) => !isToolset(name));
-  if (unknown.length) throw new UsageError(`${source}: unknown toolset ${unknown.map((n) => `"${n}"`).join(', ')}. Toolsets: ${TOOLSETS.join(', ')}, or all.`);
+  if (unknown.length)
+    throw new UsageError(
+      `${source}: unknown toolset ${unknown.map((n) => `"${n}"`).join(', ')}. Toolsets: ${TOOLSETS.join(', ')}, or all.`,
+    );
   return names as Toolset[];
 }
 
 function parseTools(value: string | undefined, source: string): string[] | undefined {
   const names = parseList(value);
   const wrong = names?.filter((name) => !/^pp_[a-z_]+$/.test(name));
-  if (wrong?.length) throw new UsageError(`${source}: ${wrong.map((n) => `"${n}"`).join(', ')} is not a tool name (they look like pp_list_solutions).`);
+  if (wrong?.length)
+    throw new UsageError(`${source}: ${wrong.map((n) => `"${n}"`).join(', ')} is not a tool name (they look like pp_list_solutions).`);
   return names;
 }
 

@@ -23,7 +23,10 @@ export function redact(text: string): string {
     .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]')
     .replace(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]')
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi, '$1[redacted]@')
-    .replace(/(\b(?:client_secret|client_assertion|secret|password|passwd|pwd|sig|signature|access_token|refresh_token|id_token|token|code|api[-_]?key|key)=)[^&\s"']+/gi, '$1[redacted]');
+    .replace(
+      /(\b(?:client_secret|client_assertion|secret|password|passwd|pwd|sig|signature|access_token|refresh_token|id_token|token|code|api[-_]?key|key)=)[^&\s"']+/gi,
+      '$1[redacted]',
+    );
 }
 
 /** Writes to a sink (stderr by default: stdout belongs to the MCP protocol in stdio mode). */

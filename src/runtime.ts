@@ -89,7 +89,11 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
       const { env, logger, onDeviceCode, tokenSource, http } = options;
       return createServices({ env, logger, userAgent: USER_AGENT, onDeviceCode, tokenSource, http, metrics });
     }
-    sandbox = await startSandbox({ logger: options.logger, faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS), timeScale });
+    sandbox = await startSandbox({
+      logger: options.logger,
+      faults: FaultInjector.fromJson(options.env.POWERAGENT_SANDBOX_FAULTS),
+      timeScale,
+    });
     options.logger.info(`sandbox tenant serving at ${sandbox.url}`);
     const env = Object.fromEntries(Object.entries(options.env).filter(([name]) => !SIGN_IN_VARIABLES.test(name)));
     const services = createServices({
@@ -101,7 +105,11 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     });
     // People see who the tools run as (pp_whoami, pp_doctor): in the sandbox that is nobody of theirs.
     const tokens = services.tokens;
-    const sandboxTokens = { description: 'the local sandbox (no sign-in)', getToken: tokens.getToken.bind(tokens), invalidate: tokens.invalidate.bind(tokens) };
+    const sandboxTokens = {
+      description: 'the local sandbox (no sign-in)',
+      getToken: tokens.getToken.bind(tokens),
+      invalidate: tokens.invalidate.bind(tokens),
+    };
     return { ...services, tokens: sandboxTokens };
   };
   const getServices = () => {

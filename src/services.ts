@@ -54,7 +54,15 @@ export function createServices(options: ServicesOptions): Services {
     },
     getToken(resource, signal) {
       const refused = audienceRefusal(resource, endpoints);
-      if (refused) return Promise.reject(new PlatformError({ service: 'identity', status: 0, code: 'UntrustedAudience', message: `No token was asked for ${resource.replace(/\/\/[^/@]*@/, '//')}: ${refused}.` }));
+      if (refused)
+        return Promise.reject(
+          new PlatformError({
+            service: 'identity',
+            status: 0,
+            code: 'UntrustedAudience',
+            message: `No token was asked for ${resource.replace(/\/\/[^/@]*@/, '//')}: ${refused}.`,
+          }),
+        );
       return cache.getToken(resource, signal);
     },
     invalidate: (resource) => cache.invalidate(resource),

@@ -20,7 +20,6 @@ import { allTools } from '../src/tools';
 export const ROOT = join(__dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 
-
 export async function withSandbox<T>(options: SandboxOptions, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
   const sandbox = await startSandbox(options);
   try {
@@ -50,7 +49,12 @@ export async function connectCli(
   env: Record<string, string> = {},
   options: { capabilities?: ClientCapabilities; setup?: (client: Client) => void } = {},
 ): Promise<{ client: Client; stderr: () => string; close: () => Promise<void>; pid: () => number | null }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: { PATH: process.env.PATH ?? '', ...env }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...args],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (chunk) => (stderr += chunk));
   const client = new Client({ name: 'power-agent-mcp-tests', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
@@ -110,6 +114,11 @@ export function text(result: unknown): string {
 
 /** What invokeTool needs, around one set of services, with operations kept in memory. */
 export function invokeOptions(services: Services, settings: ToolSettings = {}, tracker: Partial<TrackerOptions> = {}): InvokeOptions {
-  const operations = new OperationTracker({ store: new MemoryOperationStore(), services: async () => services, logger: silentLogger, ...tracker });
+  const operations = new OperationTracker({
+    store: new MemoryOperationStore(),
+    services: async () => services,
+    logger: silentLogger,
+    ...tracker,
+  });
   return { settings, services: async () => services, operations, logger: silentLogger };
 }

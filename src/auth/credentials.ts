@@ -39,19 +39,57 @@ export function readAuthConfig(env: Env): AuthConfig {
   const clientId = env.POWERPLATFORM_APPLICATION_ID ?? env.AZURE_CLIENT_ID;
   switch (kind) {
     case 'client-secret':
-      return { kind, ...required(kind, { POWERPLATFORM_TENANT_ID: tenantId, POWERPLATFORM_APPLICATION_ID: clientId, POWERPLATFORM_CLIENT_SECRET: env.POWERPLATFORM_CLIENT_SECRET }, (v) => ({ tenantId: v.POWERPLATFORM_TENANT_ID, clientId: v.POWERPLATFORM_APPLICATION_ID, clientSecret: v.POWERPLATFORM_CLIENT_SECRET })) };
+      return {
+        kind,
+        ...required(
+          kind,
+          {
+            POWERPLATFORM_TENANT_ID: tenantId,
+            POWERPLATFORM_APPLICATION_ID: clientId,
+            POWERPLATFORM_CLIENT_SECRET: env.POWERPLATFORM_CLIENT_SECRET,
+          },
+          (v) => ({
+            tenantId: v.POWERPLATFORM_TENANT_ID,
+            clientId: v.POWERPLATFORM_APPLICATION_ID,
+            clientSecret: v.POWERPLATFORM_CLIENT_SECRET,
+          }),
+        ),
+      };
     case 'certificate':
       return {
         kind,
-        ...required(kind, { POWERPLATFORM_TENANT_ID: tenantId, POWERPLATFORM_APPLICATION_ID: clientId, POWERPLATFORM_CLIENT_CERTIFICATE_PATH: env.POWERPLATFORM_CLIENT_CERTIFICATE_PATH }, (v) => ({
-          tenantId: v.POWERPLATFORM_TENANT_ID,
-          clientId: v.POWERPLATFORM_APPLICATION_ID,
-          certificatePath: v.POWERPLATFORM_CLIENT_CERTIFICATE_PATH,
-        })),
+        ...required(
+          kind,
+          {
+            POWERPLATFORM_TENANT_ID: tenantId,
+            POWERPLATFORM_APPLICATION_ID: clientId,
+            POWERPLATFORM_CLIENT_CERTIFICATE_PATH: env.POWERPLATFORM_CLIENT_CERTIFICATE_PATH,
+          },
+          (v) => ({
+            tenantId: v.POWERPLATFORM_TENANT_ID,
+            clientId: v.POWERPLATFORM_APPLICATION_ID,
+            certificatePath: v.POWERPLATFORM_CLIENT_CERTIFICATE_PATH,
+          }),
+        ),
         certificatePassword: env.POWERPLATFORM_CLIENT_CERTIFICATE_PASSWORD,
       };
     case 'workload-identity':
-      return { kind, ...required(kind, { POWERPLATFORM_TENANT_ID: tenantId, POWERPLATFORM_APPLICATION_ID: clientId, AZURE_FEDERATED_TOKEN_FILE: env.AZURE_FEDERATED_TOKEN_FILE }, (v) => ({ tenantId: v.POWERPLATFORM_TENANT_ID, clientId: v.POWERPLATFORM_APPLICATION_ID, tokenFile: v.AZURE_FEDERATED_TOKEN_FILE })) };
+      return {
+        kind,
+        ...required(
+          kind,
+          {
+            POWERPLATFORM_TENANT_ID: tenantId,
+            POWERPLATFORM_APPLICATION_ID: clientId,
+            AZURE_FEDERATED_TOKEN_FILE: env.AZURE_FEDERATED_TOKEN_FILE,
+          },
+          (v) => ({
+            tenantId: v.POWERPLATFORM_TENANT_ID,
+            clientId: v.POWERPLATFORM_APPLICATION_ID,
+            tokenFile: v.AZURE_FEDERATED_TOKEN_FILE,
+          }),
+        ),
+      };
     case 'managed-identity':
       return { kind, clientId: env.POWERPLATFORM_MANAGED_IDENTITY_CLIENT_ID ?? clientId };
     case 'device-code':
@@ -62,7 +100,9 @@ export function readAuthConfig(env: Env): AuthConfig {
         cacheFile: join(env.POWERAGENT_CACHE_DIR ?? join(homedir(), '.power-agent-mcp'), 'msal-cache.json'),
       };
     default:
-      throw new ConfigurationError(`POWERAGENT_AUTH "${env.POWERAGENT_AUTH}" is not a sign-in method. Use one of: ${AUTH_KINDS.join(', ')}.`);
+      throw new ConfigurationError(
+        `POWERAGENT_AUTH "${env.POWERAGENT_AUTH}" is not a sign-in method. Use one of: ${AUTH_KINDS.join(', ')}.`,
+      );
   }
 }
 
@@ -74,7 +114,9 @@ function detectKind(env: Env): AuthConfig['kind'] | undefined {
 }
 
 function required<K extends string, R>(kind: string, values: Record<K, string | undefined>, build: (v: Record<K, string>) => R): R {
-  const missing = Object.entries(values).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries(values)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   if (missing.length) throw new ConfigurationError(`Sign-in with ${kind} needs ${missing.join(', ')} to be set.`);
   return build(values as Record<K, string>);
 }

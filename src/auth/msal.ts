@@ -28,7 +28,12 @@ export interface MsalSourceOptions {
   onDeviceCode?: (message: string) => void;
 }
 
-const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.microsoft.com']);
+const MICROSOFT_LOGIN_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.microsoft.com',
+]);
 
 /** A TokenSource backed by @azure/msal-node for the configured sign-in method. */
 export function createMsalTokenSource(options: MsalSourceOptions): TokenSource {
@@ -39,10 +44,20 @@ export function createMsalTokenSource(options: MsalSourceOptions): TokenSource {
     case 'client-secret':
       return confidential(options, `service principal ${auth.clientId} (client secret)`, { clientSecret: auth.clientSecret }, system);
     case 'certificate':
-      return confidential(options, `service principal ${auth.clientId} (certificate)`, { clientCertificate: loadCertificate(auth.certificatePath, auth.certificatePassword) }, system);
+      return confidential(
+        options,
+        `service principal ${auth.clientId} (certificate)`,
+        { clientCertificate: loadCertificate(auth.certificatePath, auth.certificatePassword) },
+        system,
+      );
     case 'workload-identity':
       // The federated token file is rotated by the platform, so it is read again for every assertion.
-      return confidential(options, `service principal ${auth.clientId} (workload identity federation)`, { clientAssertion: async () => (await readFile(auth.tokenFile, 'utf8')).trim() }, system);
+      return confidential(
+        options,
+        `service principal ${auth.clientId} (workload identity federation)`,
+        { clientAssertion: async () => (await readFile(auth.tokenFile, 'utf8')).trim() },
+        system,
+      );
     case 'managed-identity':
       return managedIdentity(auth.clientId, system);
     case 'device-code':
@@ -58,24 +73,39 @@ function authority(endpoints: Endpoints, tenantId: string): Pick<Configuration['
 
 type SystemOptions = { networkClient: INetworkModule; loggerOptions: NonNullable<Configuration['system']>['loggerOptions'] };
 
-function confidential(options: MsalSourceOptions, description: string, credential: Partial<Configuration['auth']>, system: SystemOptions): TokenSource {
+function confidential(
+  options: MsalSourceOptions,
+  description: string,
+  credential: Partial<Configuration['auth']>,
+  system: SystemOptions,
+): TokenSource {
   const auth = options.auth as { tenantId: string; clientId: string };
-  const app = new ConfidentialClientApplication({ auth: { clientId: auth.clientId, ...authority(options.endpoints, auth.tenantId), ...credential }, system });
+  const app = new ConfidentialClientApplication({
+    auth: { clientId: auth.clientId, ...authority(options.endpoints, auth.tenantId), ...credential },
+    system,
+  });
   return {
     description,
     async acquire(resource, { forceRefresh }) {
-      const result = await msalCall(options.auth.kind, () => app.acquireTokenByClientCredential({ scopes: [scopeFor(resource)], skipCache: forceRefresh }));
+      const result = await msalCall(options.auth.kind, () =>
+        app.acquireTokenByClientCredential({ scopes: [scopeFor(resource)], skipCache: forceRefresh }),
+      );
       return toAccessToken(result);
     },
   };
 }
 
 function managedIdentity(clientId: string | undefined, system: SystemOptions): TokenSource {
-  const app = new ManagedIdentityApplication({ managedIdentityIdParams: clientId ? { userAssignedClientId: clientId } : undefined, system });
+  const app = new ManagedIdentityApplication({
+    managedIdentityIdParams: clientId ? { userAssignedClientId: clientId } : undefined,
+    system,
+  });
   return {
     description: clientId ? `managed identity ${clientId}` : 'system-assigned managed identity',
     async acquire(resource, { forceRefresh }) {
-      return toAccessToken(await msalCall('managed-identity', () => app.acquireToken({ resource: resource.replace(/\/+$/, ''), forceRefresh })));
+      return toAccessToken(
+        await msalCall('managed-identity', () => app.acquireToken({ resource: resource.replace(/\/+$/, ''), forceRefresh })),
+      );
     },
   };
 }
@@ -110,7 +140,8 @@ function deviceCode(options: MsalSourceOptions, auth: Extract<AuthConfig, { kind
 }
 
 function toAccessToken(result: AuthenticationResult | null): AccessToken {
-  if (!result?.accessToken) throw new PlatformError({ service: 'identity', status: 0, code: 'no_token', message: 'Sign-in returned no access token.' });
+  if (!result?.accessToken)
+    throw new PlatformError({ service: 'identity', status: 0, code: 'no_token', message: 'Sign-in returned no access token.' });
   return { token: result.accessToken, expiresOn: result.expiresOn?.getTime() ?? Date.now() + 5 * 60_000 };
 }
 
@@ -130,14 +161,22 @@ export function toPlatformError(error: unknown, method?: AuthConfig['kind']): Pl
   const aadsts = /AADSTS\d+/.exec(text)?.[0];
   const message = text.split(/\r?\n|Trace ID:/)[0]!.trim();
   const code = aadsts ?? (readable(e.errorCode) || 'sign_in_failed');
-  return new PlatformError({ service: 'identity', status: 0, code, message, correlationId: readable(e.correlationId) || undefined, hint: signInHint(code, method) });
+  return new PlatformError({
+    service: 'identity',
+    status: 0,
+    code,
+    message,
+    correlationId: readable(e.correlationId) || undefined,
+    hint: signInHint(code, method),
+  });
 }
 
 /** A value as text a person can read: never "[object Object]". */
 function readable(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return '';
-  if (typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') return (value as { message: string }).message;
+  if (typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string')
+    return (value as { message: string }).message;
   return JSON.stringify(value) ?? '';
 }
 
@@ -181,15 +220,21 @@ function loadCertificate(path: string, password?: string): { thumbprintSha256: s
     throw new ConfigurationError(`POWERPLATFORM_CLIENT_CERTIFICATE_PATH "${path}" cannot be read.`);
   }
   const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-  const keyPem = /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
+  const keyPem = /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/.exec(
+    pem,
+  )?.[0];
   if (!certificate || !keyPem) {
-    throw new ConfigurationError(`POWERPLATFORM_CLIENT_CERTIFICATE_PATH must be a PEM file with both the certificate and its private key (convert a .pfx with: openssl pkcs12 -in cert.pfx -out cert.pem -nodes).`);
+    throw new ConfigurationError(
+      `POWERPLATFORM_CLIENT_CERTIFICATE_PATH must be a PEM file with both the certificate and its private key (convert a .pfx with: openssl pkcs12 -in cert.pfx -out cert.pem -nodes).`,
+    );
   }
   let privateKey: string;
   try {
     privateKey = createPrivateKey({ key: keyPem, passphrase: password }).export({ format: 'pem', type: 'pkcs8' }).toString();
   } catch {
-    throw new ConfigurationError('The private key in POWERPLATFORM_CLIENT_CERTIFICATE_PATH cannot be read; if it is encrypted, set POWERPLATFORM_CLIENT_CERTIFICATE_PASSWORD.');
+    throw new ConfigurationError(
+      'The private key in POWERPLATFORM_CLIENT_CERTIFICATE_PATH cannot be read; if it is encrypted, set POWERPLATFORM_CLIENT_CERTIFICATE_PASSWORD.',
+    );
   }
   const thumbprintSha256 = new X509Certificate(certificate).fingerprint256.replace(/:/g, '');
   return { thumbprintSha256, privateKey, x5c: certificate };

@@ -67,7 +67,8 @@ export async function runToolCommand(
           {
             signal: controller.signal,
             elicit: elicitWithInputBoxes(title),
-            sendProgress: (update) => new Promise<void>((resolve) => resolve(progress.report({ message: progressMessage(update.message, entry) }))),
+            sendProgress: (update) =>
+              new Promise<void>((resolve) => resolve(progress.report({ message: progressMessage(update.message, entry) }))),
             notify: (message) => void vscode.window.showInformationMessage(message),
           },
           'palette',

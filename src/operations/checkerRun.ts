@@ -21,7 +21,12 @@ const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Informational'] as con
  * The step after an analysis finishes: download the result zip (a SAS link, sent without a token),
  * write its SARIF report to the file asked for, and sum the issues up by severity.
  */
-export async function finishCheckerRun(record: OperationRecord, status: Record<string, unknown>, services: Services, signal?: AbortSignal): Promise<JobEnding> {
+export async function finishCheckerRun(
+  record: OperationRecord,
+  status: Record<string, unknown>,
+  services: Services,
+  signal?: AbortSignal,
+): Promise<JobEnding> {
   const summary = (status.issueSummary ?? {}) as Record<string, number>;
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, Number(summary[`${s.toLowerCase()}IssueCount`] ?? 0)]));
   const uri = (status.resultFileUris as string[] | undefined)?.[0];
@@ -33,17 +38,34 @@ export async function finishCheckerRun(record: OperationRecord, status: Record<s
   } catch (error) {
     if (signal?.aborted) throw error;
     // The analysis is done and its counts are known: the run ends, without the file, saying why.
-    const why = error instanceof PlatformError ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ''}` : (error as Error).message;
-    return { result: { ...base, file: null, issues: [], reportError: `The analysis finished, but its report could not be downloaded: ${why} The counts above are the service's; run the check again for the SARIF file.` } };
+    const why =
+      error instanceof PlatformError ? `${error.message}${error.status ? ` (HTTP ${error.status})` : ''}` : (error as Error).message;
+    return {
+      result: {
+        ...base,
+        file: null,
+        issues: [],
+        reportError: `The analysis finished, but its report could not be downloaded: ${why} The counts above are the service's; run the check again for the SARIF file.`,
+      },
+    };
   }
-  if (!report) return { error: { code: 'NoReport', message: 'The checker finished, but its result holds no SARIF report.', hint: 'Run the check again.' } };
+  if (!report)
+    return {
+      error: { code: 'NoReport', message: 'The checker finished, but its result holds no SARIF report.', hint: 'Run the check again.' },
+    };
   const file = String(record.details?.file);
   try {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(`${file}.partial-${process.pid}`, report);
     await rename(`${file}.partial-${process.pid}`, file);
   } catch (error) {
-    return { error: { code: 'FileWriteFailed', message: `The check finished, but ${file} could not be written: ${(error as Error).message}`, hint: 'Choose another path and run the check again.' } };
+    return {
+      error: {
+        code: 'FileWriteFailed',
+        message: `The check finished, but ${file} could not be written: ${(error as Error).message}`,
+        hint: 'Choose another path and run the check again.',
+      },
+    };
   }
   return { result: { ...base, file, bytes: report.length, issues: issuesOf(report) } };
 }
@@ -74,7 +96,9 @@ interface SarifResult {
   level?: string;
   message?: SarifText | null;
   properties?: { severity?: string } | null;
-  locations?: ({ physicalLocation?: { artifactLocation?: { uri?: string } | null; region?: { startLine?: number } | null } | null } | null)[];
+  locations?: ({
+    physicalLocation?: { artifactLocation?: { uri?: string } | null; region?: { startLine?: number } | null } | null;
+  } | null)[];
 }
 interface SarifLog {
   runs?: ({ tool?: { driver?: { rules?: SarifRule[] } | null } | null; results?: (SarifResult | null)[] } | null)[];

@@ -16,7 +16,14 @@ export function environmentUrl(endpoints: Endpoints, environmentId: string): str
 export function followEnvironment(env: BapEnvironment, endpoints: Endpoints): StartOutcome {
   const ongoing = env.properties?.ongoingOperation as { links?: { self?: { path?: string } } } | undefined;
   const path = ongoing?.links?.self?.path;
-  if (path) return { kind: 'poll', style: 'bap-lifecycle', url: `${endpoints.bapUrl}${path}?api-version=2023-06-01`, environmentId: env.name, retryAfterMs: 0 };
+  if (path)
+    return {
+      kind: 'poll',
+      style: 'bap-lifecycle',
+      url: `${endpoints.bapUrl}${path}?api-version=2023-06-01`,
+      environmentId: env.name,
+      retryAfterMs: 0,
+    };
   return { kind: 'poll', style: 'environment-ready', url: environmentUrl(endpoints, env.name), environmentId: env.name, retryAfterMs: 0 };
 }
 
@@ -27,11 +34,17 @@ export function followEnvironment(env: BapEnvironment, endpoints: Endpoints): St
  */
 export function completeAfterService(record: OperationRecord, reading: StatusReading, endpoints: Endpoints): Completion {
   if (record.kind === 'delete_environment') return { result: { environmentId: record.environment.id ?? null, deleted: true } };
-  if (record.kind === 'install_application') return { result: { environmentId: record.environment.id ?? null, application: record.details?.application ?? null, state: 'Installed' } };
+  if (record.kind === 'install_application')
+    return {
+      result: { environmentId: record.environment.id ?? null, application: record.details?.application ?? null, state: 'Installed' },
+    };
   const environmentId = reading.environmentId ?? record.environment.id;
   if (!environmentId) return { result: { environmentId: null } };
   record.environment.id = environmentId;
-  return { next: { style: 'environment-ready', url: environmentUrl(endpoints, environmentId) }, stage: 'Waiting for the environment to be ready' };
+  return {
+    next: { style: 'environment-ready', url: environmentUrl(endpoints, environmentId) },
+    stage: 'Waiting for the environment to be ready',
+  };
 }
 
 /** Reads an environment record while waiting for it to be usable. */
@@ -44,7 +57,11 @@ export function readEnvironmentReady(body: BapEnvironment, record: OperationReco
   // `details.dataverse` is set by the tool: asked for on create, present before a restore, copy or reset.
   const dataverseReady = record.details?.dataverse !== true || Boolean(p.linkedEnvironmentMetadata?.instanceUrl);
   if (provisioning !== 'succeeded' || !dataverseReady) {
-    return { state: 'running', stage: dataverseReady ? `Provisioning (${p.provisioningState})` : 'Waiting for the Dataverse database', percent: 99 };
+    return {
+      state: 'running',
+      stage: dataverseReady ? `Provisioning (${p.provisioningState})` : 'Waiting for the Dataverse database',
+      percent: 99,
+    };
   }
   // The environment just read is the operation's result: no second read.
   return { state: 'succeeded', environmentId: body.name, result: { environment: toEnvironmentSummary(body) } };

@@ -40,7 +40,11 @@ export function readDataverseAsync(body: unknown): StatusReading {
     };
   }
   const stages: Record<number, string> = { 0: 'Waiting for resources', 10: 'Waiting', 20: 'In progress', 21: 'Pausing', 22: 'Canceling' };
-  return { state: statuscode === 0 || statuscode === 10 ? 'queued' : 'running', stage: stages[statuscode] ?? 'In progress', serviceOperationId };
+  return {
+    state: statuscode === 0 || statuscode === 10 ? 'queued' : 'running',
+    stage: stages[statuscode] ?? 'In progress',
+    serviceOperationId,
+  };
 }
 
 export interface JobEnding {
@@ -72,7 +76,12 @@ export interface ComponentFailure {
  * (docs/service-notes.md#long-running-operations): the import result and the import job's per-component results do. An export ends by
  * downloading the file. Throws only for passing failures, so the tracker tries again.
  */
-export async function finishDataverseJob(record: OperationRecord, reading: StatusReading, services: Services, signal?: AbortSignal): Promise<JobEnding> {
+export async function finishDataverseJob(
+  record: OperationRecord,
+  reading: StatusReading,
+  services: Services,
+  signal?: AbortSignal,
+): Promise<JobEnding> {
   const details = record.details ?? {};
   const dataverse = services.dataverse(String(details.instanceUrl));
   const solutionName = String(details.solutionName ?? '');
@@ -94,12 +103,33 @@ export async function finishDataverseJob(record: OperationRecord, reading: Statu
     } catch (error) {
       if (error instanceof PlatformError) throw error;
       if (error instanceof DamagedExportError) {
-        return { error: { code: 'ExportFileDamaged', message: `The export finished, but the file the service gave is not a complete solution zip: ${error.message}. Nothing was written to ${details.file}.`, hint: 'Export again; if it happens again, quote the correlation id to Microsoft support.' } };
+        return {
+          error: {
+            code: 'ExportFileDamaged',
+            message: `The export finished, but the file the service gave is not a complete solution zip: ${error.message}. Nothing was written to ${details.file}.`,
+            hint: 'Export again; if it happens again, quote the correlation id to Microsoft support.',
+          },
+        };
       }
       // A local file problem will not pass by itself: report it rather than retrying.
-      return { error: { code: 'FileWriteFailed', message: `The export finished, but ${details.file} could not be written: ${(error as Error).message}`, hint: 'Free disk space or choose another path, then export again.' } };
+      return {
+        error: {
+          code: 'FileWriteFailed',
+          message: `The export finished, but ${details.file} could not be written: ${(error as Error).message}`,
+          hint: 'Free disk space or choose another path, then export again.',
+        },
+      };
     }
-    return { result: { file: saved.file, bytes: saved.bytes, sha256: saved.sha256, solution: solutionName, version: details.version ?? null, managed: details.managed === true } };
+    return {
+      result: {
+        file: saved.file,
+        bytes: saved.bytes,
+        sha256: saved.sha256,
+        solution: solutionName,
+        version: details.version ?? null,
+        managed: details.managed === true,
+      },
+    };
   }
   if (record.kind === 'delete_solution') return { result: { solution: solutionName, deleted: true } };
   return { result: { solution: await findSolution(services, String(details.instanceUrl), solutionName) } };
@@ -111,7 +141,9 @@ async function finishImport(record: OperationRecord, reading: StatusReading, ser
   const dataverse = services.dataverse(instanceUrl);
   const importJobId = String(details.importJobId);
   const outcome = await dataverse
-    .get<{ SolutionOperationResult?: { Status?: string; ErrorMessages?: string[]; WarningMessages?: string[] } }>(`RetrieveSolutionImportResult(ImportJobId=${importJobId})`)
+    .get<{ SolutionOperationResult?: { Status?: string; ErrorMessages?: string[]; WarningMessages?: string[] } }>(
+      `RetrieveSolutionImportResult(ImportJobId=${importJobId})`,
+    )
     .then((body) => body.SolutionOperationResult)
     .catch((error) => {
       // A job that failed before it made an import job has no result to read; its own message says why.
@@ -123,15 +155,20 @@ async function finishImport(record: OperationRecord, reading: StatusReading, ser
     const installedAs = details.holding === true ? `${details.solutionName}_Upgrade` : String(details.solutionName);
     return { result: { solution: await findSolution(services, instanceUrl, installedAs), importJobId, warnings } };
   }
-  const job = await dataverse.get<{ data?: string | null }>(`importjobs(${importJobId})?$select=data,progress,completedon`).catch(() => undefined);
+  const job = await dataverse
+    .get<{ data?: string | null }>(`importjobs(${importJobId})?$select=data,progress,completedon`)
+    .catch(() => undefined);
   const componentFailures = job?.data ? readComponentFailures(job.data) : [];
-  const serviceMessage = outcome?.ErrorMessages?.find(Boolean) ?? reading.error?.message ?? `The import finished with status ${outcome?.Status ?? 'unknown'}.`;
+  const serviceMessage =
+    outcome?.ErrorMessages?.find(Boolean) ?? reading.error?.message ?? `The import finished with status ${outcome?.Status ?? 'unknown'}.`;
   const lines = componentFailures.map((f) => `${f.component} ${f.name}: ${f.message}`);
   return {
     result: { importJobId, componentFailures, errors: outcome?.ErrorMessages ?? [], warnings },
     error: {
       code: componentFailures[0]?.code ?? reading.error?.code ?? 'ImportFailed',
-      message: lines.length ? `The import of ${details.solutionName} failed; nothing was imported. Failed components:\n${lines.map((l) => `- ${l}`).join('\n')}` : `The import of ${details.solutionName} failed: ${serviceMessage}`,
+      message: lines.length
+        ? `The import of ${details.solutionName} failed; nothing was imported. Failed components:\n${lines.map((l) => `- ${l}`).join('\n')}`
+        : `The import of ${details.solutionName} failed: ${serviceMessage}`,
       hint: failureHint(record, serviceMessage + lines.join(' ')),
     },
   };
@@ -159,11 +196,16 @@ export function readComponentFailures(data: string): ComponentFailure[] {
 }
 
 function failureHint(record: OperationRecord, message: string): string {
-  if (/Cannot start another \[/i.test(message)) return 'Another solution install or removal was running in this environment. Wait for it to finish (pp_list_operations, or the solution history), then start this again.';
-  if (/dependencies are missing|depend on/i.test(message)) return 'Install the solutions it depends on first (or delete the ones that depend on it), then try again.';
-  if (/connection/i.test(message)) return 'Check the ConnectionReferences in the deployment settings file: each ConnectionId must be a connection in the target environment, for the same connector, shared with the identity that imports.';
-  if (/environment variable/i.test(message)) return 'Check the EnvironmentVariables values in the deployment settings file against each variable\'s type.';
-  if (/managed solution|unmanaged solution|higher/i.test(message)) return 'Check what is installed with pp_list_solutions; a managed solution upgrades only to a higher version, and managed and unmanaged cannot replace each other.';
+  if (/Cannot start another \[/i.test(message))
+    return 'Another solution install or removal was running in this environment. Wait for it to finish (pp_list_operations, or the solution history), then start this again.';
+  if (/dependencies are missing|depend on/i.test(message))
+    return 'Install the solutions it depends on first (or delete the ones that depend on it), then try again.';
+  if (/connection/i.test(message))
+    return 'Check the ConnectionReferences in the deployment settings file: each ConnectionId must be a connection in the target environment, for the same connector, shared with the identity that imports.';
+  if (/environment variable/i.test(message))
+    return "Check the EnvironmentVariables values in the deployment settings file against each variable's type.";
+  if (/managed solution|unmanaged solution|higher/i.test(message))
+    return 'Check what is installed with pp_list_solutions; a managed solution upgrades only to a higher version, and managed and unmanaged cannot replace each other.';
   if (record.kind === 'export_solution') return 'Check the solution with pp_list_solutions, then export again.';
   return 'See the solution history in the maker portal for the full log, fix the cause, then try again.';
 }

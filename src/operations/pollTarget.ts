@@ -5,9 +5,21 @@ import { dataverseResource, type Endpoints } from '../platform/endpoints';
 import type { OperationRecord, PollStyle } from './record';
 
 /** The service and token audience for a status URL of this style. */
-export function pollService(style: PollStyle, endpoints: Endpoints, record?: OperationRecord): { service: ServiceName; resource: string; headers?: Record<string, string> } {
+export function pollService(
+  style: PollStyle,
+  endpoints: Endpoints,
+  record?: OperationRecord,
+): { service: ServiceName; resource: string; headers?: Record<string, string> } {
   // The checker wants the run's correlation id and the tenant on every call of the run (docs/service-notes.md#checker).
-  if (style === 'checker') return { service: 'checker', resource: endpoints.checkerResource, headers: { 'x-ms-correlation-id': String(record?.details?.correlationId ?? ''), 'x-ms-tenant-id': String(record?.details?.tenantId ?? '') } };
+  if (style === 'checker')
+    return {
+      service: 'checker',
+      resource: endpoints.checkerResource,
+      headers: {
+        'x-ms-correlation-id': String(record?.details?.correlationId ?? ''),
+        'x-ms-tenant-id': String(record?.details?.tenantId ?? ''),
+      },
+    };
   if (isDataverseStyle(style)) return { service: 'dataverse', resource: dataverseResource(String(record?.details?.instanceUrl ?? '')) };
   return style === 'ppapi-operation' || style === 'ppapi-app-operation'
     ? { service: 'powerplatform', resource: endpoints.powerPlatformResource }
@@ -46,7 +58,6 @@ export function isBusyConflict(error: PlatformError): boolean {
   if (error.code === 'OperationNotStartable' || error.code === 'Conflict') return true;
   return /active lifecycle operation|another (lifecycle )?operation is (running|in progress)/i.test(error.message);
 }
-
 
 /** Status read from a row of the environment's own Dataverse (async jobs, catalog installs and submissions). */
 export function isDataverseStyle(style: PollStyle): boolean {

@@ -27,7 +27,15 @@ export type OperationKind =
 /**
  * How the tracker reads the service's status: each API family has its own status document (docs/service-notes.md#long-running-operations).
  */
-export type PollStyle = 'bap-lifecycle' | 'ppapi-operation' | 'ppapi-app-operation' | 'environment-ready' | 'dataverse-async' | 'checker' | 'catalog-install' | 'catalog-submission';
+export type PollStyle =
+  | 'bap-lifecycle'
+  | 'ppapi-operation'
+  | 'ppapi-app-operation'
+  | 'environment-ready'
+  | 'dataverse-async'
+  | 'checker'
+  | 'catalog-install'
+  | 'catalog-submission';
 
 export interface OperationError {
   message: string;

@@ -92,7 +92,12 @@ export function readPpapiOperation(body: unknown): StatusReading {
 }
 
 function ppapiError(body: unknown, stages: Stage[]): OperationError {
-  const detail = at(body, 'errorDetail') ?? at(list(at(body, 'stageStatuses')).find((s) => at(s, 'errorDetail')), 'errorDetail');
+  const detail =
+    at(body, 'errorDetail') ??
+    at(
+      list(at(body, 'stageStatuses')).find((s) => at(s, 'errorDetail')),
+      'errorDetail',
+    );
   const fieldErrors = at(detail, 'fieldErrors');
   const fields = Object.entries(isObject(fieldErrors) ? fieldErrors : {}).map(
     ([field, value]) => `${field}: ${list(at(value, 'errorMessages')).join(' ')}`,
@@ -113,7 +118,14 @@ function ppapiError(body: unknown, stages: Stage[]): OperationError {
 export function readAppOperation(body: unknown): StatusReading {
   const status = text(at(body, 'status') ?? '').toLowerCase();
   const reading: StatusReading = {
-    state: status === 'succeeded' ? 'succeeded' : status === 'failed' || status === 'canceled' ? 'failed' : status === 'notstarted' ? 'queued' : 'running',
+    state:
+      status === 'succeeded'
+        ? 'succeeded'
+        : status === 'failed' || status === 'canceled'
+          ? 'failed'
+          : status === 'notstarted'
+            ? 'queued'
+            : 'running',
     stage: status === 'running' ? 'Installing' : undefined,
     serviceOperationId: asString(at(body, 'operationId')),
   };
@@ -146,16 +158,33 @@ export function readCheckerStatus(body: unknown): StatusReading {
 /** A catalog install history (mspcat_installhistories): 526430003 completed, 526430004 failed. */
 export function readCatalogInstall(body: unknown): StatusReading {
   const status = Number(at(body, 'statuscode'));
-  if (status === 526430003) return { state: 'succeeded', result: { installHistoryId: at(body, 'mspcat_installhistoryid') ?? null, status: 'Completed' } };
+  if (status === 526430003)
+    return { state: 'succeeded', result: { installHistoryId: at(body, 'mspcat_installhistoryid') ?? null, status: 'Completed' } };
   if (status === 526430004 || status === 2) {
     const message = text(at(body, 'mspcat_errordetails') || 'The catalog reports that the install failed without giving a reason.');
     return { state: 'failed', error: { code: status === 2 ? 'Inactive' : 'InstallFailed', message } };
   }
-  return { state: status === 526430002 ? 'running' : 'queued', stage: status === 526430002 ? 'Installing' : status === 526430001 ? 'Pending' : 'Requested' };
+  return {
+    state: status === 526430002 ? 'running' : 'queued',
+    stage: status === 526430002 ? 'Installing' : status === 526430001 ? 'Pending' : 'Requested',
+  };
 }
 
-const REQUEST_FAILURES: Record<number, string> = { 526430000: 'Abandoned', 526430004: 'Rejected', 526430006: 'Duplicate request', 526430010: 'Failed prevalidation' };
-const REQUEST_STAGES: Record<number, string> = { 1: 'Submitted', 526430001: 'In progress', 526430002: 'Waiting on submitter', 526430003: 'Pending deployment', 526430005: 'Marketing content', 526430008: 'Draft', 526430009: 'Processing' };
+const REQUEST_FAILURES: Record<number, string> = {
+  526430000: 'Abandoned',
+  526430004: 'Rejected',
+  526430006: 'Duplicate request',
+  526430010: 'Failed prevalidation',
+};
+const REQUEST_STAGES: Record<number, string> = {
+  1: 'Submitted',
+  526430001: 'In progress',
+  526430002: 'Waiting on submitter',
+  526430003: 'Pending deployment',
+  526430005: 'Marketing content',
+  526430008: 'Draft',
+  526430009: 'Processing',
+};
 
 /** A catalog submission (mspcat_certificationrequests): 2 completed; abandoned, rejected, duplicate and failed prevalidation end it. */
 export function readCatalogSubmission(body: unknown): StatusReading {

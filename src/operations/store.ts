@@ -138,5 +138,7 @@ function prune(records: OperationRecord[]): OperationRecord[] {
 
 function isRecord(value: unknown): value is OperationRecord {
   const r = value as OperationRecord;
-  return Boolean(r && typeof r.id === 'string' && typeof r.kind === 'string' && typeof r.state === 'string' && typeof r.createdAt === 'string');
+  return Boolean(
+    r && typeof r.id === 'string' && typeof r.kind === 'string' && typeof r.state === 'string' && typeof r.createdAt === 'string',
+  );
 }

@@ -8,7 +8,15 @@ import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
 import { finishDataverseJob, importProgress, readDataverseAsync, type JobEnding } from './dataverseJob';
 import { finishCheckerRun } from './checkerRun';
-import { readAppOperation, readBapLifecycle, readCatalogInstall, readCatalogSubmission, readCheckerStatus, readPpapiOperation, type StatusReading } from './status';
+import {
+  readAppOperation,
+  readBapLifecycle,
+  readCatalogInstall,
+  readCatalogSubmission,
+  readCheckerStatus,
+  readPpapiOperation,
+  type StatusReading,
+} from './status';
 import { isProcessAlive } from './fileLock';
 import { locateStart, type Sighting } from './locate';
 import type { OperationStore } from './store';
@@ -169,7 +177,8 @@ export class OperationTracker {
   async wait(id: string, options: WaitOptions): Promise<{ record: OperationRecord; end: WaitEnd }> {
     const current = this.get(id);
     if (!current) throw new Error(`No operation ${id}`);
-    if (isTerminal(current.state) || options.waitMs <= 0) return { record: current, end: isTerminal(current.state) ? 'finished' : 'timeout' };
+    if (isTerminal(current.state) || options.waitMs <= 0)
+      return { record: current, end: isTerminal(current.state) ? 'finished' : 'timeout' };
     return new Promise((resolve) => {
       const report = (record: OperationRecord) => void Promise.resolve(options.onProgress?.(record)).catch(() => undefined);
       const done = (end: WaitEnd) => {
@@ -252,7 +261,13 @@ export class OperationTracker {
     if (!record) return undefined;
     this.owned.set(id, record);
     if (record.state === 'queued' && !record.poll) {
-      this.finish(record, 'canceled', { error: { code: 'NotStarted', message: 'The server stopped while this operation waited for the environment to be free; nothing was started.', hint: 'Start it again if it is still wanted.' } });
+      this.finish(record, 'canceled', {
+        error: {
+          code: 'NotStarted',
+          message: 'The server stopped while this operation waited for the environment to be free; nothing was started.',
+          hint: 'Start it again if it is still wanted.',
+        },
+      });
       return record;
     }
     if (record.state === 'starting') {
@@ -342,11 +357,22 @@ export class OperationTracker {
         const services = await this.options.services();
         const poll = record.poll;
         if (!isTrustedPollUrl(poll.url, poll.style, services.endpoints, record)) {
-          this.finish(record, 'unknown', { error: { code: 'UntrustedStatusUrl', message: `The status URL points to an unexpected host (${new URL(poll.url).host}); it was not called.`, hint: 'Check the environment with pp_get_environment.' } });
+          this.finish(record, 'unknown', {
+            error: {
+              code: 'UntrustedStatusUrl',
+              message: `The status URL points to an unexpected host (${new URL(poll.url).host}); it was not called.`,
+              hint: 'Check the environment with pp_get_environment.',
+            },
+          });
           break;
         }
         try {
-          const response = await services.http.send({ ...pollService(poll.style, services.endpoints, record), method: 'GET', url: poll.url, signal: this.closing.signal });
+          const response = await services.http.send({
+            ...pollService(poll.style, services.endpoints, record),
+            method: 'GET',
+            url: poll.url,
+            signal: this.closing.signal,
+          });
           const reading = this.read(poll.style, response.body, record);
           delay = parseRetryAfter(response.headers.get('retry-after')) ?? this.pollIntervalMs;
           if (record.state === 'unknown') {
@@ -395,7 +421,7 @@ export class OperationTracker {
     }
     if (sighting.kind === 'found') {
       this.accept(record, sighting.outcome);
-      return isTerminal(record.state) ? 'stop' : (sighting.outcome.kind === 'poll' ? sighting.outcome.retryAfterMs : undefined) ?? 0;
+      return isTerminal(record.state) ? 'stop' : ((sighting.outcome.kind === 'poll' ? sighting.outcome.retryAfterMs : undefined) ?? 0);
     }
     if (sighting.kind === 'ended') {
       this.finish(record, 'failed', { error: sighting.error });
@@ -452,7 +478,8 @@ export class OperationTracker {
     const ending = await finishingStep(record, reading, services, this.closing.signal);
     if (ending) return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
     // The async operation has no percent; a running import's job has.
-    if (record.poll?.style === 'dataverse-async' && reading.state === 'running') reading.percent = (await importProgress(record, services, this.closing.signal)) ?? reading.percent;
+    if (record.poll?.style === 'dataverse-async' && reading.state === 'running')
+      reading.percent = (await importProgress(record, services, this.closing.signal)) ?? reading.percent;
     if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
     // A create learns its environment's id from the first status document (links.environment.path).
     if (reading.environmentId && !record.environment.id) record.environment.id = reading.environmentId;
@@ -500,7 +527,11 @@ export class OperationTracker {
     return this.unknownDelay(failures - this.maxPollFailures + 1);
   }
 
-  private finish(record: OperationRecord, state: OperationRecord['state'], outcome: { result?: Record<string, unknown>; error?: OperationError }): void {
+  private finish(
+    record: OperationRecord,
+    state: OperationRecord['state'],
+    outcome: { result?: Record<string, unknown>; error?: OperationError },
+  ): void {
     record.state = state;
     if (outcome.result) record.result = outcome.result;
     if (outcome.error) record.error = outcome.error;
@@ -556,9 +587,15 @@ export class OperationTracker {
  * The step some jobs need once the service says they ended, before the outcome is known: a Dataverse
  * job's import result or download, a checker run's report. Undefined for every other reading.
  */
-function finishingStep(record: OperationRecord, reading: StatusReading, services: Services, signal: AbortSignal): Promise<JobEnding> | undefined {
+function finishingStep(
+  record: OperationRecord,
+  reading: StatusReading,
+  services: Services,
+  signal: AbortSignal,
+): Promise<JobEnding> | undefined {
   const style = record.poll?.style;
-  if (style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed')) return finishDataverseJob(record, reading, services, signal);
+  if (style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed'))
+    return finishDataverseJob(record, reading, services, signal);
   if (style === 'checker' && reading.state === 'succeeded') return finishCheckerRun(record, reading.result ?? {}, services, signal);
   return undefined;
 }
@@ -580,7 +617,12 @@ function ownedByLiveProcess(record: OperationRecord): boolean {
 
 export function toOperationError(error: unknown): OperationError {
   if (error instanceof PlatformError) {
-    return { message: [error.message, ...(error.details ?? [])].join('\n'), code: error.code || undefined, correlationId: error.correlationId, hint: error.hint };
+    return {
+      message: [error.message, ...(error.details ?? [])].join('\n'),
+      code: error.code || undefined,
+      correlationId: error.correlationId,
+      hint: error.hint,
+    };
   }
   const e = error as { message?: string; hint?: string };
   return { message: e?.message ?? String(error), hint: e?.hint };

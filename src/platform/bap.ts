@@ -80,9 +80,16 @@ export class BapClient {
   /** Every environment in the tenant (admin scope), following next links when the service pages. */
   async listEnvironments(signal?: AbortSignal): Promise<BapEnvironment[]> {
     const environments: BapEnvironment[] = [];
-    let url: string | undefined = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}?api-version=${API_VERSION}&$expand=properties/billingPolicy`;
+    let url: string | undefined =
+      `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}?api-version=${API_VERSION}&$expand=properties/billingPolicy`;
     for (let page = 0; url && page < 1000; page++) {
-      const response: HttpResponse<BapList> = await this.http.send<BapList>({ service: 'bap', method: 'GET', url, resource: this.endpoints.bapResource, signal });
+      const response: HttpResponse<BapList> = await this.http.send<BapList>({
+        service: 'bap',
+        method: 'GET',
+        url,
+        resource: this.endpoints.bapResource,
+        signal,
+      });
       const body = response.body;
       environments.push(...(body?.value ?? []));
       url = body?.nextLink ?? body?.['@odata.nextLink'];
@@ -94,7 +101,13 @@ export class BapClient {
     // An empty id would silently turn this into the list call (docs/service-notes.md#bap-environments).
     if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}?api-version=${API_VERSION}&$expand=permissions,properties.capacity,properties/billingPolicy`;
-    const { body } = await this.http.send<BapEnvironment>({ service: 'bap', method: 'GET', url, resource: this.endpoints.bapResource, signal });
+    const { body } = await this.http.send<BapEnvironment>({
+      service: 'bap',
+      method: 'GET',
+      url,
+      resource: this.endpoints.bapResource,
+      signal,
+    });
     return body;
   }
 
@@ -108,7 +121,11 @@ export class BapClient {
    * Enables, updates or disables managed environments: 202 with a lifecycle operation (docs/service-notes.md#bap-environments). Must use
    * api-version 2021-04-01; every extended setting is a string.
    */
-  setGovernanceConfiguration(environmentId: string, body: { protectionLevel: 'Standard' | 'Basic'; settings?: { extendedSettings: Record<string, string> } }, signal?: AbortSignal): Promise<HttpResponse<unknown>> {
+  setGovernanceConfiguration(
+    environmentId: string,
+    body: { protectionLevel: 'Standard' | 'Basic'; settings?: { extendedSettings: Record<string, string> } },
+    signal?: AbortSignal,
+  ): Promise<HttpResponse<unknown>> {
     const url = `${this.endpoints.bapUrl}${PROVIDER}/environments/${encodeURIComponent(environmentId)}/governanceConfiguration?api-version=2021-04-01`;
     return this.http.send({ service: 'bap', method: 'POST', url, body, resource: this.endpoints.bapResource, idempotent: false, signal });
   }
@@ -118,14 +135,30 @@ export class BapClient {
    */
   async addUser(environmentId: string, objectId: string, signal?: AbortSignal): Promise<void> {
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/addUser?api-version=${API_VERSION}`;
-    await this.http.send({ service: 'bap', method: 'POST', url, body: { objectId }, resource: this.endpoints.bapResource, idempotent: true, signal });
+    await this.http.send({
+      service: 'bap',
+      method: 'POST',
+      url,
+      body: { objectId },
+      resource: this.endpoints.bapResource,
+      idempotent: true,
+      signal,
+    });
   }
 
   /** Whether the service would accept a delete now (`canInitiateDelete`). */
   async validateDelete(environmentId: string, signal?: AbortSignal): Promise<{ canInitiateDelete?: boolean; [key: string]: unknown }> {
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}/validateDelete?api-version=${VALIDATE_API_VERSION}`;
     // Validation changes nothing, so it may be repeated.
-    const { body } = await this.http.send<{ canInitiateDelete?: boolean }>({ service: 'bap', method: 'POST', url, body: {}, resource: this.endpoints.bapResource, idempotent: true, signal });
+    const { body } = await this.http.send<{ canInitiateDelete?: boolean }>({
+      service: 'bap',
+      method: 'POST',
+      url,
+      body: {},
+      resource: this.endpoints.bapResource,
+      idempotent: true,
+      signal,
+    });
     return body ?? {};
   }
 
@@ -136,7 +169,14 @@ export class BapClient {
   deleteEnvironment(environmentId: string, signal?: AbortSignal): Promise<HttpResponse<unknown>> {
     if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
     const url = `${this.endpoints.bapUrl}${ADMIN_ENVIRONMENTS}/${encodeURIComponent(environmentId)}?api-version=${API_VERSION}`;
-    return this.http.send({ service: 'bap', method: 'DELETE', url, body: { code: '7', message: 'Deleted by Power Agent MCP' }, resource: this.endpoints.bapResource, signal });
+    return this.http.send({
+      service: 'bap',
+      method: 'DELETE',
+      url,
+      body: { code: '7', message: 'Deleted by Power Agent MCP' },
+      resource: this.endpoints.bapResource,
+      signal,
+    });
   }
 }
 

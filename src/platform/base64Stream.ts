@@ -10,7 +10,11 @@ import { dirname } from 'node:path';
  */
 
 /** A JSON body `{...params, [field]: base64(file)}` as chunks, with its exact length in bytes. */
-export async function jsonBodyWithFile(params: Record<string, unknown>, field: string, file: string): Promise<{ chunks: () => AsyncIterable<Uint8Array>; length: number }> {
+export async function jsonBodyWithFile(
+  params: Record<string, unknown>,
+  field: string,
+  file: string,
+): Promise<{ chunks: () => AsyncIterable<Uint8Array>; length: number }> {
   const size = (await stat(file)).size;
   const opening = JSON.stringify(params);
   const head = Buffer.from(`${opening.slice(0, -1)}${opening.length > 2 ? ',' : ''}${JSON.stringify(field)}:"`, 'utf8');
@@ -44,7 +48,11 @@ export interface SavedFile {
  * `file` as they arrive (written beside it and renamed, so a broken download leaves nothing behind).
  * `check` looks at the whole file before it takes its name; when it throws, nothing is left.
  */
-export function saveBase64Field(field: string, file: string, check?: (partial: string, bytes: number) => Promise<void>): (body: AsyncIterable<Uint8Array>) => Promise<SavedFile> {
+export function saveBase64Field(
+  field: string,
+  file: string,
+  check?: (partial: string, bytes: number) => Promise<void>,
+): (body: AsyncIterable<Uint8Array>) => Promise<SavedFile> {
   return async (body) => {
     await mkdir(dirname(file), { recursive: true });
     const partial = `${file}.partial-${process.pid}`;

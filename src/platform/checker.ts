@@ -7,7 +7,10 @@ import { PlatformError } from './errors';
 import type { HttpClient } from './http';
 import { isCheckerHost } from './serviceHosts';
 
-export const RULESETS = { solutionChecker: '0ad12346-e108-40b8-a956-9a8f95ea18c9', appSourceCertification: '083a2ef5-7e0e-4754-9d88-9455142dc08b' } as const;
+export const RULESETS = {
+  solutionChecker: '0ad12346-e108-40b8-a956-9a8f95ea18c9',
+  appSourceCertification: '083a2ef5-7e0e-4754-9d88-9455142dc08b',
+} as const;
 /** The service's upload limit; larger files need the caller's own blob storage (docs/service-notes.md#checker). */
 export const MAX_UPLOAD_BYTES = 30 * 1024 * 1024;
 
@@ -36,7 +39,9 @@ export class CheckerClient {
     const size = (await stat(file)).size;
     const boundary = `power-agent-${run.correlationId}`;
     const name = basename(file).replace(/"/g, '');
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/x-zip-compressed\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/x-zip-compressed\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const response = await this.http.send<string[]>({
       service: 'checker',
@@ -57,7 +62,14 @@ export class CheckerClient {
       signal,
     });
     const uri = response.body?.[0];
-    if (!uri) throw new PlatformError({ service: 'checker', status: response.status, code: 'NoUploadUri', message: 'The checker accepted the upload but returned no link to it.', correlationId: run.correlationId });
+    if (!uri)
+      throw new PlatformError({
+        service: 'checker',
+        status: response.status,
+        code: 'NoUploadUri',
+        message: 'The checker accepted the upload but returned no link to it.',
+        correlationId: run.correlationId,
+      });
     return uri;
   }
 
@@ -74,7 +86,14 @@ export class CheckerClient {
       signal,
     });
     const location = response.headers.get('location');
-    if (!location) throw new PlatformError({ service: 'checker', status: response.status, code: 'NoStatusUrl', message: 'The checker accepted the analysis but gave no way to follow it.', correlationId: run.correlationId });
+    if (!location)
+      throw new PlatformError({
+        service: 'checker',
+        status: response.status,
+        code: 'NoStatusUrl',
+        message: 'The checker accepted the analysis but gave no way to follow it.',
+        correlationId: run.correlationId,
+      });
     return location;
   }
 

@@ -46,7 +46,14 @@ export class DataverseClient {
 
   /** A GET relative to /api/data/v9.2/. */
   async get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    const { body } = await this.http.send<T>({ service: 'dataverse', method: 'GET', url: this.url(path), resource: this.resource, headers: ODATA_HEADERS, signal });
+    const { body } = await this.http.send<T>({
+      service: 'dataverse',
+      method: 'GET',
+      url: this.url(path),
+      resource: this.resource,
+      headers: ODATA_HEADERS,
+      signal,
+    });
     return body;
   }
 
@@ -55,35 +62,100 @@ export class DataverseClient {
    * unknown unless `idempotent` says it is harmless (docs/service-notes.md#errors-limits-and-retries): most actions start or change
    * something.
    */
-  action<T>(name: string, body: Record<string, unknown>, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
-    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: { ...ODATA_HEADERS, ...options.headers }, body, idempotent: options.idempotent ?? false, signal: options.signal });
+  action<T>(
+    name: string,
+    body: Record<string, unknown>,
+    options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<HttpResponse<T>> {
+    return this.http.send<T>({
+      service: 'dataverse',
+      method: 'POST',
+      url: this.url(name),
+      resource: this.resource,
+      headers: { ...ODATA_HEADERS, ...options.headers },
+      body,
+      idempotent: options.idempotent ?? false,
+      signal: options.signal,
+    });
   }
 
   /** An action whose JSON body is already written (a bulk request built from records serialized one by one). */
-  actionJson<T>(name: string, json: string, options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
+  actionJson<T>(
+    name: string,
+    json: string,
+    options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<HttpResponse<T>> {
     const bytes = Buffer.from(json, 'utf8');
     const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': 'application/json' };
-    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers, streamBody: oneChunk(bytes), idempotent: options.idempotent ?? false, signal: options.signal });
+    return this.http.send<T>({
+      service: 'dataverse',
+      method: 'POST',
+      url: this.url(name),
+      resource: this.resource,
+      headers,
+      streamBody: oneChunk(bytes),
+      idempotent: options.idempotent ?? false,
+      signal: options.signal,
+    });
   }
 
   /**
    * POST $batch with a multipart body (requests and change sets); returns the multipart answer as
    * text. Marked idempotent: callers send only upserts and updates, which are safe to repeat.
    */
-  batch(body: string, boundary: string, options: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<HttpResponse<string>> {
+  batch(
+    body: string,
+    boundary: string,
+    options: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<HttpResponse<string>> {
     const bytes = Buffer.from(body, 'utf8');
-    const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': `multipart/mixed; boundary=${boundary}`, prefer: 'odata.continue-on-error' };
-    return this.http.send<string>({ service: 'dataverse', method: 'POST', url: this.url('$batch'), resource: this.resource, headers, streamBody: oneChunk(bytes), idempotent: true, signal: options.signal });
+    const headers = {
+      ...ODATA_HEADERS,
+      ...options.headers,
+      'content-type': `multipart/mixed; boundary=${boundary}`,
+      prefer: 'odata.continue-on-error',
+    };
+    return this.http.send<string>({
+      service: 'dataverse',
+      method: 'POST',
+      url: this.url('$batch'),
+      resource: this.resource,
+      headers,
+      streamBody: oneChunk(bytes),
+      idempotent: true,
+      signal: options.signal,
+    });
   }
 
   /** An action whose body carries a local file as a base64 property (CustomizationFile), streamed from disk. */
-  async actionWithFile<T>(name: string, params: Record<string, unknown>, field: string, file: string, signal?: AbortSignal): Promise<HttpResponse<T>> {
+  async actionWithFile<T>(
+    name: string,
+    params: Record<string, unknown>,
+    field: string,
+    file: string,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse<T>> {
     const streamBody = await jsonBodyWithFile(params, field, file);
-    return this.http.send<T>({ service: 'dataverse', method: 'POST', url: this.url(name), resource: this.resource, headers: ODATA_HEADERS, streamBody, idempotent: false, signal, timeoutMs: 30 * 60_000 });
+    return this.http.send<T>({
+      service: 'dataverse',
+      method: 'POST',
+      url: this.url(name),
+      resource: this.resource,
+      headers: ODATA_HEADERS,
+      streamBody,
+      idempotent: false,
+      signal,
+      timeoutMs: 30 * 60_000,
+    });
   }
 
   /** DownloadSolutionExportData, written to `file` as it arrives and checked by `check` first. Reading an export twice is harmless. */
-  async downloadSolutionExport(exportJobId: string, file: string, signal?: AbortSignal, check?: (partial: string, bytes: number) => Promise<void>): Promise<SavedFile> {
+  async downloadSolutionExport(
+    exportJobId: string,
+    file: string,
+    signal?: AbortSignal,
+    check?: (partial: string, bytes: number) => Promise<void>,
+  ): Promise<SavedFile> {
     const response = await this.http.send<SavedFile>({
       service: 'dataverse',
       method: 'POST',
@@ -101,19 +173,44 @@ export class DataverseClient {
 
   /** PATCH of one row; setting columns to values is safe to repeat. */
   async update(entitySet: string, id: string, columns: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    await this.http.send({ service: 'dataverse', method: 'PATCH', url: this.url(`${entitySet}(${id})`), resource: this.resource, headers: { ...ODATA_HEADERS, 'if-match': '*' }, body: columns, idempotent: true, signal });
+    await this.http.send({
+      service: 'dataverse',
+      method: 'PATCH',
+      url: this.url(`${entitySet}(${id})`),
+      resource: this.resource,
+      headers: { ...ODATA_HEADERS, 'if-match': '*' },
+      body: columns,
+      idempotent: true,
+      signal,
+    });
   }
 
   /** DELETE of a row or a link (…/$ref); deleting what is already gone answers 404, which the caller decides about. */
   async delete(path: string, signal?: AbortSignal): Promise<void> {
-    await this.http.send({ service: 'dataverse', method: 'DELETE', url: this.url(path), resource: this.resource, headers: ODATA_HEADERS, idempotent: true, signal });
+    await this.http.send({
+      service: 'dataverse',
+      method: 'DELETE',
+      url: this.url(path),
+      resource: this.resource,
+      headers: ODATA_HEADERS,
+      idempotent: true,
+      signal,
+    });
   }
 
   /** A page of a query: the path relative to the API, or a nextLink verbatim, with a Prefer header (page size, annotations). */
   async page<T>(pathOrNextLink: string, prefer: string, signal?: AbortSignal): Promise<T> {
     const url = /^https?:\/\//i.test(pathOrNextLink) ? pathOrNextLink : this.url(pathOrNextLink);
-    if (!url.toLowerCase().startsWith(`${this.resource.toLowerCase()}/api/data/`)) throw new TypeError('a nextLink outside this organization');
-    const { body } = await this.http.send<T>({ service: 'dataverse', method: 'GET', url, resource: this.resource, headers: { ...ODATA_HEADERS, prefer }, signal });
+    if (!url.toLowerCase().startsWith(`${this.resource.toLowerCase()}/api/data/`))
+      throw new TypeError('a nextLink outside this organization');
+    const { body } = await this.http.send<T>({
+      service: 'dataverse',
+      method: 'GET',
+      url,
+      resource: this.resource,
+      headers: { ...ODATA_HEADERS, prefer },
+      signal,
+    });
     return body;
   }
 
@@ -137,7 +234,13 @@ export class DataverseClient {
 
   /** Sets a file column (PATCH …/<column> with the bytes); files over 16 MB need the chunked upload, not done here. */
   async uploadFile(path: string, fileName: string, bytes: Buffer, signal?: AbortSignal): Promise<void> {
-    if (bytes.length > 16 * 1024 * 1024) throw new PlatformError({ service: 'dataverse', status: 0, code: 'FileTooLarge', message: `${fileName} is over 16 MB, which needs a chunked upload this version does not do.` });
+    if (bytes.length > 16 * 1024 * 1024)
+      throw new PlatformError({
+        service: 'dataverse',
+        status: 0,
+        code: 'FileTooLarge',
+        message: `${fileName} is over 16 MB, which needs a chunked upload this version does not do.`,
+      });
     await this.http.send({
       service: 'dataverse',
       method: 'PATCH',
@@ -152,7 +255,9 @@ export class DataverseClient {
 
   /** The status URL of an asynchronous job (docs/service-notes.md#long-running-operations). */
   asyncOperationUrl(asyncOperationId: string): string {
-    return this.url(`asyncoperations(${asyncOperationId})?$select=statecode,statuscode,errorcode,message,friendlymessage,completedon,startedon`);
+    return this.url(
+      `asyncoperations(${asyncOperationId})?$select=statecode,statuscode,errorcode,message,friendlymessage,completedon,startedon`,
+    );
   }
 
   url(path: string): string {

@@ -32,7 +32,12 @@ export interface Endpoints {
 }
 
 /** Microsoft's list of Dataverse datacenter regions: crm.dynamics.com (NAM), crm2 (SAM) … crm21; crm9 is GCC. */
-const PUBLIC_DATAVERSE = ['crm.dynamics.com', ...Array.from({ length: 20 }, (_, i) => i + 2).filter((n) => n !== 9).map((n) => `crm${n}.dynamics.com`)];
+const PUBLIC_DATAVERSE = [
+  'crm.dynamics.com',
+  ...Array.from({ length: 20 }, (_, i) => i + 2)
+    .filter((n) => n !== 9)
+    .map((n) => `crm${n}.dynamics.com`),
+];
 
 const DATAVERSE_DOMAINS: Record<CloudName, string[]> = {
   Public: PUBLIC_DATAVERSE,
@@ -105,11 +110,20 @@ const CLOUDS: Record<CloudName, Omit<Endpoints, 'cloud' | 'dataverseDomains' | '
 
 /** Spellings people use for each cloud, lower-cased without spaces, dashes or underscores. */
 const CLOUD_ALIASES: Record<string, CloudName> = {
-  public: 'Public', commercial: 'Public', prod: 'Public', azurecloud: 'Public',
-  gcc: 'GCC', usgov: 'GCC',
-  gcchigh: 'GCCHigh', high: 'GCCHigh', usgovhigh: 'GCCHigh',
-  dod: 'DoD', usgovdod: 'DoD',
-  china: 'China', mooncake: 'China', azurechinacloud: 'China',
+  public: 'Public',
+  commercial: 'Public',
+  prod: 'Public',
+  azurecloud: 'Public',
+  gcc: 'GCC',
+  usgov: 'GCC',
+  gcchigh: 'GCCHigh',
+  high: 'GCCHigh',
+  usgovhigh: 'GCCHigh',
+  dod: 'DoD',
+  usgovdod: 'DoD',
+  china: 'China',
+  mooncake: 'China',
+  azurechinacloud: 'China',
 };
 
 export class ConfigurationError extends Error {
@@ -120,9 +134,7 @@ export function parseCloud(value: string | undefined): CloudName {
   if (!value) return 'Public';
   const cloud = CLOUD_ALIASES[value.toLowerCase().replace(/[\s_-]/g, '')];
   if (!cloud) {
-    throw new ConfigurationError(
-      `POWERPLATFORM_CLOUD "${value}" is not a known cloud. Use one of: ${Object.keys(CLOUDS).join(', ')}.`,
-    );
+    throw new ConfigurationError(`POWERPLATFORM_CLOUD "${value}" is not a known cloud. Use one of: ${Object.keys(CLOUDS).join(', ')}.`);
   }
   return cloud;
 }
@@ -172,7 +184,10 @@ export function resolveEndpoints(env: Record<string, string | undefined>): Endpo
  * names only: no scheme, no path.
  */
 function extraDomains(value: string | undefined): string[] {
-  const entries = (value ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
   for (const entry of entries) {
     let url: URL | undefined;
     try {
@@ -181,7 +196,9 @@ function extraDomains(value: string | undefined): string[] {
       url = undefined;
     }
     if (!url || url.host !== entry || (url.port && !isLoopbackHost(url.hostname))) {
-      throw new ConfigurationError(`POWERAGENT_DATAVERSE_DOMAINS must list host names (a port only on loopback addresses), got "${entry}".`);
+      throw new ConfigurationError(
+        `POWERAGENT_DATAVERSE_DOMAINS must list host names (a port only on loopback addresses), got "${entry}".`,
+      );
     }
   }
   return entries;

@@ -205,8 +205,10 @@ export function hintFor(service: ServiceName, status: number, code: string, mess
   if (service === 'bap' && status === 403 && /does not have permission to access the path/i.test(message)) {
     return 'Register the application as a Power Platform management application (an admin runs: pac admin application register --application-id <app id>), or sign in as a Power Platform administrator.';
   }
-  if (status === 401) return 'The token was refused. Check the credentials and tenant, and that the account or app has access to this service; then sign in again.';
-  if (status === 403) return 'The account is signed in but lacks the permission for this operation. Use an account with the admin or security role the operation needs.';
+  if (status === 401)
+    return 'The token was refused. Check the credentials and tenant, and that the account or app has access to this service; then sign in again.';
+  if (status === 403)
+    return 'The account is signed in but lacks the permission for this operation. Use an account with the admin or security role the operation needs.';
   if (status === 404) return 'The resource was not found. Check the id or name.';
   if (status === 409) return 'The resource is in a state that conflicts with this request. Check its current state, then try again.';
   if (status === 429) return 'The service protection limit was reached and retries ran out. Wait a few minutes, then try again.';

@@ -160,7 +160,10 @@ export class HttpClient {
   }
 
   /** A plain request with this client's trust, timeout and cancellation, but no token and no retries (for MSAL). */
-  async fetchRaw(url: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Response> {
+  async fetchRaw(
+    url: string,
+    init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number },
+  ): Promise<Response> {
     const signal = AbortSignal.timeout(init.timeoutMs ?? this.timeoutMs);
     const started = performance.now();
     let response: Response;
@@ -181,7 +184,10 @@ export class HttpClient {
    * Retry-After or with backoff. Returns the last answer and the attempts made; throws the last
    * transport error, with `attempts` on it.
    */
-  async fetchRetrying(url: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<{ response: Response; attempts: number }> {
+  async fetchRetrying(
+    url: string,
+    init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number },
+  ): Promise<{ response: Response; attempts: number }> {
     let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
@@ -190,13 +196,17 @@ export class HttpClient {
       } catch (error) {
         if (attempt >= this.retry.maxAttempts) throw Object.assign(error as Error, { attempts: attempt });
         const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
-        this.options.logger.debug(`${init.method} ${safeUrl(url)} failed (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); retry ${attempt} in ${delay} ms`);
+        this.options.logger.debug(
+          `${init.method} ${safeUrl(url)} failed (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); retry ${attempt} in ${delay} ms`,
+        );
         this.options.metrics?.retry('identity', url, delay);
         await this.wait(delay);
         continue;
       }
       if (response.status !== 429 && !TRANSIENT_STATUS.has(response.status)) return { response, attempts: attempt };
-      const delay = parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+      const delay =
+        parseRetryAfter(response.headers.get('retry-after')) ??
+        backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
       if (attempt >= this.retry.maxAttempts || waitedMs + delay > this.retry.maxRetryAfterMs) return { response, attempts: attempt };
       await response.arrayBuffer().catch(() => undefined);
       this.options.logger.debug(`${init.method} ${safeUrl(url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
@@ -255,13 +265,29 @@ export class HttpClient {
    * Sends a streamed body with undici's request(), which waits for the socket to drain; fetch() reads
    * a streamed body ahead, so a large upload would sit in memory. The answer is returned as a Response.
    */
-  private async streamUpload(url: string, method: string, headers: Record<string, string>, chunks: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Response> {
-    const answer = await undiciRequest(url, { method: method as never, headers, body: Readable.from(chunks), signal, dispatcher: this.dispatcher });
+  private async streamUpload(
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    chunks: AsyncIterable<Uint8Array>,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const answer = await undiciRequest(url, {
+      method: method as never,
+      headers,
+      body: Readable.from(chunks),
+      signal,
+      dispatcher: this.dispatcher,
+    });
     const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+    for (const [name, value] of Object.entries(answer.headers))
+      if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
     const empty = answer.statusCode === 204 || answer.statusCode === 304;
     if (empty) await answer.body.dump();
-    return new UndiciResponse(empty ? null : (Readable.toWeb(answer.body) as never), { status: answer.statusCode, headers: responseHeaders as never });
+    return new UndiciResponse(empty ? null : (Readable.toWeb(answer.body) as never), {
+      status: answer.statusCode,
+      headers: responseHeaders as never,
+    });
   }
 
   private async pause(ms: number, request: HttpRequest): Promise<void> {
@@ -307,12 +333,20 @@ async function readBody(response: Response): Promise<unknown> {
   return text;
 }
 
-function serviceError(service: ServiceName, status: number, body: unknown, correlationId: string | undefined, retryAfterMs: number | undefined, attempts: number): PlatformError {
+function serviceError(
+  service: ServiceName,
+  status: number,
+  body: unknown,
+  correlationId: string | undefined,
+  retryAfterMs: number | undefined,
+  attempts: number,
+): PlatformError {
   const decoded = decodeErrorBody(body);
   const code = decoded?.code || (status === 409 && !body ? 'Conflict' : '');
   const message = decoded?.message || (typeof body === 'string' && body.length < 300 ? body : '') || defaultMessage(status);
   let hint = hintFor(service, status, code, message);
-  if (status === 429 && retryAfterMs !== undefined) hint = `The service asks to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again.`;
+  if (status === 429 && retryAfterMs !== undefined)
+    hint = `The service asks to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again.`;
   if (attempts > 1 && hint) hint += ` (${attempts} attempts were made.)`;
   return new PlatformError({ service, status, code, message, correlationId, hint, retryAfterMs, details: decoded?.details });
 }
@@ -346,7 +380,17 @@ function untrustedHost(request: HttpRequest, reason: string): PlatformError {
 }
 
 /** Codes only the file system gives; a file error also names its path. Network errors have neither. */
-const FILE_ONLY_CODES = new Set(['EISDIR', 'ENOTDIR', 'ENOENT', 'ENAMETOOLONG', 'ELOOP', 'EMFILE', 'ENFILE', 'EFBIG', 'ERR_FS_FILE_TOO_LARGE']);
+const FILE_ONLY_CODES = new Set([
+  'EISDIR',
+  'ENOTDIR',
+  'ENOENT',
+  'ENAMETOOLONG',
+  'ELOOP',
+  'EMFILE',
+  'ENFILE',
+  'EFBIG',
+  'ERR_FS_FILE_TOO_LARGE',
+]);
 
 function isLocalFileError(error: unknown): boolean {
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
@@ -375,7 +419,8 @@ export function safeUrl(url: string): string {
       u.username = 'redacted';
       u.password = '';
     }
-    for (const key of [...u.searchParams.keys()]) if (/sig|token|secret|key|password|pwd|code|credential/i.test(key)) u.searchParams.set(key, 'redacted');
+    for (const key of [...u.searchParams.keys()])
+      if (/sig|token|secret|key|password|pwd|code|credential/i.test(key)) u.searchParams.set(key, 'redacted');
     return u.toString();
   } catch {
     return '[invalid url]';

@@ -136,12 +136,23 @@ export class PowerPlatformClient {
   async listApplicationPackages(environmentId: string, signal?: AbortSignal): Promise<ApplicationPackage[]> {
     if (!environmentId.trim()) throw new TypeError('environmentId must not be empty');
     const url = `${this.endpoints.powerPlatformUrl}/appmanagement/environments/${encodeURIComponent(environmentId)}/applicationPackages?api-version=2022-03-01-preview`;
-    const { body } = await this.http.send<{ value?: ApplicationPackage[] }>({ service: 'powerplatform', method: 'GET', url, resource: this.endpoints.powerPlatformResource, signal });
+    const { body } = await this.http.send<{ value?: ApplicationPackage[] }>({
+      service: 'powerplatform',
+      method: 'GET',
+      url,
+      resource: this.endpoints.powerPlatformResource,
+      signal,
+    });
     return body?.value ?? [];
   }
 
   /** Starts an install: 202 with Operation-Location, or 200 with the package when it is installed already. */
-  installApplicationPackage(environmentId: string, uniqueName: string, payloadValue?: string, signal?: AbortSignal): Promise<HttpResponse<ApplicationPackage | undefined>> {
+  installApplicationPackage(
+    environmentId: string,
+    uniqueName: string,
+    payloadValue?: string,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse<ApplicationPackage | undefined>> {
     const path = `${this.endpoints.powerPlatformUrl}/appmanagement/environments/${encodeURIComponent(environmentId)}/applicationPackages/${encodeURIComponent(uniqueName)}/install`;
     return this.send(`POST`, path, payloadValue === undefined ? {} : { payloadValue }, signal);
   }
@@ -159,7 +170,15 @@ export class PowerPlatformClient {
   private send<T>(method: 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<HttpResponse<T>> {
     // Starts are never repeated after an unknown outcome (docs/service-notes.md#long-running-operations); the tools recover by listing
     // operations.
-    return this.http.send<T>({ service: 'powerplatform', method, url: `${path}?api-version=${API_VERSION}`, body, resource: this.endpoints.powerPlatformResource, idempotent: false, signal });
+    return this.http.send<T>({
+      service: 'powerplatform',
+      method,
+      url: `${path}?api-version=${API_VERSION}`,
+      body,
+      resource: this.endpoints.powerPlatformResource,
+      idempotent: false,
+      signal,
+    });
   }
 }
 

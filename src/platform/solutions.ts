@@ -2,7 +2,8 @@ import type { DataverseClient } from './dataverse';
 import { odataString } from './odata';
 
 /** The columns of a `solutions` row the tools read (docs/service-notes.md#solutions-in-dataverse). */
-export const SOLUTION_COLUMNS = 'solutionid,uniquename,friendlyname,version,ismanaged,isvisible,installedon,modifiedon,description,_publisherid_value';
+export const SOLUTION_COLUMNS =
+  'solutionid,uniquename,friendlyname,version,ismanaged,isvisible,installedon,modifiedon,description,_publisherid_value';
 
 export interface SolutionRow {
   solutionid: string;
@@ -48,14 +49,27 @@ export function solutionSummary(row: SolutionRow): SolutionSummary {
 const EXPAND_PUBLISHER = '$expand=publisherid($select=uniquename,customizationprefix)';
 
 /** Every solution of an org, or only the visible ones (hidden system solutions such as Active are left out). */
-export async function listSolutionRows(dataverse: DataverseClient, options: { includeHidden: boolean; signal?: AbortSignal }): Promise<SolutionRow[]> {
+export async function listSolutionRows(
+  dataverse: DataverseClient,
+  options: { includeHidden: boolean; signal?: AbortSignal },
+): Promise<SolutionRow[]> {
   const filter = options.includeHidden ? '' : '&$filter=isvisible eq true';
-  const body = await dataverse.get<{ value: SolutionRow[] }>(`solutions?$select=${SOLUTION_COLUMNS}&${EXPAND_PUBLISHER}${filter}&$orderby=createdon desc`, options.signal);
+  const body = await dataverse.get<{ value: SolutionRow[] }>(
+    `solutions?$select=${SOLUTION_COLUMNS}&${EXPAND_PUBLISHER}${filter}&$orderby=createdon desc`,
+    options.signal,
+  );
   return body.value;
 }
 
 /** One solution by unique name, or undefined. */
-export async function findSolutionRow(dataverse: DataverseClient, uniqueName: string, signal?: AbortSignal): Promise<SolutionRow | undefined> {
-  const body = await dataverse.get<{ value: SolutionRow[] }>(`solutions?$select=${SOLUTION_COLUMNS}&${EXPAND_PUBLISHER}&$filter=uniquename eq ${odataString(uniqueName)}`, signal);
+export async function findSolutionRow(
+  dataverse: DataverseClient,
+  uniqueName: string,
+  signal?: AbortSignal,
+): Promise<SolutionRow | undefined> {
+  const body = await dataverse.get<{ value: SolutionRow[] }>(
+    `solutions?$select=${SOLUTION_COLUMNS}&${EXPAND_PUBLISHER}&$filter=uniquename eq ${odataString(uniqueName)}`,
+    signal,
+  );
   return body.value[0];
 }

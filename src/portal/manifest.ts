@@ -82,7 +82,12 @@ export function deletedInManifest(text: string, file: string): Array<{ table: st
   const deleted: Array<{ table: string; id: string }> = [];
   for (const [table, entries] of Object.entries(doc)) {
     for (const entry of Array.isArray(entries) ? entries : []) {
-      if (typeof entry === 'object' && typeof entry.IsDeleted === 'string' && entry.IsDeleted.toLowerCase() === 'true' && typeof entry.RecordId === 'string')
+      if (
+        typeof entry === 'object' &&
+        typeof entry.IsDeleted === 'string' &&
+        entry.IsDeleted.toLowerCase() === 'true' &&
+        typeof entry.RecordId === 'string'
+      )
         deleted.push({ table, id: entry.RecordId.toLowerCase() });
     }
   }

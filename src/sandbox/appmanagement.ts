@@ -25,10 +25,13 @@ export function handleAppManagement(request: SandboxRequest, context: PowerPlatf
   const install = INSTALL.exec(path);
   if (request.method === 'POST' && install) {
     const pkg = listed().find((p) => p.uniqueName.toLowerCase() === decodeURIComponent(install[2]!).toLowerCase());
-    if (!pkg) return error(404, 'ApplicationPackageNotFound', `The application package '${install[2]}' is not available for this environment.`);
-    if (!environment.org) return error(400, 'EnvironmentWithoutDataverse', 'Application packages install into Dataverse; this environment has none.');
+    if (!pkg)
+      return error(404, 'ApplicationPackageNotFound', `The application package '${install[2]}' is not available for this environment.`);
+    if (!environment.org)
+      return error(400, 'EnvironmentWithoutDataverse', 'Application packages install into Dataverse; this environment has none.');
     if (pkg.state === 'Installed') return json(200, pkg);
-    if (context.lifecycle.running(environment.record.name)) return error(409, 'OperationInProgress', 'Another operation is running on this environment. Try again when it ends.');
+    if (context.lifecycle.running(environment.record.name))
+      return error(409, 'OperationInProgress', 'Another operation is running on this environment. Try again when it ends.');
     if (request.body && jsonBody(request) === undefined) return error(400, 'InvalidRequestContent', 'The request body is not valid JSON.');
     states[pkg.uniqueName] = 'Installing';
     const operation = context.lifecycle.start({
@@ -39,12 +42,16 @@ export function handleAppManagement(request: SandboxRequest, context: PowerPlatf
       effect: () => void (states[pkg.uniqueName] = 'Installed'),
       onFailure: () => void (states[pkg.uniqueName] = 'InstallFailed'),
     });
-    return json(202, undefined, { 'operation-location': `${context.baseUrl}/appmanagement/environments/${environment.record.name}/operations/${operation.id}?api-version=1`, 'retry-after': context.lifecycle.retryAfter() });
+    return json(202, undefined, {
+      'operation-location': `${context.baseUrl}/appmanagement/environments/${environment.record.name}/operations/${operation.id}?api-version=1`,
+      'retry-after': context.lifecycle.retryAfter(),
+    });
   }
   const status = OPERATION.exec(path);
   if (request.method === 'GET' && status) {
     const operation = context.lifecycle.operations.get(status[2]!.toLowerCase());
-    if (!operation || operation.api !== 'appmanagement' || operation.environmentId !== environment.record.name) return error(404, 'OperationNotFound', `The operation '${status[2]}' was not found.`);
+    if (!operation || operation.api !== 'appmanagement' || operation.environmentId !== environment.record.name)
+      return error(404, 'OperationNotFound', `The operation '${status[2]}' was not found.`);
     const state = context.lifecycle.overallState(operation);
     const iso = (ms: number) => new Date(ms).toISOString();
     return json(
@@ -54,8 +61,19 @@ export function handleAppManagement(request: SandboxRequest, context: PowerPlatf
         createdDateTime: iso(operation.startedAt),
         lastActionDateTime: iso(Date.now()),
         status: state,
-        statusMessage: state === 'Failed' ? operation.failure?.message ?? '' : '',
-        ...(state === 'Failed' && operation.failure ? { error: { errorName: operation.failure.code, errorCode: 0, message: operation.failure.message, type: 'Error', statusCode: 400, source: 'Package' } } : {}),
+        statusMessage: state === 'Failed' ? (operation.failure?.message ?? '') : '',
+        ...(state === 'Failed' && operation.failure
+          ? {
+              error: {
+                errorName: operation.failure.code,
+                errorCode: 0,
+                message: operation.failure.message,
+                type: 'Error',
+                statusCode: 400,
+                source: 'Package',
+              },
+            }
+          : {}),
       },
       operation.ended ? {} : { 'retry-after': context.lifecycle.retryAfter() },
     );
@@ -65,5 +83,7 @@ export function handleAppManagement(request: SandboxRequest, context: PowerPlatf
 
 /** appmanagement's ErrorDetails shape (docs/service-notes.md#errors-limits-and-retries). */
 function error(status: number, errorName: string, message: string): Reply {
-  return json(status, { error: { errorName, errorCode: status, message, type: 'Error', statusCode: status, source: 'AppManagement', code: errorName } });
+  return json(status, {
+    error: { errorName, errorCode: status, message, type: 'Error', statusCode: status, source: 'AppManagement', code: errorName },
+  });
 }

@@ -13,7 +13,11 @@ export function handleBap(request: SandboxRequest, tenant: SandboxTenant, pageSi
   if (!match || request.method !== 'GET') return undefined;
   const apiVersion = request.url.searchParams.get('api-version');
   if (!apiVersion || !SUPPORTED_API_VERSIONS.has(apiVersion)) {
-    return bapError(400, 'InvalidApiVersion', `The provided API version '${apiVersion ?? ''}' is not valid. Supported versions: ${[...SUPPORTED_API_VERSIONS].join(', ')}.`);
+    return bapError(
+      400,
+      'InvalidApiVersion',
+      `The provided API version '${apiVersion ?? ''}' is not valid. Supported versions: ${[...SUPPORTED_API_VERSIONS].join(', ')}.`,
+    );
   }
   const id = match[1];
   if (id) {

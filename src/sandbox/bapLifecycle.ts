@@ -15,9 +15,21 @@ const OPERATION = /^\/providers\/Microsoft\.BusinessAppPlatform\/lifecycleOperat
 const SKUS = new Set(['Sandbox', 'Production', 'Trial', 'Developer']);
 /** BAP locations and the Azure region a new environment lands in when none is asked for. */
 const LOCATIONS: Record<string, string> = {
-  unitedstates: 'westus', europe: 'westeurope', unitedkingdom: 'uksouth', asia: 'southeastasia', australia: 'australiaeast',
-  india: 'centralindia', japan: 'japaneast', canada: 'canadacentral', southamerica: 'brazilsouth', france: 'francecentral',
-  germany: 'germanywestcentral', switzerland: 'switzerlandnorth', norway: 'norwayeast', korea: 'koreacentral', southafrica: 'southafricanorth',
+  unitedstates: 'westus',
+  europe: 'westeurope',
+  unitedkingdom: 'uksouth',
+  asia: 'southeastasia',
+  australia: 'australiaeast',
+  india: 'centralindia',
+  japan: 'japaneast',
+  canada: 'canadacentral',
+  southamerica: 'brazilsouth',
+  france: 'francecentral',
+  germany: 'germanywestcentral',
+  switzerland: 'switzerlandnorth',
+  norway: 'norwayeast',
+  korea: 'koreacentral',
+  southafrica: 'southafricanorth',
 };
 const DOMAIN = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
@@ -50,18 +62,35 @@ function create(request: SandboxRequest, context: BapLifecycleContext): Reply {
   const { tenant, lifecycle } = context;
   const body = jsonBody(request);
   const p = body?.properties;
-  if (!p?.displayName || typeof p.displayName !== 'string') return bapError(400, 'EnvironmentDisplayNameNotFound', 'The environment display name is required.');
-  if (!SKUS.has(p.environmentSku)) return bapError(400, 'InvalidEnvironmentSku', `The environment SKU '${p.environmentSku ?? ''}' is not valid. Valid values: ${[...SKUS].join(', ')}.`);
+  if (!p?.displayName || typeof p.displayName !== 'string')
+    return bapError(400, 'EnvironmentDisplayNameNotFound', 'The environment display name is required.');
+  if (!SKUS.has(p.environmentSku))
+    return bapError(
+      400,
+      'InvalidEnvironmentSku',
+      `The environment SKU '${p.environmentSku ?? ''}' is not valid. Valid values: ${[...SKUS].join(', ')}.`,
+    );
   const location = String(body.location ?? '').toLowerCase();
-  if (!LOCATIONS[location]) return bapError(400, 'EnvironmentLocationUnsupported', `The location '${body.location ?? ''}' is not supported. Supported locations: ${Object.keys(LOCATIONS).join(', ')}.`);
+  if (!LOCATIONS[location])
+    return bapError(
+      400,
+      'EnvironmentLocationUnsupported',
+      `The location '${body.location ?? ''}' is not supported. Supported locations: ${Object.keys(LOCATIONS).join(', ')}.`,
+    );
   // Without databaseType the service creates no Dataverse, even when linkedEnvironmentMetadata is sent
   // (docs/service-notes.md#bap-environments).
   const dataverse = p.databaseType === 'CommonDataService';
   let domainName: string | undefined;
   if (dataverse) {
     domainName = p.linkedEnvironmentMetadata?.domainName || `org${randomBytes(4).toString('hex')}`;
-    if (!DOMAIN.test(domainName!)) return bapError(400, 'InvalidDomainName', `The domain name '${domainName}' is not valid: use letters, digits and hyphens, starting with a letter.`);
-    if (domainInUse(domainName!, context)) return bapError(400, 'DomainNameAlreadyInUse', `The domain name '${domainName}' is already in use. Choose another one.`);
+    if (!DOMAIN.test(domainName!))
+      return bapError(
+        400,
+        'InvalidDomainName',
+        `The domain name '${domainName}' is not valid: use letters, digits and hyphens, starting with a letter.`,
+      );
+    if (domainInUse(domainName!, context))
+      return bapError(400, 'DomainNameAlreadyInUse', `The domain name '${domainName}' is already in use. Choose another one.`);
     if (usedCapacityGb(tenant) + 1 > tenant.databaseCapacityGb) return json(409, insufficientCapacity());
   }
   const id = randomUUID();
@@ -116,7 +145,11 @@ function validateDelete(id: string, context: BapLifecycleContext): Reply {
   const running = context.lifecycle.running(id);
   return json(200, {
     canInitiateDelete: !isDefault && !running,
-    ...(isDefault ? { reason: 'The default environment cannot be deleted.' } : running ? { reason: `A ${running.type} operation is running on the environment.` } : {}),
+    ...(isDefault
+      ? { reason: 'The default environment cannot be deleted.' }
+      : running
+        ? { reason: `A ${running.type} operation is running on the environment.` }
+        : {}),
   });
 }
 
@@ -187,4 +220,3 @@ function domainInUse(domain: string, context: BapLifecycleContext): boolean {
   if (context.reservedDomains.has(d)) return true;
   return [...context.tenant.environments.values()].some((e: SandboxEnvironment) => (e.org ?? e.pendingOrg)?.name.toLowerCase() === d);
 }
-

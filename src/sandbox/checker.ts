@@ -16,8 +16,18 @@ type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Informational';
 /** A few of the checker's JavaScript rules, found by pattern in web resources. */
 const RULES: Array<{ id: string; severity: Severity; text: string; pattern: RegExp }> = [
   { id: 'web-avoid-eval', severity: 'High', text: "Don't use the 'eval' function or its functional equivalents.", pattern: /\beval\s*\(/ },
-  { id: 'web-avoid-crm2011-service-odata', severity: 'High', text: "Don't target the Microsoft Dynamics CRM 2011 OData 2.0 endpoint.", pattern: /XRMServices\/2011\/OrganizationData\.svc/ },
-  { id: 'web-use-async', severity: 'Medium', text: 'Interact with HTTP and HTTPS resources asynchronously.', pattern: /\.open\s*\([^)]*,\s*false\s*\)/ },
+  {
+    id: 'web-avoid-crm2011-service-odata',
+    severity: 'High',
+    text: "Don't target the Microsoft Dynamics CRM 2011 OData 2.0 endpoint.",
+    pattern: /XRMServices\/2011\/OrganizationData\.svc/,
+  },
+  {
+    id: 'web-use-async',
+    severity: 'Medium',
+    text: 'Interact with HTTP and HTTPS resources asynchronously.',
+    pattern: /\.open\s*\([^)]*,\s*false\s*\)/,
+  },
   { id: 'web-use-client-context', severity: 'Medium', text: 'Use client context: Xrm.Page is deprecated.', pattern: /\bXrm\.Page\b/ },
 ];
 
@@ -65,12 +75,21 @@ export class CheckerService {
     const base = `${this.baseUrl}/advisor`;
     let match: RegExpExecArray | null;
     if (request.method === 'GET' && /^\/advisor\/api\/ruleset$/i.test(path)) {
-      return json(200, [{ id: SOLUTION_CHECKER_RULESET, name: 'Solution Checker' }, { id: APPSOURCE_RULESET, name: 'AppSource Certification' }]);
+      return json(200, [
+        { id: SOLUTION_CHECKER_RULESET, name: 'Solution Checker' },
+        { id: APPSOURCE_RULESET, name: 'AppSource Certification' },
+      ]);
     }
     if (request.method === 'POST' && /^\/advisor\/api\/upload$/i.test(path)) {
       const file = multipartFile(request);
       if (!file) return json(400, { error: { code: 'BadRequest', message: 'The request must be multipart/form-data with one file.' } });
-      if (file.length > MAX_UPLOAD_BYTES) return json(413, { error: { code: 'RequestEntityTooLarge', message: 'Files over 30 MB must be uploaded to your own blob storage and passed as a SAS URI.' } });
+      if (file.length > MAX_UPLOAD_BYTES)
+        return json(413, {
+          error: {
+            code: 'RequestEntityTooLarge',
+            message: 'Files over 30 MB must be uploaded to your own blob storage and passed as a SAS URI.',
+          },
+        });
       const id = randomUUID();
       this.blobs.set(id, file);
       return json(200, [`${base}/blobs/${id}.zip?sv=2021-08-06&sr=b&sig=sandbox`]);
@@ -81,8 +100,21 @@ export class CheckerService {
       if (!run) return json(404, { error: { code: 'NotFound', message: `No analysis ${match[1]}.` } });
       const location = `${base}/api/status/${run.id}?api-version=1.0`;
       const elapsed = Date.now() - run.startedAt;
-      if (elapsed < run.durationMs) return json(202, { status: 'InProgress', progress: Math.floor((elapsed / run.durationMs) * 100), runCorrelationId: run.correlationId }, { location });
-      if (run.failure) return json(200, { status: 'Failed', progress: 100, runCorrelationId: run.correlationId, resultFileUris: [], issueSummary: summary([]), error: run.failure });
+      if (elapsed < run.durationMs)
+        return json(
+          202,
+          { status: 'InProgress', progress: Math.floor((elapsed / run.durationMs) * 100), runCorrelationId: run.correlationId },
+          { location },
+        );
+      if (run.failure)
+        return json(200, {
+          status: 'Failed',
+          progress: 100,
+          runCorrelationId: run.correlationId,
+          resultFileUris: [],
+          issueSummary: summary([]),
+          error: run.failure,
+        });
       return json(200, {
         privacyPolicy: 'https://go.microsoft.com/fwlink/?LinkID=310140',
         progress: 100,
@@ -95,25 +127,39 @@ export class CheckerService {
     if (request.method === 'GET' && (match = /^\/advisor\/results\/([0-9a-f-]{36})\.zip$/i.exec(path))) {
       const run = this.runs.get(match[1]!.toLowerCase());
       if (!run?.findings) return json(404, { error: { code: 'BlobNotFound', message: 'The specified blob does not exist.' } });
-      return { status: 200, headers: { 'content-type': 'application/zip' }, body: await zipToBuffer([{ name: `${run.solution}.sarif`, data: Buffer.from(JSON.stringify(sarif(run.findings), null, 2)) }]) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/zip' },
+        body: await zipToBuffer([{ name: `${run.solution}.sarif`, data: Buffer.from(JSON.stringify(sarif(run.findings), null, 2)) }]),
+      };
     }
     return json(404, { error: { code: 'NotFound', message: `No route for ${request.method} ${path}.` } });
   }
 
   private async analyze(request: SandboxRequest, base: string): Promise<Reply> {
     const correlationId = String(request.headers['x-ms-correlation-id'] ?? '');
-    if (!/^[0-9a-f-]{36}$/i.test(correlationId)) return json(400, { error: { code: 'BadRequest', message: 'The x-ms-correlation-id header must be a GUID.' } });
-    if (!request.headers['x-ms-tenant-id']) return json(400, { error: { code: 'BadRequest', message: 'The x-ms-tenant-id header is required.' } });
-    if (this.correlationIds.has(correlationId)) return json(409, { error: { code: 'Conflict', message: `An analysis with correlation id ${correlationId} was already requested.` } });
+    if (!/^[0-9a-f-]{36}$/i.test(correlationId))
+      return json(400, { error: { code: 'BadRequest', message: 'The x-ms-correlation-id header must be a GUID.' } });
+    if (!request.headers['x-ms-tenant-id'])
+      return json(400, { error: { code: 'BadRequest', message: 'The x-ms-tenant-id header is required.' } });
+    if (this.correlationIds.has(correlationId))
+      return json(409, { error: { code: 'Conflict', message: `An analysis with correlation id ${correlationId} was already requested.` } });
     const body = jsonBody(request) ?? {};
     const ruleSets = (body.ruleSets ?? []) as Array<{ id?: string }>;
-    if (!ruleSets.length || ruleSets.some((r) => r.id !== SOLUTION_CHECKER_RULESET && r.id !== APPSOURCE_RULESET)) return json(400, { error: { code: 'BadRequest', message: 'ruleSets must name a known ruleset.' } });
+    if (!ruleSets.length || ruleSets.some((r) => r.id !== SOLUTION_CHECKER_RULESET && r.id !== APPSOURCE_RULESET))
+      return json(400, { error: { code: 'BadRequest', message: 'ruleSets must name a known ruleset.' } });
     const sasUris = (body.sasUriList ?? []) as string[];
     const blobId = /\/blobs\/([0-9a-f-]{36})\.zip/i.exec(sasUris[0] ?? '')?.[1];
     const file = blobId ? this.blobs.get(blobId) : undefined;
     if (!file) return json(400, { error: { code: 'BadRequest', message: 'The file in sasUriList could not be read.' } });
     this.correlationIds.add(correlationId);
-    const run: Run = { id: randomUUID(), correlationId, startedAt: Date.now(), durationMs: Math.round(ANALYSIS_SECONDS * 1000 * this.timeScale()), solution: 'solution' };
+    const run: Run = {
+      id: randomUUID(),
+      correlationId,
+      startedAt: Date.now(),
+      durationMs: Math.round(ANALYSIS_SECONDS * 1000 * this.timeScale()),
+      solution: 'solution',
+    };
     try {
       const pkg = await readSolutionPackage(file);
       run.solution = pkg.uniqueName;
@@ -142,9 +188,11 @@ function findingsOf(members: Map<string, Buffer>, exclusions: string[]): Finding
   const customizations = members.get('customizations.xml');
   if (customizations) {
     const root = parseXml(customizations, 'customizations.xml').documentElement!;
-    for (const resource of elements(child(root, 'WebResources') ?? root)) names.set(textOf(child(resource, 'FileName')).replace(/^\//, ''), textOf(child(resource, 'Name')));
+    for (const resource of elements(child(root, 'WebResources') ?? root))
+      names.set(textOf(child(resource, 'FileName')).replace(/^\//, ''), textOf(child(resource, 'Name')));
   }
-  const excluded = (name: string) => exclusions.some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(name));
+  const excluded = (name: string) =>
+    exclusions.some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(name));
   const findings: Finding[] = [];
   for (const [member, bytes] of members) {
     if (!member.startsWith('WebResources/')) continue;
@@ -162,7 +210,13 @@ function findingsOf(members: Map<string, Buffer>, exclusions: string[]): Finding
 
 function summary(findings: Finding[]) {
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
-  return { criticalIssueCount: count('Critical'), highIssueCount: count('High'), mediumIssueCount: count('Medium'), lowIssueCount: count('Low'), informationalIssueCount: count('Informational') };
+  return {
+    criticalIssueCount: count('Critical'),
+    highIssueCount: count('High'),
+    mediumIssueCount: count('Medium'),
+    lowIssueCount: count('Low'),
+    informationalIssueCount: count('Informational'),
+  };
 }
 
 /** A SARIF 2.1.0 report as the checker writes it: the rule's severity in properties, the level from it. */
@@ -174,7 +228,13 @@ function sarif(findings: Finding[]) {
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'PowerApps Checker', informationUri: 'https://learn.microsoft.com/power-platform/alm/checker-api/overview', rules: used.map((r) => ({ id: r.id, shortDescription: { text: r.text }, properties: { severity: r.severity } })) } },
+        tool: {
+          driver: {
+            name: 'PowerApps Checker',
+            informationUri: 'https://learn.microsoft.com/power-platform/alm/checker-api/overview',
+            rules: used.map((r) => ({ id: r.id, shortDescription: { text: r.text }, properties: { severity: r.severity } })),
+          },
+        },
         results: findings.map((f) => ({
           ruleId: f.ruleId,
           level: level(f.severity),

@@ -559,15 +559,13 @@ function seedOrgData(): OrgData {
     oneToMany('TransactionCurrency_Account', 'transactioncurrency', 'account', 'transactioncurrencyid', 'transactioncurrencyid'),
   );
   data.manyToMany.push(manyToManyOf('contoso_account_tag', 'contoso_account_tag', 'account', 'contoso_tag'));
-  data.tables
-    .get('transactioncurrency')!
-    .rows.set(baseCurrency, {
-      transactioncurrencyid: baseCurrency,
-      currencyname: 'US Dollar',
-      isocurrencycode: 'USD',
-      statecode: 0,
-      statuscode: 1,
-    });
+  data.tables.get('transactioncurrency')!.rows.set(baseCurrency, {
+    transactioncurrencyid: baseCurrency,
+    currencyname: 'US Dollar',
+    isocurrencycode: 'USD',
+    statecode: 0,
+    statuscode: 1,
+  });
   return data;
 }
 

@@ -25,7 +25,14 @@ export function findOrg(request: SandboxRequest, tenant: SandboxTenant): { org?:
 }
 
 /** The Dataverse Web API of one org: WhoAmI, RetrieveVersion, systemusers, businessunits, organizations, and the solution messages. */
-export async function handleDataverse(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale = 1): Promise<Reply> {
+export async function handleDataverse(
+  request: SandboxRequest,
+  org: SandboxOrg,
+  principal: Principal,
+  solutions: SolutionService,
+  tenant: SandboxTenant,
+  timeScale = 1,
+): Promise<Reply> {
   return withErrorAnnotations(await answer(request, org, principal, solutions, tenant, timeScale), request);
 }
 
@@ -52,9 +59,18 @@ function withErrorAnnotations(reply: Reply, request: SandboxRequest): Reply {
   };
 }
 
-async function answer(request: SandboxRequest, org: SandboxOrg, principal: Principal, solutions: SolutionService, tenant: SandboxTenant, timeScale: number): Promise<Reply> {
+async function answer(
+  request: SandboxRequest,
+  org: SandboxOrg,
+  principal: Principal,
+  solutions: SolutionService,
+  tenant: SandboxTenant,
+  timeScale: number,
+): Promise<Reply> {
   syncPendingUsers(org);
-  const caller = org.users.find((u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId));
+  const caller = org.users.find(
+    (u) => u.azureactivedirectoryobjectid === (principal.kind === 'app' ? principal.app.objectId : principal.user.objectId),
+  );
   if (!caller || caller.isdisabled) {
     return dataverseError(403, '0x80072560', 'The user is not a member of the organization.');
   }
@@ -80,42 +96,75 @@ async function answer(request: SandboxRequest, org: SandboxOrg, principal: Princ
     const reply = await area();
     if (reply) return reply;
   }
-  if (request.method !== 'GET') return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed for '${segment}'.`);
+  if (request.method !== 'GET')
+    return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed for '${segment}'.`);
 
   if (segment === 'WhoAmI' || segment === 'WhoAmI()') {
-    return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: caller.businessunitid, UserId: caller.systemuserid, OrganizationId: org.organizationId });
+    return odata({
+      '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+      BusinessUnitId: caller.businessunitid,
+      UserId: caller.systemuserid,
+      OrganizationId: org.organizationId,
+    });
   }
   if (segment === 'RetrieveVersion()' || segment === 'RetrieveVersion') {
     return odata({ '@odata.context': `${api}/$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`, Version: org.version });
   }
-  const entity = /^(systemusers|businessunits|organizations|solutions|roles|teams|connectionreferences|environmentvariabledefinitions|environmentvariablevalues)(?:\(([0-9a-f-]{36})\))?$/i.exec(segment);
+  const entity =
+    /^(systemusers|businessunits|organizations|solutions|roles|teams|connectionreferences|environmentvariabledefinitions|environmentvariablevalues)(?:\(([0-9a-f-]{36})\))?$/i.exec(
+      segment,
+    );
   if (!entity) return dataverseError(404, '0x80060888', `Resource not found for the segment '${segment.split(/[(/?]/)[0]}'.`);
   const [, set, id] = entity;
   const rows = rowsOf(set!.toLowerCase(), org);
-  const select = request.url.searchParams.get('$select')?.split(',').map((c) => c.trim()).filter(Boolean);
+  const select = request.url.searchParams
+    .get('$select')
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const key = `${set!.toLowerCase().replace(/s$/, '')}id`;
   if (id) {
     const row = rows.find((r) => String(r[key]).toLowerCase() === id.toLowerCase());
     if (!row) return dataverseError(404, '0x80040217', `${set!.slice(0, -1)} With Id = ${id} Does Not Exist`);
-    return odata({ '@odata.context': `${api}/$metadata#${set}(${(select ?? []).join(',')})/$entity`, ...project(row, key, select, request.url.searchParams.get('$expand')) });
+    return odata({
+      '@odata.context': `${api}/$metadata#${set}(${(select ?? []).join(',')})/$entity`,
+      ...project(row, key, select, request.url.searchParams.get('$expand')),
+    });
   }
   const filter = request.url.searchParams.get('$filter');
   const filtered = filter ? rows.filter((row) => matchesFilter(row, filter)) : rows;
   const top = Number(request.url.searchParams.get('$top') ?? filtered.length);
-  return odata({ '@odata.context': `${api}/$metadata#${set}`, value: filtered.slice(0, top).map((row) => project(row, key, select, request.url.searchParams.get('$expand'))) });
+  return odata({
+    '@odata.context': `${api}/$metadata#${set}`,
+    value: filtered.slice(0, top).map((row) => project(row, key, select, request.url.searchParams.get('$expand'))),
+  });
 }
 
 function rowsOf(set: string, org: SandboxOrg): Array<Record<string, unknown>> {
   if (set === 'systemusers') return org.users.map((user) => systemUserRow(user, org));
-  if (set === 'businessunits') return org.businessUnits.map((b) => ({ businessunitid: b.businessunitid, name: b.name, _parentbusinessunitid_value: b.parentbusinessunitid, _organizationid_value: org.organizationId }));
+  if (set === 'businessunits')
+    return org.businessUnits.map((b) => ({
+      businessunitid: b.businessunitid,
+      name: b.name,
+      _parentbusinessunitid_value: b.parentbusinessunitid,
+      _organizationid_value: org.organizationId,
+    }));
   const variables = connectionVariableRows(set, org);
   if (variables) return variables;
-  if (set === 'roles') return org.roles.map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid, _parentrootroleid_value: r.parentrootroleid }));
+  if (set === 'roles')
+    return org.roles.map((r) => ({
+      roleid: r.roleid,
+      name: r.name,
+      _businessunitid_value: r.businessunitid,
+      _parentrootroleid_value: r.parentrootroleid,
+    }));
   if (set === 'teams') {
     return org.teams.map(({ roles, businessunitid, ...team }) => ({
       ...team,
       _businessunitid_value: businessunitid,
-      teamroles_association: org.roles.filter((r) => roles.includes(r.roleid)).map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
+      teamroles_association: org.roles
+        .filter((r) => roles.includes(r.roleid))
+        .map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
     }));
   }
   if (set === 'solutions') return org.solutions.map((s) => solutionRow(s, org.organizationId));
@@ -126,10 +175,16 @@ function project(row: Record<string, unknown>, key: string, select: string[] | u
   const out: Record<string, unknown> = { '@odata.etag': 'W/"1000001"' };
   // A navigation property comes back only when expanded, as the real service does.
   const navigation = /^(\w+)(?:\(\$select=([\w,]+)\))?$/.exec(expand ?? '');
-  for (const column of select ?? Object.keys(row)) if (column in row && (row[column] === null || typeof row[column] !== 'object')) out[column] = row[column];
+  for (const column of select ?? Object.keys(row))
+    if (column in row && (row[column] === null || typeof row[column] !== 'object')) out[column] = row[column];
   if (navigation && row[navigation[1]!] && typeof row[navigation[1]!] === 'object') {
     const columns = navigation[2]?.split(',');
-    const pick = (related: Record<string, unknown>) => Object.fromEntries(Object.entries(related).filter(([column]) => !columns || columns.includes(column) || column.startsWith('@') || column === `${navigation[1]}`));
+    const pick = (related: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(related).filter(
+          ([column]) => !columns || columns.includes(column) || column.startsWith('@') || column === `${navigation[1]}`,
+        ),
+      );
     const related = row[navigation[1]!];
     out[navigation[1]!] = Array.isArray(related) ? related.map(pick) : pick(related as Record<string, unknown>);
   }
@@ -140,13 +195,28 @@ function project(row: Record<string, unknown>, key: string, select: string[] | u
 /** Supports the simple filters the tools send: `a eq 'x'`, `a eq true`, `createdon ge 2025-01-01T00:00:00Z` (eq, ne, gt, ge, lt, le), joined by `and`. */
 export function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
   return filter.split(/\s+and\s+/i).every((clause) => {
-    const m = /^\s*(\w+)\s+(eq|ne|gt|ge|lt|le)\s+(?:'((?:[^']|'')*)'|(\d{4}-\d\d-\d\dT[\d:.]+Z)|([0-9a-f]{8}-[0-9a-f-]{27})|(true|false|null|[\d.-]+))\s*$/i.exec(clause);
+    const m =
+      /^\s*(\w+)\s+(eq|ne|gt|ge|lt|le)\s+(?:'((?:[^']|'')*)'|(\d{4}-\d\d-\d\dT[\d:.]+Z)|([0-9a-f]{8}-[0-9a-f-]{27})|(true|false|null|[\d.-]+))\s*$/i.exec(
+        clause,
+      );
     if (!m) return false;
     const [, column, operator, text, date, guid, literal] = m;
     const actual = row[column!];
     if (date !== undefined) return compare(typeof actual === 'string' ? Date.parse(actual) : NaN, Date.parse(date), operator!);
-    const expected = text !== undefined ? text.replace(/''/g, "'") : guid !== undefined ? guid.toLowerCase() : literal === 'null' ? null : literal === 'true' ? true : literal === 'false' ? false : Number(literal);
-    if (typeof expected === 'string' && typeof actual === 'string') return compare(actual.toLowerCase().localeCompare(expected.toLowerCase()), 0, operator!);
+    const expected =
+      text !== undefined
+        ? text.replace(/''/g, "'")
+        : guid !== undefined
+          ? guid.toLowerCase()
+          : literal === 'null'
+            ? null
+            : literal === 'true'
+              ? true
+              : literal === 'false'
+                ? false
+                : Number(literal);
+    if (typeof expected === 'string' && typeof actual === 'string')
+      return compare(actual.toLowerCase().localeCompare(expected.toLowerCase()), 0, operator!);
     if (typeof expected === 'number' && typeof actual === 'number') return compare(actual, expected, operator!);
     return operator!.toLowerCase() === 'ne' ? actual !== expected : operator!.toLowerCase() === 'eq' && actual === expected;
   });

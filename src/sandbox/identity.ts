@@ -53,7 +53,10 @@ export class IdentityService {
 
   handle(request: SandboxRequest): Reply | undefined {
     const path = request.url.pathname;
-    const tenantRoute = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|oauth2\/v2\.0\/devicecode|discovery\/v2\.0\/keys)$/.exec(path);
+    const tenantRoute =
+      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|oauth2\/v2\.0\/devicecode|discovery\/v2\.0\/keys)$/.exec(
+        path,
+      );
     if (tenantRoute) {
       const [, tenant, route] = tenantRoute;
       if (!this.knownTenant(tenant!)) return oauthError(400, 'invalid_request', 'AADSTS90002', `Tenant '${tenant}' not found.`);
@@ -122,11 +125,23 @@ export class IdentityService {
     const clientId = params.get('client_id') ?? '';
     if (grantType === 'client_credentials') {
       const app = this.options.tenant.apps.find((a) => a.clientId === clientId);
-      if (!app) return oauthError(400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory '${this.options.tenant.tenantDomain}'.`);
+      if (!app)
+        return oauthError(
+          400,
+          'unauthorized_client',
+          'AADSTS700016',
+          `Application with identifier '${clientId}' was not found in the directory '${this.options.tenant.tenantDomain}'.`,
+        );
       const refusal = this.checkClientCredential(app, params);
       if (refusal) return refusal;
       const resource = resourceFromScope(params.get('scope'));
-      if (!resource) return oauthError(400, 'invalid_scope', 'AADSTS1002012', 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.');
+      if (!resource)
+        return oauthError(
+          400,
+          'invalid_scope',
+          'AADSTS1002012',
+          'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.',
+        );
       return json(200, this.tokenResponse({ kind: 'app', app }, resource, 'client_credentials'), noStore);
     }
     if (grantType === 'urn:ietf:params:oauth:grant-type:device_code' || grantType === 'device_code') {
@@ -134,13 +149,20 @@ export class IdentityService {
       if (!grant) return oauthError(400, 'invalid_grant', 'AADSTS70000', 'The provided device code is not valid.');
       if (grant.expiresAt < Date.now()) return oauthError(400, 'expired_token', 'AADSTS70020', 'The device code has expired.');
       if (grant.declined) return oauthError(400, 'authorization_declined', 'AADSTS70016', 'The user declined the sign-in.');
-      if (!grant.approvedBy) return oauthError(400, 'authorization_pending', 'AADSTS70016', 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+      if (!grant.approvedBy)
+        return oauthError(
+          400,
+          'authorization_pending',
+          'AADSTS70016',
+          'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+        );
       this.grants.delete(grant.deviceCode);
       return json(200, this.userTokenResponse(grant.approvedBy, grant.clientId, grant.scope, 'device_code'), noStore);
     }
     if (grantType === 'refresh_token') {
       const entry = this.refreshTokens.get(params.get('refresh_token') ?? '');
-      if (!entry || entry.clientId !== clientId) return oauthError(400, 'invalid_grant', 'AADSTS70008', 'The provided refresh token has expired or is not valid.');
+      if (!entry || entry.clientId !== clientId)
+        return oauthError(400, 'invalid_grant', 'AADSTS70008', 'The provided refresh token has expired or is not valid.');
       return json(200, this.userTokenResponse(entry.user, clientId, params.get('scope') ?? '', 'refresh_token'), noStore);
     }
     return oauthError(400, 'unsupported_grant_type', 'AADSTS70003', `The grant type '${grantType}' is not supported.`);
@@ -149,19 +171,40 @@ export class IdentityService {
   private checkClientCredential(app: SandboxApp, params: URLSearchParams): Reply | undefined {
     const secret = params.get('client_secret');
     if (secret !== null) {
-      return app.secret && sameSecret(secret, app.secret) ? undefined : oauthError(401, 'invalid_client', 'AADSTS7000215', 'Invalid client secret provided.');
+      return app.secret && sameSecret(secret, app.secret)
+        ? undefined
+        : oauthError(401, 'invalid_client', 'AADSTS7000215', 'Invalid client secret provided.');
     }
     const assertion = params.get('client_assertion');
-    if (assertion === null) return oauthError(401, 'invalid_client', 'AADSTS7000218', "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    if (assertion === null)
+      return oauthError(
+        401,
+        'invalid_client',
+        'AADSTS7000218',
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     if (app.federatedToken && sameSecret(assertion, app.federatedToken)) return undefined;
     const jwt = decodeJwt(assertion);
-    const thumbprint = jwt && typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex').toUpperCase() : undefined;
+    const thumbprint =
+      jwt && typeof jwt.header['x5t#S256'] === 'string'
+        ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex').toUpperCase()
+        : undefined;
     if (!jwt || !app.certificate || thumbprint !== app.certificate.thumbprintSha256) {
-      return oauthError(401, 'invalid_client', 'AADSTS700027', 'The certificate with identifier used to sign the client assertion is not registered on application.');
+      return oauthError(
+        401,
+        'invalid_client',
+        'AADSTS700027',
+        'The certificate with identifier used to sign the client assertion is not registered on application.',
+      );
     }
     const claims = jwt.payload as { aud?: string; iss?: string; sub?: string; exp?: number };
     const fresh = typeof claims.exp === 'number' && claims.exp * 1000 > Date.now();
-    if (!verifySignature(jwt, new X509Certificate(app.certificate.pem).publicKey) || claims.iss !== app.clientId || claims.sub !== app.clientId || !fresh) {
+    if (
+      !verifySignature(jwt, new X509Certificate(app.certificate.pem).publicKey) ||
+      claims.iss !== app.clientId ||
+      claims.sub !== app.clientId ||
+      !fresh
+    ) {
       return oauthError(401, 'invalid_client', 'AADSTS700027', 'Client assertion failed signature validation.');
     }
     return undefined;
@@ -191,7 +234,12 @@ export class IdentityService {
 
   private approveDevice(request: SandboxRequest): Reply {
     const ok = this.approveUserCode(form(request).get('user_code') ?? '');
-    return { status: ok ? 200 : 400, body: ok ? '<p>Signed in to the Power Agent MCP sandbox. You can close this page.</p>' : '<p>That code is not valid or has expired.</p>' };
+    return {
+      status: ok ? 200 : 400,
+      body: ok
+        ? '<p>Signed in to the Power Agent MCP sandbox. You can close this page.</p>'
+        : '<p>That code is not valid or has expired.</p>',
+    };
   }
 
   private managedIdentity(request: SandboxRequest): Reply {
@@ -202,7 +250,11 @@ export class IdentityService {
     const resource = request.url.searchParams.get('resource');
     const clientId = request.url.searchParams.get('client_id');
     const app = clientId ? this.options.tenant.apps.find((a) => a.clientId === clientId) : this.options.tenant.apps[0];
-    if (!resource || !app) return json(400, { statusCode: 400, message: !resource ? 'resource is required' : `No managed identity with client id ${clientId}.` });
+    if (!resource || !app)
+      return json(400, {
+        statusCode: 400,
+        message: !resource ? 'resource is required' : `No managed identity with client id ${clientId}.`,
+      });
     const token = this.tokenResponse({ kind: 'app', app }, resource.replace(/\/+$/, ''), 'managed_identity');
     return json(200, {
       access_token: token.access_token,
@@ -227,9 +279,28 @@ export class IdentityService {
       ver: '2.0',
       uti: randomUUID(),
     };
-    if (principal.kind === 'app') Object.assign(claims, { oid: principal.app.objectId, sub: principal.app.objectId, appid: principal.app.clientId, azp: principal.app.clientId, roles: ['user_impersonation'] });
-    else Object.assign(claims, { oid: principal.user.objectId, sub: principal.user.objectId, upn: principal.user.userPrincipalName, name: principal.user.displayName, scp: 'user_impersonation' });
-    return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: signJwt(claims, this.options.privateKeyPem, this.options.keyId) };
+    if (principal.kind === 'app')
+      Object.assign(claims, {
+        oid: principal.app.objectId,
+        sub: principal.app.objectId,
+        appid: principal.app.clientId,
+        azp: principal.app.clientId,
+        roles: ['user_impersonation'],
+      });
+    else
+      Object.assign(claims, {
+        oid: principal.user.objectId,
+        sub: principal.user.objectId,
+        upn: principal.user.userPrincipalName,
+        name: principal.user.displayName,
+        scp: 'user_impersonation',
+      });
+    return {
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      access_token: signJwt(claims, this.options.privateKeyPem, this.options.keyId),
+    };
   }
 
   private userTokenResponse(user: SandboxUser, clientId: string, scope: string, grant: string) {
@@ -238,7 +309,19 @@ export class IdentityService {
     const now = Math.floor(Date.now() / 1000);
     const tid = this.options.tenant.tenantId;
     const idToken = signJwt(
-      { aud: clientId, iss: this.issuer, iat: now, nbf: now, exp: now + 3600, tid, oid: user.objectId, sub: user.objectId, preferred_username: user.userPrincipalName, name: user.displayName, ver: '2.0' },
+      {
+        aud: clientId,
+        iss: this.issuer,
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        tid,
+        oid: user.objectId,
+        sub: user.objectId,
+        preferred_username: user.userPrincipalName,
+        name: user.displayName,
+        ver: '2.0',
+      },
       this.options.privateKeyPem,
       this.options.keyId,
     );

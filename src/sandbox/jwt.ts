@@ -35,7 +35,8 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 export function verifySignature(jwt: DecodedJwt, key: KeyObject | string): boolean {
   const publicKey = typeof key === 'string' ? createPublicKey(key) : key;
   const verifier = createVerify('RSA-SHA256').update(jwt.signedPart);
-  if (jwt.header.alg === 'PS256') return verifier.verify({ key: publicKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }, jwt.signature);
+  if (jwt.header.alg === 'PS256')
+    return verifier.verify({ key: publicKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }, jwt.signature);
   if (jwt.header.alg === 'RS256') return verifier.verify(publicKey, jwt.signature);
   return false;
 }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from './identity';
 import type { SandboxEnvironment, SandboxTenant } from './state';
 
-export type LifecycleType = 'Create' | 'Delete' | 'Restore' | 'Copy' | 'Reset' | 'EnableGovernanceConfiguration' | 'UpdateGovernanceConfiguration' | 'DisableGovernanceConfiguration' | 'InstallApplication';
+export type LifecycleType =
+  | 'Create'
+  | 'Delete'
+  | 'Restore'
+  | 'Copy'
+  | 'Reset'
+  | 'EnableGovernanceConfiguration'
+  | 'UpdateGovernanceConfiguration'
+  | 'DisableGovernanceConfiguration'
+  | 'InstallApplication';
 type StageState = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed';
 
 /** Stage durations in seconds at time scale 1, close to what the real service takes (2-10 minutes). */
@@ -66,7 +75,14 @@ export class LifecycleEmulator {
     this.injectedFailures.set(type, error);
   }
 
-  start(request: { type: LifecycleType; api: SandboxOperation['api']; environmentId: string; principal: Principal; effect: () => void; onFailure?: () => void }): SandboxOperation {
+  start(request: {
+    type: LifecycleType;
+    api: SandboxOperation['api'];
+    environmentId: string;
+    principal: Principal;
+    effect: () => void;
+    onFailure?: () => void;
+  }): SandboxOperation {
     const operation: SandboxOperation = {
       id: randomUUID(),
       type: request.type,
@@ -130,7 +146,12 @@ export class LifecycleEmulator {
         state = 'Failed';
         stopped = true;
       }
-      const stage = { name, state, first: state !== 'NotStarted' ? begin : undefined, last: state !== 'NotStarted' ? Math.min(now, end) : undefined };
+      const stage = {
+        name,
+        state,
+        first: state !== 'NotStarted' ? begin : undefined,
+        last: state !== 'NotStarted' ? Math.min(now, end) : undefined,
+      };
       begin = end;
       return stage;
     });
@@ -158,7 +179,13 @@ export class LifecycleEmulator {
       createdDateTime: iso(op.startedAt),
       lastActionDateTime: iso(Math.min(Date.now(), this.endMs(op))),
       requestedBy: op.requestedBy,
-      stages: this.stages(op).map((s) => ({ id: s.name, name: s.name, state: { id: s.state }, firstActionDateTime: iso(s.first), lastActionDateTime: iso(s.last) })),
+      stages: this.stages(op).map((s) => ({
+        id: s.name,
+        name: s.name,
+        state: { id: s.state },
+        firstActionDateTime: iso(s.first),
+        lastActionDateTime: iso(s.last),
+      })),
       ...(state === 'Failed' && op.failure ? { error: op.failure } : {}),
     };
   }
@@ -175,8 +202,18 @@ export class LifecycleEmulator {
       status,
       startTime: iso(op.startedAt),
       endTime: state === 'Succeeded' || state === 'Failed' ? iso(this.endMs(op)) : undefined,
-      requestedBy: { userId: op.requestedBy.id, displayName: op.requestedBy.displayName, type: op.requestedBy.type, tenantId: op.requestedBy.tenantId },
-      stageStatuses: this.stages(op).map((s) => ({ name: s.name, status: stageStatus[s.state], startTime: iso(s.first), endTime: s.state === 'Succeeded' || s.state === 'Failed' ? iso(s.last) : undefined })),
+      requestedBy: {
+        userId: op.requestedBy.id,
+        displayName: op.requestedBy.displayName,
+        type: op.requestedBy.type,
+        tenantId: op.requestedBy.tenantId,
+      },
+      stageStatuses: this.stages(op).map((s) => ({
+        name: s.name,
+        status: stageStatus[s.state],
+        startTime: iso(s.first),
+        endTime: s.state === 'Succeeded' || s.state === 'Failed' ? iso(s.last) : undefined,
+      })),
       ...(state === 'Failed' && op.failure ? { errorDetail: { code: op.failure.code, message: op.failure.message } } : {}),
       updatedEnvironment:
         state === 'Succeeded' && environment

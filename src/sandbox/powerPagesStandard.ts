@@ -62,11 +62,12 @@ export function handlePortalMetadata(
     return reply.error(404, '0x80060888', `Could not find entity with name '${name}'.`);
   const rename = (column: string) => (prefix === 'mspp_' ? column.replace(/^adx_/, 'mspp_') : column);
   const part = match[2]?.toLowerCase();
-  if (part === 'attributes')
-    return reply.ok({ value: table.columns.map((c) => ({ LogicalName: rename(c.name), AttributeType: c.type })) });
+  if (part === 'attributes') return reply.ok({ value: table.columns.map((c) => ({ LogicalName: rename(c.name), AttributeType: c.type })) });
   if (part?.startsWith('attributes/')) {
     const dates = table.columns.filter((c) => c.type === 'DateTime');
-    return reply.ok({ value: dates.map((c) => ({ LogicalName: rename(c.name), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } })) });
+    return reply.ok({
+      value: dates.map((c) => ({ LogicalName: rename(c.name), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } })),
+    });
   }
   if (part === 'manytomanyrelationships') {
     const links = SANDBOX_RELATIONSHIPS.filter((r) => r.from === table.logicalName || r.to === table.logicalName);

@@ -3,7 +3,15 @@ import { busyReply } from './bapLifecycle';
 import { json, jsonBody, type Reply, type SandboxRequest } from './http';
 import type { Principal } from './identity';
 import type { LifecycleEmulator, LifecycleType, SandboxOperation } from './lifecycle';
-import { setSolutions, solutionsAt, systemSolutions, usedCapacityGb, type SandboxEnvironment, type SandboxSolution, type SandboxTenant } from './state';
+import {
+  setSolutions,
+  solutionsAt,
+  systemSolutions,
+  usedCapacityGb,
+  type SandboxEnvironment,
+  type SandboxSolution,
+  type SandboxTenant,
+} from './state';
 
 export const POWER_PLATFORM_AUDIENCE = 'https://api.powerplatform.com';
 
@@ -28,7 +36,8 @@ export function handlePowerPlatform(request: SandboxRequest, context: PowerPlatf
   const path = request.url.pathname;
   if (!/^\/environmentmanagement\//i.test(path)) return undefined;
   const apiVersion = request.url.searchParams.get('api-version') ?? '';
-  if (!API_VERSIONS.has(apiVersion)) return ppapiError(400, 'InvalidApiVersion', `The api-version '${apiVersion}' is not supported. Use 2024-10-01.`);
+  if (!API_VERSIONS.has(apiVersion))
+    return ppapiError(400, 'InvalidApiVersion', `The api-version '${apiVersion}' is not supported. Use 2024-10-01.`);
   context.lifecycle.tick();
 
   const operation = OPERATION_ROUTE.exec(path);
@@ -45,7 +54,9 @@ export function handlePowerPlatform(request: SandboxRequest, context: PowerPlatf
       return status(operationId!, id, context);
     case 'GET operations':
       return json(200, {
-        value: [...context.lifecycle.operations.values()].filter((op) => op.environmentId === id && op.api === 'ppapi').map((op) => context.lifecycle.ppapiDocument(op, environment)),
+        value: [...context.lifecycle.operations.values()]
+          .filter((op) => op.environmentId === id && op.api === 'ppapi')
+          .map((op) => context.lifecycle.ppapiDocument(op, environment)),
       });
     case 'GET backups':
       return json(200, { collection: [...environment.backups].reverse(), continuationToken: null });
@@ -65,7 +76,8 @@ function createBackup(request: SandboxRequest, environment: SandboxEnvironment, 
   const body = jsonBody(request);
   const label = typeof body?.label === 'string' ? body.label.trim() : '';
   if (!label) return validationFailed({ label: 'A label is required.' });
-  if (environment.record.properties?.isDefault) return validationFailed({ environmentId: 'Manual backups are not available for the default environment.' });
+  if (environment.record.properties?.isDefault)
+    return validationFailed({ environmentId: 'Manual backups are not available for the default environment.' });
   if (!environment.org) return validationFailed({ environmentId: 'The environment has no Dataverse database to back up.' });
   const busy = busyReply(environment.record.name, context);
   if (busy) return busy;
@@ -76,7 +88,12 @@ function createBackup(request: SandboxRequest, environment: SandboxEnvironment, 
     label,
     backupPointDateTime: new Date(now).toISOString(),
     backupExpiryDateTime: new Date(now + retentionDays * DAY_MS).toISOString(),
-    createdBy: { userId: requesterId(context.principal), displayName: requesterName(context.principal), type: context.principal.kind === 'app' ? 'ServicePrincipal' : 'User', tenantId: context.tenant.tenantId },
+    createdBy: {
+      userId: requesterId(context.principal),
+      displayName: requesterName(context.principal),
+      type: context.principal.kind === 'app' ? 'ServicePrincipal' : 'User',
+      tenantId: context.tenant.tenantId,
+    },
   };
   environment.backups.push(backup);
   return json(201, backup);
@@ -90,7 +107,8 @@ function restore(request: SandboxRequest, target: SandboxEnvironment, context: P
   else if (!source) fieldErrors.sourceEnvironmentId = `The environment '${body.sourceEnvironmentId}' was not found.`;
   const point = typeof body?.restorePointDateTime === 'string' ? body.restorePointDateTime : '';
   if (!point) fieldErrors.restorePointDateTime = 'The restore point is required.';
-  else if (!OFFSET.test(point) || Number.isNaN(Date.parse(point))) fieldErrors.restorePointDateTime = 'The restore point must be an RFC 3339 date and time with a time zone offset.';
+  else if (!OFFSET.test(point) || Number.isNaN(Date.parse(point)))
+    fieldErrors.restorePointDateTime = 'The restore point must be an RFC 3339 date and time with a time zone offset.';
   const targetProblem = sandboxTargetProblem(target, source);
   if (targetProblem) fieldErrors.targetEnvironmentId = targetProblem;
   let snapshot: SandboxSolution[] | undefined;
@@ -98,9 +116,11 @@ function restore(request: SandboxRequest, target: SandboxEnvironment, context: P
     const at = Date.parse(point);
     const retentionDays = source!.record.properties?.environmentSku === 'Production' ? 28 : 7;
     if (at > Date.now()) fieldErrors.restorePointDateTime = 'The restore point is in the future.';
-    else if (at < Date.now() - retentionDays * DAY_MS) fieldErrors.restorePointDateTime = `The restore point is older than the ${retentionDays}-day retention period.`;
+    else if (at < Date.now() - retentionDays * DAY_MS)
+      fieldErrors.restorePointDateTime = `The restore point is older than the ${retentionDays}-day retention period.`;
     else snapshot = solutionsAt(source!.org!, at);
-    if (!snapshot && !fieldErrors.restorePointDateTime) fieldErrors.restorePointDateTime = 'There is no backup of the source environment at that time.';
+    if (!snapshot && !fieldErrors.restorePointDateTime)
+      fieldErrors.restorePointDateTime = 'There is no backup of the source environment at that time.';
   }
   if (Object.keys(fieldErrors).length) return validationFailed(fieldErrors);
   const refused = capacityOrBusy(target, source!, context);
@@ -122,9 +142,13 @@ function copy(request: SandboxRequest, target: SandboxEnvironment, context: Powe
   if (!source) return validationFailed({ sourceEnvironmentId: `The environment '${body.sourceEnvironmentId}' was not found.` });
   if (body.copyType !== 'Minimal' && body.copyType !== 'Full') {
     const suggestion = /^minimal/i.test(body.copyType ?? '') ? 'Minimal' : /^full/i.test(body.copyType ?? '') ? 'Full' : undefined;
-    return validationFailed({ copyType: `'${body.copyType ?? ''}' is not a copy type. Use Minimal or Full.` }, suggestion ? { copyType: suggestion } : {});
+    return validationFailed(
+      { copyType: `'${body.copyType ?? ''}' is not a copy type. Use Minimal or Full.` },
+      suggestion ? { copyType: suggestion } : {},
+    );
   }
-  if (source.record.name === target.record.name) return validationFailed({ targetEnvironmentId: 'The source and target environments must differ.' });
+  if (source.record.name === target.record.name)
+    return validationFailed({ targetEnvironmentId: 'The source and target environments must differ.' });
   const targetProblem = sandboxTargetProblem(target, source);
   if (targetProblem) return validationFailed({ targetEnvironmentId: targetProblem });
   const refused = capacityOrBusy(target, source, context);
@@ -133,7 +157,8 @@ function copy(request: SandboxRequest, target: SandboxEnvironment, context: Powe
   const options = body.copyOptions ?? {};
   return startOperation('Copy', target, context, () => {
     setSolutions(target.org!, snapshot);
-    if (options.environmentNameToOverride) (target.record.properties as Record<string, any>).displayName = options.environmentNameToOverride;
+    if (options.environmentNameToOverride)
+      (target.record.properties as Record<string, any>).displayName = options.environmentNameToOverride;
     (target.record.properties as Record<string, any>).states.runtime.id = 'AdminMode';
   });
 }
@@ -141,7 +166,8 @@ function copy(request: SandboxRequest, target: SandboxEnvironment, context: Powe
 function reset(request: SandboxRequest, environment: SandboxEnvironment, context: PowerPlatformContext): Reply {
   const body = jsonBody(request) ?? {};
   const sku = environment.record.properties?.environmentSku;
-  if (sku !== 'Sandbox' && sku !== 'Developer') return validationFailed({ environmentId: `Only Sandbox and Developer environments can be reset; this one is ${sku}.` });
+  if (sku !== 'Sandbox' && sku !== 'Developer')
+    return validationFailed({ environmentId: `Only Sandbox and Developer environments can be reset; this one is ${sku}.` });
   if (!environment.org) return validationFailed({ environmentId: 'The environment has no Dataverse database to reset.' });
   const busy = busyReply(environment.record.name, context);
   if (busy) return busy;
@@ -154,7 +180,13 @@ function reset(request: SandboxRequest, environment: SandboxEnvironment, context
 }
 
 function startOperation(type: LifecycleType, environment: SandboxEnvironment, context: PowerPlatformContext, effect: () => void): Reply {
-  const operation = context.lifecycle.start({ type, api: 'ppapi', environmentId: environment.record.name, principal: context.principal, effect });
+  const operation = context.lifecycle.start({
+    type,
+    api: 'ppapi',
+    environmentId: environment.record.name,
+    principal: context.principal,
+    effect,
+  });
   return json(202, context.lifecycle.ppapiDocument(operation), {
     'operation-location': `${context.baseUrl}/environmentmanagement/operations/${operation.id}?api-version=2024-10-01`,
     'retry-after': context.lifecycle.retryAfter(),
@@ -167,29 +199,44 @@ function status(operationId: string, environmentId: string | undefined, context:
     return ppapiError(404, 'OperationNotFound', `The operation '${operationId}' was not found.`);
   }
   const environment = context.tenant.environments.get(operation.environmentId);
-  return json(200, context.lifecycle.ppapiDocument(operation, environment), operation.ended ? {} : { 'retry-after': context.lifecycle.retryAfter() });
+  return json(
+    200,
+    context.lifecycle.ppapiDocument(operation, environment),
+    operation.ended ? {} : { 'retry-after': context.lifecycle.retryAfter() },
+  );
 }
 
 /** Restore and copy targets must be Sandbox environments in the source's region (docs/service-notes.md#power-platform-api). */
 function sandboxTargetProblem(target: SandboxEnvironment, source: SandboxEnvironment | undefined): string | undefined {
-  if (target.record.properties?.environmentSku !== 'Sandbox') return `The target environment must be a Sandbox environment; it is ${target.record.properties?.environmentSku}.`;
+  if (target.record.properties?.environmentSku !== 'Sandbox')
+    return `The target environment must be a Sandbox environment; it is ${target.record.properties?.environmentSku}.`;
   if (!target.org) return 'The target environment has no Dataverse database.';
   if (source && !source.org) return 'The source environment has no Dataverse database.';
-  if (source && source.record.location !== target.record.location) return `The target must be in the source's region (${source.record.location}); it is in ${target.record.location}.`;
+  if (source && source.record.location !== target.record.location)
+    return `The target must be in the source's region (${source.record.location}); it is in ${target.record.location}.`;
   return undefined;
 }
 
 function capacityOrBusy(target: SandboxEnvironment, source: SandboxEnvironment, context: PowerPlatformContext): Reply | undefined {
   if (usedCapacityGb(context.tenant) + 1 > context.tenant.databaseCapacityGb) {
-    return ppapiError(409, 'InsufficientCapacity_StorageDriven', 'This operation needs at least 1 GB of free database capacity in the tenant.');
+    return ppapiError(
+      409,
+      'InsufficientCapacity_StorageDriven',
+      'This operation needs at least 1 GB of free database capacity in the tenant.',
+    );
   }
   return busyReply(target.record.name, context) ?? busyReply(source.record.name, context);
 }
 
 /** The ValidationResponse shape: errorDetail with per-field messages and suggested values. */
 function validationFailed(fields: Record<string, string>, suggestions: Record<string, string> = {}): Reply {
-  const fieldErrors = Object.fromEntries(Object.entries(fields).map(([field, message]) => [field, { errorMessages: [message], suggestedValue: suggestions[field] ?? null }]));
-  return json(400, { status: 'ValidationFailed', errorDetail: { code: 'ValidationFailed', message: 'The request did not pass validation.', fieldErrors } });
+  const fieldErrors = Object.fromEntries(
+    Object.entries(fields).map(([field, message]) => [field, { errorMessages: [message], suggestedValue: suggestions[field] ?? null }]),
+  );
+  return json(400, {
+    status: 'ValidationFailed',
+    errorDetail: { code: 'ValidationFailed', message: 'The request did not pass validation.', fieldErrors },
+  });
 }
 
 function ppapiError(status: number, code: string, message: string): Reply {

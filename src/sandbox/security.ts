@@ -23,10 +23,20 @@ export function handleAddUser(request: SandboxRequest, tenant: SandboxTenant, ti
   const objectId = String(jsonBody(request)?.objectId ?? '').toLowerCase();
   const user = tenant.users.find((u) => u.objectId === objectId);
   if (!user) return bapError(404, 'PrincipalNotFound', `No user with object id '${objectId}' exists in the tenant.`);
-  if (user.licensed === false) return bapError(400, 'userNotLicensed', `The user ${user.userPrincipalName} does not have a valid license for this environment. If one was just assigned, it can take a few minutes to apply.`);
-  const known = org.users.some((u) => u.azureactivedirectoryobjectid === objectId) || org.pendingUsers.some((p) => p.user.azureactivedirectoryobjectid === objectId);
+  if (user.licensed === false)
+    return bapError(
+      400,
+      'userNotLicensed',
+      `The user ${user.userPrincipalName} does not have a valid license for this environment. If one was just assigned, it can take a few minutes to apply.`,
+    );
+  const known =
+    org.users.some((u) => u.azureactivedirectoryobjectid === objectId) ||
+    org.pendingUsers.some((p) => p.user.azureactivedirectoryobjectid === objectId);
   if (!known) {
-    org.pendingUsers.push({ at: Date.now() + SYNC_SECONDS * 1000 * timeScale, user: systemUser(user.objectId, user.displayName, user.userPrincipalName, null, org.businessUnit.businessunitid) });
+    org.pendingUsers.push({
+      at: Date.now() + SYNC_SECONDS * 1000 * timeScale,
+      user: systemUser(user.objectId, user.displayName, user.userPrincipalName, null, org.businessUnit.businessunitid),
+    });
   }
   return json(200, {});
 }
@@ -40,7 +50,13 @@ export function syncPendingUsers(org: SandboxOrg, now = Date.now()): void {
 }
 
 /** Roles of users and teams, and group teams (docs/service-notes.md#users-teams-and-roles). */
-export function handleSecurity(request: SandboxRequest, segment: string, org: SandboxOrg, tenant: SandboxTenant, reply: DataverseReplies): Reply | undefined {
+export function handleSecurity(
+  request: SandboxRequest,
+  segment: string,
+  org: SandboxOrg,
+  tenant: SandboxTenant,
+  reply: DataverseReplies,
+): Reply | undefined {
   if (request.method !== 'POST') return undefined;
   const body = jsonBody(request) ?? {};
   let match: RegExpExecArray | null;
@@ -54,8 +70,15 @@ export function handleSecurity(request: SandboxRequest, segment: string, org: Sa
     if ('status' in created) return created;
     return { status: 204, headers: { 'odata-entityid': `${org.url}/api/data/v9.2/teams(${created.teamid})` } };
   }
-  if ((match = /^teams\((?:([0-9a-f-]{36})|azureactivedirectoryobjectid=([0-9a-f-]{36}),membershiptype=(\d))\)\/teamroles_association\/\$ref$/i.exec(segment))) {
-    let team = match[1] ? org.teams.find((t) => t.teamid === match![1]!.toLowerCase()) : org.teams.find((t) => t.azureactivedirectoryobjectid === match![2]!.toLowerCase() && t.membershiptype === Number(match![3]));
+  if (
+    (match =
+      /^teams\((?:([0-9a-f-]{36})|azureactivedirectoryobjectid=([0-9a-f-]{36}),membershiptype=(\d))\)\/teamroles_association\/\$ref$/i.exec(
+        segment,
+      ))
+  ) {
+    let team = match[1]
+      ? org.teams.find((t) => t.teamid === match![1]!.toLowerCase())
+      : org.teams.find((t) => t.azureactivedirectoryobjectid === match![2]!.toLowerCase() && t.membershiptype === Number(match![3]));
     if (!team && match[2]) {
       // Assigning a role to a group without a team makes the team just in time (aad-group-team.md).
       const created = createTeam(org, tenant, { azureactivedirectoryobjectid: match[2], membershiptype: Number(match[3]) }, reply);
@@ -74,7 +97,11 @@ function associate(org: SandboxOrg, businessunitid: string, roles: string[], bod
   const role = org.roles.find((r) => r.roleid === roleId);
   if (!role) return reply.error(404, '0x80040217', `role With Id = ${roleId ?? '(none)'} Does Not Exist`);
   if (role.businessunitid !== businessunitid) {
-    return reply.error(400, '0x80060888', `The role ${role.name} (${role.roleid}) belongs to another business unit; assign the copy of the role from the principal's business unit.`);
+    return reply.error(
+      400,
+      '0x80060888',
+      `The role ${role.name} (${role.roleid}) belongs to another business unit; assign the copy of the role from the principal's business unit.`,
+    );
   }
   if (!roles.includes(role.roleid)) roles.push(role.roleid);
   return { status: 204 };
@@ -85,13 +112,25 @@ function createTeam(org: SandboxOrg, tenant: SandboxTenant, body: any, reply: Da
   const group = tenant.groups.find((g) => g.objectId === objectId);
   if (!group) return reply.error(400, '0x80040203', `No Microsoft Entra group with object id '${objectId}' was found.`);
   const membershiptype = Number(body.membershiptype ?? 0);
-  if (![0, 1, 2, 3].includes(membershiptype)) return reply.error(400, '0x80040203', `membershiptype ${body.membershiptype} is not valid (0-3).`);
+  if (![0, 1, 2, 3].includes(membershiptype))
+    return reply.error(400, '0x80040203', `membershiptype ${body.membershiptype} is not valid (0-3).`);
   if (org.teams.some((t) => t.azureactivedirectoryobjectid === objectId && t.membershiptype === membershiptype)) {
     return reply.error(412, '0x80040237', 'A team for this group and membership type already exists.');
   }
-  const businessUnitId = /businessunits\(([0-9a-f-]{36})\)/i.exec(String(body['businessunitid@odata.bind'] ?? ''))?.[1]?.toLowerCase() ?? org.businessUnit.businessunitid;
-  if (!org.businessUnits.some((b) => b.businessunitid === businessUnitId)) return reply.error(404, '0x80040217', `businessunit With Id = ${businessUnitId} Does Not Exist`);
-  const team = { teamid: randomUUID(), name: String(body.name ?? group.displayName), azureactivedirectoryobjectid: objectId, membershiptype, teamtype: Number(body.teamtype ?? 2), businessunitid: businessUnitId, roles: [] };
+  const businessUnitId =
+    /businessunits\(([0-9a-f-]{36})\)/i.exec(String(body['businessunitid@odata.bind'] ?? ''))?.[1]?.toLowerCase() ??
+    org.businessUnit.businessunitid;
+  if (!org.businessUnits.some((b) => b.businessunitid === businessUnitId))
+    return reply.error(404, '0x80040217', `businessunit With Id = ${businessUnitId} Does Not Exist`);
+  const team = {
+    teamid: randomUUID(),
+    name: String(body.name ?? group.displayName),
+    azureactivedirectoryobjectid: objectId,
+    membershiptype,
+    teamtype: Number(body.teamtype ?? 2),
+    businessunitid: businessUnitId,
+    roles: [],
+  };
   org.teams.push(team);
   return team;
 }

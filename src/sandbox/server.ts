@@ -100,17 +100,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const request = await readRequest(req, url);
       const reply = await handler(request);
       if (reply === 'reset' || 'lost' in reply) {
-        requests.push({ method: request.method, path: request.url.pathname, status: 0, ...(reply === 'reset' ? {} : { handled: reply.lost.status }) });
+        requests.push({
+          method: request.method,
+          path: request.url.pathname,
+          status: 0,
+          ...(reply === 'reset' ? {} : { handled: reply.lost.status }),
+        });
         req.socket.destroy();
         return;
       }
       requests.push({ method: request.method, path: request.url.pathname, status: reply.status });
-      if (options.clockOffsetSeconds) reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetSeconds * 1000).toUTCString() };
+      if (options.clockOffsetSeconds)
+        reply.headers = { ...reply.headers, date: new Date(Date.now() + options.clockOffsetSeconds * 1000).toUTCString() };
       send(res, reply);
     } catch (error) {
       if (stopping.signal.aborted) return;
       logger.error(`sandbox: ${(error as Error).message}`);
-      if (!res.headersSent) send(res, json(500, { error: { code: 'InternalServerError', message: 'The sandbox failed to handle the request.' } }));
+      if (!res.headersSent)
+        send(res, json(500, { error: { code: 'InternalServerError', message: 'The sandbox failed to handle the request.' } }));
     }
   }
 
@@ -140,7 +147,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   handler = async (request) => {
     if (options.latencyMs) await delay(options.latencyMs, undefined, { signal: stopping.signal });
-    if (options.bapLatencyMs && /^\/providers\//i.test(request.url.pathname)) await delay(options.bapLatencyMs, undefined, { signal: stopping.signal });
+    if (options.bapLatencyMs && /^\/providers\//i.test(request.url.pathname))
+      await delay(options.bapLatencyMs, undefined, { signal: stopping.signal });
     const fault = faults.pick(request.method, request.url.pathname);
     if (fault?.kind === 'reset') return 'reset';
     if (fault?.kind === 'slow') await delay(fault.delayMs ?? 5000, undefined, { signal: stopping.signal });
@@ -189,7 +197,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const auth = authenticate(request, org.url);
       if ('status' in auth) return auth;
       const user = auth.principal.kind === 'app' ? auth.principal.app.objectId : auth.principal.user.objectId;
-      return serviceProtection.run(`${org.url}|${user}`, () => handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale));
+      return serviceProtection.run(`${org.url}|${user}`, () =>
+        handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale),
+      );
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }
@@ -201,14 +211,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const admin = principal.kind === 'app' ? principal.app.managementApp : principal.user.admin;
     if (admin) return undefined;
     const who = principal.kind === 'app' ? principal.app.clientId : principal.user.userPrincipalName;
-    return reply('Forbidden', `The service principal or user '${who}' does not have permission to access the path '${request.url.pathname}' in tenant '${tenant.tenantId}'.`);
+    return reply(
+      'Forbidden',
+      `The service principal or user '${who}' does not have permission to access the path '${request.url.pathname}' in tenant '${tenant.tenantId}'.`,
+    );
   }
 
   function authenticate(request: SandboxRequest, audience: string): { principal: Principal } | Reply {
     const token = bearerToken(request);
     const verified = token ? identity.verify(token) : undefined;
     if (!verified || verified.audience.replace(/\/+$/, '').toLowerCase() !== audience.toLowerCase()) {
-      return { status: 401, headers: { 'www-authenticate': `Bearer authorization_uri="${url}/${tenant.tenantId}/oauth2/authorize", resource_id="${audience}"` } };
+      return {
+        status: 401,
+        headers: { 'www-authenticate': `Bearer authorization_uri="${url}/${tenant.tenantId}/oauth2/authorize", resource_id="${audience}"` },
+      };
     }
     return { principal: verified.principal };
   }
@@ -255,9 +271,12 @@ function faultReply(fault: FaultRule, request: SandboxRequest): Reply {
   const dataverse = request.url.pathname.startsWith('/orgs/');
   if (fault.kind === 'throttle') {
     return dataverse
-      ? json(429, { error: { code: '0x80072322', message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.' } }, headers)
+      ? json(
+          429,
+          { error: { code: '0x80072322', message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.' } },
+          headers,
+        )
       : json(429, { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded. Try again later.' } }, headers);
   }
   return json(503, { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } }, headers);
 }
-

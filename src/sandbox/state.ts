@@ -139,9 +139,26 @@ export interface SandboxOrg {
    * connectionreferences rows: made by imports, their connection set by ComponentParameters or PATCH
    * (docs/service-notes.md#connection-references-and-environment-variables).
    */
-  connectionReferences: Array<{ connectionreferenceid: string; connectionreferencelogicalname: string; connectionreferencedisplayname: string; connectorid: string; connectionid: string | null }>;
-  environmentVariableDefinitions: Array<{ environmentvariabledefinitionid: string; schemaname: string; displayname: string; type: number; defaultvalue: string | null }>;
-  environmentVariableValues: Array<{ environmentvariablevalueid: string; schemaname: string; value: string; environmentvariabledefinitionid: string }>;
+  connectionReferences: Array<{
+    connectionreferenceid: string;
+    connectionreferencelogicalname: string;
+    connectionreferencedisplayname: string;
+    connectorid: string;
+    connectionid: string | null;
+  }>;
+  environmentVariableDefinitions: Array<{
+    environmentvariabledefinitionid: string;
+    schemaname: string;
+    displayname: string;
+    type: number;
+    defaultvalue: string | null;
+  }>;
+  environmentVariableValues: Array<{
+    environmentvariablevalueid: string;
+    schemaname: string;
+    value: string;
+    environmentvariabledefinitionid: string;
+  }>;
   /** Organization columns changed from their seeded values (PATCH organizations). */
   organizationSettings: Record<string, unknown>;
   /** Setting-definition values changed from their seeded ones (SaveSettingValue). */
@@ -198,14 +215,43 @@ export interface Seed {
 }
 
 const SEEDS: Seed[] = [
-  { displayName: 'Contoso (default)', sku: 'Default', location: 'unitedstates', azureRegion: 'westus', domainName: 'contoso', isDefault: true },
   {
-    displayName: 'Contoso Dev', sku: 'Sandbox', location: 'europe', azureRegion: 'westeurope', domainName: 'contoso-dev', portalSchemas: ['mspp'],
-    solutions: [{ uniquename: 'ContosoCore', version: '1.2.0.0', ismanaged: false }, { uniquename: 'ContosoPortal', version: '1.0.0.3', ismanaged: false, requires: ['ContosoCore'] }],
+    displayName: 'Contoso (default)',
+    sku: 'Default',
+    location: 'unitedstates',
+    azureRegion: 'westus',
+    domainName: 'contoso',
+    isDefault: true,
   },
-  { displayName: 'Contoso Test', sku: 'Sandbox', location: 'europe', azureRegion: 'northeurope', domainName: 'contoso-test', portalSchemas: ['adx'], solutions: [{ uniquename: 'ContosoCore', version: '1.1.0.0', ismanaged: true }] },
   {
-    displayName: 'Contoso Production', sku: 'Production', location: 'unitedstates', azureRegion: 'eastus', domainName: 'contoso-prod', portalSchemas: ['adx', 'mspp'], protectionLevel: 'Standard',
+    displayName: 'Contoso Dev',
+    sku: 'Sandbox',
+    location: 'europe',
+    azureRegion: 'westeurope',
+    domainName: 'contoso-dev',
+    portalSchemas: ['mspp'],
+    solutions: [
+      { uniquename: 'ContosoCore', version: '1.2.0.0', ismanaged: false },
+      { uniquename: 'ContosoPortal', version: '1.0.0.3', ismanaged: false, requires: ['ContosoCore'] },
+    ],
+  },
+  {
+    displayName: 'Contoso Test',
+    sku: 'Sandbox',
+    location: 'europe',
+    azureRegion: 'northeurope',
+    domainName: 'contoso-test',
+    portalSchemas: ['adx'],
+    solutions: [{ uniquename: 'ContosoCore', version: '1.1.0.0', ismanaged: true }],
+  },
+  {
+    displayName: 'Contoso Production',
+    sku: 'Production',
+    location: 'unitedstates',
+    azureRegion: 'eastus',
+    domainName: 'contoso-prod',
+    portalSchemas: ['adx', 'mspp'],
+    protectionLevel: 'Standard',
     solutions: [{ uniquename: 'ContosoCore', version: '1.0.0.0', ismanaged: true }],
   },
   { displayName: 'Field Trial', sku: 'Trial', location: 'unitedkingdom', azureRegion: 'uksouth' },
@@ -224,17 +270,36 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
     secret: randomBytes(24).toString('base64url'),
     managementApp: true,
   };
-  const admin: SandboxUser = { objectId: guid(0xc0, seedIndex), userPrincipalName: 'admin@contoso.sandbox', displayName: 'Sandbox Admin', admin: true };
+  const admin: SandboxUser = {
+    objectId: guid(0xc0, seedIndex),
+    userPrincipalName: 'admin@contoso.sandbox',
+    displayName: 'Sandbox Admin',
+    admin: true,
+  };
   const people: SandboxUser[] = [
     { objectId: guid(0xc1, seedIndex), userPrincipalName: 'megan@contoso.sandbox', displayName: 'Megan Bowen', admin: false },
     { objectId: guid(0xc2, seedIndex), userPrincipalName: 'adele@contoso.sandbox', displayName: 'Adele Vance', admin: false },
-    { objectId: guid(0xc3, seedIndex), userPrincipalName: 'unlicensed@contoso.sandbox', displayName: 'Lee Gu', admin: false, licensed: false },
+    {
+      objectId: guid(0xc3, seedIndex),
+      userPrincipalName: 'unlicensed@contoso.sandbox',
+      displayName: 'Lee Gu',
+      admin: false,
+      licensed: false,
+    },
   ];
   const groups: SandboxGroup[] = [
     { objectId: guid(0xd1, seedIndex), displayName: 'Contoso Makers' },
     { objectId: guid(0xd2, seedIndex), displayName: 'Contoso Support' },
   ];
-  const tenant: SandboxTenant = { tenantId, tenantDomain: 'contoso.sandbox', apps: [app], users: [admin, ...people], groups, environments: new Map(), databaseCapacityGb: 10 };
+  const tenant: SandboxTenant = {
+    tenantId,
+    tenantDomain: 'contoso.sandbox',
+    apps: [app],
+    users: [admin, ...people],
+    groups,
+    environments: new Map(),
+    databaseCapacityGb: 10,
+  };
   SEEDS.forEach((seed, index) => addEnvironment(tenant, baseUrl, { ...seed, id: guid(0xe0, index + 1) }));
   return tenant;
 }
@@ -246,7 +311,13 @@ export function seedTenant(baseUrl: string, seedIndex = 1): SandboxTenant {
 export function addBulkEnvironments(tenant: SandboxTenant, baseUrl: string, count: number): void {
   for (let n = 1; n <= count; n++) {
     const displayName = `Bulk ${String(n).padStart(5, '0')}`;
-    addEnvironment(tenant, baseUrl, { id: guid(0xf0, n), displayName, sku: n % 4 ? 'Sandbox' : 'Developer', location: 'unitedstates', azureRegion: 'eastus' });
+    addEnvironment(tenant, baseUrl, {
+      id: guid(0xf0, n),
+      displayName,
+      sku: n % 4 ? 'Sandbox' : 'Developer',
+      location: 'unitedstates',
+      azureRegion: 'eastus',
+    });
   }
 }
 
@@ -294,8 +365,21 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, _na
   const administrator = roles.find((r) => r.name === 'System Administrator' && r.businessunitid === businessUnit.businessunitid)!.roleid;
   // Administrators and the service principal are users of every database; other people are added (pp_assign_user).
   const users: SandboxSystemUser[] = [
-    ...tenant.users.filter((user) => user.admin).map((user) => systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid, [administrator])),
-    ...tenant.apps.map((app) => systemUser(app.objectId, `# ${app.displayName}`, `${app.clientId}@${tenant.tenantDomain}`, app.clientId, businessUnit.businessunitid, [administrator])),
+    ...tenant.users
+      .filter((user) => user.admin)
+      .map((user) =>
+        systemUser(user.objectId, user.displayName, user.userPrincipalName, null, businessUnit.businessunitid, [administrator]),
+      ),
+    ...tenant.apps.map((app) =>
+      systemUser(
+        app.objectId,
+        `# ${app.displayName}`,
+        `${app.clientId}@${tenant.tenantDomain}`,
+        app.clientId,
+        businessUnit.businessunitid,
+        [administrator],
+      ),
+    ),
   ];
   return {
     organizationId: randomUUID(),
@@ -383,8 +467,24 @@ export function usedCapacityGb(tenant: SandboxTenant): number {
   return [...tenant.environments.values()].filter((e) => e.record.properties?.databaseType === 'CommonDataService').length;
 }
 
-export function systemUser(objectId: string, fullname: string, domainname: string, applicationid: string | null, businessunitid: string, roles: string[] = []): SandboxSystemUser {
-  return { systemuserid: randomUUID(), azureactivedirectoryobjectid: objectId, fullname, domainname, applicationid, businessunitid, isdisabled: false, roles };
+export function systemUser(
+  objectId: string,
+  fullname: string,
+  domainname: string,
+  applicationid: string | null,
+  businessunitid: string,
+  roles: string[] = [],
+): SandboxSystemUser {
+  return {
+    systemuserid: randomUUID(),
+    azureactivedirectoryobjectid: objectId,
+    fullname,
+    domainname,
+    applicationid,
+    businessunitid,
+    isdisabled: false,
+    roles,
+  };
 }
 
 const ROLE_NAMES = ['System Administrator', 'System Customizer', 'Environment Maker', 'Basic User', 'Sales Manager'];
@@ -393,7 +493,12 @@ const ROLE_NAMES = ['System Administrator', 'System Customizer', 'Environment Ma
 function seedRoles(businessUnitIds: string[]): SandboxRole[] {
   return ROLE_NAMES.flatMap((name) => {
     const root = randomUUID();
-    return businessUnitIds.map((businessunitid, index) => ({ roleid: index === 0 ? root : randomUUID(), name, businessunitid, parentrootroleid: root }));
+    return businessUnitIds.map((businessunitid, index) => ({
+      roleid: index === 0 ? root : randomUUID(),
+      name,
+      businessunitid,
+      parentrootroleid: root,
+    }));
   });
 }
 
@@ -410,7 +515,9 @@ export function systemUserRow(user: SandboxSystemUser, org: SandboxOrg): Record<
     organizationid: org.organizationId,
     internalemailaddress: user.domainname,
     windowsliveid: user.applicationid ? null : user.domainname,
-    systemuserroles_association: org.roles.filter((r) => roles.includes(r.roleid)).map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
+    systemuserroles_association: org.roles
+      .filter((r) => roles.includes(r.roleid))
+      .map((r) => ({ roleid: r.roleid, name: r.name, _businessunitid_value: r.businessunitid })),
   };
 }
 

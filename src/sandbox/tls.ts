@@ -8,7 +8,13 @@ export async function generateCertificate(): Promise<{ certificatePem: string; p
     days: 7,
     extensions: [
       { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
     ],
   } as Parameters<typeof generate>[1]);
   return { certificatePem: pems.cert, privateKeyPem: pems.private };

@@ -12,11 +12,15 @@ export function readXml(bytes: Buffer | string, name: string): Document {
   let problem: string | undefined;
   let document: Document | undefined;
   try {
-    document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(text, 'text/xml');
+    document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(
+      text,
+      'text/xml',
+    );
   } catch (error) {
     problem ??= (error as Error).message;
   }
-  if (problem || !document?.documentElement) throw new SandboxXmlError(`${name} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
+  if (problem || !document?.documentElement)
+    throw new SandboxXmlError(`${name} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
   return document;
 }
 

@@ -26,7 +26,11 @@ export class Completions {
 
   constructor(private readonly runtime: () => Promise<ToolRuntime>) {}
 
-  async complete(ref: CompletionRef, argument: { name: string; value: string }, context: Record<string, string> = {}): Promise<CompletionResult> {
+  async complete(
+    ref: CompletionRef,
+    argument: { name: string; value: string },
+    context: Record<string, string> = {},
+  ): Promise<CompletionResult> {
     const source = sourceFor(ref, argument.name);
     if (!source) return { values: [] };
     const candidates = await this.candidates(source, context).catch(() => []);
@@ -38,7 +42,9 @@ export class Completions {
     const runtime = await this.runtime();
     if (source.kind === 'operation') return runtime.operations.list().map((record) => record.id);
     if (source.kind === 'environment') {
-      return this.cached(runtime, 'environments', () => names(runtime, 'pp_list_environments', { limit: 1000 }, 'environments', 'displayName'));
+      return this.cached(runtime, 'environments', () =>
+        names(runtime, 'pp_list_environments', { limit: 1000 }, 'environments', 'displayName'),
+      );
     }
     const environment = context[source.environmentArgument]?.trim() || undefined;
     return this.cached(runtime, `solutions:${environment?.toLowerCase() ?? ''}`, () =>
@@ -78,7 +84,9 @@ async function names(runtime: ToolRuntime, tool: string, args: Record<string, un
   const result = await runtime.callTool(tool, args, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
   if (result.isError) throw new Error(`${tool} failed`);
   const items = ((result.structuredContent ?? {}) as Record<string, unknown>)[list];
-  const values = Array.isArray(items) ? items.map((item) => (item as Record<string, unknown>)[field]).filter((v): v is string => typeof v === 'string') : [];
+  const values = Array.isArray(items)
+    ? items.map((item) => (item as Record<string, unknown>)[field]).filter((v): v is string => typeof v === 'string')
+    : [];
   return [...new Set(values)];
 }
 

@@ -32,12 +32,16 @@ export class RecentEventStore implements EventStore {
     return Promise.resolve(this.events.find((event) => event.id === eventId)?.streamId);
   }
 
-  async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
+  async replayEventsAfter(
+    lastEventId: string,
+    { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<string> {
     const index = this.events.findIndex((event) => event.id === lastEventId);
     if (index < 0) throw new Error('That event is no longer kept; start the request again.');
     const { streamId } = this.events[index]!;
     // Priming events carry an empty message; there is nothing to send again for them.
-    for (const event of this.events.slice(index + 1)) if (event.streamId === streamId && Object.keys(event.message).length) await send(event.id, event.message);
+    for (const event of this.events.slice(index + 1))
+      if (event.streamId === streamId && Object.keys(event.message).length) await send(event.id, event.message);
     return streamId;
   }
 }

@@ -92,7 +92,8 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
 
     const sessionId = req.headers['mcp-session-id'];
     if (req.method === 'POST') {
-      if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) return reply(res, 415, 'Content-Type must be application/json.');
+      if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json'))
+        return reply(res, 415, 'Content-Type must be application/json.');
       if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return tooLarge(res);
       const body = await readJson(req);
       if (body === TOO_LARGE) return tooLarge(res);
@@ -100,18 +101,32 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       const id = requestId(body);
       const accept = req.headers.accept ?? '';
       if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-        return jsonRpcError(res, 406, -32000, 'Not Acceptable: the Accept header must list both application/json and text/event-stream.', id);
+        return jsonRpcError(
+          res,
+          406,
+          -32000,
+          'Not Acceptable: the Accept header must list both application/json and text/event-stream.',
+          id,
+        );
       }
       const version = req.headers['mcp-protocol-version'];
       if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-        return jsonRpcError(res, 400, -32000, `Unsupported protocol version ${version.slice(0, 40)}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`, id);
+        return jsonRpcError(
+          res,
+          400,
+          -32000,
+          `Unsupported protocol version ${version.slice(0, 40)}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
+          id,
+        );
       }
       if (typeof sessionId === 'string') {
         const session = sessions.get(sessionId);
-        if (!session) return jsonRpcError(res, 404, -32001, 'Session not found: it ended or expired. Start a new session with initialize.', id);
+        if (!session)
+          return jsonRpcError(res, 404, -32001, 'Session not found: it ended or expired. Start a new session with initialize.', id);
         return serve(session, req, res, body);
       }
-      if (!isInitializeRequest(body)) return jsonRpcError(res, 400, -32000, 'Bad request: no Mcp-Session-Id header, and not an initialize request.', id);
+      if (!isInitializeRequest(body))
+        return jsonRpcError(res, 400, -32000, 'Bad request: no Mcp-Session-Id header, and not an initialize request.', id);
       if (sessions.size >= maxSessions && !(await makeRoom())) {
         return jsonRpcError(res, 503, -32000, `Too many sessions in use (${maxSessions}). Close one, or try again later.`, id);
       }
@@ -253,6 +268,15 @@ function reply(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, id: RequestId | null, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }));
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId | null,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json', ...headers })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }));
 }

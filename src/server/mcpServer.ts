@@ -76,7 +76,10 @@ export function createMcpServer(options: McpServerOptions): Server {
   };
   const files = new WrittenFiles();
   const completions = new Completions(runtime);
-  const tasks = new OperationTasks(runtime, (task) => void server.notification({ method: 'notifications/tasks/status', params: task }).catch(() => undefined));
+  const tasks = new OperationTasks(
+    runtime,
+    (task) => void server.notification({ method: 'notifications/tasks/status', params: task }).catch(() => undefined),
+  );
   const resources = new ServerResources(files, {
     updated: (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined),
     listChanged: () => void server.sendResourceListChanged().catch(() => undefined),
@@ -84,7 +87,13 @@ export function createMcpServer(options: McpServerOptions): Server {
 
   const dynamic = typeof options.readOnly === 'function' || typeof options.toolsets === 'function';
   const server = new Server(
-    { name: 'power-agent-mcp', title: 'Power Agent MCP', version: VERSION, icons: SERVER_ICONS, websiteUrl: 'https://github.com/power-agent/power-agent-mcp' },
+    {
+      name: 'power-agent-mcp',
+      title: 'Power Agent MCP',
+      version: VERSION,
+      icons: SERVER_ICONS,
+      websiteUrl: 'https://github.com/power-agent/power-agent-mcp',
+    },
     {
       capabilities: {
         tools: { listChanged: dynamic },
@@ -117,7 +126,10 @@ export function createMcpServer(options: McpServerOptions): Server {
     const entry = selectTools(options.manifest, current).find((offered) => offered.name === name);
     if (!entry) {
       const known = options.manifest.find((tool) => tool.name === name);
-      throw protocolError(ErrorCode.InvalidParams, known ? whyNotOffered(known, current) : `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
+      throw protocolError(
+        ErrorCode.InvalidParams,
+        known ? whyNotOffered(known, current) : `Unknown tool "${name}". Call tools/list for the tools this server offers.`,
+      );
     }
     if (task && !entry.execution) {
       throw protocolError(ErrorCode.MethodNotFound, `${name} does not run as a task: it answers at once. Call it without task.`);
@@ -130,12 +142,18 @@ export function createMcpServer(options: McpServerOptions): Server {
     const result = await ready.callTool(name, callArgs, {
       signal: extra.signal,
       sendProgress:
-        progressToken === undefined ? undefined : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
+        progressToken === undefined
+          ? undefined
+          : (update) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...update } }),
       elicit: canShowForms(server)
-        ? (params) => extra.sendRequest({ method: 'elicitation/create', params: { mode: 'form', ...params } }, ElicitResultSchema, { timeout: ELICIT_TIMEOUT_MS })
+        ? (params) =>
+            extra.sendRequest({ method: 'elicitation/create', params: { mode: 'form', ...params } }, ElicitResultSchema, {
+              timeout: ELICIT_TIMEOUT_MS,
+            })
         : undefined,
       // Not tied to the request: it must still arrive when the caller has cancelled it.
-      notify: (message) => void server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }, extra.sessionId).catch(() => undefined),
+      notify: (message) =>
+        void server.sendLoggingMessage({ level: 'notice', logger: 'operations', data: message }, extra.sessionId).catch(() => undefined),
     });
     if (files.addFromResult(result)) await server.sendResourceListChanged().catch(() => undefined);
     if (!task) return result;
@@ -150,7 +168,9 @@ export function createMcpServer(options: McpServerOptions): Server {
 
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: resources.list() }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => resources.read(request.params.uri, await runtime(), extra.signal));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
+    resources.read(request.params.uri, await runtime(), extra.signal),
+  );
   server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     resources.subscribe(request.params.uri);
     await runtime(); // so changes of operations reach the subscriber

@@ -1,7 +1,8 @@
 import { ErrorCode, protocolError, type GetPromptResult, type Prompt } from './sdk';
 
 /** What completes a prompt argument: environment names, the solutions of the environment another argument names, or fixed values. */
-export type ArgumentCompletion = { kind: 'environment' } | { kind: 'solution'; environmentArgument: string } | { kind: 'values'; values: string[] };
+export type ArgumentCompletion =
+  { kind: 'environment' } | { kind: 'solution'; environmentArgument: string } | { kind: 'values'; values: string[] };
 
 export interface PromptArgumentDefinition {
   name: string;
@@ -19,10 +20,15 @@ export interface PromptDefinition {
   text(args: Record<string, string>): string;
 }
 
-const environment = (name: string, description: string): PromptArgumentDefinition => ({ name, description, required: true, completion: { kind: 'environment' } });
+const environment = (name: string, description: string): PromptArgumentDefinition => ({
+  name,
+  description,
+  required: true,
+  completion: { kind: 'environment' },
+});
 const solution = (environmentArgument: string): PromptArgumentDefinition => ({
   name: 'solution',
-  description: 'The solution\'s unique name.',
+  description: "The solution's unique name.",
   required: true,
   completion: { kind: 'solution', environmentArgument },
 });
@@ -40,7 +46,10 @@ export const PROMPTS: readonly PromptDefinition[] = [
       solution('source'),
       environment('source', 'The environment to export from (development).'),
       environment('target', 'The environment to import into (test or production).'),
-      { name: 'settingsFile', description: 'Deployment settings file for the import (connection references, environment variables), if there is one.' },
+      {
+        name: 'settingsFile',
+        description: 'Deployment settings file for the import (connection references, environment variables), if there is one.',
+      },
     ],
     text: (a) =>
       [
@@ -79,7 +88,12 @@ export const PROMPTS: readonly PromptDefinition[] = [
     arguments: [
       environment('environment', 'The environment to add the person to.'),
       { name: 'user', description: 'Their Entra object id, or their sign-in name if the environment knows them already.', required: true },
-      { name: 'role', description: 'The security role to give, e.g. Basic User or System Customizer.', required: true, completion: { kind: 'values', values: ['Basic User', 'System Customizer', 'Environment Maker', 'System Administrator'] } },
+      {
+        name: 'role',
+        description: 'The security role to give, e.g. Basic User or System Customizer.',
+        required: true,
+        completion: { kind: 'values', values: ['Basic User', 'System Customizer', 'Environment Maker', 'System Administrator'] },
+      },
     ],
     text: (a) =>
       [
@@ -90,7 +104,8 @@ export const PROMPTS: readonly PromptDefinition[] = [
   {
     name: 'check_environment',
     title: "Check an environment's health",
-    description: 'Report the state of an environment: sign-in, version, protection, running operations, backups and solutions. Changes nothing.',
+    description:
+      'Report the state of an environment: sign-in, version, protection, running operations, backups and solutions. Changes nothing.',
     arguments: [environment('environment', 'The environment to check.')],
     text: (a) =>
       [
@@ -145,6 +160,10 @@ export function getPrompt(name: string, given: Record<string, string> = {}): Get
   const missing = prompt.arguments.filter((arg) => arg.required && !args[arg.name]).map((arg) => arg.name);
   if (missing.length) throw protocolError(ErrorCode.InvalidParams, `${prompt.name} needs ${missing.join(', ')}.`);
   const unknown = Object.keys(given).filter((key) => !prompt.arguments.some((arg) => arg.name === key));
-  if (unknown.length) throw protocolError(ErrorCode.InvalidParams, `${unknown.join(', ')}: not an argument of ${prompt.name}. Arguments: ${prompt.arguments.map((arg) => arg.name).join(', ')}.`);
+  if (unknown.length)
+    throw protocolError(
+      ErrorCode.InvalidParams,
+      `${unknown.join(', ')}: not an argument of ${prompt.name}. Arguments: ${prompt.arguments.map((arg) => arg.name).join(', ')}.`,
+    );
   return { description: prompt.description, messages: [{ role: 'user', content: { type: 'text', text: prompt.text(args) } }] };
 }

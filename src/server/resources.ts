@@ -35,8 +35,20 @@ export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
 ];
 
 const FIXED_RESOURCES: Resource[] = [
-  { uri: ENVIRONMENTS_URI, name: 'environments', title: 'Environments', description: 'The environments this server may work on, as pp_list_environments reports them.', mimeType: JSON_TYPE },
-  { uri: OPERATIONS_URI, name: 'operations', title: 'Operations', description: 'Long-running operations, newest first. Subscribe to be told when any of them changes.', mimeType: JSON_TYPE },
+  {
+    uri: ENVIRONMENTS_URI,
+    name: 'environments',
+    title: 'Environments',
+    description: 'The environments this server may work on, as pp_list_environments reports them.',
+    mimeType: JSON_TYPE,
+  },
+  {
+    uri: OPERATIONS_URI,
+    name: 'operations',
+    title: 'Operations',
+    description: 'Long-running operations, newest first. Subscribe to be told when any of them changes.',
+    mimeType: JSON_TYPE,
+  },
 ];
 
 /** Local files the tools wrote in this server (exports, checker reports, data files), readable through resources/read. */
@@ -107,14 +119,20 @@ export class ServerResources {
       description: describeOperation(record),
       mimeType: JSON_TYPE,
     }));
-    const files: Resource[] = this.files.list().map((path) => ({ uri: pathToFileURL(path).href, name: basename(path), mimeType: mimeTypeOf(path) }));
+    const files: Resource[] = this.files
+      .list()
+      .map((path) => ({ uri: pathToFileURL(path).href, name: basename(path), mimeType: mimeTypeOf(path) }));
     return [...FIXED_RESOURCES, ...operations, ...files];
   }
 
   async read(uri: string, runtime: ToolRuntime, signal: AbortSignal): Promise<ReadResourceResult> {
     if (uri.startsWith('file:')) return readWrittenFile(uri, runtime, this.files);
     const call = toolFor(uri);
-    if (!call) throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}. Resources: ${FIXED_RESOURCES.map((r) => r.uri).join(', ')}, the templates of resources/templates/list, and the files the tools wrote.`);
+    if (!call)
+      throw protocolError(
+        RESOURCE_NOT_FOUND,
+        `Resource not found: ${uri}. Resources: ${FIXED_RESOURCES.map((r) => r.uri).join(', ')}, the templates of resources/templates/list, and the files the tools wrote.`,
+      );
     const result = await runtime.callTool(call.tool, call.args, { signal });
     const text = result.content.map((item) => (item.type === 'text' ? item.text : '')).join('\n');
     if (result.isError) throw protocolError(/^No (environment|operation)/.test(text) ? RESOURCE_NOT_FOUND : ErrorCode.InternalError, text);
@@ -138,7 +156,8 @@ export class ServerResources {
 function toolFor(uri: string): { tool: string; args: Record<string, unknown> } | undefined {
   if (uri === ENVIRONMENTS_URI) return { tool: 'pp_list_environments', args: { limit: 1000 } };
   if (uri === OPERATIONS_URI) return { tool: 'pp_list_operations', args: { limit: 200 } };
-  const rest = (prefix: string) => (uri.startsWith(prefix) && uri.length > prefix.length ? safeDecode(uri.slice(prefix.length)) : undefined);
+  const rest = (prefix: string) =>
+    uri.startsWith(prefix) && uri.length > prefix.length ? safeDecode(uri.slice(prefix.length)) : undefined;
   const environment = rest(ENVIRONMENT_PREFIX);
   if (environment) return { tool: 'pp_get_environment', args: { environment } };
   const id = rest(OPERATION_PREFIX);
@@ -166,7 +185,11 @@ async function readWrittenFile(uri: string, runtime: ToolRuntime, files: Written
     throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} is not a local file URI.`);
   }
   const written = files.has(path) || runtime.operations.list().some((record) => record.result?.file === path);
-  if (!written) throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} is not a file this server's tools wrote. Only those (exports, checker reports, data files) can be read here.`);
+  if (!written)
+    throw protocolError(
+      RESOURCE_NOT_FOUND,
+      `Resource not found: ${uri} is not a file this server's tools wrote. Only those (exports, checker reports, data files) can be read here.`,
+    );
   let checked: string;
   try {
     checked = resolveLocalPath('uri', path, runtime.settings(), 'read-file');
@@ -176,7 +199,10 @@ async function readWrittenFile(uri: string, runtime: ToolRuntime, files: Written
   }
   const { size } = await stat(checked);
   if (size > MAX_FILE_RESOURCE_BYTES) {
-    throw protocolError(ErrorCode.InvalidParams, `${basename(path)} is ${size} bytes, more than resources/read sends (${MAX_FILE_RESOURCE_BYTES}). Open it at ${path} instead.`);
+    throw protocolError(
+      ErrorCode.InvalidParams,
+      `${basename(path)} is ${size} bytes, more than resources/read sends (${MAX_FILE_RESOURCE_BYTES}). Open it at ${path} instead.`,
+    );
   }
   const bytes = await readFile(checked);
   const mimeType = mimeTypeOf(path);

@@ -16,7 +16,11 @@ export interface RootsFollower {
  * initialized and again on notifications/roots/list_changed, and hands the local folders to `apply`
  * (undefined when the client offers none). Clients without the roots capability are never asked.
  */
-export function followRoots(server: Server, apply: (folders: string[] | undefined) => void, warn: (message: string) => void): RootsFollower {
+export function followRoots(
+  server: Server,
+  apply: (folders: string[] | undefined) => void,
+  warn: (message: string) => void,
+): RootsFollower {
   let first: Promise<void> | undefined;
   let latest = 0;
 

@@ -5,7 +5,11 @@
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
 export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-export type { TaskStore, CreateTaskOptions, CreateTaskRequestHandlerExtra } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
+export type {
+  TaskStore,
+  CreateTaskOptions,
+  CreateTaskRequestHandlerExtra,
+} from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 export {
   CallToolRequestSchema,
   CompleteRequestSchema,

@@ -55,7 +55,10 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
       : (folders) => {
           roots = folders;
           logger.info(`allowed folders: ${settings().allowedFolders!.join(', ')}${folders ? " (the client's roots)" : ''}`);
-          void runtime?.then((ready) => ready.updateSettings(settings()), () => undefined);
+          void runtime?.then(
+            (ready) => ready.updateSettings(settings()),
+            () => undefined,
+          );
         },
     runtime: () =>
       (runtime ??= Promise.resolve().then(() =>
@@ -87,5 +90,6 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
 
 function checkToolNames(tools: readonly string[] | undefined, manifest: readonly ToolManifestEntry[]): void {
   const unknown = (tools ?? []).filter((name) => !manifest.some((entry) => entry.name === name));
-  if (unknown.length) throw new UsageError(`--tools: no tool ${unknown.join(', ')}. Tools: ${manifest.map((entry) => entry.name).join(', ')}.`);
+  if (unknown.length)
+    throw new UsageError(`--tools: no tool ${unknown.join(', ')}. Tools: ${manifest.map((entry) => entry.name).join(', ')}.`);
 }

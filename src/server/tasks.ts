@@ -99,7 +99,11 @@ export class OperationTasks implements TaskStore {
     if (!entry) throw new Error(`No task ${taskId}.`);
     if (entry.result) return entry.result;
     const runtime = await this.runtime();
-    const report = await runtime.callTool('pp_get_operation', { id: entry.operationId, waitSeconds: 0 }, { signal: AbortSignal.timeout(60_000) });
+    const report = await runtime.callTool(
+      'pp_get_operation',
+      { id: entry.operationId, waitSeconds: 0 },
+      { signal: AbortSignal.timeout(60_000) },
+    );
     const record = runtime.operations.get(entry.operationId!);
     if (record?.state === 'unknown') report.isError = true;
     if (entry.final?.status === 'cancelled' && record && !isTerminal(record.state)) {
@@ -126,7 +130,8 @@ export class OperationTasks implements TaskStore {
     runtime.operations.release(entry.operationId);
     const record = runtime.operations.get(entry.operationId);
     const what = record ? `"${record.title}" (${record.state})` : 'The operation';
-    const goesOn = record && isTerminal(record.state) ? 'had already ended' : 'goes on in the service, which offers no way to stop it from here';
+    const goesOn =
+      record && isTerminal(record.state) ? 'had already ended' : 'goes on in the service, which offers no way to stop it from here';
     entry.final = {
       status: 'cancelled',
       statusMessage: `Stopped waiting. ${what} ${goesOn}. Follow it with pp_get_operation (id ${entry.operationId}) or the operations resource.`,
@@ -158,7 +163,13 @@ export class OperationTasks implements TaskStore {
   /** The task as the client sees it; a status that reached an end is kept, as a task may not leave one. */
   private taskOf(entry: TaskEntry, record?: OperationRecord): Task {
     const base = { taskId: entry.taskId, ttl: entry.ttl, createdAt: entry.createdAt, pollInterval: entry.pollInterval };
-    if (entry.final) return { ...base, status: entry.final.status, lastUpdatedAt: record?.updatedAt ?? entry.final.at, statusMessage: entry.final.statusMessage };
+    if (entry.final)
+      return {
+        ...base,
+        status: entry.final.status,
+        lastUpdatedAt: record?.updatedAt ?? entry.final.at,
+        statusMessage: entry.final.statusMessage,
+      };
     if (!record) return { ...base, status: 'working', lastUpdatedAt: entry.createdAt };
     const status = taskStatus(record);
     const task: Task = { ...base, status, lastUpdatedAt: record.updatedAt, statusMessage: statusMessage(record) };

@@ -22,13 +22,20 @@ export function selectTools(manifest: readonly ToolManifestEntry[], choice: Tool
   if (!toolsets && !tools) for (const entry of manifest) chosen.add(entry.name);
   for (const entry of manifest) if (toolsets?.includes(entry.toolset)) chosen.add(entry.name);
   for (const name of tools ?? []) chosen.add(name);
-  if (toolsets && manifest.some((entry) => chosen.has(entry.name) && entry.execution?.taskSupport)) for (const name of OPERATION_TOOLS) chosen.add(name);
+  if (toolsets && manifest.some((entry) => chosen.has(entry.name) && entry.execution?.taskSupport))
+    for (const name of OPERATION_TOOLS) chosen.add(name);
   return manifest.filter((entry) => chosen.has(entry.name) && (!choice.readOnly || entry.annotations.readOnlyHint));
 }
 
 /** Why a tool of the manifest is not offered under `choice`, for the error a call to it gets. */
 export function whyNotOffered(entry: ToolManifestEntry, choice: ToolChoice): string {
-  if (choice.readOnly && !entry.annotations.readOnlyHint) return `${entry.name} is off: the server runs in read-only mode, so tools that change anything are not offered.`;
-  const chosen = [choice.toolsets?.length ? `toolsets ${choice.toolsets.join(', ')}` : '', choice.tools?.length ? `tools ${choice.tools.join(', ')}` : ''].filter(Boolean).join(' and ');
+  if (choice.readOnly && !entry.annotations.readOnlyHint)
+    return `${entry.name} is off: the server runs in read-only mode, so tools that change anything are not offered.`;
+  const chosen = [
+    choice.toolsets?.length ? `toolsets ${choice.toolsets.join(', ')}` : '',
+    choice.tools?.length ? `tools ${choice.tools.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return `${entry.name} is off: this server offers only the ${chosen} (--toolsets, --tools), and ${entry.name} is in the ${entry.toolset} toolset.`;
 }

@@ -40,11 +40,19 @@ export async function readDeploymentComponents(path: string): Promise<Deployment
 export function deploymentComponentsOf(files: Map<string, Buffer>, path: string): DeploymentComponents {
   const customizations = files.get('customizations.xml');
   const manifest = files.get('solution.xml');
-  if (!customizations || !manifest) throw new SolutionFileError('InvalidSolution', `${path} is not a solution: it has no customizations.xml and solution.xml (or Other/Customizations.xml and Other/Solution.xml).`);
+  if (!customizations || !manifest)
+    throw new SolutionFileError(
+      'InvalidSolution',
+      `${path} is not a solution: it has no customizations.xml and solution.xml (or Other/Customizations.xml and Other/Solution.xml).`,
+    );
   const root = parseXml(customizations, 'customizations.xml').documentElement!;
   const connectionReferences = elements(child(root, 'connectionreferences') ?? root)
     .filter((e) => e.nodeName === 'connectionreference')
-    .map((e) => ({ logicalName: e.getAttribute('connectionreferencelogicalname') ?? '', displayName: textOf(child(e, 'connectionreferencedisplayname')), connectorId: textOf(child(e, 'connectorid')) }));
+    .map((e) => ({
+      logicalName: e.getAttribute('connectionreferencelogicalname') ?? '',
+      displayName: textOf(child(e, 'connectionreferencedisplayname')),
+      connectorId: textOf(child(e, 'connectorid')),
+    }));
   const environmentVariables = [...files]
     .filter(([name]) => DEFINITION.test(name))
     .map(([name, bytes]) => {
@@ -79,11 +87,18 @@ async function zipFiles(file: string): Promise<Map<string, Buffer>> {
 
 async function folderFiles(folder: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  for (const [from, to] of [['Other/Customizations.xml', 'customizations.xml'], ['Other/Solution.xml', 'solution.xml']] as const) {
+  for (const [from, to] of [
+    ['Other/Customizations.xml', 'customizations.xml'],
+    ['Other/Solution.xml', 'solution.xml'],
+  ] as const) {
     if (existsSync(join(folder, from))) files.set(to, await readFile(join(folder, from)));
   }
   const base = join(folder, 'environmentvariabledefinitions');
-  const definitions = existsSync(base) ? listFiles(base).map((f) => `environmentvariabledefinitions/${f}`).filter((f) => DEFINITION.test(f)) : [];
+  const definitions = existsSync(base)
+    ? listFiles(base)
+        .map((f) => `environmentvariabledefinitions/${f}`)
+        .filter((f) => DEFINITION.test(f))
+    : [];
   for (const name of definitions) files.set(name, await readFile(join(folder, ...name.split('/'))));
   return files;
 }

@@ -159,11 +159,7 @@ function filesUnder(files: string[], prefix: string): string[] {
 }
 
 /** One zip's members. */
-function build(
-  folder: Folder,
-  options: PackOptions,
-  managed: boolean,
-): { members: ZipMember[]; warnings: string[]; leftOut: string[] } {
+function build(folder: Folder, options: PackOptions, managed: boolean): { members: ZipMember[]; warnings: string[]; leftOut: string[] } {
   const used = new Set<string>(['Other/Solution.xml', 'Other/Customizations.xml']);
   const warnings: string[] = [];
   const payloads = new Map<string, string>();

@@ -52,7 +52,7 @@ export function writeFiles(files: ReadonlyArray<{ file: string; data: Buffer }>)
   return inSlices(files, ({ file, data }) => {
     const fd = openSync(file, WRITE, 0o666);
     try {
-      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+      for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
     } finally {
       closeSync(fd);
     }

@@ -35,10 +35,16 @@ export function parseXml(text: string | Buffer, file: string): Document {
   checkXmlSize(typeof text === 'string' ? text.length : text.length, file);
   let source = (typeof text === 'string' ? text : text.toString('utf8')).replace(/^\uFEFF/, '');
   if (/<!DOCTYPE|<!ENTITY/i.test(source)) {
-    throw new SolutionFileError('UnsafeXml', `${file} declares a DOCTYPE or entities, which solution files never do; it was not read.`, 'Use a solution exported from Dataverse or written by pac / SolutionPackager.');
+    throw new SolutionFileError(
+      'UnsafeXml',
+      `${file} declares a DOCTYPE or entities, which solution files never do; it was not read.`,
+      'Use a solution exported from Dataverse or written by pac / SolutionPackager.',
+    );
   }
   let problem: string | undefined;
-  source = outsideCdataAndComments(source, (part) => part.replace(/<([A-Za-z_][\w.:-]*)(\s[^<>]*)?><\/\1>/g, `<$1$2>${EXPLICITLY_EMPTY}</$1>`));
+  source = outsideCdataAndComments(source, (part) =>
+    part.replace(/<([A-Za-z_][\w.:-]*)(\s[^<>]*)?><\/\1>/g, `<$1$2>${EXPLICITLY_EMPTY}</$1>`),
+  );
   let document: Document;
   try {
     document = new DOMParser({
@@ -51,7 +57,8 @@ export function parseXml(text: string | Buffer, file: string): Document {
     problem ??= (error as Error).message;
     throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${problem.split('\n')[0]}`);
   }
-  if (problem || !document.documentElement) throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
+  if (problem || !document.documentElement)
+    throw new SolutionFileError('InvalidXml', `${file} is not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
   return document;
 }
 

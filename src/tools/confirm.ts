@@ -13,11 +13,7 @@ export const confirmArgument = z
 
 /** The `confirm` argument of a destructive tool that acts on something inside an environment (a solution). */
 export function confirmArgumentFor(what: string) {
-  return z
-    .string()
-    .max(200)
-    .optional()
-    .describe(`Without a confirmation form: the ${what} the user typed. Never guess.`);
+  return z.string().max(200).optional().describe(`Without a confirmation form: the ${what} the user typed. Never guess.`);
 }
 
 export interface ConfirmRequest {
@@ -47,7 +43,9 @@ export async function requireConfirmation(context: ToolContext, request: Confirm
   const where = `${p.environmentSku ?? 'environment'}${request.environment ? `, ${request.environment.name}` : ''}`;
   const name = request.subject?.name ?? environmentName;
   const label = request.subject?.label ?? 'environment';
-  const what = request.subject ? `${request.action} ${label} ${name} in ${environmentName} (${where})` : `${request.action} ${name} (${where})`;
+  const what = request.subject
+    ? `${request.action} ${label} ${name} in ${environmentName} (${where})`
+    : `${request.action} ${name} (${where})`;
 
   const fieldName = `${label.replace(/\s+(\w)/g, (_, c: string) => c.toUpperCase())}Name`;
   if (context.elicit) {
@@ -55,7 +53,13 @@ export async function requireConfirmation(context: ToolContext, request: Confirm
       message: `${what}? ${request.consequence} Type the ${label}'s name to confirm.`,
       requestedSchema: {
         type: 'object',
-        properties: { [fieldName]: { type: 'string', title: `${label[0]!.toUpperCase()}${label.slice(1)} name`, description: `Type "${name}" to confirm.` } },
+        properties: {
+          [fieldName]: {
+            type: 'string',
+            title: `${label[0]!.toUpperCase()}${label.slice(1)} name`,
+            description: `Type "${name}" to confirm.`,
+          },
+        },
         required: [fieldName],
       },
     });
@@ -63,7 +67,8 @@ export async function requireConfirmation(context: ToolContext, request: Confirm
       throw new ToolError(`${what} was ${answer.action === 'decline' ? 'declined' : 'canceled'} by the user. Nothing was changed.`);
     }
     const typed = text(answer.content?.[fieldName] ?? '').trim();
-    if (typed !== name) throw new ToolError(`The name typed ("${typed}") is not "${name}", so ${what} was not confirmed. Nothing was changed.`);
+    if (typed !== name)
+      throw new ToolError(`The name typed ("${typed}") is not "${name}", so ${what} was not confirmed. Nothing was changed.`);
     return;
   }
   if (request.confirm === undefined) {
@@ -73,6 +78,9 @@ export async function requireConfirmation(context: ToolContext, request: Confirm
     );
   }
   if (request.confirm.trim() !== name) {
-    throw new ToolError(`confirm ("${request.confirm.trim()}") does not match the ${label}'s name "${name}". Nothing was changed.`, `Check that this is the ${label} the user means; confirm must be its exact name.`);
+    throw new ToolError(
+      `confirm ("${request.confirm.trim()}") does not match the ${label}'s name "${name}". Nothing was changed.`,
+      `Check that this is the ${label} the user means; confirm must be its exact name.`,
+    );
   }
 }

@@ -37,7 +37,11 @@ export async function resolveDataverseTarget(
     return unlistedOrg(value, context);
   }
   const summary = toEnvironmentSummary(environment);
-  if (!summary.url) throw new ToolError(`The environment ${summary.displayName} has no Dataverse database, so it has no solutions or users to work with.`, 'Pick an environment with Dataverse (pp_list_environments shows hasDataverse).');
+  if (!summary.url)
+    throw new ToolError(
+      `The environment ${summary.displayName} has no Dataverse database, so it has no solutions or users to work with.`,
+      'Pick an environment with Dataverse (pp_list_environments shows hasDataverse).',
+    );
   const dataverse = context.dataverse(summary.url);
   return { dataverse, url: dataverse.resource, environment, environmentId: summary.id, displayName: summary.displayName };
 }

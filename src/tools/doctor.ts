@@ -91,13 +91,31 @@ async function signInChecks(context: ToolContext): Promise<{ checks: Check[]; ba
 async function adminChecks(context: ToolContext, checks: Check[]): Promise<BapEnvironment[] | undefined> {
   const url = `${context.endpoints.bapUrl}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01`;
   try {
-    const response = await context.http.send<{ value?: BapEnvironment[] }>({ service: 'bap', method: 'GET', url, resource: context.endpoints.bapResource, signal: context.signal });
+    const response = await context.http.send<{ value?: BapEnvironment[] }>({
+      service: 'bap',
+      method: 'GET',
+      url,
+      resource: context.endpoints.bapResource,
+      signal: context.signal,
+    });
     const environments = response.body?.value ?? [];
-    checks.push({ check: 'admin API: reachable and allowed', status: 'ok', detail: `${environments.length} environment(s) listed`, fix: null });
+    checks.push({
+      check: 'admin API: reachable and allowed',
+      status: 'ok',
+      detail: `${environments.length} environment(s) listed`,
+      fix: null,
+    });
     checks.push(clockCheck(response.headers.get('date')));
-    const unknown = (context.settings.allowedEnvironments ?? []).filter((entry) => !isEnvironmentUrl(entry) && !environments.some((env) => isAllowed(env, { allowedEnvironments: [entry] })));
+    const unknown = (context.settings.allowedEnvironments ?? []).filter(
+      (entry) => !isEnvironmentUrl(entry) && !environments.some((env) => isAllowed(env, { allowedEnvironments: [entry] })),
+    );
     if (unknown.length) {
-      checks.push({ check: 'allowed environments', status: 'warning', detail: `no environment matches ${unknown.map((u) => `"${u}"`).join(', ')}`, fix: `Correct the names in ${hostWords(context.settings).allowedEnvironments} (ids, display names, domain names or URLs from pp_list_environments).` });
+      checks.push({
+        check: 'allowed environments',
+        status: 'warning',
+        detail: `no environment matches ${unknown.map((u) => `"${u}"`).join(', ')}`,
+        fix: `Correct the names in ${hostWords(context.settings).allowedEnvironments} (ids, display names, domain names or URLs from pp_list_environments).`,
+      });
     }
     return environments;
   } catch (error) {
@@ -119,7 +137,8 @@ function clockCheck(date: string | null): Check {
   const serverTime = date ? Date.parse(date) : NaN;
   if (Number.isNaN(serverTime)) return { check: 'clock', status: 'skipped', detail: 'the service sent no Date header', fix: null };
   const skew = Math.round((Date.now() - serverTime) / 1000);
-  if (Math.abs(skew) <= MAX_SKEW_SECONDS) return { check: 'clock', status: 'ok', detail: `within ${Math.max(1, Math.abs(skew))} s of the service`, fix: null };
+  if (Math.abs(skew) <= MAX_SKEW_SECONDS)
+    return { check: 'clock', status: 'ok', detail: `within ${Math.max(1, Math.abs(skew))} s of the service`, fix: null };
   return {
     check: 'clock',
     status: 'warning',
@@ -131,23 +150,51 @@ function clockCheck(date: string | null): Check {
 async function dataverseCheck(context: ToolContext, ref: string | undefined, environments: BapEnvironment[] | undefined): Promise<Check> {
   const name = 'Dataverse access';
   const wanted = ref?.trim() || context.settings.defaultEnvironment;
-  if (!wanted) return { check: name, status: 'skipped', detail: 'no environment given and no default environment set', fix: `Pass environment to check one, or ${hostWords(context.settings).setDefaultEnvironment}.` };
+  if (!wanted)
+    return {
+      check: name,
+      status: 'skipped',
+      detail: 'no environment given and no default environment set',
+      fix: `Pass environment to check one, or ${hostWords(context.settings).setDefaultEnvironment}.`,
+    };
   const byUrl = isEnvironmentUrl(wanted);
   // An org given by URL and not found among the environments (or not on the cloud's domains) gets no request.
   if (byUrl && (environments ? !findByUrl(environments, wanted) : !isDataverseUrl(wanted, context.endpoints))) {
-    const why = environments ? 'no environment of this tenant has this Dataverse URL' : `it is not a Dataverse URL of the ${context.endpoints.cloud} cloud`;
-    return { check: name, status: 'failed', detail: `${shownUrl(wanted)}: ${why}. Nothing was sent to it.`, fix: 'Pass the URL, name or id of an environment from pp_list_environments.' };
+    const why = environments
+      ? 'no environment of this tenant has this Dataverse URL'
+      : `it is not a Dataverse URL of the ${context.endpoints.cloud} cloud`;
+    return {
+      check: name,
+      status: 'failed',
+      detail: `${shownUrl(wanted)}: ${why}. Nothing was sent to it.`,
+      fix: 'Pass the URL, name or id of an environment from pp_list_environments.',
+    };
   }
-  if (byUrl && !environments && !urlIsAllowed(wanted, context.settings)) return { check: name, status: 'skipped', detail: `${shownUrl(wanted)} is not on the list of allowed environments`, fix: null };
+  if (byUrl && !environments && !urlIsAllowed(wanted, context.settings))
+    return { check: name, status: 'skipped', detail: `${shownUrl(wanted)} is not on the list of allowed environments`, fix: null };
   let url: string | null | undefined = byUrl && !environments ? dataverseOrgRoot(wanted, context.endpoints) : undefined;
   let label = shownUrl(wanted);
   if (!url) {
     const w = wanted.toLowerCase();
     const env = byUrl
       ? findByUrl(environments!, wanted)
-      : environments?.find((e) => [e.name, e.properties?.displayName, e.properties?.linkedEnvironmentMetadata?.domainName].some((v) => v?.toLowerCase() === w));
-    if (!env) return { check: name, status: environments ? 'failed' : 'skipped', detail: environments ? `no environment matches "${wanted}"` : 'the environment could not be looked up without the admin API', fix: environments ? 'Use an id, display name or domain name from pp_list_environments.' : 'Pass the Dataverse URL instead.' };
-    if (!isAllowed(env, context.settings)) return { check: name, status: 'skipped', detail: `${env.properties?.displayName ?? env.name} is outside the allowed environments`, fix: null };
+      : environments?.find((e) =>
+          [e.name, e.properties?.displayName, e.properties?.linkedEnvironmentMetadata?.domainName].some((v) => v?.toLowerCase() === w),
+        );
+    if (!env)
+      return {
+        check: name,
+        status: environments ? 'failed' : 'skipped',
+        detail: environments ? `no environment matches "${wanted}"` : 'the environment could not be looked up without the admin API',
+        fix: environments ? 'Use an id, display name or domain name from pp_list_environments.' : 'Pass the Dataverse URL instead.',
+      };
+    if (!isAllowed(env, context.settings))
+      return {
+        check: name,
+        status: 'skipped',
+        detail: `${env.properties?.displayName ?? env.name} is outside the allowed environments`,
+        fix: null,
+      };
     const summary = toEnvironmentSummary(env);
     label = summary.displayName;
     url = summary.url;
@@ -188,6 +235,8 @@ function budgetChecks(context: ToolContext): Check[] {
 
 function failure(check: string, error: unknown, fix: string): Check {
   const e = error instanceof PlatformError ? error : undefined;
-  const detail = e ? `${e.message}${e.code ? ` (${e.code})` : ''}${e.correlationId ? `, correlation id ${e.correlationId}` : ''}` : (error as Error)?.message ?? String(error);
+  const detail = e
+    ? `${e.message}${e.code ? ` (${e.code})` : ''}${e.correlationId ? `, correlation id ${e.correlationId}` : ''}`
+    : ((error as Error)?.message ?? String(error));
   return { check, status: 'failed', detail, fix: e?.hint ? `${fix} (${e.hint})` : fix };
 }

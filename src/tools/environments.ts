@@ -13,8 +13,7 @@ export const listEnvironments = defineTool({
   toolset: 'environments',
   title: 'List environments',
   description:
-    "Lists the tenant's environments (id, name, type, region, state, Dataverse URL), filtered by name, type or region. " +
-    'Reads only.',
+    "Lists the tenant's environments (id, name, type, region, state, Dataverse URL), filtered by name, type or region. " + 'Reads only.',
   input: z.strictObject({
     name: z.string().trim().min(1).max(200).optional().describe('Text in the display or domain name.'),
     type: z.enum(ENVIRONMENT_TYPES).optional().describe('Environment type.'),
@@ -34,13 +33,17 @@ export const listEnvironments = defineTool({
     const hidden = listed.length - all.length;
     const matching = all.filter((env) => matchesFilters(env, args));
     const environments = matching.slice(0, args.limit);
-    const lines = environments.map((env) => `- ${env.displayName} (${env.type}, ${env.region}, ${env.state}) ${env.id}${env.url ? ` ${env.url}` : ''}`);
+    const lines = environments.map(
+      (env) => `- ${env.displayName} (${env.type}, ${env.region}, ${env.state}) ${env.id}${env.url ? ` ${env.url}` : ''}`,
+    );
     const more = matching.length > environments.length ? `\n… and ${matching.length - environments.length} more (raise \`limit\`).` : '';
     return {
       result: { environments, matched: matching.length, truncated: matching.length > environments.length },
       summary:
         `${matching.length} environment(s)${matching.length !== all.length ? ` of ${all.length}` : ''} match.` +
-        (hidden ? ` ${hidden} other environment(s) are hidden: this server is limited to ${hostWords(context.settings).allowedEnvironments}.` : '') +
+        (hidden
+          ? ` ${hidden} other environment(s) are hidden: this server is limited to ${hostWords(context.settings).allowedEnvironments}.`
+          : '') +
         `\n${lines.join('\n')}${more}`,
     };
   },

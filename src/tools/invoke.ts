@@ -43,7 +43,12 @@ export interface InvokeOptions {
  * context, runs the handler, checks the result against the output schema, and turns every failure into
  * an isError result that says what happened and what to do, never a stack trace.
  */
-export async function invokeTool(tool: AnyToolDefinition, rawArgs: unknown, call: CallContext, options: InvokeOptions): Promise<CallToolResult> {
+export async function invokeTool(
+  tool: AnyToolDefinition,
+  rawArgs: unknown,
+  call: CallContext,
+  options: InvokeOptions,
+): Promise<CallToolResult> {
   const metrics = options.metrics ?? new Metrics();
   const started = performance.now();
   const run = () => invokeCounted(tool, rawArgs, call, options, metrics);
@@ -65,11 +70,14 @@ async function invokeCounted(
   metrics: Metrics,
 ): Promise<CallToolResult> {
   if (options.settings.readOnly && !tool.annotations.readOnlyHint) {
-    return errorResult(`${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ${hostWords(options.settings).turnOffReadOnly} if this change is wanted.`);
+    return errorResult(
+      `${tool.name} was refused: the server runs in read-only mode, so tools that change anything are off. Nothing was changed.\nWhat to do: ${hostWords(options.settings).turnOffReadOnly} if this change is wanted.`,
+    );
   }
   // Zod 4 leaves the received value out of an issue unless asked; the message needs it to say what came instead.
   const parsed = tool.input.safeParse(rawArgs ?? {}, { reportInput: true });
-  if (!parsed.success) return errorResult(shortenEchoes(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`, rawArgs));
+  if (!parsed.success)
+    return errorResult(shortenEchoes(`Invalid arguments for ${tool.name}:\n${formatIssues(parsed.error, tool.input)}`, rawArgs));
   try {
     const services = await options.services();
     keepCachesCurrent(options.operations, services);
@@ -92,7 +100,9 @@ async function invokeCounted(
     });
     const checked = tool.output.safeParse(outcome.result);
     if (!checked.success) {
-      options.logger.error(`${tool.name} produced a result that does not match its output schema: ${formatIssues(checked.error, tool.output)}`);
+      options.logger.error(
+        `${tool.name} produced a result that does not match its output schema: ${formatIssues(checked.error, tool.output)}`,
+      );
       return errorResult(`${tool.name} produced an unexpected result. This is a bug in Power Agent MCP; please report it.`);
     }
     const result: CallToolResult = { content: [{ type: 'text', text: outcome.summary }], structuredContent: checked.data };
@@ -189,14 +199,16 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject): string {
     case 'invalid_union': {
       const options = schemaAt(schema, issue.path)?._zod.def.options ?? [];
       const expected = [...new Set(options.map((option) => expectedType(unwrap(option), 'a value')))];
-      if (expected.length && issue.input !== undefined) return `${field}: expected ${expected.join(' or ')}, received ${received(issue.input)}.`;
+      if (expected.length && issue.input !== undefined)
+        return `${field}: expected ${expected.join(' or ')}, received ${received(issue.input)}.`;
       return `${field}: ${issue.message}`;
     }
     case 'invalid_value': {
       const allowed = `Allowed values: ${issue.values.map((value) => echo(value)).join(', ')}.`;
       if (issue.input === undefined) return `${field}: required. ${allowed}`;
       const types = [...new Set(issue.values.map((value) => jsonType(value)))];
-      if (!types.includes(jsonType(issue.input))) return `${field}: expected ${types.join(' or ')}, received ${received(issue.input)}. ${allowed}`;
+      if (!types.includes(jsonType(issue.input)))
+        return `${field}: expected ${types.join(' or ')}, received ${received(issue.input)}. ${allowed}`;
       return `${field}: ${echo(issue.input)} is not allowed. ${allowed}`;
     }
     case 'too_big':
@@ -253,7 +265,8 @@ function shortenEchoes(text: string, args: unknown): string {
   const long = new Set<string>();
   const collect = (value: unknown, depth: number) => {
     if (typeof value === 'string' && value.length > ECHO_LIMIT) long.add(value);
-    else if (value && typeof value === 'object' && depth < 4) for (const inner of Object.values(value).slice(0, 100)) collect(inner, depth + 1);
+    else if (value && typeof value === 'object' && depth < 4)
+      for (const inner of Object.values(value).slice(0, 100)) collect(inner, depth + 1);
   };
   collect(args, 0);
   for (const value of [...long].sort((a, b) => b.length - a.length)) text = text.split(value).join(shorten(value));

@@ -111,4 +111,3 @@ function sameUrl(env: BapEnvironment, url: string): boolean {
   const target = normalizeUrl(url);
   return [org?.instanceUrl, org?.instanceApiUrl].some((candidate) => candidate && normalizeUrl(candidate) === target);
 }
-

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 
 /** Reused field descriptions, so every tool explains the same argument the same way. */
-export const environmentRef = z
-  .string()
-  .trim()
-  .min(1)
-  .max(500)
-  .describe('Environment id, name or URL.');
+export const environmentRef = z.string().trim().min(1).max(500).describe('Environment id, name or URL.');
 
 /** The `newName` of a tool that overwrites an environment (restore, copy, reset). */
 export const newNameArgument = z.string().trim().min(1).max(100).optional().describe('New display name (default: keep it).');
@@ -74,7 +69,11 @@ function limit(schema: SchemaParts, max: number): SchemaParts {
     case 'record':
       return rebuild(rebuild(schema, 'keyType', limit(def.keyType!, max)), 'valueType', limit(def.valueType!, max));
     case 'union':
-      return rebuild(schema, 'options', def.options!.map((option) => limit(option, max)));
+      return rebuild(
+        schema,
+        'options',
+        def.options!.map((option) => limit(option, max)),
+      );
     case 'pipe':
       return rebuild(schema, 'in', limit(def.in!, max));
     case 'optional':

@@ -43,7 +43,11 @@ export interface ToolSettings {
 /** A form the client shows to its user (MCP elicitation); resolves with what the user did. */
 export interface ElicitRequest {
   message: string;
-  requestedSchema: { type: 'object'; properties: Record<string, { type: 'string'; title?: string; description?: string }>; required?: string[] };
+  requestedSchema: {
+    type: 'object';
+    properties: Record<string, { type: 'string'; title?: string; description?: string }>;
+    required?: string[];
+  };
 }
 export interface ElicitResult {
   action: 'accept' | 'decline' | 'cancel';
@@ -147,7 +151,12 @@ export const READ_ONLY_CLOUD: ToolAnnotations = { readOnlyHint: true, destructiv
 /** A tool that adds something in the cloud and destroys nothing (create, backup). */
 export const ADDITIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 /** A tool that deletes or overwrites something in the cloud; it asks for confirmation. */
-export const DESTRUCTIVE_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+export const DESTRUCTIVE_CLOUD: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+};
 
 /** A tool that changes something in the cloud, or writes a local file, to a state that repeating it keeps (set version, add component, publish, export). */
 export const IDEMPOTENT_CLOUD: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };

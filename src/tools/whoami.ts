@@ -40,7 +40,12 @@ export const whoAmI = defineTool({
     const dataverse = target.dataverse;
     const who = await dataverse.whoAmI(context.signal);
     const [user, businessUnit, organization, version] = await Promise.all([
-      dataverse.retrieve<SystemUser>('systemusers', who.UserId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid'], context.signal),
+      dataverse.retrieve<SystemUser>(
+        'systemusers',
+        who.UserId,
+        ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid'],
+        context.signal,
+      ),
       dataverse.retrieve<{ name?: string }>('businessunits', who.BusinessUnitId, ['name'], context.signal),
       dataverse.retrieve<{ name?: string }>('organizations', who.OrganizationId, ['name'], context.signal),
       dataverse.retrieveVersion(context.signal),

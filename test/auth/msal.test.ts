@@ -54,22 +54,28 @@ before(async () => {
   });
   await oauth.issuer.keys.generate('RS256');
   // The mock server issues tokens to anyone; this hook makes it check the client credential the way Entra does.
-  oauth.service.on('beforeResponse', (response: { statusCode: number; body: Record<string, unknown> }, req: { body: Record<string, string> }) => {
-    received.push({ ...req.body });
-    const failure = failures.shift();
-    if (failure) {
-      response.statusCode = failure.status;
-      response.body = failure.body;
-      return;
-    }
-    const refusal = checkCredential(req.body);
-    if (refusal) {
-      response.statusCode = 401;
-      response.body = { error: 'invalid_client', error_description: `${refusal}\r\nTrace ID: x\r\nCorrelation ID: corr-from-entra\r\nTimestamp: now` };
-      return;
-    }
-    response.body.expires_in = tokenLifetimeSeconds;
-  });
+  oauth.service.on(
+    'beforeResponse',
+    (response: { statusCode: number; body: Record<string, unknown> }, req: { body: Record<string, string> }) => {
+      received.push({ ...req.body });
+      const failure = failures.shift();
+      if (failure) {
+        response.statusCode = failure.status;
+        response.body = failure.body;
+        return;
+      }
+      const refusal = checkCredential(req.body);
+      if (refusal) {
+        response.statusCode = 401;
+        response.body = {
+          error: 'invalid_client',
+          error_description: `${refusal}\r\nTrace ID: x\r\nCorrelation ID: corr-from-entra\r\nTimestamp: now`,
+        };
+        return;
+      }
+      response.body.expires_in = tokenLifetimeSeconds;
+    },
+  );
   await oauth.start(0, '127.0.0.1');
   authorityHost = oauth.issuer.url!;
 });
@@ -87,14 +93,21 @@ function checkCredential(body: Record<string, string>): string | undefined {
   const jwt = decodeJwt(body.client_assertion ?? '');
   const thumbprint = new X509Certificate(clientCertificatePem).fingerprint256.replace(/:/g, '');
   const headerThumbprint = jwt && Buffer.from(String(jwt.header['x5t#S256']), 'base64url').toString('hex').toUpperCase();
-  if (!jwt || headerThumbprint !== thumbprint || !verifySignature(jwt, createPublicKey(clientCertificatePem))) return 'AADSTS700027: Client assertion failed signature validation.';
-  if (jwt.payload.aud !== `${authorityHost}/${TENANT}/oauth2/v2.0/token` || jwt.payload.iss !== CLIENT_ID) return 'AADSTS700027: wrong audience or issuer.';
+  if (!jwt || headerThumbprint !== thumbprint || !verifySignature(jwt, createPublicKey(clientCertificatePem)))
+    return 'AADSTS700027: Client assertion failed signature validation.';
+  if (jwt.payload.aud !== `${authorityHost}/${TENANT}/oauth2/v2.0/token` || jwt.payload.iss !== CLIENT_ID)
+    return 'AADSTS700027: wrong audience or issuer.';
   return undefined;
 }
 
 function provider(auth: AuthConfig, extra: { ca?: string; authority?: string; onDeviceCode?: (message: string) => void } = {}) {
   const endpoints = resolveEndpoints({ POWERAGENT_AUTHORITY_HOST: extra.authority ?? authorityHost });
-  const http = new HttpClient({ logger: silentLogger, userAgent: 'test', extraCaCerts: [extra.ca ?? caPem], retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+  const http = new HttpClient({
+    logger: silentLogger,
+    userAgent: 'test',
+    extraCaCerts: [extra.ca ?? caPem],
+    retry: { baseDelayMs: 10, maxDelayMs: 50 },
+  });
   return new CachingTokenProvider(createMsalTokenSource({ auth, endpoints, http, logger: silentLogger, onDeviceCode: extra.onDeviceCode }));
 }
 
@@ -102,7 +115,11 @@ const tokenRequests = () => received.filter((r) => r.grant_type === 'client_cred
 
 describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
   it('client secret from the POWERPLATFORM_* variables; one token per resource, cached', async () => {
-    const auth = readAuthConfig({ POWERPLATFORM_TENANT_ID: TENANT, POWERPLATFORM_APPLICATION_ID: CLIENT_ID, POWERPLATFORM_CLIENT_SECRET: SECRET });
+    const auth = readAuthConfig({
+      POWERPLATFORM_TENANT_ID: TENANT,
+      POWERPLATFORM_APPLICATION_ID: CLIENT_ID,
+      POWERPLATFORM_CLIENT_SECRET: SECRET,
+    });
     assert.equal(auth.kind, 'client-secret');
     const tokens = provider(auth);
     received.length = 0;
@@ -110,7 +127,10 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
     assert.equal(await tokens.getToken('https://service.powerapps.com/'), bap);
     const org = await tokens.getToken('https://contoso.crm4.dynamics.com');
     assert.notEqual(org, bap);
-    assert.deepEqual(tokenRequests().map((r) => r.scope), ['https://service.powerapps.com/.default', 'https://contoso.crm4.dynamics.com/.default']);
+    assert.deepEqual(
+      tokenRequests().map((r) => r.scope),
+      ['https://service.powerapps.com/.default', 'https://contoso.crm4.dynamics.com/.default'],
+    );
     assert.equal(decodeJwt(bap)?.payload.iss, authorityHost, 'the token was issued by the OAuth server');
   });
 
@@ -128,7 +148,11 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
   });
 
   it('certificate: MSAL signs an assertion with the key, and the thumbprint and x5c identify the certificate', async () => {
-    const auth = readAuthConfig({ POWERPLATFORM_TENANT_ID: TENANT, POWERPLATFORM_APPLICATION_ID: CLIENT_ID, POWERPLATFORM_CLIENT_CERTIFICATE_PATH: join(tempDir, 'client.pem') });
+    const auth = readAuthConfig({
+      POWERPLATFORM_TENANT_ID: TENANT,
+      POWERPLATFORM_APPLICATION_ID: CLIENT_ID,
+      POWERPLATFORM_CLIENT_CERTIFICATE_PATH: join(tempDir, 'client.pem'),
+    });
     assert.equal(auth.kind, 'certificate');
     received.length = 0;
     await provider(auth).getToken('https://service.powerapps.com/');
@@ -148,7 +172,10 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
     federatedToken = federatedToken.replace('signature', 'rotated');
     writeFileSync(file, federatedToken);
     await tokens.getToken('https://contoso.crm.dynamics.com');
-    assert.deepEqual(tokenRequests().map((r) => r.client_assertion), [federatedToken.replace('rotated', 'signature'), federatedToken]);
+    assert.deepEqual(
+      tokenRequests().map((r) => r.client_assertion),
+      [federatedToken.replace('rotated', 'signature'), federatedToken],
+    );
   });
 
   it('a wrong secret becomes a sign-in error with the code, correlation id and a hint, and without the secret', async () => {
@@ -173,7 +200,8 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
   it('a token endpoint that keeps failing gives a readable error, and its failure is not kept: the next sign-in goes out at once', async () => {
     const tokens = provider({ kind: 'client-secret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET });
     received.length = 0;
-    for (let i = 0; i < 5; i++) failures.push({ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } } });
+    for (let i = 0; i < 5; i++)
+      failures.push({ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } } });
     await assert.rejects(tokens.getToken('https://api.powerplatform.com'), (e: PlatformError) => {
       assert.equal(e.service, 'identity');
       assert.match(e.describe(), /answered HTTP 503 \(The service is temporarily unavailable\.\) after 5 attempts/);
@@ -187,7 +215,10 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
 
   it('an untrusted server certificate is refused (no silent trust)', async () => {
     const other = await generateCertificate();
-    const tokens = provider({ kind: 'client-secret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET }, { ca: other.certificatePem });
+    const tokens = provider(
+      { kind: 'client-secret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET },
+      { ca: other.certificatePem },
+    );
     await assert.rejects(tokens.getToken('https://service.powerapps.com/'), (e: PlatformError) => e.service === 'identity');
   });
 });
@@ -195,14 +226,25 @@ describe('MSAL sign-in against a real OAuth server over HTTPS', () => {
 describe('configuration of sign-in', () => {
   it('names what is missing', () => {
     assert.throws(() => readAuthConfig({}), /No Power Platform credentials are configured.*POWERPLATFORM_CLIENT_SECRET.*--sandbox/s);
-    assert.throws(() => readAuthConfig({ POWERPLATFORM_CLIENT_SECRET: 's' }), /client-secret needs POWERPLATFORM_TENANT_ID, POWERPLATFORM_APPLICATION_ID/);
-    assert.throws(() => readAuthConfig({ POWERAGENT_AUTH: 'certificate', POWERPLATFORM_TENANT_ID: 't', POWERPLATFORM_APPLICATION_ID: 'a' }), /POWERPLATFORM_CLIENT_CERTIFICATE_PATH/);
+    assert.throws(
+      () => readAuthConfig({ POWERPLATFORM_CLIENT_SECRET: 's' }),
+      /client-secret needs POWERPLATFORM_TENANT_ID, POWERPLATFORM_APPLICATION_ID/,
+    );
+    assert.throws(
+      () => readAuthConfig({ POWERAGENT_AUTH: 'certificate', POWERPLATFORM_TENANT_ID: 't', POWERPLATFORM_APPLICATION_ID: 'a' }),
+      /POWERPLATFORM_CLIENT_CERTIFICATE_PATH/,
+    );
     assert.throws(() => readAuthConfig({ POWERAGENT_AUTH: 'magic' }), /POWERAGENT_AUTH "magic" is not a sign-in method/);
   });
 
   it('device code defaults to the pac public client and the organizations authority', () => {
     const auth = readAuthConfig({ POWERAGENT_AUTH: 'device-code', POWERAGENT_CACHE_DIR: '/tmp/x' });
-    assert.deepEqual(auth, { kind: 'device-code', tenantId: 'organizations', clientId: '9cee029c-6210-4654-90bb-17e6e9d36617', cacheFile: '/tmp/x/msal-cache.json' });
+    assert.deepEqual(auth, {
+      kind: 'device-code',
+      tenantId: 'organizations',
+      clientId: '9cee029c-6210-4654-90bb-17e6e9d36617',
+      cacheFile: '/tmp/x/msal-cache.json',
+    });
   });
 });
 
@@ -236,7 +278,10 @@ describe('MSAL sign-in against the sandbox identity service', () => {
       const nextProcess = provider(auth, { ca: sandbox.certificatePem, authority: sandbox.url });
       const again = await nextProcess.getToken('https://127.0.0.1/orgs/any');
       assert.ok(again);
-      assert.deepEqual(sandbox.identity.issued.slice(before).map((i) => i.grant), ['refresh_token']);
+      assert.deepEqual(
+        sandbox.identity.issued.slice(before).map((i) => i.grant),
+        ['refresh_token'],
+      );
     });
   });
 
@@ -244,7 +289,12 @@ describe('MSAL sign-in against the sandbox identity service', () => {
     await withSandbox({}, async (sandbox) => {
       const services = sandboxServices(sandbox);
       sandbox.faults.add({ kind: 'unavailable', method: 'POST', path: '/oauth2/v2.0/token', times: 1 });
-      const result = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: new AbortController().signal }, invokeOptions(services));
+      const result = await invokeTool(
+        whoAmI,
+        { environment: 'Contoso Dev' },
+        { signal: new AbortController().signal },
+        invokeOptions(services),
+      );
       assert.equal(result.isError, undefined, text(result));
       sandbox.faults.add({ kind: 'reset', method: 'POST', path: '/oauth2/v2.0/token', times: 5 });
       await assert.rejects(services.tokens.getToken(`${sandbox.url}/orgs/contoso-test`), (e: PlatformError) => {
@@ -263,12 +313,24 @@ describe('MSAL sign-in against the sandbox identity service', () => {
       process.env.IDENTITY_ENDPOINT = sandbox.managedIdentity.endpoint;
       process.env.IDENTITY_HEADER = sandbox.managedIdentity.secret;
       try {
-        const services = sandboxServices(sandbox, { POWERAGENT_AUTH: 'managed-identity', POWERPLATFORM_APPLICATION_ID: '', POWERPLATFORM_CLIENT_SECRET: '' });
-        const result = await invokeTool(whoAmI, { environment: 'Contoso Dev' }, { signal: new AbortController().signal }, invokeOptions(services));
+        const services = sandboxServices(sandbox, {
+          POWERAGENT_AUTH: 'managed-identity',
+          POWERPLATFORM_APPLICATION_ID: '',
+          POWERPLATFORM_CLIENT_SECRET: '',
+        });
+        const result = await invokeTool(
+          whoAmI,
+          { environment: 'Contoso Dev' },
+          { signal: new AbortController().signal },
+          invokeOptions(services),
+        );
         assert.equal(result.isError, undefined, text(result));
         assert.equal(result.structuredContent?.isApplicationUser, true);
         assert.match(String(result.structuredContent?.signedInAs), /managed identity/);
-        assert.deepEqual(sandbox.identity.issued.map((i) => i.grant), ['managed_identity', 'managed_identity']);
+        assert.deepEqual(
+          sandbox.identity.issued.map((i) => i.grant),
+          ['managed_identity', 'managed_identity'],
+        );
         await services.close();
       } finally {
         process.env.IDENTITY_ENDPOINT = saved.endpoint;

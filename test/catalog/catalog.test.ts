@@ -19,22 +19,55 @@ describe('catalog tools through an MCP client', () => {
     await withHarness(async (h) => {
       const cli = await h.connect(['--allowed-folders', work]);
       const listed = await h.call(cli, 'pp_catalog_status', { catalog: CATALOG });
-      assert.deepEqual(structured(listed).items.map((i: any) => [i.tpsid, i.version]), [['ContosoConferencesCustomConnector', '2.0.0.0'], ['ContosoExpenseTemplate', '1.3.0.0'], ['ContosoPortalExtensions', '1.0.0.0']]);
+      assert.deepEqual(
+        structured(listed).items.map((i: any) => [i.tpsid, i.version]),
+        [
+          ['ContosoConferencesCustomConnector', '2.0.0.0'],
+          ['ContosoExpenseTemplate', '1.3.0.0'],
+          ['ContosoPortalExtensions', '1.0.0.0'],
+        ],
+      );
 
-      const installed = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'Expense app template', targetEnvironment: 'Contoso Test', settings: { region: 'emea' }, waitSeconds: 60 });
+      const installed = await h.call(cli, 'pp_install_catalog', {
+        catalog: CATALOG,
+        item: 'Expense app template',
+        targetEnvironment: 'Contoso Test',
+        settings: { region: 'emea' },
+        waitSeconds: 60,
+      });
       assert.equal(installed.isError, undefined, text(installed));
       assert.equal(structured(installed).state, 'succeeded');
-      assert.ok(environmentByName(h.sandbox, 'Contoso Test')!.org!.solutions.some((s) => s.uniquename === 'ContosoExpenses' && s.version === '1.3.0.0'));
+      assert.ok(
+        environmentByName(h.sandbox, 'Contoso Test')!.org!.solutions.some(
+          (s) => s.uniquename === 'ContosoExpenses' && s.version === '1.3.0.0',
+        ),
+      );
 
-      const failed = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'ContosoPortalExtensions', targetEnvironment: 'Contoso Test', waitSeconds: 60 });
+      const failed = await h.call(cli, 'pp_install_catalog', {
+        catalog: CATALOG,
+        item: 'ContosoPortalExtensions',
+        targetEnvironment: 'Contoso Test',
+        waitSeconds: 60,
+      });
       assert.equal(failed.isError, true);
       assert.equal(structured(failed).state, 'failed');
-      assert.match(text(failed), /Error \(InstallFailed\): Deployment of ContosoPortalExtensions failed: solution ContosoPortal is required in the target environment/);
+      assert.match(
+        text(failed),
+        /Error \(InstallFailed\): Deployment of ContosoPortalExtensions failed: solution ContosoPortal is required in the target environment/,
+      );
 
-      const pinned = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'ContosoExpenseTemplate', version: '9.9.0.0', targetEnvironment: 'Contoso Test' });
+      const pinned = await h.call(cli, 'pp_install_catalog', {
+        catalog: CATALOG,
+        item: 'ContosoExpenseTemplate',
+        version: '9.9.0.0',
+        targetEnvironment: 'Contoso Test',
+      });
       assert.match(text(pinned), /Version 9\.9\.0\.0 of ContosoExpenseTemplate is not in the catalog; the catalog has 1\.3\.0\.0/);
       const unknown = await h.call(cli, 'pp_install_catalog', { catalog: CATALOG, item: 'Nope', targetEnvironment: 'Contoso Test' });
-      assert.match(text(unknown), /^item: no catalog item "Nope" is in the catalog of Contoso \(default\)\. Nothing was installed\.\nWhat to do: Items: ContosoConferencesCustomConnector/);
+      assert.match(
+        text(unknown),
+        /^item: no catalog item "Nope" is in the catalog of Contoso \(default\)\. Nothing was installed\.\nWhat to do: Items: ContosoConferencesCustomConnector/,
+      );
       const noCatalog = await h.call(cli, 'pp_catalog_status', { catalog: 'Contoso Dev' });
       assert.match(text(noCatalog), /The catalog is not installed in this environment/);
     });
@@ -49,7 +82,13 @@ describe('catalog tools through an MCP client', () => {
         sourcePortal: 526430005,
         businessJustification: 'Shared forms',
         publisherDetails: { publisherId: 'ContosoPublisher', publisherDisplayName: 'Contoso' },
-        catalogItemDefinition: { id: 'ContosoForms', displayName: 'Contoso forms', description: 'Forms', offer: { type: 'Component_Collection', deploymentType: 'Normal' }, packageFile: { name: 'ContosoForms.zip', filesaslink: 'https://contoso.blob.core.windows.net/packages/ContosoForms.zip?sig=x' } },
+        catalogItemDefinition: {
+          id: 'ContosoForms',
+          displayName: 'Contoso forms',
+          description: 'Forms',
+          offer: { type: 'Component_Collection', deploymentType: 'Normal' },
+          packageFile: { name: 'ContosoForms.zip', filesaslink: 'https://contoso.blob.core.windows.net/packages/ContosoForms.zip?sig=x' },
+        },
       };
       writeFileSync(join(work, 'submission.json'), JSON.stringify(submission));
       const submitted = await h.call(cli, 'pp_submit_catalog', { catalog: CATALOG, submissionFile: 'submission.json', waitSeconds: 60 });
@@ -57,11 +96,20 @@ describe('catalog tools through an MCP client', () => {
       assert.equal(structured(submitted).state, 'succeeded');
       assert.ok(structured(submitted).result.applicationId);
       const listed = await h.call(cli, 'pp_catalog_status', { catalog: CATALOG, nameContains: 'forms' });
-      assert.deepEqual(structured(listed).items.map((i: any) => i.tpsid), ['ContosoForms']);
+      assert.deepEqual(
+        structured(listed).items.map((i: any) => i.tpsid),
+        ['ContosoForms'],
+      );
 
-      writeFileSync(join(work, 'incomplete.json'), JSON.stringify({ ...submission, catalogItemDefinition: { ...submission.catalogItemDefinition, packageFile: { name: 'x.zip' } } }));
+      writeFileSync(
+        join(work, 'incomplete.json'),
+        JSON.stringify({ ...submission, catalogItemDefinition: { ...submission.catalogItemDefinition, packageFile: { name: 'x.zip' } } }),
+      );
       const incomplete = await h.call(cli, 'pp_submit_catalog', { catalog: CATALOG, submissionFile: 'incomplete.json' });
-      assert.match(text(incomplete), /^submissionFile: incomplete\.json lacks catalogItemDefinition\.packageFile\.filesaslink\. Nothing was submitted\./);
+      assert.match(
+        text(incomplete),
+        /^submissionFile: incomplete\.json lacks catalogItemDefinition\.packageFile\.filesaslink\. Nothing was submitted\./,
+      );
     });
   });
 });

@@ -123,13 +123,10 @@ describe('VS Code account sign-in', () => {
     const state = memento();
     await state.update('powerAgent.account', ADA);
     const { auth } = fakeAuthentication([ADA, BOB]);
-    assert.equal(
-      await signIn({ settings: SETTINGS, endpoints, state: state, auth, pick: (async () => undefined) }),
-      undefined,
-    );
+    assert.equal(await signIn({ settings: SETTINGS, endpoints, state: state, auth, pick: async () => undefined }), undefined);
     const refusing = fakeAuthentication([], { refuse: true });
     assert.equal(
-      await signIn({ settings: SETTINGS, endpoints, state: state, auth: refusing.auth, pick: (async () => undefined) }),
+      await signIn({ settings: SETTINGS, endpoints, state: state, auth: refusing.auth, pick: async () => undefined }),
       undefined,
     );
     assert.equal(signedInAccount(state as never), ADA.label);

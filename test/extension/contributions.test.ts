@@ -25,7 +25,7 @@ describe('extension manifest and views, without VS Code', () => {
 
   it('every local path of the catalog declares its dialog, and a solution given as a file is not offered the solution picker', () => {
     const paths = manifest.flatMap((tool) =>
-      Object.keys((tool.inputSchema.properties ?? {}))
+      Object.keys(tool.inputSchema.properties ?? {})
         .filter((field) => /(File|^folder)$/.test(field))
         .map((field) => [tool, field] as const),
     );
@@ -82,7 +82,9 @@ describe('extension manifest and views, without VS Code', () => {
   });
 
   it('walkthrough steps tick on context keys the extension sets, so they follow the state, not a click', () => {
-    const source = readdirSync(join(ROOT, 'src', 'extension')).map((f) => readFileSync(join(ROOT, 'src', 'extension', f), 'utf8')).join('\n');
+    const source = readdirSync(join(ROOT, 'src', 'extension'))
+      .map((f) => readFileSync(join(ROOT, 'src', 'extension', f), 'utf8'))
+      .join('\n');
     const keys = new Set([...source.matchAll(/'setContext', '([^']+)'/g)].map((m) => m[1]));
     for (const step of pkg.contributes.walkthroughs[0].steps as Array<{ id: string; completionEvents: string[] }>) {
       assert.ok(step.completionEvents.length > 0, step.id);

@@ -88,7 +88,10 @@ describe('fuzz: every tool, seeded random and adversarial arguments', () => {
     const started = Date.now();
     let next = 0;
     let hits = 0;
-    const describeCall = (call: (typeof calls)[number]) => `#${call.index} ${call.name} ${JSON.stringify(call.args).replace(/(d\/){20,}/g, (m) => `(d/ x ${m.length / 2})`).slice(0, 600)}`;
+    const describeCall = (call: (typeof calls)[number]) =>
+      `#${call.index} ${call.name} ${JSON.stringify(call.args)
+        .replace(/(d\/){20,}/g, (m) => `(d/ x ${m.length / 2})`)
+        .slice(0, 600)}`;
 
     async function one(call: (typeof calls)[number]): Promise<void> {
       let result: CallToolResult;

@@ -9,7 +9,12 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
     await withHarness(async (h) => {
       const session = await h.connect();
       const progress: Array<{ progress: number; message?: string }> = [];
-      const result = await h.call(session, 'pp_create_environment', { displayName: 'Contoso QA', domainName: 'contoso-qa', region: 'europe' }, { onprogress: (p) => progress.push(p) });
+      const result = await h.call(
+        session,
+        'pp_create_environment',
+        { displayName: 'Contoso QA', domainName: 'contoso-qa', region: 'europe' },
+        { onprogress: (p) => progress.push(p) },
+      );
       assert.equal(result.isError, undefined, text(result));
       const op = structured(result);
       assert.equal(op.state, 'succeeded');
@@ -20,8 +25,12 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
       assert.equal(env.record.properties?.databaseType, 'CommonDataService');
       assert.ok(env.org, 'the database exists');
       assert.ok(progress.length >= 3, `progress notifications arrived: ${progress.length}`);
-      assert.ok(progress.some((p) => /Run \(3 of 4\)/.test(p.message ?? '')), 'a stage was reported');
-      for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.progress > progress[i - 1]!.progress, 'progress rises with every notification');
+      assert.ok(
+        progress.some((p) => /Run \(3 of 4\)/.test(p.message ?? '')),
+        'a stage was reported',
+      );
+      for (let i = 1; i < progress.length; i++)
+        assert.ok(progress[i]!.progress > progress[i - 1]!.progress, 'progress rises with every notification');
       // Create sends databaseType, language, currency and the all-zero security group.
       const creates = h.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/environments'));
       assert.equal(creates.length, 1);
@@ -65,7 +74,10 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
       assert.equal(structured(result).state, 'succeeded', text(result));
       const posts = h.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/environments'));
       assert.equal(posts.length, 1, 'the start was not sent again');
-      assert.equal([...h.sandbox.tenant.environments.values()].filter((e) => e.record.properties?.displayName === 'Contoso Lost').length, 1);
+      assert.equal(
+        [...h.sandbox.tenant.environments.values()].filter((e) => e.record.properties?.displayName === 'Contoso Lost').length,
+        1,
+      );
     });
   });
 
@@ -102,7 +114,10 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
       const session = await h.connect();
       const refused = await h.call(session, 'pp_delete_environment', { environment: 'Contoso Test' });
       assert.equal(refused.isError, true);
-      assert.match(text(refused), /needs the user's confirmation[\s\S]*Nothing was changed[\s\S]*confirm set to the environment's display name, "Contoso Test"/);
+      assert.match(
+        text(refused),
+        /needs the user's confirmation[\s\S]*Nothing was changed[\s\S]*confirm set to the environment's display name, "Contoso Test"/,
+      );
       const wrong = await h.call(session, 'pp_delete_environment', { environment: 'Contoso Test', confirm: 'Contoso Dev' });
       assert.match(text(wrong), /does not match/);
       assert.ok(environmentByName(h.sandbox, 'Contoso Test'), 'still there');
@@ -114,7 +129,10 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
       const deleted = await h.call(session, 'pp_delete_environment', { environment: 'Contoso Test', confirm: 'Contoso Test' });
       assert.equal(structured(deleted).state, 'succeeded', text(deleted));
       assert.equal(environmentByName(h.sandbox, 'Contoso Test'), undefined);
-      assert.ok(h.sandbox.requests.some((r) => r.path.endsWith('/validateDelete')), 'validated first');
+      assert.ok(
+        h.sandbox.requests.some((r) => r.path.endsWith('/validateDelete')),
+        'validated first',
+      );
     });
   });
 
@@ -122,14 +140,18 @@ describe('pp_create_environment and pp_delete_environment through an MCP client'
     await withHarness(async (h) => {
       const answers = [{ action: 'decline' as const }, { action: 'accept' as const, content: { environmentName: 'Contoso Test' } }];
       const asked: string[] = [];
-      const session = await h.connect([], {}, {
-        capabilities: { elicitation: {} },
-        setup: (client) =>
-          client.setRequestHandler(ElicitRequestSchema, async (request) => {
-            asked.push(String(request.params.message));
-            return answers.shift()!;
-          }),
-      });
+      const session = await h.connect(
+        [],
+        {},
+        {
+          capabilities: { elicitation: {} },
+          setup: (client) =>
+            client.setRequestHandler(ElicitRequestSchema, async (request) => {
+              asked.push(String(request.params.message));
+              return answers.shift()!;
+            }),
+        },
+      );
       // confirm is ignored when the person can be asked: only the person's answer counts.
       const declined = await h.call(session, 'pp_delete_environment', { environment: 'Contoso Test', confirm: 'Contoso Test' });
       assert.equal(declined.isError, true);

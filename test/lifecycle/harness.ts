@@ -21,8 +21,17 @@ export interface Harness {
    * The server in real mode against the sandbox, with its own operation store folder: in this process
    * from the current source, or as the built CLI over stdio when `process: true`.
    */
-  connect(extraArgs?: string[], extraEnv?: Record<string, string>, options?: { capabilities?: ClientCapabilities; setup?: (client: Client) => void; process?: boolean }): Promise<Session>;
-  call(session: Session, name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult>;
+  connect(
+    extraArgs?: string[],
+    extraEnv?: Record<string, string>,
+    options?: { capabilities?: ClientCapabilities; setup?: (client: Client) => void; process?: boolean },
+  ): Promise<Session>;
+  call(
+    session: Session,
+    name: string,
+    args: Record<string, unknown>,
+    options?: { signal?: AbortSignal; onprogress?: (p: { progress: number; message?: string }) => void },
+  ): Promise<CallToolResult>;
 }
 
 /** A sandbox the test can inspect, and CLI processes talking to it as a real tenant. */
@@ -37,7 +46,10 @@ export async function withHarness<T>(body: (harness: Harness) => Promise<T>, opt
       const env = { ...sandbox.env(), POWERAGENT_STATE_DIR: stateDir, POWERAGENT_POLL_INTERVAL_MS: '100', ...extraEnv };
       const session = clientOptions.process
         ? await connectCli(extraArgs, env, clientOptions)
-        : { ...(await connectInProcess(extraArgs, env, { ...clientOptions, http: { extraCaCerts: [sandbox.certificatePem] } })), pid: () => null };
+        : {
+            ...(await connectInProcess(extraArgs, env, { ...clientOptions, http: { extraCaCerts: [sandbox.certificatePem] } })),
+            pid: () => null,
+          };
       sessions.push(session);
       return session;
     },

@@ -88,12 +88,7 @@ describe('faults on every sandbox route while each long-running tool runs', () =
           const call = async (tool: string, args: Record<string, unknown>) => {
             const definition = allTools.find((c) => c.name === tool)!;
             const wait = 'waitSeconds' in (definition.input as unknown as { shape: object }).shape ? { waitSeconds: 120 } : {};
-            const result = (await invokeTool(
-              definition,
-              { ...wait, ...args },
-              { signal: AbortSignal.timeout(150_000) },
-              options,
-            ));
+            const result = await invokeTool(definition, { ...wait, ...args }, { signal: AbortSignal.timeout(150_000) }, options);
             results.push({ tool, result });
             return result;
           };

@@ -28,7 +28,13 @@ describe('operation tracker', () => {
   it('sends a heartbeat while nothing changes, and returns at the wait limit with the operation still running', async () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
-      const tracker = new OperationTracker({ store: new FileOperationStore(join(mkdtempSync(join(tmpdir(), 'ops-')), 'operations.json')), services: async () => services, logger: silentLogger, heartbeatMs: 100, defaultPollIntervalMs: 50 });
+      const tracker = new OperationTracker({
+        store: new FileOperationStore(join(mkdtempSync(join(tmpdir(), 'ops-')), 'operations.json')),
+        services: async () => services,
+        logger: silentLogger,
+        heartbeatMs: 100,
+        defaultPollIntervalMs: 50,
+      });
       const started = await beginReset(tracker, services, 50);
       const seen: string[] = [];
       const { record, end } = await tracker.wait(started.id, { waitMs: 600, onProgress: (r) => void seen.push(r.stage ?? '') });
@@ -46,7 +52,12 @@ describe('operation tracker', () => {
   it('Stop Waiting ends every wait for an operation at once, and the operation goes on to its end', async () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
-      const tracker = new OperationTracker({ store: new FileOperationStore(join(mkdtempSync(join(tmpdir(), 'ops-')), 'operations.json')), services: async () => services, logger: silentLogger, defaultPollIntervalMs: 50 });
+      const tracker = new OperationTracker({
+        store: new FileOperationStore(join(mkdtempSync(join(tmpdir(), 'ops-')), 'operations.json')),
+        services: async () => services,
+        logger: silentLogger,
+        defaultPollIntervalMs: 50,
+      });
       const started = await beginReset(tracker, services, 50);
       const waits = [tracker.wait(started.id, { waitMs: 60_000 }), tracker.wait(started.id, { waitMs: 60_000 })];
       assert.equal(tracker.waiting(started.id), 2);
@@ -54,7 +65,13 @@ describe('operation tracker', () => {
       assert.equal(tracker.release(started.id), 2);
       const ended = await Promise.all(waits);
       assert.ok(Date.now() - before < 1000);
-      assert.deepEqual(ended.map((w) => [w.end, w.record.state]), [['released', 'running'], ['released', 'running']]);
+      assert.deepEqual(
+        ended.map((w) => [w.end, w.record.state]),
+        [
+          ['released', 'running'],
+          ['released', 'running'],
+        ],
+      );
       assert.equal(tracker.waiting(started.id), 0);
       assert.equal(tracker.release(started.id), 0, 'nothing left to release');
       const finished = await tracker.wait(started.id, { waitMs: 30_000 });
@@ -68,7 +85,13 @@ describe('operation tracker', () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       const services = sandboxServices(sandbox, {}, { retry: { maxAttempts: 1 } });
       const dir = mkdtempSync(join(tmpdir(), 'ops-'));
-      const tracker = new OperationTracker({ store: new FileOperationStore(join(dir, 'operations.json')), services: async () => services, logger: silentLogger, defaultPollIntervalMs: 20, maxPollFailures: 2 });
+      const tracker = new OperationTracker({
+        store: new FileOperationStore(join(dir, 'operations.json')),
+        services: async () => services,
+        logger: silentLogger,
+        defaultPollIntervalMs: 20,
+        maxPollFailures: 2,
+      });
       sandbox.faults.add({ kind: 'unavailable', path: '/environmentmanagement/operations/', times: 3 });
       const changes: OperationRecord[] = [];
       tracker.onDidChange((r) => changes.push(r));
@@ -79,7 +102,10 @@ describe('operation tracker', () => {
       assert.equal(lost.state, 'unknown');
       assert.match(lost.error!.hint!, /may still run in the service/);
       assert.ok(lost.poll, 'it keeps its status URL so it can be read again');
-      assert.ok(changes.some((c) => c.state === 'unknown'), 'listeners heard about it');
+      assert.ok(
+        changes.some((c) => c.state === 'unknown'),
+        'listeners heard about it',
+      );
       tracker.refresh(started.id);
       const finished = await tracker.wait(started.id, { waitMs: 30_000 });
       assert.equal(finished.record.state, 'succeeded');

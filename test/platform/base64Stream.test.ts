@@ -54,9 +54,18 @@ describe('base64 in JSON, streamed', () => {
 
   it('leaves nothing behind when the answer is cut off or lacks the field', async () => {
     const cut = join(work, 'cut.zip');
-    await assert.rejects(saveBase64Field('ExportSolutionFile', cut)(pieces('{"ExportSolutionFile":"QUJD', [4])), /no complete ExportSolutionFile/);
-    await assert.rejects(saveBase64Field('ExportSolutionFile', cut)(pieces('{"error":{"message":"x"}}', [5])), /no complete ExportSolutionFile/);
+    await assert.rejects(
+      saveBase64Field('ExportSolutionFile', cut)(pieces('{"ExportSolutionFile":"QUJD', [4])),
+      /no complete ExportSolutionFile/,
+    );
+    await assert.rejects(
+      saveBase64Field('ExportSolutionFile', cut)(pieces('{"error":{"message":"x"}}', [5])),
+      /no complete ExportSolutionFile/,
+    );
     assert.ok(!existsSync(cut));
-    assert.deepEqual(readdirSync(work).filter((f) => f.includes('partial')), []);
+    assert.deepEqual(
+      readdirSync(work).filter((f) => f.includes('partial')),
+      [],
+    );
   });
 });

@@ -43,10 +43,24 @@ describe('contracts with the real payloads in shared/reference/api-samples', nee
   });
 
   it('decodes the PPAPI validation, appmanagement and problem-details shapes', () => {
-    const validation = decodeErrorBody({ errorDetail: { code: 'ValidationFailed', fieldErrors: { targetEnvironmentType: { errorMessages: ['The target must be a Sandbox.'], suggestedValue: 'Sandbox' } } } });
-    assert.deepEqual(validation, { code: 'ValidationFailed', message: 'targetEnvironmentType: The target must be a Sandbox. (suggested value: Sandbox)' });
-    assert.deepEqual(decodeErrorBody({ errorCode: '404', errorName: 'PackageNotFound', message: 'No such package.' }), { code: 'PackageNotFound', message: 'No such package.' });
-    assert.deepEqual(decodeErrorBody({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Name is required.' }), { code: 'about:blank', message: 'Bad Request: Name is required.' });
+    const validation = decodeErrorBody({
+      errorDetail: {
+        code: 'ValidationFailed',
+        fieldErrors: { targetEnvironmentType: { errorMessages: ['The target must be a Sandbox.'], suggestedValue: 'Sandbox' } },
+      },
+    });
+    assert.deepEqual(validation, {
+      code: 'ValidationFailed',
+      message: 'targetEnvironmentType: The target must be a Sandbox. (suggested value: Sandbox)',
+    });
+    assert.deepEqual(decodeErrorBody({ errorCode: '404', errorName: 'PackageNotFound', message: 'No such package.' }), {
+      code: 'PackageNotFound',
+      message: 'No such package.',
+    });
+    assert.deepEqual(decodeErrorBody({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Name is required.' }), {
+      code: 'about:blank',
+      message: 'Bad Request: Name is required.',
+    });
   });
 });
 
@@ -86,16 +100,31 @@ function assertInventsNothing(real: Shape, ours: Shape, documentedElsewhere: str
     const actual = typed(types);
     if (!expected.length || !actual.length) continue;
     const message = `${path} is ${actual.join('/')} in the sandbox, ${expected.join('/')} in the real payloads`;
-    assert.ok(actual.every((t) => expected.includes(t)), message);
+    assert.ok(
+      actual.every((t) => expected.includes(t)),
+      message,
+    );
   }
 }
 
 /** What the environment mapping, the BAP client and the checker clients and tool read from a BAP environment record. */
 const BAP_READS = [
-  'name', 'location', 'properties.displayName', 'properties.environmentSku', 'properties.isDefault', 'properties.azureRegion',
-  'properties.provisioningState', 'properties.states.management.id', 'properties.createdTime', 'properties.createdBy.displayName',
-  'properties.createdBy.userPrincipalName', 'properties.governanceConfiguration.protectionLevel', 'properties.updateCadence.id',
-  'properties.retentionPeriod', 'properties.tenantId', 'properties.runtimeEndpoints.microsoft.PowerAppsAdvisor',
+  'name',
+  'location',
+  'properties.displayName',
+  'properties.environmentSku',
+  'properties.isDefault',
+  'properties.azureRegion',
+  'properties.provisioningState',
+  'properties.states.management.id',
+  'properties.createdTime',
+  'properties.createdBy.displayName',
+  'properties.createdBy.userPrincipalName',
+  'properties.governanceConfiguration.protectionLevel',
+  'properties.updateCadence.id',
+  'properties.retentionPeriod',
+  'properties.tenantId',
+  'properties.runtimeEndpoints.microsoft.PowerAppsAdvisor',
   ...['resourceId', 'uniqueName', 'domainName', 'version', 'instanceUrl', 'instanceApiUrl', 'baseLanguage', 'instanceState'].map(
     (field) => `properties.linkedEnvironmentMetadata.${field}`,
   ),
@@ -160,12 +189,13 @@ describe('the sandbox serves the shapes of the real payloads', needsCorpus, () =
     await sandbox?.close();
   });
 
-  const realEnvironments = () => shapeOf([
-    sample('bap-environment-get.json'),
-    sample('bap-environment-get-managed-standard.json'),
-    sample('bap-environment-get-with-lifecycle-enforcement.json'),
-    ...sample('bap-environments-list.json').value,
-  ]);
+  const realEnvironments = () =>
+    shapeOf([
+      sample('bap-environment-get.json'),
+      sample('bap-environment-get-managed-standard.json'),
+      sample('bap-environment-get-with-lifecycle-enforcement.json'),
+      ...sample('bap-environments-list.json').value,
+    ]);
 
   it('serves every field of the BAP environment record the client reads, with the real JSON types', () => {
     assert.equal(served.environment.status, 200);
@@ -208,8 +238,15 @@ describe('the sandbox serves the shapes of the real payloads', needsCorpus, () =
 
   it('serves the systemuser columns and roles the tools read, typed as in the real rows', () => {
     const reads = [
-      'systemuserid', 'fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid', '_businessunitid_value', 'isdisabled',
-      'systemuserroles_association[].roleid', 'systemuserroles_association[].name',
+      'systemuserid',
+      'fullname',
+      'domainname',
+      'applicationid',
+      'azureactivedirectoryobjectid',
+      '_businessunitid_value',
+      'isdisabled',
+      'systemuserroles_association[].roleid',
+      'systemuserroles_association[].name',
     ];
     assertServes(shapeOf(sample('dataverse-systemusers-list.json').value), shapeOf(served.systemusers.body.value), reads);
   });

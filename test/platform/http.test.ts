@@ -24,7 +24,10 @@ const server = createServer((req, res) => {
 });
 
 const ok: Step = (_q, r) => void r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-const status = (code: number, headers: Record<string, string> = {}, body = ''): Step => (_q, r) => void r.writeHead(code, { 'content-type': 'application/json', ...headers }).end(body);
+const status =
+  (code: number, headers: Record<string, string> = {}, body = ''): Step =>
+  (_q, r) =>
+    void r.writeHead(code, { 'content-type': 'application/json', ...headers }).end(body);
 const reset: Step = (req) => void req.socket.destroy();
 
 before(async () => {
@@ -72,7 +75,10 @@ describe('HttpClient', () => {
     assert.equal(hits.get('/start-429'), 2);
 
     script('/start-503', status(503, { 'retry-after': '1' }), ok);
-    await assert.rejects(http.send({ service: 'dataverse', method: 'POST', url: `${base}/start-503`, body: {} }), (e: PlatformError) => e.status === 503);
+    await assert.rejects(
+      http.send({ service: 'dataverse', method: 'POST', url: `${base}/start-503`, body: {} }),
+      (e: PlatformError) => e.status === 503,
+    );
     assert.equal(hits.get('/start-503'), 1);
   });
 
@@ -105,12 +111,22 @@ describe('HttpClient', () => {
   it('gives up after maxAttempts and reports the attempts', async () => {
     script('/down', status(503), status(503), status(503), status(503), ok);
     const { http } = client();
-    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/down` }), (e: PlatformError) => e.status === 503 && /4 attempts/.test(e.hint ?? ''));
+    await assert.rejects(
+      http.send({ service: 'bap', method: 'GET', url: `${base}/down` }),
+      (e: PlatformError) => e.status === 503 && /4 attempts/.test(e.hint ?? ''),
+    );
     assert.equal(hits.get('/down'), 4);
   });
 
   it('does not wait for a Retry-After beyond its budget; the error says how long to wait', async () => {
-    script('/long-wait', status(429, { 'retry-after': '600' }, '{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}'));
+    script(
+      '/long-wait',
+      status(
+        429,
+        { 'retry-after': '600' },
+        '{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}',
+      ),
+    );
     const { http, waits } = client();
     await assert.rejects(http.send({ service: 'dataverse', method: 'GET', url: `${base}/long-wait` }), (e: PlatformError) => {
       assert.equal(e.code, '0x80072322');
@@ -133,7 +149,10 @@ describe('HttpClient', () => {
     seenAuthorization.length = 0;
     await http.send({ service: 'dataverse', method: 'GET', url: `${base}/auth`, resource: 'https://org.crm.dynamics.com' });
     assert.deepEqual(invalidated, ['https://org.crm.dynamics.com']);
-    assert.deepEqual(seenAuthorization.map((h) => h.replace(/^Bearer .*-(\d)$/, 'token $1')), ['token 1', 'token 2']);
+    assert.deepEqual(
+      seenAuthorization.map((h) => h.replace(/^Bearer .*-(\d)$/, 'token $1')),
+      ['token 1', 'token 2'],
+    );
     assert.ok(!logs.join('\n').includes('secret-token'), 'a token reached the log');
   });
 
@@ -156,9 +175,16 @@ describe('HttpClient', () => {
   });
 
   it('times out a request that gets no answer', async () => {
-    script('/hang', () => undefined, () => undefined);
+    script(
+      '/hang',
+      () => undefined,
+      () => undefined,
+    );
     const { http } = client({ timeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
-    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/hang` }), (e: PlatformError) => e.code === 'Timeout' && e.status === 0);
+    await assert.rejects(
+      http.send({ service: 'bap', method: 'GET', url: `${base}/hang` }),
+      (e: PlatformError) => e.code === 'Timeout' && e.status === 0,
+    );
     assert.equal(hits.get('/hang'), 2);
   });
 
@@ -168,23 +194,39 @@ describe('HttpClient', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
-    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/abort`, signal: controller.signal }), (e: PlatformError) => e.code === 'Canceled');
+    await assert.rejects(
+      http.send({ service: 'bap', method: 'GET', url: `${base}/abort`, signal: controller.signal }),
+      (e: PlatformError) => e.code === 'Canceled',
+    );
     assert.ok(Date.now() - started < 2000);
 
     script('/abort-wait', status(429, { 'retry-after': '30' }), ok);
     const waiting = new AbortController();
     setTimeout(() => waiting.abort(), 50);
-    await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/abort-wait`, signal: waiting.signal }), (e: PlatformError) => e.code === 'Canceled');
+    await assert.rejects(
+      http.send({ service: 'bap', method: 'GET', url: `${base}/abort-wait`, signal: waiting.signal }),
+      (e: PlatformError) => e.code === 'Canceled',
+    );
   });
 
   it('decodes the error, the correlation id from the response, and a hint', async () => {
-    script('/gone', status(404, { 'x-ms-correlation-id': 'corr-123' }, JSON.stringify({ error: { code: 'EnvironmentNotFound', message: 'The environment could not be found.' } })));
+    script(
+      '/gone',
+      status(
+        404,
+        { 'x-ms-correlation-id': 'corr-123' },
+        JSON.stringify({ error: { code: 'EnvironmentNotFound', message: 'The environment could not be found.' } }),
+      ),
+    );
     const { http } = client();
     await assert.rejects(http.send({ service: 'bap', method: 'GET', url: `${base}/gone` }), (e: PlatformError) => {
       assert.equal(e.status, 404);
       assert.equal(e.code, 'EnvironmentNotFound');
       assert.equal(e.correlationId, 'corr-123');
-      assert.match(e.describe(), /Power Platform admin \(BAP\) error \(HTTP 404, EnvironmentNotFound\): The environment could not be found\.\nCorrelation id: corr-123\nWhat to do: Check the environment id/);
+      assert.match(
+        e.describe(),
+        /Power Platform admin \(BAP\) error \(HTTP 404, EnvironmentNotFound\): The environment could not be found\.\nCorrelation id: corr-123\nWhat to do: Check the environment id/,
+      );
       return true;
     });
   });
@@ -192,6 +234,8 @@ describe('HttpClient', () => {
   it('falls back to its own client request id when the service sends no correlation header', async () => {
     script('/bad', status(400, {}, '{"error":{"code":"0x80040203","message":"Invalid argument."}}'));
     const { http } = client();
-    await assert.rejects(http.send({ service: 'dataverse', method: 'GET', url: `${base}/bad` }), (e: PlatformError) => /^[0-9a-f-]{36}$/.test(e.correlationId ?? ''));
+    await assert.rejects(http.send({ service: 'dataverse', method: 'GET', url: `${base}/bad` }), (e: PlatformError) =>
+      /^[0-9a-f-]{36}$/.test(e.correlationId ?? ''),
+    );
   });
 });

@@ -17,7 +17,11 @@ describe('sandbox fault injection', () => {
     const again = new FaultInjector([{ kind: 'throttle', rate: 0.5 }]);
     const first = Array.from({ length: 50 }, () => Boolean(again.pick('GET', '/')));
     const replay = new FaultInjector([{ kind: 'throttle', rate: 0.5 }]);
-    assert.deepEqual(Array.from({ length: 50 }, () => Boolean(replay.pick('GET', '/'))), first, 'seeded: runs repeat');
+    assert.deepEqual(
+      Array.from({ length: 50 }, () => Boolean(replay.pick('GET', '/'))),
+      first,
+      'seeded: runs repeat',
+    );
     assert.throws(() => new FaultInjector([{ kind: 'explode' as never }]), /unknown fault kind/);
   });
 
@@ -33,8 +37,11 @@ describe('sandbox fault injection', () => {
       assert.ok(elapsed >= 500 && elapsed < 1500, `gave up on the slow answer after the 500 ms timeout, then retried (${elapsed} ms)`);
       // The slow answer is recorded when it is finally sent.
       const recorded = () => sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).length;
-      for (const deadline = Date.now() + 5000; recorded() < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).map((r) => r.status), [200, 200]);
+      for (const deadline = Date.now() + 5000; recorded() < 2 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(
+        sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).map((r) => r.status),
+        [200, 200],
+      );
       await services.close();
     });
   });

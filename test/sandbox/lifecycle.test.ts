@@ -22,8 +22,16 @@ describe('sandbox lifecycle emulation', () => {
   it('creates without Dataverse when databaseType is missing, even with linkedEnvironmentMetadata', async () => {
     await withSandbox({ timeScale: 0.001 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
-      const bap = (request: Omit<HttpRequest, 'service' | 'resource'>) => services.http.send({ service: 'bap', resource: services.endpoints.bapResource, ...request });
-      const accepted = await bap({ method: 'POST', url: `${sandbox.url}${BAP}/environments?api-version=2023-06-01`, body: { location: 'europe', properties: { displayName: 'No DB', environmentSku: 'Sandbox', linkedEnvironmentMetadata: { domainName: 'no-db' } } } });
+      const bap = (request: Omit<HttpRequest, 'service' | 'resource'>) =>
+        services.http.send({ service: 'bap', resource: services.endpoints.bapResource, ...request });
+      const accepted = await bap({
+        method: 'POST',
+        url: `${sandbox.url}${BAP}/environments?api-version=2023-06-01`,
+        body: {
+          location: 'europe',
+          properties: { displayName: 'No DB', environmentSku: 'Sandbox', linkedEnvironmentMetadata: { domainName: 'no-db' } },
+        },
+      });
       assert.equal(accepted.status, 202);
       assert.match(accepted.headers.get('location')!, /\/lifecycleOperations\/[0-9a-f-]{36}\?api-version=2023-06-01$/);
       assert.ok(accepted.headers.get('retry-after'));
@@ -44,11 +52,18 @@ describe('sandbox lifecycle emulation', () => {
     await withSandbox({ timeScale: 0.05 }, async (sandbox) => {
       const services = sandboxServices(sandbox);
       const url = `${sandbox.url}${BAP}/scopes/admin/environments/${TEST_ENV}?api-version=2023-06-01`;
-      const send = (request: Omit<HttpRequest, 'service' | 'resource'>) => services.http.send({ service: 'bap', resource: services.endpoints.bapResource, ...request });
-      await assert.rejects(send({ method: 'DELETE', url }), (e: PlatformError) => e.status === 400 && e.code === 'InvalidOrMissingDeleteCode');
+      const send = (request: Omit<HttpRequest, 'service' | 'resource'>) =>
+        services.http.send({ service: 'bap', resource: services.endpoints.bapResource, ...request });
+      await assert.rejects(
+        send({ method: 'DELETE', url }),
+        (e: PlatformError) => e.status === 400 && e.code === 'InvalidOrMissingDeleteCode',
+      );
       const accepted = await send({ method: 'DELETE', url, body: { code: '7', message: 'test' } });
       assert.equal(accepted.status, 202);
-      await assert.rejects(send({ method: 'DELETE', url, body: { code: '7', message: 'again' } }), (e: PlatformError) => e.status === 409 && e.code === 'OperationNotStartable');
+      await assert.rejects(
+        send({ method: 'DELETE', url, body: { code: '7', message: 'again' } }),
+        (e: PlatformError) => e.status === 409 && e.code === 'OperationNotStartable',
+      );
       const gone = await eventually(
         () => send({ method: 'GET', url: accepted.headers.get('location')! }).catch((e: unknown) => e),
         (answer) => answer instanceof PlatformError,
@@ -62,11 +77,15 @@ describe('sandbox lifecycle emulation', () => {
   it('copy refuses the legacy MinimalCopy value with a suggested value, and production targets', async () => {
     await withSandbox({}, async (sandbox) => {
       const services = sandboxServices(sandbox);
-      const legacy = await services.powerPlatform.copy(TEST_ENV, { sourceEnvironmentId: '000000e0-0000-4000-8000-000000000002', copyType: 'MinimalCopy' as never }).catch((e) => e);
+      const legacy = await services.powerPlatform
+        .copy(TEST_ENV, { sourceEnvironmentId: '000000e0-0000-4000-8000-000000000002', copyType: 'MinimalCopy' as never })
+        .catch((e) => e);
       assert.ok(legacy instanceof PlatformError);
       assert.equal(legacy.status, 400);
       assert.match(legacy.message, /copyType: 'MinimalCopy' is not a copy type\. Use Minimal or Full\. \(suggested value: Minimal\)/);
-      const production = await services.powerPlatform.copy('000000e0-0000-4000-8000-000000000004', { sourceEnvironmentId: TEST_ENV, copyType: 'Full' }).catch((e) => e);
+      const production = await services.powerPlatform
+        .copy('000000e0-0000-4000-8000-000000000004', { sourceEnvironmentId: TEST_ENV, copyType: 'Full' })
+        .catch((e) => e);
       assert.match(production.message, /targetEnvironmentId: The target environment must be a Sandbox environment/);
       await services.close();
     });

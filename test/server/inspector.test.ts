@@ -10,7 +10,11 @@ const inspectorDir = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspec
 
 /** Runs the MCP Inspector CLI. Its cwd is its own folder: it looks up its package.json relative to the cwd. */
 async function inspector(args: string[]): Promise<any> {
-  const { stdout } = await run(process.execPath, [join(inspectorDir, 'index.js'), process.execPath, CLI, '--sandbox', ...args], { cwd: inspectorDir, timeout: 60_000, env: { PATH: process.env.PATH } });
+  const { stdout } = await run(process.execPath, [join(inspectorDir, 'index.js'), process.execPath, CLI, '--sandbox', ...args], {
+    cwd: inspectorDir,
+    timeout: 60_000,
+    env: { PATH: process.env.PATH },
+  });
   return JSON.parse(stdout);
 }
 

@@ -9,7 +9,10 @@ describe('standalone server against the configured cloud (no --sandbox)', () => 
       assert.ok((await client.listTools()).tools.length >= 3);
       const result = await client.callTool({ name: 'pp_whoami', arguments: { environment: 'https://contoso.crm.dynamics.com' } });
       assert.equal(result.isError, true);
-      assert.match(text(result), /No Power Platform credentials are configured\. Set POWERPLATFORM_TENANT_ID, POWERPLATFORM_APPLICATION_ID and POWERPLATFORM_CLIENT_SECRET/);
+      assert.match(
+        text(result),
+        /No Power Platform credentials are configured\. Set POWERPLATFORM_TENANT_ID, POWERPLATFORM_APPLICATION_ID and POWERPLATFORM_CLIENT_SECRET/,
+      );
       assert.match(text(result), /--sandbox/);
     } finally {
       await close();
@@ -34,24 +37,31 @@ describe('standalone server against the configured cloud (no --sandbox)', () => 
   });
 
   it('rides out throttling, unavailability and a connection reset, and the tool still answers', async () => {
-    await withSandbox({ faults: [
-      { kind: 'throttle', path: '/scopes/admin/environments', times: 2, retryAfterSeconds: 1 },
-      { kind: 'unavailable', path: '/WhoAmI', times: 1 },
-      { kind: 'reset', path: '/RetrieveVersion', times: 1 },
-    ] }, async (sandbox) => {
-      const { client, close } = await connectCli([], sandbox.env());
-      try {
-        const started = Date.now();
-        const result = await client.callTool({ name: 'pp_whoami', arguments: { environment: 'Contoso Dev' } });
-        assert.equal(result.isError, undefined, text(result));
-        assert.ok(Date.now() - started >= 2000, 'Retry-After: 1 was honoured twice');
-        const statuses = sandbox.requests.filter((r) => !r.path.includes('oauth2') && !r.path.includes('well-known')).map((r) => `${r.status} ${r.path.split('/').pop()}`);
-        assert.deepEqual(statuses.slice(0, 4), ['429 environments', '429 environments', '200 environments', '503 WhoAmI']);
-        assert.ok(statuses.includes('0 RetrieveVersion()') && statuses.includes('200 RetrieveVersion()'));
-      } finally {
-        await close();
-      }
-    });
+    await withSandbox(
+      {
+        faults: [
+          { kind: 'throttle', path: '/scopes/admin/environments', times: 2, retryAfterSeconds: 1 },
+          { kind: 'unavailable', path: '/WhoAmI', times: 1 },
+          { kind: 'reset', path: '/RetrieveVersion', times: 1 },
+        ],
+      },
+      async (sandbox) => {
+        const { client, close } = await connectCli([], sandbox.env());
+        try {
+          const started = Date.now();
+          const result = await client.callTool({ name: 'pp_whoami', arguments: { environment: 'Contoso Dev' } });
+          assert.equal(result.isError, undefined, text(result));
+          assert.ok(Date.now() - started >= 2000, 'Retry-After: 1 was honoured twice');
+          const statuses = sandbox.requests
+            .filter((r) => !r.path.includes('oauth2') && !r.path.includes('well-known'))
+            .map((r) => `${r.status} ${r.path.split('/').pop()}`);
+          assert.deepEqual(statuses.slice(0, 4), ['429 environments', '429 environments', '200 environments', '503 WhoAmI']);
+          assert.ok(statuses.includes('0 RetrieveVersion()') && statuses.includes('200 RetrieveVersion()'));
+        } finally {
+          await close();
+        }
+      },
+    );
   });
 
   it('reports a service refusal with its code, correlation id and what to do', async () => {

@@ -9,7 +9,10 @@ import { ENVIRONMENTS_URI, OPERATIONS_URI, RESOURCE_NOT_FOUND } from '../../src/
 import { text } from '../helpers';
 import { structured, withHarness } from '../lifecycle/harness';
 
-const readJson = async (client: { readResource(p: { uri: string }): Promise<{ contents: Array<{ text?: unknown; mimeType?: string }> }> }, uri: string) => {
+const readJson = async (
+  client: { readResource(p: { uri: string }): Promise<{ contents: Array<{ text?: unknown; mimeType?: string }> }> },
+  uri: string,
+) => {
   const { contents } = await client.readResource({ uri });
   assert.equal(contents[0]!.mimeType, 'application/json');
   return JSON.parse(contents[0]!.text as string);
@@ -25,10 +28,16 @@ describe('resources through the SDK client', () => {
       const { client } = await h.connect();
       assert.deepEqual(client.getServerCapabilities()?.resources, { subscribe: true, listChanged: true });
       const { resources } = await client.listResources();
-      assert.deepEqual(resources.map((r) => r.uri), [ENVIRONMENTS_URI, OPERATIONS_URI]);
+      assert.deepEqual(
+        resources.map((r) => r.uri),
+        [ENVIRONMENTS_URI, OPERATIONS_URI],
+      );
       assert.ok(resources.every((r) => r.name && r.description && r.mimeType === 'application/json'));
       const { resourceTemplates } = await client.listResourceTemplates();
-      assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), ['power-agent://environments/{environment}', 'power-agent://operations/{id}']);
+      assert.deepEqual(
+        resourceTemplates.map((t) => t.uriTemplate),
+        ['power-agent://environments/{environment}', 'power-agent://operations/{id}'],
+      );
     });
   });
 
@@ -94,18 +103,36 @@ describe('resources through the SDK client', () => {
     await withHarness(async (h) => {
       const session = await h.connect(['--allowed-folders', work]);
       const { client } = session;
-      const exported = (await h.call(session, 'pp_export_solution', { environment: 'Contoso Dev', solution: 'ContosoCore', zipFile: 'core.zip', waitSeconds: 60 }));
+      const exported = await h.call(session, 'pp_export_solution', {
+        environment: 'Contoso Dev',
+        solution: 'ContosoCore',
+        zipFile: 'core.zip',
+        waitSeconds: 60,
+      });
       assert.equal(exported.isError, undefined, text(exported));
       const link = exported.content.find((c) => c.type === 'resource_link') as { uri: string } | undefined;
       assert.equal(link?.uri, pathToFileURL(join(work, 'core.zip')).href);
       const zip = (await client.readResource({ uri: link.uri })).contents[0] as { mimeType?: string; blob?: string };
       assert.equal(zip.mimeType, 'application/zip');
-      assert.equal(Buffer.from(zip.blob as string, 'base64').subarray(0, 2).toString(), 'PK');
+      assert.equal(
+        Buffer.from(zip.blob as string, 'base64')
+          .subarray(0, 2)
+          .toString(),
+        'PK',
+      );
       assert.ok((await client.listResources()).resources.some((r) => r.uri === link.uri && r.name === 'core.zip'));
 
-      const checked = (await h.call(session, 'pp_solution_checker', { zipFile: 'core.zip', environment: 'Contoso Dev', sarifFile: 'core.sarif', waitSeconds: 60 }));
+      const checked = await h.call(session, 'pp_solution_checker', {
+        zipFile: 'core.zip',
+        environment: 'Contoso Dev',
+        sarifFile: 'core.sarif',
+        waitSeconds: 60,
+      });
       assert.equal(structured(checked).state, 'succeeded', text(checked));
-      const sarif = (await client.readResource({ uri: pathToFileURL(join(work, 'core.sarif')).href })).contents[0] as { mimeType?: string; text?: string };
+      const sarif = (await client.readResource({ uri: pathToFileURL(join(work, 'core.sarif')).href })).contents[0] as {
+        mimeType?: string;
+        text?: string;
+      };
       assert.equal(sarif.mimeType, 'application/sarif+json');
       assert.equal(JSON.parse(sarif.text as string).version, '2.1.0');
 

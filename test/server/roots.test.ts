@@ -80,10 +80,14 @@ describe('roots through the SDK client', () => {
     } finally {
       await plain.close();
     }
-    const remote = await connectInProcess(['--sandbox'], {}, {
-      capabilities: { roots: {} },
-      setup: (client) => client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'https://example.com/repo' }] })),
-    });
+    const remote = await connectInProcess(
+      ['--sandbox'],
+      {},
+      {
+        capabilities: { roots: {} },
+        setup: (client) => client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'https://example.com/repo' }] })),
+      },
+    );
     try {
       assert.equal(await allowedFolders(remote), realpathSync(process.cwd()));
     } finally {

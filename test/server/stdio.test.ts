@@ -41,7 +41,10 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
     const names = (sandboxes.structuredContent as { environments: Array<{ displayName: string }> }).environments.map((e) => e.displayName);
     assert.deepEqual(names, ['Contoso Dev', 'Contoso Test']);
     const byRegion = await client.callTool({ name: 'pp_list_environments', arguments: { region: 'eastus' } });
-    assert.deepEqual((byRegion.structuredContent as any).environments.map((e: any) => e.displayName), ['Contoso Production']);
+    assert.deepEqual(
+      (byRegion.structuredContent as any).environments.map((e: any) => e.displayName),
+      ['Contoso Production'],
+    );
     const byName = await client.callTool({ name: 'pp_list_environments', arguments: { name: 'TRIAL', limit: 1 } });
     assert.equal((byName.structuredContent as any).matched, 1);
     assert.match(text(byName), /Field Trial \(Trial, unitedkingdom/);
@@ -64,7 +67,10 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
     const missing = await client.callTool({ name: 'pp_get_environment', arguments: { environment: 'Nope' } });
     assert.equal(missing.isError, true);
     assert.match(text(missing), /No environment matches "Nope"[\s\S]*pp_list_environments \(for example: Contoso \(default\)/);
-    const unknownId = await client.callTool({ name: 'pp_get_environment', arguments: { environment: '00000000-0000-0000-0000-0000000000ff' } });
+    const unknownId = await client.callTool({
+      name: 'pp_get_environment',
+      arguments: { environment: '00000000-0000-0000-0000-0000000000ff' },
+    });
     assert.match(text(unknownId), /No environment with id 00000000-0000-0000-0000-0000000000ff exists/);
   });
 
@@ -90,8 +96,12 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
     for (const tool of tools) {
       const unknown = await client.callTool({ name: tool.name, arguments: { bogusField: 1 } });
       assert.equal(unknown.isError, true, tool.name);
-      assert.match(text(unknown), new RegExp(`Invalid arguments for ${tool.name}:[\\s\\S]*- bogusField: not a field of this tool`), tool.name);
-      for (const field of Object.keys((tool.inputSchema.properties ?? {}))) {
+      assert.match(
+        text(unknown),
+        new RegExp(`Invalid arguments for ${tool.name}:[\\s\\S]*- bogusField: not a field of this tool`),
+        tool.name,
+      );
+      for (const field of Object.keys(tool.inputSchema.properties ?? {})) {
         const wrongType = await client.callTool({ name: tool.name, arguments: { [field]: { nested: true } } });
         assert.equal(wrongType.isError, true, `${tool.name}.${field}`);
         // An object field names the nested key it does not know: "- settings.nested: not a field of settings".

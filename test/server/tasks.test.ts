@@ -22,7 +22,10 @@ import { structured, withHarness, type Session } from '../lifecycle/harness';
 
 /** A task-augmented tools/call, as a client that supports MCP tasks sends it. */
 async function callAsTask(session: Pick<Session, 'client'>, name: string, args: Record<string, unknown>): Promise<Task> {
-  const { task } = await session.client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl: 10 * 60_000 } } }, CreateTaskResultSchema);
+  const { task } = await session.client.request(
+    { method: 'tools/call', params: { name, arguments: args, task: { ttl: 10 * 60_000 } } },
+    CreateTaskResultSchema,
+  );
   return task;
 }
 
@@ -52,7 +55,13 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       const { client } = await h.connect();
       assert.deepEqual(client.getServerCapabilities()?.tasks, { list: {}, cancel: {}, requests: { tools: { call: {} } } });
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.filter((t) => t.execution?.taskSupport === 'optional').map((t) => t.name).sort(), [...LONG_RUNNING].sort());
+      assert.deepEqual(
+        tools
+          .filter((t) => t.execution?.taskSupport === 'optional')
+          .map((t) => t.name)
+          .sort(),
+        [...LONG_RUNNING].sort(),
+      );
     });
   });
 
@@ -79,7 +88,10 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       const done = await client.experimental.tasks.getTask(task.taskId);
       assert.equal(done.status, 'completed');
       assert.match(done.statusMessage ?? '', /^Create environment Contoso Tasks: succeeded/);
-      assert.deepEqual((await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId), [task.taskId]);
+      assert.deepEqual(
+        (await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId),
+        [task.taskId],
+      );
       assert.ok(statuses.includes('working') && statuses.at(-1) === 'completed', `status notifications: ${statuses.join(', ')}`);
     });
   });
@@ -89,7 +101,11 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       const { client } = await h.connect();
       const seen: string[] = [];
       let result: CallToolResult | undefined;
-      for await (const message of client.experimental.tasks.callToolStream({ name: 'pp_create_environment', arguments: { displayName: 'Contoso Stream' } }, CallToolResultSchema, { task: { ttl: 60_000 } })) {
+      for await (const message of client.experimental.tasks.callToolStream(
+        { name: 'pp_create_environment', arguments: { displayName: 'Contoso Stream' } },
+        CallToolResultSchema,
+        { task: { ttl: 60_000 } },
+      )) {
         seen.push(message.type === 'taskStatus' ? `status:${message.task.status}` : message.type);
         if (message.type === 'result') result = message.result;
         if (message.type === 'error') throw message.error;
@@ -107,7 +123,10 @@ describe('MCP tasks on operation records, through the SDK client', () => {
       const task = await callAsTask(session, 'pp_create_environment', { displayName: 'Contoso Cancelled' });
       const cancelled = await client.experimental.tasks.cancelTask(task.taskId);
       assert.equal(cancelled.status, 'cancelled');
-      assert.match(cancelled.statusMessage ?? '', /^Stopped waiting\. "Create environment Contoso Cancelled" \((queued|running)\) goes on in the service, which offers no way to stop it from here\. Follow it with pp_get_operation \(id [0-9a-f-]{36}\)/);
+      assert.match(
+        cancelled.statusMessage ?? '',
+        /^Stopped waiting\. "Create environment Contoso Cancelled" \((queued|running)\) goes on in the service, which offers no way to stop it from here\. Follow it with pp_get_operation \(id [0-9a-f-]{36}\)/,
+      );
       const report: CallToolResult = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
       assert.match(text(report), /^Stopped waiting\./);
       // The operation itself is still followed, and ends in the service.

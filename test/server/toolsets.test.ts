@@ -48,21 +48,29 @@ describe('toolsets', () => {
 
   it('toolsets combine with read-only mode: only the tools of those toolsets that change nothing', async () => {
     const offered = await offeredOverStdio(['--toolsets', 'solutions', '--read-only']);
-    const expected = allTools.filter((tool) => (tool.toolset === 'solutions' || OPERATION_TOOLS.includes(tool.name)) && tool.annotations.readOnlyHint).map((t) => t.name);
+    const expected = allTools
+      .filter((tool) => (tool.toolset === 'solutions' || OPERATION_TOOLS.includes(tool.name)) && tool.annotations.readOnlyHint)
+      .map((t) => t.name);
     assert.deepEqual(offered, sorted(expected));
     assert.ok(offered.includes('pp_list_solutions') && !offered.includes('pp_export_solution'));
   });
 
   it('--tools offers exactly the tools named, and adds them to --toolsets', async () => {
     assert.deepEqual(await offeredOverStdio(['--tools', 'pp_whoami,pp_list_solutions']), ['pp_list_solutions', 'pp_whoami']);
-    assert.deepEqual(await offeredOverStdio(['--toolsets', 'security', '--tools', 'pp_whoami']), sorted([...inToolsets('security'), 'pp_whoami']));
+    assert.deepEqual(
+      await offeredOverStdio(['--toolsets', 'security', '--tools', 'pp_whoami']),
+      sorted([...inToolsets('security'), 'pp_whoami']),
+    );
   });
 
   it('a call to a tool outside the toolsets is refused with one clean message', async () => {
     const { client, close } = await connectCli(['--sandbox', '--toolsets', 'security']);
     try {
       const refused = (await client.callTool({ name: 'pp_delete_environment', arguments: {} }).catch((e: Error) => e)) as Error;
-      assert.equal(refused.message, 'MCP error -32602: pp_delete_environment is off: this server offers only the toolsets security (--toolsets, --tools), and pp_delete_environment is in the environments toolset.');
+      assert.equal(
+        refused.message,
+        'MCP error -32602: pp_delete_environment is off: this server offers only the toolsets security (--toolsets, --tools), and pp_delete_environment is in the environments toolset.',
+      );
       const unknown = (await client.callTool({ name: 'pp_nope', arguments: {} }).catch((e: Error) => e)) as Error;
       assert.equal(unknown.message, 'MCP error -32602: Unknown tool "pp_nope". Call tools/list for the tools this server offers.');
     } finally {
@@ -73,8 +81,15 @@ describe('toolsets', () => {
   it('an unknown toolset or tool name stops the CLI with exit code 2 and the names it knows', () => {
     const badToolset = spawnSync(process.execPath, [CLI, '--toolsets', 'solutions,widgets'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(badToolset.status, 2);
-    assert.match(badToolset.stderr, /--toolsets: unknown toolset "widgets"\. Toolsets: environments, solutions, data, security, governance, apps, pages, catalog, diagnostics, or all\./);
-    const badTool = spawnSync(process.execPath, [CLI, '--tools', 'pp_whoami,pp_make_coffee'], { encoding: 'utf8', timeout: 30_000, input: '' });
+    assert.match(
+      badToolset.stderr,
+      /--toolsets: unknown toolset "widgets"\. Toolsets: environments, solutions, data, security, governance, apps, pages, catalog, diagnostics, or all\./,
+    );
+    const badTool = spawnSync(process.execPath, [CLI, '--tools', 'pp_whoami,pp_make_coffee'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      input: '',
+    });
     assert.equal(badTool.status, 2);
     assert.match(badTool.stderr, /--tools: no tool pp_make_coffee\. Tools: pp_whoami, /);
   });

@@ -30,7 +30,14 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
     for (const name of zip.names().filter((n) => n !== '[Content_Types].xml')) {
       let data = await zip.read(name);
       if (name === 'customizations.xml') {
-        data = Buffer.from(data.toString('utf8').replace('<WebResources>', '<WebResources><WebResource><WebResourceId>{11111111-2222-4333-8444-555555555555}</WebResourceId><Name>mshied_/scripts/form.js</Name><DisplayName>form.js</DisplayName><WebResourceType>3</WebResourceType><FileName>/WebResources/mshied_scriptsformjs11111111-2222-4333-8444-555555555555</FileName></WebResource>'));
+        data = Buffer.from(
+          data
+            .toString('utf8')
+            .replace(
+              '<WebResources>',
+              '<WebResources><WebResource><WebResourceId>{11111111-2222-4333-8444-555555555555}</WebResourceId><Name>mshied_/scripts/form.js</Name><DisplayName>form.js</DisplayName><WebResourceType>3</WebResourceType><FileName>/WebResources/mshied_scriptsformjs11111111-2222-4333-8444-555555555555</FileName></WebResource>',
+            ),
+        );
       }
       members.push({ name, data });
     }
@@ -43,20 +50,36 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
   it('uploads, analyses, and returns issues by severity with the SARIF report as a resource link', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect(['--allowed-folders', work]);
-      const result = (await h.call(cli, 'pp_solution_checker', { zipFile: 'k12.zip', environment: 'Contoso Dev', waitSeconds: 60 }));
+      const result = await h.call(cli, 'pp_solution_checker', { zipFile: 'k12.zip', environment: 'Contoso Dev', waitSeconds: 60 });
       assert.equal(result.isError, undefined, text(result));
       assert.equal(structured(result).state, 'succeeded');
       assert.deepEqual(structured(result).result.bySeverity, { Critical: 0, High: 1, Medium: 2, Low: 0, Informational: 0 });
-      assert.match(text(result), /Issues: 0 critical, 1 high, 2 medium, 0 low, 0 informational\.\n- High web-avoid-eval: Don't use the 'eval' function[^\n]*\(mshied_\/scripts\/form\.js:5\)/);
+      assert.match(
+        text(result),
+        /Issues: 0 critical, 1 high, 2 medium, 0 low, 0 informational\.\n- High web-avoid-eval: Don't use the 'eval' function[^\n]*\(mshied_\/scripts\/form\.js:5\)/,
+      );
       const link = result.content.find((c) => c.type === 'resource_link') as { uri: string; mimeType: string } | undefined;
       assert.equal(link?.mimeType, 'application/sarif+json');
       const sarif = JSON.parse(readFileSync(fileURLToPath(link.uri), 'utf8'));
       assert.equal(sarif.version, '2.1.0');
-      assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['web-avoid-eval', 'web-use-async', 'web-use-client-context']);
+      assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), [
+        'web-avoid-eval',
+        'web-use-async',
+        'web-use-client-context',
+      ]);
       const calls = h.sandbox.requests.filter((r) => r.path.startsWith('/advisor/api/'));
-      assert.deepEqual([...new Set(calls.map((c) => c.path.replace(/[0-9a-f-]{36}/, 'id')))], ['/advisor/api/upload', '/advisor/api/analyze', '/advisor/api/status/id']);
+      assert.deepEqual(
+        [...new Set(calls.map((c) => c.path.replace(/[0-9a-f-]{36}/, 'id')))],
+        ['/advisor/api/upload', '/advisor/api/analyze', '/advisor/api/status/id'],
+      );
 
-      const excluded = await h.call(cli, 'pp_solution_checker', { zipFile: 'k12.zip', environment: 'Contoso Dev', sarifFile: 'reports/excluded.sarif', excludeFiles: ['*form.js'], waitSeconds: 60 });
+      const excluded = await h.call(cli, 'pp_solution_checker', {
+        zipFile: 'k12.zip',
+        environment: 'Contoso Dev',
+        sarifFile: 'reports/excluded.sarif',
+        excludeFiles: ['*form.js'],
+        waitSeconds: 60,
+      });
       assert.equal(structured(excluded).result.total, 0, text(excluded));
       assert.ok(readFileSync(join(work, 'reports', 'excluded.sarif')).length > 0);
     });
@@ -66,7 +89,11 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
     await withHarness(async (h) => {
       const cli = await h.connect(['--allowed-folders', work]);
       await writeZip(join(work, 'not-a-solution.zip'), [{ name: 'readme.txt', data: Buffer.from('hello') }]);
-      const failed = await h.call(cli, 'pp_solution_checker', { zipFile: 'not-a-solution.zip', environment: 'Contoso Dev', waitSeconds: 60 });
+      const failed = await h.call(cli, 'pp_solution_checker', {
+        zipFile: 'not-a-solution.zip',
+        environment: 'Contoso Dev',
+        waitSeconds: 60,
+      });
       assert.equal(failed.isError, true);
       assert.match(text(failed), /Error \(AnalysisFailed\): The solution file is invalid/);
       const outside = await h.call(cli, 'pp_solution_checker', { zipFile: '/etc/passwd', environment: 'Contoso Dev' });

@@ -60,9 +60,7 @@ describe('mapping files (pac solution pack|unpack --map)', needsCorpus, () => {
     assert.deepEqual(result.mapped, ['PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll']);
     assert.ok(!listFiles(out).some((f) => f.endsWith('.dll')));
     assert.ok(
-      listFiles(out).includes(
-        'PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll.data.xml',
-      ),
+      listFiles(out).includes('PluginAssemblies/CCRMREFFSPlugins-D7D81C55-EE14-4200-9F75-6605D8A77361/CCRMREFFSPlugins.dll.data.xml'),
     );
   });
 });

@@ -63,7 +63,10 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
       { name: 'customizations.xml', data: customizations },
       { name: '[Content_Types].xml', data: CONTENT_TYPES },
       { name: `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll`, data: Buffer.from('MZ fake assembly') },
-      { name: 'Controls/contoso_Contoso.Rating/ControlManifest.xml', data: '<manifest><control namespace="contoso" constructor="Rating" /></manifest>' },
+      {
+        name: 'Controls/contoso_Contoso.Rating/ControlManifest.xml',
+        data: '<manifest><control namespace="contoso" constructor="Rating" /></manifest>',
+      },
       { name: 'Controls/contoso_Contoso.Rating/bundle.js', data: 'var pcf_tools = 1;' },
       { name: 'Controls/contoso_Contoso.Rating/css/Rating.css', data: '.rating { color: gold; }' },
     ]);
@@ -78,9 +81,16 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
       'Controls/contoso_Contoso.Rating/ControlManifest.xml.data.xml',
       'Controls/contoso_Contoso.Rating/bundle.js',
       'Controls/contoso_Contoso.Rating/css/Rating.css',
-    ]) assert.ok(files.includes(expected), `${expected} in ${files.join(', ')}`);
-    assert.match(readFileSync(join(folder, `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll.data.xml`), 'utf8'), /^\uFEFF<\?xml[^>]*>\r\n<PluginAssembly FullName="Contoso\.Plugins/);
-    assert.match(readFileSync(join(folder, 'Other', 'Customizations.xml'), 'utf8'), /<SolutionPluginAssemblies \/>\r\n {2}<SdkMessageProcessingSteps \/>/);
+    ])
+      assert.ok(files.includes(expected), `${expected} in ${files.join(', ')}`);
+    assert.match(
+      readFileSync(join(folder, `PluginAssemblies/ContosoPlugins-${assemblyId}/ContosoPlugins.dll.data.xml`), 'utf8'),
+      /^\uFEFF<\?xml[^>]*>\r\n<PluginAssembly FullName="Contoso\.Plugins/,
+    );
+    assert.match(
+      readFileSync(join(folder, 'Other', 'Customizations.xml'), 'utf8'),
+      /<SolutionPluginAssemblies \/>\r\n {2}<SdkMessageProcessingSteps \/>/,
+    );
 
     const packed = `${fresh('plugins-packed')}.zip`;
     const result = await packSolution({ folder, zipFile: packed });
@@ -88,7 +98,8 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
     const original = await zipMembers(zipFile);
     const rebuilt = await zipMembers(packed);
     assert.deepEqual([...rebuilt.keys()].sort(), [...original.keys()].sort());
-    for (const [name, bytes] of original) if (name !== '[Content_Types].xml') assert.ok(sameContent(name, bytes, rebuilt.get(name)!), `${name} differs after the round trip`);
+    for (const [name, bytes] of original)
+      if (name !== '[Content_Types].xml') assert.ok(sameContent(name, bytes, rebuilt.get(name)!), `${name} differs after the round trip`);
   });
 
   it('unpacking the real zip gives the real pac folder, file for file (its _managed twins aside)', async () => {
@@ -102,9 +113,13 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
       const text = bytes.toString('utf8').replace(/\r\n/g, '\n');
       return file.endsWith('Solution.xml') ? withoutManagedFlag(Buffer.from(text)).toString('utf8') : text;
     };
-    for (const file of expected) assert.equal(asText(readFileSync(join(folder, file)), file), asText(readFileSync(join(REAL_FOLDER, file)), file), `${file} differs`);
+    for (const file of expected)
+      assert.equal(asText(readFileSync(join(folder, file)), file), asText(readFileSync(join(REAL_FOLDER, file)), file), `${file} differs`);
     const entityFile = readFileSync(join(folder, 'Entities', 'gmx_Expense', 'Entity.xml'), 'utf8');
-    assert.ok(entityFile.startsWith('\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<Entity'), 'written like SolutionPackager: BOM, declaration, CRLF');
+    assert.ok(
+      entityFile.startsWith('\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<Entity'),
+      'written like SolutionPackager: BOM, declaration, CRLF',
+    );
     assert.match(entityFile, /\r\n {2}<Name /);
   });
 
@@ -116,18 +131,25 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
     const managed = await zipMembers(packed.zipFiles[1]!);
     assert.match(managed.get('solution.xml')!.toString('utf8'), /<Managed>1<\/Managed>/);
     // The managed forms come from the _managed files, whose labels are empty in this folder.
-    assert.notEqual(canonicalXml(managed.get('customizations.xml')!, 'm'), canonicalXml((await zipMembers(zip)).get('customizations.xml')!, 'u'));
+    assert.notEqual(
+      canonicalXml(managed.get('customizations.xml')!, 'm'),
+      canonicalXml((await zipMembers(zip)).get('customizations.xml')!, 'u'),
+    );
 
     const exported = await zipMembers(join(FIXTURES, 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip'));
     const unmanaged = await zipMembers(zip);
-    assert.ok(sameContent('customizations.xml', exported.get('customizations.xml')!, unmanaged.get('customizations.xml')!), 'customizations.xml equals the exported one');
+    assert.ok(
+      sameContent('customizations.xml', exported.get('customizations.xml')!, unmanaged.get('customizations.xml')!),
+      'customizations.xml equals the exported one',
+    );
 
     const folder = fresh('both');
     const unpacked = await unpackSolution({ zipFile: zip, folder, packageType: 'Both' });
     assert.equal(unpacked.solution.managed, 'both');
     const expected = listFiles(REAL_FOLDER);
     assert.deepEqual(listFiles(folder), expected);
-    for (const file of expected) assert.ok(sameContent(file, readFileSync(join(REAL_FOLDER, file)), readFileSync(join(folder, file))), `${file} differs`);
+    for (const file of expected)
+      assert.ok(sameContent(file, readFileSync(join(REAL_FOLDER, file)), readFileSync(join(folder, file))), `${file} differs`);
   });
 
   it('an edit in the folder reaches the zip', async () => {
@@ -146,7 +168,10 @@ describe('native unpack and pack (SolutionPackager layout)', needsCorpus, () => 
 });
 
 /** A zip made by yazl, then with entry names patched in place (yazl refuses to write unsafe names itself). */
-async function craftZip(entries: Array<{ name: string; data: Buffer | string; mode?: number }>, patch: Array<[string, string]> = []): Promise<string> {
+async function craftZip(
+  entries: Array<{ name: string; data: Buffer | string; mode?: number }>,
+  patch: Array<[string, string]> = [],
+): Promise<string> {
   const zip = new yazl.ZipFile();
   for (const entry of entries) zip.addBuffer(Buffer.from(entry.data), entry.name, { mode: entry.mode });
   zip.end();
@@ -159,7 +184,8 @@ async function craftZip(entries: Array<{ name: string; data: Buffer | string; mo
   return file;
 }
 
-const SOLUTION_XML = '<ImportExportXml><SolutionManifest><UniqueName>evil</UniqueName><Version>1.0.0.0</Version><Managed>0</Managed></SolutionManifest></ImportExportXml>';
+const SOLUTION_XML =
+  '<ImportExportXml><SolutionManifest><UniqueName>evil</UniqueName><Version>1.0.0.0</Version><Managed>0</Managed></SolutionManifest></ImportExportXml>';
 const CONTENT_TYPES = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>';
 const solutionEntries = (customizations = '<ImportExportXml><Entities/></ImportExportXml>') => [
   { name: 'solution.xml', data: SOLUTION_XML },
@@ -167,7 +193,12 @@ const solutionEntries = (customizations = '<ImportExportXml><Entities/></ImportE
   { name: '[Content_Types].xml', data: CONTENT_TYPES },
 ];
 
-async function refused(zipFile: string, code: string, pattern: RegExp, limits?: Parameters<typeof unpackSolution>[0]['limits']): Promise<void> {
+async function refused(
+  zipFile: string,
+  code: string,
+  pattern: RegExp,
+  limits?: Parameters<typeof unpackSolution>[0]['limits'],
+): Promise<void> {
   const parent = fresh('target-parent');
   mkdirSync(parent);
   const folder = join(parent, 'out');
@@ -181,28 +212,58 @@ async function refused(zipFile: string, code: string, pattern: RegExp, limits?: 
 
 describe('unsafe input is refused and nothing is written', () => {
   it('entries that climb out with .. or are absolute', async () => {
-    await refused(await craftZip([...solutionEntries(), { name: 'xx/evil.txt', data: 'x' }], [['xx/evil.txt', '../evil.txt']]), 'UnsafeZip', /\.\.\/evil\.txt/);
-    await refused(await craftZip([...solutionEntries(), { name: 'xtmp/evil.txt', data: 'x' }], [['xtmp/evil.txt', '/tmp/evil.txt']]), 'UnsafeZip', /absolute path/);
+    await refused(
+      await craftZip([...solutionEntries(), { name: 'xx/evil.txt', data: 'x' }], [['xx/evil.txt', '../evil.txt']]),
+      'UnsafeZip',
+      /\.\.\/evil\.txt/,
+    );
+    await refused(
+      await craftZip([...solutionEntries(), { name: 'xtmp/evil.txt', data: 'x' }], [['xtmp/evil.txt', '/tmp/evil.txt']]),
+      'UnsafeZip',
+      /absolute path/,
+    );
   });
 
   it('symbolic links', async () => {
-    await refused(await craftZip([...solutionEntries(), { name: 'WebResources/link', data: '/etc/passwd', mode: 0o120777 }]), 'UnsafeZip', /symbolic link/);
+    await refused(
+      await craftZip([...solutionEntries(), { name: 'WebResources/link', data: '/etc/passwd', mode: 0o120777 }]),
+      'UnsafeZip',
+      /symbolic link/,
+    );
   });
 
   it('zip bombs, by ratio and by total size', async () => {
     const zeros = Buffer.alloc(8 * 1024 * 1024);
-    await refused(await craftZip([...solutionEntries(), { name: 'WebResources/bomb', data: zeros }]), 'ZipBomb', /zip bomb/, { maxEntries: 1000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 1024 ** 3, maxRatio: 100, maxReadBytes: 1024 ** 3 });
-    await refused(await craftZip([...solutionEntries(), { name: 'a.bin', data: zeros }]), 'ZipTooLarge', /more than 1048576 bytes/, { maxEntries: 1000, maxEntryBytes: 1024 ** 3, maxTotalBytes: 1024 * 1024, maxRatio: 5000, maxReadBytes: 1024 ** 3 });
+    await refused(await craftZip([...solutionEntries(), { name: 'WebResources/bomb', data: zeros }]), 'ZipBomb', /zip bomb/, {
+      maxEntries: 1000,
+      maxEntryBytes: 1024 ** 3,
+      maxTotalBytes: 1024 ** 3,
+      maxRatio: 100,
+      maxReadBytes: 1024 ** 3,
+    });
+    await refused(await craftZip([...solutionEntries(), { name: 'a.bin', data: zeros }]), 'ZipTooLarge', /more than 1048576 bytes/, {
+      maxEntries: 1000,
+      maxEntryBytes: 1024 ** 3,
+      maxTotalBytes: 1024 * 1024,
+      maxRatio: 5000,
+      maxReadBytes: 1024 ** 3,
+    });
   });
 
   it('XML with a DOCTYPE or entities (XXE, billion laughs)', async () => {
-    const xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ImportExportXml><Entities>&e;</Entities></ImportExportXml>';
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ImportExportXml><Entities>&e;</Entities></ImportExportXml>';
     await refused(await craftZip(solutionEntries(xxe)), 'UnsafeXml', /DOCTYPE or entities/);
   });
 
   it('a component whose name would write outside the folder', async () => {
-    const customizations = '<ImportExportXml><WebResources><WebResource><Name>../../escaped.js</Name><FileName>/WebResources/x</FileName></WebResource></WebResources></ImportExportXml>';
-    await refused(await craftZip([...solutionEntries(customizations), { name: 'WebResources/x', data: 'alert(1)' }]), 'UnsafePath', /outside the target folder/);
+    const customizations =
+      '<ImportExportXml><WebResources><WebResource><Name>../../escaped.js</Name><FileName>/WebResources/x</FileName></WebResource></WebResources></ImportExportXml>';
+    await refused(
+      await craftZip([...solutionEntries(customizations), { name: 'WebResources/x', data: 'alert(1)' }]),
+      'UnsafePath',
+      /outside the target folder/,
+    );
   });
 
   it('a zip that is not a solution, or not a zip', async () => {
@@ -212,16 +273,20 @@ describe('unsafe input is refused and nothing is written', () => {
     await refused(notZip, 'NotAZip', /not a readable zip/);
   });
 
-  it('a non-empty folder is kept unless overwrite is asked for, and then files the unpack does not write are listed, not deleted', needsCorpus, async () => {
-    const folder = fresh('existing');
-    mkdirSync(folder);
-    writeFileSync(join(folder, 'notes.md'), 'mine');
-    const zipFile = join(FIXTURES, 'zips', 'pnp', 'always-respond-to-request.zip');
-    await assert.rejects(unpackSolution({ zipFile, folder }), /already has 1 file/);
-    const result = await unpackSolution({ zipFile, folder, overwrite: true });
-    assert.deepEqual(result.staleFiles, ['notes.md']);
-    assert.equal(readFileSync(join(folder, 'notes.md'), 'utf8'), 'mine');
-  });
+  it(
+    'a non-empty folder is kept unless overwrite is asked for, and then files the unpack does not write are listed, not deleted',
+    needsCorpus,
+    async () => {
+      const folder = fresh('existing');
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'notes.md'), 'mine');
+      const zipFile = join(FIXTURES, 'zips', 'pnp', 'always-respond-to-request.zip');
+      await assert.rejects(unpackSolution({ zipFile, folder }), /already has 1 file/);
+      const result = await unpackSolution({ zipFile, folder, overwrite: true });
+      assert.deepEqual(result.staleFiles, ['notes.md']);
+      assert.equal(readFileSync(join(folder, 'notes.md'), 'utf8'), 'mine');
+    },
+  );
 
   it('pack refuses symbolic links, YAML folders, missing manifests and a package type the folder does not hold', needsCorpus, async () => {
     const linked = fresh('linked');
@@ -240,6 +305,9 @@ describe('unsafe input is refused and nothing is written', () => {
 
     const unmanaged = fresh('unmanaged');
     await unpackSolution({ zipFile: join(FIXTURES, 'zips', 'pnp', 'always-respond-to-request.zip'), folder: unmanaged });
-    await assert.rejects(packSolution({ folder: unmanaged, zipFile: `${fresh('x')}.zip`, packageType: 'Managed' }), /Solution package type did not match requested type/);
+    await assert.rejects(
+      packSolution({ folder: unmanaged, zipFile: `${fresh('x')}.zip`, packageType: 'Managed' }),
+      /Solution package type did not match requested type/,
+    );
   });
 });

@@ -33,11 +33,20 @@ describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsC
     const packed = await cli.client.callTool({ name: 'pp_pack_solution', arguments: { folder: 'src', zipFile: 'out/expenses.zip' } });
     assert.equal(packed.isError, undefined, text(packed));
     assert.deepEqual((packed.structuredContent as { warnings: string[] }).warnings, []);
-    assert.equal(readFileSync(join(work, 'out', 'expenses.zip')).subarray(0, 2).toString('latin1'), 'PK', 'the out/ folder was made');
+    assert.equal(
+      readFileSync(join(work, 'out', 'expenses.zip'))
+        .subarray(0, 2)
+        .toString('latin1'),
+      'PK',
+      'the out/ folder was made',
+    );
   });
 
   it('refuses paths outside the allowed folders, naming the field, and writes nothing', async () => {
-    const read = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: join(outside, 'expenses.zip'), folder: 'from-outside' } });
+    const read = await cli.client.callTool({
+      name: 'pp_unpack_solution',
+      arguments: { zipFile: join(outside, 'expenses.zip'), folder: 'from-outside' },
+    });
     assert.equal(read.isError, true);
     assert.match(text(read), /^zipFile: .* is outside the folders this server may use/);
     const write = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: 'expenses.zip', folder: '../escape' } });
@@ -46,7 +55,10 @@ describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsC
   });
 
   it('a bad zip is a clear error, not a stack trace', async () => {
-    const result = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: 'src/Other/Solution.xml', folder: 'bad' } });
+    const result = await cli.client.callTool({
+      name: 'pp_unpack_solution',
+      arguments: { zipFile: 'src/Other/Solution.xml', folder: 'bad' },
+    });
     assert.equal(result.isError, true);
     assert.match(text(result), /is not a readable zip file/);
     assert.doesNotMatch(text(result), /\n\s+at /);
@@ -54,7 +66,10 @@ describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsC
 
   it('a mapping file may only send pack to allowed folders', async () => {
     writeFileSync(join(work, 'map.xml'), `<Mapping><FileToFile map="x.dll" to="${join(outside, 'x.dll')}" /></Mapping>`);
-    const result = await cli.client.callTool({ name: 'pp_pack_solution', arguments: { folder: 'src', zipFile: 'out/mapped.zip', map: 'map.xml' } });
+    const result = await cli.client.callTool({
+      name: 'pp_pack_solution',
+      arguments: { folder: 'src', zipFile: 'out/mapped.zip', map: 'map.xml' },
+    });
     assert.equal(result.isError, true);
     assert.match(text(result), /^map: .* is outside the folders this server may use/);
     assert.ok(!existsSync(join(work, 'out', 'mapped.zip')));

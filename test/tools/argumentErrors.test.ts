@@ -13,7 +13,14 @@ import { connectInProcess, text, type ClientSession } from '../helpers';
  * The schemas are the full ones the tools validate by, so fields that tools/list shows only in part (an
  * import's resume) are covered too. Validation comes before any service call, so no sandbox is needed.
  */
-type JsonSchema = { type?: string | string[]; enum?: unknown[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; maxLength?: number };
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  maxLength?: number;
+};
 
 interface Field {
   /** The path as the error names it: `settings.solutionCheckerMode`, `roles.0`. */
@@ -24,7 +31,11 @@ interface Field {
 }
 
 /** Every property, nested object property and array item of a tool's input. */
-function fields(schema: JsonSchema, prefix = '', place: (value: unknown) => Record<string, unknown> = (v) => v as Record<string, unknown>): Field[] {
+function fields(
+  schema: JsonSchema,
+  prefix = '',
+  place: (value: unknown) => Record<string, unknown> = (v) => v as Record<string, unknown>,
+): Field[] {
   const found: Field[] = [];
   for (const [name, inner] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${name}` : name;
@@ -71,7 +82,11 @@ describe('argument errors of every tool, generated from its schema', () => {
         const result = await session.client.callTool({ name: tool.name, arguments: field.place(value) });
         const expected = types.filter((t) => t !== 'null').join(' or ');
         assert.equal(result.isError, true, `${tool.name} ${field.path}`);
-        assert.match(text(result), new RegExp(`^- ${escape(field.path)}: expected ${expected}, received ${escape(received)}\\.( Allowed values: .*)?$`, 'm'), `${tool.name} ${field.path}`);
+        assert.match(
+          text(result),
+          new RegExp(`^- ${escape(field.path)}: expected ${expected}, received ${escape(received)}\\.( Allowed values: .*)?$`, 'm'),
+          `${tool.name} ${field.path}`,
+        );
         assert.doesNotMatch(text(result), new RegExp(`^- ${escape(field.path)}: required`, 'm'), `${tool.name} ${field.path} was sent`);
         checked++;
       }
@@ -86,7 +101,11 @@ describe('argument errors of every tool, generated from its schema', () => {
         if (!field.schema.enum) continue;
         const result = await session.client.callTool({ name: tool.name, arguments: field.place('no-such-value') });
         const allowed = field.schema.enum.map((v) => JSON.stringify(v)).join(', ');
-        assert.match(text(result), new RegExp(`^- ${escape(field.path)}: "no-such-value" is not allowed\\. Allowed values: ${escape(allowed)}\\.$`, 'm'), `${tool.name} ${field.path}`);
+        assert.match(
+          text(result),
+          new RegExp(`^- ${escape(field.path)}: "no-such-value" is not allowed\\. Allowed values: ${escape(allowed)}\\.$`, 'm'),
+          `${tool.name} ${field.path}`,
+        );
         checked++;
       }
     }
@@ -97,7 +116,11 @@ describe('argument errors of every tool, generated from its schema', () => {
     const unbounded: string[] = [];
     for (const tool of [...tools, ...full]) {
       for (const field of fields(tool.inputSchema as JsonSchema)) {
-        const strings = field.schema.anyOf ? field.schema.anyOf.filter((s) => s.type === 'string') : field.schema.type === 'string' ? [field.schema] : [];
+        const strings = field.schema.anyOf
+          ? field.schema.anyOf.filter((s) => s.type === 'string')
+          : field.schema.type === 'string'
+            ? [field.schema]
+            : [];
         for (const s of strings) if (s.enum === undefined && typeof s.maxLength !== 'number') unbounded.push(`${tool.name}.${field.path}`);
       }
     }
@@ -114,7 +137,9 @@ describe('argument errors of every tool, generated from its schema', () => {
   it('a long value said back in an error is cut to the echo limit', async () => {
     const long = `Contoso ${'x'.repeat(400)} end`;
     const result = await session.client.callTool({ name: 'pp_list_environments', arguments: { type: long } });
-    const line = text(result).split('\n').find((l) => l.startsWith('- type:'))!;
+    const line = text(result)
+      .split('\n')
+      .find((l) => l.startsWith('- type:'))!;
     const echoed = /^- type: (".*") is not allowed/.exec(line)![1]!;
     assert.ok(echoed.length <= ECHO_LIMIT, `${echoed.length} characters echoed`);
     assert.ok(echoed.startsWith('"Contoso x') && echoed.endsWith('x end"'), 'start and end kept');

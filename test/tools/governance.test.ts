@@ -10,7 +10,12 @@ describe('governance tools through an MCP client', () => {
       const governance = () => environmentByName(h.sandbox, 'Contoso Dev')!.record.properties!.governanceConfiguration as any;
       const enabled = await h.call(cli, 'pp_set_governance_config', {
         environment: 'Contoso Dev',
-        settings: { solutionCheckerMode: 'block', solutionCheckerRuleOverrides: ['meta-remove-dup-reg', 'meta-avoid-reg-no-attribute'], isGroupSharingDisabled: true, maxLimitUserSharing: 10 },
+        settings: {
+          solutionCheckerMode: 'block',
+          solutionCheckerRuleOverrides: ['meta-remove-dup-reg', 'meta-avoid-reg-no-attribute'],
+          isGroupSharingDisabled: true,
+          maxLimitUserSharing: 10,
+        },
         waitSeconds: 60,
       });
       assert.equal(enabled.isError, undefined, text(enabled));
@@ -20,7 +25,11 @@ describe('governance tools through an MCP client', () => {
       assert.equal(governance().settings.extendedSettings.solutionCheckerRuleOverrides, 'meta-remove-dup-reg,meta-avoid-reg-no-attribute');
       assert.ok(Object.values(governance().settings.extendedSettings).every((v) => typeof v === 'string'));
 
-      const updated = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Dev', settings: { solutionCheckerMode: 'warn' }, waitSeconds: 60 });
+      const updated = await h.call(cli, 'pp_set_governance_config', {
+        environment: 'Contoso Dev',
+        settings: { solutionCheckerMode: 'warn' },
+        waitSeconds: 60,
+      });
       assert.equal(updated.isError, undefined, text(updated));
       assert.equal(governance().settings.extendedSettings.solutionCheckerMode, 'warn');
       assert.equal(governance().settings.extendedSettings.maxLimitUserSharing, '10', 'settings not given keep their values');
@@ -34,12 +43,19 @@ describe('governance tools through an MCP client', () => {
   it('reports a change the service fails, with its error', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect();
-      h.sandbox.lifecycle.failNext('EnableGovernanceConfiguration', { code: 'ManagedEnvironmentLicenseRequired', message: 'Managed Environments need Premium licences for the environment users.' });
+      h.sandbox.lifecycle.failNext('EnableGovernanceConfiguration', {
+        code: 'ManagedEnvironmentLicenseRequired',
+        message: 'Managed Environments need Premium licences for the environment users.',
+      });
       const failed = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Test', waitSeconds: 60 });
       assert.equal(failed.isError, true);
       assert.equal(structured(failed).state, 'failed');
       assert.match(text(failed), /Error \(ManagedEnvironmentLicenseRequired\): Managed Environments need Premium licences/);
-      assert.equal((environmentByName(h.sandbox, 'Contoso Test')!.record.properties!.governanceConfiguration as any).protectionLevel, 'Basic', 'nothing changed');
+      assert.equal(
+        (environmentByName(h.sandbox, 'Contoso Test')!.record.properties!.governanceConfiguration as any).protectionLevel,
+        'Basic',
+        'nothing changed',
+      );
     });
   });
 
@@ -48,7 +64,10 @@ describe('governance tools through an MCP client', () => {
       const cli = await h.connect();
       const limit = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Test', settings: { maxLimitUserSharing: 5 } });
       assert.match(text(limit), /^settings\.maxLimitUserSharing: a sharing limit needs isGroupSharingDisabled true/);
-      const typo = await h.call(cli, 'pp_set_governance_config', { environment: 'Contoso Test', settings: { solutionCheckerMode: 'strict' } });
+      const typo = await h.call(cli, 'pp_set_governance_config', {
+        environment: 'Contoso Test',
+        settings: { solutionCheckerMode: 'strict' },
+      });
       assert.match(text(typo), /settings\.solutionCheckerMode: "strict" is not allowed\. Allowed values: "none", "warn", "block"\./);
       const noDataverse = await h.call(cli, 'pp_set_governance_config', { environment: 'Field Trial' });
       assert.match(text(noDataverse), /Field Trial has no Dataverse database\. Nothing was changed\./);
@@ -60,18 +79,40 @@ describe('governance tools through an MCP client', () => {
     await withHarness(async (h) => {
       const cli = await h.connect();
       const org = environmentByName(h.sandbox, 'Contoso Dev')!.org!;
-      const updated = await h.call(cli, 'pp_update_org_settings', { environment: 'Contoso Dev', settings: { isauditenabled: true, maxuploadfilesize: 10485760, blockedattachments: 'exe;js', contoso_EnableInspectionReminders: false } });
+      const updated = await h.call(cli, 'pp_update_org_settings', {
+        environment: 'Contoso Dev',
+        settings: {
+          isauditenabled: true,
+          maxuploadfilesize: 10485760,
+          blockedattachments: 'exe;js',
+          contoso_EnableInspectionReminders: false,
+        },
+      });
       assert.equal(updated.isError, undefined, text(updated));
-      assert.match(text(updated), /- isauditenabled: false → true\n- maxuploadfilesize: 5242880 → 10485760\n- blockedattachments: "bat;cmd;exe;js;vbs" → "exe;js"\n- contoso_EnableInspectionReminders: "true" → "false"/);
+      assert.match(
+        text(updated),
+        /- isauditenabled: false → true\n- maxuploadfilesize: 5242880 → 10485760\n- blockedattachments: "bat;cmd;exe;js;vbs" → "exe;js"\n- contoso_EnableInspectionReminders: "true" → "false"/,
+      );
       assert.equal(org.organizationSettings.isauditenabled, true);
       assert.equal(org.settingValues.contoso_EnableInspectionReminders, 'false');
 
       const before = { ...org.organizationSettings };
-      const wrong = await h.call(cli, 'pp_update_org_settings', { environment: 'Contoso Dev', settings: { isauditenabled: 'yes', maxuploadfilesize: 1.5, isaudittenabled: true, organizationid: '00000000-0000-0000-0000-000000000000' } });
+      const wrong = await h.call(cli, 'pp_update_org_settings', {
+        environment: 'Contoso Dev',
+        settings: {
+          isauditenabled: 'yes',
+          maxuploadfilesize: 1.5,
+          isaudittenabled: true,
+          organizationid: '00000000-0000-0000-0000-000000000000',
+        },
+      });
       assert.equal(wrong.isError, true);
       assert.match(text(wrong), /settings\.isauditenabled: must be true or false/);
       assert.match(text(wrong), /settings\.maxuploadfilesize: must be a whole number/);
-      assert.match(text(wrong), /settings\.isaudittenabled: not a column of the organization table nor a setting of this environment \(similar: [^)]*isauditenabled/);
+      assert.match(
+        text(wrong),
+        /settings\.isaudittenabled: not a column of the organization table nor a setting of this environment \(similar: [^)]*isauditenabled/,
+      );
       assert.match(text(wrong), /settings\.organizationid: this column cannot be changed/);
       assert.match(text(wrong), /Nothing was changed\./);
       assert.deepEqual(org.organizationSettings, before);

@@ -17,7 +17,11 @@ describe('security tools through an MCP client', () => {
       const customizer = org.roles.find((r) => r.roleid === row.roles[0])!;
       assert.deepEqual([customizer.name, customizer.businessunitid], ['System Customizer', row.businessunitid]);
 
-      const again = await h.call(cli, 'pp_assign_user', { environment: 'Contoso Dev', user: 'megan@contoso.sandbox', role: 'System Customizer' });
+      const again = await h.call(cli, 'pp_assign_user', {
+        environment: 'Contoso Dev',
+        user: 'megan@contoso.sandbox',
+        role: 'System Customizer',
+      });
       assert.equal(structured(again).alreadyAssigned, true, text(again));
       assert.equal(row.roles.length, 1);
 
@@ -34,13 +38,18 @@ describe('security tools through an MCP client', () => {
       const cli = await h.connect();
       const adele = h.sandbox.tenant.users.find((u) => u.userPrincipalName === 'adele@contoso.sandbox')!;
       const role = await h.call(cli, 'pp_assign_user', { environment: 'Contoso Dev', user: adele.objectId, role: 'Superhero' });
-      assert.match(text(role), /^role: there is no security role "Superhero" in the business unit\. Nothing was changed\.\nWhat to do: Roles there: Basic User, Environment Maker, Sales Manager, System Administrator, System Customizer\./);
+      assert.match(
+        text(role),
+        /^role: there is no security role "Superhero" in the business unit\. Nothing was changed\.\nWhat to do: Roles there: Basic User, Environment Maker, Sales Manager, System Administrator, System Customizer\./,
+      );
       const unlicensed = h.sandbox.tenant.users.find((u) => u.licensed === false)!;
       const licence = await h.call(cli, 'pp_assign_user', { environment: 'Contoso Dev', user: unlicensed.objectId, role: 'Basic User' });
       assert.match(text(licence), /does not have a valid license[\s\S]*What to do: Assign the user a Power Apps or Dynamics 365 licence/);
       const name = await h.call(cli, 'pp_assign_user', { environment: 'Contoso Dev', user: 'nobody@contoso.sandbox', role: 'Basic User' });
       assert.match(text(name), /^user: nobody@contoso\.sandbox is not a user of Contoso Dev yet[\s\S]*Entra object id/);
-      assert.ok(!environmentByName(h.sandbox, 'Contoso Dev')!.org!.users.some((u) => u.azureactivedirectoryobjectid === unlicensed.objectId));
+      assert.ok(
+        !environmentByName(h.sandbox, 'Contoso Dev')!.org!.users.some((u) => u.azureactivedirectoryobjectid === unlicensed.objectId),
+      );
     });
   });
 
@@ -49,7 +58,12 @@ describe('security tools through an MCP client', () => {
       const cli = await h.connect();
       const org = environmentByName(h.sandbox, 'Contoso Dev')!.org!;
       const makers = h.sandbox.tenant.groups[0]!;
-      const first = await h.call(cli, 'pp_assign_group', { environment: 'Contoso Dev', group: makers.objectId, role: 'Environment Maker', businessUnit: 'Sales' });
+      const first = await h.call(cli, 'pp_assign_group', {
+        environment: 'Contoso Dev',
+        group: makers.objectId,
+        role: 'Environment Maker',
+        businessUnit: 'Sales',
+      });
       assert.equal(first.isError, undefined, text(first));
       assert.equal(text(first), 'Made the group team Contoso Makers in Contoso Dev has the role Environment Maker.');
       const team = org.teams[0]!;
@@ -59,11 +73,24 @@ describe('security tools through an MCP client', () => {
       const again = await h.call(cli, 'pp_assign_group', { environment: 'Contoso Dev', group: makers.objectId, role: 'Environment Maker' });
       assert.deepEqual([structured(again).teamCreated, structured(again).alreadyAssigned], [false, true]);
       assert.equal(org.teams.length, 1);
-      const owners = await h.call(cli, 'pp_assign_group', { environment: 'Contoso Dev', group: makers.objectId, role: 'Basic User', membershipType: 'owners', teamName: 'Makers (owners)' });
+      const owners = await h.call(cli, 'pp_assign_group', {
+        environment: 'Contoso Dev',
+        group: makers.objectId,
+        role: 'Basic User',
+        membershipType: 'owners',
+        teamName: 'Makers (owners)',
+      });
       assert.equal(structured(owners).teamName, 'Makers (owners)');
       assert.equal(org.teams.length, 2);
-      const unknown = await h.call(cli, 'pp_assign_group', { environment: 'Contoso Dev', group: '99999999-9999-4999-8999-999999999999', role: 'Basic User' });
-      assert.match(text(unknown), /No Microsoft Entra group with object id '99999999-9999-4999-8999-999999999999' was found[\s\S]*Correlation id: /);
+      const unknown = await h.call(cli, 'pp_assign_group', {
+        environment: 'Contoso Dev',
+        group: '99999999-9999-4999-8999-999999999999',
+        role: 'Basic User',
+      });
+      assert.match(
+        text(unknown),
+        /No Microsoft Entra group with object id '99999999-9999-4999-8999-999999999999' was found[\s\S]*Correlation id: /,
+      );
       const invalid = await h.call(cli, 'pp_assign_group', { environment: 'Contoso Dev', group: 'Contoso Makers', role: 'Basic User' });
       assert.match(text(invalid), /- group: the Entra group object id \(a GUID\)/);
     });

@@ -129,7 +129,7 @@ export class SolutionJobs {
       startedon: waiting ? null : iso(job.startedAt + job.durationMs * 0.1),
       completedon: completed ? iso(job.startedAt + job.durationMs) : null,
       modifiedon: iso(Math.min(now, job.startedAt + job.durationMs)),
-      message: completed && !job.endedOk ? job.failureMessage ?? null : null,
+      message: completed && !job.endedOk ? (job.failureMessage ?? null) : null,
       // The service's friendly message is a short sentence; the detail is in `message`.
       friendlymessage: completed && !job.endedOk ? `${MESSAGES[job.message].name} failed.` : null,
       errorcode: completed && !job.endedOk ? -2147188475 : null,

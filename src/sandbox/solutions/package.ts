@@ -101,21 +101,29 @@ function parse(bytes: Buffer, name: string): Document {
   try {
     return readXml(bytes, name);
   } catch (error) {
-    throw new InvalidPackageError(`The import file is invalid. XSD validation failed with the following error: ${(error as Error).message}`);
+    throw new InvalidPackageError(
+      `The import file is invalid. XSD validation failed with the following error: ${(error as Error).message}`,
+    );
   }
 }
 
-function readManifest(document: Document): Pick<SolutionPackage, 'uniqueName' | 'friendlyName' | 'version' | 'managed' | 'publisher' | 'rootComponents' | 'requires'> {
+function readManifest(
+  document: Document,
+): Pick<SolutionPackage, 'uniqueName' | 'friendlyName' | 'version' | 'managed' | 'publisher' | 'rootComponents' | 'requires'> {
   const manifest = child(document.documentElement, 'SolutionManifest');
   if (!manifest) throw new InvalidPackageError('The import file is invalid. solution.xml has no SolutionManifest element.');
   const uniqueName = textOf(child(manifest, 'UniqueName'));
   const version = textOf(child(manifest, 'Version'));
-  if (!uniqueName || !/^\d+(\.\d+){1,3}$/.test(version)) throw new InvalidPackageError('The import file is invalid. solution.xml must give a UniqueName and a Version such as 1.0.0.0.');
+  if (!uniqueName || !/^\d+(\.\d+){1,3}$/.test(version))
+    throw new InvalidPackageError('The import file is invalid. solution.xml must give a UniqueName and a Version such as 1.0.0.0.');
   const publisher = child(manifest, 'Publisher') ?? manifest;
   const requires = elements(child(manifest, 'MissingDependencies') ?? manifest)
     .map((dependency) => child(dependency, 'Required'))
     .filter((required): required is Element => Boolean(required))
-    .map((required) => ({ solution: (required.getAttribute('solution') ?? '').replace(/\s*\(.*\)\s*$/, ''), detail: describeRequired(required) }))
+    .map((required) => ({
+      solution: (required.getAttribute('solution') ?? '').replace(/\s*\(.*\)\s*$/, ''),
+      detail: describeRequired(required),
+    }))
     .filter((r) => !SYSTEM_SOLUTIONS.has(r.solution.toLowerCase()));
   return {
     uniqueName,
@@ -155,10 +163,12 @@ function readCustomizations(document: Document): Pick<SolutionPackage, 'entities
   const entities = elements(child(root, 'Entities') ?? root)
     .map((entity) => textOf(child(entity, 'Name')).toLowerCase())
     .filter(Boolean);
-  const workflows = elements(child(root, 'Workflows') ?? root).map((w) => ({ id: (w.getAttribute('WorkflowId') ?? '').replace(/[{}]/g, ''), name: w.getAttribute('Name') ?? '' }));
+  const workflows = elements(child(root, 'Workflows') ?? root).map((w) => ({
+    id: (w.getAttribute('WorkflowId') ?? '').replace(/[{}]/g, ''),
+    name: w.getAttribute('Name') ?? '',
+  }));
   return { entities, workflows };
 }
-
 
 /**
  * The zip an export gives: the files the solution was imported with, or for a solution made in the
@@ -174,7 +184,12 @@ export async function buildExport(solution: SandboxSolution, managed: boolean, o
   const manifestName = [...members.keys()].find((n) => n.toLowerCase() === 'solution.xml') ?? 'solution.xml';
   const customizationsName = [...members.keys()].find((n) => n.toLowerCase() === 'customizations.xml') ?? 'customizations.xml';
   if (!members.has(customizationsName)) members.set(customizationsName, Buffer.from(emptyCustomizations(organizationVersion), 'utf8'));
-  members.set(manifestName, members.has(manifestName) ? updateManifest(members.get(manifestName)!, solution, managed) : manifestFor(solution, managed, organizationVersion));
+  members.set(
+    manifestName,
+    members.has(manifestName)
+      ? updateManifest(members.get(manifestName)!, solution, managed)
+      : manifestFor(solution, managed, organizationVersion),
+  );
   const ordered = [customizationsName, manifestName, ...[...members.keys()].filter((n) => n !== customizationsName && n !== manifestName)];
   const files = ordered.map((name) => ({ name, data: members.get(name)! }));
   return writeZipMembers([...files, { name: '[Content_Types].xml', data: contentTypesFor(ordered) }]);
@@ -183,7 +198,9 @@ export async function buildExport(solution: SandboxSolution, managed: boolean, o
 /** The part list Dataverse adds last to an export: a default content type per file extension. */
 function contentTypesFor(names: string[]): Buffer {
   const extensions = new Set(names.map((name) => name.slice(name.lastIndexOf('.') + 1).toLowerCase()).filter((ext) => !ext.includes('/')));
-  const defaults = [...extensions].map((ext) => `<Default Extension="${escapeXml(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`);
+  const defaults = [...extensions].map(
+    (ext) => `<Default Extension="${escapeXml(ext)}" ContentType="${ext === 'xml' ? 'text/xml' : 'application/octet-stream'}" />`,
+  );
   const types = `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">${defaults.join('')}</Types>`;
   return Buffer.from(`\uFEFF<?xml version="1.0" encoding="utf-8"?>${types}`, 'utf8');
 }
@@ -207,7 +224,10 @@ function updateManifest(bytes: Buffer, solution: SandboxSolution, managed: boole
 function manifestFor(solution: SandboxSolution, managed: boolean, organizationVersion: string): Buffer {
   const p = solution.publisher;
   const roots = solution.components
-    .map((c) => `      <RootComponent type="${c.componenttype}" ${c.schemaname ? `schemaName="${escapeXml(c.schemaname)}"` : `id="{${c.objectid}}"`} behavior="${c.rootcomponentbehavior}" />`)
+    .map(
+      (c) =>
+        `      <RootComponent type="${c.componenttype}" ${c.schemaname ? `schemaName="${escapeXml(c.schemaname)}"` : `id="{${c.objectid}}"`} behavior="${c.rootcomponentbehavior}" />`,
+    )
     .join('\n');
   const text = `<ImportExportXml version="${organizationVersion}" SolutionPackageVersion="9.2" languagecode="1033" generatedBy="CrmLive" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <SolutionManifest>
@@ -238,6 +258,18 @@ function manifestFor(solution: SandboxSolution, managed: boolean, organizationVe
 }
 
 function emptyCustomizations(organizationVersion: string): string {
-  const sections = ['Entities', 'Roles', 'Workflows', 'FieldSecurityProfiles', 'Templates', 'EntityMaps', 'EntityRelationships', 'OrganizationSettings', 'optionsets', 'CustomControls', 'EntityDataProviders'];
+  const sections = [
+    'Entities',
+    'Roles',
+    'Workflows',
+    'FieldSecurityProfiles',
+    'Templates',
+    'EntityMaps',
+    'EntityRelationships',
+    'OrganizationSettings',
+    'optionsets',
+    'CustomControls',
+    'EntityDataProviders',
+  ];
   return `\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<ImportExportXml xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" OrganizationVersion="${organizationVersion}" OrganizationSchemaType="Full">\r\n${sections.map((s) => `  <${s} />`).join('\r\n')}\r\n  <Languages>\r\n    <Language>1033</Language>\r\n  </Languages>\r\n</ImportExportXml>`;
 }

@@ -20,7 +20,11 @@ type Action = 'install' | 'upgrade' | 'skip';
 const step = z.object({
   solution: z.string(),
   version: z.string(),
-  action: z.enum(['install', 'upgrade', 'skip']).describe('install: not there (or unmanaged, updated); upgrade: a higher managed version; skip: this version or a higher one is there.'),
+  action: z
+    .enum(['install', 'upgrade', 'skip'])
+    .describe(
+      'install: not there (or unmanaged, updated); upgrade: a higher managed version; skip: this version or a higher one is there.',
+    ),
   state: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
   operationId: z.string().nullable(),
   detail: z.string().nullable(),
@@ -44,10 +48,22 @@ export const deployPackage = defineTool({
     environmentName: z.string(),
     done: z.boolean(),
     steps: z.array(step),
-    data: z.object({ file: z.string(), imported: z.number(), failed: z.number(), failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })), associated: z.number() }).nullable().describe('The configuration data imported after the solutions, if the package has any.'),
+    data: z
+      .object({
+        file: z.string(),
+        imported: z.number(),
+        failed: z.number(),
+        failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string() })),
+        associated: z.number(),
+      })
+      .nullable()
+      .describe('The configuration data imported after the solutions, if the package has any.'),
   }),
   annotations: DESTRUCTIVE_CLOUD,
-  ui: { environments: { environment: { dataverse: true } }, paths: { packageFile: { dialog: 'open', filters: { 'Package Deployer package': ['zip'] } } } },
+  ui: {
+    environments: { environment: { dataverse: true } },
+    paths: { packageFile: { dialog: 'open', filters: { 'Package Deployer package': ['zip'] } } },
+  },
   async handler(args, context) {
     const packageFile = resolveLocalPath('packageFile', args.packageFile, context.settings, 'read-file');
     const contents = await readPackage(packageFile, args.packageFile);
@@ -58,7 +74,10 @@ export const deployPackage = defineTool({
       );
     }
     if (contents.importFiles.length) {
-      throw new ToolError(`${args.packageFile} imports files through import maps (${contents.importFiles.join(', ')}), which this tool cannot do; nothing was changed.`, 'Deploy it with pac package deploy, or move that data into a Configuration Migration data file.');
+      throw new ToolError(
+        `${args.packageFile} imports files through import maps (${contents.importFiles.join(', ')}), which this tool cannot do; nothing was changed.`,
+        'Deploy it with pac package deploy, or move that data into a Configuration Migration data file.',
+      );
     }
     if (!contents.solutions.length) throw new ToolError(`${args.packageFile}: ImportConfig.xml lists no solutions. Nothing was changed.`);
 
@@ -66,8 +85,18 @@ export const deployPackage = defineTool({
     // The plan is made on the solutions as they are now, not as last kept.
     const rows = await context.solutionLists.refresh(target.dataverse, target.environmentId, context.signal);
     const installed = new Map(rows.filter((s) => s.isvisible).map((s) => [s.uniquename.toLowerCase(), s]));
-    const plan = contents.solutions.map((item) => ({ item, action: decide(item, installed.get(item.solution.uniqueName.toLowerCase()), target.displayName) }));
-    const steps: Array<z.infer<typeof step>> = plan.map(({ item, action }) => ({ solution: item.solution.uniqueName, version: item.solution.version, action, state: action === 'skip' ? 'skipped' : 'pending', operationId: null, detail: null }));
+    const plan = contents.solutions.map((item) => ({
+      item,
+      action: decide(item, installed.get(item.solution.uniqueName.toLowerCase()), target.displayName),
+    }));
+    const steps: Array<z.infer<typeof step>> = plan.map(({ item, action }) => ({
+      solution: item.solution.uniqueName,
+      version: item.solution.version,
+      action,
+      state: action === 'skip' ? 'skipped' : 'pending',
+      operationId: null,
+      detail: null,
+    }));
 
     const deadline = Date.now() + args.waitSeconds * 1000;
     let last = -1;
@@ -93,27 +122,68 @@ export const deployPackage = defineTool({
     }
     const solutionsDone = steps.every((s) => s.state === 'succeeded' || s.state === 'skipped');
     // Configuration data goes in once every solution is there, as Package Deployer does it.
-    const data = solutionsDone && contents.dataFile ? await importPackageData(context, target.dataverse, packageFile, contents.dataFile) : null;
+    const data =
+      solutionsDone && contents.dataFile ? await importPackageData(context, target.dataverse, packageFile, contents.dataFile) : null;
     const done = solutionsDone && (!data || data.failed === 0);
     const failed = steps.some((s) => s.state === 'failed') || Boolean(data?.failed);
-    const lines = steps.map((s) => `- ${s.solution} ${s.version}: ${s.action}, ${s.state}${s.operationId ? ` (operation ${s.operationId})` : ''}${s.detail ? `: ${s.detail}` : ''}`);
-    if (data) lines.push(`- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${data.failures.length ? `: ${data.failures.slice(0, 5).map((f) => `${f.table} ${f.id}: ${f.message}`).join('; ')}` : ''}${data.associated ? `; ${data.associated} N:N association(s)` : ''}`);
-    const head = done ? `Deployed ${contents.name} to ${target.displayName}.` : failed ? `Deploying ${contents.name} to ${target.displayName} stopped at a failed import; later solutions were not imported.` : `Deploying ${contents.name} to ${target.displayName} goes on; call pp_deploy_package again with the same package to continue.`;
-    return { result: { package: contents.name, environmentName: target.displayName, done, steps, data }, summary: `${head}\n${lines.join('\n')}`, failed };
+    const lines = steps.map(
+      (s) =>
+        `- ${s.solution} ${s.version}: ${s.action}, ${s.state}${s.operationId ? ` (operation ${s.operationId})` : ''}${s.detail ? `: ${s.detail}` : ''}`,
+    );
+    if (data)
+      lines.push(
+        `- data ${data.file}: ${data.imported} record(s) imported, ${data.failed} refused${
+          data.failures.length
+            ? `: ${data.failures
+                .slice(0, 5)
+                .map((f) => `${f.table} ${f.id}: ${f.message}`)
+                .join('; ')}`
+            : ''
+        }${data.associated ? `; ${data.associated} N:N association(s)` : ''}`,
+      );
+    const head = done
+      ? `Deployed ${contents.name} to ${target.displayName}.`
+      : failed
+        ? `Deploying ${contents.name} to ${target.displayName} stopped at a failed import; later solutions were not imported.`
+        : `Deploying ${contents.name} to ${target.displayName} goes on; call pp_deploy_package again with the same package to continue.`;
+    return {
+      result: { package: contents.name, environmentName: target.displayName, done, steps, data },
+      summary: `${head}\n${lines.join('\n')}`,
+      failed,
+    };
   },
 });
 
 /** Imports the package's Configuration Migration data file into the target. */
-async function importPackageData(context: ToolContext, dv: DataverseClient, packageFile: string, dataFile: { name: string; member: string }) {
+async function importPackageData(
+  context: ToolContext,
+  dv: DataverseClient,
+  packageFile: string,
+  dataFile: { name: string; member: string },
+) {
   const file = await extractMember(packageFile, dataFile.member);
   try {
     const source = await openDataFile(file, dataFile.name);
-    const summary = await importRecords(dv, source, { batchSize: 500, parallelism: 4, signal: context.signal, progress: context.progress }).finally(() => source.close());
+    const summary = await importRecords(dv, source, {
+      batchSize: 500,
+      parallelism: 4,
+      signal: context.signal,
+      progress: context.progress,
+    }).finally(() => source.close());
     const imported = summary.entities.reduce((sum, e) => sum + e.imported, 0);
     const { associations } = summary;
     // An import that stopped early counts as a failure too, with the reason it gave.
-    const failures = [...summary.failures.map(({ table, id, message }) => ({ table, id, message })), ...(summary.done ? [] : [{ table: dataFile.name, id: '', message: summary.notes[0] ?? 'the import did not finish' }])];
-    return { file: dataFile.name, imported, failed: summary.failureCount + (summary.done ? 0 : 1), failures: failures.slice(0, 100), associated: associations.created + associations.existing };
+    const failures = [
+      ...summary.failures.map(({ table, id, message }) => ({ table, id, message })),
+      ...(summary.done ? [] : [{ table: dataFile.name, id: '', message: summary.notes[0] ?? 'the import did not finish' }]),
+    ];
+    return {
+      file: dataFile.name,
+      imported,
+      failed: summary.failureCount + (summary.done ? 0 : 1),
+      failures: failures.slice(0, 100),
+      associated: associations.created + associations.existing,
+    };
   } finally {
     await rm(dirname(file), { recursive: true, force: true });
   }
@@ -124,7 +194,9 @@ function decide(item: PackageSolution, installed: { version: string; ismanaged: 
   if (!installed) return 'install';
   const managed = item.solution.managed === true;
   if (installed.ismanaged !== managed) {
-    throw new ToolError(`${item.solution.uniqueName} is ${installed.ismanaged ? 'managed' : 'unmanaged'} in ${where} and ${managed ? 'managed' : 'unmanaged'} in the package; one cannot replace the other. Nothing was changed.`);
+    throw new ToolError(
+      `${item.solution.uniqueName} is ${installed.ismanaged ? 'managed' : 'unmanaged'} in ${where} and ${managed ? 'managed' : 'unmanaged'} in the package; one cannot replace the other. Nothing was changed.`,
+    );
   }
   if (!managed) return 'install';
   return compareVersions(item.solution.version, installed.version) > 0 ? 'upgrade' : 'skip';
@@ -134,10 +206,23 @@ function decide(item: PackageSolution, installed: { version: string; ismanaged: 
 function ongoingImport(context: ToolContext, item: PackageSolution, environmentId: string | null): OperationRecord | undefined {
   return context.operations
     .list()
-    .find((r) => r.kind === 'import_solution' && !isTerminal(r.state) && r.details?.solutionName === item.solution.uniqueName && r.details?.version === item.solution.version && (r.environment.id ?? null) === environmentId);
+    .find(
+      (r) =>
+        r.kind === 'import_solution' &&
+        !isTerminal(r.state) &&
+        r.details?.solutionName === item.solution.uniqueName &&
+        r.details?.version === item.solution.version &&
+        (r.environment.id ?? null) === environmentId,
+    );
 }
 
-async function start(context: ToolContext, target: Parameters<typeof startImport>[1], packageFile: string, item: PackageSolution, action: Action): Promise<OperationRecord> {
+async function start(
+  context: ToolContext,
+  target: Parameters<typeof startImport>[1],
+  packageFile: string,
+  item: PackageSolution,
+  action: Action,
+): Promise<OperationRecord> {
   const file = await extractMember(packageFile, item.member);
   return startImport(context, target, file, item.solution, {
     mode: action === 'upgrade' ? 'upgrade' : 'install',

@@ -21,7 +21,13 @@ export const installApplication = defineTool({
     payloadValue: z.string().max(10_000).optional().describe('Install parameters the package asks for.'),
     waitSeconds: waitSecondsArgument,
   }),
-  output: operationOutput.partial().extend({ packages: z.array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() })).optional() }),
+  output: operationOutput
+    .partial()
+    .extend({
+      packages: z
+        .array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() }))
+        .optional(),
+    }),
   annotations: ADDITIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, ask: ['application'], retries: 'install_application' },
   async handler(args, context) {
@@ -29,17 +35,33 @@ export const installApplication = defineTool({
     assertDataverse(env);
     const name = displayName(env);
     const packages = await context.powerPlatform.listApplicationPackages(env.name, context.signal);
-    const listed = packages.map((p) => ({ uniqueName: p.uniqueName, name: p.localizedName ?? p.applicationName ?? p.uniqueName, version: p.version ?? null, state: p.state ?? 'None' }));
+    const listed = packages.map((p) => ({
+      uniqueName: p.uniqueName,
+      name: p.localizedName ?? p.applicationName ?? p.uniqueName,
+      version: p.version ?? null,
+      state: p.state ?? 'None',
+    }));
     if (!args.application) {
-      return { result: { packages: listed }, summary: `${listed.length} application package(s) for ${name}:\n${listed.map((p) => `- ${p.uniqueName} (${p.name}) ${p.version ?? ''}: ${p.state}`).join('\n')}` };
+      return {
+        result: { packages: listed },
+        summary: `${listed.length} application package(s) for ${name}:\n${listed.map((p) => `- ${p.uniqueName} (${p.name}) ${p.version ?? ''}: ${p.state}`).join('\n')}`,
+      };
     }
     const wanted = args.application.toLowerCase();
-    const pkg = packages.find((p) => p.uniqueName.toLowerCase() === wanted) ?? packages.find((p) => [p.localizedName, p.applicationName].some((n) => n?.toLowerCase() === wanted));
+    const pkg =
+      packages.find((p) => p.uniqueName.toLowerCase() === wanted) ??
+      packages.find((p) => [p.localizedName, p.applicationName].some((n) => n?.toLowerCase() === wanted));
     if (!pkg) {
-      throw new ToolError(`application: no package "${args.application}" is available for ${name}. Nothing was installed.`, `Available: ${listed.map((p) => `${p.uniqueName} (${p.name})`).join(', ') || 'none'}.`);
+      throw new ToolError(
+        `application: no package "${args.application}" is available for ${name}. Nothing was installed.`,
+        `Available: ${listed.map((p) => `${p.uniqueName} (${p.name})`).join(', ') || 'none'}.`,
+      );
     }
     if (pkg.state === 'Installed') {
-      return { result: { packages: listed }, summary: `${pkg.uniqueName} (${pkg.localizedName ?? pkg.uniqueName}) is already installed in ${name}; nothing was done.` };
+      return {
+        result: { packages: listed },
+        summary: `${pkg.uniqueName} (${pkg.localizedName ?? pkg.uniqueName}) is already installed in ${name}; nothing was done.`,
+      };
     }
     const record = await context.operations.begin({
       kind: 'install_application',
@@ -49,8 +71,19 @@ export const installApplication = defineTool({
       start: async () => {
         const response = await context.powerPlatform.installApplicationPackage(env.name, pkg.uniqueName, args.payloadValue);
         const url = powerPlatformPollUrl(response.headers);
-        if (response.status === 202 && url) return { kind: 'poll', style: 'ppapi-app-operation', url, correlationId: response.correlationId, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
-        return { kind: 'done', correlationId: response.correlationId, result: { environmentId: env.name, application: pkg.uniqueName, state: response.body?.state ?? 'Installed' } };
+        if (response.status === 202 && url)
+          return {
+            kind: 'poll',
+            style: 'ppapi-app-operation',
+            url,
+            correlationId: response.correlationId,
+            retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+          };
+        return {
+          kind: 'done',
+          correlationId: response.correlationId,
+          result: { environmentId: env.name, application: pkg.uniqueName, state: response.body?.state ?? 'Installed' },
+        };
       },
     });
     return waitAndReport(context, record, args.waitSeconds);

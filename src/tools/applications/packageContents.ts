@@ -38,7 +38,11 @@ export async function readPackage(file: string, shownAs: string): Promise<Packag
   const zip = await ZipReader.open(file);
   try {
     const config = zip.names().find((n) => /(^|\/)ImportConfig\.xml$/i.test(n));
-    if (!config) throw new ToolError(`packageFile: ${shownAs} is not a Package Deployer package: it has no ImportConfig.xml. Nothing was changed.`, 'For a single solution, use pp_import_solution.');
+    if (!config)
+      throw new ToolError(
+        `packageFile: ${shownAs} is not a Package Deployer package: it has no ImportConfig.xml. Nothing was changed.`,
+        'For a single solution, use pp_import_solution.',
+      );
     const folder = config.slice(0, config.length - 'ImportConfig.xml'.length);
     const root = parseXml(await zip.read(config), `${shownAs}/${config}`).documentElement!;
     const flag = (value: string | null, fallback: boolean) => (value === null || value === '' ? fallback : value.toLowerCase() === 'true');
@@ -46,18 +50,43 @@ export async function readPackage(file: string, shownAs: string): Promise<Packag
     for (const entry of elements(child(root, 'solutions') ?? root).filter((e) => e.nodeName === 'configsolutionfile')) {
       const name = entry.getAttribute('solutionpackagefilename') ?? '';
       const member = `${folder}${name}`;
-      if (!zip.has(member)) throw new ToolError(`packageFile: ImportConfig.xml names ${name}, which is not in the package. Nothing was changed.`);
+      if (!zip.has(member))
+        throw new ToolError(`packageFile: ImportConfig.xml names ${name}, which is not in the package. Nothing was changed.`);
       const inner = await innerManifest(zip, member, shownAs);
-      solutions.push({ file: name, member, solution: inner, overwriteUnmanagedCustomizations: flag(entry.getAttribute('overwriteunmanagedcustomizations'), false), publishWorkflows: flag(entry.getAttribute('publishworkflowsandactivateplugins'), true) });
+      solutions.push({
+        file: name,
+        member,
+        solution: inner,
+        overwriteUnmanagedCustomizations: flag(entry.getAttribute('overwriteunmanagedcustomizations'), false),
+        publishWorkflows: flag(entry.getAttribute('publishworkflowsandactivateplugins'), true),
+      });
     }
     // Package Deployer takes the cmtdatafile of the target's base language, else crmmigdataimportfile
     // (docs/service-notes.md#application-packages-and-package-deployer); 1033 is assumed here.
     const perLanguage = elements(child(root, 'cmtdatafiles') ?? root).filter((e) => e.nodeName === 'cmtdatafile');
-    const dataName = (perLanguage.find((e) => e.getAttribute('lcid') === '1033') ?? perLanguage[0])?.getAttribute('filename') || root.getAttribute('crmmigdataimportfile') || '';
-    if (dataName && !zip.has(`${folder}${dataName}`)) throw new ToolError(`packageFile: ImportConfig.xml names the data file ${dataName}, which is not in the package. Nothing was changed.`);
-    const importFiles = elements(child(root, 'filestoimport') ?? root).filter((e) => e.nodeName === 'configimportfile').map((e) => e.getAttribute('filename') ?? '').filter(Boolean);
+    const dataName =
+      (perLanguage.find((e) => e.getAttribute('lcid') === '1033') ?? perLanguage[0])?.getAttribute('filename') ||
+      root.getAttribute('crmmigdataimportfile') ||
+      '';
+    if (dataName && !zip.has(`${folder}${dataName}`))
+      throw new ToolError(
+        `packageFile: ImportConfig.xml names the data file ${dataName}, which is not in the package. Nothing was changed.`,
+      );
+    const importFiles = elements(child(root, 'filestoimport') ?? root)
+      .filter((e) => e.nodeName === 'configimportfile')
+      .map((e) => e.getAttribute('filename') ?? '')
+      .filter(Boolean);
     const assemblies = zip.names().filter((n) => /\.dll$/i.test(n) && !RUNTIME_ASSEMBLIES.test(n.split('/').pop()!));
-    return { name: shownAs.split(/[\\/]/).pop()!.replace(/\.zip$/i, ''), solutions, assemblies, dataFile: dataName ? { name: dataName, member: `${folder}${dataName}` } : undefined, importFiles };
+    return {
+      name: shownAs
+        .split(/[\\/]/)
+        .pop()!
+        .replace(/\.zip$/i, ''),
+      solutions,
+      assemblies,
+      dataFile: dataName ? { name: dataName, member: `${folder}${dataName}` } : undefined,
+      importFiles,
+    };
   } finally {
     zip.close();
   }

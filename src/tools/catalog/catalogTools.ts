@@ -26,25 +26,47 @@ export const installCatalog = defineTool({
   input: z.strictObject({
     catalog: catalogEnvironment,
     item: z.string().trim().min(1).max(200).describe('Item id (tpsid) or display name.'),
-    version: z.string().trim().regex(/^\d+(\.\d+){1,3}$/).optional().describe('A version to pin.'),
+    version: z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+){1,3}$/)
+      .optional()
+      .describe('A version to pin.'),
     targetEnvironment: environmentRef.describe('Environment to install into.'),
-    settings: z.record(z.string().regex(/^[^=|]+$/, 'no = or | in names'), z.string().regex(/^[^|]*$/, 'no | in values')).optional().describe('Package runtime settings (name → value).'),
+    settings: z
+      .record(z.string().regex(/^[^=|]+$/, 'no = or | in names'), z.string().regex(/^[^|]*$/, 'no | in values'))
+      .optional()
+      .describe('Package runtime settings (name → value).'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,
   annotations: ADDITIVE_CLOUD,
   ui: {
-    environments: { catalog: { label: 'Catalog environment', dataverse: true }, targetEnvironment: { label: 'Environment to install into', dataverse: true } },
+    environments: {
+      catalog: { label: 'Catalog environment', dataverse: true },
+      targetEnvironment: { label: 'Environment to install into', dataverse: true },
+    },
     retries: 'catalog_install',
   },
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const target = await resolveDataverseTarget(args.targetEnvironment, context);
-    const items = (await catalog.dataverse.get<{ value: CatalogItem[] }>('mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version', context.signal)).value;
+    const items = (
+      await catalog.dataverse.get<{ value: CatalogItem[] }>(
+        'mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version',
+        context.signal,
+      )
+    ).value;
     const wanted = args.item.toLowerCase();
     const item = items.find((i) => i.mspcat_tpsid.toLowerCase() === wanted) ?? items.find((i) => i.mspcat_name.toLowerCase() === wanted);
-    if (!item) throw new ToolError(`item: no catalog item "${args.item}" is in the catalog of ${catalog.displayName}. Nothing was installed.`, `Items: ${items.map((i) => `${i.mspcat_tpsid} (${i.mspcat_name})`).join(', ') || 'none'}.`);
-    const settings = Object.entries(args.settings ?? {}).map(([name, value]) => `${name}=${value}`).join('|');
+    if (!item)
+      throw new ToolError(
+        `item: no catalog item "${args.item}" is in the catalog of ${catalog.displayName}. Nothing was installed.`,
+        `Items: ${items.map((i) => `${i.mspcat_tpsid} (${i.mspcat_name})`).join(', ') || 'none'}.`,
+      );
+    const settings = Object.entries(args.settings ?? {})
+      .map(([name, value]) => `${name}=${value}`)
+      .join('|');
     const record = await context.operations.begin({
       kind: 'catalog_install',
       title: `Install ${item.mspcat_name}${args.version ? ` ${args.version}` : ''} from the catalog into ${target.displayName}`,
@@ -53,12 +75,27 @@ export const installCatalog = defineTool({
       start: async () => {
         const response = await catalog.dataverse.action<{ InstallHistoryReferance?: string; InstallHistoryReference?: string }>(
           'mspcat_InstallCatalogItemByCID',
-          { CID: args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid, DeployToOrganizationUrl: `${target.url}/`, ...(settings ? { Settings: settings } : {}) },
+          {
+            CID: args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid,
+            DeployToOrganizationUrl: `${target.url}/`,
+            ...(settings ? { Settings: settings } : {}),
+          },
         );
         // The documented response name is misspelt (docs/service-notes.md#catalog-in-power-platform); the correct spelling is read too.
         const id = response.body?.InstallHistoryReferance ?? response.body?.InstallHistoryReference;
-        if (!id) return { kind: 'done', correlationId: response.correlationId, result: { note: 'The catalog accepted the install but returned no install history to follow.' } };
-        return { kind: 'poll', style: 'catalog-install', url: catalog.dataverse.url(`mspcat_installhistories(${id})?$select=statuscode,mspcat_errordetails`), correlationId: response.correlationId, serviceOperationId: id };
+        if (!id)
+          return {
+            kind: 'done',
+            correlationId: response.correlationId,
+            result: { note: 'The catalog accepted the install but returned no install history to follow.' },
+          };
+        return {
+          kind: 'poll',
+          style: 'catalog-install',
+          url: catalog.dataverse.url(`mspcat_installhistories(${id})?$select=statuscode,mspcat_errordetails`),
+          correlationId: response.correlationId,
+          serviceOperationId: id,
+        };
       },
     });
     return waitAndReport(context, record, args.waitSeconds);
@@ -69,8 +106,7 @@ export const submitCatalog = defineTool({
   name: 'pp_submit_catalog',
   toolset: 'catalog',
   title: 'Submit catalog item',
-  description:
-    'Submits an item to the Power Platform catalog from a submission.json and follows its certification. Returns the operation.',
+  description: 'Submits an item to the Power Platform catalog from a submission.json and follows its certification. Returns the operation.',
   input: z.strictObject({
     catalog: catalogEnvironment,
     submissionFile: z.string().min(1).describe('The submission.json.'),
@@ -89,7 +125,9 @@ export const submitCatalog = defineTool({
     try {
       submission = JSON.parse((await readRegularFile(file, args.submissionFile)).toString('utf8').replace(/^\uFEFF/, ''));
     } catch (error) {
-      throw new ToolError(`submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`);
+      throw new ToolError(
+        `submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`,
+      );
     }
     const definition = at(submission, 'catalogItemDefinition');
     const packageLink = at(definition, 'packageFile', 'filesaslink') ?? at(definition, 'packageFile', 'fileSasLink');
@@ -99,7 +137,11 @@ export const submitCatalog = defineTool({
       !at(definition, 'displayName') && 'catalogItemDefinition.displayName',
       !packageLink && 'catalogItemDefinition.packageFile.filesaslink',
     ].filter(Boolean);
-    if (missing.length) throw new ToolError(`submissionFile: ${args.submissionFile} lacks ${missing.join(', ')}. Nothing was submitted.`, 'See the catalog submission format (submission.json) in the Power Platform documentation.');
+    if (missing.length)
+      throw new ToolError(
+        `submissionFile: ${args.submissionFile} lacks ${missing.join(', ')}. Nothing was submitted.`,
+        'See the catalog submission format (submission.json) in the Power Platform documentation.',
+      );
     const link = text(packageLink);
     const refused = requestRefusal(link, context.endpoints);
     if (refused) {
@@ -115,10 +157,23 @@ export const submitCatalog = defineTool({
       environment: { id: catalog.environmentId ?? undefined, displayName: catalog.displayName },
       details: { instanceUrl: catalog.url, item: text(at(definition, 'id')) },
       start: async () => {
-        const response = await catalog.dataverse.action<{ CertificationRequestId?: string }>('mspcat_SubmitCatalogApprovalRequest', { EncodedApprovalRequest: Buffer.from(JSON.stringify(submission)).toString('base64') });
+        const response = await catalog.dataverse.action<{ CertificationRequestId?: string }>('mspcat_SubmitCatalogApprovalRequest', {
+          EncodedApprovalRequest: Buffer.from(JSON.stringify(submission)).toString('base64'),
+        });
         const id = response.body?.CertificationRequestId;
-        if (!id) return { kind: 'done', correlationId: response.correlationId, result: { note: 'The catalog accepted the submission but returned no request to follow.' } };
-        return { kind: 'poll', style: 'catalog-submission', url: catalog.dataverse.url(`mspcat_certificationrequests(${id})?$select=statuscode,_mspcat_application_value,mspcat_message`), correlationId: response.correlationId, serviceOperationId: id };
+        if (!id)
+          return {
+            kind: 'done',
+            correlationId: response.correlationId,
+            result: { note: 'The catalog accepted the submission but returned no request to follow.' },
+          };
+        return {
+          kind: 'poll',
+          style: 'catalog-submission',
+          url: catalog.dataverse.url(`mspcat_certificationrequests(${id})?$select=statuscode,_mspcat_application_value,mspcat_message`),
+          correlationId: response.correlationId,
+          serviceOperationId: id,
+        };
       },
     });
     return waitAndReport(context, record, args.waitSeconds);
@@ -130,21 +185,33 @@ export const catalogStatus = defineTool({
   toolset: 'catalog',
   title: 'Catalog status',
   description:
-    "Lists the Power Platform catalog's items with their versions. Reads only; " +
-    'follow installs and submissions with pp_get_operation.',
+    "Lists the Power Platform catalog's items with their versions. Reads only; " + 'follow installs and submissions with pp_get_operation.',
   input: z.strictObject({
     catalog: catalogEnvironment,
     nameContains: z.string().trim().min(1).max(100).optional().describe('Text in the item name.'),
   }),
-  output: z.object({ catalog: z.string(), items: z.array(z.object({ id: z.string(), tpsid: z.string(), name: z.string(), version: z.string().nullable() })) }),
+  output: z.object({
+    catalog: z.string(),
+    items: z.array(z.object({ id: z.string(), tpsid: z.string(), name: z.string(), version: z.string().nullable() })),
+  }),
   annotations: READ_ONLY_CLOUD,
   ui: { environments: { catalog: { label: 'Catalog environment', dataverse: true } } },
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const text = args.nameContains?.toLowerCase();
-    const items = (await catalog.dataverse.get<{ value: CatalogItem[] }>('mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version', context.signal)).value
+    const items = (
+      await catalog.dataverse.get<{ value: CatalogItem[] }>(
+        'mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version',
+        context.signal,
+      )
+    ).value
       .filter((i) => !text || i.mspcat_name.toLowerCase().includes(text) || i.mspcat_tpsid.toLowerCase().includes(text))
       .map((i) => ({ id: i.mspcat_applicationsid, tpsid: i.mspcat_tpsid, name: i.mspcat_name, version: i.mspcat_version ?? null }));
-    return { result: { catalog: catalog.displayName, items }, summary: items.length ? `${items.length} item(s) in the catalog of ${catalog.displayName}:\n${items.map((i) => `- ${i.tpsid} ${i.version ?? ''}: ${i.name}`).join('\n')}` : `No items match in the catalog of ${catalog.displayName}.` };
+    return {
+      result: { catalog: catalog.displayName, items },
+      summary: items.length
+        ? `${items.length} item(s) in the catalog of ${catalog.displayName}:\n${items.map((i) => `- ${i.tpsid} ${i.version ?? ''}: ${i.name}`).join('\n')}`
+        : `No items match in the catalog of ${catalog.displayName}.`,
+    };
   },
 });

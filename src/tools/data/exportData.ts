@@ -24,10 +24,7 @@ export const exportData = defineTool({
         z.object({
           table: z.string().trim().min(1).max(100).describe('Table logical name.'),
           columns: z.array(z.string().min(1).max(100)).optional().describe('Column logical names (default: all).'),
-          relationships: z
-            .array(z.string().min(1).max(200))
-            .optional()
-            .describe('N:N relationships whose links to export.'),
+          relationships: z.array(z.string().min(1).max(200)).optional().describe('N:N relationships whose links to export.'),
         }),
       )
       .max(100)
@@ -46,7 +43,10 @@ export const exportData = defineTool({
   annotations: IDEMPOTENT_CLOUD,
   ui: {
     environments: { environment: { dataverse: true } },
-    paths: { dataFile: { dialog: 'save', filters: { 'Data zip': ['zip'] } }, schemaFile: { dialog: 'open', filters: { 'Data schema': ['xml'] } } },
+    paths: {
+      dataFile: { dialog: 'save', filters: { 'Data zip': ['zip'] } },
+      schemaFile: { dialog: 'open', filters: { 'Data schema': ['xml'] } },
+    },
     ask: ['schemaFile', 'tables'],
   },
   async handler(args, context) {

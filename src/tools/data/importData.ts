@@ -18,31 +18,14 @@ export const importData = defineTool({
     'done false and a resume to call again with.',
   input: z.strictObject({
     environment: environmentRef.optional(),
-    dataFile: z
-      .string()
-      .min(1)
-      .describe('Data zip or its unzipped folder.'),
+    dataFile: z.string().min(1).describe('Data zip or its unzipped folder.'),
     batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per request.'),
-    parallelism: z
-      .number()
-      .int()
-      .min(1)
-      .max(16)
-      .default(4)
-      .describe('Most requests at once.'),
-    timeBudgetSeconds: z
-      .number()
-      .int()
-      .min(5)
-      .max(3600)
-      .default(300)
-      .describe('Seconds to go on before a resumable result.'),
+    parallelism: z.number().int().min(1).max(16).default(4).describe('Most requests at once.'),
+    timeBudgetSeconds: z.number().int().min(5).max(3600).default(300).describe('Seconds to go on before a resumable result.'),
     bypassPlugins: z
       .enum(['asSchema', 'never'])
       .default('asSchema')
-      .describe(
-        'asSchema: plug-ins off where the schema says so; never: they run.',
-      ),
+      .describe('asSchema: plug-ins off where the schema says so; never: they run.'),
     // The model passes back what a partial result gave it: tools/list shows only that it is an object (validation stays exact).
     resume: resumeSchema.optional().meta({ description: 'The resume of a partial result, as returned.', opaque: true }),
   }),

@@ -65,7 +65,9 @@ export const setGovernanceConfig = defineTool({
   ui: { environments: { environment: { dataverse: true } }, ask: ['managed'], retries: 'set_governance' },
   async handler(args, context) {
     if (!args.managed && args.settings && Object.keys(args.settings).length) {
-      throw new ToolError('settings: managed-environment settings apply only to a managed environment (managed: true). Nothing was changed.');
+      throw new ToolError(
+        'settings: managed-environment settings apply only to a managed environment (managed: true). Nothing was changed.',
+      );
     }
     const env = await resolveEnvironment(args.environment, context, { current: true });
     assertDataverse(env);
@@ -83,11 +85,19 @@ export const setGovernanceConfig = defineTool({
       title: `${args.managed ? 'Set managed environment' : 'Turn off managed environment'} on ${name}`,
       environment: { id: env.name, displayName: name },
       // What the environment must show for the change to count as made, after a lost answer.
-      details: { dataverse: true, protectionLevel: args.managed ? 'Standard' : 'Basic', extendedSettings: JSON.stringify(args.managed ? extendedSettings : {}) },
+      details: {
+        dataverse: true,
+        protectionLevel: args.managed ? 'Standard' : 'Basic',
+        extendedSettings: JSON.stringify(args.managed ? extendedSettings : {}),
+      },
       start: async () => {
-        const body = args.managed ? { protectionLevel: 'Standard' as const, settings: { extendedSettings } } : { protectionLevel: 'Basic' as const };
+        const body = args.managed
+          ? { protectionLevel: 'Standard' as const, settings: { extendedSettings } }
+          : { protectionLevel: 'Basic' as const };
         const response = await context.bap.setGovernanceConfiguration(env.name, body);
-        return bapStartOutcome(response, context) ?? { kind: 'done', result: { environmentId: env.name }, correlationId: response.correlationId };
+        return (
+          bapStartOutcome(response, context) ?? { kind: 'done', result: { environmentId: env.name }, correlationId: response.correlationId }
+        );
       },
     });
     return waitAndReport(context, record, args.waitSeconds);

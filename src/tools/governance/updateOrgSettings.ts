@@ -43,8 +43,15 @@ export const updateOrgSettings = defineTool({
     const dv = target.dataverse;
     const [row, attributes, definitions] = await Promise.all([
       dv.get<{ value: Array<Record<string, unknown>> }>('organizations', context.signal).then((b) => b.value[0]!),
-      dv.get<{ value: Attribute[] }>(`EntityDefinitions(LogicalName='organization')/Attributes?$select=LogicalName,AttributeType,IsValidForUpdate`, context.signal).then((b) => b.value),
-      dv.get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal).then((b) => b.SettingDetailCollection ?? []),
+      dv
+        .get<{ value: Attribute[] }>(
+          `EntityDefinitions(LogicalName='organization')/Attributes?$select=LogicalName,AttributeType,IsValidForUpdate`,
+          context.signal,
+        )
+        .then((b) => b.value),
+      dv
+        .get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal)
+        .then((b) => b.SettingDetailCollection ?? []),
     ]);
     const columns = new Map(attributes.map((a) => [a.LogicalName.toLowerCase(), a]));
     const settings = new Map(definitions.map((d) => [d.Name.toLowerCase(), d]));
@@ -63,20 +70,43 @@ export const updateOrgSettings = defineTool({
         if (problem) problems.push(`settings.${name}: ${problem}`);
         else settingValues.push({ definition, value: String(value) });
       } else {
-        const near = [...columns.keys(), ...definitions.map((d) => d.Name)].filter((candidate) => candidate.toLowerCase().includes(name.toLowerCase().slice(0, 6))).slice(0, 5);
-        problems.push(`settings.${name}: not a column of the organization table nor a setting of this environment${near.length ? ` (similar: ${near.join(', ')})` : ''}`);
+        const near = [...columns.keys(), ...definitions.map((d) => d.Name)]
+          .filter((candidate) => candidate.toLowerCase().includes(name.toLowerCase().slice(0, 6)))
+          .slice(0, 5);
+        problems.push(
+          `settings.${name}: not a column of the organization table nor a setting of this environment${near.length ? ` (similar: ${near.join(', ')})` : ''}`,
+        );
       }
     }
-    if (problems.length) throw new ToolError(`Invalid settings for ${target.displayName}:\n${problems.map((p) => `- ${p}`).join('\n')}\nNothing was changed.`, 'Use the column logical names of the organization table, or the names RetrieveSettingList gives.');
+    if (problems.length)
+      throw new ToolError(
+        `Invalid settings for ${target.displayName}:\n${problems.map((p) => `- ${p}`).join('\n')}\nNothing was changed.`,
+        'Use the column logical names of the organization table, or the names RetrieveSettingList gives.',
+      );
 
     if (Object.keys(columnValues).length) await dv.update('organizations', String(row.organizationid), columnValues, context.signal);
-    for (const { definition, value } of settingValues) await dv.action('SaveSettingValue', { SettingName: definition.Name, Value: value }, { signal: context.signal, idempotent: true });
+    for (const { definition, value } of settingValues)
+      await dv.action('SaveSettingValue', { SettingName: definition.Name, Value: value }, { signal: context.signal, idempotent: true });
 
     const after = await dv.get<{ value: Array<Record<string, unknown>> }>('organizations', context.signal).then((b) => b.value[0]!);
-    const afterSettings = settingValues.length ? await dv.get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal).then((b) => b.SettingDetailCollection ?? []) : [];
+    const afterSettings = settingValues.length
+      ? await dv
+          .get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal)
+          .then((b) => b.SettingDetailCollection ?? [])
+      : [];
     const changes = [
-      ...Object.keys(columnValues).map((name) => ({ name, kind: 'column' as const, before: row[name] ?? null, after: after[name] ?? null })),
-      ...settingValues.map(({ definition }) => ({ name: definition.Name, kind: 'setting' as const, before: definition.Value, after: afterSettings.find((d) => d.Name === definition.Name)?.Value ?? null })),
+      ...Object.keys(columnValues).map((name) => ({
+        name,
+        kind: 'column' as const,
+        before: row[name] ?? null,
+        after: after[name] ?? null,
+      })),
+      ...settingValues.map(({ definition }) => ({
+        name: definition.Name,
+        kind: 'setting' as const,
+        before: definition.Value,
+        after: afterSettings.find((d) => d.Name === definition.Name)?.Value ?? null,
+      })),
     ];
     return {
       result: { environmentName: target.displayName, changes },
@@ -90,7 +120,8 @@ function checkColumn(column: Attribute, value: Value): string | undefined {
   if (value === null) return undefined;
   const type = column.AttributeType;
   if (type === 'Boolean' && typeof value !== 'boolean') return 'must be true or false';
-  if ((type === 'Integer' || type === 'BigInt' || type === 'Picklist' || type === 'State' || type === 'Status') && !Number.isInteger(value)) return 'must be a whole number';
+  if ((type === 'Integer' || type === 'BigInt' || type === 'Picklist' || type === 'State' || type === 'Status') && !Number.isInteger(value))
+    return 'must be a whole number';
   if ((type === 'Double' || type === 'Decimal' || type === 'Money') && typeof value !== 'number') return 'must be a number';
   if ((type === 'String' || type === 'Memo') && typeof value !== 'string') return 'must be text';
   if (type === 'DateTime' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) return 'must be a date and time (ISO 8601)';

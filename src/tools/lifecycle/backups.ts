@@ -34,7 +34,8 @@ export const backupEnvironment = defineTool({
   async handler(args, context) {
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const summary = toEnvironmentSummary(env);
-    if (summary.isDefault) throw new ToolError(`${summary.displayName} is the default environment; manual backups are not available for it. Nothing was done.`);
+    if (summary.isDefault)
+      throw new ToolError(`${summary.displayName} is the default environment; manual backups are not available for it. Nothing was done.`);
     if (!summary.hasDataverse) throw new ToolError(`${summary.displayName} has no Dataverse database, so there is nothing to back up.`);
     const record = await context.operations.begin({
       kind: 'backup_environment',
@@ -43,7 +44,8 @@ export const backupEnvironment = defineTool({
       details: { label: args.label },
       start: async () => {
         const response = await context.powerPlatform.createBackup(env.name, args.label);
-        if (response.status === 202) return startPowerPlatformOperation(context, env.name, 'Backup', () => Promise.resolve(response as never));
+        if (response.status === 202)
+          return startPowerPlatformOperation(context, env.name, 'Backup', () => Promise.resolve(response as never));
         return { kind: 'done', result: { backup: backupSummary(response.body) }, correlationId: response.correlationId };
       },
     });
@@ -63,8 +65,13 @@ export const listBackups = defineTool({
   async handler(args, context) {
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const name = env.properties?.displayName ?? env.name;
-    const backups = (await context.powerPlatform.listBackups(env.name, context.signal)).map(backupSummary).sort((a, b) => b.backupPointDateTime.localeCompare(a.backupPointDateTime));
-    const lines = backups.map((b) => `- ${b.label ?? '(no label)'}: ${b.backupPointDateTime}${b.backupExpiryDateTime ? `, kept until ${b.backupExpiryDateTime}` : ''}`);
+    const backups = (await context.powerPlatform.listBackups(env.name, context.signal))
+      .map(backupSummary)
+      .sort((a, b) => b.backupPointDateTime.localeCompare(a.backupPointDateTime));
+    const lines = backups.map(
+      (b) =>
+        `- ${b.label ?? '(no label)'}: ${b.backupPointDateTime}${b.backupExpiryDateTime ? `, kept until ${b.backupExpiryDateTime}` : ''}`,
+    );
     return {
       result: { environmentId: env.name, environmentName: name, backups },
       summary: backups.length ? `${backups.length} backup(s) of ${name}:\n${lines.join('\n')}` : `${name} has no manual backups.`,

@@ -37,7 +37,11 @@ export const copyEnvironment = defineTool({
   async handler(args, context) {
     const source = await resolveEnvironment(args.source, context);
     const target = await resolveEnvironment(args.environment, context, { current: true });
-    if (source.name === target.name) throw new ToolError('source and environment are the same environment. Nothing was changed.', 'Copy onto a different Sandbox environment.');
+    if (source.name === target.name)
+      throw new ToolError(
+        'source and environment are the same environment. Nothing was changed.',
+        'Copy onto a different Sandbox environment.',
+      );
     assertDataverse(source);
     assertSandboxTarget(target, 'A copy');
     await requireConfirmation(context, {

@@ -64,16 +64,21 @@ export const createEnvironment = defineTool({
   ui: { ask: ['type', 'region', 'dataverse'], retries: 'create_environment' },
   async handler(args, context) {
     assertNewEnvironmentAllowed(args.displayName, args.domainName, context.settings);
-    const existing = await findSameEnvironment(args.allowDuplicateName ? undefined : args.displayName, args.domainName, context, context.signal);
+    const existing = await findSameEnvironment(
+      args.allowDuplicateName ? undefined : args.displayName,
+      args.domainName,
+      context,
+      context.signal,
+    );
     if (existing && isBeingCreated(existing)) {
       // A retry of a create that timed out: follow the first one instead of making a second.
-      const known = context.operations
-        .list()
-        .find((op) => {
-          if (op.kind !== 'create_environment' || isTerminal(op.state)) return false;
-          // Until its first status arrives, a create knows only the name it asked for.
-          return op.environment.id ? op.environment.id.toLowerCase() === existing.name.toLowerCase() : op.environment.displayName.toLowerCase() === args.displayName.toLowerCase();
-        });
+      const known = context.operations.list().find((op) => {
+        if (op.kind !== 'create_environment' || isTerminal(op.state)) return false;
+        // Until its first status arrives, a create knows only the name it asked for.
+        return op.environment.id
+          ? op.environment.id.toLowerCase() === existing.name.toLowerCase()
+          : op.environment.displayName.toLowerCase() === args.displayName.toLowerCase();
+      });
       const record =
         known ??
         (await context.operations.begin({
@@ -87,12 +92,15 @@ export const createEnvironment = defineTool({
     }
     if (existing) {
       const name = existing.properties?.displayName;
-      const sameDomain = args.domainName && existing.properties?.linkedEnvironmentMetadata?.domainName?.toLowerCase() === args.domainName.toLowerCase();
+      const sameDomain =
+        args.domainName && existing.properties?.linkedEnvironmentMetadata?.domainName?.toLowerCase() === args.domainName.toLowerCase();
       throw new ToolError(
         sameDomain
           ? `The domain name ${args.domainName} is already used by the environment ${name} (${existing.name}). Nothing was created.`
           : `An environment named ${name} already exists (${existing.name}, created ${existing.properties?.createdTime ?? 'earlier'}). Nothing was created.`,
-        sameDomain ? 'Choose another domainName.' : 'Use that environment, choose another display name, or pass allowDuplicateName: true to create a second one.',
+        sameDomain
+          ? 'Choose another domainName.'
+          : 'Use that environment, choose another display name, or pass allowDuplicateName: true to create a second one.',
       );
     }
 
@@ -103,7 +111,11 @@ export const createEnvironment = defineTool({
       environment: { displayName: args.displayName },
       // The name and domain are what find the new environment after a lost answer.
       details: { dataverse: args.dataverse, ...(args.domainName ? { domainName: args.domainName } : {}) },
-      notes: args.dataverse ? ['A service principal can get HTTP 403 from the new Dataverse database for up to 10 minutes after it is created; wait and try again.'] : [],
+      notes: args.dataverse
+        ? [
+            'A service principal can get HTTP 403 from the new Dataverse database for up to 10 minutes after it is created; wait and try again.',
+          ]
+        : [],
       start: async () => {
         const response = await context.bap.createEnvironment(body);
         const outcome = bapStartOutcome(response, context);
@@ -148,7 +160,12 @@ function createBody(args: z.output<typeof input>): BapCreateEnvironmentBody {
 }
 
 /** The environment with this domain name, or else with this display name (when given). */
-async function findSameEnvironment(displayName: string | undefined, domainName: string | undefined, context: ToolContext, signal?: AbortSignal): Promise<BapEnvironment | undefined> {
+async function findSameEnvironment(
+  displayName: string | undefined,
+  domainName: string | undefined,
+  context: ToolContext,
+  signal?: AbortSignal,
+): Promise<BapEnvironment | undefined> {
   // Read anew, not from the kept list: a duplicate made elsewhere a minute ago must be seen.
   const all = await context.environments.refresh(signal);
   const domain = domainName?.toLowerCase();

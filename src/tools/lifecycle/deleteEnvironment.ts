@@ -22,13 +22,22 @@ export const deleteEnvironment = defineTool({
   async handler(args, context) {
     const env = await resolveEnvironment(args.environment, context, { current: true });
     const name = env.properties?.displayName ?? env.name;
-    if (env.properties?.isDefault) throw new ToolError(`${name} is the tenant's default environment, which cannot be deleted. Nothing was changed.`);
+    if (env.properties?.isDefault)
+      throw new ToolError(`${name} is the tenant's default environment, which cannot be deleted. Nothing was changed.`);
     const validation = await context.bap.validateDelete(env.name, context.signal);
     if (validation.canInitiateDelete === false) {
       const reason = typeof validation.reason === 'string' ? ` ${validation.reason}` : '';
-      throw new ToolError(`The service says ${name} cannot be deleted now.${reason} Nothing was changed.`, 'If another operation is running on it, wait for it to finish (pp_get_environment shows it), then try again.');
+      throw new ToolError(
+        `The service says ${name} cannot be deleted now.${reason} Nothing was changed.`,
+        'If another operation is running on it, wait for it to finish (pp_get_environment shows it), then try again.',
+      );
     }
-    await requireConfirmation(context, { action: 'Delete', environment: env, confirm: args.confirm, consequence: 'Its Dataverse database, apps and flows go with it (recoverable for 7 days).' });
+    await requireConfirmation(context, {
+      action: 'Delete',
+      environment: env,
+      confirm: args.confirm,
+      consequence: 'Its Dataverse database, apps and flows go with it (recoverable for 7 days).',
+    });
     const record = await context.operations.begin({
       kind: 'delete_environment',
       title: `Delete environment ${name}`,
@@ -37,11 +46,18 @@ export const deleteEnvironment = defineTool({
       start: async () => {
         try {
           const response = await context.bap.deleteEnvironment(env.name);
-          return bapStartOutcome(response, context) ?? { kind: 'done', result: { environmentId: env.name, deleted: true }, correlationId: response.correlationId };
+          return (
+            bapStartOutcome(response, context) ?? {
+              kind: 'done',
+              result: { environmentId: env.name, deleted: true },
+              correlationId: response.correlationId,
+            }
+          );
         } catch (error) {
           // Gone already (a repeated delete, or one that finished while we waited): the goal is reached
           // (docs/service-notes.md#bap-environments).
-          if (error instanceof PlatformError && error.status === 404) return { kind: 'done', result: { environmentId: env.name, deleted: true } };
+          if (error instanceof PlatformError && error.status === 404)
+            return { kind: 'done', result: { environmentId: env.name, deleted: true } };
           throw error;
         }
       },

@@ -12,19 +12,17 @@ import type { ToolContext, ToolOutcome } from '../types';
  */
 export const DEFAULT_WAIT_SECONDS = 50;
 
-export const waitSecondsArgument = z
-  .number()
-  .int()
-  .min(0)
-  .max(600)
-  .default(DEFAULT_WAIT_SECONDS)
-  .describe('Seconds to wait for the end.');
+export const waitSecondsArgument = z.number().int().min(0).max(600).default(DEFAULT_WAIT_SECONDS).describe('Seconds to wait for the end.');
 
 export const operationOutput = z.object({
   id: z.string().describe('Operation id; pass it to pp_get_operation.'),
   kind: z.string(),
   title: z.string(),
-  state: z.enum(OPERATION_STATES as [string, ...string[]]).describe('starting (the start request is being sent), queued, running, succeeded, failed, canceled, or unknown (a lost answer or a status that cannot be read; it may still run, and the server keeps looking).'),
+  state: z
+    .enum(OPERATION_STATES as [string, ...string[]])
+    .describe(
+      'starting (the start request is being sent), queued, running, succeeded, failed, canceled, or unknown (a lost answer or a status that cannot be read; it may still run, and the server keeps looking).',
+    ),
   done: z.boolean().describe('True when the operation has ended (succeeded, failed or canceled).'),
   stage: z.string().nullable(),
   percent: z.number().nullable().describe("Share of the service's stages completed."),
@@ -38,7 +36,9 @@ export const operationOutput = z.object({
   finishedAt: z.string().nullable(),
   elapsedSeconds: z.number(),
   result: z.record(z.string(), z.unknown()).nullable(),
-  error: z.object({ message: z.string(), code: z.string().nullable(), correlationId: z.string().nullable(), hint: z.string().nullable() }).nullable(),
+  error: z
+    .object({ message: z.string(), code: z.string().nullable(), correlationId: z.string().nullable(), hint: z.string().nullable() })
+    .nullable(),
   notes: z.array(z.string()),
 });
 
@@ -63,7 +63,14 @@ export function toOperationOutput(record: OperationRecord): OperationOutput {
     finishedAt: record.finishedAt ?? null,
     elapsedSeconds: elapsedSeconds(record),
     result: record.result ?? null,
-    error: record.error ? { message: record.error.message, code: record.error.code ?? null, correlationId: record.error.correlationId ?? null, hint: record.error.hint ?? null } : null,
+    error: record.error
+      ? {
+          message: record.error.message,
+          code: record.error.code ?? null,
+          correlationId: record.error.correlationId ?? null,
+          hint: record.error.hint ?? null,
+        }
+      : null,
     notes: record.notes ?? [],
   };
 }
@@ -73,7 +80,11 @@ export function toOperationOutput(record: OperationRecord): OperationOutput {
  * it ended, otherwise its id and what to do next. MCP progress must rise with every notification, so
  * a heartbeat without news moves the value by a hundredth.
  */
-export async function waitAndReport(context: ToolContext, record: OperationRecord, waitSeconds: number): Promise<ToolOutcome<OperationOutput>> {
+export async function waitAndReport(
+  context: ToolContext,
+  record: OperationRecord,
+  waitSeconds: number,
+): Promise<ToolOutcome<OperationOutput>> {
   let last = -1;
   const { record: latest, end } = await context.operations.wait(record.id, {
     waitMs: waitSeconds * 1000,
@@ -85,9 +96,16 @@ export async function waitAndReport(context: ToolContext, record: OperationRecor
     },
   });
   if (end === 'canceled') {
-    context.notify(`Stopped waiting for "${latest.title}" (operation ${latest.id}). It goes on in the service; follow it with pp_get_operation.`);
+    context.notify(
+      `Stopped waiting for "${latest.title}" (operation ${latest.id}). It goes on in the service; follow it with pp_get_operation.`,
+    );
   }
-  return { result: toOperationOutput(latest), summary: summarize(latest, end), failed: latest.state === 'failed' || latest.state === 'unknown', links: fileLinks(latest) };
+  return {
+    result: toOperationOutput(latest),
+    summary: summarize(latest, end),
+    failed: latest.state === 'failed' || latest.state === 'unknown',
+    links: fileLinks(latest),
+  };
 }
 
 /** A link to the file an operation wrote (an exported solution), once it succeeded. */
@@ -106,12 +124,18 @@ export function fileLink(file: string, description: string): NonNullable<ToolOut
 export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string {
   const lines = [describeOperation(record)];
   if (record.state === 'succeeded') {
-    const env = record.result?.environment as { displayName?: string; id?: string; url?: string | null; protectionLevel?: string } | null | undefined;
-    if (env) lines.push(`Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}${record.kind === 'set_governance' ? `, protection level ${env.protectionLevel}` : ''}.`);
+    const env = record.result?.environment as
+      { displayName?: string; id?: string; url?: string | null; protectionLevel?: string } | null | undefined;
+    if (env)
+      lines.push(
+        `Environment ${env.displayName} (${env.id})${env.url ? `, Dataverse ${env.url}` : ''}${record.kind === 'set_governance' ? `, protection level ${env.protectionLevel}` : ''}.`,
+      );
     if (record.kind === 'solution_checker') lines.push(...checkerLines(record.result ?? {}));
-    else if (typeof record.result?.file === 'string') lines.push(`Written to ${record.result.file} (${text(record.result.bytes)} bytes, SHA-256 ${text(record.result.sha256)}).`);
+    else if (typeof record.result?.file === 'string')
+      lines.push(`Written to ${record.result.file} (${text(record.result.bytes)} bytes, SHA-256 ${text(record.result.sha256)}).`);
     const solution = record.result?.solution as { uniqueName?: string; version?: string; managed?: boolean } | null | undefined;
-    if (solution && typeof solution === 'object') lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
+    if (solution && typeof solution === 'object')
+      lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
     const warnings = record.result?.warnings;
     if (Array.isArray(warnings)) for (const warning of warnings) lines.push(`Warning: ${warning}`);
   }
@@ -122,7 +146,8 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
   }
   for (const note of record.notes ?? []) if (record.state === 'succeeded' || !isTerminal(record.state)) lines.push(`Note: ${note}`);
   if (!isTerminal(record.state) && record.state !== 'unknown') {
-    const why = end === 'canceled' || end === 'released' ? 'Stopped waiting at your request' : end === 'timeout' ? 'Still going' : 'In progress';
+    const why =
+      end === 'canceled' || end === 'released' ? 'Stopped waiting at your request' : end === 'timeout' ? 'Still going' : 'In progress';
     lines.push(`${why}; it goes on in the service. Operation id: ${record.id}. Call pp_get_operation with this id to follow it.`);
   }
   if (record.serviceOperationId) lines.push(`Service operation id: ${record.serviceOperationId}`);
@@ -132,9 +157,22 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
 /** Issues by severity, the worst few, and where the report is. */
 function checkerLines(result: Record<string, unknown>): string[] {
   const counts = (result.bySeverity ?? {}) as Record<string, number>;
-  const issues = (result.issues ?? []) as Array<{ rule: string; severity: string; message: string; file: string | null; line: number | null }>;
-  const lines = [`Issues: ${Object.entries(counts).map(([severity, count]) => `${count} ${severity.toLowerCase()}`).join(', ')}.`];
-  for (const issue of issues.slice(0, 10)) lines.push(`- ${issue.severity} ${issue.rule}: ${issue.message}${issue.file ? ` (${issue.file}${issue.line ? `:${issue.line}` : ''})` : ''}`);
+  const issues = (result.issues ?? []) as Array<{
+    rule: string;
+    severity: string;
+    message: string;
+    file: string | null;
+    line: number | null;
+  }>;
+  const lines = [
+    `Issues: ${Object.entries(counts)
+      .map(([severity, count]) => `${count} ${severity.toLowerCase()}`)
+      .join(', ')}.`,
+  ];
+  for (const issue of issues.slice(0, 10))
+    lines.push(
+      `- ${issue.severity} ${issue.rule}: ${issue.message}${issue.file ? ` (${issue.file}${issue.line ? `:${issue.line}` : ''})` : ''}`,
+    );
   if (issues.length > 10) lines.push(`… and ${issues.length - 10} more in the report.`);
   if (typeof result.file === 'string') lines.push(`SARIF report: ${result.file}`);
   if (typeof result.reportError === 'string') lines.push(`No SARIF report: ${result.reportError}`);

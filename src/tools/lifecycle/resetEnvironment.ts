@@ -32,7 +32,10 @@ export const resetEnvironment = defineTool({
   }),
   output: operationOutput,
   annotations: DESTRUCTIVE_CLOUD,
-  ui: { environments: { environment: { label: 'Environment to reset (wiped)', types: ['Sandbox', 'Developer'], dataverse: true } }, retries: 'reset_environment' },
+  ui: {
+    environments: { environment: { label: 'Environment to reset (wiped)', types: ['Sandbox', 'Developer'], dataverse: true } },
+    retries: 'reset_environment',
+  },
   async handler(args, context) {
     const env = await resolveEnvironment(args.environment, context, { current: true });
     const sku = env.properties?.environmentSku;
@@ -40,7 +43,12 @@ export const resetEnvironment = defineTool({
       throw new ToolError(`Only Sandbox and Developer environments can be reset, and ${displayName(env)} is ${sku}. Nothing was changed.`);
     }
     assertDataverse(env);
-    await requireConfirmation(context, { action: 'Reset', environment: env, confirm: args.confirm, consequence: 'Its Dataverse database is wiped: all solutions, apps, flows and data are lost.' });
+    await requireConfirmation(context, {
+      action: 'Reset',
+      environment: env,
+      confirm: args.confirm,
+      consequence: 'Its Dataverse database is wiped: all solutions, apps, flows and data are lost.',
+    });
     const record = await beginEnvironmentOperation(context, {
       kind: 'reset_environment',
       title: `Reset ${displayName(env)}`,

@@ -18,7 +18,10 @@ const input = z
     pointInTime: z
       .string()
       .trim()
-      .regex(RFC3339_WITH_OFFSET, 'must be an RFC 3339 date and time with a time zone offset, e.g. 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00')
+      .regex(
+        RFC3339_WITH_OFFSET,
+        'must be an RFC 3339 date and time with a time zone offset, e.g. 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00',
+      )
       .optional()
       .describe('Or a point in time (ISO date-time with offset).'),
     newName: newNameArgument,
@@ -27,7 +30,8 @@ const input = z
     waitSeconds: waitSecondsArgument,
   })
   .superRefine((args, issues) => {
-    if (!args.backup === !args.pointInTime) issues.addIssue({ code: 'custom', path: ['backup'], message: 'give exactly one of backup and pointInTime' });
+    if (!args.backup === !args.pointInTime)
+      issues.addIssue({ code: 'custom', path: ['backup'], message: 'give exactly one of backup and pointInTime' });
   });
 
 export const restoreEnvironment = defineTool({
@@ -68,7 +72,9 @@ export const restoreEnvironment = defineTool({
       target,
       source,
       operationName: 'Restore',
-      notes: ['The restored environment comes back in administration mode: only admins can sign in until it is turned off in the admin center.'],
+      notes: [
+        'The restored environment comes back in administration mode: only admins can sign in until it is turned off in the admin center.',
+      ],
       send: () =>
         context.powerPlatform.restore(target.name, {
           sourceEnvironmentId: source.name,
@@ -87,7 +93,17 @@ async function backupPoint(ref: string, environmentId: string, name: string, con
   if (byId) return byId.backupPointDateTime;
   const byLabel = backups.filter((b) => b.label?.trim().toLowerCase() === ref.toLowerCase());
   if (byLabel.length === 1) return byLabel[0]!.backupPointDateTime;
-  const known = backups.slice(0, 10).map((b) => `"${b.label}" (${b.backupPointDateTime}, id ${b.id})`).join(', ');
-  if (byLabel.length > 1) throw new ToolError(`${name} has ${byLabel.length} backups labelled "${ref}": ${known}. Nothing was changed.`, 'Pass the backup id instead.');
-  throw new ToolError(`${name} has no backup "${ref}". Nothing was changed.`, backups.length ? `Backups of ${name}: ${known}.` : `${name} has no manual backups; use pointInTime instead.`);
+  const known = backups
+    .slice(0, 10)
+    .map((b) => `"${b.label}" (${b.backupPointDateTime}, id ${b.id})`)
+    .join(', ');
+  if (byLabel.length > 1)
+    throw new ToolError(
+      `${name} has ${byLabel.length} backups labelled "${ref}": ${known}. Nothing was changed.`,
+      'Pass the backup id instead.',
+    );
+  throw new ToolError(
+    `${name} has no backup "${ref}". Nothing was changed.`,
+    backups.length ? `Backups of ${name}: ${known}.` : `${name} has no manual backups; use pointInTime instead.`,
+  );
 }

@@ -36,7 +36,8 @@ export async function startPowerPlatformOperation(
   const response = await send();
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
   const operationId = response.body?.operationId;
-  const url = powerPlatformPollUrl(response.headers) ?? (operationId ? context.powerPlatform.operationUrl(environmentId, operationId) : undefined);
+  const url =
+    powerPlatformPollUrl(response.headers) ?? (operationId ? context.powerPlatform.operationUrl(environmentId, operationId) : undefined);
   if (!url) {
     throw new PlatformError({
       service: 'powerplatform',
@@ -48,7 +49,14 @@ export async function startPowerPlatformOperation(
       hint: 'Check the environment with pp_get_environment in a few minutes; do not start it again before that.',
     });
   }
-  return { kind: 'poll', style: 'ppapi-operation', url, correlationId: response.correlationId, serviceOperationId: operationId, retryAfterMs };
+  return {
+    kind: 'poll',
+    style: 'ppapi-operation',
+    url,
+    correlationId: response.correlationId,
+    serviceOperationId: operationId,
+    retryAfterMs,
+  };
 }
 
 export interface EnvironmentOperation {

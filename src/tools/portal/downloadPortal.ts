@@ -20,14 +20,8 @@ export const downloadPortal = defineTool({
   input: z.strictObject({
     environment: environmentRef.optional(),
     site: z.string().trim().min(1).max(200).describe('Site name or id.'),
-    folder: z
-      .string()
-      .min(1)
-      .describe('Folder to write; empty unless overwrite.'),
-    layout: z
-      .enum(['auto', 'aggregate', 'code-site'])
-      .default('auto')
-      .describe('auto: code-site for a code site, else aggregate.'),
+    folder: z.string().min(1).describe('Folder to write; empty unless overwrite.'),
+    layout: z.enum(['auto', 'aggregate', 'code-site']).default('auto').describe('auto: code-site for a code site, else aggregate.'),
     overwrite: z.boolean().default(false).describe('Write into a folder that is not empty.'),
   }),
   output: z.object({

@@ -23,10 +23,7 @@ export const uploadPortal = defineTool({
   input: z.strictObject({
     environment: environmentRef.optional(),
     folder: z.string().min(1).describe('Site folder.'),
-    dataModel: z
-      .enum(['standard', 'enhanced'])
-      .optional()
-      .describe('For a new site (default: from the folder).'),
+    dataModel: z.enum(['standard', 'enhanced']).optional().describe('For a new site (default: from the folder).'),
     deleteMissing: z.boolean().default(false).describe('Also delete site records not in the folder.'),
     confirm: confirmArgumentFor('site name'),
   }),

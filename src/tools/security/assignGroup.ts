@@ -29,10 +29,18 @@ export const assignGroup = defineTool({
       .enum(Object.keys(MEMBERSHIP) as [keyof typeof MEMBERSHIP])
       .default('membersAndGuests')
       .describe("Which of the group's people count."),
-    teamName: z.string().trim().min(1).max(160).optional().describe('New team\'s name (default: the group\'s).'),
-    businessUnit: businessUnitArgument.describe('New team\'s business unit (default: root).'),
+    teamName: z.string().trim().min(1).max(160).optional().describe("New team's name (default: the group's)."),
+    businessUnit: businessUnitArgument.describe("New team's business unit (default: root)."),
   }),
-  output: z.object({ environmentName: z.string(), teamId: z.string(), teamName: z.string(), teamCreated: z.boolean(), role: z.string(), roleId: z.string(), alreadyAssigned: z.boolean() }),
+  output: z.object({
+    environmentName: z.string(),
+    teamId: z.string(),
+    teamName: z.string(),
+    teamCreated: z.boolean(),
+    role: z.string(),
+    roleId: z.string(),
+    alreadyAssigned: z.boolean(),
+  }),
   annotations: IDEMPOTENT_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, ask: ['membershipType'] },
   async handler(args, context) {
@@ -41,19 +49,47 @@ export const assignGroup = defineTool({
     const group = args.group.toLowerCase();
     const membershiptype = MEMBERSHIP[args.membershipType];
     const findTeam = async () =>
-      (await dv.get<{ value: Team[] }>(`teams?$select=teamid,name,_businessunitid_value&$expand=teamroles_association($select=roleid)&$filter=azureactivedirectoryobjectid eq ${group} and membershiptype eq ${membershiptype}`, context.signal)).value[0];
+      (
+        await dv.get<{ value: Team[] }>(
+          `teams?$select=teamid,name,_businessunitid_value&$expand=teamroles_association($select=roleid)&$filter=azureactivedirectoryobjectid eq ${group} and membershiptype eq ${membershiptype}`,
+          context.signal,
+        )
+      ).value[0];
     let team = await findTeam();
     const teamCreated = !team;
     if (!team) {
       const unit = (await businessUnitId(dv, args.businessUnit, context.signal)) ?? (await rootBusinessUnit(dv, context.signal));
-      await dv.action('teams', { azureactivedirectoryobjectid: group, membershiptype, teamtype: 2, ...(args.teamName ? { name: args.teamName } : {}), 'businessunitid@odata.bind': `/businessunits(${unit.id})` }, { signal: context.signal });
+      await dv.action(
+        'teams',
+        {
+          azureactivedirectoryobjectid: group,
+          membershiptype,
+          teamtype: 2,
+          ...(args.teamName ? { name: args.teamName } : {}),
+          'businessunitid@odata.bind': `/businessunits(${unit.id})`,
+        },
+        { signal: context.signal },
+      );
       team = (await findTeam())!;
     }
     const role = await roleInBusinessUnit(dv, args.role, team._businessunitid_value, context.signal);
     const alreadyAssigned = (team.teamroles_association ?? []).some((r) => r.roleid === role.roleid);
-    if (!alreadyAssigned) await dv.action(`teams(${team.teamid})/teamroles_association/$ref`, { '@odata.id': dv.url(`roles(${role.roleid})`) }, { signal: context.signal });
+    if (!alreadyAssigned)
+      await dv.action(
+        `teams(${team.teamid})/teamroles_association/$ref`,
+        { '@odata.id': dv.url(`roles(${role.roleid})`) },
+        { signal: context.signal },
+      );
     return {
-      result: { environmentName: target.displayName, teamId: team.teamid, teamName: team.name, teamCreated, role: role.name, roleId: role.roleid, alreadyAssigned },
+      result: {
+        environmentName: target.displayName,
+        teamId: team.teamid,
+        teamName: team.name,
+        teamCreated,
+        role: role.name,
+        roleId: role.roleid,
+        alreadyAssigned,
+      },
       summary: `${teamCreated ? 'Made the group team' : 'The group team'} ${team.name} in ${target.displayName} ${alreadyAssigned ? `already has ${role.name}; nothing changed.` : `has the role ${role.name}.`}`,
     };
   },

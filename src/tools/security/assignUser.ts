@@ -55,7 +55,8 @@ export const assignUser = defineTool({
     const dv = context.dataverse(toEnvironmentSummary(env).url!);
     const name = displayName(env);
     const select = `$select=systemuserid,fullname,domainname,azureactivedirectoryobjectid,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name)`;
-    const lookUp = async (filter: string) => (await dv.get<{ value: SystemUser[] }>(`systemusers?${select}&$filter=${filter}`, context.signal)).value[0];
+    const lookUp = async (filter: string) =>
+      (await dv.get<{ value: SystemUser[] }>(`systemusers?${select}&$filter=${filter}`, context.signal)).value[0];
 
     let objectId = args.user;
     if (!GUID.test(args.user)) {
@@ -74,7 +75,10 @@ export const assignUser = defineTool({
       await context.bap.addUser(env.name, objectId, context.signal);
     } catch (error) {
       if (error instanceof PlatformError && /notlicensed/i.test(error.code)) {
-        throw new ToolError(`${error.message} Nothing was changed.`, 'Assign the user a Power Apps or Dynamics 365 licence; a new licence can take several minutes to apply. Then run this again.');
+        throw new ToolError(
+          `${error.message} Nothing was changed.`,
+          'Assign the user a Power Apps or Dynamics 365 licence; a new licence can take several minutes to apply. Then run this again.',
+        );
       }
       throw error;
     }
@@ -85,17 +89,35 @@ export const assignUser = defineTool({
       user = await lookUp(`azureactivedirectoryobjectid eq ${objectId}`);
     }
     if (!user) {
-      throw new ToolError(`The user ${objectId} was added to ${name}, but Dataverse has not shown the user yet.`, 'Run this again in a few minutes; the sync can be slow, and nothing is repeated twice.');
+      throw new ToolError(
+        `The user ${objectId} was added to ${name}, but Dataverse has not shown the user yet.`,
+        'Run this again in a few minutes; the sync can be slow, and nothing is repeated twice.',
+      );
     }
     const role = await roleInBusinessUnit(dv, args.role, user._businessunitid_value, context.signal);
     const alreadyAssigned = (user.systemuserroles_association ?? []).some((r) => r.roleid === role.roleid);
     if (!alreadyAssigned) {
-      await dv.action(`systemusers(${user.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': dv.url(`roles(${role.roleid})`) }, { signal: context.signal });
+      await dv.action(
+        `systemusers(${user.systemuserid})/systemuserroles_association/$ref`,
+        { '@odata.id': dv.url(`roles(${role.roleid})`) },
+        { signal: context.signal },
+      );
     }
     const who = user.domainname || user.fullname || objectId;
     return {
-      result: { environmentName: name, userId: user.systemuserid, objectId, userName: user.fullname ?? null, businessUnitId: user._businessunitid_value, role: role.name, roleId: role.roleid, alreadyAssigned },
-      summary: alreadyAssigned ? `${who} already has ${role.name} in ${name}; nothing changed.` : `${who} is a user of ${name} with the role ${role.name}.`,
+      result: {
+        environmentName: name,
+        userId: user.systemuserid,
+        objectId,
+        userName: user.fullname ?? null,
+        businessUnitId: user._businessunitid_value,
+        role: role.name,
+        roleId: role.roleid,
+        alreadyAssigned,
+      },
+      summary: alreadyAssigned
+        ? `${who} already has ${role.name} in ${name}; nothing changed.`
+        : `${who} is a user of ${name} with the role ${role.name}.`,
     };
   },
 });

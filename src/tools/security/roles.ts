@@ -24,7 +24,10 @@ export async function roleInBusinessUnit(dv: DataverseClient, role: string, busi
     if (!byId.value[0]) throw new ToolError(`role: no security role has the id ${role}. Nothing was changed.`);
     name = byId.value[0].name;
   }
-  const found = await dv.get<{ value: Role[] }>(`roles?$select=roleid,name,_businessunitid_value&$filter=name eq ${odataString(name)} and _businessunitid_value eq ${businessUnitId}`, signal);
+  const found = await dv.get<{ value: Role[] }>(
+    `roles?$select=roleid,name,_businessunitid_value&$filter=name eq ${odataString(name)} and _businessunitid_value eq ${businessUnitId}`,
+    signal,
+  );
   if (found.value[0]) return found.value[0];
   const available = await dv.get<{ value: Role[] }>(`roles?$select=name&$filter=_businessunitid_value eq ${businessUnitId}`, signal);
   throw new ToolError(
@@ -34,14 +37,30 @@ export async function roleInBusinessUnit(dv: DataverseClient, role: string, busi
 }
 
 /** A business unit id from a name or id; the root business unit when none is given. */
-export async function businessUnitId(dv: DataverseClient, ref: string | undefined, signal: AbortSignal): Promise<{ id: string; name: string } | undefined> {
+export async function businessUnitId(
+  dv: DataverseClient,
+  ref: string | undefined,
+  signal: AbortSignal,
+): Promise<{ id: string; name: string } | undefined> {
   if (!ref) return undefined;
-  const units = await dv.get<{ value: Array<{ businessunitid: string; name: string }> }>('businessunits?$select=businessunitid,name', signal);
+  const units = await dv.get<{ value: Array<{ businessunitid: string; name: string }> }>(
+    'businessunits?$select=businessunitid,name',
+    signal,
+  );
   const unit = units.value.find((u) => u.businessunitid.toLowerCase() === ref.toLowerCase() || u.name.toLowerCase() === ref.toLowerCase());
-  if (!unit) throw new ToolError(`businessUnit: no business unit is named "${ref}". Nothing was changed.`, `Business units: ${units.value.map((u) => u.name).join(', ')}.`);
+  if (!unit)
+    throw new ToolError(
+      `businessUnit: no business unit is named "${ref}". Nothing was changed.`,
+      `Business units: ${units.value.map((u) => u.name).join(', ')}.`,
+    );
   return { id: unit.businessunitid, name: unit.name };
 }
 
 export function rootBusinessUnit(dv: DataverseClient, signal: AbortSignal): Promise<{ id: string; name: string }> {
-  return dv.get<{ value: Array<{ businessunitid: string; name: string }> }>('businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value eq null', signal).then((b) => ({ id: b.value[0]!.businessunitid, name: b.value[0]!.name }));
+  return dv
+    .get<{ value: Array<{ businessunitid: string; name: string }> }>(
+      'businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value eq null',
+      signal,
+    )
+    .then((b) => ({ id: b.value[0]!.businessunitid, name: b.value[0]!.name }));
 }

@@ -55,21 +55,42 @@ export const addSolutionComponent = defineTool({
     addRequiredComponents: z.boolean().default(false).describe('Also add the components it needs.'),
     includeSubcomponents: z.boolean().default(true).describe('Table: with its columns, forms and views.'),
   }),
-  output: z.object({ solution: z.string(), componentType: z.number(), componentId: z.string(), solutionComponentId: z.string().nullable() }),
+  output: z.object({
+    solution: z.string(),
+    componentType: z.number(),
+    componentId: z.string(),
+    solutionComponentId: z.string().nullable(),
+  }),
   annotations: IDEMPOTENT_CLOUD,
   ui: { environments: { environment: { dataverse: true } } },
   async handler(args, context) {
-    const type = typeof args.componentType === 'number' ? args.componentType : COMPONENT_TYPES[args.componentType.toLowerCase().replace(/[\s_-]/g, '')];
+    const type =
+      typeof args.componentType === 'number'
+        ? args.componentType
+        : COMPONENT_TYPES[args.componentType.toLowerCase().replace(/[\s_-]/g, '')];
     if (type === undefined) {
-      throw new ToolError(`componentType: "${args.componentType}" is not a component type this tool knows. Nothing was changed.`, `Use one of ${Object.keys(COMPONENT_TYPES).join(', ')}, or the type number.`);
+      throw new ToolError(
+        `componentType: "${args.componentType}" is not a component type this tool knows. Nothing was changed.`,
+        `Use one of ${Object.keys(COMPONENT_TYPES).join(', ')}, or the type number.`,
+      );
     }
     const target = await resolveDataverseTarget(args.environment, context);
     const solution = await requireSolution(target, args.solution, context);
-    if (solution.ismanaged) throw new ToolError(`${solution.uniquename} is managed in ${target.displayName}; components are added to unmanaged solutions only. Nothing was changed.`);
+    if (solution.ismanaged)
+      throw new ToolError(
+        `${solution.uniquename} is managed in ${target.displayName}; components are added to unmanaged solutions only. Nothing was changed.`,
+      );
     const componentId = await componentIdOf(args.component, type, target.dataverse, context.signal);
     const response = await target.dataverse.action<{ id?: string }>(
       'AddSolutionComponent',
-      { ComponentId: componentId, ComponentType: type, SolutionUniqueName: solution.uniquename, AddRequiredComponents: args.addRequiredComponents, DoNotIncludeSubcomponents: !args.includeSubcomponents, IncludedComponentSettingsValues: null },
+      {
+        ComponentId: componentId,
+        ComponentType: type,
+        SolutionUniqueName: solution.uniquename,
+        AddRequiredComponents: args.addRequiredComponents,
+        DoNotIncludeSubcomponents: !args.includeSubcomponents,
+        IncludedComponentSettingsValues: null,
+      },
       // Adding what is already there changes nothing, so a lost answer may be asked again.
       { signal: context.signal, idempotent: true },
     );
@@ -82,16 +103,32 @@ export const addSolutionComponent = defineTool({
   },
 });
 
-async function componentIdOf(component: string, type: number, dataverse: import('../../platform/dataverse').DataverseClient, signal: AbortSignal): Promise<string> {
+async function componentIdOf(
+  component: string,
+  type: number,
+  dataverse: import('../../platform/dataverse').DataverseClient,
+  signal: AbortSignal,
+): Promise<string> {
   const bare = component.replace(/^\{|\}$/g, '');
   if (GUID.test(bare)) return bare.toLowerCase();
-  if (type !== 1) throw new ToolError(`component: "${component}" is not a GUID. Only tables can be named (by logical name); give other components by id. Nothing was changed.`);
-  if (!/^[a-z_][a-z0-9_]*$/i.test(component)) throw new ToolError(`component: "${component}" is not a table logical name. Nothing was changed.`);
+  if (type !== 1)
+    throw new ToolError(
+      `component: "${component}" is not a GUID. Only tables can be named (by logical name); give other components by id. Nothing was changed.`,
+    );
+  if (!/^[a-z_][a-z0-9_]*$/i.test(component))
+    throw new ToolError(`component: "${component}" is not a table logical name. Nothing was changed.`);
   try {
-    const entity = await dataverse.get<{ MetadataId: string }>(`EntityDefinitions(LogicalName='${component.toLowerCase()}')?$select=MetadataId`, signal);
+    const entity = await dataverse.get<{ MetadataId: string }>(
+      `EntityDefinitions(LogicalName='${component.toLowerCase()}')?$select=MetadataId`,
+      signal,
+    );
     return entity.MetadataId;
   } catch (error) {
-    if (error instanceof PlatformError && error.status === 404) throw new ToolError(`component: no table named "${component}" exists in this environment. Nothing was changed.`, 'Use the table\'s logical name (lower case, with its publisher prefix), such as contoso_project.');
+    if (error instanceof PlatformError && error.status === 404)
+      throw new ToolError(
+        `component: no table named "${component}" exists in this environment. Nothing was changed.`,
+        "Use the table's logical name (lower case, with its publisher prefix), such as contoso_project.",
+      );
     throw error;
   }
 }

@@ -30,7 +30,10 @@ export const applySolutionUpgrade = defineTool({
     const base = await requireSolution(target, args.solution.replace(/_Upgrade$/i, ''), context);
     const holding = await findSolutionRow(target.dataverse, `${base.uniquename}_Upgrade`, context.signal);
     if (!holding) {
-      throw new ToolError(`There is no staged upgrade of ${base.uniquename} in ${target.displayName} (no ${base.uniquename}_Upgrade). Nothing was changed.`, 'Import the new managed version with pp_import_solution mode "holding" first, or use mode "upgrade" to import and apply at once.');
+      throw new ToolError(
+        `There is no staged upgrade of ${base.uniquename} in ${target.displayName} (no ${base.uniquename}_Upgrade). Nothing was changed.`,
+        'Import the new managed version with pp_import_solution mode "holding" first, or use mode "upgrade" to import and apply at once.',
+      );
     }
     await requireConfirmation(context, {
       action: 'Apply the upgrade of',

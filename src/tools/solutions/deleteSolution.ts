@@ -29,7 +29,8 @@ export const deleteSolution = defineTool({
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context, { current: true });
     const solution = await requireSolution(target, args.solution, context);
-    if (SYSTEM_SOLUTIONS.has(solution.uniquename.toLowerCase())) throw new ToolError(`${solution.uniquename} is a system solution and cannot be deleted. Nothing was changed.`);
+    if (SYSTEM_SOLUTIONS.has(solution.uniquename.toLowerCase()))
+      throw new ToolError(`${solution.uniquename} is a system solution and cannot be deleted. Nothing was changed.`);
     await requireConfirmation(context, {
       action: 'Delete',
       environment: target.environment ?? undefined,

@@ -9,7 +9,15 @@ import { ToolError } from '../errors';
  */
 const settingsFile = z.object({
   EnvironmentVariables: z.array(z.object({ SchemaName: z.string().min(1), Value: z.string().nullable().optional() })).default([]),
-  ConnectionReferences: z.array(z.object({ LogicalName: z.string().min(1), ConnectionId: z.string().nullable().optional(), ConnectorId: z.string().nullable().optional() })).default([]),
+  ConnectionReferences: z
+    .array(
+      z.object({
+        LogicalName: z.string().min(1),
+        ConnectionId: z.string().nullable().optional(),
+        ConnectorId: z.string().nullable().optional(),
+      }),
+    )
+    .default([]),
 });
 
 export type DeploymentSettings = z.infer<typeof settingsFile>;
@@ -27,7 +35,10 @@ export async function readDeploymentSettings(file: string, shownAs: string): Pro
   const checked = settingsFile.safeParse(parsed);
   if (!checked.success) {
     const problems = checked.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`).join('; ');
-    throw new ToolError(`settingsFile: ${shownAs} is not a deployment settings file: ${problems}. Nothing was imported.`, 'Use the format pac solution create-settings writes: { "EnvironmentVariables": [{ "SchemaName", "Value" }], "ConnectionReferences": [{ "LogicalName", "ConnectionId", "ConnectorId" }] }.');
+    throw new ToolError(
+      `settingsFile: ${shownAs} is not a deployment settings file: ${problems}. Nothing was imported.`,
+      'Use the format pac solution create-settings writes: { "EnvironmentVariables": [{ "SchemaName", "Value" }], "ConnectionReferences": [{ "LogicalName", "ConnectionId", "ConnectorId" }] }.',
+    );
   }
   return checked.data;
 }

@@ -36,7 +36,10 @@ export const exportSolution = defineTool({
     zipFile: z.string().min(1).describe('Zip to write.'),
     managed: z.boolean().default(false).describe('Managed (to deploy), not unmanaged.'),
     overwrite: z.boolean().default(false).describe('Replace zipFile if it exists.'),
-    settings: z.array(z.enum(Object.keys(SETTINGS) as [keyof typeof SETTINGS])).default([]).describe('Organization settings to include.'),
+    settings: z
+      .array(z.enum(Object.keys(SETTINGS) as [keyof typeof SETTINGS]))
+      .default([])
+      .describe('Organization settings to include.'),
     waitSeconds: waitSecondsArgument,
   }),
   output: operationOutput,
@@ -50,11 +53,18 @@ export const exportSolution = defineTool({
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'write-file');
     if (!zipFile.toLowerCase().endsWith('.zip')) throw new ToolError(`zipFile: ${args.zipFile} must end in .zip.`);
-    if (existsSync(zipFile) && !args.overwrite) throw new ToolError(`zipFile: ${args.zipFile} exists already. Nothing was exported.`, 'Choose another path, or pass overwrite: true to replace it.');
+    if (existsSync(zipFile) && !args.overwrite)
+      throw new ToolError(
+        `zipFile: ${args.zipFile} exists already. Nothing was exported.`,
+        'Choose another path, or pass overwrite: true to replace it.',
+      );
     const target = await resolveDataverseTarget(args.environment, context);
     const solution = await requireSolution(target, args.solution, context);
     if (solution.ismanaged) {
-      throw new ToolError(`${solution.uniquename} is a managed solution in ${target.displayName}, and managed solutions cannot be exported. Nothing was exported.`, 'Export it from the development environment where it is unmanaged.');
+      throw new ToolError(
+        `${solution.uniquename} is a managed solution in ${target.displayName}, and managed solutions cannot be exported. Nothing was exported.`,
+        'Export it from the development environment where it is unmanaged.',
+      );
     }
     const parameters: Record<string, unknown> = { SolutionName: solution.uniquename, Managed: args.managed };
     for (const [name, flag] of Object.entries(SETTINGS)) parameters[flag] = args.settings.includes(name as keyof typeof SETTINGS);

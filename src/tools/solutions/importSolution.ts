@@ -47,7 +47,10 @@ export const importSolution = defineTool({
   annotations: DESTRUCTIVE_CLOUD,
   ui: {
     environments: { environment: { dataverse: true } },
-    paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, settingsFile: { dialog: 'open', filters: { 'Deployment settings': ['json'] } } },
+    paths: {
+      zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } },
+      settingsFile: { dialog: 'open', filters: { 'Deployment settings': ['json'] } },
+    },
     ask: ['settingsFile'],
     retries: 'import_solution',
   },
@@ -58,7 +61,10 @@ export const importSolution = defineTool({
     const parameters = settings ? componentParameters(settings) : [];
     const solution = await readZipManifest(zipFile, args.zipFile);
     if (args.mode !== 'install' && !solution.managed) {
-      throw new ToolError(`${solution.uniqueName} in ${args.zipFile} is unmanaged; mode "${args.mode}" upgrades managed solutions only. Nothing was imported.`, 'Use mode "install" for an unmanaged solution.');
+      throw new ToolError(
+        `${solution.uniqueName} in ${args.zipFile} is unmanaged; mode "${args.mode}" upgrades managed solutions only. Nothing was imported.`,
+        'Use mode "install" for an unmanaged solution.',
+      );
     }
     const target = await resolveDataverseTarget(args.environment, context);
     if (args.plan) {
@@ -81,7 +87,13 @@ export interface ImportOptions {
 }
 
 /** Starts one import as an operation (also used by pp_deploy_package). */
-export function startImport(context: ToolContext, target: DataverseTarget, zipFile: string, solution: SolutionSummary, options: ImportOptions): Promise<OperationRecord> {
+export function startImport(
+  context: ToolContext,
+  target: DataverseTarget,
+  zipFile: string,
+  solution: SolutionSummary,
+  options: ImportOptions,
+): Promise<OperationRecord> {
   const body: Record<string, unknown> = {
     OverwriteUnmanagedCustomizations: options.overwriteUnmanagedCustomizations,
     PublishWorkflows: options.publishWorkflows,
@@ -94,11 +106,22 @@ export function startImport(context: ToolContext, target: DataverseTarget, zipFi
     kind: 'import_solution',
     title: `Import ${solution.uniqueName} ${solution.version} (${kind}${options.mode === 'install' ? '' : `, ${options.mode}`}) into ${target.displayName}`,
     target,
-    details: { solutionName: solution.uniqueName, version: solution.version, managed: solution.managed === true, holding: options.mode === 'holding' },
-    notes: options.mode === 'holding' ? [`The new version waits as ${solution.uniqueName}_Upgrade until pp_apply_solution_upgrade applies it.`] : undefined,
+    details: {
+      solutionName: solution.uniqueName,
+      version: solution.version,
+      managed: solution.managed === true,
+      holding: options.mode === 'holding',
+    },
+    notes:
+      options.mode === 'holding'
+        ? [`The new version waits as ${solution.uniqueName}_Upgrade until pp_apply_solution_upgrade applies it.`]
+        : undefined,
     // Not the tool call's signal: once the upload starts, stopping halfway would leave the outcome unknown.
     message: MODES[options.mode],
-    send: () => target.dataverse.actionWithFile<{ AsyncOperationId?: string; ImportJobKey?: string }>(MODES[options.mode], body, 'CustomizationFile', zipFile).finally(() => options.cleanUp?.()),
+    send: () =>
+      target.dataverse
+        .actionWithFile<{ AsyncOperationId?: string; ImportJobKey?: string }>(MODES[options.mode], body, 'CustomizationFile', zipFile)
+        .finally(() => options.cleanUp?.()),
   });
 }
 
@@ -106,11 +129,18 @@ export function startImport(context: ToolContext, target: DataverseTarget, zipFi
 async function readZipManifest(zipFile: string, shownAs: string) {
   const zip = await ZipReader.open(zipFile).catch((error) => {
     if (!(error instanceof SolutionFileError)) throw error;
-    throw new ToolError(`zipFile: ${error.message.replace(/\s*(Nothing was unpacked|it was not unpacked)\.$/, '')} Nothing was imported.`, error.hint);
+    throw new ToolError(
+      `zipFile: ${error.message.replace(/\s*(Nothing was unpacked|it was not unpacked)\.$/, '')} Nothing was imported.`,
+      error.hint,
+    );
   });
   try {
     const manifest = await zipSolutionManifest(zip, shownAs);
-    if (!manifest) throw new ToolError(`zipFile: ${shownAs} is not a solution zip: it has no solution.xml at its root. Nothing was imported.`, 'Pack the folder with pp_pack_solution, or export the solution from Dataverse.');
+    if (!manifest)
+      throw new ToolError(
+        `zipFile: ${shownAs} is not a solution zip: it has no solution.xml at its root. Nothing was imported.`,
+        'Pack the folder with pp_pack_solution, or export the solution from Dataverse.',
+      );
     return manifest;
   } finally {
     zip.close();

@@ -30,10 +30,15 @@ export const listSolutions = defineTool({
       .map(solutionSummary)
       .filter((s) => args.managed === undefined || s.managed === args.managed)
       .filter((s) => !text || s.uniqueName.toLowerCase().includes(text) || s.displayName.toLowerCase().includes(text));
-    const lines = solutions.map((s) => `- ${s.uniqueName} ${s.version} (${s.managed ? 'managed' : 'unmanaged'}${s.publisher ? `, ${s.publisher}` : ''})${s.displayName !== s.uniqueName ? `: ${s.displayName}` : ''}`);
+    const lines = solutions.map(
+      (s) =>
+        `- ${s.uniqueName} ${s.version} (${s.managed ? 'managed' : 'unmanaged'}${s.publisher ? `, ${s.publisher}` : ''})${s.displayName !== s.uniqueName ? `: ${s.displayName}` : ''}`,
+    );
     return {
       result: { environmentId: target.environmentId, environmentName: target.displayName, solutions },
-      summary: solutions.length ? `${solutions.length} solution(s) in ${target.displayName}:\n${lines.join('\n')}` : `No solutions match in ${target.displayName}.`,
+      summary: solutions.length
+        ? `${solutions.length} solution(s) in ${target.displayName}:\n${lines.join('\n')}`
+        : `No solutions match in ${target.displayName}.`,
     };
   },
 });

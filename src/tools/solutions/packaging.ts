@@ -50,9 +50,20 @@ export const unpackSolutionTool = defineTool({
     localize: z.boolean().default(false).describe('Write labels to .resx files (pac --localize).'),
     useLcid: z.boolean().default(false).describe('Folders by LCID, not culture (pac --useLcid).'),
   }),
-  output: z.object({ folder: z.string(), solution: solutionOutput, packageType, files: z.number(), bytes: z.number(), staleFiles: z.array(z.string()), mapped: z.array(z.string()) }),
+  output: z.object({
+    folder: z.string(),
+    solution: solutionOutput,
+    packageType,
+    files: z.number(),
+    bytes: z.number(),
+    staleFiles: z.array(z.string()),
+    mapped: z.array(z.string()),
+  }),
   annotations: LOCAL_FILES,
-  ui: { paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, folder: { dialog: 'outputFolder' } }, ask: ['packageType'] },
+  ui: {
+    paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, folder: { dialog: 'outputFolder' } },
+    ask: ['packageType'],
+  },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     const folder = resolveLocalPath('folder', args.folder, context.settings, 'write-folder');
@@ -67,9 +78,17 @@ export const unpackSolutionTool = defineTool({
       localize: args.localize && { useLcid: args.useLcid },
     });
     const solution = solutionOf(result.solution);
-    const lines = [`Unpacked ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${folder}: ${result.files} files, ${result.bytes} bytes.`];
-    if (result.mapped.length) lines.push(`${result.mapped.length} file(s) the mapping file maps elsewhere were not written: ${result.mapped.slice(0, 10).join(', ')}${result.mapped.length > 10 ? ', …' : ''}`);
-    if (result.staleFiles.length) lines.push(`${result.staleFiles.length} file(s) already in the folder were not written by this unpack and were kept: ${result.staleFiles.slice(0, 10).join(', ')}${result.staleFiles.length > 10 ? ', …' : ''}`);
+    const lines = [
+      `Unpacked ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${folder}: ${result.files} files, ${result.bytes} bytes.`,
+    ];
+    if (result.mapped.length)
+      lines.push(
+        `${result.mapped.length} file(s) the mapping file maps elsewhere were not written: ${result.mapped.slice(0, 10).join(', ')}${result.mapped.length > 10 ? ', …' : ''}`,
+      );
+    if (result.staleFiles.length)
+      lines.push(
+        `${result.staleFiles.length} file(s) already in the folder were not written by this unpack and were kept: ${result.staleFiles.slice(0, 10).join(', ')}${result.staleFiles.length > 10 ? ', …' : ''}`,
+      );
     return { result: { ...result, folder, solution }, summary: lines.join('\n') };
   },
 });
@@ -79,8 +98,7 @@ export const packSolutionTool = defineTool({
   toolset: 'solutions',
   title: 'Pack solution',
   description:
-    'Packs a folder in the pac solution unpack layout into a solution zip Dataverse imports. Local only. ' +
-    'Warns of each file left out.',
+    'Packs a folder in the pac solution unpack layout into a solution zip Dataverse imports. Local only. ' + 'Warns of each file left out.',
   input: z.strictObject({
     folder: z.string().min(1).describe('Unpacked solution folder.'),
     zipFile: z.string().min(1).describe('Zip to write (replaced if it exists).'),
@@ -89,25 +107,38 @@ export const packSolutionTool = defineTool({
     map: mapArgument,
     localize: z.boolean().default(false).describe('Merge .resx labels back (pac --localize).'),
   }),
-  output: z.object({ zipFiles: z.array(z.string()), solution: solutionOutput, packageType, members: z.number(), warnings: z.array(z.string()), leftOut: z.array(z.string()) }),
+  output: z.object({
+    zipFiles: z.array(z.string()),
+    solution: solutionOutput,
+    packageType,
+    members: z.number(),
+    warnings: z.array(z.string()),
+    leftOut: z.array(z.string()),
+  }),
   annotations: LOCAL_FILES,
   ui: { paths: { folder: { dialog: 'folder' }, zipFile: { dialog: 'save', filters: { 'Solution zip': ['zip'] } } }, ask: ['packageType'] },
   async handler(args, context) {
     const folder = resolveLocalPath('folder', args.folder, context.settings, 'read-folder');
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'write-file');
-    if (args.packageType === 'Both') resolveLocalPath('zipFile', zipFile.replace(/(\.zip)?$/i, '_managed.zip'), context.settings, 'write-file');
-    const result = await aboutFolder(packSolution({
-      folder,
-      zipFile,
-      packageType: args.packageType,
-      useUnmanagedForMissingManaged: args.useUnmanagedForMissingManaged,
-      map: mapFile(args.map, context.settings),
-      // The mapping file may point outside the folder (build output); those places must be allowed too.
-      allowPath: (path) => void resolveLocalPath('map', path, context.settings),
-      localize: args.localize,
-    }), [zipFile, args.map ?? '']);
+    if (args.packageType === 'Both')
+      resolveLocalPath('zipFile', zipFile.replace(/(\.zip)?$/i, '_managed.zip'), context.settings, 'write-file');
+    const result = await aboutFolder(
+      packSolution({
+        folder,
+        zipFile,
+        packageType: args.packageType,
+        useUnmanagedForMissingManaged: args.useUnmanagedForMissingManaged,
+        map: mapFile(args.map, context.settings),
+        // The mapping file may point outside the folder (build output); those places must be allowed too.
+        allowPath: (path) => void resolveLocalPath('map', path, context.settings),
+        localize: args.localize,
+      }),
+      [zipFile, args.map ?? ''],
+    );
     const solution = solutionOf(result.solution);
-    const lines = [`Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`];
+    const lines = [
+      `Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`,
+    ];
     for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
     return { result: { ...result, solution }, summary: lines.join('\n') };
   },

@@ -46,10 +46,16 @@ export const publishCustomizations = defineTool({
     const options = { signal: context.signal, idempotent: true };
     if (!count && !args.ribbons) {
       await target.dataverse.action('PublishAllXml', {}, options);
-      return { result: { environmentName: target.displayName, publishedAll: true, components: 0 }, summary: `Published all customizations in ${target.displayName}.` };
+      return {
+        result: { environmentName: target.displayName, publishedAll: true, components: 0 },
+        summary: `Published all customizations in ${target.displayName}.`,
+      };
     }
     const xml = `<importexportxml>${sections.map((s) => `<${s.list}>${s.values.map((v) => `<${s.item}>${escapeXml(v)}</${s.item}>`).join('')}</${s.list}>`).join('')}${args.ribbons ? '<ribbons><ribbon /></ribbons>' : ''}</importexportxml>`;
     await target.dataverse.action('PublishXml', { ParameterXml: xml }, options);
-    return { result: { environmentName: target.displayName, publishedAll: false, components: count }, summary: `Published ${count} component(s)${args.ribbons ? ' and the ribbon' : ''} in ${target.displayName}.` };
+    return {
+      result: { environmentName: target.displayName, publishedAll: false, components: count },
+      summary: `Published ${count} component(s)${args.ribbons ? ' and the ribbon' : ''} in ${target.displayName}.`,
+    };
   },
 });

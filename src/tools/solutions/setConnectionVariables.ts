@@ -13,7 +13,12 @@ import { odataString } from '../../platform/odata';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { readDeploymentSettings, type DeploymentSettings } from './deploymentSettings';
 
-const applied = z.object({ name: z.string(), kind: z.enum(['connectionReference', 'environmentVariable']), status: z.enum(['set', 'unchanged', 'failed', 'notInEnvironment']), detail: z.string() });
+const applied = z.object({
+  name: z.string(),
+  kind: z.enum(['connectionReference', 'environmentVariable']),
+  status: z.enum(['set', 'unchanged', 'failed', 'notInEnvironment']),
+  detail: z.string(),
+});
 
 export const setConnectionVariables = defineTool({
   name: 'pp_set_connection_variables',
@@ -25,8 +30,14 @@ export const setConnectionVariables = defineTool({
   input: z.strictObject({
     solution: z.string().min(1).describe('Solution zip or unpacked folder.'),
     settingsFile: z.string().min(1).describe('Settings JSON to create or update.'),
-    connectionReferences: z.record(z.string().min(1).max(200), z.string().trim().min(1).max(200)).optional().describe('Connection reference logical name → connection id.'),
-    environmentVariables: z.record(z.string().min(1).max(200), z.string().max(100_000)).optional().describe('Environment variable schema name → value.'),
+    connectionReferences: z
+      .record(z.string().min(1).max(200), z.string().trim().min(1).max(200))
+      .optional()
+      .describe('Connection reference logical name → connection id.'),
+    environmentVariables: z
+      .record(z.string().min(1).max(200), z.string().max(100_000))
+      .optional()
+      .describe('Environment variable schema name → value.'),
     environment: environmentRef.optional().describe('Also set the values in this environment.'),
   }),
   output: z.object({
@@ -41,31 +52,53 @@ export const setConnectionVariables = defineTool({
   annotations: IDEMPOTENT_CLOUD,
   ui: {
     environments: { environment: { dataverse: true } },
-    paths: { solution: { dialog: 'fileOrFolder', filters: { 'Solution zip': ['zip'] } }, settingsFile: { dialog: 'save', filters: { 'Deployment settings': ['json'] } } },
+    paths: {
+      solution: { dialog: 'fileOrFolder', filters: { 'Solution zip': ['zip'] } },
+      settingsFile: { dialog: 'save', filters: { 'Deployment settings': ['json'] } },
+    },
   },
   async handler(args, context) {
     const solutionPath = resolveLocalPath('solution', args.solution, context.settings, 'read-any');
     const settingsPath = resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'write-file');
     const components = await readDeploymentComponents(solutionPath);
-    const previous: DeploymentSettings = existsSync(settingsPath) ? await readDeploymentSettings(settingsPath, args.settingsFile) : { EnvironmentVariables: [], ConnectionReferences: [] };
+    const previous: DeploymentSettings = existsSync(settingsPath)
+      ? await readDeploymentSettings(settingsPath, args.settingsFile)
+      : { EnvironmentVariables: [], ConnectionReferences: [] };
 
     const unknown = [
-      ...Object.keys(args.connectionReferences ?? {}).filter((name) => !components.connectionReferences.some((r) => r.logicalName.toLowerCase() === name.toLowerCase())).map((name) => `connectionReferences.${name}`),
-      ...Object.keys(args.environmentVariables ?? {}).filter((name) => !components.environmentVariables.some((v) => v.schemaName.toLowerCase() === name.toLowerCase())).map((name) => `environmentVariables.${name}`),
+      ...Object.keys(args.connectionReferences ?? {})
+        .filter((name) => !components.connectionReferences.some((r) => r.logicalName.toLowerCase() === name.toLowerCase()))
+        .map((name) => `connectionReferences.${name}`),
+      ...Object.keys(args.environmentVariables ?? {})
+        .filter((name) => !components.environmentVariables.some((v) => v.schemaName.toLowerCase() === name.toLowerCase()))
+        .map((name) => `environmentVariables.${name}`),
     ];
     if (unknown.length) {
-      const known = [...components.connectionReferences.map((r) => r.logicalName), ...components.environmentVariables.map((v) => v.schemaName)];
-      throw new ToolError(`${unknown.join(', ')}: not in solution ${components.solution}. Nothing was written.`, known.length ? `It has: ${known.join(', ')}.` : 'The solution has no connection references or environment variables.');
+      const known = [
+        ...components.connectionReferences.map((r) => r.logicalName),
+        ...components.environmentVariables.map((v) => v.schemaName),
+      ];
+      throw new ToolError(
+        `${unknown.join(', ')}: not in solution ${components.solution}. Nothing was written.`,
+        known.length ? `It has: ${known.join(', ')}.` : 'The solution has no connection references or environment variables.',
+      );
     }
-    const given = (record: Record<string, string> | undefined, name: string) => Object.entries(record ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+    const given = (record: Record<string, string> | undefined, name: string) =>
+      Object.entries(record ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
     const settings: DeploymentSettings = {
       EnvironmentVariables: components.environmentVariables.map((v) => ({
         SchemaName: v.schemaName,
-        Value: given(args.environmentVariables, v.schemaName) ?? previous.EnvironmentVariables.find((p) => p.SchemaName.toLowerCase() === v.schemaName.toLowerCase())?.Value ?? '',
+        Value:
+          given(args.environmentVariables, v.schemaName) ??
+          previous.EnvironmentVariables.find((p) => p.SchemaName.toLowerCase() === v.schemaName.toLowerCase())?.Value ??
+          '',
       })),
       ConnectionReferences: components.connectionReferences.map((r) => ({
         LogicalName: r.logicalName,
-        ConnectionId: given(args.connectionReferences, r.logicalName) ?? previous.ConnectionReferences.find((p) => p.LogicalName.toLowerCase() === r.logicalName.toLowerCase())?.ConnectionId ?? '',
+        ConnectionId:
+          given(args.connectionReferences, r.logicalName) ??
+          previous.ConnectionReferences.find((p) => p.LogicalName.toLowerCase() === r.logicalName.toLowerCase())?.ConnectionId ??
+          '',
         ConnectorId: r.connectorId,
       })),
     };
@@ -75,10 +108,17 @@ export const setConnectionVariables = defineTool({
     await rename(partial, settingsPath);
 
     const removed = [
-      ...previous.ConnectionReferences.filter((p) => !settings.ConnectionReferences.some((r) => r.LogicalName.toLowerCase() === p.LogicalName.toLowerCase())).map((p) => p.LogicalName),
-      ...previous.EnvironmentVariables.filter((p) => !settings.EnvironmentVariables.some((v) => v.SchemaName.toLowerCase() === p.SchemaName.toLowerCase())).map((p) => p.SchemaName),
+      ...previous.ConnectionReferences.filter(
+        (p) => !settings.ConnectionReferences.some((r) => r.LogicalName.toLowerCase() === p.LogicalName.toLowerCase()),
+      ).map((p) => p.LogicalName),
+      ...previous.EnvironmentVariables.filter(
+        (p) => !settings.EnvironmentVariables.some((v) => v.SchemaName.toLowerCase() === p.SchemaName.toLowerCase()),
+      ).map((p) => p.SchemaName),
     ];
-    const missingValues = [...settings.ConnectionReferences.filter((r) => !r.ConnectionId).map((r) => r.LogicalName), ...settings.EnvironmentVariables.filter((v) => !v.Value).map((v) => v.SchemaName)];
+    const missingValues = [
+      ...settings.ConnectionReferences.filter((r) => !r.ConnectionId).map((r) => r.LogicalName),
+      ...settings.EnvironmentVariables.filter((v) => !v.Value).map((v) => v.SchemaName),
+    ];
     let appliedItems: Array<z.infer<typeof applied>> | null = null;
     let where = '';
     if (args.environment) {
@@ -86,7 +126,9 @@ export const setConnectionVariables = defineTool({
       where = target.displayName;
       appliedItems = await applyToEnvironment(target.dataverse, settings, context.signal);
     }
-    const lines = [`Wrote ${settingsPath} for ${components.solution}: ${settings.ConnectionReferences.length} connection reference(s), ${settings.EnvironmentVariables.length} environment variable(s).`];
+    const lines = [
+      `Wrote ${settingsPath} for ${components.solution}: ${settings.ConnectionReferences.length} connection reference(s), ${settings.EnvironmentVariables.length} environment variable(s).`,
+    ];
     if (missingValues.length) lines.push(`Still without a value: ${missingValues.join(', ')}.`);
     if (removed.length) lines.push(`Dropped (no longer in the solution): ${removed.join(', ')}.`);
     for (const item of appliedItems ?? []) lines.push(`${where}: ${item.name}: ${item.status}${item.detail ? ` (${item.detail})` : ''}`);
@@ -95,8 +137,16 @@ export const setConnectionVariables = defineTool({
       result: {
         settingsFile: settingsPath,
         solution: components.solution,
-        connectionReferences: settings.ConnectionReferences.map((r) => ({ logicalName: r.LogicalName, connectorId: r.ConnectorId ?? '', connectionId: r.ConnectionId || null })),
-        environmentVariables: settings.EnvironmentVariables.map((v) => ({ schemaName: v.SchemaName, type: components.environmentVariables.find((d) => d.schemaName === v.SchemaName)!.type, value: v.Value || null })),
+        connectionReferences: settings.ConnectionReferences.map((r) => ({
+          logicalName: r.LogicalName,
+          connectorId: r.ConnectorId ?? '',
+          connectionId: r.ConnectionId || null,
+        })),
+        environmentVariables: settings.EnvironmentVariables.map((v) => ({
+          schemaName: v.SchemaName,
+          type: components.environmentVariables.find((d) => d.schemaName === v.SchemaName)!.type,
+          value: v.Value || null,
+        })),
         missingValues,
         removed,
         applied: appliedItems,
@@ -108,20 +158,41 @@ export const setConnectionVariables = defineTool({
 });
 
 /** Sets each connection reference's connection and each environment variable's value; one failure does not stop the others. */
-async function applyToEnvironment(dv: DataverseClient, settings: DeploymentSettings, signal: AbortSignal): Promise<Array<z.infer<typeof applied>>> {
+async function applyToEnvironment(
+  dv: DataverseClient,
+  settings: DeploymentSettings,
+  signal: AbortSignal,
+): Promise<Array<z.infer<typeof applied>>> {
   const results: Array<z.infer<typeof applied>> = [];
-  const attempt = async (name: string, kind: 'connectionReference' | 'environmentVariable', work: () => Promise<'set' | 'unchanged' | 'notInEnvironment'>) => {
+  const attempt = async (
+    name: string,
+    kind: 'connectionReference' | 'environmentVariable',
+    work: () => Promise<'set' | 'unchanged' | 'notInEnvironment'>,
+  ) => {
     try {
       const status = await work();
-      results.push({ name, kind, status, detail: status === 'notInEnvironment' ? 'not in the environment; import the solution first' : '' });
+      results.push({
+        name,
+        kind,
+        status,
+        detail: status === 'notInEnvironment' ? 'not in the environment; import the solution first' : '',
+      });
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
-      results.push({ name, kind, status: 'failed', detail: `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}` });
+      results.push({
+        name,
+        kind,
+        status: 'failed',
+        detail: `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}`,
+      });
     }
   };
   for (const reference of settings.ConnectionReferences.filter((r) => r.ConnectionId)) {
     await attempt(reference.LogicalName, 'connectionReference', async () => {
-      const rows = await dv.get<{ value: Array<{ connectionreferenceid: string; connectionid: string | null }> }>(`connectionreferences?$select=connectionreferenceid,connectionid&$filter=connectionreferencelogicalname eq ${odataString(reference.LogicalName)}`, signal);
+      const rows = await dv.get<{ value: Array<{ connectionreferenceid: string; connectionid: string | null }> }>(
+        `connectionreferences?$select=connectionreferenceid,connectionid&$filter=connectionreferencelogicalname eq ${odataString(reference.LogicalName)}`,
+        signal,
+      );
       const row = rows.value[0];
       if (!row) return 'notInEnvironment';
       if (row.connectionid === reference.ConnectionId) return 'unchanged';
@@ -131,14 +202,29 @@ async function applyToEnvironment(dv: DataverseClient, settings: DeploymentSetti
   }
   for (const variable of settings.EnvironmentVariables.filter((v) => v.Value)) {
     await attempt(variable.SchemaName, 'environmentVariable', async () => {
-      const definitions = await dv.get<{ value: Array<{ environmentvariabledefinitionid: string }> }>(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq ${odataString(variable.SchemaName)}`, signal);
+      const definitions = await dv.get<{ value: Array<{ environmentvariabledefinitionid: string }> }>(
+        `environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq ${odataString(variable.SchemaName)}`,
+        signal,
+      );
       const definition = definitions.value[0];
       if (!definition) return 'notInEnvironment';
-      const values = await dv.get<{ value: Array<{ environmentvariablevalueid: string; value: string }> }>(`environmentvariablevalues?$select=environmentvariablevalueid,value&$filter=_environmentvariabledefinitionid_value eq ${definition.environmentvariabledefinitionid}`, signal);
+      const values = await dv.get<{ value: Array<{ environmentvariablevalueid: string; value: string }> }>(
+        `environmentvariablevalues?$select=environmentvariablevalueid,value&$filter=_environmentvariabledefinitionid_value eq ${definition.environmentvariabledefinitionid}`,
+        signal,
+      );
       const current = values.value[0];
       if (current?.value === variable.Value) return 'unchanged';
       if (current) await dv.update('environmentvariablevalues', current.environmentvariablevalueid, { value: variable.Value }, signal);
-      else await dv.action('environmentvariablevalues', { schemaname: variable.SchemaName, value: variable.Value, 'EnvironmentVariableDefinitionId@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})` }, { signal });
+      else
+        await dv.action(
+          'environmentvariablevalues',
+          {
+            schemaname: variable.SchemaName,
+            value: variable.Value,
+            'EnvironmentVariableDefinitionId@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})`,
+          },
+          { signal },
+        );
       return 'set';
     });
   }

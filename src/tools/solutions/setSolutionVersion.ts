@@ -11,8 +11,7 @@ export const setSolutionVersion = defineTool({
   name: 'pp_set_solution_version',
   toolset: 'solutions',
   title: 'Set solution version',
-  description:
-    'Sets the version of an unmanaged solution in an environment (pac solution online-version), before exporting a release.',
+  description: 'Sets the version of an unmanaged solution in an environment (pac solution online-version), before exporting a release.',
   input: z.strictObject({
     environment: environmentRef.optional(),
     solution: solutionNameArgument,
@@ -29,9 +28,15 @@ export const setSolutionVersion = defineTool({
     const target = await resolveDataverseTarget(args.environment, context);
     const before = await requireSolution(target, args.solution, context, { fresh: true });
     if (before.ismanaged) {
-      throw new ToolError(`${before.uniquename} is managed in ${target.displayName}; a managed solution's version comes from the solution imported. Nothing was changed.`, 'Set the version in the development environment, export and import again.');
+      throw new ToolError(
+        `${before.uniquename} is managed in ${target.displayName}; a managed solution's version comes from the solution imported. Nothing was changed.`,
+        'Set the version in the development environment, export and import again.',
+      );
     }
-    if (compareVersions(args.version, before.version) < 0) context.notify(`The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`);
+    if (compareVersions(args.version, before.version) < 0)
+      context.notify(
+        `The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`,
+      );
     await target.dataverse.update('solutions', before.solutionid, { version: args.version }, context.signal);
     context.solutionLists.drop({ url: target.url });
     const after = await requireSolution(target, args.solution, context, { fresh: true });
@@ -41,4 +46,3 @@ export const setSolutionVersion = defineTool({
     };
   },
 });
-

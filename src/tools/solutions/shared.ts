@@ -41,10 +41,14 @@ export async function requireSolution(
   const { row, rows } = await context.solutionLists.find(target.dataverse, target.environmentId, uniqueName, maxAgeMs, context.signal);
   if (row) return row;
   const all = rows.filter((s) => s.isvisible);
-  const near = all.filter((s) => s.uniquename.toLowerCase().includes(uniqueName.toLowerCase()) || s.friendlyname.toLowerCase() === uniqueName.toLowerCase());
+  const near = all.filter(
+    (s) => s.uniquename.toLowerCase().includes(uniqueName.toLowerCase()) || s.friendlyname.toLowerCase() === uniqueName.toLowerCase(),
+  );
   const suggestions = (near.length ? near : all).slice(0, 8).map((s) => s.uniquename);
   throw new ToolError(
     `No solution with unique name "${uniqueName}" is installed in ${target.displayName}. Nothing was changed.`,
-    suggestions.length ? `Installed solutions include: ${suggestions.join(', ')}. pp_list_solutions lists them all.` : 'pp_list_solutions lists the installed solutions.',
+    suggestions.length
+      ? `Installed solutions include: ${suggestions.join(', ')}. pp_list_solutions lists them all.`
+      : 'pp_list_solutions lists the installed solutions.',
   );
 }

@@ -27,13 +27,25 @@ export const solutionChecker = defineTool({
   output: operationOutput,
   annotations: IDEMPOTENT_CLOUD,
   ui: {
-    paths: { zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } }, sarifFile: { dialog: 'save', filters: { 'SARIF report': ['sarif'] } } },
+    paths: {
+      zipFile: { dialog: 'open', filters: { 'Solution zip': ['zip'] } },
+      sarifFile: { dialog: 'save', filters: { 'SARIF report': ['sarif'] } },
+    },
     retries: 'solution_checker',
   },
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
-    if (statSync(zipFile).size > MAX_UPLOAD_BYTES) throw new ToolError(`zipFile: ${args.zipFile} is over the checker's 30 MB upload limit. Nothing was sent.`, 'Check a smaller solution, or split it.');
-    const sarifFile = resolveLocalPath('sarifFile', args.sarifFile ?? zipFile.replace(/(\.zip)?$/i, '.sarif'), context.settings, 'write-file');
+    if (statSync(zipFile).size > MAX_UPLOAD_BYTES)
+      throw new ToolError(
+        `zipFile: ${args.zipFile} is over the checker's 30 MB upload limit. Nothing was sent.`,
+        'Check a smaller solution, or split it.',
+      );
+    const sarifFile = resolveLocalPath(
+      'sarifFile',
+      args.sarifFile ?? zipFile.replace(/(\.zip)?$/i, '.sarif'),
+      context.settings,
+      'write-file',
+    );
     const env = await resolveEnvironment(environmentArgument(args.environment, context), context);
     const tenantId = String(env.properties?.tenantId ?? '');
     const checker = new CheckerClient(context.http, context.endpoints);
