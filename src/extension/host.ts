@@ -65,7 +65,13 @@ export class PowerAgentHost implements vscode.Disposable {
     const settings = this.settings;
     const { createRuntime } = loadRuntimeBundle();
     const runtime = createRuntime({
-      env: { ...telemetryVariables(), POWERPLATFORM_CLOUD: settings.cloud, POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath },
+      env: {
+        ...telemetryVariables(),
+        POWERPLATFORM_CLOUD: settings.cloud,
+        POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath,
+        // How fast the sandbox's operations run, for demos and tests that need them slower or faster.
+        POWERAGENT_SANDBOX_TIME_SCALE: process.env.POWERAGENT_SANDBOX_TIME_SCALE,
+      },
       sandbox: settings.sandbox,
       settings: toolSettings(settings, this.allowedFolders()),
       logger: this.logger,

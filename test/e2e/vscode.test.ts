@@ -75,7 +75,12 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         '--disable-update-check',
         workspace,
       ],
-      { stdio: 'ignore', env: { ...process.env, POWER_AGENT_PROBE_REPORT: reportFile } },
+      {
+        stdio: 'ignore',
+        // Sandbox operations at a tenth of real time: a create takes about 24 s, long enough to click
+        // Stop Waiting on it while it runs, even on a loaded machine.
+        env: { ...process.env, POWER_AGENT_PROBE_REPORT: reportFile, POWERAGENT_SANDBOX_TIME_SCALE: '0.1' },
+      },
     );
     await waitForPort(port, 120_000);
     browser = await chromium.launch({
@@ -155,7 +160,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         if (await waited.count()) {
           await waited.first().hover();
           // The tree redraws every second while something runs: click at once, with what the hover revealed,
-          // before the operation (about 12 s in the sandbox) ends; the picture comes after.
+          // before the operation ends; the picture comes after.
           await waited
             .first()
             .locator('[aria-label="Stop Waiting"]')
@@ -199,8 +204,14 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       const tab = page.locator('.tabs-container .tab', { hasText: 'Set solution version: ContosoCore in Contoso Dev' });
       // A toast still sliding in on a loaded machine can take the click without acting on it: click until the page opens.
       for (let attempt = 1; ; attempt++) {
-        await toast.getByRole('button', { name: 'Open Result' }).click({ timeout: 10_000 }).catch(() => undefined);
-        const opened = await tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+        await toast
+          .getByRole('button', { name: 'Open Result' })
+          .click({ timeout: 10_000 })
+          .catch(() => undefined);
+        const opened = await tab.waitFor({ timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        );
         if (opened || attempt === 3) break;
       }
       await tab.waitFor({ timeout: 10_000 });
@@ -371,7 +382,9 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       // shows the welcome view, the status bar asks to sign in, and the sandbox's operations stay.
       await runCommand(page, 'Preferences: Open User Settings');
       // The search box is a small Monaco editor: click the editor itself (its hidden text area takes no clicks).
-      const search = page.locator('.settings-editor .suggest-input-container .monaco-editor, .settings-editor .search-container input').first();
+      const search = page
+        .locator('.settings-editor .suggest-input-container .monaco-editor, .settings-editor .search-container input')
+        .first();
       await search.waitFor({ timeout: 30_000 });
       const sandboxSetting = page.locator('.setting-item-bool', { hasText: 'Work against a local sandbox' }).first();
       // On a loaded machine the first keys can land before the search box has focus: type the query again until it finds the setting.
@@ -379,7 +392,10 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         await search.click();
         await page.keyboard.press('Control+A');
         await page.keyboard.type('@ext:power-agent.power-agent-mcp');
-        const found = await sandboxSetting.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+        const found = await sandboxSetting.waitFor({ timeout: 15_000 }).then(
+          () => true,
+          () => false,
+        );
         if (found || attempt === 3) break;
       }
       await sandboxSetting.waitFor({ timeout: 15_000 });

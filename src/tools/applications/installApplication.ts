@@ -21,13 +21,9 @@ export const installApplication = defineTool({
     payloadValue: z.string().max(10_000).optional().describe('Install parameters the package asks for.'),
     waitSeconds: waitSecondsArgument,
   }),
-  output: operationOutput
-    .partial()
-    .extend({
-      packages: z
-        .array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() }))
-        .optional(),
-    }),
+  output: operationOutput.partial().extend({
+    packages: z.array(z.object({ uniqueName: z.string(), name: z.string(), version: z.string().nullable(), state: z.string() })).optional(),
+  }),
   annotations: ADDITIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, ask: ['application'], retries: 'install_application' },
   async handler(args, context) {

@@ -23,7 +23,11 @@ function checkReport(report, { contributedTools }) {
   assert.equal(steps.operation.detail.done, 'succeeded');
   assert.ok(steps.operation.detail.states.includes('running') || steps.operation.detail.states.includes('queued'));
   assert.match(steps.destructive.detail.text, /Delete environment E2E Environment: succeeded/);
-  assert.equal(steps.stopWaiting.detail.stateAtReturn, 'running', `the call returned at Stop Waiting, before the create ended (${steps.stopWaiting.detail.seconds} s)`);
+  assert.equal(
+    steps.stopWaiting.detail.stateAtReturn,
+    'running',
+    `the call returned at Stop Waiting, before the create ended (${steps.stopWaiting.detail.seconds} s)`,
+  );
   assert.ok(steps.stopWaiting.detail.seconds < 120, `the call returned when told to stop waiting (${steps.stopWaiting.detail.seconds} s)`);
   assert.match(steps.stopWaiting.detail.text, /Stopped waiting at your request/);
   assert.equal(steps.stopWaiting.detail.done, 'succeeded', 'the operation went on to its end');
