@@ -104,7 +104,9 @@ export function saveBase64Field(
       await rename(partial, file);
       return { file, bytes, sha256: hash.digest('hex') };
     } catch (error) {
+      // The stream opens its file asynchronously: wait for it to close, or the file may appear after the removal.
       out.destroy();
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(partial, { force: true });
       throw error;
     }
