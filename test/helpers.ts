@@ -108,6 +108,16 @@ export async function connectInProcess(
   };
 }
 
+/** Asks again every 50 ms until `check` passes, for at most 10 s, instead of sleeping a guessed time. */
+export async function eventually<T>(ask: () => Promise<T>, check: (answer: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const answer = await ask();
+    if (check(answer) || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function text(result: unknown): string {
   return ((result as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }

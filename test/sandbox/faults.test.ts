@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FaultInjector } from '../../src/sandbox/faults';
-import { connectCli, sandboxServices, text, withSandbox } from '../helpers';
+import { connectCli, eventually, sandboxServices, text, withSandbox } from '../helpers';
 
 describe('sandbox fault injection', () => {
   it('applies rules by method, path (text or /regex/), count and a repeatable rate', () => {
@@ -37,7 +37,10 @@ describe('sandbox fault injection', () => {
       assert.ok(elapsed >= 500 && elapsed < 1500, `gave up on the slow answer after the 500 ms timeout, then retried (${elapsed} ms)`);
       // The slow answer is recorded when it is finally sent.
       const recorded = () => sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).length;
-      for (const deadline = Date.now() + 5000; recorded() < 2 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+      await eventually(
+        () => Promise.resolve(recorded()),
+        (count) => count >= 2,
+      );
       assert.deepEqual(
         sandbox.requests.filter((r) => r.path.endsWith('/WhoAmI')).map((r) => r.status),
         [200, 200],

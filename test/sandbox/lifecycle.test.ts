@@ -2,19 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PlatformError } from '../../src/platform/errors';
 import type { HttpRequest } from '../../src/platform/http';
-import { sandboxServices, withSandbox } from '../helpers';
+import { eventually, sandboxServices, withSandbox } from '../helpers';
 
 const BAP = '/providers/Microsoft.BusinessAppPlatform';
 
-/** Asks again every 50 ms until `check` passes, for at most 10 s, instead of sleeping a guessed time. */
-async function eventually<T>(ask: () => Promise<T>, check: (answer: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const answer = await ask();
-    if (check(answer) || Date.now() > deadline) return answer;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const TEST_ENV = '000000e0-0000-4000-8000-000000000003';
 
 /** The emulator's contract, straight over HTTP: the documented behaviours our tools rely on. */
