@@ -1,7 +1,8 @@
-// Builds the bundles: dist/cli.js (small: stdio server + tool manifest), dist/runtime.js (loaded on the
+// Builds the bundles: dist/cli.js (small: the stdio front + tool manifest), dist/server.js (the SDK
+// server, loaded on the first message the front does not answer), dist/runtime.js (loaded on the
 // first tool call: catalog, clients, sign-in, sandbox) and dist/extension.js (the VS Code extension).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -50,9 +51,15 @@ await Promise.all([
     ...common,
     entryPoints: { cli: 'src/cli.ts' },
     outdir: 'dist',
+    external: ['./runtime.js', './server.js'],
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: { server: 'src/server/stdioServer.ts' },
+    outdir: 'dist',
     external: ['./runtime.js'],
     plugins: [lighterJsonSchemaValidator],
-    banner: { js: '#!/usr/bin/env node' },
   }),
   esbuild.build({ ...common, entryPoints: { runtime: 'src/runtime.ts' }, outdir: 'dist', plugins: [lighterJsonSchemaValidator] }),
   esbuild.build({
@@ -63,3 +70,5 @@ await Promise.all([
     plugins: [lighterJsonSchemaValidator],
   }),
 ]);
+// The standalone CLI reads the manifest as JSON at start (faster than compiling it as part of a bundle).
+writeFileSync('dist/toolManifest.json', JSON.stringify(JSON.parse(readFileSync('src/server/generated/toolManifest.json', 'utf8'))));

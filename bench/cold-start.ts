@@ -1,8 +1,9 @@
 /**
  * Cold start of the standalone server until tools/list is answered, and its idle RSS, beside the floor:
- * a bare node script that answers initialize and an empty tools/list over stdio. Runs alternate
- * between the two so that machine noise hits both alike. Goal: at most 1.3x the floor's time and
- * at most +8 MB RSS.
+ * a bare node script that answers initialize and an empty tools/list over stdio. Also beside the same
+ * server without its stdio front (the SDK server answering from the first message, as before the
+ * front existed). Runs alternate between the subjects so that machine noise hits all alike. Goal: at
+ * most 1.3x the floor's time and at most +8 MB RSS.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,19 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     : { tools: [] };
   process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\\n');
 });`;
+
+/** dist/server.js connected to stdio at once: what the CLI did before it had a front. */
+const SDK_ONLY_SOURCE = `
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const dist = process.argv[2];
+const manifest = JSON.parse(readFileSync(join(dist, 'toolManifest.json'), 'utf8'));
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+const options = { sandbox: process.argv[3] === '--sandbox', logLevel: 'error', readOnly: false, confirmDestructive: 'always', help: false, version: false };
+require(join(dist, 'server.js')).connectStdioServer(
+  { options, env: process.env, manifest, logger: quiet, loadRuntime: () => require(join(dist, 'runtime.js')),
+    workingDirectory: process.cwd(), onUnexpectedClose: () => process.exit(1) },
+  process.stdin, process.stdout);`;
 
 interface Sample {
   ms: number;
@@ -66,8 +80,13 @@ function once(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const p90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)]!;
 
-async function measure(title: string, env: NodeJS.ProcessEnv, floorFile: string): Promise<void> {
-  const subjects = { floor: [floorFile], 'power-agent-mcp': [CLI], 'power-agent-mcp --sandbox': [CLI, '--sandbox'] };
+async function measure(title: string, env: NodeJS.ProcessEnv, floorFile: string, sdkOnlyFile: string): Promise<void> {
+  const subjects = {
+    floor: [floorFile],
+    'power-agent-mcp': [CLI],
+    'power-agent-mcp --sandbox': [CLI, '--sandbox'],
+    'without the front (SDK server from the start)': [sdkOnlyFile, join(CLI, '..')],
+  };
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   for (const args of Object.values(subjects)) await once(args, env); // warm the file cache
   for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(subjects)) samples[name]!.push(await once(args, env));
@@ -95,8 +114,11 @@ async function measure(title: string, env: NodeJS.ProcessEnv, floorFile: string)
 }
 
 async function main() {
-  const floorFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'floor.js');
+  const folder = mkdtempSync(join(tmpdir(), 'bench-'));
+  const floorFile = join(folder, 'floor.js');
   writeFileSync(floorFile, FLOOR_SOURCE);
+  const sdkOnlyFile = join(folder, 'sdk-only.js');
+  writeFileSync(sdkOnlyFile, SDK_ONLY_SOURCE);
   console.log(`Cold start until tools/list is answered, ${RUNS} alternating runs each, node ${process.version}`);
   const nodeVariables = Object.keys(process.env).filter((k) => k.startsWith('NODE_'));
   // Node reads NODE_EXTRA_CA_CERTS (often the whole system bundle) at every start, before any script runs.
@@ -104,8 +126,9 @@ async function main() {
     `This shell's environment (${nodeVariables.length ? nodeVariables.join(', ') : 'no NODE_* variables'})`,
     process.env,
     floorFile,
+    sdkOnlyFile,
   );
-  await measure('Clean environment (PATH only)', { PATH: process.env.PATH }, floorFile);
+  await measure('Clean environment (PATH only)', { PATH: process.env.PATH }, floorFile, sdkOnlyFile);
 }
 
 void main();

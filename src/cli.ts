@@ -1,26 +1,36 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ErrorCode } from './server/sdk';
-import { USAGE, UsageError, parseCliArgs } from './config';
-import { createLogger } from './log';
-import manifest from './server/generated/toolManifest.json';
+import { join } from 'node:path';
+import { USAGE, UsageError, parseCliArgs, type CliOptions } from './config';
+import { createLogger, type Logger } from './log';
 import type { ToolManifestEntry } from './server/manifest';
-import { StdioServerTransport } from './server/sdk';
-import { createStandaloneServer } from './server/standalone';
+import { startStdioFront } from './server/stdioFront';
+import type { StandaloneServer } from './server/standalone';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit } from './server/stdioLimit';
+import { checkToolNames } from './server/toolSelection';
 import { startupNotice } from './server/startupNotice';
 import { VERSION } from './version';
 
-/**
- * The runtime bundle beside this file (dist/runtime.js), required on first use rather than imported so
- * that esbuild leaves it out of the small cli bundle.
- */
-function loadRuntime(): typeof import('./runtime') {
-  return createRequire(__filename)('./runtime.js') as typeof import('./runtime');
-}
+/** JSON-RPC's code for an invalid request (the SDK's ErrorCode.InvalidRequest). */
+const INVALID_REQUEST = -32600;
 
 /**
- * The standalone server: MCP over stdio. Kept small on purpose; the runtime bundle (catalog, clients,
- * sign-in, sandbox) is loaded on the first tool call so that start-up and tools/list stay fast.
+ * A bundle beside this file (dist/runtime.js, dist/server.js), required on first use rather than imported
+ * so that esbuild leaves it out of the small cli bundle.
+ */
+function loadBundle<T>(name: string): T {
+  return createRequire(__filename)(name) as T;
+}
+const loadRuntime = () => loadBundle<typeof import('./runtime')>('./runtime.js');
+const loadServer = () => loadBundle<typeof import('./server/stdioServer')>('./server.js');
+
+/** The tools as tools/list describes them, built with the bundles; JSON.parse reads it faster than a module could be compiled. */
+const manifest = JSON.parse(readFileSync(join(__dirname, 'toolManifest.json'), 'utf8')) as ToolManifestEntry[];
+
+/**
+ * The standalone server: MCP over stdio. Kept small on purpose: a front answers initialize, ping and
+ * tools/list from the manifest; the SDK server (dist/server.js) is loaded on the first other message,
+ * and the runtime (dist/runtime.js: catalog, clients, sign-in, sandbox) on the first tool call.
  */
 async function main(): Promise<void> {
   if (process.argv[2] === 'sandbox') {
@@ -31,6 +41,7 @@ async function main(): Promise<void> {
   let options;
   try {
     options = parseCliArgs(process.argv.slice(2), process.env);
+    checkToolNames(options.tools, manifest);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
@@ -38,30 +49,16 @@ async function main(): Promise<void> {
   }
   if (options.help) return void process.stdout.write(`${USAGE}\n`);
   if (options.version) return void process.stdout.write(`${VERSION}\n`);
+  serve(options, createLogger(options.logLevel));
+}
 
-  const logger = createLogger(options.logLevel);
-  let standalone;
-  try {
-    standalone = createStandaloneServer({
-      options,
-      env: process.env,
-      manifest: manifest as ToolManifestEntry[],
-      logger,
-      loadRuntime,
-      workingDirectory: process.cwd(),
-    });
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-  const { server } = standalone;
-
+function serve(options: CliOptions, logger: Logger): void {
+  let standalone: Promise<StandaloneServer> | undefined;
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await standalone.close();
+    await (await standalone?.catch(() => undefined))?.close();
     process.exit(0);
   };
   process.stdin.on('end', () => void shutdown());
@@ -73,16 +70,41 @@ async function main(): Promise<void> {
     new MessageSizeLimit(MAX_STDIO_MESSAGE_BYTES, ({ bytes, id }) => {
       const message = `The message of ${bytes} bytes was refused: this server reads messages of up to 10 MiB. Pass large content as a file path instead.`;
       logger.error(`stdin: ${message}`);
-      process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: { code: ErrorCode.InvalidRequest, message } })}\n`);
+      process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: { code: INVALID_REQUEST, message } })}\n`);
     }),
   );
-  // Should the connection close any other way, exit with an error so the client starts the server again.
-  server.onclose = () => {
-    if (closing) return;
-    logger.error('the stdio connection closed unexpectedly; exiting so that the client can start the server again');
-    process.exit(1);
-  };
-  await server.connect(new StdioServerTransport(input, process.stdout));
+  startStdioFront({
+    input,
+    output: process.stdout,
+    manifest,
+    choice: { readOnly: options.readOnly, toolsets: options.toolsets, tools: options.tools },
+    startSdkServer: async (sdkInput, sdkOutput) => {
+      standalone = Promise.resolve().then(() =>
+        loadServer().connectStdioServer(
+          {
+            options,
+            env: process.env,
+            manifest,
+            logger,
+            loadRuntime,
+            workingDirectory: process.cwd(),
+            // Should the connection close any other way, exit with an error so the client starts the server again.
+            onUnexpectedClose: () => {
+              if (closing) return;
+              logger.error('the stdio connection closed unexpectedly; exiting so that the client can start the server again');
+              process.exit(1);
+            },
+          },
+          sdkInput,
+          sdkOutput,
+        ),
+      );
+      await standalone.catch((error: Error) => {
+        logger.error(`the MCP server could not start: ${error.message}`);
+        process.exit(1);
+      });
+    },
+  });
   const [ready, ...howToConnect] = startupNotice(VERSION, options.sandbox, process.stdin.isTTY === true, __filename);
   logger.info(ready!);
   if (options.logLevel !== 'error' && options.logLevel !== 'warn') for (const line of howToConnect) process.stderr.write(`${line}\n`);

@@ -1,11 +1,10 @@
 import type { ToolRuntime } from '../runtime';
-import { VERSION } from '../version';
 import { Completions } from './completions';
-import { SERVER_ICONS } from './icons';
 import type { ToolManifestEntry } from './manifest';
 import { getPrompt, listPrompts } from './prompts';
 import { RESOURCE_TEMPLATES, ServerResources, WrittenFiles } from './resources';
 import { followRoots } from './roots';
+import { INSTRUCTIONS, SERVER_INFO, serverCapabilities } from './serverInfo';
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -47,16 +46,6 @@ export interface McpServerOptions {
 /** A person may take a while to answer a confirmation form. */
 const ELICIT_TIMEOUT_MS = 10 * 60_000;
 
-/** Sent once per session: what every tool has in common, so no tool description repeats it (tools/list is paid for every turn). */
-const INSTRUCTIONS =
-  'Power Agent MCP runs Power Platform admin and ALM operations (environments, solutions, data, governance) on the public APIs. ' +
-  'Start with pp_whoami to check sign-in, and pp_list_environments to find environments. ' +
-  'Tools that take `environment` accept an id, display name, domain name or Dataverse URL; left out, the default environment is used. ' +
-  'Long-running tools wait up to `waitSeconds`, then return the operation (id, state, done); it goes on in the service, ' +
-  'so follow it with pp_get_operation rather than starting it again. ' +
-  'Local files and folders must be inside the workspace or an allowed folder. ' +
-  'Destructive tools ask the user to confirm: never fill in `confirm` yourself.';
-
 /**
  * The MCP server for one connection (stdio, or one HTTP session). It answers tools/list from the
  * manifest made at build time and hands tools/call to the runtime; it also offers the ALM prompts,
@@ -86,27 +75,11 @@ export function createMcpServer(options: McpServerOptions): Server {
   });
 
   const dynamic = typeof options.readOnly === 'function' || typeof options.toolsets === 'function';
-  const server = new Server(
-    {
-      name: 'power-agent-mcp',
-      title: 'Power Agent MCP',
-      version: VERSION,
-      icons: SERVER_ICONS,
-      websiteUrl: 'https://github.com/power-agent/power-agent-mcp',
-    },
-    {
-      capabilities: {
-        tools: { listChanged: dynamic },
-        prompts: { listChanged: false },
-        resources: { subscribe: true, listChanged: true },
-        completions: {},
-        logging: {},
-        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
-      },
-      instructions: INSTRUCTIONS,
-      taskStore: tasks,
-    },
-  );
+  const server = new Server(SERVER_INFO, {
+    capabilities: serverCapabilities(dynamic),
+    instructions: INSTRUCTIONS,
+    taskStore: tasks,
+  });
 
   const choice = (): ToolChoice => ({
     readOnly: typeof options.readOnly === 'function' ? options.readOnly() : Boolean(options.readOnly),

@@ -1,4 +1,4 @@
-import { UsageError, type CliOptions } from '../config';
+import type { CliOptions } from '../config';
 import type { Logger } from '../log';
 import type { HttpClientOptions } from '../platform/http';
 import type { ToolRuntime } from '../runtime';
@@ -6,6 +6,7 @@ import type { ToolSettings } from '../tools/types';
 import type { ToolManifestEntry } from './manifest';
 import { createMcpServer } from './mcpServer';
 import type { Server } from './sdk';
+import { checkToolNames } from './toolSelection';
 
 export interface StandaloneOptions {
   options: CliOptions;
@@ -86,10 +87,4 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
       await server.close().catch(() => undefined);
     },
   };
-}
-
-function checkToolNames(tools: readonly string[] | undefined, manifest: readonly ToolManifestEntry[]): void {
-  const unknown = (tools ?? []).filter((name) => !manifest.some((entry) => entry.name === name));
-  if (unknown.length)
-    throw new UsageError(`--tools: no tool ${unknown.join(', ')}. Tools: ${manifest.map((entry) => entry.name).join(', ')}.`);
 }

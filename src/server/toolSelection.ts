@@ -1,3 +1,4 @@
+import { UsageError } from '../config';
 import type { ToolManifestEntry } from './manifest';
 
 /** Which tools a server offers: --toolsets and --tools, combined with read-only mode. */
@@ -38,4 +39,11 @@ export function whyNotOffered(entry: ToolManifestEntry, choice: ToolChoice): str
     .filter(Boolean)
     .join(' and ');
   return `${entry.name} is off: this server offers only the ${chosen} (--toolsets, --tools), and ${entry.name} is in the ${entry.toolset} toolset.`;
+}
+
+/** Throws UsageError when --tools names a tool that does not exist. */
+export function checkToolNames(tools: readonly string[] | undefined, manifest: readonly ToolManifestEntry[]): void {
+  const unknown = (tools ?? []).filter((name) => !manifest.some((entry) => entry.name === name));
+  if (unknown.length)
+    throw new UsageError(`--tools: no tool ${unknown.join(', ')}. Tools: ${manifest.map((entry) => entry.name).join(', ')}.`);
 }
