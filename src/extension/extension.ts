@@ -3,6 +3,7 @@ import type { OperationRecord } from '../operations/record';
 import { pickDefaultEnvironment, registerToolCommands, runToolCommand } from './commands';
 import { toolCommandId } from './contributions';
 import { EnvironmentsView } from './environmentsView';
+import { HealthView } from './healthView';
 import { PowerAgentHost, TOOL_MANIFEST } from './host';
 import { channelLogger } from './logger';
 import { registerLanguageModelTools } from './lmTools';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): PowerAgentApi {
     results,
     operations,
     environments,
+    new HealthView(host),
     registerMcpProvider(host),
     registerLanguageModelTools(host, TOOL_MANIFEST),
     registerToolCommands(host, TOOL_MANIFEST, results),

@@ -378,6 +378,13 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await operations.locator('[aria-label="Filter Operations…"]').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(SHOTS, '22-operations-actions.png') });
 
+      // The Server Health view (collapsed at first): the figures of the tools run so far against the thresholds.
+      await page.locator('.pane-header', { hasText: 'Server Health' }).first().click();
+      const health = page.locator('.pane', { hasText: 'Server Health' }).last();
+      await health.locator('.monaco-list-row', { hasText: 'tool success rate' }).first().waitFor({ timeout: 15_000 });
+      await health.locator('.monaco-list-row', { hasText: 'Tools' }).first().waitFor({ timeout: 5_000 });
+      await page.screenshot({ path: join(SHOTS, '22b-server-health.png') });
+
       // The settings, as the Settings editor shows them; turning the sandbox off there with no account signed in
       // shows the welcome view, the status bar asks to sign in, and the sandbox's operations stay.
       await runCommand(page, 'Preferences: Open User Settings');

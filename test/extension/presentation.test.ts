@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { toolCallLine } from '../../src/extension/callLog';
 import { fieldLabel, formatTime, readableTimes, regionName, toastText, toolNamesAsCommands } from '../../src/extension/format';
+import { healthNodes } from '../../src/extension/healthNodes';
 import { environmentItemView, solutionItemView } from '../../src/extension/itemViews';
 import { visibleOperations } from '../../src/extension/operationItem';
 import { adminCenterUrl, makerPortalUrl } from '../../src/extension/portals';
@@ -359,6 +360,36 @@ describe('views', () => {
     assert.match(view.tooltip, /simple calls p95: highest 0\.12 s/);
     assert.match(view.tooltip, /Operations: 0 running, 0 succeeded, 0 failed/);
     assert.doesNotMatch(statusView({ sandbox: true, defaultEnvironment: '', readOnly: false }).tooltip, /Server/);
+  });
+
+  it('the Server Health view: the checks, then per tool and per service figures; before any call, a note', () => {
+    assert.deepEqual(
+      healthNodes(undefined).map((node) => node.label),
+      ['No figures yet'],
+    );
+    const metrics = new Metrics();
+    for (let i = 0; i < 10; i++) metrics.toolCall('pp_list_solutions', 100 + 10 * i, i === 0, true);
+    metrics.request('bap', 'https://api.bap.microsoft.com/providers/x', 429, 30);
+    metrics.retry('bap', 'https://api.bap.microsoft.com/providers/x', 2_000);
+    const budget = new Headers({ 'x-ms-ratelimit-burst-remaining-xrm-requests': '5,400' });
+    metrics.request('dataverse', 'https://contoso.crm.dynamics.com/api/data/v9.2/solutions', 200, 80, budget);
+    const nodes = healthNodes(serverStatusReport(metrics.snapshot()));
+    assert.equal(nodes[0]!.label, 'Needs attention');
+    assert.match(nodes[0]!.description!, /^up 0 min · RSS [\d.]+ MB · heap [\d.]+ MB$/);
+    const success = nodes.find((node) => node.label === 'tool success rate')!;
+    assert.equal(success.icon, 'warning');
+    assert.match(success.tooltip!, /90\.0 % \(9 of 10 calls\) \(threshold: above 95 %\)/);
+    const tools = nodes.find((node) => node.label === 'Tools')!.children!;
+    assert.deepEqual(
+      tools.map((tool) => [tool.label, tool.description]),
+      [['pp_list_solutions', '10 calls, 1 errors · p50 140 ms · p95 190 ms']],
+    );
+    const services = nodes.find((node) => node.label === 'Services')!.children!;
+    const bap = services.find((service) => service.label === 'bap')!;
+    assert.match(bap.description!, /1 requests · 1 throttled · 1 retries \(2\.0 s waited\)/);
+    assert.equal(bap.icon, 'warning');
+    const dataverse = services.find((service) => service.label.startsWith('dataverse'))!;
+    assert.match(dataverse.description!, /budget left: 5400 requests$/);
   });
 
   it('portal links per cloud', () => {
