@@ -1,3 +1,5 @@
+import type { TokenProvider } from '../platform/tokens';
+
 /** A bearer token for one resource (audience), and when it stops being valid. */
 export interface AccessToken {
   token: string;
@@ -12,12 +14,7 @@ export interface TokenSource {
   acquire(resource: string, options: { forceRefresh: boolean; signal?: AbortSignal }): Promise<AccessToken>;
 }
 
-export interface TokenProvider {
-  readonly description: string;
-  getToken(resource: string, signal?: AbortSignal): Promise<string>;
-  /** Forget the token for a resource, e.g. after the service refused it. */
-  invalidate(resource: string): void;
-}
+export type { TokenProvider };
 
 /** The scope that asks Entra ID for a resource's default permissions: `<resource>/.default`. */
 export function scopeFor(resource: string): string {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Readable } from 'node:stream';
 import { Agent, Response as UndiciResponse, fetch, request as undiciRequest, type Dispatcher } from 'undici';
-import type { TokenProvider } from '../auth/tokenProvider';
+import type { TokenProvider } from './tokens';
 import type { Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import { PlatformError, correlationIdFrom, decodeErrorBody, hintFor, type ServiceName } from './errors';
