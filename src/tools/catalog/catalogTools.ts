@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tablesOf } from '../../platform/dataverseTables';
 import { at, text } from '../../platform/payload';
 import { requestRefusal } from '../../platform/serviceHosts';
 import { readRegularFile } from '../../solutions/regularFile';
@@ -8,13 +9,6 @@ import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycl
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { ADDITIVE_CLOUD, READ_ONLY_CLOUD, defineTool } from '../types';
-
-interface CatalogItem {
-  mspcat_applicationsid: string;
-  mspcat_tpsid: string;
-  mspcat_name: string;
-  mspcat_version?: string;
-}
 
 const catalogEnvironment = environmentRef.describe('Environment hosting the catalog.');
 
@@ -51,12 +45,7 @@ export const installCatalog = defineTool({
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const target = await resolveDataverseTarget(args.targetEnvironment, context);
-    const items = (
-      await catalog.dataverse.get<{ value: CatalogItem[] }>(
-        'mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version',
-        context.signal,
-      )
-    ).value;
+    const items = await tablesOf(catalog.dataverse).catalogItems.list(context.signal);
     const wanted = args.item.toLowerCase();
     const item = items.find((i) => i.mspcat_tpsid.toLowerCase() === wanted) ?? items.find((i) => i.mspcat_name.toLowerCase() === wanted);
     if (!item)
@@ -92,7 +81,7 @@ export const installCatalog = defineTool({
         return {
           kind: 'poll',
           style: 'catalog-install',
-          url: catalog.dataverse.url(`mspcat_installhistories(${id})?$select=statuscode,mspcat_errordetails`),
+          url: tablesOf(catalog.dataverse).catalogItems.installStatusUrl(id),
           correlationId: response.correlationId,
           serviceOperationId: id,
         };
@@ -170,7 +159,7 @@ export const submitCatalog = defineTool({
         return {
           kind: 'poll',
           style: 'catalog-submission',
-          url: catalog.dataverse.url(`mspcat_certificationrequests(${id})?$select=statuscode,_mspcat_application_value,mspcat_message`),
+          url: tablesOf(catalog.dataverse).catalogItems.certificationStatusUrl(id),
           correlationId: response.correlationId,
           serviceOperationId: id,
         };
@@ -199,12 +188,7 @@ export const catalogStatus = defineTool({
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const text = args.nameContains?.toLowerCase();
-    const items = (
-      await catalog.dataverse.get<{ value: CatalogItem[] }>(
-        'mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version',
-        context.signal,
-      )
-    ).value
+    const items = (await tablesOf(catalog.dataverse).catalogItems.list(context.signal))
       .filter((i) => !text || i.mspcat_name.toLowerCase().includes(text) || i.mspcat_tpsid.toLowerCase().includes(text))
       .map((i) => ({ id: i.mspcat_applicationsid, tpsid: i.mspcat_tpsid, name: i.mspcat_name, version: i.mspcat_version ?? null }));
     return {

@@ -1,0 +1,51 @@
+import type { DataverseClient } from '../dataverse';
+import { eq, rowId, rowPath } from '../odata';
+import { firstRow, linkPath, rowReference } from './query';
+
+/** A systemusers row with the roles it holds directly. */
+export interface SystemUserRow {
+  systemuserid: string;
+  fullname?: string | null;
+  domainname?: string | null;
+  azureactivedirectoryobjectid?: string | null;
+  _businessunitid_value: string;
+  systemuserroles_association?: Array<{ roleid: string; name: string }>;
+}
+
+/** What pp_whoami shows of the signed-in user. */
+export interface SystemUserProfile {
+  fullname?: string | null;
+  domainname?: string | null;
+  applicationid?: string | null;
+  azureactivedirectoryobjectid?: string | null;
+}
+
+const WITH_ROLES = {
+  select: ['systemuserid', 'fullname', 'domainname', 'azureactivedirectoryobjectid', '_businessunitid_value'],
+  expand: { systemuserroles_association: ['roleid', 'name'] },
+} as const;
+
+export class SystemUsers {
+  constructor(private readonly dv: DataverseClient) {}
+
+  /** The user whose sign-in name (domainname, the UPN) this is, or undefined. */
+  findBySignInName(signInName: string, signal?: AbortSignal): Promise<SystemUserRow | undefined> {
+    return firstRow(this.dv, 'systemusers', { ...WITH_ROLES, where: [eq('domainname', signInName)] }, signal);
+  }
+
+  /** The user synced from this Entra object, or undefined while the sync has not brought it. */
+  findByObjectId(objectId: string, signal?: AbortSignal): Promise<SystemUserRow | undefined> {
+    return firstRow(this.dv, 'systemusers', { ...WITH_ROLES, where: [eq('azureactivedirectoryobjectid', rowId(objectId))] }, signal);
+  }
+
+  profile(userId: string, signal?: AbortSignal): Promise<SystemUserProfile> {
+    return this.dv.get(rowPath('systemusers', userId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid']), signal);
+  }
+
+  /** Gives the user a role (of the user's own business unit). */
+  async addRole(userId: string, roleId: string, signal?: AbortSignal): Promise<void> {
+    await this.dv.action(linkPath('systemusers', userId, 'systemuserroles_association'), rowReference(this.dv, 'roles', roleId), {
+      signal,
+    });
+  }
+}
