@@ -25,8 +25,13 @@ export class AsyncOperations {
   }
 
   /** The jobs of one solution message that this user started since `after`, oldest first. */
-  solutionJobsSince(message: string, ownerId: string, after: Date, signal?: AbortSignal): Promise<Array<{ asyncoperationid: string }>> {
-    return allRows(
+  async solutionJobsSince(
+    message: string,
+    ownerId: string,
+    after: Date,
+    signal?: AbortSignal,
+  ): Promise<Array<{ asyncoperationid: string }>> {
+    return await allRows(
       this.dv,
       'asyncoperations',
       {

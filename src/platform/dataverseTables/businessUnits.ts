@@ -12,13 +12,13 @@ const COLUMNS = ['businessunitid', 'name'];
 export class BusinessUnits {
   constructor(private readonly dv: DataverseClient) {}
 
-  list(signal?: AbortSignal): Promise<BusinessUnitRow[]> {
-    return allRows(this.dv, 'businessunits', { select: COLUMNS }, signal);
+  async list(signal?: AbortSignal): Promise<BusinessUnitRow[]> {
+    return await allRows(this.dv, 'businessunits', { select: COLUMNS }, signal);
   }
 
   /** The root business unit: the one without a parent. */
-  root(signal?: AbortSignal): Promise<BusinessUnitRow | undefined> {
-    return firstRow(this.dv, 'businessunits', { select: COLUMNS, where: [eq('_parentbusinessunitid_value', null)] }, signal);
+  async root(signal?: AbortSignal): Promise<BusinessUnitRow | undefined> {
+    return await firstRow(this.dv, 'businessunits', { select: COLUMNS, where: [eq('_parentbusinessunitid_value', null)] }, signal);
   }
 
   async nameOf(businessUnitId: string, signal?: AbortSignal): Promise<string | undefined> {

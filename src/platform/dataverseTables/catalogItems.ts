@@ -14,8 +14,8 @@ export interface CatalogItemRow {
 export class CatalogItems {
   constructor(private readonly dv: DataverseClient) {}
 
-  list(signal?: AbortSignal): Promise<CatalogItemRow[]> {
-    return allRows(
+  async list(signal?: AbortSignal): Promise<CatalogItemRow[]> {
+    return await allRows(
       this.dv,
       'mspcat_applications',
       { select: ['mspcat_applicationsid', 'mspcat_tpsid', 'mspcat_name', 'mspcat_version'] },

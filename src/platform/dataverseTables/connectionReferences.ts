@@ -10,8 +10,8 @@ export interface ConnectionReferenceRow {
 export class ConnectionReferences {
   constructor(private readonly dv: DataverseClient) {}
 
-  findByLogicalName(logicalName: string, signal?: AbortSignal): Promise<ConnectionReferenceRow | undefined> {
-    return firstRow(
+  async findByLogicalName(logicalName: string, signal?: AbortSignal): Promise<ConnectionReferenceRow | undefined> {
+    return await firstRow(
       this.dv,
       'connectionreferences',
       { select: ['connectionreferenceid', 'connectionid'], where: [eq('connectionreferencelogicalname', logicalName)] },
@@ -19,7 +19,7 @@ export class ConnectionReferences {
     );
   }
 
-  setConnection(connectionReferenceId: string, connectionId: string, signal?: AbortSignal): Promise<void> {
-    return this.dv.update('connectionreferences', connectionReferenceId, { connectionid: connectionId }, signal);
+  async setConnection(connectionReferenceId: string, connectionId: string, signal?: AbortSignal): Promise<void> {
+    return await this.dv.update('connectionreferences', connectionReferenceId, { connectionid: connectionId }, signal);
   }
 }

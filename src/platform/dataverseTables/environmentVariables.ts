@@ -23,8 +23,8 @@ export class EnvironmentVariables {
   }
 
   /** The value row of a definition, or undefined while it has only its default. */
-  currentValue(definitionId: string, signal?: AbortSignal): Promise<EnvironmentVariableValueRow | undefined> {
-    return firstRow(
+  async currentValue(definitionId: string, signal?: AbortSignal): Promise<EnvironmentVariableValueRow | undefined> {
+    return await firstRow(
       this.dv,
       'environmentvariablevalues',
       { select: ['environmentvariablevalueid', 'value'], where: [eq('_environmentvariabledefinitionid_value', rowId(definitionId))] },
@@ -32,8 +32,8 @@ export class EnvironmentVariables {
     );
   }
 
-  updateValue(valueId: string, value: string, signal?: AbortSignal): Promise<void> {
-    return this.dv.update('environmentvariablevalues', valueId, { value }, signal);
+  async updateValue(valueId: string, value: string, signal?: AbortSignal): Promise<void> {
+    return await this.dv.update('environmentvariablevalues', valueId, { value }, signal);
   }
 
   async createValue(definitionId: string, schemaName: string, value: string, signal?: AbortSignal): Promise<void> {

@@ -22,17 +22,17 @@ export interface SolutionImportResult {
 export class ImportJobs {
   constructor(private readonly dv: DataverseClient) {}
 
-  progress(importJobId: string, signal?: AbortSignal): Promise<Pick<ImportJobRow, 'progress'>> {
-    return this.dv.get(rowPath('importjobs', importJobId, ['progress']), signal);
+  async progress(importJobId: string, signal?: AbortSignal): Promise<Pick<ImportJobRow, 'progress'>> {
+    return await this.dv.get(rowPath('importjobs', importJobId, ['progress']), signal);
   }
 
-  results(importJobId: string, signal?: AbortSignal): Promise<Pick<ImportJobRow, 'data' | 'progress' | 'completedon'>> {
-    return this.dv.get(rowPath('importjobs', importJobId, ['data', 'progress', 'completedon']), signal);
+  async results(importJobId: string, signal?: AbortSignal): Promise<Pick<ImportJobRow, 'data' | 'progress' | 'completedon'>> {
+    return await this.dv.get(rowPath('importjobs', importJobId, ['data', 'progress', 'completedon']), signal);
   }
 
   /** The import jobs of a solution made since `after`, oldest first. */
-  forSolutionSince(solutionName: string, after: Date, signal?: AbortSignal): Promise<Array<Pick<ImportJobRow, 'importjobid'>>> {
-    return allRows(
+  async forSolutionSince(solutionName: string, after: Date, signal?: AbortSignal): Promise<Array<Pick<ImportJobRow, 'importjobid'>>> {
+    return await allRows(
       this.dv,
       'importjobs',
       { select: ['importjobid', 'createdon'], where: [eq('solutionname', solutionName), ge('createdon', after)], orderBy: 'createdon asc' },

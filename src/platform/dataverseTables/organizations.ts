@@ -17,8 +17,8 @@ export class Organizations {
     return (await this.dv.get<{ name?: string }>(rowPath('organizations', organizationId, ['name']), signal)).name;
   }
 
-  update(organizationId: string, columns: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    return this.dv.update('organizations', organizationId, columns, signal);
+  async update(organizationId: string, columns: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+    return await this.dv.update('organizations', organizationId, columns, signal);
   }
 }
 

@@ -2,6 +2,8 @@ import type { DataverseClient } from '../dataverse';
 import { queryPath, rowId, type TableQuery } from '../odata';
 
 // Reading and linking rows for the typed table methods; the query text itself is written by ../odata.ts.
+// The table methods are async throughout, so a value refused there (an id that is not a GUID) rejects
+// the returned promise like a service failure instead of throwing past a caller's .catch().
 
 /** The path of a row's collection-valued navigation property's links, to associate a related row. */
 export function linkPath(entitySet: string, id: string, navigation: string): string {

@@ -14,14 +14,14 @@ const ROLE_COLUMNS = ['roleid', 'name', '_businessunitid_value'];
 export class Roles {
   constructor(private readonly dv: DataverseClient) {}
 
-  byId(roleId: string, signal?: AbortSignal): Promise<RoleRow | undefined> {
-    return firstRow(this.dv, 'roles', { select: ROLE_COLUMNS, where: [eq('roleid', rowId(roleId))] }, signal);
+  async byId(roleId: string, signal?: AbortSignal): Promise<RoleRow | undefined> {
+    return await firstRow(this.dv, 'roles', { select: ROLE_COLUMNS, where: [eq('roleid', rowId(roleId))] }, signal);
   }
 
   /** The copy of the role with this name in the business unit, or undefined. */
-  byName(name: string, businessUnitId: string, signal?: AbortSignal): Promise<RoleRow | undefined> {
+  async byName(name: string, businessUnitId: string, signal?: AbortSignal): Promise<RoleRow | undefined> {
     const where = [eq('name', name), eq('_businessunitid_value', rowId(businessUnitId))];
-    return firstRow(this.dv, 'roles', { select: ROLE_COLUMNS, where }, signal);
+    return await firstRow(this.dv, 'roles', { select: ROLE_COLUMNS, where }, signal);
   }
 
   /** The names of the roles of a business unit, sorted, each once. */

@@ -75,18 +75,18 @@ export class Solutions {
   constructor(private readonly dv: DataverseClient) {}
 
   /** Every solution of an org, newest first, or only the visible ones (hidden system solutions such as Active are left out). */
-  list(options: { includeHidden: boolean }, signal?: AbortSignal): Promise<SolutionRow[]> {
+  async list(options: { includeHidden: boolean }, signal?: AbortSignal): Promise<SolutionRow[]> {
     const where = options.includeHidden ? [] : [eq('isvisible', true)];
-    return allRows(this.dv, 'solutions', { ...LIST, where, orderBy: 'createdon desc' }, signal);
+    return await allRows(this.dv, 'solutions', { ...LIST, where, orderBy: 'createdon desc' }, signal);
   }
 
   /** One solution by unique name, or undefined. */
-  find(uniqueName: string, signal?: AbortSignal): Promise<SolutionRow | undefined> {
-    return firstRow(this.dv, 'solutions', { ...LIST, where: [eq('uniquename', uniqueName)] }, signal);
+  async find(uniqueName: string, signal?: AbortSignal): Promise<SolutionRow | undefined> {
+    return await firstRow(this.dv, 'solutions', { ...LIST, where: [eq('uniquename', uniqueName)] }, signal);
   }
 
-  setVersion(solutionId: string, version: string, signal?: AbortSignal): Promise<void> {
-    return this.dv.update('solutions', solutionId, { version }, signal);
+  async setVersion(solutionId: string, version: string, signal?: AbortSignal): Promise<void> {
+    return await this.dv.update('solutions', solutionId, { version }, signal);
   }
 
   /** Adds an existing component to an unmanaged solution; answers the solutioncomponent id when the service gives it. */

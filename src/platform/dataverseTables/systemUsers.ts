@@ -29,17 +29,20 @@ export class SystemUsers {
   constructor(private readonly dv: DataverseClient) {}
 
   /** The user whose sign-in name (domainname, the UPN) this is, or undefined. */
-  findBySignInName(signInName: string, signal?: AbortSignal): Promise<SystemUserRow | undefined> {
-    return firstRow(this.dv, 'systemusers', { ...WITH_ROLES, where: [eq('domainname', signInName)] }, signal);
+  async findBySignInName(signInName: string, signal?: AbortSignal): Promise<SystemUserRow | undefined> {
+    return await firstRow(this.dv, 'systemusers', { ...WITH_ROLES, where: [eq('domainname', signInName)] }, signal);
   }
 
   /** The user synced from this Entra object, or undefined while the sync has not brought it. */
-  findByObjectId(objectId: string, signal?: AbortSignal): Promise<SystemUserRow | undefined> {
-    return firstRow(this.dv, 'systemusers', { ...WITH_ROLES, where: [eq('azureactivedirectoryobjectid', rowId(objectId))] }, signal);
+  async findByObjectId(objectId: string, signal?: AbortSignal): Promise<SystemUserRow | undefined> {
+    return await firstRow(this.dv, 'systemusers', { ...WITH_ROLES, where: [eq('azureactivedirectoryobjectid', rowId(objectId))] }, signal);
   }
 
-  profile(userId: string, signal?: AbortSignal): Promise<SystemUserProfile> {
-    return this.dv.get(rowPath('systemusers', userId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid']), signal);
+  async profile(userId: string, signal?: AbortSignal): Promise<SystemUserProfile> {
+    return await this.dv.get(
+      rowPath('systemusers', userId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid']),
+      signal,
+    );
   }
 
   /** Gives the user a role (of the user's own business unit). */

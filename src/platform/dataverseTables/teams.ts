@@ -26,8 +26,8 @@ export class Teams {
   constructor(private readonly dv: DataverseClient) {}
 
   /** The team of an Entra group for one kind of membership, or undefined. */
-  findGroupTeam(groupObjectId: string, membershipType: number, signal?: AbortSignal): Promise<TeamRow | undefined> {
-    return firstRow(
+  async findGroupTeam(groupObjectId: string, membershipType: number, signal?: AbortSignal): Promise<TeamRow | undefined> {
+    return await firstRow(
       this.dv,
       'teams',
       {
