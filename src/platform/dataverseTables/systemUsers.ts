@@ -1,5 +1,5 @@
 import type { DataverseClient } from '../dataverse';
-import { eq, rowId, rowPath } from '../odata';
+import { eq, literal, rowId, rowPath } from '../odata';
 import { firstRow, linkPath, rowReference } from './query';
 
 /** A systemusers row with the roles it holds directly. */
@@ -43,6 +43,15 @@ export class SystemUsers {
       rowPath('systemusers', userId, ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid']),
       signal,
     );
+  }
+
+  /** Whether the user holds a privilege (by name, such as prvBypassCustomPlugins) through any of their roles. */
+  async hasPrivilege(userId: string, privilegeName: string, signal?: AbortSignal): Promise<boolean> {
+    const answer = await this.dv.get<{ RolePrivileges?: unknown[] }>(
+      `systemusers(${rowId(userId).value})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName=${literal(privilegeName)})`,
+      signal,
+    );
+    return Boolean(answer.RolePrivileges?.length);
   }
 
   /** Gives the user a role (of the user's own business unit). */
