@@ -1,16 +1,11 @@
-/** A GUID as Dataverse and Entra write them (no braces). */
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** An OData string literal: quoted, with quotes doubled. */
-export function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 // The one place where values become OData query text, for the typed tables (./dataverseTables) and the
 // client's retrieve. Every value goes through `literal`: text is quoted with its quotes doubled and
 // percent-encoded (so a name holding ', &, #, + or a space can end neither the literal nor the query
 // option), a row id must be a GUID, a number finite, a date a Date. Table and column names are the
 // callers' constants, never input.
+
+/** A GUID as Dataverse and Entra write them (no braces). */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A row id compared unquoted in a filter; anything but a GUID is refused here rather than sent. */
 export class RowId {
@@ -31,7 +26,7 @@ export function literal(value: FilterValue): string {
   if (value instanceof RowId) return value.value;
   // Whole seconds, as the service writes them: a filter on createdon compares with what it stored.
   if (value instanceof Date) return value.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  if (typeof value === 'string') return encodeURIComponent(odataString(value));
+  if (typeof value === 'string') return encodeURIComponent(`'${value.replace(/'/g, "''")}'`);
   if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`Not a finite number: ${value}`);
   return String(value);
 }

@@ -95,7 +95,9 @@ describe('typed Dataverse tables', () => {
     await tables.asyncOperations.solutionJobsSince("Export'Solution", USER, new Date('2026-03-01T10:20:30.456Z'));
     assert.deepEqual(options(requests[0]), {
       $select: 'asyncoperationid,createdon',
-      $filter: `operationtype eq 54 and messagename eq 'Export''Solution' and _ownerid_value eq ${USER} and createdon ge 2026-03-01T10:20:30Z`,
+      $filter:
+        "operationtype eq 54 and messagename eq 'Export''Solution' " +
+        `and _ownerid_value eq ${USER} and createdon ge 2026-03-01T10:20:30Z`,
       $orderby: 'createdon asc',
     });
   });

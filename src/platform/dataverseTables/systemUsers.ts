@@ -47,10 +47,8 @@ export class SystemUsers {
 
   /** Whether the user holds a privilege (by name, such as prvBypassCustomPlugins) through any of their roles. */
   async hasPrivilege(userId: string, privilegeName: string, signal?: AbortSignal): Promise<boolean> {
-    const answer = await this.dv.get<{ RolePrivileges?: unknown[] }>(
-      `systemusers(${rowId(userId).value})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName=${literal(privilegeName)})`,
-      signal,
-    );
+    const call = `Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName=${literal(privilegeName)})`;
+    const answer = await this.dv.get<{ RolePrivileges?: unknown[] }>(`systemusers(${rowId(userId).value})/${call}`, signal);
     return Boolean(answer.RolePrivileges?.length);
   }
 
