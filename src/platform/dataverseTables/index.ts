@@ -8,6 +8,7 @@ import { EnvironmentVariables } from './environmentVariables';
 import { ImportJobs } from './importJobs';
 import { Organizations, OrgSettings } from './organizations';
 import { Roles } from './roles';
+import { SolutionMessages } from './solutionMessages';
 import { Solutions } from './solutions';
 import { SystemUsers } from './systemUsers';
 import { Teams } from './teams';
@@ -25,6 +26,7 @@ export interface DataverseTables {
   orgSettings: OrgSettings;
   roles: Roles;
   solutions: Solutions;
+  solutionMessages: SolutionMessages;
   systemUsers: SystemUsers;
   teams: Teams;
 }
@@ -43,6 +45,7 @@ export function tablesOf(dv: DataverseClient): DataverseTables {
     orgSettings: new OrgSettings(dv),
     roles: new Roles(dv),
     solutions: new Solutions(dv),
+    solutionMessages: new SolutionMessages(dv),
     systemUsers: new SystemUsers(dv),
     teams: new Teams(dv),
   };

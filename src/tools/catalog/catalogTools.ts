@@ -62,27 +62,19 @@ export const installCatalog = defineTool({
       environment: { id: target.environmentId ?? undefined, displayName: target.displayName },
       details: { instanceUrl: catalog.url, item: item.mspcat_tpsid },
       start: async () => {
-        const response = await catalog.dataverse.action<{ InstallHistoryReferance?: string; InstallHistoryReference?: string }>(
-          'mspcat_InstallCatalogItemByCID',
-          {
-            CID: args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid,
-            DeployToOrganizationUrl: `${target.url}/`,
-            ...(settings ? { Settings: settings } : {}),
-          },
-        );
-        // The documented response name is misspelt (docs/service-notes.md#catalog-in-power-platform); the correct spelling is read too.
-        const id = response.body?.InstallHistoryReferance ?? response.body?.InstallHistoryReference;
+        const cid = args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid;
+        const { id, correlationId } = await tablesOf(catalog.dataverse).catalogItems.install(cid, `${target.url}/`, settings);
         if (!id)
           return {
             kind: 'done',
-            correlationId: response.correlationId,
+            correlationId,
             result: { note: 'The catalog accepted the install but returned no install history to follow.' },
           };
         return {
           kind: 'poll',
           style: 'catalog-install',
           url: tablesOf(catalog.dataverse).catalogItems.installStatusUrl(id),
-          correlationId: response.correlationId,
+          correlationId,
           serviceOperationId: id,
         };
       },
@@ -146,21 +138,19 @@ export const submitCatalog = defineTool({
       environment: { id: catalog.environmentId ?? undefined, displayName: catalog.displayName },
       details: { instanceUrl: catalog.url, item: text(at(definition, 'id')) },
       start: async () => {
-        const response = await catalog.dataverse.action<{ CertificationRequestId?: string }>('mspcat_SubmitCatalogApprovalRequest', {
-          EncodedApprovalRequest: Buffer.from(JSON.stringify(submission)).toString('base64'),
-        });
-        const id = response.body?.CertificationRequestId;
+        const encoded = Buffer.from(JSON.stringify(submission)).toString('base64');
+        const { id, correlationId } = await tablesOf(catalog.dataverse).catalogItems.submit(encoded);
         if (!id)
           return {
             kind: 'done',
-            correlationId: response.correlationId,
+            correlationId,
             result: { note: 'The catalog accepted the submission but returned no request to follow.' },
           };
         return {
           kind: 'poll',
           style: 'catalog-submission',
           url: tablesOf(catalog.dataverse).catalogItems.certificationStatusUrl(id),
-          correlationId: response.correlationId,
+          correlationId,
           serviceOperationId: id,
         };
       },

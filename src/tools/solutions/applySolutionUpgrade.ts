@@ -48,7 +48,7 @@ export const applySolutionUpgrade = defineTool({
       target,
       details: { solutionName: base.uniquename, version: holding.version },
       message: 'DeleteAndPromoteAsync',
-      send: () => target.dataverse.action('DeleteAndPromoteAsync', { UniqueName: base.uniquename }),
+      send: () => tablesOf(target.dataverse).solutionMessages.deleteAndPromoteAsync(base.uniquename),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },
