@@ -109,4 +109,12 @@ describe('typed Dataverse tables', () => {
     assert.equal(requests[0]!.url, `${API}/systemusers(${USER})/systemuserroles_association/$ref`);
     assert.deepEqual(requests[0]!.body, { '@odata.id': `${API}/roles(${BU})` });
   });
+
+  it('a catalog install is followed by its install history, under the documented misspelt name or the correct one', async () => {
+    const misspelt = fakeOrg(() => ({ InstallHistoryReferance: USER })).tables.catalogItems;
+    assert.equal((await misspelt.install('contoso.app@1.0.0.0', `${ORG}/`)).id, USER);
+    const correct = fakeOrg(() => ({ InstallHistoryReference: BU })).tables.catalogItems;
+    assert.equal((await correct.install('contoso.app', `${ORG}/`)).id, BU);
+    assert.equal((await fakeOrg(() => undefined).tables.catalogItems.install('contoso.app', `${ORG}/`)).id, undefined);
+  });
 });
