@@ -1,4 +1,5 @@
 import type { DataverseClient } from '../platform/dataverse';
+import { tablesOf } from '../platform/dataverseTables';
 import { mapLimited } from '../solutions/parallel';
 import { ToolError } from '../callerError';
 import { importOrder, type CmtEntity, type CmtField, type CmtSchema } from './cmtSchema';
@@ -97,11 +98,7 @@ export async function planImport(
 /** The file turns plug-ins off for some tables: only a user with prvBypassCustomPlugins may do that. */
 async function checkBypassPrivilege(dv: DataverseClient, schema: CmtSchema, signal: AbortSignal): Promise<number> {
   const me = await dv.whoAmI(signal);
-  const answer = await dv.get<{ RolePrivileges?: unknown[] }>(
-    `systemusers(${me.UserId})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='prvBypassCustomPlugins')`,
-    signal,
-  );
-  if (answer.RolePrivileges?.length) return 2;
+  if (await tablesOf(dv).systemUsers.hasPrivilege(me.UserId, 'prvBypassCustomPlugins', signal)) return 2;
   const tables = schema.entities.filter((e) => e.disableplugins).map((e) => e.name);
   throw new ToolError(
     `The data file asks to turn custom plug-ins off while importing ${tables.join(', ')} (disableplugins="true"), which needs the prvBypassCustomPlugins privilege; the signed-in user (${me.UserId}) does not have it. Nothing was imported.`,

@@ -1,7 +1,8 @@
 import type { Element } from '@xmldom/xmldom';
 import { PlatformError, hexCode } from '../platform/errors';
 import type { Services } from '../services';
-import { findSolutionRow, solutionSummary } from '../platform/solutions';
+import { tablesOf } from '../platform/dataverseTables';
+import { solutionSummary } from '../platform/dataverseTables/solutions';
 import { parseXml } from '../solutions/xml';
 import { DamagedExportError, verifySolutionZip } from './exportFile';
 import type { OperationError, OperationRecord } from './record';
@@ -56,9 +57,8 @@ export interface JobEnding {
 export async function importProgress(record: OperationRecord, services: Services, signal?: AbortSignal): Promise<number | undefined> {
   const importJobId = record.details?.importJobId;
   if (record.kind !== 'import_solution' || typeof importJobId !== 'string') return undefined;
-  const job = await services
-    .dataverse(String(record.details?.instanceUrl))
-    .get<{ progress?: number }>(`importjobs(${importJobId})?$select=progress`, signal)
+  const job = await tablesOf(services.dataverse(String(record.details?.instanceUrl)))
+    .importJobs.progress(importJobId, signal)
     .catch(() => undefined);
   return typeof job?.progress === 'number' ? Math.max(0, Math.min(99, Math.round(job.progress))) : undefined;
 }
@@ -140,11 +140,8 @@ async function finishImport(record: OperationRecord, reading: StatusReading, ser
   const instanceUrl = String(details.instanceUrl);
   const dataverse = services.dataverse(instanceUrl);
   const importJobId = String(details.importJobId);
-  const outcome = await dataverse
-    .get<{ SolutionOperationResult?: { Status?: string; ErrorMessages?: string[]; WarningMessages?: string[] } }>(
-      `RetrieveSolutionImportResult(ImportJobId=${importJobId})`,
-    )
-    .then((body) => body.SolutionOperationResult)
+  const outcome = await tablesOf(dataverse)
+    .importJobs.solutionImportResult(importJobId)
     .catch((error) => {
       // A job that failed before it made an import job has no result to read; its own message says why.
       if (reading.state === 'failed' && error instanceof PlatformError && error.status >= 400 && error.status < 500) return undefined;
@@ -155,8 +152,8 @@ async function finishImport(record: OperationRecord, reading: StatusReading, ser
     const installedAs = details.holding === true ? `${details.solutionName}_Upgrade` : String(details.solutionName);
     return { result: { solution: await findSolution(services, instanceUrl, installedAs), importJobId, warnings } };
   }
-  const job = await dataverse
-    .get<{ data?: string | null }>(`importjobs(${importJobId})?$select=data,progress,completedon`)
+  const job = await tablesOf(dataverse)
+    .importJobs.results(importJobId)
     .catch(() => undefined);
   const componentFailures = job?.data ? readComponentFailures(job.data) : [];
   const serviceMessage =
@@ -211,6 +208,6 @@ function failureHint(record: OperationRecord, message: string): string {
 }
 
 async function findSolution(services: Services, instanceUrl: string, uniqueName: string): Promise<Record<string, unknown> | null> {
-  const row = await findSolutionRow(services.dataverse(instanceUrl), uniqueName);
+  const row = await tablesOf(services.dataverse(instanceUrl)).solutions.find(uniqueName);
   return row ? { ...solutionSummary(row) } : null;
 }

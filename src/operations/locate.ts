@@ -1,6 +1,6 @@
 import type { BapEnvironment } from '../platform/bap';
 import { PlatformError } from '../platform/errors';
-import { odataString } from '../platform/odata';
+import { tablesOf } from '../platform/dataverseTables';
 import { backupSummary } from '../platform/powerPlatform';
 import type { Services } from '../services';
 import { followEnvironment } from './completion';
@@ -170,21 +170,17 @@ async function locateSolutionJob(record: OperationRecord, services: Services, ot
   const details = record.details ?? {};
   const dataverse = services.dataverse(String(details.instanceUrl ?? ''));
   const message = String(details.message ?? '');
-  const after = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const after = new Date(since);
   const me = await dataverse.whoAmI();
-  const jobs = await dataverse.get<{ value: Array<{ asyncoperationid: string }> }>(
-    `asyncoperations?$select=asyncoperationid,createdon&$filter=operationtype eq 54 and messagename eq ${odataString(message)} and _ownerid_value eq ${me.UserId} and createdon ge ${after}&$orderby=createdon asc`,
-  );
+  const jobs = await tablesOf(dataverse).asyncOperations.solutionJobsSince(message, me.UserId, after);
   const taken = new Set(others.map((o) => o.serviceOperationId));
-  const job = jobs.value.find((j) => !taken.has(j.asyncoperationid));
+  const job = jobs.find((j) => !taken.has(j.asyncoperationid));
   if (!job) return { kind: 'absent' };
   const found: Record<string, string | boolean> = {};
   if (record.kind === 'import_solution') {
     const takenImports = new Set(others.map((o) => o.details?.importJobId));
-    const importJobs = await dataverse.get<{ value: Array<{ importjobid: string }> }>(
-      `importjobs?$select=importjobid,createdon&$filter=solutionname eq ${odataString(String(details.solutionName ?? ''))} and createdon ge ${after}&$orderby=createdon asc`,
-    );
-    const importJob = importJobs.value.find((j) => !takenImports.has(j.importjobid));
+    const importJobs = await tablesOf(dataverse).importJobs.forSolutionSince(String(details.solutionName ?? ''), after);
+    const importJob = importJobs.find((j) => !takenImports.has(j.importjobid));
     if (!importJob) return { kind: 'pending' };
     found.importJobId = importJob.importjobid;
   }
@@ -195,7 +191,7 @@ async function locateSolutionJob(record: OperationRecord, services: Services, ot
     outcome: {
       kind: 'poll',
       style: 'dataverse-async',
-      url: dataverse.asyncOperationUrl(job.asyncoperationid),
+      url: tablesOf(dataverse).asyncOperations.statusUrl(job.asyncoperationid),
       serviceOperationId: job.asyncoperationid,
       details: found,
     },

@@ -2,6 +2,7 @@ import { jsonBodyWithFile, saveBase64Field, type SavedFile } from './base64Strea
 import { dataverseResource } from './endpoints';
 import { PlatformError } from './errors';
 import { collectBody, type HttpClient, type HttpResponse } from './http';
+import { rowPath } from './odata';
 
 export interface WhoAmIResponse {
   UserId: string;
@@ -40,8 +41,8 @@ export class DataverseClient {
   }
 
   /** One row by entity set and id, with the given columns. */
-  retrieve<T>(entitySet: string, id: string, columns: string[], signal?: AbortSignal): Promise<T> {
-    return this.get<T>(`${entitySet}(${id})?$select=${columns.join(',')}`, signal);
+  retrieve<T>(entitySet: string, id: string, columns: readonly string[], signal?: AbortSignal): Promise<T> {
+    return this.get<T>(rowPath(entitySet, id, columns), signal);
   }
 
   /** A GET relative to /api/data/v9.2/. */
@@ -251,13 +252,6 @@ export class DataverseClient {
       idempotent: true,
       signal,
     });
-  }
-
-  /** The status URL of an asynchronous job (docs/service-notes.md#long-running-operations). */
-  asyncOperationUrl(asyncOperationId: string): string {
-    return this.url(
-      `asyncoperations(${asyncOperationId})?$select=statecode,statuscode,errorcode,message,friendlymessage,completedon,startedon`,
-    );
   }
 
   url(path: string): string {

@@ -1,5 +1,6 @@
 import type { DataverseClient } from './dataverse';
-import { listSolutionRows, type SolutionRow } from './solutions';
+import { tablesOf } from './dataverseTables';
+import type { SolutionRow } from './dataverseTables/solutions';
 
 interface KeptList {
   rows: SolutionRow[];
@@ -23,7 +24,7 @@ export class SolutionCache {
   async refresh(dataverse: DataverseClient, environmentId: string | null, signal?: AbortSignal): Promise<SolutionRow[]> {
     const version = this.version;
     const readAt = this.now();
-    const rows = await listSolutionRows(dataverse, { includeHidden: true, signal });
+    const rows = await tablesOf(dataverse).solutions.list({ includeHidden: true }, signal);
     if (this.version === version) this.orgs.set(key(dataverse), { rows, readAt, environmentId: environmentId?.toLowerCase() });
     return rows;
   }

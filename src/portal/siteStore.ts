@@ -1,6 +1,6 @@
 import { PlatformError } from '../platform/errors';
 import type { DataverseClient } from '../platform/dataverse';
-import { GUID, odataString } from '../platform/odata';
+import { GUID, eq, queryPath, rowId } from '../platform/odata';
 import type { SiteRecord } from './siteRecord';
 
 export interface SiteRef {
@@ -75,8 +75,8 @@ export async function findSiteRow(
   ref: string,
   signal: AbortSignal,
 ): Promise<SiteRef | undefined> {
-  const filter = GUID.test(ref) ? `${id} eq ${ref}` : `${name} eq ${odataString(ref)}`;
-  const rows = await rowsUnlessNoTable(dv, `${set}?$select=${id},${name}&$filter=${filter}`, signal);
+  const where = [GUID.test(ref) ? eq(id, rowId(ref)) : eq(name, ref)];
+  const rows = await rowsUnlessNoTable(dv, queryPath(set, { select: [id, name], where }), signal);
   const site = rows[0];
   return site && { id: site[id]!.toLowerCase(), name: site[name]! };
 }

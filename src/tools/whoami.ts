@@ -1,14 +1,8 @@
 import { z } from 'zod';
+import { tablesOf } from '../platform/dataverseTables';
 import { resolveDataverseTarget } from './dataverseTarget';
 import { environmentRef } from './schemas';
 import { READ_ONLY_CLOUD, defineTool } from './types';
-
-interface SystemUser {
-  fullname?: string | null;
-  domainname?: string | null;
-  applicationid?: string | null;
-  azureactivedirectoryobjectid?: string | null;
-}
 
 export const whoAmI = defineTool({
   name: 'pp_whoami',
@@ -38,16 +32,12 @@ export const whoAmI = defineTool({
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const dataverse = target.dataverse;
+    const tables = tablesOf(dataverse);
     const who = await dataverse.whoAmI(context.signal);
-    const [user, businessUnit, organization, version] = await Promise.all([
-      dataverse.retrieve<SystemUser>(
-        'systemusers',
-        who.UserId,
-        ['fullname', 'domainname', 'applicationid', 'azureactivedirectoryobjectid'],
-        context.signal,
-      ),
-      dataverse.retrieve<{ name?: string }>('businessunits', who.BusinessUnitId, ['name'], context.signal),
-      dataverse.retrieve<{ name?: string }>('organizations', who.OrganizationId, ['name'], context.signal),
+    const [user, businessUnitName, organizationName, version] = await Promise.all([
+      tables.systemUsers.profile(who.UserId, context.signal),
+      tables.businessUnits.nameOf(who.BusinessUnitId, context.signal),
+      tables.organizations.nameOf(who.OrganizationId, context.signal),
       dataverse.retrieveVersion(context.signal),
     ]);
     const result = {
@@ -59,9 +49,9 @@ export const whoAmI = defineTool({
       userPrincipalName: user.domainname || null,
       isApplicationUser: Boolean(user.applicationid),
       businessUnitId: who.BusinessUnitId,
-      businessUnitName: businessUnit.name ?? null,
+      businessUnitName: businessUnitName ?? null,
       organizationId: who.OrganizationId,
-      organizationName: organization.name ?? null,
+      organizationName: organizationName ?? null,
       version,
       signedInAs: context.tokens.description,
     };

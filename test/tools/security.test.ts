@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { text } from '../helpers';
 import { environmentByName, structured, withHarness } from '../lifecycle/harness';
@@ -93,6 +94,22 @@ describe('security tools through an MCP client', () => {
       );
       const invalid = await h.call(cli, 'pp_assign_group', { environment: 'Contoso Dev', group: 'Contoso Makers', role: 'Basic User' });
       assert.match(text(invalid), /- group: the Entra group object id \(a GUID\)/);
+    });
+  });
+
+  it('finds a role whose name holds a quote and an ampersand, which the query must carry whole', async () => {
+    await withHarness(async (h) => {
+      const cli = await h.connect();
+      const org = environmentByName(h.sandbox, 'Contoso Dev')!.org!;
+      const name = "Partner's R&D Lead";
+      const root = randomUUID();
+      for (const [index, unit] of org.businessUnits.entries())
+        org.roles.push({ roleid: index === 0 ? root : randomUUID(), name, businessunitid: unit.businessunitid, parentrootroleid: root });
+      const megan = h.sandbox.tenant.users.find((u) => u.userPrincipalName === 'megan@contoso.sandbox')!;
+      const added = await h.call(cli, 'pp_assign_user', { environment: 'Contoso Dev', user: megan.objectId, role: name });
+      assert.equal(added.isError, undefined, text(added));
+      const row = org.users.find((u) => u.azureactivedirectoryobjectid === megan.objectId)!;
+      assert.equal(org.roles.find((r) => r.roleid === row.roles[0])!.name, name);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tablesOf } from '../../platform/dataverseTables';
 import { at, text } from '../../platform/payload';
 import { requestRefusal } from '../../platform/serviceHosts';
 import { readRegularFile } from '../../solutions/regularFile';
@@ -8,13 +9,6 @@ import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycl
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { ADDITIVE_CLOUD, READ_ONLY_CLOUD, defineTool } from '../types';
-
-interface CatalogItem {
-  mspcat_applicationsid: string;
-  mspcat_tpsid: string;
-  mspcat_name: string;
-  mspcat_version?: string;
-}
 
 const catalogEnvironment = environmentRef.describe('Environment hosting the catalog.');
 
@@ -51,12 +45,7 @@ export const installCatalog = defineTool({
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const target = await resolveDataverseTarget(args.targetEnvironment, context);
-    const items = (
-      await catalog.dataverse.get<{ value: CatalogItem[] }>(
-        'mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version',
-        context.signal,
-      )
-    ).value;
+    const items = await tablesOf(catalog.dataverse).catalogItems.list(context.signal);
     const wanted = args.item.toLowerCase();
     const item = items.find((i) => i.mspcat_tpsid.toLowerCase() === wanted) ?? items.find((i) => i.mspcat_name.toLowerCase() === wanted);
     if (!item)
@@ -73,27 +62,19 @@ export const installCatalog = defineTool({
       environment: { id: target.environmentId ?? undefined, displayName: target.displayName },
       details: { instanceUrl: catalog.url, item: item.mspcat_tpsid },
       start: async () => {
-        const response = await catalog.dataverse.action<{ InstallHistoryReferance?: string; InstallHistoryReference?: string }>(
-          'mspcat_InstallCatalogItemByCID',
-          {
-            CID: args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid,
-            DeployToOrganizationUrl: `${target.url}/`,
-            ...(settings ? { Settings: settings } : {}),
-          },
-        );
-        // The documented response name is misspelt (docs/service-notes.md#catalog-in-power-platform); the correct spelling is read too.
-        const id = response.body?.InstallHistoryReferance ?? response.body?.InstallHistoryReference;
+        const cid = args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid;
+        const { id, correlationId } = await tablesOf(catalog.dataverse).catalogItems.install(cid, `${target.url}/`, settings);
         if (!id)
           return {
             kind: 'done',
-            correlationId: response.correlationId,
+            correlationId,
             result: { note: 'The catalog accepted the install but returned no install history to follow.' },
           };
         return {
           kind: 'poll',
           style: 'catalog-install',
-          url: catalog.dataverse.url(`mspcat_installhistories(${id})?$select=statuscode,mspcat_errordetails`),
-          correlationId: response.correlationId,
+          url: tablesOf(catalog.dataverse).catalogItems.installStatusUrl(id),
+          correlationId,
           serviceOperationId: id,
         };
       },
@@ -157,21 +138,19 @@ export const submitCatalog = defineTool({
       environment: { id: catalog.environmentId ?? undefined, displayName: catalog.displayName },
       details: { instanceUrl: catalog.url, item: text(at(definition, 'id')) },
       start: async () => {
-        const response = await catalog.dataverse.action<{ CertificationRequestId?: string }>('mspcat_SubmitCatalogApprovalRequest', {
-          EncodedApprovalRequest: Buffer.from(JSON.stringify(submission)).toString('base64'),
-        });
-        const id = response.body?.CertificationRequestId;
+        const encoded = Buffer.from(JSON.stringify(submission)).toString('base64');
+        const { id, correlationId } = await tablesOf(catalog.dataverse).catalogItems.submit(encoded);
         if (!id)
           return {
             kind: 'done',
-            correlationId: response.correlationId,
+            correlationId,
             result: { note: 'The catalog accepted the submission but returned no request to follow.' },
           };
         return {
           kind: 'poll',
           style: 'catalog-submission',
-          url: catalog.dataverse.url(`mspcat_certificationrequests(${id})?$select=statuscode,_mspcat_application_value,mspcat_message`),
-          correlationId: response.correlationId,
+          url: tablesOf(catalog.dataverse).catalogItems.certificationStatusUrl(id),
+          correlationId,
           serviceOperationId: id,
         };
       },
@@ -199,12 +178,7 @@ export const catalogStatus = defineTool({
   async handler(args, context) {
     const catalog = await resolveDataverseTarget(args.catalog, context);
     const text = args.nameContains?.toLowerCase();
-    const items = (
-      await catalog.dataverse.get<{ value: CatalogItem[] }>(
-        'mspcat_applications?$select=mspcat_applicationsid,mspcat_tpsid,mspcat_name,mspcat_version',
-        context.signal,
-      )
-    ).value
+    const items = (await tablesOf(catalog.dataverse).catalogItems.list(context.signal))
       .filter((i) => !text || i.mspcat_name.toLowerCase().includes(text) || i.mspcat_tpsid.toLowerCase().includes(text))
       .map((i) => ({ id: i.mspcat_applicationsid, tpsid: i.mspcat_tpsid, name: i.mspcat_name, version: i.mspcat_version ?? null }));
     return {

@@ -1,23 +1,13 @@
 import { z } from 'zod';
+import { tablesOf } from '../../platform/dataverseTables';
+import type { AttributeDefinition } from '../../platform/dataverseTables/entityDefinitions';
+import type { SettingDefinition } from '../../platform/dataverseTables/organizations';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 
 type Value = string | number | boolean | null;
-
-interface Attribute {
-  LogicalName: string;
-  AttributeType: string;
-  IsValidForUpdate?: boolean;
-}
-
-interface SettingDefinition {
-  Name: string;
-  Value: string;
-  /** 0 number, 1 text, 2 yes/no. */
-  DataType: number;
-}
 
 const change = z.object({ name: z.string(), kind: z.enum(['column', 'setting']), before: z.unknown(), after: z.unknown() });
 
@@ -40,18 +30,11 @@ export const updateOrgSettings = defineTool({
   ui: { environments: { environment: { dataverse: true } }, pickers: { settings: 'orgSettings' } },
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
-    const dv = target.dataverse;
+    const { organizations, orgSettings, entityDefinitions } = tablesOf(target.dataverse);
     const [row, attributes, definitions] = await Promise.all([
-      dv.get<{ value: Array<Record<string, unknown>> }>('organizations', context.signal).then((b) => b.value[0]!),
-      dv
-        .get<{ value: Attribute[] }>(
-          `EntityDefinitions(LogicalName='organization')/Attributes?$select=LogicalName,AttributeType,IsValidForUpdate`,
-          context.signal,
-        )
-        .then((b) => b.value),
-      dv
-        .get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal)
-        .then((b) => b.SettingDetailCollection ?? []),
+      organizations.current(context.signal),
+      entityDefinitions.attributes('organization', context.signal),
+      orgSettings.list(context.signal),
     ]);
     const columns = new Map(attributes.map((a) => [a.LogicalName.toLowerCase(), a]));
     const settings = new Map(definitions.map((d) => [d.Name.toLowerCase(), d]));
@@ -84,16 +67,11 @@ export const updateOrgSettings = defineTool({
         'Use the column logical names of the organization table, or the names RetrieveSettingList gives.',
       );
 
-    if (Object.keys(columnValues).length) await dv.update('organizations', String(row.organizationid), columnValues, context.signal);
-    for (const { definition, value } of settingValues)
-      await dv.action('SaveSettingValue', { SettingName: definition.Name, Value: value }, { signal: context.signal, idempotent: true });
+    if (Object.keys(columnValues).length) await organizations.update(String(row.organizationid), columnValues, context.signal);
+    for (const { definition, value } of settingValues) await orgSettings.save(definition.Name, value, context.signal);
 
-    const after = await dv.get<{ value: Array<Record<string, unknown>> }>('organizations', context.signal).then((b) => b.value[0]!);
-    const afterSettings = settingValues.length
-      ? await dv
-          .get<{ SettingDetailCollection?: SettingDefinition[] }>('RetrieveSettingList()', context.signal)
-          .then((b) => b.SettingDetailCollection ?? [])
-      : [];
+    const after = await organizations.current(context.signal);
+    const afterSettings = settingValues.length ? await orgSettings.list(context.signal) : [];
     const changes = [
       ...Object.keys(columnValues).map((name) => ({
         name,
@@ -115,7 +93,7 @@ export const updateOrgSettings = defineTool({
   },
 });
 
-function checkColumn(column: Attribute, value: Value): string | undefined {
+function checkColumn(column: AttributeDefinition, value: Value): string | undefined {
   if (column.IsValidForUpdate === false) return 'this column cannot be changed';
   if (value === null) return undefined;
   const type = column.AttributeType;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tablesOf } from '../../platform/dataverseTables';
 import { GUID } from '../../platform/odata';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
@@ -6,13 +7,6 @@ import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { businessUnitArgument, businessUnitId, roleArgument, roleInBusinessUnit, rootBusinessUnit } from './roles';
 
 const MEMBERSHIP = { membersAndGuests: 0, members: 1, owners: 2, guests: 3 } as const;
-
-interface Team {
-  teamid: string;
-  name: string;
-  _businessunitid_value: string;
-  teamroles_association?: Array<{ roleid: string }>;
-}
 
 export const assignGroup = defineTool({
   name: 'pp_assign_group',
@@ -46,40 +40,20 @@ export const assignGroup = defineTool({
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context);
     const dv = target.dataverse;
+    const { teams } = tablesOf(dv);
     const group = args.group.toLowerCase();
-    const membershiptype = MEMBERSHIP[args.membershipType];
-    const findTeam = async () =>
-      (
-        await dv.get<{ value: Team[] }>(
-          `teams?$select=teamid,name,_businessunitid_value&$expand=teamroles_association($select=roleid)&$filter=azureactivedirectoryobjectid eq ${group} and membershiptype eq ${membershiptype}`,
-          context.signal,
-        )
-      ).value[0];
+    const membershipType = MEMBERSHIP[args.membershipType];
+    const findTeam = () => teams.findGroupTeam(group, membershipType, context.signal);
     let team = await findTeam();
     const teamCreated = !team;
     if (!team) {
       const unit = (await businessUnitId(dv, args.businessUnit, context.signal)) ?? (await rootBusinessUnit(dv, context.signal));
-      await dv.action(
-        'teams',
-        {
-          azureactivedirectoryobjectid: group,
-          membershiptype,
-          teamtype: 2,
-          ...(args.teamName ? { name: args.teamName } : {}),
-          'businessunitid@odata.bind': `/businessunits(${unit.id})`,
-        },
-        { signal: context.signal },
-      );
+      await teams.createGroupTeam({ groupObjectId: group, membershipType, name: args.teamName, businessUnitId: unit.id }, context.signal);
       team = (await findTeam())!;
     }
     const role = await roleInBusinessUnit(dv, args.role, team._businessunitid_value, context.signal);
     const alreadyAssigned = (team.teamroles_association ?? []).some((r) => r.roleid === role.roleid);
-    if (!alreadyAssigned)
-      await dv.action(
-        `teams(${team.teamid})/teamroles_association/$ref`,
-        { '@odata.id': dv.url(`roles(${role.roleid})`) },
-        { signal: context.signal },
-      );
+    if (!alreadyAssigned) await teams.addRole(team.teamid, role.roleid, context.signal);
     return {
       result: {
         environmentName: target.displayName,

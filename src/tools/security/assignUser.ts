@@ -7,7 +7,8 @@ import { resolveEnvironment } from '../resolveEnvironment';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { roleArgument, roleInBusinessUnit } from './roles';
-import { GUID, odataString } from '../../platform/odata';
+import { tablesOf } from '../../platform/dataverseTables';
+import { GUID } from '../../platform/odata';
 import { toEnvironmentSummary } from '../../platform/environment';
 
 /**
@@ -15,15 +16,6 @@ import { toEnvironmentSummary } from '../../platform/environment';
  * (docs/service-notes.md#users-teams-and-roles).
  */
 const SYNC_WAITS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 30_000, 30_000];
-
-interface SystemUser {
-  systemuserid: string;
-  fullname?: string;
-  domainname?: string;
-  azureactivedirectoryobjectid?: string;
-  _businessunitid_value: string;
-  systemuserroles_association?: Array<{ roleid: string; name: string }>;
-}
 
 export const assignUser = defineTool({
   name: 'pp_assign_user',
@@ -53,14 +45,12 @@ export const assignUser = defineTool({
     const env = await resolveEnvironment(args.environment, context);
     assertDataverse(env);
     const dv = context.dataverse(toEnvironmentSummary(env).url!);
+    const { systemUsers } = tablesOf(dv);
     const name = displayName(env);
-    const select = `$select=systemuserid,fullname,domainname,azureactivedirectoryobjectid,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name)`;
-    const lookUp = async (filter: string) =>
-      (await dv.get<{ value: SystemUser[] }>(`systemusers?${select}&$filter=${filter}`, context.signal)).value[0];
 
     let objectId = args.user;
     if (!GUID.test(args.user)) {
-      const known = await lookUp(`domainname eq ${odataString(args.user)}`);
+      const known = await systemUsers.findBySignInName(args.user, context.signal);
       if (!known?.azureactivedirectoryobjectid) {
         throw new ToolError(
           `user: ${args.user} is not a user of ${name} yet, and a sign-in name cannot be turned into an Entra object id here. Nothing was changed.`,
@@ -82,11 +72,11 @@ export const assignUser = defineTool({
       }
       throw error;
     }
-    let user = await lookUp(`azureactivedirectoryobjectid eq ${objectId}`);
+    let user = await systemUsers.findByObjectId(objectId, context.signal);
     for (const wait of SYNC_WAITS_MS) {
       if (user) break;
       await sleep(wait, context.signal);
-      user = await lookUp(`azureactivedirectoryobjectid eq ${objectId}`);
+      user = await systemUsers.findByObjectId(objectId, context.signal);
     }
     if (!user) {
       throw new ToolError(
@@ -97,11 +87,7 @@ export const assignUser = defineTool({
     const role = await roleInBusinessUnit(dv, args.role, user._businessunitid_value, context.signal);
     const alreadyAssigned = (user.systemuserroles_association ?? []).some((r) => r.roleid === role.roleid);
     if (!alreadyAssigned) {
-      await dv.action(
-        `systemusers(${user.systemuserid})/systemuserroles_association/$ref`,
-        { '@odata.id': dv.url(`roles(${role.roleid})`) },
-        { signal: context.signal },
-      );
+      await systemUsers.addRole(user.systemuserid, role.roleid, context.signal);
     }
     const who = user.domainname || user.fullname || objectId;
     return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PlatformError } from '../../platform/errors';
+import type { DataverseClient } from '../../platform/dataverse';
+import { tablesOf } from '../../platform/dataverseTables';
 import { GUID } from '../../platform/odata';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
@@ -81,34 +82,26 @@ export const addSolutionComponent = defineTool({
         `${solution.uniquename} is managed in ${target.displayName}; components are added to unmanaged solutions only. Nothing was changed.`,
       );
     const componentId = await componentIdOf(args.component, type, target.dataverse, context.signal);
-    const response = await target.dataverse.action<{ id?: string }>(
-      'AddSolutionComponent',
+    const solutionComponentId = await tablesOf(target.dataverse).solutions.addComponent(
       {
-        ComponentId: componentId,
-        ComponentType: type,
-        SolutionUniqueName: solution.uniquename,
-        AddRequiredComponents: args.addRequiredComponents,
-        DoNotIncludeSubcomponents: !args.includeSubcomponents,
-        IncludedComponentSettingsValues: null,
+        componentId,
+        componentType: type,
+        solutionUniqueName: solution.uniquename,
+        addRequiredComponents: args.addRequiredComponents,
+        includeSubcomponents: args.includeSubcomponents,
       },
-      // Adding what is already there changes nothing, so a lost answer may be asked again.
-      { signal: context.signal, idempotent: true },
+      context.signal,
     );
     // The solution's modifiedon moved: its kept row is out of date.
     context.solutionLists.drop({ url: target.url });
     return {
-      result: { solution: solution.uniquename, componentType: type, componentId, solutionComponentId: response.body?.id ?? null },
+      result: { solution: solution.uniquename, componentType: type, componentId, solutionComponentId: solutionComponentId ?? null },
       summary: `Added component ${args.component} (type ${type}) to ${solution.uniquename} in ${target.displayName}.`,
     };
   },
 });
 
-async function componentIdOf(
-  component: string,
-  type: number,
-  dataverse: import('../../platform/dataverse').DataverseClient,
-  signal: AbortSignal,
-): Promise<string> {
+async function componentIdOf(component: string, type: number, dataverse: DataverseClient, signal: AbortSignal): Promise<string> {
   const bare = component.replace(/^\{|\}$/g, '');
   if (GUID.test(bare)) return bare.toLowerCase();
   if (type !== 1)
@@ -117,18 +110,10 @@ async function componentIdOf(
     );
   if (!/^[a-z_][a-z0-9_]*$/i.test(component))
     throw new ToolError(`component: "${component}" is not a table logical name. Nothing was changed.`);
-  try {
-    const entity = await dataverse.get<{ MetadataId: string }>(
-      `EntityDefinitions(LogicalName='${component.toLowerCase()}')?$select=MetadataId`,
-      signal,
-    );
-    return entity.MetadataId;
-  } catch (error) {
-    if (error instanceof PlatformError && error.status === 404)
-      throw new ToolError(
-        `component: no table named "${component}" exists in this environment. Nothing was changed.`,
-        "Use the table's logical name (lower case, with its publisher prefix), such as contoso_project.",
-      );
-    throw error;
-  }
+  const metadataId = await tablesOf(dataverse).entityDefinitions.metadataId(component.toLowerCase(), signal);
+  if (metadataId) return metadataId;
+  throw new ToolError(
+    `component: no table named "${component}" exists in this environment. Nothing was changed.`,
+    "Use the table's logical name (lower case, with its publisher prefix), such as contoso_project.",
+  );
 }

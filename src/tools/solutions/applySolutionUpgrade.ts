@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findSolutionRow } from '../../platform/solutions';
+import { tablesOf } from '../../platform/dataverseTables';
 import { confirmArgumentFor, requireConfirmation } from '../confirm';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
@@ -28,7 +28,7 @@ export const applySolutionUpgrade = defineTool({
   async handler(args, context) {
     const target = await resolveDataverseTarget(args.environment, context, { current: true });
     const base = await requireSolution(target, args.solution.replace(/_Upgrade$/i, ''), context);
-    const holding = await findSolutionRow(target.dataverse, `${base.uniquename}_Upgrade`, context.signal);
+    const holding = await tablesOf(target.dataverse).solutions.find(`${base.uniquename}_Upgrade`, context.signal);
     if (!holding) {
       throw new ToolError(
         `There is no staged upgrade of ${base.uniquename} in ${target.displayName} (no ${base.uniquename}_Upgrade). Nothing was changed.`,
@@ -48,7 +48,7 @@ export const applySolutionUpgrade = defineTool({
       target,
       details: { solutionName: base.uniquename, version: holding.version },
       message: 'DeleteAndPromoteAsync',
-      send: () => target.dataverse.action('DeleteAndPromoteAsync', { UniqueName: base.uniquename }),
+      send: () => tablesOf(target.dataverse).solutionMessages.deleteAndPromoteAsync(base.uniquename),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },

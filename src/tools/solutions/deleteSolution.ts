@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { confirmArgumentFor, requireConfirmation } from '../confirm';
+import { tablesOf } from '../../platform/dataverseTables';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
@@ -46,7 +47,7 @@ export const deleteSolution = defineTool({
       target,
       details: { solutionName: solution.uniquename, version: solution.version },
       message: 'UninstallSolutionAsync',
-      send: () => target.dataverse.action('UninstallSolutionAsync', { SolutionUniqueName: solution.uniquename }),
+      send: () => tablesOf(target.dataverse).solutionMessages.uninstallAsync(solution.uniquename),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },

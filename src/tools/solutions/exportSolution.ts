@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { tablesOf } from '../../platform/dataverseTables';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
@@ -74,7 +75,7 @@ export const exportSolution = defineTool({
       target,
       details: { solutionName: solution.uniquename, version: solution.version, managed: args.managed, file: zipFile },
       message: 'ExportSolutionAsync',
-      send: () => target.dataverse.action('ExportSolutionAsync', parameters, { signal: context.signal }),
+      send: () => tablesOf(target.dataverse).solutionMessages.exportAsync(parameters, context.signal),
     });
     return waitAndReport(context, record, args.waitSeconds);
   },

@@ -1,24 +1,9 @@
 import { z } from 'zod';
 import { readDeploymentComponents } from '../../solutions/deploymentComponents';
 import { compareVersions, type SolutionSummary } from '../../solutions/solutionManifest';
+import { tablesOf } from '../../platform/dataverseTables';
 import type { DataverseTarget } from '../dataverseTarget';
 import type { DeploymentSettings } from './deploymentSettings';
-
-/** What StageSolution answers (Web API StageSolutionResults), the parts the plan reads. */
-interface StageSolutionResults {
-  StageSolutionUploadId?: string;
-  StageSolutionStatus?: string;
-  SolutionDetails?: {
-    SolutionVersion?: string;
-    IsManaged?: boolean;
-    PreviousSolutionVersion?: string | null;
-    PreviousIsManaged?: boolean;
-    HasPendingUpgrade?: boolean;
-  };
-  MissingDependencies?: Array<Record<string, string | null | boolean>>;
-  SolutionValidationResults?: Array<{ SolutionValidationResultType?: string; Message?: string; ErrorCode?: number }>;
-  SolutionComponentsDetails?: Array<{ ComponentName?: string; ComponentTypeName?: string; IsPresentInOrg?: string }>;
-}
 
 export const importPlanOutput = z.object({
   solution: z.object({ uniqueName: z.string(), version: z.string(), managed: z.boolean() }),
@@ -56,13 +41,7 @@ export async function planImport(
   solution: SolutionSummary,
   options: { mode: 'install' | 'holding' | 'upgrade'; settings?: DeploymentSettings },
 ): Promise<{ plan: ImportPlan; summary: string }> {
-  const response = await target.dataverse.actionWithFile<{ StageSolutionResults?: StageSolutionResults }>(
-    'StageSolution',
-    {},
-    'CustomizationFile',
-    zipFile,
-  );
-  const staged = response.body.StageSolutionResults ?? {};
+  const staged = await tablesOf(target.dataverse).solutionMessages.stage(zipFile);
   const details = staged.SolutionDetails ?? {};
   const managed = solution.managed === true;
   const installed = details.PreviousSolutionVersion

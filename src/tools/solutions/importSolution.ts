@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SolutionFileError } from '../../solutions/errors';
 import { zipSolutionManifest, type SolutionSummary } from '../../solutions/solutionManifest';
 import { ZipReader } from '../../solutions/zipReader';
+import { tablesOf } from '../../platform/dataverseTables';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { operationOutput, waitAndReport, waitSecondsArgument } from '../lifecycle/operationReport';
@@ -119,8 +120,8 @@ export function startImport(
     // Not the tool call's signal: once the upload starts, stopping halfway would leave the outcome unknown.
     message: MODES[options.mode],
     send: () =>
-      target.dataverse
-        .actionWithFile<{ AsyncOperationId?: string; ImportJobKey?: string }>(MODES[options.mode], body, 'CustomizationFile', zipFile)
+      tablesOf(target.dataverse)
+        .solutionMessages.importAsync(MODES[options.mode], body, zipFile)
         .finally(() => options.cleanUp?.()),
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { solutionSummary } from '../../platform/solutions';
+import { solutionSummary } from '../../platform/dataverseTables/solutions';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
 import { READ_ONLY_CLOUD, defineTool } from '../types';

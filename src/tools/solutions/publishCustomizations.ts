@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { escapeXml } from '../../solutions/xml';
+import { tablesOf } from '../../platform/dataverseTables';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { environmentRef } from '../schemas';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
@@ -42,17 +43,16 @@ export const publishCustomizations = defineTool({
       .map(([field, [list, item]]) => ({ list, item, values: args[field as keyof typeof KINDS] ?? [] }))
       .filter((s) => s.values.length);
     const count = sections.reduce((sum, s) => sum + s.values.length, 0);
-    // Publishing twice publishes the same thing, so a lost answer may be asked again; both can take minutes.
-    const options = { signal: context.signal, idempotent: true };
+    const { solutionMessages } = tablesOf(target.dataverse);
     if (!count && !args.ribbons) {
-      await target.dataverse.action('PublishAllXml', {}, options);
+      await solutionMessages.publishAll(context.signal);
       return {
         result: { environmentName: target.displayName, publishedAll: true, components: 0 },
         summary: `Published all customizations in ${target.displayName}.`,
       };
     }
     const xml = `<importexportxml>${sections.map((s) => `<${s.list}>${s.values.map((v) => `<${s.item}>${escapeXml(v)}</${s.item}>`).join('')}</${s.list}>`).join('')}${args.ribbons ? '<ribbons><ribbon /></ribbons>' : ''}</importexportxml>`;
-    await target.dataverse.action('PublishXml', { ParameterXml: xml }, options);
+    await solutionMessages.publish(xml, context.signal);
     return {
       result: { environmentName: target.displayName, publishedAll: false, components: count },
       summary: `Published ${count} component(s)${args.ribbons ? ' and the ribbon' : ''} in ${target.displayName}.`,

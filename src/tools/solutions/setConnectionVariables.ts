@@ -3,13 +3,13 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { DataverseClient } from '../../platform/dataverse';
+import { tablesOf } from '../../platform/dataverseTables';
 import { PlatformError } from '../../platform/errors';
 import { readDeploymentComponents } from '../../solutions/deploymentComponents';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
-import { odataString } from '../../platform/odata';
 import { IDEMPOTENT_CLOUD, defineTool } from '../types';
 import { readDeploymentSettings, type DeploymentSettings } from './deploymentSettings';
 
@@ -163,6 +163,7 @@ async function applyToEnvironment(
   settings: DeploymentSettings,
   signal: AbortSignal,
 ): Promise<Array<z.infer<typeof applied>>> {
+  const { connectionReferences, environmentVariables } = tablesOf(dv);
   const results: Array<z.infer<typeof applied>> = [];
   const attempt = async (
     name: string,
@@ -189,42 +190,22 @@ async function applyToEnvironment(
   };
   for (const reference of settings.ConnectionReferences.filter((r) => r.ConnectionId)) {
     await attempt(reference.LogicalName, 'connectionReference', async () => {
-      const rows = await dv.get<{ value: Array<{ connectionreferenceid: string; connectionid: string | null }> }>(
-        `connectionreferences?$select=connectionreferenceid,connectionid&$filter=connectionreferencelogicalname eq ${odataString(reference.LogicalName)}`,
-        signal,
-      );
-      const row = rows.value[0];
+      const row = await connectionReferences.findByLogicalName(reference.LogicalName, signal);
       if (!row) return 'notInEnvironment';
       if (row.connectionid === reference.ConnectionId) return 'unchanged';
-      await dv.update('connectionreferences', row.connectionreferenceid, { connectionid: reference.ConnectionId }, signal);
+      await connectionReferences.setConnection(row.connectionreferenceid, reference.ConnectionId!, signal);
       return 'set';
     });
   }
   for (const variable of settings.EnvironmentVariables.filter((v) => v.Value)) {
+    const value = variable.Value!;
     await attempt(variable.SchemaName, 'environmentVariable', async () => {
-      const definitions = await dv.get<{ value: Array<{ environmentvariabledefinitionid: string }> }>(
-        `environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq ${odataString(variable.SchemaName)}`,
-        signal,
-      );
-      const definition = definitions.value[0];
-      if (!definition) return 'notInEnvironment';
-      const values = await dv.get<{ value: Array<{ environmentvariablevalueid: string; value: string }> }>(
-        `environmentvariablevalues?$select=environmentvariablevalueid,value&$filter=_environmentvariabledefinitionid_value eq ${definition.environmentvariabledefinitionid}`,
-        signal,
-      );
-      const current = values.value[0];
-      if (current?.value === variable.Value) return 'unchanged';
-      if (current) await dv.update('environmentvariablevalues', current.environmentvariablevalueid, { value: variable.Value }, signal);
-      else
-        await dv.action(
-          'environmentvariablevalues',
-          {
-            schemaname: variable.SchemaName,
-            value: variable.Value,
-            'EnvironmentVariableDefinitionId@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})`,
-          },
-          { signal },
-        );
+      const definitionId = await environmentVariables.definitionId(variable.SchemaName, signal);
+      if (!definitionId) return 'notInEnvironment';
+      const current = await environmentVariables.currentValue(definitionId, signal);
+      if (current?.value === value) return 'unchanged';
+      if (current) await environmentVariables.updateValue(current.environmentvariablevalueid, value, signal);
+      else await environmentVariables.createValue(definitionId, variable.SchemaName, value, signal);
       return 'set';
     });
   }

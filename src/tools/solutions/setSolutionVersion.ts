@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { solutionSummary } from '../../platform/solutions';
+import { tablesOf } from '../../platform/dataverseTables';
+import { solutionSummary } from '../../platform/dataverseTables/solutions';
 import { compareVersions } from '../../solutions/solutionManifest';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
@@ -37,7 +38,7 @@ export const setSolutionVersion = defineTool({
       context.notify(
         `The new version ${args.version} of ${before.uniquename} is lower than ${before.version}; environments with ${before.version} installed will refuse it as a downgrade.`,
       );
-    await target.dataverse.update('solutions', before.solutionid, { version: args.version }, context.signal);
+    await tablesOf(target.dataverse).solutions.setVersion(before.solutionid, args.version, context.signal);
     context.solutionLists.drop({ url: target.url });
     const after = await requireSolution(target, args.solution, context, { fresh: true });
     return {

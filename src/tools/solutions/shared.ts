@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SolutionRow } from '../../platform/solutions';
+import type { SolutionRow } from '../../platform/dataverseTables/solutions';
 import { cacheLifetimeMs } from '../cacheLifetime';
 import type { DataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';

@@ -1,4 +1,5 @@
 import type { OperationKind, OperationRecord } from '../../operations/record';
+import { tablesOf } from '../../platform/dataverseTables';
 import type { HttpResponse } from '../../platform/http';
 import type { DataverseTarget } from '../dataverseTarget';
 import type { ToolContext } from '../types';
@@ -41,7 +42,7 @@ export function beginSolutionJob(context: ToolContext, request: SolutionJobReque
       return {
         kind: 'poll',
         style: 'dataverse-async',
-        url: target.dataverse.asyncOperationUrl(asyncOperationId),
+        url: tablesOf(target.dataverse).asyncOperations.statusUrl(asyncOperationId),
         correlationId: response.correlationId,
         serviceOperationId: asyncOperationId,
         details,
