@@ -1,6 +1,6 @@
 import { parseLogLevel, type LogLevel } from './log';
-import { DEFAULT_CACHE_SECONDS, MAX_CACHE_SECONDS } from './tools/cacheLifetime';
-import { TOOLSETS, isToolset, type Toolset } from './tools/toolsets';
+import { DEFAULT_CACHE_SECONDS, MAX_CACHE_SECONDS } from './cacheLifetime';
+import { TOOLSETS, isToolset, type Toolset } from './toolsets';
 
 export interface CliOptions {
   sandbox: boolean;

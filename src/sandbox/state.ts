@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { BapEnvironment } from '../platform/bap';
-import { bapEnvironmentRecord, linkedEnvironmentMetadata } from './seed/bapEnvironment';
+import { bapEnvironmentRecord, linkedEnvironmentMetadata, type SandboxBapRecord } from './seed/bapEnvironment';
 import { ORGANIZATION_COLUMNS } from './seed/organization';
 import { SYSTEM_USER_COLUMNS, nameParts } from './seed/systemUser';
 
@@ -179,7 +178,7 @@ export interface SandboxBackup {
 }
 
 export interface SandboxEnvironment {
-  record: BapEnvironment;
+  record: SandboxBapRecord;
   org?: SandboxOrg;
   /** The database of an environment being created, not reachable until its metadata shows. */
   pendingOrg?: SandboxOrg;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { leanInputSchema } from './leanSchema';
-import type { Toolset } from '../tools/toolsets';
+import type { Toolset } from '../toolsets';
 import type { AnyToolDefinition, ToolAnnotations, ToolUi } from '../tools/types';
 
 /** What tools/list needs of a tool, with its schemas already turned into JSON Schema (done at build time). */

@@ -2,7 +2,7 @@ import type { BapEnvironment } from '../platform/bap';
 import { PlatformError } from '../platform/errors';
 import { GUID } from '../platform/odata';
 import { assertAllowed } from './allowList';
-import { cacheLifetimeMs } from './cacheLifetime';
+import { cacheLifetimeMs } from '../cacheLifetime';
 import { ToolError } from './errors';
 import { normalizeUrl, shownUrl } from './environmentUrls';
 import { hostWords } from './hostWords';
@@ -52,7 +52,7 @@ async function findEnvironment(value: string, context: ToolContext, current: boo
   if (GUID.test(value)) return readById(value, context);
   const byUrl = isEnvironmentUrl(value);
   const matching = (env: BapEnvironment) => (byUrl ? sameUrl(env, value) : nameMatches(env, value));
-  const { matches, environments } = await context.environments.find(matching, cacheLifetimeMs(context.settings), context.signal);
+  const { matches, environments } = await context.environments.find(matching, cacheLifetimeMs(context.settings.environmentCacheSeconds), context.signal);
   if (matches.length === 1) {
     if (!current) return matches[0]!;
     try {

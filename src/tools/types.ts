@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics';
 import type { OperationKind } from '../operations/record';
 import type { HostWords } from './hostWords';
 import { withStringLimits } from './schemas';
-import type { Toolset } from './toolsets';
+import type { Toolset } from '../toolsets';
 import type { ProgressUpdate } from '../progress';
 
 export interface ToolAnnotations {

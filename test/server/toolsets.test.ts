@@ -9,7 +9,7 @@ import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
 import { OPERATION_TOOLS } from '../../src/server/toolSelection';
 import { allTools } from '../../src/tools';
-import { TOOLSETS } from '../../src/tools/toolsets';
+import { TOOLSETS } from '../../src/toolsets';
 import { CLI, connectCli } from '../helpers';
 
 const manifest = buildManifest(allTools);

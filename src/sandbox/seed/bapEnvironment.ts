@@ -1,5 +1,3 @@
-import type { BapEnvironment } from '../../platform/bap';
-
 // The BAP admin record of one environment (GET …/scopes/admin/environments/{id}), with the sandbox's own values.
 
 /** What varies between the sandbox's environments. */
@@ -27,8 +25,17 @@ export interface LinkedDatabaseSeed {
   createdTime: string;
 }
 
-/** A BAP record whose properties the sandbox may change in place (state, ongoing operation, metadata). */
-export type SandboxBapRecord = BapEnvironment & { type: string; properties: Record<string, any> };
+/**
+ * An environment as the BAP admin API sends it, whose properties the sandbox may change in place (state,
+ * ongoing operation, metadata). The sandbox's own loose shape: it never uses the product's types.
+ */
+export interface SandboxBapRecord {
+  id: string;
+  name: string;
+  location: string;
+  type: string;
+  properties: Record<string, any>;
+}
 
 export function bapEnvironmentRecord(seed: BapEnvironmentSeed): SandboxBapRecord {
   const { id, location } = seed;

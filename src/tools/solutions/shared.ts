@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SolutionRow } from '../../platform/dataverseTables/solutions';
-import { cacheLifetimeMs } from '../cacheLifetime';
+import { cacheLifetimeMs } from '../../cacheLifetime';
 import type { DataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
 import type { ToolContext } from '../types';
@@ -37,7 +37,7 @@ export async function requireSolution(
   context: ToolContext,
   options: { fresh?: boolean } = {},
 ): Promise<SolutionRow> {
-  const maxAgeMs = options.fresh ? 0 : cacheLifetimeMs(context.settings);
+  const maxAgeMs = options.fresh ? 0 : cacheLifetimeMs(context.settings.environmentCacheSeconds);
   const { row, rows } = await context.solutionLists.find(target.dataverse, target.environmentId, uniqueName, maxAgeMs, context.signal);
   if (row) return row;
   const all = rows.filter((s) => s.isvisible);
