@@ -383,7 +383,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       const health = page.locator('.pane', { hasText: 'Server Health' }).last();
       await health.locator('.monaco-list-row', { hasText: 'tool success rate' }).first().waitFor({ timeout: 15_000 });
       await health
-        .locator('.monaco-list-row', { hasText: /^(Healthy|Needs attention)/ })
+        .locator('.monaco-list-row', { hasText: /Healthy|Needs attention/ })
         .first()
         .waitFor({ timeout: 5_000 });
       await page.screenshot({ path: join(SHOTS, '22b-server-health.png') });
