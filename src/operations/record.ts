@@ -26,6 +26,7 @@ export type OperationKind =
 
 /**
  * How the tracker reads the service's status: each API family has its own status document (docs/service-notes.md#long-running-operations).
+ * Everything about a style (its host, how its document reads, how it ends) is its entry in `POLL_STYLES`, src/operations/pollStyles.ts.
  */
 export type PollStyle =
   | 'bap-lifecycle'

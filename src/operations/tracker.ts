@@ -3,20 +3,10 @@ import type { Logger } from '../log';
 import { PlatformError } from '../platform/errors';
 import { backoffDelay, parseRetryAfter, sleep } from '../platform/retry';
 import type { Services } from '../services';
-import { completeAfterService, readEnvironmentReady } from './completion';
-import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
+import { isBusyConflict } from './busyConflict';
+import { pollStyle, type PollStyleSpec } from './pollStyles';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
-import { finishDataverseJob, importProgress, readDataverseAsync, type JobEnding } from './dataverseJob';
-import { finishCheckerRun } from './checkerRun';
-import {
-  readAppOperation,
-  readBapLifecycle,
-  readCatalogInstall,
-  readCatalogSubmission,
-  readCheckerStatus,
-  readPpapiOperation,
-  type StatusReading,
-} from './status';
+import type { StatusReading } from './status';
 import { isProcessAlive } from './fileLock';
 import { locateStart, type Sighting } from './locate';
 import type { OperationStore } from './store';
@@ -356,7 +346,18 @@ export class OperationTracker {
         }
         const services = await this.options.services();
         const poll = record.poll;
-        if (!isTrustedPollUrl(poll.url, poll.style, services.endpoints, record)) {
+        const style = pollStyle(poll.style);
+        if (!style) {
+          this.finish(record, 'unknown', {
+            error: {
+              code: 'UnknownPollStyle',
+              message: `This server does not know how to read a status of the kind "${poll.style}"; it was not called.`,
+              hint: 'Follow it with the version of the server that started it, or check the environment with pp_get_environment.',
+            },
+          });
+          break;
+        }
+        if (!style.host.trusts(poll.url, services.endpoints, record)) {
           this.finish(record, 'unknown', {
             error: {
               code: 'UntrustedStatusUrl',
@@ -368,12 +369,12 @@ export class OperationTracker {
         }
         try {
           const response = await services.http.send({
-            ...pollService(poll.style, services.endpoints, record),
+            ...style.host.target(services.endpoints, record),
             method: 'GET',
             url: poll.url,
             signal: this.closing.signal,
           });
-          const reading = this.read(poll.style, response.body, record);
+          const reading = style.read(response.body, record);
           delay = parseRetryAfter(response.headers.get('retry-after')) ?? this.pollIntervalMs;
           if (record.state === 'unknown') {
             record.state = 'running';
@@ -381,7 +382,7 @@ export class OperationTracker {
           }
           // The finishing step (reading an import's result, downloading an export) counts as part of the poll:
           // when it fails for a passing reason, the job is read again and the step repeated.
-          await this.apply(record, reading, services);
+          await this.apply(record, style, reading, services);
           failures = 0;
         } catch (error) {
           if (this.closing.signal.aborted) return;
@@ -462,25 +463,12 @@ export class OperationTracker {
     for (const listener of this.listeners) listener(structuredClone(record));
   }
 
-  private read(style: PollStyle, body: unknown, record: OperationRecord): StatusReading {
-    if (style === 'bap-lifecycle') return readBapLifecycle(body);
-    if (style === 'ppapi-operation') return readPpapiOperation(body);
-    if (style === 'dataverse-async') return readDataverseAsync(body);
-    if (style === 'ppapi-app-operation') return readAppOperation(body);
-    if (style === 'checker') return readCheckerStatus(body);
-    if (style === 'catalog-install') return readCatalogInstall(body);
-    if (style === 'catalog-submission') return readCatalogSubmission(body);
-    return readEnvironmentReady(body as never, record);
-  }
-
-  private async apply(record: OperationRecord, reading: StatusReading, services: Services): Promise<void> {
-    const endpoints = services.endpoints;
-    const ending = await finishingStep(record, reading, services, this.closing.signal);
+  private async apply(record: OperationRecord, style: PollStyleSpec, reading: StatusReading, services: Services): Promise<void> {
+    const step = { record, services, signal: this.closing.signal };
+    const ending = reading.state === 'succeeded' || reading.state === 'failed' ? await style.finish?.(reading, step) : undefined;
     if (ending) return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
-    // The async operation has no percent; a running import's job has.
-    if (record.poll?.style === 'dataverse-async' && reading.state === 'running')
-      reading.percent = (await importProgress(record, services, this.closing.signal)) ?? reading.percent;
-    if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
+    if (reading.state === 'running' && style.progress) reading.percent = (await style.progress(step)) ?? reading.percent;
+    if (reading.serviceOperationId && style.namesOperation) record.serviceOperationId = reading.serviceOperationId;
     // A create learns its environment's id from the first status document (links.environment.path).
     if (reading.environmentId && !record.environment.id) record.environment.id = reading.environmentId;
     if (reading.state === 'failed') return this.finish(record, 'failed', { error: reading.error });
@@ -494,7 +482,7 @@ export class OperationTracker {
       return;
     }
     if (reading.result) return this.finish(record, 'succeeded', { result: reading.result });
-    const completion = completeAfterService(record, reading, endpoints);
+    const completion = style.complete?.(record, reading, services.endpoints) ?? { result: {} };
     if ('result' in completion) return this.finish(record, 'succeeded', { result: completion.result });
     record.poll = completion.next;
     record.stage = completion.stage;
@@ -581,23 +569,6 @@ export class OperationTracker {
   private wake(id: string): void {
     this.wakers.get(id)?.();
   }
-}
-
-/**
- * The step some jobs need once the service says they ended, before the outcome is known: a Dataverse
- * job's import result or download, a checker run's report. Undefined for every other reading.
- */
-function finishingStep(
-  record: OperationRecord,
-  reading: StatusReading,
-  services: Services,
-  signal: AbortSignal,
-): Promise<JobEnding> | undefined {
-  const style = record.poll?.style;
-  if (style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed'))
-    return finishDataverseJob(record, reading, services, signal);
-  if (style === 'checker' && reading.state === 'succeeded') return finishCheckerRun(record, reading.result ?? {}, services, signal);
-  return undefined;
 }
 
 /** What to do about a start whose answer never came. */
