@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import { PlatformError } from '../platform/errors';
-import { backoffDelay, parseRetryAfter, sleep } from '../platform/retry';
+import { backoffDelay, parseRetryAfter } from '../platform/retry';
 import type { Services } from '../services';
 import { isBusyConflict } from './busyConflict';
+import { every, sleepOn, systemClock, type Clock } from './clock';
 import { pollStyle, type PollStyleSpec } from './pollStyles';
 import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
 import type { StatusReading } from './status';
@@ -68,6 +69,8 @@ export interface TrackerOptions {
   lostStartWindowMs?: number;
   /** The longest wait between two tries to learn about a record in state unknown (default 5 minutes). */
   maxUnknownIntervalMs?: number;
+  /** The time it goes by: the system's unless a test passes a fake one. */
+  clock?: Clock;
 }
 
 type Listener = (record: OperationRecord) => void;
@@ -89,6 +92,7 @@ export class OperationTracker {
   private readonly maxPollFailures: number;
   private readonly lostStartWindowMs: number;
   private readonly maxUnknownIntervalMs: number;
+  private readonly clock: Clock;
   /** Records a loop of this process follows now. */
   private readonly following = new Set<string>();
   /** Ends the current pause of a record's loop (pp_get_operation on an unknown record). */
@@ -102,6 +106,7 @@ export class OperationTracker {
     this.maxPollFailures = options.maxPollFailures ?? 20;
     this.lostStartWindowMs = options.lostStartWindowMs ?? 12 * this.pollIntervalMs;
     this.maxUnknownIntervalMs = options.maxUnknownIntervalMs ?? 5 * 60_000;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Subscribes to every change of every record; returns the unsubscribe function. */
@@ -131,7 +136,7 @@ export class OperationTracker {
    * Throws the service's error when it refuses the start (nothing was started, no record is kept).
    */
   begin(request: BeginRequest): Promise<OperationRecord> {
-    const now = new Date().toISOString();
+    const now = this.timestamp();
     const record: OperationRecord = {
       id: randomUUID(),
       kind: request.kind,
@@ -172,8 +177,8 @@ export class OperationTracker {
     return new Promise((resolve) => {
       const report = (record: OperationRecord) => void Promise.resolve(options.onProgress?.(record)).catch(() => undefined);
       const done = (end: WaitEnd) => {
-        clearTimeout(timer);
-        clearInterval(heartbeat);
+        cancelTimer();
+        cancelHeartbeat();
         unsubscribe();
         waiters.delete(release);
         if (!waiters.size) this.waiters.delete(id);
@@ -190,8 +195,8 @@ export class OperationTracker {
         if (isTerminal(record.state) || (record.state === 'unknown' && !this.following.has(id))) return done('finished');
         report(record);
       });
-      const timer = setTimeout(() => done('timeout'), options.waitMs);
-      const heartbeat = setInterval(() => report(this.get(id) ?? current), this.heartbeatMs);
+      const cancelTimer = this.clock.after(options.waitMs, () => done('timeout'));
+      const cancelHeartbeat = every(this.clock, this.heartbeatMs, () => report(this.get(id) ?? current));
       if (options.signal?.aborted) return done('canceled');
       options.signal?.addEventListener('abort', onAbort, { once: true });
       report(current);
@@ -275,7 +280,7 @@ export class OperationTracker {
 
   /** Sends the start, waiting out a busy environment; `announce` runs once the record is tracked (queued, accepted or lost). */
   private async startWithQueue(record: OperationRecord, request: BeginRequest, announce: () => void): Promise<void> {
-    const queuedSince = Date.now();
+    const queuedSince = this.clock.now();
     for (let attempt = 1; ; attempt++) {
       record.state = 'starting';
       record.stage = attempt === 1 ? 'Sending the start request' : 'Sending the start request again: the environment is free';
@@ -284,7 +289,7 @@ export class OperationTracker {
       try {
         outcome = await request.start();
       } catch (error) {
-        if (error instanceof PlatformError && isBusyConflict(error) && Date.now() - queuedSince < this.queueTimeoutMs) {
+        if (error instanceof PlatformError && isBusyConflict(error) && this.clock.now() - queuedSince < this.queueTimeoutMs) {
           // Refused before anything started: wait for the environment and send it again.
           record.state = 'queued';
           record.stage = `Waiting for the operation already running on ${record.environment.displayName} to finish`;
@@ -433,11 +438,12 @@ export class OperationTracker {
       return 'stop';
     }
     // Absent long enough after the start was sent: it never arrived, and it is not sent again.
-    if (sighting.kind === 'absent' && lookup >= 2 && Date.now() - Date.parse(record.createdAt) >= this.lostStartWindowMs) {
+    const sinceStart = this.clock.now() - Date.parse(record.createdAt);
+    if (sighting.kind === 'absent' && lookup >= 2 && sinceStart >= this.lostStartWindowMs) {
       this.finish(record, 'failed', {
         error: {
           code: 'NotStarted',
-          message: `The answer to the start request was lost, and the service shows no sign of the operation ${Math.round((Date.now() - Date.parse(record.createdAt)) / 1000)} s later: it did not start. Nothing was changed.`,
+          message: `The answer to the start request was lost, and the service shows no sign of the operation ${Math.round(sinceStart / 1000)} s later: it did not start. Nothing was changed.`,
           correlationId: record.error?.correlationId,
           hint: 'Start it again if it is still wanted.',
         },
@@ -525,7 +531,7 @@ export class OperationTracker {
     if (outcome.error) record.error = outcome.error;
     if (state === 'succeeded') record.percent = 100;
     if (isTerminal(state)) {
-      record.finishedAt = new Date().toISOString();
+      record.finishedAt = this.timestamp();
       delete record.stage;
       delete record.poll;
     }
@@ -533,7 +539,7 @@ export class OperationTracker {
   }
 
   private touch(record: OperationRecord): void {
-    record.updatedAt = new Date().toISOString();
+    record.updatedAt = this.timestamp();
     this.save(record);
     for (const listener of this.listeners) {
       try {
@@ -558,12 +564,16 @@ export class OperationTracker {
     const early = new AbortController();
     if (id) this.wakers.set(id, () => early.abort());
     try {
-      await sleep(ms, AbortSignal.any([this.closing.signal, early.signal]));
+      await sleepOn(this.clock, ms, AbortSignal.any([this.closing.signal, early.signal]));
     } catch (error) {
       if (this.closing.signal.aborted) throw error;
     } finally {
       if (id) this.wakers.delete(id);
     }
+  }
+
+  private timestamp(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   private wake(id: string): void {
