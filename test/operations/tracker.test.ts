@@ -166,7 +166,7 @@ describe('operation tracker: following', () => {
     },
   );
 
-  it('pp_get_operation reads a record in state unknown again at once', { timeout: 60_000 }, async () => {
+  it('pp_get_operation reads a record in state unknown again at once', { timeout: 20_000 }, async () => {
     await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
       const services = sandboxServices(sandbox, {}, { retry: { maxAttempts: 1 } });
       // On this clock the next try after the failure never comes by itself.
