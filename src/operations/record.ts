@@ -83,6 +83,21 @@ export interface OperationRecord {
   owner?: { pid: number; startedAt: string };
 }
 
+/** What a start request led to. */
+export type StartOutcome =
+  | {
+      kind: 'poll';
+      style: PollStyle;
+      url: string;
+      correlationId?: string;
+      serviceOperationId?: string;
+      environmentId?: string;
+      retryAfterMs?: number;
+      /** Facts learnt from the start's answer that the finishing step needs (the import job id). */
+      details?: Record<string, string | number | boolean>;
+    }
+  | { kind: 'done'; result: Record<string, unknown>; correlationId?: string; environmentId?: string };
+
 export function isTerminal(state: OperationState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'canceled';
 }

@@ -6,26 +6,20 @@ import type { Services } from '../services';
 import { isBusyConflict } from './busyConflict';
 import { every, sleepOn, systemClock, type Clock } from './clock';
 import { pollStyle, type PollStyleSpec } from './pollStyles';
-import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
+import {
+  isTerminal,
+  type EnvironmentRef,
+  type OperationError,
+  type OperationKind,
+  type OperationRecord,
+  type StartOutcome,
+} from './record';
 import type { StatusReading } from './status';
 import { isProcessAlive } from './fileLock';
 import { locateStart, type Sighting } from './locate';
 import type { OperationStore } from './store';
 
-/** What a start request led to. */
-export type StartOutcome =
-  | {
-      kind: 'poll';
-      style: PollStyle;
-      url: string;
-      correlationId?: string;
-      serviceOperationId?: string;
-      environmentId?: string;
-      retryAfterMs?: number;
-      /** Facts learnt from the start's answer that the finishing step needs (the import job id). */
-      details?: Record<string, string | number | boolean>;
-    }
-  | { kind: 'done'; result: Record<string, unknown>; correlationId?: string; environmentId?: string };
+export type { StartOutcome } from './record';
 
 export interface BeginRequest {
   kind: OperationKind;
