@@ -1,9 +1,8 @@
 import type { BapEnvironment } from '../platform/bap';
 import { toEnvironmentSummary } from '../platform/environment';
 import type { Endpoints } from '../platform/endpoints';
-import type { OperationRecord, PollStyle } from './record';
+import type { OperationRecord, PollStyle, StartOutcome } from './record';
 import type { StatusReading } from './status';
-import type { StartOutcome } from './tracker';
 
 /** What follows the service's "succeeded": another thing to poll, or the final result. */
 export type Completion = { next: { style: PollStyle; url: string }; stage: string } | { result: Record<string, unknown> };

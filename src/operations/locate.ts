@@ -4,8 +4,7 @@ import { tablesOf } from '../platform/dataverseTables';
 import { backupSummary } from '../platform/powerPlatform';
 import type { Services } from '../services';
 import { followEnvironment } from './completion';
-import type { OperationError, OperationRecord } from './record';
-import type { StartOutcome } from './tracker';
+import type { OperationError, OperationRecord, StartOutcome } from './record';
 
 /** What the service shows of a start whose answer never came (lost, or cut short by a stopped server). */
 export type Sighting =

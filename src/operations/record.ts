@@ -26,6 +26,7 @@ export type OperationKind =
 
 /**
  * How the tracker reads the service's status: each API family has its own status document (docs/service-notes.md#long-running-operations).
+ * Everything about a style (its host, how its document reads, how it ends) is its entry in `POLL_STYLES`, src/operations/pollStyles.ts.
  */
 export type PollStyle =
   | 'bap-lifecycle'
@@ -81,6 +82,21 @@ export interface OperationRecord {
   /** The process that polls it; another live process's records are left to that process. */
   owner?: { pid: number; startedAt: string };
 }
+
+/** What a start request led to. */
+export type StartOutcome =
+  | {
+      kind: 'poll';
+      style: PollStyle;
+      url: string;
+      correlationId?: string;
+      serviceOperationId?: string;
+      environmentId?: string;
+      retryAfterMs?: number;
+      /** Facts learnt from the start's answer that the finishing step needs (the import job id). */
+      details?: Record<string, string | number | boolean>;
+    }
+  | { kind: 'done'; result: Record<string, unknown>; correlationId?: string; environmentId?: string };
 
 export function isTerminal(state: OperationState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'canceled';

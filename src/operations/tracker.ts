@@ -1,40 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import { PlatformError } from '../platform/errors';
-import { backoffDelay, parseRetryAfter, sleep } from '../platform/retry';
+import { backoffDelay, parseRetryAfter } from '../platform/retry';
 import type { Services } from '../services';
-import { completeAfterService, readEnvironmentReady } from './completion';
-import { isBusyConflict, isTrustedPollUrl, pollService } from './pollTarget';
-import { isTerminal, type EnvironmentRef, type OperationError, type OperationKind, type OperationRecord, type PollStyle } from './record';
-import { finishDataverseJob, importProgress, readDataverseAsync, type JobEnding } from './dataverseJob';
-import { finishCheckerRun } from './checkerRun';
+import { isBusyConflict } from './busyConflict';
+import { every, sleepOn, systemClock, type Clock } from './clock';
+import { pollStyle, type PollStyleSpec } from './pollStyles';
 import {
-  readAppOperation,
-  readBapLifecycle,
-  readCatalogInstall,
-  readCatalogSubmission,
-  readCheckerStatus,
-  readPpapiOperation,
-  type StatusReading,
-} from './status';
+  isTerminal,
+  type EnvironmentRef,
+  type OperationError,
+  type OperationKind,
+  type OperationRecord,
+  type StartOutcome,
+} from './record';
+import type { StatusReading } from './status';
 import { isProcessAlive } from './fileLock';
 import { locateStart, type Sighting } from './locate';
 import type { OperationStore } from './store';
 
-/** What a start request led to. */
-export type StartOutcome =
-  | {
-      kind: 'poll';
-      style: PollStyle;
-      url: string;
-      correlationId?: string;
-      serviceOperationId?: string;
-      environmentId?: string;
-      retryAfterMs?: number;
-      /** Facts learnt from the start's answer that the finishing step needs (the import job id). */
-      details?: Record<string, string | number | boolean>;
-    }
-  | { kind: 'done'; result: Record<string, unknown>; correlationId?: string; environmentId?: string };
+export type { StartOutcome } from './record';
 
 export interface BeginRequest {
   kind: OperationKind;
@@ -78,6 +63,8 @@ export interface TrackerOptions {
   lostStartWindowMs?: number;
   /** The longest wait between two tries to learn about a record in state unknown (default 5 minutes). */
   maxUnknownIntervalMs?: number;
+  /** The time it goes by: the system's unless a test passes a fake one. */
+  clock?: Clock;
 }
 
 type Listener = (record: OperationRecord) => void;
@@ -99,6 +86,7 @@ export class OperationTracker {
   private readonly maxPollFailures: number;
   private readonly lostStartWindowMs: number;
   private readonly maxUnknownIntervalMs: number;
+  private readonly clock: Clock;
   /** Records a loop of this process follows now. */
   private readonly following = new Set<string>();
   /** Ends the current pause of a record's loop (pp_get_operation on an unknown record). */
@@ -112,6 +100,7 @@ export class OperationTracker {
     this.maxPollFailures = options.maxPollFailures ?? 20;
     this.lostStartWindowMs = options.lostStartWindowMs ?? 12 * this.pollIntervalMs;
     this.maxUnknownIntervalMs = options.maxUnknownIntervalMs ?? 5 * 60_000;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Subscribes to every change of every record; returns the unsubscribe function. */
@@ -141,7 +130,7 @@ export class OperationTracker {
    * Throws the service's error when it refuses the start (nothing was started, no record is kept).
    */
   begin(request: BeginRequest): Promise<OperationRecord> {
-    const now = new Date().toISOString();
+    const now = this.timestamp();
     const record: OperationRecord = {
       id: randomUUID(),
       kind: request.kind,
@@ -182,8 +171,8 @@ export class OperationTracker {
     return new Promise((resolve) => {
       const report = (record: OperationRecord) => void Promise.resolve(options.onProgress?.(record)).catch(() => undefined);
       const done = (end: WaitEnd) => {
-        clearTimeout(timer);
-        clearInterval(heartbeat);
+        cancelTimer();
+        cancelHeartbeat();
         unsubscribe();
         waiters.delete(release);
         if (!waiters.size) this.waiters.delete(id);
@@ -200,8 +189,8 @@ export class OperationTracker {
         if (isTerminal(record.state) || (record.state === 'unknown' && !this.following.has(id))) return done('finished');
         report(record);
       });
-      const timer = setTimeout(() => done('timeout'), options.waitMs);
-      const heartbeat = setInterval(() => report(this.get(id) ?? current), this.heartbeatMs);
+      const cancelTimer = this.clock.after(options.waitMs, () => done('timeout'));
+      const cancelHeartbeat = every(this.clock, this.heartbeatMs, () => report(this.get(id) ?? current));
       if (options.signal?.aborted) return done('canceled');
       options.signal?.addEventListener('abort', onAbort, { once: true });
       report(current);
@@ -285,7 +274,7 @@ export class OperationTracker {
 
   /** Sends the start, waiting out a busy environment; `announce` runs once the record is tracked (queued, accepted or lost). */
   private async startWithQueue(record: OperationRecord, request: BeginRequest, announce: () => void): Promise<void> {
-    const queuedSince = Date.now();
+    const queuedSince = this.clock.now();
     for (let attempt = 1; ; attempt++) {
       record.state = 'starting';
       record.stage = attempt === 1 ? 'Sending the start request' : 'Sending the start request again: the environment is free';
@@ -294,7 +283,7 @@ export class OperationTracker {
       try {
         outcome = await request.start();
       } catch (error) {
-        if (error instanceof PlatformError && isBusyConflict(error) && Date.now() - queuedSince < this.queueTimeoutMs) {
+        if (error instanceof PlatformError && isBusyConflict(error) && this.clock.now() - queuedSince < this.queueTimeoutMs) {
           // Refused before anything started: wait for the environment and send it again.
           record.state = 'queued';
           record.stage = `Waiting for the operation already running on ${record.environment.displayName} to finish`;
@@ -356,7 +345,18 @@ export class OperationTracker {
         }
         const services = await this.options.services();
         const poll = record.poll;
-        if (!isTrustedPollUrl(poll.url, poll.style, services.endpoints, record)) {
+        const style = pollStyle(poll.style);
+        if (!style) {
+          this.finish(record, 'unknown', {
+            error: {
+              code: 'UnknownPollStyle',
+              message: `This server does not know how to read a status of the kind "${poll.style}"; it was not called.`,
+              hint: 'Follow it with the version of the server that started it, or check the environment with pp_get_environment.',
+            },
+          });
+          break;
+        }
+        if (!style.host.trusts(poll.url, services.endpoints, record)) {
           this.finish(record, 'unknown', {
             error: {
               code: 'UntrustedStatusUrl',
@@ -368,12 +368,12 @@ export class OperationTracker {
         }
         try {
           const response = await services.http.send({
-            ...pollService(poll.style, services.endpoints, record),
+            ...style.host.target(services.endpoints, record),
             method: 'GET',
             url: poll.url,
             signal: this.closing.signal,
           });
-          const reading = this.read(poll.style, response.body, record);
+          const reading = style.read(response.body, record);
           delay = parseRetryAfter(response.headers.get('retry-after')) ?? this.pollIntervalMs;
           if (record.state === 'unknown') {
             record.state = 'running';
@@ -381,7 +381,7 @@ export class OperationTracker {
           }
           // The finishing step (reading an import's result, downloading an export) counts as part of the poll:
           // when it fails for a passing reason, the job is read again and the step repeated.
-          await this.apply(record, reading, services);
+          await this.apply(record, style, reading, services);
           failures = 0;
         } catch (error) {
           if (this.closing.signal.aborted) return;
@@ -432,11 +432,12 @@ export class OperationTracker {
       return 'stop';
     }
     // Absent long enough after the start was sent: it never arrived, and it is not sent again.
-    if (sighting.kind === 'absent' && lookup >= 2 && Date.now() - Date.parse(record.createdAt) >= this.lostStartWindowMs) {
+    const sinceStart = this.clock.now() - Date.parse(record.createdAt);
+    if (sighting.kind === 'absent' && lookup >= 2 && sinceStart >= this.lostStartWindowMs) {
       this.finish(record, 'failed', {
         error: {
           code: 'NotStarted',
-          message: `The answer to the start request was lost, and the service shows no sign of the operation ${Math.round((Date.now() - Date.parse(record.createdAt)) / 1000)} s later: it did not start. Nothing was changed.`,
+          message: `The answer to the start request was lost, and the service shows no sign of the operation ${Math.round(sinceStart / 1000)} s later: it did not start. Nothing was changed.`,
           correlationId: record.error?.correlationId,
           hint: 'Start it again if it is still wanted.',
         },
@@ -462,25 +463,12 @@ export class OperationTracker {
     for (const listener of this.listeners) listener(structuredClone(record));
   }
 
-  private read(style: PollStyle, body: unknown, record: OperationRecord): StatusReading {
-    if (style === 'bap-lifecycle') return readBapLifecycle(body);
-    if (style === 'ppapi-operation') return readPpapiOperation(body);
-    if (style === 'dataverse-async') return readDataverseAsync(body);
-    if (style === 'ppapi-app-operation') return readAppOperation(body);
-    if (style === 'checker') return readCheckerStatus(body);
-    if (style === 'catalog-install') return readCatalogInstall(body);
-    if (style === 'catalog-submission') return readCatalogSubmission(body);
-    return readEnvironmentReady(body as never, record);
-  }
-
-  private async apply(record: OperationRecord, reading: StatusReading, services: Services): Promise<void> {
-    const endpoints = services.endpoints;
-    const ending = await finishingStep(record, reading, services, this.closing.signal);
+  private async apply(record: OperationRecord, style: PollStyleSpec, reading: StatusReading, services: Services): Promise<void> {
+    const step = { record, services, signal: this.closing.signal };
+    const ending = reading.state === 'succeeded' || reading.state === 'failed' ? await style.finish?.(reading, step) : undefined;
     if (ending) return this.finish(record, ending.error ? 'failed' : 'succeeded', ending);
-    // The async operation has no percent; a running import's job has.
-    if (record.poll?.style === 'dataverse-async' && reading.state === 'running')
-      reading.percent = (await importProgress(record, services, this.closing.signal)) ?? reading.percent;
-    if (reading.serviceOperationId && record.poll?.style !== 'environment-ready') record.serviceOperationId = reading.serviceOperationId;
+    if (reading.state === 'running' && style.progress) reading.percent = (await style.progress(step)) ?? reading.percent;
+    if (reading.serviceOperationId && style.namesOperation) record.serviceOperationId = reading.serviceOperationId;
     // A create learns its environment's id from the first status document (links.environment.path).
     if (reading.environmentId && !record.environment.id) record.environment.id = reading.environmentId;
     if (reading.state === 'failed') return this.finish(record, 'failed', { error: reading.error });
@@ -494,7 +482,7 @@ export class OperationTracker {
       return;
     }
     if (reading.result) return this.finish(record, 'succeeded', { result: reading.result });
-    const completion = completeAfterService(record, reading, endpoints);
+    const completion = style.complete?.(record, reading, services.endpoints) ?? { result: {} };
     if ('result' in completion) return this.finish(record, 'succeeded', { result: completion.result });
     record.poll = completion.next;
     record.stage = completion.stage;
@@ -537,7 +525,7 @@ export class OperationTracker {
     if (outcome.error) record.error = outcome.error;
     if (state === 'succeeded') record.percent = 100;
     if (isTerminal(state)) {
-      record.finishedAt = new Date().toISOString();
+      record.finishedAt = this.timestamp();
       delete record.stage;
       delete record.poll;
     }
@@ -545,7 +533,7 @@ export class OperationTracker {
   }
 
   private touch(record: OperationRecord): void {
-    record.updatedAt = new Date().toISOString();
+    record.updatedAt = this.timestamp();
     this.save(record);
     for (const listener of this.listeners) {
       try {
@@ -570,7 +558,7 @@ export class OperationTracker {
     const early = new AbortController();
     if (id) this.wakers.set(id, () => early.abort());
     try {
-      await sleep(ms, AbortSignal.any([this.closing.signal, early.signal]));
+      await sleepOn(this.clock, ms, AbortSignal.any([this.closing.signal, early.signal]));
     } catch (error) {
       if (this.closing.signal.aborted) throw error;
     } finally {
@@ -578,26 +566,13 @@ export class OperationTracker {
     }
   }
 
+  private timestamp(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
   private wake(id: string): void {
     this.wakers.get(id)?.();
   }
-}
-
-/**
- * The step some jobs need once the service says they ended, before the outcome is known: a Dataverse
- * job's import result or download, a checker run's report. Undefined for every other reading.
- */
-function finishingStep(
-  record: OperationRecord,
-  reading: StatusReading,
-  services: Services,
-  signal: AbortSignal,
-): Promise<JobEnding> | undefined {
-  const style = record.poll?.style;
-  if (style === 'dataverse-async' && (reading.state === 'succeeded' || reading.state === 'failed'))
-    return finishDataverseJob(record, reading, services, signal);
-  if (style === 'checker' && reading.state === 'succeeded') return finishCheckerRun(record, reading.result ?? {}, services, signal);
-  return undefined;
 }
 
 /** What to do about a start whose answer never came. */

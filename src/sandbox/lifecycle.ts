@@ -123,6 +123,12 @@ export class LifecycleEmulator {
     }
   }
 
+  /** Ends an operation now, as if its time were up: how a test lets it end while no client looks. */
+  endNow(op: SandboxOperation): void {
+    op.startedAt = Date.now() - op.stageMs.reduce((sum, ms) => sum + ms, 0);
+    this.tick();
+  }
+
   /** Runs `reveal` once the metadata delay after now has passed. */
   revealLater(reveal: () => void): void {
     this.pendingReveals.push({ at: Date.now() + this.scaled(METADATA_DELAY_SECONDS), reveal });

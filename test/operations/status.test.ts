@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { isBusyConflict, isTrustedPollUrl } from '../../src/operations/pollTarget';
+import { isBusyConflict } from '../../src/operations/busyConflict';
+import { isTrustedPollUrl } from '../../src/operations/pollStyles';
 import { readBapLifecycle, readPpapiOperation, readStages } from '../../src/operations/status';
 import { resolveEndpoints } from '../../src/platform/endpoints';
 import { PlatformError, decodeErrorBody } from '../../src/platform/errors';
