@@ -32,6 +32,11 @@ export interface LoopbackServerOptions {
   maxSessions?: number;
   /** The clock idle time is measured with; tests pass their own. */
   now?: () => number;
+  /**
+   * Answer each POST with one JSON body instead of an event stream. Off by default: a tool call's
+   * progress, log messages and confirmation forms travel on its stream. bench/http-cpu.ts measures both.
+   */
+  jsonResponses?: boolean;
 }
 
 export interface LoopbackServer {
@@ -133,6 +138,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       const server = options.createServer();
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: options.jsonResponses ?? false,
         // A client whose connection dropped reconnects with Last-Event-ID and gets what it missed.
         eventStore: new RecentEventStore(),
         retryInterval: RECONNECT_AFTER_MS,
