@@ -1,5 +1,3 @@
-import type { ToolSettings } from './types';
-
 /**
  * How refusals name the switches that would allow a call. The CLI's words are its flags and
  * environment variables; a host with its own settings (the VS Code extension) passes its own words.
@@ -26,6 +24,7 @@ export const CLI_WORDS: HostWords = {
   setDefaultEnvironment: 'set a default environment (--environment, POWERAGENT_ENVIRONMENT)',
 };
 
-export function hostWords(settings: ToolSettings): HostWords {
+/** The host's words from the tool settings (`ToolSettings.words`), else the CLI's. */
+export function hostWords(settings: { words?: HostWords }): HostWords {
   return settings.words ?? CLI_WORDS;
 }
