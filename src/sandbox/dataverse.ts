@@ -10,6 +10,7 @@ import { handleEnhancedPortal } from './powerPages';
 import { handlePortalMetadata, handleStandardPortal } from './powerPagesStandard';
 import { handleOrgSettings } from './orgSettings';
 import { handleSecurity, syncPendingUsers } from './security';
+import { matchesFilter } from './simpleFilter';
 import { solutionRow, type SolutionService } from './solutions/api';
 import { organizationRow, systemUserRow, type SandboxOrg, type SandboxTenant } from './state';
 
@@ -190,54 +191,6 @@ function project(row: Record<string, unknown>, key: string, select: string[] | u
   }
   out[key] = row[key];
   return out;
-}
-
-/** Supports the simple filters the tools send: `a eq 'x'`, `a eq true`, `createdon ge 2025-01-01T00:00:00Z` (eq, ne, gt, ge, lt, le), joined by `and`. */
-export function matchesFilter(row: Record<string, unknown>, filter: string): boolean {
-  return filter.split(/\s+and\s+/i).every((clause) => {
-    const m =
-      /^\s*(\w+)\s+(eq|ne|gt|ge|lt|le)\s+(?:'((?:[^']|'')*)'|(\d{4}-\d\d-\d\dT[\d:.]+Z)|([0-9a-f]{8}-[0-9a-f-]{27})|(true|false|null|[\d.-]+))\s*$/i.exec(
-        clause,
-      );
-    if (!m) return false;
-    const [, column, operator, text, date, guid, literal] = m;
-    const actual = row[column!];
-    if (date !== undefined) return compare(typeof actual === 'string' ? Date.parse(actual) : NaN, Date.parse(date), operator!);
-    const expected =
-      text !== undefined
-        ? text.replace(/''/g, "'")
-        : guid !== undefined
-          ? guid.toLowerCase()
-          : literal === 'null'
-            ? null
-            : literal === 'true'
-              ? true
-              : literal === 'false'
-                ? false
-                : Number(literal);
-    if (typeof expected === 'string' && typeof actual === 'string')
-      return compare(actual.toLowerCase().localeCompare(expected.toLowerCase()), 0, operator!);
-    if (typeof expected === 'number' && typeof actual === 'number') return compare(actual, expected, operator!);
-    return operator!.toLowerCase() === 'ne' ? actual !== expected : operator!.toLowerCase() === 'eq' && actual === expected;
-  });
-}
-
-function compare(a: number, b: number, operator: string): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return false;
-  switch (operator.toLowerCase()) {
-    case 'eq':
-      return a === b;
-    case 'ne':
-      return a !== b;
-    case 'gt':
-      return a > b;
-    case 'ge':
-      return a >= b;
-    case 'lt':
-      return a < b;
-    default:
-      return a <= b;
-  }
 }
 
 function odata(body: Record<string, unknown>): Reply {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readXml as parseXml } from '../xmlDom';
-import { matchesFilter } from '../dataverse';
+import { matchesFilter } from '../simpleFilter';
 import { jsonBody, type Reply, type SandboxRequest } from '../http';
 import { setSolutions, solution as newSolution, type SandboxOrg, type SandboxSolution, type SandboxSystemUser } from '../state';
 import { importJobData, planImport, type ComponentParameter } from './importPlan';
