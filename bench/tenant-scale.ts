@@ -46,7 +46,7 @@ async function measure(environments: number, pageSize: number | undefined): Prom
   });
   // The last environment listed: a lookup by name has to read every page to find it.
   const target = [...sandbox.tenant.environments.values()].at(-1)!.record;
-  const name = target.properties!.displayName!;
+  const name = target.properties.displayName!;
   const call = async (ref: string, settings: ToolSettings = {}): Promise<number> => {
     const started = performance.now();
     const result = await invokeTool(

@@ -91,7 +91,7 @@ export async function runSandboxCommand(
   const env = sandbox.env();
   const environments = [...sandbox.tenant.environments.values()]
     .filter((e) => e.org)
-    .map((e) => ({ name: e.record.properties?.displayName ?? e.record.name, url: e.org!.url }));
+    .map((e) => ({ name: String(e.record.properties.displayName ?? e.record.name), url: e.org!.url }));
   const urls = {
     authority: env.POWERAGENT_AUTHORITY_HOST!,
     bap: env.POWERAGENT_BAP_URL!,

@@ -103,7 +103,7 @@ function create(request: SandboxRequest, context: BapLifecycleContext): Reply {
     domainName,
     createdTime: new Date().toISOString(),
   });
-  const props = environment.record.properties as Record<string, any>;
+  const props = environment.record.properties;
   props.description = p.description ?? '';
   props.provisioningState = 'Creating';
   props.states.management.id = 'NotSpecified';
@@ -158,7 +158,7 @@ function remove(request: SandboxRequest, id: string, context: BapLifecycleContex
   if (!body?.code) return bapError(400, 'InvalidOrMissingDeleteCode', 'The request body must contain a delete reason code.');
   const environment = context.tenant.environments.get(id.toLowerCase());
   if (!environment) return notFound(id, context);
-  const props = environment.record.properties as Record<string, any>;
+  const props = environment.record.properties;
   if (props.isDefault) return bapError(400, 'CannotDeleteDefaultEnvironment', 'The default environment of a tenant cannot be deleted.');
   const busy = busyReply(id, context);
   if (busy) return busy;

@@ -49,7 +49,7 @@ export function handleGovernance(request: SandboxRequest, context: BapLifecycleC
   if (!match || request.method !== 'POST') return undefined;
   const environment = context.tenant.environments.get(match[1]!.toLowerCase());
   if (!environment) return json(404, environmentNotFound(match[1]!, context.tenant.tenantId));
-  const p = environment.record.properties as Record<string, any>;
+  const p = environment.record.properties;
   if (p.databaseType !== 'CommonDataService')
     return bapError(400, 'InvalidRequestContent', 'Managed Environments need a Dataverse database; this environment has none.');
   const busy = busyReply(environment.record.name, context);

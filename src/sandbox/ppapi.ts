@@ -128,7 +128,7 @@ function restore(request: SandboxRequest, target: SandboxEnvironment, context: P
   const options = body.restoreOptions ?? {};
   return startOperation('Restore', target, context, () => {
     setSolutions(target.org!, snapshot!);
-    const props = target.record.properties as Record<string, any>;
+    const props = target.record.properties;
     if (options.environmentNameToOverride) props.displayName = options.environmentNameToOverride;
     // A restored environment comes back in administration mode (docs/service-notes.md#power-platform-api).
     props.states.runtime = { ...props.states.runtime, id: 'AdminMode' };
@@ -158,8 +158,8 @@ function copy(request: SandboxRequest, target: SandboxEnvironment, context: Powe
   return startOperation('Copy', target, context, () => {
     setSolutions(target.org!, snapshot);
     if (options.environmentNameToOverride)
-      (target.record.properties as Record<string, any>).displayName = options.environmentNameToOverride;
-    (target.record.properties as Record<string, any>).states.runtime.id = 'AdminMode';
+      (target.record.properties).displayName = options.environmentNameToOverride;
+    (target.record.properties).states.runtime.id = 'AdminMode';
   });
 }
 
@@ -173,7 +173,7 @@ function reset(request: SandboxRequest, environment: SandboxEnvironment, context
   if (busy) return busy;
   return startOperation('Reset', environment, context, () => {
     setSolutions(environment.org!, systemSolutions());
-    const props = environment.record.properties as Record<string, any>;
+    const props = environment.record.properties;
     if (body.displayName) props.displayName = body.displayName;
     if (body.baseLanguageCode && props.linkedEnvironmentMetadata) props.linkedEnvironmentMetadata.baseLanguage = body.baseLanguageCode;
   });

@@ -77,7 +77,7 @@ describe('environments named by name, domain or URL resolve from the kept list',
     await host.close();
     host = await startCacheHost({ environmentCacheSeconds: 30 });
     ok(await host.call('pp_whoami', { environment: 'Contoso Test' }));
-    sandboxEnvironment(host.sandbox, 'Contoso Test').record.properties!.displayName = 'Contoso QA';
+    sandboxEnvironment(host.sandbox, 'Contoso Test').record.properties.displayName = 'Contoso QA';
     host.advance(29);
     host.mark();
     ok(await host.call('pp_whoami', { environment: 'Contoso Test' }));

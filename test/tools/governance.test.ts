@@ -7,7 +7,7 @@ describe('governance tools through an MCP client', () => {
   it('makes an environment managed with settings sent as strings, updates one setting keeping the rest, and turns it off', async () => {
     await withHarness(async (h) => {
       const cli = await h.connect();
-      const governance = () => environmentByName(h.sandbox, 'Contoso Dev')!.record.properties!.governanceConfiguration as any;
+      const governance = () => environmentByName(h.sandbox, 'Contoso Dev')!.record.properties.governanceConfiguration;
       const enabled = await h.call(cli, 'pp_set_governance_config', {
         environment: 'Contoso Dev',
         settings: {
@@ -52,7 +52,7 @@ describe('governance tools through an MCP client', () => {
       assert.equal(structured(failed).state, 'failed');
       assert.match(text(failed), /Error \(ManagedEnvironmentLicenseRequired\): Managed Environments need Premium licences/);
       assert.equal(
-        (environmentByName(h.sandbox, 'Contoso Test')!.record.properties!.governanceConfiguration as any).protectionLevel,
+        (environmentByName(h.sandbox, 'Contoso Test')!.record.properties.governanceConfiguration).protectionLevel,
         'Basic',
         'nothing changed',
       );
