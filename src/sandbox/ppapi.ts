@@ -157,9 +157,8 @@ function copy(request: SandboxRequest, target: SandboxEnvironment, context: Powe
   const options = body.copyOptions ?? {};
   return startOperation('Copy', target, context, () => {
     setSolutions(target.org!, snapshot);
-    if (options.environmentNameToOverride)
-      (target.record.properties).displayName = options.environmentNameToOverride;
-    (target.record.properties).states.runtime.id = 'AdminMode';
+    if (options.environmentNameToOverride) target.record.properties.displayName = options.environmentNameToOverride;
+    target.record.properties.states.runtime.id = 'AdminMode';
   });
 }
 

@@ -52,7 +52,11 @@ async function findEnvironment(value: string, context: ToolContext, current: boo
   if (GUID.test(value)) return readById(value, context);
   const byUrl = isEnvironmentUrl(value);
   const matching = (env: BapEnvironment) => (byUrl ? sameUrl(env, value) : nameMatches(env, value));
-  const { matches, environments } = await context.environments.find(matching, cacheLifetimeMs(context.settings.environmentCacheSeconds), context.signal);
+  const { matches, environments } = await context.environments.find(
+    matching,
+    cacheLifetimeMs(context.settings.environmentCacheSeconds),
+    context.signal,
+  );
   if (matches.length === 1) {
     if (!current) return matches[0]!;
     try {

@@ -52,7 +52,7 @@ describe('governance tools through an MCP client', () => {
       assert.equal(structured(failed).state, 'failed');
       assert.match(text(failed), /Error \(ManagedEnvironmentLicenseRequired\): Managed Environments need Premium licences/);
       assert.equal(
-        (environmentByName(h.sandbox, 'Contoso Test')!.record.properties.governanceConfiguration).protectionLevel,
+        environmentByName(h.sandbox, 'Contoso Test')!.record.properties.governanceConfiguration.protectionLevel,
         'Basic',
         'nothing changed',
       );
