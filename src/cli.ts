@@ -7,7 +7,7 @@ import type { ToolManifestEntry } from './server/manifest';
 import { startStdioFront } from './server/stdioFront';
 import type { StandaloneServer } from './server/standalone';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit } from './server/stdioLimit';
-import { checkToolNames } from './server/toolSelection';
+import { checkToolNames, toolChoice } from './server/toolSelection';
 import { startupNotice } from './server/startupNotice';
 import { VERSION } from './version';
 
@@ -77,7 +77,7 @@ function serve(options: CliOptions, logger: Logger): void {
     input,
     output: process.stdout,
     manifest,
-    choice: { readOnly: options.readOnly, toolsets: options.toolsets, tools: options.tools },
+    choice: toolChoice(options),
     startSdkServer: async (sdkInput, sdkOutput) => {
       standalone = Promise.resolve().then(() =>
         loadServer().connectStdioServer(
@@ -99,11 +99,13 @@ function serve(options: CliOptions, logger: Logger): void {
           sdkOutput,
         ),
       );
-      await standalone.catch((error: Error) => {
-        logger.error(`the MCP server could not start: ${error.message}`);
-        process.exit(1);
-      });
+      await standalone;
     },
+    onStartFailed: (error) => {
+      logger.error(`the MCP server could not start: ${error.message}`);
+      process.stdout.write('', () => process.exit(1));
+    },
+    onReplayRefused: (message) => logger.warn(`the MCP server refused the client's initialize that was already answered: ${message}`),
   });
   const [ready, ...howToConnect] = startupNotice(VERSION, options.sandbox, process.stdin.isTTY === true, __filename);
   logger.info(ready!);

@@ -6,7 +6,7 @@ import type { ToolSettings } from '../tools/types';
 import type { ToolManifestEntry } from './manifest';
 import { createMcpServer } from './mcpServer';
 import type { Server } from './sdk';
-import { checkToolNames } from './toolSelection';
+import { checkToolNames, toolChoice } from './toolSelection';
 
 export interface StandaloneOptions {
   options: CliOptions;
@@ -46,10 +46,11 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
     allowedFolders: options.allowedFolders ?? roots ?? [standalone.workingDirectory],
     environmentCacheSeconds: options.environmentCacheSeconds,
   });
+  const { readOnly, ...toolsets } = toolChoice(options);
   const server = createMcpServer({
     manifest: standalone.manifest,
-    readOnly: options.readOnly,
-    toolsets: { toolsets: options.toolsets, tools: options.tools },
+    readOnly,
+    toolsets,
     warn: (message) => logger.warn(message),
     onRoots: options.allowedFolders
       ? undefined

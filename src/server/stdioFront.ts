@@ -15,63 +15,76 @@ export interface StdioFrontOptions {
   choice: ToolChoice;
   /** Loads the SDK server and connects it; called once, on the first message the front does not answer. */
   startSdkServer: SdkServerStarter;
+  /** The SDK server could not be loaded: the requests waiting for it were answered with an error. */
+  onStartFailed: (error: Error) => void;
+  /** The SDK refused the client's initialize that the front had accepted (it should not happen; worth a log line). */
+  onReplayRefused: (message: string) => void;
 }
 
-/** The id the replayed initialize carries, so that the SDK's answer to it can be recognised and dropped. */
-const REPLAYED_INITIALIZE_ID = 'power-agent-mcp:replayed-initialize';
+type Message = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
 
-type Message = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+/** JSON-RPC's internal error code (the SDK's ErrorCode.InternalError). */
+const INTERNAL_ERROR = -32603;
 
 /**
  * Answers `initialize`, `ping` and `tools/list` from the built manifest, exactly as the SDK server would,
  * so that a client that only starts the server and lists its tools never waits for the SDK to load (it
  * builds hundreds of zod schemas when imported). On the first other message, or anything it is not
- * sure of, the front loads the SDK server and replays the initialize it saw so the SDK knows the client.
- * It drops the SDK's answer to that replay, then passes on the initialized notification and every later
- * line straight through. From then on the SDK server owns the connection.
+ * sure the SDK would accept, the front loads the SDK server and replays the client's initialize line to
+ * it, unchanged, so the SDK knows the client. It drops the SDK's answer to that replay, then passes on
+ * the initialized notification and every later line. From then on the SDK server owns the connection.
  */
-export function startStdioFront(options: StdioFrontOptions): { handedOver: () => boolean } {
+export function startStdioFront(options: StdioFrontOptions): void {
   const { input, output } = options;
-  let initializeReplay: string | undefined;
-  const seen: string[] = [];
+  let initialize: { line: string; id: string | number } | undefined;
+  const afterInitialize: string[] = [];
   let sdkInput: PassThrough | undefined;
-  /** Lines held back until the SDK has answered the replayed initialize, as a client waits for its answer. */
+  /**
+   * Lines held back until the SDK has answered the replayed initialize, as a client waits for its answer
+   * (the SDK handles requests asynchronously, so an initialized notification sent at once would overtake it).
+   */
   let held: string[] | undefined;
 
   const release = (): void => {
     for (const line of held ?? []) sdkInput!.write(line);
     held = undefined;
   };
+  const failHeld = (error: Error): void => {
+    for (const id of requestIds(held ?? [])) {
+      const message = `The MCP server could not start: ${error.message}`;
+      output.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message } })}\n`);
+    }
+    held = [];
+    options.onStartFailed(error);
+  };
   const handOver = (line: string): void => {
     sdkInput = new PassThrough();
-    held = [...seen, line];
-    void options.startSdkServer(sdkInput, dropReplayedAnswer(output, release));
-    if (initializeReplay) sdkInput.write(initializeReplay);
+    held = [...afterInitialize, line];
+    const sdkOutput = initialize ? withoutReplayAnswer(output, initialize.id, release, options.onReplayRefused) : output;
+    options.startSdkServer(sdkInput, sdkOutput).catch(failHeld);
+    if (initialize) sdkInput.write(initialize.line);
     else release();
   };
 
-  const onLine = (chunk: Buffer | string): void => {
+  input.on('data', (chunk: Buffer | string) => {
     const line = chunk.toString();
     if (held) return void held.push(line);
     if (sdkInput) return void sdkInput.write(line);
     const answer = quickAnswer(line, options);
     if (answer === undefined) return handOver(line);
-    if (answer.initializeReplay !== undefined) initializeReplay = answer.initializeReplay;
-    if (answer.replay !== undefined) seen.push(answer.replay);
+    if (answer.initialize) initialize = answer.initialize;
+    if (answer.replayAfterInitialize) afterInitialize.push(line);
     if (answer.reply !== undefined) output.write(`${JSON.stringify(answer.reply)}\n`);
-  };
-  input.on('data', onLine);
-  input.on('end', () => sdkInput?.end());
-  return { handedOver: () => sdkInput !== undefined };
+  });
 }
 
 interface QuickAnswer {
   /** The response to write, if the message was a request. */
   reply?: object;
-  /** The client's initialize, to give the SDK first when it takes over. */
-  initializeReplay?: string;
-  /** A line to give the SDK after the initialize when it takes over. */
-  replay?: string;
+  /** The client's initialize: given to the SDK first when it takes over. */
+  initialize?: { line: string; id: string | number };
+  /** A line the SDK gets after the initialize when it takes over. */
+  replayAfterInitialize?: boolean;
 }
 
 /** The front's answer to one line, or undefined when the SDK must answer it. */
@@ -83,24 +96,23 @@ function quickAnswer(line: string, options: StdioFrontOptions): QuickAnswer | un
   } catch {
     return undefined;
   }
-  if (typeof message !== 'object' || message === null || message.jsonrpc !== '2.0') return undefined;
+  if (!isObject(message) || message.jsonrpc !== '2.0') return undefined;
   const { id, method, params } = message;
-  if (method === 'notifications/initialized' && id === undefined) return { replay: line };
+  if (method === 'notifications/initialized' && id === undefined && params === undefined) return { replayAfterInitialize: true };
   if (typeof id !== 'number' && typeof id !== 'string') return undefined;
   const respond = (result: object): QuickAnswer => ({ reply: { result, jsonrpc: '2.0', id } });
-  if (method === 'ping' && hasNoParams(params)) return respond({});
-  if (method === 'tools/list' && hasNoParams(params)) {
+  if (method === 'ping' && hasOnlyMeta(params)) return respond({});
+  if (method === 'tools/list' && hasOnlyMeta(params)) {
     return respond({ tools: selectTools(options.manifest, options.choice).map(toMcpTool) });
   }
   if (method === 'initialize' && isInitializeParams(params)) {
-    const initializeReplay = `${JSON.stringify({ ...message, id: REPLAYED_INITIALIZE_ID })}\n`;
-    return { ...respond(initializeResult(params.protocolVersion)), initializeReplay };
+    return { ...respond(initializeResult(params.protocolVersion)), initialize: { line, id } };
   }
   return undefined;
 }
 
 /** What the SDK's Server answers to initialize (its _oninitialize), for a server made by createMcpServer. */
-export function initializeResult(requested: string): object {
+function initializeResult(requested: string): object {
   return {
     protocolVersion: PROTOCOL_VERSIONS.includes(requested) ? requested : PROTOCOL_VERSIONS[0],
     capabilities: serverCapabilities(false),
@@ -109,33 +121,74 @@ export function initializeResult(requested: string): object {
   };
 }
 
-/** Params the front answers without the SDK: none, or only `_meta` (a cursor or anything else goes to the SDK). */
-function hasNoParams(params: unknown): boolean {
+/** No params, or only a `_meta` the SDK accepts (an object whose progressToken is a string or a number). */
+function hasOnlyMeta(params: unknown): boolean {
   if (params === undefined) return true;
-  return isObject(params) && Object.keys(params).every((key) => key === '_meta');
+  if (!isObject(params) || !hasOnly(params, ['_meta'])) return false;
+  const meta = params._meta;
+  if (meta === undefined) return true;
+  return isObject(meta) && ['undefined', 'string', 'number'].includes(typeof meta.progressToken);
 }
 
-/** The shape the SDK's InitializeRequestSchema requires; anything less is left to the SDK to refuse. */
+/**
+ * What the SDK's initialize schema accepts, checked member by member: the capabilities a client may
+ * declare, each an object of the right shape, and clientInfo's name and version. Anything else (another
+ * member, an icon list, `_meta`) is left to the SDK, which accepts or refuses it itself.
+ */
 function isInitializeParams(params: unknown): params is { protocolVersion: string } {
-  if (!isObject(params) || typeof params.protocolVersion !== 'string' || !isObject(params.capabilities)) return false;
-  const client = params.clientInfo;
-  return isObject(client) && typeof client.name === 'string' && typeof client.version === 'string';
+  if (!isObject(params) || !hasOnly(params, ['protocolVersion', 'capabilities', 'clientInfo'])) return false;
+  const { protocolVersion, capabilities, clientInfo } = params;
+  if (typeof protocolVersion !== 'string' || !isObject(clientInfo) || !isObject(capabilities)) return false;
+  if (!hasOnly(clientInfo, ['name', 'version', 'title', 'websiteUrl', 'description'])) return false;
+  if (typeof clientInfo.name !== 'string' || typeof clientInfo.version !== 'string') return false;
+  if (['title', 'websiteUrl', 'description'].some((key) => !['undefined', 'string'].includes(typeof clientInfo[key]))) return false;
+  if (!hasOnly(capabilities, ['experimental', 'sampling', 'elicitation', 'roots', 'tasks'])) return false;
+  if (!Object.values(capabilities).every(isObject)) return false;
+  const { roots, experimental } = capabilities as Record<string, Record<string, unknown> | undefined>;
+  if (roots && (!hasOnly(roots, ['listChanged']) || !['undefined', 'boolean'].includes(typeof roots.listChanged))) return false;
+  return !experimental || Object.values(experimental).every(isObject);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The SDK's output, less its answer to the replayed initialize (the client has had the front's); `onDropped` when it came. */
-function dropReplayedAnswer(output: Writable, onDropped: () => void): Writable {
-  let dropped = false;
+function hasOnly(value: Record<string, unknown>, keys: string[]): boolean {
+  return Object.keys(value).every((key) => keys.includes(key));
+}
+
+/** The ids of the requests among `lines`, to answer them when the SDK server cannot start. */
+function requestIds(lines: string[]): Array<string | number> {
+  return lines.flatMap((line) => {
+    try {
+      const { id, method } = JSON.parse(line) as Message;
+      return typeof method === 'string' && (typeof id === 'string' || typeof id === 'number') ? [id] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * The SDK's output, less its answer to the replayed initialize (the client has had the front's): the
+ * first response with the initialize's id. Nothing else can carry that id first, as every other line of
+ * the client is held until this answer comes; the SDK's own requests to the client have a `method`.
+ */
+function withoutReplayAnswer(
+  output: Writable,
+  id: string | number,
+  onAnswered: () => void,
+  onRefused: (message: string) => void,
+): Writable {
+  let answered = false;
   return new Writable({
     write(chunk: Buffer | string, _encoding, done) {
-      if (!dropped && chunk.toString().includes(REPLAYED_INITIALIZE_ID)) {
+      if (!answered) {
         const message = JSON.parse(chunk.toString()) as Message;
-        if (message.id === REPLAYED_INITIALIZE_ID) {
-          dropped = true;
-          onDropped();
+        if (message.id === id && message.method === undefined) {
+          answered = true;
+          if (message.error !== undefined) onRefused(JSON.stringify(message.error).slice(0, 500));
+          onAnswered();
           return done();
         }
       }

@@ -1,4 +1,4 @@
-import { UsageError } from '../config';
+import { UsageError, type CliOptions } from '../config';
 import type { ToolManifestEntry } from './manifest';
 
 /** Which tools a server offers: --toolsets and --tools, combined with read-only mode. */
@@ -15,6 +15,11 @@ export interface ToolChoice {
  * tools that follow operations, unless an exact list (--tools alone) says otherwise.
  */
 export const OPERATION_TOOLS = ['pp_get_operation', 'pp_list_operations'];
+
+/** The choice the command line made (--read-only, --toolsets, --tools), for the stdio front and the SDK server alike. */
+export function toolChoice(options: Pick<CliOptions, 'readOnly' | 'toolsets' | 'tools'>): ToolChoice {
+  return { readOnly: options.readOnly, toolsets: options.toolsets, tools: options.tools };
+}
 
 /** The tools offered under `choice`, in manifest order. */
 export function selectTools(manifest: readonly ToolManifestEntry[], choice: ToolChoice): ToolManifestEntry[] {

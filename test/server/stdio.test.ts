@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { HINT_DEFAULTS } from '../../src/server/toolList';
 import { allTools } from '../../src/tools';
-import { connectCli, text } from '../helpers';
+import { connectCli, eventually, text } from '../helpers';
 
 describe('standalone server over stdio, --sandbox, through the SDK client', () => {
   let client: Client;
@@ -12,8 +12,16 @@ describe('standalone server over stdio, --sandbox, through the SDK client', () =
   before(async () => ({ client, close, stderr } = await connectCli(['--sandbox', '--environment', 'contoso-dev'])));
   after(() => close());
 
-  it('says on stderr that it is ready, and nothing more to a client that started it', () => {
-    assert.match(stderr(), /^\[power-agent-mcp\] info: power-agent-mcp \S+ is ready on stdio against the local sandbox\.$/m);
+  it('says on stderr that it is ready, and nothing more to a client that started it', async () => {
+    // stderr is its own pipe: the line may reach us after the answer to initialize did.
+    const ready = /^\[power-agent-mcp\] info: power-agent-mcp \S+ is ready on stdio against the local sandbox\.$/m;
+    assert.match(
+      await eventually(
+        () => Promise.resolve(stderr()),
+        (text) => ready.test(text),
+      ),
+      ready,
+    );
     assert.doesNotMatch(stderr(), /mcp\.json/);
   });
 
