@@ -1,5 +1,5 @@
-// Builds the bundles: dist/cli.js (small: the stdio front + tool manifest), dist/server.js (the SDK
-// server, loaded on the first message the front does not answer), dist/runtime.js (loaded on the
+// Builds the bundles: dist/cli.js (small: the stdio front, which reads dist/toolManifest.json), dist/server.js
+// (the SDK server, loaded on the first message the front does not answer), dist/runtime.js (loaded on the
 // first tool call: catalog, clients, sign-in, sandbox) and dist/extension.js (the VS Code extension).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,11 +1,13 @@
 /**
  * Server CPU per MCP message: the stdio CLI, the loopback HTTP transport answering with event streams
- * (the default), and the same answering with JSON bodies. Each server runs in its own process, whose
+ * (the default), and the same answering with JSON bodies, all as built, minified bundles. Each server runs in its own process, whose
  * CPU time is read from /proc before and after BENCH_MESSAGES prompts/list requests (answered by the
  * SDK server in every case), sent one after another after a warm-up.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { buildSync } from 'esbuild';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -14,7 +16,7 @@ import { MCP_PATH, SECRET_HEADER } from '../src/server/loopback';
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const WARM_UP = 200;
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
-const TICKS_PER_SECOND = 100;
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 const initialize = {
   jsonrpc: '2.0',
@@ -52,10 +54,23 @@ function stdioSubject(): Promise<Subject> {
   return send(initialize).then(() => ({ child, send }));
 }
 
-async function httpSubject(mode: 'sse' | 'json'): Promise<Subject> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'workers', 'loopbackServer.ts'), mode], {
-    stdio: ['ignore', 'pipe', 'ignore'],
+/** The loopback server worker bundled and minified as the product's bundles are, so both transports run built code. */
+function loopbackBundle(): string {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'http-cpu-')), 'loopbackServer.js');
+  buildSync({
+    entryPoints: [join(__dirname, 'workers', 'loopbackServer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    minify: true,
+    outfile,
+    logLevel: 'warning',
   });
+  return outfile;
+}
+
+async function httpSubject(mode: 'sse' | 'json'): Promise<Subject> {
+  const child = spawn(process.execPath, [loopbackBundle(), mode], { stdio: ['ignore', 'pipe', 'ignore'] });
   const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
   const { port, secret } = JSON.parse(first) as { port: number; secret: string };
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });

@@ -37,7 +37,7 @@ export function healthNodes(report: ServerStatusReport | undefined): HealthNode[
       icon: 'tools',
       children: report.tools.map((tool) => ({
         label: tool.tool,
-        description: `${tool.calls} calls, ${tool.errors} errors · p50 ${ms(tool.p50Ms)} · p95 ${ms(tool.p95Ms)}`,
+        description: `${count(tool.calls, 'call')}, ${count(tool.errors, 'error')} · p50 ${ms(tool.p50Ms)} · p95 ${ms(tool.p95Ms)}`,
         icon: tool.errors ? 'warning' : 'symbol-method',
       })),
     },
@@ -48,9 +48,9 @@ export function healthNodes(report: ServerStatusReport | undefined): HealthNode[
       children: report.services.map((service) => ({
         label: service.org ? `${service.service} ${service.org}` : service.service,
         description: [
-          `${service.requests} requests`,
+          count(service.requests, 'request'),
           `${service.throttled} throttled`,
-          `${service.retries} retries (${(service.retryWaitMs / 1000).toFixed(1)} s waited)`,
+          `${count(service.retries, 'retry', 'retries')} (${(service.retryWaitMs / 1000).toFixed(1)} s waited)`,
           `p95 ${ms(service.p95Ms)}`,
           ...(service.budget ? [budget(service.budget)] : []),
         ].join(' · '),
@@ -66,6 +66,10 @@ function budget(figures: NonNullable<ServerStatusReport['services'][number]['bud
     figures.secondsRemaining === null ? '' : `${figures.secondsRemaining} s of execution`,
   ].filter(Boolean);
   return `budget left: ${parts.join(', ') || 'unknown'}`;
+}
+
+function count(value: number, one: string, many = `${one}s`): string {
+  return `${value} ${value === 1 ? one : many}`;
 }
 
 function ms(value: number | null): string {

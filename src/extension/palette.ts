@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { basename, extname, join, relative } from 'node:path';
+import { tablesOf } from '../platform/dataverseTables';
 import type { EnvironmentSummary } from '../platform/environment';
 import type { ToolManifestEntry } from '../server/manifest';
 import { environmentChoices } from './environmentChoices';
@@ -315,17 +316,11 @@ class StepContext {
     try {
       const dataverse = (await (await this.host.runtime()).services()).dataverse(env.url);
       const signal = AbortSignal.timeout(60_000);
+      const { organizations, entityDefinitions, orgSettings: settings } = tablesOf(dataverse);
       const [row, attributes, definitions] = await Promise.all([
-        dataverse.get<{ value: Array<Record<string, unknown>> }>('organizations', signal).then((b) => b.value[0] ?? {}),
-        dataverse
-          .get<{ value: Array<{ LogicalName: string; AttributeType: string; IsValidForUpdate?: boolean }> }>(
-            `EntityDefinitions(LogicalName='organization')/Attributes?$select=LogicalName,AttributeType,IsValidForUpdate`,
-            signal,
-          )
-          .then((b) => b.value),
-        dataverse
-          .get<{ SettingDetailCollection?: Array<{ Name: string; Value: string; DataType: number }> }>('RetrieveSettingList()', signal)
-          .then((b) => b.SettingDetailCollection ?? []),
+        organizations.current(signal),
+        entityDefinitions.attributes('organization', signal),
+        settings.list(signal),
       ]);
       return orgSettings(row, attributes, definitions);
     } catch (error) {

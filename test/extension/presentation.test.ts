@@ -382,11 +382,11 @@ describe('views', () => {
     const tools = nodes.find((node) => node.label === 'Tools')!.children!;
     assert.deepEqual(
       tools.map((tool) => [tool.label, tool.description]),
-      [['pp_list_solutions', '10 calls, 1 errors · p50 140 ms · p95 190 ms']],
+      [['pp_list_solutions', '10 calls, 1 error · p50 140 ms · p95 190 ms']],
     );
     const services = nodes.find((node) => node.label === 'Services')!.children!;
     const bap = services.find((service) => service.label === 'bap')!;
-    assert.match(bap.description!, /1 requests · 1 throttled · 1 retries \(2\.0 s waited\)/);
+    assert.match(bap.description!, /1 request · 1 throttled · 1 retry \(2\.0 s waited\)/);
     assert.equal(bap.icon, 'warning');
     const dataverse = services.find((service) => service.label.startsWith('dataverse'))!;
     assert.match(dataverse.description!, /budget left: 5400 requests$/);
