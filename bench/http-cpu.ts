@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { MCP_PATH, SECRET_HEADER } from '../src/server/loopback';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 3000);
 const WARM_UP = 200;
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
