@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../dataverse';
 import { eq, ge, rowId, rowPath } from '../odata';
-import { allRows } from './query';
+import { allRows, followableId } from './query';
 
 /** asyncoperations.operationtype of a job started by a *Async solution message (ExportSolutionAsync, …). */
 const SOLUTION_MESSAGE_JOB = 54;
@@ -12,7 +12,7 @@ export class AsyncOperations {
   /** The URL the tracker reads a job's status from (docs/service-notes.md#long-running-operations). */
   statusUrl(asyncOperationId: string): string {
     return this.dv.url(
-      rowPath('asyncoperations', asyncOperationId, [
+      rowPath('asyncoperations', followableId(asyncOperationId, 'job'), [
         'statecode',
         'statuscode',
         'errorcode',

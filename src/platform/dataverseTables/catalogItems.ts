@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../dataverse';
 import { rowPath } from '../odata';
-import { allRows } from './query';
+import { allRows, followableId } from './query';
 import type { HttpResponse } from '../http';
 
 /** An item of the Power Platform catalog (mspcat_applications, in the catalog's environment). */
@@ -59,13 +59,19 @@ export class CatalogItems {
 
   /** The URL the tracker reads an install's status from. */
   installStatusUrl(installHistoryId: string): string {
-    return this.dv.url(rowPath('mspcat_installhistories', installHistoryId, ['statuscode', 'mspcat_errordetails']));
+    return this.dv.url(
+      rowPath('mspcat_installhistories', followableId(installHistoryId, 'catalog install'), ['statuscode', 'mspcat_errordetails']),
+    );
   }
 
   /** The URL the tracker reads a submission's certification status from. */
   certificationStatusUrl(certificationRequestId: string): string {
     return this.dv.url(
-      rowPath('mspcat_certificationrequests', certificationRequestId, ['statuscode', '_mspcat_application_value', 'mspcat_message']),
+      rowPath('mspcat_certificationrequests', followableId(certificationRequestId, 'catalog submission'), [
+        'statuscode',
+        '_mspcat_application_value',
+        'mspcat_message',
+      ]),
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { DataverseClient } from '../dataverse';
-import { queryPath, rowId, type TableQuery } from '../odata';
+import { PlatformError } from '../errors';
+import { GUID, queryPath, rowId, type TableQuery } from '../odata';
 
 // Reading and linking rows for the typed table methods; the query text itself is written by ../odata.ts.
 // The table methods are async throughout, so a value refused there (an id that is not a GUID) rejects
@@ -34,4 +35,20 @@ export async function allRows<T>(dv: DataverseClient, entitySet: string, query: 
     rows.push(...page.value);
   }
   return rows;
+}
+
+/**
+ * The id a start was answered with, checked before a status URL is made of it. The service has taken
+ * the work in by then, so an id that is not a GUID makes the outcome unknown (the tracker then looks for
+ * the work), never a failure.
+ */
+export function followableId(id: string, what: string): string {
+  if (GUID.test(id)) return id;
+  throw new PlatformError({
+    service: 'dataverse',
+    status: 0,
+    code: 'UnfollowableId',
+    message: `The service took in the ${what} but answered with an id that is not a GUID (${JSON.stringify(id.slice(0, 60))}), so its status cannot be read.`,
+    outcomeUnknown: true,
+  });
 }
