@@ -117,4 +117,16 @@ describe('typed Dataverse tables', () => {
     assert.equal((await correct.install('contoso.app', `${ORG}/`)).id, BU);
     assert.equal((await fakeOrg(() => undefined).tables.catalogItems.install('contoso.app', `${ORG}/`)).id, undefined);
   });
+
+  it('a started job answered with an id that is not a GUID is an unknown outcome, not a failure', () => {
+    const { tables } = fakeOrg();
+    assert.equal(tables.asyncOperations.statusUrl(USER).startsWith(`${API}/asyncoperations(${USER})?`), true);
+    for (const url of [
+      () => tables.asyncOperations.statusUrl('job-7'),
+      () => tables.catalogItems.installStatusUrl("x') or (1 eq 1"),
+      () => tables.catalogItems.certificationStatusUrl(''),
+    ]) {
+      assert.throws(url, (error: unknown) => error instanceof PlatformError && error.outcomeUnknown && error.code === 'UnfollowableId');
+    }
+  });
 });
