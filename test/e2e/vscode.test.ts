@@ -387,6 +387,9 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         .first()
         .waitFor({ timeout: 5_000 });
       await page.screenshot({ path: join(SHOTS, '22b-server-health.png') });
+      // Collapsed again, so the Operations view keeps its room for the rows the steps below look for.
+      await page.locator('.pane-header', { hasText: 'Server Health' }).first().click();
+      await health.locator('.monaco-list-row').first().waitFor({ state: 'hidden', timeout: 5_000 });
 
       // The settings, as the Settings editor shows them; turning the sandbox off there with no account signed in
       // shows the welcome view, the status bar asks to sign in, and the sandbox's operations stay.
