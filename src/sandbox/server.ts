@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,6 +92,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const serviceProtection = new ServiceProtection({ ...DATAVERSE_LIMITS, ...options.serviceProtection });
   // Requests held back (slow faults, latency) are dropped when the sandbox closes, never handled later.
   const stopping = new AbortController();
+  // Every request in flight waits on it (latency, slow faults), and each wait removes its listener when done.
+  setMaxListeners(0, stopping.signal);
   const requests: Sandbox['requests'] = [];
   let handler: (request: SandboxRequest) => Promise<Reply | 'reset' | { lost: Reply }> = () => Promise.resolve(json(503, {}));
   const server: Server = createHttpsServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => void serve(req, res));
