@@ -1,4 +1,4 @@
-import type { Clock } from '../src/operations/clock';
+import type { Clock } from '../src/platform/clock';
 
 interface Timer {
   at: number;

@@ -4,7 +4,7 @@ import { PlatformError } from '../platform/errors';
 import { backoffDelay, parseRetryAfter } from '../platform/retry';
 import type { Services } from '../services';
 import { isBusyConflict } from './busyConflict';
-import { every, sleepOn, systemClock, type Clock } from './clock';
+import { every, sleepOn, systemClock, type Clock } from '../platform/clock';
 import { pollStyle, type PollStyleSpec } from './pollStyles';
 import {
   isTerminal,

@@ -1,3 +1,5 @@
+import { sleepOn, systemClock } from './clock';
+
 /** Retry-After: integer or decimal seconds, or an HTTP-date. Returns milliseconds, or undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -16,16 +18,5 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleepOn(systemClock, ms, signal);
 }

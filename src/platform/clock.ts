@@ -1,4 +1,4 @@
-/** The time the tracker goes by: the system's, or a test's fake one. */
+/** The time the tracker and the HTTP client's waits go by: the system's, or a test's fake one. */
 export interface Clock {
   now(): number;
   /** Calls `callback` once after `ms`; returns the function that cancels it. */
@@ -23,17 +23,17 @@ export function every(clock: Clock, ms: number, callback: () => void): () => voi
 }
 
 /** Resolves after `ms` on the clock, or rejects with the signal's reason as soon as it aborts. */
-export function sleepOn(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
       cancel();
-      reject(signal.reason);
+      reject(signal?.reason);
     };
     const cancel = clock.after(ms, () => {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     });
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
