@@ -113,3 +113,8 @@ export function scalarText(value: unknown): string {
       return JSON.stringify(value) ?? String(value);
   }
 }
+
+/** How long the server has run: minutes under an hour, then hours with one decimal. */
+export function uptimeText(seconds: number): string {
+  return seconds < 3600 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+}

@@ -1,4 +1,5 @@
 import type { ServerStatusReport } from '../tools/serverStatus';
+import { uptimeText } from './format';
 
 /** One row of the Server Health view; no VS Code types, so it is tested without VS Code. */
 export interface HealthNode {
@@ -21,7 +22,7 @@ export function healthNodes(report: ServerStatusReport | undefined): HealthNode[
   return [
     {
       label: report.healthy ? 'Healthy' : 'Needs attention',
-      description: `up ${uptime(report.uptimeSeconds)} · RSS ${report.memory.rssMb} MB · heap ${report.memory.heapUsedMb} MB`,
+      description: `up ${uptimeText(report.uptimeSeconds)} · RSS ${report.memory.rssMb} MB · heap ${report.memory.heapUsedMb} MB`,
       icon: report.healthy ? 'pass' : 'warning',
     },
     ...report.checks.map((check) => ({
@@ -75,8 +76,4 @@ function count(value: number, one: string, many = `${one}s`): string {
 function ms(value: number | null): string {
   if (value === null) return '–';
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
-}
-
-function uptime(seconds: number): string {
-  return seconds < 3600 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
 }

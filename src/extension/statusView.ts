@@ -1,4 +1,5 @@
 import type { ServerStatusReport } from '../tools/serverStatus';
+import { uptimeText } from './format';
 import { PRODUCT } from './settings';
 
 export interface StatusFacts {
@@ -56,9 +57,8 @@ export function statusView(facts: StatusFacts): { text: string; tooltip: string;
 /** The server's health in a few lines: the checks against the thresholds, operations, uptime and memory. */
 function statusLines(status: NonNullable<StatusFacts['status']>): string[] {
   const { running, succeeded, failed } = status.operations;
-  const up = status.uptimeSeconds < 3600 ? `${Math.round(status.uptimeSeconds / 60)} min` : `${(status.uptimeSeconds / 3600).toFixed(1)} h`;
   return [
-    `Server ${status.healthy ? 'healthy' : '**needs attention**'}: up ${up}, ${status.memory.rssMb} MB`,
+    `Server ${status.healthy ? 'healthy' : '**needs attention**'}: up ${uptimeText(status.uptimeSeconds)}, ${status.memory.rssMb} MB`,
     // Tool names carry underscores, which Markdown would read as emphasis.
     ...status.checks.map((c) => `${c.status === 'warning' ? '$(warning) ' : ''}${c.check}: ${c.value.replace(/[_*]/g, '\\$&')}`),
     `Operations: ${running} running, ${succeeded} succeeded, ${failed} failed`,
