@@ -25,7 +25,9 @@ const loadRuntime = () => loadBundle<typeof import('./runtime')>('./runtime.js')
 const loadServer = () => loadBundle<typeof import('./server/stdioServer')>('./server.js');
 
 /** The tools as tools/list describes them, built with the bundles; JSON.parse reads it faster than a module could be compiled. */
-const manifest = JSON.parse(readFileSync(join(__dirname, 'toolManifest.json'), 'utf8')) as ToolManifestEntry[];
+function readManifest(): ToolManifestEntry[] {
+  return JSON.parse(readFileSync(join(__dirname, 'toolManifest.json'), 'utf8')) as ToolManifestEntry[];
+}
 
 /**
  * The standalone server: MCP over stdio. Kept small on purpose: a front answers initialize, ping and
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     const { runSandboxCommand } = loadRuntime();
     process.exit(await runSandboxCommand(process.argv.slice(3)));
   }
+  const manifest = readManifest();
   let options;
   try {
     options = parseCliArgs(process.argv.slice(2), process.env);
@@ -49,10 +52,10 @@ async function main(): Promise<void> {
   }
   if (options.help) return void process.stdout.write(`${USAGE}\n`);
   if (options.version) return void process.stdout.write(`${VERSION}\n`);
-  serve(options, createLogger(options.logLevel));
+  serve(options, manifest, createLogger(options.logLevel));
 }
 
-function serve(options: CliOptions, logger: Logger): void {
+function serve(options: CliOptions, manifest: ToolManifestEntry[], logger: Logger): void {
   let standalone: Promise<StandaloneServer> | undefined;
   let closing = false;
   const shutdown = async () => {
