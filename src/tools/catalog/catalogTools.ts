@@ -63,7 +63,8 @@ export const installCatalog = defineTool({
       details: { instanceUrl: catalog.url, item: item.mspcat_tpsid },
       start: async () => {
         const cid = args.version ? `${item.mspcat_tpsid}@${args.version}` : item.mspcat_tpsid;
-        const { id, correlationId } = await tablesOf(catalog.dataverse).catalogItems.install(cid, `${target.url}/`, settings);
+        const { catalogItems } = tablesOf(catalog.dataverse);
+        const { id, correlationId } = await catalogItems.install(cid, `${target.url}/`, settings);
         if (!id)
           return {
             kind: 'done',
@@ -73,7 +74,7 @@ export const installCatalog = defineTool({
         return {
           kind: 'poll',
           style: 'catalog-install',
-          url: tablesOf(catalog.dataverse).catalogItems.installStatusUrl(id),
+          url: catalogItems.installStatusUrl(id),
           correlationId,
           serviceOperationId: id,
         };
@@ -139,7 +140,8 @@ export const submitCatalog = defineTool({
       details: { instanceUrl: catalog.url, item: text(at(definition, 'id')) },
       start: async () => {
         const encoded = Buffer.from(JSON.stringify(submission)).toString('base64');
-        const { id, correlationId } = await tablesOf(catalog.dataverse).catalogItems.submit(encoded);
+        const { catalogItems } = tablesOf(catalog.dataverse);
+        const { id, correlationId } = await catalogItems.submit(encoded);
         if (!id)
           return {
             kind: 'done',
@@ -149,7 +151,7 @@ export const submitCatalog = defineTool({
         return {
           kind: 'poll',
           style: 'catalog-submission',
-          url: tablesOf(catalog.dataverse).catalogItems.certificationStatusUrl(id),
+          url: catalogItems.certificationStatusUrl(id),
           correlationId,
           serviceOperationId: id,
         };
