@@ -57,15 +57,17 @@ async function measure(server: string, transport: Transport): Promise<ListFigure
   };
 }
 
-async function ours(): Promise<ListFigures> {
+/** The standalone server's default list, or with a toolset icon on every tool (the extension's list, --tool-icons). */
+async function ours(icons: boolean): Promise<ListFigures> {
   const server = createMcpServer({
     manifest: buildManifest(allTools),
     runtime: () => Promise.reject(new Error('tools/list loads no runtime')),
+    toolList: { icons },
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   try {
-    return await measure('power-agent-mcp', clientSide);
+    return await measure(icons ? 'power-agent-mcp, tool icons' : 'power-agent-mcp', clientSide);
   } finally {
     await server.close();
   }
@@ -108,7 +110,7 @@ function print(rows: ListFigures[]): void {
 }
 
 async function main(): Promise<void> {
-  print([await ours(), await filesystemServer()]);
+  print([await ours(false), await ours(true), await filesystemServer()]);
 }
 
 void main();

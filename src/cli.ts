@@ -81,6 +81,7 @@ function serve(options: CliOptions, manifest: ToolManifestEntry[], logger: Logge
     output: process.stdout,
     manifest,
     choice: toolChoice(options),
+    toolList: { icons: options.toolIcons },
     startSdkServer: async (sdkInput, sdkOutput) => {
       standalone = Promise.resolve().then(() =>
         loadServer().connectStdioServer(

@@ -16,6 +16,8 @@ export interface CliOptions {
   toolsets?: Toolset[];
   /** Offer exactly these tools (with `toolsets`: these as well). Checked against the manifest at start. */
   tools?: string[];
+  /** Give each tool its toolset's icon in tools/list (for hosts that show tool icons). */
+  toolIcons: boolean;
   help: boolean;
   version: boolean;
 }
@@ -40,6 +42,8 @@ Options:
   --toolsets <list>      Offer only the tools of these toolsets (comma-separated, or all):
                          ${TOOLSETS.join(', ')}.
   --tools <list>         Offer exactly these tools (comma-separated names); with --toolsets, these too.
+  --tool-icons           Give each tool its toolset's icon, for clients that show tool icons (adds
+                         about 8 KB to the tool list; the server's own icon is always sent).
   --environment-cache-seconds <n>
                          How long the lists of environments and solutions are kept for lookups by
                          name or URL (default ${DEFAULT_CACHE_SECONDS}, at most ${MAX_CACHE_SECONDS}; 0 reads them every time).
@@ -53,7 +57,7 @@ POWERAGENT_AUTH (client-secret, certificate, workload-identity, managed-identity
 POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POWERAGENT_AUTHORITY_HOST,
 POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL, POWERAGENT_DATAVERSE_DOMAINS. The options above can also be set with POWERAGENT_ENVIRONMENT,
 POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS, POWERAGENT_TOOLSETS, POWERAGENT_TOOLS,
-POWERAGENT_CONFIRM and POWERAGENT_ENVIRONMENT_CACHE_SECONDS. Operation records are kept in POWERAGENT_STATE_DIR
+POWERAGENT_TOOL_ICONS=1, POWERAGENT_CONFIRM and POWERAGENT_ENVIRONMENT_CACHE_SECONDS. Operation records are kept in POWERAGENT_STATE_DIR
 (default ~/.power-agent-mcp). See the README.`;
 
 export class UsageError extends Error {}
@@ -70,6 +74,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     environmentCacheSeconds: parseCacheSecondsVariable(env.POWERAGENT_ENVIRONMENT_CACHE_SECONDS),
     toolsets: parseToolsets(env.POWERAGENT_TOOLSETS, 'POWERAGENT_TOOLSETS'),
     tools: parseTools(env.POWERAGENT_TOOLS, 'POWERAGENT_TOOLS'),
+    toolIcons: isTrue(env.POWERAGENT_TOOL_ICONS),
     help: false,
     version: false,
   };
@@ -102,6 +107,9 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--tools':
         options.tools = parseTools(value(), '--tools');
+        break;
+      case '--tool-icons':
+        options.toolIcons = true;
         break;
       case '--confirm':
         options.confirmDestructive = parseConfirm(value(), '--confirm');

@@ -155,6 +155,8 @@ export class PowerAgentHost implements vscode.Disposable {
           runtime,
           readOnly: () => this.settings.readOnly,
           toolsets: () => ({ toolsets: this.settings.toolsets?.length ? this.settings.toolsets : undefined }),
+          // VS Code shows tool icons in its tool picker and never passes them to a model.
+          toolList: { icons: true },
         }),
     }).catch((error) => {
       this.server = undefined;

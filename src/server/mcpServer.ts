@@ -23,7 +23,7 @@ import {
   type CallToolResult,
 } from './sdk';
 import { OperationTasks, type TaskStart } from './tasks';
-import { toMcpTool } from './toolList';
+import { toMcpTool, type ToolListStyle } from './toolList';
 import { selectTools, whyNotOffered, type ToolChoice } from './toolSelection';
 
 export interface McpServerOptions {
@@ -39,6 +39,8 @@ export interface McpServerOptions {
    * none). Given when no allowed folders were set, so the roots become the allowed folders.
    */
   onRoots?: (folders: string[] | undefined) => void;
+  /** How tools/list presents the tools (icons). */
+  toolList?: ToolListStyle;
   /** Where server-level problems are written (the client's roots could not be read). */
   warn?: (message: string) => void;
 }
@@ -92,7 +94,9 @@ export function createMcpServer(options: McpServerOptions): Server {
     tasks.close();
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: selectTools(options.manifest, choice()).map(toMcpTool) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: selectTools(options.manifest, choice()).map((entry) => toMcpTool(entry, options.toolList)),
+  }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args, _meta, task } = request.params;
     const current = choice();

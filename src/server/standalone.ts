@@ -51,6 +51,7 @@ export function createStandaloneServer(standalone: StandaloneOptions): Standalon
     manifest: standalone.manifest,
     readOnly,
     toolsets,
+    toolList: { icons: options.toolIcons },
     warn: (message) => logger.warn(message),
     onRoots: options.allowedFolders
       ? undefined

@@ -1,7 +1,7 @@
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { ToolManifestEntry } from './manifest';
 import { INSTRUCTIONS, PROTOCOL_VERSIONS, SERVER_INFO, serverCapabilities } from './serverInfo';
-import { toMcpTool } from './toolList';
+import { toMcpTool, type ToolListStyle } from './toolList';
 import { selectTools, type ToolChoice } from './toolSelection';
 
 /** The SDK server the front hands the connection to: it reads `input` and writes whole messages to `output`. */
@@ -13,6 +13,7 @@ export interface StdioFrontOptions {
   output: Writable;
   manifest: readonly ToolManifestEntry[];
   choice: ToolChoice;
+  toolList?: ToolListStyle;
   /** Loads the SDK server and connects it; called once, on the first message the front does not answer. */
   startSdkServer: SdkServerStarter;
   /** The SDK server could not be loaded: the requests waiting for it were answered with an error. */
@@ -103,7 +104,7 @@ function quickAnswer(line: string, options: StdioFrontOptions): QuickAnswer | un
   const respond = (result: object): QuickAnswer => ({ reply: { result, jsonrpc: '2.0', id } });
   if (method === 'ping' && hasOnlyMeta(params)) return respond({});
   if (method === 'tools/list' && hasOnlyMeta(params)) {
-    return respond({ tools: selectTools(options.manifest, options.choice).map(toMcpTool) });
+    return respond({ tools: selectTools(options.manifest, options.choice).map((entry) => toMcpTool(entry, options.toolList)) });
   }
   if (method === 'initialize' && isInitializeParams(params)) {
     return { ...respond(initializeResult(params.protocolVersion)), initialize: { line, id } };

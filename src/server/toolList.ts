@@ -1,6 +1,7 @@
 import type { ToolAnnotations } from '../tools/types';
 import type { ToolManifestEntry } from './manifest';
 import type { Tool } from './sdk';
+import { toolIcons } from './toolIcons';
 
 /** The value a client assumes for a hint the tool leaves out (MCP tool annotations). */
 export const HINT_DEFAULTS: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
@@ -15,12 +16,22 @@ export const HINT_DEFAULTS: ToolAnnotations = { readOnlyHint: false, destructive
  */
 export const DECLARED_OUTPUT_SCHEMA = { type: 'object' as const };
 
+/** How tools/list presents the tools. */
+export interface ToolListStyle {
+  /**
+   * Give each tool its toolset's icon. Off by default: a model never sees icons, but they add about
+   * 8 KB to every list, and most hosts show only the server's. The extension turns them on, as VS Code
+   * shows them in its tool picker (--tool-icons or POWERAGENT_TOOL_ICONS=1 for the standalone server).
+   */
+  icons?: boolean;
+}
+
 /**
  * A tool as tools/list sends it. Every agent pays for the list on every turn, so it carries what a client
  * or a model uses and nothing twice: the title once (not again in the annotations), only the hints that
- * differ from their defaults, and no icon (the server's icons come with initialize, once per session).
+ * differ from their defaults, and an icon only where the host shows it (the server's come with initialize).
  */
-export function toMcpTool(entry: ToolManifestEntry): Tool {
+export function toMcpTool(entry: ToolManifestEntry, style: ToolListStyle = {}): Tool {
   return {
     name: entry.name,
     title: entry.title,
@@ -29,6 +40,7 @@ export function toMcpTool(entry: ToolManifestEntry): Tool {
     outputSchema: DECLARED_OUTPUT_SCHEMA,
     annotations: leanAnnotations(entry.annotations),
     ...(entry.execution ? { execution: entry.execution } : {}),
+    ...(style.icons ? { icons: toolIcons(entry.toolset) } : {}),
   };
 }
 

@@ -119,6 +119,7 @@ function front(args: string[], starter?: SdkServerStarter) {
     output: wire.output,
     manifest,
     choice: toolChoice(parseCliArgs(args, {})),
+    toolList: { icons: parseCliArgs(args, {}).toolIcons },
     startSdkServer: (input, output) => {
       events.started++;
       return start(input, output);
@@ -184,6 +185,7 @@ describe('the stdio front answers initialize, ping and tools/list as the SDK ser
     ['--toolsets', 'solutions'],
     ['--tools', 'pp_whoami,pp_doctor'],
     ['--toolsets', 'data', '--read-only'],
+    ['--tool-icons', '--toolsets', 'pages,security'],
   ];
   for (const args of selections) {
     it(`tools/list with ${args.join(' ')}`, async () => {

@@ -20,6 +20,9 @@ function checkReport(report, { contributedTools }) {
   assert.match(steps.lmTools.detail.listText, /Contoso Dev/);
   assert.ok(steps.mcp.detail.mcpTools.length >= 6, `MCP tools through VS Code's client: ${steps.mcp.detail.mcpTools}`);
   assert.match(steps.mcp.detail.listText, /Contoso Dev/);
+  const { toolsOffered, toolsWithIcon, distinctIcons } = steps.mcp.detail;
+  assert.equal(toolsWithIcon, toolsOffered, "the extension's server gives every tool its toolset's icon");
+  assert.equal(distinctIcons, 9, 'one icon per toolset');
   assert.equal(steps.operation.detail.done, 'succeeded');
   assert.ok(steps.operation.detail.states.includes('running') || steps.operation.detail.states.includes('queued'));
   assert.match(steps.destructive.detail.text, /Delete environment E2E Environment: succeeded/);

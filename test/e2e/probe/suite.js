@@ -21,6 +21,36 @@ async function waitFor(check, ms, what) {
   }
 }
 
+/** tools/list from the extension's own loopback MCP server, as a plain HTTP client (no SDK in here). */
+async function listToolsOver(server) {
+  const post = async (body, session) => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        ...server.headers,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    const data = text.split('\n').find((line) => line.startsWith('data: '));
+    return { session: response.headers.get('mcp-session-id'), message: data ? JSON.parse(data.slice(6)) : undefined };
+  };
+  const clientInfo = { name: 'e2e-probe', version: '1' };
+  const { session } = await post({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo },
+  });
+  await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+  const { message } = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, session);
+  await fetch(server.url, { method: 'DELETE', headers: { ...server.headers, 'mcp-session-id': session } });
+  return message.result.tools;
+}
+
 /**
  * Runs every step and returns the report ({ steps: { name: { ok, detail, ms } }, done }).
  * `reportFile`: written after each step. `selfDrive`: do what a person would click (Stop Waiting).
@@ -64,7 +94,15 @@ async function runSuite({ reportFile, selfDrive = false }) {
     );
     const mcpTools = vscode.lm.tools.filter((t) => t.name.startsWith('mcp_')).map((t) => t.name);
     const result = await vscode.lm.invokeTool(tools[0].name, { input: { type: 'Sandbox' }, toolInvocationToken: undefined });
-    return { mcpTools, listText: textOf(result) };
+    const listed = await listToolsOver(await (await extension.activate()).host.mcpServer());
+    const withIcon = listed.filter((tool) => tool.icons && tool.icons.length === 1);
+    return {
+      mcpTools,
+      listText: textOf(result),
+      toolsOffered: listed.length,
+      toolsWithIcon: withIcon.length,
+      distinctIcons: new Set(withIcon.map((tool) => tool.icons[0].src)).size,
+    };
   });
   await step('operation', async () => {
     const api = await extension.activate();
