@@ -2,17 +2,33 @@
 // `e2e` (the packaged extension in code-server), or `all`. Lists the files itself because npm's shell
 // has no recursive glob. Further arguments: node --test options (--test-reporter=dot, --test-only), or
 // words that pick the files whose path contains one of them (`node scripts/run-tests.mjs unit portal`).
+//
+// Unit test files run in a few shared processes (shards) rather than one process each: loading the
+// TypeScript sources through tsx costs about 2 s of CPU per process, which was most of the suite's
+// time on two cores. Each file runs inside a suite named after it, so its top-level hooks stay its
+// own. Files are spread over the shards by how long they took in the last run here
+// (.cache/test-durations.json), or else in a committed run (scripts/test-durations.json; refresh it by
+// copying the first after adding or growing a test file).
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const layer = process.argv[2] ?? 'all';
 const options = process.argv.slice(3).filter((arg) => arg.startsWith('--'));
 const picks = process.argv.slice(3).filter((arg) => !arg.startsWith('--'));
 if (!['unit', 'e2e', 'all'].includes(layer)) {
-  console.error(`usage: node scripts/run-tests.mjs unit|e2e|all [node --test options]`);
+  console.error(`usage: node scripts/run-tests.mjs unit|e2e|all [node --test options] [words]`);
   process.exit(2);
 }
+
+const CACHE = '.cache';
+const SHARD_DIR = join(CACHE, 'test-shards');
+const DURATIONS = join(CACHE, 'test-durations.json');
+const COMMITTED_DURATIONS = join('scripts', 'test-durations.json');
+const LAST_RUN = join(CACHE, 'test-last-run.tap');
+/** Twice the cores: a shard waiting on a timer or a socket leaves its core to another. */
+const SHARDS = Math.max(2, availableParallelism() * 2);
 
 function testFiles(folder) {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -27,7 +43,76 @@ const files = testFiles('test')
   .filter((file) => layer === 'all' || (layer === 'e2e') === isE2e(file))
   .filter((file) => picks.length === 0 || picks.some((pick) => file.includes(pick)))
   .sort();
-const reporter = options.some((option) => option.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...options, ...files];
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** Milliseconds per test file: this machine's last run over the committed one. */
+const readDurations = () => ({ ...readJson(COMMITTED_DURATIONS), ...readJson(DURATIONS) });
+
+/** Longest first, each to the shard with the least so far; a file never timed counts as the median. */
+function spread(unitFiles, durations) {
+  const known = Object.values(durations).sort((a, b) => a - b);
+  const guess = known.length ? known[Math.floor(known.length / 2)] : 1;
+  const weight = (file) => durations[file] ?? guess;
+  const shards = Array.from({ length: Math.min(SHARDS, unitFiles.length) }, () => ({ files: [], total: 0 }));
+  for (const file of [...unitFiles].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = shards.reduce((a, b) => (b.total < a.total ? b : a));
+    lightest.files.push(file);
+    lightest.total += weight(file);
+  }
+  return shards.filter((shard) => shard.files.length);
+}
+
+/** A shard: one process that runs each of its files inside a suite named after the file. */
+function writeShard(index, shardFiles) {
+  const path = join(SHARD_DIR, `shard-${index + 1}.cjs`);
+  const lines = shardFiles.map((file) => `describe(${JSON.stringify(file)}, () => require(${JSON.stringify(resolve(file))}));`);
+  writeFileSync(path, [`const { describe } = require('node:test');`, ...lines, ''].join('\n'));
+  return path;
+}
+
+/** Each file's time, from the suites named after the files in the last run's TAP report. */
+function recordDurations(tap) {
+  const durations = readJson(DURATIONS);
+  let file;
+  for (const line of tap.split('\n')) {
+    const subtest = /^# Subtest: (test\/\S+\.test\.ts)$/.exec(line);
+    if (subtest) file = subtest[1];
+    const duration = /^ {2}duration_ms: ([\d.]+)$/.exec(line);
+    if (duration && file) {
+      durations[file] = Math.round(Number(duration[1]));
+      file = undefined;
+    }
+  }
+  writeFileSync(DURATIONS, `${JSON.stringify(durations, null, 1)}\n`);
+}
+
+const unitFiles = files.filter((file) => !isE2e(file));
+rmSync(SHARD_DIR, { recursive: true, force: true });
+mkdirSync(SHARD_DIR, { recursive: true });
+const shardFiles = spread(unitFiles, readDurations()).map((shard, index) => writeShard(index, shard.files));
+const runFiles = [...shardFiles, ...files.filter(isE2e)];
+
+// The reporters asked for (spec by default) write to the terminal; a TAP report beside them keeps the timings.
+const asked = options.filter((option) => option.startsWith('--test-reporter='));
+const destinationsGiven = options.some((option) => option.startsWith('--test-reporter-destination'));
+const others = options.filter((option) => !option.startsWith('--test-reporter'));
+const reporters = destinationsGiven
+  ? options.filter((option) => option.startsWith('--test-reporter'))
+  : [
+      ...(asked.length ? asked : ['--test-reporter=spec']).flatMap((reporter) => [reporter, '--test-reporter-destination=stdout']),
+      '--test-reporter=tap',
+      `--test-reporter-destination=${LAST_RUN}`,
+    ];
+rmSync(LAST_RUN, { force: true });
+const concurrency = `--test-concurrency=${Math.max(1, shardFiles.length)}`;
+const args = ['--import', 'tsx', '--test', concurrency, ...reporters, ...others, ...runFiles];
 const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
+if (existsSync(LAST_RUN)) recordDurations(readFileSync(LAST_RUN, 'utf8'));
 process.exit(status ?? 1);

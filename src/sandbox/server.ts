@@ -80,10 +80,25 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Starts the loopback emulator of the Microsoft cloud over HTTPS with a fresh self-signed certificate. */
+/**
+ * One self-signed certificate per process, made by the first sandbox. An RSA key costs about 250 ms of
+ * CPU, and a process that starts its sandbox again (the extension after a sign-out) keeps the
+ * certificate its clients already trust.
+ */
+let processCertificate: ReturnType<typeof generateCertificate> | undefined;
+
+function sandboxCertificate(): ReturnType<typeof generateCertificate> {
+  processCertificate ??= generateCertificate().catch((error: unknown) => {
+    processCertificate = undefined;
+    throw error;
+  });
+  return processCertificate;
+}
+
+/** Starts the loopback emulator of the Microsoft cloud over HTTPS with the process's self-signed certificate. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const logger = options.logger ?? silentLogger;
-  const tls = await generateCertificate();
+  const tls = await sandboxCertificate();
   const certDir = mkdtempSync(join(tmpdir(), 'power-agent-sandbox-'));
   const certificateFile = join(certDir, 'sandbox-ca.pem');
   writeFileSync(certificateFile, tls.certificatePem, { mode: 0o600 });

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
 import { connectCli, connectInProcess, type ClientSession } from '../helpers';
 
-/** Lifecycle operations take seconds instead of minutes: a create about 3 s, a copy about 5 s. */
-export const TIME_SCALE = 0.01;
+/** Lifecycle operations take about a second instead of minutes: a create about 1 s, a copy about 1.5 s. */
+export const TIME_SCALE = 0.003;
 
 export interface Session extends ClientSession {
   /** The server process, to stop it the hard way; null for a server in this process. */

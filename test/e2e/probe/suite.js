@@ -35,7 +35,8 @@ async function listToolsOver(server) {
       body: JSON.stringify(body),
     });
     const text = await response.text();
-    const data = text.split('\n').find((line) => line.startsWith('data: '));
+    // The stream opens with a priming event (an id and empty data) for clients that reconnect.
+    const data = text.split('\n').find((line) => line.startsWith('data: {'));
     return { session: response.headers.get('mcp-session-id'), message: data ? JSON.parse(data.slice(6)) : undefined };
   };
   const clientInfo = { name: 'e2e-probe', version: '1' };
