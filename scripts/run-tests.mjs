@@ -77,6 +77,9 @@ function writeShard(index, shardFiles) {
   return path;
 }
 
+/** The same object with its keys in order, so the file diffs well and Prettier leaves it alone. */
+const sortedKeys = (object) => Object.fromEntries(Object.entries(object).sort(([a], [b]) => a.localeCompare(b)));
+
 /** Each file's time, from the suites named after the files in the last run's TAP report. */
 function recordDurations(tap) {
   const durations = readJson(DURATIONS);
@@ -90,7 +93,7 @@ function recordDurations(tap) {
       file = undefined;
     }
   }
-  writeFileSync(DURATIONS, `${JSON.stringify(durations, null, 1)}\n`);
+  writeFileSync(DURATIONS, `${JSON.stringify(sortedKeys(durations), null, 2)}\n`);
 }
 
 const unitFiles = files.filter((file) => !isE2e(file));
