@@ -1,16 +1,8 @@
+import type { SolutionSummary } from '../platform/dataverseTables/solutions';
 import type { EnvironmentSummary } from '../platform/environment';
 
-export interface SolutionSummary {
-  id: string;
-  uniqueName: string;
-  displayName: string;
-  version: string;
-  managed: boolean;
-  publisher: string | null;
-  installedOn: string | null;
-  modifiedOn: string | null;
-  description: string | null;
-}
+/** A solution as pp_list_solutions returns it. */
+export type { SolutionSummary } from '../platform/dataverseTables/solutions';
 
 /** What the Environments view shows; its context menus pass these to the commands. */
 export type EnvironmentsNode =
