@@ -42,6 +42,8 @@ export class IdentityService {
   readonly issued: Array<{ grant: string; resource: string }> = [];
 
   private readonly publicKey: KeyObject;
+  /** Bearer tokens whose signature was checked: a client sends the same token for an hour of requests. */
+  private readonly signatureChecked = new Set<string>();
 
   constructor(private readonly options: IdentityOptions) {
     this.publicKey = new X509Certificate(options.certificatePem).publicKey;
@@ -73,7 +75,12 @@ export class IdentityService {
   /** Verifies a bearer token's signature and lifetime, and returns its claims and principal. */
   verify(token: string): { audience: string; principal: Principal } | undefined {
     const jwt = decodeJwt(token);
-    if (!jwt || !verifySignature(jwt, this.publicKey)) return undefined;
+    if (!jwt) return undefined;
+    if (!this.signatureChecked.has(token)) {
+      if (!verifySignature(jwt, this.publicKey)) return undefined;
+      if (this.signatureChecked.size >= 1000) this.signatureChecked.clear();
+      this.signatureChecked.add(token);
+    }
     const claims = jwt.payload as { aud?: string; exp?: number; oid?: string; iss?: string };
     if (!claims.exp || claims.exp * 1000 < Date.now() || claims.iss !== this.issuer) return undefined;
     const app = this.options.tenant.apps.find((a) => a.objectId === claims.oid);
