@@ -27,8 +27,8 @@ const SHARD_DIR = join(CACHE, 'test-shards');
 const DURATIONS = join(CACHE, 'test-durations.json');
 const COMMITTED_DURATIONS = join('scripts', 'test-durations.json');
 const LAST_RUN = join(CACHE, 'test-last-run.tap');
-/** Twice the cores: a shard waiting on a timer or a socket leaves its core to another. */
-const SHARDS = Math.max(2, availableParallelism() * 2);
+/** Three per core: a shard waiting on a timer, a socket or a child process leaves its core to another. */
+const SHARDS = Math.max(3, availableParallelism() * 3);
 
 function testFiles(folder) {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {

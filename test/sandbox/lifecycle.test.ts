@@ -28,7 +28,8 @@ describe('sandbox lifecycle emulation', () => {
       assert.ok(accepted.headers.get('retry-after'));
       const status = await eventually(
         () => bap({ method: 'GET', url: accepted.headers.get('location')! }),
-        (answer) => (answer.body as any).state.id !== 'Running',
+        // Queued (NotStarted) first, then Running: wait for the end.
+        (answer) => !['NotStarted', 'Running'].includes((answer.body as any).state.id),
       );
       assert.equal((status.body as any).state.id, 'Succeeded');
       const env = [...sandbox.tenant.environments.values()].find((e) => e.record.properties?.displayName === 'No DB')!;
