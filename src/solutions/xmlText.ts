@@ -32,14 +32,26 @@ export type Piece = string | Buffer | Writer;
 export class ByteBuilder {
   private buffer: Buffer;
   private length = 0;
+  private handedOff = 0;
+  private nextHandOff = Infinity;
+  private handOffEvery = Infinity;
+  private take?: (bytes: Buffer) => void;
 
-  constructor(sizeHint = 4096) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, sizeHint));
+  /** `shared`: in shared memory, so the bytes reach a worker thread without a copy (see BackgroundWriter). */
+  constructor(
+    sizeHint = 4096,
+    private readonly shared = false,
+  ) {
+    this.buffer = this.allocate(Math.max(64, sizeHint));
+  }
+
+  private allocate(size: number): Buffer {
+    return this.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
   }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + extra));
+    const bigger = this.allocate(Math.max(this.buffer.length * 2, this.length + extra));
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
@@ -57,6 +69,30 @@ export class ByteBuilder {
       this.buffer.set(source.subarray(from, to), this.length);
     }
     this.length += count;
+    if (this.length >= this.nextHandOff) this.handOffNow();
+  }
+
+  /**
+   * Hands what is written, in pieces of at least `every` bytes, to `take` as it is written (pack compresses
+   * them while it writes the rest); `rest` gives what is left at the end. The pieces stay as they are.
+   */
+  handOff(every: number, take: (bytes: Buffer) => void): this {
+    this.handOffEvery = every;
+    this.nextHandOff = this.handedOff + every;
+    this.take = take;
+    return this;
+  }
+
+  private handOffNow(): void {
+    const piece = this.buffer.subarray(this.handedOff, this.length);
+    this.handedOff = this.length;
+    this.nextHandOff = this.length + this.handOffEvery;
+    this.take!(piece);
+  }
+
+  /** The bytes written since the last piece handed off. */
+  rest(): Buffer {
+    return this.buffer.subarray(this.handedOff, this.length);
   }
 
   raw(piece: Piece): this {
@@ -65,6 +101,7 @@ export class ByteBuilder {
     } else if (typeof piece === 'string') {
       this.reserve(piece.length * 3);
       this.length += this.buffer.write(piece, this.length, 'utf8');
+      if (this.length >= this.nextHandOff) this.handOffNow();
     } else {
       this.bytes(piece, 0, piece.length);
     }
