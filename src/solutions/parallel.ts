@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /**
  * Runs `work` over the items with at most `limit` at a time, results in item order. Used for work that
@@ -43,18 +43,4 @@ export async function inSlices<T, R>(items: readonly T[], work: (item: T) => R):
 
 export function readFiles(files: readonly string[]): Promise<Buffer[]> {
   return inSlices(files, (file) => readFileSync(file));
-}
-
-/** Flags as a number: parsing the 'w' string again for every file shows in profiles. */
-const WRITE = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
-
-export function writeFiles(files: ReadonlyArray<{ file: string; data: Buffer }>): Promise<void[]> {
-  return inSlices(files, ({ file, data }) => {
-    const fd = openSync(file, WRITE, 0o666);
-    try {
-      for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
-    } finally {
-      closeSync(fd);
-    }
-  });
 }
