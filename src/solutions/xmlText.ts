@@ -5,17 +5,11 @@ export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 const XSI = ` xmlns:xsi="${XSI_NAMESPACE}"`;
 /** Every text file of the layout starts with a UTF-8 byte order mark. */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const CRLF = Buffer.from('\r\n', 'latin1');
 const SPACE = Buffer.from(' ', 'latin1');
 const LT = 60;
 const GT = 62;
 const LF = 10;
 const CR = 13;
-
-const SPACES: Buffer[] = [];
-function spaceBytes(count: number): Buffer {
-  return (SPACES[count] ??= Buffer.alloc(count, 32));
-}
 
 /** Writes into a builder when the builder gets to it, so nested parts need no buffers of their own. */
 export type Writer = (builder: ByteBuilder) => void;
@@ -69,12 +63,11 @@ export class ByteBuilder {
       this.buffer.set(source.subarray(from, to), this.length);
     }
     this.length += count;
-    if (this.length >= this.nextHandOff) this.handOffNow();
   }
 
   /**
-   * Hands what is written, in pieces of at least `every` bytes, to `take` as it is written (pack compresses
-   * them while it writes the rest); `rest` gives what is left at the end. The pieces stay as they are.
+   * Hands what is written, in pieces of at least `every` bytes (cut at line ends), to `take` as it is written
+   * (pack compresses them while it writes the rest); `rest` gives what is left at the end. The pieces stay as they are.
    */
   handOff(every: number, take: (bytes: Buffer) => void): this {
     this.handOffEvery = every;
@@ -114,8 +107,15 @@ export class ByteBuilder {
 
   /** A newline and the indentation of the next line. */
   line(indent: number): this {
-    this.bytes(CRLF, 0, 2);
-    this.bytes(spaceBytes(indent), 0, indent);
+    // Written here byte by byte: one of these per line of every file.
+    if (this.length >= this.nextHandOff) this.handOffNow();
+    this.reserve(2 + indent);
+    const target = this.buffer;
+    let at = this.length;
+    target[at++] = CR;
+    target[at++] = LF;
+    for (const end = at + indent; at < end;) target[at++] = 32;
+    this.length = at;
     return this;
   }
 
@@ -167,7 +167,7 @@ export class ByteBuilder {
       }
       if (!crlf) {
         this.bytes(source, last, nl);
-        this.bytes(CRLF, 0, 2);
+        this.line(0);
         last = nl + 1;
       }
     }
