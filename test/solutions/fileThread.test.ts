@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { readInBackground } from '../../src/solutions/backgroundReader';
 import { BackgroundWriter } from '../../src/solutions/backgroundWriter';
 import { listFiles } from '../../src/solutions/folderFiles';
 
@@ -52,5 +53,49 @@ describe('files written on a worker thread', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(out.trim(), 'written');
     assert.equal(readFileSync(join(root, 'Other', 'done.txt'), 'utf8'), 'ok');
+  });
+});
+
+describe('files read on a worker thread', () => {
+  it('hands every file over in batches, in the order asked', async () => {
+    const root = fresh();
+    const files = Array.from({ length: 150 }, (_, i) => {
+      const file = join(root, `f${i}.xml`);
+      writeFileSync(file, `<f n="${i}"/>`.repeat(i));
+      return { file, limit: Infinity };
+    });
+    const read: string[] = [];
+    let batches = 0;
+    await readInBackground(
+      files,
+      (first, data) => {
+        assert.equal(first, read.length);
+        batches++;
+        for (const bytes of data) read.push(bytes.toString('utf8'));
+      },
+      () => new Error('no file is over its limit'),
+    );
+    assert.deepEqual(
+      read,
+      files.map(({ file }) => readFileSync(file, 'utf8')),
+    );
+    assert.ok(batches > 1, `${batches} batch(es)`);
+  });
+
+  it('stops at a file over its limit, with the error the caller makes, before reading it', async () => {
+    const root = fresh();
+    writeFileSync(join(root, 'small.xml'), '<a/>');
+    writeFileSync(join(root, 'large.xml'), '<a>too large</a>');
+    await assert.rejects(
+      readInBackground(
+        [
+          { file: join(root, 'small.xml'), limit: 10 },
+          { file: join(root, 'large.xml'), limit: 10 },
+        ],
+        () => assert.fail('no batch is handed over when one of its files is too large'),
+        (file, size) => new Error(`${file} has ${size} bytes`),
+      ),
+      { message: `${join(root, 'large.xml')} has 16 bytes` },
+    );
   });
 });
