@@ -158,9 +158,16 @@ export class ByteBuilder {
         let next = nl + 1;
         while (next < to && source[next] === 32) next++;
         if (source[next] === LT && afterTag(source, crlf ? nl - 1 : nl)) {
-          this.bytes(source, last, crlf ? nl - 1 : nl);
-          this.line(Math.max(0, next - nl - 1 + delta));
-          last = next;
+          const indent = Math.max(0, next - nl - 1 + delta);
+          if (crlf && delta < 0) {
+            // Fewer spaces: the line end and the spaces kept go out with the next line's bytes, as they stand.
+            this.bytes(source, last, nl + 1);
+            last = next - indent;
+          } else {
+            this.bytes(source, last, crlf ? nl - 1 : nl);
+            this.line(indent);
+            last = next;
+          }
           nl = next - 1;
           continue;
         }
