@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SolutionFileError } from './errors';
+import { ZipInMemory } from './zipInMemory';
 import { closeSync } from 'node:fs';
 import { closeQuietly, openRegularFile, readOpenFileSync } from './regularFile';
 
@@ -66,7 +67,7 @@ export class ZipReader {
     const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
     const zip = await new Promise<ZipFile>((resolve, reject) => {
       const done = (error: Error | null, opened?: ZipFile) => (error ? reject(notAZip(file, error)) : resolve(opened!));
-      if ('bytes' in source) return yauzl.fromBuffer(source.bytes, options, done);
+      if ('bytes' in source) return yauzl.fromRandomAccessReader(new ZipInMemory(source.bytes), source.bytes.length, options, done);
       yauzl.fromFd(source.fd, options, (error, opened) => {
         if (error) closeQuietly(source.fd);
         done(error, opened);
