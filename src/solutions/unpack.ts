@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { kindOf, type SplitContext } from './components';
 import { SolutionFileError } from './errors';
 import { listFiles } from './folderFiles';
 import { localizedResources, type LocalizeOptions } from './localize';
 import { SolutionMapping } from './mapping';
 import { folderPathOfMember } from './memberNames';
-import { PARALLEL_FILES, inSlices, mapLimited, writeFiles } from './parallel';
 import { safeJoin } from './safePath';
+import { StagingFolder } from './stagingFolder';
 import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
 import { checkXmlSize } from './xml';
@@ -49,16 +47,6 @@ export interface UnpackResult {
 
 const ROOT_MEMBERS = ['solution.xml', 'customizations.xml', '[Content_Types].xml'];
 
-interface Split {
-  solution: SolutionSummary;
-  /** solution.xml, written as Other/Solution.xml once the package type is known. */
-  manifest: XmlSlices;
-  customizations: XmlSlices;
-  files: Map<string, Buffer>;
-  /** zip member → folder path */
-  payloads: Map<string, string>;
-}
-
 /**
  * Unpacks a solution zip into SolutionPackager's folder layout. Everything is written to a staging
  * folder first (beside the target, or inside it), so a refused or broken zip leaves the target as it was.
@@ -75,8 +63,10 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
   }
   const mapping = options.map ? await SolutionMapping.load(options.map, target) : undefined;
   const zips = await openZips(options);
+  const stagingParent = options.stagingParent ?? dirname(target);
+  const stage = new StagingFolder(stagingParent, zips.main, mapping);
   try {
-    const base = await split(zips.main, false);
+    const base = split(await readXml(zips.main), false, stage);
     const packageType = options.packageType ?? (base.solution.managed === true ? 'Managed' : 'Unmanaged');
     if (packageType !== 'Both' && (packageType === 'Managed') !== (base.solution.managed === true)) {
       throw new SolutionFileError(
@@ -85,17 +75,17 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
       );
     }
     if (zips.managed) {
-      const managed = await split(zips.managed, true);
+      const managed = await readXml(zips.managed);
       if (managed.solution.uniqueName !== base.solution.uniqueName)
         throw new SolutionFileError(
           'PackageTypeMismatch',
           `${zips.managed.file} holds ${managed.solution.uniqueName}, not ${base.solution.uniqueName}.`,
         );
-      for (const [path, bytes] of managed.files) base.files.set(path, bytes);
+      split(managed, true, stage);
     }
     const manifestRoot = base.manifest.root;
     const replacements: Map<El, Piece> = zips.managed ? managedReplacement(base.manifest, 'solution.xml', 2) : new Map<El, Piece>();
-    base.files.set('Other/Solution.xml', bytesOf(elementFile(base.manifest, manifestRoot, { xsi: false, replacements })));
+    stage.write('Other/Solution.xml', bytesOf(elementFile(base.manifest, manifestRoot, { xsi: false, replacements })));
     if (options.localize) {
       const localize = typeof options.localize === 'object' ? options.localize : {};
       for (const [path, bytes] of localizedResources(base.manifest, base.customizations, {
@@ -103,41 +93,27 @@ export async function unpackSolution(options: UnpackOptions): Promise<UnpackResu
         sourceFile: basename(zips.main.file),
         packageType,
       }))
-        base.files.set(path, bytes);
+        stage.write(path, bytes);
     }
-    const mapped = mapping ? dropMapped(base, mapping) : [];
-    const stagingParent = options.stagingParent ?? dirname(target);
-    mkdirSync(stagingParent, { recursive: true });
-    // A short name: a long target name must not make the staging name too long for the file system.
-    const stage = join(stagingParent, `.unpacking-${randomBytes(6).toString('hex')}`);
-    try {
-      const { written, bytes } = await writeStage(stage, base, zips.main);
-      moveInto(stage, target, written, existing.length > 0 || stagingParent === target);
-      const writtenSet = new Set(written);
-      return {
-        folder: target,
-        solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed },
-        packageType,
-        files: written.length,
-        bytes,
-        staleFiles: existing.filter((f) => !writtenSet.has(f)),
-        mapped,
-      };
-    } finally {
-      rmSync(stage, { recursive: true, force: true });
-    }
+    for (const name of zips.main.names())
+      if (!ROOT_MEMBERS.includes(name)) stage.member(name, base.payloads.get(name) ?? folderPathOfMember(name));
+    await stage.done();
+    moveInto(stage.path, target, stage.written, existing.length > 0 || stagingParent === target);
+    const writtenSet = new Set(stage.written);
+    return {
+      folder: target,
+      solution: { ...base.solution, managed: zips.managed ? 'both' : base.solution.managed },
+      packageType,
+      files: stage.written.length,
+      bytes: stage.bytes,
+      staleFiles: existing.filter((f) => !writtenSet.has(f)),
+      mapped: stage.mapped.sort(),
+    };
   } finally {
+    await stage.remove();
     zips.main.close();
     zips.managed?.close();
   }
-}
-
-/** Files a mapping file maps elsewhere are not written, as SolutionPackager does. */
-function dropMapped(split: Split, mapping: SolutionMapping): string[] {
-  const dropped: string[] = [];
-  for (const path of [...split.files.keys()]) if (mapping.matches(path) && split.files.delete(path)) dropped.push(path);
-  for (const [member, path] of [...split.payloads]) if (mapping.matches(path) && split.payloads.delete(member)) dropped.push(path);
-  return dropped.sort();
 }
 
 async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; managed?: ZipReader }> {
@@ -161,7 +137,15 @@ async function openZips(options: UnpackOptions): Promise<{ main: ZipReader; mana
   }
 }
 
-async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
+/** A solution zip's two XML members, parsed. */
+interface SolutionXml {
+  zip: ZipReader;
+  solution: SolutionSummary;
+  manifest: XmlSlices;
+  customizations: XmlSlices;
+}
+
+async function readXml(zip: ZipReader): Promise<SolutionXml> {
   for (const name of ROOT_MEMBERS) {
     if (!zip.has(name)) {
       throw new SolutionFileError(
@@ -175,18 +159,30 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
   const manifest = XmlSlices.parse(await zip.read('solution.xml'), `${zip.file}: solution.xml`);
   const solution = readSolutionManifest(manifest, `${zip.file}: solution.xml`);
   const customizations = XmlSlices.parse(await zip.read('customizations.xml'), `${zip.file}: customizations.xml`);
-  const files = new Map<string, Buffer>();
+  return { zip, solution, manifest, customizations };
+}
+
+/**
+ * Writes the component files of customizations.xml to the staging folder as they are made, and returns
+ * where the zip members the components name go (zip member → folder path). The managed pass writes
+ * only the `_managed` twins.
+ */
+function split(xml: SolutionXml, managedPass: boolean, stage: StagingFolder): SolutionXml & { payloads: Map<string, string> } {
+  const { zip, customizations } = xml;
+  const files = new Set<string>();
   const payloads = new Map<string, string>();
   // All component files go into one buffer, each a view of its part: no buffer, and no fresh memory, per file.
-  const arena = new ByteBuilder(customizations.bytes.length + (customizations.bytes.length >> 2) + 65536);
+  // Shared memory, so the writer thread reads them where they are.
+  const arena = new ByteBuilder(customizations.bytes.length + (customizations.bytes.length >> 2) + 65536, true);
   const context: SplitContext = {
     write(path, content, options) {
       if (managedPass && !options?.twin) return;
       const file = managedPass ? path.replace(/\.xml$/, '_managed.xml') : path;
       if (files.has(file))
         throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
+      files.add(file);
       const start = arena.size;
-      files.set(file, arena.raw(content).since(start));
+      stage.write(file, arena.raw(content).since(start));
     },
     claim(zipName, folderPath) {
       if (zip.has(zipName)) payloads.set(zipName, folderPath);
@@ -199,51 +195,9 @@ async function split(zip: ZipReader, managedPass: boolean): Promise<Split> {
     kind.split(customizations, container, context);
     skeleton.set(container, `<${kind.container} />`);
   }
-  if (!managedPass) {
+  if (!managedPass)
     context.write('Other/Customizations.xml', elementFile(customizations, customizations.root, { xsi: false, replacements: skeleton }));
-    for (const name of zip.names()) if (!ROOT_MEMBERS.includes(name) && !payloads.has(name)) payloads.set(name, folderPathOfMember(name));
-  }
-  return { solution, manifest, customizations, files, payloads };
-}
-
-/** Writes the split solution under `stage`; returns the files written (relative, forward slashes). */
-async function writeStage(stage: string, split: Split, zip: ZipReader): Promise<{ written: string[]; bytes: number }> {
-  mkdirSync(stage, { recursive: true });
-  const targets = new Set<string>();
-  const written: string[] = [];
-  const claim = (path: string) => {
-    const key = path.toLowerCase();
-    if (targets.has(key)) throw new SolutionFileError('DuplicateComponent', `${zip.file}: two members would both be written to ${path}.`);
-    targets.add(key);
-    written.push(path.split(/[\\/]/).filter(Boolean).join('/'));
-    return safeJoin(stage, path, { freshRoot: true });
-  };
-  // Every target is claimed and checked before anything is written.
-  const texts = [...split.files].map(([path, data]) => ({ file: claim(path), data }));
-  const members = [...split.payloads].map(([member, path]) => ({ member, file: claim(path) }));
-  makeFolders(
-    stage,
-    [...texts, ...members].map((job) => dirname(job.file)),
-  );
-  await writeFiles(texts);
-  // Members of a zip in memory are inflated and written at once; the others are streamed, so memory stays flat.
-  const [whole, streamed] = [members.filter((m) => zip.readsWhole(m.member)), members.filter((m) => !zip.readsWhole(m.member))];
-  await inSlices(whole, ({ member, file }) => writeFileSync(file, zip.readNow(member)));
-  await mapLimited(streamed, PARALLEL_FILES, async ({ member, file }) => pipeline(await zip.stream(member), createWriteStream(file)));
-  const bytes = texts.reduce((sum, job) => sum + job.data.length, 0) + members.reduce((sum, job) => sum + zip.size(job.member), 0);
-  return { written, bytes };
-}
-
-/** Makes the folders under the fresh staging folder, each parent before its children, one call each. */
-function makeFolders(stage: string, folders: string[]): void {
-  const all = new Set<string>();
-  for (let folder of folders) {
-    while (folder.length > stage.length && !all.has(folder)) {
-      all.add(folder);
-      folder = dirname(folder);
-    }
-  }
-  for (const folder of [...all].sort((a, b) => a.length - b.length)) mkdirSync(folder);
+  return { ...xml, payloads };
 }
 
 /** Moves the staged tree into the target: one rename when the target is new or empty, file by file otherwise. */

@@ -23,8 +23,11 @@ export const MAX_XML_BYTES = 256 * 1024 ** 2;
 
 /** Refuses an XML file of `bytes` bytes when it is over MAX_XML_BYTES, before it is read. */
 export function checkXmlSize(bytes: number, file: string): void {
-  if (bytes <= MAX_XML_BYTES) return;
-  throw new SolutionFileError(
+  if (bytes > MAX_XML_BYTES) throw xmlTooLarge(bytes, file);
+}
+
+export function xmlTooLarge(bytes: number, file: string): SolutionFileError {
+  return new SolutionFileError(
     'XmlTooLarge',
     `${file} is ${Math.round(bytes / 1024 ** 2)} MB of XML, over the ${MAX_XML_BYTES / 1024 ** 2} MB this server reads. Nothing was done with it.`,
     'Split the solution into smaller ones, or use pac for this one.',

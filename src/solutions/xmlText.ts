@@ -5,17 +5,11 @@ export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 const XSI = ` xmlns:xsi="${XSI_NAMESPACE}"`;
 /** Every text file of the layout starts with a UTF-8 byte order mark. */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const CRLF = Buffer.from('\r\n', 'latin1');
 const SPACE = Buffer.from(' ', 'latin1');
 const LT = 60;
 const GT = 62;
 const LF = 10;
 const CR = 13;
-
-const SPACES: Buffer[] = [];
-function spaceBytes(count: number): Buffer {
-  return (SPACES[count] ??= Buffer.alloc(count, 32));
-}
 
 /** Writes into a builder when the builder gets to it, so nested parts need no buffers of their own. */
 export type Writer = (builder: ByteBuilder) => void;
@@ -32,14 +26,26 @@ export type Piece = string | Buffer | Writer;
 export class ByteBuilder {
   private buffer: Buffer;
   private length = 0;
+  private handedOff = 0;
+  private nextHandOff = Infinity;
+  private handOffEvery = Infinity;
+  private take?: (bytes: Buffer) => void;
 
-  constructor(sizeHint = 4096) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, sizeHint));
+  /** `shared`: in shared memory, so the bytes reach a worker thread without a copy (see BackgroundWriter). */
+  constructor(
+    sizeHint = 4096,
+    private readonly shared = false,
+  ) {
+    this.buffer = this.allocate(Math.max(64, sizeHint));
+  }
+
+  private allocate(size: number): Buffer {
+    return this.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
   }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + extra));
+    const bigger = this.allocate(Math.max(this.buffer.length * 2, this.length + extra));
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
@@ -59,12 +65,36 @@ export class ByteBuilder {
     this.length += count;
   }
 
+  /**
+   * Hands what is written, in pieces of at least `every` bytes (cut at line ends), to `take` as it is written
+   * (pack compresses them while it writes the rest); `rest` gives what is left at the end. The pieces stay as they are.
+   */
+  handOff(every: number, take: (bytes: Buffer) => void): this {
+    this.handOffEvery = every;
+    this.nextHandOff = this.handedOff + every;
+    this.take = take;
+    return this;
+  }
+
+  private handOffNow(): void {
+    const piece = this.buffer.subarray(this.handedOff, this.length);
+    this.handedOff = this.length;
+    this.nextHandOff = this.length + this.handOffEvery;
+    this.take!(piece);
+  }
+
+  /** The bytes written since the last piece handed off. */
+  rest(): Buffer {
+    return this.buffer.subarray(this.handedOff, this.length);
+  }
+
   raw(piece: Piece): this {
     if (typeof piece === 'function') {
       piece(this);
     } else if (typeof piece === 'string') {
       this.reserve(piece.length * 3);
       this.length += this.buffer.write(piece, this.length, 'utf8');
+      if (this.length >= this.nextHandOff) this.handOffNow();
     } else {
       this.bytes(piece, 0, piece.length);
     }
@@ -77,8 +107,15 @@ export class ByteBuilder {
 
   /** A newline and the indentation of the next line. */
   line(indent: number): this {
-    this.bytes(CRLF, 0, 2);
-    this.bytes(spaceBytes(indent), 0, indent);
+    // Written here byte by byte: one of these per line of every file.
+    if (this.length >= this.nextHandOff) this.handOffNow();
+    this.reserve(2 + indent);
+    const target = this.buffer;
+    let at = this.length;
+    target[at++] = CR;
+    target[at++] = LF;
+    for (const end = at + indent; at < end;) target[at++] = 32;
+    this.length = at;
     return this;
   }
 
@@ -121,16 +158,23 @@ export class ByteBuilder {
         let next = nl + 1;
         while (next < to && source[next] === 32) next++;
         if (source[next] === LT && afterTag(source, crlf ? nl - 1 : nl)) {
-          this.bytes(source, last, crlf ? nl - 1 : nl);
-          this.line(Math.max(0, next - nl - 1 + delta));
-          last = next;
+          const indent = Math.max(0, next - nl - 1 + delta);
+          if (crlf && delta < 0) {
+            // Fewer spaces: the line end and the spaces kept go out with the next line's bytes, as they stand.
+            this.bytes(source, last, nl + 1);
+            last = next - indent;
+          } else {
+            this.bytes(source, last, crlf ? nl - 1 : nl);
+            this.line(indent);
+            last = next;
+          }
           nl = next - 1;
           continue;
         }
       }
       if (!crlf) {
         this.bytes(source, last, nl);
-        this.bytes(CRLF, 0, 2);
+        this.line(0);
         last = nl + 1;
       }
     }

@@ -2,7 +2,9 @@ import { PassThrough, type Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SolutionFileError } from './errors';
-import { closeQuietly, openRegularFile, readOpenFile } from './regularFile';
+import { ZipInMemory } from './zipInMemory';
+import { closeSync } from 'node:fs';
+import { closeQuietly, openRegularFile, readOpenFileSync } from './regularFile';
 
 /** Limits that stop zip bombs before they fill the disk. */
 export interface ZipLimits {
@@ -43,14 +45,14 @@ export class ZipReader {
 
   /** Opens a zip file; anything but a regular file (a folder, a named pipe) is refused before a byte is read. */
   static async open(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipReader> {
-    const { fd, size } = await openRegularFile(file);
+    const { fd, size } = openRegularFile(file);
     if (size > READ_WHOLE_BELOW_BYTES) return ZipReader.load(file, { fd }, limits);
-    // Small zips are read whole: many small reads of the file cost more than one.
+    // Small zips are read whole, at once: many small reads of the file cost more than one.
     let bytes: Buffer;
     try {
-      bytes = await readOpenFile(fd, size);
+      bytes = readOpenFileSync(fd, size);
     } finally {
-      closeQuietly(fd);
+      closeSync(fd);
     }
     return ZipReader.load(file, { bytes }, limits);
   }
@@ -65,7 +67,7 @@ export class ZipReader {
     const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
     const zip = await new Promise<ZipFile>((resolve, reject) => {
       const done = (error: Error | null, opened?: ZipFile) => (error ? reject(notAZip(file, error)) : resolve(opened!));
-      if ('bytes' in source) return yauzl.fromBuffer(source.bytes, options, done);
+      if ('bytes' in source) return yauzl.fromRandomAccessReader(new ZipInMemory(source.bytes), source.bytes.length, options, done);
       yauzl.fromFd(source.fd, options, (error, opened) => {
         if (error) closeQuietly(source.fd);
         done(error, opened);

@@ -1,25 +1,25 @@
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
-import { constants, crc32, createDeflateRaw, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
+import { constants, crc32, createDeflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
+import { deflateWhole, type Deflated } from './deflatePieces';
 import { SolutionFileError } from './errors';
 import { escapeXml } from './xml';
 
-export type ZipMember = { name: string; data: Buffer } | { name: string; file: string };
+/** A member's bytes, a file to read them from, or its Deflate stream made already (see DeflateInPieces). */
+export type ZipMember = { name: string; data: Buffer } | { name: string; file: string } | { name: string; deflated: Promise<Deflated> };
 
 /** One timestamp for every entry, like Dataverse exports: 2026-01-01 00:00, as MS-DOS date and time. */
 const DOS_TIME = 0;
 const DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1;
 /** Members up to this size are read and compressed in one call; larger ones are streamed. */
 const WHOLE_BELOW_BYTES = 16 * 1024 * 1024;
-/** Members from this size are compressed on the thread pool, so the event loop is not held for long. */
-const ASYNC_FROM_BYTES = 8 * 1024 * 1024;
+/** Members from this size are compressed in pieces side by side on the thread pool, not in one call here. */
+const PIECES_FROM_BYTES = 2 * 1024 * 1024;
 /**
  * Members that are compressed already (canvas apps are zips, images, packages): Huffman coding alone is
  * four times faster on them than a full Deflate level and only a few percent larger.
  */
 const COMPRESSED_ALREADY = /\.(msapp|zip|nupkg|png|jpe?g|gif|ico|woff2?|xap)$/i;
-const deflateAsync = promisify(deflateRaw);
 /** Output is written in pieces of about this size. */
 const FLUSH_BYTES = 1024 * 1024;
 const FLAG_DATA_DESCRIPTOR = 0x0008;
@@ -118,15 +118,21 @@ class Writer {
   async add(member: ZipMember): Promise<void> {
     const name = Buffer.from(member.name, 'utf8');
     const flags = /[^\x20-\x7e]/.test(member.name) ? FLAG_UTF8 : 0;
+    if ('deflated' in member) return this.addDeflated(name, flags, await member.deflated);
     const data = 'data' in member ? member.data : readSmall(member.file);
     if (!data) return this.addStreamed(name, flags, (member as { file: string }).file);
     const options: ZlibOptions = COMPRESSED_ALREADY.test(member.name) ? { level: 1, strategy: constants.Z_HUFFMAN_ONLY } : { level: 6 };
+    if (data.length >= PIECES_FROM_BYTES) return this.addDeflated(name, flags, await deflateWhole(data, options));
     // One output chunk for most members: fewer pieces to join.
-    options.chunkSize = Math.min(4 * 1024 * 1024, Math.max(16 * 1024, data.length));
-    const compressed = data.length >= ASYNC_FROM_BYTES ? await deflateAsync(data, options) : deflateRawSync(data, options);
-    const entry: Written = { name, flags, crc: crc32(data), compressedSize: compressed.length, size: data.length, offset: this.offset };
+    options.chunkSize = Math.max(16 * 1024, data.length);
+    return this.addDeflated(name, flags, { pieces: [deflateRawSync(data, options)], crc: crc32(data), size: data.length });
+  }
+
+  private async addDeflated(name: Buffer, flags: number, deflated: Deflated): Promise<void> {
+    const compressedSize = deflated.pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const entry: Written = { name, flags, crc: deflated.crc, compressedSize, size: deflated.size, offset: this.offset };
     this.push(localHeader(entry));
-    this.push(compressed);
+    for (const piece of deflated.pieces) this.push(piece);
     this.entries.push(entry);
     await this.maybeFlush();
   }

@@ -85,3 +85,15 @@ describe('the XML tokenizer', () => {
     assert.equal(new ByteBuilder().copy(back, 0, back.bytes.length, 6).toString(), doc.outer(part));
   });
 });
+
+describe('the byte builder', () => {
+  it('hands what it writes over in pieces of at least the size asked, which with the rest make the whole', () => {
+    const doc = XmlSlices.parse(`<a>\n${'    <b x="1"/>\n'.repeat(200)}</a>`, 'test.xml');
+    const pieces: Buffer[] = [];
+    const builder = new ByteBuilder(64).handOff(500, (piece) => pieces.push(Buffer.from(piece)));
+    builder.raw('<?xml version="1.0"?>').copy(doc, doc.start(doc.root), doc.end(doc.root), 2);
+    assert.ok(pieces.length >= 5, `${pieces.length} pieces`);
+    for (const piece of pieces) assert.ok(piece.length >= 500, `a piece of ${piece.length} bytes`);
+    assert.deepEqual(Buffer.concat([...pieces, builder.rest()]), builder.result());
+  });
+});
