@@ -9,9 +9,9 @@ import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher } from './dispatcher';
 import { ImportProgress, type RecordFailure, type ResumeState, type Stage } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
-import { LookupResolver, type PendingBind, type PendingParty } from './lookups';
+import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
 import { Spool } from './spool';
-import { writeRecords, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
+import { writeRecords, type Refusal, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
 
 export type { RecordFailure } from './importProgress';
 
@@ -66,9 +66,10 @@ const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 /**
  * Imports a Configuration Migration file (docs/service-notes.md#data-configuration-migration), reading data.xml once as it streams:
  * 1. records with their plain columns (UpsertMultiple where the table has it, else $batch change sets),
- *    keeping their ids, in the default state;
- * 2. lookups and party lists, once every record exists, bound to the table each target is really in,
- *    or found in the environment by id or name;
+ *    keeping their ids, in the default state, with the lookups whose target is a record of another
+ *    table written before them;
+ * 2. the other lookups and party lists, once every record exists, bound to the table each target is
+ *    really in, or found in the environment by id or name;
  * 3. states other than the default, with their status, by update (as Dataverse requires);
  * 4. N:N links.
  * Throttling is waited out within the time budget; then the result says what is done and carries
@@ -115,6 +116,7 @@ class ImportRun {
   /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
   private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
   private readonly spool = new Spool<SpoolItem>(5000);
+  readonly resolver: LookupResolver;
   private writes = 0;
 
   constructor(
@@ -128,12 +130,13 @@ class ImportRun {
       deadline: Date.now() + (options.timeBudgetMs ?? 300_000),
       signal: options.signal,
     });
+    this.resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
   }
 
   async execute(source: DataSource): Promise<void> {
     await this.readRecords(source);
     await this.spool.seal();
-    const resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
+    const resolver = this.resolver;
     const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
     await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
     this.progress.requests += resolver.requests;
@@ -190,15 +193,16 @@ class ImportRun {
       this.inFile.set(record.id, plan.meta.logicalName);
       this.progress.table(table).records++;
       const built = firstPass(plan, record);
-      for (const b of built.binds) this.reference(b.entity ?? '', b.id, b.name);
+      const { inline, later } = this.splitBinds(plan, built.binds);
+      for (const b of later) this.reference(b.entity ?? '', b.id, b.name);
       for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
-      if (built.binds.length || built.parties)
+      if (later.length || built.parties)
         await this.spool.add({
           k: 'l',
           t: table,
           i: ordinal,
           id: record.id,
-          b: built.binds,
+          b: later,
           ...(built.parties ? { p: built.parties } : {}),
         });
       if (built.state)
@@ -210,10 +214,33 @@ class ImportRun {
         this.progress.markDone('records', table, ordinal);
         continue;
       }
-      await queue.add(plan, { ordinal, id: record.id, body: built.body });
+      await queue.add(plan, { ordinal, id: record.id, body: built.body, inline });
     }
     await queue.finish();
     this.finish('records');
+  }
+
+  /**
+   * Which lookups go in with the record (its first pass) and which wait for the lookups pass. As the
+   * Configuration Migration tool does, a lookup whose target is a record of another table read
+   * earlier in the file is set at once: that record's batch is written before this one is sent. The
+   * rule depends only on the file, so a resumed import splits the lookups the same way. Tables written
+   * through $batch keep all their lookups for the lookups pass.
+   */
+  private splitBinds(plan: TablePlan, binds: PendingBind[]): { inline: PendingBind[]; later: PendingBind[] } {
+    if (plan.method === '$batch' || !binds.length) return { inline: [], later: binds };
+    const inline: PendingBind[] = [];
+    const later: PendingBind[] = [];
+    for (const bind of binds) {
+      const table = this.inFile.get(bind.id);
+      (table !== undefined && table !== plan.meta.logicalName ? inline : later).push(bind);
+    }
+    return { inline, later };
+  }
+
+  /** The table a record of the file is in. */
+  tableOf(id: string): string | undefined {
+    return this.inFile.get(id);
   }
 
   private finish(stage: Stage): void {
@@ -374,8 +401,12 @@ class ImportRun {
 }
 
 /** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
+type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: PendingBind[]; inlineUnresolved?: BindOutcome['unresolved'] };
+
 class WriteQueue {
-  private readonly pending = new Map<string, { plan: TablePlan; targets: Array<WriteTarget & { set: number; unresolved: number }> }>();
+  private readonly pending = new Map<string, { plan: TablePlan; targets: QueuedTarget[] }>();
+  /** Each table's batches sent so far (by logical name), for a batch whose first-pass lookups point at their records to wait for. */
+  private readonly sent = new Map<string, Array<Promise<void>>>();
 
   constructor(
     private readonly run: ImportRun,
@@ -385,15 +416,39 @@ class WriteQueue {
 
   async add(
     plan: TablePlan,
-    target: { ordinal: number; id: string; body: Record<string, unknown> },
+    target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: PendingBind[] },
     set = 0,
     unresolved = 0,
   ): Promise<void> {
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
-    entry.targets.push({ ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved });
+    const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
+    if (target.inline?.length) queued.inline = target.inline;
+    entry.targets.push(queued);
     if (entry.targets.length >= this.run.context.batchSize) await this.flush(name);
+  }
+
+  /**
+   * Adds the first-pass lookups to the bodies, once the batches holding their targets are written:
+   * those still waiting are sent first. A lookup whose target was refused is reported, not sent.
+   */
+  private async addInlineLookups(plan: TablePlan, targets: QueuedTarget[]): Promise<void> {
+    const tables = new Set<string>();
+    for (const t of targets) for (const bind of t.inline ?? []) tables.add(this.run.tableOf(bind.id)!);
+    if (!tables.size) return;
+    for (const [name, entry] of [...this.pending]) if (tables.has(entry.plan.meta.logicalName)) await this.flush(name);
+    for (const table of tables) await Promise.all(this.sent.get(table) ?? []);
+    for (const t of targets) {
+      if (!t.inline) continue;
+      const outcome = this.run.resolver.binds(plan, t.inline, undefined);
+      delete t.inline;
+      if (outcome.unresolved.length) t.inlineUnresolved = outcome.unresolved;
+      if (!outcome.set) continue;
+      t.plain = t.json;
+      t.json = `${t.json.slice(0, -1)},${JSON.stringify(outcome.body).slice(1)}`;
+      t.set = outcome.set;
+    }
   }
 
   async finish(): Promise<void> {
@@ -407,9 +462,10 @@ class WriteQueue {
     if (!entry?.targets.length) return;
     const { dv, dispatcher, progress } = this.run.context;
     const { plan, targets } = entry;
+    if (this.stage === 'records') await this.addInlineLookups(plan, targets);
     const method = this.mode === 'update' ? plan.updateMethod : plan.method;
     let result: Awaited<ReturnType<typeof writeRecords>> | undefined;
-    await dispatcher.submit(
+    const { settled } = await dispatcher.submit(
       async (signal) => {
         result = await writeRecords(dv, plan.target, method, this.mode, targets, signal);
         progress.requests += result.requests - 1;
@@ -417,30 +473,25 @@ class WriteQueue {
       },
       () => {
         const counts = progress.table(name);
+        const lookupsRefused = new Set(result!.lookupsRefused.map((r) => r.target));
         for (const t of result!.written as typeof targets) {
           progress.markDone(this.stage, name, t.ordinal);
-          if (this.stage === 'records') counts.imported++;
-          else if (this.stage === 'lookups') counts.lookupsSet += t.set;
+          if (this.stage === 'records') {
+            counts.imported++;
+            if (!lookupsRefused.has(t)) counts.lookupsSet += t.set;
+            for (const u of t.inlineUnresolved ?? []) this.run.noteUnresolved(name, u.field, `${t.id}: ${u.field} ${u.why}`);
+          } else if (this.stage === 'lookups') counts.lookupsSet += t.set;
           else counts.statesSet++;
         }
+        for (const refusal of result!.lookupsRefused) this.lookupsNotSet(name, refusal);
         for (const refusal of result!.refused) {
           const t = refusal.target as (typeof targets)[number];
           progress.markDone(this.stage, name, t.ordinal);
           if (this.stage === 'records') {
             counts.failed++;
             progress.fail({ table: name, id: t.id, message: refusal.message, correlationId: refusal.correlationId }, true);
-          } else if (this.stage === 'lookups') {
-            counts.lookupsFailed += t.set;
-            progress.fail(
-              {
-                table: name,
-                id: t.id,
-                message: `imported, but its lookups were not set: ${refusal.message}`,
-                correlationId: refusal.correlationId,
-              },
-              false,
-            );
-          } else {
+          } else if (this.stage === 'lookups') this.lookupsNotSet(name, refusal);
+          else {
             counts.statesFailed++;
             progress.fail(
               {
@@ -455,6 +506,23 @@ class WriteQueue {
         }
         this.run.report(targets.length, this.stage);
       },
+    );
+    const sent = this.sent.get(plan.meta.logicalName) ?? [];
+    this.sent.set(plan.meta.logicalName, sent);
+    sent.push(settled);
+  }
+
+  private lookupsNotSet(name: string, refusal: Refusal): void {
+    const { progress } = this.run.context;
+    progress.table(name).lookupsFailed += (refusal.target as QueuedTarget).set;
+    progress.fail(
+      {
+        table: name,
+        id: refusal.target.id,
+        message: `imported, but its lookups were not set: ${refusal.message}`,
+        correlationId: refusal.correlationId,
+      },
+      false,
     );
   }
 }

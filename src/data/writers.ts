@@ -10,6 +10,8 @@ export interface WriteTarget {
   ordinal: number;
   id: string;
   json: string;
+  /** The body without the lookups set in the first pass, to write the record alone when the service refuses it with them. */
+  plain?: string;
 }
 
 export interface Refusal {
@@ -21,6 +23,8 @@ export interface Refusal {
 export interface WriteResult {
   written: WriteTarget[];
   refused: Refusal[];
+  /** Written without their first-pass lookups, which the service refused (also in `written`). */
+  lookupsRefused: Refusal[];
   /** Headers of the last answer, for the rate-limit budget. */
   headers?: Headers;
   requests: number;
@@ -61,7 +65,7 @@ async function writeBulk(
   targets: WriteTarget[],
   signal: AbortSignal,
 ): Promise<WriteResult> {
-  const result: WriteResult = { written: [], refused: [], requests: 0 };
+  const result: WriteResult = { written: [], refused: [], lookupsRefused: [], requests: 0 };
   const send = async (part: WriteTarget[]): Promise<void> => {
     result.requests++;
     try {
@@ -75,17 +79,29 @@ async function writeBulk(
     } catch (error) {
       if (!refusedByService(error)) throw error;
       if (part.length === 1) {
-        result.refused.push({
-          target: part[0]!,
+        const target = part[0]!;
+        const refusal = {
+          target,
           message: error.message.replace(/^Targets\[\d+\] \([^)]*\): /, ''),
           correlationId: error.correlationId ?? null,
-        });
+        };
+        if (target.plain === undefined) result.refused.push(refusal);
+        else if (await sendPlain(target)) result.lookupsRefused.push(refusal);
         return;
       }
       const half = Math.ceil(part.length / 2);
       await send(part.slice(0, half));
       await send(part.slice(half));
     }
+  };
+  // A record refused with its first-pass lookups is written once more without them: the record goes in, its lookups are reported.
+  const sendPlain = async (target: WriteTarget): Promise<boolean> => {
+    const before = result.refused.length;
+    await send([{ ordinal: target.ordinal, id: target.id, json: target.plain! }]);
+    const written = result.refused.length === before;
+    if (written) result.written[result.written.length - 1] = target;
+    else result.refused[before]!.target = target;
+    return written;
   };
   await send(targets);
   return result;
@@ -103,7 +119,7 @@ async function writeBatch(
   targets: WriteTarget[],
   signal: AbortSignal,
 ): Promise<WriteResult> {
-  const result: WriteResult = { written: [], refused: [], requests: 0 };
+  const result: WriteResult = { written: [], refused: [], lookupsRefused: [], requests: 0 };
   let pending = targets;
   while (pending.length) {
     const operations = pending.map((t) => {
