@@ -3,7 +3,7 @@ import { PlatformError } from '../platform/errors';
 import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
-import { normalizeId, own, readDataEvents, type CmtRecord } from './cmtDataReader';
+import { normalizeId, own, readDataBatches, type CmtEvent, type CmtRecord } from './cmtDataReader';
 import { fromCmtValue } from './cmtValues';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher } from './dispatcher';
@@ -98,6 +98,12 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   return run.summary();
 }
 
+/** What of `waits` there is to wait for, if anything. */
+function settle(waits: Array<Promise<unknown> | undefined>): Promise<unknown> | undefined {
+  const pending = waits.filter((w) => w !== undefined);
+  return pending.length ? Promise.all(pending) : undefined;
+}
+
 function describe(error: unknown): string {
   if (error instanceof ToolError) return error.describe();
   if (error instanceof PlatformError)
@@ -158,22 +164,40 @@ class ImportRun {
     const queue = new WriteQueue(this, 'records', 'upsert');
     const ordinals = new Map<string, number>();
     const links = new Map<string, number>();
-    for await (const event of readDataEvents(await source.openData(), 'data.xml')) {
-      if (event.kind === 'entity') continue;
-      const name = event.kind === 'record' ? event.entity : event.association.entity;
-      const plan = this.plan.tables.get(name);
-      if (!plan) {
-        this.skippedEntities.add(own(name));
-        continue;
+    // Events come a chunk of the file at a time; only a full batch or the spool's file is waited for.
+    for await (const events of readDataBatches(await source.openData(), 'data.xml')) {
+      for (const event of events) {
+        const wait = this.readEvent(event, queue, ordinals, links);
+        if (wait) await wait;
       }
-      // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
-      const table = plan.entity.name;
-      if (event.kind === 'association') {
-        for (const targetId of event.association.targetIds) {
-          this.reference(event.association.targetEntity, targetId);
-          const i = links.get(table) ?? 0;
-          links.set(table, i + 1);
-          await this.spool.add({
+    }
+    await queue.finish();
+    this.finish('records');
+  }
+
+  private readEvent(
+    event: CmtEvent,
+    queue: WriteQueue,
+    ordinals: Map<string, number>,
+    links: Map<string, number>,
+  ): Promise<unknown> | undefined {
+    if (event.kind === 'entity') return undefined;
+    const name = event.kind === 'record' ? event.entity : event.association.entity;
+    const plan = this.plan.tables.get(name);
+    if (!plan) {
+      this.skippedEntities.add(own(name));
+      return undefined;
+    }
+    // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
+    const table = plan.entity.name;
+    const waits: Array<Promise<unknown> | undefined> = [];
+    if (event.kind === 'association') {
+      for (const targetId of event.association.targetIds) {
+        this.reference(event.association.targetEntity, targetId);
+        const i = links.get(table) ?? 0;
+        links.set(table, i + 1);
+        waits.push(
+          this.spool.add({
             k: 'm',
             t: table,
             i,
@@ -183,41 +207,33 @@ class ImportRun {
               targetEntity: own(event.association.targetEntity),
               targetId,
             },
-          });
-        }
-        continue;
+          }),
+        );
       }
-      const ordinal = ordinals.get(table) ?? 0;
-      ordinals.set(table, ordinal + 1);
-      const record = event.record;
-      this.inFile.set(record.id, plan.meta.logicalName);
-      this.progress.table(table).records++;
-      const built = firstPass(plan, record);
-      const { inline, later } = this.splitBinds(plan, built.binds);
-      for (const b of later) this.reference(b.entity ?? '', b.id, b.name);
-      for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
-      if (later.length || built.parties)
-        await this.spool.add({
-          k: 'l',
-          t: table,
-          i: ordinal,
-          id: record.id,
-          b: later,
-          ...(built.parties ? { p: built.parties } : {}),
-        });
-      if (built.state)
-        await this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
-      if (this.progress.isDone('records', table, ordinal)) continue;
-      if ('problem' in built) {
-        this.progress.table(table).failed++;
-        this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
-        this.progress.markDone('records', table, ordinal);
-        continue;
-      }
-      await queue.add(plan, { ordinal, id: record.id, body: built.body, inline });
+      return settle(waits);
     }
-    await queue.finish();
-    this.finish('records');
+    const ordinal = ordinals.get(table) ?? 0;
+    ordinals.set(table, ordinal + 1);
+    const record = event.record;
+    this.inFile.set(record.id, plan.meta.logicalName);
+    this.progress.table(table).records++;
+    const built = firstPass(plan, record);
+    const { inline, later } = this.splitBinds(plan, built.binds);
+    for (const b of later) this.reference(b.entity ?? '', b.id, b.name);
+    for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
+    if (later.length || built.parties)
+      waits.push(this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: later, ...(built.parties ? { p: built.parties } : {}) }));
+    if (built.state)
+      waits.push(this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }));
+    if (this.progress.isDone('records', table, ordinal)) return settle(waits);
+    if ('problem' in built) {
+      this.progress.table(table).failed++;
+      this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
+      this.progress.markDone('records', table, ordinal);
+      return settle(waits);
+    }
+    waits.push(queue.add(plan, { ordinal, id: record.id, body: built.body, inline }));
+    return settle(waits);
   }
 
   /**
@@ -414,19 +430,20 @@ class WriteQueue {
     private readonly mode: WriteMode,
   ) {}
 
-  async add(
+  /** Adds a record to its table's batch; a promise comes back only when a full batch is sent. */
+  add(
     plan: TablePlan,
     target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: PendingBind[] },
     set = 0,
     unresolved = 0,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
     const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
     if (target.inline?.length) queued.inline = target.inline;
     entry.targets.push(queued);
-    if (entry.targets.length >= this.run.context.batchSize) await this.flush(name);
+    return entry.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
   }
 
   /**

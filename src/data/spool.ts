@@ -16,6 +16,7 @@ export class Spool<T> {
   private dir: string | undefined;
   private file: string | undefined;
   private out: WriteStream | undefined;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly inMemory = 20_000) {}
 
@@ -23,12 +24,19 @@ export class Spool<T> {
     return this.count;
   }
 
-  async add(item: T): Promise<void> {
+  /** Keeps an item; a promise comes back only when it goes to the file, for the caller to wait for. */
+  add(item: T): Promise<void> | undefined {
     this.count++;
     if (this.count <= this.inMemory) {
       this.held.push(item);
-      return;
+      return undefined;
     }
+    // Writes go one after another, in order, whoever waits for them.
+    this.writing = this.writing.then(() => this.write(item));
+    return this.writing;
+  }
+
+  private async write(item: T): Promise<void> {
     if (!this.out) {
       this.dir = await mkdtemp(join(tmpdir(), 'power-agent-import-'));
       this.file = join(this.dir, 'spool.ndjson');
@@ -39,6 +47,7 @@ export class Spool<T> {
 
   /** Ends writing; the items can then be read, in the order they came, as often as needed. */
   async seal(): Promise<void> {
+    await this.writing;
     if (!this.out || this.out.writableEnded) return;
     this.out.end();
     await once(this.out, 'finish');
