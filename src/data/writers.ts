@@ -42,6 +42,23 @@ export interface TableTarget {
   headers: Record<string, string>;
 }
 
+/**
+ * `{"Targets":[…]}` of the records, written as UTF-8 straight into one buffer: joining them first
+ * would build a string of several hundred KB (V8's large-object space) only to encode it.
+ */
+function targetsBody(part: WriteTarget[]): Buffer {
+  let size = '{"Targets":[]}'.length + Math.max(0, part.length - 1);
+  for (const target of part) size += Buffer.byteLength(target.json);
+  const body = Buffer.allocUnsafe(size);
+  let at = body.write('{"Targets":[');
+  for (const [index, target] of part.entries()) {
+    if (index) at += body.write(',', at);
+    at += body.write(target.json, at);
+  }
+  body.write(']}', at);
+  return body;
+}
+
 /** A failure that is about the records sent (not throttling, sign-in, privileges or the network). */
 function refusedByService(error: unknown): error is PlatformError {
   return error instanceof PlatformError && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status);
@@ -69,11 +86,11 @@ async function writeBulk(
   const send = async (part: WriteTarget[]): Promise<void> => {
     result.requests++;
     try {
-      const response = await dv.actionJson(
-        `${table.entitySet}/Microsoft.Dynamics.CRM.${message}`,
-        `{"Targets":[${part.map((t) => t.json).join(',')}]}`,
-        { signal, idempotent: true, headers: table.headers },
-      );
+      const response = await dv.actionJson(`${table.entitySet}/Microsoft.Dynamics.CRM.${message}`, targetsBody(part), {
+        signal,
+        idempotent: true,
+        headers: table.headers,
+      });
       result.headers = response.headers;
       result.written.push(...part);
     } catch (error) {
