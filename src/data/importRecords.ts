@@ -10,6 +10,7 @@ import { BudgetExhausted, Dispatcher } from './dispatcher';
 import { ImportProgress, type RecordFailure, type ResumeState, type Stage } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
+import { readAhead } from './readAhead';
 import { Spool } from './spool';
 import { writeRecords, type Refusal, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
 
@@ -63,6 +64,9 @@ type SpoolItem =
 
 const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 
+/** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
+const READ_AHEAD_EVENTS = 4000;
+
 /**
  * Imports a Configuration Migration file (docs/service-notes.md#data-configuration-migration), reading data.xml once as it streams:
  * 1. records with their plain columns (UpsertMultiple where the table has it, else $batch change sets),
@@ -83,19 +87,25 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
     );
   }
   const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
-  const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
-  progress.requests += plan.requests;
-  const run = new ImportRun(dv, plan, progress, options);
+  // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it.
+  const data = readAhead(readDataBatches(await source.openData(), 'data.xml'), READ_AHEAD_EVENTS);
   try {
-    await run.execute(source);
-  } catch (error) {
-    if (options.signal.aborted) throw error;
-    run.stopped = describe(error);
-    run.outOfTime = error instanceof BudgetExhausted;
+    const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
+    progress.requests += plan.requests;
+    const run = new ImportRun(dv, plan, progress, options);
+    try {
+      await run.execute(data);
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      run.stopped = describe(error);
+      run.outOfTime = error instanceof BudgetExhausted;
+    } finally {
+      await run.close();
+    }
+    return run.summary();
   } finally {
-    await run.close();
+    await data.close();
   }
-  return run.summary();
 }
 
 /** What of `waits` there is to wait for, if anything. */
@@ -139,8 +149,8 @@ class ImportRun {
     this.resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
   }
 
-  async execute(source: DataSource): Promise<void> {
-    await this.readRecords(source);
+  async execute(data: AsyncIterable<CmtEvent[]>): Promise<void> {
+    await this.readRecords(data);
     await this.spool.seal();
     const resolver = this.resolver;
     const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
@@ -160,12 +170,12 @@ class ImportRun {
   }
 
   /** Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. */
-  private async readRecords(source: DataSource): Promise<void> {
+  private async readRecords(data: AsyncIterable<CmtEvent[]>): Promise<void> {
     const queue = new WriteQueue(this, 'records', 'upsert');
     const ordinals = new Map<string, number>();
     const links = new Map<string, number>();
     // Events come a chunk of the file at a time; only a full batch or the spool's file is waited for.
-    for await (const events of readDataBatches(await source.openData(), 'data.xml')) {
+    for await (const events of data) {
       for (const event of events) {
         const wait = this.readEvent(event, queue, ordinals, links);
         if (wait) await wait;
