@@ -86,6 +86,11 @@ export async function* readDataBatches(
   let party: CmtParty | undefined;
   let link: CmtAssociation | undefined;
   let text: string | undefined;
+  // Only a <targetid> has text worth keeping, and the parser builds text only while a handler listens
+  // for it: the whitespace between elements is never built.
+  const keepText = (t: string) => {
+    text += t;
+  };
   let depth = 0;
   let sawRoot = false;
   parser.on('doctype', () => {
@@ -128,14 +133,11 @@ export async function* readDataBatches(
         break;
       case 'targetid':
         text = '';
+        parser.on('text', keepText);
         break;
     }
     if (depth === 1 && tag.name !== 'entities')
       throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
-  });
-  // Only a <targetid> has text worth keeping; the whitespace between elements is dropped as it comes.
-  parser.on('text', (t) => {
-    if (text !== undefined) text += t;
   });
   parser.on('closetag', (tag) => {
     depth--;
@@ -154,6 +156,7 @@ export async function* readDataBatches(
       case 'targetid':
         if (link && text?.trim()) link.targetIds.push(normalizeId(text));
         text = undefined;
+        parser.off('text');
         break;
       case 'm2mrelationship':
         if (link) ready.push({ kind: 'association', association: link });
