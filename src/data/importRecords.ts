@@ -108,12 +108,6 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   }
 }
 
-/** What of `waits` there is to wait for, if anything. */
-function settle(waits: Array<Promise<unknown> | undefined>): Promise<unknown> | undefined {
-  const pending = waits.filter((w) => w !== undefined);
-  return pending.length ? Promise.all(pending) : undefined;
-}
-
 function describe(error: unknown): string {
   if (error instanceof ToolError) return error.describe();
   if (error instanceof PlatformError)
@@ -200,13 +194,14 @@ class ImportRun {
     }
     // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
     const table = plan.entity.name;
-    const waits: Array<Promise<unknown> | undefined> = [];
+    // The spool writes its file in order: waiting for its last write waits for them all.
+    let spooled: Promise<void> | undefined;
     if (event.kind === 'association') {
       for (const targetId of event.association.targetIds) {
         this.reference(event.association.targetEntity, targetId);
         const i = links.get(table) ?? 0;
         links.set(table, i + 1);
-        waits.push(
+        spooled =
           this.spool.add({
             k: 'm',
             t: table,
@@ -217,10 +212,9 @@ class ImportRun {
               targetEntity: own(event.association.targetEntity),
               targetId,
             },
-          }),
-        );
+          }) ?? spooled;
       }
-      return settle(waits);
+      return spooled;
     }
     const ordinal = ordinals.get(table) ?? 0;
     ordinals.set(table, ordinal + 1);
@@ -232,18 +226,19 @@ class ImportRun {
     for (const b of later) this.reference(b.entity ?? '', b.id, b.name);
     for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
     if (later.length || built.parties)
-      waits.push(this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: later, ...(built.parties ? { p: built.parties } : {}) }));
+      spooled = this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: later, ...(built.parties ? { p: built.parties } : {}) });
     if (built.state)
-      waits.push(this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }));
-    if (this.progress.isDone('records', table, ordinal)) return settle(waits);
+      spooled =
+        this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }) ?? spooled;
+    if (this.progress.isDone('records', table, ordinal)) return spooled;
     if ('problem' in built) {
       this.progress.table(table).failed++;
       this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
       this.progress.markDone('records', table, ordinal);
-      return settle(waits);
+      return spooled;
     }
-    waits.push(queue.add(plan, { ordinal, id: record.id, body: built.body, inline }));
-    return settle(waits);
+    const queued = queue.add(plan, { ordinal, id: record.id, body: built.body, inline });
+    return spooled && queued ? Promise.all([spooled, queued]) : (spooled ?? queued);
   }
 
   /**

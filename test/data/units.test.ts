@@ -73,6 +73,24 @@ describe('data import parts', () => {
     assert.equal(existsSync(dir), false);
   });
 
+  it('spools thousands of items to disk with the caller waiting only when asked to, and gives them all back in order', async () => {
+    const spool = new Spool<{ n: number }>(1);
+    let waits = 0;
+    for (let n = 1; n <= 3000; n++) {
+      const wait = spool.add({ n });
+      if (wait) {
+        waits++;
+        await wait;
+      }
+    }
+    await spool.seal();
+    assert.ok(waits > 0 && waits < 100, `${waits} waits`);
+    let expected = 1;
+    for await (const item of spool.items()) assert.equal(item.n, expected++);
+    assert.equal(expected, 3001);
+    await spool.remove();
+  });
+
   it('reads data.xml from chunks cut anywhere, even inside a character, with party lists and links', async () => {
     const xml = Buffer.from(
       '\uFEFF\r\n<entities timestamp="x"><entity name="Appointment" displayname="A"><records><record id="{B0000001-0000-4000-8000-000000000000}"><field name="subject" value="Café &amp; ☕" /><field name="organizer" value="" lookupentity="" lookupentityname=""><activitypointerrecords id="e0000001-0000-4000-8000-000000000000"><field name="partyid" value="c0000001-0000-4000-8000-000000000000" lookupentity="contact" /></activitypointerrecords></field></record></records><m2mrelationships><m2mrelationship sourceid="b0000001-0000-4000-8000-000000000000" targetentityname="contact" targetentitynameidfield="contactid" m2mrelationshipname="x_y"><targetids><targetid>C0000001-0000-4000-8000-000000000000</targetid></targetids></m2mrelationship></m2mrelationships></entity></entities>',
