@@ -57,23 +57,40 @@ function valueOf(tag: SaxesTagPlain): CmtValue {
   return value;
 }
 
-/**
- * Reads data.xml as it streams in, once: entities, records with their fields (party lists
- * included) and N:N links come out as events in file order, while memory holds only the record
- * being read. The parser expands no entities of its own and refuses a DOCTYPE.
- */
+/** Bytes decoded at a time: a string over 128 KB goes to V8's large-object space, which makes decoding many times slower. */
+const DECODE_BYTES = 32 * 1024;
+
+/** The events of data.xml one by one (see readDataBatches). */
 export async function* readDataEvents(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   file: string,
 ): AsyncGenerator<CmtEvent> {
+  for await (const batch of readDataBatches(chunks, file)) yield* batch;
+}
+
+/**
+ * Reads data.xml as it streams in, once: entities, records with their fields (party lists
+ * included) and N:N links come out as events in file order, a chunk of the file at a time, while
+ * memory holds only the records of that chunk. The parser expands no entities of its own and
+ * refuses a DOCTYPE.
+ */
+export async function* readDataBatches(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  file: string,
+): AsyncGenerator<CmtEvent[]> {
   const parser = new SaxesParser({ xmlns: false, position: false });
-  const ready: CmtEvent[] = [];
+  let ready: CmtEvent[] = [];
   let entity = '';
   let record: CmtRecord | undefined;
   let field: CmtValue | undefined;
   let party: CmtParty | undefined;
   let link: CmtAssociation | undefined;
   let text: string | undefined;
+  // Only a <targetid> has text worth keeping, and the parser builds text only while a handler listens
+  // for it: the whitespace between elements is never built.
+  const keepText = (t: string) => {
+    text += t;
+  };
   let depth = 0;
   let sawRoot = false;
   parser.on('doctype', () => {
@@ -116,14 +133,11 @@ export async function* readDataEvents(
         break;
       case 'targetid':
         text = '';
+        parser.on('text', keepText);
         break;
     }
     if (depth === 1 && tag.name !== 'entities')
       throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
-  });
-  // Only a <targetid> has text worth keeping; the whitespace between elements is dropped as it comes.
-  parser.on('text', (t) => {
-    if (text !== undefined) text += t;
   });
   parser.on('closetag', (tag) => {
     depth--;
@@ -142,6 +156,7 @@ export async function* readDataEvents(
       case 'targetid':
         if (link && text?.trim()) link.targetIds.push(normalizeId(text));
         text = undefined;
+        parser.off('text');
         break;
       case 'm2mrelationship':
         if (link) ready.push({ kind: 'association', association: link });
@@ -162,16 +177,21 @@ export async function* readDataEvents(
   };
   let first = true;
   for await (const chunk of chunks) {
-    let piece = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-    if (first && piece) {
-      piece = piece.replace(/^\uFEFF/, '');
-      first = false;
+    for (let at = 0; at < chunk.length; at += DECODE_BYTES) {
+      let piece = typeof chunk === 'string' ? chunk.slice(at, at + DECODE_BYTES) : decoder.write(chunk.subarray(at, at + DECODE_BYTES));
+      if (first && piece) {
+        piece = piece.replace(/^\uFEFF/, '');
+        first = false;
+      }
+      feed(piece);
     }
-    feed(piece);
-    for (const event of ready.splice(0)) yield event;
+    if (ready.length) {
+      yield ready;
+      ready = [];
+    }
   }
   feed(decoder.end());
   feed(undefined);
-  for (const event of ready.splice(0)) yield event;
+  if (ready.length) yield ready;
   if (!sawRoot) throw new CmtFormatError(`${file} has no <entities> root.`);
 }

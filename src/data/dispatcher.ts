@@ -79,10 +79,11 @@ export class Dispatcher {
   }
 
   /**
-   * Starts `task` once a slot is free and returns; `onDone` runs when it succeeds. Throws when the
-   * import must stop: the budget ended, the caller cancelled, or a task failed for good.
+   * Starts `task` once a slot is free and returns; `onDone` runs when it succeeds. `settled` resolves
+   * once the task succeeded (after `onDone`) or ended for good. Throws when the import must stop: the
+   * budget ended, the caller cancelled, or a task failed for good.
    */
-  async submit(task: (signal: AbortSignal) => Promise<Headers | undefined>, onDone: () => void): Promise<void> {
+  async submit(task: (signal: AbortSignal) => Promise<Headers | undefined>, onDone: () => void): Promise<{ settled: Promise<void> }> {
     await this.slot();
     this.inFlight++;
     const run = this.attempt(task, onDone).finally(() => {
@@ -91,6 +92,7 @@ export class Dispatcher {
       this.release();
     });
     this.running.add(run);
+    return { settled: run };
   }
 
   /** Waits for every started task; throws what stopped the dispatcher, if anything did. */

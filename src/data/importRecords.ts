@@ -3,15 +3,16 @@ import { PlatformError } from '../platform/errors';
 import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
-import { normalizeId, own, readDataEvents, type CmtRecord } from './cmtDataReader';
+import { normalizeId, own, readDataBatches, type CmtEvent, type CmtRecord } from './cmtDataReader';
 import { fromCmtValue } from './cmtValues';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher } from './dispatcher';
 import { ImportProgress, type RecordFailure, type ResumeState, type Stage } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
-import { LookupResolver, type PendingBind, type PendingParty } from './lookups';
+import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
+import { readAhead } from './readAhead';
 import { Spool } from './spool';
-import { writeRecords, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
+import { writeRecords, type Refusal, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
 
 export type { RecordFailure } from './importProgress';
 
@@ -63,12 +64,16 @@ type SpoolItem =
 
 const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 
+/** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
+const READ_AHEAD_EVENTS = 4000;
+
 /**
  * Imports a Configuration Migration file (docs/service-notes.md#data-configuration-migration), reading data.xml once as it streams:
  * 1. records with their plain columns (UpsertMultiple where the table has it, else $batch change sets),
- *    keeping their ids, in the default state;
- * 2. lookups and party lists, once every record exists, bound to the table each target is really in,
- *    or found in the environment by id or name;
+ *    keeping their ids, in the default state, with the lookups whose target is a record of another
+ *    table written before them;
+ * 2. the other lookups and party lists, once every record exists, bound to the table each target is
+ *    really in, or found in the environment by id or name;
  * 3. states other than the default, with their status, by update (as Dataverse requires);
  * 4. N:N links.
  * Throttling is waited out within the time budget; then the result says what is done and carries
@@ -82,19 +87,25 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
     );
   }
   const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
-  const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
-  progress.requests += plan.requests;
-  const run = new ImportRun(dv, plan, progress, options);
+  // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it.
+  const data = readAhead(readDataBatches(await source.openData(), 'data.xml'), READ_AHEAD_EVENTS);
   try {
-    await run.execute(source);
-  } catch (error) {
-    if (options.signal.aborted) throw error;
-    run.stopped = describe(error);
-    run.outOfTime = error instanceof BudgetExhausted;
+    const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
+    progress.requests += plan.requests;
+    const run = new ImportRun(dv, plan, progress, options);
+    try {
+      await run.execute(data);
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      run.stopped = describe(error);
+      run.outOfTime = error instanceof BudgetExhausted;
+    } finally {
+      await run.close();
+    }
+    return run.summary();
   } finally {
-    await run.close();
+    await data.close();
   }
-  return run.summary();
 }
 
 function describe(error: unknown): string {
@@ -115,6 +126,7 @@ class ImportRun {
   /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
   private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
   private readonly spool = new Spool<SpoolItem>(5000);
+  readonly resolver: LookupResolver;
   private writes = 0;
 
   constructor(
@@ -128,12 +140,13 @@ class ImportRun {
       deadline: Date.now() + (options.timeBudgetMs ?? 300_000),
       signal: options.signal,
     });
+    this.resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
   }
 
-  async execute(source: DataSource): Promise<void> {
-    await this.readRecords(source);
+  async execute(data: AsyncIterable<CmtEvent[]>): Promise<void> {
+    await this.readRecords(data);
     await this.spool.seal();
-    const resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
+    const resolver = this.resolver;
     const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
     await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
     this.progress.requests += resolver.requests;
@@ -151,26 +164,45 @@ class ImportRun {
   }
 
   /** Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. */
-  private async readRecords(source: DataSource): Promise<void> {
+  private async readRecords(data: AsyncIterable<CmtEvent[]>): Promise<void> {
     const queue = new WriteQueue(this, 'records', 'upsert');
     const ordinals = new Map<string, number>();
     const links = new Map<string, number>();
-    for await (const event of readDataEvents(await source.openData(), 'data.xml')) {
-      if (event.kind === 'entity') continue;
-      const name = event.kind === 'record' ? event.entity : event.association.entity;
-      const plan = this.plan.tables.get(name);
-      if (!plan) {
-        this.skippedEntities.add(own(name));
-        continue;
+    // Events come a chunk of the file at a time; only a full batch or the spool's file is waited for.
+    for await (const events of data) {
+      for (const event of events) {
+        const wait = this.readEvent(event, queue, ordinals, links);
+        if (wait) await wait;
       }
-      // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
-      const table = plan.entity.name;
-      if (event.kind === 'association') {
-        for (const targetId of event.association.targetIds) {
-          this.reference(event.association.targetEntity, targetId);
-          const i = links.get(table) ?? 0;
-          links.set(table, i + 1);
-          await this.spool.add({
+    }
+    await queue.finish();
+    this.finish('records');
+  }
+
+  private readEvent(
+    event: CmtEvent,
+    queue: WriteQueue,
+    ordinals: Map<string, number>,
+    links: Map<string, number>,
+  ): Promise<unknown> | undefined {
+    if (event.kind === 'entity') return undefined;
+    const name = event.kind === 'record' ? event.entity : event.association.entity;
+    const plan = this.plan.tables.get(name);
+    if (!plan) {
+      this.skippedEntities.add(own(name));
+      return undefined;
+    }
+    // The schema's own string: one kept with every spooled item must not be a slice of data.xml.
+    const table = plan.entity.name;
+    // The spool writes its file in order: waiting for its last write waits for them all.
+    let spooled: Promise<void> | undefined;
+    if (event.kind === 'association') {
+      for (const targetId of event.association.targetIds) {
+        this.reference(event.association.targetEntity, targetId);
+        const i = links.get(table) ?? 0;
+        links.set(table, i + 1);
+        spooled =
+          this.spool.add({
             k: 'm',
             t: table,
             i,
@@ -180,40 +212,56 @@ class ImportRun {
               targetEntity: own(event.association.targetEntity),
               targetId,
             },
-          });
-        }
-        continue;
+          }) ?? spooled;
       }
-      const ordinal = ordinals.get(table) ?? 0;
-      ordinals.set(table, ordinal + 1);
-      const record = event.record;
-      this.inFile.set(record.id, plan.meta.logicalName);
-      this.progress.table(table).records++;
-      const built = firstPass(plan, record);
-      for (const b of built.binds) this.reference(b.entity ?? '', b.id, b.name);
-      for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
-      if (built.binds.length || built.parties)
-        await this.spool.add({
-          k: 'l',
-          t: table,
-          i: ordinal,
-          id: record.id,
-          b: built.binds,
-          ...(built.parties ? { p: built.parties } : {}),
-        });
-      if (built.state)
-        await this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode });
-      if (this.progress.isDone('records', table, ordinal)) continue;
-      if ('problem' in built) {
-        this.progress.table(table).failed++;
-        this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
-        this.progress.markDone('records', table, ordinal);
-        continue;
-      }
-      await queue.add(plan, { ordinal, id: record.id, body: built.body });
+      return spooled;
     }
-    await queue.finish();
-    this.finish('records');
+    const ordinal = ordinals.get(table) ?? 0;
+    ordinals.set(table, ordinal + 1);
+    const record = event.record;
+    this.inFile.set(record.id, plan.meta.logicalName);
+    this.progress.table(table).records++;
+    const built = firstPass(plan, record);
+    const { inline, later } = this.splitBinds(plan, built.binds);
+    for (const b of later) this.reference(b.entity ?? '', b.id, b.name);
+    for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
+    if (later.length || built.parties)
+      spooled = this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: later, ...(built.parties ? { p: built.parties } : {}) });
+    if (built.state)
+      spooled =
+        this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }) ?? spooled;
+    if (this.progress.isDone('records', table, ordinal)) return spooled;
+    if ('problem' in built) {
+      this.progress.table(table).failed++;
+      this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
+      this.progress.markDone('records', table, ordinal);
+      return spooled;
+    }
+    const queued = queue.add(plan, { ordinal, id: record.id, body: built.body, inline });
+    return spooled && queued ? Promise.all([spooled, queued]) : (spooled ?? queued);
+  }
+
+  /**
+   * Which lookups go in with the record (its first pass) and which wait for the lookups pass. As the
+   * Configuration Migration tool does, a lookup whose target is a record of another table read
+   * earlier in the file is set at once: that record's batch is written before this one is sent. The
+   * rule depends only on the file, so a resumed import splits the lookups the same way. Tables written
+   * through $batch keep all their lookups for the lookups pass.
+   */
+  private splitBinds(plan: TablePlan, binds: PendingBind[]): { inline: PendingBind[]; later: PendingBind[] } {
+    if (plan.method === '$batch' || !binds.length) return { inline: [], later: binds };
+    const inline: PendingBind[] = [];
+    const later: PendingBind[] = [];
+    for (const bind of binds) {
+      const table = this.inFile.get(bind.id);
+      (table !== undefined && table !== plan.meta.logicalName ? inline : later).push(bind);
+    }
+    return { inline, later };
+  }
+
+  /** The table a record of the file is in. */
+  tableOf(id: string): string | undefined {
+    return this.inFile.get(id);
   }
 
   private finish(stage: Stage): void {
@@ -374,8 +422,12 @@ class ImportRun {
 }
 
 /** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
+type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: PendingBind[]; inlineUnresolved?: BindOutcome['unresolved'] };
+
 class WriteQueue {
-  private readonly pending = new Map<string, { plan: TablePlan; targets: Array<WriteTarget & { set: number; unresolved: number }> }>();
+  private readonly pending = new Map<string, { plan: TablePlan; targets: QueuedTarget[] }>();
+  /** Each table's batches sent so far (by logical name), for a batch whose first-pass lookups point at their records to wait for. */
+  private readonly sent = new Map<string, Array<Promise<void>>>();
 
   constructor(
     private readonly run: ImportRun,
@@ -383,17 +435,42 @@ class WriteQueue {
     private readonly mode: WriteMode,
   ) {}
 
-  async add(
+  /** Adds a record to its table's batch; a promise comes back only when a full batch is sent. */
+  add(
     plan: TablePlan,
-    target: { ordinal: number; id: string; body: Record<string, unknown> },
+    target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: PendingBind[] },
     set = 0,
     unresolved = 0,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
-    entry.targets.push({ ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved });
-    if (entry.targets.length >= this.run.context.batchSize) await this.flush(name);
+    const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
+    if (target.inline?.length) queued.inline = target.inline;
+    entry.targets.push(queued);
+    return entry.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
+  }
+
+  /**
+   * Adds the first-pass lookups to the bodies, once the batches holding their targets are written:
+   * those still waiting are sent first. A lookup whose target was refused is reported, not sent.
+   */
+  private async addInlineLookups(plan: TablePlan, targets: QueuedTarget[]): Promise<void> {
+    const tables = new Set<string>();
+    for (const t of targets) for (const bind of t.inline ?? []) tables.add(this.run.tableOf(bind.id)!);
+    if (!tables.size) return;
+    for (const [name, entry] of [...this.pending]) if (tables.has(entry.plan.meta.logicalName)) await this.flush(name);
+    for (const table of tables) await Promise.all(this.sent.get(table) ?? []);
+    for (const t of targets) {
+      if (!t.inline) continue;
+      const outcome = this.run.resolver.binds(plan, t.inline, undefined);
+      delete t.inline;
+      if (outcome.unresolved.length) t.inlineUnresolved = outcome.unresolved;
+      if (!outcome.set) continue;
+      t.plain = t.json;
+      t.json = `${t.json.slice(0, -1)},${JSON.stringify(outcome.body).slice(1)}`;
+      t.set = outcome.set;
+    }
   }
 
   async finish(): Promise<void> {
@@ -407,9 +484,10 @@ class WriteQueue {
     if (!entry?.targets.length) return;
     const { dv, dispatcher, progress } = this.run.context;
     const { plan, targets } = entry;
+    if (this.stage === 'records') await this.addInlineLookups(plan, targets);
     const method = this.mode === 'update' ? plan.updateMethod : plan.method;
     let result: Awaited<ReturnType<typeof writeRecords>> | undefined;
-    await dispatcher.submit(
+    const { settled } = await dispatcher.submit(
       async (signal) => {
         result = await writeRecords(dv, plan.target, method, this.mode, targets, signal);
         progress.requests += result.requests - 1;
@@ -417,30 +495,25 @@ class WriteQueue {
       },
       () => {
         const counts = progress.table(name);
+        const lookupsRefused = new Set(result!.lookupsRefused.map((r) => r.target));
         for (const t of result!.written as typeof targets) {
           progress.markDone(this.stage, name, t.ordinal);
-          if (this.stage === 'records') counts.imported++;
-          else if (this.stage === 'lookups') counts.lookupsSet += t.set;
+          if (this.stage === 'records') {
+            counts.imported++;
+            if (!lookupsRefused.has(t)) counts.lookupsSet += t.set;
+            for (const u of t.inlineUnresolved ?? []) this.run.noteUnresolved(name, u.field, `${t.id}: ${u.field} ${u.why}`);
+          } else if (this.stage === 'lookups') counts.lookupsSet += t.set;
           else counts.statesSet++;
         }
+        for (const refusal of result!.lookupsRefused) this.lookupsNotSet(name, refusal);
         for (const refusal of result!.refused) {
           const t = refusal.target as (typeof targets)[number];
           progress.markDone(this.stage, name, t.ordinal);
           if (this.stage === 'records') {
             counts.failed++;
             progress.fail({ table: name, id: t.id, message: refusal.message, correlationId: refusal.correlationId }, true);
-          } else if (this.stage === 'lookups') {
-            counts.lookupsFailed += t.set;
-            progress.fail(
-              {
-                table: name,
-                id: t.id,
-                message: `imported, but its lookups were not set: ${refusal.message}`,
-                correlationId: refusal.correlationId,
-              },
-              false,
-            );
-          } else {
+          } else if (this.stage === 'lookups') this.lookupsNotSet(name, refusal);
+          else {
             counts.statesFailed++;
             progress.fail(
               {
@@ -455,6 +528,23 @@ class WriteQueue {
         }
         this.run.report(targets.length, this.stage);
       },
+    );
+    const sent = this.sent.get(plan.meta.logicalName) ?? [];
+    this.sent.set(plan.meta.logicalName, sent);
+    sent.push(settled);
+  }
+
+  private lookupsNotSet(name: string, refusal: Refusal): void {
+    const { progress } = this.run.context;
+    progress.table(name).lookupsFailed += (refusal.target as QueuedTarget).set;
+    progress.fail(
+      {
+        table: name,
+        id: refusal.target.id,
+        message: `imported, but its lookups were not set: ${refusal.message}`,
+        correlationId: refusal.correlationId,
+      },
+      false,
     );
   }
 }

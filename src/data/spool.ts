@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
+/** Items added to the file without the caller waiting, at most: what memory holds while the disk catches up. */
+const UNWAITED_ITEMS = 256;
+
 /**
  * Work for the later passes (lookups, states, N:N links), kept as data.xml is read once. The first
  * items stay in memory; past `inMemory` they go to a temporary file, read back line by line, so
@@ -16,6 +19,9 @@ export class Spool<T> {
   private dir: string | undefined;
   private file: string | undefined;
   private out: WriteStream | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private unwaited = 0;
+  private failure: Error | undefined;
 
   constructor(private readonly inMemory = 20_000) {}
 
@@ -23,12 +29,30 @@ export class Spool<T> {
     return this.count;
   }
 
-  async add(item: T): Promise<void> {
+  /** Keeps an item; a promise comes back when the caller should wait for the file (it rejects if writing failed). */
+  add(item: T): Promise<void> | undefined {
     this.count++;
     if (this.count <= this.inMemory) {
       this.held.push(item);
-      return;
+      return undefined;
     }
+    // Writes go one after another, in order; the caller waits only every so many items, or when the file is behind.
+    this.writing = this.writing
+      .then(() => (this.failure ? undefined : this.write(item)))
+      .catch((error: unknown) => {
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
+      });
+    if (++this.unwaited < UNWAITED_ITEMS && !this.out?.writableNeedDrain) return undefined;
+    this.unwaited = 0;
+    return this.written();
+  }
+
+  private async written(): Promise<void> {
+    await this.writing;
+    if (this.failure) throw this.failure;
+  }
+
+  private async write(item: T): Promise<void> {
     if (!this.out) {
       this.dir = await mkdtemp(join(tmpdir(), 'power-agent-import-'));
       this.file = join(this.dir, 'spool.ndjson');
@@ -39,6 +63,7 @@ export class Spool<T> {
 
   /** Ends writing; the items can then be read, in the order they came, as often as needed. */
   async seal(): Promise<void> {
+    await this.written();
     if (!this.out || this.out.writableEnded) return;
     this.out.end();
     await once(this.out, 'finish');

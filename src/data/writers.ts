@@ -10,6 +10,8 @@ export interface WriteTarget {
   ordinal: number;
   id: string;
   json: string;
+  /** The body without the lookups set in the first pass, to write the record alone when the service refuses it with them. */
+  plain?: string;
 }
 
 export interface Refusal {
@@ -21,6 +23,8 @@ export interface Refusal {
 export interface WriteResult {
   written: WriteTarget[];
   refused: Refusal[];
+  /** Written without their first-pass lookups, which the service refused (also in `written`). */
+  lookupsRefused: Refusal[];
   /** Headers of the last answer, for the rate-limit budget. */
   headers?: Headers;
   requests: number;
@@ -36,6 +40,23 @@ export interface TableTarget {
   entitySet: string;
   /** Headers every write of this table carries (MSCRM.BypassCustomPluginExecution). */
   headers: Record<string, string>;
+}
+
+/**
+ * `{"Targets":[…]}` of the records, written as UTF-8 straight into one buffer: joining them first
+ * would build a string of several hundred KB (V8's large-object space) only to encode it.
+ */
+function targetsBody(part: WriteTarget[]): Buffer {
+  let size = '{"Targets":[]}'.length + Math.max(0, part.length - 1);
+  for (const target of part) size += Buffer.byteLength(target.json);
+  const body = Buffer.allocUnsafe(size);
+  let at = body.write('{"Targets":[');
+  for (const [index, target] of part.entries()) {
+    if (index) at += body.write(',', at);
+    at += body.write(target.json, at);
+  }
+  body.write(']}', at);
+  return body;
 }
 
 /** A failure that is about the records sent (not throttling, sign-in, privileges or the network). */
@@ -61,31 +82,43 @@ async function writeBulk(
   targets: WriteTarget[],
   signal: AbortSignal,
 ): Promise<WriteResult> {
-  const result: WriteResult = { written: [], refused: [], requests: 0 };
+  const result: WriteResult = { written: [], refused: [], lookupsRefused: [], requests: 0 };
   const send = async (part: WriteTarget[]): Promise<void> => {
     result.requests++;
     try {
-      const response = await dv.actionJson(
-        `${table.entitySet}/Microsoft.Dynamics.CRM.${message}`,
-        `{"Targets":[${part.map((t) => t.json).join(',')}]}`,
-        { signal, idempotent: true, headers: table.headers },
-      );
+      const response = await dv.actionJson(`${table.entitySet}/Microsoft.Dynamics.CRM.${message}`, targetsBody(part), {
+        signal,
+        idempotent: true,
+        headers: table.headers,
+      });
       result.headers = response.headers;
       result.written.push(...part);
     } catch (error) {
       if (!refusedByService(error)) throw error;
       if (part.length === 1) {
-        result.refused.push({
-          target: part[0]!,
+        const target = part[0]!;
+        const refusal = {
+          target,
           message: error.message.replace(/^Targets\[\d+\] \([^)]*\): /, ''),
           correlationId: error.correlationId ?? null,
-        });
+        };
+        if (target.plain === undefined) result.refused.push(refusal);
+        else if (await sendPlain(target)) result.lookupsRefused.push(refusal);
         return;
       }
       const half = Math.ceil(part.length / 2);
       await send(part.slice(0, half));
       await send(part.slice(half));
     }
+  };
+  // A record refused with its first-pass lookups is written once more without them: the record goes in, its lookups are reported.
+  const sendPlain = async (target: WriteTarget): Promise<boolean> => {
+    const before = result.refused.length;
+    await send([{ ordinal: target.ordinal, id: target.id, json: target.plain! }]);
+    const written = result.refused.length === before;
+    if (written) result.written[result.written.length - 1] = target;
+    else result.refused[before]!.target = target;
+    return written;
   };
   await send(targets);
   return result;
@@ -103,7 +136,7 @@ async function writeBatch(
   targets: WriteTarget[],
   signal: AbortSignal,
 ): Promise<WriteResult> {
-  const result: WriteResult = { written: [], refused: [], requests: 0 };
+  const result: WriteResult = { written: [], refused: [], lookupsRefused: [], requests: 0 };
   let pending = targets;
   while (pending.length) {
     const operations = pending.map((t) => {

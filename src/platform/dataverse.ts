@@ -83,10 +83,10 @@ export class DataverseClient {
   /** An action whose JSON body is already written (a bulk request built from records serialized one by one). */
   actionJson<T>(
     name: string,
-    json: string,
+    json: string | Buffer,
     options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {},
   ): Promise<HttpResponse<T>> {
-    const bytes = Buffer.from(json, 'utf8');
+    const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': 'application/json' };
     return this.http.send<T>({
       service: 'dataverse',

@@ -45,6 +45,10 @@ interface TableIndex {
   moneyBases: DataColumn[];
   state?: DataColumn;
   status?: DataColumn;
+  /** The property that sets an activity's party list. */
+  partiesKey: string;
+  /** The columns the service fills in itself, where the table has them. */
+  has: Record<'createdon' | 'createdby' | 'ownerid' | 'transactioncurrencyid' | 'activitytypecode' | 'exchangerate', boolean>;
 }
 
 const indexes = new WeakMap<DataTable, TableIndex>();
@@ -52,13 +56,23 @@ const indexes = new WeakMap<DataTable, TableIndex>();
 function indexOf(table: DataTable): TableIndex {
   let index = indexes.get(table);
   if (!index || index.size !== table.columns.length) {
+    const columns = new Map(table.columns.map((c) => [c.name, c]));
     index = {
       size: table.columns.length,
-      columns: new Map(table.columns.map((c) => [c.name, c])),
+      columns,
       required: table.columns.filter((c) => c.required),
       moneyBases: table.columns.filter((c) => c.type === 'Money' && c.attributeOf),
       state: table.columns.find((c) => c.type === 'State'),
       status: table.columns.find((c) => c.type === 'Status'),
+      partiesKey: `${table.logicalName}_activity_parties`,
+      has: {
+        createdon: columns.has('createdon'),
+        createdby: columns.has('createdby'),
+        ownerid: columns.has('ownerid'),
+        transactioncurrencyid: columns.has('transactioncurrencyid'),
+        activitytypecode: columns.has('activitytypecode'),
+        exchangerate: columns.has('exchangerate'),
+      },
     };
     indexes.set(table, index);
   }
@@ -175,7 +189,7 @@ export function writeRow(
       if (problem) return problem;
       continue;
     }
-    if (key === `${table.logicalName}_activity_parties`) {
+    if (key === index.partiesKey) {
       const problem = setParties(context, table, row, value);
       if (problem) return problem;
       continue;
@@ -199,14 +213,14 @@ export function writeRow(
     if (problem) return problem;
     row[key] = value === null ? null : normalize(column, value);
   }
-  const state = checkState(table, row, existing, body, id);
+  const state = checkState(table, index, row, existing, body, id);
   if (state) return state;
-  if (creating) applyCreateDefaults(context, table, row);
+  if (creating) applyCreateDefaults(context, table, index, row);
   for (const column of index.required) {
     if (row[column.name] === undefined || row[column.name] === null || row[column.name] === '')
       return invalid(`${column.name} is required.`, '0x80040203');
   }
-  computeColumns(context, table, row);
+  computeColumns(context, table, index, row);
   data.versionNumber++;
   row.versionnumber = data.versionNumber;
   row.modifiedon = context.now;
@@ -351,8 +365,15 @@ function normalize(column: DataColumn, value: unknown): unknown {
 }
 
 /** A record is created in its default state; a later update may move it, with a status of the new state. */
-function checkState(table: DataTable, row: Row, existing: Row | undefined, body: Record<string, unknown>, id: string): Problem | undefined {
-  const { state: stateColumn, status: statusColumn } = indexOf(table);
+function checkState(
+  table: DataTable,
+  index: TableIndex,
+  row: Row,
+  existing: Row | undefined,
+  body: Record<string, unknown>,
+  id: string,
+): Problem | undefined {
+  const { state: stateColumn, status: statusColumn } = index;
   if (!stateColumn || !statusColumn) return undefined;
   const states = stateColumn.options ?? [];
   if (!existing && row.statecode !== undefined && row.statecode !== null && row.statecode !== 0) {
@@ -378,44 +399,45 @@ function checkState(table: DataTable, row: Row, existing: Row | undefined, body:
   return undefined;
 }
 
-function applyCreateDefaults(context: RecordContext, table: DataTable, row: Row): void {
-  const now = context.now;
-  const columns = indexOf(table).columns;
-  const has = (name: string) => columns.has(name);
-  if (has('createdon')) row.createdon = typeof row.overriddencreatedon === 'string' ? row.overriddencreatedon : now;
-  if (has('createdby')) {
+function applyCreateDefaults(context: RecordContext, table: DataTable, index: TableIndex, row: Row): void {
+  const { has } = index;
+  if (has.createdon) row.createdon = typeof row.overriddencreatedon === 'string' ? row.overriddencreatedon : context.now;
+  if (has.createdby) {
     row.createdby = context.caller.systemuserid;
     row['createdby@table'] = 'systemuser';
   }
-  if (has('ownerid') && !row.ownerid) {
+  if (has.ownerid && !row.ownerid) {
     row.ownerid = context.caller.systemuserid;
     row['ownerid@table'] = 'systemuser';
   }
-  if (has('transactioncurrencyid') && !row.transactioncurrencyid) {
+  if (has.transactioncurrencyid && !row.transactioncurrencyid) {
     row.transactioncurrencyid = context.data.baseCurrency;
     row['transactioncurrencyid@table'] = 'transactioncurrency';
   }
-  if (has('activitytypecode')) row.activitytypecode = table.logicalName;
+  if (has.activitytypecode) row.activitytypecode = table.logicalName;
 }
 
 /** Columns the service computes: owning user, team and business unit, base amounts, full names. */
-function computeColumns(context: RecordContext, table: DataTable, row: Row): void {
-  const index = indexOf(table);
-  const has = (name: string) => index.columns.has(name);
-  if (has('ownerid')) {
+function computeColumns(context: RecordContext, table: DataTable, index: TableIndex, row: Row): void {
+  if (index.has.ownerid) {
     const user = row['ownerid@table'] === 'systemuser' ? context.org.users.find((u) => u.systemuserid === row.ownerid) : undefined;
     const team = row['ownerid@table'] === 'team' ? context.org.teams.find((t) => t.teamid === row.ownerid) : undefined;
     row.owninguser = user?.systemuserid ?? null;
     row.owningteam = team?.teamid ?? null;
     row.owningbusinessunit = user?.businessunitid ?? team?.businessunitid ?? context.org.businessUnit.businessunitid;
-    Object.assign(row, { 'owninguser@table': 'systemuser', 'owningteam@table': 'team', 'owningbusinessunit@table': 'businessunit' });
+    row['owninguser@table'] = 'systemuser';
+    row['owningteam@table'] = 'team';
+    row['owningbusinessunit@table'] = 'businessunit';
   }
-  if (has('exchangerate')) row.exchangerate = 1;
+  if (index.has.exchangerate) row.exchangerate = 1;
   for (const base of index.moneyBases) {
     const value = row[base.attributeOf!];
     row[base.name] = typeof value === 'number' ? value : null;
   }
-  if (table.logicalName === 'contact') row.fullname = [row.firstname, row.lastname].filter(Boolean).join(' ');
+  if (table.logicalName === 'contact') {
+    const { firstname, lastname } = row;
+    row.fullname = firstname && lastname ? `${String(firstname)} ${String(lastname)}` : String(firstname || lastname || '');
+  }
 }
 
 /** The Web API form of a row: lookups as `_name_value` with the annotations clients read, party lists left out. */

@@ -148,20 +148,20 @@ function multiple(context: RecordContext, table: DataTable, message: BulkMessage
   if (!Array.isArray(targets) || !targets.length) return reply.error(400, '0x80040203', 'Targets must hold at least one record.');
   const staged = new Staged(table);
   const ids: string[] = [];
+  const type = `Microsoft.Dynamics.CRM.${table.logicalName}`;
   for (const [index, target] of targets.entries()) {
-    if (target['@odata.type'] !== `Microsoft.Dynamics.CRM.${table.logicalName}`)
-      return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be Microsoft.Dynamics.CRM.${table.logicalName}.`);
+    if (target['@odata.type'] !== type) return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be ${type}.`);
     const given = target[table.primaryId];
     const id = String(given ?? randomUUID()).toLowerCase();
-    const label = `Targets[${index}] (${given ?? 'new record'}): `;
+    const label = () => `Targets[${index}] (${String(given ?? 'new record')}): `;
     if (message === 'UpsertMultiple' && given === undefined)
-      return reply.error(400, '0x80040203', `${label}UpsertMultiple needs the primary key or an alternate key of each record.`);
+      return reply.error(400, '0x80040203', `${label()}UpsertMultiple needs the primary key or an alternate key of each record.`);
     if (message === 'CreateMultiple' && staged.get(id))
-      return reply.error(412, '0x80040237', `${label}a record with id ${id} already exists.`);
+      return reply.error(412, '0x80040237', `${label()}a record with id ${id} already exists.`);
     if (message === 'UpdateMultiple' && !staged.get(id))
-      return reply.error(404, '0x80040217', `${label}${table.logicalName} With Id = ${id} Does Not Exist`);
+      return reply.error(404, '0x80040217', `${label()}${table.logicalName} With Id = ${id} Does Not Exist`);
     const result = writeRow(context, table, id, target, staged);
-    if (!('row' in result)) return problemReply(reply, result, label);
+    if (!('row' in result)) return problemReply(reply, result, label());
     ids.push(id);
   }
   for (const [id, row] of staged.changed) table.rows.set(id, row);

@@ -59,11 +59,12 @@ describe('pp_import_data under throttling and time budgets', () => {
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 50 }));
       assert.equal(partial.done, false);
       assert.equal(partial.resume.stage, 'lookups');
+      // The contacts' lookups went in with them (their accounts were written first); the accounts' wait for the lookups pass.
       assert.deepEqual(
         partial.entities.map((e: any) => [e.imported, e.lookups.set]),
         [
           [100, 0],
-          [100, 0],
+          [100, 100],
         ],
       );
       h.sandbox.faults.clear();
@@ -71,7 +72,7 @@ describe('pp_import_data under throttling and time budgets', () => {
       const done = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 50, resume: partial.resume }));
       assert.equal(done.done, true);
       assert.equal(count(h.sandbox.requests, from, /UpsertMultiple$/), 0, 'no record is written again');
-      assert.equal(count(h.sandbox.requests, from, /UpdateMultiple$/), 4);
+      assert.equal(count(h.sandbox.requests, from, /UpdateMultiple$/), 2);
       assert.deepEqual(
         done.entities.map((e: any) => [e.imported, e.lookups.set]),
         [

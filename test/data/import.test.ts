@@ -12,7 +12,7 @@ const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =
   requests.slice(from).filter((r) => what.test(r.path)).length;
 
 describe('pp_import_data', () => {
-  it('imports records whose lookups point both ways, keeping ids: records first with UpsertMultiple in batches, then the lookups', async () => {
+  it('imports records whose lookups point both ways, keeping ids: records with UpsertMultiple in batches, then the lookups left', async () => {
     await withData(async (h) => {
       const file = await writeDataFile(h.work, 'two-way.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(450)));
       const from = h.sandbox.requests.length;
@@ -28,7 +28,11 @@ describe('pp_import_data', () => {
         ],
       );
       assert.equal(writes(h.sandbox.requests, from, /UpsertMultiple$/), 3 + 3, 'records: 3 batches a table');
-      assert.equal(writes(h.sandbox.requests, from, /UpdateMultiple$/), 3 + 3, 'lookups: 3 batches a table, as updates');
+      assert.equal(
+        writes(h.sandbox.requests, from, /accounts\/Microsoft\.Dynamics\.CRM\.UpdateMultiple$/),
+        3,
+        'account lookups: 3 updates',
+      );
       const tables = dataTables(h.org());
       assert.equal(
         tables.get('account')!.rows.get(id('a', 42))!.primarycontactid,
@@ -40,6 +44,61 @@ describe('pp_import_data', () => {
         'account',
         'the customer lookup binds to the account table',
       );
+    });
+  });
+
+  it('sets a lookup in the record’s own write when its target is a record of another table written before it', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'first-pass.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(30)));
+      const from = h.sandbox.requests.length;
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10 }));
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.lookups.set]),
+        [
+          ['account', 30, 30],
+          ['contact', 30, 30],
+        ],
+      );
+      // The contacts come after the accounts in the file: their lookups go in with them, and no update follows.
+      assert.equal(writes(h.sandbox.requests, from, /contacts\/Microsoft\.Dynamics\.CRM\.UpsertMultiple$/), 3);
+      assert.equal(writes(h.sandbox.requests, from, /contacts\/Microsoft\.Dynamics\.CRM\.UpdateMultiple$/), 0);
+      assert.equal(writes(h.sandbox.requests, from, /accounts\/Microsoft\.Dynamics\.CRM\.UpdateMultiple$/), 3);
+      const contact = dataTables(h.org()).get('contact')!.rows.get(id('c', 7))!;
+      assert.equal(contact.parentcustomerid, id('a', 7));
+      assert.equal(contact['parentcustomerid@table'], 'account');
+    });
+  });
+
+  it('writes a record without its first-pass lookup when the service refuses the lookup, and reports the lookup', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'vanished.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(12)));
+      // Account 5 is accepted but never kept, as if deleted at once: the lookup of contact 5 points at nothing.
+      const rows = dataTables(h.org()).get('account')!.rows;
+      const set = rows.set.bind(rows);
+      rows.set = (key, row) => (key === id('a', 5) ? rows : set(key, row));
+      const result = await h.call('pp_import_data', { dataFile: file, batchSize: 4 });
+      const out = structured(result);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.failed, e.lookups.set, e.lookups.failed]),
+        [
+          // Account 5's own lookup, set by update in the lookups pass, finds no account 5 either.
+          ['account', 12, 0, 11, 1],
+          ['contact', 12, 0, 11, 1],
+        ],
+      );
+      const contact5 = out.failures.filter((f: any) => f.table === 'contact');
+      assert.deepEqual(
+        contact5.map((f: any) => f.id),
+        [id('c', 5)],
+      );
+      assert.match(
+        contact5[0].message,
+        new RegExp(`^imported, but its lookups were not set: account With Id = ${id('a', 5)} Does Not Exist`),
+      );
+      const contacts = dataTables(h.org()).get('contact')!.rows;
+      assert.equal(contacts.get(id('c', 5))!.lastname, 'Contact 5');
+      assert.equal(contacts.get(id('c', 5))!.parentcustomerid ?? null, null);
+      assert.equal(contacts.get(id('c', 6))!.parentcustomerid, id('a', 6), 'the rest of its batch went in with their lookups');
     });
   });
 
@@ -69,6 +128,13 @@ describe('pp_import_data', () => {
       // Account 30 points at the refused contact: it is imported, its lookup is reported as not set.
       assert.equal(dataTables(h.org()).get('account')!.rows.get(id('a', 30))!.primarycontactid ?? null, null);
       assert.equal(out.entities[0].lookups.unresolved, 1);
+      // Contact 17 points at the refused account 17, a lookup of the first pass: also imported, its lookup reported.
+      assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 17))!.parentcustomerid ?? null, null);
+      assert.deepEqual(
+        out.entities.map((e: any) => e.lookups.set),
+        [58, 58],
+      );
+      assert.equal(out.entities[1].lookups.unresolved, 1);
       assert.match(
         text(result),
         new RegExp(

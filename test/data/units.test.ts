@@ -4,9 +4,62 @@ import { describe, it } from 'node:test';
 import { readDataEvents, type CmtEvent } from '../../src/data/cmtDataReader';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import { RangeSet } from '../../src/data/importProgress';
+import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
 
+/** Batches of two numbers, counting how many were asked for and whether the source was closed. */
+function counted(batches: number, failAfter?: number) {
+  const state = { pulled: 0, closed: false };
+  const source = (async function* () {
+    try {
+      for (let i = 0; i < batches; i++) {
+        if (i === failAfter) throw new Error('data.xml is not well-formed XML');
+        state.pulled++;
+        yield [2 * i, 2 * i + 1];
+      }
+    } finally {
+      state.closed = true;
+    }
+  })();
+  return { state, source };
+}
+
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('data import parts', () => {
+  it('reads batches ahead up to its limit before it is iterated, then gives every batch in order', async () => {
+    const { state, source } = counted(10);
+    const ahead = readAhead(source, 5);
+    await settled();
+    assert.equal(state.pulled, 3, 'three batches of two hold the five items asked for');
+    const read: number[] = [];
+    for await (const batch of ahead) read.push(...batch);
+    assert.deepEqual(
+      read,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    assert.equal(state.closed, true);
+  });
+
+  it('gives what it read ahead before a failure, then the failure', async () => {
+    const { source } = counted(10, 1);
+    const ahead = readAhead(source, 100);
+    await settled();
+    const read: number[] = [];
+    await assert.rejects(async () => {
+      for await (const batch of ahead) read.push(...batch);
+    }, /not well-formed/);
+    assert.deepEqual(read, [0, 1]);
+  });
+
+  it('closes its source when closed before it is iterated', async () => {
+    const { state, source } = counted(10);
+    const ahead = readAhead(source, 3);
+    await ahead.close();
+    assert.equal(state.closed, true);
+    assert.ok(state.pulled <= 2);
+  });
+
   it('keeps the first spooled items in memory and the rest on disk, giving them back in order, and removes its file', async () => {
     const spool = new Spool<{ n: number }>(2);
     for (let n = 1; n <= 5; n++) await spool.add({ n });
@@ -18,6 +71,24 @@ describe('data import parts', () => {
     assert.ok(existsSync(dir));
     await spool.remove();
     assert.equal(existsSync(dir), false);
+  });
+
+  it('spools thousands of items to disk with the caller waiting only when asked to, and gives them all back in order', async () => {
+    const spool = new Spool<{ n: number }>(1);
+    let waits = 0;
+    for (let n = 1; n <= 3000; n++) {
+      const wait = spool.add({ n });
+      if (wait) {
+        waits++;
+        await wait;
+      }
+    }
+    await spool.seal();
+    assert.ok(waits > 0 && waits < 100, `${waits} waits`);
+    let expected = 1;
+    for await (const item of spool.items()) assert.equal(item.n, expected++);
+    assert.equal(expected, 3001);
+    await spool.remove();
   });
 
   it('reads data.xml from chunks cut anywhere, even inside a character, with party lists and links', async () => {
