@@ -1,4 +1,4 @@
-import { Worker, type Transferable } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 /**
  * The worker: reads or writes the files of each request synchronously (a thread-pool round trip per
@@ -96,12 +96,12 @@ export type FileThreadRequest =
  * Sends a request to the file thread. Bytes in shared memory reach it without a copy; others are copied.
  * The returned promise never counts as an unhandled rejection before it is awaited.
  */
-export function askFileThread(request: FileThreadRequest, transfer: Transferable[] = []): Promise<FileThreadAnswer> {
+export function askFileThread(request: FileThreadRequest): Promise<FileThreadAnswer> {
   const current = fileThread();
   const id = current.next++;
   const answer = new Promise<FileThreadAnswer>((resolve, reject) => current.waiting.set(id, { resolve, reject }));
   answer.catch(() => undefined);
   current.worker.ref();
-  current.worker.postMessage({ ...request, id }, transfer);
+  current.worker.postMessage({ ...request, id });
   return answer;
 }
