@@ -1,8 +1,5 @@
-import { close, closeSync, constants, fstatSync, openSync, read, readSync, type Stats } from 'node:fs';
-import { promisify } from 'node:util';
+import { close, closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { SolutionFileError } from './errors';
-
-const readFd = promisify(read);
 
 /**
  * Opens a file for reading only if it is a regular file. The open does not block (a named pipe with no
@@ -32,11 +29,11 @@ export function openRegularFile(path: string, shownAs: string = path): { fd: num
   return { fd, size: stats.size };
 }
 
-/** The bytes of a regular file (see openRegularFile). */
-export async function readRegularFile(path: string, shownAs: string = path): Promise<Buffer> {
+/** The bytes of a small regular file: a settings or submission file (see openRegularFile). */
+export function readRegularFile(path: string, shownAs: string = path): Buffer {
   const { fd, size } = openRegularFile(path, shownAs);
   try {
-    return await readOpenFile(fd, size);
+    return readOpenFileSync(fd, size);
   } finally {
     closeSync(fd);
   }
@@ -54,20 +51,6 @@ export function readOpenFileSync(fd: number, size: number): Buffer {
     total += bytesRead;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-}
-
-/** Reads an open file from its start to its end (even if it grew since `size` was read). */
-export async function readOpenFile(fd: number, size: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const buffer = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(size - total, 16 * 1024 * 1024)));
-    const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, total);
-    if (!bytesRead) break;
-    chunks.push(buffer.subarray(0, bytesRead));
-    total += bytesRead;
-  }
-  return Buffer.concat(chunks, total);
 }
 
 /** Closes a descriptor from openRegularFile, ignoring a second close. */

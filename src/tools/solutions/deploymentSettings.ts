@@ -23,10 +23,14 @@ const settingsFile = z.object({
 export type DeploymentSettings = z.infer<typeof settingsFile>;
 
 /** Reads and checks a deployment settings file; the error names the file and the field. */
-export async function readDeploymentSettings(file: string, shownAs: string): Promise<DeploymentSettings> {
+export function readDeploymentSettings(file: string, shownAs: string): DeploymentSettings {
   let parsed: unknown;
   try {
-    parsed = JSON.parse((await readRegularFile(file, shownAs)).toString('utf8').replace(/^\uFEFF/, ''));
+    parsed = JSON.parse(
+      readRegularFile(file, shownAs)
+        .toString('utf8')
+        .replace(/^\uFEFF/, ''),
+    );
   } catch (error) {
     if (error instanceof SolutionFileError) throw new ToolError(`settingsFile: ${error.message}`, error.hint);
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`;

@@ -58,7 +58,7 @@ export const importSolution = defineTool({
   async handler(args, context) {
     const zipFile = resolveLocalPath('zipFile', args.zipFile, context.settings, 'read-file');
     const settingsFile = args.settingsFile ? resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'read-file') : undefined;
-    const settings = settingsFile ? await readDeploymentSettings(settingsFile, args.settingsFile!) : undefined;
+    const settings = settingsFile ? readDeploymentSettings(settingsFile, args.settingsFile!) : undefined;
     const parameters = settings ? componentParameters(settings) : [];
     const solution = await readZipManifest(zipFile, args.zipFile);
     if (args.mode !== 'install' && !solution.managed) {

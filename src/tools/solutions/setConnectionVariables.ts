@@ -62,7 +62,7 @@ export const setConnectionVariables = defineTool({
     const settingsPath = resolveLocalPath('settingsFile', args.settingsFile, context.settings, 'write-file');
     const components = await readDeploymentComponents(solutionPath);
     const previous: DeploymentSettings = existsSync(settingsPath)
-      ? await readDeploymentSettings(settingsPath, args.settingsFile)
+      ? readDeploymentSettings(settingsPath, args.settingsFile)
       : { EnvironmentVariables: [], ConnectionReferences: [] };
 
     const unknown = [
