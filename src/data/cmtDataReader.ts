@@ -60,14 +60,6 @@ function valueOf(tag: SaxesTagPlain): CmtValue {
 /** Bytes decoded at a time: a string over 128 KB goes to V8's large-object space, which makes decoding many times slower. */
 const DECODE_BYTES = 32 * 1024;
 
-/** The events of data.xml one by one (see readDataBatches). */
-export async function* readDataEvents(
-  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
-  file: string,
-): AsyncGenerator<CmtEvent> {
-  for await (const batch of readDataBatches(chunks, file)) yield* batch;
-}
-
 /**
  * Reads data.xml as it streams in, once: entities, records with their fields (party lists
  * included) and N:N links come out as events in file order, a chunk of the file at a time, while

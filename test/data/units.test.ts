@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { readDataEvents, type CmtEvent } from '../../src/data/cmtDataReader';
+import { readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
@@ -99,7 +99,7 @@ describe('data import parts', () => {
       for (let i = 0; i < xml.length; i += 7) yield xml.subarray(i, i + 7);
     };
     const events: CmtEvent[] = [];
-    for await (const event of readDataEvents(chunks(), 'data.xml')) events.push(event);
+    for await (const batch of readDataBatches(chunks(), 'data.xml')) events.push(...batch);
     assert.deepEqual(
       events.map((e) => e.kind),
       ['entity', 'record', 'association'],
@@ -121,7 +121,7 @@ describe('data import parts', () => {
 
   it('refuses a data.xml that declares a DOCTYPE or is not well-formed, naming the file', async () => {
     const read = async (text: string) => {
-      for await (const _ of readDataEvents([Buffer.from(text)], 'data.xml'));
+      for await (const _ of readDataBatches([Buffer.from(text)], 'data.xml'));
     };
     await assert.rejects(read('<!DOCTYPE x [<!ENTITY a "b">]><entities />'), /data\.xml declares a DOCTYPE/);
     await assert.rejects(read('<entities><entity></entities>'), /data\.xml is not well-formed XML/);
