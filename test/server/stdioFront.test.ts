@@ -114,12 +114,13 @@ function front(args: string[], starter?: SdkServerStarter) {
   const wire = new Wire();
   const events: FrontEvents = { started: 0, startFailures: [], refusals: [] };
   const start = starter ?? sdkStarter(args);
+  const options = parseCliArgs(args, {});
   startStdioFront({
     input: wire.input,
     output: wire.output,
     manifest,
-    choice: toolChoice(parseCliArgs(args, {})),
-    toolList: { icons: parseCliArgs(args, {}).toolIcons },
+    choice: toolChoice(options),
+    toolList: { icons: options.toolIcons },
     startSdkServer: (input, output) => {
       events.started++;
       return start(input, output);
