@@ -105,7 +105,11 @@ export const submitCatalog = defineTool({
     const file = resolveLocalPath('submissionFile', args.submissionFile, context.settings, 'read-file');
     let submission: unknown;
     try {
-      submission = JSON.parse(readRegularFile(file, args.submissionFile).toString('utf8').replace(/^\uFEFF/, ''));
+      submission = JSON.parse(
+        readRegularFile(file, args.submissionFile)
+          .toString('utf8')
+          .replace(/^\uFEFF/, ''),
+      );
     } catch (error) {
       throw new ToolError(
         `submissionFile: ${args.submissionFile} cannot be used: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : `it is not JSON (${(error as Error).message})`}. Nothing was submitted.`,
