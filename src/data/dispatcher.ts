@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { PlatformError } from '../platform/errors';
 import { sleep as defaultSleep } from '../platform/retry';
 import { BURST_REMAINING as BURST, TIME_REMAINING as TIME, headerNumber } from '../observability/metrics';
+import type { ResponseHeaders } from '../platform/responseHeaders';
 
 /** The time budget ran out: what is done stays done, the rest is for the next call. */
 export class BudgetExhausted extends Error {
@@ -64,7 +65,7 @@ export class Dispatcher {
   }
 
   /** Reads the remaining budget from a response and sets how many requests may run at once. */
-  observe(headers: Headers | undefined): void {
+  observe(headers: ResponseHeaders | undefined): void {
     if (!headers) return;
     const burst = headerNumber(headers, BURST);
     const seconds = headerNumber(headers, TIME);
@@ -83,7 +84,10 @@ export class Dispatcher {
    * once the task succeeded (after `onDone`) or ended for good. Throws when the import must stop: the
    * budget ended, the caller cancelled, or a task failed for good.
    */
-  async submit(task: (signal: AbortSignal) => Promise<Headers | undefined>, onDone: () => void): Promise<{ settled: Promise<void> }> {
+  async submit(
+    task: (signal: AbortSignal) => Promise<ResponseHeaders | undefined>,
+    onDone: () => void,
+  ): Promise<{ settled: Promise<void> }> {
     await this.slot();
     this.inFlight++;
     const run = this.attempt(task, onDone).finally(() => {
@@ -105,7 +109,7 @@ export class Dispatcher {
     clearTimeout(this.timer);
   }
 
-  private async attempt(task: (signal: AbortSignal) => Promise<Headers | undefined>, onDone: () => void): Promise<void> {
+  private async attempt(task: (signal: AbortSignal) => Promise<ResponseHeaders | undefined>, onDone: () => void): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       if (this.stopped) return;
       const started = this.now();

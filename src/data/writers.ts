@@ -1,6 +1,7 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
 import { answerMessage, buildBatch, readBatchAnswers } from './batchRequest';
+import type { ResponseHeaders } from '../platform/responseHeaders';
 
 /**
  * One record to write: its place in the file (for resuming), its id and its Web API body, already
@@ -26,7 +27,7 @@ export interface WriteResult {
   /** Written without their first-pass lookups, which the service refused (also in `written`). */
   lookupsRefused: Refusal[];
   /** Headers of the last answer, for the rate-limit budget. */
-  headers?: Headers;
+  headers?: ResponseHeaders;
   requests: number;
 }
 

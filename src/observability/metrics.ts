@@ -1,6 +1,7 @@
 import type { ServiceName } from '../platform/errors';
 import type { OperationRecord } from '../operations/record';
 import type { Tracing } from './telemetry';
+import type { ResponseHeaders } from '../platform/responseHeaders';
 
 /** Durations kept per tool and per service for the percentiles: the most recent ones. */
 const RECENT = 1024;
@@ -20,7 +21,7 @@ export function budgetLeftPercent(budget: ApiBudget): number {
 }
 
 /** A number from a rate-limit header ("5,999", "1,199.97"); undefined when absent or unreadable. */
-export function headerNumber(headers: Headers, name: string): number | undefined {
+export function headerNumber(headers: ResponseHeaders, name: string): number | undefined {
   const value = headers.get(name);
   if (value === null) return undefined;
   const n = Number(value.replace(/,/g, '').trim());
@@ -147,7 +148,7 @@ export class Metrics {
   }
 
   /** One HTTP attempt: its answer's status (0 when none came), how long it took, and its headers. */
-  request(service: ServiceName, url: string, status: number, ms: number, headers?: Headers): void {
+  request(service: ServiceName, url: string, status: number, ms: number, headers?: ResponseHeaders): void {
     const counts = this.serviceCounts(service, url);
     counts.requests++;
     if (status === 429) counts.throttled++;
@@ -219,7 +220,7 @@ export class Metrics {
     return counts;
   }
 
-  private readBudget(org: string, headers: Headers): void {
+  private readBudget(org: string, headers: ResponseHeaders): void {
     const requests = headerNumber(headers, BURST_REMAINING);
     const seconds = headerNumber(headers, TIME_REMAINING);
     if (requests === undefined && seconds === undefined) return;

@@ -1,5 +1,6 @@
 import type { Endpoints } from './endpoints';
 import type { HttpClient, HttpResponse } from './http';
+import type { ResponseHeaders } from './responseHeaders';
 
 const API_VERSION = '2023-06-01';
 /** validateDelete exists only in this older version (docs/service-notes.md#bap-environments). */
@@ -181,6 +182,6 @@ export class BapClient {
 }
 
 /** The status URL of a started operation: BAP puts it in Location (modifySku in Operation-Location). */
-export function bapPollUrl(headers: Headers): string | undefined {
+export function bapPollUrl(headers: ResponseHeaders): string | undefined {
   return headers.get('location') ?? headers.get('operation-location') ?? undefined;
 }

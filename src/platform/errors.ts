@@ -1,3 +1,4 @@
+import type { ResponseHeaders } from './responseHeaders';
 /**
  * One error type for every service call. It carries what a person or a model needs to act:
  * what the service said, its code, the correlation id to quote to support, and what to do next.
@@ -80,7 +81,7 @@ const SERVICE_LABEL: Record<ServiceName, string> = {
 /** Response headers that services use for a support correlation id, most specific first. */
 const CORRELATION_HEADERS = ['x-ms-correlation-id', 'x-ms-service-request-id', 'x-ms-request-id', 'request-id', 'x-ms-activity-id'];
 
-export function correlationIdFrom(headers: Headers, fallback?: string): string | undefined {
+export function correlationIdFrom(headers: ResponseHeaders, fallback?: string): string | undefined {
   for (const name of CORRELATION_HEADERS) {
     const value = headers.get(name);
     if (value) return value;

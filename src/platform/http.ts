@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Readable } from 'node:stream';
-import { Agent, Response as UndiciResponse, fetch, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import type { TokenProvider } from './tokens';
 import type { Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import { PlatformError, correlationIdFrom, decodeErrorBody, hintFor, type ServiceName } from './errors';
 import { HostLimiter } from './limiter';
 import { backoffDelay, parseRetryAfter, sleep } from './retry';
+import { NodeResponseHeaders, type ResponseHeaders } from './responseHeaders';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -36,7 +38,7 @@ export interface HttpRequest {
 
 export interface HttpResponse<T = unknown> {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: T;
   correlationId?: string;
 }
@@ -105,6 +107,7 @@ export class HttpClient {
   /** Sends a request and returns the decoded body; throws PlatformError for anything but 2xx. */
   async send<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
     const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    if (request.signal) shareSignal(request.signal);
     const refusal = this.options.hostPolicy?.(request.url, request.resource);
     if (refusal) throw untrustedHost(request, refusal);
     const host = new URL(request.url).host;
@@ -112,7 +115,7 @@ export class HttpClient {
     let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       const clientRequestId = randomUUID();
-      let response: Response;
+      let response: Answer;
       try {
         response = await this.limiter.run(host, () => this.attempt(request, clientRequestId), request.signal);
       } catch (error) {
@@ -131,8 +134,8 @@ export class HttpClient {
       }
 
       const correlationId = correlationIdFrom(response.headers, clientRequestId);
-      if (response.ok) {
-        const body = request.consume && response.body ? await request.consume(response.body) : await readBody(response);
+      if (response.status >= 200 && response.status < 300) {
+        const body = await this.readSuccess(request, response, clientRequestId, idempotent);
         return { status: response.status, headers: response.headers, body: body as T, correlationId };
       }
 
@@ -220,7 +223,13 @@ export class HttpClient {
     await this.dispatcher.close();
   }
 
-  private async attempt(request: HttpRequest, clientRequestId: string): Promise<Response> {
+  /**
+   * One request with undici's request(): it costs a fraction of fetch() per request, and it waits for
+   * the socket to drain while it sends a streamed body, where fetch() reads the body ahead into memory.
+   * The time limit is undici's: for the answer's headers (a streamed upload restarts it with every
+   * chunk sent) and between chunks of the body, so a slow large download is not cut short.
+   */
+  private async attempt(request: HttpRequest, clientRequestId: string): Promise<Answer> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': this.options.userAgent,
@@ -233,27 +242,31 @@ export class HttpClient {
     if (request.resource && this.options.tokens) {
       headers.authorization = `Bearer ${await this.options.tokens.getToken(request.resource, request.signal)}`;
     }
-    const timeout = AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const ended = this.options.metrics?.tracing?.request(request.service, request.method, request.url, headers);
     const started = performance.now();
-    let response: Response;
+    let answer: Dispatcher.ResponseData;
     try {
-      response = request.streamBody
-        ? await this.streamUpload(request.url, request.method, headers, request.streamBody.chunks(), signal)
-        : await fetch(request.url, {
-            method: request.method,
-            headers,
-            body: request.body === undefined ? undefined : JSON.stringify(request.body),
-            signal,
-            dispatcher: this.dispatcher,
-          });
+      answer = await undiciRequest(request.url, {
+        method: request.method,
+        headers,
+        body: request.streamBody
+          ? Readable.from(request.streamBody.chunks())
+          : request.body === undefined
+            ? undefined
+            : JSON.stringify(request.body),
+        signal: request.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        dispatcher: this.dispatcher,
+      });
     } catch (error) {
       // A request the caller cancelled is not the service's failure.
       if (!request.signal?.aborted) this.options.metrics?.request(request.service, request.url, 0, performance.now() - started);
       ended?.(0);
       throw error;
     }
+    const response: Answer = { status: answer.statusCode, headers: new NodeResponseHeaders(answer.headers), body: answer.body };
     ended?.(response.status);
     const elapsed = performance.now() - started;
     this.options.metrics?.request(request.service, request.url, response.status, elapsed, response.headers);
@@ -261,33 +274,16 @@ export class HttpClient {
     return response;
   }
 
-  /**
-   * Sends a streamed body with undici's request(), which waits for the socket to drain; fetch() reads
-   * a streamed body ahead, so a large upload would sit in memory. The answer is returned as a Response.
-   */
-  private async streamUpload(
-    url: string,
-    method: string,
-    headers: Record<string, string>,
-    chunks: AsyncIterable<Uint8Array>,
-    signal: AbortSignal,
-  ): Promise<Response> {
-    const answer = await undiciRequest(url, {
-      method: method as never,
-      headers,
-      body: Readable.from(chunks),
-      signal,
-      dispatcher: this.dispatcher,
-    });
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(answer.headers))
-      if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
-    const empty = answer.statusCode === 204 || answer.statusCode === 304;
-    if (empty) await answer.body.dump();
-    return new UndiciResponse(empty ? null : (Readable.toWeb(answer.body) as never), {
-      status: answer.statusCode,
-      headers: responseHeaders as never,
-    });
+  /** A successful answer's body, decoded or given to `consume`; a failure while it arrives is a transport failure. */
+  private async readSuccess(request: HttpRequest, response: Answer, clientRequestId: string, idempotent: boolean): Promise<unknown> {
+    try {
+      return request.consume ? await request.consume(response.body) : await readBody(response);
+    } catch (error) {
+      response.body.destroy();
+      if (request.signal?.aborted) throw canceled(request, clientRequestId);
+      if (error instanceof PlatformError || isLocalFileError(error) || !isTransportError(error)) throw error;
+      throw transportFailure(request, error, clientRequestId, idempotent);
+    }
   }
 
   private async pause(ms: number, request: HttpRequest): Promise<void> {
@@ -328,9 +324,28 @@ export async function collectBody(body: AsyncIterable<Uint8Array>): Promise<Buff
   return Buffer.concat(chunks);
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  if (response.status === 204) return undefined;
-  const text = await response.text();
+/**
+ * One tool call's signal goes with all its requests: each one waiting for its turn on the host and
+ * each one in flight listens to it (undici's own listener included), far beyond Node's default of
+ * 10 before it warns of a leak. The listeners end with their requests.
+ */
+function shareSignal(signal: AbortSignal): void {
+  setMaxListeners(0, signal);
+}
+
+/** A response as the client reads it: the body must be read or destroyed, or the connection stays taken. */
+interface Answer {
+  status: number;
+  headers: ResponseHeaders;
+  body: Dispatcher.ResponseData['body'];
+}
+
+async function readBody(response: Answer): Promise<unknown> {
+  if (response.status === 204) {
+    await response.body.dump();
+    return undefined;
+  }
+  const text = await response.body.text();
   if (!text) return undefined;
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('json') || /^\s*[[{]/.test(text)) {
@@ -361,10 +376,21 @@ function serviceError(
   return new PlatformError({ service, status, code, message, correlationId, hint, retryAfterMs, details: decoded?.details });
 }
 
+/** undici's codes for an answer that did not come in time. */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** An error of the connection or of undici itself, rather than of the code reading the body. */
+function isTransportError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('UND_ERR') || code.startsWith('ECONN') || code === 'EPIPE');
+}
+
 function transportFailure(request: HttpRequest, error: unknown, clientRequestId: string, idempotent: boolean): PlatformError {
-  const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+  const code = (error as { code?: unknown })?.code;
+  const timedOut = (error instanceof DOMException && error.name === 'TimeoutError') || TIMEOUT_CODES.has(String(code));
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+  const detail =
+    cause?.code ?? cause?.message ?? (typeof code === 'string' ? code : undefined) ?? (error as Error)?.message ?? 'unknown error';
   const host = new URL(request.url).host;
   return new PlatformError({
     service: request.service,

@@ -1,5 +1,6 @@
 import type { Endpoints } from './endpoints';
 import type { HttpClient, HttpResponse } from './http';
+import type { ResponseHeaders } from './responseHeaders';
 
 const API_VERSION = '2024-10-01';
 
@@ -183,6 +184,6 @@ export class PowerPlatformClient {
 }
 
 /** PPAPI puts the status URL in Operation-Location, some answers in Location (docs/service-notes.md#long-running-operations; read both). */
-export function powerPlatformPollUrl(headers: Headers): string | undefined {
+export function powerPlatformPollUrl(headers: ResponseHeaders): string | undefined {
   return headers.get('operation-location') ?? headers.get('location') ?? undefined;
 }

@@ -188,6 +188,47 @@ describe('HttpClient', () => {
     assert.equal(hits.get('/hang'), 2);
   });
 
+  it('times out an answer whose body stops coming, as a timeout of the service, not a raw error', async () => {
+    script('/stall', (_q, r) => void r.writeHead(200, { 'content-type': 'application/json' }).write('{"value":['));
+    const { http } = client({ timeoutMs: 150 });
+    await assert.rejects(http.send({ service: 'dataverse', method: 'GET', url: `${base}/stall` }), (e: PlatformError) => {
+      assert.equal(e.code, 'Timeout');
+      assert.match(e.describe(), /No answer from 127\.0\.0\.1:\d+ within the time limit/);
+      return true;
+    });
+  });
+
+  it("shares one caller's signal among many requests in flight without a listener-leak warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const caller = new AbortController();
+      const { http } = client({ perHostConcurrency: 30 });
+      const send = () => http.send({ service: 'dataverse', method: 'GET', url: `${base}/many`, signal: caller.signal });
+      await Promise.all(Array.from({ length: 60 }, send));
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('reads the headers of an answer by name in any case, a repeated one joined', async () => {
+    script('/headers', (_q, r) => {
+      r.setHeader('x-ms-correlation-id', 'corr-9');
+      r.setHeader('set-cookie', ['a=1', 'b=2']);
+      r.writeHead(204).end();
+    });
+    const response = await client().http.send({ service: 'dataverse', method: 'GET', url: `${base}/headers` });
+    assert.equal(response.status, 204);
+    assert.equal(response.body, undefined);
+    assert.equal(response.correlationId, 'corr-9');
+    assert.equal(response.headers.get('X-MS-Correlation-Id'), 'corr-9');
+    assert.equal(response.headers.get('set-cookie'), 'a=1, b=2');
+    assert.equal(response.headers.get('absent'), null);
+  });
+
   // Without the abort these requests would hang (no answer) or wait 30 s: a failure shows as the test's timeout.
   it('stops when the caller aborts a request in flight', { timeout: 10_000 }, async () => {
     const controller = new AbortController();
