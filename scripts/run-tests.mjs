@@ -73,7 +73,8 @@ function spread(unitFiles, durations) {
 function writeShard(index, shardFiles) {
   const path = join(SHARD_DIR, `shard-${index + 1}.cjs`);
   const lines = shardFiles.map((file) => `describe(${JSON.stringify(file)}, () => require(${JSON.stringify(resolve(file))}));`);
-  writeFileSync(path, [`const { describe } = require('node:test');`, ...lines, ''].join('\n'));
+  const preamble = `require(${JSON.stringify(resolve('scripts', 'test-shard-preamble.cjs'))});`;
+  writeFileSync(path, [preamble, `const { describe } = require('node:test');`, ...lines, ''].join('\n'));
   return path;
 }
 

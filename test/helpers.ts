@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseCliArgs } from '../src/config';
 import { createLogger, silentLogger } from '../src/log';
@@ -72,6 +73,9 @@ export interface ClientSession {
 
 let manifest: ToolManifestEntry[] | undefined;
 
+/** The manifest of every tool, built once per process: converting 39 zod schemas to JSON Schema is not free. */
+export const manifestOfAllTools = (): ToolManifestEntry[] => (manifest ??= buildManifest(allTools));
+
 /**
  * The standalone server wired exactly as the CLI wires it, from the current source, connected to the
  * SDK client in this process. Tool behaviour tests use it so running one test file tests the source,
@@ -87,7 +91,7 @@ export async function connectInProcess(
   const standalone = createStandaloneServer({
     options: cli,
     env,
-    manifest: (manifest ??= buildManifest(allTools)),
+    manifest: manifestOfAllTools(),
     logger: createLogger(cli.logLevel, (line) => (logs += `${line}\n`)),
     loadRuntime: () => runtimeModule,
     workingDirectory: process.cwd(),
@@ -131,4 +135,24 @@ export function invokeOptions(services: Services, settings: ToolSettings = {}, t
     ...tracker,
   });
   return { settings, services: async () => services, operations, logger: silentLogger };
+}
+
+/**
+ * Runs Node with the arguments and resolves with its exit status and output, whatever the status. Not
+ * spawnSync: test files share a process, and a synchronous wait would stall every other file in it.
+ */
+export function runNode(
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 30_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
 }

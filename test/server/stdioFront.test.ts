@@ -9,16 +9,14 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcont
 import { parseCliArgs } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import * as runtimeModule from '../../src/runtime';
-import { buildManifest } from '../../src/server/manifest';
 import { PROTOCOL_VERSIONS } from '../../src/server/serverInfo';
 import { startStdioFront, type SdkServerStarter } from '../../src/server/stdioFront';
 import { toolChoice } from '../../src/server/toolSelection';
 import type { StandaloneServer } from '../../src/server/standalone';
 import { connectStdioServer } from '../../src/server/stdioServer';
-import { allTools } from '../../src/tools';
-import { CLI } from '../helpers';
+import { CLI, manifestOfAllTools } from '../helpers';
 
-const manifest = buildManifest(allTools);
+const manifest = manifestOfAllTools();
 /** SDK servers the tests started, closed after each test (a pending roots/list would keep the process alive). */
 const running: StandaloneServer[] = [];
 afterEach(async () => {

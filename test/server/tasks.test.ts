@@ -14,10 +14,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { silentLogger } from '../../src/log';
 import { createRuntime } from '../../src/runtime';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
-import { allTools } from '../../src/tools';
-import { text } from '../helpers';
+import { text, manifestOfAllTools } from '../helpers';
 import { structured, withHarness, type Session } from '../lifecycle/harness';
 
 /** A task-augmented tools/call, as a client that supports MCP tasks sends it. */
@@ -29,7 +27,7 @@ async function callAsTask(session: Pick<Session, 'client'>, name: string, args: 
   return task;
 }
 
-const manifest = buildManifest(allTools);
+const manifest = manifestOfAllTools();
 
 const LONG_RUNNING = [
   'pp_create_environment',

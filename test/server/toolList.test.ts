@@ -4,10 +4,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { leanInputSchema } from '../../src/server/leanSchema';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
 import { HINT_DEFAULTS } from '../../src/server/toolList';
 import { allTools } from '../../src/tools';
+import { manifestOfAllTools } from '../helpers';
 
 /** What every agent pays for on every turn: the budget of the whole list, and of a tool on average. */
 const MAX_BYTES = 40_000;
@@ -24,7 +24,7 @@ type Schema = { properties?: Record<string, Schema>; items?: Schema; description
 /** The tools/list result exactly as it comes over the transport (every tool offered), and its size in bytes. */
 async function listTools(): Promise<{ tools: ListedTool[]; bytes: number }> {
   const server = createMcpServer({
-    manifest: buildManifest(allTools),
+    manifest: manifestOfAllTools(),
     runtime: () => Promise.reject(new Error('not needed for tools/list')),
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

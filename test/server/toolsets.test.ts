@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { parseCliArgs, UsageError } from '../../src/config';
-import { buildManifest } from '../../src/server/manifest';
 import { createMcpServer } from '../../src/server/mcpServer';
 import { OPERATION_TOOLS } from '../../src/server/toolSelection';
 import { allTools } from '../../src/tools';
 import { TOOLSETS } from '../../src/toolsets';
-import { CLI, connectCli } from '../helpers';
+import { CLI, connectCli, manifestOfAllTools, runNode } from '../helpers';
 
-const manifest = buildManifest(allTools);
+const manifest = manifestOfAllTools();
 const inToolsets = (...toolsets: string[]) => allTools.filter((tool) => toolsets.includes(tool.toolset)).map((tool) => tool.name);
 const sorted = (names: string[]) => [...new Set(names)].sort();
 
@@ -78,18 +76,14 @@ describe('toolsets', () => {
     }
   });
 
-  it('an unknown toolset or tool name stops the CLI with exit code 2 and the names it knows', () => {
-    const badToolset = spawnSync(process.execPath, [CLI, '--toolsets', 'solutions,widgets'], { encoding: 'utf8', timeout: 30_000 });
+  it('an unknown toolset or tool name stops the CLI with exit code 2 and the names it knows', async () => {
+    const badToolset = await runNode([CLI, '--toolsets', 'solutions,widgets']);
     assert.equal(badToolset.status, 2);
     assert.match(
       badToolset.stderr,
       /--toolsets: unknown toolset "widgets"\. Toolsets: environments, solutions, data, security, governance, apps, pages, catalog, diagnostics, or all\./,
     );
-    const badTool = spawnSync(process.execPath, [CLI, '--tools', 'pp_whoami,pp_make_coffee'], {
-      encoding: 'utf8',
-      timeout: 30_000,
-      input: '',
-    });
+    const badTool = await runNode([CLI, '--tools', 'pp_whoami,pp_make_coffee']);
     assert.equal(badTool.status, 2);
     assert.match(badTool.stderr, /--tools: no tool pp_make_coffee\. Tools: pp_whoami, /);
   });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runNode } from '../helpers';
 import { readInBackground } from '../../src/solutions/backgroundReader';
 import { BackgroundWriter } from '../../src/solutions/backgroundWriter';
 import { listFiles } from '../../src/solutions/folderFiles';
@@ -44,14 +44,15 @@ describe('files written on a worker thread', () => {
     await writer.settled();
   });
 
-  it('does not keep the process alive once its work is done', () => {
+  it('does not keep the process alive once its work is done', async () => {
     const root = fresh();
     const script = `const { BackgroundWriter } = require(${JSON.stringify(require.resolve('../../src/solutions/backgroundWriter'))});
       const w = new BackgroundWriter(${JSON.stringify(root)});
       w.write(require('node:path').join(${JSON.stringify(root)}, 'Other', 'done.txt'), Buffer.from('ok'));
       w.done().then(() => console.log('written'));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 20_000 });
-    assert.equal(out.trim(), 'written');
+    const { status, stdout } = await runNode(['--import', 'tsx', '-e', script], { timeoutMs: 20_000 });
+    assert.equal(status, 0, 'the process ended by itself');
+    assert.equal(stdout.trim(), 'written');
     assert.equal(readFileSync(join(root, 'Other', 'done.txt'), 'utf8'), 'ok');
   });
 });
