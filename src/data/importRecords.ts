@@ -10,7 +10,6 @@ import { BudgetExhausted, Dispatcher } from './dispatcher';
 import { ImportProgress, type RecordFailure, type ResumeState, type Stage } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
-import { LookupWaits } from './lookupWaits';
 import { readAhead } from './readAhead';
 import { Spool } from './spool';
 import { writeRecords, type Refusal, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
@@ -67,9 +66,6 @@ const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 
 /** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
 const READ_AHEAD_EVENTS = 4000;
-
-/** Records whose lookups to records later in the file may be held to be set during the records pass (about 300 bytes each). */
-const EARLY_LOOKUPS = 20_000;
 
 /**
  * Imports a Configuration Migration file (docs/service-notes.md#data-configuration-migration), reading data.xml once as it streams:
@@ -130,11 +126,6 @@ class ImportRun {
   /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
   private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
   private readonly spool = new Spool<SpoolItem>(5000);
-  private readonly waits = new LookupWaits(EARLY_LOOKUPS);
-  /** The lookups set while data.xml is read, once the records they point at are sent. */
-  private early: WriteQueue | undefined;
-  /** The records pass's queues, in the order they feed each other. */
-  private readonly queues: WriteQueue[] = [];
   readonly resolver: LookupResolver;
   private writes = 0;
 
@@ -165,8 +156,7 @@ class ImportRun {
   }
 
   async close(): Promise<void> {
-    // Batches still queued and requests still running when the import stopped finish (or are cut at the deadline) before the counts are read.
-    for (const queue of this.queues) await queue.idle();
+    // Requests still running when the import stopped finish (or are cut at the deadline) before the counts are read.
     await this.dispatcher.drain().catch(() => undefined);
     this.dispatcher.close();
     this.progress.requests += this.dispatcher.requests;
@@ -176,20 +166,15 @@ class ImportRun {
   /** Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. */
   private async readRecords(data: AsyncIterable<CmtEvent[]>): Promise<void> {
     const queue = new WriteQueue(this, 'records', 'upsert');
-    const early = (this.early = new WriteQueue(this, 'lookups', 'update', true));
-    this.queues.push(queue, early);
     const ordinals = new Map<string, number>();
     const links = new Map<string, number>();
-    // Events come a chunk of the file at a time; only a batch while the one before it is not sent yet, or the spool's file, is waited for.
+    // Events come a chunk of the file at a time; only a full batch or the spool's file is waited for.
     for await (const events of data) {
       for (const event of events) {
         const wait = this.readEvent(event, queue, ordinals, links);
         if (wait) await wait;
       }
     }
-    // Every records batch sent releases the lookups waiting for it; the last of them go right after.
-    await queue.sendAll();
-    await early.finish();
     await queue.finish();
     this.finish('records');
   }
@@ -252,8 +237,6 @@ class ImportRun {
       this.progress.markDone('records', table, ordinal);
       return spooled;
     }
-    if (later.length && !built.parties && !this.progress.isDone('lookups', table, ordinal))
-      this.waits.add({ table, ordinal, id: record.id, binds: later });
     const queued = queue.add(plan, { ordinal, id: record.id, body: built.body, inline });
     return spooled && queued ? Promise.all([spooled, queued]) : (spooled ?? queued);
   }
@@ -279,20 +262,6 @@ class ImportRun {
   /** The table a record of the file is in. */
   tableOf(id: string): string | undefined {
     return this.inFile.get(id);
-  }
-
-  /**
-   * A records batch was sent, to be written by `written`: the lookups that waited only for it go to
-   * batches of their own, sent once the batches they waited for are written.
-   */
-  recordsSent(targets: Array<{ id: string }>, written: Promise<void>): void {
-    const early = this.early;
-    if (!early) return;
-    for (const { item, written: after } of this.waits.sent(targets, written)) {
-      const plan = this.plan.tables.get(item.table)!;
-      // The body is made once the lookups are bound. The reader's own waits bound the records batches; these follow them.
-      early.add(plan, { ordinal: item.ordinal, id: item.id, inline: item.binds, after })?.catch(() => undefined);
-    }
   }
 
   private finish(stage: Stage): void {
@@ -453,67 +422,33 @@ class ImportRun {
 }
 
 /** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
-type QueuedTarget = WriteTarget & {
-  set: number;
-  unresolved: number;
-  inline?: PendingBind[];
-  inlineUnresolved?: BindOutcome['unresolved'];
-  /** The writes of the records batches this one waits for (lookups set while the file is read). */
-  after?: Array<Promise<void>>;
-};
-
-type Batch = { plan: TablePlan; targets: QueuedTarget[] };
+type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: PendingBind[]; inlineUnresolved?: BindOutcome['unresolved'] };
 
 class WriteQueue {
-  private readonly pending = new Map<string, Batch>();
-  /** Each table's batches sent so far (by logical name), for a batch whose lookups point at their records to wait for. */
+  private readonly pending = new Map<string, { plan: TablePlan; targets: QueuedTarget[] }>();
+  /** Each table's batches sent so far (by logical name), for a batch whose first-pass lookups point at their records to wait for. */
   private readonly sent = new Map<string, Array<Promise<void>>>();
-  /** Full batches go one after another: each is sent once the one before it is. */
-  private chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly run: ImportRun,
     private readonly stage: 'records' | 'lookups' | 'states',
     private readonly mode: WriteMode,
-    /** Lookups set while the file is read: each record's lookups are bound once the batches it waited for are written. */
-    private readonly bindWhenWritten = false,
   ) {}
 
-  /**
-   * Adds a record to its table's batch. When that fills the batch, it is queued to be sent, and a
-   * promise comes back that resolves once the batch before it is sent: the caller reads on while this
-   * one waits for the records its lookups point at, and at most two full batches wait at a time.
-   */
+  /** Adds a record to its table's batch; a promise comes back only when a full batch is sent. */
   add(
     plan: TablePlan,
-    target: { ordinal: number; id: string; body?: Record<string, unknown>; inline?: PendingBind[]; after?: Array<Promise<void>> },
+    target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: PendingBind[] },
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
-    const queued: QueuedTarget = {
-      ordinal: target.ordinal,
-      id: target.id,
-      json: target.body ? JSON.stringify(target.body) : '',
-      set,
-      unresolved,
-    };
+    const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
     if (target.inline?.length) queued.inline = target.inline;
-    if (target.after) queued.after = target.after;
     entry.targets.push(queued);
-    return entry.targets.length >= this.run.context.batchSize ? this.enqueue(name) : undefined;
-  }
-
-  private enqueue(name: string): Promise<void> {
-    const batch = this.pending.get(name)!;
-    this.pending.delete(name);
-    const before = this.chain;
-    this.chain = before.then(() => this.send(batch));
-    // A failure surfaces where the chain is next waited for (the next full batch, or finish).
-    this.chain.catch(() => undefined);
-    return before;
+    return entry.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
   }
 
   /**
@@ -524,12 +459,8 @@ class WriteQueue {
     const tables = new Set<string>();
     for (const t of targets) for (const bind of t.inline ?? []) tables.add(this.run.tableOf(bind.id)!);
     if (!tables.size) return;
-    for (const [name, entry] of [...this.pending]) {
-      if (!tables.has(entry.plan.meta.logicalName)) continue;
-      this.pending.delete(name);
-      await this.send(entry);
-    }
-    await this.written(tables);
+    for (const [name, entry] of [...this.pending]) if (tables.has(entry.plan.meta.logicalName)) await this.flush(name);
+    for (const table of tables) await Promise.all(this.sent.get(table) ?? []);
     for (const t of targets) {
       if (!t.inline) continue;
       const outcome = this.run.resolver.binds(plan, t.inline, undefined);
@@ -542,67 +473,18 @@ class WriteQueue {
     }
   }
 
-  /** Waits until every batch of these tables sent so far is written (or refused). */
-  private async written(tables: Iterable<string>): Promise<void> {
-    for (const table of tables) await Promise.all(this.sent.get(table) ?? []);
-  }
-
-  /**
-   * Lookups set while the file is read: sent once the records batches holding the records and their
-   * targets are written. A record that was refused, or whose lookups all turn out unresolvable, is
-   * done here with nothing sent, as in the lookups pass.
-   */
-  private async bindAfterWritten(plan: TablePlan, targets: QueuedTarget[]): Promise<QueuedTarget[]> {
-    const writes = new Set<Promise<void>>();
-    for (const t of targets) for (const write of t.after ?? []) writes.add(write);
-    await Promise.all(writes);
-    const { progress } = this.run.context;
-    const name = plan.entity.name;
-    const ready: QueuedTarget[] = [];
-    for (const t of targets) {
-      const outcome = progress.failedIds.has(t.id) ? undefined : this.run.resolver.binds(plan, t.inline ?? [], undefined);
-      delete t.inline;
-      delete t.after;
-      for (const u of outcome?.unresolved ?? []) this.run.noteUnresolved(name, u.field, `${t.id}: ${u.field} ${u.why}`);
-      if (!outcome?.set) {
-        progress.markDone('lookups', name, t.ordinal);
-        continue;
-      }
-      t.json = JSON.stringify({
-        '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
-        [plan.meta.primaryId]: t.id,
-        ...outcome.body,
-      });
-      t.set = outcome.set;
-      ready.push(t);
-    }
-    return ready;
-  }
-
-  /** Resolves once every queued batch is sent or failed to be. */
-  idle(): Promise<void> {
-    return this.chain.catch(() => undefined);
-  }
-
-  /** Queues what is left and waits until every batch is sent. */
-  async sendAll(): Promise<void> {
-    for (const name of [...this.pending.keys()]) void this.enqueue(name);
-    await this.chain;
-  }
-
   async finish(): Promise<void> {
-    await this.sendAll();
+    for (const name of [...this.pending.keys()]) await this.flush(name);
     await this.run.context.dispatcher.drain();
   }
 
-  private async send(batch: Batch): Promise<void> {
+  private async flush(name: string): Promise<void> {
+    const entry = this.pending.get(name);
+    this.pending.delete(name);
+    if (!entry?.targets.length) return;
     const { dv, dispatcher, progress } = this.run.context;
-    const { plan } = batch;
-    const name = plan.entity.name;
-    let targets = batch.targets;
+    const { plan, targets } = entry;
     if (this.stage === 'records') await this.addInlineLookups(plan, targets);
-    if (this.bindWhenWritten) targets = await this.bindAfterWritten(plan, targets);
-    if (!targets.length) return;
     const method = this.mode === 'update' ? plan.updateMethod : plan.method;
     let result: Awaited<ReturnType<typeof writeRecords>> | undefined;
     const { settled } = await dispatcher.submit(
@@ -650,7 +532,6 @@ class WriteQueue {
     const sent = this.sent.get(plan.meta.logicalName) ?? [];
     this.sent.set(plan.meta.logicalName, sent);
     sent.push(settled);
-    if (this.stage === 'records') this.run.recordsSent(targets, settled);
   }
 
   private lookupsNotSet(name: string, refusal: Refusal): void {

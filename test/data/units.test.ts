@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
-import { own, readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
+import { readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import { RangeSet } from '../../src/data/importProgress';
-import { LookupWaits } from '../../src/data/lookupWaits';
 import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
 
@@ -141,59 +138,6 @@ describe('data import parts', () => {
     assert.equal(toCmtValue('optionsetvaluecollection', '5,7'), '[-1,5,7,-1]');
     assert.equal(toCmtValue('datetime', '2002-05-24', { dateOnly: true, floating: true }), '2002-05-24T00:00:00.0000000');
     assert.equal(toCmtValue('datetime', '2021-07-21T15:02:00Z'), '2021-07-21T15:02:00.0000000Z');
-  });
-
-  it('releases the lookups of a record once its own batch and the batches of its targets are sent, with the writes to wait for', () => {
-    const waits = new LookupWaits(2);
-    const bind = (id: string) => ({ field: 'parentid', id });
-    const ids = (...list: string[]) => list.map((id) => ({ id }));
-    waits.add({ table: 'account', ordinal: 0, id: 'a1', binds: [bind('c1'), bind('c2')] });
-    // A record pointing at itself waits for its own batch once.
-    waits.add({ table: 'account', ordinal: 1, id: 'a2', binds: [bind('a2')] });
-    // Over the limit: left to the lookups pass.
-    waits.add({ table: 'account', ordinal: 2, id: 'a3', binds: [bind('c1')] });
-    const accounts = Promise.resolve();
-    const firstContacts = Promise.resolve();
-    const secondContacts = Promise.resolve();
-    assert.deepEqual(
-      waits.sent(ids('a1', 'a2', 'a3'), accounts).map((r) => [r.item.id, r.written]),
-      [['a2', [accounts]]],
-    );
-    assert.deepEqual(waits.sent(ids('c1'), firstContacts), [], 'a1 still waits for c2');
-    const ready = waits.sent(ids('c2'), secondContacts);
-    assert.deepEqual(
-      ready.map((r) => [r.item.id, r.item.ordinal, r.item.binds.length, r.written]),
-      [['a1', 0, 2, [accounts, firstContacts, secondContacts]]],
-    );
-    assert.deepEqual(waits.sent(ids('a1', 'c1', 'c2'), accounts), [], 'each record is released once');
-    // Several records waiting for one.
-    const shared = new LookupWaits(10);
-    for (const id of ['a4', 'a5']) shared.add({ table: 'account', ordinal: 0, id, binds: [bind('c9')] });
-    assert.deepEqual(
-      shared.sent(ids('c9', 'a5'), accounts).map((r) => r.item.id),
-      ['a5'],
-    );
-    assert.deepEqual(
-      shared.sent(ids('a4'), accounts).map((r) => r.item.id),
-      ['a4'],
-    );
-  });
-
-  it('keeps a copy of a string cut from a chunk of data.xml without keeping the chunk', () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const cut = (keep: (text: string) => string) => {
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      // 50 chunks of 1 MB, a 36-character id cut from each: a plain cut keeps its whole chunk.
-      const kept = Array.from({ length: 50 }, (_, i) => keep(`${String(i).padStart(8, '0')}${'x'.repeat(1 << 20)}`.slice(4, 40)));
-      gc();
-      return { kept, grownMb: (process.memoryUsage().heapUsed - before) / 2 ** 20 };
-    };
-    assert.ok(cut((text) => text).grownMb > 40, 'a plain cut keeps its chunks (the check can tell)');
-    const owned = cut(own);
-    assert.ok(owned.grownMb < 5, `own kept ${owned.grownMb.toFixed(1)} MB`);
-    assert.equal(owned.kept[7], `0007${'x'.repeat(32)}`);
   });
 
   it('keeps done items as merged ranges', () => {
