@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
-import { readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
+import { own, readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
@@ -138,6 +140,23 @@ describe('data import parts', () => {
     assert.equal(toCmtValue('optionsetvaluecollection', '5,7'), '[-1,5,7,-1]');
     assert.equal(toCmtValue('datetime', '2002-05-24', { dateOnly: true, floating: true }), '2002-05-24T00:00:00.0000000');
     assert.equal(toCmtValue('datetime', '2021-07-21T15:02:00Z'), '2021-07-21T15:02:00.0000000Z');
+  });
+
+  it('keeps a copy of a string cut from a chunk of data.xml without keeping the chunk', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const cut = (keep: (text: string) => string) => {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      // 50 chunks of 1 MB, a 36-character id cut from each: a plain cut keeps its whole chunk.
+      const kept = Array.from({ length: 50 }, (_, i) => keep(`${String(i).padStart(8, '0')}${'x'.repeat(1 << 20)}`.slice(4, 40)));
+      gc();
+      return { kept, grownMb: (process.memoryUsage().heapUsed - before) / 2 ** 20 };
+    };
+    assert.ok(cut((text) => text).grownMb > 40, 'a plain cut keeps its chunks (the check can tell)');
+    const owned = cut(own);
+    assert.ok(owned.grownMb < 5, `own kept ${owned.grownMb.toFixed(1)} MB`);
+    assert.equal(owned.kept[7], `0007${'x'.repeat(32)}`);
   });
 
   it('keeps done items as merged ranges', () => {
