@@ -7,6 +7,7 @@ import { SolutionFileError } from './errors';
 import type { SolutionMapping } from './mapping';
 import { PARALLEL_FILES, mapLimited } from './parallel';
 import { safeJoin } from './safePath';
+import type { Piece } from './xmlText';
 import type { ZipReader } from './zipReader';
 
 /**
@@ -41,6 +42,12 @@ export class StagingFolder {
     if (!file) return;
     this.writerOf().write(file, data);
     this.bytes += data.length;
+  }
+
+  /** Writes the bytes a piece stands for, built where the worker reads them without a copy. */
+  build(path: string, piece: Piece): void {
+    const file = this.claim(path);
+    if (file) this.bytes += this.writerOf().build(file, piece);
   }
 
   /** Writes a member of the zip to `path`: inflated here and written by the worker, or streamed at the end when it is large. */
