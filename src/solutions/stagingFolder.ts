@@ -10,6 +10,9 @@ import { safeJoin } from './safePath';
 import type { Piece } from './xmlText';
 import type { ZipReader } from './zipReader';
 
+/** Zip members up to this size are copied into the writer's shared memory. */
+const SHARED_COPY_BYTES = 512 * 1024;
+
 /**
  * The folder an unpack writes into before the result is moved to its target, so a refused or broken
  * zip leaves the target as it was. Files are written as they are made, on a worker thread; each path is
@@ -55,7 +58,13 @@ export class StagingFolder {
     const file = this.claim(path);
     if (!file) return;
     this.bytes += this.zip.size(member);
-    if (this.zip.readsWhole(member)) return this.writerOf().write(file, this.zip.readNow(member));
+    if (this.zip.readsWhole(member)) {
+      const bytes = this.zip.readNow(member);
+      // Copied into the writer's shared memory unless large: a message copies memory that is not shared, into fresh memory twice.
+      if (bytes.length <= SHARED_COPY_BYTES) this.writerOf().build(file, bytes);
+      else this.writerOf().write(file, bytes);
+      return;
+    }
     this.writerOf().folder(dirname(file));
     this.streamed.push({ member, file });
   }
