@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { FILE_THREADS, askFileThread } from './fileThread';
+import { askFileThread } from './fileThread';
 import { ByteBuilder, type Piece } from './xmlText';
 
 /** Files (or bytes) per message: few enough messages, and the worker starts while the next batch is made. */
@@ -15,10 +15,9 @@ const spareBlocks: Buffer[] = [];
 const SPARE_BLOCKS = 4;
 
 /**
- * Writes files on worker threads while the caller makes the next ones: an unpack creates hundreds or
+ * Writes files on a worker thread while the caller makes the next ones: an unpack creates hundreds or
  * thousands of small files, and this way the file system's work runs on the second core beside the
- * split (and on both once the split is done). Folders are made as needed, parents first: once by each
- * thread that writes in them, as a thread may get to a file before the other has made its folder.
+ * split. Folders are made as needed, each once, parents first.
  *
  * Files given as pieces (`build`) are built in blocks of shared memory, which reach the worker without a
  * copy, and a block is used again once the worker has written its batch: the worker counts the batches
@@ -27,28 +26,25 @@ const SPARE_BLOCKS = 4;
  * unpack's time grow faster than its size.
  */
 export class BackgroundWriter {
-  private files: Array<{ file: string; data: Uint8Array }> = [];
-  /** The folders the files of the next batch go in, or that were asked for. */
   private folders: string[] = [];
+  private files: Array<{ file: string; data: Uint8Array }> = [];
   private bytes = 0;
-  /** Batches go to the file threads in turn; each thread makes the folders its files need that it has not made. */
-  private readonly made: Array<Set<string>>;
-  private readonly sent: number[] = new Array<number>(FILE_THREADS).fill(0);
+  private readonly made = new Set<string>();
   private readonly batches: Array<Promise<unknown>> = [];
-  /** The number of batches each file thread has written, in shared memory. */
-  private readonly written = new Int32Array(new SharedArrayBuffer(4 * FILE_THREADS));
-  /** Blocks sent, and the batch of their thread after which each is free again. */
-  private readonly blocks: Array<{ memory: Buffer; lane: number; batch: number }> = [];
+  /** The number of batches the worker has written, in shared memory. */
+  private readonly written = new Int32Array(new SharedArrayBuffer(4));
+  /** Blocks sent, and the batch after which each is free again. */
+  private readonly blocks: Array<{ memory: Buffer; batch: number }> = [];
   private builder?: ByteBuilder;
 
   /** `root` exists already; every file goes somewhere under it. */
   constructor(root: string) {
-    this.made = Array.from({ length: FILE_THREADS }, () => new Set([root]));
+    this.made.add(root);
   }
 
   /** Writes bytes as they are (they must stay as they are until `done`; bytes not in shared memory are copied). */
   write(file: string, data: Uint8Array): void {
-    this.folders.push(dirname(file));
+    this.folder(dirname(file));
     this.files.push({ file, data });
     this.bytes += data.length;
     if (this.files.length >= BATCH_FILES || this.bytes >= BATCH_BYTES) this.send();
@@ -63,8 +59,12 @@ export class BackgroundWriter {
     return data.length;
   }
 
-  /** Makes a folder (and its parents) with the next batch, if it is not made yet. */
+  /** Makes a folder (and its parents) if this writer has not made it yet. */
   folder(path: string): void {
+    const parent = dirname(path);
+    if (this.made.has(path) || parent === path) return;
+    this.folder(parent);
+    this.made.add(path);
     this.folders.push(path);
   }
 
@@ -84,23 +84,21 @@ export class BackgroundWriter {
 
   private send(): void {
     if (!this.files.length && !this.folders.length) return;
-    const lane = this.batches.length % FILE_THREADS;
-    const folders: string[] = [];
-    for (const folder of this.folders) newFolders(folder, this.made[lane]!, folders);
-    const batch = ++this.sent[lane]!;
-    this.batches.push(askFileThread({ folders, files: this.files, written: this.written, lane, batch }, lane));
+    const batch = this.batches.length + 1;
+    this.batches.push(askFileThread({ folders: this.folders, files: this.files, written: this.written, batch }));
     this.folders = [];
     this.files = [];
     this.bytes = 0;
     if (this.builder?.size) {
-      this.blocks.push({ memory: this.builder.memory, lane, batch });
+      this.blocks.push({ memory: this.builder.memory, batch });
       this.builder.restart(this.freeBlock());
     }
   }
 
-  /** A block the file threads are done with, or a new one. */
+  /** A block the worker is done with, or a new one. */
   private freeBlock(): Buffer {
-    const free = this.blocks.findIndex((block) => block.batch <= Atomics.load(this.written, block.lane));
+    const written = Atomics.load(this.written, 0);
+    const free = this.blocks.findIndex((block) => block.batch <= written);
     if (free >= 0) return this.blocks.splice(free, 1)[0]!.memory;
     return newBlock();
   }
@@ -116,13 +114,4 @@ export class BackgroundWriter {
 
 function newBlock(): Buffer {
   return spareBlocks.pop() ?? Buffer.from(new SharedArrayBuffer(BLOCK_BYTES));
-}
-
-/** Adds a folder and the parents not made yet to `folders`, parents first, and counts them as made. */
-function newFolders(path: string, made: Set<string>, folders: string[]): void {
-  const parent = dirname(path);
-  if (made.has(path) || parent === path) return;
-  newFolders(parent, made, folders);
-  made.add(path);
-  folders.push(path);
 }

@@ -5,14 +5,14 @@ import { Worker } from 'node:worker_threads';
  * file costs more than the file), then answers with the request's number. Plain JavaScript run by
  * `eval`, so it needs no file of its own in the bundle.
  * - write: makes the folders (parents first), then writes the files, then counts the batch as
- *   written in the writer's shared counter for this lane (so its memory can be used again);
+ *   written in the writer's shared counter (so its memory can be used again);
  * - read: reads the files, each refused when larger than its limit, and hands their memory over.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } = require('node:fs');
 const WRITE = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
-function write({ folders, files, written: batches, lane, batch }) {
+function write({ folders, files, written: batches, batch }) {
   try {
     for (const folder of folders) mkdirSync(folder, { recursive: true });
     for (const { file, data } of files) {
@@ -25,7 +25,7 @@ function write({ folders, files, written: batches, lane, batch }) {
     }
     return {};
   } finally {
-    if (batches) Atomics.store(batches, lane, batch);
+    if (batches) Atomics.store(batches, 0, batch);
   }
 }
 function read({ read: files }) {
@@ -68,22 +68,10 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-interface FileThread {
-  worker: Worker;
-  waiting: Map<number, Waiting>;
-  next: number;
-}
+/** One worker for the process, started on first use; it holds the process open only while it has work. */
+let thread: { worker: Worker; waiting: Map<number, Waiting>; next: number } | undefined;
 
-/**
- * The process's file threads (lanes), each started on first use; a thread holds the process open only while
- * it has work. Creating a file or a folder on a disk is work for the kernel (0.3-0.4 ms each here), and
- * two threads creating files in different folders take about two thirds of the time one takes.
- */
-const threads: Array<FileThread | undefined> = [];
-export const FILE_THREADS = 2;
-
-function fileThread(lane: number): FileThread {
-  const thread = threads[lane];
+function fileThread(): NonNullable<typeof thread> {
   if (thread) return thread;
   const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'solution files' });
   const current = { worker, waiting: new Map<number, Waiting>(), next: 0 };
@@ -96,26 +84,26 @@ function fileThread(lane: number): FileThread {
     else waiting.resolve(answer);
   });
   const fail = (error: Error) => {
-    if (threads[lane] === current) threads[lane] = undefined;
+    if (thread === current) thread = undefined;
     for (const waiting of current.waiting.values()) waiting.reject(error);
     current.waiting.clear();
   };
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`The solution files thread stopped (exit code ${code}).`)));
-  threads[lane] = current;
+  thread = current;
   return current;
 }
 
 export type FileThreadRequest =
-  | { folders: string[]; files: Array<{ file: string; data: Uint8Array }>; written?: Int32Array; lane?: number; batch?: number }
+  | { folders: string[]; files: Array<{ file: string; data: Uint8Array }>; written?: Int32Array; batch?: number }
   | { read: Array<{ file: string; limit: number }> };
 
 /**
- * Sends a request to a file thread (requests to one thread are handled in order). Bytes in shared memory reach
- * it without a copy; others are copied. The returned promise never counts as an unhandled rejection before it is awaited.
+ * Sends a request to the file thread. Bytes in shared memory reach it without a copy; others are copied.
+ * The returned promise never counts as an unhandled rejection before it is awaited.
  */
-export function askFileThread(request: FileThreadRequest, lane = 0): Promise<FileThreadAnswer> {
-  const current = fileThread(lane);
+export function askFileThread(request: FileThreadRequest): Promise<FileThreadAnswer> {
+  const current = fileThread();
   const id = current.next++;
   const answer = new Promise<FileThreadAnswer>((resolve, reject) => current.waiting.set(id, { resolve, reject }));
   answer.catch(() => undefined);
