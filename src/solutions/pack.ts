@@ -226,9 +226,9 @@ function build(folder: Folder, options: PackOptions, managed: boolean): { member
     if (items.length) filled.set(container, filledContainer(skeleton, container, items, indent));
   }
   // Compressed while it is written, in pieces on the thread pool (see handOff); unless localize rewrites it
-  // afterwards. Then it is written in one buffer, without copies of its parts: its size is about the folder's XML
-  // plus the indentation the parts get back, and twice that is reserved so the buffer never grows (growing
-  // copied it, 80 ms at 18 MB).
+  // afterwards: then it is written in one buffer, without copies of its parts. Its size is about the folder's XML
+  // plus the indentation the parts get back; twice that is reserved so the buffer never grows (growing copied
+  // it, 80 ms at 18 MB).
   const deflate = options.localize ? undefined : new DeflateInPieces();
   const customizations = deflate
     ? new ByteBuilder(2 * PIECE_BYTES).handOff(PIECE_BYTES, (piece) => deflate.add(piece))
