@@ -4,24 +4,29 @@ import { Worker } from 'node:worker_threads';
  * The worker: reads or writes the files of each request synchronously (a thread-pool round trip per
  * file costs more than the file), then answers with the request's number. Plain JavaScript run by
  * `eval`, so it needs no file of its own in the bundle.
- * - write: makes the folders (parents first), then writes the files;
+ * - write: makes the folders (parents first), then writes the files, then counts the batch as
+ *   written in the writer's shared counter (so its memory can be used again);
  * - read: reads the files, each refused when larger than its limit, and hands their memory over.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } = require('node:fs');
 const WRITE = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
-function write({ folders, files }) {
-  for (const folder of folders) mkdirSync(folder, { recursive: true });
-  for (const { file, data } of files) {
-    const fd = openSync(file, WRITE, 0o666);
-    try {
-      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
-    } finally {
-      closeSync(fd);
+function write({ folders, files, written: batches, batch }) {
+  try {
+    for (const folder of folders) mkdirSync(folder, { recursive: true });
+    for (const { file, data } of files) {
+      const fd = openSync(file, WRITE, 0o666);
+      try {
+        for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+      } finally {
+        closeSync(fd);
+      }
     }
+    return {};
+  } finally {
+    if (batches) Atomics.store(batches, 0, batch);
   }
-  return {};
 }
 function read({ read: files }) {
   const found = [];
@@ -90,7 +95,8 @@ function fileThread(): NonNullable<typeof thread> {
 }
 
 export type FileThreadRequest =
-  { folders: string[]; files: Array<{ file: string; data: Uint8Array }> } | { read: Array<{ file: string; limit: number }> };
+  | { folders: string[]; files: Array<{ file: string; data: Uint8Array }>; written?: Int32Array; batch?: number }
+  | { read: Array<{ file: string; limit: number }> };
 
 /**
  * Sends a request to the file thread. Bytes in shared memory reach it without a copy; others are copied.

@@ -225,14 +225,14 @@ function build(folder: Folder, options: PackOptions, managed: boolean): { member
     const items = kind.join(context, indent);
     if (items.length) filled.set(container, filledContainer(skeleton, container, items, indent));
   }
-  // customizations.xml is written in one buffer, without copies of its parts. Its size is about the folder's
-  // XML plus the indentation the parts get back; twice that is reserved so the buffer never grows (growing
-  // copied it, 80 ms at 18 MB), and the pages never written cost no memory.
-  const size = 2 * [...folder.texts.values()].reduce((sum, bytes) => sum + bytes.length, 64);
-  const customizations = new ByteBuilder(size);
-  // Compressed while it is written, on the thread pool; unless localize rewrites it afterwards.
+  // Compressed while it is written, in pieces on the thread pool (see handOff); unless localize rewrites it
+  // afterwards: then it is written in one buffer, without copies of its parts. Its size is about the folder's XML
+  // plus the indentation the parts get back; twice that is reserved so the buffer never grows (growing copied
+  // it, 80 ms at 18 MB).
   const deflate = options.localize ? undefined : new DeflateInPieces();
-  if (deflate) customizations.handOff(PIECE_BYTES, (piece) => deflate.add(piece));
+  const customizations = deflate
+    ? new ByteBuilder(2 * PIECE_BYTES).handOff(PIECE_BYTES, (piece) => deflate.add(piece))
+    : new ByteBuilder(2 * [...folder.texts.values()].reduce((sum, bytes) => sum + bytes.length, 64));
   customizations.bom().raw(`${DECLARATION}\r\n`).copyReplacing(skeleton, skeleton.root, 0, filled);
   let customizationsXml = customizations.result();
   if (options.localize) {
@@ -251,7 +251,7 @@ function build(folder: Folder, options: PackOptions, managed: boolean): { member
 
   const members: ZipMember[] = [
     deflate
-      ? { name: 'customizations.xml', deflated: deflate.finish(customizations.rest()) }
+      ? { name: 'customizations.xml', deflated: deflate.finish(customizations.result()) }
       : { name: 'customizations.xml', data: customizationsXml },
     { name: 'solution.xml', data: manifestXml },
   ];

@@ -7,7 +7,11 @@ import { SolutionFileError } from './errors';
 import type { SolutionMapping } from './mapping';
 import { PARALLEL_FILES, mapLimited } from './parallel';
 import { safeJoin } from './safePath';
+import type { Piece } from './xmlText';
 import type { ZipReader } from './zipReader';
+
+/** Zip members up to this size are copied into the writer's shared memory. */
+const SHARED_COPY_BYTES = 512 * 1024;
 
 /**
  * The folder an unpack writes into before the result is moved to its target, so a refused or broken
@@ -43,12 +47,24 @@ export class StagingFolder {
     this.bytes += data.length;
   }
 
+  /** Writes the bytes a piece stands for, built where the worker reads them without a copy. */
+  build(path: string, piece: Piece): void {
+    const file = this.claim(path);
+    if (file) this.bytes += this.writerOf().build(file, piece);
+  }
+
   /** Writes a member of the zip to `path`: inflated here and written by the worker, or streamed at the end when it is large. */
   member(member: string, path: string): void {
     const file = this.claim(path);
     if (!file) return;
     this.bytes += this.zip.size(member);
-    if (this.zip.readsWhole(member)) return this.writerOf().write(file, this.zip.readNow(member));
+    if (this.zip.readsWhole(member)) {
+      const bytes = this.zip.readNow(member);
+      // Copied into the writer's shared memory unless large: a message copies memory that is not shared, into fresh memory twice.
+      if (bytes.length <= SHARED_COPY_BYTES) this.writerOf().build(file, bytes);
+      else this.writerOf().write(file, bytes);
+      return;
+    }
     this.writerOf().folder(dirname(file));
     this.streamed.push({ member, file });
   }

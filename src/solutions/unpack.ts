@@ -11,7 +11,7 @@ import { StagingFolder } from './stagingFolder';
 import { managedReplacement, readSolutionManifest, type PackageType, type SolutionSummary } from './solutionManifest';
 import { DEFAULT_ZIP_LIMITS, ZipReader, type ZipLimits } from './zipReader';
 import { checkXmlSize } from './xml';
-import { ByteBuilder, bytesOf, elementFile, type Piece } from './xmlText';
+import { bytesOf, elementFile, type Piece } from './xmlText';
 import { XmlSlices, type El } from './xmlSlices';
 
 export interface UnpackOptions {
@@ -171,9 +171,6 @@ function split(xml: SolutionXml, managedPass: boolean, stage: StagingFolder): So
   const { zip, customizations } = xml;
   const files = new Set<string>();
   const payloads = new Map<string, string>();
-  // All component files go into one buffer, each a view of its part: no buffer, and no fresh memory, per file.
-  // Shared memory, so the writer thread reads them where they are.
-  const arena = new ByteBuilder(customizations.bytes.length + (customizations.bytes.length >> 2) + 65536, true);
   const context: SplitContext = {
     write(path, content, options) {
       if (managedPass && !options?.twin) return;
@@ -181,8 +178,7 @@ function split(xml: SolutionXml, managedPass: boolean, stage: StagingFolder): So
       if (files.has(file))
         throw new SolutionFileError('DuplicateComponent', `${zip.file}: two components would both be written to ${file}.`);
       files.add(file);
-      const start = arena.size;
-      stage.write(file, arena.raw(content).since(start));
+      stage.build(file, content);
     },
     claim(zipName, folderPath) {
       if (zip.has(zipName)) payloads.set(zipName, folderPath);

@@ -34,6 +34,22 @@ describe('files written on a worker thread', () => {
     for (const [path, data] of expected) assert.deepEqual(readFileSync(join(root, path)), data, path);
   });
 
+  it('builds files in blocks of shared memory that are used again once written, and every file keeps its bytes', async () => {
+    const root = fresh();
+    const expected = new Map<string, Buffer>();
+    const writer = new BackgroundWriter(root);
+    // 12 MB in all, so blocks are filled, sent and used again while the worker writes; one file is larger than a block.
+    for (let i = 0; i < 600; i++) {
+      const text = i === 300 ? 'x'.repeat(5 * 1024 * 1024) : `<file n="${i}"/>\r\n`.repeat(1000 + (i % 7) * 100);
+      const path = `Entities/t${i % 9}/f${i}.xml`;
+      expected.set(path, Buffer.from(text));
+      assert.equal(writer.build(join(root, ...path.split('/')), text), Buffer.byteLength(text));
+    }
+    await writer.done();
+    assert.deepEqual(listFiles(root), [...expected.keys()].sort());
+    for (const [path, data] of expected) assert.ok(readFileSync(join(root, path)).equals(data), path);
+  });
+
   it('a failed write rejects done with the file system error; settled still waits for the rest', async () => {
     const root = fresh();
     // A file where a folder must go.

@@ -37,7 +37,9 @@ export const relationships: ComponentKind = {
     const byFile = new Map<string, El[]>();
     for (const item of all) {
       const file = relationshipFile(doc, item);
-      byFile.set(file, [...(byFile.get(file) ?? []), item]);
+      const items = byFile.get(file);
+      if (items) items.push(item);
+      else byFile.set(file, [item]);
     }
     for (const [file, items] of byFile) context.write(file, groupFile('EntityRelationships', doc, items));
   },
