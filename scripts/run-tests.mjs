@@ -28,7 +28,7 @@ const DURATIONS = join(CACHE, 'test-durations.json');
 const COMMITTED_DURATIONS = join('scripts', 'test-durations.json');
 const LAST_RUN = join(CACHE, 'test-last-run.tap');
 /** Three per core: a shard waiting on a timer, a socket or a child process leaves its core to another. */
-const SHARDS = Math.max(3, availableParallelism() * 3);
+const SHARDS = Number(process.env.POWERAGENT_TEST_SHARDS) || Math.max(3, availableParallelism() * 3);
 
 function testFiles(folder) {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
-import { connectCli, connectInProcess, type ClientSession } from '../helpers';
+import { FAST_RETRY, connectCli, connectInProcess, type ClientSession } from '../helpers';
 
 /** Lifecycle operations take about a second instead of minutes: a create about 1 s, a copy about 1.5 s. */
 export const TIME_SCALE = 0.003;
@@ -47,7 +47,10 @@ export async function withHarness<T>(body: (harness: Harness) => Promise<T>, opt
       const session = clientOptions.process
         ? await connectCli(extraArgs, env, clientOptions)
         : {
-            ...(await connectInProcess(extraArgs, env, { ...clientOptions, http: { extraCaCerts: [sandbox.certificatePem] } })),
+            ...(await connectInProcess(extraArgs, env, {
+              ...clientOptions,
+              http: { extraCaCerts: [sandbox.certificatePem], retry: FAST_RETRY },
+            })),
             pid: () => null,
           };
       sessions.push(session);

@@ -80,7 +80,7 @@ describe('faults on every sandbox route while each long-running tool runs', () =
     async (t) => {
       const folder = mkdtempSync(join(tmpdir(), 'power-agent-faults-'));
       try {
-        await withSandbox({ timeScale: 0.01 }, async (sandbox) => {
+        await withSandbox({ timeScale: 0.003 }, async (sandbox) => {
           const services = sandboxServices(sandbox);
           const options = invokeOptions(services, { allowedFolders: [folder] }, { defaultPollIntervalMs: 50, maxUnknownIntervalMs: 500 });
           const results: Array<{ tool: string; result: CallToolResult }> = [];
