@@ -27,8 +27,13 @@ const SHARD_DIR = join(CACHE, 'test-shards');
 const DURATIONS = join(CACHE, 'test-durations.json');
 const COMMITTED_DURATIONS = join('scripts', 'test-durations.json');
 const LAST_RUN = join(CACHE, 'test-last-run.tap');
-/** Three per core: a shard waiting on a timer, a socket or a child process leaves its core to another. */
-const SHARDS = Number(process.env.POWERAGENT_TEST_SHARDS) || Math.max(3, availableParallelism() * 3);
+/**
+ * Two per core: a shard waiting on a timer, a socket or a child process leaves its core to another.
+ * More shards overlap more waits but cost more CPU (each loads the sources, and they compete for the
+ * caches): on two cores, 6 shards took 97-100 s and 186 s of CPU where 4 took 87-101 s and 150-176 s.
+ * POWERAGENT_TEST_SHARDS sets another number.
+ */
+const SHARDS = Number(process.env.POWERAGENT_TEST_SHARDS) || Math.max(2, availableParallelism() * 2);
 
 function testFiles(folder) {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
