@@ -30,13 +30,13 @@ export async function withSandbox<T>(options: SandboxOptions, body: (sandbox: Sa
   }
 }
 
-/** Clients signed in to the sandbox with its service principal, through MSAL, trusting its certificate. */
 /**
  * Backoff for answers without Retry-After (a 503, a dropped connection) in milliseconds, not seconds:
  * tests against the sandbox are about outcomes; the waits themselves are the HTTP client's tests' business.
  */
 export const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
 
+/** Clients signed in to the sandbox with its service principal, through MSAL, trusting its certificate. */
 export function sandboxServices(sandbox: Sandbox, env: Record<string, string> = {}, http: Partial<HttpClientOptions> = {}): Services {
   const { NODE_EXTRA_CA_CERTS: _, ...sandboxEnv } = sandbox.env();
   return createServices({

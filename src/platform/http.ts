@@ -296,17 +296,17 @@ export class HttpClient {
 }
 
 /**
- * The TLS trust for extra CA certificates, built once per client and shared by its connections:
- * passing `ca` instead makes Node parse its 140-odd roots again for each new connection, which costs
- * tens of milliseconds of CPU and about 1 MB each.
- */
-/**
  * The last trust built, kept for the next client: parsing Node's root certificates costs about 35 ms
  * of CPU, and a process builds its clients again with the same extra certificates (a new sign-in, a
  * sandbox started again). A secure context is never changed once made, so clients may share it.
  */
 let lastTrust: { key: string; context: SecureContext } | undefined;
 
+/**
+ * The TLS trust for extra CA certificates, built once and shared by the connections: passing `ca`
+ * instead makes Node parse its 140-odd roots again for each new connection, which costs tens of
+ * milliseconds of CPU and about 1 MB each.
+ */
 function trustOptions(options: HttpClientOptions): { ca: string[] } | { secureContext: SecureContext } | undefined {
   const extra = options.extraCaCerts;
   if (!extra?.length) return undefined;

@@ -72,14 +72,14 @@ export class BackgroundWriter {
   async done(): Promise<void> {
     this.send();
     await Promise.all(this.batches);
-    this.spareBlocks();
+    this.keepBlocksForNextWriter();
   }
 
   /** Waits until the worker has stopped writing for this writer, failed or not (before the files are removed). */
   async settled(): Promise<void> {
     this.send();
     await Promise.allSettled(this.batches);
-    this.spareBlocks();
+    this.keepBlocksForNextWriter();
   }
 
   private send(): void {
@@ -104,7 +104,7 @@ export class BackgroundWriter {
   }
 
   /** Once everything is written: this writer's blocks are kept for the next one, up to a few (and none grown large). */
-  private spareBlocks(): void {
+  private keepBlocksForNextWriter(): void {
     const unused = this.blocks.splice(0).map((block) => block.memory);
     if (this.builder) unused.push(this.builder.memory);
     this.builder = undefined;
