@@ -37,6 +37,9 @@ interface Sample {
   value: [number, string];
 }
 
+/** What Prometheus printed, so that a failure to answer says why (a port taken, a config refused). */
+let prometheusOutput = '';
+
 /** Asks Prometheus until the query has an answer (it scrapes every second), for at most 30 s. */
 async function query(base: string, promql: string): Promise<Sample[]> {
   const deadline = Date.now() + 30_000;
@@ -46,7 +49,7 @@ async function query(base: string, promql: string): Promise<Sample[]> {
       const body = (await answer.json()) as { data: { result: Sample[] } };
       if (body.data.result.length) return body.data.result;
     } else await answer?.body?.cancel();
-    assert.ok(Date.now() < deadline, `Prometheus had no answer to ${promql} within 30 s`);
+    assert.ok(Date.now() < deadline, `Prometheus had no answer to ${promql} within 30 s. It printed:\n${prometheusOutput.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -69,7 +72,7 @@ async function waitForRules(base: string): Promise<Array<{ name: string; health:
 describe('OpenTelemetry metrics scraped by Prometheus', { skip }, () => {
   it('serves the figures on the Prometheus endpoint (OTEL_METRICS_EXPORTER=prometheus), and Prometheus stores them', async () => {
     assert.ok(hasPrometheus, 'prometheus is on PATH (CI installs it in .ci/run)');
-    const [exporterPort, prometheusPort] = [await freePort(), await freePort()];
+    const exporterPort = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'power-agent-prometheus-'));
     const config = join(dir, 'prometheus.yml');
     const target = `      - targets: ['127.0.0.1:${exporterPort}']`;
@@ -81,11 +84,15 @@ describe('OpenTelemetry metrics scraped by Prometheus', { skip }, () => {
       const cli = await h.connect([], { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: String(exporterPort) });
       assert.equal((await h.call(cli, 'pp_whoami', { environment: 'Contoso Dev' })).isError, undefined);
       assert.equal((await h.call(cli, 'pp_whoami', { environment: 'Contoso Nowhere' })).isError, true);
+      // Asked for only now: a port found free earlier may be taken meanwhile by the suite's many connections.
+      const prometheusPort = await freePort();
       const prometheus = spawn(
         'prometheus',
         [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`],
-        { stdio: 'ignore' },
+        { stdio: ['ignore', 'ignore', 'pipe'] },
       );
+      prometheusOutput = '';
+      prometheus.stderr.setEncoding('utf8').on('data', (chunk: string) => (prometheusOutput = (prometheusOutput + chunk).slice(-20_000)));
       try {
         const base = `http://127.0.0.1:${prometheusPort}`;
         const calls = await query(base, 'pp_tool_calls_total{gen_ai_tool_name="pp_whoami"}');
