@@ -382,6 +382,9 @@ export class OperationTracker {
           // The finishing step (reading an import's result, downloading an export) counts as part of the poll:
           // when it fails for a passing reason, the job is read again and the step repeated.
           await this.apply(record, style, reading, services);
+          // The service's part is done and the next step reads something else (the environment, which is
+          // most often usable already): read it at once, not after the operation's pace.
+          if (record.poll !== poll) delay = 0;
           failures = 0;
         } catch (error) {
           if (this.closing.signal.aborted) return;
