@@ -137,10 +137,12 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
           sawConfirmation = true;
           await page.screenshot({ path: join(SHOTS, '3-confirmation.png') });
         }
+        // A dialog may close before the click: Playwright's default 30 s wait would stall this loop past the
+        // Stop Waiting step's window, so a short one.
         await dialog
           .getByRole('button', { name: /^(Yes|Continue|Allow|OK)$/ })
           .first()
-          .click()
+          .click({ timeout: 2_000 })
           .catch(() => undefined);
       }
       if (
@@ -158,7 +160,10 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
           .locator('.monaco-list-row', { hasText: 'Create environment E2E Waited On' })
           .filter({ hasText: 'a call waits' });
         if (await waited.count()) {
-          await waited.first().hover();
+          await waited
+            .first()
+            .hover({ timeout: 2_000 })
+            .catch(() => undefined);
           // The tree redraws every second while something runs: click at once, with what the hover revealed,
           // before the operation ends; the picture comes after.
           await waited
