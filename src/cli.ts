@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { USAGE, UsageError, parseCliArgs, type CliOptions } from './config';
 import { createLogger, type Logger } from './log';
+import { requireWithCodeCache } from './server/codeCache';
 import type { ToolManifestEntry } from './server/manifest';
 import { startStdioFront } from './server/stdioFront';
 import type { StandaloneServer } from './server/standalone';
@@ -16,10 +16,10 @@ const INVALID_REQUEST = -32600;
 
 /**
  * A bundle beside this file (dist/runtime.js, dist/server.js), required on first use rather than imported
- * so that esbuild leaves it out of the small cli bundle.
+ * so that esbuild leaves it out of the small cli bundle; compiled through V8's code cache.
  */
 function loadBundle<T>(name: string): T {
-  return createRequire(__filename)(name) as T;
+  return requireWithCodeCache<T>(join(__dirname, name));
 }
 const loadRuntime = () => loadBundle<typeof import('./runtime')>('./runtime.js');
 const loadServer = () => loadBundle<typeof import('./server/stdioServer')>('./server.js');
