@@ -63,7 +63,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const state = mkdtempSync(join(tmpdir(), 'power-agent-bench-first-call-'));
   try {
-    const base = { PATH: process.env.PATH ?? '', POWERAGENT_SANDBOX: '1', POWERAGENT_STATE_DIR: state, POWERAGENT_LOG_LEVEL: 'error' };
+    const base = { PATH: process.env.PATH ?? '', POWERAGENT_SANDBOX: '1', XDG_CACHE_HOME: state, POWERAGENT_LOG_LEVEL: 'error' };
     const subjects = { 'code cache (warm)': { ...base }, 'no code cache': { ...base, POWERAGENT_CODE_CACHE: '0' } };
     await once(subjects['code cache (warm)']);
     const samples = new Map<string, Sample[]>(Object.keys(subjects).map((name) => [name, []]));

@@ -31,14 +31,14 @@ interface Exports {
 }
 
 let count = 0;
-/** A bundle in a folder of its own, with a state folder beside it. */
+/** A bundle in a folder of its own, with a cache folder beside it. */
 function bundle(): { file: string; state: string; cache: string } {
   const folder = join(work, `case-${++count}`);
-  const file = join(folder, 'runtime.js');
+  const file = join(folder, 'bundle.js');
   const state = join(folder, 'state');
   mkdirSync(folder);
   writeFileSync(file, `module.exports = { answer: 42, file: __filename, dir: __dirname, joined: require('node:path').join('a', 'b') };\n`);
-  return { file, state, cache: join(state, 'code-cache') };
+  return { file, state, cache: join(state, 'power-agent-mcp', 'code-cache') };
 }
 
 /**
@@ -70,30 +70,30 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 describe('requireWithCodeCache', () => {
   it('loads a bundle as require does and writes its cache, readable by this user only', async () => {
     const { file, state, cache } = bundle();
-    const { exports, wrote } = await load(file, { POWERAGENT_STATE_DIR: state });
+    const { exports, wrote } = await load(file, { XDG_CACHE_HOME: state });
     assert.deepEqual(exports, { answer: 42, file, dir: join(file, '..'), joined: join('a', 'b') });
     assert.equal(wrote, true);
     const files = readdirSync(cache);
     assert.equal(files.length, 1);
-    assert.match(files[0]!, /^runtime-[0-9a-f]{24}\.v8$/);
+    assert.match(files[0]!, /^bundle-[0-9a-f]{24}\.v8$/);
     assert.equal(mode(cache), 0o700);
     assert.equal(mode(join(cache, files[0]!)), 0o600);
   });
 
   it('uses the cache on the next load, and writes nothing then', async () => {
     const { file, state } = bundle();
-    await load(file, { POWERAGENT_STATE_DIR: state });
-    const again = await load(file, { POWERAGENT_STATE_DIR: state });
+    await load(file, { XDG_CACHE_HOME: state });
+    const again = await load(file, { XDG_CACHE_HOME: state });
     assert.equal(again.exports.answer, 42);
     assert.equal(again.wrote, false, 'the cache was accepted');
   });
 
   it('gives a rebuilt bundle a cache of its own and removes the old one', async () => {
     const { file, state, cache } = bundle();
-    await load(file, { POWERAGENT_STATE_DIR: state });
+    await load(file, { XDG_CACHE_HOME: state });
     const before = readdirSync(cache);
     writeFileSync(file, `module.exports = { answer: 43 };\n`);
-    const rebuilt = await load(file, { POWERAGENT_STATE_DIR: state });
+    const rebuilt = await load(file, { XDG_CACHE_HOME: state });
     assert.equal(rebuilt.exports.answer, 43);
     assert.equal(rebuilt.wrote, true);
     const after = readdirSync(cache);
@@ -103,32 +103,32 @@ describe('requireWithCodeCache', () => {
 
   it('does not read a cache that another user could have written, and replaces it', async () => {
     const { file, state, cache } = bundle();
-    await load(file, { POWERAGENT_STATE_DIR: state });
+    await load(file, { XDG_CACHE_HOME: state });
     const [name] = readdirSync(cache);
     chmodSync(join(cache, name!), 0o666);
-    const loaded = await load(file, { POWERAGENT_STATE_DIR: state });
+    const loaded = await load(file, { XDG_CACHE_HOME: state });
     assert.equal(loaded.exports.answer, 42);
     assert.equal(loaded.wrote, true, 'the open cache was not used');
     assert.equal(mode(join(cache, name!)), 0o600);
 
     chmodSync(cache, 0o777);
-    assert.equal((await load(file, { POWERAGENT_STATE_DIR: state })).wrote, true, 'a cache in an open folder was not used');
+    assert.equal((await load(file, { XDG_CACHE_HOME: state })).wrote, true, 'a cache in an open folder was not used');
   });
 
   it('loads the bundle when the cache is damaged, and writes a good one', async () => {
     const { file, state, cache } = bundle();
-    await load(file, { POWERAGENT_STATE_DIR: state });
+    await load(file, { XDG_CACHE_HOME: state });
     const [name] = readdirSync(cache);
     writeFileSync(join(cache, name!), randomBytes(4096), { mode: 0o600 });
-    const loaded = await load(file, { POWERAGENT_STATE_DIR: state });
+    const loaded = await load(file, { XDG_CACHE_HOME: state });
     assert.equal(loaded.exports.answer, 42);
     assert.equal(loaded.wrote, true);
-    assert.equal((await load(file, { POWERAGENT_STATE_DIR: state })).wrote, false, 'the new cache is accepted');
+    assert.equal((await load(file, { XDG_CACHE_HOME: state })).wrote, false, 'the new cache is accepted');
   });
 
   it('with POWERAGENT_CODE_CACHE=0 requires the bundle plainly and writes nothing', async () => {
     const { file, state } = bundle();
-    const { exports, wrote } = await load(file, { POWERAGENT_STATE_DIR: state, POWERAGENT_CODE_CACHE: '0' });
+    const { exports, wrote } = await load(file, { XDG_CACHE_HOME: state, POWERAGENT_CODE_CACHE: '0' });
     assert.equal(exports.answer, 42);
     assert.equal(wrote, false);
     assert.equal(existsSync(state), false);
@@ -137,8 +137,8 @@ describe('requireWithCodeCache', () => {
   it('hands out the instance already loaded, as require does', () => {
     const { file, state } = bundle();
     const keep = () => undefined;
-    const first = requireWithCodeCache<Exports>(file, { POWERAGENT_STATE_DIR: state }, keep);
+    const first = requireWithCodeCache<Exports>(file, { XDG_CACHE_HOME: state }, keep);
     assert.equal(first.answer, 42);
-    assert.equal(requireWithCodeCache<Exports>(file, { POWERAGENT_STATE_DIR: state }, keep), first);
+    assert.equal(requireWithCodeCache<Exports>(file, { XDG_CACHE_HOME: state }, keep), first);
   });
 });
