@@ -58,8 +58,8 @@ POWERPLATFORM_CLOUD (Public, GCC, GCCHigh, DoD, China) and the URL overrides POW
 POWERAGENT_BAP_URL, POWERAGENT_POWERPLATFORM_URL, POWERAGENT_DATAVERSE_DOMAINS. The options above can also be set with POWERAGENT_ENVIRONMENT,
 POWERAGENT_READ_ONLY=1, POWERAGENT_ALLOWED_ENVIRONMENTS, POWERAGENT_ALLOWED_FOLDERS, POWERAGENT_TOOLSETS, POWERAGENT_TOOLS,
 POWERAGENT_TOOL_ICONS=1, POWERAGENT_CONFIRM and POWERAGENT_ENVIRONMENT_CACHE_SECONDS. Operation records are kept in POWERAGENT_STATE_DIR
-(default ~/.power-agent-mcp). A V8 code cache in ~/.cache/power-agent-mcp (XDG_CACHE_HOME) makes later starts
-compile less; POWERAGENT_CODE_CACHE=0 turns it off. See the README.`;
+(default ~/.power-agent-mcp). A V8 code cache in ~/.cache/power-agent-mcp (XDG_CACHE_HOME, POWERAGENT_CACHE_DIR) makes
+later starts compile less; POWERAGENT_CODE_CACHE=0 turns it off. See the README.`;
 
 export class UsageError extends Error {}
 

@@ -19,10 +19,11 @@ import { Script, constants } from 'node:vm';
 /**
  * Requires a bundle (dist/runtime.js, dist/server.js) the way `require` does, but through V8's code
  * cache: compiling the 3 MB runtime costs each new process about 200 ms of CPU, which the cache saves
- * from the second start on. The cache lives in the user's cache folder (~/.cache/power-agent-mcp, or
- * under XDG_CACHE_HOME), in a folder only this user may write: V8 trusts what it reads there. Its name
- * carries a hash of the bundle's bytes and the Node version, so a rebuilt or updated bundle never meets
- * an old cache. POWERAGENT_CODE_CACHE=0 turns it off; any failure falls back to a plain `require`.
+ * from the second start on. The cache lives in POWERAGENT_CACHE_DIR or the user's cache folder
+ * (~/.cache/power-agent-mcp, or under XDG_CACHE_HOME), in a folder only this user may write: V8
+ * trusts what it reads there. Its name carries a hash of the bundle's bytes and the Node version, so a
+ * rebuilt or updated bundle never meets an old cache. POWERAGENT_CODE_CACHE=0 turns it off; any
+ * failure falls back to a plain `require`.
  */
 export function requireWithCodeCache<T>(
   file: string,
@@ -34,9 +35,13 @@ export function requireWithCodeCache<T>(
   return loaded ?? (createRequire(__filename)(file) as T);
 }
 
-/** The user's cache folder: XDG_CACHE_HOME or ~/.cache (LOCALAPPDATA on Windows), then power-agent-mcp. */
+/**
+ * POWERAGENT_CACHE_DIR (where the sign-in cache goes too), else the user's cache folder: XDG_CACHE_HOME
+ * or ~/.cache (LOCALAPPDATA on Windows).
+ */
 function cacheFolder(env: Record<string, string | undefined>): string | undefined {
   try {
+    if (env.POWERAGENT_CACHE_DIR) return join(env.POWERAGENT_CACHE_DIR, 'code-cache');
     const windows = process.platform === 'win32';
     const given = windows ? env.LOCALAPPDATA : env.XDG_CACHE_HOME;
     const base = given && isAbsolute(given) ? given : join(homedir(), windows ? join('AppData', 'Local') : '.cache');

@@ -134,6 +134,14 @@ describe('requireWithCodeCache', () => {
     assert.equal(existsSync(state), false);
   });
 
+  it('keeps it in POWERAGENT_CACHE_DIR when that is set, beside the sign-in cache', async () => {
+    const { file, state } = bundle();
+    const chosen = join(state, 'chosen');
+    await load(file, { XDG_CACHE_HOME: state, POWERAGENT_CACHE_DIR: chosen });
+    assert.equal(readdirSync(join(chosen, 'code-cache')).length, 1);
+    assert.equal(existsSync(join(state, 'power-agent-mcp')), false);
+  });
+
   it('hands out the instance already loaded, as require does', () => {
     const { file, state } = bundle();
     const keep = () => undefined;
