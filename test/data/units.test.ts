@@ -5,9 +5,65 @@ import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
 import { own, readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
+import type { TablePlan } from '../../src/data/importPlan';
+import { firstPass } from '../../src/data/importRecords';
+import { LookupResolver } from '../../src/data/lookups';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
+
+/** A plan for a contact table: a few column types, a column Dataverse sets itself, one the environment lacks, a polymorphic lookup. */
+function contactPlan(): TablePlan {
+  const fields = [
+    ['contactid', 'guid'],
+    ['lastname', 'string'],
+    ['numberofchildren', 'number'],
+    ['donotemail', 'bool'],
+    ['creditlimit', 'money'],
+    ['birthdate', 'datetime'],
+    ['statecode', 'state'],
+    ['statuscode', 'status'],
+    ['parentcustomerid', 'entityreference'],
+    ['createdon', 'datetime'],
+    ['gone', 'string'],
+  ].map(([name, type]) => ({ name: name!, displayname: name!, type: type! }));
+  const column = (name: string) => ({ name, validForCreate: true, validForUpdate: true });
+  const columns = new Map<string, unknown>(fields.map((f) => [f.name, column(f.name)]));
+  columns.set('birthdate', { ...column('birthdate'), date: { dateOnly: true, floating: true } });
+  return {
+    entity: {
+      name: 'contact',
+      displayname: 'Contact',
+      primaryidfield: 'contactid',
+      primarynamefield: 'lastname',
+      disableplugins: false,
+      fields,
+      relationships: [],
+    },
+    fields: new Map(fields.map((f) => [f.name, f])),
+    method: 'UpsertMultiple',
+    updateMethod: 'UpdateMultiple',
+    target: { logicalName: 'contact', entitySet: 'contacts', headers: {} },
+    systemSet: new Set(['createdon']),
+    missing: new Set(['gone']),
+    meta: {
+      logicalName: 'contact',
+      entitySet: 'contacts',
+      primaryId: 'contactid',
+      primaryName: 'lastname',
+      columns,
+      lookups: new Map([
+        [
+          'parentcustomerid',
+          [
+            { navigation: 'parentcustomerid_account', target: 'account' },
+            { navigation: 'parentcustomerid_contact', target: 'contact' },
+          ],
+        ],
+      ]),
+    },
+  } as unknown as TablePlan;
+}
 
 /** Batches of two numbers, counting how many were asked for and whether the source was closed. */
 function counted(batches: number, failAfter?: number) {
@@ -157,6 +213,93 @@ describe('data import parts', () => {
     const owned = cut(own);
     assert.ok(owned.grownMb < 5, `own kept ${owned.grownMb.toFixed(1)} MB`);
     assert.equal(owned.kept[7], `0007${'x'.repeat(32)}`);
+  });
+
+  it("builds a record's first-pass body as the Web API wants it", () => {
+    const plan = contactPlan();
+    const record = (fields: Array<[string, string]>, extra: Record<string, string> = {}) => ({
+      id: 'c0000001-0000-4000-8000-000000000000',
+      fields: fields.map(([name, value]) => ({ name, value, ...(name === 'parentcustomerid' ? extra : {}) })),
+    });
+    const built = firstPass(
+      plan,
+      record(
+        [
+          ['contactid', 'c0000001-0000-4000-8000-000000000000'],
+          ['lastname', 'O"Brien \\ Café'],
+          ['numberofchildren', '2'],
+          ['donotemail', 'False'],
+          ['creditlimit', ' 1250.5000 '],
+          ['birthdate', '1/29/2014 5:00:00 AM'],
+          ['lastname', 'Second'],
+          ['createdon', '2020-01-01T00:00:00.0000000Z'],
+          ['gone', 'x'],
+          ['statecode', '0'],
+          ['statuscode', '1'],
+          ['parentcustomerid', '{A0000001-0000-4000-8000-000000000000}'],
+        ],
+        { lookupentity: 'account', lookupentityname: 'Fabrikam' },
+      ),
+    );
+    assert.deepEqual(
+      built.body,
+      {
+        '@odata.type': 'Microsoft.Dynamics.CRM.contact',
+        contactid: 'c0000001-0000-4000-8000-000000000000',
+        lastname: 'Second',
+        numberofchildren: 2,
+        donotemail: false,
+        creditlimit: 1250.5,
+        birthdate: '2014-01-29',
+        statecode: 0,
+        statuscode: 1,
+      },
+      'a field given twice keeps its last value; system-set and missing columns are left out',
+    );
+    assert.deepEqual(built.binds, [
+      { field: 'parentcustomerid', id: 'a0000001-0000-4000-8000-000000000000', entity: 'account', name: 'Fabrikam' },
+    ]);
+    assert.equal('problem' in built, false);
+
+    const inactive = firstPass(
+      plan,
+      record([
+        ['statecode', '1'],
+        ['statuscode', '2'],
+        ['numberofchildren', 'two'],
+      ]),
+    );
+    assert.deepEqual(inactive.body, { '@odata.type': 'Microsoft.Dynamics.CRM.contact', contactid: 'c0000001-0000-4000-8000-000000000000' });
+    assert.deepEqual(inactive.state, { statecode: 1, statuscode: 2 }, 'another state is set by update afterwards');
+    assert.equal((inactive as { problem?: string }).problem, 'numberofchildren: "two" is not a whole number');
+  });
+
+  it('binds a lookup through the navigation property of the table its target is in', () => {
+    const plan = contactPlan();
+    const inFile = new Map([
+      ['a0000001-0000-4000-8000-000000000000', 'account'],
+      ['c0000002-0000-4000-8000-000000000000', 'contact'],
+    ]);
+    const resolver = new LookupResolver(new Map([['contact', plan]]), inFile, new Set());
+    (resolver as unknown as { keys: Map<string, unknown> }).keys.set('account', {
+      entitySet: 'accounts',
+      primaryId: 'accountid',
+      primaryName: 'name',
+    });
+    const outcome = resolver.binds(
+      plan,
+      [
+        { field: 'parentcustomerid', id: 'a0000001-0000-4000-8000-000000000000', entity: 'contact' },
+        { field: 'parentcustomerid', id: 'c0000002-0000-4000-8000-000000000000' },
+        { field: 'parentcustomerid', id: 'a0000001-0000-4000-8000-000000000000' },
+      ],
+      undefined,
+    );
+    assert.deepEqual(outcome.body, {
+      'parentcustomerid_account@odata.bind': '/accounts(a0000001-0000-4000-8000-000000000000)',
+      'parentcustomerid_contact@odata.bind': '/contacts(c0000002-0000-4000-8000-000000000000)',
+    });
+    assert.equal(outcome.set, 3);
   });
 
   it('keeps done items as merged ranges', () => {
