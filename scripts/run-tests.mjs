@@ -38,6 +38,7 @@ const SHARD_DIR = join(CACHE, 'test-shards');
 const DURATIONS = join(CACHE, 'test-durations.json');
 const COMMITTED_DURATIONS = join('scripts', 'test-durations.json');
 const LAST_RUN = join(CACHE, 'test-last-run.tap');
+const SCRATCH_PREFIX = 'power-agent-tests-';
 /**
  * Two per core: a shard waiting on a timer, a socket or a child process leaves its core to another.
  * More shards overlap more waits but cost more CPU (each loads the sources, and they compete for the
@@ -126,10 +127,31 @@ function scratchFolder() {
   } catch {
     return undefined;
   }
-  const folder = mkdtempSync(join(parent, 'power-agent-tests-'));
+  removeAbandonedScratch(parent);
+  const folder = mkdtempSync(join(parent, `${SCRATCH_PREFIX}${process.pid}-`));
   const tsxCache = `tsx-${process.geteuid?.() ?? userInfo().username}`;
   if (existsSync(join(tmpdir(), tsxCache))) symlinkSync(join(tmpdir(), tsxCache), join(folder, tsxCache));
   return folder;
+}
+
+/**
+ * Removes the scratch folders of runs that have ended: one stopped with Ctrl-C keeps its folder, and
+ * a process the run started (code-server's TypeScript server) may write into it on its way out.
+ */
+function removeAbandonedScratch(parent) {
+  for (const name of readdirSync(parent)) {
+    const runner = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name);
+    if (runner && !isAlive(Number(runner[1]))) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 const unitFiles = files.filter((file) => !isE2e(file));
