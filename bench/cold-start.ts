@@ -5,10 +5,10 @@
  * front existed). Runs alternate between the subjects so that machine noise hits all alike. Goal: at
  * most 1.3x the floor's time and at most +8 MB RSS.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median, startAndAsk } from './stdioSession';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const IDLE_MS = 500;
@@ -44,40 +44,15 @@ interface Sample {
   tools: number;
 }
 
-function once(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'], env });
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      for (const line of buffer.split('\n').slice(0, -1)) {
-        const message = JSON.parse(line);
-        if (message.id !== 2) continue;
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        setTimeout(() => {
-          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-          const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-          child.kill();
-          resolve({ ms, rssMb, tools: message.result.tools.length });
-        }, IDLE_MS);
-      }
-      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
-    });
-    child.on('error', reject);
-    const send = (m: object) => child.stdin.write(JSON.stringify(m) + '\n');
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
-    });
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-  });
+async function once(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
+  const { child, answer, ms } = await startAndAsk(args, env, { method: 'tools/list' });
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+  child.kill();
+  return { ms, rssMb, tools: (answer.result!.tools as unknown[]).length };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const p90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)]!;
 
 async function measure(title: string, env: NodeJS.ProcessEnv, floorFile: string, sdkOnlyFile: string): Promise<void> {

@@ -4,25 +4,15 @@
  * bundle compiled through V8's code cache (warm, as from the second start on) beside the same server
  * with the cache turned off (POWERAGENT_CODE_CACHE=0). Runs alternate between the two.
  */
-import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median, startAndAsk } from './stdioSession';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 const TICKS_PER_SECOND = 100;
-
-const MESSAGES = [
-  {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
-  },
-  { jsonrpc: '2.0', method: 'notifications/initialized' },
-  { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'pp_list_environments', arguments: {} } },
-];
 
 interface Sample {
   ms: number;
@@ -35,40 +25,30 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
-function once(env: NodeJS.ProcessEnv): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI], { stdio: ['pipe', 'pipe', 'ignore'], env });
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      for (const line of buffer.split('\n').slice(0, -1)) {
-        const message = JSON.parse(line);
-        if (message.id !== 2) continue;
-        if (message.result?.isError) return reject(new Error(JSON.stringify(message.result)));
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const cpuMs = cpuMsOf(child.pid!);
-        child.stdin.end();
-        child.on('exit', () => resolve({ ms, cpuMs }));
-      }
-      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
-    });
-    child.on('error', reject);
-    child.stdin.write(MESSAGES.map((m) => JSON.stringify(m)).join('\n') + '\n');
-  });
+async function measureOnce(env: NodeJS.ProcessEnv): Promise<Sample> {
+  const call = { method: 'tools/call', params: { name: 'pp_list_environments', arguments: {} } };
+  const { child, answer, ms } = await startAndAsk([CLI], env, call);
+  const cpuMs = cpuMsOf(child.pid!);
+  const exited = once(child, 'exit');
+  child.stdin.end();
+  await exited;
+  if (answer.error || answer.result?.isError) throw new Error(JSON.stringify(answer));
+  return { ms, cpuMs };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const state = mkdtempSync(join(tmpdir(), 'power-agent-bench-first-call-'));
   try {
     const base = { PATH: process.env.PATH ?? '', POWERAGENT_SANDBOX: '1', XDG_CACHE_HOME: state, POWERAGENT_LOG_LEVEL: 'error' };
     const subjects = { 'code cache (warm)': { ...base }, 'no code cache': { ...base, POWERAGENT_CODE_CACHE: '0' } };
-    await once(subjects['code cache (warm)']);
+    await measureOnce(subjects['code cache (warm)']);
     const samples = new Map<string, Sample[]>(Object.keys(subjects).map((name) => [name, []]));
-    for (let run = 0; run < RUNS; run++) for (const [name, env] of Object.entries(subjects)) samples.get(name)!.push(await once(env));
-    console.log(`First tool call, ${RUNS} alternating runs each, Node ${process.version}, load average ${loadAverage()}`);
+    for (let run = 0; run < RUNS; run++)
+      for (const [name, env] of Object.entries(subjects)) samples.get(name)!.push(await measureOnce(env));
+    const load = loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+    console.log(`First tool call, ${RUNS} alternating runs each, Node ${process.version}, load average ${load}`);
     console.log('| runtime bundle | time to answer (median) | CPU until the answer (median) |');
     console.log('|---|---|---|');
     for (const [name, list] of samples)
@@ -77,8 +57,6 @@ async function main(): Promise<void> {
     rmSync(state, { recursive: true, force: true });
   }
 }
-
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 main().catch((error: unknown) => {
   console.error(error);
