@@ -39,6 +39,8 @@ const DURATIONS = join(CACHE, 'test-durations.json');
 const COMMITTED_DURATIONS = join('scripts', 'test-durations.json');
 const LAST_RUN = join(CACHE, 'test-last-run.tap');
 const SCRATCH_PREFIX = 'power-agent-tests-';
+/** A scratch folder's name carries the pid of the run that made it. */
+const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`);
 /**
  * Two per core: a shard waiting on a timer, a socket or a child process leaves its core to another.
  * More shards overlap more waits but cost more CPU (each loads the sources, and they compete for the
@@ -140,7 +142,7 @@ function scratchFolder() {
  */
 function removeAbandonedScratch(parent) {
   for (const name of readdirSync(parent)) {
-    const runner = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name);
+    const runner = SCRATCH_NAME.exec(name);
     if (runner && !isAlive(Number(runner[1]))) rmSync(join(parent, name), { recursive: true, force: true });
   }
 }
