@@ -32,6 +32,8 @@ const XML_HEAVY = corpus('fixtures', 'solutions', 'zips', 'pnp', 'ai-driven-expe
 const LARGEST_NEW = corpus('fixtures', 'solutions', 'zips-more', 'apollo', 'ApolloHospitalProject_1_0_0_4.zip');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const COPIES = [1, 4, 16, 64];
+/** BENCH_ONLY=fixtures measures the two fixtures' speed and nothing else. */
+const FIXTURES_ONLY = process.env.BENCH_ONLY === 'fixtures';
 
 async function child(): Promise<void> {
   const [, , , mode, zipFile, folder] = process.argv;
@@ -284,6 +286,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(`\nStarting a process (\`true\`) costs ${ms(spawnCost)} ms of each Info-ZIP time.\n`);
+    if (FIXTURES_ONLY) return;
 
     console.log('Copies of the XML-heavy fixture (tables, relationships, flows)\n');
     console.log(
