@@ -178,8 +178,16 @@ rmSync(LAST_RUN, { force: true });
 const concurrency = `--test-concurrency=${Math.max(1, runFiles.length)}`;
 const args = ['--import', 'tsx', '--test', concurrency, ...reporters, ...others, ...runFiles];
 const scratch = scratchFolder();
-const env = scratch ? { ...process.env, TMPDIR: scratch } : process.env;
+// Operation records, the sign-in cache and the code cache of the CLIs the tests start stay out of the
+// home folder of the person running them, whatever their own settings say.
+const ownFolders = scratch ?? mkdtempSync(join(tmpdir(), 'power-agent-tests-'));
+const env = {
+  ...process.env,
+  ...(scratch ? { TMPDIR: scratch } : {}),
+  POWERAGENT_STATE_DIR: join(ownFolders, 'state'),
+  POWERAGENT_CACHE_DIR: join(ownFolders, 'cache'),
+};
 const { status } = spawnSync(process.execPath, args, { stdio: 'inherit', env });
-if (scratch) rmSync(scratch, { recursive: true, force: true });
+rmSync(ownFolders, { recursive: true, force: true });
 if (existsSync(LAST_RUN)) recordDurations(readFileSync(LAST_RUN, 'utf8'));
 process.exit(status ?? 1);

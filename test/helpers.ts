@@ -48,8 +48,22 @@ export function sandboxServices(sandbox: Sandbox, env: Record<string, string> = 
 }
 
 /**
+ * The environment a test gives a process it starts when it gives no other: PATH, and the folders the
+ * test runner sets aside for operation records and caches, so a CLI under test never writes into the
+ * home folder of the person running the tests.
+ */
+export function childEnv(): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+  for (const name of ['POWERAGENT_STATE_DIR', 'POWERAGENT_CACHE_DIR']) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
+}
+
+/**
  * The SDK client talking to the built CLI over stdio. The environment is exactly what is given (plus
- * PATH). `capabilities` and `setup` let a test act as a client that shows forms (elicitation).
+ * childEnv()). `capabilities` and `setup` let a test act as a client that shows forms (elicitation).
  */
 export async function connectCli(
   args: string[],
@@ -59,7 +73,7 @@ export async function connectCli(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...args],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { ...childEnv(), ...env },
     stderr: 'pipe',
   });
   let stderr = '';

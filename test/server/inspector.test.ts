@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { CLI, ROOT } from '../helpers';
+import { CLI, ROOT, childEnv } from '../helpers';
 
 const run = promisify(execFile);
 const inspectorDir = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build');
@@ -13,7 +13,7 @@ async function inspector(args: string[]): Promise<any> {
   const { stdout } = await run(process.execPath, [join(inspectorDir, 'index.js'), process.execPath, CLI, '--sandbox', ...args], {
     cwd: inspectorDir,
     timeout: 60_000,
-    env: { PATH: process.env.PATH },
+    env: childEnv(),
   });
   return JSON.parse(stdout);
 }

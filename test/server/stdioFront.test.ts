@@ -14,7 +14,7 @@ import { startStdioFront, type SdkServerStarter } from '../../src/server/stdioFr
 import { toolChoice } from '../../src/server/toolSelection';
 import type { StandaloneServer } from '../../src/server/standalone';
 import { connectStdioServer } from '../../src/server/stdioServer';
-import { CLI, manifestOfAllTools } from '../helpers';
+import { CLI, childEnv, manifestOfAllTools } from '../helpers';
 
 const manifest = manifestOfAllTools();
 /** SDK servers the tests started, closed after each test (a pending roots/list would keep the process alive). */
@@ -293,7 +293,7 @@ describe('dist/cli.js', () => {
   it('answers initialize, ping and tools/list with neither the SDK server nor the runtime bundle beside it', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'front-'));
     for (const file of ['cli.js', 'toolManifest.json']) copyFileSync(join(CLI, '..', file), join(folder, file));
-    const child = spawn(process.execPath, [join(folder, 'cli.js')], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    const child = spawn(process.execPath, [join(folder, 'cli.js')], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
     const wire = new Wire();
     child.stdout.pipe(wire.output);
     let stderr = '';

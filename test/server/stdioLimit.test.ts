@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { TopLevelId } from '../../src/server/stdioLimit';
-import { CLI, eventually } from '../helpers';
+import { CLI, childEnv, eventually } from '../helpers';
 
 /** The built server over raw stdio, to send what the SDK client would not: one 12 MB line. */
 function startServer(): { child: ChildProcessWithoutNullStreams; next: (id: number | null) => Promise<any>; stderr: () => string } {
-  const child = spawn(process.execPath, [CLI, '--sandbox'], { env: { PATH: process.env.PATH ?? '' } });
+  const child = spawn(process.execPath, [CLI, '--sandbox'], { env: childEnv() });
   const messages: any[] = [];
   const waiting: Array<() => void> = [];
   let buffer = '';
