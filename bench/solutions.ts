@@ -9,6 +9,7 @@
  *   are streamed and memory stays flat, beside a process that only loads the same modules.
  *   The peak is VmHWM of the child's own address space: getrusage's maxRSS survives exec and would
  *   report the parent's size at fork.
+ * BENCH_RUNS sets the number of runs, BENCH_DIR where they write, BENCH_ONLY=fixtures the fixtures alone.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,6 +34,8 @@ const LARGEST_NEW = corpus('fixtures', 'solutions', 'zips-more', 'apollo', 'Apol
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const COPIES = [1, 4, 16, 64];
 /** BENCH_ONLY=fixtures measures the two fixtures' speed and nothing else. */
+if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== 'fixtures')
+  throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY}: the only part that runs alone is "fixtures".`);
 const FIXTURES_ONLY = process.env.BENCH_ONLY === 'fixtures';
 
 async function child(): Promise<void> {

@@ -180,7 +180,7 @@ const args = ['--import', 'tsx', '--test', concurrency, ...reporters, ...others,
 const scratch = scratchFolder();
 // Operation records, the sign-in cache and the code cache of the CLIs the tests start stay out of the
 // home folder of the person running them, whatever their own settings say.
-const ownFolders = scratch ?? mkdtempSync(join(tmpdir(), 'power-agent-tests-'));
+const ownFolders = scratch ?? mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
 const env = {
   ...process.env,
   ...(scratch ? { TMPDIR: scratch } : {}),
@@ -188,6 +188,10 @@ const env = {
   POWERAGENT_CACHE_DIR: join(ownFolders, 'cache'),
 };
 const { status } = spawnSync(process.execPath, args, { stdio: 'inherit', env });
-rmSync(ownFolders, { recursive: true, force: true });
+try {
+  rmSync(ownFolders, { recursive: true, force: true, maxRetries: 3 });
+} catch {
+  // A process the run started may still be writing into it; the next run removes it.
+}
 if (existsSync(LAST_RUN)) recordDurations(readFileSync(LAST_RUN, 'utf8'));
 process.exit(status ?? 1);
