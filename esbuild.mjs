@@ -1,6 +1,7 @@
 // Builds the bundles: dist/cli.js (small: the stdio front, which reads dist/toolManifest.json), dist/server.js
 // (the SDK server, loaded on the first message the front does not answer), dist/runtime.js (loaded on the
-// first tool call: catalog, clients, sign-in, sandbox) and dist/extension.js (the VS Code extension).
+// first tool call: catalog, clients, sign-in, sandbox), dist/extension.js (the VS Code extension) and
+// dist/mcpHosting.js (the extension's loopback MCP server, loaded when VS Code first asks for it).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -65,6 +66,14 @@ await Promise.all([
   esbuild.build({
     ...common,
     entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode', './runtime.js', './mcpHosting.js'],
+    plugins: [lighterJsonSchemaValidator],
+  }),
+  // The extension's loopback MCP server (the SDK and zod), loaded when VS Code first asks for it.
+  esbuild.build({
+    ...common,
+    entryPoints: { mcpHosting: 'src/extension/mcpHosting.ts' },
     outdir: 'dist',
     external: ['vscode', './runtime.js'],
     plugins: [lighterJsonSchemaValidator],

@@ -11,6 +11,7 @@ import { registerMcpProvider } from './mcpProvider';
 import { OperationsView } from './operationsView';
 import { adminCenterUrl, makerPortalUrl } from './portals';
 import { ResultViewer } from './resultPanel';
+import { keepRuntimeCodeCacheIn } from './runtimeBundle';
 import { operationPage } from './resultPage';
 import { PRODUCT, SAFETY_SETTINGS, SIGN_IN_SETTINGS } from './settings';
 import { registerSignInCommands } from './signInCommands';
@@ -23,6 +24,7 @@ export interface PowerAgentApi {
 }
 
 export function activate(context: vscode.ExtensionContext): PowerAgentApi {
+  keepRuntimeCodeCacheIn(context.globalStorageUri.fsPath);
   const channel = vscode.window.createOutputChannel(PRODUCT, { log: true });
   // Declared first: the logger reads the level from the host, which logs while it is being made.
   // eslint-disable-next-line prefer-const

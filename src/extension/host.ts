@@ -8,15 +8,14 @@ import { resolveEndpoints, type Endpoints } from '../platform/endpoints';
 import type { EnvironmentSummary } from '../platform/environment';
 import type { ToolRuntime } from '../runtime';
 import manifest from '../server/generated/toolManifest.json';
-import { startLoopbackServer, type LoopbackServer } from '../server/loopback';
+import type { LoopbackServer } from '../server/loopback';
 import type { ToolManifestEntry } from '../server/manifest';
-import { createMcpServer } from '../server/mcpServer';
 import type { CallContext } from '../tools/invoke';
 import { SECRET_KEY, signedInAccount, tokenSourceFor } from './auth';
 import { toolCallLine } from './callLog';
 import { matchesEnvironment } from './environmentChoices';
 import { resultText } from './present';
-import { loadRuntimeBundle } from './runtimeBundle';
+import { loadMcpHostingBundle, loadRuntimeBundle } from './runtimeBundle';
 import { expandFolders, readSettings, toolSettings, type ExtensionSettings } from './settings';
 
 export const TOOL_MANIFEST = manifest as ToolManifestEntry[];
@@ -147,6 +146,7 @@ export class PowerAgentHost implements vscode.Disposable {
       ...(await this.runtime()),
       callTool: (name, args, call) => this.callTool(name, (args ?? {}) as Record<string, unknown>, call, 'MCP'),
     });
+    const { startLoopbackServer, createMcpServer } = loadMcpHostingBundle();
     this.server ??= startLoopbackServer({
       logger: this.logger,
       createServer: () =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,17 +28,19 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
   let page: Page;
   let reportFile: string;
   let workspace: string;
+  let userData: string;
 
   before(async () => {
     if (!existsSync(join(E2E, 'ready-4.139.1')))
       throw new Error('The end-to-end tools are not installed: run `npm run setup:e2e` (bash scripts/setup-e2e.sh) once.');
     work = mkdtempSync(join(tmpdir(), 'power-agent-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
-    const [extensions, userData] = ['extensions', 'user-data'].map((d) => join(work, d));
+    const extensions = join(work, 'extensions');
+    userData = join(work, 'user-data');
     workspace = join(work, 'workspace');
-    for (const dir of [extensions, join(userData!, 'User'), workspace]) mkdirSync(dir!, { recursive: true });
+    for (const dir of [extensions, join(userData, 'User'), workspace]) mkdirSync(dir, { recursive: true });
     writeFileSync(
-      join(userData!, 'User', 'settings.json'),
+      join(userData, 'User', 'settings.json'),
       JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'powerAgent.sandbox': true }),
     );
 
@@ -51,7 +53,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       { cwd: join(ROOT, 'test', 'e2e', 'probe'), stdio: 'ignore' },
     );
     for (const vsix of [productVsix, probeVsix]) {
-      execFileSync(NODE24, [CODE_SERVER, '--extensions-dir', extensions!, '--user-data-dir', userData!, '--install-extension', vsix], {
+      execFileSync(NODE24, [CODE_SERVER, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', vsix], {
         stdio: 'ignore',
         timeout: 120_000,
       });
@@ -68,9 +70,9 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         '--bind-addr',
         `127.0.0.1:${port}`,
         '--extensions-dir',
-        extensions!,
+        extensions,
         '--user-data-dir',
-        userData!,
+        userData,
         '--disable-telemetry',
         '--disable-update-check',
         workspace,
@@ -437,6 +439,18 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await environmentsView.locator('.monaco-list-row', { hasText: 'Contoso Dev' }).first().waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(SHOTS, '25-sandbox-again.png') });
     });
+  });
+
+  it('keeps the V8 code cache of the bundles it loads on first use in its global storage, readable by its user alone', () => {
+    // Written 10 s after each bundle's first load, which was minutes ago.
+    const folder = join(userData, 'User', 'globalStorage', 'power-agent.power-agent-mcp', 'code-cache');
+    const files = readdirSync(folder);
+    for (const bundle of ['runtime', 'mcpHosting']) {
+      const caches = files.filter((name) => new RegExp(`^${bundle}-[0-9a-f]{24}\\.v8$`).test(name));
+      assert.equal(caches.length, 1, `${bundle}: code cache files ${files.join(', ')}`);
+      assert.equal(statSync(join(folder, caches[0]!)).mode & 0o077, 0);
+    }
+    assert.equal(statSync(folder).mode & 0o077, 0);
   });
 });
 
