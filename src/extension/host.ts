@@ -146,19 +146,22 @@ export class PowerAgentHost implements vscode.Disposable {
       ...(await this.runtime()),
       callTool: (name, args, call) => this.callTool(name, (args ?? {}) as Record<string, unknown>, call, 'MCP'),
     });
-    const { startLoopbackServer, createMcpServer } = loadMcpHostingBundle();
-    this.server ??= startLoopbackServer({
-      logger: this.logger,
-      createServer: () =>
-        createMcpServer({
-          manifest: TOOL_MANIFEST,
-          runtime,
-          readOnly: () => this.settings.readOnly,
-          toolsets: () => ({ toolsets: this.settings.toolsets?.length ? this.settings.toolsets : undefined }),
-          // VS Code shows tool icons in its tool picker and never passes them to a model.
-          toolList: { icons: true },
-        }),
-    }).catch((error) => {
+    const start = async (): Promise<LoopbackServer> => {
+      const { startLoopbackServer, createMcpServer } = loadMcpHostingBundle();
+      return startLoopbackServer({
+        logger: this.logger,
+        createServer: () =>
+          createMcpServer({
+            manifest: TOOL_MANIFEST,
+            runtime,
+            readOnly: () => this.settings.readOnly,
+            toolsets: () => ({ toolsets: this.settings.toolsets?.length ? this.settings.toolsets : undefined }),
+            // VS Code shows tool icons in its tool picker and never passes them to a model.
+            toolList: { icons: true },
+          }),
+      });
+    };
+    this.server ??= start().catch((error) => {
       this.server = undefined;
       throw error;
     });
