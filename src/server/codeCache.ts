@@ -64,12 +64,16 @@ function loadCached<T>(file: string, folder: string, persist: (write: () => void
   const name = basename(file, '.js');
   const key = createHash('sha256').update(bytes).update(process.version).update(process.arch).digest('hex').slice(0, 24);
   const cacheFile = join(folder, `${name}-${key}.v8`);
+  // import() inside the script needs Node's own loader, which Node names only from 20.12 on.
+  const defaultLoader = (constants as Partial<typeof constants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (defaultLoader === undefined) return undefined;
   const cachedData = readOwnFile(folder, cacheFile);
-  const script = new Script(Module.wrap(bytes.toString('utf8')), {
-    filename: file,
-    cachedData,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  let script: Script;
+  try {
+    script = new Script(Module.wrap(bytes.toString('utf8')), { filename: file, cachedData, importModuleDynamically: defaultLoader });
+  } catch {
+    return undefined;
+  }
   const module = new Module(file, require.main);
   module.filename = file;
   module.paths = (Module as unknown as { _nodeModulePaths(from: string): string[] })._nodeModulePaths(dirname(file));

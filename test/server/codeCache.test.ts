@@ -46,14 +46,20 @@ function bundle(): { file: string; state: string; cache: string } {
  * would take a source it has seen from its own memory and never look at the cache). Says whether a
  * cache was written.
  */
-async function load(file: string, env: Record<string, string>): Promise<{ exports: Exports; wrote: boolean }> {
+async function load(
+  file: string,
+  env: Record<string, string>,
+  options: { withoutVmConstants?: boolean } = {},
+): Promise<{ exports: Exports; wrote: boolean }> {
   const worker = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads');
+     // Node before 20.12 has no vm.constants.
+     if (workerData.withoutVmConstants) require('node:vm').constants = undefined;
      const { requireWithCodeCache } = require(workerData.library);
      let wrote = false;
      const exports = requireWithCodeCache(workerData.file, workerData.env, (write) => { write(); wrote = true; });
      parentPort.postMessage({ exports, wrote });`,
-    { eval: true, workerData: { library, file, env } },
+    { eval: true, workerData: { library, file, env, withoutVmConstants: options.withoutVmConstants } },
   );
   try {
     return await new Promise((resolve, reject) => {
@@ -124,6 +130,13 @@ describe('requireWithCodeCache', () => {
     assert.equal(loaded.exports.answer, 42);
     assert.equal(loaded.wrote, true);
     assert.equal((await load(file, { XDG_CACHE_HOME: state })).wrote, false, 'the new cache is accepted');
+  });
+
+  it('on a Node without vm.constants (before 20.12) requires the bundle plainly and writes nothing', async () => {
+    const { file, state } = bundle();
+    const { exports, wrote } = await load(file, { XDG_CACHE_HOME: state }, { withoutVmConstants: true });
+    assert.deepEqual(exports, { answer: 42, file, dir: join(file, '..'), joined: join('a', 'b') });
+    assert.equal(wrote, false);
   });
 
   it('with POWERAGENT_CODE_CACHE=0 requires the bundle plainly and writes nothing', async () => {
