@@ -3,6 +3,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCliArgs } from '../src/config';
 import { createLogger, silentLogger } from '../src/log';
@@ -20,6 +22,15 @@ import { allTools } from '../src/tools';
 
 export const ROOT = join(__dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
+
+// A test file run on its own (`node --import tsx --test <file>`) gets folders for operation records
+// and caches of its own, as the test runner gives every run, rather than the home folder's.
+if (!process.env.POWERAGENT_STATE_DIR || !process.env.POWERAGENT_CACHE_DIR) {
+  const own = mkdtempSync(join(tmpdir(), 'power-agent-test-folders-'));
+  process.env.POWERAGENT_STATE_DIR ||= join(own, 'state');
+  process.env.POWERAGENT_CACHE_DIR ||= join(own, 'cache');
+  process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+}
 
 export async function withSandbox<T>(options: SandboxOptions, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
   const sandbox = await startSandbox(options);
