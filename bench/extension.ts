@@ -5,7 +5,7 @@
  * share (the extension host, reading the manifest) is the same for both and not measured here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,14 +89,16 @@ for (let i = 0; i < RUNS; i++) {
   ours.push(measure(extensionFile));
 }
 // The cache is written 10 s after the first load: one untimed run that lives that long makes it.
-spawnSync(
+const warmUp = spawnSync(
   process.execPath,
   [
     '-e',
     `${STUB}; const api = require(${JSON.stringify(extensionFile)}).activate(${CONTEXT}); api.host.runtime().then(() => setTimeout(() => process.exit(0), 11000));`,
   ],
-  { stdio: 'ignore' },
+  { encoding: 'utf8', env: { ...process.env, POWERAGENT_CODE_CACHE: '1' } },
 );
+if (warmUp.status !== 0 || !readdirSync(join(dir, 'code-cache')).some((name) => /^runtime-.*\.v8$/.test(name)))
+  throw new Error(`The warm-up wrote no code cache: ${warmUp.stderr}`);
 const cached: number[] = [];
 const uncached: number[] = [];
 for (let i = 0; i < RUNS; i++) {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { homedir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import { isTerminal, type OperationRecord } from '../operations/record';
@@ -108,11 +109,17 @@ export class PowerAgentHost implements vscode.Disposable {
     return this.runtimeInstance?.status();
   }
 
-  /** Where tools may read and write local files: the allowedFolders setting; without a workspace, the extension's own storage. */
+  /**
+   * Where tools may read and write local files: the allowedFolders setting; without a workspace, a
+   * `files` folder in the extension's storage, beside (never over) its operation records and code cache.
+   */
   allowedFolders(): string[] {
     const workspace = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     const folders = expandFolders(this.settings.allowedFolders, workspace, homedir(), join);
-    return folders.length ? folders : [this.context.globalStorageUri.fsPath];
+    if (folders.length) return folders;
+    const files = join(this.context.globalStorageUri.fsPath, 'files');
+    mkdirSync(files, { recursive: true });
+    return [files];
   }
 
   /** False only when the tools would sign in with a Microsoft account and none was chosen yet. */
@@ -161,8 +168,9 @@ export class PowerAgentHost implements vscode.Disposable {
           }),
       });
     };
-    this.server ??= start().catch((error) => {
+    this.server ??= start().catch((error: unknown) => {
       this.server = undefined;
+      this.logger.error(`The MCP server did not start: ${(error as Error).message}`);
       throw error;
     });
     return this.server;

@@ -119,8 +119,10 @@ function writeCache(folder: string, cacheFile: string, name: string, script: Scr
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
+    // Also the temporary files of writes cut short (a process stopped between write and rename).
     for (const entry of readdirSync(folder)) {
-      if (entry.startsWith(`${name}-`) && entry.endsWith('.v8') && join(folder, entry) !== cacheFile) unlinkSync(join(folder, entry));
+      const earlier = entry.endsWith('.v8') || (entry.endsWith('.tmp') && !entry.endsWith(`.${process.pid}.tmp`));
+      if (entry.startsWith(`${name}-`) && earlier && join(folder, entry) !== cacheFile) unlinkSync(join(folder, entry));
     }
   } catch {
     // A cache that cannot be written costs the next start its compile time, nothing more.

@@ -441,9 +441,11 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     });
   });
 
-  it('keeps the V8 code cache of the bundles it loads on first use in its global storage, readable by its user alone', () => {
-    // Written 10 s after each bundle's first load, which was minutes ago.
+  it('keeps the V8 code cache of the bundles it loads on first use in its global storage, readable by its user alone', async () => {
+    // Written 10 s after each bundle's first load, in the first test (it started the MCP server and the runtime).
     const folder = join(userData, 'User', 'globalStorage', 'power-agent.power-agent-mcp', 'code-cache');
+    const written = () => (existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.v8')).length : 0);
+    for (let waited = 0; written() < 2 && waited < 20_000; waited += 500) await new Promise((resolve) => setTimeout(resolve, 500));
     const files = readdirSync(folder);
     for (const bundle of ['runtime', 'mcpHosting']) {
       const caches = files.filter((name) => new RegExp(`^${bundle}-[0-9a-f]{24}\\.v8$`).test(name));

@@ -121,6 +121,18 @@ describe('requireWithCodeCache', () => {
     assert.equal((await load(file, { XDG_CACHE_HOME: state })).wrote, true, 'a cache in an open folder was not used');
   });
 
+  it('removes the temporary file a process stopped while writing left behind', async () => {
+    const { file, state, cache } = bundle();
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    const left = join(cache, 'bundle-0123456789abcdef01234567.v8.99999999.tmp');
+    writeFileSync(left, randomBytes(64), { mode: 0o600 });
+    assert.equal((await load(file, { XDG_CACHE_HOME: state })).wrote, true);
+    assert.deepEqual(
+      readdirSync(cache).filter((name) => name.endsWith('.tmp')),
+      [],
+    );
+  });
+
   it('loads the bundle when the cache is damaged, and writes a good one', async () => {
     const { file, state, cache } = bundle();
     await load(file, { XDG_CACHE_HOME: state });
