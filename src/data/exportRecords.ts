@@ -1,4 +1,4 @@
-import { XMLSerializer } from '@xmldom/xmldom';
+import { xmldom } from '../solutions/xmldom';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -347,5 +347,5 @@ function fetchFor(filter: string, columns: string[], page: number, table: string
   }
   fetch.setAttribute('page', String(page));
   fetch.setAttribute('count', '5000');
-  return new XMLSerializer().serializeToString(document);
+  return new (xmldom().XMLSerializer)().serializeToString(document);
 }

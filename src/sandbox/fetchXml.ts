@@ -1,4 +1,5 @@
-import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
+import type { Element, Node } from '@xmldom/xmldom';
+import { xmldom } from './xmlDom';
 
 /** The element children of a node (the sandbox reads FetchXML with its own code, not the product's). */
 function elements(parent: Node): Element[] {
@@ -8,10 +9,9 @@ function elements(parent: Node): Element[] {
 function parseXml(text: string): Element {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new Error('FetchXML may not declare a DOCTYPE');
   let problem: string | undefined;
-  const document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(
-    text,
-    'text/xml',
-  );
+  const document = new (xmldom().DOMParser)({
+    onError: (level, message) => void (level !== 'warning' && (problem ??= message)),
+  }).parseFromString(text, 'text/xml');
   if (problem || !document.documentElement) throw new Error(`not well-formed XML: ${(problem ?? 'no root element').split('\n')[0]}`);
   return document.documentElement;
 }

@@ -1,7 +1,10 @@
-import { generate } from 'selfsigned';
+import type { generate as Generate } from 'selfsigned';
 
 /** A fresh self-signed certificate for 127.0.0.1 and localhost; its key also signs the sandbox's tokens. */
 export async function generateCertificate(): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  // Loaded here, not at the top: selfsigned and its X.509 library took about 80 ms of the runtime's
+  // start, which a server signed in to a real tenant never needs.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'Power Agent MCP sandbox' }], {
     keySize: 2048,
     algorithm: 'sha256',
@@ -16,6 +19,6 @@ export async function generateCertificate(): Promise<{ certificatePem: string; p
         ],
       },
     ],
-  } as Parameters<typeof generate>[1]);
+  } as Parameters<typeof Generate>[1]);
   return { certificatePem: pems.cert, privateKeyPem: pems.private };
 }

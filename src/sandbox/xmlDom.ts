@@ -1,4 +1,5 @@
-import { DOMParser, XMLSerializer, type Document, type Element, type Node } from '@xmldom/xmldom';
+import type * as Xmldom from '@xmldom/xmldom';
+import type { Document, Element, Node } from '@xmldom/xmldom';
 
 /**
  * The sandbox's own small XML helpers over xmldom. It reads what it receives with these, never with
@@ -6,16 +7,24 @@ import { DOMParser, XMLSerializer, type Document, type Element, type Node } from
  */
 export class SandboxXmlError extends Error {}
 
+let loaded: typeof Xmldom | undefined;
+
+/** xmldom, evaluated on first use (the product has its own loader; the sandbox shares none of its code). */
+export function xmldom(): typeof Xmldom {
+  // A require in the function, not an import: esbuild then evaluates the bundled module only when called.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('@xmldom/xmldom') as typeof Xmldom);
+}
+
 export function readXml(bytes: Buffer | string, name: string): Document {
   const text = (typeof bytes === 'string' ? bytes : bytes.toString('utf8')).replace(/^\uFEFF/, '');
   if (/<!DOCTYPE/i.test(text)) throw new SandboxXmlError(`${name} declares a DOCTYPE.`);
   let problem: string | undefined;
   let document: Document | undefined;
   try {
-    document = new DOMParser({ onError: (level, message) => void (level !== 'warning' && (problem ??= message)) }).parseFromString(
-      text,
-      'text/xml',
-    );
+    document = new (xmldom().DOMParser)({
+      onError: (level, message) => void (level !== 'warning' && (problem ??= message)),
+    }).parseFromString(text, 'text/xml');
   } catch (error) {
     problem ??= (error as Error).message;
   }
@@ -39,7 +48,7 @@ export function textIn(element: Element | null | undefined): string {
 }
 
 export function writeXml(document: Document): Buffer {
-  const body = new XMLSerializer().serializeToString(document).replace(/^<\?xml[^?]*\?>\s*/, '');
+  const body = new (xmldom().XMLSerializer)().serializeToString(document).replace(/^<\?xml[^?]*\?>\s*/, '');
   return Buffer.from(`\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n${body.replace(/\r?\n/g, '\r\n')}`, 'utf8');
 }
 

@@ -1,4 +1,5 @@
-import { DOMParser, XMLSerializer, type Document, type Element, type Node } from '@xmldom/xmldom';
+import type { Document, Element, Node } from '@xmldom/xmldom';
+import { xmldom } from './xmldom';
 import { SolutionFileError } from './errors';
 
 const ELEMENT_NODE = 1;
@@ -50,7 +51,7 @@ export function parseXml(text: string | Buffer, file: string): Document {
   );
   let document: Document;
   try {
-    document = new DOMParser({
+    document = new (xmldom().DOMParser)({
       onError: (level, message) => {
         if (level !== 'warning') problem ??= message;
       },
@@ -99,7 +100,7 @@ function outsideCdataAndComments(text: string, change: (markup: string) => strin
 
 /** How SolutionPackager writes its files: BOM, declaration, CRLF. */
 export function serializeXml(node: Document | Element, options: { declaration?: boolean; bom?: boolean } = {}): Buffer {
-  let text = new XMLSerializer().serializeToString(node).replace(/^<\?xml[^?]*\?>\s*/, '');
+  let text = new (xmldom().XMLSerializer)().serializeToString(node).replace(/^<\?xml[^?]*\?>\s*/, '');
   if (options.declaration !== false) text = `<?xml version="1.0" encoding="utf-8"?>\n${text}`;
   text = spaceSelfClosing(text).replace(/\r?\n/g, '\r\n');
   return Buffer.from((options.bom === false ? '' : BOM) + text, 'utf8');
