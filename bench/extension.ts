@@ -97,7 +97,11 @@ const warmUp = spawnSync(
   ],
   { encoding: 'utf8', env: { ...process.env, POWERAGENT_CODE_CACHE: '1' } },
 );
-if (warmUp.status !== 0 || !readdirSync(join(dir, 'code-cache')).some((name) => /^runtime-.*\.v8$/.test(name)))
+if (
+  warmUp.status !== 0 ||
+  !existsSync(join(dir, 'code-cache')) ||
+  !readdirSync(join(dir, 'code-cache')).some((name) => /^runtime-.*\.v8$/.test(name))
+)
   throw new Error(`The warm-up wrote no code cache: ${warmUp.stderr}`);
 const cached: number[] = [];
 const uncached: number[] = [];

@@ -118,7 +118,14 @@ export class PowerAgentHost implements vscode.Disposable {
     const folders = expandFolders(this.settings.allowedFolders, workspace, homedir(), join);
     if (folders.length) return folders;
     const files = join(this.context.globalStorageUri.fsPath, 'files');
-    mkdirSync(files, { recursive: true });
+    try {
+      mkdirSync(files, { recursive: true });
+    } catch (error) {
+      // Only the file tools need it; they say so when they meet it, and the other tools go on working.
+      this.logger.warn(
+        `Could not make ${files} (${(error as Error).message}); set Power Agent MCP › Allowed Folders to a folder you can write.`,
+      );
+    }
     return [files];
   }
 

@@ -119,7 +119,8 @@ function writeCache(folder: string, cacheFile: string, name: string, script: Scr
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, cacheFile);
-    // Also the temporary files of writes cut short (a process stopped between write and rename).
+    // Also the temporary files of writes cut short (a process stopped between write and rename). One of
+    // a process writing at this moment may go too: its rename then fails, and only its cache is lost.
     for (const entry of readdirSync(folder)) {
       const earlier = entry.endsWith('.v8') || (entry.endsWith('.tmp') && !entry.endsWith(`.${process.pid}.tmp`));
       if (entry.startsWith(`${name}-`) && earlier && join(folder, entry) !== cacheFile) unlinkSync(join(folder, entry));
