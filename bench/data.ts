@@ -146,6 +146,9 @@ function servicesFor(info: SandboxInfo, trust: 'env' | 'explicit'): Services {
   });
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux): a figure is good to 10 ms. */
+const USER_HZ = 100;
+
 /**
  * The importer child: the shipped bundle (dist/runtime.js) in plain node, as the server runs it, so
  * its memory is the product's alone. It signs in and resolves the environment first (pp_whoami), then
@@ -159,7 +162,7 @@ const memory = (field) => Number(require('fs').readFileSync('/proc/self/status',
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 const { NODE_EXTRA_CA_CERTS, ...env } = info.env;
 const runtime = createRuntime({ env: { ...env, POWERAGENT_STATE_DIR: stateDir }, sandbox: false, settings: { allowedFolders: [require('path').dirname(dataFile)] }, logger: quiet });
-const mainThreadMs = () => { const f = require('fs').readFileSync('/proc/self/task/' + process.pid + '/stat', 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1000 / 100; };
+const mainThreadMs = () => { const stat = require('fs').readFileSync('/proc/self/task/' + process.pid + '/stat', 'utf8'); const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) * 1000 / ${USER_HZ}; };
 const call = { signal: new AbortController().signal };
 const importFile = async (file, into) => {
   const result = await runtime.callTool('pp_import_data', { environment: into, dataFile: file, batchSize: Number(batchSize), parallelism: Number(parallelism) }, call);
@@ -236,9 +239,6 @@ export function importInChild(
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
-
-/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux): a figure is good to 10 ms. */
-const USER_HZ = 100;
 
 /** CPU time (user and system) a process has used so far, in ms (Linux; NaN elsewhere). */
 function cpuMsOf(pid: number | undefined): number {

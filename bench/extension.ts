@@ -37,18 +37,21 @@ exports.activate = (context) => {
   context.subscriptions.push(channel, vscode.commands.registerCommand('baseline.hello', () => channel.info('hello')));
 };`;
 
+/** Runs a script (after the stand-in `vscode` module) in a fresh Node process; the number it prints. */
+function runFresh(body: string, env: NodeJS.ProcessEnv = process.env): number {
+  const file = join(dir, `run-${Math.random().toString(36).slice(2)}.js`);
+  writeFileSync(file, `${STUB}\n${body}`);
+  const result = spawnSync(process.execPath, [file], { encoding: 'utf8', env });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return Number(result.stdout);
+}
+
 function measure(extensionFile: string): number {
-  const script = `${STUB}
-const started = process.hrtime.bigint();
+  return runFresh(`const started = process.hrtime.bigint();
 const extension = require(${JSON.stringify(extensionFile)});
 extension.activate(${CONTEXT});
 process.stdout.write(String(Number(process.hrtime.bigint() - started) / 1e6));
-process.exit(0);`;
-  const file = join(dir, `run-${Math.random().toString(36).slice(2)}.js`);
-  writeFileSync(file, script);
-  const result = spawnSync(process.execPath, [file], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return Number(result.stdout);
+process.exit(0);`);
 }
 
 /**
@@ -57,20 +60,16 @@ process.exit(0);`;
  * run, once with it off (POWERAGENT_CODE_CACHE=0, as a plain require).
  */
 function measureFirstUse(extensionFile: string, cache: boolean): number {
-  const script = `${STUB}
-const extension = require(${JSON.stringify(extensionFile)});
+  return runFresh(
+    `const extension = require(${JSON.stringify(extensionFile)});
 const api = extension.activate(${CONTEXT});
 const started = process.hrtime.bigint();
 api.host.runtime().then(() => {
   process.stdout.write(String(Number(process.hrtime.bigint() - started) / 1e6));
   process.exit(0);
-});`;
-  const file = join(dir, `first-use-${Math.random().toString(36).slice(2)}.js`);
-  writeFileSync(file, script);
-  const env = { ...process.env, POWERAGENT_CODE_CACHE: cache ? '1' : '0' };
-  const result = spawnSync(process.execPath, [file], { encoding: 'utf8', env });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return Number(result.stdout);
+});`,
+    { ...process.env, POWERAGENT_CODE_CACHE: cache ? '1' : '0' },
+  );
 }
 
 function median(values: number[]): number {

@@ -55,6 +55,9 @@ function cacheFolder(env: Record<string, string | undefined>): string | undefine
 const writeAtExit = (write: () => void) => void process.once('exit', write);
 
 function loadCached<T>(file: string, folder: string, persist: (write: () => void) => void): T | undefined {
+  // import() inside the script needs Node's own loader, which Node names only from 20.12 on.
+  const defaultLoader = (constants as Partial<typeof constants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (defaultLoader === undefined) return undefined;
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -64,9 +67,6 @@ function loadCached<T>(file: string, folder: string, persist: (write: () => void
   const name = basename(file, '.js');
   const key = createHash('sha256').update(bytes).update(process.version).update(process.arch).digest('hex').slice(0, 24);
   const cacheFile = join(folder, `${name}-${key}.v8`);
-  // import() inside the script needs Node's own loader, which Node names only from 20.12 on.
-  const defaultLoader = (constants as Partial<typeof constants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (defaultLoader === undefined) return undefined;
   const cachedData = readOwnFile(folder, cacheFile);
   let script: Script;
   try {
