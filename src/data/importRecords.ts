@@ -7,7 +7,7 @@ import { normalizeId, own, readDataBatches, type CmtEvent, type CmtRecord } from
 import { fromCmtValue } from './cmtValues';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher } from './dispatcher';
-import { ImportProgress, type RecordFailure, type ResumeState, type Stage } from './importProgress';
+import { ImportProgress, STAGES, type RecordFailure, type ResumeState } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
 import { readAhead } from './readAhead';
@@ -144,13 +144,13 @@ class ImportRun {
   }
 
   async execute(data: AsyncIterable<CmtEvent[]>): Promise<void> {
-    await this.readRecords(data);
+    const records = await this.readRecords(data);
     await this.spool.seal();
     const resolver = this.resolver;
     const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
     await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
     this.progress.requests += resolver.requests;
-    await this.lookups(resolver);
+    await this.lookups(resolver, records);
     await this.states();
     await this.links(resolver);
   }
@@ -163,8 +163,11 @@ class ImportRun {
     await this.spool.remove();
   }
 
-  /** Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. */
-  private async readRecords(data: AsyncIterable<CmtEvent[]>): Promise<void> {
+  /**
+   * Pass 1, while reading data.xml: each record's plain columns; the rest goes to the spool. Returns
+   * once every batch is sent; the lookups pass starts while the last ones are being written.
+   */
+  private async readRecords(data: AsyncIterable<CmtEvent[]>): Promise<WriteQueue> {
     const queue = new WriteQueue(this, 'records', 'upsert');
     const ordinals = new Map<string, number>();
     const links = new Map<string, number>();
@@ -175,8 +178,8 @@ class ImportRun {
         if (wait) await wait;
       }
     }
-    await queue.finish();
-    this.finish('records');
+    await queue.sendAll();
+    return queue;
   }
 
   private readEvent(
@@ -264,10 +267,6 @@ class ImportRun {
     return this.inFile.get(id);
   }
 
-  private finish(stage: Stage): void {
-    this.progress.finish(stage);
-  }
-
   /** Notes a record a lookup or link points at, unless the file has already given it. */
   private reference(table: string, id: string, name?: string): void {
     if (this.inFile.has(id)) return;
@@ -276,12 +275,18 @@ class ImportRun {
     if (!known || (!known.name && name)) this.referenced.set(key, { table, id, name });
   }
 
-  /** Pass 2: lookups and party lists, now that every record exists. */
-  private async lookups(resolver: LookupResolver): Promise<void> {
-    if (this.progress.stage !== 'lookups') return;
+  /**
+   * Pass 2: lookups and party lists. It starts once data.xml is read; each record's lookups wait
+   * only for the batches holding it and the records they point at, so the pass overlaps the end of
+   * the first. The first pass is over (in the resume state too) only when all of its batches are.
+   */
+  private async lookups(resolver: LookupResolver, records: WriteQueue): Promise<void> {
+    if (STAGES.indexOf(this.progress.stage) > STAGES.indexOf('lookups')) return;
     const queue = new WriteQueue(this, 'lookups', 'update');
     for await (const item of this.spool.items()) {
       if (item.k !== 'l' || this.progress.isDone('lookups', item.t, item.i)) continue;
+      const written = records.written(item.id, item.b, item.p);
+      if (written) await written;
       const plan = this.plan.tables.get(item.t)!;
       if (this.progress.failedIds.has(item.id)) {
         this.progress.markDone('lookups', item.t, item.i);
@@ -304,8 +309,8 @@ class ImportRun {
         outcome.unresolved.length,
       );
     }
+    await records.finish();
     await queue.finish();
-    this.finish('lookups');
   }
 
   /** Pass 3: states other than the default one, with their status, set by update. */
@@ -328,7 +333,6 @@ class ImportRun {
       await queue.add(plan, { ordinal: item.i, id: item.id, body });
     }
     await queue.finish();
-    this.finish('states');
   }
 
   /** Pass 4: N:N links, in $batch requests; a link already there counts as done. */
@@ -426,8 +430,16 @@ type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: Pe
 
 class WriteQueue {
   private readonly pending = new Map<string, { plan: TablePlan; targets: QueuedTarget[] }>();
-  /** Each table's batches sent so far (by logical name), for a batch whose first-pass lookups point at their records to wait for. */
+  /**
+   * Each table's batches started so far (by logical name), each settled once written or ended for
+   * good, for a batch whose first-pass lookups point at their records to wait for.
+   */
   private readonly sent = new Map<string, Array<Promise<void>>>();
+  /** Records pass: the number, in its table's `sent`, of the batch each record went into. */
+  private readonly batchOf = new Map<string, number>();
+  private started = 0;
+  private answered = 0;
+  private allSent = false;
 
   constructor(
     private readonly run: ImportRun,
@@ -435,32 +447,56 @@ class WriteQueue {
     private readonly mode: WriteMode,
   ) {}
 
-  /** Adds a record to its table's batch; a promise comes back only when a full batch is sent. */
+  /**
+   * Adds a record to its table's batch; a promise comes back only when a batch is sent: a full one,
+   * or, first, a batch not sent yet that holds a record this one's first-pass lookups point at. So a
+   * batch waits only for batches started before it, never for one that waits for it.
+   */
   add(
     plan: TablePlan,
     target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: PendingBind[] },
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
+    const earlier = target.inline?.length ? this.sendBatchesHolding(target.inline) : undefined;
     const name = plan.entity.name;
     let entry = this.pending.get(name);
     if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
     const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
     if (target.inline?.length) queued.inline = target.inline;
+    if (this.stage === 'records') this.batchOf.set(target.id, this.sent.get(plan.meta.logicalName)?.length ?? 0);
     entry.targets.push(queued);
-    return entry.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
+    const full = entry.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
+    return earlier && full ? Promise.all([earlier, full]).then(() => undefined) : (earlier ?? full);
+  }
+
+  /** Sends the batches not sent yet that hold the targets of these lookups. */
+  private sendBatchesHolding(binds: PendingBind[]): Promise<void> | undefined {
+    const unsent = new Set<string>();
+    for (const bind of binds) {
+      const table = this.run.tableOf(bind.id);
+      if (table !== undefined && this.batchOf.get(bind.id) === (this.sent.get(table)?.length ?? 0)) unsent.add(table);
+    }
+    if (!unsent.size) return undefined;
+    const flushes = [...this.pending].filter(([, entry]) => unsent.has(entry.plan.meta.logicalName)).map(([name]) => this.flush(name));
+    return Promise.all(flushes).then(() => undefined);
   }
 
   /**
-   * Adds the first-pass lookups to the bodies, once the batches holding their targets are written:
-   * those still waiting are sent first. A lookup whose target was refused is reported, not sent.
+   * Adds the first-pass lookups to the bodies, once the batches holding their targets are written
+   * (those batches alone, so one table's batches follow another's closely). A lookup whose target
+   * was refused is reported, not sent.
    */
   private async addInlineLookups(plan: TablePlan, targets: QueuedTarget[]): Promise<void> {
-    const tables = new Set<string>();
-    for (const t of targets) for (const bind of t.inline ?? []) tables.add(this.run.tableOf(bind.id)!);
-    if (!tables.size) return;
-    for (const [name, entry] of [...this.pending]) if (tables.has(entry.plan.meta.logicalName)) await this.flush(name);
-    for (const table of tables) await Promise.all(this.sent.get(table) ?? []);
+    if (!targets.some((t) => t.inline)) return;
+    const batches = new Set<Promise<void>>();
+    for (const t of targets) {
+      for (const bind of t.inline ?? []) {
+        const number = this.batchOf.get(bind.id);
+        if (number !== undefined) batches.add(this.sent.get(this.run.tableOf(bind.id)!)![number]!);
+      }
+    }
+    await Promise.all(batches);
     for (const t of targets) {
       if (!t.inline) continue;
       const outcome = this.run.resolver.binds(plan, t.inline, undefined);
@@ -473,8 +509,37 @@ class WriteQueue {
     }
   }
 
-  async finish(): Promise<void> {
+  /**
+   * A promise for the records pass's batches that hold this record and the records its lookups and
+   * party lists point at; undefined when those batches are all written or ended for good.
+   */
+  written(id: string, binds: PendingBind[], parties: PendingParty[] = []): Promise<unknown> | undefined {
+    let batches: Set<Promise<void>> | undefined;
+    const wait = (target: string) => {
+      const number = this.batchOf.get(target);
+      if (number !== undefined) (batches ??= new Set()).add(this.sent.get(this.run.tableOf(target)!)![number]!);
+    };
+    wait(id);
+    for (const bind of binds) wait(bind.id);
+    for (const party of parties) if (party.party) wait(party.party.id);
+    return batches && Promise.all(batches);
+  }
+
+  /** Sends every batch still being filled; the pass is over once each batch is answered. */
+  async sendAll(): Promise<void> {
     for (const name of [...this.pending.keys()]) await this.flush(name);
+    this.allSent = true;
+    this.passOverIfAnswered();
+  }
+
+  /** Moves the import to its next pass once every batch of this one is answered, none left to send again. */
+  private passOverIfAnswered(): void {
+    if (this.allSent && this.answered === this.started) this.run.context.progress.finish(this.stage);
+  }
+
+  /** Sends every batch still being filled, then waits for every request of the import to end. */
+  async finish(): Promise<void> {
+    await this.sendAll();
     await this.run.context.dispatcher.drain();
   }
 
@@ -482,8 +547,31 @@ class WriteQueue {
     const entry = this.pending.get(name);
     this.pending.delete(name);
     if (!entry?.targets.length) return;
-    const { dv, dispatcher, progress } = this.run.context;
     const { plan, targets } = entry;
+    // Numbered now, as its records were: a later batch may wait for this one before it is sent.
+    const sent = this.sent.get(plan.meta.logicalName) ?? [];
+    this.sent.set(plan.meta.logicalName, sent);
+    const number = sent.length;
+    this.started++;
+    let settle!: (written: Promise<void>) => void;
+    sent.push(new Promise<void>((resolve) => (settle = resolve)));
+    // Once the batch has ended, nothing waits for its records any more.
+    const forget = () => {
+      for (const t of targets) if (this.batchOf.get(t.id) === number) this.batchOf.delete(t.id);
+    };
+    try {
+      settle((await this.send(plan, targets)).settled.then(forget));
+    } catch (error) {
+      forget();
+      settle(Promise.resolve());
+      throw error;
+    }
+  }
+
+  /** Sends one batch once the dispatcher has room; what comes back settles when it is written or ended for good. */
+  private async send(plan: TablePlan, targets: QueuedTarget[]): Promise<{ settled: Promise<void> }> {
+    const { dv, dispatcher, progress } = this.run.context;
+    const name = plan.entity.name;
     if (this.stage === 'records') await this.addInlineLookups(plan, targets);
     const method = this.mode === 'update' ? plan.updateMethod : plan.method;
     let result: Awaited<ReturnType<typeof writeRecords>> | undefined;
@@ -527,11 +615,11 @@ class WriteQueue {
           }
         }
         this.run.report(targets.length, this.stage);
+        this.answered++;
+        this.passOverIfAnswered();
       },
     );
-    const sent = this.sent.get(plan.meta.logicalName) ?? [];
-    this.sent.set(plan.meta.logicalName, sent);
-    sent.push(settled);
+    return { settled };
   }
 
   private lookupsNotSet(name: string, refusal: Refusal): void {

@@ -19,7 +19,7 @@ export interface FaultRule {
   rate?: number;
   /** Retry-After seconds sent with throttle and unavailable faults (omitted when undefined). */
   retryAfterSeconds?: number;
-  /** Extra latency for slow faults. */
+  /** Extra latency for slow faults (5 s unless given); for the others, how long before the fault is answered. */
   delayMs?: number;
 }
 

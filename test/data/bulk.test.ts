@@ -83,6 +83,47 @@ describe('pp_import_data under throttling and time budgets', () => {
     });
   });
 
+  it('stops with lookups set while records were still going in, and the next call writes each record and lookup once', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'overlap.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(100)));
+      // The last contacts' batch is answered late, then throttled past the budget: meanwhile, the
+      // accounts whose contacts are in went on to the lookups pass.
+      const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
+      h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
+      h.sandbox.faults.add({ kind: 'throttle', path, times: 1, delayMs: 1000, retryAfterSeconds: 900 });
+      const from = h.sandbox.requests.length;
+      const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25 }));
+      assert.equal(partial.done, false);
+      assert.equal(partial.resume.stage, 'records', 'the first pass is not over while a batch of it is not written');
+      assert.deepEqual(
+        partial.entities.map((e: any) => [e.name, e.imported, e.lookups.set]),
+        [
+          ['account', 100, 75],
+          ['contact', 75, 75],
+        ],
+      );
+      h.sandbox.faults.clear();
+      const middle = h.sandbox.requests.length;
+      const done = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25, resume: partial.resume }));
+      assert.equal(done.done, true);
+      assert.equal(count(h.sandbox.requests, middle, /accounts\/Microsoft\.Dynamics\.CRM\.UpsertMultiple$/), 0);
+      assert.equal(count(h.sandbox.requests, middle, /contacts\/Microsoft\.Dynamics\.CRM\.UpsertMultiple$/), 1);
+      assert.equal(
+        count(h.sandbox.requests, from, /accounts\/Microsoft\.Dynamics\.CRM\.UpdateMultiple$/, 204),
+        4,
+        'each lookups batch once',
+      );
+      assert.deepEqual(
+        done.entities.map((e: any) => [e.name, e.imported, e.lookups.set, e.lookups.failed]),
+        [
+          ['account', 100, 100, 0],
+          ['contact', 100, 100, 0],
+        ],
+      );
+      assert.equal(dataTables(h.org()).get('account')!.rows.get(id('a', 100))!.primarycontactid, id('c', 100));
+    });
+  });
+
   it('keeps going through throttling within the budget: retried past the HTTP client’s own attempts', async () => {
     await withData(async (h) => {
       const file = await writeDataFile(h.work, 'waits.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(40)));

@@ -5,7 +5,7 @@ import { writeZip } from '../../src/solutions/zipWriter';
 import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { orgData, type Party } from '../../src/sandbox/dataModel';
 import { text } from '../helpers';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestField } from './files';
 import { structured, withData } from './harness';
 
 const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =>
@@ -66,6 +66,85 @@ describe('pp_import_data', () => {
       const contact = dataTables(h.org()).get('contact')!.rows.get(id('c', 7))!;
       assert.equal(contact.parentcustomerid, id('a', 7));
       assert.equal(contact['parentcustomerid@table'], 'account');
+    });
+  });
+
+  it('sends each batch once the batches holding the records it points at are written, not every batch before it', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'pipelined.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(40)));
+      // The last batch of each table is answered 1.5 s late; the others at once.
+      for (const table of ['accounts', 'contacts']) {
+        const path = `${table}/Microsoft.Dynamics.CRM.UpsertMultiple`;
+        h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
+        h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+      }
+      const from = h.sandbox.requests.length;
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 8 }));
+      assert.equal(out.done, true);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.lookups.set]),
+        [
+          ['account', 40, 40],
+          ['contact', 40, 40],
+        ],
+      );
+      // Requests are listed as they are answered.
+      const answered = h.sandbox.requests.slice(from).map((r) => r.path.replace(/^.*\/(\w+)\/Microsoft\.Dynamics\.CRM\./, '$1 '));
+      const first = (what: string) => answered.indexOf(what);
+      const last = (what: string) => answered.lastIndexOf(what);
+      // Contacts 1-10 point at accounts 1-10 alone; accounts 1-10 at contacts 1-10 (set in the lookups pass).
+      assert.ok(first('contacts UpsertMultiple') < last('accounts UpsertMultiple'), answered.join('\n'));
+      assert.ok(first('accounts UpdateMultiple') < last('contacts UpsertMultiple'), answered.join('\n'));
+      const rows = dataTables(h.org());
+      assert.equal(rows.get('contact')!.rows.get(id('c', 40))!.parentcustomerid, id('a', 40));
+      assert.equal(rows.get('account')!.rows.get(id('a', 40))!.primarycontactid, id('c', 40));
+    });
+  });
+
+  it('sets every first-pass lookup of a file whose tables come in turns, each record pointing at the one before it', async () => {
+    await withData(async (h) => {
+      // account 1, contact 1 → account 1, account 2 → contact 1, contact 2 → account 2, …: each table in parts of one record.
+      const parts = Array.from({ length: 8 }, (_, i) => i + 1).flatMap((k) => [
+        {
+          entity: 'account',
+          records: [
+            {
+              id: id('a', k),
+              fields: [
+                ['accountid', id('a', k)],
+                ['name', `Account ${k}`],
+                ...(k > 1 ? [['primarycontactid', id('c', k - 1), 'contact', `Contact ${k - 1}`]] : []),
+              ] as TestField[],
+            },
+          ],
+        },
+        {
+          entity: 'contact',
+          records: [
+            {
+              id: id('c', k),
+              fields: [
+                ['contactid', id('c', k)],
+                ['lastname', `Contact ${k}`],
+                ['parentcustomerid', id('a', k), 'account', `Account ${k}`],
+              ] as TestField[],
+            },
+          ],
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'turns.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(parts));
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 4 }));
+      assert.equal(out.done, true);
+      assert.deepEqual(out.failures, []);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.lookups.set, e.lookups.failed]),
+        [
+          ['account', 8, 7, 0],
+          ['contact', 8, 8, 0],
+        ],
+      );
+      const rows = dataTables(h.org());
+      for (let k = 2; k <= 8; k++) assert.equal(rows.get('account')!.rows.get(id('a', k))!.primarycontactid, id('c', k - 1));
     });
   });
 
