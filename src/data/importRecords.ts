@@ -309,6 +309,7 @@ class ImportRun {
         outcome.unresolved.length,
       );
     }
+    // The records pass first: this pass can be over only once the import has moved on to it.
     await records.finish();
     await queue.finish();
   }
