@@ -72,8 +72,8 @@ const READ_AHEAD_EVENTS = 4000;
  * 1. records with their plain columns (UpsertMultiple where the table has it, else $batch change sets),
  *    keeping their ids, in the default state, with the lookups whose target is a record of another
  *    table written before them;
- * 2. the other lookups and party lists, once every record exists, bound to the table each target is
- *    really in, or found in the environment by id or name;
+ * 2. the other lookups and party lists, once data.xml is read, each record's once it and its targets
+ *    are written, bound to the table each target is really in, or found in the environment by id or name;
  * 3. states other than the default, with their status, by update (as Dataverse requires);
  * 4. N:N links.
  * Throttling is waited out within the time budget; then the result says what is done and carries
@@ -144,10 +144,15 @@ class ImportRun {
   }
 
   async execute(data: AsyncIterable<CmtEvent[]>): Promise<void> {
+    // The first pass's last batches are still being written when reading ends; the lookups pass waits
+    // for each one it needs.
     const records = await this.readRecords(data);
     await this.spool.seal();
     const resolver = this.resolver;
     const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
+    // Looking records up in the environment goes outside the dispatcher: not beside its batches,
+    // so no more than `parallelism` requests are ever in flight.
+    if (outside.length) await records.ended();
     await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
     this.progress.requests += resolver.requests;
     await this.lookups(resolver, records);
@@ -285,9 +290,9 @@ class ImportRun {
     const queue = new WriteQueue(this, 'lookups', 'update');
     for await (const item of this.spool.items()) {
       if (item.k !== 'l' || this.progress.isDone('lookups', item.t, item.i)) continue;
-      const written = records.written(item.id, item.b, item.p);
-      if (written) await written;
       const plan = this.plan.tables.get(item.t)!;
+      const written = records.whenWritten(plan.meta.logicalName, item.id, item.b, item.p);
+      if (written) await written;
       if (this.progress.failedIds.has(item.id)) {
         this.progress.markDone('lookups', item.t, item.i);
         continue;
@@ -309,8 +314,9 @@ class ImportRun {
         outcome.unresolved.length,
       );
     }
-    // The records pass first: this pass can be over only once the import has moved on to it.
-    await records.finish();
+    // The records pass ends first: this pass can be over only once the import has moved on to it.
+    await queue.sendAll();
+    await records.ended();
     await queue.finish();
   }
 
@@ -429,18 +435,34 @@ class ImportRun {
 /** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
 type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: PendingBind[]; inlineUnresolved?: BindOutcome['unresolved'] };
 
+/** One table's batch: filled, then sent; `written` settles once it is written or ended for good. */
+interface Batch {
+  plan: TablePlan;
+  targets: QueuedTarget[];
+  started: boolean;
+  written: Promise<void>;
+  settle: () => void;
+}
+
+function newBatch(plan: TablePlan): Batch {
+  let settle!: () => void;
+  const written = new Promise<void>((resolve) => (settle = resolve));
+  return { plan, targets: [], started: false, written, settle };
+}
+
 class WriteQueue {
-  private readonly pending = new Map<string, { plan: TablePlan; targets: QueuedTarget[] }>();
+  /** The batch being filled, per table. */
+  private readonly pending = new Map<string, Batch>();
   /**
-   * Each table's batches started so far (by logical name), each settled once written or ended for
-   * good, for a batch whose first-pass lookups point at their records to wait for.
+   * Records pass, per table (logical name): the batch that writes each record first, until it ends,
+   * for the batches and lookups that point at the record to wait for.
    */
-  private readonly sent = new Map<string, Array<Promise<void>>>();
-  /** Records pass: the number, in its table's `sent`, of the batch each record went into. */
-  private readonly batchOf = new Map<string, number>();
-  private started = 0;
-  private answered = 0;
-  private allSent = false;
+  private readonly batchOf = new Map<string, Map<string, Batch>>();
+  /** Batches started and not yet ended. */
+  private readonly running = new Set<Promise<void>>();
+  private startedCount = 0;
+  private answeredCount = 0;
+  private allStarted = false;
 
   constructor(
     private readonly run: ImportRun,
@@ -450,8 +472,9 @@ class WriteQueue {
 
   /**
    * Adds a record to its table's batch; a promise comes back only when a batch is sent: a full one,
-   * or, first, a batch not sent yet that holds a record this one's first-pass lookups point at. So a
-   * batch waits only for batches started before it, never for one that waits for it.
+   * or, first, a batch still being filled that holds a record this one's first-pass lookups point
+   * at. So a batch waits only for batches started before it, never for one that waits for it. (A
+   * file whose tables come in turns, which the tool does not write, so goes in small batches.)
    */
   add(
     plan: TablePlan,
@@ -459,28 +482,40 @@ class WriteQueue {
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
-    const earlier = target.inline?.length ? this.sendBatchesHolding(target.inline) : undefined;
+    const earlier = target.inline?.length ? this.startBatchesHolding(target.inline) : undefined;
     const name = plan.entity.name;
-    let entry = this.pending.get(name);
-    if (!entry) this.pending.set(name, (entry = { plan, targets: [] }));
+    let batch = this.pending.get(name);
+    if (!batch) this.pending.set(name, (batch = newBatch(plan)));
     const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
     if (target.inline?.length) queued.inline = target.inline;
-    if (this.stage === 'records') this.batchOf.set(target.id, this.sent.get(plan.meta.logicalName)?.length ?? 0);
-    entry.targets.push(queued);
-    const full = entry.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
+    if (this.stage === 'records') {
+      const table = this.batchesOf(plan.meta.logicalName);
+      if (!table.has(target.id)) table.set(target.id, batch);
+    }
+    batch.targets.push(queued);
+    const full = batch.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
     return earlier && full ? Promise.all([earlier, full]).then(() => undefined) : (earlier ?? full);
   }
 
-  /** Sends the batches not sent yet that hold the targets of these lookups. */
-  private sendBatchesHolding(binds: PendingBind[]): Promise<void> | undefined {
-    const unsent = new Set<string>();
+  private batchesOf(table: string): Map<string, Batch> {
+    let batches = this.batchOf.get(table);
+    if (!batches) this.batchOf.set(table, (batches = new Map<string, Batch>()));
+    return batches;
+  }
+
+  /** The batch writing this record of the file first, unless it has ended. */
+  private batchWriting(id: string, table = this.run.tableOf(id)): Batch | undefined {
+    return table === undefined ? undefined : this.batchOf.get(table)?.get(id);
+  }
+
+  /** Starts the batches still being filled that hold the targets of these lookups. */
+  private startBatchesHolding(binds: PendingBind[]): Promise<void> | undefined {
+    const flushes: Array<Promise<void>> = [];
     for (const bind of binds) {
-      const table = this.run.tableOf(bind.id);
-      if (table !== undefined && this.batchOf.get(bind.id) === (this.sent.get(table)?.length ?? 0)) unsent.add(table);
+      const batch = this.batchWriting(bind.id);
+      if (batch && !batch.started) flushes.push(this.flush(batch.plan.entity.name));
     }
-    if (!unsent.size) return undefined;
-    const flushes = [...this.pending].filter(([, entry]) => unsent.has(entry.plan.meta.logicalName)).map(([name]) => this.flush(name));
-    return Promise.all(flushes).then(() => undefined);
+    return flushes.length ? Promise.all(flushes).then(() => undefined) : undefined;
   }
 
   /**
@@ -491,12 +526,7 @@ class WriteQueue {
   private async addInlineLookups(plan: TablePlan, targets: QueuedTarget[]): Promise<void> {
     if (!targets.some((t) => t.inline)) return;
     const batches = new Set<Promise<void>>();
-    for (const t of targets) {
-      for (const bind of t.inline ?? []) {
-        const number = this.batchOf.get(bind.id);
-        if (number !== undefined) batches.add(this.sent.get(this.run.tableOf(bind.id)!)![number]!);
-      }
-    }
+    for (const t of targets) for (const bind of t.inline ?? []) this.addWritten(batches, bind.id);
     await Promise.all(batches);
     for (const t of targets) {
       if (!t.inline) continue;
@@ -511,31 +541,42 @@ class WriteQueue {
   }
 
   /**
-   * A promise for the records pass's batches that hold this record and the records its lookups and
-   * party lists point at; undefined when those batches are all written or ended for good.
+   * Adds to `batches` the end of the batch writing this record first, if it has started and not
+   * ended. One not started yet holds a later copy of a record written before (the batch that wrote
+   * it has ended), since the target of a first-pass lookup has its batch started when the lookup is read.
    */
-  written(id: string, binds: PendingBind[], parties: PendingParty[] = []): Promise<unknown> | undefined {
-    let batches: Set<Promise<void>> | undefined;
-    const wait = (target: string) => {
-      const number = this.batchOf.get(target);
-      if (number !== undefined) (batches ??= new Set()).add(this.sent.get(this.run.tableOf(target)!)![number]!);
-    };
-    wait(id);
-    for (const bind of binds) wait(bind.id);
-    for (const party of parties) if (party.party) wait(party.party.id);
-    return batches && Promise.all(batches);
+  private addWritten(batches: Set<Promise<void>>, id: string, table?: string): void {
+    const batch = this.batchWriting(id, table);
+    if (batch?.started) batches.add(batch.written);
+  }
+
+  /**
+   * Records pass: a promise for the batches writing this record and the records its lookups and
+   * party lists point at; undefined when those batches have all ended.
+   */
+  whenWritten(table: string, id: string, binds: PendingBind[], parties: PendingParty[] = []): Promise<unknown> | undefined {
+    const batches = new Set<Promise<void>>();
+    this.addWritten(batches, id, table);
+    for (const bind of binds) this.addWritten(batches, bind.id);
+    for (const party of parties) if (party.party) this.addWritten(batches, party.party.id);
+    return batches.size ? Promise.all(batches) : undefined;
   }
 
   /** Sends every batch still being filled; the pass is over once each batch is answered. */
   async sendAll(): Promise<void> {
     for (const name of [...this.pending.keys()]) await this.flush(name);
-    this.allSent = true;
-    this.passOverIfAnswered();
+    this.allStarted = true;
+    this.finishPassOnceAnswered();
+  }
+
+  /** Resolves once every batch started has ended (written, refused or given up on). */
+  async ended(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running]);
   }
 
   /** Moves the import to its next pass once every batch of this one is answered, none left to send again. */
-  private passOverIfAnswered(): void {
-    if (this.allSent && this.answered === this.started) this.run.context.progress.finish(this.stage);
+  private finishPassOnceAnswered(): void {
+    if (this.allStarted && this.answeredCount === this.startedCount) this.run.context.progress.finish(this.stage);
   }
 
   /** Sends every batch still being filled, then waits for every request of the import to end. */
@@ -545,26 +586,24 @@ class WriteQueue {
   }
 
   private async flush(name: string): Promise<void> {
-    const entry = this.pending.get(name);
+    const batch = this.pending.get(name);
     this.pending.delete(name);
-    if (!entry?.targets.length) return;
-    const { plan, targets } = entry;
-    // Numbered now, as its records were: a later batch may wait for this one before it is sent.
-    const sent = this.sent.get(plan.meta.logicalName) ?? [];
-    this.sent.set(plan.meta.logicalName, sent);
-    const number = sent.length;
-    this.started++;
-    let settle!: (written: Promise<void>) => void;
-    sent.push(new Promise<void>((resolve) => (settle = resolve)));
-    // Once the batch has ended, nothing waits for its records any more.
-    const forget = () => {
-      for (const t of targets) if (this.batchOf.get(t.id) === number) this.batchOf.delete(t.id);
+    if (!batch?.targets.length) return;
+    // Started now, synchronously: a batch filled later may wait for this one before it is sent.
+    batch.started = true;
+    this.startedCount++;
+    this.running.add(batch.written);
+    const end = () => {
+      const written = this.batchOf.get(batch.plan.meta.logicalName);
+      if (written) for (const t of batch.targets) if (written.get(t.id) === batch) written.delete(t.id);
+      this.running.delete(batch.written);
+      batch.settle();
     };
     try {
-      settle((await this.send(plan, targets)).settled.then(forget));
+      // The dispatcher's `settled` never rejects: a failed task ends the import instead.
+      void (await this.send(batch.plan, batch.targets)).settled.then(end);
     } catch (error) {
-      forget();
-      settle(Promise.resolve());
+      end();
       throw error;
     }
   }
@@ -616,8 +655,8 @@ class WriteQueue {
           }
         }
         this.run.report(targets.length, this.stage);
-        this.answered++;
-        this.passOverIfAnswered();
+        this.answeredCount++;
+        this.finishPassOnceAnswered();
       },
     );
     return { settled };

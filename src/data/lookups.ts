@@ -4,7 +4,7 @@ import { mapLimited } from '../solutions/parallel';
 import type { TablePlan } from './importPlan';
 import { tableKeys } from './tableMetadata';
 
-/** A lookup value of the file, waiting for every record to exist. */
+/** A lookup value of the file, waiting for its target to be written (or found in the environment). */
 export interface PendingBind {
   field: string;
   id: string;

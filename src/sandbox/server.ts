@@ -168,8 +168,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (options.bapLatencyMs && /^\/providers\//i.test(request.url.pathname))
       await delay(options.bapLatencyMs, undefined, { signal: stopping.signal });
     const fault = faults.pick(request.method, request.url.pathname);
-    if (fault?.kind === 'reset') return 'reset';
     if (fault?.kind === 'slow' || fault?.delayMs) await delay(fault.delayMs ?? 5000, undefined, { signal: stopping.signal });
+    if (fault?.kind === 'reset') return 'reset';
     if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
     lifecycle.tick();
     const reply = await route(request);

@@ -90,7 +90,7 @@ describe('pp_import_data under throttling and time budgets', () => {
       // accounts whose contacts are in went on to the lookups pass.
       const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
       h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
-      h.sandbox.faults.add({ kind: 'throttle', path, times: 1, delayMs: 1000, retryAfterSeconds: 900 });
+      h.sandbox.faults.add({ kind: 'throttle', path, times: 1, delayMs: 2000, retryAfterSeconds: 900 });
       const from = h.sandbox.requests.length;
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25 }));
       assert.equal(partial.done, false);

@@ -5,9 +5,10 @@ import { writeZip } from '../../src/solutions/zipWriter';
 import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { orgData, type Party } from '../../src/sandbox/dataModel';
 import { text } from '../helpers';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestField } from './files';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestEntity, type TestField } from './files';
 import { structured, withData } from './harness';
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =>
   requests.slice(from).filter((r) => what.test(r.path)).length;
 
@@ -98,6 +99,150 @@ describe('pp_import_data', () => {
       const rows = dataTables(h.org());
       assert.equal(rows.get('contact')!.rows.get(id('c', 40))!.parentcustomerid, id('a', 40));
       assert.equal(rows.get('account')!.rows.get(id('a', 40))!.primarycontactid, id('c', 40));
+    });
+  });
+
+  it('sets a record’s lookups only once its own batch is written, even when its targets are written before', async () => {
+    await withData(async (h) => {
+      // Contacts 31-40 do not point back, so nothing but their own batch holds back accounts 31-40's lookups.
+      const records = accountsAndContacts(40, {
+        contact: (i, fields) =>
+          void (
+            i > 30 &&
+            fields.splice(
+              fields.findIndex((f) => Array.isArray(f) && f[0] === 'parentcustomerid'),
+              1,
+            )
+          ),
+      });
+      const file = await writeDataFile(h.work, 'own-batch.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(records));
+      // The first three account batches are answered at once, the fourth 1.5 s late.
+      const path = 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple';
+      h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
+      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 8 }));
+      assert.deepEqual(out.failures, []);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.imported, e.lookups.set]),
+        [
+          ['account', 40, 40],
+          ['contact', 40, 30],
+        ],
+      );
+    });
+  });
+
+  it('sets a party list only once the batch writing its party is written', async () => {
+    await withData(async (h) => {
+      const contact: TestEntity = {
+        name: 'contact',
+        primaryname: 'fullname',
+        fields: [
+          ['contactid', 'guid'],
+          ['lastname', 'string'],
+        ],
+      };
+      const appointment = {
+        name: 'appointment',
+        primaryid: 'activityid',
+        primaryname: 'subject',
+        fields: [
+          ['activityid', 'guid'],
+          ['subject', 'string'],
+          ['requiredattendees', 'partylist'],
+        ] as TestEntity['fields'],
+      };
+      const data = dataXml([
+        { entity: 'contact', records: range(30).map((n) => ({ id: id('c', n), fields: [['lastname', `Person ${n}`]] as TestField[] })) },
+        {
+          entity: 'appointment',
+          // Ten appointments, a full batch of the lookups pass, each with contact 30 as its party.
+          records: range(10).map((n) => ({
+            id: id('b', n),
+            fields: [
+              ['subject', `Review ${n}`],
+              { name: 'requiredattendees', parties: [{ id: id('e', n), partyid: id('c', 30), entity: 'contact', mask: 5 }] },
+            ] as TestField[],
+          })),
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'late-party.zip', schemaXml([contact, appointment]), data);
+      // The last contact batch, holding contact 30, is answered 1.5 s late.
+      const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
+      h.sandbox.faults.add({ kind: 'slow', path, times: 2, delayMs: 0 });
+      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 8 }));
+      assert.deepEqual(out.failures, []);
+      assert.equal(out.entities[1].lookups.set, 10);
+      const parties = dataTables(h.org()).get('appointment')!.rows.get(id('b', 10))!['@parties'] as Party[];
+      assert.deepEqual(
+        parties.map((p) => p.partyId),
+        [id('c', 30)],
+      );
+    });
+  });
+
+  it('a record id given twice, in one table or in two, neither stops the import nor sends a lookup before its target is written', async () => {
+    await withData(async (h) => {
+      const account = (n: number, ...more: TestField[]) => ({
+        entity: 'account',
+        records: [{ id: id('a', n), fields: [['accountid', id('a', n)], ['name', `Account ${n}`], ...more] as TestField[] }],
+      });
+      const contact = (n: number, parent?: number) => ({
+        entity: 'contact',
+        records: [
+          {
+            id: id('c', n),
+            fields: [
+              ['contactid', id('c', n)],
+              ['lastname', `Contact ${n}`],
+              ...(parent ? [['parentcustomerid', id('a', parent), 'account', `Account ${parent}`]] : []),
+            ] as TestField[],
+          },
+        ],
+      });
+      // In one table: account 1's first batch is answered late; contact 1 points at it; account 1 comes again after.
+      const twice = dataXml([{ entity: 'account', records: [...account(1).records, ...account(2).records] }, contact(1, 1), account(1)]);
+      const path = 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple';
+      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+      const file = await writeDataFile(h.work, 'twice.zip', schemaXml([ACCOUNT, CONTACT]), twice);
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 2 }));
+      assert.equal(out.done, true);
+      assert.deepEqual(out.failures, []);
+      assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 1))!.parentcustomerid, id('a', 1));
+
+      // In two tables: contact X, then account X refused for a bad value, then a contact pointing at account X.
+      const x = id('a', 9);
+      const both = dataXml([
+        {
+          entity: 'contact',
+          records: [
+            {
+              id: x,
+              fields: [
+                ['contactid', x],
+                ['lastname', 'Contact X'],
+              ] as TestField[],
+            },
+          ],
+        },
+        account(9, ['numberofemployees', 'many']),
+        contact(2, 9),
+      ]);
+      const second = structured(
+        await h.call('pp_import_data', {
+          dataFile: await writeDataFile(h.work, 'both.zip', schemaXml([ACCOUNT, CONTACT]), both),
+          environment: h.url('Contoso Dev'),
+        }),
+      );
+      assert.equal(second.done, true, second.stopped);
+      assert.deepEqual(
+        second.entities.map((e: any) => [e.name, e.imported, e.failed, e.lookups.set]),
+        [
+          ['account', 0, 1, 0],
+          ['contact', 2, 0, 0],
+        ],
+      );
     });
   });
 
