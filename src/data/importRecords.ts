@@ -439,7 +439,7 @@ type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: Pe
 interface Batch {
   plan: TablePlan;
   targets: QueuedTarget[];
-  started: boolean;
+  state: 'filling' | 'sent' | 'ended';
   written: Promise<void>;
   settle: () => void;
 }
@@ -447,15 +447,15 @@ interface Batch {
 function newBatch(plan: TablePlan): Batch {
   let settle!: () => void;
   const written = new Promise<void>((resolve) => (settle = resolve));
-  return { plan, targets: [], started: false, written, settle };
+  return { plan, targets: [], state: 'filling', written, settle };
 }
 
 class WriteQueue {
   /** The batch being filled, per table. */
   private readonly pending = new Map<string, Batch>();
   /**
-   * Records pass, per table (logical name): the batch that writes each record first, until it ends,
-   * for the batches and lookups that point at the record to wait for.
+   * Records pass, per table (logical name): the batch that writes each record first, for the
+   * batches and lookups that point at the record to wait for while it is being sent.
    */
   private readonly batchOf = new Map<string, Map<string, Batch>>();
   /** Batches started and not yet ended. */
@@ -503,7 +503,7 @@ class WriteQueue {
     return batches;
   }
 
-  /** The batch writing this record of the file first, unless it has ended. */
+  /** The batch writing this record of the file first. */
   private batchWriting(id: string, table = this.run.tableOf(id)): Batch | undefined {
     return table === undefined ? undefined : this.batchOf.get(table)?.get(id);
   }
@@ -513,7 +513,7 @@ class WriteQueue {
     const flushes: Array<Promise<void>> = [];
     for (const bind of binds) {
       const batch = this.batchWriting(bind.id);
-      if (batch && !batch.started) flushes.push(this.flush(batch.plan.entity.name));
+      if (batch?.state === 'filling') flushes.push(this.flush(batch.plan.entity.name));
     }
     return flushes.length ? Promise.all(flushes).then(() => undefined) : undefined;
   }
@@ -541,13 +541,12 @@ class WriteQueue {
   }
 
   /**
-   * Adds to `batches` the end of the batch writing this record first, if it has started and not
-   * ended. One not started yet holds a later copy of a record written before (the batch that wrote
-   * it has ended), since the target of a first-pass lookup has its batch started when the lookup is read.
+   * Adds to `batches` the end of the batch writing this record first, while it is being sent. (Each
+   * batch a lookup waits for was sent when the lookup was read, or before the lookups pass began.)
    */
   private addWritten(batches: Set<Promise<void>>, id: string, table?: string): void {
     const batch = this.batchWriting(id, table);
-    if (batch?.started) batches.add(batch.written);
+    if (batch?.state === 'sent') batches.add(batch.written);
   }
 
   /**
@@ -589,13 +588,13 @@ class WriteQueue {
     const batch = this.pending.get(name);
     this.pending.delete(name);
     if (!batch?.targets.length) return;
-    // Started now, synchronously: a batch filled later may wait for this one before it is sent.
-    batch.started = true;
+    // Sent from now on, synchronously: a batch filled later may wait for this one before it is sent.
+    batch.state = 'sent';
     this.startedCount++;
     this.running.add(batch.written);
     const end = () => {
-      const written = this.batchOf.get(batch.plan.meta.logicalName);
-      if (written) for (const t of batch.targets) if (written.get(t.id) === batch) written.delete(t.id);
+      batch.state = 'ended';
+      batch.targets = [];
       this.running.delete(batch.written);
       batch.settle();
     };
