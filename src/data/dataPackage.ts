@@ -61,7 +61,7 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
     const bytes = await zip.read('data_schema.xml');
     return {
       schema: parseSchema(bytes, shownAs),
-      openData: async () => drained(await inflatedEntry(path, 'data.xml')),
+      openData: async () => drained(await inflatedEntry(path, shownAs, 'data.xml')),
       fingerprint: fingerprint(bytes, `${info.size}:${info.mtimeMs}:${zip.size('data.xml')}`),
       close: () => zip.close(),
     };
@@ -72,28 +72,32 @@ export async function openDataFile(path: string, shownAs: string): Promise<DataS
 }
 
 /**
+ * The zip no longer reads as it did when it was checked: another program wrote it meanwhile (an
+ * export to the same file, for example), or data.xml's entry is damaged.
+ */
+function changedWhileRead(shownAs: string, detail: string): ToolError {
+  return new ToolError(
+    `dataFile: ${shownAs} is damaged, or changed while it was being read (${detail}).`,
+    'Give a data file no other program is writing (an export to the same file included), then call pp_import_data again.',
+  );
+}
+
+/**
  * A member of a zip that ZipReader has already checked, read and inflated in large chunks: yauzl
  * reads and inflates in 16 KB pieces, which made inflating data.xml cost as much as parsing it. The
  * bytes are counted against the size the zip declares.
  */
-async function inflatedEntry(path: string, name: string): Promise<Readable> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, z) => (error ? reject(error) : resolve(z))),
-  );
-  const entry = await new Promise<yauzl.Entry>((resolve, reject) => {
-    zip.on('entry', (e: yauzl.Entry) => (e.fileName === name ? resolve(e) : zip.readEntry()));
-    zip.once('end', () => reject(new Error(`${path} has no ${name}`)));
-    zip.once('error', reject);
-    zip.readEntry();
+async function inflatedEntry(path: string, shownAs: string, name: string): Promise<Readable> {
+  const entry = await zipEntry(path, name).catch((error: Error) => {
+    throw changedWhileRead(shownAs, error.message);
   });
-  zip.close();
   // The entry's bytes start after its local header, whose name and extra field lengths say where.
   const handle = await open(path, 'r');
   let start: number;
   try {
     const header = Buffer.alloc(30);
     await handle.read(header, 0, 30, entry.relativeOffsetOfLocalHeader);
-    if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`${path}: ${name} has no local header where the zip says.`);
+    if (header.readUInt32LE(0) !== 0x04034b50) throw changedWhileRead(shownAs, `${name} has no local header where the zip says`);
     start = entry.relativeOffsetOfLocalHeader + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   } finally {
     await handle.close();
@@ -104,7 +108,9 @@ async function inflatedEntry(path: string, name: string): Promise<Readable> {
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
       done(
-        size > entry.uncompressedSize ? new Error(`${name} holds more than the ${entry.uncompressedSize} bytes its zip declares.`) : null,
+        size > entry.uncompressedSize
+          ? changedWhileRead(shownAs, `${name} holds more than the ${entry.uncompressedSize} bytes the zip declares`)
+          : null,
         chunk,
       );
     },
@@ -113,6 +119,23 @@ async function inflatedEntry(path: string, name: string): Promise<Readable> {
   // Errors reach the last stage, which the reader reads.
   pipeline(stages as [Readable, Transform], () => undefined);
   return counted;
+}
+
+/** The directory entry of a zip member, read again by yauzl. */
+async function zipEntry(path: string, name: string): Promise<yauzl.Entry> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, z) => (error ? reject(error) : resolve(z))),
+  );
+  try {
+    return await new Promise<yauzl.Entry>((resolve, reject) => {
+      zip.on('entry', (e: yauzl.Entry) => (e.fileName === name ? resolve(e) : zip.readEntry()));
+      zip.once('end', () => reject(new Error(`it has no ${name} any more`)));
+      zip.once('error', reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
 }
 
 /**

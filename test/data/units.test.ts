@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
+import { ToolError } from '../../src/callerError';
 import { own, readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
+import { openDataFile } from '../../src/data/dataPackage';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import type { TablePlan } from '../../src/data/importPlan';
 import { firstPass } from '../../src/data/importRecords';
@@ -11,6 +15,8 @@ import { LookupResolver } from '../../src/data/lookups';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
+import { writeZip } from '../../src/solutions/zipWriter';
+import { ACCOUNT, accountsAndContacts, dataXml, schemaXml } from './files';
 
 /** A plan for a contact table: a few column types, a column Dataverse sets itself, one the environment lacks, a polymorphic lookup. */
 function contactPlan(): TablePlan {
@@ -85,6 +91,38 @@ function counted(batches: number, failAfter?: number) {
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('data import parts', () => {
+  it('refuses data.xml clearly when the zip is damaged there, or changed after it was opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'power-agent-data-zip-'));
+    try {
+      const file = join(dir, 'data.zip');
+      const members = [
+        { name: 'data_schema.xml', data: Buffer.from(schemaXml([ACCOUNT])) },
+        { name: 'data.xml', data: Buffer.from(dataXml(accountsAndContacts(3).slice(0, 1))) },
+      ];
+      const refused = (why: RegExp) => (error: unknown) =>
+        error instanceof ToolError &&
+        /^dataFile: data\.zip is damaged, or changed while it was being read \(/.test(error.message) &&
+        why.test(error.message);
+      // data.xml's local header no longer where the zip's directory says.
+      await writeZip(file, members);
+      const bytes = readFileSync(file);
+      const header = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]), bytes.indexOf('data.xml'));
+      bytes.write('XX', header, 'latin1');
+      writeFileSync(file, bytes);
+      const damaged = await openDataFile(file, 'data.zip');
+      await assert.rejects(damaged.openData(), refused(/data\.xml has no local header where the zip says/));
+      damaged.close();
+      // Cut short by another program after it was opened.
+      await writeZip(file, members);
+      const opened = await openDataFile(file, 'data.zip');
+      truncateSync(file, 100);
+      await assert.rejects(opened.openData(), refused(/./));
+      opened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads batches ahead up to its limit before it is iterated, then gives every batch in order', async () => {
     const { state, source } = counted(10);
     const ahead = readAhead(source, 5);
