@@ -298,8 +298,10 @@ class ImportRun {
         continue;
       }
       const outcome = resolver.binds(plan, item.b, item.p);
-      for (const u of outcome.unresolved) this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`);
-      if (!outcome.set && !item.p) {
+      // A record's lookups left unset are counted once it is done: in the resume state, not twice.
+      const sent = outcome.set > 0 || item.p !== undefined;
+      for (const u of outcome.unresolved) this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`, !sent);
+      if (!sent) {
         this.progress.markDone('lookups', item.t, item.i);
         continue;
       }
@@ -360,12 +362,13 @@ class ImportRun {
 
   complete = false;
 
-  noteUnresolved(table: string, field: string, example: string): void {
+  /** Notes a lookup left unset, for the summary's notes; counts it for the table unless told it is counted later. */
+  noteUnresolved(table: string, field: string, example: string, count = true): void {
     const key = `${table}.${field}`;
     const entry = this.unresolved.get(key) ?? { count: 0, example };
     entry.count++;
     this.unresolved.set(key, entry);
-    this.progress.table(table).lookupsUnresolved++;
+    if (count) this.progress.table(table).lookupsUnresolved++;
   }
 
   report(count: number, what: string): void {
@@ -629,8 +632,10 @@ class WriteQueue {
             counts.imported++;
             if (!lookupsRefused.has(t)) counts.lookupsSet += t.set;
             for (const u of t.inlineUnresolved ?? []) this.run.noteUnresolved(name, u.field, `${t.id}: ${u.field} ${u.why}`);
-          } else if (this.stage === 'lookups') counts.lookupsSet += t.set;
-          else counts.statesSet++;
+          } else if (this.stage === 'lookups') {
+            counts.lookupsSet += t.set;
+            counts.lookupsUnresolved += t.unresolved;
+          } else counts.statesSet++;
         }
         for (const refusal of result!.lookupsRefused) this.lookupsNotSet(name, refusal);
         for (const refusal of result!.refused) {
@@ -639,8 +644,10 @@ class WriteQueue {
           if (this.stage === 'records') {
             counts.failed++;
             progress.fail({ table: name, id: t.id, message: refusal.message, correlationId: refusal.correlationId }, true);
-          } else if (this.stage === 'lookups') this.lookupsNotSet(name, refusal);
-          else {
+          } else if (this.stage === 'lookups') {
+            this.lookupsNotSet(name, refusal);
+            counts.lookupsUnresolved += t.unresolved;
+          } else {
             counts.statesFailed++;
             progress.fail(
               {

@@ -54,17 +54,25 @@ describe('pp_import_data under throttling and time budgets', () => {
 
   it('stops between passes when the lookups pass is throttled past the budget, and the next call does only the lookups', async () => {
     await withData(async (h) => {
-      const file = await writeDataFile(h.work, 'lookups.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(100)));
+      // Each account also has a parent account found nowhere: a lookup left unset, counted once.
+      const account = {
+        ...ACCOUNT,
+        fields: [...ACCOUNT.fields, ['parentaccountid', 'entityreference', 'account'] as [string, string, string]],
+      };
+      const records = accountsAndContacts(100, {
+        account: (i, fields) => void fields.push(['parentaccountid', id('f', i), 'account', `Gone ${i}`]),
+      });
+      const file = await writeDataFile(h.work, 'lookups.zip', schemaXml([account, CONTACT]), dataXml(records));
       h.sandbox.faults.add({ kind: 'throttle', path: 'UpdateMultiple', times: 100, retryAfterSeconds: 900 });
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 50 }));
       assert.equal(partial.done, false);
       assert.equal(partial.resume.stage, 'lookups');
       // The contacts' lookups went in with them (their accounts were written first); the accounts' wait for the lookups pass.
       assert.deepEqual(
-        partial.entities.map((e: any) => [e.imported, e.lookups.set]),
+        partial.entities.map((e: any) => [e.imported, e.lookups.set, e.lookups.unresolved]),
         [
-          [100, 0],
-          [100, 100],
+          [100, 0, 0],
+          [100, 100, 0],
         ],
       );
       h.sandbox.faults.clear();
@@ -74,10 +82,10 @@ describe('pp_import_data under throttling and time budgets', () => {
       assert.equal(count(h.sandbox.requests, from, /UpsertMultiple$/), 0, 'no record is written again');
       assert.equal(count(h.sandbox.requests, from, /UpdateMultiple$/), 2);
       assert.deepEqual(
-        done.entities.map((e: any) => [e.imported, e.lookups.set]),
+        done.entities.map((e: any) => [e.imported, e.lookups.set, e.lookups.unresolved]),
         [
-          [100, 100],
-          [100, 100],
+          [100, 100, 100],
+          [100, 100, 0],
         ],
       );
     });
