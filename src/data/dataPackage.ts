@@ -104,19 +104,21 @@ async function inflatedEntry(path: string, shownAs: string, name: string): Promi
   }
   const raw = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 256 * 1024 });
   let size = 0;
+  const declared = entry.uncompressedSize;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      done(
-        size > entry.uncompressedSize
-          ? changedWhileRead(shownAs, `${name} holds more than the ${entry.uncompressedSize} bytes the zip declares`)
-          : null,
-        chunk,
-      );
+      done(size > declared ? changedWhileRead(shownAs, `${name} holds more than the ${declared} bytes the zip declares`) : null, chunk);
+    },
+    flush(done) {
+      done(size < declared ? changedWhileRead(shownAs, `${name} holds ${size} of the ${declared} bytes the zip declares`) : null);
     },
   });
   const stages = entry.compressionMethod === 0 ? [raw, counted] : [raw, createInflateRaw({ chunkSize: 256 * 1024 }), counted];
-  // Errors reach the last stage, which the reader reads.
+  // Errors reach the last stage, which the reader reads; these listeners come before the pipeline's,
+  // so what the reader meets says which file and what to do (bytes that do not inflate, for example).
+  for (const stage of stages.slice(0, -1))
+    stage.once('error', (error: Error) => counted.destroy(changedWhileRead(shownAs, `${name}: ${error.message}`)));
   pipeline(stages as [Readable, Transform], () => undefined);
   return counted;
 }

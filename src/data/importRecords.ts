@@ -108,11 +108,14 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   }
 }
 
+/** Why the import stopped, as a sentence the summary's advice can follow. */
 function describe(error: unknown): string {
-  if (error instanceof ToolError) return error.describe();
-  if (error instanceof PlatformError)
-    return `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
-  return (error as Error).message;
+  let text: string;
+  if (error instanceof ToolError) text = error.describe();
+  else if (error instanceof PlatformError)
+    text = `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
+  else text = (error as Error).message;
+  return /[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
 }
 
 class ImportRun {
@@ -286,6 +289,7 @@ class ImportRun {
    * the first. The first pass is over (in the resume state too) only when all of its batches are.
    */
   private async lookups(resolver: LookupResolver, records: WriteQueue): Promise<void> {
+    // The stage may still be 'records': this pass begins before the first is over.
     if (STAGES.indexOf(this.progress.stage) > STAGES.indexOf('lookups')) return;
     const queue = new WriteQueue(this, 'lookups', 'update');
     for await (const item of this.spool.items()) {
@@ -300,7 +304,7 @@ class ImportRun {
       const outcome = resolver.binds(plan, item.b, item.p);
       // A record's lookups left unset are counted once it is done: in the resume state, not twice.
       const sent = outcome.set > 0 || item.p !== undefined;
-      for (const u of outcome.unresolved) this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`, !sent);
+      for (const u of outcome.unresolved) this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`, { countWhenDone: sent });
       if (!sent) {
         this.progress.markDone('lookups', item.t, item.i);
         continue;
@@ -316,7 +320,8 @@ class ImportRun {
         outcome.unresolved.length,
       );
     }
-    // The records pass ends first: this pass can be over only once the import has moved on to it.
+    // Each pass moves the import on once all its batches are answered, but only from its own stage:
+    // this pass's last batches go now, and it can be marked over (by finish) once the first is.
     await queue.sendAll();
     await records.ended();
     await queue.finish();
@@ -362,13 +367,13 @@ class ImportRun {
 
   complete = false;
 
-  /** Notes a lookup left unset, for the summary's notes; counts it for the table unless told it is counted later. */
-  noteUnresolved(table: string, field: string, example: string, count = true): void {
+  /** Notes a lookup left unset, for the summary's notes, and counts it for the table (or leaves that to its batch). */
+  noteUnresolved(table: string, field: string, example: string, { countWhenDone = false } = {}): void {
     const key = `${table}.${field}`;
     const entry = this.unresolved.get(key) ?? { count: 0, example };
     entry.count++;
     this.unresolved.set(key, entry);
-    if (count) this.progress.table(table).lookupsUnresolved++;
+    if (!countWhenDone) this.progress.table(table).lookupsUnresolved++;
   }
 
   report(count: number, what: string): void {
@@ -416,7 +421,7 @@ class ImportRun {
     if (this.stopped) {
       notes.unshift(
         this.outOfTime
-          ? `The import stopped during the ${this.progress.stage} pass: ${this.stopped}. What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish without writing anything twice.`
+          ? `The import stopped during the ${this.progress.stage} pass: ${this.stopped} What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish without writing anything twice.`
           : `The import stopped during the ${this.progress.stage} pass: ${this.stopped} After fixing that, call pp_import_data again with the same dataFile and this result's resume to finish.`,
       );
     }
@@ -435,7 +440,6 @@ class ImportRun {
   }
 }
 
-/** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
 type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: PendingBind[]; inlineUnresolved?: BindOutcome['unresolved'] };
 
 /** One table's batch: filled, then sent; `written` settles once it is written or ended for good. */
@@ -443,6 +447,9 @@ interface Batch {
   plan: TablePlan;
   targets: QueuedTarget[];
   state: 'filling' | 'sent' | 'ended';
+  /** Its place in the order batches were sent (from 1), once sent. */
+  sentAs: number;
+  /** Settles once the batch is written or has ended for good: a record refused is in `failedIds` by then. */
   written: Promise<void>;
   settle: () => void;
 }
@@ -450,9 +457,10 @@ interface Batch {
 function newBatch(plan: TablePlan): Batch {
   let settle!: () => void;
   const written = new Promise<void>((resolve) => (settle = resolve));
-  return { plan, targets: [], state: 'filling', written, settle };
+  return { plan, targets: [], state: 'filling', sentAs: 0, written, settle };
 }
 
+/** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
 class WriteQueue {
   /** The batch being filled, per table. */
   private readonly pending = new Map<string, Batch>();
@@ -476,8 +484,8 @@ class WriteQueue {
   /**
    * Adds a record to its table's batch; a promise comes back only when a batch is sent: a full one,
    * or, first, a batch still being filled that holds a record this one's first-pass lookups point
-   * at. So a batch waits only for batches started before it, never for one that waits for it. (A
-   * file whose tables come in turns, which the tool does not write, so goes in small batches.)
+   * at. So a batch waits only for batches started before it, never for one that waits for it. A
+   * file whose tables come in turns (the tool does not write such files) thus goes in small batches.
    */
   add(
     plan: TablePlan,
@@ -526,10 +534,10 @@ class WriteQueue {
    * (those batches alone, so one table's batches follow another's closely). A lookup whose target
    * was refused is reported, not sent.
    */
-  private async addInlineLookups(plan: TablePlan, targets: QueuedTarget[]): Promise<void> {
+  private async addInlineLookups(plan: TablePlan, targets: QueuedTarget[], self: Batch): Promise<void> {
     if (!targets.some((t) => t.inline)) return;
     const batches = new Set<Promise<void>>();
-    for (const t of targets) for (const bind of t.inline ?? []) this.addWritten(batches, bind.id);
+    for (const t of targets) for (const bind of t.inline ?? []) this.addWritten(batches, bind.id, undefined, self);
     await Promise.all(batches);
     for (const t of targets) {
       if (!t.inline) continue;
@@ -544,12 +552,15 @@ class WriteQueue {
   }
 
   /**
-   * Adds to `batches` the end of the batch writing this record first, while it is being sent. (Each
-   * batch a lookup waits for was sent when the lookup was read, or before the lookups pass began.)
+   * Adds to `batches` the end of the batch writing this record first, while it is being sent; for
+   * a batch about to be sent (`before`), only if that one was sent before it. So waits only ever
+   * go back in the order batches were sent, and none can wait for itself, even in a file giving
+   * an id in two tables. (Each batch a lookup waits for was sent when the lookup was read, or
+   * before the lookups pass began.)
    */
-  private addWritten(batches: Set<Promise<void>>, id: string, table?: string): void {
+  private addWritten(batches: Set<Promise<void>>, id: string, table?: string, before?: Batch): void {
     const batch = this.batchWriting(id, table);
-    if (batch?.state === 'sent') batches.add(batch.written);
+    if (batch?.state === 'sent' && (!before || batch.sentAs < before.sentAs)) batches.add(batch.written);
   }
 
   /**
@@ -593,7 +604,7 @@ class WriteQueue {
     if (!batch?.targets.length) return;
     // Sent from now on, synchronously: a batch filled later may wait for this one before it is sent.
     batch.state = 'sent';
-    this.startedCount++;
+    batch.sentAs = ++this.startedCount;
     this.running.add(batch.written);
     const end = () => {
       batch.state = 'ended';
@@ -603,7 +614,7 @@ class WriteQueue {
     };
     try {
       // The dispatcher's `settled` never rejects: a failed task ends the import instead.
-      void (await this.send(batch.plan, batch.targets)).settled.then(end);
+      void (await this.send(batch)).settled.then(end);
     } catch (error) {
       end();
       throw error;
@@ -611,10 +622,11 @@ class WriteQueue {
   }
 
   /** Sends one batch once the dispatcher has room; what comes back settles when it is written or ended for good. */
-  private async send(plan: TablePlan, targets: QueuedTarget[]): Promise<{ settled: Promise<void> }> {
+  private async send(batch: Batch): Promise<{ settled: Promise<void> }> {
     const { dv, dispatcher, progress } = this.run.context;
+    const { plan, targets } = batch;
     const name = plan.entity.name;
-    if (this.stage === 'records') await this.addInlineLookups(plan, targets);
+    if (this.stage === 'records') await this.addInlineLookups(plan, targets, batch);
     const method = this.mode === 'update' ? plan.updateMethod : plan.method;
     let result: Awaited<ReturnType<typeof writeRecords>> | undefined;
     const { settled } = await dispatcher.submit(

@@ -19,7 +19,10 @@ export interface FaultRule {
   rate?: number;
   /** Retry-After seconds sent with throttle and unavailable faults (omitted when undefined). */
   retryAfterSeconds?: number;
-  /** Extra latency for slow faults (5 s unless given); for the others, how long before the fault is answered. */
+  /**
+   * Extra latency for slow faults (5 s unless given; 0 lets the first `times` requests through as
+   * they are, before a later rule); for the others, how long before the fault is answered.
+   */
   delayMs?: number;
 }
 

@@ -132,6 +132,34 @@ describe('pp_import_data', () => {
     });
   });
 
+  it('looks records up outside the file only once every batch of records is answered, so parallelism holds', async () => {
+    await withData(async (h) => {
+      // Each account also has a parent account that is not in the file: looked up by id in the environment.
+      const account: TestEntity = { ...ACCOUNT, fields: [...ACCOUNT.fields, ['parentaccountid', 'entityreference', 'account']] };
+      const records = accountsAndContacts(20, {
+        account: (i, fields) => void fields.push(['parentaccountid', id('f', i), 'account', `Elsewhere ${i}`]),
+      });
+      const file = await writeDataFile(h.work, 'outside.zip', schemaXml([account, CONTACT]), dataXml(records));
+      // Account 7 is accepted but never kept, so the update setting its lookups is refused: its parent,
+      // found nowhere, still counts as left unset.
+      const rows = dataTables(h.org()).get('account')!.rows;
+      const set = rows.set.bind(rows);
+      rows.set = (key, row) => (key === id('a', 7) ? rows : set(key, row));
+      // The last contacts' batch is answered 1 s late.
+      const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
+      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 0 });
+      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1000 });
+      const from = h.sandbox.requests.length;
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 2 }));
+      assert.equal(out.done, true);
+      const answered = h.sandbox.requests.slice(from);
+      const lastBatch = answered.findLastIndex((r) => r.path.endsWith(path));
+      const lookedUp = answered.findIndex((r) => r.method === 'GET' && /\/accounts\(f0000001-/.test(r.path));
+      assert.ok(lookedUp > lastBatch, answered.map((r) => `${r.method} ${r.path}`).join('\n'));
+      assert.deepEqual(out.entities[0].lookups, { set: 19, failed: 1, unresolved: 20 });
+    });
+  });
+
   it('sets a party list only once the batch writing its party is written', async () => {
     await withData(async (h) => {
       const contact: TestEntity = {
@@ -182,69 +210,106 @@ describe('pp_import_data', () => {
     });
   });
 
-  it('a record id given twice, in one table or in two, neither stops the import nor sends a lookup before its target is written', async () => {
-    await withData(async (h) => {
-      const account = (n: number, ...more: TestField[]) => ({
-        entity: 'account',
-        records: [{ id: id('a', n), fields: [['accountid', id('a', n)], ['name', `Account ${n}`], ...more] as TestField[] }],
-      });
-      const contact = (n: number, parent?: number) => ({
-        entity: 'contact',
-        records: [
-          {
-            id: id('c', n),
-            fields: [
-              ['contactid', id('c', n)],
-              ['lastname', `Contact ${n}`],
-              ...(parent ? [['parentcustomerid', id('a', parent), 'account', `Account ${parent}`]] : []),
-            ] as TestField[],
-          },
-        ],
-      });
-      // In one table: account 1's first batch is answered late; contact 1 points at it; account 1 comes again after.
-      const twice = dataXml([{ entity: 'account', records: [...account(1).records, ...account(2).records] }, contact(1, 1), account(1)]);
-      const path = 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple';
-      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
-      const file = await writeDataFile(h.work, 'twice.zip', schemaXml([ACCOUNT, CONTACT]), twice);
-      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 2 }));
-      assert.equal(out.done, true);
-      assert.deepEqual(out.failures, []);
-      assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 1))!.parentcustomerid, id('a', 1));
-
-      // In two tables: contact X, then account X refused for a bad value, then a contact pointing at account X.
-      const x = id('a', 9);
-      const both = dataXml([
-        {
+  it(
+    'a record id given twice does not stop or hold up the import; in one table, no lookup to it goes before it is written',
+    { timeout: 60_000 },
+    async () => {
+      await withData(async (h) => {
+        const account = (n: number, ...more: TestField[]) => ({
+          entity: 'account',
+          records: [{ id: id('a', n), fields: [['accountid', id('a', n)], ['name', `Account ${n}`], ...more] as TestField[] }],
+        });
+        const contact = (n: number, parent?: number) => ({
           entity: 'contact',
           records: [
             {
-              id: x,
+              id: id('c', n),
               fields: [
-                ['contactid', x],
-                ['lastname', 'Contact X'],
+                ['contactid', id('c', n)],
+                ['lastname', `Contact ${n}`],
+                ...(parent ? [['parentcustomerid', id('a', parent), 'account', `Account ${parent}`]] : []),
               ] as TestField[],
             },
           ],
-        },
-        account(9, ['numberofemployees', 'many']),
-        contact(2, 9),
-      ]);
-      const second = structured(
-        await h.call('pp_import_data', {
-          dataFile: await writeDataFile(h.work, 'both.zip', schemaXml([ACCOUNT, CONTACT]), both),
-          environment: h.url('Contoso Dev'),
-        }),
-      );
-      assert.equal(second.done, true, second.stopped);
-      assert.deepEqual(
-        second.entities.map((e: any) => [e.name, e.imported, e.failed, e.lookups.set]),
-        [
-          ['account', 0, 1, 0],
-          ['contact', 2, 0, 0],
-        ],
-      );
-    });
-  });
+        });
+        // In one table: account 1's first batch is answered late; contact 1 points at it; account 1 comes again after.
+        const twice = dataXml([{ entity: 'account', records: [...account(1).records, ...account(2).records] }, contact(1, 1), account(1)]);
+        const path = 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple';
+        h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+        const file = await writeDataFile(h.work, 'twice.zip', schemaXml([ACCOUNT, CONTACT]), twice);
+        const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 2 }));
+        assert.equal(out.done, true);
+        assert.deepEqual(out.failures, []);
+        assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 1))!.parentcustomerid, id('a', 1));
+
+        // In two tables: contact X, then account X refused for a bad value, then a contact pointing at account X.
+        const x = id('a', 9);
+        const both = dataXml([
+          {
+            entity: 'contact',
+            records: [
+              {
+                id: x,
+                fields: [
+                  ['contactid', x],
+                  ['lastname', 'Contact X'],
+                ] as TestField[],
+              },
+            ],
+          },
+          account(9, ['numberofemployees', 'many']),
+          contact(2, 9),
+        ]);
+        const second = structured(
+          await h.call('pp_import_data', {
+            dataFile: await writeDataFile(h.work, 'both.zip', schemaXml([ACCOUNT, CONTACT]), both),
+            environment: h.url('Contoso Dev'),
+          }),
+        );
+        assert.equal(second.done, true, second.stopped);
+        assert.deepEqual(
+          second.entities.map((e: any) => [e.name, e.imported, e.failed, e.lookups.set]),
+          [
+            ['account', 0, 1, 0],
+            ['contact', 2, 0, 0],
+          ],
+        );
+
+        // Account X, a contact pointing at it, then a contact X: the contacts' batch holds the id its
+        // lookup points at, and must not wait for itself.
+        const turned = dataXml([
+          account(9),
+          contact(3, 9),
+          {
+            entity: 'contact',
+            records: [
+              {
+                id: x,
+                fields: [
+                  ['contactid', x],
+                  ['lastname', 'Contact X'],
+                ] as TestField[],
+              },
+            ],
+          },
+        ]);
+        const third = structured(
+          await h.call('pp_import_data', {
+            dataFile: await writeDataFile(h.work, 'turned.zip', schemaXml([ACCOUNT, CONTACT]), turned),
+            environment: h.url('Contoso Production'),
+          }),
+        );
+        assert.equal(third.done, true, third.stopped);
+        assert.deepEqual(
+          third.entities.map((e: any) => [e.name, e.imported]),
+          [
+            ['account', 1],
+            ['contact', 2],
+          ],
+        );
+      });
+    },
+  );
 
   it('sets every first-pass lookup of a file whose tables come in turns, each record pointing at the one before it', async () => {
     await withData(async (h) => {

@@ -112,6 +112,34 @@ describe('data import parts', () => {
       const damaged = await openDataFile(file, 'data.zip');
       await assert.rejects(damaged.openData(), refused(/data\.xml has no local header where the zip says/));
       damaged.close();
+      // Bytes in the middle of data.xml's deflated data that do not inflate as they should.
+      await writeZip(file, [members[0]!, { name: 'data.xml', data: Buffer.from(dataXml(accountsAndContacts(50))) }]);
+      const deflated = readFileSync(file);
+      const from = deflated.indexOf('data.xml') + 'data.xml'.length;
+      deflated.fill(0xff, from + 200, from + 260);
+      writeFileSync(file, deflated);
+      const garbled = await openDataFile(file, 'data.zip');
+      await assert.rejects(
+        async () => {
+          for await (const _chunk of await garbled.openData());
+        },
+        refused(/data\.xml/),
+      );
+      garbled.close();
+      // Fewer bytes than the zip's directory declares for data.xml.
+      await writeZip(file, members);
+      const declaring = readFileSync(file);
+      const directory = declaring.lastIndexOf('data.xml') - 46;
+      declaring.writeUInt32LE(declaring.readUInt32LE(directory + 24) + 10, directory + 24);
+      writeFileSync(file, declaring);
+      const short = await openDataFile(file, 'data.zip');
+      await assert.rejects(
+        async () => {
+          for await (const _chunk of await short.openData());
+        },
+        refused(/data\.xml holds \d+ of the \d+ bytes the zip declares/),
+      );
+      short.close();
       // Cut short by another program after it was opened.
       await writeZip(file, members);
       const opened = await openDataFile(file, 'data.zip');
