@@ -272,7 +272,10 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
     await shotOnFailure(page, 'fail-restore', async () => {
       await runCommand(page, 'Power Agent MCP: Back up environment');
       await pick(page, 'Contoso Dev');
-      await page.locator('.quick-input-widget input').fill('before-e2e');
+      // The label's step replaces the list in the same widget: typing before it is there loses the text.
+      const label = page.locator('.quick-input-widget input[placeholder="Label"]');
+      await label.waitFor({ timeout: 30_000 });
+      await label.fill('before-e2e');
       await page.keyboard.press('Enter');
       await page
         .locator('.notification-toast', { hasText: /before-e2e/ })
