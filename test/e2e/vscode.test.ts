@@ -79,9 +79,10 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       ],
       {
         stdio: 'ignore',
-        // Sandbox operations at a tenth of real time: a create takes about 24 s, long enough to click
-        // Stop Waiting on it while it runs, even on a loaded machine.
-        env: { ...process.env, POWER_AGENT_PROBE_REPORT: reportFile, POWERAGENT_SANDBOX_TIME_SCALE: '0.1' },
+        // Sandbox operations at 0.15 of real time: a create takes about 35 s, long enough to click
+        // Stop Waiting on it while it runs, even on a loaded machine (at a tenth, 24 s, a CI run once
+        // clicked too late), and a restore about 70 s, within its test's two minutes.
+        env: { ...process.env, POWER_AGENT_PROBE_REPORT: reportFile, POWERAGENT_SANDBOX_TIME_SCALE: '0.15' },
       },
     );
     await waitForPort(port, 120_000);
