@@ -115,7 +115,8 @@ function describe(error: unknown): string {
   else if (error instanceof PlatformError)
     text = `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
   else text = (error as Error).message;
-  return /[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
+  text = text.trimEnd();
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 class ImportRun {

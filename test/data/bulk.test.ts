@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { dataTables } from '../../src/sandbox/dataTables';
 import { text } from '../helpers';
 import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
-import { structured, withData } from './harness';
+import { answerLate, structured, withData } from './harness';
 
 const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
   requests.slice(from).filter((r) => path.test(r.path) && (status === undefined || r.status === status)).length;
@@ -96,9 +96,7 @@ describe('pp_import_data under throttling and time budgets', () => {
       const file = await writeDataFile(h.work, 'overlap.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(100)));
       // The last contacts' batch is answered late, then throttled past the budget: meanwhile, the
       // accounts whose contacts are in went on to the lookups pass.
-      const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
-      h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
-      h.sandbox.faults.add({ kind: 'throttle', path, times: 1, delayMs: 2000, retryAfterSeconds: 900 });
+      answerLate(h.sandbox, 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple', 3, 2000, { kind: 'throttle', retryAfterSeconds: 900 });
       const from = h.sandbox.requests.length;
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25 }));
       assert.equal(partial.done, false);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataverseClient } from '../../src/platform/dataverse';
+import type { FaultRule } from '../../src/sandbox/faults';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
 import type { SandboxOrg } from '../../src/sandbox/state';
 import type { Services } from '../../src/services';
@@ -19,6 +20,15 @@ export interface DataHarness {
   url(name?: string): string;
   dv(name?: string): DataverseClient;
   call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+}
+
+/**
+ * Lets the first `after` requests to a path through as they are, then answers the next one `delayMs`
+ * late: as it is, or with the fault given (a throttling, for example).
+ */
+export function answerLate(sandbox: Sandbox, path: string, after: number, delayMs: number, fault: Partial<FaultRule> = {}): void {
+  sandbox.faults.add({ kind: 'slow', path, times: after, delayMs: 0 });
+  sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs, ...fault });
 }
 
 /** The structured result of a tool call. */

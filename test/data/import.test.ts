@@ -6,7 +6,7 @@ import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { orgData, type Party } from '../../src/sandbox/dataModel';
 import { text } from '../helpers';
 import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestEntity, type TestField } from './files';
-import { structured, withData } from './harness';
+import { answerLate, structured, withData } from './harness';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =>
@@ -74,11 +74,7 @@ describe('pp_import_data', () => {
     await withData(async (h) => {
       const file = await writeDataFile(h.work, 'pipelined.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(40)));
       // The last batch of each table is answered 1.5 s late; the others at once.
-      for (const table of ['accounts', 'contacts']) {
-        const path = `${table}/Microsoft.Dynamics.CRM.UpsertMultiple`;
-        h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
-        h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
-      }
+      for (const table of ['accounts', 'contacts']) answerLate(h.sandbox, `${table}/Microsoft.Dynamics.CRM.UpsertMultiple`, 3, 1500);
       const from = h.sandbox.requests.length;
       const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 8 }));
       assert.equal(out.done, true);
@@ -117,9 +113,7 @@ describe('pp_import_data', () => {
       });
       const file = await writeDataFile(h.work, 'own-batch.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(records));
       // The first three account batches are answered at once, the fourth 1.5 s late.
-      const path = 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple';
-      h.sandbox.faults.add({ kind: 'slow', path, times: 3, delayMs: 0 });
-      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+      answerLate(h.sandbox, 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple', 3, 1500);
       const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 8 }));
       assert.deepEqual(out.failures, []);
       assert.deepEqual(
@@ -147,8 +141,7 @@ describe('pp_import_data', () => {
       rows.set = (key, row) => (key === id('a', 7) ? rows : set(key, row));
       // The last contacts' batch is answered 1 s late.
       const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
-      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 0 });
-      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1000 });
+      answerLate(h.sandbox, path, 1, 1000);
       const from = h.sandbox.requests.length;
       const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 2 }));
       assert.equal(out.done, true);
@@ -196,9 +189,7 @@ describe('pp_import_data', () => {
       ]);
       const file = await writeDataFile(h.work, 'late-party.zip', schemaXml([contact, appointment]), data);
       // The last contact batch, holding contact 30, is answered 1.5 s late.
-      const path = 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple';
-      h.sandbox.faults.add({ kind: 'slow', path, times: 2, delayMs: 0 });
-      h.sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs: 1500 });
+      answerLate(h.sandbox, 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple', 2, 1500);
       const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 8 }));
       assert.deepEqual(out.failures, []);
       assert.equal(out.entities[1].lookups.set, 10);
@@ -244,22 +235,19 @@ describe('pp_import_data', () => {
 
         // In two tables: contact X, then account X refused for a bad value, then a contact pointing at account X.
         const x = id('a', 9);
-        const both = dataXml([
-          {
-            entity: 'contact',
-            records: [
-              {
-                id: x,
-                fields: [
-                  ['contactid', x],
-                  ['lastname', 'Contact X'],
-                ] as TestField[],
-              },
-            ],
-          },
-          account(9, ['numberofemployees', 'many']),
-          contact(2, 9),
-        ]);
+        const contactX = {
+          entity: 'contact',
+          records: [
+            {
+              id: x,
+              fields: [
+                ['contactid', x],
+                ['lastname', 'Contact X'],
+              ] as TestField[],
+            },
+          ],
+        };
+        const both = dataXml([contactX, account(9, ['numberofemployees', 'many']), contact(2, 9)]);
         const second = structured(
           await h.call('pp_import_data', {
             dataFile: await writeDataFile(h.work, 'both.zip', schemaXml([ACCOUNT, CONTACT]), both),
@@ -277,22 +265,7 @@ describe('pp_import_data', () => {
 
         // Account X, a contact pointing at it, then a contact X: the contacts' batch holds the id its
         // lookup points at, and must not wait for itself.
-        const turned = dataXml([
-          account(9),
-          contact(3, 9),
-          {
-            entity: 'contact',
-            records: [
-              {
-                id: x,
-                fields: [
-                  ['contactid', x],
-                  ['lastname', 'Contact X'],
-                ] as TestField[],
-              },
-            ],
-          },
-        ]);
+        const turned = dataXml([account(9), contact(3, 9), contactX]);
         const third = structured(
           await h.call('pp_import_data', {
             dataFile: await writeDataFile(h.work, 'turned.zip', schemaXml([ACCOUNT, CONTACT]), turned),
