@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { CmtFormatError } from './cmtSchema';
+import { DoctypeError, XmlFormatError, XmlTagReader, type XmlTag } from './xmlTags';
 
 /** A field of a record: its value, the target of a lookup, and the parties of a party list. */
 export interface CmtValue {
@@ -49,11 +49,12 @@ export function own(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8');
 }
 
-function valueOf(tag: SaxesTagPlain): CmtValue {
-  const a = tag.attributes;
-  const value: CmtValue = { name: (a.name ?? '').toLowerCase(), value: a.value ?? '' };
-  if (a.lookupentity !== undefined) value.lookupentity = a.lookupentity.toLowerCase();
-  if (a.lookupentityname !== undefined) value.lookupentityname = a.lookupentityname;
+function valueOf(tag: XmlTag): CmtValue {
+  const lookupentity = tag.attribute('lookupentity');
+  const lookupentityname = tag.attribute('lookupentityname');
+  const value: CmtValue = { name: (tag.attribute('name') ?? '').toLowerCase(), value: tag.attribute('value') ?? '' };
+  if (lookupentity !== undefined) value.lookupentity = lookupentity.toLowerCase();
+  if (lookupentityname !== undefined) value.lookupentityname = lookupentityname;
   return value;
 }
 
@@ -63,108 +64,101 @@ const DECODE_BYTES = 32 * 1024;
 /**
  * Reads data.xml as it streams in, once: entities, records with their fields (party lists
  * included) and N:N links come out as events in file order, a chunk of the file at a time, while
- * memory holds only the records of that chunk. The parser expands no entities of its own and
+ * memory holds only the records of that chunk. The reader expands no entities of its own and
  * refuses a DOCTYPE.
  */
 export async function* readDataBatches(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   file: string,
 ): AsyncGenerator<CmtEvent[]> {
-  const parser = new SaxesParser({ xmlns: false, position: false });
   let ready: CmtEvent[] = [];
   let entity = '';
   let record: CmtRecord | undefined;
   let field: CmtValue | undefined;
   let party: CmtParty | undefined;
   let link: CmtAssociation | undefined;
-  let text: string | undefined;
-  // Only a <targetid> has text worth keeping, and the parser builds text only while a handler listens
-  // for it: the whitespace between elements is never built.
-  const keepText = (t: string) => {
-    text += t;
-  };
+  let text = '';
   let depth = 0;
-  let sawRoot = false;
-  parser.on('doctype', () => {
-    throw new CmtFormatError(`${file} declares a DOCTYPE, which Configuration Migration files never do; it was not read.`);
-  });
-  parser.on('opentag', (tag) => {
-    depth++;
-    const a = tag.attributes;
-    switch (tag.name) {
-      case 'entities':
-        if (depth === 1) sawRoot = true;
-        break;
-      case 'entity':
-        entity = (a.name ?? '').toLowerCase();
-        ready.push({ kind: 'entity', name: entity, displayname: a.displayname ?? entity });
-        break;
-      case 'record':
-        record = { id: normalizeId(a.id ?? ''), fields: [] };
-        break;
-      case 'activitypointerrecords':
-        if (field) party = { id: normalizeId(a.id ?? ''), fields: [] };
-        break;
-      case 'field': {
-        const value = valueOf(tag);
-        if (party) party.fields.push(value);
-        else if (record) {
-          field = value;
-          record.fields.push(value);
+  const reader: XmlTagReader = new XmlTagReader({
+    open(tag) {
+      depth++;
+      if (depth === 1 && tag.name !== 'entities')
+        throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
+      switch (tag.name) {
+        case 'entity':
+          entity = (tag.attribute('name') ?? '').toLowerCase();
+          ready.push({ kind: 'entity', name: entity, displayname: tag.attribute('displayname') ?? entity });
+          break;
+        case 'record':
+          record = { id: normalizeId(tag.attribute('id') ?? ''), fields: [] };
+          break;
+        case 'activitypointerrecords':
+          if (field) party = { id: normalizeId(tag.attribute('id') ?? ''), fields: [] };
+          break;
+        case 'field': {
+          const value = valueOf(tag);
+          if (party) party.fields.push(value);
+          else if (record) {
+            field = value;
+            record.fields.push(value);
+          }
+          break;
         }
-        break;
+        case 'm2mrelationship':
+          link = {
+            entity,
+            sourceId: normalizeId(tag.attribute('sourceid') ?? ''),
+            relationship: tag.attribute('m2mrelationshipname') ?? '',
+            targetEntity: (tag.attribute('targetentityname') ?? '').toLowerCase(),
+            targetIds: [],
+          };
+          break;
+        case 'targetid':
+          // Only a <targetid> has text worth keeping.
+          text = '';
+          reader.wantText = true;
+          break;
       }
-      case 'm2mrelationship':
-        link = {
-          entity,
-          sourceId: normalizeId(a.sourceid ?? ''),
-          relationship: a.m2mrelationshipname ?? '',
-          targetEntity: (a.targetentityname ?? '').toLowerCase(),
-          targetIds: [],
-        };
-        break;
-      case 'targetid':
-        text = '';
-        parser.on('text', keepText);
-        break;
-    }
-    if (depth === 1 && tag.name !== 'entities')
-      throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
-  });
-  parser.on('closetag', (tag) => {
-    depth--;
-    switch (tag.name) {
-      case 'record':
-        if (record) ready.push({ kind: 'record', entity, record });
-        record = undefined;
-        break;
-      case 'activitypointerrecords':
-        if (party && field) (field.parties ??= []).push(party);
-        party = undefined;
-        break;
-      case 'field':
-        if (!party) field = undefined;
-        break;
-      case 'targetid':
-        if (link && text?.trim()) link.targetIds.push(normalizeId(text));
-        text = undefined;
-        parser.off('text');
-        break;
-      case 'm2mrelationship':
-        if (link) ready.push({ kind: 'association', association: link });
-        link = undefined;
-        break;
-    }
+    },
+    close(name) {
+      depth--;
+      switch (name) {
+        case 'record':
+          if (record) ready.push({ kind: 'record', entity, record });
+          record = undefined;
+          break;
+        case 'activitypointerrecords':
+          if (party && field) (field.parties ??= []).push(party);
+          party = undefined;
+          break;
+        case 'field':
+          if (!party) field = undefined;
+          break;
+        case 'targetid':
+          if (link && text.trim()) link.targetIds.push(normalizeId(text));
+          reader.wantText = false;
+          break;
+        case 'm2mrelationship':
+          if (link) ready.push({ kind: 'association', association: link });
+          link = undefined;
+          break;
+      }
+    },
+    text(piece) {
+      text += piece;
+    },
   });
   // A chunk may end inside a multi-byte character: the decoder keeps its first bytes for the next one.
   const decoder = new StringDecoder('utf8');
   const feed = (piece: string | undefined) => {
     try {
-      if (piece === undefined) parser.close();
-      else parser.write(piece);
+      if (piece === undefined) reader.end();
+      else reader.write(piece);
     } catch (error) {
-      if (error instanceof CmtFormatError) throw error;
-      throw new CmtFormatError(`${file} is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+      if (error instanceof DoctypeError)
+        throw new CmtFormatError(`${file} declares a DOCTYPE, which Configuration Migration files never do; it was not read.`);
+      if (error instanceof XmlFormatError) throw new CmtFormatError(`${file} is not well-formed XML: ${error.message}.`);
+      throw error;
     }
   };
   let first = true;
@@ -185,5 +179,4 @@ export async function* readDataBatches(
   feed(decoder.end());
   feed(undefined);
   if (ready.length) yield ready;
-  if (!sawRoot) throw new CmtFormatError(`${file} has no <entities> root.`);
 }

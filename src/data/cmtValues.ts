@@ -40,51 +40,79 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.000Z$/, 'Z');
 }
 
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+const WHOLE = /^-?\d+$/;
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)(E[+-]?\d+)?$/i;
+/** The tool's own date form, `2014-01-29T17:00:00.0000000` with or without a Z: read without a Date. */
+const TOOL_DATE = /^(\d{4}-\d{2}-\d{2})T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.0+)?Z?$/;
+
+const bad = (raw: string, expected: string): Converted => ({ problem: `"${raw}" is not ${expected}` });
+
 /** A value of the file as the Web API wants it for a column of `type`. */
 export function fromCmtValue(type: string, raw: string, date?: DateColumn): Converted {
-  const bad = (expected: string): Converted => ({ problem: `"${raw}" is not ${expected}` });
-  const text = raw.trim();
   switch (type) {
     case 'string':
     case 'memo':
     case 'imagedata':
       return { value: raw };
-    case 'guid':
-      return /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i.test(text)
-        ? { value: text.replace(/[{}]/g, '').toLowerCase() }
-        : bad('a GUID');
     case 'bool':
-      return /^(true|1)$/i.test(text) ? { value: true } : /^(false|0)$/i.test(text) ? { value: false } : bad('True or False');
+      // The tool writes True and False; anything else goes through the lenient reading.
+      if (raw === 'True') return { value: true };
+      if (raw === 'False') return { value: false };
+      break;
+  }
+  const text = raw.trim();
+  switch (type) {
+    case 'guid':
+      return GUID.test(text) ? { value: text.replace(/[{}]/g, '').toLowerCase() } : bad(raw, 'a GUID');
+    case 'bool':
+      return /^(true|1)$/i.test(text) ? { value: true } : /^(false|0)$/i.test(text) ? { value: false } : bad(raw, 'True or False');
     case 'number':
     case 'bigint':
     case 'optionsetvalue':
     case 'state':
     case 'status':
-      return /^-?\d+$/.test(text)
+      return WHOLE.test(text)
         ? { value: Number(text) }
-        : bad(type === 'number' || type === 'bigint' ? 'a whole number' : 'an option value');
+        : bad(raw, type === 'number' || type === 'bigint' ? 'a whole number' : 'an option value');
     case 'decimal':
     case 'float':
     case 'money':
-      return text !== '' && /^-?(\d+\.?\d*|\.\d+)(E[+-]?\d+)?$/i.test(text) ? { value: Number(text) } : bad('a number');
+      return text !== '' && NUMBER.test(text) ? { value: Number(text) } : bad(raw, 'a number');
     case 'optionsetvaluecollection': {
       const values = text
         .replace(/^\[|\]$/g, '')
         .split(',')
         .map((v) => v.trim())
         .filter((v) => v !== '' && v !== '-1');
-      if (values.some((v) => !/^-?\d+$/.test(v))) return bad('a list of option values');
+      if (values.some((v) => !WHOLE.test(v))) return bad(raw, 'a list of option values');
       return { value: values.length ? values.join(',') : null };
     }
-    case 'datetime': {
-      const parsed = parseCmtDate(text);
-      if (!parsed) return bad('a date');
-      if (date?.dateOnly) return { value: parsed.toISOString().slice(0, 10) };
-      return { value: isoSeconds(parsed) };
-    }
+    case 'datetime':
+      return fromCmtDate(text, raw, date);
     default:
       return { problem: `the column type "${type}" is not one this importer writes` };
   }
+}
+
+function fromCmtDate(text: string, raw: string, date: DateColumn | undefined): Converted {
+  const own = TOOL_DATE.exec(text);
+  // Whole seconds in UTC or without a zone (which this file format means as UTC): as written.
+  if (own && validDay(own[1]!)) return { value: date?.dateOnly ? own[1]! : `${own[1]}T${own[2]}Z` };
+  const parsed = parseCmtDate(text);
+  if (!parsed) return bad(raw, 'a date');
+  if (date?.dateOnly) return { value: parsed.toISOString().slice(0, 10) };
+  return { value: isoSeconds(parsed) };
+}
+
+/** Whether `yyyy-mm-dd` is a day of the calendar (Date would roll 2014-02-30 over to March). */
+function validDay(day: string): boolean {
+  const month = Number(day.slice(5, 7));
+  const dayOfMonth = Number(day.slice(8, 10));
+  if (month < 1 || month > 12 || dayOfMonth < 1) return false;
+  const year = Number(day.slice(0, 4));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return dayOfMonth <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
 /** A Web API value as the tool writes it for a column of `type`. */

@@ -3,14 +3,14 @@ import { PlatformError } from '../platform/errors';
 import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
-import { normalizeId, own, readDataBatches, type CmtEvent, type CmtRecord } from './cmtDataReader';
-import { fromCmtValue } from './cmtValues';
+import { own, readDataBatches, type CmtEvent } from './cmtDataReader';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher } from './dispatcher';
 import { ImportProgress, STAGES, type RecordFailure, type ResumeState } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
 import { readAhead } from './readAhead';
+import { firstPass } from './recordBody';
 import { Spool } from './spool';
 import { writeRecords, type Refusal, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
 
@@ -61,8 +61,6 @@ type SpoolItem =
   | { k: 'l'; t: string; i: number; id: string; b: PendingBind[]; p?: PendingParty[] }
   | { k: 's'; t: string; i: number; id: string; s: number; r: number | null }
   | { k: 'm'; t: string; i: number; link: PendingLink };
-
-const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 
 /** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
 const READ_AHEAD_EVENTS = 4000;
@@ -130,6 +128,8 @@ class ImportRun {
   /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
   private readonly referenced = new Map<string, { table: string; id: string; name?: string }>();
   private readonly spool = new Spool<SpoolItem>(5000);
+  /** Items spooled, per kind. */
+  private readonly spooled = { l: 0, s: 0, m: 0 };
   readonly resolver: LookupResolver;
   private writes = 0;
 
@@ -170,6 +170,12 @@ class ImportRun {
     this.dispatcher.close();
     this.progress.requests += this.dispatcher.requests;
     await this.spool.remove();
+  }
+
+  /** The spooled items of one kind, in file order, a chunk at a time; none read when the file gave none. */
+  private async *spooledItems<K extends SpoolItem['k']>(kind: K): AsyncGenerator<Array<Extract<SpoolItem, { k: K }>>> {
+    if (!this.spooled[kind]) return;
+    for await (const items of this.spool.chunks()) yield items.filter((item): item is Extract<SpoolItem, { k: K }> => item.k === kind);
   }
 
   /**
@@ -214,7 +220,7 @@ class ImportRun {
         const i = links.get(table) ?? 0;
         links.set(table, i + 1);
         spooled =
-          this.spool.add({
+          this.spoolItem({
             k: 'm',
             t: table,
             i,
@@ -238,10 +244,10 @@ class ImportRun {
     for (const b of later) this.reference(b.entity ?? '', b.id, b.name);
     for (const p of built.parties ?? []) if (p.party) this.reference(p.party.entity ?? '', p.party.id, p.party.name);
     if (later.length || built.parties)
-      spooled = this.spool.add({ k: 'l', t: table, i: ordinal, id: record.id, b: later, ...(built.parties ? { p: built.parties } : {}) });
+      spooled = this.spoolItem({ k: 'l', t: table, i: ordinal, id: record.id, b: later, ...(built.parties ? { p: built.parties } : {}) });
     if (built.state)
       spooled =
-        this.spool.add({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }) ?? spooled;
+        this.spoolItem({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }) ?? spooled;
     if (this.progress.isDone('records', table, ordinal)) return spooled;
     if ('problem' in built) {
       this.progress.table(table).failed++;
@@ -251,6 +257,11 @@ class ImportRun {
     }
     const queued = queue.add(plan, { ordinal, id: record.id, body: built.body, inline });
     return spooled && queued ? Promise.all([spooled, queued]) : (spooled ?? queued);
+  }
+
+  private spoolItem(item: SpoolItem): Promise<void> | undefined {
+    this.spooled[item.k]++;
+    return this.spool.add(item);
   }
 
   /**
@@ -293,34 +304,36 @@ class ImportRun {
     // The stage may still be 'records': this pass begins before the first is over.
     if (STAGES.indexOf(this.progress.stage) > STAGES.indexOf('lookups')) return;
     const queue = new WriteQueue(this, 'lookups', 'update');
-    for await (const item of this.spool.items()) {
-      if (item.k !== 'l' || this.progress.isDone('lookups', item.t, item.i)) continue;
-      const plan = this.plan.tables.get(item.t)!;
-      const written = records.whenWritten(plan.meta.logicalName, item.id, item.b, item.p);
-      if (written) await written;
-      if (this.progress.failedIds.has(item.id)) {
-        this.progress.markDone('lookups', item.t, item.i);
-        continue;
+    for await (const items of this.spooledItems('l'))
+      for (const item of items) {
+        if (this.progress.isDone('lookups', item.t, item.i)) continue;
+        const plan = this.plan.tables.get(item.t)!;
+        const written = records.whenWritten(plan.meta.logicalName, item.id, item.b, item.p);
+        if (written) await written;
+        if (this.progress.failedIds.has(item.id)) {
+          this.progress.markDone('lookups', item.t, item.i);
+          continue;
+        }
+        const outcome = resolver.binds(plan, item.b, item.p);
+        // A record's lookups left unset are counted once it is done: in the resume state, not twice.
+        const sent = outcome.set > 0 || item.p !== undefined;
+        for (const u of outcome.unresolved)
+          this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`, { countWhenDone: sent });
+        if (!sent) {
+          this.progress.markDone('lookups', item.t, item.i);
+          continue;
+        }
+        await queue.add(
+          plan,
+          {
+            ordinal: item.i,
+            id: item.id,
+            body: { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, ...outcome.body },
+          },
+          outcome.set,
+          outcome.unresolved.length,
+        );
       }
-      const outcome = resolver.binds(plan, item.b, item.p);
-      // A record's lookups left unset are counted once it is done: in the resume state, not twice.
-      const sent = outcome.set > 0 || item.p !== undefined;
-      for (const u of outcome.unresolved) this.noteUnresolved(item.t, u.field, `${item.id}: ${u.field} ${u.why}`, { countWhenDone: sent });
-      if (!sent) {
-        this.progress.markDone('lookups', item.t, item.i);
-        continue;
-      }
-      await queue.add(
-        plan,
-        {
-          ordinal: item.i,
-          id: item.id,
-          body: { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, ...outcome.body },
-        },
-        outcome.set,
-        outcome.unresolved.length,
-      );
-    }
     // Each pass moves the import on once all its batches are answered, but only from its own stage:
     // this pass's last batches go now, and it can be marked over (by finish) once the first is.
     await queue.sendAll();
@@ -332,31 +345,32 @@ class ImportRun {
   private async states(): Promise<void> {
     if (this.progress.stage !== 'states') return;
     const queue = new WriteQueue(this, 'states', 'update');
-    for await (const item of this.spool.items()) {
-      if (item.k !== 's' || this.progress.isDone('states', item.t, item.i)) continue;
-      if (this.progress.failedIds.has(item.id)) {
-        this.progress.markDone('states', item.t, item.i);
-        continue;
+    for await (const items of this.spooledItems('s'))
+      for (const item of items) {
+        if (this.progress.isDone('states', item.t, item.i)) continue;
+        if (this.progress.failedIds.has(item.id)) {
+          this.progress.markDone('states', item.t, item.i);
+          continue;
+        }
+        const plan = this.plan.tables.get(item.t)!;
+        const body: Record<string, unknown> = {
+          '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
+          [plan.meta.primaryId]: item.id,
+          statecode: item.s,
+        };
+        if (item.r !== null) body.statuscode = item.r;
+        await queue.add(plan, { ordinal: item.i, id: item.id, body });
       }
-      const plan = this.plan.tables.get(item.t)!;
-      const body: Record<string, unknown> = {
-        '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
-        [plan.meta.primaryId]: item.id,
-        statecode: item.s,
-      };
-      if (item.r !== null) body.statuscode = item.r;
-      await queue.add(plan, { ordinal: item.i, id: item.id, body });
-    }
     await queue.finish();
   }
 
   /** Pass 4: N:N links, in $batch requests; a link already there counts as done. */
   private async links(resolver: LookupResolver): Promise<void> {
     if (this.progress.stage !== 'associations') return;
-    const items = (async function* (spool: Spool<SpoolItem>) {
-      for await (const item of spool.items()) if (item.k === 'm') yield item;
-    })(this.spool);
-    await linkRecords(this.dv, this.plan, resolver, items, {
+    const links = (async function* (chunks: AsyncIterable<Array<Extract<SpoolItem, { k: 'm' }>>>) {
+      for await (const items of chunks) yield* items;
+    })(this.spooledItems('m'));
+    await linkRecords(this.dv, this.plan, resolver, links, {
       batchSize: this.options.batchSize,
       dispatcher: this.dispatcher,
       progress: this.progress,
@@ -694,84 +708,4 @@ class WriteQueue {
       false,
     );
   }
-}
-
-interface FirstPass {
-  body: Record<string, unknown>;
-  binds: PendingBind[];
-  parties?: PendingParty[];
-  state?: { statecode: number; statuscode: number | null };
-}
-
-/**
- * A record's first-pass body: its plain columns converted for the Web API; its lookups and party
- * lists set aside for the second pass; a state other than the default set aside for the third.
- */
-export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (FirstPass & { problem: string }) {
-  const body: Record<string, unknown> = {
-    '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
-    [plan.meta.primaryId]: record.id,
-  };
-  const binds: PendingBind[] = [];
-  let parties: PendingParty[] | undefined;
-  let statecode: number | undefined;
-  let statuscode: number | undefined;
-  let problem: string | undefined;
-  for (const value of record.fields) {
-    const field = plan.fields.get(value.name);
-    if (!field || value.name === plan.meta.primaryId || plan.missing.has(value.name)) continue;
-    if (field.type === 'partylist') {
-      for (const party of value.parties ?? []) (parties ??= []).push(pendingParty(value.name, party.id, party.fields));
-      continue;
-    }
-    if (plan.systemSet.has(value.name)) continue;
-    if (LOOKUP_TYPES.has(field.type)) {
-      if (value.value)
-        binds.push({
-          field: field.name,
-          id: normalizeId(value.value),
-          entity: value.lookupentity ? own(value.lookupentity) : undefined,
-          name: value.lookupentityname ? own(value.lookupentityname) : undefined,
-        });
-      continue;
-    }
-    const converted = fromCmtValue(field.type, value.value, plan.meta.columns.get(value.name)?.date);
-    if ('problem' in converted) {
-      problem ??= `${value.name}: ${converted.problem}`;
-      continue;
-    }
-    if (field.type === 'state') statecode = converted.value as number;
-    else if (field.type === 'status') statuscode = converted.value as number;
-    else body[value.name] = converted.value;
-  }
-  // Records are created in their table's default state (0); another state is set by update afterwards.
-  let state: FirstPass['state'];
-  if (statecode !== undefined && statecode !== 0) state = { statecode, statuscode: statuscode ?? null };
-  else {
-    if (statecode !== undefined) body.statecode = statecode;
-    if (statuscode !== undefined) body.statuscode = statuscode;
-  }
-  const built = { body, binds, ...(parties ? { parties } : {}), ...(state ? { state } : {}) };
-  return problem ? { ...built, problem } : built;
-}
-
-function pendingParty(field: string, id: string, fields: CmtRecord['fields']): PendingParty {
-  const get = (name: string) => fields.find((f) => f.name === name);
-  const partyid = get('partyid');
-  const mask = Number(get('participationtypemask')?.value ?? NaN);
-  return {
-    activitypartyid: normalizeId(get('activitypartyid')?.value || id),
-    mask,
-    ...(partyid?.value
-      ? {
-          party: {
-            field,
-            id: normalizeId(partyid.value),
-            entity: partyid.lookupentity ? own(partyid.lookupentity) : undefined,
-            name: partyid.lookupentityname ? own(partyid.lookupentityname) : undefined,
-          },
-        }
-      : {}),
-    ...(get('addressused')?.value ? { addressused: own(get('addressused')!.value) } : {}),
-  };
 }

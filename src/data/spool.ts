@@ -69,19 +69,21 @@ export class Spool<T> {
     await once(this.out, 'finish');
   }
 
-  async *items(): AsyncGenerator<T> {
-    yield* this.held;
+  /** The items, in the order they came, a chunk at a time (the held ones, then a piece of the file each). */
+  async *chunks(): AsyncGenerator<T[]> {
+    if (this.held.length) yield this.held;
     if (!this.file) return;
-    // Read chunk by chunk as the items are taken: readline would read ahead of a slow consumer.
+    // Read piece by piece as the items are taken: readline would read ahead of a slow consumer.
     const decoder = new StringDecoder('utf8');
     let rest = '';
     for await (const chunk of createReadStream(this.file, { highWaterMark: 64 * 1024 })) {
       const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
       rest = lines.pop()!;
-      for (const line of lines) if (line) yield JSON.parse(line) as T;
+      const items = lines.filter(Boolean).map((line) => JSON.parse(line) as T);
+      if (items.length) yield items;
     }
     rest += decoder.end();
-    if (rest) yield JSON.parse(rest) as T;
+    if (rest) yield [JSON.parse(rest) as T];
   }
 
   async remove(): Promise<void> {

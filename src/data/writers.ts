@@ -52,9 +52,9 @@ function targetsBody(part: WriteTarget[]): Buffer {
   for (const target of part) size += Buffer.byteLength(target.json);
   const body = Buffer.allocUnsafe(size);
   let at = body.write('{"Targets":[');
-  for (const [index, target] of part.entries()) {
+  for (let index = 0; index < part.length; index++) {
     if (index) at += body.write(',', at);
-    at += body.write(target.json, at);
+    at += body.write(part[index]!.json, at);
   }
   body.write(']}', at);
   return body;

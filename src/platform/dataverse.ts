@@ -94,7 +94,7 @@ export class DataverseClient {
       url: this.url(name),
       resource: this.resource,
       headers,
-      streamBody: oneChunk(bytes),
+      bytes,
       idempotent: options.idempotent ?? false,
       signal: options.signal,
     });
@@ -122,7 +122,7 @@ export class DataverseClient {
       url: this.url('$batch'),
       resource: this.resource,
       headers,
-      streamBody: oneChunk(bytes),
+      bytes,
       idempotent: true,
       signal: options.signal,
     });
@@ -248,7 +248,7 @@ export class DataverseClient {
       url: this.url(path),
       resource: this.resource,
       headers: { 'content-type': 'application/octet-stream', 'x-ms-file-name': fileName },
-      streamBody: oneChunk(bytes),
+      bytes,
       idempotent: true,
       signal,
     });
@@ -257,15 +257,4 @@ export class DataverseClient {
   url(path: string): string {
     return `${this.apiBase}/${path}`;
   }
-}
-
-/** A body already in memory, as the stream of chunks a streamed upload reads. */
-function oneChunk(bytes: Buffer): { length: number; chunks: () => AsyncIterable<Uint8Array> } {
-  return {
-    length: bytes.length,
-    // eslint-disable-next-line @typescript-eslint/require-await -- the upload reads an async stream; this one's single chunk is ready
-    chunks: async function* () {
-      yield bytes;
-    },
-  };
 }

@@ -24,6 +24,11 @@ export interface HttpRequest {
   body?: unknown;
   /** A JSON body too large to hold in memory, streamed with its exact length (solution uploads). */
   streamBody?: { chunks: () => AsyncIterable<Uint8Array>; length: number };
+  /**
+   * A body already serialized, sent as these bytes in one write: a stream of them would be written
+   * a socket buffer at a time, each waiting for a turn of the event loop while the caller works.
+   */
+  bytes?: Buffer;
   /** Reads a successful response's body as a stream (large downloads); its result becomes `body`. */
   consume?: (body: AsyncIterable<Uint8Array>) => Promise<unknown>;
   /**
@@ -237,7 +242,7 @@ export class HttpClient {
       'x-ms-client-session-id': this.sessionId,
       ...request.headers,
     };
-    if (request.body !== undefined || request.streamBody) headers['content-type'] ??= 'application/json';
+    if (request.body !== undefined || request.streamBody || request.bytes) headers['content-type'] ??= 'application/json';
     if (request.streamBody) headers['content-length'] = String(request.streamBody.length);
     if (request.resource && this.options.tokens) {
       headers.authorization = `Bearer ${await this.options.tokens.getToken(request.resource, request.signal)}`;
@@ -250,11 +255,13 @@ export class HttpClient {
       answer = await undiciRequest(request.url, {
         method: request.method,
         headers,
-        body: request.streamBody
-          ? Readable.from(request.streamBody.chunks())
-          : request.body === undefined
-            ? undefined
-            : JSON.stringify(request.body),
+        body:
+          request.bytes ??
+          (request.streamBody
+            ? Readable.from(request.streamBody.chunks())
+            : request.body === undefined
+              ? undefined
+              : JSON.stringify(request.body)),
         signal: request.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -10,7 +10,7 @@ import { own, readDataBatches, type CmtEvent } from '../../src/data/cmtDataReade
 import { openDataFile } from '../../src/data/dataPackage';
 import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import type { TablePlan } from '../../src/data/importPlan';
-import { firstPass } from '../../src/data/importRecords';
+import { firstPass } from '../../src/data/recordBody';
 import { LookupResolver } from '../../src/data/lookups';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
@@ -189,7 +189,7 @@ describe('data import parts', () => {
     for (let n = 1; n <= 5; n++) await spool.add({ n });
     await spool.seal();
     const read = [];
-    for await (const item of spool.items()) read.push(item.n);
+    for await (const items of spool.chunks()) for (const item of items) read.push(item.n);
     assert.deepEqual(read, [1, 2, 3, 4, 5]);
     const dir = (spool as unknown as { dir: string }).dir;
     assert.ok(existsSync(dir));
@@ -210,7 +210,7 @@ describe('data import parts', () => {
     await spool.seal();
     assert.ok(waits > 0 && waits < 100, `${waits} waits`);
     let expected = 1;
-    for await (const item of spool.items()) assert.equal(item.n, expected++);
+    for await (const items of spool.chunks()) for (const item of items) assert.equal(item.n, expected++);
     assert.equal(expected, 3001);
     await spool.remove();
   });
