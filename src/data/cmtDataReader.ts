@@ -136,6 +136,8 @@ export async function* readDataBatches(
           break;
         case 'targetid':
           if (link && text.trim()) link.targetIds.push(normalizeId(text));
+          // Not kept: it may be a cut of the chunk it came from.
+          text = '';
           reader.wantText = false;
           break;
         case 'm2mrelationship':

@@ -31,12 +31,44 @@ const EQUALS = 0x3d;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 
-const isNameStart = (c: number) =>
-  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7);
-const isNameChar = (c: number) => isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0xb7;
+/** XML 1.0's NameStartChar, by UTF-16 code unit (a high surrogate stands for U+10000 to U+EFFFF). */
+function isNameStart(c: number): boolean {
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
+  return (
+    (c >= 0xc0 && c <= 0xd6) ||
+    (c >= 0xd8 && c <= 0xf6) ||
+    (c >= 0xf8 && c <= 0x2ff) ||
+    (c >= 0x370 && c <= 0x37d) ||
+    (c >= 0x37f && c <= 0x1fff) ||
+    c === 0x200c ||
+    c === 0x200d ||
+    (c >= 0x2070 && c <= 0x218f) ||
+    (c >= 0x2c00 && c <= 0x2fef) ||
+    (c >= 0x3001 && c <= 0xd7ff) ||
+    (c >= 0xf900 && c <= 0xfdcf) ||
+    (c >= 0xfdf0 && c <= 0xfffd) ||
+    (c >= 0xd800 && c <= 0xdb7f)
+  );
+}
+
+/** XML 1.0's NameChar (a low surrogate only ever follows the high one it pairs with: lone ones are refused). */
+function isNameChar(c: number): boolean {
+  if (c < 0x80) return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+  return isNameStart(c) || c === 0xb7 || (c >= 0x300 && c <= 0x36f) || c === 0x203f || c === 0x2040 || (c >= 0xdc00 && c <= 0xdfff);
+}
+
+/**
+ * A character XML 1.0 does not allow anywhere in a document: a control character, U+FFFE or U+FFFF,
+ * or half a surrogate pair (looked for only where there are surrogates: the check by code point is
+ * several times slower).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const NOT_XML_UNIT = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const XML_DECLARATION =
-  /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]+\1([ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])[A-Za-z][A-Za-z0-9._-]*\3)?([ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(yes|no)\5)?[ \t\r\n]*\?>$/;
+  /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.0\1([ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])[A-Za-z][A-Za-z0-9._-]*\3)?([ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(yes|no)\5)?[ \t\r\n]*\?>$/;
 const REFERENCE = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -76,6 +108,12 @@ const KNOWN_NAMES = [
 export class XmlTagReader implements XmlTag {
   /** Text not read yet: the end of the last chunk, when it stopped inside markup. */
   private rest = '';
+  /** Chunks that came while `rest` waited for `waitingFor`, which none of them holds. */
+  private held: string[] = [];
+  /** What could end the markup or text held in `rest`: the quote of an open value, ">", or "<" after text. */
+  private waitingFor = '>';
+  /** The first half of a surrogate pair cut at the end of the last piece. */
+  private carry = '';
   private readonly stack: string[] = [];
   private sawRoot = false;
   /** Attribute positions of the current start tag: name start, name end, value start, value end. */
@@ -96,7 +134,30 @@ export class XmlTagReader implements XmlTag {
 
   constructor(private readonly handler: XmlTagHandler) {}
 
-  write(chunk: string): void {
+  write(piece: string): void {
+    let chunk = this.carry + piece;
+    this.carry = '';
+    // A surrogate pair may be cut between two pieces: its first half waits for the second.
+    const last = chunk.charCodeAt(chunk.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.carry = chunk.slice(-1);
+      chunk = chunk.slice(0, -1);
+    }
+    if (!chunk) return;
+    const bad = NOT_XML_UNIT.exec(chunk) ?? (SURROGATE.test(chunk) ? LONE_SURROGATE.exec(chunk) : null);
+    if (bad)
+      throw new XmlFormatError(
+        `the character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, which XML does not allow`,
+      );
+    if (this.rest && !chunk.includes(this.waitingFor)) {
+      // What is held cannot end in this chunk (a long value): it waits, to be joined once, not once a chunk.
+      this.held.push(chunk);
+      return;
+    }
+    if (this.held.length) {
+      this.rest += this.held.join('');
+      this.held = [];
+    }
     let text = chunk;
     if (this.rest) {
       // What the last chunk left open usually ends at this one's first ">": read the two joined up to
@@ -117,6 +178,11 @@ export class XmlTagReader implements XmlTag {
   }
 
   end(): void {
+    if (this.carry) throw new XmlFormatError('the document ends in half a character');
+    if (this.held.length) {
+      this.rest += this.held.join('');
+      this.held = [];
+    }
     if (this.rest) {
       const at = this.read(this.rest, true);
       if (at < this.rest.length) throw new XmlFormatError('the document ends inside markup');
@@ -146,10 +212,14 @@ export class XmlTagReader implements XmlTag {
       const textEnd = lt === -1 ? length : lt;
       if (textEnd > at) {
         // Text may end in the middle of a reference: it waits for the next chunk unless this is the last.
-        if (lt === -1 && !last) return at;
+        if (lt === -1 && !last) {
+          this.waitingFor = '<';
+          return at;
+        }
         this.readText(text, at, textEnd);
       }
       if (lt === -1) return length;
+      this.waitingFor = '>';
       const next = this.readMarkup(text, lt);
       if (next === -1) return lt;
       at = next;
@@ -193,7 +263,15 @@ export class XmlTagReader implements XmlTag {
       throw new XmlFormatError('a processing instruction whose target is not a name');
     if (at - (lt + 2) === 3 && text.slice(lt + 2, at).toLowerCase() === 'xml') {
       if (!this.atStart || lt !== 0) throw new XmlFormatError('an XML declaration that is not at the start');
-      if (!XML_DECLARATION.test(text.slice(lt, end + 2))) throw new XmlFormatError('the XML declaration is not well-formed');
+      const declaration = text.slice(lt, end + 2);
+      if (!XML_DECLARATION.test(declaration)) {
+        const version = /version\s*=\s*["']([^"']*)/.exec(declaration)?.[1];
+        throw new XmlFormatError(
+          version && version !== '1.0'
+            ? `the document is XML ${version}; only XML 1.0, which Configuration Migration files are, is read`
+            : 'the XML declaration is not well-formed',
+        );
+      }
     }
     return end + 2;
   }
@@ -278,7 +356,10 @@ export class XmlTagReader implements XmlTag {
     if (quote !== QUOTE && quote !== APOSTROPHE)
       throw new XmlFormatError(`the value of attribute ${text.slice(start, nameEnd)} is not quoted`);
     const close = text.indexOf(quote === QUOTE ? '"' : "'", at + 1);
-    if (close === -1) return -1;
+    if (close === -1) {
+      this.waitingFor = quote === QUOTE ? '"' : "'";
+      return -1;
+    }
     // Values nobody asks for are checked too: a bad reference makes the document not well-formed.
     if (this.nextAmpersand !== -1 && this.nextAmpersand <= at) this.nextAmpersand = text.indexOf('&', at);
     if (this.nextAmpersand !== -1 && this.nextAmpersand < close) decodeReferences(text.slice(at + 1, close));

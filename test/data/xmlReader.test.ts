@@ -173,10 +173,50 @@ describe('the data.xml reader', () => {
       ['<entities><a b="1"', /ends inside markup/],
       ['<entities>]]></entities>', /"\]\]>" in text/],
       ['<entities/><?xml version="1.0"?>', /XML declaration that is not at the start/],
+      ['<entities>\u0001</entities>', /U\+0001, which XML does not allow/],
+      ['<entities a="\uFFFE"/>', /U\+FFFE/],
+      ['<entities><!-- \u0001 --></entities>', /U\+0001/],
+      ['<entities><![CDATA[\u0001]]></entities>', /U\+0001/],
+      ['<entities a="\uD800"/>', /U\+D800/],
+      ['<entities><a\u037E/></entities>', /no space before an attribute/],
+      ['<entities><\u0300/></entities>', /does not start an element/],
+      ['<entities><\u3000/></entities>', /does not start an element/],
+      ['<entities><a\u{F0000}/></entities>', /no space before an attribute/],
     ];
     for (const [xml, message] of cases) {
       assert.equal(readWithSaxes(xml), 'refused', `saxes refuses ${xml}`);
       await assert.rejects(read(xml), message, xml);
     }
+    // Names beyond ASCII that XML allows are read, a character beyond the BMP as well.
+    assert.notEqual(readWithSaxes('<entities><\u00E9l\u0300\u{10000}/></entities>'), 'refused');
+    await read('<entities><\u00E9l\u0300\u{10000}/></entities>');
+  });
+
+  it('reads only XML 1.0, which the tool writes, and says so of XML 1.1 (which saxes reads by its own rules)', async () => {
+    const read = async (xml: string) => {
+      for await (const _ of readDataBatches([xml], 'data.xml'));
+    };
+    await read('<?xml version="1.0" encoding="utf-8"?><entities/>');
+    await assert.rejects(
+      read('<?xml version="1.1"?><entities/>'),
+      /data\.xml is not well-formed XML: the document is XML 1\.1; only XML 1\.0/,
+    );
+  });
+
+  it('reads a value far longer than a chunk in time that grows with its length, not its square', async () => {
+    // A 4 MB attachment inline in value="…", as the tool writes documentbody, in 1 KB pieces: read
+    // again from its start for each piece, it would take minutes.
+    const value = 'QUJD'.repeat(1 << 20);
+    const xml = Buffer.from(
+      `<entities><entity name="annotation"><records><record id="a0000001-0000-4000-8000-000000000000"><field name="documentbody" value="${value}" /></record></records></entity></entities>`,
+    );
+    const pieces = Array.from({ length: Math.ceil(xml.length / 1024) }, (_, i) => xml.subarray(i * 1024, (i + 1) * 1024));
+    const started = performance.now();
+    const events: CmtEvent[] = [];
+    for await (const batch of readDataBatches(pieces, 'data.xml')) events.push(...batch);
+    const ms = performance.now() - started;
+    const record = events.find((e) => e.kind === 'record') as Extract<CmtEvent, { kind: 'record' }>;
+    assert.equal(record.record.fields[0]!.value.length, value.length);
+    assert.ok(ms < 3000, `${Math.round(ms)} ms`);
   });
 });
