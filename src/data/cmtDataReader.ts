@@ -78,11 +78,9 @@ export async function* readDataBatches(
   let party: CmtParty | undefined;
   let link: CmtAssociation | undefined;
   let text = '';
-  let depth = 0;
   const reader: XmlTagReader = new XmlTagReader({
     open(tag) {
-      depth++;
-      if (depth === 1 && tag.name !== 'entities')
+      if (reader.depth === 1 && tag.name !== 'entities')
         throw new CmtFormatError(`${file} is not a Configuration Migration data file (its root is <${tag.name}>, not <entities>).`);
       switch (tag.name) {
         case 'entity':
@@ -121,7 +119,6 @@ export async function* readDataBatches(
       }
     },
     close(name) {
-      depth--;
       switch (name) {
         case 'record':
           if (record) ready.push({ kind: 'record', entity, record });

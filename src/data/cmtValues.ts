@@ -50,22 +50,17 @@ const bad = (raw: string, expected: string): Converted => ({ problem: `"${raw}" 
 
 /** A value of the file as the Web API wants it for a column of `type`. */
 export function fromCmtValue(type: string, raw: string, date?: DateColumn): Converted {
+  const text = raw.trim();
   switch (type) {
     case 'string':
     case 'memo':
     case 'imagedata':
       return { value: raw };
-    case 'bool':
-      // The tool writes True and False; anything else goes through the lenient reading.
-      if (raw === 'True') return { value: true };
-      if (raw === 'False') return { value: false };
-      break;
-  }
-  const text = raw.trim();
-  switch (type) {
     case 'guid':
       return GUID.test(text) ? { value: text.replace(/[{}]/g, '').toLowerCase() } : bad(raw, 'a GUID');
     case 'bool':
+      // The tool writes True and False; anything else goes through the lenient reading.
+      if (text === 'True' || text === 'False') return { value: text === 'True' };
       return /^(true|1)$/i.test(text) ? { value: true } : /^(false|0)$/i.test(text) ? { value: false } : bad(raw, 'True or False');
     case 'number':
     case 'bigint':

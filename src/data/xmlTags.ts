@@ -27,6 +27,8 @@ export interface XmlTag {
 
 const GT = 0x3e;
 const SLASH = 0x2f;
+const QUESTION = 0x3f;
+const BANG = 0x21;
 const EQUALS = 0x3d;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
@@ -73,8 +75,9 @@ const REFERENCE = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeReferences(text: string): string {
-  const stray = text.replace(REFERENCE, '').indexOf('&');
-  if (stray !== -1) throw new XmlFormatError(`"${text.replace(REFERENCE, '').slice(stray, stray + 12)}" is not a reference XML knows`);
+  const unreferenced = text.replace(REFERENCE, '');
+  const stray = unreferenced.indexOf('&');
+  if (stray !== -1) throw new XmlFormatError(`"${unreferenced.slice(stray, stray + 12)}" is not a reference XML knows`);
   return text.replace(REFERENCE, (whole: string, hex: string | undefined, decimal: string | undefined, named: string | undefined) => {
     if (named) return NAMED[named]!;
     const code = hex ? parseInt(hex, 16) : Number(decimal);
@@ -132,6 +135,11 @@ export class XmlTagReader implements XmlTag {
   /** The handler sets it for the elements whose text it wants. */
   wantText = false;
 
+  /** How many elements are open, the one being opened included. */
+  get depth(): number {
+    return this.stack.length;
+  }
+
   constructor(private readonly handler: XmlTagHandler) {}
 
   write(piece: string): void {
@@ -154,10 +162,7 @@ export class XmlTagReader implements XmlTag {
       this.held.push(chunk);
       return;
     }
-    if (this.held.length) {
-      this.rest += this.held.join('');
-      this.held = [];
-    }
+    this.joinHeld();
     let text = chunk;
     if (this.rest) {
       // What the last chunk left open usually ends at this one's first ">": read the two joined up to
@@ -165,24 +170,24 @@ export class XmlTagReader implements XmlTag {
       const gt = chunk.indexOf('>');
       const head = this.rest + (gt === -1 ? chunk : chunk.slice(0, gt + 1));
       const read = this.read(head);
-      if (read > 0) this.atStart = false;
       if (gt === -1) {
         this.rest = head.slice(read);
         return;
       }
       text = read === head.length ? chunk.slice(gt + 1) : head.slice(read) + chunk.slice(gt + 1);
     }
-    const read = this.read(text);
-    if (read > 0) this.atStart = false;
-    this.rest = text.slice(read);
+    this.rest = text.slice(this.read(text));
+  }
+
+  private joinHeld(): void {
+    if (!this.held.length) return;
+    this.rest += this.held.join('');
+    this.held = [];
   }
 
   end(): void {
     if (this.carry) throw new XmlFormatError('the document ends in half a character');
-    if (this.held.length) {
-      this.rest += this.held.join('');
-      this.held = [];
-    }
+    this.joinHeld();
     if (this.rest) {
       const at = this.read(this.rest, true);
       if (at < this.rest.length) throw new XmlFormatError('the document ends inside markup');
@@ -203,6 +208,12 @@ export class XmlTagReader implements XmlTag {
 
   /** Reads what is complete in `text`; returns where the unread rest begins. */
   private read(text: string, last = false): number {
+    const at = this.readFrom(text, last);
+    if (at > 0) this.atStart = false;
+    return at;
+  }
+
+  private readFrom(text: string, last: boolean): number {
     let at = 0;
     const length = text.length;
     this.nextAmpersand = text.indexOf('&');
@@ -247,8 +258,8 @@ export class XmlTagReader implements XmlTag {
     const c = text.charCodeAt(lt + 1);
     if (Number.isNaN(c)) return -1;
     if (c === SLASH) return this.readEndTag(text, lt);
-    if (c === 0x3f) return this.readProcessingInstruction(text, lt);
-    if (c === 0x21) return this.readDeclaration(text, lt);
+    if (c === QUESTION) return this.readProcessingInstruction(text, lt);
+    if (c === BANG) return this.readDeclaration(text, lt);
     return this.readStartTag(text, lt);
   }
 
@@ -259,7 +270,7 @@ export class XmlTagReader implements XmlTag {
     let at = lt + 2;
     if (!isNameStart(text.charCodeAt(at))) throw new XmlFormatError('a processing instruction without a target');
     while (at < end && isNameChar(text.charCodeAt(at))) at++;
-    if (at < end && !isSpace(text.charCodeAt(at)) && text.charCodeAt(at) !== 0x3f)
+    if (at < end && !isSpace(text.charCodeAt(at)) && text.charCodeAt(at) !== QUESTION)
       throw new XmlFormatError('a processing instruction whose target is not a name');
     if (at - (lt + 2) === 3 && text.slice(lt + 2, at).toLowerCase() === 'xml') {
       if (!this.atStart || lt !== 0) throw new XmlFormatError('an XML declaration that is not at the start');

@@ -255,13 +255,7 @@ export class HttpClient {
       answer = await undiciRequest(request.url, {
         method: request.method,
         headers,
-        body:
-          request.bytes ??
-          (request.streamBody
-            ? Readable.from(request.streamBody.chunks())
-            : request.body === undefined
-              ? undefined
-              : JSON.stringify(request.body)),
+        body: bodyOf(request),
         signal: request.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -468,4 +462,11 @@ export function safeUrl(url: string): string {
   } catch {
     return '[invalid url]';
   }
+}
+
+/** What undici sends for a request: its bytes, its stream, or its JSON. */
+function bodyOf(request: HttpRequest): Buffer | Readable | string | undefined {
+  if (request.bytes) return request.bytes;
+  if (request.streamBody) return Readable.from(request.streamBody.chunks());
+  return request.body === undefined ? undefined : JSON.stringify(request.body);
 }
