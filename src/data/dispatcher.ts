@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { PlatformError } from '../platform/errors';
 import { sleep as defaultSleep } from '../platform/retry';
-import { BURST_REMAINING as BURST, TIME_REMAINING as TIME, headerNumber } from '../observability/metrics';
+import { BURST_REMAINING as BURST, TIME_REMAINING as TIME, headerNumber, parallelismHint } from '../observability/metrics';
 import type { ResponseHeaders } from '../platform/responseHeaders';
 
 /** The time budget ran out: what is done stays done, the rest is for the next call. */
@@ -11,8 +11,46 @@ export class BudgetExhausted extends Error {
   }
 }
 
+/** Dataverse's limit of requests at once per user: the most the dispatcher ever sends. */
+export const MOST_AT_ONCE = 52;
+
+/** Requests at once when neither the caller nor the environment says. */
+export const DEFAULT_PARALLELISM = 4;
+
+/**
+ * How many requests to send at once: what the caller asked for, else what the environment
+ * recommends (x-ms-dop-hint, followed as it changes), else 4; with a note for the summary where the
+ * choice is worth knowing.
+ */
+export function chooseParallelism(
+  asked: number | undefined,
+  hint: number | undefined,
+): { parallelism: number; follow: boolean; note?: string } {
+  if (asked !== undefined) {
+    const note =
+      hint !== undefined && asked > hint
+        ? `parallelism ${asked} is more than the ${hint} requests at once this environment recommends now (x-ms-dop-hint); leave parallelism out to follow it.`
+        : undefined;
+    return { parallelism: Math.min(asked, MOST_AT_ONCE), follow: false, note };
+  }
+  if (hint === undefined)
+    return {
+      parallelism: DEFAULT_PARALLELISM,
+      follow: true,
+      note: `Up to ${DEFAULT_PARALLELISM} requests at once: the environment recommended no degree of parallelism (x-ms-dop-hint).`,
+    };
+  const parallelism = Math.min(hint, MOST_AT_ONCE);
+  return {
+    parallelism,
+    follow: true,
+    note: `Requests at once followed the degree of parallelism this environment recommends (x-ms-dop-hint: ${parallelism} at the start).`,
+  };
+}
+
 export interface DispatcherOptions {
   parallelism: number;
+  /** Follow the degree of parallelism the responses recommend (x-ms-dop-hint) instead of keeping `parallelism`. */
+  followHint?: boolean;
   /** When the time budget ends (ms since the epoch). */
   deadline: number;
   /** The caller's cancellation. */
@@ -33,6 +71,8 @@ export class Dispatcher {
   requests = 0;
   throttles = 0;
   private limit: number;
+  /** What `limit` comes back to while the rate-limit budget is ample. */
+  private ceiling: number;
   private inFlight = 0;
   private pausedUntil = 0;
   private averageMs = 0;
@@ -45,7 +85,7 @@ export class Dispatcher {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.limit = options.parallelism;
+    this.limit = this.ceiling = options.parallelism;
     this.now = options.now ?? Date.now;
     this.wait = options.sleep ?? defaultSleep;
     this.signal = AbortSignal.any([options.signal, this.budget.signal]);
@@ -64,13 +104,15 @@ export class Dispatcher {
     return this.limit;
   }
 
-  /** Reads the remaining budget from a response and sets how many requests may run at once. */
+  /** Reads the recommended parallelism and the remaining budget from a response and sets how many requests may run at once. */
   observe(headers: ResponseHeaders | undefined): void {
     if (!headers) return;
+    const hint = this.options.followHint ? parallelismHint(headers) : undefined;
+    if (hint !== undefined) this.ceiling = Math.min(hint, MOST_AT_ONCE);
     const burst = headerNumber(headers, BURST);
     const seconds = headerNumber(headers, TIME);
-    if (burst === undefined && seconds === undefined) return;
-    let limit = this.options.parallelism;
+    if (burst === undefined && seconds === undefined && hint === undefined) return;
+    let limit = this.ceiling;
     // Keep at least twice the requests in flight in reserve, and twice their execution time.
     if (burst !== undefined) limit = Math.min(limit, Math.max(1, Math.floor(burst / 2)));
     if (seconds !== undefined && this.averageMs > 0)

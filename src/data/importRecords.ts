@@ -5,7 +5,7 @@ import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
 import { own, readDataBatches, type CmtEvent } from './cmtDataReader';
 import type { DataSource } from './dataPackage';
-import { BudgetExhausted, Dispatcher } from './dispatcher';
+import { BudgetExhausted, Dispatcher, chooseParallelism } from './dispatcher';
 import { ImportProgress, STAGES, type RecordFailure, type ResumeState } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
@@ -18,7 +18,8 @@ export type { RecordFailure } from './importProgress';
 
 export interface ImportOptions {
   batchSize: number;
-  parallelism: number;
+  /** Most requests at once; by default what the environment recommends (x-ms-dop-hint). */
+  parallelism?: number;
   signal: AbortSignal;
   progress: (update: ProgressUpdate) => Promise<void>;
   /** Milliseconds to keep going, through throttling included; then a resumable partial result. Default 5 minutes. */
@@ -90,7 +91,10 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   try {
     const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
     progress.requests += plan.requests;
-    const run = new ImportRun(dv, plan, progress, options);
+    // The metadata's answers carry the environment's recommended parallelism.
+    const atOnce = chooseParallelism(options.parallelism, dv.parallelismHint);
+    const run = new ImportRun(dv, plan, progress, { ...options, parallelism: atOnce.parallelism }, atOnce.follow);
+    if (atOnce.note) run.notes.push(atOnce.note);
     try {
       await run.execute(data);
     } catch (error) {
@@ -122,7 +126,7 @@ class ImportRun {
   outOfTime = false;
   private readonly dispatcher: Dispatcher;
   private readonly inFile = new Map<string, string>();
-  private readonly notes: string[] = [];
+  readonly notes: string[] = [];
   private readonly unresolved = new Map<string, { count: number; example: string }>();
   private readonly skippedEntities = new Set<string>();
   /** Records lookups and links point at that were not (yet) read from the file: `table|id` → the name the file gives. */
@@ -137,10 +141,12 @@ class ImportRun {
     private readonly dv: DataverseClient,
     private readonly plan: ImportPlan,
     private readonly progress: ImportProgress,
-    private readonly options: ImportOptions,
+    private readonly options: ImportOptions & { parallelism: number },
+    followHint: boolean,
   ) {
     this.dispatcher = new Dispatcher({
       parallelism: options.parallelism,
+      followHint,
       deadline: Date.now() + (options.timeBudgetMs ?? 300_000),
       signal: options.signal,
     });

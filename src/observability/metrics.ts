@@ -9,6 +9,8 @@ const RECENT = 1024;
 /** Headers Dataverse sends on every response: requests, and seconds of execution time, left in the window. */
 export const BURST_REMAINING = 'x-ms-ratelimit-burst-remaining-xrm-requests';
 export const TIME_REMAINING = 'x-ms-ratelimit-time-remaining-xrm-requests';
+/** The degree of parallelism Dataverse recommends for the environment now (4 for a trial, more for production). */
+export const PARALLELISM_HINT = 'x-ms-dop-hint';
 
 /** Dataverse's documented service protection limits per user and 5-minute window, the basis of the budget's percentage. */
 export const DATAVERSE_WINDOW = { requests: 6000, seconds: 1200 } as const;
@@ -26,6 +28,12 @@ export function headerNumber(headers: ResponseHeaders, name: string): number | u
   if (value === null) return undefined;
   const n = Number(value.replace(/,/g, '').trim());
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** The requests at once a Dataverse answer recommends (x-ms-dop-hint), when it gives a usable number. */
+export function parallelismHint(headers: ResponseHeaders): number | undefined {
+  const hint = headerNumber(headers, PARALLELISM_HINT);
+  return hint !== undefined && Number.isInteger(hint) && hint > 0 ? hint : undefined;
 }
 
 /** The last durations of something, for p50 and p95. */

@@ -1,7 +1,8 @@
 import { jsonBodyWithFile, saveBase64Field, type SavedFile } from './base64Stream';
 import { dataverseResource } from './endpoints';
 import { PlatformError } from './errors';
-import { collectBody, type HttpClient, type HttpResponse } from './http';
+import { parallelismHint } from '../observability/metrics';
+import { collectBody, type HttpClient, type HttpRequest, type HttpResponse } from './http';
 import { rowPath } from './odata';
 
 export interface WhoAmIResponse {
@@ -23,6 +24,7 @@ const ODATA_HEADERS = {
 export class DataverseClient {
   readonly resource: string;
   private readonly apiBase: string;
+  private lastParallelismHint: number | undefined;
 
   constructor(
     private readonly http: HttpClient,
@@ -30,6 +32,20 @@ export class DataverseClient {
   ) {
     this.resource = dataverseResource(instanceUrl);
     this.apiBase = `${this.resource}/api/data/v9.2`;
+  }
+
+  /**
+   * The degree of parallelism the environment recommends for its load now (x-ms-dop-hint), from the
+   * last response that gave it; undefined before any did (docs/service-notes.md#errors-limits-and-retries).
+   */
+  get parallelismHint(): number | undefined {
+    return this.lastParallelismHint;
+  }
+
+  private async send<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+    const response = await this.http.send<T>(request);
+    this.lastParallelismHint = parallelismHint(response.headers) ?? this.lastParallelismHint;
+    return response;
   }
 
   whoAmI(signal?: AbortSignal): Promise<WhoAmIResponse> {
@@ -47,7 +63,7 @@ export class DataverseClient {
 
   /** A GET relative to /api/data/v9.2/. */
   async get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    const { body } = await this.http.send<T>({
+    const { body } = await this.send<T>({
       service: 'dataverse',
       method: 'GET',
       url: this.url(path),
@@ -68,7 +84,7 @@ export class DataverseClient {
     body: Record<string, unknown>,
     options: { signal?: AbortSignal; idempotent?: boolean; headers?: Record<string, string> } = {},
   ): Promise<HttpResponse<T>> {
-    return this.http.send<T>({
+    return this.send<T>({
       service: 'dataverse',
       method: 'POST',
       url: this.url(name),
@@ -88,7 +104,7 @@ export class DataverseClient {
   ): Promise<HttpResponse<T>> {
     const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     const headers = { ...ODATA_HEADERS, ...options.headers, 'content-type': 'application/json' };
-    return this.http.send<T>({
+    return this.send<T>({
       service: 'dataverse',
       method: 'POST',
       url: this.url(name),
@@ -116,7 +132,7 @@ export class DataverseClient {
       'content-type': `multipart/mixed; boundary=${boundary}`,
       prefer: 'odata.continue-on-error',
     };
-    return this.http.send<string>({
+    return this.send<string>({
       service: 'dataverse',
       method: 'POST',
       url: this.url('$batch'),
@@ -137,7 +153,7 @@ export class DataverseClient {
     signal?: AbortSignal,
   ): Promise<HttpResponse<T>> {
     const streamBody = await jsonBodyWithFile(params, field, file);
-    return this.http.send<T>({
+    return this.send<T>({
       service: 'dataverse',
       method: 'POST',
       url: this.url(name),
@@ -157,7 +173,7 @@ export class DataverseClient {
     signal?: AbortSignal,
     check?: (partial: string, bytes: number) => Promise<void>,
   ): Promise<SavedFile> {
-    const response = await this.http.send<SavedFile>({
+    const response = await this.send<SavedFile>({
       service: 'dataverse',
       method: 'POST',
       url: this.url('DownloadSolutionExportData'),
@@ -174,7 +190,7 @@ export class DataverseClient {
 
   /** PATCH of one row; setting columns to values is safe to repeat. */
   async update(entitySet: string, id: string, columns: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    await this.http.send({
+    await this.send({
       service: 'dataverse',
       method: 'PATCH',
       url: this.url(`${entitySet}(${id})`),
@@ -188,7 +204,7 @@ export class DataverseClient {
 
   /** DELETE of a row or a link (…/$ref); deleting what is already gone answers 404, which the caller decides about. */
   async delete(path: string, signal?: AbortSignal): Promise<void> {
-    await this.http.send({
+    await this.send({
       service: 'dataverse',
       method: 'DELETE',
       url: this.url(path),
@@ -204,7 +220,7 @@ export class DataverseClient {
     const url = /^https?:\/\//i.test(pathOrNextLink) ? pathOrNextLink : this.url(pathOrNextLink);
     if (!url.toLowerCase().startsWith(`${this.resource.toLowerCase()}/api/data/`))
       throw new TypeError('a nextLink outside this organization');
-    const { body } = await this.http.send<T>({
+    const { body } = await this.send<T>({
       service: 'dataverse',
       method: 'GET',
       url,
@@ -218,7 +234,7 @@ export class DataverseClient {
   /** A file column's bytes (GET …/<column>/$value); undefined when the column holds no file. */
   async download(path: string, signal?: AbortSignal): Promise<{ bytes: Buffer; fileName?: string } | undefined> {
     try {
-      const response = await this.http.send<Buffer>({
+      const response = await this.send<Buffer>({
         service: 'dataverse',
         method: 'GET',
         url: this.url(path),
@@ -242,7 +258,7 @@ export class DataverseClient {
         code: 'FileTooLarge',
         message: `${fileName} is over 16 MB, which needs a chunked upload this version does not do.`,
       });
-    await this.http.send({
+    await this.send({
       service: 'dataverse',
       method: 'PATCH',
       url: this.url(path),

@@ -215,9 +215,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const auth = authenticate(request, org.url);
       if ('status' in auth) return auth;
       const user = auth.principal.kind === 'app' ? auth.principal.app.objectId : auth.principal.user.objectId;
-      return serviceProtection.run(`${org.url}|${user}`, () =>
-        handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale),
-      );
+      return serviceProtection
+        .run(`${org.url}|${user}`, () => handleDataverse(request, org, auth.principal, solutions, tenant, lifecycle.timeScale))
+        .then((reply) => {
+          // Read when the request is answered: a test may change it between requests.
+          if (org.parallelismHint !== null) reply.headers = { ...reply.headers, 'x-ms-dop-hint': String(org.parallelismHint) };
+          return reply;
+        });
     }
     return json(404, { error: { code: 'NotFound', message: `The sandbox has no route for ${request.method} ${request.url.pathname}.` } });
   }

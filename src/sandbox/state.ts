@@ -115,6 +115,11 @@ export interface SandboxConnection {
 
 export interface SandboxOrg {
   organizationId: string;
+  /**
+   * The degree of parallelism the service recommends on every response (x-ms-dop-hint): 4 here, as
+   * a trial or developer environment gives; a production environment gets more. Null sends none.
+   */
+  parallelismHint: number | null;
   /** Power Pages tables installed (a new environment has none until Power Pages is provisioned). */
   portalSchemas: Set<'adx' | 'mspp'>;
   name: string;
@@ -340,6 +345,7 @@ export function addEnvironment(tenant: SandboxTenant, baseUrl: string, seed: See
   if (seed.domainName) {
     const org = makeOrg(tenant, baseUrl, seed.domainName, seed.displayName);
     org.portalSchemas = new Set(seed.portalSchemas);
+    if (seed.sku === 'Production') org.parallelismHint = 16;
     const seeded = (seed.solutions ?? []).map((s) => ({ ...solution(s.uniquename, s.version, s.ismanaged), requires: s.requires ?? [] }));
     setSolutions(org, [...systemSolutions(), ...seeded], Date.parse(createdTime));
     record.properties.databaseType = 'CommonDataService';
@@ -382,6 +388,7 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, _na
   ];
   return {
     organizationId: randomUUID(),
+    parallelismHint: 4,
     portalSchemas: new Set(),
     name: domainName,
     url: `${baseUrl}/orgs/${domainName}`,

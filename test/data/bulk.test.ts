@@ -1,12 +1,31 @@
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { dataTables } from '../../src/sandbox/dataTables';
 import { text } from '../helpers';
 import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
-import { answerLate, structured, withData } from './harness';
+import { answerLate, structured, withData, type DataHarness } from './harness';
 
 const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
   requests.slice(from).filter((r) => path.test(r.path) && (status === undefined || r.status === status)).length;
+
+/** A data file of contacts with only a last name. */
+function contactsFile(h: DataHarness, name: string, count: number): Promise<string> {
+  const records = Array.from({ length: count }, (_, i) => ({
+    id: id('c', i + 1),
+    fields: [['lastname', `Contact ${i + 1}`]] as Array<[string, string]>,
+  }));
+  const fields: Array<[string, string]> = [
+    ['contactid', 'guid'],
+    ['lastname', 'string'],
+  ];
+  return writeDataFile(
+    h.work,
+    name,
+    schemaXml([{ name: 'contact', primaryname: 'fullname', fields }]),
+    dataXml([{ entity: 'contact', records }]),
+  );
+}
 
 describe('pp_import_data under throttling and time budgets', () => {
   it('when throttling outlasts the time budget, returns what is done and a resume; calling again with it finishes without writing anything twice', async () => {
@@ -148,25 +167,7 @@ describe('pp_import_data under throttling and time budgets', () => {
   it('sends fewer requests at once as the rate-limit headers say the budget runs out, so few are throttled', async () => {
     await withData(
       async (h) => {
-        const records = Array.from({ length: 120 }, (_, i) => ({
-          id: id('c', i + 1),
-          fields: [['lastname', `Contact ${i + 1}`]] as Array<[string, string]>,
-        }));
-        const file = await writeDataFile(
-          h.work,
-          'paced.zip',
-          schemaXml([
-            {
-              name: 'contact',
-              primaryname: 'fullname',
-              fields: [
-                ['contactid', 'guid'],
-                ['lastname', 'string'],
-              ],
-            },
-          ]),
-          dataXml([{ entity: 'contact', records }]),
-        );
+        const file = await contactsFile(h, 'paced.zip', 120);
         const from = h.sandbox.requests.length;
         const result = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 4, parallelism: 8 }));
         assert.equal(result.entities[0].imported, 120);
@@ -177,6 +178,88 @@ describe('pp_import_data under throttling and time budgets', () => {
         assert.ok(throttled <= 3, `${throttled} requests were throttled`);
       },
       { serviceProtection: { requests: 30, windowSeconds: 1 } },
+    );
+  });
+});
+
+describe('pp_import_data: how many requests at once', () => {
+  /**
+   * Imports 300 contacts in 30 requests; returns the result and the most writes that were waiting for
+   * their answer at once, counted where undici sends them (its diagnostics channels).
+   */
+  async function importCounting(
+    h: DataHarness,
+    args: Record<string, unknown>,
+    environment = 'Contoso (default)',
+  ): Promise<{ result: any; atOnce: number }> {
+    const file = await contactsFile(h, `at-once-${h.sandbox.requests.length}.zip`, 300);
+    const origin = new URL(h.url(environment)).origin;
+    const isWrite = (request: { origin?: unknown; path: string }) =>
+      String(request.origin) === origin && request.path.endsWith('/Microsoft.Dynamics.CRM.UpsertMultiple');
+    let waiting = 0;
+    let atOnce = 0;
+    const sent = (message: unknown) => {
+      if (isWrite((message as { request: { path: string } }).request)) atOnce = Math.max(atOnce, ++waiting);
+    };
+    const answered = (message: unknown) => {
+      if (isWrite((message as { request: { path: string } }).request)) waiting--;
+    };
+    subscribe('undici:client:sendHeaders', sent);
+    subscribe('undici:request:headers', answered);
+    try {
+      const result = structured(
+        await h.call('pp_import_data', { environment: h.url(environment), dataFile: file, batchSize: 10, ...args }),
+      );
+      assert.equal(result.entities[0].imported, 300);
+      return { result, atOnce };
+    } finally {
+      unsubscribe('undici:client:sendHeaders', sent);
+      unsubscribe('undici:request:headers', answered);
+    }
+  }
+
+  it('follows the degree of parallelism the environment recommends (x-ms-dop-hint) when none is given', async () => {
+    await withData(
+      async (h) => {
+        h.org().parallelismHint = 8;
+        const { result, atOnce } = await importCounting(h, {});
+        assert.ok(atOnce > 4 && atOnce <= 8, `${atOnce} writes at once`);
+        assert.ok(
+          result.notes.some((n: string) => n.includes('x-ms-dop-hint: 8 at the start')),
+          result.notes.join('\n'),
+        );
+
+        // Another environment: the client keeps the last hint an environment gave.
+        h.org('Contoso Test').parallelismHint = null;
+        const without = await importCounting(h, {}, 'Contoso Test');
+        assert.ok(without.atOnce > 1 && without.atOnce <= 4, `${without.atOnce} writes at once`);
+        assert.ok(
+          without.result.notes.some((n: string) => n.startsWith('Up to 4 requests at once')),
+          without.result.notes.join('\n'),
+        );
+      },
+      { latencyMs: 60 },
+    );
+  });
+
+  it('keeps the parallelism the caller gives, saying so when it is above what the environment recommends', async () => {
+    await withData(
+      async (h) => {
+        h.org().parallelismHint = 8;
+        const below = await importCounting(h, { parallelism: 2 });
+        assert.equal(below.atOnce, 2);
+        assert.ok(!below.result.notes.some((n: string) => n.includes('x-ms-dop-hint')), below.result.notes.join('\n'));
+
+        const above = await importCounting(h, { parallelism: 12 });
+        assert.ok(above.atOnce > 8 && above.atOnce <= 12, `${above.atOnce} writes at once`);
+        assert.ok(
+          above.result.notes.includes(
+            'parallelism 12 is more than the 8 requests at once this environment recommends now (x-ms-dop-hint); leave parallelism out to follow it.',
+          ),
+          above.result.notes.join('\n'),
+        );
+      },
+      { latencyMs: 60 },
     );
   });
 });

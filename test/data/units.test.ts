@@ -12,6 +12,7 @@ import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import type { TablePlan } from '../../src/data/importPlan';
 import { firstPass } from '../../src/data/recordBody';
 import { LookupResolver } from '../../src/data/lookups';
+import { Dispatcher } from '../../src/data/dispatcher';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
@@ -366,6 +367,30 @@ describe('data import parts', () => {
       'parentcustomerid_contact@odata.bind': '/contacts(c0000002-0000-4000-8000-000000000000)',
     });
     assert.equal(outcome.set, 3);
+  });
+
+  it('follows the parallelism the responses recommend as it changes, within the rate-limit budget, unless told a number', () => {
+    const answer = (headers: Record<string, string>) => ({ get: (name: string) => headers[name] ?? null });
+    const options = { parallelism: 4, deadline: Date.now() + 60_000, signal: new AbortController().signal };
+    const following = new Dispatcher({ ...options, followHint: true });
+    const fixed = new Dispatcher(options);
+    try {
+      following.observe(answer({ 'x-ms-dop-hint': '8' }));
+      assert.equal(following.concurrency, 8);
+      following.observe(answer({ 'x-ms-dop-hint': '2' }));
+      assert.equal(following.concurrency, 2);
+      following.observe(answer({ 'x-ms-dop-hint': '300' }));
+      assert.equal(following.concurrency, 52, "Dataverse's limit of requests at once per user");
+      following.observe(answer({ 'x-ms-dop-hint': '8', 'x-ms-ratelimit-burst-remaining-xrm-requests': '6' }));
+      assert.equal(following.concurrency, 3, 'twice the requests in flight kept in reserve');
+      following.observe(answer({ 'x-ms-dop-hint': 'many' }));
+      assert.equal(following.concurrency, 3);
+      fixed.observe(answer({ 'x-ms-dop-hint': '8' }));
+      assert.equal(fixed.concurrency, 4);
+    } finally {
+      following.close();
+      fixed.close();
+    }
   });
 
   it('keeps done items as merged ranges', () => {

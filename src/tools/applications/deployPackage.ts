@@ -166,7 +166,6 @@ async function importPackageData(
     const source = await openDataFile(file, dataFile.name);
     const summary = await importRecords(dv, source, {
       batchSize: 500,
-      parallelism: 4,
       signal: context.signal,
       progress: context.progress,
     }).finally(() => source.close());
