@@ -406,7 +406,7 @@ async function main(): Promise<void> {
     const floorMs = (later.cpuMs + later.sandboxCpuMs) / cores;
     if (Number.isFinite(floorMs))
       console.log(
-        `\nThe later import used ${seconds(later.cpuMs)} s of CPU in the importer (all its threads) and ${seconds(later.sandboxCpuMs)} s in the sandbox: ${cores} cores give that in no less than ${seconds(floorMs)} s (${(naive.ms / floorMs).toFixed(1)}x the naive importer); it took ${seconds(later.ms)} s.`,
+        `\nThe later import used ${seconds(later.cpuMs)} s of CPU in the importer (all its threads) and ${seconds(later.sandboxCpuMs)} s in the sandbox: ${cores} cores give that in no less than ${seconds(floorMs)} s (at most ${(naive.ms / floorMs).toFixed(1)}x the naive importer); it took ${seconds(later.ms)} s.`,
       );
     console.log(
       `\nSpeed-up: ${(naive.ms / ours.ms).toFixed(1)}x for a fresh process, ${(naive.ms / later.ms).toFixed(1)}x for a process that has imported before (goal: at least 50x). Load average: ${loadavg()

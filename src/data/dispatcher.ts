@@ -11,7 +11,7 @@ export class BudgetExhausted extends Error {
   }
 }
 
-/** Dataverse's limit of requests at once per user: the most the dispatcher ever sends. */
+/** Dataverse's default limit of requests at once per user (it can be higher): the most the dispatcher sends. */
 export const MOST_AT_ONCE = 52;
 
 /** Requests at once when neither the caller nor the environment says. */
@@ -40,10 +40,11 @@ export function chooseParallelism(
       note: `Up to ${DEFAULT_PARALLELISM} requests at once: the environment recommended no degree of parallelism (x-ms-dop-hint).`,
     };
   const parallelism = Math.min(hint, MOST_AT_ONCE);
+  const capped = parallelism < hint ? `, at most ${MOST_AT_ONCE}` : '';
   return {
     parallelism,
     follow: true,
-    note: `Requests at once followed the degree of parallelism this environment recommends (x-ms-dop-hint: ${parallelism} at the start).`,
+    note: `Requests at once followed the degree of parallelism this environment recommends (x-ms-dop-hint: ${hint} at the start${capped}).`,
   };
 }
 
@@ -73,6 +74,8 @@ export class Dispatcher {
   private limit: number;
   /** What `limit` comes back to while the rate-limit budget is ample. */
   private ceiling: number;
+  /** Halved by each throttling, then one more for each answer, so a 429 is not met again at once. */
+  private afterThrottling = MOST_AT_ONCE;
   private inFlight = 0;
   private pausedUntil = 0;
   private averageMs = 0;
@@ -104,15 +107,19 @@ export class Dispatcher {
     return this.limit;
   }
 
-  /** Reads the recommended parallelism and the remaining budget from a response and sets how many requests may run at once. */
+  /** Sets how many requests may run at once from a response's recommended parallelism and budget left. */
   observe(headers: ResponseHeaders | undefined): void {
     if (!headers) return;
     const hint = this.options.followHint ? parallelismHint(headers) : undefined;
     if (hint !== undefined) this.ceiling = Math.min(hint, MOST_AT_ONCE);
     const burst = headerNumber(headers, BURST);
     const seconds = headerNumber(headers, TIME);
-    if (burst === undefined && seconds === undefined && hint === undefined) return;
-    let limit = this.ceiling;
+    if (burst === undefined && seconds === undefined) {
+      // Without the budget, a lower recommendation is followed at once; a higher one waits for it.
+      if (this.ceiling < this.limit) this.limit = this.ceiling;
+      return;
+    }
+    let limit = Math.min(this.ceiling, this.afterThrottling);
     // Keep at least twice the requests in flight in reserve, and twice their execution time.
     if (burst !== undefined) limit = Math.min(limit, Math.max(1, Math.floor(burst / 2)));
     if (seconds !== undefined && this.averageMs > 0)
@@ -159,6 +166,7 @@ export class Dispatcher {
         const headers = await task(this.signal);
         this.requests++;
         this.averageMs = this.averageMs ? this.averageMs * 0.8 + (this.now() - started) * 0.2 : this.now() - started;
+        this.afterThrottling = Math.min(MOST_AT_ONCE, this.afterThrottling + 1);
         this.observe(headers);
         onDone();
         return;
@@ -187,10 +195,11 @@ export class Dispatcher {
     }
     if (error instanceof PlatformError && error.status === 429) {
       this.throttles++;
-      // One throttled request pauses them all, and fewer go at once afterwards.
+      // One throttling pauses every request and halves how many go at once afterwards; requests
+      // throttled with it, while its pause lasts, do not halve that again.
       const delay = error.retryAfterMs ?? Math.min(60_000, 5000 * attempt);
+      if (this.now() >= this.pausedUntil) this.limit = this.afterThrottling = Math.max(1, Math.floor(this.limit / 2));
       this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
-      this.limit = Math.max(1, Math.floor(this.limit / 2));
       return delay;
     }
     const transient =

@@ -160,10 +160,10 @@ class ImportRun {
     await this.spool.seal();
     const resolver = this.resolver;
     const outside = [...this.referenced.values()].filter((r) => !this.inFile.has(r.id));
-    // Looking records up in the environment goes outside the dispatcher: not beside its batches,
-    // so no more than `parallelism` requests are ever in flight.
+    // Looking records up in the environment goes outside the dispatcher: not beside its batches, and
+    // as many at once as it allows now, so no more requests are ever in flight than it would send.
     if (outside.length) await records.ended();
-    await resolver.resolve(this.dv, outside, this.options.parallelism, this.dispatcher.signal);
+    await resolver.resolve(this.dv, outside, this.dispatcher.concurrency, this.dispatcher.signal);
     this.progress.requests += resolver.requests;
     await this.lookups(resolver, records);
     await this.states();

@@ -9,7 +9,7 @@ const RECENT = 1024;
 /** Headers Dataverse sends on every response: requests, and seconds of execution time, left in the window. */
 export const BURST_REMAINING = 'x-ms-ratelimit-burst-remaining-xrm-requests';
 export const TIME_REMAINING = 'x-ms-ratelimit-time-remaining-xrm-requests';
-/** The degree of parallelism Dataverse recommends for the environment now (4 for a trial, more for production). */
+/** The degree of parallelism Dataverse recommends for the environment now (more where it has more servers). */
 export const PARALLELISM_HINT = 'x-ms-dop-hint';
 
 /** Dataverse's documented service protection limits per user and 5-minute window, the basis of the budget's percentage. */

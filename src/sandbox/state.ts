@@ -116,8 +116,8 @@ export interface SandboxConnection {
 export interface SandboxOrg {
   organizationId: string;
   /**
-   * The degree of parallelism the service recommends on every response (x-ms-dop-hint): 4 here, as
-   * a trial or developer environment gives; a production environment gets more. Null sends none.
+   * The degree of parallelism the service recommends on every response (x-ms-dop-hint): 4 here, 16
+   * for the production environment (the service gives environments with more servers more). Null sends none.
    */
   parallelismHint: number | null;
   /** Power Pages tables installed (a new environment has none until Power Pages is provisioned). */

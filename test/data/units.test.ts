@@ -12,7 +12,8 @@ import { fromCmtValue, toCmtValue } from '../../src/data/cmtValues';
 import type { TablePlan } from '../../src/data/importPlan';
 import { firstPass } from '../../src/data/recordBody';
 import { LookupResolver } from '../../src/data/lookups';
-import { Dispatcher } from '../../src/data/dispatcher';
+import { Dispatcher, chooseParallelism } from '../../src/data/dispatcher';
+import { PlatformError } from '../../src/platform/errors';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
@@ -374,23 +375,100 @@ describe('data import parts', () => {
     const options = { parallelism: 4, deadline: Date.now() + 60_000, signal: new AbortController().signal };
     const following = new Dispatcher({ ...options, followHint: true });
     const fixed = new Dispatcher(options);
+    // Dataverse sends the budget left with every answer.
+    const ample = { 'x-ms-ratelimit-burst-remaining-xrm-requests': '6000' };
     try {
-      following.observe(answer({ 'x-ms-dop-hint': '8' }));
+      following.observe(answer({ ...ample, 'x-ms-dop-hint': '8' }));
       assert.equal(following.concurrency, 8);
-      following.observe(answer({ 'x-ms-dop-hint': '2' }));
+      following.observe(answer({ ...ample, 'x-ms-dop-hint': '2' }));
       assert.equal(following.concurrency, 2);
-      following.observe(answer({ 'x-ms-dop-hint': '300' }));
-      assert.equal(following.concurrency, 52, "Dataverse's limit of requests at once per user");
+      following.observe(answer({ ...ample, 'x-ms-dop-hint': '300' }));
+      assert.equal(following.concurrency, 52, "Dataverse's default limit of requests at once per user");
       following.observe(answer({ 'x-ms-dop-hint': '8', 'x-ms-ratelimit-burst-remaining-xrm-requests': '6' }));
       assert.equal(following.concurrency, 3, 'twice the requests in flight kept in reserve');
-      following.observe(answer({ 'x-ms-dop-hint': 'many' }));
-      assert.equal(following.concurrency, 3);
-      fixed.observe(answer({ 'x-ms-dop-hint': '8' }));
+      for (const unusable of ['many', '0', '-1', '2.5', '']) following.observe(answer({ ...ample, 'x-ms-dop-hint': unusable }));
+      assert.equal(following.concurrency, 8, 'an unusable hint leaves the last usable one');
+      following.observe(answer({ 'x-ms-dop-hint': '5' }));
+      assert.equal(following.concurrency, 5, 'a lower hint is followed at once, without the budget');
+      following.observe(answer({ 'x-ms-dop-hint': '20' }));
+      assert.equal(following.concurrency, 5, 'a higher one waits for the budget');
+      following.observe(answer({ ...ample }));
+      assert.equal(following.concurrency, 20);
+      fixed.observe(answer({ ...ample, 'x-ms-dop-hint': '8' }));
       assert.equal(fixed.concurrency, 4);
     } finally {
       following.close();
       fixed.close();
     }
+  });
+
+  it('after a throttling sends half as many at once, once for the requests throttled together, and climbs back one answer at a time', async () => {
+    let clock = 0;
+    const dispatcher = new Dispatcher({
+      parallelism: 8,
+      deadline: 60_000,
+      signal: new AbortController().signal,
+      now: () => clock,
+      // A wait ends on a later turn, as a timer would: requests throttled together all see the same clock.
+      sleep: async (ms) => {
+        const until = clock + ms;
+        await new Promise((resolve) => setImmediate(resolve));
+        clock = Math.max(clock, until);
+      },
+    });
+    const ample = { get: (name: string) => (name === 'x-ms-ratelimit-burst-remaining-xrm-requests' ? '6000' : null) };
+    const throttled = () => new PlatformError({ service: 'dataverse', status: 429, code: '', message: 'throttled', retryAfterMs: 1000 });
+    try {
+      // Three requests throttled together, then each answered after the pause.
+      let release!: () => void;
+      const together = new Promise<void>((resolve) => (release = resolve));
+      const runs = await Promise.all(
+        [1, 2, 3].map(() => {
+          let first = true;
+          return dispatcher.submit(
+            async () => {
+              if (first) {
+                first = false;
+                await together;
+                throw throttled();
+              }
+              return ample;
+            },
+            () => undefined,
+          );
+        }),
+      );
+      release();
+      await Promise.all(runs.map((r) => r.settled));
+      // Halved once (8 → 4), then one more for each of the three answers.
+      assert.equal(dispatcher.throttles, 3);
+      assert.equal(dispatcher.concurrency, 7);
+      await (
+        await dispatcher.submit(
+          async () => ample,
+          () => undefined,
+        )
+      ).settled;
+      assert.equal(dispatcher.concurrency, 8, 'back to the parallelism it was given, no further');
+      await (
+        await dispatcher.submit(
+          async () => ample,
+          () => undefined,
+        )
+      ).settled;
+      assert.equal(dispatcher.concurrency, 8);
+    } finally {
+      dispatcher.close();
+    }
+  });
+
+  it("chooses how many requests go at once: the number given, else the environment's, else 4", () => {
+    assert.deepEqual(chooseParallelism(6, 8), { parallelism: 6, follow: false, note: undefined });
+    assert.match(chooseParallelism(12, 8).note!, /^parallelism 12 is more than the 8 requests at once/);
+    assert.deepEqual(chooseParallelism(undefined, undefined).parallelism, 4);
+    const capped = chooseParallelism(undefined, 300);
+    assert.equal(capped.parallelism, 52);
+    assert.match(capped.note!, /x-ms-dop-hint: 300 at the start, at most 52\)/);
   });
 
   it('keeps done items as merged ranges', () => {
