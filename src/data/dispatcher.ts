@@ -12,10 +12,10 @@ export class BudgetExhausted extends Error {
 }
 
 /** Dataverse's default limit of requests at once per user (it can be higher): the most the dispatcher sends. */
-export const MOST_AT_ONCE = 52;
+const MOST_AT_ONCE = 52;
 
 /** Requests at once when neither the caller nor the environment says. */
-export const DEFAULT_PARALLELISM = 4;
+const DEFAULT_PARALLELISM = 4;
 
 /**
  * How many requests to send at once: what the caller asked for, else what the environment

@@ -10,7 +10,7 @@ const RECENT = 1024;
 export const BURST_REMAINING = 'x-ms-ratelimit-burst-remaining-xrm-requests';
 export const TIME_REMAINING = 'x-ms-ratelimit-time-remaining-xrm-requests';
 /** The degree of parallelism Dataverse recommends for the environment now (more where it has more servers). */
-export const PARALLELISM_HINT = 'x-ms-dop-hint';
+const PARALLELISM_HINT = 'x-ms-dop-hint';
 
 /** Dataverse's documented service protection limits per user and 5-minute window, the basis of the budget's percentage. */
 export const DATAVERSE_WINDOW = { requests: 6000, seconds: 1200 } as const;
