@@ -245,6 +245,21 @@ describe('pp_import_data: how many requests at once', () => {
     );
   });
 
+  it('refuses a parallelism outside 1 to 52 by name, before anything is written', async () => {
+    await withData(async (h) => {
+      const file = await contactsFile(h, 'refused.zip', 10);
+      for (const parallelism of [0, 53, 2.5]) {
+        const from = h.sandbox.requests.length;
+        const result = await h.call('pp_import_data', { dataFile: file, parallelism });
+        assert.equal(result.isError, true);
+        const message = text(result);
+        assert.match(message, /parallelism/);
+        assert.doesNotMatch(message, /\n\s+at /, 'no stack trace');
+        assert.equal(count(h.sandbox.requests, from, /UpsertMultiple$/), 0);
+      }
+    });
+  });
+
   it('keeps the parallelism the caller gives, saying so when it is above what the environment recommends', async () => {
     await withData(
       async (h) => {
