@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataverseClient } from '../platform/dataverse';
-import { mapLimited } from '../solutions/parallel';
 import { elements, parseXml } from '../solutions/xml';
 import { ToolError } from '../callerError';
 import { findRelationship, navigationFrom } from './associate';
 import type { CmtRecord, CmtValue } from './cmtDataReader';
 import { CmtDataWriter, type CmtLinks } from './cmtDataWriter';
+import { readLinks, type ExportedRelationship } from './exportLinks';
 import { byDisplayName, writeSchema, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';
 import { toCmtValue } from './cmtValues';
 import { writeDataZip } from './dataPackage';
@@ -77,7 +77,7 @@ export interface ExportResult {
 interface TableExport {
   entity: CmtEntity;
   meta: TableMetadata;
-  relationships: Array<{ name: string; navigation: string; other: string; otherKey: string }>;
+  relationships: ExportedRelationship[];
 }
 
 /**
@@ -123,7 +123,8 @@ export async function exportRecords(
       const relationship = findRelationship(t.meta.manyToMany, r.name)!;
       const { navigation, other } = navigationFrom(relationship, t.meta.logicalName);
       const otherKey = keys.get(other)?.primaryId ?? `${other}id`;
-      t.relationships.push({ name: r.name, navigation, other, otherKey });
+      const first = relationship.Entity1LogicalName === t.meta.logicalName;
+      t.relationships.push({ name: r.name, navigation, other, otherKey, metadata: relationship, first });
       if (!options.given)
         Object.assign(r, {
           relatedEntityName: relationship.IntersectEntityName || r.name,
@@ -157,21 +158,9 @@ export async function exportRecords(
       }
       const links: CmtLinks[] = [];
       for (const r of t.relationships) {
-        const found = await mapLimited(ids, 8, async (id) => {
-          const page = await dv.get<{ value: Array<Record<string, string>> }>(
-            `${t.meta.entitySet}(${id})/${r.navigation}?$select=${r.otherKey}`,
-            options.signal,
-          );
-          return {
-            sourceId: id,
-            relationship: r.name,
-            targetEntity: r.other,
-            targetIdField: r.otherKey,
-            targetIds: page.value.map((v) => String(v[r.otherKey]).toLowerCase()),
-          };
-        });
-        requests += ids.length;
-        links.push(...found.filter((l) => l.targetIds.length));
+        const read = await readLinks(dv, t.meta, r, ids, options.signal);
+        requests += read.requests;
+        links.push(...read.links);
       }
       await out.end(links);
       entities.push({ name: t.entity.name, records: ids.length });

@@ -26,6 +26,9 @@ export interface ManyToManyMetadata {
   Entity2LogicalName: string;
   Entity1NavigationPropertyName: string;
   Entity2NavigationPropertyName: string;
+  /** The intersect table's columns holding each side's id. */
+  Entity1IntersectAttribute: string;
+  Entity2IntersectAttribute: string;
 }
 
 export interface TableMetadata {
@@ -88,7 +91,7 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
         signal,
       ),
       dv.get<{ value: ManyToManyMetadata[] }>(
-        `${base}/ManyToManyRelationships?$select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName`,
+        `${base}/ManyToManyRelationships?$select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName,Entity1IntersectAttribute,Entity2IntersectAttribute`,
         signal,
       ),
     ]);

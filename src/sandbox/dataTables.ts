@@ -3,6 +3,7 @@ import { orgData, type BulkMessage, type DataTable, type ManyToMany, type Row } 
 import { partyRows, recordContext, recordExists, tableBySet, webRow, writeRow, type Problem, type RecordContext } from './dataRecords';
 import { parseFetch } from './fetchXml';
 import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { intersectQuery } from './intersect';
 import { FilterError, parseFilter } from './odataFilter';
 import type { DataverseReplies } from './solutions/api';
 import type { SandboxOrg, SandboxSystemUser } from './state';
@@ -41,6 +42,7 @@ export function handleDataTables(
   const match = /^([A-Za-z0-9_]+)(?:\(([0-9a-f-]{36})\))?(?:\/(.+))?$/i.exec(segment);
   if (!match) return undefined;
   const table = tableBySet(context.data, match[1]!);
+  if (!table && !match[2] && !match[3]) return intersectQuery(context.data, match[1]!, request, reply, `${org.url}/api/data/v9.2`);
   if (!table || table.external) return undefined;
   const id = match[2]?.toLowerCase();
   const rest = match[3];

@@ -4,9 +4,10 @@
  */
 /**
  * `reset` drops the connection before the request is handled; `lost` handles it (the change happens)
- * and then drops the connection, so the client never learns the outcome.
+ * and then drops the connection, so the client never learns the outcome. `forbidden` refuses it as a
+ * caller without the privilege it needs.
  */
-export type FaultKind = 'throttle' | 'unavailable' | 'reset' | 'lost' | 'slow';
+export type FaultKind = 'throttle' | 'unavailable' | 'reset' | 'lost' | 'slow' | 'forbidden';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -38,7 +39,8 @@ export class FaultInjector {
   }
 
   add(rule: FaultRule): void {
-    if (!['throttle', 'unavailable', 'reset', 'lost', 'slow'].includes(rule.kind)) throw new Error(`unknown fault kind "${rule.kind}"`);
+    if (!['throttle', 'unavailable', 'reset', 'lost', 'slow', 'forbidden'].includes(rule.kind))
+      throw new Error(`unknown fault kind "${rule.kind}"`);
     this.rules.push({ ...rule, used: 0 });
   }
 

@@ -18,6 +18,7 @@ import {
 import { hasPrivilege } from './dataTables';
 import { manyToOne } from './dataRecords';
 import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { intersectDefinition, intersectOf } from './intersect';
 import { FilterError, parseFilter } from './odataFilter';
 import type { DataverseReplies } from './solutions/api';
 import type { SandboxOrg } from './state';
@@ -168,6 +169,12 @@ export function handleMetadata(request: SandboxRequest, segment: string, org: Sa
     const table = match[1]
       ? data.tables.get(match[1].toLowerCase())
       : [...data.tables.values()].find((t) => t.metadataId === match![2]!.toLowerCase());
+    const intersect = !table && match[1] && !match[3] && method === 'GET' ? intersectOf(data, match[1].toLowerCase()) : undefined;
+    if (intersect)
+      return reply.ok({
+        '@odata.context': `${api}/$metadata#EntityDefinitions/$entity`,
+        ...select(intersectDefinition(intersect), request),
+      });
     if (!table) return undefined;
     return entityPart(data, table, match[3], request, reply, api);
   }

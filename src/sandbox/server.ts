@@ -170,7 +170,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const fault = faults.pick(request.method, request.url.pathname);
     if (fault?.kind === 'slow' || fault?.delayMs) await delay(fault.delayMs ?? 5000, undefined, { signal: stopping.signal });
     if (fault?.kind === 'reset') return 'reset';
-    if (fault?.kind === 'throttle' || fault?.kind === 'unavailable') return faultReply(fault, request);
+    if (fault?.kind === 'throttle' || fault?.kind === 'unavailable' || fault?.kind === 'forbidden') return faultReply(fault, request);
     lifecycle.tick();
     const reply = await route(request);
     return fault?.kind === 'lost' ? { lost: reply } : reply;
@@ -287,10 +287,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-/** 429 and 503 as each service sends them (docs/service-notes.md#errors-limits-and-retries). */
+/** 429, 503 and 403 as each service sends them (docs/service-notes.md#errors-limits-and-retries). */
 function faultReply(fault: FaultRule, request: SandboxRequest): Reply {
   const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
   const dataverse = request.url.pathname.startsWith('/orgs/');
+  if (fault.kind === 'forbidden') {
+    return dataverse
+      ? json(403, { error: { code: '0x80040220', message: 'The user does not hold the privilege this request needs.' } })
+      : json(403, { error: { code: 'Forbidden', message: 'The caller is not allowed to do this.' } });
+  }
   if (fault.kind === 'throttle') {
     return dataverse
       ? json(

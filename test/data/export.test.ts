@@ -3,9 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { text } from '../helpers';
+import { manyToMany } from '../../src/sandbox/dataTables';
 import { buildTables } from './buildTables';
 import { parseCmt, readCmtFiles } from './cmtFiles';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestEntity } from './files';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestEntity, type TestField } from './files';
 import { structured, withData, type DataHarness } from './harness';
 
 /** A table with a column of every type the format has, made through the metadata API, and three of its records imported. */
@@ -33,6 +34,15 @@ const ITEM: TestEntity = {
     ['ownerid', 'owner'],
     ['statecode', 'state'],
     ['statuscode', 'status'],
+  ],
+};
+
+const TAG: TestEntity = {
+  name: 'contoso_tag',
+  primaryname: 'contoso_name',
+  fields: [
+    ['contoso_tagid', 'guid'],
+    ['contoso_name', 'string'],
   ],
 };
 
@@ -238,14 +248,7 @@ describe('pp_export_data', () => {
 
   it('exports the N:N links of the relationships asked for, which import into another environment', async () => {
     await withData(async (h) => {
-      const tag = {
-        name: 'contoso_tag',
-        primaryname: 'contoso_name',
-        fields: [
-          ['contoso_tagid', 'guid'],
-          ['contoso_name', 'string'],
-        ] as Array<[string, string]>,
-      };
+      const tag = TAG;
       const account = { ...ACCOUNT, relationships: [{ name: 'contoso_account_tag', target: 'contoso_tag' }] };
       const data = dataXml([
         {
@@ -281,6 +284,113 @@ describe('pp_export_data', () => {
       ]);
       const elsewhere = await h.call('pp_import_data', { dataFile: join(h.work, 'links.zip'), environment: h.url('Contoso Dev') });
       assert.deepEqual(structured(elsewhere).associations, { created: 2, existing: 0, failed: 0 }, text(elsewhere));
+    });
+  });
+
+  it('reads the links of many records from the intersect tables a page at a time, a table linked with itself included', async () => {
+    await withData(async (h) => {
+      const count = 120;
+      const tag = { ...TAG };
+      const account: TestEntity = {
+        name: 'account',
+        primaryname: 'name',
+        fields: [
+          ['accountid', 'guid'],
+          ['name', 'string'],
+        ],
+        relationships: [
+          { name: 'contoso_account_tag', target: 'contoso_tag' },
+          { name: 'contoso_account_partner', target: 'account', reflexive: true },
+        ],
+      };
+      // Every third account has no tag; each has the next account as a partner, the last none.
+      const links = Array.from({ length: count }, (_, i) => i + 1).flatMap((n) => [
+        ...(n % 3
+          ? [{ source: id('a', n), relationship: 'contoso_account_tag', target: 'contoso_tag', targetIds: [id('e', 1 + (n % 2))] }]
+          : []),
+        ...(n < count
+          ? [{ source: id('a', n), relationship: 'contoso_account_partner', target: 'account', targetIds: [id('a', n + 1)] }]
+          : []),
+      ]);
+      const schema = schemaXml([tag, account]);
+      const data = dataXml([
+        { entity: 'contoso_tag', records: [1, 2].map((n) => ({ id: id('e', n), fields: [['contoso_name', `Tag ${n}`]] as TestField[] })) },
+        {
+          entity: 'account',
+          records: Array.from({ length: count }, (_, i) => ({ id: id('a', i + 1), fields: [['name', `Account ${i + 1}`]] as TestField[] })),
+          links,
+        },
+      ]);
+      await writeDataFile(h.work, 'partners.zip', schema, data);
+      await buildTables(h.dv(), h.services.http, {
+        schemaBytes: Buffer.from(schema),
+        dataBytes: Buffer.from(data),
+        ...parseCmt(Buffer.from(schema), Buffer.from(data)),
+      });
+      const imported = await h.call('pp_import_data', { dataFile: join(h.work, 'partners.zip') });
+      assert.equal(structured(imported).associations.created, links.length, text(imported));
+
+      const pairs = (file: Awaited<ReturnType<typeof readCmtFiles>>) =>
+        file.links.flatMap((l) => l.targetIds.map((t) => `${l.relationship} ${l.sourceId} ${t}`)).sort();
+      const wanted = links.flatMap((l) => l.targetIds.map((t) => `${l.relationship} ${l.source} ${t}`)).sort();
+      const exportLinks = async (file: string) => {
+        h.sandbox.requests.length = 0;
+        const exported = await h.call('pp_export_data', {
+          tables: [{ table: 'account', columns: ['name'], relationships: ['contoso_account_tag', 'contoso_account_partner'] }],
+          dataFile: join(h.work, file),
+        });
+        assert.equal(exported.isError, undefined, text(exported));
+        const perRecord = h.sandbox.requests.filter((r) => /accounts\([0-9a-f-]{36}\)\//.test(r.path)).length;
+        const intersect = h.sandbox.requests.filter((r) => /collection$/.test(r.path));
+        return { files: await readCmtFiles(join(h.work, file)), perRecord, intersect, requests: structured(exported).requests };
+      };
+
+      const paged = await exportLinks('paged.zip');
+      assert.deepEqual(pairs(paged.files), wanted);
+      assert.equal(paged.perRecord, 0, 'no record read one at a time');
+      assert.deepEqual(
+        paged.intersect.map((r) => `${r.status} ${r.path.split('/').pop()}`),
+        ['200 contoso_account_tagcollection', '200 contoso_account_partnercollection'],
+      );
+      // The records in file order, each with its links; a table with itself keeps the direction given.
+      assert.deepEqual(
+        paged.files.links
+          .filter((l) => l.relationship === 'contoso_account_partner')
+          .slice(0, 2)
+          .map((l) => [l.sourceId, l.targetIds]),
+        [
+          [id('a', 1), [id('a', 2)]],
+          [id('a', 2), [id('a', 3)]],
+        ],
+      );
+
+      // An environment that refuses the intersect query: each record is read instead, and nothing is lost.
+      h.sandbox.faults.add({ kind: 'forbidden', path: 'contoso_account_tagcollection', times: 1 });
+      const refused = await exportLinks('refused.zip');
+      assert.deepEqual(pairs(refused.files), wanted);
+      assert.equal(refused.perRecord, count, 'the tag links of each record, read one at a time');
+      assert.deepEqual(
+        refused.intersect.map((r) => r.status),
+        [403, 200],
+      );
+      // Counted: the definition and the refused page as before, and one request per record.
+      assert.equal(refused.requests - paged.requests, count);
+
+      // More links than a page holds (5,000): every account a partner of every other, read in three pages.
+      const partner = manyToMany(h.org()).find((r) => r.SchemaName === 'contoso_account_partner')!;
+      const every: string[] = [];
+      for (let a = 1; a <= count; a++)
+        for (let b = 1; b <= count; b++) {
+          if (a === b) continue;
+          partner.pairs.add(`${id('a', a)}|${id('a', b)}`);
+          every.push(`contoso_account_partner ${id('a', a)} ${id('a', b)}`);
+        }
+      const many = await exportLinks('many.zip');
+      assert.deepEqual(
+        pairs(many.files).filter((p) => p.startsWith('contoso_account_partner ')),
+        every.sort(),
+      );
+      assert.equal(many.intersect.filter((r) => r.path.endsWith('partnercollection')).length, 3);
     });
   });
 });
