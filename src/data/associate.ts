@@ -31,10 +31,10 @@ export function findRelationship(relationships: ManyToManyMetadata[], name: stri
 }
 
 /** The navigation property from `table`'s side; in a relationship of a table with itself, the file's source is the first side. */
-export function navigationFrom(relationship: ManyToManyMetadata, table: string): { navigation: string; other: string } {
+export function navigationFrom(relationship: ManyToManyMetadata, table: string): { navigation: string; other: string; first: boolean } {
   return relationship.Entity1LogicalName === table
-    ? { navigation: relationship.Entity1NavigationPropertyName, other: relationship.Entity2LogicalName }
-    : { navigation: relationship.Entity2NavigationPropertyName, other: relationship.Entity1LogicalName };
+    ? { navigation: relationship.Entity1NavigationPropertyName, other: relationship.Entity2LogicalName, first: true }
+    : { navigation: relationship.Entity2NavigationPropertyName, other: relationship.Entity1LogicalName, first: false };
 }
 
 /**

@@ -15,15 +15,19 @@ export interface ExportedRelationship {
   first: boolean;
 }
 
-/** Up to this many records, their links are read one record at a time: fewer requests than paging every link. */
-const PER_RECORD_UP_TO = 50;
-const PER_RECORD_AT_ONCE = 8;
+/** Records whose links one intersect query asks for: their ids keep the request's URL far under Dataverse's 32 KB. */
+const IDS_A_QUERY = 200;
+/** Requests at once, per record or per group of records. */
+const AT_ONCE = 8;
 const PAGE_SIZE = 5000;
+/** Page size, and the annotations that say whether another page follows. */
+const PREFER = `odata.maxpagesize=${PAGE_SIZE}, odata.include-annotations="*"`;
 
 /**
- * The N:N links of the exported records through one relationship, in the records' order. Many records
- * page the relationship's intersect table with FetchXML, a page per 5,000 links (docs/service-notes.md#data-configuration-migration);
- * a few, or an environment that refuses that query, read each record's related records.
+ * The N:N links of the exported records through one relationship, in the records' order: from the
+ * relationship's intersect table, with FetchXML, the links of 200 records a request, 8 requests at
+ * once (docs/service-notes.md#data-configuration-migration); where the environment refuses that
+ * query, each record's related records, 8 at a time.
  */
 export async function readLinks(
   dv: DataverseClient,
@@ -32,15 +36,14 @@ export async function readLinks(
   ids: string[],
   signal: AbortSignal,
 ): Promise<{ links: CmtLinks[]; requests: number }> {
+  if (!ids.length) return { links: [], requests: 0 };
   const tried = { requests: 0 };
-  if (ids.length > PER_RECORD_UP_TO) {
-    try {
-      const read = await linksFromIntersect(dv, relationship, ids, tried, signal);
-      if (read) return read;
-    } catch (error) {
-      // Only a refusal of the query itself falls back; throttling, sign-in and outages go to the caller.
-      if (!(error instanceof PlatformError) || ![400, 403, 404].includes(error.status) || signal.aborted) throw error;
-    }
+  try {
+    const read = await linksFromIntersect(dv, relationship, ids, tried, signal);
+    if (read) return read;
+  } catch (error) {
+    // Only a refusal of the query itself falls back; throttling, sign-in and outages go to the caller.
+    if (!(error instanceof PlatformError) || ![400, 403, 404].includes(error.status) || signal.aborted) throw error;
   }
   const read = await linksPerRecord(dv, table, relationship, ids, signal);
   return { links: read.links, requests: read.requests + tried.requests };
@@ -64,7 +67,7 @@ async function linksPerRecord(
   signal: AbortSignal,
 ): Promise<{ links: CmtLinks[]; requests: number }> {
   const { navigation, otherKey } = relationship;
-  const found = await mapLimited(ids, PER_RECORD_AT_ONCE, async (id) => {
+  const found = await mapLimited(ids, AT_ONCE, async (id) => {
     const page = await dv.get<{ value: Array<Record<string, string>> }>(
       `${table.entitySet}(${id})/${navigation}?$select=${otherKey}`,
       signal,
@@ -78,7 +81,9 @@ async function linksPerRecord(
   return { links: found.filter((l) => l.targetIds.length), requests: ids.length };
 }
 
-/** Every pair of the intersect table, kept for the exported records; undefined when the Web API has no entity set for it. */
+const NAME = /^[a-z0-9_]+$/i;
+
+/** The links of the exported records, read from the intersect table; undefined when its metadata does not allow the query. */
 async function linksFromIntersect(
   dv: DataverseClient,
   relationship: ExportedRelationship,
@@ -87,38 +92,59 @@ async function linksFromIntersect(
   signal: AbortSignal,
 ): Promise<{ links: CmtLinks[]; requests: number } | undefined> {
   const { metadata, first } = relationship;
-  const intersect = metadata.IntersectEntityName.toLowerCase();
-  counted.requests++;
-  const definition = await dv.get<{ EntitySetName?: string | null }>(
-    `EntityDefinitions(LogicalName='${intersect}')?$select=EntitySetName`,
-    signal,
-  );
-  if (!definition.EntitySetName) return undefined;
+  const intersect = metadata.IntersectEntityName?.toLowerCase() ?? '';
   const [source, target] = first
     ? [metadata.Entity1IntersectAttribute, metadata.Entity2IntersectAttribute]
     : [metadata.Entity2IntersectAttribute, metadata.Entity1IntersectAttribute];
-  const wanted = new Set(ids);
-  const targets = new Map<string, string[]>();
+  if (![intersect, source, target].every((name) => name && NAME.test(name))) return undefined;
+  counted.requests++;
+  const definition = await dv.get<{ EntitySetName?: string | null; PrimaryIdAttribute?: string | null }>(
+    `EntityDefinitions(LogicalName='${intersect}')?$select=EntitySetName,PrimaryIdAttribute`,
+    signal,
+  );
+  const key = definition.PrimaryIdAttribute;
+  if (!definition.EntitySetName || !key || !NAME.test(key)) return undefined;
+  const chunks: string[][] = [];
+  for (let at = 0; at < ids.length; at += IDS_A_QUERY) chunks.push(ids.slice(at, at + IDS_A_QUERY));
+  const query = { set: definition.EntitySetName, intersect, source, target, key };
+  const read = await mapLimited(chunks, AT_ONCE, (chunk) => linksOfChunk(dv, query, chunk, counted, signal));
+  const targets = new Map(read.flatMap((found) => [...found]));
+  const links = ids.filter((id) => targets.has(id)).map((id) => linksOf(relationship, id, [...targets.get(id)!]));
+  return { links, requests: counted.requests };
+}
+
+/** The targets of some records, each set of targets in the order the pages gave them. */
+async function linksOfChunk(
+  dv: DataverseClient,
+  query: { set: string; intersect: string; source: string; target: string; key: string },
+  ids: string[],
+  counted: { requests: number },
+  signal: AbortSignal,
+): Promise<Map<string, Set<string>>> {
+  const { intersect, source, target, key } = query;
+  const values = ids.map((id) => `<value>${id}</value>`).join('');
+  const targets = new Map<string, Set<string>>();
+  // Ordered by the intersect table's key, so pages neither repeat nor skip a row.
   for (let page = 1, more = true; more; page++) {
     const fetch =
-      `<fetch page="${page}" count="${PAGE_SIZE}" no-lock="true"><entity name="${intersect}">` +
-      `<attribute name="${source}" /><attribute name="${target}" /><order attribute="${source}" /></entity></fetch>`;
+      `<fetch page="${page}" count="${PAGE_SIZE}"><entity name="${intersect}">` +
+      `<attribute name="${source}" /><attribute name="${target}" /><order attribute="${key}" />` +
+      `<filter><condition attribute="${source}" operator="in">${values}</condition></filter></entity></fetch>`;
     counted.requests++;
     const body = await dv.page<{ value: Array<Record<string, string | null>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(
-      `${definition.EntitySetName}?fetchXml=${encodeURIComponent(fetch)}`,
-      `odata.maxpagesize=${PAGE_SIZE}`,
+      `${query.set}?fetchXml=${encodeURIComponent(fetch)}`,
+      PREFER,
       signal,
     );
     for (const row of body.value) {
       const from = (row[source] ?? '').toLowerCase();
-      if (!wanted.has(from)) continue;
-      const list = targets.get(from);
       const to = (row[target] ?? '').toLowerCase();
-      if (list) list.push(to);
-      else targets.set(from, [to]);
+      if (!from || !to) continue;
+      const set = targets.get(from);
+      if (set) set.add(to);
+      else targets.set(from, new Set([to]));
     }
     more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
   }
-  const links = ids.filter((id) => targets.has(id)).map((id) => linksOf(relationship, id, targets.get(id)!));
-  return { links, requests: counted.requests };
+  return targets;
 }

@@ -121,9 +121,8 @@ export async function exportRecords(
   for (const t of tables) {
     for (const r of t.entity.relationships.filter((r) => r.manyToMany)) {
       const relationship = findRelationship(t.meta.manyToMany, r.name)!;
-      const { navigation, other } = navigationFrom(relationship, t.meta.logicalName);
+      const { navigation, other, first } = navigationFrom(relationship, t.meta.logicalName);
       const otherKey = keys.get(other)?.primaryId ?? `${other}id`;
-      const first = relationship.Entity1LogicalName === t.meta.logicalName;
       t.relationships.push({ name: r.name, navigation, other, otherKey, metadata: relationship, first });
       if (!options.given)
         Object.assign(r, {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { orgData, type BulkMessage, type DataTable, type ManyToMany, type Row } from './dataModel';
 import { partyRows, recordContext, recordExists, tableBySet, webRow, writeRow, type Problem, type RecordContext } from './dataRecords';
 import { parseFetch } from './fetchXml';
-import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { annotationAsked, jsonBody, type Reply, type SandboxRequest } from './http';
 import { intersectQuery } from './intersect';
 import { FilterError, parseFilter } from './odataFilter';
 import type { DataverseReplies } from './solutions/api';
@@ -204,7 +204,10 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
     );
     return reply.ok({
       '@odata.context': `${api}/$metadata#${table.entitySet}`,
-      '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length,
+      // The service says whether another page follows only to a caller who asks for the annotation.
+      ...(annotationAsked(request, 'Microsoft.Dynamics.CRM.morerecords')
+        ? { '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length }
+        : {}),
       value: page.map((r) => webRow(context, table, r, select)),
     });
   }

@@ -34,30 +34,44 @@ export function parseFetch(text: string): FetchQuery {
     .filter((e) => e.nodeName === 'attribute')
     .map((e) => e.getAttribute('name') ?? '');
   const all = elements(entity).some((e) => e.nodeName === 'all-attributes');
-  const filters = elements(entity).filter((e) => e.nodeName === 'filter');
+  const filters = elements(entity)
+    .filter((e) => e.nodeName === 'filter')
+    .map(compileFilter);
   return {
     entity: entity.getAttribute('name') ?? '',
     attributes: all || !attributes.length ? undefined : attributes,
     page: Number(fetch.getAttribute('page') ?? 1) || 1,
     count: Math.min(5000, Number(fetch.getAttribute('count') ?? 5000) || 5000),
-    matches: (row) => filters.every((f) => filterMatches(f, row)),
+    matches: (row) => filters.every((test) => test(row)),
   };
 }
 
-function filterMatches(filter: Element, row: Record<string, unknown>): boolean {
-  const parts = elements(filter).filter((e) => e.nodeName === 'condition' || e.nodeName === 'filter');
-  const test = (e: Element) => (e.nodeName === 'filter' ? filterMatches(e, row) : conditionMatches(e, row));
-  return filter.getAttribute('type') === 'or' ? parts.some(test) : parts.every(test);
+/** A filter read once, into a test of rows: a query's conditions are not read again for every row. */
+function compileFilter(filter: Element): (row: Record<string, unknown>) => boolean {
+  const tests = elements(filter)
+    .filter((e) => e.nodeName === 'condition' || e.nodeName === 'filter')
+    .map((e) => (e.nodeName === 'filter' ? compileFilter(e) : compileCondition(e)));
+  return filter.getAttribute('type') === 'or' ? (row) => tests.some((t) => t(row)) : (row) => tests.every((t) => t(row));
 }
 
-function conditionMatches(condition: Element, row: Record<string, unknown>): boolean {
+function compileCondition(condition: Element): (row: Record<string, unknown>) => boolean {
   const attribute = condition.getAttribute('attribute') ?? '';
-  const actual = row[attribute];
   const operator = condition.getAttribute('operator') ?? 'eq';
   const value = condition.getAttribute('value') ?? '';
   const values = elements(condition)
     .filter((e) => e.nodeName === 'value')
     .map((e) => (e.textContent ?? '').trim());
+  // `in` of many ids (a page of links, say) is a set lookup for text, as the database would index it.
+  const lowered = new Set(values.map((v) => v.toLowerCase()));
+  return (row) => {
+    const actual = row[attribute];
+    if ((operator === 'in' || operator === 'not-in') && typeof actual === 'string')
+      return lowered.has(actual.toLowerCase()) === (operator === 'in');
+    return conditionMatches(actual, operator, value, values);
+  };
+}
+
+function conditionMatches(actual: unknown, operator: string, value: string, values: string[]): boolean {
   const compare = (expected: string) =>
     typeof actual === 'number'
       ? actual - Number(expected)

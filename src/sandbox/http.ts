@@ -28,6 +28,12 @@ export function jsonBody(request: SandboxRequest): any {
   }
 }
 
+/** Whether `Prefer: odata.include-annotations` asks for this annotation (all of them, or it by name). */
+export function annotationAsked(request: SandboxRequest, name: string): boolean {
+  const asked = /odata\.include-annotations="([^"]*)"/i.exec(String(request.headers.prefer ?? ''))?.[1];
+  return asked !== undefined && asked.split(',').some((a) => a.trim() === '*' || a.trim() === name);
+}
+
 export function form(request: SandboxRequest): URLSearchParams {
   return new URLSearchParams(request.body);
 }

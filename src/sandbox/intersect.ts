@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ManyToMany, OrgData } from './dataModel';
 import { parseFetch } from './fetchXml';
-import type { Reply, SandboxRequest } from './http';
+import { annotationAsked, type Reply, type SandboxRequest } from './http';
 import type { DataverseReplies } from './solutions/api';
 
 /**
@@ -74,7 +74,10 @@ export function intersectQuery(
   const columns = fetch.attributes;
   return reply.ok({
     '@odata.context': `${api}/$metadata#${set}`,
-    '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length,
+    // The service says whether another page follows only to a caller who asks for the annotation.
+    ...(annotationAsked(request, 'Microsoft.Dynamics.CRM.morerecords')
+      ? { '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length }
+      : {}),
     value: page.map((row) => (columns ? Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) : row)),
   });
 }

@@ -376,6 +376,20 @@ describe('pp_export_data', () => {
       // Counted: the definition and the refused page as before, and one request per record.
       assert.equal(refused.requests - paged.requests, count);
 
+      // A schema's filter exports some of the accounts: only their links are asked for and written.
+      const filter =
+        '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="Account 1%" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
+      const filtered = schemaXml([account]).replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`);
+      writeFileSync(join(h.work, 'filtered.xml'), filtered);
+      const some = await h.call('pp_export_data', { schemaFile: join(h.work, 'filtered.xml'), dataFile: join(h.work, 'some.zip') });
+      assert.equal(some.isError, undefined, text(some));
+      const exportedIds = new Set((await readCmtFiles(join(h.work, 'some.zip'))).records.map((r) => r.id));
+      assert.equal(exportedIds.size, 32, 'Account 1, 10 to 19 and 100 to 120');
+      assert.deepEqual(
+        pairs(await readCmtFiles(join(h.work, 'some.zip'))),
+        wanted.filter((w) => exportedIds.has(w.split(' ')[1]!)),
+      );
+
       // More links than a page holds (5,000): every account a partner of every other, read in three pages.
       const partner = manyToMany(h.org()).find((r) => r.SchemaName === 'contoso_account_partner')!;
       const every: string[] = [];
@@ -391,6 +405,14 @@ describe('pp_export_data', () => {
         every.sort(),
       );
       assert.equal(many.intersect.filter((r) => r.path.endsWith('partnercollection')).length, 3);
+      // The filtered accounts' links alone are asked for: 3,808 of them, one page.
+      h.sandbox.requests.length = 0;
+      await h.call('pp_export_data', { schemaFile: join(h.work, 'filtered.xml'), dataFile: join(h.work, 'some-many.zip') });
+      assert.equal(h.sandbox.requests.filter((r) => r.path.endsWith('partnercollection')).length, 1);
+      assert.equal(
+        pairs(await readCmtFiles(join(h.work, 'some-many.zip'))).filter((p) => p.startsWith('contoso_account_partner ')).length,
+        32 * (count - 1),
+      );
     });
   });
 });
