@@ -2,6 +2,8 @@ import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
 import { mapLimited } from '../solutions/parallel';
 import type { CmtLinks } from './cmtDataWriter';
+import { escapeAttribute } from './cmtXml';
+import { nextPagingCookie, type FetchPageAnnotations } from './fetchPaging';
 import type { ManyToManyMetadata } from './tableMetadata';
 
 /** One N:N relationship of an exported table, from that table's side. */
@@ -125,13 +127,15 @@ async function linksOfChunk(
   const values = ids.map((id) => `<value>${id}</value>`).join('');
   const targets = new Map<string, Set<string>>();
   // Ordered by the intersect table's key, so pages neither repeat nor skip a row.
+  let cookie: string | undefined;
   for (let page = 1, more = true; more; page++) {
+    const paging = cookie === undefined ? '' : ` paging-cookie="${escapeAttribute(cookie)}"`;
     const fetch =
-      `<fetch page="${page}" count="${PAGE_SIZE}"><entity name="${intersect}">` +
+      `<fetch page="${page}" count="${PAGE_SIZE}"${paging}><entity name="${intersect}">` +
       `<attribute name="${source}" /><attribute name="${target}" /><order attribute="${key}" />` +
       `<filter><condition attribute="${source}" operator="in">${values}</condition></filter></entity></fetch>`;
     counted.requests++;
-    const body = await dv.page<{ value: Array<Record<string, string | null>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(
+    const body = await dv.page<{ value: Array<Record<string, string | null>> } & FetchPageAnnotations>(
       `${query.set}?fetchXml=${encodeURIComponent(fetch)}`,
       PREFER,
       signal,
@@ -144,6 +148,7 @@ async function linksOfChunk(
       if (set) set.add(to);
       else targets.set(from, new Set([to]));
     }
+    cookie = nextPagingCookie(body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie']);
     more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
   }
   return targets;

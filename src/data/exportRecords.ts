@@ -13,6 +13,7 @@ import { readLinks, type ExportedRelationship } from './exportLinks';
 import { byDisplayName, writeSchema, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';
 import { toCmtValue } from './cmtValues';
 import { writeDataZip } from './dataPackage';
+import { nextPagingCookie, type FetchPageAnnotations } from './fetchPaging';
 import { tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
 
 const PAGE = 'odata.maxpagesize=5000, odata.include-annotations="*"';
@@ -234,21 +235,22 @@ async function* pages(
     ? `&$expand=${t.meta.logicalName}_activity_parties($select=activitypartyid,participationtypemask,addressused,_partyid_value)`
     : '';
   if (filter) {
-    // The schema's FetchXML filter, with our columns and paging by page number (docs/service-notes.md#data-configuration-migration).
+    // The schema's FetchXML filter, with our columns, paged with the paging cookie (docs/service-notes.md#data-configuration-migration).
+    let cookie: string | undefined;
     for (let page = 1, more = true; more; page++) {
-      const body = await dv.page<{ value: Array<Record<string, unknown>>; '@Microsoft.Dynamics.CRM.morerecords'?: boolean }>(
-        `${t.meta.entitySet}?fetchXml=${encodeURIComponent(
-          fetchFor(
-            filter,
-            selected.map((f) => f.name),
-            page,
-            t.meta.logicalName,
-          ),
-        )}`,
+      const fetch = fetchFor(
+        filter,
+        selected.map((f) => f.name),
+        { page, cookie },
+        t.meta.logicalName,
+      );
+      const body = await dv.page<{ value: Array<Record<string, unknown>> } & FetchPageAnnotations>(
+        `${t.meta.entitySet}?fetchXml=${encodeURIComponent(fetch)}`,
         PAGE,
         signal,
       );
       yield body.value;
+      cookie = nextPagingCookie(body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie']);
       more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
     }
     return;
@@ -316,7 +318,7 @@ function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
 }
 
 /** The schema's FetchXML with our columns as its attributes and the page asked for; 5000 records a page. */
-function fetchFor(filter: string, columns: string[], page: number, table: string): string {
+function fetchFor(filter: string, columns: string[], at: { page: number; cookie?: string }, table: string): string {
   let document;
   try {
     document = parseXml(filter, `the FetchXML filter of ${table}`);
@@ -333,7 +335,8 @@ function fetchFor(filter: string, columns: string[], page: number, table: string
     attribute.setAttribute('name', column);
     entity.insertBefore(attribute, entity.firstChild);
   }
-  fetch.setAttribute('page', String(page));
+  fetch.setAttribute('page', String(at.page));
   fetch.setAttribute('count', '5000');
+  if (at.cookie !== undefined) fetch.setAttribute('paging-cookie', at.cookie);
   return new (xmldom().XMLSerializer)().serializeToString(document);
 }

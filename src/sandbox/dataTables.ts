@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { orgData, type BulkMessage, type DataTable, type ManyToMany, type Row } from './dataModel';
 import { partyRows, recordContext, recordExists, tableBySet, webRow, writeRow, type Problem, type RecordContext } from './dataRecords';
+import { fetchPage } from './fetchPaging';
 import { parseFetch } from './fetchXml';
-import { annotationAsked, jsonBody, type Reply, type SandboxRequest } from './http';
+import { jsonBody, type Reply, type SandboxRequest } from './http';
 import { intersectQuery } from './intersect';
 import { FilterError, parseFilter } from './odataFilter';
 import type { DataverseReplies } from './solutions/api';
@@ -198,16 +199,15 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
     if (fetch.entity !== table.logicalName)
       return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${table.entitySet}.`);
     const rows = [...table.rows.values()].filter((row) => fetch.matches(row));
-    const page = rows.slice((fetch.page - 1) * fetch.count, fetch.page * fetch.count);
+    const paged = fetchPage(rows, fetch, table.primaryId, request);
+    if ('refused' in paged) return reply.error(400, '0x80040203', paged.refused);
+    const { page } = paged;
     const select = fetch.attributes?.map((a) =>
       ['Lookup', 'Customer', 'Owner'].includes(table.columns.find((c) => c.name === a)?.type ?? '') ? `_${a}_value` : a,
     );
     return reply.ok({
       '@odata.context': `${api}/$metadata#${table.entitySet}`,
-      // The service says whether another page follows only to a caller who asks for the annotation.
-      ...(annotationAsked(request, 'Microsoft.Dynamics.CRM.morerecords')
-        ? { '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length }
-        : {}),
+      ...paged.annotations,
       value: page.map((r) => webRow(context, table, r, select)),
     });
   }

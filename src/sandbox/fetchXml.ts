@@ -22,6 +22,8 @@ export interface FetchQuery {
   attributes: string[] | undefined;
   page: number;
   count: number;
+  /** The paging cookie of the page before, as the caller gave it back (unescaped). */
+  pagingCookie: string | undefined;
   matches(row: Record<string, unknown>): boolean;
 }
 
@@ -42,6 +44,7 @@ export function parseFetch(text: string): FetchQuery {
     attributes: all || !attributes.length ? undefined : attributes,
     page: Number(fetch.getAttribute('page') ?? 1) || 1,
     count: Math.min(5000, Number(fetch.getAttribute('count') ?? 5000) || 5000),
+    pagingCookie: fetch.getAttribute('paging-cookie') || undefined,
     matches: (row) => filters.every((test) => test(row)),
   };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ManyToMany, OrgData } from './dataModel';
 import { parseFetch } from './fetchXml';
-import { annotationAsked, type Reply, type SandboxRequest } from './http';
+import { fetchPage } from './fetchPaging';
+import type { Reply, SandboxRequest } from './http';
 import type { DataverseReplies } from './solutions/api';
 
 /**
@@ -70,14 +71,13 @@ export function intersectQuery(
       };
     })
     .filter((row) => fetch.matches(row));
-  const page = rows.slice((fetch.page - 1) * fetch.count, fetch.page * fetch.count);
+  const paged = fetchPage(rows, fetch, `${name}id`, request);
+  if ('refused' in paged) return reply.error(400, '0x80040203', paged.refused);
+  const { page } = paged;
   const columns = fetch.attributes;
   return reply.ok({
     '@odata.context': `${api}/$metadata#${set}`,
-    // The service says whether another page follows only to a caller who asks for the annotation.
-    ...(annotationAsked(request, 'Microsoft.Dynamics.CRM.morerecords')
-      ? { '@Microsoft.Dynamics.CRM.morerecords': fetch.page * fetch.count < rows.length }
-      : {}),
+    ...paged.annotations,
     value: page.map((row) => (columns ? Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) : row)),
   });
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { text } from '../helpers';
-import { manyToMany } from '../../src/sandbox/dataTables';
+import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { buildTables } from './buildTables';
 import { parseCmt, readCmtFiles } from './cmtFiles';
 import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestEntity, type TestField } from './files';
@@ -246,6 +246,39 @@ describe('pp_export_data', () => {
     });
   });
 
+  it('pages the records of a schema filter past 50,000 with the paging cookie', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!;
+      const template = [...accounts.rows.values()][0]!;
+      for (let n = 1; n <= 50_100; n++) accounts.rows.set(id('b', n), { ...template, accountid: id('b', n), name: `Bulk ${n}` });
+      const filter =
+        '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="Bulk %" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
+      const account: TestEntity = {
+        name: 'account',
+        primaryname: 'name',
+        fields: [
+          ['accountid', 'guid'],
+          ['name', 'string'],
+        ],
+      };
+      writeFileSync(
+        join(h.work, 'bulk.xml'),
+        schemaXml([account]).replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`),
+      );
+      h.sandbox.requests.length = 0;
+      const result = await h.call('pp_export_data', { schemaFile: join(h.work, 'bulk.xml'), dataFile: join(h.work, 'bulk.zip') });
+      assert.equal(result.isError, undefined, text(result));
+      assert.deepEqual(structured(result).entities, [{ name: 'account', records: 50_100 }]);
+      // Eleven pages, the last past 50,000: the sandbox, like Dataverse, refuses it by page number alone.
+      assert.deepEqual(
+        h.sandbox.requests.filter((r) => r.path.endsWith('/accounts')).map((r) => r.status),
+        Array<number>(11).fill(200),
+      );
+      const ids = new Set((await readCmtFiles(join(h.work, 'bulk.zip'))).records.map((r) => r.id));
+      assert.equal(ids.size, 50_100);
+    });
+  });
+
   it('exports the N:N links of the relationships asked for, which import into another environment', async () => {
     await withData(async (h) => {
       const tag = TAG;
@@ -413,6 +446,19 @@ describe('pp_export_data', () => {
         pairs(await readCmtFiles(join(h.work, 'some-many.zip'))).filter((p) => p.startsWith('contoso_account_partner ')).length,
         32 * (count - 1),
       );
+
+      // Past the 50,000 rows simple paging can return: the first account's 55,000 partners, read
+      // with the paging cookie of each page (the sandbox, like Dataverse, refuses page 11 without it).
+      partner.pairs.clear();
+      for (let n = 1; n <= 55_000; n++) partner.pairs.add(`${id('a', 1)}|${id('f', n)}`);
+      const past = await exportLinks('past.zip');
+      assert.equal(past.perRecord, 0, 'not read one record at a time');
+      assert.deepEqual(
+        past.intersect.filter((r) => r.path.endsWith('partnercollection')).map((r) => r.status),
+        Array<number>(11).fill(200),
+      );
+      const partners = past.files.links.find((l) => l.relationship === 'contoso_account_partner');
+      assert.equal(new Set(partners?.targetIds).size, 55_000);
     });
   });
 });
