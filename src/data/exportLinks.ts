@@ -69,18 +69,19 @@ async function linksPerRecord(
   signal: AbortSignal,
 ): Promise<{ links: CmtLinks[]; requests: number }> {
   const { navigation, otherKey } = relationship;
+  let requests = 0;
   const found = await mapLimited(ids, AT_ONCE, async (id) => {
-    const page = await dv.get<{ value: Array<Record<string, string>> }>(
-      `${table.entitySet}(${id})/${navigation}?$select=${otherKey}`,
-      signal,
-    );
-    return linksOf(
-      relationship,
-      id,
-      page.value.map((v) => String(v[otherKey]).toLowerCase()),
-    );
+    const targets: string[] = [];
+    // A record's related records come a page at a time, like any collection.
+    for (let next: string | undefined = `${table.entitySet}(${id})/${navigation}?$select=${otherKey}`; next;) {
+      requests++;
+      const page: { value: Array<Record<string, string>>; '@odata.nextLink'?: string } = await dv.page(next, PREFER, signal);
+      for (const v of page.value) targets.push(String(v[otherKey]).toLowerCase());
+      next = page['@odata.nextLink'];
+    }
+    return linksOf(relationship, id, targets);
   });
-  return { links: found.filter((l) => l.targetIds.length), requests: ids.length };
+  return { links: found.filter((l) => l.targetIds.length), requests };
 }
 
 const NAME = /^[a-z0-9_]+$/i;

@@ -17,6 +17,9 @@ import { nextPagingCookie, type FetchPageAnnotations } from './fetchPaging';
 import { tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
 
 const PAGE = 'odata.maxpagesize=5000, odata.include-annotations="*"';
+const FETCH_PAGE = 5000;
+/** Paging by page number alone stops here; past it, a FetchXML query needs the paging cookie. */
+const SIMPLE_PAGING_LIMIT = 50_000;
 
 /** The participation type of each party-list column of an activity. */
 export const PARTY_MASKS: Record<string, number> = {
@@ -252,6 +255,11 @@ async function* pages(
       yield body.value;
       cookie = nextPagingCookie(body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie']);
       more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
+      if (more && cookie === undefined && (page + 1) * FETCH_PAGE > SIMPLE_PAGING_LIMIT)
+        throw new ToolError(
+          `schemaFile: the filter of ${t.meta.logicalName} matches more than ${SIMPLE_PAGING_LIMIT.toLocaleString('en-US')} records, and Dataverse gave no paging cookie for it, without which it returns no more. Nothing was exported.`,
+          'Split the filter into parts of fewer records, or order it by the columns of the table itself (queries ordered by a linked table get no paging cookie).',
+        );
     }
     return;
   }
@@ -336,7 +344,8 @@ function fetchFor(filter: string, columns: string[], at: { page: number; cookie?
     entity.insertBefore(attribute, entity.firstChild);
   }
   fetch.setAttribute('page', String(at.page));
-  fetch.setAttribute('count', '5000');
-  if (at.cookie !== undefined) fetch.setAttribute('paging-cookie', at.cookie);
+  fetch.setAttribute('count', String(FETCH_PAGE));
+  if (at.cookie === undefined) fetch.removeAttribute('paging-cookie');
+  else fetch.setAttribute('paging-cookie', at.cookie);
   return new (xmldom().XMLSerializer)().serializeToString(document);
 }

@@ -43,7 +43,7 @@ export function handleDataTables(
   const match = /^([A-Za-z0-9_]+)(?:\(([0-9a-f-]{36})\))?(?:\/(.+))?$/i.exec(segment);
   if (!match) return undefined;
   const table = tableBySet(context.data, match[1]!);
-  if (!table && !match[2] && !match[3]) return intersectQuery(context.data, match[1]!, request, reply, `${org.url}/api/data/v9.2`);
+  if (!table && !match[2] && !match[3]) return intersectQuery(org, match[1]!, request, reply);
   if (!table || table.external) return undefined;
   const id = match[2]?.toLowerCase();
   const rest = match[3];
@@ -199,7 +199,7 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
     if (fetch.entity !== table.logicalName)
       return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${table.entitySet}.`);
     const rows = [...table.rows.values()].filter((row) => fetch.matches(row));
-    const paged = fetchPage(rows, fetch, table.primaryId, request);
+    const paged = fetchPage(rows, fetch, table.primaryId, request, org.simplePagingLimit);
     if ('refused' in paged) return reply.error(400, '0x80040203', paged.refused);
     const { page } = paged;
     const select = fetch.attributes?.map((a) =>
@@ -281,9 +281,20 @@ function associations(
       .map((p) => p.split('|'))
       .filter(([a, b]) => (first ? a : b) === id)
       .map(([a, b]) => (first ? b : a)!);
+    // Paged as any collection is: Prefer's odata.maxpagesize (5,000 at most), then @odata.nextLink.
+    const params = request.url.searchParams;
+    const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
+    const skip = Number(params.get('$skiptoken') ?? 0);
+    let next: string | undefined;
+    if (skip + pageSize < ids.length) {
+      const following = new URLSearchParams(params);
+      following.set('$skiptoken', String(skip + pageSize));
+      next = `${org.url}/api/data/v9.2/${table.entitySet}(${id})/${match[1]}?${following}`;
+    }
     return reply.ok({
       '@odata.context': `${org.url}/api/data/v9.2/$metadata#${other.entitySet}`,
-      value: ids.map((otherId) => ({ [other.primaryId]: otherId })),
+      value: ids.slice(skip, skip + pageSize).map((otherId) => ({ [other.primaryId]: otherId })),
+      ...(next ? { '@odata.nextLink': next } : {}),
     });
   }
   if (request.method === 'POST' && match[3] && !match[2]) {

@@ -1,9 +1,6 @@
 import type { FetchQuery } from './fetchXml';
 import { annotationAsked, type SandboxRequest } from './http';
 
-/** Simple paging (page and count alone) cannot go past this many records: Dataverse asks for a paging cookie. */
-export const SIMPLE_PAGING_LIMIT = 50_000;
-
 /**
  * One page of a FetchXML query's rows and its annotations, as the Web API pages them: by page number,
  * or after the last row of the page before when the query carries that page's paging cookie. The
@@ -14,18 +11,28 @@ export function fetchPage<T extends Record<string, unknown>>(
   fetch: FetchQuery,
   key: string,
   request: SandboxRequest,
+  simplePagingLimit: number,
 ): { page: T[]; annotations: Record<string, unknown> } | { refused: string } {
   let start = (fetch.page - 1) * fetch.count;
+  let cookieUsed = false;
   if (fetch.pagingCookie) {
     // The sandbox's own cookie: <cookie page="n"><key last="{id}" first="{id}" /></cookie>.
-    const last = new RegExp(`<${key} [^>]*last="\\{?([0-9a-fA-F-]{36})\\}?"`).exec(fetch.pagingCookie)?.[1]?.toLowerCase();
-    const after = last === undefined ? -1 : rows.findIndex((row) => String(row[key]).toLowerCase() === last);
-    if (after >= 0) start = after + 1;
-  } else if (start + fetch.count > SIMPLE_PAGING_LIMIT && fetch.page > 1) {
-    return {
-      refused: `Paging by page number alone cannot return more than ${SIMPLE_PAGING_LIMIT} records; use the paging cookie of the page before.`,
-    };
+    const cookie = new RegExp(`^<cookie page="(\\d+)"><${key} last="\\{([0-9A-F-]{36})\\}" first="\\{[0-9A-F-]{36}\\}" /></cookie>$`).exec(
+      fetch.pagingCookie,
+    );
+    if (!cookie) return { refused: 'The paging cookie is not valid.' };
+    // As the service does, a cookie from any page but the one before is ignored.
+    if (Number(cookie[1]) === fetch.page - 1) {
+      const last = cookie[2]!.toLowerCase();
+      const after = rows.findIndex((row) => String(row[key]).toLowerCase() === last);
+      if (after >= 0) {
+        start = after + 1;
+        cookieUsed = true;
+      }
+    }
   }
+  if (!cookieUsed && fetch.page > 1 && start + fetch.count > simplePagingLimit)
+    return { refused: 'Paging cookie is required when trying to retrieve a set of records on any high pages.' };
   const page = rows.slice(start, start + fetch.count);
   const more = start + fetch.count < rows.length;
   const annotations: Record<string, unknown> = {};

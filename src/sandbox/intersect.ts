@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { ManyToMany, OrgData } from './dataModel';
+import { orgData, type ManyToMany, type OrgData } from './dataModel';
 import { parseFetch } from './fetchXml';
 import { fetchPage } from './fetchPaging';
 import type { Reply, SandboxRequest } from './http';
 import type { DataverseReplies } from './solutions/api';
+import type { SandboxOrg } from './state';
 
 /**
  * The intersect tables of N:N relationships: one row per associated pair, with each side's id. As in
@@ -36,13 +37,9 @@ export function intersectDefinition(relationship: ManyToMany): Record<string, un
 }
 
 /** GET <intersect set>?fetchXml=…: the pairs, a page at a time. Anything else on the set is refused. */
-export function intersectQuery(
-  data: OrgData,
-  set: string,
-  request: SandboxRequest,
-  reply: DataverseReplies,
-  api: string,
-): Reply | undefined {
+export function intersectQuery(org: SandboxOrg, set: string, request: SandboxRequest, reply: DataverseReplies): Reply | undefined {
+  const data = orgData(org);
+  const api = `${org.url}/api/data/v9.2`;
   const relationship = data.manyToMany.find((r) => intersectSet(r) === set.toLowerCase());
   if (!relationship) return undefined;
   const name = relationship.IntersectEntityName;
@@ -71,7 +68,7 @@ export function intersectQuery(
       };
     })
     .filter((row) => fetch.matches(row));
-  const paged = fetchPage(rows, fetch, `${name}id`, request);
+  const paged = fetchPage(rows, fetch, `${name}id`, request, org.simplePagingLimit);
   if ('refused' in paged) return reply.error(400, '0x80040203', paged.refused);
   const { page } = paged;
   const columns = fetch.attributes;

@@ -120,6 +120,8 @@ export interface SandboxOrg {
    * for the production environment (the service gives environments with more servers more). Null sends none.
    */
   parallelismHint: number | null;
+  /** How many records FetchXML paging by page number alone can reach (the service's 50,000; tests lower it). */
+  simplePagingLimit: number;
   /** Power Pages tables installed (a new environment has none until Power Pages is provisioned). */
   portalSchemas: Set<'adx' | 'mspp'>;
   name: string;
@@ -389,6 +391,7 @@ function makeOrg(tenant: SandboxTenant, baseUrl: string, domainName: string, _na
   return {
     organizationId: randomUUID(),
     parallelismHint: 4,
+    simplePagingLimit: 50_000,
     portalSchemas: new Set(),
     name: domainName,
     url: `${baseUrl}/orgs/${domainName}`,

@@ -246,11 +246,13 @@ describe('pp_export_data', () => {
     });
   });
 
-  it('pages the records of a schema filter past 50,000 with the paging cookie', async () => {
+  it('pages the records of a schema filter past the 50,000 of page numbers alone, with the paging cookie', async () => {
     await withData(async (h) => {
+      // The service's 50,000, lowered to 10,000 here.
+      h.org().simplePagingLimit = 10_000;
       const accounts = dataTables(h.org()).get('account')!;
       const template = [...accounts.rows.values()][0]!;
-      for (let n = 1; n <= 50_100; n++) accounts.rows.set(id('b', n), { ...template, accountid: id('b', n), name: `Bulk ${n}` });
+      for (let n = 1; n <= 10_100; n++) accounts.rows.set(id('b', n), { ...template, accountid: id('b', n), name: `Bulk ${n}` });
       const filter =
         '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="Bulk %" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
       const account: TestEntity = {
@@ -268,14 +270,14 @@ describe('pp_export_data', () => {
       h.sandbox.requests.length = 0;
       const result = await h.call('pp_export_data', { schemaFile: join(h.work, 'bulk.xml'), dataFile: join(h.work, 'bulk.zip') });
       assert.equal(result.isError, undefined, text(result));
-      assert.deepEqual(structured(result).entities, [{ name: 'account', records: 50_100 }]);
-      // Eleven pages, the last past 50,000: the sandbox, like Dataverse, refuses it by page number alone.
+      assert.deepEqual(structured(result).entities, [{ name: 'account', records: 10_100 }]);
+      // Three pages, the last past the limit: the sandbox, like Dataverse, refuses it by page number alone.
       assert.deepEqual(
         h.sandbox.requests.filter((r) => r.path.endsWith('/accounts')).map((r) => r.status),
-        Array<number>(11).fill(200),
+        [200, 200, 200],
       );
       const ids = new Set((await readCmtFiles(join(h.work, 'bulk.zip'))).records.map((r) => r.id));
-      assert.equal(ids.size, 50_100);
+      assert.equal(ids.size, 10_100);
     });
   });
 
@@ -447,18 +449,25 @@ describe('pp_export_data', () => {
         32 * (count - 1),
       );
 
-      // Past the 50,000 rows simple paging can return: the first account's 55,000 partners, read
-      // with the paging cookie of each page (the sandbox, like Dataverse, refuses page 11 without it).
+      // Past the rows simple paging can return (the service's 50,000, lowered here to 10,000): the
+      // first account's 11,000 partners, read with the paging cookie of each page before.
+      h.org().simplePagingLimit = 10_000;
       partner.pairs.clear();
-      for (let n = 1; n <= 55_000; n++) partner.pairs.add(`${id('a', 1)}|${id('f', n)}`);
+      for (let n = 1; n <= 11_000; n++) partner.pairs.add(`${id('a', 1)}|${id('f', n)}`);
+      const partnersOf = (file: Awaited<ReturnType<typeof readCmtFiles>>) =>
+        new Set(file.links.find((l) => l.relationship === 'contoso_account_partner')?.targetIds).size;
       const past = await exportLinks('past.zip');
       assert.equal(past.perRecord, 0, 'not read one record at a time');
       assert.deepEqual(
         past.intersect.filter((r) => r.path.endsWith('partnercollection')).map((r) => r.status),
-        Array<number>(11).fill(200),
+        [200, 200, 200],
       );
-      const partners = past.files.links.find((l) => l.relationship === 'contoso_account_partner');
-      assert.equal(new Set(partners?.targetIds).size, 55_000);
+      assert.equal(partnersOf(past.files), 11_000);
+      // Read a record at a time instead, its related records come in pages too.
+      h.sandbox.faults.add({ kind: 'forbidden', path: 'contoso_account_partnercollection', times: 1 });
+      const perRecord = await exportLinks('past-per-record.zip');
+      assert.equal(perRecord.perRecord, count + 2, 'each record once, and the first account two more pages');
+      assert.equal(partnersOf(perRecord.files), 11_000);
     });
   });
 });
