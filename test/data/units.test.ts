@@ -13,6 +13,7 @@ import type { TablePlan } from '../../src/data/importPlan';
 import { firstPass } from '../../src/data/recordBody';
 import { LookupResolver } from '../../src/data/lookups';
 import { Dispatcher, chooseParallelism } from '../../src/data/dispatcher';
+import { nextPagingCookie } from '../../src/data/fetchPaging';
 import { PlatformError } from '../../src/platform/errors';
 import { RangeSet } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
@@ -482,5 +483,21 @@ describe('data import parts', () => {
       [0, 5, 6, 8, 9].map((n) => set.has(n)),
       [true, true, false, false, true],
     );
+  });
+});
+
+describe('FetchXML paging cookie', () => {
+  it("is the annotation's pagingcookie attribute decoded twice, in lower- or upper-case percent escapes", () => {
+    const cookie =
+      '<cookie page="3"><contactid last="{0A1B2C3D-0000-4000-8000-00000000000A}" first="{0A1B2C3D-0000-4000-8000-000000000001}" /></cookie>';
+    // The service escapes in lower case (%253c); encodeURIComponent in upper case (%253C).
+    const lower = encodeURIComponent(encodeURIComponent(cookie)).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+    for (const encoded of [lower, encodeURIComponent(encodeURIComponent(cookie))]) {
+      const annotation = `<cookie pagenumber="4" pagingcookie="${encoded}" istracking="False" />`;
+      assert.equal(nextPagingCookie(annotation), cookie);
+    }
+    assert.equal(nextPagingCookie(undefined), undefined, 'no annotation: no cookie');
+    assert.equal(nextPagingCookie('<cookie pagenumber="2" istracking="False" />'), undefined, 'a cookie element without one');
+    assert.equal(nextPagingCookie('<cookie pagenumber="2" pagingcookie="%E0%A4%A" />'), undefined, 'escapes that do not decode');
   });
 });
