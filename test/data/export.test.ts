@@ -37,6 +37,21 @@ const ITEM: TestEntity = {
   ],
 };
 
+/** Accounts with their name alone. */
+const NAMED_ACCOUNT: TestEntity = {
+  name: 'account',
+  primaryname: 'name',
+  fields: [
+    ['accountid', 'guid'],
+    ['name', 'string'],
+  ],
+};
+
+/** A schema with a FetchXML filter (escaped as the file holds it) on its first table. */
+function withFilter(schema: string, filter: string): string {
+  return schema.replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`);
+}
+
 const TAG: TestEntity = {
   name: 'contoso_tag',
   primaryname: 'contoso_name',
@@ -224,7 +239,7 @@ describe('pp_export_data', () => {
       await h.call('pp_import_data', { dataFile: join(h.work, 'seed.zip') });
       const filter =
         '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter type="or"&gt;&lt;condition attribute="name" operator="like" value="%Account 1" /&gt;&lt;condition attribute="numberofemployees" operator="ge" value="29" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
-      const schema = schemaXml([ACCOUNT, CONTACT]).replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`);
+      const schema = withFilter(schemaXml([ACCOUNT, CONTACT]), filter);
       writeFileSync(join(h.work, 'given.xml'), schema);
       const result = await h.call('pp_export_data', { schemaFile: join(h.work, 'given.xml'), dataFile: join(h.work, 'given.zip') });
       assert.equal(result.isError, undefined, text(result));
@@ -255,18 +270,8 @@ describe('pp_export_data', () => {
       for (let n = 1; n <= 10_100; n++) accounts.rows.set(id('b', n), { ...template, accountid: id('b', n), name: `Bulk ${n}` });
       const filter =
         '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="Bulk %" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
-      const account: TestEntity = {
-        name: 'account',
-        primaryname: 'name',
-        fields: [
-          ['accountid', 'guid'],
-          ['name', 'string'],
-        ],
-      };
-      writeFileSync(
-        join(h.work, 'bulk.xml'),
-        schemaXml([account]).replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`),
-      );
+      const account = NAMED_ACCOUNT;
+      writeFileSync(join(h.work, 'bulk.xml'), withFilter(schemaXml([account]), filter));
       h.sandbox.requests.length = 0;
       const result = await h.call('pp_export_data', { schemaFile: join(h.work, 'bulk.xml'), dataFile: join(h.work, 'bulk.zip') });
       assert.equal(result.isError, undefined, text(result));
@@ -327,12 +332,7 @@ describe('pp_export_data', () => {
       const count = 120;
       const tag = { ...TAG };
       const account: TestEntity = {
-        name: 'account',
-        primaryname: 'name',
-        fields: [
-          ['accountid', 'guid'],
-          ['name', 'string'],
-        ],
+        ...NAMED_ACCOUNT,
         relationships: [
           { name: 'contoso_account_tag', target: 'contoso_tag' },
           { name: 'contoso_account_partner', target: 'account', reflexive: true },
@@ -414,7 +414,7 @@ describe('pp_export_data', () => {
       // A schema's filter exports some of the accounts: only their links are asked for and written.
       const filter =
         '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;filter&gt;&lt;condition attribute="name" operator="like" value="Account 1%" /&gt;&lt;/filter&gt;&lt;/entity&gt;&lt;/fetch&gt;';
-      const filtered = schemaXml([account]).replace('    <fields>', `    <filter>${filter}</filter>\r\n    <fields>`);
+      const filtered = withFilter(schemaXml([account]), filter);
       writeFileSync(join(h.work, 'filtered.xml'), filtered);
       const some = await h.call('pp_export_data', { schemaFile: join(h.work, 'filtered.xml'), dataFile: join(h.work, 'some.zip') });
       assert.equal(some.isError, undefined, text(some));
