@@ -136,7 +136,7 @@ function tasksXml(count: number): { schema: string; data: string } {
 }
 
 /** Clients signed in to the sandbox. Children trust its certificate through NODE_EXTRA_CA_CERTS, as a person's process would. */
-function servicesFor(info: SandboxInfo, trust: 'env' | 'explicit'): Services {
+export function servicesFor(info: SandboxInfo, trust: 'env' | 'explicit'): Services {
   const { NODE_EXTRA_CA_CERTS: _, ...env } = info.env;
   return createServices({
     env,
@@ -193,7 +193,7 @@ async function child(): Promise<void> {
   await services.close();
 }
 
-function trusted(info: SandboxInfo): NodeJS.ProcessEnv {
+export function trusted(info: SandboxInfo): NodeJS.ProcessEnv {
   return { ...process.env, NODE_EXTRA_CA_CERTS: info.caCertificate };
 }
 

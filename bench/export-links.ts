@@ -6,15 +6,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../src/log';
-import { createServices } from '../src/services';
 import { mapLimited } from '../src/solutions/parallel';
 import { ZipReader } from '../src/solutions/zipReader';
 import { writeZip } from '../src/solutions/zipWriter';
-import { importInChild, startSandbox } from './data';
+import { importInChild, servicesFor, startSandbox, trusted } from './data';
 
 const ROOT = join(__dirname, '..');
 const ACCOUNTS = 5000;
@@ -83,13 +81,7 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'ignore' });
   const work = mkdtempSync(join(tmpdir(), 'power-agent-bench-links-'));
   const { info, process: sandbox } = await startSandbox();
-  const { NODE_EXTRA_CA_CERTS: _, ...env } = info.env;
-  const services = createServices({
-    env,
-    logger: silentLogger,
-    userAgent: 'bench',
-    http: { extraCaCerts: [readFileSync(info.caCertificate, 'utf8')] },
-  });
+  const services = servicesFor(info, 'explicit');
   const environment = info.environments.find((e) => e.name === 'Contoso Dev')!.url;
   try {
     const file = join(work, 'tagged.zip');
@@ -108,7 +100,7 @@ async function main(): Promise<void> {
         ['-e', EXPORTER, join(ROOT, 'dist', 'runtime.js'), JSON.stringify(info), environment, exported, stateDir],
         {
           cwd: ROOT,
-          env: { ...process.env, NODE_EXTRA_CA_CERTS: info.caCertificate },
+          env: trusted(info),
           encoding: 'utf8',
         },
       ),

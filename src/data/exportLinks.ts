@@ -3,7 +3,7 @@ import { PlatformError } from '../platform/errors';
 import { mapLimited } from '../solutions/parallel';
 import type { CmtLinks } from './cmtDataWriter';
 import { escapeAttribute } from './cmtXml';
-import { nextPagingCookie, type FetchPageAnnotations } from './fetchPaging';
+import { PAGE_PREFER, PAGE_SIZE, fetchXmlPages, type FetchPageAt } from './fetchPaging';
 import type { ManyToManyMetadata } from './tableMetadata';
 
 /** One N:N relationship of an exported table, from that table's side. */
@@ -21,9 +21,6 @@ export interface ExportedRelationship {
 const IDS_A_QUERY = 200;
 /** Requests at once, per record or per group of records. */
 const AT_ONCE = 8;
-const PAGE_SIZE = 5000;
-/** Page size, and the annotations that say whether another page follows. */
-const PREFER = `odata.maxpagesize=${PAGE_SIZE}, odata.include-annotations="*"`;
 
 /**
  * The N:N links of the exported records through one relationship, in the records' order: from the
@@ -75,7 +72,7 @@ async function linksPerRecord(
     // A record's related records come a page at a time, like any collection.
     for (let next: string | undefined = `${table.entitySet}(${id})/${navigation}?$select=${otherKey}`; next;) {
       requests++;
-      const page: { value: Array<Record<string, string>>; '@odata.nextLink'?: string } = await dv.page(next, PREFER, signal);
+      const page: { value: Array<Record<string, string>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE_PREFER, signal);
       for (const v of page.value) targets.push(String(v[otherKey]).toLowerCase());
       next = page['@odata.nextLink'];
     }
@@ -128,20 +125,17 @@ async function linksOfChunk(
   const values = ids.map((id) => `<value>${id}</value>`).join('');
   const targets = new Map<string, Set<string>>();
   // Ordered by the intersect table's key, so pages neither repeat nor skip a row.
-  let cookie: string | undefined;
-  for (let page = 1, more = true; more; page++) {
-    const paging = cookie === undefined ? '' : ` paging-cookie="${escapeAttribute(cookie)}"`;
-    const fetch =
-      `<fetch page="${page}" count="${PAGE_SIZE}"${paging}><entity name="${intersect}">` +
-      `<attribute name="${source}" /><attribute name="${target}" /><order attribute="${key}" />` +
-      `<filter><condition attribute="${source}" operator="in">${values}</condition></filter></entity></fetch>`;
+  const fetchAt = ({ page, cookie }: FetchPageAt) =>
+    `<fetch page="${page}" count="${PAGE_SIZE}"${cookie === undefined ? '' : ` paging-cookie="${escapeAttribute(cookie)}"`}>` +
+    `<entity name="${intersect}"><attribute name="${source}" /><attribute name="${target}" /><order attribute="${key}" />` +
+    `<filter><condition attribute="${source}" operator="in">${values}</condition></filter></entity></fetch>`;
+  const pages = fetchXmlPages<Record<string, string | null>>(dv, query.set, fetchAt, signal);
+  // A page is one request, counted as it is sent: a refused one counts too.
+  for (let more = true; more;) {
     counted.requests++;
-    const body = await dv.page<{ value: Array<Record<string, string | null>> } & FetchPageAnnotations>(
-      `${query.set}?fetchXml=${encodeURIComponent(fetch)}`,
-      PREFER,
-      signal,
-    );
-    for (const row of body.value) {
+    const { value } = await pages.next();
+    if (!value) break;
+    for (const row of value.rows) {
       const from = (row[source] ?? '').toLowerCase();
       const to = (row[target] ?? '').toLowerCase();
       if (!from || !to) continue;
@@ -149,8 +143,7 @@ async function linksOfChunk(
       if (set) set.add(to);
       else targets.set(from, new Set([to]));
     }
-    cookie = nextPagingCookie(body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie']);
-    more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
+    more = value.more;
   }
   return targets;
 }

@@ -13,13 +13,8 @@ import { readLinks, type ExportedRelationship } from './exportLinks';
 import { byDisplayName, writeSchema, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';
 import { toCmtValue } from './cmtValues';
 import { writeDataZip } from './dataPackage';
-import { nextPagingCookie, type FetchPageAnnotations } from './fetchPaging';
+import { PAGE_PREFER, PAGE_SIZE, SIMPLE_PAGING_LIMIT, fetchXmlPages, type FetchPageAt } from './fetchPaging';
 import { tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
-
-const PAGE = 'odata.maxpagesize=5000, odata.include-annotations="*"';
-const FETCH_PAGE = 5000;
-/** Paging by page number alone stops here; past it, a FetchXML query needs the paging cookie. */
-const SIMPLE_PAGING_LIMIT = 50_000;
 
 /** The participation type of each party-list column of an activity. */
 export const PARTY_MASKS: Record<string, number> = {
@@ -239,23 +234,16 @@ async function* pages(
     : '';
   if (filter) {
     // The schema's FetchXML filter, with our columns, paged with the paging cookie (docs/service-notes.md#data-configuration-migration).
-    let cookie: string | undefined;
-    for (let page = 1, more = true; more; page++) {
-      const fetch = fetchFor(
+    const fetchAt = (at: FetchPageAt) =>
+      fetchFor(
         filter,
         selected.map((f) => f.name),
-        { page, cookie },
+        at,
         t.meta.logicalName,
       );
-      const body = await dv.page<{ value: Array<Record<string, unknown>> } & FetchPageAnnotations>(
-        `${t.meta.entitySet}?fetchXml=${encodeURIComponent(fetch)}`,
-        PAGE,
-        signal,
-      );
-      yield body.value;
-      cookie = nextPagingCookie(body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie']);
-      more = body['@Microsoft.Dynamics.CRM.morerecords'] === true;
-      if (more && cookie === undefined && (page + 1) * FETCH_PAGE > SIMPLE_PAGING_LIMIT)
+    for await (const { rows, page, more, cookie } of fetchXmlPages<Record<string, unknown>>(dv, t.meta.entitySet, fetchAt, signal)) {
+      yield rows;
+      if (more && cookie === undefined && (page + 1) * PAGE_SIZE > SIMPLE_PAGING_LIMIT)
         throw new ToolError(
           `schemaFile: the filter of ${t.meta.logicalName} matches more than ${SIMPLE_PAGING_LIMIT.toLocaleString('en-US')} records, and Dataverse gave no paging cookie for it, without which it returns no more. Nothing was exported.`,
           'Split the filter into parts of fewer records, or order it by the columns of the table itself (queries ordered by a linked table get no paging cookie).',
@@ -264,7 +252,7 @@ async function* pages(
     return;
   }
   for (let next: string | undefined = `${t.meta.entitySet}?$select=${columns.join(',')}${parties}`; next;) {
-    const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE, signal);
+    const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE_PREFER, signal);
     yield page.value;
     next = page['@odata.nextLink'];
   }
@@ -326,7 +314,7 @@ function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
 }
 
 /** The schema's FetchXML with our columns as its attributes and the page asked for; 5000 records a page. */
-function fetchFor(filter: string, columns: string[], at: { page: number; cookie?: string }, table: string): string {
+function fetchFor(filter: string, columns: string[], at: FetchPageAt, table: string): string {
   let document;
   try {
     document = parseXml(filter, `the FetchXML filter of ${table}`);
@@ -344,7 +332,7 @@ function fetchFor(filter: string, columns: string[], at: { page: number; cookie?
     entity.insertBefore(attribute, entity.firstChild);
   }
   fetch.setAttribute('page', String(at.page));
-  fetch.setAttribute('count', String(FETCH_PAGE));
+  fetch.setAttribute('count', String(PAGE_SIZE));
   if (at.cookie === undefined) fetch.removeAttribute('paging-cookie');
   else fetch.setAttribute('paging-cookie', at.cookie);
   return new (xmldom().XMLSerializer)().serializeToString(document);

@@ -3,7 +3,7 @@ import { orgData, type BulkMessage, type DataTable, type ManyToMany, type Row } 
 import { partyRows, recordContext, recordExists, tableBySet, webRow, writeRow, type Problem, type RecordContext } from './dataRecords';
 import { fetchPage } from './fetchPaging';
 import { parseFetch } from './fetchXml';
-import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { jsonBody, pageOf, type Reply, type SandboxRequest } from './http';
 import { intersectQuery } from './intersect';
 import { FilterError, parseFilter } from './odataFilter';
 import type { DataverseReplies } from './solutions/api';
@@ -228,19 +228,11 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
   }
   const top = Number(params.get('$top') ?? 0);
   if (top > 0) rows = rows.slice(0, top);
-  const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
-  const skip = Number(params.get('$skiptoken') ?? 0);
-  const page = rows.slice(skip, skip + pageSize);
-  let next: string | undefined;
-  if (skip + pageSize < rows.length) {
-    const following = new URLSearchParams(params);
-    following.set('$skiptoken', String(skip + pageSize));
-    next = `${api}/${table.entitySet}?${following}`;
-  }
+  const { value, ...next } = pageOf(request, rows, `${api}/${table.entitySet}`);
   return reply.ok({
     '@odata.context': `${api}/$metadata#${table.entitySet}`,
-    value: page.map((r) => rowWithExpand(context, table, r, request)),
-    ...(next ? { '@odata.nextLink': next } : {}),
+    value: value.map((r) => rowWithExpand(context, table, r, request)),
+    ...next,
   });
 }
 
@@ -281,20 +273,12 @@ function associations(
       .map((p) => p.split('|'))
       .filter(([a, b]) => (first ? a : b) === id)
       .map(([a, b]) => (first ? b : a)!);
-    // Paged as any collection is: Prefer's odata.maxpagesize (5,000 at most), then @odata.nextLink.
-    const params = request.url.searchParams;
-    const pageSize = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
-    const skip = Number(params.get('$skiptoken') ?? 0);
-    let next: string | undefined;
-    if (skip + pageSize < ids.length) {
-      const following = new URLSearchParams(params);
-      following.set('$skiptoken', String(skip + pageSize));
-      next = `${org.url}/api/data/v9.2/${table.entitySet}(${id})/${match[1]}?${following}`;
-    }
+    // Paged as any collection is.
+    const { value, ...next } = pageOf(request, ids, `${org.url}/api/data/v9.2/${table.entitySet}(${id})/${match[1]}`);
     return reply.ok({
       '@odata.context': `${org.url}/api/data/v9.2/$metadata#${other.entitySet}`,
-      value: ids.slice(skip, skip + pageSize).map((otherId) => ({ [other.primaryId]: otherId })),
-      ...(next ? { '@odata.nextLink': next } : {}),
+      value: value.map((otherId) => ({ [other.primaryId]: otherId })),
+      ...next,
     });
   }
   if (request.method === 'POST' && match[3] && !match[2]) {

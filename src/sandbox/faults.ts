@@ -7,7 +7,8 @@
  * and then drops the connection, so the client never learns the outcome. `forbidden` refuses it as a
  * caller without the privilege it needs.
  */
-export type FaultKind = 'throttle' | 'unavailable' | 'reset' | 'lost' | 'slow' | 'forbidden';
+const FAULT_KINDS = ['throttle', 'unavailable', 'reset', 'lost', 'slow', 'forbidden'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -39,8 +40,7 @@ export class FaultInjector {
   }
 
   add(rule: FaultRule): void {
-    if (!['throttle', 'unavailable', 'reset', 'lost', 'slow', 'forbidden'].includes(rule.kind))
-      throw new Error(`unknown fault kind "${rule.kind}"`);
+    if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`unknown fault kind "${rule.kind}"`);
     this.rules.push({ ...rule, used: 0 });
   }
 

@@ -34,6 +34,17 @@ export function annotationAsked(request: SandboxRequest, name: string): boolean 
   return asked !== undefined && asked.split(',').some((a) => a.trim() === '*' || a.trim() === name);
 }
 
+/** One page of rows as Prefer's odata.maxpagesize asks (5,000 at most), and the next link if there are more. */
+export function pageOf<T>(request: SandboxRequest, rows: T[], base: string): { value: T[]; '@odata.nextLink'?: string } {
+  const size = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
+  const skip = Number(request.url.searchParams.get('$skiptoken') ?? 0);
+  const value = rows.slice(skip, skip + size);
+  if (skip + size >= rows.length) return { value };
+  const params = new URLSearchParams(request.url.searchParams);
+  params.set('$skiptoken', String(skip + size));
+  return { value, '@odata.nextLink': `${base}?${params.toString()}` };
+}
+
 export function form(request: SandboxRequest): URLSearchParams {
   return new URLSearchParams(request.body);
 }

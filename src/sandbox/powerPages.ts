@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { jsonBody, pageOf, type Reply, type SandboxRequest } from './http';
 import { seedEnhancedSite } from './powerPagesSeed';
-import { boundId, filterRows, pageOf, selected } from './powerPagesQuery';
+import { boundId, filterRows, selected } from './powerPagesQuery';
 import type { DataverseReplies } from './solutions/api';
 import type { SandboxOrg } from './state';
 

@@ -41,17 +41,6 @@ function valueOf(row: Row, column: string): unknown {
   return row[lookup ? lookup[1]! : column];
 }
 
-/** One page of rows and the next link, if there are more. */
-export function pageOf(request: SandboxRequest, rows: Row[], base: string): { value: Row[]; '@odata.nextLink'?: string } {
-  const size = Math.min(5000, Number(/odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''))?.[1] ?? 5000));
-  const skip = Number(request.url.searchParams.get('$skiptoken') ?? 0);
-  const value = rows.slice(skip, skip + size);
-  if (skip + size >= rows.length) return { value };
-  const params = new URLSearchParams(request.url.searchParams);
-  params.set('$skiptoken', String(skip + size));
-  return { value, '@odata.nextLink': `${base}?${params.toString()}` };
-}
-
 /** The columns of $select, or undefined for all. */
 export function selected(request: SandboxRequest): string[] | undefined {
   return request.url.searchParams

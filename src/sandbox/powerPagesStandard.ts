@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { jsonBody, type Reply, type SandboxRequest } from './http';
+import { jsonBody, pageOf, type Reply, type SandboxRequest } from './http';
 import { orgData } from './dataModel';
 import { seedStandardSite } from './powerPagesSeed';
-import { boundId, filterRows, pageOf, selected } from './powerPagesQuery';
+import { boundId, filterRows, selected } from './powerPagesQuery';
 import {
   ANNOTATION_COLUMNS,
   SANDBOX_RELATIONSHIPS,
