@@ -41,19 +41,46 @@ export type CmtEvent =
  * be slices of the whole chunk of data.xml they came from, which a kept id would keep in memory.
  */
 export function normalizeId(id: string): string {
-  return own(id.trim().replace(/[{}]/g, '').toLowerCase());
+  return own(inOneForm(id) ? id : id.trim().replace(/[{}]/g, '').toLowerCase());
+}
+
+/** Whether an id is already in the one form: 36 lower-case hex digits and hyphens, as files usually give it. */
+function inOneForm(id: string): boolean {
+  if (id.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) return false;
+  }
+  return true;
 }
 
 /** A copy of a string that shares no memory with the text it was cut from. */
 export function own(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
+  // Flattening the joined string copies its characters; the slice then points into that copy alone.
+  return (' ' + text).slice(1);
+}
+
+/** Table names, one string each, however many times the file gives them (bounded, should a file give many). */
+const tableNames = new Map<string, string>();
+
+function tableName(name: string): string {
+  let known = tableNames.get(name);
+  if (known === undefined) {
+    known = own(name.toLowerCase());
+    if (tableNames.size < 1000) tableNames.set(own(name), known);
+  }
+  return known;
 }
 
 function valueOf(tag: XmlTag): CmtValue {
+  const name = tag.attribute('name');
+  const raw = tag.attribute('value');
+  const value: CmtValue = { name: (name ?? '').toLowerCase(), value: raw ?? '' };
+  // Most fields have only a name and a value: the lookup attributes are looked for only when there are others.
+  if (tag.attributeCount === (name === undefined ? 0 : 1) + (raw === undefined ? 0 : 1)) return value;
   const lookupentity = tag.attribute('lookupentity');
   const lookupentityname = tag.attribute('lookupentityname');
-  const value: CmtValue = { name: (tag.attribute('name') ?? '').toLowerCase(), value: tag.attribute('value') ?? '' };
-  if (lookupentity !== undefined) value.lookupentity = lookupentity.toLowerCase();
+  if (lookupentity !== undefined) value.lookupentity = tableName(lookupentity);
   if (lookupentityname !== undefined) value.lookupentityname = lookupentityname;
   return value;
 }

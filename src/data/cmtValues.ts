@@ -100,6 +100,8 @@ function fromCmtDate(text: string, raw: string, date: DateColumn | undefined): C
   return { value: isoSeconds(parsed) };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Whether `yyyy-mm-dd` is a day of the calendar (Date would roll 2014-02-30 over to March). */
 function validDay(day: string): boolean {
   const month = Number(day.slice(5, 7));
@@ -107,7 +109,7 @@ function validDay(day: string): boolean {
   if (month < 1 || month > 12 || dayOfMonth < 1) return false;
   const year = Number(day.slice(0, 4));
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return dayOfMonth <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return dayOfMonth <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 /** A Web API value as the tool writes it for a column of `type`. */

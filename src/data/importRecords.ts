@@ -10,7 +10,7 @@ import { ImportProgress, STAGES, type RecordFailure, type ResumeState } from './
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
 import { readAhead } from './readAhead';
-import { firstPass } from './recordBody';
+import { bodyOf, firstPass } from './recordBody';
 import { Spool } from './spool';
 import { writeRecords, type Refusal, type WriteMethod, type WriteMode, type WriteTarget } from './writers';
 
@@ -62,6 +62,9 @@ type SpoolItem =
   | { k: 'l'; t: string; i: number; id: string; b: PendingBind[]; p?: PendingParty[] }
   | { k: 's'; t: string; i: number; id: string; s: number; r: number | null }
   | { k: 'm'; t: string; i: number; link: PendingLink };
+
+/** No lookups set with the record: one empty list for every record without them, which nothing adds to. */
+const NO_BINDS: readonly PendingBind[] = [];
 
 /** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
 const READ_AHEAD_EVENTS = 4000;
@@ -277,8 +280,8 @@ class ImportRun {
    * rule depends only on the file, so a resumed import splits the lookups the same way. Tables written
    * through $batch keep all their lookups for the lookups pass.
    */
-  private splitBinds(plan: TablePlan, binds: PendingBind[]): { inline: PendingBind[]; later: PendingBind[] } {
-    if (plan.method === '$batch' || !binds.length) return { inline: [], later: binds };
+  private splitBinds(plan: TablePlan, binds: PendingBind[]): { inline: readonly PendingBind[]; later: PendingBind[] } {
+    if (plan.method === '$batch' || !binds.length) return { inline: NO_BINDS, later: binds };
     const inline: PendingBind[] = [];
     const later: PendingBind[] = [];
     for (const bind of binds) {
@@ -329,16 +332,9 @@ class ImportRun {
           this.progress.markDone('lookups', item.t, item.i);
           continue;
         }
-        await queue.add(
-          plan,
-          {
-            ordinal: item.i,
-            id: item.id,
-            body: { '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, [plan.meta.primaryId]: item.id, ...outcome.body },
-          },
-          outcome.set,
-          outcome.unresolved.length,
-        );
+        const body = Object.assign(bodyOf(plan, item.id), outcome.body);
+        const full = queue.add(plan, { ordinal: item.i, id: item.id, body }, outcome.set, outcome.unresolved.length);
+        if (full) await full;
       }
     // Each pass moves the import on once all its batches are answered, but only from its own stage:
     // this pass's last batches go now, and it can be marked over (by finish) once the first is.
@@ -359,13 +355,11 @@ class ImportRun {
           continue;
         }
         const plan = this.plan.tables.get(item.t)!;
-        const body: Record<string, unknown> = {
-          '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
-          [plan.meta.primaryId]: item.id,
-          statecode: item.s,
-        };
+        const body = bodyOf(plan, item.id);
+        body.statecode = item.s;
         if (item.r !== null) body.statuscode = item.r;
-        await queue.add(plan, { ordinal: item.i, id: item.id, body });
+        const full = queue.add(plan, { ordinal: item.i, id: item.id, body });
+        if (full) await full;
       }
     await queue.finish();
   }
@@ -461,7 +455,12 @@ class ImportRun {
   }
 }
 
-type QueuedTarget = WriteTarget & { set: number; unresolved: number; inline?: PendingBind[]; inlineUnresolved?: BindOutcome['unresolved'] };
+type QueuedTarget = WriteTarget & {
+  set: number;
+  unresolved: number;
+  inline?: readonly PendingBind[];
+  inlineUnresolved?: BindOutcome['unresolved'];
+};
 
 /** One table's batch: filled, then sent; `written` settles once it is written or ended for good. */
 interface Batch {
@@ -510,7 +509,7 @@ class WriteQueue {
    */
   add(
     plan: TablePlan,
-    target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: PendingBind[] },
+    target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: readonly PendingBind[] },
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
@@ -541,7 +540,7 @@ class WriteQueue {
   }
 
   /** Starts the batches still being filled that hold the targets of these lookups. */
-  private startBatchesHolding(binds: PendingBind[]): Promise<void> | undefined {
+  private startBatchesHolding(binds: readonly PendingBind[]): Promise<void> | undefined {
     const flushes: Array<Promise<void>> = [];
     for (const bind of binds) {
       const batch = this.batchWriting(bind.id);

@@ -29,6 +29,18 @@ export interface BindOutcome {
   unresolved: Array<{ field: string; why: string }>;
 }
 
+/** `<navigation>@odata.bind` for each navigation property: one string each, not one per lookup set. */
+const bindProperties = new Map<string, string>();
+
+function bindProperty(navigation: string): string {
+  let property = bindProperties.get(navigation);
+  if (property === undefined) {
+    property = `${navigation}@odata.bind`;
+    if (bindProperties.size < 10_000) bindProperties.set(navigation, property);
+  }
+  return property;
+}
+
 type Keys = { entitySet: string | null; primaryId: string; primaryName: string | null };
 
 /**
@@ -119,7 +131,7 @@ export class LookupResolver {
   }
 
   /** The lookup bindings (and party list) of one record for its second pass. */
-  binds(plan: TablePlan, binds: PendingBind[], parties: PendingParty[] | undefined): BindOutcome {
+  binds(plan: TablePlan, binds: readonly PendingBind[], parties: PendingParty[] | undefined): BindOutcome {
     const outcome: BindOutcome = { body: {}, set: 0, unresolved: [] };
     for (const bind of binds) {
       const target = this.target(bind);
@@ -137,7 +149,7 @@ export class LookupResolver {
         });
         continue;
       }
-      outcome.body[`${candidate.navigation}@odata.bind`] = `/${target.entitySet}(${target.id})`;
+      outcome.body[bindProperty(candidate.navigation)] = `/${target.entitySet}(${target.id})`;
       outcome.set++;
     }
     if (parties?.length) {

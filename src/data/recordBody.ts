@@ -20,28 +20,41 @@ type ColumnRule =
 const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 const TEXT_TYPES = new Set(['string', 'memo', 'imagedata']);
 
-/** Each table's rules, worked out once per import rather than once per value. */
-const rulesOfPlan = new WeakMap<TablePlan, Map<string, ColumnRule>>();
+/** What the first pass needs of a table, worked out once per import rather than once per record or value. */
+interface TableRules {
+  odataType: string;
+  columns: Map<string, ColumnRule>;
+}
+
+const rulesOfPlan = new WeakMap<TablePlan, TableRules>();
 
 /**
  * The rule for each column the first pass reads: not the primary key, a column the table has, and
  * not one Dataverse sets itself (party lists aside, which the lookups pass writes).
  */
-function rulesOf(plan: TablePlan): Map<string, ColumnRule> {
+function rulesOf(plan: TablePlan): TableRules {
   let rules = rulesOfPlan.get(plan);
   if (rules) return rules;
-  rules = new Map();
+  const columns = new Map<string, ColumnRule>();
   for (const field of plan.fields.values()) {
     if (field.name === plan.meta.primaryId || plan.missing.has(field.name)) continue;
-    if (field.type === 'partylist') rules.set(field.name, { kind: 'partylist' });
+    if (field.type === 'partylist') columns.set(field.name, { kind: 'partylist' });
     else if (plan.systemSet.has(field.name)) continue;
-    else if (LOOKUP_TYPES.has(field.type)) rules.set(field.name, { kind: 'lookup' });
-    else if (field.type === 'state' || field.type === 'status') rules.set(field.name, { kind: field.type });
-    else if (TEXT_TYPES.has(field.type)) rules.set(field.name, { kind: 'text' });
-    else rules.set(field.name, { kind: 'value', type: field.type, date: plan.meta.columns.get(field.name)?.date });
+    else if (LOOKUP_TYPES.has(field.type)) columns.set(field.name, { kind: 'lookup' });
+    else if (field.type === 'state' || field.type === 'status') columns.set(field.name, { kind: field.type });
+    else if (TEXT_TYPES.has(field.type)) columns.set(field.name, { kind: 'text' });
+    else columns.set(field.name, { kind: 'value', type: field.type, date: plan.meta.columns.get(field.name)?.date });
   }
+  rules = { odataType: `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`, columns };
   rulesOfPlan.set(plan, rules);
   return rules;
+}
+
+/** The start of a record's Web API body in any pass: its type and its id. */
+export function bodyOf(plan: TablePlan, id: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { '@odata.type': rulesOf(plan).odataType };
+  body[plan.meta.primaryId] = id;
+  return body;
 }
 
 /**
@@ -50,17 +63,14 @@ function rulesOf(plan: TablePlan): Map<string, ColumnRule> {
  */
 export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (FirstPass & { problem: string }) {
   const rules = rulesOf(plan);
-  const body: Record<string, unknown> = {
-    '@odata.type': `Microsoft.Dynamics.CRM.${plan.meta.logicalName}`,
-    [plan.meta.primaryId]: record.id,
-  };
+  const body = bodyOf(plan, record.id);
   const binds: PendingBind[] = [];
   let parties: PendingParty[] | undefined;
   let statecode: number | undefined;
   let statuscode: number | undefined;
   let problem: string | undefined;
   for (const value of record.fields) {
-    const rule = rules.get(value.name);
+    const rule = rules.columns.get(value.name);
     if (!rule) continue;
     switch (rule.kind) {
       case 'text':
@@ -74,7 +84,7 @@ export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (Firs
           binds.push({
             field: value.name,
             id: normalizeId(value.value),
-            entity: value.lookupentity ? own(value.lookupentity) : undefined,
+            entity: value.lookupentity || undefined,
             name: value.lookupentityname ? own(value.lookupentityname) : undefined,
           });
         continue;
@@ -96,8 +106,11 @@ export function firstPass(plan: TablePlan, record: CmtRecord): FirstPass | (Firs
     if (statecode !== undefined) body.statecode = statecode;
     if (statuscode !== undefined) body.statuscode = statuscode;
   }
-  const built = { body, binds, ...(parties ? { parties } : {}), ...(state ? { state } : {}) };
-  return problem ? { ...built, problem } : built;
+  const built: FirstPass & { problem?: string } = { body, binds };
+  if (parties) built.parties = parties;
+  if (state) built.state = state;
+  if (problem) built.problem = problem;
+  return built;
 }
 
 function pendingParty(field: string, id: string, fields: CmtRecord['fields']): PendingParty {
@@ -112,7 +125,7 @@ function pendingParty(field: string, id: string, fields: CmtRecord['fields']): P
           party: {
             field,
             id: normalizeId(partyid.value),
-            entity: partyid.lookupentity ? own(partyid.lookupentity) : undefined,
+            entity: partyid.lookupentity || undefined,
             name: partyid.lookupentityname ? own(partyid.lookupentityname) : undefined,
           },
         }

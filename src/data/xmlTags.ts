@@ -21,6 +21,8 @@ export interface XmlTagHandler {
 /** The start tag being read: valid only during the handler's `open` call. */
 export interface XmlTag {
   readonly name: string;
+  /** How many attributes the tag has. */
+  readonly attributeCount: number;
   /** An attribute's value, whitespace and references decoded as XML requires; undefined when absent. */
   attribute(name: string): string | undefined;
 }
@@ -90,7 +92,9 @@ function decodeReferences(text: string): string {
 /** An attribute value as XML reads it: literal line breaks and tabs are spaces, references decoded. */
 function attributeValue(raw: string): string {
   let value = raw;
-  if (/[\t\n\r]/.test(value)) value = lineEnds(value).replace(/[\t\n]/g, ' ');
+  // Three searches rather than a regular expression, whose test allocated about 70 bytes for each of
+  // these slices (9 MB for a 10,000-record file).
+  if (value.includes('\n') || value.includes('\r') || value.includes('\t')) value = lineEnds(value).replace(/[\t\n]/g, ' ');
   return value.includes('&') ? decodeReferences(value) : value;
 }
 
@@ -195,6 +199,10 @@ export class XmlTagReader implements XmlTag {
     }
     if (this.stack.length) throw new XmlFormatError(`unclosed tag: ${this.stack[this.stack.length - 1]}`);
     if (!this.sawRoot) throw new XmlFormatError('the document has no root element');
+  }
+
+  get attributeCount(): number {
+    return this.spanCount / 4;
   }
 
   attribute(name: string): string | undefined {

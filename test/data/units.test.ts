@@ -246,6 +246,27 @@ describe('data import parts', () => {
     ]);
   });
 
+  it("reads a field's lookup attributes whatever else it has, and ids in any of their forms", async () => {
+    const xml =
+      '<entities><entity name="account"><records><record id=" {A0000001-0000-4000-8000-00000000000F} ">' +
+      '<field name="a" lookupentity="Contact" />' +
+      '<field value="c0000001-0000-4000-8000-000000000000" name="B" lookupentityname="Pat" lookupentity="CONTACT" />' +
+      '<field name="c" value="plain" />' +
+      '</record><record id="a0000002-0000-4000-8000-000000000000" /></records></entity></entities>';
+    const events: CmtEvent[] = [];
+    for await (const batch of readDataBatches([Buffer.from(xml)], 'data.xml')) events.push(...batch);
+    const records = events.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
+    assert.deepEqual(
+      records.map((r) => r.id),
+      ['a0000001-0000-4000-8000-00000000000f', 'a0000002-0000-4000-8000-000000000000'],
+    );
+    assert.deepEqual(records[0]!.fields, [
+      { name: 'a', value: '', lookupentity: 'contact' },
+      { name: 'b', value: 'c0000001-0000-4000-8000-000000000000', lookupentity: 'contact', lookupentityname: 'Pat' },
+      { name: 'c', value: 'plain' },
+    ]);
+  });
+
   it('refuses a data.xml that declares a DOCTYPE or is not well-formed, naming the file', async () => {
     const read = async (text: string) => {
       for await (const _ of readDataBatches([Buffer.from(text)], 'data.xml'));
