@@ -56,8 +56,8 @@ function inOneForm(id: string): boolean {
 
 /** A copy of a string that shares no memory with the text it was cut from. */
 export function own(text: string): string {
-  // Flattening the joined string copies its characters; the slice then points into that copy alone.
-  return (' ' + text).slice(1);
+  // One flat string: a cut of a copy (as in (' ' + text).slice(1)) would keep two objects per id, 88 bytes rather than 57.
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /** Table names, one string each, however many times the file gives them (bounded, should a file give many). */
