@@ -37,7 +37,8 @@ export function fetchPage<T extends Record<string, unknown>>(
   const more = start + fetch.count < rows.length;
   const annotations: Record<string, unknown> = {};
   if (annotationAsked(request, 'Microsoft.Dynamics.CRM.morerecords')) annotations['@Microsoft.Dynamics.CRM.morerecords'] = more;
-  if (more && page.length && annotationAsked(request, 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie')) {
+  // Queries ordered by a linked table's column get no cookie ("Page results using FetchXml"): simple paging alone.
+  if (more && page.length && !fetch.orderedByLink && annotationAsked(request, 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie')) {
     const id = (row: T) => `{${String(row[key]).toUpperCase()}}`;
     const cookie = `<cookie page="${fetch.page}"><${key} last="${id(page[page.length - 1]!)}" first="${id(page[0]!)}" /></cookie>`;
     const encoded = encodeURIComponent(encodeURIComponent(cookie));

@@ -24,6 +24,8 @@ export interface FetchQuery {
   count: number;
   /** The paging cookie of the page before, as the caller gave it back (unescaped). */
   pagingCookie: string | undefined;
+  /** Ordered by a column of a linked table: a query the service gives no paging cookie for. */
+  orderedByLink: boolean;
   matches(row: Record<string, unknown>): boolean;
 }
 
@@ -45,6 +47,9 @@ export function parseFetch(text: string): FetchQuery {
     page: Number(fetch.getAttribute('page') ?? 1) || 1,
     count: Math.min(5000, Number(fetch.getAttribute('count') ?? 5000) || 5000),
     pagingCookie: fetch.getAttribute('paging-cookie') || undefined,
+    orderedByLink: Array.from(entity.getElementsByTagName('link-entity')).some((link) =>
+      elements(link).some((e) => e.nodeName === 'order'),
+    ),
     matches: (row) => filters.every((test) => test(row)),
   };
 }

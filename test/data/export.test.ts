@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { text } from '../helpers';
@@ -283,6 +283,32 @@ describe('pp_export_data', () => {
       );
       const ids = new Set((await readCmtFiles(join(h.work, 'bulk.zip'))).records.map((r) => r.id));
       assert.equal(ids.size, 10_100);
+    });
+  });
+
+  it('refuses, before writing anything, a filter past 50,000 records that the service gives no paging cookie for', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!;
+      const template = [...accounts.rows.values()][0]!;
+      for (let n = 1; n <= 50_100; n++) accounts.rows.set(id('b', n), { ...template, accountid: id('b', n), name: `Bulk ${n}` });
+      // Ordered by a column of a linked table: Dataverse gives no paging cookie for such a query.
+      const filter =
+        '&lt;fetch&gt;&lt;entity name="account"&gt;&lt;link-entity name="contact" from="contactid" to="primarycontactid" link-type="outer"&gt;&lt;order attribute="fullname" /&gt;&lt;/link-entity&gt;&lt;/entity&gt;&lt;/fetch&gt;';
+      writeFileSync(join(h.work, 'linked.xml'), withFilter(schemaXml([NAMED_ACCOUNT]), filter));
+      h.sandbox.requests.length = 0;
+      const dataFile = join(h.work, 'linked.zip');
+      const result = await h.call('pp_export_data', { schemaFile: join(h.work, 'linked.xml'), dataFile });
+      assert.equal(result.isError, true);
+      assert.match(
+        text(result),
+        /^schemaFile: the filter of account matches more than 50,000 records, and Dataverse gave no paging cookie for it, .*Nothing was exported\..*order it by the columns of the table itself/s,
+      );
+      // Ten pages by number alone (50,000 records), then it stops rather than ask for an eleventh, which the service refuses.
+      assert.deepEqual(
+        h.sandbox.requests.filter((r) => r.path.endsWith('/accounts')).map((r) => r.status),
+        Array<number>(10).fill(200),
+      );
+      assert.equal(existsSync(dataFile), false, 'no partial data file is left');
     });
   });
 
