@@ -28,10 +28,20 @@ export class DataverseClient {
 
   constructor(
     private readonly http: HttpClient,
-    instanceUrl: string,
+    private readonly instanceUrl: string,
+    /** Throttling is waited out until then (epoch ms); see `patientUntil`. */
+    private readonly throttleDeadline?: number,
   ) {
     this.resource = dataverseResource(instanceUrl);
     this.apiBase = `${this.resource}/api/data/v9.2`;
+  }
+
+  /**
+   * The same environment, its requests waiting out throttling until `deadline` (epoch ms): for long
+   * reads that would rather wait than start again.
+   */
+  patientUntil(deadline: number): DataverseClient {
+    return new DataverseClient(this.http, this.instanceUrl, deadline);
   }
 
   /**
@@ -43,7 +53,9 @@ export class DataverseClient {
   }
 
   private async send<T>(request: HttpRequest): Promise<HttpResponse<T>> {
-    const response = await this.http.send<T>(request);
+    const response = await this.http.send<T>(
+      this.throttleDeadline === undefined ? request : { ...request, throttleDeadline: this.throttleDeadline },
+    );
     this.lastParallelismHint = parallelismHint(response.headers) ?? this.lastParallelismHint;
     return response;
   }

@@ -39,6 +39,11 @@ export interface HttpRequest {
   idempotent?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Throttling (429) is waited out until this time (epoch ms), however many times it comes and
+   * however long its Retry-After, instead of within the client's own attempts and Retry-After limit.
+   */
+  throttleDeadline?: number;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -155,8 +160,11 @@ export class HttpClient {
       // again. Every other failure is repeated only for idempotent requests.
       const retryable = response.status === 429 || (idempotent && TRANSIENT_STATUS.has(response.status));
       const delay = retryAfter ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
-      const withinBudget = delay <= this.retry.maxRetryAfterMs && waitedMs + delay <= this.retry.maxRetryAfterMs;
-      if (retryable && attempt < this.retry.maxAttempts && withinBudget) {
+      const patient = response.status === 429 && request.throttleDeadline !== undefined;
+      const withinBudget = patient
+        ? Date.now() + delay <= request.throttleDeadline!
+        : delay <= this.retry.maxRetryAfterMs && waitedMs + delay <= this.retry.maxRetryAfterMs;
+      if (retryable && (patient || attempt < this.retry.maxAttempts) && withinBudget) {
         this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
         waitedMs += delay;
         this.options.metrics?.retry(request.service, request.url, delay);

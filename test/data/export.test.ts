@@ -312,6 +312,43 @@ describe('pp_export_data', () => {
     });
   });
 
+  it('waits out throttling within its time budget, past the HTTP client’s own attempts', async () => {
+    await withData(async (h) => {
+      const accounts = '/api/data/v9.2/accounts';
+      h.sandbox.faults.add({ kind: 'throttle', path: accounts, times: 8, retryAfterSeconds: 0 });
+      const from = h.sandbox.requests.length;
+      const dataFile = join(h.work, 'waited.zip');
+      const result = await h.call('pp_export_data', { tables: [{ table: 'account', columns: ['accountid', 'name'] }], dataFile });
+      assert.equal(result.isError, undefined, text(result));
+      const pages = h.sandbox.requests.slice(from).filter((r) => r.path.endsWith(accounts));
+      assert.deepEqual(
+        pages.map((r) => r.status),
+        [...Array<number>(8).fill(429), 200],
+      );
+      assert.ok(existsSync(dataFile));
+    });
+  });
+
+  it('gives up at once, saying what to do, when the service asks to wait past the time budget', async () => {
+    await withData(async (h) => {
+      h.sandbox.faults.add({ kind: 'throttle', path: '/api/data/v9.2/accounts', times: 1, retryAfterSeconds: 60 });
+      const dataFile = join(h.work, 'throttled.zip');
+      const started = Date.now();
+      const result = await h.call('pp_export_data', {
+        tables: [{ table: 'account', columns: ['accountid', 'name'] }],
+        dataFile,
+        timeBudgetSeconds: 5,
+      });
+      assert.equal(result.isError, true);
+      assert.match(
+        text(result),
+        /^Dataverse throttled the export for longer than its time budget \(timeBudgetSeconds: 5\)\. It asks to wait 60 s\. Correlation id [0-9a-f-]{36}\. Nothing was exported\..*larger timeBudgetSeconds/s,
+      );
+      assert.ok(Date.now() - started < 4000, 'it did not wait for a Retry-After past its budget');
+      assert.equal(existsSync(dataFile), false);
+    });
+  });
+
   it('exports the N:N links of the relationships asked for, which import into another environment', async () => {
     await withData(async (h) => {
       const tag = TAG;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { CmtFormatError, readSchema } from '../../data/cmtSchema';
 import { exportRecords } from '../../data/exportRecords';
+import { PlatformError } from '../../platform/errors';
 import { SolutionFileError } from '../../solutions/errors';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { ToolError } from '../errors';
@@ -33,6 +34,7 @@ export const exportData = defineTool({
     schemaFile: z.string().min(1).optional().describe('Or a data_schema.xml to export by.'),
     dataFile: z.string().min(1).describe('Data zip to write.'),
     overwrite: z.boolean().default(false).describe('Replace dataFile if it exists.'),
+    timeBudgetSeconds: z.number().int().min(5).max(3600).default(300).describe('Seconds to wait out throttling before giving up.'),
   }),
   output: z.object({
     dataFile: z.string(),
@@ -71,7 +73,21 @@ export const exportData = defineTool({
     }
     const wanted = given ? given.schema.entities.map((e) => ({ table: e.name })) : args.tables!;
     const target = await resolveDataverseTarget(args.environment, context);
-    const { entities, requests } = await exportRecords(target.dataverse, wanted, { given, target: dataFile, signal: context.signal });
+    // Throttling is waited out within the budget: an export stopped part way leaves nothing to resume from.
+    const patient = target.dataverse.patientUntil(Date.now() + args.timeBudgetSeconds * 1000);
+    let exported;
+    try {
+      exported = await exportRecords(patient, wanted, { given, target: dataFile, signal: context.signal });
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.status !== 429) throw error;
+      const wait = error.retryAfterMs === undefined ? '' : ` It asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`;
+      throw new ToolError(
+        `Dataverse throttled the export for longer than its time budget (timeBudgetSeconds: ${args.timeBudgetSeconds}).${wait}` +
+          `${error.correlationId ? ` Correlation id ${error.correlationId}.` : ''} Nothing was exported.`,
+        'Run it again later, or with a larger timeBudgetSeconds.',
+      );
+    }
+    const { entities, requests } = exported;
     const bytes = statSync(dataFile).size;
     return {
       result: { dataFile, bytes, entities, requests },
