@@ -44,7 +44,7 @@ export function normalizeId(id: string): string {
   return own(inOneForm(id) ? id : id.trim().replace(/[{}]/g, '').toLowerCase());
 }
 
-/** Whether an id is already in the one form: 36 lower-case hex digits and hyphens, as files usually give it. */
+/** Whether an id is already in the one form: 36 characters, each a lower-case hex digit or a hyphen, as files usually give it. */
 function inOneForm(id: string): boolean {
   if (id.length !== 36) return false;
   for (let i = 0; i < 36; i++) {

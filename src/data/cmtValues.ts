@@ -100,7 +100,7 @@ function fromCmtDate(text: string, raw: string, date: DateColumn | undefined): C
   return { value: isoSeconds(parsed) };
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Whether `yyyy-mm-dd` is a day of the calendar (Date would roll 2014-02-30 over to March). */
 function validDay(day: string): boolean {

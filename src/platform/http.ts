@@ -40,8 +40,9 @@ export interface HttpRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   /**
-   * Throttling (429) is waited out until this time (epoch ms), however many times it comes and
-   * however long its Retry-After, instead of within the client's own attempts and Retry-After limit.
+   * Throttling (429) that the client's own attempts and Retry-After limit would give up on is waited
+   * out until this time (epoch ms), at least the base delay between tries; those waits use up none
+   * of the request's own retries.
    */
   throttleDeadline?: number;
 }
@@ -86,6 +87,8 @@ export interface HttpClientOptions {
   metrics?: Metrics;
   /** Replaceable for tests that check the waits without waiting. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock a request's throttleDeadline is read against (epoch ms); replaceable with `sleep`. */
+  now?: () => number;
   random?: () => number;
 }
 
@@ -103,6 +106,7 @@ export class HttpClient {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
   private readonly random: () => number;
 
   constructor(private readonly options: HttpClientOptions) {
@@ -111,6 +115,7 @@ export class HttpClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 100_000;
     this.wait = options.sleep ?? sleep;
+    this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
   }
 
@@ -123,7 +128,10 @@ export class HttpClient {
     const host = new URL(request.url).host;
     let refreshedToken = false;
     let waitedMs = 0;
+    // Waits for throttling past the client's own limits, allowed by the caller's deadline.
+    let patientWaits = 0;
     for (let attempt = 1; ; attempt++) {
+      const counted = attempt - patientWaits;
       const clientRequestId = randomUUID();
       let response: Answer;
       try {
@@ -135,8 +143,8 @@ export class HttpClient {
         // The body of an upload could not be read from disk: a local problem, not a network one.
         if (isLocalFileError(error)) throw error;
         const failure = transportFailure(request, error, clientRequestId, idempotent);
-        if (!idempotent || attempt >= this.retry.maxAttempts) throw failure;
-        const delay = backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+        if (!idempotent || counted >= this.retry.maxAttempts) throw failure;
+        const delay = backoffDelay(counted, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
         this.options.logger.debug(`${request.method} ${safeUrl(request.url)} failed (${failure.code}); retry ${attempt} in ${delay} ms`);
         this.options.metrics?.retry(request.service, request.url, delay);
         await this.pause(delay, request);
@@ -159,16 +167,26 @@ export class HttpClient {
       // 429 means the service refused the request before doing anything, so even a start may be sent
       // again. Every other failure is repeated only for idempotent requests.
       const retryable = response.status === 429 || (idempotent && TRANSIENT_STATUS.has(response.status));
-      const delay = retryAfter ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
-      const patient = response.status === 429 && request.throttleDeadline !== undefined;
-      const withinBudget = patient
-        ? Date.now() + delay <= request.throttleDeadline!
-        : delay <= this.retry.maxRetryAfterMs && waitedMs + delay <= this.retry.maxRetryAfterMs;
-      if (retryable && (patient || attempt < this.retry.maxAttempts) && withinBudget) {
-        this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status}; retry ${attempt} in ${delay} ms`);
-        waitedMs += delay;
-        this.options.metrics?.retry(request.service, request.url, delay);
-        await this.pause(delay, request);
+      const delay = retryAfter ?? backoffDelay(counted, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random);
+      const withinPolicy =
+        retryable &&
+        counted < this.retry.maxAttempts &&
+        delay <= this.retry.maxRetryAfterMs &&
+        waitedMs + delay <= this.retry.maxRetryAfterMs;
+      // A Retry-After of 0 repeated past the client's attempts would otherwise send one request after another.
+      const patientDelay = Math.max(delay, this.retry.baseDelayMs);
+      const patient =
+        !withinPolicy &&
+        response.status === 429 &&
+        request.throttleDeadline !== undefined &&
+        this.now() + patientDelay <= request.throttleDeadline;
+      if (withinPolicy || patient) {
+        const wait = patient ? patientDelay : delay;
+        this.options.logger.debug(`${request.method} ${safeUrl(request.url)} -> ${response.status}; retry ${attempt} in ${wait} ms`);
+        if (patient) patientWaits++;
+        else waitedMs += delay;
+        this.options.metrics?.retry(request.service, request.url, wait);
+        await this.pause(wait, request);
         continue;
       }
       throw serviceError(request.service, response.status, body, correlationId, retryAfter, attempt);

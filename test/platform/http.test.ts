@@ -136,6 +136,50 @@ describe('HttpClient', () => {
     assert.deepEqual(waits, []);
   });
 
+  /** A client whose waits move its own clock, for requests with a throttle deadline. */
+  function patientClient() {
+    const waits: number[] = [];
+    let clock = 1_000_000;
+    const { http } = client({
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    return { http, waits, at: (later: number) => clock + later };
+  }
+  const zeroWait = status(429, { 'retry-after': '0' });
+
+  it('waits out throttling past its own attempts until the caller’s deadline, the base delay at least', async () => {
+    script('/patient', zeroWait, zeroWait, zeroWait, zeroWait, zeroWait, zeroWait, ok);
+    const { http, waits, at } = patientClient();
+    await http.send({ service: 'dataverse', method: 'GET', url: `${base}/patient`, throttleDeadline: at(10_000) });
+    assert.equal(hits.get('/patient'), 7);
+    // Three retries of its own (4 attempts), then the deadline's, 100 ms apart rather than none.
+    assert.deepEqual(waits, [0, 0, 0, 100, 100, 100]);
+  });
+
+  it('gives up on throttling at the caller’s deadline', async () => {
+    script('/deadline', ...Array<Step>(8).fill(zeroWait));
+    const { http, waits, at } = patientClient();
+    await assert.rejects(
+      http.send({ service: 'dataverse', method: 'GET', url: `${base}/deadline`, throttleDeadline: at(250) }),
+      (e: PlatformError) => e.status === 429,
+    );
+    assert.deepEqual(waits, [0, 0, 0, 100, 100]);
+    assert.equal(hits.get('/deadline'), 6);
+  });
+
+  it('waits for a Retry-After past its limit when the deadline allows, keeping its own retries for other failures', async () => {
+    const long = status(429, { 'retry-after': '120' });
+    script('/long-then-down', long, long, long, status(503), status(503), ok);
+    const { http, waits, at } = patientClient();
+    await http.send({ service: 'dataverse', method: 'GET', url: `${base}/long-then-down`, throttleDeadline: at(600_000) });
+    assert.deepEqual(waits, [120_000, 120_000, 120_000, 75, 150]);
+    assert.equal(hits.get('/long-then-down'), 6);
+  });
+
   it('fetches a fresh token once after a 401, and never logs the token', async () => {
     script('/auth', status(401), ok);
     let issued = 0;

@@ -34,7 +34,13 @@ export const exportData = defineTool({
     schemaFile: z.string().min(1).optional().describe('Or a data_schema.xml to export by.'),
     dataFile: z.string().min(1).describe('Data zip to write.'),
     overwrite: z.boolean().default(false).describe('Replace dataFile if it exists.'),
-    timeBudgetSeconds: z.number().int().min(5).max(3600).default(300).describe('Seconds to wait out throttling before giving up.'),
+    timeBudgetSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(300)
+      .describe('Seconds from the start during which throttling is waited out, however long.'),
   }),
   output: z.object({
     dataFile: z.string(),
