@@ -70,11 +70,10 @@ async function linksPerRecord(
   const found = await mapLimited(ids, AT_ONCE, async (id) => {
     const targets: string[] = [];
     // A record's related records come a page at a time, like any collection.
-    for (let next: string | undefined = `${table.entitySet}(${id})/${navigation}?$select=${otherKey}`; next;) {
+    const path = `${table.entitySet}(${id})/${navigation}?$select=${otherKey}`;
+    for await (const rows of dv.pages<Record<string, string>>(path, PAGE_PREFER, signal)) {
       requests++;
-      const page: { value: Array<Record<string, string>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE_PREFER, signal);
-      for (const v of page.value) targets.push(String(v[otherKey]).toLowerCase());
-      next = page['@odata.nextLink'];
+      for (const v of rows) targets.push(String(v[otherKey]).toLowerCase());
     }
     return linksOf(relationship, id, targets);
   });

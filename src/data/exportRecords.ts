@@ -251,11 +251,7 @@ async function* pages(
     }
     return;
   }
-  for (let next: string | undefined = `${t.meta.entitySet}?$select=${columns.join(',')}${parties}`; next;) {
-    const page: { value: Array<Record<string, unknown>>; '@odata.nextLink'?: string } = await dv.page(next, PAGE_PREFER, signal);
-    yield page.value;
-    next = page['@odata.nextLink'];
-  }
+  yield* dv.pages<Record<string, unknown>>(`${t.meta.entitySet}?$select=${columns.join(',')}${parties}`, PAGE_PREFER, signal);
 }
 
 function lookupValue(row: Record<string, unknown>, property: string, name: string): CmtValue | undefined {

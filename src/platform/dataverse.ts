@@ -227,6 +227,15 @@ export class DataverseClient {
     });
   }
 
+  /** The pages of a collection (its rows, a page at a time), following `@odata.nextLink` as given. */
+  async *pages<T>(path: string, prefer: string, signal?: AbortSignal): AsyncGenerator<T[], void, undefined> {
+    for (let next: string | undefined = path; next;) {
+      const page: { value: T[]; '@odata.nextLink'?: string } = await this.page(next, prefer, signal);
+      yield page.value;
+      next = page['@odata.nextLink'];
+    }
+  }
+
   /** A page of a query: the path relative to the API, or a nextLink verbatim, with a Prefer header (page size, annotations). */
   async page<T>(pathOrNextLink: string, prefer: string, signal?: AbortSignal): Promise<T> {
     const url = /^https?:\/\//i.test(pathOrNextLink) ? pathOrNextLink : this.url(pathOrNextLink);

@@ -35,11 +35,7 @@ export interface SiteStore {
 
 export async function allRows<T>(dv: DataverseClient, path: string, signal: AbortSignal): Promise<T[]> {
   const rows: T[] = [];
-  for (let next: string | undefined = path; next;) {
-    const page: { value: T[]; '@odata.nextLink'?: string } = await dv.page(next, 'odata.maxpagesize=5000', signal);
-    rows.push(...page.value);
-    next = page['@odata.nextLink'];
-  }
+  for await (const page of dv.pages<T>(path, 'odata.maxpagesize=5000', signal)) rows.push(...page);
   return rows;
 }
 
