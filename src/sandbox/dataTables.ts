@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { orgData, type BulkMessage, type DataTable, type ManyToMany, type Row } from './dataModel';
 import { partyRows, recordContext, recordExists, tableBySet, webRow, writeRow, type Problem, type RecordContext } from './dataRecords';
-import { fetchPage } from './fetchPaging';
-import { parseFetch } from './fetchXml';
+import { answerFetch } from './fetchPaging';
 import { jsonBody, pageOf, type Reply, type SandboxRequest } from './http';
 import { intersectQuery } from './intersect';
 import { FilterError, parseFilter } from './odataFilter';
@@ -190,24 +189,16 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
   const params = request.url.searchParams;
   const fetchXml = params.get('fetchXml');
   if (fetchXml) {
-    let fetch;
-    try {
-      fetch = parseFetch(fetchXml);
-    } catch (error) {
-      return reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`);
-    }
-    if (fetch.entity !== table.logicalName)
-      return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${table.entitySet}.`);
-    const rows = [...table.rows.values()].filter((row) => fetch.matches(row));
-    const paged = fetchPage(rows, fetch, table.primaryId, request, org.simplePagingLimit);
-    if ('refused' in paged) return reply.error(400, '0x80040203', paged.refused);
-    const { page } = paged;
+    const target = { fetchXml, entity: table.logicalName, set: table.entitySet, key: table.primaryId };
+    const answer = answerFetch(target, [...table.rows.values()], request, org.simplePagingLimit, reply);
+    if ('refusal' in answer) return answer.refusal;
+    const { fetch, page, annotations } = answer;
     const select = fetch.attributes?.map((a) =>
       ['Lookup', 'Customer', 'Owner'].includes(table.columns.find((c) => c.name === a)?.type ?? '') ? `_${a}_value` : a,
     );
     return reply.ok({
       '@odata.context': `${api}/$metadata#${table.entitySet}`,
-      ...paged.annotations,
+      ...annotations,
       value: page.map((r) => webRow(context, table, r, select)),
     });
   }

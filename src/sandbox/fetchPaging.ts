@@ -1,12 +1,53 @@
-import type { FetchQuery } from './fetchXml';
-import { annotationAsked, type SandboxRequest } from './http';
+import { parseFetch, type FetchQuery } from './fetchXml';
+import { annotationAsked, type Reply, type SandboxRequest } from './http';
+import type { DataverseReplies } from './solutions/api';
+
+/** What a FetchXML query asks of one table: the query text, the table and its entity set, its key. */
+export interface FetchTarget {
+  fetchXml: string;
+  entity: string;
+  set: string | null;
+  key: string;
+}
+
+/**
+ * A FetchXML query's page of the rows it matches, with its annotations; or the service's refusal of
+ * a query that does not parse, names another table, or asks past the paging limit.
+ */
+export function answerFetch<T extends Record<string, unknown>>(
+  target: FetchTarget,
+  rows: T[],
+  request: SandboxRequest,
+  simplePagingLimit: number,
+  reply: DataverseReplies,
+): { fetch: FetchQuery; page: T[]; annotations: Record<string, unknown> } | { refusal: Reply } {
+  let fetch: FetchQuery;
+  try {
+    fetch = parseFetch(target.fetchXml);
+  } catch (error) {
+    return { refusal: reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`) };
+  }
+  if (fetch.entity !== target.entity)
+    return {
+      refusal: reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${target.set}.`),
+    };
+  const paged = fetchPage(
+    rows.filter((row) => fetch.matches(row)),
+    fetch,
+    target.key,
+    request,
+    simplePagingLimit,
+  );
+  if ('refused' in paged) return { refusal: reply.error(400, '0x80040203', paged.refused) };
+  return { fetch, ...paged };
+}
 
 /**
  * One page of a FetchXML query's rows and its annotations, as the Web API pages them: by page number,
  * or after the last row of the page before when the query carries that page's paging cookie. The
  * annotations come only to a caller whose Prefer asks for them.
  */
-export function fetchPage<T extends Record<string, unknown>>(
+function fetchPage<T extends Record<string, unknown>>(
   rows: T[],
   fetch: FetchQuery,
   key: string,

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { orgData, type ManyToMany, type OrgData } from './dataModel';
-import { parseFetch } from './fetchXml';
-import { fetchPage } from './fetchPaging';
+import { answerFetch } from './fetchPaging';
 import type { Reply, SandboxRequest } from './http';
 import type { DataverseReplies } from './solutions/api';
 import type { SandboxOrg } from './state';
@@ -50,31 +49,21 @@ export function intersectQuery(org: SandboxOrg, set: string, request: SandboxReq
       '0x80040800',
       `The intersect entity ${name} can only be read with a FetchXML query; its rows are written by associating records.`,
     );
-  let fetch;
-  try {
-    fetch = parseFetch(fetchXml);
-  } catch (error) {
-    return reply.error(400, '0x80041103', `The FetchXML is not valid: ${(error as Error).message}`);
-  }
-  if (fetch.entity !== name)
-    return reply.error(400, '0x80041103', `The FetchXML entity ${fetch.entity} does not match the entity set ${set}.`);
-  const rows = [...relationship.pairs]
-    .map((pair) => {
-      const [first, second] = pair.split('|') as [string, string];
-      return {
-        [`${name}id`]: uuidFrom(`${name}:${pair}`),
-        [relationship.Entity1IntersectAttribute]: first,
-        [relationship.Entity2IntersectAttribute]: second,
-      };
-    })
-    .filter((row) => fetch.matches(row));
-  const paged = fetchPage(rows, fetch, `${name}id`, request, org.simplePagingLimit);
-  if ('refused' in paged) return reply.error(400, '0x80040203', paged.refused);
-  const { page } = paged;
+  const rows = [...relationship.pairs].map((pair) => {
+    const [first, second] = pair.split('|') as [string, string];
+    return {
+      [`${name}id`]: uuidFrom(`${name}:${pair}`),
+      [relationship.Entity1IntersectAttribute]: first,
+      [relationship.Entity2IntersectAttribute]: second,
+    };
+  });
+  const answer = answerFetch({ fetchXml, entity: name, set, key: `${name}id` }, rows, request, org.simplePagingLimit, reply);
+  if ('refusal' in answer) return answer.refusal;
+  const { fetch, page, annotations } = answer;
   const columns = fetch.attributes;
   return reply.ok({
     '@odata.context': `${api}/$metadata#${set}`,
-    ...paged.annotations,
+    ...annotations,
     value: page.map((row) => (columns ? Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) : row)),
   });
 }
