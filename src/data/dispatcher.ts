@@ -138,7 +138,6 @@ export class Dispatcher {
     onDone: () => void,
   ): Promise<{ settled: Promise<void> }> {
     await this.slot();
-    this.inFlight++;
     const run = this.attempt(task, onDone).finally(() => {
       this.inFlight--;
       this.running.delete(run);
@@ -218,6 +217,7 @@ export class Dispatcher {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
+  /** Waits for a slot and takes it. */
   private async slot(): Promise<void> {
     for (;;) {
       if (this.stopped) throw this.stopped;
@@ -230,7 +230,11 @@ export class Dispatcher {
         await this.wait(Math.min(pause, Math.max(0, this.options.deadline - this.now())), this.signal).catch(() => undefined);
         continue;
       }
-      if (this.inFlight < this.limit) return;
+      // Taken here, in the same turn as the check: tasks waiting for a slot are all woken at once.
+      if (this.inFlight < this.limit) {
+        this.inFlight++;
+        return;
+      }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

@@ -491,6 +491,10 @@ class WriteQueue {
   private readonly batchOf = new Map<string, Map<string, Batch>>();
   /** Batches started and not yet ended. */
   private readonly running = new Set<Promise<void>>();
+  /** Batches sent that wait for the batches holding their lookups' targets to be written, or for a slot. */
+  private readonly queued = new Set<Promise<void>>();
+  /** What stopped a batch from being sent: the dispatcher stopped, so the pass stops. */
+  private failure: { error: unknown } | undefined;
   private startedCount = 0;
   private answeredCount = 0;
   private allStarted = false;
@@ -502,10 +506,11 @@ class WriteQueue {
   ) {}
 
   /**
-   * Adds a record to its table's batch; a promise comes back only when a batch is sent: a full one,
-   * or, first, a batch still being filled that holds a record this one's first-pass lookups point
-   * at. So a batch waits only for batches started before it, never for one that waits for it. A
-   * file whose tables come in turns (the tool does not write such files) thus goes in small batches.
+   * Adds a record to its table's batch. A full batch is sent, and first a batch still being filled
+   * that holds a record this one's first-pass lookups point at: so a batch waits only for batches
+   * started before it, never for one that waits for it. A file whose tables come in turns (the tool
+   * does not write such files) thus goes in small batches. A promise comes back only when as many
+   * batches wait to be sent as may be in flight: the reader waits for room, not for a round trip.
    */
   add(
     plan: TablePlan,
@@ -513,7 +518,8 @@ class WriteQueue {
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
-    const earlier = target.inline?.length ? this.startBatchesHolding(target.inline) : undefined;
+    if (this.failure) throw this.failure.error;
+    if (target.inline?.length) this.startBatchesHolding(target.inline);
     const name = plan.entity.name;
     let batch = this.pending.get(name);
     if (!batch) this.pending.set(name, (batch = newBatch(plan)));
@@ -524,8 +530,14 @@ class WriteQueue {
       if (!table.has(target.id)) table.set(target.id, batch);
     }
     batch.targets.push(queued);
-    const full = batch.targets.length >= this.run.context.batchSize ? this.flush(name) : undefined;
-    return earlier && full ? Promise.all([earlier, full]).then(() => undefined) : (earlier ?? full);
+    if (batch.targets.length >= this.run.context.batchSize) this.flush(name);
+    return this.queued.size >= this.run.context.dispatcher.concurrency ? this.room() : undefined;
+  }
+
+  /** Waits until fewer batches wait to be sent than may be in flight; throws what stopped one. */
+  private async room(): Promise<void> {
+    while (this.queued.size >= this.run.context.dispatcher.concurrency && !this.failure) await Promise.race(this.queued);
+    if (this.failure) throw this.failure.error;
   }
 
   private batchesOf(table: string): Map<string, Batch> {
@@ -540,13 +552,11 @@ class WriteQueue {
   }
 
   /** Starts the batches still being filled that hold the targets of these lookups. */
-  private startBatchesHolding(binds: readonly PendingBind[]): Promise<void> | undefined {
-    const flushes: Array<Promise<void>> = [];
+  private startBatchesHolding(binds: readonly PendingBind[]): void {
     for (const bind of binds) {
       const batch = this.batchWriting(bind.id);
-      if (batch?.state === 'filling') flushes.push(this.flush(batch.plan.entity.name));
+      if (batch?.state === 'filling') this.flush(batch.plan.entity.name);
     }
-    return flushes.length ? Promise.all(flushes).then(() => undefined) : undefined;
   }
 
   /**
@@ -597,7 +607,9 @@ class WriteQueue {
 
   /** Sends every batch still being filled; the pass is over once each batch is answered. */
   async sendAll(): Promise<void> {
-    for (const name of [...this.pending.keys()]) await this.flush(name);
+    for (const name of [...this.pending.keys()]) this.flush(name);
+    while (this.queued.size) await Promise.all([...this.queued]);
+    if (this.failure) throw this.failure.error;
     this.allStarted = true;
     this.finishPassOnceAnswered();
   }
@@ -618,7 +630,11 @@ class WriteQueue {
     await this.run.context.dispatcher.drain();
   }
 
-  private async flush(name: string): Promise<void> {
+  /**
+   * Sends a batch: once the batches it waits for are written and the dispatcher has a slot. It is
+   * queued meanwhile; a failure to send it is kept for the reader, who stops at its next record.
+   */
+  private flush(name: string): void {
     const batch = this.pending.get(name);
     this.pending.delete(name);
     if (!batch?.targets.length) return;
@@ -632,13 +648,17 @@ class WriteQueue {
       this.running.delete(batch.written);
       batch.settle();
     };
-    try {
+    const queued: Promise<void> = this.send(batch)
       // The dispatcher's `settled` never rejects: a failed task ends the import instead.
-      void (await this.send(batch)).settled.then(end);
-    } catch (error) {
-      end();
-      throw error;
-    }
+      .then(
+        ({ settled }) => void settled.then(end),
+        (error: unknown) => {
+          end();
+          this.failure ??= { error };
+        },
+      )
+      .finally(() => this.queued.delete(queued));
+    this.queued.add(queued);
   }
 
   /** Sends one batch once the dispatcher has room; what comes back settles when it is written or ended for good. */

@@ -58,15 +58,16 @@ export function handleSecurity(
   reply: DataverseReplies,
 ): Reply | undefined {
   if (request.method !== 'POST') return undefined;
-  const body = jsonBody(request) ?? {};
+  // Parsed only for its own routes: every POST to the org passes here, bulk writes of 1,000 records included.
+  const body = () => jsonBody(request) ?? {};
   let match: RegExpExecArray | null;
   if ((match = /^systemusers\(([0-9a-f-]{36})\)\/systemuserroles_association\/\$ref$/i.exec(segment))) {
     const user = org.users.find((u) => u.systemuserid === match![1]!.toLowerCase());
     if (!user) return reply.error(404, '0x80040217', `systemuser With Id = ${match[1]} Does Not Exist`);
-    return associate(org, user.businessunitid, user.roles, body, reply);
+    return associate(org, user.businessunitid, user.roles, body(), reply);
   }
   if (segment.toLowerCase() === 'teams') {
-    const created = createTeam(org, tenant, body, reply);
+    const created = createTeam(org, tenant, body(), reply);
     if ('status' in created) return created;
     return { status: 204, headers: { 'odata-entityid': `${org.url}/api/data/v9.2/teams(${created.teamid})` } };
   }
@@ -86,7 +87,7 @@ export function handleSecurity(
       team = created;
     }
     if (!team) return reply.error(404, '0x80040217', `team With Id = ${match[1]} Does Not Exist`);
-    return associate(org, team.businessunitid, team.roles, body, reply);
+    return associate(org, team.businessunitid, team.roles, body(), reply);
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { dataTables } from '../../src/sandbox/dataTables';
 import { text } from '../helpers';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestField } from './files';
 import { answerLate, structured, withData, type DataHarness } from './harness';
 
 const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
@@ -179,6 +179,56 @@ describe('pp_import_data under throttling and time budgets', () => {
       },
       { serviceProtection: { requests: 30, windowSeconds: 1 } },
     );
+  });
+});
+
+describe('pp_import_data: batches that wait for their targets', () => {
+  it('reads on while a batch waits for the batch holding its lookups’ targets, and sends the batches that wait for nothing', async () => {
+    await withData(async (h) => {
+      // Ten accounts; ten contacts pointing at them; then ten contacts pointing at nothing.
+      const accounts = Array.from({ length: 10 }, (_, i) => ({
+        id: id('a', i + 1),
+        fields: [
+          ['accountid', id('a', i + 1)],
+          ['name', `Account ${i + 1}`],
+        ] as TestField[],
+      }));
+      const contacts = Array.from({ length: 20 }, (_, i) => ({
+        id: id('c', i + 1),
+        fields: [
+          ['contactid', id('c', i + 1)],
+          ['lastname', `Contact ${i + 1}`],
+          ...(i < 10 ? [['parentcustomerid', id('a', i + 1), 'account', `Account ${i + 1}`] as TestField] : []),
+        ] as TestField[],
+      }));
+      const file = await writeDataFile(
+        h.work,
+        'waiting.zip',
+        schemaXml([ACCOUNT, CONTACT]),
+        dataXml([
+          { entity: 'account', records: accounts },
+          { entity: 'contact', records: contacts },
+        ]),
+      );
+      // The accounts' batch is answered 1.5 s late; the first contacts' batch waits for it.
+      answerLate(h.sandbox, 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple', 0, 1500);
+      const from = h.sandbox.requests.length;
+      const result = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 4 }));
+      assert.deepEqual(
+        result.entities.map((e: any) => [e.name, e.imported, e.lookups.set]),
+        [
+          ['account', 10, 0],
+          ['contact', 20, 10],
+        ],
+      );
+      // Answered in this order: the contacts that wait for nothing went while the accounts were on their way.
+      const writes = h.sandbox.requests
+        .slice(from)
+        .filter((r) => r.path.endsWith('UpsertMultiple'))
+        .map((r) => r.path.split('/').at(-2));
+      assert.deepEqual(writes, ['contacts', 'accounts', 'contacts']);
+      assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 1))!.parentcustomerid, id('a', 1));
+    });
   });
 });
 

@@ -484,6 +484,36 @@ describe('data import parts', () => {
     }
   });
 
+  it('never runs more tasks at once than its limit, however many wait for a slot and are woken together', async () => {
+    const dispatcher = new Dispatcher({ parallelism: 3, deadline: Date.now() + 60_000, signal: new AbortController().signal });
+    let running = 0;
+    let most = 0;
+    let started = 0;
+    const ends: Array<() => void> = [];
+    const task = async () => {
+      started++;
+      most = Math.max(most, ++running);
+      await new Promise<void>((resolve) => ends.push(resolve));
+      running--;
+      return undefined;
+    };
+    try {
+      // Ten submitted at once: seven wait, and each end wakes all of them.
+      const submitted = Array.from({ length: 10 }, () => dispatcher.submit(task, () => undefined));
+      for (let turns = 0; started < 10 && turns < 100; turns++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        ends.shift()?.();
+        assert.ok(running <= 3, `${running} tasks at once`);
+      }
+      assert.equal(started, 10);
+      for (const end of ends.splice(0)) end();
+      await Promise.all((await Promise.all(submitted)).map((s) => s.settled));
+      assert.equal(most, 3);
+    } finally {
+      dispatcher.close();
+    }
+  });
+
   it("chooses how many requests go at once: the number given, else the environment's, else 4", () => {
     assert.deepEqual(chooseParallelism(6, 8), { parallelism: 6, follow: false, note: undefined });
     assert.match(chooseParallelism(12, 8).note!, /^parallelism 12 is more than the 8 requests at once/);
