@@ -66,6 +66,12 @@ type SpoolItem =
 /** No lookups set with the record: one empty list for every record without them, which nothing adds to. */
 const NO_BINDS: readonly PendingBind[] = [];
 
+/**
+ * Full batches that may wait for the batches holding their lookups' targets while the reader goes
+ * on (fewer when fewer requests may be in flight): what they hold is memory beside the batches in flight.
+ */
+const QUEUED_AT_MOST = 8;
+
 /** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
 const READ_AHEAD_EVENTS = 4000;
 
@@ -137,6 +143,8 @@ class ImportRun {
   private readonly spool = new Spool<SpoolItem>(5000);
   /** Items spooled, per kind. */
   private readonly spooled = { l: 0, s: 0, m: 0 };
+  /** Each pass's queue of batches, for close to wait for what they still hold. */
+  private readonly queues: WriteQueue[] = [];
   readonly resolver: LookupResolver;
   private writes = 0;
 
@@ -174,11 +182,19 @@ class ImportRun {
   }
 
   async close(): Promise<void> {
-    // Requests still running when the import stopped finish (or are cut at the deadline) before the counts are read.
+    // Batches queued when the import stopped are sent (or refused at once by a stopped dispatcher),
+    // and requests still running finish (or are cut at the deadline), before the counts are read.
+    await Promise.all(this.queues.map((queue) => queue.settled()));
     await this.dispatcher.drain().catch(() => undefined);
     this.dispatcher.close();
     this.progress.requests += this.dispatcher.requests;
     await this.spool.remove();
+  }
+
+  private writeQueue(stage: 'records' | 'lookups' | 'states', mode: WriteMode): WriteQueue {
+    const queue = new WriteQueue(this, stage, mode);
+    this.queues.push(queue);
+    return queue;
   }
 
   /** The spooled items of one kind, in file order, a chunk at a time; none read when the file gave none. */
@@ -192,7 +208,7 @@ class ImportRun {
    * once every batch is sent; the lookups pass starts while the last ones are being written.
    */
   private async readRecords(data: AsyncIterable<CmtEvent[]>): Promise<WriteQueue> {
-    const queue = new WriteQueue(this, 'records', 'upsert');
+    const queue = this.writeQueue('records', 'upsert');
     const ordinals = new Map<string, number>();
     const links = new Map<string, number>();
     // Events come a chunk of the file at a time; only a full batch or the spool's file is waited for.
@@ -312,7 +328,7 @@ class ImportRun {
   private async lookups(resolver: LookupResolver, records: WriteQueue): Promise<void> {
     // The stage may still be 'records': this pass begins before the first is over.
     if (STAGES.indexOf(this.progress.stage) > STAGES.indexOf('lookups')) return;
-    const queue = new WriteQueue(this, 'lookups', 'update');
+    const queue = this.writeQueue('lookups', 'update');
     for await (const items of this.spooledItems('l'))
       for (const item of items) {
         if (this.progress.isDone('lookups', item.t, item.i)) continue;
@@ -346,7 +362,7 @@ class ImportRun {
   /** Pass 3: states other than the default one, with their status, set by update. */
   private async states(): Promise<void> {
     if (this.progress.stage !== 'states') return;
-    const queue = new WriteQueue(this, 'states', 'update');
+    const queue = this.writeQueue('states', 'update');
     for await (const items of this.spooledItems('s'))
       for (const item of items) {
         if (this.progress.isDone('states', item.t, item.i)) continue;
@@ -509,8 +525,8 @@ class WriteQueue {
    * Adds a record to its table's batch. A full batch is sent, and first a batch still being filled
    * that holds a record this one's first-pass lookups point at: so a batch waits only for batches
    * started before it, never for one that waits for it. A file whose tables come in turns (the tool
-   * does not write such files) thus goes in small batches. A promise comes back only when as many
-   * batches wait to be sent as may be in flight: the reader waits for room, not for a round trip.
+   * does not write such files) thus goes in small batches. A promise comes back only when the
+   * queue of batches waiting to be sent is full: the reader waits for room, not for a round trip.
    */
   add(
     plan: TablePlan,
@@ -518,7 +534,8 @@ class WriteQueue {
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
-    if (this.failure) throw this.failure.error;
+    // Not thrown: the caller may already hold a promise (the spool's) that must be awaited with it.
+    if (this.failure) return Promise.reject(this.failure.error);
     if (target.inline?.length) this.startBatchesHolding(target.inline);
     const name = plan.entity.name;
     let batch = this.pending.get(name);
@@ -531,13 +548,23 @@ class WriteQueue {
     }
     batch.targets.push(queued);
     if (batch.targets.length >= this.run.context.batchSize) this.flush(name);
-    return this.queued.size >= this.run.context.dispatcher.concurrency ? this.room() : undefined;
+    return this.queueFull() ? this.room() : undefined;
   }
 
-  /** Waits until fewer batches wait to be sent than may be in flight; throws what stopped one. */
+  /** As many batches wait to be sent as may be in flight, and at most QUEUED_AT_MOST. */
+  private queueFull(): boolean {
+    return this.queued.size >= Math.min(this.run.context.dispatcher.concurrency, QUEUED_AT_MOST);
+  }
+
+  /** Waits until fewer batches wait to be sent; throws what stopped one. */
   private async room(): Promise<void> {
-    while (this.queued.size >= this.run.context.dispatcher.concurrency && !this.failure) await Promise.race(this.queued);
+    while (this.queueFull() && !this.failure) await Promise.race(this.queued);
     if (this.failure) throw this.failure.error;
+  }
+
+  /** Resolves once no batch waits to be sent: each was sent, or failed to be. Never rejects. */
+  async settled(): Promise<void> {
+    while (this.queued.size) await Promise.all([...this.queued]);
   }
 
   private batchesOf(table: string): Map<string, Batch> {
@@ -608,7 +635,7 @@ class WriteQueue {
   /** Sends every batch still being filled; the pass is over once each batch is answered. */
   async sendAll(): Promise<void> {
     for (const name of [...this.pending.keys()]) this.flush(name);
-    while (this.queued.size) await Promise.all([...this.queued]);
+    await this.settled();
     if (this.failure) throw this.failure.error;
     this.allStarted = true;
     this.finishPassOnceAnswered();

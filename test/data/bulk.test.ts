@@ -230,6 +230,45 @@ describe('pp_import_data: batches that wait for their targets', () => {
       assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 1))!.parentcustomerid, id('a', 1));
     });
   });
+
+  it('when the file turns out damaged, sends the batches already queued before it answers, and nothing after', async () => {
+    await withData(async (h) => {
+      const records = (prefix: string, table: 'account' | 'contact') =>
+        Array.from({ length: 10 }, (_, i) => ({
+          id: id(prefix, i + 1),
+          fields: [
+            [`${table}id`, id(prefix, i + 1)],
+            [table === 'account' ? 'name' : 'lastname', `Record ${i + 1}`],
+            ...(table === 'contact' ? [['parentcustomerid', id('a', i + 1), 'account', `Record ${i + 1}`] as TestField] : []),
+          ] as TestField[],
+        }));
+      const whole = dataXml([
+        { entity: 'account', records: records('a', 'account') },
+        { entity: 'contact', records: records('c', 'contact') },
+      ]);
+      // After the contacts, pieces of the file further on (the reader takes 32 KB at a time), an element that is never closed.
+      const damaged = whole.replace(/<\/entities>\s*$/, `${' '.repeat(256 * 1024)}<entity name="contact"><records></entities>`);
+      const file = await writeDataFile(h.work, 'damaged.zip', schemaXml([ACCOUNT, CONTACT]), damaged);
+      // The contacts' batch is queued behind the accounts', answered 1.5 s late, when the reader meets the damage.
+      answerLate(h.sandbox, 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple', 0, 1500);
+      const from = h.sandbox.requests.length;
+      const call = await h.call('pp_import_data', { dataFile: file, batchSize: 10, parallelism: 4 });
+      const answeredBefore = h.sandbox.requests.length;
+      const result = structured(call);
+      assert.equal(result.done, false);
+      assert.match(text(call), /The import stopped during the records pass/);
+      assert.deepEqual(
+        result.entities.map((e: any) => [e.name, e.imported]),
+        [
+          ['account', 10],
+          ['contact', 10],
+        ],
+      );
+      assert.equal(count(h.sandbox.requests, from, /contacts\/Microsoft\.Dynamics\.CRM\.UpsertMultiple$/, 204), 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(h.sandbox.requests.length, answeredBefore, 'no request after the answer');
+    });
+  });
 });
 
 describe('pp_import_data: how many requests at once', () => {

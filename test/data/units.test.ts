@@ -484,7 +484,7 @@ describe('data import parts', () => {
     }
   });
 
-  it('never runs more tasks at once than its limit, however many wait for a slot and are woken together', async () => {
+  it('never runs more tasks at once than its limit, however many are submitted together or woken together', async () => {
     const dispatcher = new Dispatcher({ parallelism: 3, deadline: Date.now() + 60_000, signal: new AbortController().signal });
     let running = 0;
     let most = 0;
