@@ -3,7 +3,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { dataTables } from '../../src/sandbox/dataTables';
 import { text } from '../helpers';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestField } from './files';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
 import { answerLate, structured, withData, type DataHarness } from './harness';
 
 const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
@@ -183,33 +183,22 @@ describe('pp_import_data under throttling and time budgets', () => {
 });
 
 describe('pp_import_data: batches that wait for their targets', () => {
+  /** Ten accounts with only their id and name, then ten contacts pointing at them. */
+  const accountsThenContacts = () => accountsAndContacts(10, { account: (_, fields) => fields.splice(2) });
+
   it('reads on while a batch waits for the batch holding its lookups’ targets, and sends the batches that wait for nothing', async () => {
     await withData(async (h) => {
-      // Ten accounts; ten contacts pointing at them; then ten contacts pointing at nothing.
-      const accounts = Array.from({ length: 10 }, (_, i) => ({
-        id: id('a', i + 1),
-        fields: [
-          ['accountid', id('a', i + 1)],
-          ['name', `Account ${i + 1}`],
-        ] as TestField[],
-      }));
-      const contacts = Array.from({ length: 20 }, (_, i) => ({
-        id: id('c', i + 1),
-        fields: [
-          ['contactid', id('c', i + 1)],
-          ['lastname', `Contact ${i + 1}`],
-          ...(i < 10 ? [['parentcustomerid', id('a', i + 1), 'account', `Account ${i + 1}`] as TestField] : []),
-        ] as TestField[],
-      }));
-      const file = await writeDataFile(
-        h.work,
-        'waiting.zip',
-        schemaXml([ACCOUNT, CONTACT]),
-        dataXml([
-          { entity: 'account', records: accounts },
-          { entity: 'contact', records: contacts },
-        ]),
-      );
+      // Then ten contacts pointing at nothing.
+      const [accounts, contacts] = accountsThenContacts();
+      for (let n = 11; n <= 20; n++)
+        contacts!.records.push({
+          id: id('c', n),
+          fields: [
+            ['contactid', id('c', n)],
+            ['lastname', `Contact ${n}`],
+          ],
+        });
+      const file = await writeDataFile(h.work, 'waiting.zip', schemaXml([ACCOUNT, CONTACT]), dataXml([accounts!, contacts!]));
       // The accounts' batch is answered 1.5 s late; the first contacts' batch waits for it.
       answerLate(h.sandbox, 'accounts/Microsoft.Dynamics.CRM.UpsertMultiple', 0, 1500);
       const from = h.sandbox.requests.length;
@@ -233,19 +222,7 @@ describe('pp_import_data: batches that wait for their targets', () => {
 
   it('when the file turns out damaged, sends the batches already queued before it answers, and nothing after', async () => {
     await withData(async (h) => {
-      const records = (prefix: string, table: 'account' | 'contact') =>
-        Array.from({ length: 10 }, (_, i) => ({
-          id: id(prefix, i + 1),
-          fields: [
-            [`${table}id`, id(prefix, i + 1)],
-            [table === 'account' ? 'name' : 'lastname', `Record ${i + 1}`],
-            ...(table === 'contact' ? [['parentcustomerid', id('a', i + 1), 'account', `Record ${i + 1}`] as TestField] : []),
-          ] as TestField[],
-        }));
-      const whole = dataXml([
-        { entity: 'account', records: records('a', 'account') },
-        { entity: 'contact', records: records('c', 'contact') },
-      ]);
+      const whole = dataXml(accountsThenContacts());
       // After the contacts, pieces of the file further on (the reader takes 32 KB at a time), an element that is never closed.
       const damaged = whole.replace(/<\/entities>\s*$/, `${' '.repeat(256 * 1024)}<entity name="contact"><records></entities>`);
       const file = await writeDataFile(h.work, 'damaged.zip', schemaXml([ACCOUNT, CONTACT]), damaged);
