@@ -107,14 +107,20 @@ export class ImportProgress {
   failureCount = 0;
   requests = 0;
   calls = 1;
-  private readonly done = new Map<string, RangeSet>();
+  /** Per pass and table (in the resume state as `pass:table`): the ordinals of the records done. */
+  private readonly done = new Map<Stage, Map<string, RangeSet>>();
 
   constructor(readonly fingerprint: string) {}
 
   static resume(state: ResumeState): ImportProgress {
     const progress = new ImportProgress(state.fingerprint);
     progress.stage = state.stage;
-    for (const [key, ranges] of Object.entries(state.done)) progress.done.set(key, new RangeSet(ranges.map(([a, b]) => [a, b])));
+    for (const [key, ranges] of Object.entries(state.done)) {
+      const colon = key.indexOf(':');
+      const stage = key.slice(0, colon) as Stage;
+      if (!STAGES.includes(stage)) continue;
+      progress.doneIn(stage).set(key.slice(colon + 1), new RangeSet(ranges.map(([a, b]) => [a, b])));
+    }
     for (const [table, c] of Object.entries(state.counts)) progress.counts.set(table, { ...c, records: 0 });
     Object.assign(progress.associations, state.associations);
     for (const id of state.failedIds) progress.failedIds.add(id);
@@ -132,20 +138,26 @@ export class ImportProgress {
   }
 
   isDone(stage: Stage, table: string, ordinal: number): boolean {
-    return STAGES.indexOf(stage) < STAGES.indexOf(this.stage) || (this.done.get(`${stage}:${table}`)?.has(ordinal) ?? false);
+    return STAGES.indexOf(stage) < STAGES.indexOf(this.stage) || (this.done.get(stage)?.get(table)?.has(ordinal) ?? false);
   }
 
   markDone(stage: Stage, table: string, ordinal: number): void {
-    const key = `${stage}:${table}`;
-    let set = this.done.get(key);
-    if (!set) this.done.set(key, (set = new RangeSet()));
+    const tables = this.doneIn(stage);
+    let set = tables.get(table);
+    if (!set) tables.set(table, (set = new RangeSet()));
     set.add(ordinal);
+  }
+
+  private doneIn(stage: Stage): Map<string, RangeSet> {
+    let tables = this.done.get(stage);
+    if (!tables) this.done.set(stage, (tables = new Map<string, RangeSet>()));
+    return tables;
   }
 
   /** Moves to the next pass; what the finished pass marked done is no longer needed. */
   finish(stage: Stage): void {
     if (this.stage !== stage) return;
-    for (const key of [...this.done.keys()]) if (key.startsWith(`${stage}:`)) this.done.delete(key);
+    this.done.delete(stage);
     this.stage = STAGES[STAGES.indexOf(stage) + 1] ?? stage;
   }
 
@@ -160,7 +172,9 @@ export class ImportProgress {
       version: 1,
       fingerprint: this.fingerprint,
       stage: this.stage,
-      done: Object.fromEntries([...this.done].map(([key, set]) => [key, set.toJSON()])),
+      done: Object.fromEntries(
+        [...this.done].flatMap(([stage, tables]) => [...tables].map(([table, set]) => [`${stage}:${table}`, set.toJSON()])),
+      ),
       counts: Object.fromEntries(this.counts),
       associations: { ...this.associations },
       failedIds: [...this.failedIds].slice(0, 10_000),

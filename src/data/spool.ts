@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { emptyArrayOf } from './emptyArray';
 
 /** Items added to the file without the caller waiting, at most: what memory holds while the disk catches up. */
 const UNWAITED_ITEMS = 256;
@@ -15,7 +16,8 @@ const UNWAITED_ITEMS = 256;
  */
 export class Spool<T> {
   private count = 0;
-  private readonly held: T[] = [];
+  /** The items kept in memory (an array of objects from the start: see emptyArrayOf). */
+  private readonly held: T[] = emptyArrayOf<T>({} as T);
   private dir: string | undefined;
   private file: string | undefined;
   private out: WriteStream | undefined;

@@ -7,6 +7,7 @@
  */
 
 import { isSpace } from '../solutions/xmlSlices';
+import { emptyArrayOf } from './emptyArray';
 
 export class XmlFormatError extends Error {}
 
@@ -121,7 +122,8 @@ export class XmlTagReader implements XmlTag {
   private waitingFor = '>';
   /** The first half of a surrogate pair cut at the end of the last piece. */
   private carry = '';
-  private readonly stack: string[] = [];
+  /** Names of the open elements. */
+  private readonly stack = emptyArrayOf('');
   private sawRoot = false;
   /** Attribute positions of the current start tag: name start, name end, value start, value end. */
   private spans = new Int32Array(64);
@@ -392,7 +394,7 @@ export class XmlTagReader implements XmlTag {
     const spans = this.spans;
     const nameLength = nameEnd - nameStart;
     for (let i = 0; i < this.spanCount; i += 4) {
-      if (spans[i + 1]! - spans[i]! === nameLength && text.startsWith(text.slice(nameStart, nameEnd), spans[i]))
+      if (spans[i + 1]! - spans[i]! === nameLength && sameRun(text, spans[i]!, nameStart, nameLength))
         throw new XmlFormatError(`attribute ${text.slice(nameStart, nameEnd)} is given twice`);
     }
     if (this.spanCount + 4 > spans.length) {
@@ -424,6 +426,12 @@ export class DoctypeError extends XmlFormatError {
   constructor() {
     super('the document declares a DOCTYPE');
   }
+}
+
+/** Whether the `length` characters of `text` at `a` are those at `b`. */
+function sameRun(text: string, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
 }
 
 function knownName(text: string, start: number, end: number): string | undefined {

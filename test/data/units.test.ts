@@ -15,7 +15,7 @@ import { LookupResolver } from '../../src/data/lookups';
 import { Dispatcher, chooseParallelism } from '../../src/data/dispatcher';
 import { nextPagingCookie } from '../../src/data/fetchPaging';
 import { PlatformError } from '../../src/platform/errors';
-import { RangeSet } from '../../src/data/importProgress';
+import { ImportProgress, RangeSet, type ResumeState } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
 import { Spool } from '../../src/data/spool';
 import { writeZip } from '../../src/solutions/zipWriter';
@@ -534,6 +534,33 @@ describe('data import parts', () => {
       [0, 5, 6, 8, 9].map((n) => set.has(n)),
       [true, true, false, false, true],
     );
+  });
+
+  it("keeps each pass's done records per table through a resume, and forgets a pass once it is finished", () => {
+    const progress = new ImportProgress('file');
+    for (const n of [0, 1, 2]) progress.markDone('records', 'account', n);
+    progress.markDone('records', 'contact', 7);
+    progress.finish('records');
+    progress.markDone('lookups', 'account', 3);
+    const state = progress.toJSON();
+    assert.deepEqual(state.done, { 'lookups:account': [[3, 4]] });
+    // A later pass's records too, as a state from a newer call could hold them.
+    const done: ResumeState['done'] = { ...progress.toJSON().done, 'states:contact': [[0, 2]] };
+    const resumed = ImportProgress.resume({ ...state, done });
+    assert.equal(resumed.stage, 'lookups');
+    // A pass before the current one is done as a whole; within it and after, only what was marked.
+    assert.equal(resumed.isDone('records', 'contact', 99), true);
+    assert.deepEqual(
+      [2, 3, 4].map((n) => resumed.isDone('lookups', 'account', n)),
+      [false, true, false],
+    );
+    assert.equal(resumed.isDone('lookups', 'contact', 3), false);
+    assert.deepEqual(
+      [0, 1, 2].map((n) => resumed.isDone('states', 'contact', n)),
+      [true, true, false],
+    );
+    resumed.finish('lookups');
+    assert.deepEqual(resumed.toJSON().done, { 'states:contact': [[0, 2]] });
   });
 });
 
