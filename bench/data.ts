@@ -3,7 +3,7 @@
  * 40 ms added to every request), beside, in the same run, the strongest naive importer: one request
  * per record and pass (a PATCH upsert of its columns, then one of its lookups), 52 requests at once,
  * the most Dataverse allows a user. Both write the same records (accounts and contacts pointing at
- * each other) into fresh environments and are checked to have written them.
+ * each other) into environments that do not hold those records yet, and are checked to have written them.
  * - speed at 10,000 records, in three kinds of process: a fresh one; one that has imported a 4,000-record
  *   file before; one that has imported that and a 10,000-record file, as a server in use has. V8 compiles
  *   the import's code for speed only after many records, and again where an assumption stops holding,
@@ -220,6 +220,8 @@ export interface ChildImport {
   sandboxPid?: number;
 }
 
+type ChildResult = ReturnType<typeof importInChild>;
+
 export function importInChild(info: SandboxInfo, dataFile: string, environment: string, options: ChildImport = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), 'power-agent-bench-state-'));
   try {
@@ -236,12 +238,14 @@ export function importInChild(info: SandboxInfo, dataFile: string, environment: 
         String(options.batchSize ?? BATCH),
         String(options.parallelism ?? PARALLELISM),
         stateDir,
-        String(options.sandboxPid ?? 0),
+        // No such process without one: the child's figure is then NaN.
+        String(options.sandboxPid ?? -1),
         JSON.stringify(options.earlier ?? []),
       ],
       { cwd: ROOT, env: trusted(info), encoding: 'utf8', maxBuffer: 1 << 20 },
     );
-    return JSON.parse(output) as {
+    // A figure /proc could not give is NaN in the child, which JSON writes as null.
+    const result = JSON.parse(output, (_, value: unknown) => (value === null ? NaN : value)) as {
       ms: number;
       requests: number;
       imported: number;
@@ -252,6 +256,7 @@ export function importInChild(info: SandboxInfo, dataFile: string, environment: 
       mainThreadMs: number;
       sandboxCpuMs: number;
     };
+    return result;
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
@@ -389,18 +394,15 @@ async function main(): Promise<void> {
       { label: 'first import of a fresh process', into: 'Contoso Test', earlier: [] },
       { label: 'in a process that has imported a 4,000-record file before', into: 'Contoso Production', earlier: afterSmall },
       { label: 'in a process that has imported a 4,000- and a 10,000-record file before', into: 'Contoso Dev', earlier: afterLarge },
-    ].map((kind) => ({ ...kind, runs: [] as Array<ReturnType<typeof importInChild>> }));
+    ].map((kind) => ({ ...kind, runs: [] as ChildResult[] }));
     for (const [index, file] of timed.entries()) {
       for (const kind of kinds) {
         kind.runs.push(importInChild(info, file, env(kind.into), { earlier: kind.earlier, sandboxPid: sandbox.pid }));
         await verify(services, env(kind.into), 5000, index + 1);
       }
     }
-    const [first, later, steady] = kinds.map((kind) => median(kind.runs)) as [
-      ReturnType<typeof importInChild>,
-      ReturnType<typeof importInChild>,
-      ReturnType<typeof importInChild>,
-    ];
+    const [first, later, steady] = kinds.map((kind) => median(kind.runs)) as [ChildResult, ChildResult, ChildResult];
+    const medians = [first, later, steady];
     // The naive importer's records are those of set 0, which no timed import wrote.
     const naive = measured(sandbox, () => naiveInChild(info, env('Contoso Dev'), 5000));
     await verify(services, env('Contoso Dev'), 5000);
@@ -427,7 +429,7 @@ async function main(): Promise<void> {
     const times = (r: { ms: number }) => `${seconds(r.ms)} | ${rate(10_000, r.ms)}`;
     const method = `UpsertMultiple, ${BATCH} a request, up to ${PARALLELISM} at once; records with the lookups to records already written, then the other lookups`;
     for (const [k, kind] of kinds.entries()) {
-      const r = [first, later, steady][k]!;
+      const r = medians[k]!;
       const label = k === 0 ? `pp_import_data (${method}), ${kind.label}` : `the same, ${kind.label}`;
       console.log(`| ${label} | ${r.requests} | ${times(r)} | ${cpu(r)} | ${seconds(r.sandboxCpuMs)} |`);
     }
@@ -463,7 +465,7 @@ async function main(): Promise<void> {
     const each = (runs: Array<{ ms: number }>) => runs.map((r) => `${seconds(r.ms)} s (${(naive.ms / r.ms).toFixed(1)}x)`).join(', ');
     console.log(`\nEach of the ${REPEATS} runs: ${kinds.map((kind) => `${kind.label}: ${each(kind.runs)}`).join('; ')}.`);
     console.log(
-      `\nSpeed-up (medians): ${kinds.map((kind, k) => `${(naive.ms / [first, later, steady][k]!.ms).toFixed(1)}x ${kind.label}`).join('; ')} (goal: at least 50x). Load average: ${loadavg()
+      `\nSpeed-up (medians): ${kinds.map((kind, k) => `${(naive.ms / medians[k]!.ms).toFixed(1)}x ${kind.label}`).join('; ')} (goal: at least 50x). Load average: ${loadavg()
         .map((l) => l.toFixed(2))
         .join(', ')}.\n`,
     );

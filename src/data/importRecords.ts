@@ -72,11 +72,8 @@ const NO_BINDS: readonly PendingBind[] = [];
  */
 const QUEUED_AT_MOST = 8;
 
-/**
- * Events of data.xml read before the tables' metadata is in, whatever the file's size: about ten
- * megabytes of records, which the reader parses while the metadata requests wait on the network.
- */
-const READ_AHEAD_EVENTS = 10_000;
+/** Events of data.xml read before the tables' metadata is in: a few batches' worth, whatever the file's size. */
+const READ_AHEAD_EVENTS = 4000;
 
 /**
  * Imports a Configuration Migration file (docs/service-notes.md#data-configuration-migration), reading data.xml once as it streams:
@@ -651,8 +648,7 @@ class WriteQueue {
 
   /** Moves the import to its next pass once every batch of this one is answered, none left to send again. */
   private finishPassOnceAnswered(): void {
-    // The counts first: a check that runs at every answer has what V8 needs to keep its optimized code.
-    if (this.answeredCount === this.startedCount && this.allStarted) this.run.context.progress.finish(this.stage);
+    if (this.allStarted && this.answeredCount === this.startedCount) this.run.context.progress.finish(this.stage);
   }
 
   /** Sends every batch still being filled, then waits for every request of the import to end. */

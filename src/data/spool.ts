@@ -17,7 +17,7 @@ const UNWAITED_ITEMS = 256;
 export class Spool<T> {
   private count = 0;
   /** The items kept in memory (an array of objects from the start: see emptyArrayOf). */
-  private readonly held: T[] = emptyArrayOf<T>({} as T);
+  private readonly held = emptyArrayOf<T>('objects');
   private dir: string | undefined;
   private file: string | undefined;
   private out: WriteStream | undefined;

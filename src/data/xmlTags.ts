@@ -123,7 +123,7 @@ export class XmlTagReader implements XmlTag {
   /** The first half of a surrogate pair cut at the end of the last piece. */
   private carry = '';
   /** Names of the open elements. */
-  private readonly stack = emptyArrayOf('');
+  private readonly stack = emptyArrayOf<string>('strings');
   private sawRoot = false;
   /** Attribute positions of the current start tag: name start, name end, value start, value end. */
   private spans = new Int32Array(64);

@@ -544,8 +544,8 @@ describe('data import parts', () => {
     progress.markDone('lookups', 'account', 3);
     const state = progress.toJSON();
     assert.deepEqual(state.done, { 'lookups:account': [[3, 4]] });
-    // A later pass's records too, as a state from a newer call could hold them.
-    const done: ResumeState['done'] = { ...progress.toJSON().done, 'states:contact': [[0, 2]] };
+    // A later pass's records too, as a state from a newer call could hold them, and a key that names no pass.
+    const done: ResumeState['done'] = { ...progress.toJSON().done, 'states:contact': [[0, 2]], lookupsX: [[2, 3]] };
     const resumed = ImportProgress.resume({ ...state, done });
     assert.equal(resumed.stage, 'lookups');
     // A pass before the current one is done as a whole; within it and after, only what was marked.
@@ -555,6 +555,7 @@ describe('data import parts', () => {
       [false, true, false],
     );
     assert.equal(resumed.isDone('lookups', 'contact', 3), false);
+    assert.equal(resumed.isDone('lookups', 'lookupsX', 2), false);
     assert.deepEqual(
       [0, 1, 2].map((n) => resumed.isDone('states', 'contact', n)),
       [true, true, false],
