@@ -116,10 +116,11 @@ export class ImportProgress {
     const progress = new ImportProgress(state.fingerprint);
     progress.stage = state.stage;
     for (const [key, ranges] of Object.entries(state.done)) {
-      const colon = key.indexOf(':');
-      const stage = STAGES.find((s) => s === key.slice(0, colon));
       // Keys are `pass:table`; no other kind is written.
-      if (colon === -1 || !stage) continue;
+      const colon = key.indexOf(':');
+      if (colon === -1) continue;
+      const stage = STAGES.find((s) => s === key.slice(0, colon));
+      if (!stage) continue;
       progress.doneIn(stage).set(key.slice(colon + 1), new RangeSet(ranges.map(([a, b]) => [a, b])));
     }
     for (const [table, c] of Object.entries(state.counts)) progress.counts.set(table, { ...c, records: 0 });
