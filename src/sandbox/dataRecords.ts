@@ -179,7 +179,7 @@ export function writeRow(
   const { data } = context;
   const existing = rows.get(id);
   const creating = !existing;
-  const row: Row = { ...(existing ?? { [table.primaryId]: id }) };
+  const row: Row = existing ? { ...existing } : { [table.primaryId]: id };
   const index = indexOf(table);
   for (const key in body) {
     const value = body[key];
@@ -304,44 +304,48 @@ function setParties(context: RecordContext, table: DataTable, row: Row, value: u
 }
 
 function checkValue(table: DataTable, column: DataColumn, value: unknown): Problem | undefined {
-  const bad = () =>
-    invalid(
-      `Error identified in Payload provided by the user for Entity :'${table.entitySet}', Cannot convert the literal '${String(value)}' to the expected type for '${column.name}'.`,
-    );
+  const fits = fitsColumn(table, column, value);
+  if (fits === true) return undefined;
+  if (fits !== false) return fits;
+  return invalid(
+    `Error identified in Payload provided by the user for Entity :'${table.entitySet}', Cannot convert the literal '${String(value)}' to the expected type for '${column.name}'.`,
+  );
+}
+
+/** Whether a value fits its column's type, or what is wrong with it other than its type (an option, a column it cannot set). */
+function fitsColumn(table: DataTable, column: DataColumn, value: unknown): boolean | Problem {
   switch (column.typeName === 'MultiSelectPicklistType' ? 'MultiSelect' : column.typeName === 'ImageType' ? 'Image' : column.type) {
     case 'String':
     case 'Memo':
-      return typeof value === 'string' ? undefined : bad();
+      return typeof value === 'string';
     case 'Integer':
-      return Number.isInteger(value) && Math.abs(value as number) <= 2_147_483_647 ? undefined : bad();
+      return Number.isInteger(value) && Math.abs(value as number) <= 2_147_483_647;
     case 'BigInt':
-      return Number.isInteger(value) ? undefined : bad();
+      return Number.isInteger(value);
     case 'Decimal':
     case 'Double':
     case 'Money':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : bad();
+      return typeof value === 'number' && Number.isFinite(value);
     case 'Boolean':
-      return typeof value === 'boolean' ? undefined : bad();
+      return typeof value === 'boolean';
     case 'Uniqueidentifier':
-      return typeof value === 'string' && GUID.test(value) ? undefined : bad();
+      return typeof value === 'string' && GUID.test(value);
     case 'DateTime':
-      if (typeof value !== 'string') return bad();
+      if (typeof value !== 'string') return false;
       // Date-only columns are Edm.Date; the others Edm.DateTimeOffset, which needs its offset.
-      if (column.dateFormat === 'DateOnly') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : bad();
-      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))
-        ? undefined
-        : bad();
+      if (column.dateFormat === 'DateOnly') return /^\d{4}-\d{2}-\d{2}$/.test(value);
+      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
     case 'Picklist':
     case 'State':
     case 'Status':
-      if (!Number.isInteger(value)) return bad();
-      return optionProblem(table, column, [value as number]);
+      if (!Number.isInteger(value)) return false;
+      return optionProblem(table, column, [value as number]) ?? true;
     case 'MultiSelect': {
-      if (typeof value !== 'string' || !/^-?\d+(,-?\d+)*$/.test(value)) return bad();
-      return optionProblem(table, column, value.split(',').map(Number));
+      if (typeof value !== 'string' || !/^-?\d+(,-?\d+)*$/.test(value)) return false;
+      return optionProblem(table, column, value.split(',').map(Number)) ?? true;
     }
     case 'Image':
-      return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) ? undefined : bad();
+      return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value);
     default:
       return invalid(`The attribute '${column.name}' of ${table.logicalName} cannot be set.`, '0x80040203');
   }

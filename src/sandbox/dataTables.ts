@@ -138,6 +138,11 @@ class Staged {
   }
 }
 
+/** How an error names a bulk request's target. */
+function targetLabel(index: number, given: unknown): string {
+  return `Targets[${index}] (${String(given ?? 'new record')}): `;
+}
+
 function multiple(context: RecordContext, table: DataTable, message: BulkMessage, request: SandboxRequest, reply: DataverseReplies): Reply {
   if (!table.bulkMessages.has(message)) {
     return reply.error(
@@ -151,22 +156,26 @@ function multiple(context: RecordContext, table: DataTable, message: BulkMessage
   const staged = new Staged(table);
   const ids: string[] = [];
   const type = `Microsoft.Dynamics.CRM.${table.logicalName}`;
-  for (const [index, target] of targets.entries()) {
+  for (let index = 0; index < targets.length; index++) {
+    const target = targets[index]!;
     if (target['@odata.type'] !== type) return reply.error(400, '0x80040203', `Targets[${index}]: @odata.type must be ${type}.`);
     const given = target[table.primaryId];
     const id = String(given ?? randomUUID()).toLowerCase();
-    const label = () => `Targets[${index}] (${String(given ?? 'new record')}): `;
     if (message === 'UpsertMultiple' && given === undefined)
-      return reply.error(400, '0x80040203', `${label()}UpsertMultiple needs the primary key or an alternate key of each record.`);
+      return reply.error(
+        400,
+        '0x80040203',
+        `${targetLabel(index, given)}UpsertMultiple needs the primary key or an alternate key of each record.`,
+      );
     if (message === 'CreateMultiple' && staged.get(id))
-      return reply.error(412, '0x80040237', `${label()}a record with id ${id} already exists.`);
+      return reply.error(412, '0x80040237', `${targetLabel(index, given)}a record with id ${id} already exists.`);
     if (message === 'UpdateMultiple' && !staged.get(id))
-      return reply.error(404, '0x80040217', `${label()}${table.logicalName} With Id = ${id} Does Not Exist`);
+      return reply.error(404, '0x80040217', `${targetLabel(index, given)}${table.logicalName} With Id = ${id} Does Not Exist`);
     const result = writeRow(context, table, id, target, staged);
-    if (!('row' in result)) return problemReply(reply, result, label());
+    if (!('row' in result)) return problemReply(reply, result, targetLabel(index, given));
     ids.push(id);
   }
-  for (const [id, row] of staged.changed) table.rows.set(id, row);
+  staged.changed.forEach((row, id) => table.rows.set(id, row));
   return message === 'CreateMultiple' ? reply.ok({ Ids: ids }) : { status: 204 };
 }
 

@@ -303,6 +303,9 @@ describe('data import parts', () => {
     const owned = cut(own);
     assert.ok(owned.grownMb < 5, `own kept ${owned.grownMb.toFixed(1)} MB`);
     assert.equal(owned.kept[7], `0007${'x'.repeat(32)}`);
+    // Any text comes back whole: characters of two to four bytes, and text longer than the copy's buffer.
+    for (const text of ['', 'Zoë Ørsted 北京 😀', `${'é'.repeat(1024)}`, `${'€'.repeat(1025)}😀`, 'x'.repeat(5000)])
+      assert.equal(own(`<${text}>`.slice(1, -1)), text);
   });
 
   it("builds a record's first-pass body as the Web API wants it", () => {

@@ -369,7 +369,7 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await lifecycle.waitFor({ timeout: 10_000 });
       await lifecycle.hover();
       await page.locator('.monaco-menu .action-item', { hasText: 'Back up environment' }).first().waitFor({ timeout: 10_000 });
-      await page.screenshot({ path: join(SHOTS, '19-environment-menu.png') });
+      await page.screenshot({ path: join(SHOTS, '19-environment-menu.png'), animations: 'disabled' });
       await page.keyboard.press('Escape');
       await page.keyboard.press('Escape');
 
@@ -381,7 +381,8 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await page.screenshot({ path: join(SHOTS, '20-solution-tooltip.png') });
       await solution.click({ button: 'right' });
       await page.locator('.monaco-menu .action-item', { hasText: 'Check Solution' }).first().waitFor({ timeout: 10_000 });
-      await page.screenshot({ path: join(SHOTS, '21-solution-menu.png') });
+      // The menu fades in: the shot is taken with its animation run to the end, not halfway.
+      await page.screenshot({ path: join(SHOTS, '21-solution-menu.png'), animations: 'disabled' });
       await page.keyboard.press('Escape');
 
       const operations = page.locator('.pane', { hasText: 'Operations' }).last();

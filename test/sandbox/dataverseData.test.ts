@@ -75,6 +75,22 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
       assert.deepEqual([row.contoso_accountid, row.contoso_areas], [A, '1,3']);
       const outside = await refused(dv.update('contoso_projects', P, { contoso_areas: '1,4' }));
       assert.match(outside.message, /The value 4 of 'contoso_areas' on record of type 'contoso_project' is outside the valid range/);
+      // A bulk request is taken whole or not at all; the refusal names the target and the value.
+      const [P2, P3] = ['b0000002-0000-4000-8000-000000000000', 'b0000003-0000-4000-8000-000000000000'];
+      const type = 'Microsoft.Dynamics.CRM.contoso_project';
+      const bulk = await refused(
+        dv.action('contoso_projects/Microsoft.Dynamics.CRM.UpsertMultiple', {
+          Targets: [
+            { '@odata.type': type, contoso_projectid: P2, contoso_name: 'fine' },
+            { '@odata.type': type, contoso_projectid: P3, contoso_name: 42 },
+          ],
+        }),
+      );
+      assert.match(
+        bulk.message,
+        /^Targets\[1\] \(b0000003-0000-4000-8000-000000000000\): .*Cannot convert the literal '42' to the expected type for 'contoso_name'/,
+      );
+      assert.equal(dataTables(h.org()).get('contoso_project')!.rows.has(P2), false, 'nothing of a refused bulk request is written');
     });
   });
 
