@@ -347,52 +347,37 @@ async function main(): Promise<void> {
   const services = servicesFor(info, 'explicit');
   const env = (name: string) => info.environments.find((e) => e.name === name)!.url;
   try {
-    const files = new Map<number, string>();
-    /** data.xml's size in bytes, by records. */
-    const xmlBytes = new Map<number, number>();
-    for (const pairs of [5000, 12_500, 25_000]) {
-      const file = join(work, `data-${pairs * 2}.zip`);
-      const xml = Buffer.from(dataXml(pairs));
+    /** Writes a data zip of this schema and data.xml; returns its path and data.xml's size in bytes. */
+    const dataZip = async (name: string, schema: string, xml: string) => {
+      const file = join(work, name);
+      const data = Buffer.from(xml);
       await writeZip(file, [
-        { name: 'data_schema.xml', data: Buffer.from(SCHEMA) },
-        { name: 'data.xml', data: xml },
+        { name: 'data_schema.xml', data: Buffer.from(schema) },
+        { name: 'data.xml', data },
       ]);
-      files.set(pairs * 2, file);
-      xmlBytes.set(pairs * 2, xml.length);
-    }
+      return { file, xmlBytes: data.length };
+    };
+    /** By records: the file, and data.xml's size. */
+    const files = new Map<number, { file: string; xmlBytes: number }>();
+    for (const pairs of [5000, 12_500, 25_000]) files.set(pairs * 2, await dataZip(`data-${pairs * 2}.zip`, SCHEMA, dataXml(pairs)));
     // The timed imports' files: records of their own for each repeat, so each writes into its environment anew.
     const timed: string[] = [];
-    for (let set = 1; set <= REPEATS; set++) {
-      const file = join(work, `timed-${set}.zip`);
-      await writeZip(file, [
-        { name: 'data_schema.xml', data: Buffer.from(SCHEMA) },
-        { name: 'data.xml', data: Buffer.from(dataXml(5000, set)) },
-      ]);
-      timed.push(file);
-    }
+    for (let set = 1; set <= REPEATS; set++) timed.push((await dataZip(`timed-${set}.zip`, SCHEMA, dataXml(5000, set))).file);
     const tasks = tasksXml(5000);
-    const taskFile = join(work, 'tasks.zip');
-    await writeZip(taskFile, [
-      { name: 'data_schema.xml', data: Buffer.from(tasks.schema) },
-      { name: 'data.xml', data: Buffer.from(tasks.data) },
-    ]);
+    const taskFile = (await dataZip('tasks.zip', tasks.schema, tasks.data)).file;
 
     // The sandbox warms up first, so both importers meet it warm: its code (its first requests run
     // unoptimized), and its heap, which grows through the first imports with many more collections.
-    const warmup = join(work, 'warmup.zip');
-    await writeZip(warmup, [
-      { name: 'data_schema.xml', data: Buffer.from(SCHEMA) },
-      { name: 'data.xml', data: Buffer.from(dataXml(2000)) },
-    ]);
+    const warmup = (await dataZip('warmup.zip', SCHEMA, dataXml(2000))).file;
     importInChild(info, warmup, env('Contoso (default)'));
-    importInChild(info, files.get(10_000)!, env('Contoso (default)'));
+    importInChild(info, files.get(10_000)!.file, env('Contoso (default)'));
     // Each timed import REPEATS times, in three kinds of process taking turns, each into an environment
     // without its records yet (each repeat writes records of its own); the median is reported. V8
     // compiles a function for speed only once it has run it many times, and compiles it again when
     // something it assumed stops holding: the three show the import in a fresh process, after a small
     // one, and in a process that has imported files of this size before, as a server does over time.
     const afterSmall = [{ file: warmup, environment: env('Contoso (default)') }];
-    const afterLarge = [...afterSmall, { file: files.get(10_000)!, environment: env('Contoso (default)') }];
+    const afterLarge = [...afterSmall, { file: files.get(10_000)!.file, environment: env('Contoso (default)') }];
     const kinds = [
       { label: 'first import of a fresh process', into: 'Contoso Test', earlier: [] },
       { label: 'in a process that has imported a 4,000-record file before', into: 'Contoso Production', earlier: afterSmall },
@@ -411,10 +396,11 @@ async function main(): Promise<void> {
     await verify(services, env('Contoso Dev'), 5000);
 
     const memory = [];
-    for (const [records, file] of files) memory.push({ records, ...importInChild(info, file, env('Contoso Production')) });
+    for (const [records, { file, xmlBytes }] of files)
+      memory.push({ records, xmlBytes, ...importInChild(info, file, env('Contoso Production')) });
     // With V8's heap capped well under the peak above, the largest import must still finish: what the
     // import keeps grows only by its id index, and the rest of the peak is garbage V8 had not collected yet.
-    const capped = importInChild(info, files.get(50_000)!, env('Contoso Production'), {
+    const capped = importInChild(info, files.get(50_000)!.file, env('Contoso Production'), {
       nodeOptions: [`--max-old-space-size=${HEAP_CAP_MB}`],
     });
     if (capped.imported !== 50_000)
@@ -476,7 +462,7 @@ async function main(): Promise<void> {
     console.log('| records | data.xml MB | before import MB | peak MB | seconds | records/s |\n|---|---|---|---|---|---|');
     for (const m of memory)
       console.log(
-        `| ${m.records.toLocaleString('en-US')} | ${(xmlBytes.get(m.records)! / 1e6).toFixed(0)} | ${(m.beforeKb / 1024).toFixed(0)} | ${(m.peakKb / 1024).toFixed(0)} | ${seconds(m.ms)} | ${rate(m.records, m.ms)} |`,
+        `| ${m.records.toLocaleString('en-US')} | ${(m.xmlBytes / 1e6).toFixed(0)} | ${(m.beforeKb / 1024).toFixed(0)} | ${(m.peakKb / 1024).toFixed(0)} | ${seconds(m.ms)} | ${rate(m.records, m.ms)} |`,
       );
     console.log('\n(goal: at most 250 MB at 50,000 records, flat as the file grows)\n');
     console.log(

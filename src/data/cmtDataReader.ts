@@ -54,14 +54,14 @@ function inOneForm(id: string): boolean {
   return true;
 }
 
-/** Bytes a string is copied through by `own`: enough for 1,024 UTF-16 units at 3 bytes each. */
+/** Bytes a string is copied through by `own`; a UTF-16 unit takes at most 3 of them. */
 const copyBytes = Buffer.alloc(4096);
 
 /** A copy of a string that shares no memory with the text it was cut from. */
 export function own(text: string): string {
   // One flat string: a cut of a copy (as in (' ' + text).slice(1)) would keep two objects per id, 88 bytes rather than 57.
   // Written through one buffer kept for it: a new Buffer for every id cost more than the copy.
-  if (text.length > 1024) return Buffer.from(text, 'utf8').toString('utf8');
+  if (text.length * 3 > copyBytes.length) return Buffer.from(text, 'utf8').toString('utf8');
   return copyBytes.toString('utf8', 0, copyBytes.write(text, 0, 'utf8'));
 }
 
