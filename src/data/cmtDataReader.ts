@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { CmtFormatError } from './cmtSchema';
+import { emptyArrayOf } from './emptyArray';
 import { DoctypeError, XmlFormatError, XmlTagReader, type XmlTag } from './xmlTags';
 
 /** A field of a record: its value, the target of a lookup, and the parties of a party list. */
@@ -80,14 +81,54 @@ function tableName(name: string): string {
 function valueOf(tag: XmlTag): CmtValue {
   const name = tag.attribute('name');
   const raw = tag.attribute('value');
-  const value: CmtValue = { name: (name ?? '').toLowerCase(), value: raw ?? '' };
   // Most fields have only a name and a value: the lookup attributes are looked for only when there are others.
-  if (tag.attributeCount === (name === undefined ? 0 : 1) + (raw === undefined ? 0 : 1)) return value;
-  const lookupentity = tag.attribute('lookupentity');
-  const lookupentityname = tag.attribute('lookupentityname');
+  if (tag.attributeCount === (name === undefined ? 0 : 1) + (raw === undefined ? 0 : 1)) return fieldValue(name, raw, undefined, undefined);
+  return fieldValue(name, raw, tag.attribute('lookupentity'), tag.attribute('lookupentityname'));
+}
+
+function fieldValue(
+  name: string | undefined,
+  raw: string | undefined,
+  lookupentity: string | undefined,
+  lookupentityname: string | undefined,
+): CmtValue {
+  const value: CmtValue = { name: (name ?? '').toLowerCase(), value: raw ?? '' };
   if (lookupentity !== undefined) value.lookupentity = tableName(lookupentity);
   if (lookupentityname !== undefined) value.lookupentityname = lookupentityname;
   return value;
+}
+
+/**
+ * A `<field>` as the Configuration Migration tool writes nearly all of them: a name, a value and
+ * perhaps the lookup's table and name, nothing to decode (see QuickTag).
+ */
+const PLAIN_FIELD =
+  /<field name="[^"<&\t\n\r]*" value="[^"<&\t\n\r]*"(?: lookupentity="[^"<&\t\n\r]*")?(?: lookupentityname="[^"<&\t\n\r]*")? \/>/y;
+
+/** The value of a field PLAIN_FIELD matched at `start`: its parts lie between the quotes, where the pattern has them. */
+function plainField(text: string, start: number): CmtValue {
+  const nameStart = start + '<field name="'.length;
+  const nameEnd = text.indexOf('"', nameStart);
+  const valueStart = nameEnd + '" value="'.length;
+  const valueEnd = text.indexOf('"', valueStart);
+  let at = valueEnd + 1;
+  let lookupentity: string | undefined;
+  let lookupentityname: string | undefined;
+  if (text.startsWith(' lookupentity="', at)) {
+    const end = text.indexOf('"', at + ' lookupentity="'.length);
+    lookupentity = text.slice(at + ' lookupentity="'.length, end);
+    at = end + 1;
+  }
+  if (text.startsWith(' lookupentityname="', at))
+    lookupentityname = text.slice(at + ' lookupentityname="'.length, text.indexOf('"', at + ' lookupentityname="'.length));
+  return fieldValue(text.slice(nameStart, nameEnd), text.slice(valueStart, valueEnd), lookupentity, lookupentityname);
+}
+
+/** A `<record>` as the tool writes them all: its id alone. */
+const PLAIN_RECORD = /<record id="[^"<&\t\n\r]*">/y;
+
+function newRecord(id: string): CmtRecord {
+  return { id: normalizeId(id), fields: [] };
 }
 
 /** Bytes decoded at a time: a string over 128 KB goes to V8's large-object space, which makes decoding many times slower. */
@@ -103,7 +144,7 @@ export async function* readDataBatches(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   file: string,
 ): AsyncGenerator<CmtEvent[]> {
-  let ready: CmtEvent[] = [];
+  let ready = emptyArrayOf<CmtEvent>('objects');
   let entity = '';
   let record: CmtRecord | undefined;
   let field: CmtValue | undefined;
@@ -120,7 +161,7 @@ export async function* readDataBatches(
           ready.push({ kind: 'entity', name: entity, displayname: tag.attribute('displayname') ?? entity });
           break;
         case 'record':
-          record = { id: normalizeId(tag.attribute('id') ?? ''), fields: [] };
+          record = newRecord(tag.attribute('id') ?? '');
           break;
         case 'activitypointerrecords':
           if (field) party = { id: normalizeId(tag.attribute('id') ?? ''), fields: [] };
@@ -178,6 +219,27 @@ export async function* readDataBatches(
     text(piece) {
       text += piece;
     },
+    quick: [
+      {
+        pattern: PLAIN_FIELD,
+        // What open and close do with a <field> that has no party list inside.
+        take(source, start) {
+          const value = plainField(source, start);
+          if (party) party.fields.push(value);
+          else {
+            record?.fields.push(value);
+            field = undefined;
+          }
+        },
+      },
+      {
+        pattern: PLAIN_RECORD,
+        opens: 'record',
+        take(source, start, end) {
+          record = newRecord(source.slice(start + '<record id="'.length, end - '">'.length));
+        },
+      },
+    ],
   });
   // A chunk may end inside a multi-byte character: the decoder keeps its first bytes for the next one.
   const decoder = new StringDecoder('utf8');
@@ -204,7 +266,7 @@ export async function* readDataBatches(
     }
     if (ready.length) {
       yield ready;
-      ready = [];
+      ready = emptyArrayOf<CmtEvent>('objects');
     }
   }
   feed(decoder.end());

@@ -109,11 +109,14 @@ export class ImportProgress {
   calls = 1;
   /** Per pass and table (in the resume state as `pass:table`): the ordinals of the records done. */
   private readonly done = new Map<Stage, Map<string, RangeSet>>();
+  /** Whether an earlier call did part of the import: only then can a record be done before it is reached. */
+  private resumed = false;
 
   constructor(readonly fingerprint: string) {}
 
   static resume(state: ResumeState): ImportProgress {
     const progress = new ImportProgress(state.fingerprint);
+    progress.resumed = true;
     progress.stage = state.stage;
     for (const [key, ranges] of Object.entries(state.done)) {
       // Keys are `pass:table`; no other kind is written.
@@ -139,7 +142,9 @@ export class ImportProgress {
     return c;
   }
 
+  /** Whether an earlier call did this item of a pass (each pass reaches each item once a call). */
   isDone(stage: Stage, table: string, ordinal: number): boolean {
+    if (!this.resumed) return false;
     return STAGES.indexOf(stage) < STAGES.indexOf(this.stage) || (this.done.get(stage)?.get(table)?.has(ordinal) ?? false);
   }
 

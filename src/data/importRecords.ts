@@ -6,6 +6,7 @@ import { linkRecords, type PendingLink } from './associate';
 import { own, readDataBatches, type CmtEvent } from './cmtDataReader';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher, chooseParallelism } from './dispatcher';
+import { emptyArrayOf } from './emptyArray';
 import { ImportProgress, STAGES, type RecordFailure, type ResumeState } from './importProgress';
 import { planImport, type ImportPlan, type TablePlan } from './importPlan';
 import { LookupResolver, type BindOutcome, type PendingBind, type PendingParty } from './lookups';
@@ -471,11 +472,12 @@ class ImportRun {
   }
 }
 
+/** Every property is there from the start, so V8 keeps one shape for them all (no property is added or deleted later). */
 type QueuedTarget = WriteTarget & {
   set: number;
   unresolved: number;
-  inline?: readonly PendingBind[];
-  inlineUnresolved?: BindOutcome['unresolved'];
+  inline: readonly PendingBind[] | undefined;
+  inlineUnresolved: BindOutcome['unresolved'] | undefined;
 };
 
 /** One table's batch: filled, then sent; `written` settles once it is written or ended for good. */
@@ -493,7 +495,7 @@ interface Batch {
 function newBatch(plan: TablePlan): Batch {
   let settle!: () => void;
   const written = new Promise<void>((resolve) => (settle = resolve));
-  return { plan, targets: [], state: 'filling', sentAs: 0, written, settle };
+  return { plan, targets: emptyArrayOf<QueuedTarget>('objects'), state: 'filling', sentAs: 0, written, settle };
 }
 
 /** Batches of one pass, per table, sent through the dispatcher; results counted as they come. */
@@ -540,8 +542,16 @@ class WriteQueue {
     const name = plan.entity.name;
     let batch = this.pending.get(name);
     if (!batch) this.pending.set(name, (batch = newBatch(plan)));
-    const queued: QueuedTarget = { ordinal: target.ordinal, id: target.id, json: JSON.stringify(target.body), set, unresolved };
-    if (target.inline?.length) queued.inline = target.inline;
+    const queued: QueuedTarget = {
+      ordinal: target.ordinal,
+      id: target.id,
+      json: JSON.stringify(target.body),
+      plain: undefined,
+      set,
+      unresolved,
+      inline: target.inline?.length ? target.inline : undefined,
+      inlineUnresolved: undefined,
+    };
     if (this.stage === 'records') {
       const table = this.batchesOf(plan.meta.logicalName);
       if (!table.has(target.id)) table.set(target.id, batch);
@@ -599,7 +609,7 @@ class WriteQueue {
     for (const t of targets) {
       if (!t.inline) continue;
       const outcome = this.run.resolver.binds(plan, t.inline, undefined);
-      delete t.inline;
+      t.inline = undefined;
       if (outcome.unresolved.length) t.inlineUnresolved = outcome.unresolved;
       if (!outcome.set) continue;
       t.plain = t.json;

@@ -17,6 +17,23 @@ export interface XmlTagHandler {
   close(name: string): void;
   /** Text inside the elements the handler asked text of (`wantText`), references decoded. */
   text(text: string): void;
+  /** Start tags of exact, common forms, which the handler reads from a match instead, tried in turn. */
+  quick?: readonly QuickTag[];
+}
+
+/**
+ * A start tag the handler reads itself once a regular expression matched it: one native match
+ * where the general reader would look at each character and attribute in turn. The pattern must be
+ * sticky (`y`) and match only a well-formed start tag: a literal name, literal and distinct
+ * attribute names, and values without `<`, `&`, the quote that ends them, tabs or line breaks
+ * (which would need decoding). Anything else it does not match goes through `open` as usual.
+ */
+export interface QuickTag {
+  pattern: RegExp;
+  /** The element's name when the tag leaves it open (`<a …>`); none for an empty element (`<a …/>`). */
+  opens?: string;
+  /** In place of `open` (and for an empty element `close`): the tag is `text` from `start` to `end`. */
+  take(text: string, start: number, end: number): void;
 }
 
 /** The start tag being read: valid only during the handler's `open` call. */
@@ -265,12 +282,31 @@ export class XmlTagReader implements XmlTag {
 
   /** Reads the markup at `lt`; returns the position after it, or -1 when it is not complete yet. */
   private readMarkup(text: string, lt: number): number {
+    // Compared before reading: a read past the end would make V8 throw the optimized code away.
+    if (lt + 1 >= text.length) return -1;
     const c = text.charCodeAt(lt + 1);
-    if (Number.isNaN(c)) return -1;
     if (c === SLASH) return this.readEndTag(text, lt);
     if (c === QUESTION) return this.readProcessingInstruction(text, lt);
     if (c === BANG) return this.readDeclaration(text, lt);
+    const quick = this.handler.quick;
+    // The root element always goes the general way, which checks there is only one.
+    if (quick && this.stack.length)
+      for (const tag of quick) {
+        const end = this.readQuickly(tag, text, lt);
+        if (end !== -1) return end;
+      }
     return this.readStartTag(text, lt);
+  }
+
+  /** Reads the start tag at `lt` if `tag`'s pattern matches it; returns the position after it, or -1. */
+  private readQuickly(tag: QuickTag, text: string, lt: number): number {
+    // Tested rather than executed: no match object for each element.
+    tag.pattern.lastIndex = lt;
+    if (!tag.pattern.test(text)) return -1;
+    const end = tag.pattern.lastIndex;
+    if (tag.opens !== undefined) this.stack.push(tag.opens);
+    tag.take(text, lt, end);
+    return end;
   }
 
   /** `<?target …?>`; the XML declaration only at the very start, and well-formed. */

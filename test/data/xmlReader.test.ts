@@ -41,7 +41,16 @@ function attribute(random: Random, name: string, value: string): string {
   return ` ${name}${pick(random, ['=', '=', ' = '])}${quote}${escaped}${quote}`;
 }
 
+/** A field exactly as the tool writes one (` name="…" value="…"`, lookups, ` />`), which the reader reads by a quicker path. */
+function toolField(random: Random): string {
+  let tag = `<field name="${pick(random, ['Name', 'value', 'partyid'])}" value="${pick(random, VALUES).replace(/"/g, '&quot;')}"`;
+  if (random() < 0.4) tag += ` lookupentity="${pick(random, ['Account', 'contact'])}"`;
+  if (random() < 0.3) tag += ` lookupentityname="${pick(random, VALUES).replace(/"/g, '&quot;')}"`;
+  return `${tag} />`;
+}
+
 function field(random: Random, withParties: boolean): string {
+  if (random() < 0.5) return toolField(random);
   let tag = `<field${attribute(random, 'name', pick(random, ['Name', 'value', 'description', 'partyid']))}${attribute(random, 'value', pick(random, VALUES))}`;
   if (random() < 0.4) tag += attribute(random, 'lookupentity', pick(random, ['Account', 'contact']));
   if (random() < 0.3) tag += attribute(random, 'lookupentityname', pick(random, VALUES));
