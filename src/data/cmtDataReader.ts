@@ -82,17 +82,19 @@ function valueOf(tag: XmlTag): CmtValue {
   const name = tag.attribute('name');
   const raw = tag.attribute('value');
   // Most fields have only a name and a value: the lookup attributes are looked for only when there are others.
-  if (tag.attributeCount === (name === undefined ? 0 : 1) + (raw === undefined ? 0 : 1)) return fieldValue(name, raw, undefined, undefined);
-  return fieldValue(name, raw, tag.attribute('lookupentity'), tag.attribute('lookupentityname'));
+  const lowered = (name ?? '').toLowerCase();
+  if (tag.attributeCount === (name === undefined ? 0 : 1) + (raw === undefined ? 0 : 1))
+    return fieldValue(lowered, raw, undefined, undefined);
+  return fieldValue(lowered, raw, tag.attribute('lookupentity'), tag.attribute('lookupentityname'));
 }
 
 function fieldValue(
-  name: string | undefined,
+  name: string,
   raw: string | undefined,
   lookupentity: string | undefined,
   lookupentityname: string | undefined,
 ): CmtValue {
-  const value: CmtValue = { name: (name ?? '').toLowerCase(), value: raw ?? '' };
+  const value: CmtValue = { name, value: raw ?? '' };
   if (lookupentity !== undefined) value.lookupentity = tableName(lookupentity);
   if (lookupentityname !== undefined) value.lookupentityname = lookupentityname;
   return value;
@@ -105,8 +107,32 @@ function fieldValue(
 const PLAIN_FIELD =
   /<field name="[^"<&\t\n\r]*" value="[^"<&\t\n\r]*"(?: lookupentity="[^"<&\t\n\r]*")?(?: lookupentityname="[^"<&\t\n\r]*")? \/>/y;
 
+/**
+ * Field names, lower-cased, one string each however many records give them: a name is compared
+ * where it lies in the text rather than cut out, lower-cased and hashed again for every field. A
+ * slot per length and last character; names that share one take turns in it.
+ */
+class FieldNames {
+  private readonly slots = emptyArrayOf<string>('strings');
+
+  constructor() {
+    for (let i = 0; i < 64 * 128; i++) this.slots.push('');
+  }
+
+  /** The name in `text` from `start` to `end`, lower-cased. */
+  between(text: string, start: number, end: number): string {
+    const length = end - start;
+    const slot = ((length & 63) << 7) | (text.charCodeAt(end - 1) & 127);
+    const known = this.slots[slot]!;
+    if (known.length === length && length > 0 && text.startsWith(known, start)) return known;
+    const name = own(text.slice(start, end).toLowerCase());
+    this.slots[slot] = name;
+    return name;
+  }
+}
+
 /** The value of a field PLAIN_FIELD matched at `start`: its parts lie between the quotes, where the pattern has them. */
-function plainField(text: string, start: number): CmtValue {
+function plainField(text: string, start: number, names: FieldNames): CmtValue {
   const nameStart = start + '<field name="'.length;
   const nameEnd = text.indexOf('"', nameStart);
   const valueStart = nameEnd + '" value="'.length;
@@ -121,7 +147,7 @@ function plainField(text: string, start: number): CmtValue {
   }
   if (text.startsWith(' lookupentityname="', at))
     lookupentityname = text.slice(at + ' lookupentityname="'.length, text.indexOf('"', at + ' lookupentityname="'.length));
-  return fieldValue(text.slice(nameStart, nameEnd), text.slice(valueStart, valueEnd), lookupentity, lookupentityname);
+  return fieldValue(names.between(text, nameStart, nameEnd), text.slice(valueStart, valueEnd), lookupentity, lookupentityname);
 }
 
 /** A `<record>` as the tool writes them all: its id alone. */
@@ -151,6 +177,7 @@ export async function* readDataBatches(
   let party: CmtParty | undefined;
   let link: CmtAssociation | undefined;
   let text = '';
+  const names = new FieldNames();
   const reader: XmlTagReader = new XmlTagReader({
     open(tag) {
       if (reader.depth === 1 && tag.name !== 'entities')
@@ -224,7 +251,7 @@ export async function* readDataBatches(
         pattern: PLAIN_FIELD,
         // What open and close do with a <field> that has no party list inside.
         take(source, start) {
-          const value = plainField(source, start);
+          const value = plainField(source, start, names);
           if (party) party.fields.push(value);
           else {
             record?.fields.push(value);
