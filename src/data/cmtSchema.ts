@@ -1,4 +1,3 @@
-import { child, elements, parseXml } from '../solutions/xml';
 import { xmlAttribute } from './cmtXml';
 
 /** A column of a Configuration Migration schema (data_schema.xml), with every attribute the tool writes. */
@@ -44,54 +43,6 @@ export interface CmtSchema {
 }
 
 export class CmtFormatError extends Error {}
-
-export function readSchema(xml: Buffer | string, file: string): CmtSchema {
-  const root = parseXml(xml, file).documentElement!;
-  if (root.nodeName !== 'entities')
-    throw new CmtFormatError(`${file} is not a Configuration Migration schema (its root is <${root.nodeName}>, not <entities>).`);
-  const entities = elements(root)
-    .filter((e) => e.nodeName === 'entity')
-    .map((e): CmtEntity => {
-      const name = (e.getAttribute('name') ?? '').toLowerCase();
-      if (!name) throw new CmtFormatError(`${file}: an <entity> has no name.`);
-      const etc = e.getAttribute('etc');
-      return {
-        name,
-        displayname: e.getAttribute('displayname') ?? name,
-        etc: etc && /^\d+$/.test(etc) ? Number(etc) : undefined,
-        primaryidfield: (e.getAttribute('primaryidfield') || `${name}id`).toLowerCase(),
-        primarynamefield: (e.getAttribute('primarynamefield') ?? '').toLowerCase(),
-        disableplugins: /^true$/i.test(e.getAttribute('disableplugins') ?? ''),
-        fields: elements(child(e, 'fields') ?? e)
-          .filter((f) => f.nodeName === 'field')
-          .map((f) => ({
-            name: (f.getAttribute('name') ?? '').toLowerCase(),
-            displayname: f.getAttribute('displayname') ?? '',
-            type: (f.getAttribute('type') ?? 'string').toLowerCase(),
-            lookupType: f.getAttribute('lookupType') || undefined,
-            customfield: /^true$/i.test(f.getAttribute('customfield') ?? '') || undefined,
-            primaryKey: /^true$/i.test(f.getAttribute('primaryKey') ?? '') || undefined,
-            updateCompare: /^true$/i.test(f.getAttribute('updateCompare') ?? '') || undefined,
-          })),
-        relationships: elements(child(e, 'relationships') ?? e)
-          .filter((r) => r.nodeName === 'relationship')
-          .map((r) => ({
-            name: r.getAttribute('name') ?? '',
-            manyToMany: /^true$/i.test(r.getAttribute('manyToMany') ?? ''),
-            isreflexive: r.hasAttribute('isreflexive') ? /^true$/i.test(r.getAttribute('isreflexive') ?? '') : undefined,
-            relatedEntityName: r.getAttribute('relatedEntityName') || undefined,
-            m2mTargetEntity: r.getAttribute('m2mTargetEntity')?.toLowerCase() || undefined,
-            m2mTargetEntityPrimaryKey: r.getAttribute('m2mTargetEntityPrimaryKey')?.toLowerCase() || undefined,
-          })),
-        filter: (child(e, 'filter')?.textContent ?? '').trim() || undefined,
-      };
-    });
-  const order = elements(child(root, 'entityImportOrder') ?? root)
-    .filter((e) => e.nodeName === 'entityName')
-    .map((e) => (e.textContent ?? '').trim().toLowerCase())
-    .filter(Boolean);
-  return { entities, importOrder: order.length ? order : undefined };
-}
 
 /** The order to import tables in: the schema's own order, then the tables it leaves out, in file order. */
 export function importOrder(schema: CmtSchema): string[] {

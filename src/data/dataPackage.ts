@@ -10,7 +10,8 @@ import { createInflateRaw } from 'node:zlib';
 import { SolutionFileError } from '../solutions/errors';
 import { ZipReader } from '../solutions/zipReader';
 import { ToolError } from '../callerError';
-import { CmtFormatError, readSchema, type CmtSchema } from './cmtSchema';
+import { CmtFormatError, type CmtSchema } from './cmtSchema';
+import { readSchema } from './cmtSchemaReader';
 
 /** `[Content_Types].xml` byte for byte as the Configuration Migration tool writes it. */
 export const CMT_CONTENT_TYPES = Buffer.from(

@@ -163,6 +163,11 @@ export class XmlTagReader implements XmlTag {
     return this.stack.length;
   }
 
+  /** The name of the element the one being opened is in (for `open`). */
+  get parentName(): string | undefined {
+    return this.stack[this.stack.length - 2];
+  }
+
   constructor(private readonly handler: XmlTagHandler) {}
 
   write(piece: string): void {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { CmtFormatError, readSchema } from '../../data/cmtSchema';
+import { CmtFormatError } from '../../data/cmtSchema';
+import { readSchema } from '../../data/cmtSchemaReader';
 import { exportRecords } from '../../data/exportRecords';
 import { PlatformError } from '../../platform/errors';
 import { SolutionFileError } from '../../solutions/errors';
