@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { CmtRecord, CmtValue } from './cmtDataReader';
+import type { CmtRecord, CmtValue } from './cmtRecords';
 import { escapeAttribute, xmlAttribute } from './cmtXml';
 
 const CRLF = '\r\n';

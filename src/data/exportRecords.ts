@@ -7,7 +7,7 @@ import type { DataverseClient } from '../platform/dataverse';
 import { elements, parseXml } from '../solutions/xml';
 import { ToolError } from '../callerError';
 import { findRelationship, navigationFrom } from './associate';
-import type { CmtRecord, CmtValue } from './cmtDataReader';
+import type { CmtRecord, CmtValue } from './cmtRecords';
 import { CmtDataWriter, type CmtLinks } from './cmtDataWriter';
 import { readLinks, type ExportedRelationship } from './exportLinks';
 import { byDisplayName, writeSchema, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';

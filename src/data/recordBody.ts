@@ -1,4 +1,4 @@
-import { normalizeId, own, type CmtRecord } from './cmtDataReader';
+import { normalizeId, own, type CmtRecord } from './cmtRecords';
 import { fromCmtValue, type DateColumn } from './cmtValues';
 import type { TablePlan } from './importPlan';
 import type { PendingBind, PendingParty } from './lookups';

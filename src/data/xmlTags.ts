@@ -17,8 +17,10 @@ export interface XmlTagHandler {
   close(name: string): void;
   /** Text inside the elements the handler asked text of (`wantText`), references decoded. */
   text(text: string): void;
-  /** Start tags of exact, common forms, which the handler reads from a match instead, tried in turn. */
-  quick?: readonly QuickTag[];
+  /** Start tags of exact, common forms, tried in turn, which the handler reads itself (`takeQuick`) when one matches. */
+  readonly quick?: readonly QuickTag[];
+  /** In place of `open` (and for an empty element `close`): `quick[index]` matched the tag, `text` from `start` to `end`. */
+  takeQuick?(index: number, text: string, start: number, end: number): void;
 }
 
 /**
@@ -29,11 +31,9 @@ export interface XmlTagHandler {
  * (which would need decoding). Anything else it does not match goes through `open` as usual.
  */
 export interface QuickTag {
-  pattern: RegExp;
+  readonly pattern: RegExp;
   /** The element's name when the tag leaves it open (`<a …>`); none for an empty element (`<a …/>`). */
-  opens?: string;
-  /** In place of `open` (and for an empty element `close`): the tag is `text` from `start` to `end`. */
-  take(text: string, start: number, end: number): void;
+  readonly opens?: string;
 }
 
 /** The start tag being read: valid only during the handler's `open` call. */
@@ -296,21 +296,21 @@ export class XmlTagReader implements XmlTag {
     const quick = this.handler.quick;
     // The root element always goes the general way, which checks there is only one.
     if (quick && this.stack.length)
-      for (const tag of quick) {
-        const end = this.readQuickly(tag, text, lt);
+      for (let index = 0; index < quick.length; index++) {
+        const end = this.readQuickly(quick[index]!, index, text, lt);
         if (end !== -1) return end;
       }
     return this.readStartTag(text, lt);
   }
 
   /** Reads the start tag at `lt` if `tag`'s pattern matches it; returns the position after it, or -1. */
-  private readQuickly(tag: QuickTag, text: string, lt: number): number {
+  private readQuickly(tag: QuickTag, index: number, text: string, lt: number): number {
     // Tested rather than executed: no match object for each element.
     tag.pattern.lastIndex = lt;
     if (!tag.pattern.test(text)) return -1;
     const end = tag.pattern.lastIndex;
     if (tag.opens !== undefined) this.stack.push(tag.opens);
-    tag.take(text, lt, end);
+    this.handler.takeQuick!(index, text, lt, end);
     return end;
   }
 

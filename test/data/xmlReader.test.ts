@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readDataBatches, type CmtEvent } from '../../src/data/cmtDataReader';
+import { readDataBatches } from '../../src/data/cmtDataReader';
+import type { CmtEvent } from '../../src/data/cmtRecords';
 import { seededRandom } from '../fuzz/generate';
 import { readWithSaxes, type ReferenceEvent } from './saxesReader';
 
