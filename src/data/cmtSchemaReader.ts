@@ -65,10 +65,11 @@ function entityOf(tag: XmlTag, file: string): CmtEntity {
  * fields and relationships, their filters and the import order. Where the tool puts an element
  * inside a list (`<fields>`), one written without the list is read too, as the DOM reader this
  * replaced did (which took several times longer in a new process, for loading its own modules).
+ * What is wrong is reported as reading meets it: a nameless entity before a later syntax error.
  */
 export function readSchema(xml: Buffer | string, file: string): CmtSchema {
+  checkXmlSize(typeof xml === 'string' ? xml.length : xml.byteLength, file);
   const source = typeof xml === 'string' ? xml : xml.toString('utf8');
-  checkXmlSize(source.length, file);
   const entities: CmtEntity[] = [];
   const order = new EitherPlace<string>();
   let entity: CmtEntity | undefined;

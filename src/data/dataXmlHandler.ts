@@ -38,9 +38,10 @@ function fieldValue(
 }
 
 /**
- * Field names, lower-cased, one string each however many records give them: a name is compared
- * where it lies in the text rather than cut out, lower-cased and hashed again for every field. A
- * slot per length and last character; names that share one take turns in it.
+ * Field names, lower-cased, one string each however many records give them (those the file gives
+ * in lower case, as the tool writes them; others are cut out each time): a name is compared where
+ * it lies in the text rather than cut out, lower-cased and hashed again for every field. A slot
+ * per length and last character; names that share one take turns in it.
  */
 class FieldNames {
   private readonly slots = emptyArrayOf<string>('strings');
@@ -74,6 +75,7 @@ const QUICK_TAGS: readonly QuickTag[] = [
   { pattern: /<record id="[^"<&\t\n\r]*">/y, opens: 'record' },
 ];
 const PLAIN_FIELD = 0;
+const PLAIN_RECORD = 1;
 
 /** The value of a field the quick pattern matched at `start`: its parts lie between the quotes, where the pattern has them. */
 function plainField(text: string, start: number, names: FieldNames): CmtValue {
@@ -208,6 +210,6 @@ export class DataXmlHandler implements XmlTagHandler {
         this.record?.fields.push(value);
         this.field = undefined;
       }
-    } else this.record = newRecord(text.slice(start + '<record id="'.length, end - '">'.length));
+    } else if (index === PLAIN_RECORD) this.record = newRecord(text.slice(start + '<record id="'.length, end - '">'.length));
   }
 }

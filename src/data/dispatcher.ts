@@ -77,10 +77,11 @@ export class Dispatcher {
   /** Halved by each throttling, then one more for each answer, so a 429 is not met again at once. */
   private afterThrottling = MOST_AT_ONCE;
   private inFlight = 0;
-  // Both hold fractions or times past 2^30 later: starting as such numbers rather than 0 keeps V8
-  // from changing how every dispatcher stores them, and recompiling the code that uses them, mid-import.
+  // Neither holds a small integer later (a time from Date.now() is past 2^30, an average has a
+  // fraction): starting as such numbers rather than 0 spares V8 changing how every dispatcher
+  // stores them mid-import, and recompiling the code that reads them.
   private pausedUntil = Number.NEGATIVE_INFINITY;
-  /** NaN until the first answer. */
+  /** NaN (falsy, as 0 was) until the first answer. */
   private averageMs = Number.NaN;
   private stopped: Error | undefined;
   private readonly running = new Set<Promise<void>>();

@@ -163,12 +163,16 @@ export class XmlTagReader implements XmlTag {
     return this.stack.length;
   }
 
-  /** The name of the element the one being opened is in (for `open`). */
+  /** The name of the element the one being opened is in: for `open` (in `close`, the one closed is off the stack already). */
   get parentName(): string | undefined {
     return this.stack[this.stack.length - 2];
   }
 
-  constructor(private readonly handler: XmlTagHandler) {}
+  constructor(private readonly handler: XmlTagHandler) {
+    // A pattern that is not sticky would match a later tag in the text, and misread the document.
+    if (handler.quick?.some((tag) => !tag.pattern.sticky) || (handler.quick?.length && !handler.takeQuick))
+      throw new Error('Quick tags need sticky patterns and a takeQuick.');
+  }
 
   write(piece: string): void {
     let chunk = this.carry + piece;

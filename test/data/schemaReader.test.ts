@@ -110,6 +110,7 @@ const FILTERS = [
   '<filter>&lt;fetch&gt;&lt;entity name="account"/&gt;&lt;/fetch&gt;</filter>',
   '<filter><![CDATA[<fetch><entity name="contact"/></fetch>]]></filter>',
   '<filter>  </filter>',
+  '<filter></filter>',
   '<filter>a<b>c</b>d</filter>',
   '<filter>first</filter><filter>second</filter>',
 ];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readDataBatches } from '../../src/data/cmtDataReader';
 import type { CmtEvent } from '../../src/data/cmtRecords';
+import { XmlTagReader } from '../../src/data/xmlTags';
 import { seededRandom } from '../fuzz/generate';
 import { readWithSaxes, type ReferenceEvent } from './saxesReader';
 
@@ -200,6 +201,12 @@ describe('the data.xml reader', () => {
     // Names beyond ASCII that XML allows are read, a character beyond the BMP as well.
     assert.notEqual(readWithSaxes('<entities><\u00E9l\u0300\u{10000}/></entities>'), 'refused');
     await read('<entities><\u00E9l\u0300\u{10000}/></entities>');
+  });
+
+  it('refuses quick tags whose pattern is not sticky, which would match a later tag', () => {
+    const handler = { open() {}, close() {}, text() {}, takeQuick() {} };
+    assert.throws(() => new XmlTagReader({ ...handler, quick: [{ pattern: /<a\/>/g }] }), /sticky/);
+    assert.doesNotThrow(() => new XmlTagReader({ ...handler, quick: [{ pattern: /<a\/>/y }] }));
   });
 
   it('reads only XML 1.0, which the tool writes, and says so of XML 1.1 (which saxes reads by its own rules)', async () => {
