@@ -11,13 +11,14 @@ const DECODE_BYTES = 32 * 1024;
  * Reads data.xml as it streams in, once: entities, records with their fields (party lists
  * included) and N:N links come out as events in file order, a chunk of the file at a time, while
  * memory holds only the records of that chunk. The reader expands no entities of its own and
- * refuses a DOCTYPE.
+ * refuses a DOCTYPE. `fieldNames`, the schema's, are known before the first record.
  */
 export async function* readDataBatches(
   chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   file: string,
+  fieldNames: Iterable<string> = [],
 ): AsyncGenerator<CmtEvent[]> {
-  const events = new DataXmlHandler(file);
+  const events = new DataXmlHandler(file, fieldNames);
   const reader = events.reader;
   // A chunk may end inside a multi-byte character: the decoder keeps its first bytes for the next one.
   const decoder = new StringDecoder('utf8');

@@ -40,26 +40,40 @@ function fieldValue(
 /**
  * Field names, lower-cased, one string each however many records give them (those the file gives
  * in lower case, as the tool writes them; others are cut out each time): a name is compared where
- * it lies in the text rather than cut out, lower-cased and hashed again for every field. A slot
- * per length and last character; names that share one take turns in it.
+ * it lies in the text rather than cut out, lower-cased and hashed again for every field. Known
+ * from the schema before the first record, so that V8 meets a name it has no string for only
+ * where the file has fields its schema lacks. A slot per length and a few of its characters;
+ * names that share one take turns in it.
  */
 class FieldNames {
   private readonly slots = emptyArrayOf<string>('strings');
 
   constructor() {
-    for (let i = 0; i < 64 * 128; i++) this.slots.push('');
+    for (let i = 0; i < SLOTS; i++) this.slots.push('');
+  }
+
+  know(name: string): void {
+    if (name) this.slots[slotOf(name, 0, name.length)] = own(name);
   }
 
   /** The name in `text` from `start` to `end`, lower-cased. */
   between(text: string, start: number, end: number): string {
     const length = end - start;
-    const slot = ((length & 63) << 7) | (text.charCodeAt(end - 1) & 127);
+    const slot = slotOf(text, start, end);
     const known = this.slots[slot]!;
     if (known.length === length && length > 0 && text.startsWith(known, start)) return known;
     const name = own(text.slice(start, end).toLowerCase());
     this.slots[slot] = name;
     return name;
   }
+}
+
+const SLOTS = 8192;
+
+/** A name's slot, from its length, its middle character and its last. */
+function slotOf(text: string, start: number, end: number): number {
+  const length = end - start;
+  return ((length << 7) ^ (text.charCodeAt(start + (length >> 1)) << 3) ^ text.charCodeAt(end - 1)) & (SLOTS - 1);
 }
 
 /**
@@ -120,8 +134,12 @@ export class DataXmlHandler implements XmlTagHandler {
   private targetText = '';
   private readonly names = new FieldNames();
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    fieldNames: Iterable<string>,
+  ) {
     this.reader = new XmlTagReader(this);
+    for (const name of fieldNames) this.names.know(name);
   }
 
   /** The events read so far; the next ones are collected anew. */

@@ -102,7 +102,8 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   }
   const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
   // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it.
-  const data = readAhead(readDataBatches(await source.openData(), 'data.xml'), READ_AHEAD_EVENTS);
+  const fieldNames = source.schema.entities.flatMap((entity) => entity.fields.map((field) => field.name));
+  const data = readAhead(readDataBatches(await source.openData(), 'data.xml', fieldNames), READ_AHEAD_EVENTS);
   try {
     const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
     progress.requests += plan.requests;
@@ -168,6 +169,8 @@ class ImportRun {
       signal: options.signal,
     });
     this.resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);
+    // Every table counted from the start: none is added while records are read.
+    for (const plan of this.plan.tables.values()) this.progress.table(plan.entity.name);
   }
 
   async execute(data: AsyncIterable<CmtEvent[]>): Promise<void> {
@@ -355,7 +358,7 @@ class ImportRun {
           continue;
         }
         const body = Object.assign(bodyOf(plan, item.id), outcome.body);
-        const full = queue.add(plan, { ordinal: item.i, id: item.id, body }, outcome.set, outcome.unresolved.length);
+        const full = queue.add(plan, { ordinal: item.i, id: item.id, body, inline: undefined }, outcome.set, outcome.unresolved.length);
         if (full) await full;
       }
     // Each pass moves the import on once all its batches are answered, but only from its own stage:
@@ -380,7 +383,7 @@ class ImportRun {
         const body = bodyOf(plan, item.id);
         body.statecode = item.s;
         if (item.r !== null) body.statuscode = item.r;
-        const full = queue.add(plan, { ordinal: item.i, id: item.id, body });
+        const full = queue.add(plan, { ordinal: item.i, id: item.id, body, inline: undefined });
         if (full) await full;
       }
     await queue.finish();
@@ -537,7 +540,8 @@ class WriteQueue {
    */
   add(
     plan: TablePlan,
-    target: { ordinal: number; id: string; body: Record<string, unknown>; inline?: readonly PendingBind[] },
+    // One shape from every pass: `inline` is given, undefined where there is none.
+    target: { ordinal: number; id: string; body: Record<string, unknown>; inline: readonly PendingBind[] | undefined },
     set = 0,
     unresolved = 0,
   ): Promise<void> | undefined {
