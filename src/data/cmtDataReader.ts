@@ -1,8 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { CmtEvent } from './cmtRecords';
-import { CmtFormatError } from './cmtSchema';
+import { asCmtFormatError } from './cmtSchema';
 import { DataXmlHandler } from './dataXmlHandler';
-import { DoctypeError, XmlFormatError } from './xmlTags';
 
 /** Bytes decoded at a time: a string over 128 KB goes to V8's large-object space, which makes decoding many times slower. */
 const DECODE_BYTES = 32 * 1024;
@@ -27,10 +26,7 @@ export async function* readDataBatches(
       if (piece === undefined) reader.end();
       else reader.write(piece);
     } catch (error) {
-      if (error instanceof DoctypeError)
-        throw new CmtFormatError(`${file} declares a DOCTYPE, which Configuration Migration files never do; it was not read.`);
-      if (error instanceof XmlFormatError) throw new CmtFormatError(`${file} is not well-formed XML: ${error.message}.`);
-      throw error;
+      throw asCmtFormatError(error, file);
     }
   };
   let first = true;

@@ -1,4 +1,5 @@
 import { xmlAttribute } from './cmtXml';
+import { DoctypeError, XmlFormatError } from './xmlTags';
 
 /** A column of a Configuration Migration schema (data_schema.xml), with every attribute the tool writes. */
 export interface CmtField {
@@ -43,6 +44,14 @@ export interface CmtSchema {
 }
 
 export class CmtFormatError extends Error {}
+
+/** What the XML reader refused in one of these files, as the error to report; other errors as they are. */
+export function asCmtFormatError(error: unknown, file: string): unknown {
+  if (error instanceof DoctypeError)
+    return new CmtFormatError(`${file} declares a DOCTYPE, which Configuration Migration files never do; it was not read.`);
+  if (error instanceof XmlFormatError) return new CmtFormatError(`${file} is not well-formed XML: ${error.message}.`);
+  return error;
+}
 
 /** The order to import tables in: the schema's own order, then the tables it leaves out, in file order. */
 export function importOrder(schema: CmtSchema): string[] {

@@ -1,6 +1,6 @@
 import { checkXmlSize } from '../solutions/xml';
-import { CmtFormatError, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';
-import { DoctypeError, XmlFormatError, XmlTagReader, type XmlTag } from './xmlTags';
+import { asCmtFormatError, CmtFormatError, type CmtEntity, type CmtField, type CmtRelationship, type CmtSchema } from './cmtSchema';
+import { XmlTagReader, type XmlTag } from './xmlTags';
 
 /** Elements read from one of two places: a list element's children (`<fields>`), else the parent's own. */
 class EitherPlace<T> {
@@ -142,10 +142,7 @@ export function readSchema(xml: Buffer | string, file: string): CmtSchema {
     reader.write(source.replace(/^\uFEFF/, ''));
     reader.end();
   } catch (error) {
-    if (error instanceof DoctypeError)
-      throw new CmtFormatError(`${file} declares a DOCTYPE, which Configuration Migration files never do; it was not read.`);
-    if (error instanceof XmlFormatError) throw new CmtFormatError(`${file} is not well-formed XML: ${error.message}.`);
-    throw error;
+    throw asCmtFormatError(error, file);
   }
   return { entities, importOrder: order.items.length ? order.items : undefined };
 }

@@ -163,15 +163,9 @@ export class DataXmlHandler implements XmlTagHandler {
       case 'activitypointerrecords':
         if (this.field) this.party = { id: normalizeId(tag.attribute('id') ?? ''), fields: [] };
         break;
-      case 'field': {
-        const value = valueOf(tag);
-        if (this.party) this.party.fields.push(value);
-        else if (this.record) {
-          this.field = value;
-          this.record.fields.push(value);
-        }
+      case 'field':
+        this.fieldOpens(valueOf(tag));
         break;
-      }
       case 'm2mrelationship':
         this.link = {
           entity: this.entity,
@@ -200,7 +194,7 @@ export class DataXmlHandler implements XmlTagHandler {
         this.party = undefined;
         break;
       case 'field':
-        if (!this.party) this.field = undefined;
+        this.fieldCloses();
         break;
       case 'targetid':
         if (this.link && this.targetText.trim()) this.link.targetIds.push(normalizeId(this.targetText));
@@ -219,15 +213,24 @@ export class DataXmlHandler implements XmlTagHandler {
     this.targetText += piece;
   }
 
+  /** A field of the party being read, else of the record; a record's field may hold a party list. */
+  private fieldOpens(value: CmtValue): void {
+    if (this.party) this.party.fields.push(value);
+    else if (this.record) {
+      this.field = value;
+      this.record.fields.push(value);
+    }
+  }
+
+  private fieldCloses(): void {
+    if (!this.party) this.field = undefined;
+  }
+
   takeQuick(index: number, text: string, start: number, end: number): void {
     if (index === PLAIN_FIELD) {
-      // What open and close do with a <field> that has no party list inside.
-      const value = plainField(text, start, this.names);
-      if (this.party) this.party.fields.push(value);
-      else {
-        this.record?.fields.push(value);
-        this.field = undefined;
-      }
+      // An empty <field>: opened and closed at once.
+      this.fieldOpens(plainField(text, start, this.names));
+      this.fieldCloses();
     } else if (index === PLAIN_RECORD) this.record = newRecord(text.slice(start + '<record id="'.length, end - '">'.length));
   }
 }
