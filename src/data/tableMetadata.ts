@@ -49,52 +49,66 @@ type Label = { UserLocalizedLabel?: { Label?: string } | null } | null;
 
 const labelOf = (label: Label | undefined, fallback: string) => label?.UserLocalizedLabel?.Label || fallback;
 
-/** What the tables' metadata costs in requests: one round of five reads a table. */
-export const METADATA_REQUESTS_PER_TABLE = 5;
+type AttributeJson = {
+  LogicalName: string;
+  AttributeType: string;
+  AttributeTypeName?: { Value?: string };
+  DisplayName?: Label;
+  IsCustomAttribute?: boolean;
+  IsPrimaryId?: boolean;
+  IsValidForCreate?: boolean;
+  IsValidForUpdate?: boolean;
+  AttributeOf?: string | null;
+};
 
-/** A table's entity set, keys, columns (types, labels, what may be written), lookups and N:N relationships, read at once. */
+type ManyToOneJson = { ReferencingAttribute: string; ReferencingEntityNavigationPropertyName: string; ReferencedEntity: string };
+
+interface DefinitionJson {
+  EntitySetName?: string | null;
+  PrimaryIdAttribute: string;
+  PrimaryNameAttribute: string | null;
+  ObjectTypeCode: number;
+  DisplayName?: Label;
+  IsActivity?: boolean;
+  Attributes?: AttributeJson[];
+  ManyToOneRelationships?: ManyToOneJson[];
+  ManyToManyRelationships?: ManyToManyMetadata[];
+}
+
+/** What a table's metadata costs in requests: its definition with its columns and relationships, and its date columns. */
+export const METADATA_REQUESTS_PER_TABLE = 2;
+
+const DEFINITION =
+  '$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode,DisplayName,IsActivity' +
+  '&$expand=Attributes($select=LogicalName,AttributeType,AttributeTypeName,DisplayName,IsCustomAttribute,IsPrimaryId,' +
+  'IsValidForCreate,IsValidForUpdate,AttributeOf),' +
+  'ManyToOneRelationships($select=ReferencingAttribute,ReferencingEntityNavigationPropertyName,ReferencedEntity),' +
+  'ManyToManyRelationships($select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,' +
+  'Entity1NavigationPropertyName,Entity2NavigationPropertyName,Entity1IntersectAttribute,Entity2IntersectAttribute)';
+
+/**
+ * A table's entity set, keys, columns (types, labels, what may be written), lookups and N:N
+ * relationships, in two reads at once: the definition with its columns and relationships expanded,
+ * and its date columns (their behaviour is a property of the derived type, which an expand cannot select).
+ */
 export async function tableMetadata(dv: DataverseClient, logicalName: string, signal: AbortSignal): Promise<TableMetadata> {
   const name = logicalName.toLowerCase();
   const base = `EntityDefinitions(LogicalName='${name}')`;
   try {
-    const [definition, attributes, dates, manyToOne, manyToMany] = await Promise.all([
-      dv.get<{
-        EntitySetName?: string | null;
-        PrimaryIdAttribute: string;
-        PrimaryNameAttribute: string | null;
-        ObjectTypeCode: number;
-        DisplayName?: Label;
-        IsActivity?: boolean;
-      }>(`${base}?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode,DisplayName,IsActivity`, signal),
-      dv.get<{
-        value: Array<{
-          LogicalName: string;
-          AttributeType: string;
-          AttributeTypeName?: { Value?: string };
-          DisplayName?: Label;
-          IsCustomAttribute?: boolean;
-          IsPrimaryId?: boolean;
-          IsValidForCreate?: boolean;
-          IsValidForUpdate?: boolean;
-          AttributeOf?: string | null;
-        }>;
-      }>(
-        `${base}/Attributes?$select=LogicalName,AttributeType,AttributeTypeName,DisplayName,IsCustomAttribute,IsPrimaryId,IsValidForCreate,IsValidForUpdate,AttributeOf`,
-        signal,
-      ),
+    const [definition, dates] = await Promise.all([
+      dv.get<DefinitionJson>(`${base}?${DEFINITION}`, signal),
       dv.get<{ value: Array<{ LogicalName: string; Format?: string; DateTimeBehavior?: { Value?: string } }> }>(
         `${base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,Format,DateTimeBehavior`,
         signal,
       ),
-      dv.get<{ value: Array<{ ReferencingAttribute: string; ReferencingEntityNavigationPropertyName: string; ReferencedEntity: string }> }>(
-        `${base}/ManyToOneRelationships?$select=ReferencingAttribute,ReferencingEntityNavigationPropertyName,ReferencedEntity`,
-        signal,
-      ),
-      dv.get<{ value: ManyToManyMetadata[] }>(
-        `${base}/ManyToManyRelationships?$select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,Entity1NavigationPropertyName,Entity2NavigationPropertyName,Entity1IntersectAttribute,Entity2IntersectAttribute`,
-        signal,
-      ),
     ]);
+    const { Attributes: attributes, ManyToOneRelationships: manyToOne, ManyToManyRelationships: manyToMany } = definition;
+    if (!attributes || !manyToOne || !manyToMany) {
+      throw new ToolError(
+        `The metadata this environment gave for table "${name}" lacks its ${!attributes ? 'columns (Attributes)' : 'relationships'}, which were asked for with $expand. Nothing was done.`,
+        'Try again; if it persists, the environment does not expand table definitions as the Web API documents, so report it with the environment URL.',
+      );
+    }
     if (!definition.EntitySetName) {
       throw new ToolError(
         `Table "${name}" has no entity set name in this environment's metadata (EntitySetName is empty), so its records cannot be read or written through the Web API. Nothing was done.`,
@@ -103,7 +117,7 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
     }
     const behaviour = new Map(dates.value.map((d) => [d.LogicalName, d]));
     const columns = new Map<string, ColumnMetadata>();
-    for (const a of attributes.value) {
+    for (const a of attributes) {
       const date = behaviour.get(a.LogicalName);
       const dateOnly = date?.Format === 'DateOnly' || date?.DateTimeBehavior?.Value === 'DateOnly';
       columns.set(a.LogicalName, {
@@ -123,7 +137,7 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
       });
     }
     const lookups = new Map<string, Array<{ navigation: string; target: string }>>();
-    for (const r of manyToOne.value)
+    for (const r of manyToOne)
       lookups.set(r.ReferencingAttribute, [
         ...(lookups.get(r.ReferencingAttribute) ?? []),
         { navigation: r.ReferencingEntityNavigationPropertyName, target: r.ReferencedEntity },
@@ -138,7 +152,7 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
       isActivity: definition.IsActivity === true,
       columns,
       lookups,
-      manyToMany: manyToMany.value,
+      manyToMany,
     };
   } catch (error) {
     if (error instanceof PlatformError && error.status === 404)
@@ -181,12 +195,35 @@ export async function tableKeys(
   return found;
 }
 
-/** The bulk messages a table has, from its sdkmessagefilters (not every table has them all). */
-export async function bulkMessages(dv: DataverseClient, table: string, signal: AbortSignal): Promise<Set<string>> {
-  const filter = `primaryobjecttypecode eq '${table}' and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;
-  const page = await dv.get<{ value: Array<{ sdkmessageid?: { name?: string } }> }>(
-    `sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`,
-    signal,
+/** Tables whose bulk messages one sdkmessagefilters read asks for (the filter names each). */
+const BULK_TABLES_A_READ = 20;
+
+/**
+ * The bulk messages each table has, from sdkmessagefilters (not every table has them all): one read
+ * for up to twenty tables. Keyed by the tables' names in lower case; a table without any has an empty set.
+ */
+export async function bulkMessages(
+  dv: DataverseClient,
+  tables: string[],
+  signal: AbortSignal,
+  tablesARead = BULK_TABLES_A_READ,
+): Promise<{ messages: Map<string, Set<string>>; requests: number }> {
+  const messages = new Map(tables.map((table) => [table.toLowerCase(), new Set<string>()]));
+  const reads: string[][] = [];
+  for (let i = 0; i < tables.length; i += tablesARead) reads.push(tables.slice(i, i + tablesARead));
+  await Promise.all(
+    reads.map(async (some) => {
+      const which = some.map((table) => `primaryobjecttypecode eq '${table}'`).join(' or ');
+      const filter = `(${which}) and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;
+      const page = await dv.get<{ value: Array<{ primaryobjecttypecode?: string; sdkmessageid?: { name?: string } }> }>(
+        `sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`,
+        signal,
+      );
+      for (const found of page.value) {
+        const name = found.sdkmessageid?.name;
+        if (name) messages.get((found.primaryobjecttypecode ?? '').toLowerCase())?.add(name);
+      }
+    }),
   );
-  return new Set(page.value.map((f) => f.sdkmessageid?.name ?? '').filter(Boolean));
+  return { messages, requests: reads.length };
 }

@@ -53,15 +53,25 @@ function labelText(value: unknown): string | undefined {
   return typeof localized === 'string' ? localized : undefined;
 }
 
-function select(item: Record<string, unknown>, request: SandboxRequest): Record<string, unknown> {
-  const wanted = request.url.searchParams
+/** The properties `$select` asks for (in a request, or in an expanded property's options); undefined when all. */
+function selectedIn(options: URLSearchParams | Map<string, string>): string[] | undefined {
+  return options
     .get('$select')
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function select(item: Record<string, unknown>, request: SandboxRequest): Record<string, unknown> {
+  const wanted = selectedIn(request.url.searchParams);
   if (!wanted) return item;
   // Expanded properties come back along with the selected ones.
   wanted.push(...(request.url.searchParams.get('$expand') ?? '').split(',').map((e) => e.replace(/\(.*$/, '').trim()));
+  return selectOnly(item, wanted);
+}
+
+function selectOnly(item: Record<string, unknown>, wanted: string[] | undefined): Record<string, unknown> {
+  if (!wanted) return item;
   return Object.fromEntries(Object.entries(item).filter(([key]) => key === 'MetadataId' || key.startsWith('@') || wanted.includes(key)));
 }
 
@@ -195,6 +205,65 @@ export function handleMetadata(request: SandboxRequest, segment: string, org: Sa
   return undefined;
 }
 
+/** A table's relationships of one kind, as the sub-path or the expanded property of that name lists them. */
+function relationshipsOf(data: OrgData, table: DataTable, kind: string): Array<Record<string, unknown>> | undefined {
+  if (kind === 'ManyToOneRelationships') return manyToOne(data, table).map((r) => ({ ...r }));
+  if (kind === 'OneToManyRelationships')
+    return data.oneToMany.filter((r) => r.ReferencedEntity === table.logicalName).map((r) => ({ ...r }));
+  if (kind === 'ManyToManyRelationships')
+    return data.manyToMany
+      .filter((r) => r.Entity1LogicalName === table.logicalName || r.Entity2LogicalName === table.logicalName)
+      .map(({ pairs: _, ...r }) => r);
+  return undefined;
+}
+
+/**
+ * The collections a table definition's `$expand` asks for, each with its own `$select`:
+ * `Attributes($select=LogicalName,AttributeType),ManyToOneRelationships`. `collection` gives a
+ * navigation property's items, or undefined for a name the definition does not have. The sandbox
+ * reads `$select` inside an expansion, and refuses the other options rather than ignore them.
+ */
+export function expandedCollections(
+  expand: string | null,
+  collection: (name: string) => Array<Record<string, unknown>> | undefined,
+): { parts: Record<string, unknown> } | { problem: string } {
+  const parts: Record<string, unknown> = {};
+  for (const item of splitOutside(expand ?? '', ',')) {
+    const found = /^(\w+)(?:\((.*)\))?$/s.exec(item.trim());
+    if (!found) return { problem: `The query parameter $expand is not valid near '${item}'.` };
+    const name = found[1]!;
+    const options = new Map<string, string>();
+    for (const option of splitOutside(found[2] ?? '', ';')) {
+      const equals = option.indexOf('=');
+      options.set(option.slice(0, equals).trim(), option.slice(equals + 1));
+    }
+    const unsupported = [...options.keys()].find((key) => key !== '$select');
+    if (unsupported) return { problem: `The sandbox reads only $select inside $expand of a table definition, not ${unsupported}.` };
+    const items = collection(name);
+    if (!items) return { problem: `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'.` };
+    const wanted = selectedIn(options);
+    parts[name] = items.map((i) => selectOnly(i, wanted));
+  }
+  return { parts };
+}
+
+/** `text` split at each `separator` outside parentheses; empty pieces left out. */
+function splitOutside(text: string, separator: string): string[] {
+  const pieces: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (i === text.length || (c === separator && depth === 0)) {
+      if (text.slice(start, i).trim()) pieces.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return pieces;
+}
+
 function entityPart(
   data: OrgData,
   table: DataTable,
@@ -204,10 +273,20 @@ function entityPart(
   api: string,
 ): Reply | undefined {
   const method = request.method;
-  if (!part)
-    return method === 'GET'
-      ? reply.ok({ '@odata.context': `${api}/$metadata#EntityDefinitions/$entity`, ...select(entityJson(table), request) })
-      : undefined;
+  if (!part) {
+    if (method !== 'GET') return undefined;
+    const expanded = expandedCollections(request.url.searchParams.get('$expand'), (name) =>
+      name === 'Attributes'
+        ? table.columns.map((c) => attributeJson(manyToOne(data, table), table, c, false))
+        : relationshipsOf(data, table, name),
+    );
+    if ('problem' in expanded) return reply.error(400, '0x80060888', expanded.problem);
+    return reply.ok({
+      '@odata.context': `${api}/$metadata#EntityDefinitions/$entity`,
+      ...select(entityJson(table), request),
+      ...expanded.parts,
+    });
+  }
   let match: RegExpExecArray | null;
   if (method === 'GET' && (match = /^Attributes(?:\/Microsoft\.Dynamics\.CRM\.(\w+))?$/.exec(part))) {
     const cast = match[1];
@@ -231,16 +310,8 @@ function entityPart(
     found.displayName = labelText(body.DisplayName) ?? found.displayName;
     return { status: 204 };
   }
-  if (method === 'GET' && part === 'ManyToOneRelationships')
-    return reply.ok({ value: manyToOne(data, table).map((r) => select({ ...r }, request)) });
-  if (method === 'GET' && part === 'OneToManyRelationships')
-    return reply.ok({
-      value: data.oneToMany.filter((r) => r.ReferencedEntity === table.logicalName).map((r) => select({ ...r }, request)),
-    });
-  if (method === 'GET' && part === 'ManyToManyRelationships') {
-    const related = data.manyToMany.filter((r) => r.Entity1LogicalName === table.logicalName || r.Entity2LogicalName === table.logicalName);
-    return reply.ok({ value: related.map(({ pairs: _, ...r }) => select(r, request)) });
-  }
+  const relationships = method === 'GET' ? relationshipsOf(data, table, part) : undefined;
+  if (relationships) return reply.ok({ value: relationships.map((r) => select(r, request)) });
   if (method === 'POST' && part === 'Attributes') return createColumn(data, table, jsonBody(request) ?? {}, reply, api);
   return undefined;
 }

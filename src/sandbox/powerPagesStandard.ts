@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jsonBody, pageOf, type Reply, type SandboxRequest } from './http';
+import { expandedCollections } from './metadata';
 import { orgData } from './dataModel';
 import { seedStandardSite } from './powerPagesSeed';
 import { boundId, filterRows, selected } from './powerPagesQuery';
@@ -61,18 +62,18 @@ export function handlePortalMetadata(
   if (!table || (prefix === 'mspp_' && table.logicalName === 'adx_websitebinding'))
     return reply.error(404, '0x80060888', `Could not find entity with name '${name}'.`);
   const rename = (column: string) => (prefix === 'mspp_' ? column.replace(/^adx_/, 'mspp_') : column);
-  const part = match[2]?.toLowerCase();
-  if (part === 'attributes') return reply.ok({ value: table.columns.map((c) => ({ LogicalName: rename(c.name), AttributeType: c.type })) });
-  if (part?.startsWith('attributes/')) {
-    const dates = table.columns.filter((c) => c.type === 'DateTime');
-    return reply.ok({
-      value: dates.map((c) => ({ LogicalName: rename(c.name), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } })),
-    });
-  }
-  if (part === 'manytomanyrelationships') {
-    const links = SANDBOX_RELATIONSHIPS.filter((r) => r.from === table.logicalName || r.to === table.logicalName);
-    return reply.ok({
-      value: links.map((r) => ({
+  const collections: Record<string, () => Array<Record<string, unknown>>> = {
+    Attributes: () => table.columns.map((c) => ({ LogicalName: rename(c.name), AttributeType: c.type })),
+    ManyToOneRelationships: () =>
+      table.columns
+        .filter((c) => c.type === 'Lookup')
+        .map((c) => ({
+          ReferencingAttribute: rename(c.name),
+          ReferencingEntityNavigationPropertyName: rename(c.name),
+          ReferencedEntity: rename(c.target!),
+        })),
+    ManyToManyRelationships: () =>
+      SANDBOX_RELATIONSHIPS.filter((r) => r.from === table.logicalName || r.to === table.logicalName).map((r) => ({
         SchemaName: r.name,
         IntersectEntityName: r.name,
         Entity1LogicalName: rename(r.from),
@@ -80,19 +81,20 @@ export function handlePortalMetadata(
         Entity1NavigationPropertyName: r.name,
         Entity2NavigationPropertyName: r.name,
       })),
-    });
-  }
-  if (match[2]) {
+  };
+  const part = match[2];
+  if (part?.startsWith('Attributes/')) {
+    const dates = table.columns.filter((c) => c.type === 'DateTime');
     return reply.ok({
-      value: table.columns
-        .filter((c) => c.type === 'Lookup')
-        .map((c) => ({
-          ReferencingAttribute: rename(c.name),
-          ReferencingEntityNavigationPropertyName: rename(c.name),
-          ReferencedEntity: rename(c.target!),
-        })),
+      value: dates.map((c) => ({ LogicalName: rename(c.name), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } })),
     });
   }
+  const named = part && Object.keys(collections).find((key) => key.toLowerCase() === part.toLowerCase());
+  if (named) return reply.ok({ value: collections[named]!() });
+  const expanded = expandedCollections(request.url.searchParams.get('$expand'), (name) =>
+    Object.hasOwn(collections, name) ? collections[name]!() : undefined,
+  );
+  if ('problem' in expanded) return reply.error(400, '0x80060888', expanded.problem);
   const set = prefix === 'mspp_' ? table.entitySet.replace(/^adx_/, 'mspp_') : table.entitySet;
   return reply.ok({
     '@odata.context': `${org.url}/api/data/v9.2/$metadata#EntityDefinitions/$entity`,
@@ -100,6 +102,7 @@ export function handlePortalMetadata(
     EntitySetName: set,
     PrimaryIdAttribute: rename(table.primaryId),
     PrimaryNameAttribute: rename(table.primaryName),
+    ...expanded.parts,
   });
 }
 

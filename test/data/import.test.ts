@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { bulkMessages } from '../../src/data/tableMetadata';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { orgData, type Party } from '../../src/sandbox/dataModel';
@@ -44,6 +45,37 @@ describe('pp_import_data', () => {
         tables.get('contact')!.rows.get(id('c', 42))!['parentcustomerid@table'],
         'account',
         'the customer lookup binds to the account table',
+      );
+    });
+  });
+
+  it('reads each table’s metadata in two requests and the bulk messages of many tables in one, and counts every request it sends to Dataverse', async () => {
+    await withData(async (h) => {
+      const file = await writeDataFile(h.work, 'counted.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(20)));
+      const from = h.sandbox.requests.length;
+      const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10 }));
+      // Sign-in and the environment's lookup aside, which go to other services.
+      const sent = h.sandbox.requests.slice(from).filter((r) => r.path.startsWith('/orgs/'));
+      assert.equal(out.requests, sent.length, 'the result counts what Dataverse received');
+      assert.equal(sent.filter((r) => r.path.includes('EntityDefinitions')).length, 2 * 2, 'two metadata reads a table');
+      assert.equal(sent.filter((r) => r.path.endsWith('sdkmessagefilters')).length, 1, 'one read of both tables’ bulk messages');
+
+      // Four tables a read instead of twenty: the sandbox's tables fill three.
+      const tables = [...dataTables(h.org()).values()];
+      assert.ok(tables.length > 8 && tables.length <= 12, `${tables.length} tables`);
+      const before = h.sandbox.requests.length;
+      const names = tables.map((t) => t.logicalName.toUpperCase());
+      const bulk = await bulkMessages(h.dv(), names, new AbortController().signal, 4);
+      assert.equal(bulk.requests, 3);
+      assert.equal(h.sandbox.requests.length - before, 3);
+      const wanted = new Set(['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple']);
+      assert.deepEqual(
+        [...bulk.messages].map(([name, messages]) => [name, [...messages].sort()]),
+        tables.map((t) => [t.logicalName, [...t.bulkMessages].filter((m) => wanted.has(m)).sort()]),
+      );
+      assert.ok(
+        tables.some((t) => !t.bulkMessages.has('UpsertMultiple')),
+        'among them a table without UpsertMultiple',
       );
     });
   });

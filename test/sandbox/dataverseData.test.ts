@@ -109,6 +109,42 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
     });
   });
 
+  it('expands a table definition’s columns and relationships, each with its own $select, as their own paths list them', async () => {
+    await withData(async (h) => {
+      const dv = h.dv();
+      type Items = Array<Record<string, unknown>>;
+      type Listed = { value: Items };
+      const base = "EntityDefinitions(LogicalName='contact')";
+      const definition = await dv.get<{
+        LogicalName: string;
+        EntitySetName?: string;
+        Attributes: Items;
+        ManyToOneRelationships: Items;
+        ManyToManyRelationships: Items;
+      }>(
+        `${base}?$select=LogicalName&$expand=Attributes($select=LogicalName,AttributeType),ManyToOneRelationships,` +
+          'ManyToManyRelationships($select=SchemaName)',
+      );
+      assert.equal(definition.LogicalName, 'contact');
+      assert.equal(definition.EntitySetName, undefined, 'only what $select asks for');
+      const attributes = (await dv.get<Listed>(`${base}/Attributes?$select=LogicalName,AttributeType`)).value;
+      assert.ok(attributes.length > 10);
+      assert.deepEqual(definition.Attributes, attributes, 'the same columns, with the same properties, as /Attributes');
+      assert.deepEqual(definition.ManyToOneRelationships, (await dv.get<Listed>(`${base}/ManyToOneRelationships`)).value);
+      const manyToMany = (await dv.get<Listed>(`${base}/ManyToManyRelationships?$select=SchemaName`)).value;
+      assert.deepEqual(definition.ManyToManyRelationships, manyToMany);
+      assert.ok(
+        definition.ManyToOneRelationships.some((r) => r.ReferencingAttribute === 'parentcustomerid'),
+        'the customer lookup is among the relationships',
+      );
+      const unknown = await refused(dv.get(`${base}?$expand=Columns`));
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.message, /Could not find a property named 'Columns' on type 'Microsoft\.Dynamics\.CRM\.EntityMetadata'/);
+      const filtered = await refused(dv.get(`${base}?$expand=Attributes($select=LogicalName;$filter=IsCustomAttribute eq true)`));
+      assert.match(filtered.message, /only \$select inside \$expand of a table definition, not \$filter/);
+    });
+  });
+
   it('lists bulk messages per table in sdkmessagefilters; a table without UpsertMultiple refuses it', async () => {
     await withData(async (h) => {
       const dv = h.dv();
