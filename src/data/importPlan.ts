@@ -37,8 +37,9 @@ export function writable(column: ColumnMetadata | undefined): boolean {
 
 /**
  * Reads what the import needs before writing anything: each table's metadata and bulk messages
- * (sdkmessagefilters), in one round (two reads a table and one for up to twenty tables' messages); refuses missing tables all at once; and checks the privilege
- * to bypass custom plug-ins when the schema asks for it.
+ * (sdkmessagefilters), in one round (two reads a table, one for every twenty tables' messages);
+ * refuses missing tables all at once; and checks the privilege to bypass custom plug-ins when the
+ * schema asks for it.
  */
 export async function planImport(
   dv: DataverseClient,
@@ -46,8 +47,8 @@ export async function planImport(
   options: { signal: AbortSignal; bypassPlugins: 'asSchema' | 'never' },
 ): Promise<ImportPlan> {
   const order = importOrder(schema);
-  // Eight tables at a time, two reads each, and one read of the bulk messages for twenty tables:
-  // well under the service's 52 requests at once.
+  // Eight tables at a time, two reads each, beside at most four reads of bulk messages (twenty
+  // tables each): well under the service's 52 requests at once.
   const [bulk, read] = await Promise.all([
     bulkMessages(dv, order, options.signal),
     mapLimited(order, 8, async (name) => {
@@ -82,12 +83,13 @@ export async function planImport(
       if (!column) absent.add(field.name);
       else if (!writable(column) && field.type !== 'partylist') systemSet.add(field.name);
     }
+    const messages = bulk.messages.get(r.entity.name.toLowerCase()) ?? new Set<string>();
     tables.set(r.entity.name, {
       entity: r.entity,
       meta: r.meta,
       fields,
-      method: writeMethod(bulk.messages.get(r.entity.name)!, 'upsert'),
-      updateMethod: writeMethod(bulk.messages.get(r.entity.name)!, 'update'),
+      method: writeMethod(messages, 'upsert'),
+      updateMethod: writeMethod(messages, 'update'),
       target: { logicalName: r.meta.logicalName, entitySet: r.meta.entitySet, headers: bypass && r.entity.disableplugins ? BYPASS : {} },
       systemSet,
       missing: absent,

@@ -1,6 +1,7 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
 import { ToolError } from '../callerError';
+import { mapLimited } from '../solutions/parallel';
 import type { DateColumn } from './cmtValues';
 
 export interface ColumnMetadata {
@@ -200,7 +201,8 @@ const BULK_TABLES_A_READ = 20;
 
 /**
  * The bulk messages each table has, from sdkmessagefilters (not every table has them all): one read
- * for up to twenty tables. Keyed by the tables' names in lower case; a table without any has an empty set.
+ * for up to twenty tables, four reads at a time. Keyed by the tables' names in lower case; a table
+ * without any has an empty set.
  */
 export async function bulkMessages(
   dv: DataverseClient,
@@ -211,19 +213,17 @@ export async function bulkMessages(
   const messages = new Map(tables.map((table) => [table.toLowerCase(), new Set<string>()]));
   const reads: string[][] = [];
   for (let i = 0; i < tables.length; i += tablesARead) reads.push(tables.slice(i, i + tablesARead));
-  await Promise.all(
-    reads.map(async (some) => {
-      const which = some.map((table) => `primaryobjecttypecode eq '${table}'`).join(' or ');
-      const filter = `(${which}) and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;
-      const page = await dv.get<{ value: Array<{ primaryobjecttypecode?: string; sdkmessageid?: { name?: string } }> }>(
-        `sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`,
-        signal,
-      );
-      for (const found of page.value) {
-        const name = found.sdkmessageid?.name;
-        if (name) messages.get((found.primaryobjecttypecode ?? '').toLowerCase())?.add(name);
-      }
-    }),
-  );
+  await mapLimited(reads, 4, async (some) => {
+    const which = some.map((table) => `primaryobjecttypecode eq '${table}'`).join(' or ');
+    const filter = `(${which}) and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;
+    const page = await dv.get<{ value: Array<{ primaryobjecttypecode?: string; sdkmessageid?: { name?: string } }> }>(
+      `sdkmessagefilters?$select=sdkmessagefilterid,primaryobjecttypecode&$expand=sdkmessageid($select=name)&$filter=${encodeURIComponent(filter)}`,
+      signal,
+    );
+    for (const found of page.value) {
+      const name = found.sdkmessageid?.name;
+      if (name) messages.get((found.primaryobjecttypecode ?? '').toLowerCase())?.add(name);
+    }
+  });
   return { messages, requests: reads.length };
 }

@@ -66,7 +66,7 @@ function select(item: Record<string, unknown>, request: SandboxRequest): Record<
   const wanted = selectedIn(request.url.searchParams);
   if (!wanted) return item;
   // Expanded properties come back along with the selected ones.
-  wanted.push(...(request.url.searchParams.get('$expand') ?? '').split(',').map((e) => e.replace(/\(.*$/, '').trim()));
+  wanted.push(...splitOutside(request.url.searchParams.get('$expand') ?? '', ',').map((e) => e.replace(/\(.*$/s, '').trim()));
   return selectOnly(item, wanted);
 }
 
@@ -235,10 +235,12 @@ export function expandedCollections(
     const options = new Map<string, string>();
     for (const option of splitOutside(found[2] ?? '', ';')) {
       const equals = option.indexOf('=');
+      if (equals === -1) return { problem: `The query option '${option.trim()}' inside $expand has no value.` };
       options.set(option.slice(0, equals).trim(), option.slice(equals + 1));
     }
     const unsupported = [...options.keys()].find((key) => key !== '$select');
-    if (unsupported) return { problem: `The sandbox reads only $select inside $expand of a table definition, not ${unsupported}.` };
+    if (unsupported !== undefined)
+      return { problem: `The sandbox reads only $select inside $expand of a table definition, not ${unsupported}.` };
     const items = collection(name);
     if (!items) return { problem: `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'.` };
     const wanted = selectedIn(options);

@@ -83,7 +83,7 @@ export function handlePortalMetadata(
       })),
   };
   const part = match[2];
-  if (part?.startsWith('Attributes/')) {
+  if (part?.toLowerCase().startsWith('attributes/')) {
     const dates = table.columns.filter((c) => c.type === 'DateTime');
     return reply.ok({
       value: dates.map((c) => ({ LogicalName: rename(c.name), Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } })),

@@ -114,7 +114,7 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
       const dv = h.dv();
       type Items = Array<Record<string, unknown>>;
       type Listed = { value: Items };
-      const base = "EntityDefinitions(LogicalName='contact')";
+      const base = "EntityDefinitions(LogicalName='account')";
       const definition = await dv.get<{
         LogicalName: string;
         EntitySetName?: string;
@@ -123,25 +123,31 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
         ManyToManyRelationships: Items;
       }>(
         `${base}?$select=LogicalName&$expand=Attributes($select=LogicalName,AttributeType),ManyToOneRelationships,` +
-          'ManyToManyRelationships($select=SchemaName)',
+          'ManyToManyRelationships( $select=SchemaName )',
       );
-      assert.equal(definition.LogicalName, 'contact');
+      assert.equal(definition.LogicalName, 'account');
       assert.equal(definition.EntitySetName, undefined, 'only what $select asks for');
+      const keys = (items: Items) => [...new Set(items.flatMap((i) => Object.keys(i)))].sort();
+      assert.ok(definition.Attributes.length > 10);
+      assert.deepEqual(keys(definition.Attributes), ['@odata.type', 'AttributeType', 'LogicalName', 'MetadataId']);
       const attributes = (await dv.get<Listed>(`${base}/Attributes?$select=LogicalName,AttributeType`)).value;
-      assert.ok(attributes.length > 10);
       assert.deepEqual(definition.Attributes, attributes, 'the same columns, with the same properties, as /Attributes');
       assert.deepEqual(definition.ManyToOneRelationships, (await dv.get<Listed>(`${base}/ManyToOneRelationships`)).value);
+      assert.ok(
+        definition.ManyToOneRelationships.some((r) => r.ReferencingAttribute === 'primarycontactid'),
+        'the lookup to a contact is among the relationships',
+      );
+      assert.ok(definition.ManyToManyRelationships.length > 0, 'the account has an N:N relationship');
+      assert.deepEqual(keys(definition.ManyToManyRelationships), ['MetadataId', 'SchemaName']);
       const manyToMany = (await dv.get<Listed>(`${base}/ManyToManyRelationships?$select=SchemaName`)).value;
       assert.deepEqual(definition.ManyToManyRelationships, manyToMany);
-      assert.ok(
-        definition.ManyToOneRelationships.some((r) => r.ReferencingAttribute === 'parentcustomerid'),
-        'the customer lookup is among the relationships',
-      );
       const unknown = await refused(dv.get(`${base}?$expand=Columns`));
       assert.equal(unknown.status, 400);
       assert.match(unknown.message, /Could not find a property named 'Columns' on type 'Microsoft\.Dynamics\.CRM\.EntityMetadata'/);
       const filtered = await refused(dv.get(`${base}?$expand=Attributes($select=LogicalName;$filter=IsCustomAttribute eq true)`));
       assert.match(filtered.message, /only \$select inside \$expand of a table definition, not \$filter/);
+      const valueless = await refused(dv.get(`${base}?$expand=Attributes($select)`));
+      assert.match(valueless.message, /The query option '\$select' inside \$expand has no value/);
     });
   });
 
