@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
-import { mapLimited } from '../solutions/parallel';
+import { groupsOf, mapLimited } from '../solutions/parallel';
 import type { CmtLinks } from './cmtDataWriter';
 import { escapeAttribute } from './cmtXml';
 import { PAGE_PREFER, PAGE_SIZE, fetchXmlPages, type FetchPageAt } from './fetchPaging';
@@ -103,8 +103,7 @@ async function linksFromIntersect(
   );
   const key = definition.PrimaryIdAttribute;
   if (!definition.EntitySetName || !key || !NAME.test(key)) return undefined;
-  const chunks: string[][] = [];
-  for (let at = 0; at < ids.length; at += IDS_A_QUERY) chunks.push(ids.slice(at, at + IDS_A_QUERY));
+  const chunks = groupsOf(ids, IDS_A_QUERY);
   const query = { set: definition.EntitySetName, intersect, source, target, key };
   const read = await mapLimited(chunks, AT_ONCE, (chunk) => linksOfChunk(dv, query, chunk, counted, signal));
   const targets = new Map(read.flatMap((found) => [...found]));

@@ -1,7 +1,7 @@
 import type { DataverseClient } from '../platform/dataverse';
 import { PlatformError } from '../platform/errors';
 import { ToolError } from '../callerError';
-import { mapLimited } from '../solutions/parallel';
+import { groupsOf, mapLimited } from '../solutions/parallel';
 import type { DateColumn } from './cmtValues';
 
 export interface ColumnMetadata {
@@ -172,9 +172,8 @@ export async function tableKeys(
   signal: AbortSignal,
 ): Promise<Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>> {
   const found = new Map<string, { entitySet: string | null; primaryId: string; primaryName: string | null }>();
-  for (let i = 0; i < names.length; i += 20) {
-    const chunk = names.slice(i, i + 20);
-    const filter = chunk.map((n) => `LogicalName eq '${n}'`).join(' or ');
+  for (const some of groupsOf(names, 20)) {
+    const filter = some.map((n) => `LogicalName eq '${n}'`).join(' or ');
     const page = await dv.get<{
       value: Array<{
         LogicalName: string;
@@ -211,8 +210,7 @@ export async function bulkMessages(
   tablesARead = BULK_TABLES_A_READ,
 ): Promise<{ messages: Map<string, Set<string>>; requests: number }> {
   const messages = new Map(tables.map((table) => [table.toLowerCase(), new Set<string>()]));
-  const reads: string[][] = [];
-  for (let i = 0; i < tables.length; i += tablesARead) reads.push(tables.slice(i, i + tablesARead));
+  const reads = groupsOf(tables, tablesARead);
   await mapLimited(reads, 4, async (some) => {
     const which = some.map((table) => `primaryobjecttypecode eq '${table}'`).join(' or ');
     const filter = `(${which}) and (sdkmessageid/name eq 'CreateMultiple' or sdkmessageid/name eq 'UpdateMultiple' or sdkmessageid/name eq 'UpsertMultiple')`;

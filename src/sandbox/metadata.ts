@@ -205,6 +205,12 @@ export function handleMetadata(request: SandboxRequest, segment: string, org: Sa
   return undefined;
 }
 
+/** A table's columns (those of one metadata type, when `cast` names it), as `Attributes` lists them. */
+function attributesOf(data: OrgData, table: DataTable, expandOptions: boolean, cast?: string): Array<Record<string, unknown>> {
+  const relationships = manyToOne(data, table);
+  return table.columns.filter((c) => !cast || odataTypeOf(c) === cast).map((c) => attributeJson(relationships, table, c, expandOptions));
+}
+
 /** A table's relationships of one kind, as the sub-path or the expanded property of that name lists them. */
 function relationshipsOf(data: OrgData, table: DataTable, kind: string): Array<Record<string, unknown>> | undefined {
   if (kind === 'ManyToOneRelationships') return manyToOne(data, table).map((r) => ({ ...r }));
@@ -278,9 +284,7 @@ function entityPart(
   if (!part) {
     if (method !== 'GET') return undefined;
     const expanded = expandedCollections(request.url.searchParams.get('$expand'), (name) =>
-      name === 'Attributes'
-        ? table.columns.map((c) => attributeJson(manyToOne(data, table), table, c, false))
-        : relationshipsOf(data, table, name),
+      name === 'Attributes' ? attributesOf(data, table, false) : relationshipsOf(data, table, name),
     );
     if ('problem' in expanded) return reply.error(400, '0x80060888', expanded.problem);
     return reply.ok({
@@ -291,13 +295,10 @@ function entityPart(
   }
   let match: RegExpExecArray | null;
   if (method === 'GET' && (match = /^Attributes(?:\/Microsoft\.Dynamics\.CRM\.(\w+))?$/.exec(part))) {
-    const cast = match[1];
     const expandOptions = /OptionSet/.test(request.url.searchParams.get('$expand') ?? '');
-    const columns = table.columns.filter((c) => !cast || odataTypeOf(c) === cast);
-    const relationships = manyToOne(data, table);
     return reply.ok({
       '@odata.context': `${api}/$metadata#EntityDefinitions('${table.logicalName}')/Attributes`,
-      value: columns.map((c) => select(attributeJson(relationships, table, c, expandOptions), request)),
+      value: attributesOf(data, table, expandOptions, match[1]).map((a) => select(a, request)),
     });
   }
   if ((method === 'GET' || method === 'PUT') && (match = /^Attributes\(LogicalName='([^']+)'\)$/.exec(part))) {

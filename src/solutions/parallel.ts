@@ -15,5 +15,12 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
   return results;
 }
 
+/** The items in groups of `size` (the last may be smaller), in order: one request's worth each, say. */
+export function groupsOf<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let at = 0; at < items.length; at += size) groups.push(items.slice(at, at + size));
+  return groups;
+}
+
 /** Files read or written at once. */
 export const PARALLEL_FILES = 8;
