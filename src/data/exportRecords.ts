@@ -14,7 +14,7 @@ import { byDisplayName, writeSchema, type CmtEntity, type CmtField, type CmtRela
 import { toCmtValue } from './cmtValues';
 import { writeDataZip } from './dataPackage';
 import { PAGE_PREFER, PAGE_SIZE, SIMPLE_PAGING_LIMIT, fetchXmlPages, type FetchPageAt } from './fetchPaging';
-import { METADATA_REQUESTS_PER_TABLE, tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
+import { metadataRequests, tableKeys, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
 
 /** The participation type of each party-list column of an activity. */
 export const PARTY_MASKS: Record<string, number> = {
@@ -94,7 +94,7 @@ export async function exportRecords(
   const tables: TableExport[] = [];
   for (const item of wanted) {
     const meta = await tableMetadata(dv, item.table, options.signal);
-    requests += METADATA_REQUESTS_PER_TABLE;
+    requests += metadataRequests();
     const givenEntity = options.given?.schema.entities.find((e) => e.name === meta.logicalName);
     const entity = givenEntity ?? describeEntity(meta, item);
     const unknown = entity.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);

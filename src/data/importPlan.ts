@@ -3,7 +3,14 @@ import { tablesOf } from '../platform/dataverseTables';
 import { mapLimited } from '../solutions/parallel';
 import { ToolError } from '../callerError';
 import { importOrder, type CmtEntity, type CmtField, type CmtSchema } from './cmtSchema';
-import { METADATA_REQUESTS_PER_TABLE, bulkMessages, tableMetadata, type ColumnMetadata, type TableMetadata } from './tableMetadata';
+import {
+  bulkMessages,
+  metadataRequests,
+  tableMetadata,
+  type ColumnMetadata,
+  type MetadataOptions,
+  type TableMetadata,
+} from './tableMetadata';
 import { writeMethod, type TableTarget, type WriteMethod } from './writers';
 
 /** How one table of the file is written: its metadata, its write methods and the columns left out. */
@@ -35,9 +42,14 @@ export function writable(column: ColumnMetadata | undefined): boolean {
   return Boolean(column && (column.validForCreate || column.validForUpdate));
 }
 
+/** A table's date columns are read only when the file has dates for it: they are what converting them needs. */
+function readOptions(entity: CmtEntity): MetadataOptions {
+  return { dates: entity.fields.some((field) => field.type === 'datetime') };
+}
+
 /**
  * Reads what the import needs before writing anything: each table's metadata and bulk messages
- * (sdkmessagefilters), in one round (two reads a table, one for every twenty tables' messages);
+ * (sdkmessagefilters), in one round (one or two reads a table, one for every twenty tables' messages);
  * refuses missing tables all at once; and checks the privilege to bypass custom plug-ins when the
  * schema asks for it.
  */
@@ -47,21 +59,22 @@ export async function planImport(
   options: { signal: AbortSignal; bypassPlugins: 'asSchema' | 'never' },
 ): Promise<ImportPlan> {
   const order = importOrder(schema);
-  // Eight tables at a time, two reads each, beside at most four reads of bulk messages (twenty
+  // Eight tables at a time, up to two reads each, beside at most four reads of bulk messages (twenty
   // tables each): well under the service's 52 requests at once.
   const [bulk, read] = await Promise.all([
     bulkMessages(dv, order, options.signal),
     mapLimited(order, 8, async (name) => {
       const entity = schema.entities.find((e) => e.name === name)!;
       try {
-        return { entity, meta: await tableMetadata(dv, name, options.signal) };
+        return { entity, meta: await tableMetadata(dv, name, options.signal, readOptions(entity)) };
       } catch (error) {
         if (error instanceof ToolError && /^No table/.test(error.message)) return { entity, missing: true as const };
         throw error;
       }
     }),
   ]);
-  let requests = bulk.requests + order.length * METADATA_REQUESTS_PER_TABLE;
+  let requests = bulk.requests;
+  for (const r of read) requests += metadataRequests(readOptions(r.entity));
   const missing = read.filter((r) => 'missing' in r).map((r) => r.entity.name);
   if (missing.length) {
     throw new ToolError(

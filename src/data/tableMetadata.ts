@@ -17,6 +17,7 @@ export interface ColumnMetadata {
   validForUpdate: boolean;
   /** Set on columns that hold another column's name or base value (xxxname, xxx_base). */
   attributeOf: string | null;
+  /** How a DateTime column keeps its values; undefined on other columns, and on all when the dates were not read. */
   date?: DateColumn;
 }
 
@@ -76,8 +77,15 @@ interface DefinitionJson {
   ManyToManyRelationships?: ManyToManyMetadata[];
 }
 
-/** What a table's metadata costs in requests: its definition with its columns and relationships, and its date columns. */
-export const METADATA_REQUESTS_PER_TABLE = 2;
+export interface MetadataOptions {
+  /** Read how the DateTime columns keep their values (one request more); default true. */
+  dates?: boolean;
+}
+
+/** What a table's metadata costs in requests: its definition with its columns and relationships, and its date columns if asked. */
+export function metadataRequests(options: MetadataOptions = {}): number {
+  return options.dates === false ? 1 : 2;
+}
 
 const DEFINITION =
   '$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,ObjectTypeCode,DisplayName,IsActivity' +
@@ -87,21 +95,31 @@ const DEFINITION =
   'ManyToManyRelationships($select=SchemaName,IntersectEntityName,Entity1LogicalName,Entity2LogicalName,' +
   'Entity1NavigationPropertyName,Entity2NavigationPropertyName,Entity1IntersectAttribute,Entity2IntersectAttribute)';
 
+type DateJson = { LogicalName: string; Format?: string; DateTimeBehavior?: { Value?: string } };
+
 /**
  * A table's entity set, keys, columns (types, labels, what may be written), lookups and N:N
  * relationships, in two reads at once: the definition with its columns and relationships expanded,
- * and its date columns (their behaviour is a property of the derived type, which an expand cannot select).
+ * and its date columns (their behaviour is a property of the derived type, which an expand cannot
+ * select). A caller that converts no dates leaves the second read out.
  */
-export async function tableMetadata(dv: DataverseClient, logicalName: string, signal: AbortSignal): Promise<TableMetadata> {
+export async function tableMetadata(
+  dv: DataverseClient,
+  logicalName: string,
+  signal: AbortSignal,
+  options: MetadataOptions = {},
+): Promise<TableMetadata> {
   const name = logicalName.toLowerCase();
   const base = `EntityDefinitions(LogicalName='${name}')`;
   try {
     const [definition, dates] = await Promise.all([
       dv.get<DefinitionJson>(`${base}?${DEFINITION}`, signal),
-      dv.get<{ value: Array<{ LogicalName: string; Format?: string; DateTimeBehavior?: { Value?: string } }> }>(
-        `${base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,Format,DateTimeBehavior`,
-        signal,
-      ),
+      options.dates === false
+        ? undefined
+        : dv.get<{ value: DateJson[] }>(
+            `${base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,Format,DateTimeBehavior`,
+            signal,
+          ),
     ]);
     const { Attributes: attributes, ManyToOneRelationships: manyToOne, ManyToManyRelationships: manyToMany } = definition;
     if (!attributes || !manyToOne || !manyToMany) {
@@ -116,10 +134,10 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
         'Leave this table out of the data file or schema, or use a table the Web API exposes.',
       );
     }
-    const behaviour = new Map(dates.value.map((d) => [d.LogicalName, d]));
+    const behaviour = dates && new Map(dates.value.map((d) => [d.LogicalName, d]));
     const columns = new Map<string, ColumnMetadata>();
     for (const a of attributes) {
-      const date = behaviour.get(a.LogicalName);
+      const date = behaviour?.get(a.LogicalName);
       const dateOnly = date?.Format === 'DateOnly' || date?.DateTimeBehavior?.Value === 'DateOnly';
       columns.set(a.LogicalName, {
         name: a.LogicalName,
@@ -132,7 +150,7 @@ export async function tableMetadata(dv: DataverseClient, logicalName: string, si
         validForUpdate: a.IsValidForUpdate !== false,
         attributeOf: a.AttributeOf ?? null,
         date:
-          a.AttributeType === 'DateTime'
+          behaviour && a.AttributeType === 'DateTime'
             ? { dateOnly, floating: dateOnly || date?.DateTimeBehavior?.Value === 'TimeZoneIndependent' }
             : undefined,
       });

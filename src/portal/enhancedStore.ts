@@ -222,7 +222,7 @@ export class EnhancedStore implements SiteStore {
     const mspp = `mspp_${table.replace(/^adx_/, '')}`;
     let entry = this.metadata.get(mspp);
     if (!entry) {
-      entry = tableMetadata(this.dv, mspp, this.signal).catch(() => undefined);
+      entry = tableMetadata(this.dv, mspp, this.signal, { dates: false }).catch(() => undefined);
       this.metadata.set(mspp, entry);
     }
     return (await entry)?.columns.get(`mspp_${column.replace(/^adx_/, '')}`)?.type;

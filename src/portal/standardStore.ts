@@ -64,7 +64,7 @@ export class StandardStore implements SiteStore {
   private meta(table: string): Promise<TableMetadata | undefined> {
     let entry = this.metadata.get(table);
     if (!entry) {
-      entry = tableMetadata(this.dv, table, this.signal).catch((error: unknown) => {
+      entry = tableMetadata(this.dv, table, this.signal, { dates: false }).catch((error: unknown) => {
         if (error instanceof PlatformError && error.status === 404) return undefined;
         if (error instanceof Error && /No table/.test(error.message)) return undefined;
         throw error;

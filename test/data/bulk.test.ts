@@ -6,6 +6,8 @@ import { text } from '../helpers';
 import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
 import { answerLate, structured, withData, type DataHarness } from './harness';
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
 const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
   requests.slice(from).filter((r) => path.test(r.path) && (status === undefined || r.status === status)).length;
 
@@ -113,20 +115,27 @@ describe('pp_import_data under throttling and time budgets', () => {
   it('stops with lookups set while records were still going in, and the next call writes each record and lookup once', async () => {
     await withData(async (h) => {
       const file = await writeDataFile(h.work, 'overlap.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(100)));
-      // The last contacts' batch is answered late, then throttled past the budget: meanwhile, the
-      // accounts whose contacts are in went on to the lookups pass.
+      // The last contacts' batch to reach the sandbox (which of the four depends on which accounts'
+      // batch was answered first) is answered late, then throttled past the budget: meanwhile, the
+      // accounts whose contacts are in went on to the lookups pass, up to the first whose contact waits.
       answerLate(h.sandbox, 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple', 3, 2000, { kind: 'throttle', retryAfterSeconds: 900 });
       const from = h.sandbox.requests.length;
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25 }));
       assert.equal(partial.done, false);
       assert.equal(partial.resume.stage, 'records', 'the first pass is not over while a batch of it is not written');
+      const rows = dataTables(h.org());
+      const waiting = range(100).findIndex((n) => !rows.get('contact')!.rows.has(id('c', n)));
+      assert.equal(waiting % 25, 0, 'a whole contacts batch waits');
+      assert.ok(waiting >= 25, 'lookups were set while a batch of the first pass was still going in');
       assert.deepEqual(
         partial.entities.map((e: any) => [e.name, e.imported, e.lookups.set]),
         [
-          ['account', 100, 75],
+          ['account', 100, waiting],
           ['contact', 75, 75],
         ],
       );
+      const accountsPointing = range(100).filter((n) => rows.get('account')!.rows.get(id('a', n))!.primarycontactid);
+      assert.deepEqual(accountsPointing, range(waiting), 'the service holds the lookups the result counts');
       h.sandbox.faults.clear();
       const middle = h.sandbox.requests.length;
       const done = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25, resume: partial.resume }));

@@ -49,15 +49,27 @@ describe('pp_import_data', () => {
     });
   });
 
-  it('reads each table’s metadata in two requests and the bulk messages of many tables in one, and counts every request it sends to Dataverse', async () => {
+  it('reads a table’s metadata in one request (two with dates) and the bulk messages of many tables in one, and counts every request it sends to Dataverse', async () => {
     await withData(async (h) => {
-      const file = await writeDataFile(h.work, 'counted.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(20)));
+      const dated: TestEntity = { ...CONTACT, fields: [...CONTACT.fields, ['birthdate', 'datetime']] };
+      const records = accountsAndContacts(20, {
+        contact: (i, fields) => fields.push(['birthdate', `2001-02-${10 + (i % 9)}T00:00:00.0000000`]),
+      });
+      const file = await writeDataFile(h.work, 'counted.zip', schemaXml([ACCOUNT, dated]), dataXml(records));
       const from = h.sandbox.requests.length;
       const out = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 10 }));
+      assert.equal(out.done, true);
       // Sign-in and the environment's lookup aside, which go to other services.
       const sent = h.sandbox.requests.slice(from).filter((r) => r.path.startsWith('/orgs/'));
       assert.equal(out.requests, sent.length, 'the result counts what Dataverse received');
-      assert.equal(sent.filter((r) => r.path.includes('EntityDefinitions')).length, 2 * 2, 'two metadata reads a table');
+      const definitions = sent.filter((r) => r.path.includes('EntityDefinitions')).map((r) => decodeURIComponent(r.path));
+      assert.equal(definitions.length, 3, 'one metadata read a table, and one more for the table with dates in the file');
+      assert.deepEqual(
+        definitions.filter((path) => path.includes('DateTimeAttributeMetadata')).map((path) => /LogicalName='(\w+)'/.exec(path)?.[1]),
+        ['contact'],
+      );
+      // What that read is for: the date-only column gets a day, not a time.
+      assert.equal(dataTables(h.org()).get('contact')!.rows.get(id('c', 1))!.birthdate, '2001-02-11');
       assert.equal(sent.filter((r) => r.path.endsWith('sdkmessagefilters')).length, 1, 'one read of both tables’ bulk messages');
 
       // Four tables a read instead of twenty: the sandbox's tables fill three.

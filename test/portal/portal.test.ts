@@ -224,9 +224,17 @@ describe('pp_upload_portal', () => {
         await call(downloadPortal, { environment: seed.environment, site: seed.site, folder, overwrite: true });
         writeFileSync(join(folder, 'web-pages', 'home', 'content-pages', 'Home.en-US.webpage.copy.html'), '<h1>Welcome back</h1>\n');
         const before = changes(sandbox).length;
+        const sentBefore = sandbox.requests.length;
         const up = await call(uploadPortal, { environment: seed.environment, folder });
         assert.equal(up.isError, undefined, text(up));
         assert.deepEqual([structured(up).changed, structured(up).created], [['webpage Home'], []]);
+        // Column types are all the upload needs of a table's metadata: one read, no date columns' read.
+        const metadata = sandbox.requests.slice(sentBefore).filter((r) => r.path.includes('EntityDefinitions'));
+        assert.ok(metadata.length > 0);
+        assert.deepEqual(
+          metadata.filter((r) => r.path.includes('DateTimeAttributeMetadata')),
+          [],
+        );
         assert.deepEqual(
           changes(sandbox)
             .slice(before)
