@@ -112,6 +112,12 @@ function validDay(day: string): boolean {
   return dayOfMonth <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
+/** Decimal places in a number's shortest form (`1.5e-11` has 12). */
+function decimalsIn(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(Math.abs(value)).split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
 /** A Web API value as the tool writes it for a column of `type`. */
 export function toCmtValue(type: string, value: unknown, date?: DateColumn): string {
   switch (type) {
@@ -119,8 +125,11 @@ export function toCmtValue(type: string, value: unknown, date?: DateColumn): str
       return value ? 'True' : 'False';
     case 'money':
       return Number(value).toFixed(4);
-    case 'decimal':
-      return Number(value).toFixed(10);
+    case 'decimal': {
+      // Ten places as the tool writes them, more where the column holds more (the exchange rate's twelve).
+      const number = Number(value);
+      return number.toFixed(Math.min(20, Math.max(10, decimalsIn(number))));
+    }
     case 'optionsetvaluecollection':
       return `[-1,${String(value).split(',').filter(Boolean).join(',')}${String(value) ? ',' : ''}-1]`;
     case 'datetime': {

@@ -160,6 +160,9 @@ export async function exportRecords(
         requests += read.requests;
         links.push(...read.links);
       }
+      // As the tool writes them: a record's links together, relationship after relationship, records in order.
+      const place = new Map(ids.map((id, index) => [id, index]));
+      links.sort((a, b) => place.get(a.sourceId)! - place.get(b.sourceId)!);
       await out.end(links);
       entities.push({ name: t.entity.name, records: ids.length });
     }
@@ -273,6 +276,8 @@ function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
   const id = String(row[t.meta.primaryId]).toLowerCase();
   const fields: CmtValue[] = [];
   for (const field of t.entity.fields) {
+    // The tool lists the row version in the schema but writes no value for it: it is the service's own.
+    if (field.name === 'versionnumber') continue;
     if (field.type === 'entityreference' || field.type === 'owner') {
       const value = lookupValue(row, `_${field.name}_value`, field.name);
       if (value) fields.push(value);

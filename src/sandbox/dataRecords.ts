@@ -48,7 +48,10 @@ interface TableIndex {
   /** The property that sets an activity's party list. */
   partiesKey: string;
   /** The columns the service fills in itself, where the table has them. */
-  has: Record<'createdon' | 'createdby' | 'ownerid' | 'transactioncurrencyid' | 'activitytypecode' | 'exchangerate', boolean>;
+  has: Record<
+    'createdon' | 'createdby' | 'ownerid' | 'organizationid' | 'transactioncurrencyid' | 'activitytypecode' | 'exchangerate',
+    boolean
+  >;
 }
 
 const indexes = new WeakMap<DataTable, TableIndex>();
@@ -69,6 +72,7 @@ function indexOf(table: DataTable): TableIndex {
         createdon: columns.has('createdon'),
         createdby: columns.has('createdby'),
         ownerid: columns.has('ownerid'),
+        organizationid: columns.has('organizationid'),
         transactioncurrencyid: columns.has('transactioncurrencyid'),
         activitytypecode: columns.has('activitytypecode'),
         exchangerate: columns.has('exchangerate'),
@@ -145,6 +149,7 @@ export function recordName(context: RecordContext, table: string, id: string): s
   if (table === 'systemuser') return org.users.find((u) => u.systemuserid === key)?.fullname;
   if (table === 'team') return org.teams.find((t) => t.teamid === key)?.name;
   if (table === 'businessunit') return org.businessUnits.find((b) => b.businessunitid === key)?.name;
+  if (table === 'organization') return key === org.organizationId ? org.name : undefined;
   if (table === 'activitypointer') {
     for (const activity of data.tables.values())
       if (activity.activity && activity.rows.has(key)) return String(activity.rows.get(key)![activity.primaryName] ?? '');
@@ -414,6 +419,11 @@ function applyCreateDefaults(context: RecordContext, table: DataTable, index: Ta
     row.ownerid = context.caller.systemuserid;
     row['ownerid@table'] = 'systemuser';
   }
+  // An organization-owned table's rows belong to the organization.
+  if (has.organizationid) {
+    row.organizationid = context.org.organizationId;
+    row['organizationid@table'] = 'organization';
+  }
   if (has.transactioncurrencyid && !row.transactioncurrencyid) {
     row.transactioncurrencyid = context.data.baseCurrency;
     row['transactioncurrencyid@table'] = 'transactioncurrency';
@@ -439,8 +449,9 @@ function computeColumns(context: RecordContext, table: DataTable, index: TableIn
     row[base.name] = typeof value === 'number' ? value : null;
   }
   if (table.logicalName === 'contact') {
-    const { firstname, lastname } = row;
-    row.fullname = firstname && lastname ? `${String(firstname)} ${String(lastname)}` : String(firstname || lastname || '');
+    // Composed of the parts without their outer spaces, which the parts themselves keep.
+    const parts = [row.firstname, row.lastname].map((part) => String(part ?? '').trim());
+    row.fullname = parts.filter(Boolean).join(' ');
   }
 }
 

@@ -141,6 +141,17 @@ function checkExport(exported: CmtFiles, files: CmtFiles, expect: Expectations, 
         problems.push(`${where}: exported ${JSON.stringify(got?.value)} instead of ${JSON.stringify(value.value)}`);
     }
   }
+  for (const out of exported.records)
+    if (out.fields.some((f) => f.name === 'versionnumber'))
+      problems.push(`${out.entity} ${out.id}: a versionnumber, which the tool never writes`);
+  // The links in the tool's order: a record's together, relationship after relationship.
+  const linkOrder = (links: CmtFiles['links'], other: CmtFiles['links']) => {
+    const both = new Set(other.map((l) => `${l.entity}|${l.sourceId}|${l.relationship}`));
+    return links.map((l) => `${l.entity}|${l.sourceId}|${l.relationship}`).filter((key) => both.has(key));
+  };
+  const [ours, tools] = [linkOrder(exported.links, files.links), linkOrder(files.links, exported.links)];
+  if (ours.join() !== tools.join())
+    problems.push(`N:N links in the order ${ours.slice(0, 4).join(', ')}… instead of ${tools.slice(0, 4).join(', ')}…`);
   const exportedLinks = new Set(exported.links.flatMap((l) => l.targetIds.map((t) => `${l.relationship}|${l.sourceId}|${t}`)));
   for (const link of files.links)
     for (const t of link.targetIds)

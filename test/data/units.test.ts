@@ -285,6 +285,11 @@ describe('data import parts', () => {
     assert.deepEqual(fromCmtValue('money', '4325.0000000000'), { value: 4325 });
     assert.deepEqual(fromCmtValue('bool', 'yes'), { problem: '"yes" is not True or False' });
     assert.equal(toCmtValue('optionsetvaluecollection', '5,7'), '[-1,5,7,-1]');
+    // Ten places as the tool writes decimals, and every place a value has beyond them (an exchange rate has twelve).
+    assert.equal(toCmtValue('decimal', 2.5), '2.5000000000');
+    assert.equal(toCmtValue('decimal', 1.000000000001), '1.000000000001');
+    assert.equal(toCmtValue('decimal', 1.5e-11), '0.000000000015');
+    assert.equal(toCmtValue('decimal', 12), '12.0000000000');
     assert.equal(toCmtValue('datetime', '2002-05-24', { dateOnly: true, floating: true }), '2002-05-24T00:00:00.0000000');
     assert.equal(toCmtValue('datetime', '2021-07-21T15:02:00Z'), '2021-07-21T15:02:00.0000000Z');
   });

@@ -109,6 +109,34 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
     });
   });
 
+  it('computes what the service computes: a contact’s full name from its parts without their outer spaces, an organization-owned row’s organization', async () => {
+    await withData(async (h) => {
+      const dv = h.dv();
+      await upsert(dv, 'contacts', C, { firstname: 'Dianna ', lastname: ' Lancaster ' });
+      const contact = await dv.get<Record<string, unknown>>(`contacts(${C})?$select=firstname,fullname`);
+      assert.deepEqual([contact.firstname, contact.fullname], ['Dianna ', 'Dianna Lancaster'], 'the parts keep their spaces');
+      await upsert(dv, 'contacts', C, { firstname: null, lastname: 'Lancaster' });
+      assert.equal((await dv.get<Record<string, unknown>>(`contacts(${C})?$select=fullname`)).fullname, 'Lancaster');
+
+      const currency = 'e0000001-0000-4000-8000-000000000000';
+      await dv.action('transactioncurrencies/Microsoft.Dynamics.CRM.UpsertMultiple', {
+        Targets: [
+          {
+            '@odata.type': 'Microsoft.Dynamics.CRM.transactioncurrency',
+            transactioncurrencyid: currency,
+            currencyname: 'Swiss Franc',
+            isocurrencycode: 'CHF',
+          },
+        ],
+      });
+      const row = await dv.get<Record<string, unknown>>(`transactioncurrencies(${currency})?$select=_organizationid_value`);
+      const org = h.org();
+      assert.equal(row._organizationid_value, org.organizationId);
+      assert.equal(row['_organizationid_value@OData.Community.Display.V1.FormattedValue'], org.name);
+      assert.equal(row['_organizationid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], 'organization');
+    });
+  });
+
   it('expands a table definition’s columns and relationships, each with its own $select, as their own paths list them', async () => {
     await withData(async (h) => {
       const dv = h.dv();
