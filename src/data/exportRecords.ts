@@ -61,11 +61,15 @@ export function cmtType(column: ColumnMetadata): string | undefined {
   return types[column.type];
 }
 
-/** What to export of one table: its columns (all when absent) and the N:N relationships whose links to take. */
+/**
+ * What to export of one table: its columns (all when absent), the N:N relationships whose links to
+ * take, and whether an import of the file is to turn custom plug-ins off for it.
+ */
 export interface ExportRequest {
   table: string;
   columns?: string[];
   relationships?: string[];
+  disablePlugins?: boolean;
 }
 
 export interface ExportResult {
@@ -216,7 +220,7 @@ function describeEntity(meta: TableMetadata, item: ExportRequest): CmtEntity {
     etc: meta.objectTypeCode,
     primaryidfield: meta.primaryId,
     primarynamefield: meta.primaryName,
-    disableplugins: false,
+    disableplugins: item.disablePlugins === true,
     fields: fields.sort(byDisplayName),
     relationships,
   };

@@ -170,7 +170,8 @@ function checkSchema(generated: CmtFiles, files: CmtFiles, h: DataHarness): stri
       problems.push(`${source.name} missing from the schema`);
       continue;
     }
-    for (const key of ['displayname', 'primaryidfield', 'primarynamefield'] as const)
+    // disableplugins is the caller's (the tables export's disablePlugins), the rest the environment's.
+    for (const key of ['displayname', 'primaryidfield', 'primarynamefield', 'disableplugins'] as const)
       if (entity[key] !== source[key]) problems.push(`${source.name} ${key}: ${entity[key]} instead of ${source[key]}`);
     if (entity.etc !== String(table.objectTypeCode)) problems.push(`${source.name} etc: ${entity.etc} instead of ${table.objectTypeCode}`);
     for (const f of source.fields) {
@@ -245,6 +246,7 @@ describe('Configuration Migration files made by Microsoft’s tool, into environ
             table: e.name,
             columns: e.fields.map((f) => f.name),
             relationships: e.relationships.map((r) => r.name),
+            disablePlugins: e.disableplugins === 'true',
           }));
           const byTables = await h.call('pp_export_data', { tables, dataFile: join(h.work, 'generated.zip') });
           assert.equal(byTables.isError, undefined, text(byTables));

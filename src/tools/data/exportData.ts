@@ -27,6 +27,10 @@ export const exportData = defineTool({
           table: z.string().trim().min(1).max(100).describe('Table logical name.'),
           columns: z.array(z.string().min(1).max(100)).optional().describe('Column logical names (default: all).'),
           relationships: z.array(z.string().min(1).max(200)).optional().describe('N:N relationships whose links to export.'),
+          disablePlugins: z
+            .boolean()
+            .optional()
+            .describe('Mark the table disableplugins="true": importing the file turns custom plug-ins off for it.'),
         }),
       )
       .max(100)
