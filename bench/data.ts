@@ -14,7 +14,7 @@
  * - peak memory (VmHWM) of a fresh importer process at 10k, 25k and 50k records, beside the same
  *   process before its import, to show it stays flat as the file grows;
  * - records per second of the $batch fallback (tasks have no UpsertMultiple in the sandbox).
- * The sandbox's request-count limit is lifted for the run, so the naive importer is not throttled.
+ * The sandbox's request-count limit is lifted for the run, so the naive importers are not throttled.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -199,7 +199,7 @@ const importFile = async (file, into) => {
 })();
 `;
 
-/** The naive importer's child, in its own process too. */
+/** A naive importer's child, in its own process too. */
 async function child(): Promise<void> {
   const [, , , infoJson, environment, pairs, kind] = process.argv;
   const services = servicesFor(JSON.parse(infoJson!) as SandboxInfo, 'env');
@@ -302,8 +302,8 @@ function naiveInChild(info: SandboxInfo, environment: string, pairs: number, kin
 }
 
 /**
- * One request per record, 52 at once: the columns first (`inOrder`: a contact's with the lookup to
- * its account, written before it), then the lookups left, once every record exists.
+ * 52 requests at once, one a record: the columns first (`inOrder`: a contact's with the lookup to
+ * its account, written before it), then the lookups left (`perPass`: every one), once every record exists.
  */
 async function naiveImport(services: Services, url: string, pairs: number, kind: NaiveKind): Promise<{ ms: number; requests: number }> {
   const dv = services.dataverse(url);
@@ -448,7 +448,7 @@ async function main(): Promise<void> {
     if (Number.isFinite(sandboxCpu)) {
       const bound = (rounds: number) => {
         const ms = sandboxCpu + rounds * LATENCY_MS;
-        return `${seconds(ms)} s (${(naive.ms / ms).toFixed(1)}x the naive importer)`;
+        return `${seconds(ms)} s (${(naive.ms / ms).toFixed(1)}x one request per record and pass)`;
       };
       console.log(
         `\nAn importer that cost nothing would take, against this sandbox, its CPU for these writes (${seconds(sandboxCpu)} s) plus two rounds of ${LATENCY_MS} ms if the sandbox never waited: ${bound(2)}; plus the four rounds the file's order chains if each were waited out: ${bound(4)}.`,
@@ -463,7 +463,7 @@ async function main(): Promise<void> {
       const floorMs = (r.cpuMs + r.sandboxCpuMs) / cores;
       if (Number.isFinite(floorMs))
         console.log(
-          `\nThe import ${name} used ${seconds(r.cpuMs)} s of CPU in the importer (all its threads, V8's compiler and collector included) and ${seconds(r.sandboxCpuMs)} s in the sandbox: ${cores} cores give that in no less than ${seconds(floorMs)} s (at most ${(naive.ms / floorMs).toFixed(1)}x the naive importer); it took ${seconds(r.ms)} s.`,
+          `\nThe import ${name} used ${seconds(r.cpuMs)} s of CPU in the importer (all its threads, V8's compiler and collector included) and ${seconds(r.sandboxCpuMs)} s in the sandbox: ${cores} cores give that in no less than ${seconds(floorMs)} s (at most ${(naive.ms / floorMs).toFixed(1)}x one request per record and pass); it took ${seconds(r.ms)} s.`,
         );
     }
     const each = (runs: Array<{ ms: number }>) => runs.map((r) => `${seconds(r.ms)} s (${(naive.ms / r.ms).toFixed(1)}x)`).join(', ');

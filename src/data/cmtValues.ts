@@ -126,7 +126,7 @@ export function toCmtValue(type: string, value: unknown, date?: DateColumn): str
     case 'money':
       return Number(value).toFixed(4);
     case 'decimal': {
-      // Ten places as the tool writes them, more where the column holds more (the exchange rate's twelve).
+      // Ten places as the tool writes them, and every place past ten the value has (an exchange rate can have twelve).
       const number = Number(value);
       return number.toFixed(Math.min(20, Math.max(10, decimalsIn(number))));
     }

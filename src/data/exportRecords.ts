@@ -166,7 +166,7 @@ export async function exportRecords(
       }
       // As the tool writes them: a record's links together, relationship after relationship, records in order.
       const place = new Map(ids.map((id, index) => [id, index]));
-      links.sort((a, b) => place.get(a.sourceId)! - place.get(b.sourceId)!);
+      links.sort((a, b) => (place.get(a.sourceId) ?? ids.length) - (place.get(b.sourceId) ?? ids.length));
       await out.end(links);
       entities.push({ name: t.entity.name, records: ids.length });
     }
@@ -233,7 +233,7 @@ async function* pages(
   filter: string | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
-  const selected = t.entity.fields.filter((f) => f.type !== 'partylist');
+  const selected = t.entity.fields.filter((f) => f.type !== 'partylist' && f.name !== 'versionnumber');
   const columns = selected.map((f) => (['entityreference', 'owner'].includes(f.type) ? `_${f.name}_value` : f.name));
   if (!columns.includes(t.meta.primaryId)) columns.unshift(t.meta.primaryId);
   const parties = t.entity.fields.some((f) => f.type === 'partylist')
@@ -280,7 +280,7 @@ function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
   const id = String(row[t.meta.primaryId]).toLowerCase();
   const fields: CmtValue[] = [];
   for (const field of t.entity.fields) {
-    // The tool lists the row version in the schema but writes no value for it: it is the service's own.
+    // The tool lists the row version in the schema but writes no value for it (nor is it read): it is the service's own.
     if (field.name === 'versionnumber') continue;
     if (field.type === 'entityreference' || field.type === 'owner') {
       const value = lookupValue(row, `_${field.name}_value`, field.name);

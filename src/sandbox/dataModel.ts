@@ -134,7 +134,7 @@ const dataByOrg = new WeakMap<SandboxOrg, OrgData>();
 export function orgData(org: SandboxOrg): OrgData {
   let data = dataByOrg.get(org);
   if (!data) {
-    data = seedOrgData();
+    data = seedOrgData(org);
     dataByOrg.set(org, data);
     for (const table of data.tables.values())
       if (!org.entities.some((e) => e.logicalname === table.logicalName))
@@ -369,7 +369,7 @@ export const PARTY_MASKS: Record<string, number> = {
  */
 const ACTIVITY_BULK: BulkMessage[] = ['CreateMultiple', 'UpdateMultiple'];
 
-function seedOrgData(): OrgData {
+function seedOrgData(org: SandboxOrg): OrgData {
   const baseCurrency = randomUUID();
   const tables = [
     makeTable({
@@ -565,6 +565,8 @@ function seedOrgData(): OrgData {
     isocurrencycode: 'USD',
     statecode: 0,
     statuscode: 1,
+    organizationid: org.organizationId,
+    'organizationid@table': 'organization',
   });
   return data;
 }

@@ -134,6 +134,17 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
       assert.equal(row._organizationid_value, org.organizationId);
       assert.equal(row['_organizationid_value@OData.Community.Display.V1.FormattedValue'], org.name);
       assert.equal(row['_organizationid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], 'organization');
+      const all = await dv.get<{ value: Array<Record<string, unknown>> }>(
+        'transactioncurrencies?$select=isocurrencycode,_organizationid_value',
+      );
+      assert.deepEqual(
+        all.value.map((r) => [r.isocurrencycode, r._organizationid_value]).sort(),
+        [
+          ['CHF', org.organizationId],
+          ['USD', org.organizationId],
+        ],
+        'the seeded currency too',
+      );
     });
   });
 
