@@ -233,7 +233,7 @@ async function* pages(
   filter: string | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
-  const selected = t.entity.fields.filter((f) => f.type !== 'partylist' && f.name !== 'versionnumber');
+  const selected = t.entity.fields.filter((f) => f.type !== 'partylist' && hasValue(f));
   const columns = selected.map((f) => (['entityreference', 'owner'].includes(f.type) ? `_${f.name}_value` : f.name));
   if (!columns.includes(t.meta.primaryId)) columns.unshift(t.meta.primaryId);
   const parties = t.entity.fields.some((f) => f.type === 'partylist')
@@ -275,13 +275,17 @@ function lookupValue(row: Record<string, unknown>, property: string, name: strin
   return value;
 }
 
+/** Whether the tool writes values of a schema field: not the row version, which it lists but leaves to the service. */
+function hasValue(field: CmtField): boolean {
+  return field.name !== 'versionnumber';
+}
+
 /** A Web API row as the tool writes a record: fields in schema order, nulls left out, the key included. */
 function toRecord(row: Record<string, unknown>, t: TableExport): CmtRecord {
   const id = String(row[t.meta.primaryId]).toLowerCase();
   const fields: CmtValue[] = [];
   for (const field of t.entity.fields) {
-    // The tool lists the row version in the schema but writes no value for it (nor is it read): it is the service's own.
-    if (field.name === 'versionnumber') continue;
+    if (!hasValue(field)) continue;
     if (field.type === 'entityreference' || field.type === 'owner') {
       const value = lookupValue(row, `_${field.name}_value`, field.name);
       if (value) fields.push(value);

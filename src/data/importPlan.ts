@@ -59,22 +59,24 @@ export async function planImport(
   options: { signal: AbortSignal; bypassPlugins: 'asSchema' | 'never' },
 ): Promise<ImportPlan> {
   const order = importOrder(schema);
+  let requests = 0;
   // Eight tables at a time, up to two reads each, beside at most four reads of bulk messages (twenty
   // tables each): well under the service's 52 requests at once.
   const [bulk, read] = await Promise.all([
     bulkMessages(dv, order, options.signal),
     mapLimited(order, 8, async (name) => {
       const entity = schema.entities.find((e) => e.name === name)!;
+      const reading = readOptions(entity);
+      requests += metadataRequests(reading);
       try {
-        return { entity, meta: await tableMetadata(dv, name, options.signal, readOptions(entity)) };
+        return { entity, meta: await tableMetadata(dv, name, options.signal, reading) };
       } catch (error) {
         if (error instanceof ToolError && /^No table/.test(error.message)) return { entity, missing: true as const };
         throw error;
       }
     }),
   ]);
-  let requests = bulk.requests;
-  for (const r of read) requests += metadataRequests(readOptions(r.entity));
+  requests += bulk.requests;
   const missing = read.filter((r) => 'missing' in r).map((r) => r.entity.name);
   if (missing.length) {
     throw new ToolError(

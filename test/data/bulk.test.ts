@@ -3,10 +3,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { dataTables } from '../../src/sandbox/dataTables';
 import { text } from '../helpers';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile } from './files';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, range, schemaXml, writeDataFile } from './files';
 import { answerLate, structured, withData, type DataHarness } from './harness';
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 const count = (requests: Array<{ path: string; status: number }>, from: number, path: RegExp, status?: number) =>
   requests.slice(from).filter((r) => path.test(r.path) && (status === undefined || r.status === status)).length;

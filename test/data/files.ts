@@ -128,16 +128,19 @@ export const CONTACT: TestEntity = {
   ],
 };
 
+/** 1 to n. */
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
 /** `n` accounts, each with a contact that points back at it (the accounts point forward at the contacts). */
 export function accountsAndContacts(
   n: number,
   change: { account?: (i: number, fields: TestField[]) => void; contact?: (i: number, fields: TestField[]) => void } = {},
 ): TestRecords[] {
-  const range = Array.from({ length: n }, (_, i) => i + 1);
+  const numbers = range(n);
   return [
     {
       entity: 'account',
-      records: range.map((i) => {
+      records: numbers.map((i) => {
         const fields: TestField[] = [
           ['accountid', id('a', i)],
           ['name', `Account ${i}`],
@@ -151,7 +154,7 @@ export function accountsAndContacts(
     },
     {
       entity: 'contact',
-      records: range.map((i) => {
+      records: numbers.map((i) => {
         const fields: TestField[] = [
           ['contactid', id('c', i)],
           ['lastname', `Contact ${i}`],

@@ -6,10 +6,20 @@ import { writeZip } from '../../src/solutions/zipWriter';
 import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
 import { orgData, type Party } from '../../src/sandbox/dataModel';
 import { text } from '../helpers';
-import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, id, schemaXml, writeDataFile, type TestEntity, type TestField } from './files';
+import {
+  ACCOUNT,
+  CONTACT,
+  accountsAndContacts,
+  dataXml,
+  id,
+  range,
+  schemaXml,
+  writeDataFile,
+  type TestEntity,
+  type TestField,
+} from './files';
 import { answerLate, structured, withData } from './harness';
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =>
   requests.slice(from).filter((r) => what.test(r.path)).length;
 
