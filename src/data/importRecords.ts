@@ -4,6 +4,7 @@ import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
 import { readDataBatches } from './cmtDataReader';
+import { lookupFieldsOf, matchByCompareFields, withMatchedIds, type CompareMatches } from './compareMatch';
 import { own, type CmtEvent } from './cmtRecords';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher, chooseParallelism } from './dispatcher';
@@ -40,6 +41,8 @@ export interface TableSummary {
   lookups: { set: number; failed: number; unresolved: number };
   states: { set: number; failed: number };
   method: WriteMethod;
+  /** Records that updated an environment's record found by their updateCompare fields. */
+  matched?: number;
 }
 
 export interface ImportSummary {
@@ -107,12 +110,18 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   try {
     const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
     progress.requests += plan.requests;
+    // Where updateCompare names more than the key, data.xml is read a second time first, for those values.
+    const again = async function* () {
+      yield* readDataBatches(await source.openData(), 'data.xml', fieldNames);
+    };
+    const matches = await matchByCompareFields(dv, plan, again(), options.signal);
+    progress.requests += matches?.requests ?? 0;
     // The metadata's answers carry the environment's recommended parallelism.
     const atOnce = chooseParallelism(options.parallelism, dv.parallelismHint);
-    const run = new ImportRun(dv, plan, progress, { ...options, parallelism: atOnce.parallelism }, atOnce.follow);
+    const run = new ImportRun(dv, plan, progress, { ...options, parallelism: atOnce.parallelism }, atOnce.follow, matches);
     if (atOnce.note) run.notes.push(atOnce.note);
     try {
-      await run.execute(data);
+      await run.execute(matches?.ids.size ? withMatchedIds(data, matches.ids, lookupFieldsOf(plan)) : data);
     } catch (error) {
       if (options.signal.aborted) throw error;
       run.stopped = describe(error);
@@ -161,6 +170,7 @@ class ImportRun {
     private readonly progress: ImportProgress,
     private readonly options: ImportOptions & { parallelism: number },
     followHint: boolean,
+    private readonly matches: CompareMatches | undefined,
   ) {
     this.dispatcher = new Dispatcher({
       parallelism: options.parallelism,
@@ -283,9 +293,10 @@ class ImportRun {
       spooled =
         this.spoolItem({ k: 's', t: table, i: ordinal, id: record.id, s: built.state.statecode, r: built.state.statuscode }) ?? spooled;
     if (this.progress.isDone('records', table, ordinal)) return spooled;
-    if ('problem' in built) {
+    const problem = 'problem' in built ? built.problem : this.matches?.refused.get(record.id);
+    if (problem !== undefined) {
       this.progress.table(table).failed++;
-      this.progress.fail({ table, id: record.id, message: built.problem, correlationId: null }, true);
+      this.progress.fail({ table, id: record.id, message: problem, correlationId: null }, true);
       this.progress.markDone('records', table, ordinal);
       return spooled;
     }
@@ -438,9 +449,15 @@ class ImportRun {
           lookups: { set: c.lookupsSet, failed: c.lookupsFailed, unresolved: c.lookupsUnresolved },
           states: { set: c.statesSet, failed: c.statesFailed },
           method: this.plan.tables.get(name)!.method,
+          ...(this.matches?.tables.has(name) ? { matched: this.matches.tables.get(name)!.matched } : {}),
         };
       });
-    const notes = [...this.notes];
+    const notes = [...this.notes, ...(this.matches?.notes ?? [])];
+    for (const [name, table] of this.matches?.tables ?? [])
+      notes.push(
+        `${name}: ${table.matched} record(s) matched records of this environment by ${table.fields.join(', ')} (updateCompare) and updated them` +
+          (table.newIds ? `; ${table.newIds} of them kept the environment's id, which lookups and links pointing at them use.` : '.'),
+      );
     const systemSet = new Set<string>();
     for (const plan of this.plan.tables.values()) {
       if (plan.method === '$batch')

@@ -52,7 +52,17 @@ export interface TableQuery {
   expand?: Readonly<Record<string, readonly string[]>>;
   /** Comparisons that must all hold. */
   where?: readonly Comparison[];
+  /** Instead of `where`: groups of comparisons of which one must hold in full (`(a and b) or (c and d)`). */
+  whereAny?: ReadonlyArray<readonly Comparison[]>;
   orderBy?: string;
+}
+
+const condition = (comparisons: readonly Comparison[]) =>
+  comparisons.map((c) => `${c.column} ${c.operator} ${literal(c.value)}`).join(' and ');
+
+/** The `$filter` text of `whereAny`, ready to stand in a URL's query: its length is what a URL limit counts. */
+export function anyOf(groups: ReadonlyArray<readonly Comparison[]>): string {
+  return groups.map((group) => `(${condition(group)})`).join(' or ');
 }
 
 /** The path of a query on an entity set, relative to the Web API root. */
@@ -61,7 +71,8 @@ export function queryPath(entitySet: string, query: TableQuery): string {
   if (query.select) options.push(`$select=${query.select.join(',')}`);
   const expand = Object.entries(query.expand ?? {}).map(([navigation, columns]) => `${navigation}($select=${columns.join(',')})`);
   if (expand.length) options.push(`$expand=${expand.join(',')}`);
-  if (query.where?.length) options.push(`$filter=${query.where.map((c) => `${c.column} ${c.operator} ${literal(c.value)}`).join(' and ')}`);
+  if (query.where?.length) options.push(`$filter=${condition(query.where)}`);
+  else if (query.whereAny?.length) options.push(`$filter=${anyOf(query.whereAny)}`);
   if (query.orderBy) options.push(`$orderby=${query.orderBy}`);
   return options.length ? `${entitySet}?${options.join('&')}` : entitySet;
 }

@@ -224,7 +224,8 @@ function query(context: RecordContext, table: DataTable, request: SandboxRequest
         `The query parameter $filter is not valid: ${error instanceof FilterError ? error.message : 'it could not be read'}.`,
       );
     }
-    rows = rows.filter((row) => predicate((path) => (/^_(\w+)_value$/.test(path) ? row[/^_(\w+)_value$/.exec(path)![1]!] : row[path])));
+    const column = (path: string) => (path.startsWith('_') && path.endsWith('_value') ? path.slice(1, -'_value'.length) : path);
+    rows = rows.filter((row) => predicate((path) => row[column(path)]));
   }
   const top = Number(params.get('$top') ?? 0);
   if (top > 0) rows = rows.slice(0, top);

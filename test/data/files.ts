@@ -11,6 +11,8 @@ export interface TestEntity {
   /** [name, type, lookupType?] */
   fields: Array<[string, string, string?]>;
   relationships?: Array<{ name: string; target: string; reflexive?: boolean }>;
+  /** Fields marked updateCompare="true" (the tool's uniqueness condition). */
+  compare?: string[];
 }
 
 export type TestField =
@@ -32,7 +34,7 @@ export function schemaXml(entities: TestEntity[]): string {
   const entity = (e: TestEntity) => {
     const fields = e.fields.map(
       ([name, type, lookup]) =>
-        `      <field displayname="${name}" name="${name}" type="${type}"${lookup ? ` lookupType="${lookup}"` : ''}${name === (e.primaryid ?? `${e.name}id`) ? ' primaryKey="true"' : ''} />`,
+        `      <field ${e.compare?.includes(name) ? 'updateCompare="true" ' : ''}displayname="${name}" name="${name}" type="${type}"${lookup ? ` lookupType="${lookup}"` : ''}${name === (e.primaryid ?? `${e.name}id`) ? ' primaryKey="true"' : ''} />`,
     );
     const relationships = (e.relationships ?? []).map(
       (r) =>

@@ -31,6 +31,20 @@ export function answerLate(sandbox: Sandbox, path: string, after: number, delayM
   sandbox.faults.add({ kind: 'slow', path, times: 1, delayMs, ...fault });
 }
 
+/** Creates the N:N relationship of contacts with themselves the tests link mentors by, as a person would (metadata API). */
+export async function createMentorRelationship(dv: DataverseClient): Promise<string> {
+  await dv.action('RelationshipDefinitions', {
+    '@odata.type': 'Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata',
+    SchemaName: MENTOR,
+    IntersectEntityName: MENTOR,
+    Entity1LogicalName: 'contact',
+    Entity2LogicalName: 'contact',
+  });
+  return MENTOR;
+}
+
+const MENTOR = 'contoso_contact_mentor';
+
 /** The structured result of a tool call. */
 export function structured(result: CallToolResult): any {
   return result.structuredContent as any;

@@ -18,7 +18,7 @@ import {
   type TestEntity,
   type TestField,
 } from './files';
-import { answerLate, structured, withData } from './harness';
+import { answerLate, createMentorRelationship, structured, withData } from './harness';
 
 const writes = (requests: Array<{ path: string }>, from: number, what: RegExp) =>
   requests.slice(from).filter((r) => what.test(r.path)).length;
@@ -672,13 +672,7 @@ describe('pp_import_data', () => {
   it('imports party lists with their parties, and N:N links of a table with itself from its first side; a second import makes no second link', async () => {
     await withData(async (h) => {
       const dv = h.dv();
-      await dv.action('RelationshipDefinitions', {
-        '@odata.type': 'Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata',
-        SchemaName: 'contoso_contact_mentor',
-        IntersectEntityName: 'contoso_contact_mentor',
-        Entity1LogicalName: 'contact',
-        Entity2LogicalName: 'contact',
-      });
+      await createMentorRelationship(dv);
       const me = h.org().users.find((u) => u.applicationid)!;
       const contact = {
         name: 'contact',

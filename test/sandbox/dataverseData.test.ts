@@ -148,6 +148,20 @@ describe('sandbox Dataverse: metadata Web API and record semantics', () => {
     });
   });
 
+  it('compares text in $filter as the default collation does: case, accents and trailing spaces aside; lookups by their _value', async () => {
+    await withData(async (h) => {
+      const dv = h.dv();
+      await upsert(dv, 'accounts', A, { name: 'Crème Brûlée ' });
+      await upsert(dv, 'contacts', C, { lastname: 'Cook', 'parentcustomerid_account@odata.bind': `/accounts(${A})` });
+      const names = async (set: string, filter: string) =>
+        (await dv.get<{ value: Array<Record<string, unknown>> }>(`${set}?$filter=${encodeURIComponent(filter)}`)).value.length;
+      assert.equal(await names('accounts', "name eq 'CREME BRULEE'"), 1);
+      assert.equal(await names('accounts', "name eq 'Creme Brulee!'"), 0);
+      assert.equal(await names('contacts', `lastname eq 'cook' and _parentcustomerid_value eq ${A}`), 1);
+      assert.equal(await names('contacts', `_parentcustomerid_value eq ${C}`), 0);
+    });
+  });
+
   it('expands a table definition’s columns and relationships, each with its own $select, as their own paths list them', async () => {
     await withData(async (h) => {
       const dv = h.dv();

@@ -40,6 +40,7 @@ export const importData = defineTool({
         lookups: counts,
         states: z.object({ set: z.number(), failed: z.number() }),
         method: z.enum(['UpsertMultiple', 'UpdateMultiple', '$batch']),
+        matched: z.number().optional().describe('Found by updateCompare fields.'),
       }),
     ),
     associations: z.object({ created: z.number(), existing: z.number(), failed: z.number() }).describe('N:N links of the file.'),
@@ -90,6 +91,7 @@ export function describeImport(summary: ImportSummary, where: string): string {
         ? `lookups ${e.lookups.set} set${e.lookups.failed ? `, ${e.lookups.failed} refused` : ''}${e.lookups.unresolved ? `, ${e.lookups.unresolved} not found` : ''}`
         : '',
       e.states.set || e.states.failed ? `states ${e.states.set} set${e.states.failed ? `, ${e.states.failed} refused` : ''}` : '',
+      e.matched ? `${e.matched} found by updateCompare fields` : '',
     ].filter(Boolean);
     lines.push(
       `- ${e.name}: ${e.imported} of ${e.records} imported${e.failed ? `, ${e.failed} refused` : ''} (${e.method})${extra.length ? `; ${extra.join('; ')}` : ''}`,

@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
+import { text } from '../helpers';
+import {
+  ACCOUNT,
+  CONTACT,
+  accountsAndContacts,
+  dataXml,
+  id,
+  range,
+  schemaXml,
+  writeDataFile,
+  type TestEntity,
+  type TestField,
+} from './files';
+import { answerLate, createMentorRelationship, structured, withData } from './harness';
+
+/** Accounts matched by name, contacts by last name and account: the tool's "uniqueness condition". */
+const ACCOUNT_BY_NAME: TestEntity = { ...ACCOUNT, compare: ['name'] };
+const CONTACT_BY_NAME_AND_ACCOUNT: TestEntity = {
+  ...CONTACT,
+  compare: ['lastname', 'parentcustomerid'],
+  relationships: [{ name: 'contoso_contact_mentor', target: 'contact', reflexive: true }],
+};
+
+describe('pp_import_data with updateCompare fields', () => {
+  it('updates the environment’s record holding the file record’s compare values, under its own id; lookups, links and states follow it', async () => {
+    await withData(async (h) => {
+      const org = h.org();
+      const dv = h.dv();
+      await createMentorRelationship(dv);
+      const accounts = dataTables(org).get('account')!.rows;
+      const contacts = dataTables(org).get('contact')!.rows;
+      const seed = (rows: typeof accounts, key: string, n: number, row: Record<string, unknown>) =>
+        rows.set(id('e', n), { [key]: id('e', n), statecode: 0, statuscode: 1, ...row });
+      seed(accounts, 'accountid', 1, { name: 'Fabrikam', numberofemployees: 5 });
+      seed(accounts, 'accountid', 2, { name: 'Twice' });
+      seed(accounts, 'accountid', 3, { name: 'twice' });
+      // The same last name under another account is another person.
+      seed(contacts, 'contactid', 4, { lastname: 'Smith', parentcustomerid: id('e', 1), 'parentcustomerid@table': 'account' });
+      seed(contacts, 'contactid', 5, { lastname: 'Smith', parentcustomerid: id('e', 2), 'parentcustomerid@table': 'account' });
+      const accountsBefore = accounts.size;
+      const data = dataXml([
+        {
+          entity: 'account',
+          records: [
+            // Case, accents and trailing spaces aside, as Dataverse compares text.
+            {
+              id: id('a', 1),
+              fields: [
+                ['name', 'FÀBRIKAM '],
+                ['numberofemployees', '50'],
+              ],
+            },
+            {
+              id: id('a', 2),
+              fields: [
+                ['name', 'New Account'],
+                ['numberofemployees', '7'],
+              ],
+            },
+            { id: id('a', 3), fields: [['name', 'Twice']] },
+          ],
+        },
+        {
+          entity: 'contact',
+          records: [
+            {
+              id: id('c', 1),
+              fields: [
+                ['lastname', 'smith'],
+                ['parentcustomerid', id('a', 1), 'account', 'Fabrikam'],
+                ['statecode', '1'],
+                ['statuscode', '2'],
+              ],
+            },
+            {
+              id: id('c', 2),
+              fields: [
+                ['lastname', 'Jones'],
+                ['parentcustomerid', id('a', 1), 'account', 'Fabrikam'],
+              ],
+            },
+            {
+              id: id('c', 3),
+              fields: [
+                ['lastname', 'Brown'],
+                ['parentcustomerid', id('a', 3), 'account', 'Twice'],
+              ],
+            },
+          ],
+          links: [{ source: id('c', 2), relationship: 'contoso_contact_mentor', target: 'contact', targetIds: [id('c', 1)] }],
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'compare.zip', schemaXml([ACCOUNT_BY_NAME, CONTACT_BY_NAME_AND_ACCOUNT]), data);
+      const from = h.sandbox.requests.length;
+      const result = await h.call('pp_import_data', { dataFile: file });
+      const out = structured(result);
+      assert.deepEqual(
+        out.entities.map((e: any) => [e.name, e.records, e.imported, e.failed, e.matched]),
+        [
+          ['account', 3, 2, 1, 1],
+          ['contact', 3, 3, 0, 1],
+        ],
+        text(result),
+      );
+      assert.equal(out.done, true, text(result));
+
+      // The account matched keeps its id and takes the file's values; no account a1 was made.
+      assert.equal(accounts.get(id('e', 1))!.numberofemployees, 50);
+      assert.equal(accounts.has(id('a', 1)), false);
+      assert.equal(accounts.get(id('a', 2))!.name, 'New Account', 'a record matching nothing is created with its own id');
+      assert.equal(accounts.has(id('a', 3)), false, 'a record matching two is not imported');
+      assert.equal(accounts.size, accountsBefore + 1);
+      assert.match(
+        out.failures.find((f: any) => f.id === id('a', 3)).message,
+        /2 records of this environment have its updateCompare values \(name "Twice"\)/,
+      );
+
+      // Compared through its account's match: contact c1 is Smith of Fabrikam (e4), not Smith of e2 (e5).
+      const smith = contacts.get(id('e', 4))!;
+      assert.equal(contacts.has(id('c', 1)), false);
+      assert.deepEqual([smith.statecode, smith.statuscode], [1, 2], 'the state is set on the record matched');
+      assert.equal(contacts.get(id('e', 5))!.statecode, 0);
+      assert.equal(contacts.get(id('c', 2))!.parentcustomerid, id('e', 1), 'a lookup points at the account matched');
+      assert.equal(contacts.get(id('c', 3))!.parentcustomerid, undefined, 'a lookup at the record not imported is not set');
+      const mentor = manyToMany(org).find((r) => r.SchemaName === 'contoso_contact_mentor')!;
+      assert.deepEqual([...mentor.pairs], [`${id('c', 2)}|${id('e', 4)}`], 'the link points at the contact matched');
+      assert.match(text(result), /account: 1 record\(s\) matched records of this environment by name \(updateCompare\)/);
+      assert.match(text(result), /contact: 1 record\(s\) matched .* by lastname, parentcustomerid/);
+
+      // One query a table for the compare values, before any record is written.
+      const sent = h.sandbox.requests.slice(from).map((r) => `${r.method} ${r.path}`);
+      const queries = sent.filter((r) => /^GET .*\/(accounts|contacts)$/.test(r));
+      assert.equal(queries.length, 2, sent.join('\n'));
+      assert.ok(sent.indexOf(queries[1]!) < sent.findIndex((r) => /UpsertMultiple$/.test(r)));
+
+      // Imported again: each record finds the one it updated (its own id among two for the new account), nothing is added.
+      const contactsAfter = contacts.size;
+      const again = structured(await h.call('pp_import_data', { dataFile: file }));
+      assert.deepEqual(
+        again.entities.map((e: any) => [e.name, e.imported, e.failed, e.matched]),
+        [
+          ['account', 2, 1, 2],
+          // Brown's account was not imported, so its compare values match nothing: it is written by its id again.
+          ['contact', 3, 0, 2],
+        ],
+      );
+      assert.deepEqual([accounts.size, contacts.size, mentor.pairs.size], [accountsBefore + 1, contactsAfter, 1]);
+    });
+  });
+
+  it('moves currencies to an environment that has its own US dollar: the file’s dollar is the environment’s, and accounts point at it', async () => {
+    await withData(async (h) => {
+      const org = h.org();
+      const currencies = dataTables(org).get('transactioncurrency')!.rows;
+      const dollar = [...currencies.values()].find((r) => r.isocurrencycode === 'USD')!.transactioncurrencyid as string;
+      const currency: TestEntity = {
+        name: 'transactioncurrency',
+        primaryname: 'currencyname',
+        fields: [
+          ['transactioncurrencyid', 'guid'],
+          ['currencyname', 'string'],
+          ['isocurrencycode', 'string'],
+        ],
+        compare: ['isocurrencycode'],
+      };
+      const account = {
+        ...ACCOUNT,
+        fields: [...ACCOUNT.fields, ['transactioncurrencyid', 'entityreference', 'transactioncurrency'] as [string, string, string]],
+      };
+      const data = dataXml([
+        {
+          entity: 'transactioncurrency',
+          records: [
+            {
+              id: id('d', 1),
+              fields: [
+                ['currencyname', 'US Dollar'],
+                ['isocurrencycode', 'USD'],
+              ],
+            },
+            {
+              id: id('d', 2),
+              fields: [
+                ['currencyname', 'Euro'],
+                ['isocurrencycode', 'EUR'],
+              ],
+            },
+          ],
+        },
+        {
+          entity: 'account',
+          records: [1, 2].map((n) => ({
+            id: id('a', n),
+            fields: [
+              ['name', `Account ${n}`],
+              ['transactioncurrencyid', id('d', n), 'transactioncurrency', n === 1 ? 'US Dollar' : 'Euro'],
+            ] as TestField[],
+          })),
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'currencies.zip', schemaXml([currency, account]), data);
+      const result = await h.call('pp_import_data', { dataFile: file });
+      assert.equal(structured(result).failureCount, 0, text(result));
+      assert.deepEqual([...currencies.values()].map((r) => r.isocurrencycode).sort(), ['EUR', 'USD'], 'no second dollar');
+      assert.equal(currencies.get(id('d', 2))!.currencyname, 'Euro');
+      const accounts = dataTables(org).get('account')!.rows;
+      assert.deepEqual(
+        [accounts.get(id('a', 1))!.transactioncurrencyid, accounts.get(id('a', 2))!.transactioncurrencyid],
+        [dollar, id('d', 2)],
+      );
+    });
+  });
+
+  it('finishes a partial import with its resume, matching the same records again: nothing is written twice', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!.rows;
+      for (const n of range(60)) accounts.set(id('e', n), { accountid: id('e', n), name: `Account ${n}`, statecode: 0, statuscode: 1 });
+      const records = accountsAndContacts(60);
+      const file = await writeDataFile(h.work, 'resumed.zip', schemaXml([ACCOUNT_BY_NAME, CONTACT]), dataXml(records));
+      answerLate(h.sandbox, 'UpsertMultiple', 1, 0, { kind: 'throttle', retryAfterSeconds: 600 });
+      const args = { dataFile: file, batchSize: 20, parallelism: 1, timeBudgetSeconds: 30 };
+      const partial = structured(await h.call('pp_import_data', args));
+      assert.equal(partial.done, false);
+      assert.equal(partial.entities[0].imported, 20);
+      h.sandbox.faults.clear();
+      const done = structured(await h.call('pp_import_data', { ...args, resume: partial.resume }));
+      assert.equal(done.done, true);
+      assert.deepEqual(
+        done.entities.map((e: any) => [e.name, e.imported, e.matched, e.lookups.set]),
+        [
+          ['account', 60, 60, 60],
+          ['contact', 60, undefined, 60],
+        ],
+      );
+      assert.equal(accounts.size, 60, 'every account of the file is one of the environment');
+      const contacts = dataTables(h.org()).get('contact')!.rows;
+      assert.deepEqual(
+        [contacts.get(id('c', 60))!.parentcustomerid, accounts.get(id('e', 60))!.primarycontactid],
+        [id('e', 60), id('c', 60)],
+      );
+    });
+  });
+
+  it('matches by id alone where updateCompare names only the key, or a column it cannot compare, and says so', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!.rows;
+      accounts.set(id('e', 1), { accountid: id('e', 1), name: 'Fabrikam', statecode: 0, statuscode: 1 });
+      const byKey = { ...ACCOUNT, compare: ['accountid'] };
+      const records = [{ entity: 'account', records: [{ id: id('a', 1), fields: [['name', 'Fabrikam']] as Array<[string, string]> }] }];
+      const keyFile = await writeDataFile(h.work, 'key.zip', schemaXml([byKey]), dataXml(records));
+      const from = h.sandbox.requests.length;
+      const byId = structured(await h.call('pp_import_data', { dataFile: keyFile }));
+      assert.equal(byId.entities[0].matched, undefined);
+      assert.equal(accounts.get(id('a', 1))!.name, 'Fabrikam', 'a second Fabrikam, under the file’s id');
+      assert.equal(h.sandbox.requests.slice(from).filter((r) => /\/accounts$/.test(r.path)).length, 0, 'no query for compare values');
+
+      const withDate = {
+        ...CONTACT,
+        fields: [...CONTACT.fields, ['birthdate', 'datetime'] as [string, string]],
+        compare: ['lastname', 'birthdate'],
+      };
+      const people = [{ entity: 'contact', records: [{ id: id('c', 1), fields: [['lastname', 'Smith']] as Array<[string, string]> }] }];
+      const dateFile = await writeDataFile(h.work, 'date.zip', schemaXml([withDate]), dataXml(people));
+      const result = await h.call('pp_import_data', { dataFile: dateFile });
+      assert.equal(structured(result).entities[0].matched, undefined);
+      assert.match(
+        text(result),
+        /contact: its records were matched by id alone, since updateCompare names birthdate \(datetime\), which the import cannot compare/,
+      );
+    });
+  });
+});
