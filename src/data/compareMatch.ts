@@ -1,22 +1,25 @@
 import type { DataverseClient } from '../platform/dataverse';
-import { GUID, anyOf, eq, queryPath, rowId, type Comparison } from '../platform/odata';
+import { queryPath } from '../platform/odata';
 import { mapLimited } from '../solutions/parallel';
-import { normalizeId, type CmtEvent } from './cmtRecords';
+import type { CmtEvent } from './cmtRecords';
 import type { CmtField } from './cmtSchema';
+import { LOOKUP_TYPES, compareColumn, conditionOf, groupsByLength, keyOf, sameByCollation, type Scalar } from './compareValues';
 import { PAGE_PREFER } from './fetchPaging';
+import type { SavedMatches } from './importProgress';
 import type { ImportPlan, TablePlan } from './importPlan';
+import { LookupResolver, type PendingBind } from './lookups';
 import { firstPass } from './recordBody';
 
 /**
  * The schema's `updateCompare` fields (the tool's "uniqueness condition"): an import updates the
  * environment's record whose values in those fields are the file record's, whatever its id, and
  * creates the record only where none has them (docs/service-notes.md#data-configuration-migration).
- * Where they are the primary key alone, as the tool sets them by default, records match by id.
+ * Where they are the primary key alone, as the tool sets them to match by id, records match by id.
  */
 export interface CompareMatches {
   /** A file record's id → the id of the environment's record it matched, where the two differ. */
   ids: Map<string, string>;
-  /** A file record's id → why it is not imported: several of the environment's records match it. */
+  /** A file record's id → why it is not imported. */
   refused: Map<string, string>;
   /** Per table (the schema's name) with a record matched: how many, and how many have the environment's id, not the file's. */
   tables: Map<string, { matched: number; newIds: number; fields: string[] }>;
@@ -24,18 +27,19 @@ export interface CompareMatches {
   requests: number;
 }
 
-const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 /** Types a filter cannot compare as the file gives them (dates have a time zone, lists and images no equality). */
 const NOT_COMPARED = new Set(['datetime', 'optionsetvaluecollection', 'partylist', 'imagedata']);
-/** Characters of $filter per query, well under the URL length Dataverse accepts. */
-const FILTER_LENGTH = 4000;
 /** Queries at once: they run before any record is written, beside nothing else. */
 const QUERIES_AT_ONCE = 8;
 
 type TableComparison = { plan: TablePlan; fields: CmtField[] };
-/** A value in Web API form: text, a number, a boolean, an id, or none. */
-type Scalar = string | number | boolean | null;
-type Candidate = { id: string; values: Scalar[] };
+
+/** A record of a compared table: its compare values as the file gives them, a lookup's as its target. */
+interface Candidate {
+  table: string;
+  id: string;
+  values: Array<Scalar | PendingBind>;
+}
 
 /** The fields a table's records are matched on, or why they cannot be (a note); undefined where they match by id. */
 export function compareFieldsOf(plan: TablePlan): CmtField[] | { why: string } | undefined {
@@ -43,18 +47,20 @@ export function compareFieldsOf(plan: TablePlan): CmtField[] | { why: string } |
   if (!fields.length) return undefined;
   const unusable = fields.filter((f) => NOT_COMPARED.has(f.type) || plan.missing.has(f.name) || plan.systemSet.has(f.name));
   if (!unusable.length) return fields;
+  const why = (f: CmtField) => (plan.missing.has(f.name) ? 'not a column here' : plan.systemSet.has(f.name) ? 'set by Dataverse' : f.type);
   return {
     why:
       `${plan.entity.name}: its records were matched by id alone, since updateCompare names ` +
-      `${unusable.map((f) => `${f.name} (${plan.missing.has(f.name) ? 'not a column here' : plan.systemSet.has(f.name) ? 'set by Dataverse' : f.type})`).join(', ')}, ` +
-      'which the import cannot compare.',
+      `${unusable.map((f) => `${f.name} (${why(f)})`).join(', ')}, which the import cannot compare.`,
   };
 }
 
 /**
- * Reads data.xml once for the values of the compare fields, then asks the environment, table by
- * table in import order, for the records holding them: a lookup among the fields compares with the
- * id its target was matched to. Undefined when no table compares anything but its key.
+ * Reads data.xml once for the values of the compare fields, then asks the environment for the
+ * records holding them. A lookup among the fields compares with the id its target has in the
+ * environment: matched first where the target is a compared record of the file (in rounds, so a
+ * record waits for the records it points at), found by id or name where it is outside the file.
+ * Undefined when no table compares anything but its key.
  */
 export async function matchByCompareFields(
   dv: DataverseClient,
@@ -72,170 +78,190 @@ export async function matchByCompareFields(
     else comparisons.set(name, { plan: table, fields });
   }
   if (!comparisons.size) return matches.notes.length ? matches : undefined;
-  const records = new Map<string, Array<{ id: string; built: ReturnType<typeof firstPass> }>>();
-  for (const name of comparisons.keys()) records.set(name, []);
-  for await (const events of data)
-    for (const event of events) {
-      const comparison = event.kind === 'record' ? comparisons.get(event.entity) : undefined;
-      if (!comparison || event.kind !== 'record') continue;
-      const built = firstPass(comparison.plan, event.record);
-      // A record whose values cannot be read is refused by the import itself.
-      if (!('problem' in built)) records.get(event.entity)!.push({ id: event.record.id, built });
+  const { candidates, inFile } = await readCandidates(plan, comparisons, data);
+  const resolver = new LookupResolver(plan.tables, inFile, new Set());
+  const outside = candidates.flatMap((c) => c.values.filter((v): v is PendingBind => isBind(v) && !inFile.has(v.id)));
+  await resolver.resolve(
+    dv,
+    outside.map((b) => ({ table: b.entity ?? '', id: b.id, name: b.name })),
+    QUERIES_AT_ONCE,
+    signal,
+  );
+  matches.requests += resolver.requests;
+  const run = new MatchRun(dv, matches, resolver, inFile, signal);
+  for (const round of rounds(candidates))
+    for (const [name, comparison] of comparisons) {
+      const these = round.filter((c) => c.table === name);
+      if (these.length) await run.matchTable(comparison, these);
     }
-  for (const [name, comparison] of comparisons) {
-    // In import order: a lookup among the fields compares with the id its target was matched to.
-    const candidates = records.get(name)!.map(({ id, built }) => ({
-      id,
-      values: comparison.fields.map((field) => compareValue(field, built, matches.ids)),
-    }));
-    if (candidates.length) await matchTable(dv, comparison, candidates, matches, signal);
-  }
+  for (const [name, table] of run.tables) if (table.matched) matches.tables.set(name, table);
   return matches;
 }
 
-/** A field's value as the Web API holds it: lookups as the id they point at (matched already where it was). */
-function compareValue(field: CmtField, built: ReturnType<typeof firstPass>, ids: Map<string, string>): Scalar {
-  if (LOOKUP_TYPES.has(field.type)) {
-    const id = built.binds.find((b) => b.field === field.name)?.id;
-    return id === undefined ? null : (ids.get(id) ?? id);
-  }
-  if (field.type === 'state') return built.state?.statecode ?? (built.body.statecode as number | undefined) ?? null;
-  if (field.type === 'status') return built.state?.statuscode ?? (built.body.statuscode as number | undefined) ?? null;
-  return (built.body[field.name] as Scalar | undefined) ?? null;
+function isBind(value: Scalar | PendingBind): value is PendingBind {
+  return typeof value === 'object' && value !== null;
 }
 
-async function matchTable(
-  dv: DataverseClient,
-  { plan, fields }: TableComparison,
-  candidates: Candidate[],
-  matches: CompareMatches,
-  signal: AbortSignal,
-): Promise<void> {
-  const columns = fields.map((f) => (LOOKUP_TYPES.has(f.type) ? `_${f.name}_value` : f.name));
-  const conditions = candidates.map((c) => condition(fields, columns, c.values));
-  // A candidate whose id values are not ids matches nothing here; the import reports the record itself.
-  const groups = groupsByLength(conditions);
-  const select = [...new Set([plan.meta.primaryId, ...columns])];
-  // Each group's rows are compared with that group's records only.
-  const rowsOf = await mapLimited(groups, QUERIES_AT_ONCE, async (group) => {
-    const found: Array<Record<string, unknown>> = [];
-    const query = queryPath(plan.meta.entitySet, { select, whereAny: group.map((i) => conditions[i]!) });
-    for await (const page of dv.pages<Record<string, unknown>>(query, PAGE_PREFER, signal)) {
-      matches.requests++;
-      found.push(...page);
+/** Every record's table (for lookups), and the compared records' values. */
+async function readCandidates(
+  plan: ImportPlan,
+  comparisons: Map<string, TableComparison>,
+  data: AsyncIterable<CmtEvent[]>,
+): Promise<{ candidates: Candidate[]; inFile: Map<string, string> }> {
+  const candidates: Candidate[] = [];
+  const inFile = new Map<string, string>();
+  for await (const events of data)
+    for (const event of events) {
+      if (event.kind !== 'record') continue;
+      const table = plan.tables.get(event.entity);
+      if (table) inFile.set(event.record.id, table.meta.logicalName);
+      const comparison = comparisons.get(event.entity);
+      if (!comparison) continue;
+      const built = firstPass(comparison.plan, event.record);
+      // A record whose values cannot be read is refused by the import itself.
+      if ('problem' in built) continue;
+      const values = comparison.fields.map((field): Scalar | PendingBind => {
+        if (LOOKUP_TYPES.has(field.type)) return built.binds.find((b) => b.field === field.name) ?? null;
+        if (field.type === 'state') return built.state?.statecode ?? (built.body.statecode as number | undefined) ?? null;
+        if (field.type === 'status') return built.state?.statuscode ?? (built.body.statuscode as number | undefined) ?? null;
+        return (built.body[field.name] as Scalar | undefined) ?? null;
+      });
+      candidates.push({ table: event.entity, id: event.record.id, values });
     }
-    return found;
-  });
-  let matched = 0;
-  let newIds = 0;
-  groups.forEach((group, g) => {
-    const idsByValues = new Map<string, Set<string>>();
-    for (const row of rowsOf[g]!) {
-      const key = keyOf(columns.map((c) => row[c]));
-      if (!idsByValues.has(key)) idsByValues.set(key, new Set());
-      idsByValues.get(key)!.add(String(row[plan.meta.primaryId]).toLowerCase());
-    }
-    for (const candidate of group.map((i) => candidates[i]!)) {
-      const ids = idsByValues.get(keyOf(candidate.values)) ?? new Set<string>();
-      // Of several, the record with the file's own id is the one (a file imported again).
-      if (ids.size > 1 && !ids.has(candidate.id)) {
-        matches.refused.set(candidate.id, ambiguous(ids.size, fields, candidate.values));
-        continue;
-      }
-      const found = ids.has(candidate.id) ? candidate.id : [...ids][0];
-      if (found === undefined) continue;
-      matched++;
-      if (found === candidate.id) continue;
-      newIds++;
-      matches.ids.set(candidate.id, found);
-    }
-  });
-  if (matched) matches.tables.set(plan.entity.name, { matched, newIds, fields: fields.map((f) => f.name) });
-}
-
-function ambiguous(count: number, fields: CmtField[], values: Scalar[]): string {
-  const given = fields.map((f, i) => `${f.name} ${JSON.stringify(values[i])}`).join(', ');
-  return (
-    `not imported: ${count} records of this environment have its updateCompare values (${given}), so which one to ` +
-    'update is unclear. Make them unique there, or mark other fields updateCompare in data_schema.xml.'
-  );
-}
-
-/** Candidates' indexes in groups whose conditions, joined, stay under FILTER_LENGTH; those that cannot be asked for left out. */
-function groupsByLength(conditions: Array<Comparison[] | undefined>): number[][] {
-  const groups: number[][] = [];
-  let length = Infinity;
-  conditions.forEach((condition, i) => {
-    if (!condition) return;
-    const more = anyOf([condition]).length + ' or '.length;
-    if (length + more > FILTER_LENGTH) {
-      groups.push([]);
-      length = 0;
-    }
-    groups[groups.length - 1]!.push(i);
-    length += more;
-  });
-  return groups;
-}
-
-/** The comparisons that find a record holding these values; undefined when an id among them is no GUID. */
-function condition(fields: CmtField[], columns: string[], values: Scalar[]): Comparison[] | undefined {
-  const comparisons: Comparison[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const value = values[i]!;
-    const isId = fields[i]!.type === 'guid' || LOOKUP_TYPES.has(fields[i]!.type);
-    if (isId && value !== null && !GUID.test(String(value))) return undefined;
-    comparisons.push(eq(columns[i]!, isId && value !== null ? rowId(String(value)) : value));
-  }
-  return comparisons;
+  return { candidates, inFile };
 }
 
 /**
- * Values as Dataverse's default collation (Latin1_General_CI_AI) tells them apart, in one string:
- * text without case, accents or trailing spaces (ids are text too), numbers by value, none as null.
+ * The candidates in rounds: each after the compared records its lookups point at. Lookups in a
+ * circle (two records pointing at each other) are compared with the ids as the file gives them.
  */
-function keyOf(values: unknown[]): string {
-  return JSON.stringify(
-    values.map((value) => {
-      if (value === null || value === undefined) return null;
-      if (typeof value === 'string') return value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trimEnd();
-      return typeof value === 'number' ? value : value === true;
-    }),
-  );
-}
-
-/** The events of data.xml with each matched record's id, and every lookup, party and link pointing at it, changed to its match's. */
-export async function* withMatchedIds(
-  data: AsyncIterable<CmtEvent[]>,
-  ids: Map<string, string>,
-  lookupFields: Map<string, Set<string>>,
-): AsyncGenerator<CmtEvent[]> {
-  const mapped = (id: string) => ids.get(normalizeId(id)) ?? id;
-  for await (const events of data) {
-    for (const event of events) {
-      if (event.kind === 'association') {
-        const link = event.association;
-        link.sourceId = mapped(link.sourceId);
-        link.targetIds = link.targetIds.map(mapped);
-      } else if (event.kind === 'record') {
-        const record = event.record;
-        record.id = mapped(record.id);
-        const lookups = lookupFields.get(event.entity);
-        for (const field of record.fields) {
-          if (lookups?.has(field.name) && field.value) field.value = mapped(field.value);
-          for (const party of field.parties ?? [])
-            for (const value of party.fields) if (value.name === 'partyid' && value.value) value.value = mapped(value.value);
-        }
-      }
-    }
-    yield events;
+function* rounds(candidates: Candidate[]): Generator<Candidate[]> {
+  const waiting = new Set(candidates.map((c) => c.id));
+  let pending = candidates;
+  while (pending.length) {
+    const ready = pending.filter((c) => c.values.every((v) => !isBind(v) || v.id === c.id || !waiting.has(v.id)));
+    const round = ready.length ? ready : pending;
+    yield round;
+    for (const c of round) waiting.delete(c.id);
+    pending = pending.filter((c) => waiting.has(c.id));
   }
 }
 
-/** Each table's lookup columns (the schema's names), for withMatchedIds. */
-export function lookupFieldsOf(plan: ImportPlan): Map<string, Set<string>> {
-  const fields = new Map<string, Set<string>>();
-  for (const [name, table] of plan.tables)
-    fields.set(name, new Set(table.entity.fields.filter((f) => LOOKUP_TYPES.has(f.type)).map((f) => f.name)));
-  return fields;
+class MatchRun {
+  readonly tables = new Map<string, { matched: number; newIds: number; fields: string[] }>();
+  /** The environment's records matched so far → the file record that matched each first. */
+  private readonly claimed = new Map<string, string>();
+
+  constructor(
+    private readonly dv: DataverseClient,
+    private readonly matches: CompareMatches,
+    private readonly resolver: LookupResolver,
+    private readonly inFile: Map<string, string>,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** A candidate's values in Web API form, lookups as their targets' ids here; undefined when a target is nowhere. */
+  private valuesOf(candidate: Candidate): Scalar[] | undefined {
+    const values: Scalar[] = [];
+    for (const value of candidate.values) {
+      if (!isBind(value)) values.push(value);
+      else if (this.inFile.has(value.id)) values.push(this.matches.ids.get(value.id) ?? value.id);
+      else {
+        const target = this.resolver.target(value);
+        if ('why' in target) return undefined;
+        values.push(target.id);
+      }
+    }
+    return values;
+  }
+
+  async matchTable({ plan, fields }: TableComparison, candidates: Candidate[]): Promise<void> {
+    const table = this.tables.get(plan.entity.name) ?? { matched: 0, newIds: 0, fields: fields.map((f) => f.name) };
+    this.tables.set(plan.entity.name, table);
+    // A record with none of the values, or pointing at a record found nowhere, is matched by id.
+    const asked = candidates.flatMap((candidate) => {
+      const values = this.valuesOf(candidate);
+      const condition = values?.some((v) => v !== null) ? conditionOf(fields, values) : undefined;
+      return values && condition ? [{ candidate, values, condition }] : [];
+    });
+    const columns = fields.map(compareColumn);
+    const select = [...new Set([plan.meta.primaryId, ...columns])];
+    const groups = groupsByLength(asked.map((a) => a.condition)).map((group) => group.map((i) => asked[i]!));
+    const rowsOf = await mapLimited(groups, QUERIES_AT_ONCE, async (group) => {
+      const rows: Array<Record<string, unknown>> = [];
+      const query = queryPath(plan.meta.entitySet, { select, whereAny: group.map((a) => a.condition) });
+      for await (const page of this.dv.pages<Record<string, unknown>>(query, PAGE_PREFER, this.signal)) {
+        this.matches.requests++;
+        rows.push(...page);
+      }
+      return rows;
+    });
+    groups.forEach((group, g) => {
+      // Which records each returned row holds the values of: by key, else letter by letter.
+      const byKey = new Map<string, number[]>();
+      group.forEach((a, k) => byKey.set(keyOf(a.values), [...(byKey.get(keyOf(a.values)) ?? []), k]));
+      const found = group.map(() => new Set<string>());
+      for (const row of rowsOf[g]!) {
+        const values = columns.map((c) => row[c]);
+        const holders = byKey.get(keyOf(values)) ?? group.flatMap((a, k) => (sameByCollation(values, a.values) ? [k] : []));
+        for (const k of holders) found[k]!.add(String(row[plan.meta.primaryId]).toLowerCase());
+      }
+      group.forEach((a, k) => this.decide(a.candidate, found[k]!, fields, table));
+    });
+  }
+
+  /** Matches a record to the one record holding its values, or refuses it where that is unclear. */
+  private decide(candidate: Candidate, found: Set<string>, fields: CmtField[], table: { matched: number; newIds: number }): void {
+    if (!found.size) return;
+    const values = fields.map((f, i) => `${f.name} ${describe(candidate.values[i]!)}`).join(', ');
+    // Of several, the record with the file's own id is the one (a file imported again).
+    if (found.size > 1 && !found.has(candidate.id)) {
+      const ids = [...found].slice(0, 3).join(', ');
+      this.matches.refused.set(
+        candidate.id,
+        `not imported: ${found.size} records of this environment (${ids}${found.size > 3 ? ', …' : ''}) have its updateCompare values (${values}), so which one to update is unclear. Make them differ there, or mark more fields updateCompare in data_schema.xml.`,
+      );
+      return;
+    }
+    const match = found.has(candidate.id) ? candidate.id : [...found][0]!;
+    const first = this.claimed.get(match);
+    if (first !== undefined && first !== candidate.id) {
+      this.matches.refused.set(
+        candidate.id,
+        `not imported: its updateCompare values (${values}) match the same record of this environment (${match}) as record ${first} earlier in the file, which was written there.`,
+      );
+      return;
+    }
+    this.claimed.set(match, candidate.id);
+    table.matched++;
+    if (match === candidate.id) return;
+    table.newIds++;
+    this.matches.ids.set(candidate.id, match);
+  }
+}
+
+/** A value as a person reads it: text quoted, a lookup by the id the file gives. */
+function describe(value: Scalar | PendingBind): string {
+  if (isBind(value)) return value.id;
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** What a partial result keeps of the matches, so that its resume writes the same records. */
+export function savedMatches(matches: CompareMatches): SavedMatches {
+  return {
+    ids: Object.fromEntries(matches.ids),
+    refused: Object.fromEntries(matches.refused),
+    tables: Object.fromEntries(matches.tables),
+    notes: matches.notes,
+  };
+}
+
+export function restoredMatches(saved: SavedMatches): CompareMatches {
+  return {
+    ids: new Map(Object.entries(saved.ids)),
+    refused: new Map(Object.entries(saved.refused)),
+    tables: new Map(Object.entries(saved.tables)),
+    notes: saved.notes,
+    requests: 0,
+  };
 }

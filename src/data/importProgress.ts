@@ -82,6 +82,17 @@ const counts = z.object({
   statesFailed: z.number(),
 });
 
+/** Records matched by updateCompare fields, kept so that every call of one import writes the same records. */
+export const savedMatchesSchema = z.strictObject({
+  /** A file record's id → the environment's record it matched. */
+  ids: z.record(z.string(), z.string()),
+  /** A file record's id → why it is not imported. */
+  refused: z.record(z.string(), z.string()),
+  tables: z.record(z.string(), z.object({ matched: z.number(), newIds: z.number(), fields: z.array(z.string()) })),
+  notes: z.array(z.string()),
+});
+export type SavedMatches = z.infer<typeof savedMatchesSchema>;
+
 /** What a partial import hands back so that the next call finishes the job: opaque to the caller. */
 export const resumeSchema = z.strictObject({
   version: z.literal(1),
@@ -94,6 +105,7 @@ export const resumeSchema = z.strictObject({
   failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() })),
   requests: z.number(),
   calls: z.number(),
+  matches: savedMatchesSchema.optional(),
 });
 export type ResumeState = z.infer<typeof resumeSchema>;
 
@@ -107,6 +119,8 @@ export class ImportProgress {
   failureCount = 0;
   requests = 0;
   calls = 1;
+  /** The records updateCompare fields matched, once worked out (given back by a resumed import). */
+  matches: SavedMatches | undefined;
   /** Per pass and table (in the resume state as `pass:table`): the ordinals of the records done. */
   private readonly done = new Map<Stage, Map<string, RangeSet>>();
   /** Whether an earlier call did part of the import: only then can a record be done before it is reached. */
@@ -133,6 +147,7 @@ export class ImportProgress {
     progress.failureCount = state.failures.length;
     progress.requests = state.requests;
     progress.calls = state.calls + 1;
+    progress.matches = state.matches;
     return progress;
   }
 
@@ -188,6 +203,7 @@ export class ImportProgress {
       failures: this.failures.slice(0, 100),
       requests: this.requests,
       calls: this.calls,
+      ...(this.matches ? { matches: this.matches } : {}),
     };
   }
 }

@@ -4,7 +4,8 @@ import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
 import { readDataBatches } from './cmtDataReader';
-import { lookupFieldsOf, matchByCompareFields, withMatchedIds, type CompareMatches } from './compareMatch';
+import { matchByCompareFields, restoredMatches, savedMatches, type CompareMatches } from './compareMatch';
+import { lookupFieldsOf, withMatchedIds } from './matchedIds';
 import { own, type CmtEvent } from './cmtRecords';
 import type { DataSource } from './dataPackage';
 import { BudgetExhausted, Dispatcher, chooseParallelism } from './dispatcher';
@@ -110,12 +111,7 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   try {
     const plan = await planImport(dv, source.schema, { signal: options.signal, bypassPlugins: options.bypassPlugins ?? 'asSchema' });
     progress.requests += plan.requests;
-    // Where updateCompare names more than the key, data.xml is read a second time first, for those values.
-    const again = async function* () {
-      yield* readDataBatches(await source.openData(), 'data.xml', fieldNames);
-    };
-    const matches = await matchByCompareFields(dv, plan, again(), options.signal);
-    progress.requests += matches?.requests ?? 0;
+    const matches = await matchRecords(dv, plan, source, fieldNames, progress, options.signal);
     // The metadata's answers carry the environment's recommended parallelism.
     const atOnce = chooseParallelism(options.parallelism, dv.parallelismHint);
     const run = new ImportRun(dv, plan, progress, { ...options, parallelism: atOnce.parallelism }, atOnce.follow, matches);
@@ -133,6 +129,29 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   } finally {
     await data.close();
   }
+}
+
+/**
+ * The records updateCompare fields match, worked out once an import: where they name more than
+ * the key, data.xml is read a second time first, for those values; a resumed import is given them back.
+ */
+async function matchRecords(
+  dv: DataverseClient,
+  plan: ImportPlan,
+  source: DataSource,
+  fieldNames: string[],
+  progress: ImportProgress,
+  signal: AbortSignal,
+): Promise<CompareMatches | undefined> {
+  if (progress.matches) return restoredMatches(progress.matches);
+  const again = async function* () {
+    yield* readDataBatches(await source.openData(), 'data.xml', fieldNames);
+  };
+  const matches = await matchByCompareFields(dv, plan, again(), signal);
+  if (!matches) return undefined;
+  progress.requests += matches.requests;
+  progress.matches = savedMatches(matches);
+  return matches;
 }
 
 /** Why the import stopped, as a sentence the summary's advice can follow. */
@@ -455,8 +474,10 @@ class ImportRun {
     const notes = [...this.notes, ...(this.matches?.notes ?? [])];
     for (const [name, table] of this.matches?.tables ?? [])
       notes.push(
-        `${name}: ${table.matched} record(s) matched records of this environment by ${table.fields.join(', ')} (updateCompare) and updated them` +
-          (table.newIds ? `; ${table.newIds} of them kept the environment's id, which lookups and links pointing at them use.` : '.'),
+        `${name}: ${table.matched} record(s) were matched to records of this environment by ${table.fields.join(', ')} (updateCompare)` +
+          (table.newIds
+            ? `; ${table.newIds} of them are written under the environment's id, which lookups and links pointing at them use.`
+            : '.'),
       );
     const systemSet = new Set<string>();
     for (const plan of this.plan.tables.values()) {

@@ -52,19 +52,27 @@ function literal(token: Token): unknown {
   throw new FilterError(`'${text}' is not a literal`);
 }
 
-/** Text as Dataverse's default collation (Latin1_General_CI_AI) compares it: case, accents and trailing spaces aside. */
+/** Text as Dataverse's default collation (Latin1_General_CI_AI) compares it: case, accents, width and trailing spaces aside. */
 function folded(text: string): string {
   let fold = folds.get(text);
   if (fold === undefined) {
-    fold = text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trimEnd();
-    // A filter of many clauses compares each row's value many times: each text is folded once.
+    // Width and accents aside, the letters SQL's Windows collations expand (ß, æ, œ) expanded, and
+    // trailing spaces (spaces alone) ignored, as `=` does.
+    fold = text
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      .replace(/[ßæœ]/g, (letter) => EXPANDED[letter]!)
+      .replace(/ +$/, '');
+    // A filter of many clauses compares each row's value many times: each short text is folded once.
     if (folds.size >= 100_000) folds.clear();
-    folds.set(text, fold);
+    if (text.length <= 256) folds.set(text, fold);
   }
   return fold;
 }
 
 const folds = new Map<string, string>();
+const EXPANDED: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe' };
 
 function same(actual: unknown, expected: unknown): boolean {
   if (typeof actual === 'string' && typeof expected === 'string') return folded(actual) === folded(expected);

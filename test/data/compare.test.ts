@@ -37,6 +37,7 @@ describe('pp_import_data with updateCompare fields', () => {
       seed(accounts, 'accountid', 1, { name: 'Fabrikam', numberofemployees: 5 });
       seed(accounts, 'accountid', 2, { name: 'Twice' });
       seed(accounts, 'accountid', 3, { name: 'twice' });
+      seed(accounts, 'accountid', 6, { name: 'Straßburg' });
       // The same last name under another account is another person.
       seed(contacts, 'contactid', 4, { lastname: 'Smith', parentcustomerid: id('e', 1), 'parentcustomerid@table': 'account' });
       seed(contacts, 'contactid', 5, { lastname: 'Smith', parentcustomerid: id('e', 2), 'parentcustomerid@table': 'account' });
@@ -61,6 +62,10 @@ describe('pp_import_data with updateCompare fields', () => {
               ],
             },
             { id: id('a', 3), fields: [['name', 'Twice']] },
+            // ß is ss to the collation: the service finds it, and the import sees which record it answers.
+            { id: id('a', 4), fields: [['name', 'STRASSBURG']] },
+            // A second record of the file holding the first one's values.
+            { id: id('a', 5), fields: [['name', 'fabrikam']] },
           ],
         },
         {
@@ -100,7 +105,7 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.deepEqual(
         out.entities.map((e: any) => [e.name, e.records, e.imported, e.failed, e.matched]),
         [
-          ['account', 3, 2, 1, 1],
+          ['account', 5, 3, 2, 2],
           ['contact', 3, 3, 0, 1],
         ],
         text(result),
@@ -112,10 +117,15 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.equal(accounts.has(id('a', 1)), false);
       assert.equal(accounts.get(id('a', 2))!.name, 'New Account', 'a record matching nothing is created with its own id');
       assert.equal(accounts.has(id('a', 3)), false, 'a record matching two is not imported');
+      assert.equal(accounts.has(id('a', 4)), false, 'Straßburg is STRASSBURG');
+      assert.equal(accounts.has(id('a', 5)), false);
       assert.equal(accounts.size, accountsBefore + 1);
+      const refusal = (n: number) => out.failures.find((f: any) => f.id === id('a', n)).message;
+      assert.match(refusal(3), /2 records of this environment \(.*\) have its updateCompare values \(name "Twice"\)/);
+      assert.ok(refusal(3).includes(id('e', 2)) && refusal(3).includes(id('e', 3)), 'the refusal names the records');
       assert.match(
-        out.failures.find((f: any) => f.id === id('a', 3)).message,
-        /2 records of this environment have its updateCompare values \(name "Twice"\)/,
+        refusal(5),
+        new RegExp(`match the same record of this environment \\(${id('e', 1)}\\) as record ${id('a', 1)} earlier in the file`),
       );
 
       // Compared through its account's match: contact c1 is Smith of Fabrikam (e4), not Smith of e2 (e5).
@@ -127,8 +137,8 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.equal(contacts.get(id('c', 3))!.parentcustomerid, undefined, 'a lookup at the record not imported is not set');
       const mentor = manyToMany(org).find((r) => r.SchemaName === 'contoso_contact_mentor')!;
       assert.deepEqual([...mentor.pairs], [`${id('c', 2)}|${id('e', 4)}`], 'the link points at the contact matched');
-      assert.match(text(result), /account: 1 record\(s\) matched records of this environment by name \(updateCompare\)/);
-      assert.match(text(result), /contact: 1 record\(s\) matched .* by lastname, parentcustomerid/);
+      assert.match(text(result), /account: 2 record\(s\) were matched to records of this environment by name \(updateCompare\)/);
+      assert.match(text(result), /contact: 1 record\(s\) were matched to .* by lastname, parentcustomerid/);
 
       // One query a table for the compare values, before any record is written.
       const sent = h.sandbox.requests.slice(from).map((r) => `${r.method} ${r.path}`);
@@ -142,7 +152,7 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.deepEqual(
         again.entities.map((e: any) => [e.name, e.imported, e.failed, e.matched]),
         [
-          ['account', 2, 1, 2],
+          ['account', 3, 2, 3],
           // Brown's account was not imported, so its compare values match nothing: it is written by its id again.
           ['contact', 3, 0, 2],
         ],
@@ -214,6 +224,54 @@ describe('pp_import_data with updateCompare fields', () => {
     });
   });
 
+  it('compares a lookup with the id its target has here: matched first where it is in the file, later in it too; found by name where it is not', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!.rows;
+      const seed = (n: number, name: string, parent?: number) =>
+        accounts.set(id('e', n), {
+          accountid: id('e', n),
+          name,
+          statecode: 0,
+          statuscode: 1,
+          ...(parent ? { parentaccountid: id('e', parent), 'parentaccountid@table': 'account' } : {}),
+        });
+      seed(1, 'Head Office');
+      seed(2, 'Branch', 1);
+      seed(3, 'Other Head Office');
+      seed(4, 'Branch', 3);
+      const byNameAndParent: TestEntity = {
+        ...ACCOUNT,
+        fields: [...ACCOUNT.fields, ['parentaccountid', 'entityreference', 'account']],
+        compare: ['name', 'parentaccountid'],
+      };
+      const branch = (n: number, parent: string, parentName: string) => ({
+        id: id('a', n),
+        fields: [
+          ['name', 'Branch'],
+          ['parentaccountid', parent, 'account', parentName],
+        ] as TestField[],
+      });
+      const data = dataXml([
+        {
+          entity: 'account',
+          records: [
+            // Before its parent in the file; the second's parent is not in the file, and has another id here.
+            branch(2, id('a', 1), 'Head Office'),
+            branch(3, id('f', 9), 'Other Head Office'),
+            { id: id('a', 1), fields: [['name', 'Head Office']] as TestField[] },
+          ],
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'parents.zip', schemaXml([byNameAndParent]), data);
+      const result = await h.call('pp_import_data', { dataFile: file });
+      const out = structured(result);
+      assert.deepEqual([out.entities[0].imported, out.entities[0].matched, out.failureCount], [3, 3, 0], text(result));
+      assert.equal(accounts.size, 4, 'every account of the file is one of the environment');
+      assert.equal(accounts.get(id('e', 2))!.parentaccountid, id('e', 1));
+      assert.equal(accounts.get(id('e', 4))!.parentaccountid, id('e', 3));
+    });
+  });
+
   it('finishes a partial import with its resume, matching the same records again: nothing is written twice', async () => {
     await withData(async (h) => {
       const accounts = dataTables(h.org()).get('account')!.rows;
@@ -226,8 +284,13 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.equal(partial.done, false);
       assert.equal(partial.entities[0].imported, 20);
       h.sandbox.faults.clear();
+      // A record the first call created could match another of the file now: the resume keeps the first call's matches.
+      const from = h.sandbox.requests.length;
       const done = structured(await h.call('pp_import_data', { ...args, resume: partial.resume }));
       assert.equal(done.done, true);
+      const sent = h.sandbox.requests.slice(from);
+      assert.equal(sent.filter((r) => r.method === 'GET' && /\/accounts$/.test(r.path)).length, 0, 'no compare query again');
+      assert.equal(sent.filter((r) => /UpsertMultiple$/.test(r.path)).length, 2 + 3, 'the 2 account batches left, the 3 of contacts');
       assert.deepEqual(
         done.entities.map((e: any) => [e.name, e.imported, e.matched, e.lookups.set]),
         [
@@ -256,6 +319,13 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.equal(byId.entities[0].matched, undefined);
       assert.equal(accounts.get(id('a', 1))!.name, 'Fabrikam', 'a second Fabrikam, under the file’s id');
       assert.equal(h.sandbox.requests.slice(from).filter((r) => /\/accounts$/.test(r.path)).length, 0, 'no query for compare values');
+
+      // A record without any of the values is not matched to every record without them.
+      const byEmployees = { ...ACCOUNT, compare: ['numberofemployees'] };
+      const emptyFile = await writeDataFile(h.work, 'empty.zip', schemaXml([byEmployees]), dataXml(records));
+      const empty = structured(await h.call('pp_import_data', { dataFile: emptyFile }));
+      assert.deepEqual([empty.entities[0].imported, empty.entities[0].matched], [1, undefined]);
+      assert.deepEqual([accounts.get(id('e', 1))!.name, accounts.size], ['Fabrikam', 2]);
 
       const withDate = {
         ...CONTACT,

@@ -18,6 +18,7 @@ import { nextPagingCookie } from '../../src/data/fetchPaging';
 import { PlatformError } from '../../src/platform/errors';
 import { ImportProgress, RangeSet, type ResumeState } from '../../src/data/importProgress';
 import { readAhead } from '../../src/data/readAhead';
+import { keyOf, sameByCollation } from '../../src/data/compareValues';
 import { Spool } from '../../src/data/spool';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { ACCOUNT, accountsAndContacts, dataXml, schemaXml } from './files';
@@ -95,6 +96,19 @@ function counted(batches: number, failAfter?: number) {
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('data import parts', () => {
+  it('tells updateCompare values apart as the default collation does: case, accents, width and trailing spaces aside', () => {
+    assert.equal(keyOf(['Fàbrikam  ', 5, null]), keyOf(['FABRIKAM', 5, undefined]));
+    assert.equal(keyOf(['ＡＢＣ']), keyOf(['abc']));
+    assert.notEqual(keyOf(['Fabrikam\t']), keyOf(['Fabrikam']), 'only spaces are trailing');
+    assert.notEqual(keyOf(['5']), keyOf([5]));
+    assert.notEqual(keyOf([false]), keyOf([null]));
+    // What a key cannot fold, letters a collation expands, is compared letter by letter.
+    assert.notEqual(keyOf(['Straße']), keyOf(['STRASSE']));
+    assert.equal(sameByCollation(['Straße', 3], ['STRASSE ', 3]), true);
+    assert.equal(sameByCollation(['Straße', 3], ['STRASSE', 4]), false);
+    assert.equal(sameByCollation(['Strasse'], ['Strassen']), false);
+  });
+
   it('refuses data.xml clearly when the zip is damaged there, or changed after it was opened', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'power-agent-data-zip-'));
     try {

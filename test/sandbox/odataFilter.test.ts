@@ -53,4 +53,22 @@ describe('sandbox $filter', () => {
       }
     }
   });
+
+  it('reads each column of a row once for many or-ed equalities, as an index would, not once a clause', () => {
+    const filter = Array.from({ length: 50 }, (_, i) => `(name eq 'Account ${i}' and count eq ${i})`).join(' or ');
+    const predicate = parseFilter(filter);
+    let reads = 0;
+    const row: Record<string, unknown> = { name: 'ACCOUNT 7 ', count: 7 };
+    assert.equal(
+      predicate((path) => (reads++, row[path])),
+      true,
+    );
+    assert.equal(reads, 2);
+    reads = 0;
+    assert.equal(
+      predicate((path) => (reads++, path === 'count' ? 8 : row[path])),
+      false,
+    );
+    assert.equal(reads, 2);
+  });
 });
