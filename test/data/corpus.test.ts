@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dataTables, manyToMany } from '../../src/sandbox/dataTables';
@@ -260,4 +261,71 @@ describe('Configuration Migration files made by Microsoft’s tool, into environ
       );
     });
   }
+
+  it('dotnetprog-insurance again, its records under new ids and matched by primary name (updateCompare): the first import’s records are updated, none added', async () => {
+    const file = fixtureFile('dotnetprog-insurance');
+    const files = await readCmtFiles(file);
+    await withData(
+      async (h) => {
+        addOwners(h, files);
+        await buildTables(h.dv(), h.services.http, files);
+        assert.equal(structured(await h.call('pp_import_data', { dataFile: file })).done, true);
+        const tables = dataTables(h.org());
+        const snapshot = () =>
+          files.entities.map((e) => {
+            const lookups = e.fields.filter((f) => LOOKUPS.has(f.type) && !/^(created|modified)/.test(f.name)).map((f) => f.name);
+            return [...tables.get(e.name)!.rows.values()].map((row) => lookups.map((l) => row[l] ?? null)).sort();
+          });
+        const before = snapshot();
+        const pairs = () => manyToMany(h.org()).map((r) => [...r.pairs].sort());
+        const linksBefore = pairs();
+
+        const again = join(h.work, 'again');
+        writeRenamedCopy(files, again);
+        const copy = await readCmtFiles(again);
+        assert.deepEqual(
+          copy.records.map((r) => r.id),
+          files.records.map((r) => renamed(r.id)),
+        );
+        assert.equal(copy.schemaBytes.toString('utf8').match(/updateCompare="true"/g)?.length, files.entities.length);
+        const imported = await h.call('pp_import_data', { dataFile: again });
+        const result = structured(imported);
+        assert.equal(result.done, true, text(imported));
+        assert.deepEqual(result.failures, [], text(imported));
+        for (const e of result.entities) assert.equal(e.matched, e.records, `${e.name}: ${text(imported)}`);
+        assert.deepEqual(snapshot(), before, 'the same records, pointing at the same records');
+        assert.deepEqual(pairs(), linksBefore, 'the same N:N links');
+        for (const record of files.records) assert.ok(!tables.get(record.entity)!.rows.has(renamed(record.id)), 'no record under a new id');
+      },
+      {},
+      { folders: [FIXTURES] },
+    );
+  });
 });
+
+/** Another id for a record of the file, the same each time. */
+function renamed(id: string): string {
+  const hex = createHash('sha256').update(id).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The file as someone else's export of the same records would be: every record of the file under
+ * another id (and every lookup and link pointing at it), each table's primary name marked updateCompare.
+ */
+function writeRenamedCopy(files: CmtFiles, folder: string): void {
+  let data = files.dataBytes.toString('utf8');
+  for (const record of files.records) data = data.replace(new RegExp(record.id, 'gi'), renamed(record.id));
+  let schema = files.schemaBytes.toString('utf8');
+  for (const entity of files.entities) {
+    const start = schema.indexOf(`<entity name="${entity.name}"`);
+    const end = schema.indexOf('</entity>', start);
+    const block = schema
+      .slice(start, end)
+      .replace(new RegExp(`<field (?=[^>]*\\bname="${entity.primarynamefield}")`), '<field updateCompare="true" ');
+    schema = schema.slice(0, start) + block + schema.slice(end);
+  }
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'data.xml'), data);
+  writeFileSync(join(folder, 'data_schema.xml'), schema);
+}
