@@ -1,11 +1,15 @@
+import { ToolError } from '../callerError';
 import type { DataverseClient } from '../platform/dataverse';
+import { PlatformError } from '../platform/errors';
 import { queryPath } from '../platform/odata';
 import { mapLimited } from '../solutions/parallel';
+import { readDataBatches } from './cmtDataReader';
 import type { CmtEvent } from './cmtRecords';
-import type { CmtField } from './cmtSchema';
+import { CmtFormatError, type CmtField } from './cmtSchema';
 import { LOOKUP_TYPES, compareColumn, conditionOf, groupsByLength, keyOf, sameByCollation, type Scalar } from './compareValues';
 import { PAGE_PREFER } from './fetchPaging';
-import type { SavedMatches } from './importProgress';
+import type { DataSource } from './dataPackage';
+import type { ImportProgress, SavedMatches } from './importProgress';
 import type { ImportPlan, TablePlan } from './importPlan';
 import { LookupResolver, type PendingBind } from './lookups';
 import { firstPass } from './recordBody';
@@ -22,7 +26,7 @@ export interface CompareMatches {
   /** A file record's id → why it is not imported. */
   refused: Map<string, string>;
   /** Per table (the schema's name) with a record matched: how many, and how many have the environment's id, not the file's. */
-  tables: Map<string, { matched: number; newIds: number; fields: string[] }>;
+  tables: Map<string, TableMatches>;
   notes: string[];
   requests: number;
 }
@@ -33,12 +37,16 @@ const NOT_COMPARED = new Set(['datetime', 'optionsetvaluecollection', 'partylist
 const QUERIES_AT_ONCE = 8;
 
 type TableComparison = { plan: TablePlan; fields: CmtField[] };
+/** A table's records matched, those under the environment's id, and those matched by id for being circular. */
+type TableMatches = { matched: number; newIds: number; circular: number; fields: string[] };
 
 /** A record of a compared table: its compare values as the file gives them, a lookup's as its target. */
 interface Candidate {
   table: string;
   id: string;
   values: Array<Scalar | PendingBind>;
+  /** A lookup among its values points at itself, or at records that point back at it: it cannot wait for them. */
+  circular: boolean;
 }
 
 /** The fields a table's records are matched on, or why they cannot be (a note); undefined where they match by id. */
@@ -78,7 +86,7 @@ export async function matchByCompareFields(
     else comparisons.set(name, { plan: table, fields });
   }
   if (!comparisons.size) return matches.notes.length ? matches : undefined;
-  const { candidates, inFile } = await readCandidates(plan, comparisons, data);
+  const { candidates, inFile } = await readCandidates(plan, comparisons, data, signal);
   const resolver = new LookupResolver(plan.tables, inFile, new Set());
   const outside = candidates.flatMap((c) => c.values.filter((v): v is PendingBind => isBind(v) && !inFile.has(v.id)));
   await resolver.resolve(
@@ -94,7 +102,7 @@ export async function matchByCompareFields(
       const these = round.filter((c) => c.table === name);
       if (these.length) await run.matchTable(comparison, these);
     }
-  for (const [name, table] of run.tables) if (table.matched) matches.tables.set(name, table);
+  for (const [name, table] of run.tables) if (table.matched || table.circular) matches.tables.set(name, table);
   return matches;
 }
 
@@ -107,10 +115,12 @@ async function readCandidates(
   plan: ImportPlan,
   comparisons: Map<string, TableComparison>,
   data: AsyncIterable<CmtEvent[]>,
+  signal: AbortSignal,
 ): Promise<{ candidates: Candidate[]; inFile: Map<string, string> }> {
   const candidates: Candidate[] = [];
   const inFile = new Map<string, string>();
-  for await (const events of data)
+  for await (const events of data) {
+    signal.throwIfAborted();
     for (const event of events) {
       if (event.kind !== 'record') continue;
       const table = plan.tables.get(event.entity);
@@ -124,22 +134,27 @@ async function readCandidates(
         if (LOOKUP_TYPES.has(field.type)) return built.binds.find((b) => b.field === field.name) ?? null;
         if (field.type === 'state') return built.state?.statecode ?? (built.body.statecode as number | undefined) ?? null;
         if (field.type === 'status') return built.state?.statuscode ?? (built.body.statuscode as number | undefined) ?? null;
-        return (built.body[field.name] as Scalar | undefined) ?? null;
+        // Dataverse keeps no empty text: "" is null there.
+        const value = built.body[field.name] as Scalar | undefined;
+        return value === '' || value === undefined ? null : value;
       });
-      candidates.push({ table: event.entity, id: event.record.id, values });
+      candidates.push({ table: event.entity, id: event.record.id, values, circular: false });
     }
+  }
   return { candidates, inFile };
 }
 
 /**
- * The candidates in rounds: each after the compared records its lookups point at. Lookups in a
- * circle (two records pointing at each other) are compared with the ids as the file gives them.
+ * The candidates in rounds: each after the compared records its lookups point at. A record whose
+ * lookup points at itself, or into a circle of records pointing at each other, is marked circular.
  */
 function* rounds(candidates: Candidate[]): Generator<Candidate[]> {
   const waiting = new Set(candidates.map((c) => c.id));
+  for (const c of candidates) if (c.values.some((v) => isBind(v) && v.id === c.id)) c.circular = true;
   let pending = candidates;
   while (pending.length) {
     const ready = pending.filter((c) => c.values.every((v) => !isBind(v) || v.id === c.id || !waiting.has(v.id)));
+    if (!ready.length) for (const c of pending) c.circular = true;
     const round = ready.length ? ready : pending;
     yield round;
     for (const c of round) waiting.delete(c.id);
@@ -148,7 +163,7 @@ function* rounds(candidates: Candidate[]): Generator<Candidate[]> {
 }
 
 class MatchRun {
-  readonly tables = new Map<string, { matched: number; newIds: number; fields: string[] }>();
+  readonly tables = new Map<string, TableMatches>();
   /** The environment's records matched so far → the file record that matched each first. */
   private readonly claimed = new Map<string, string>();
 
@@ -160,12 +175,21 @@ class MatchRun {
     private readonly signal: AbortSignal,
   ) {}
 
-  /** A candidate's values in Web API form, lookups as their targets' ids here; undefined when a target is nowhere. */
-  private valuesOf(candidate: Candidate): Scalar[] | undefined {
+  /**
+   * A candidate's values in Web API form, lookups as their targets' ids here; undefined when a
+   * target is nowhere, or is a record of the file that is not imported (the candidate is refused).
+   */
+  private valuesOf(candidate: Candidate, fields: CmtField[]): Scalar[] | undefined {
     const values: Scalar[] = [];
-    for (const value of candidate.values) {
+    for (const [i, value] of candidate.values.entries()) {
       if (!isBind(value)) values.push(value);
-      else if (this.inFile.has(value.id)) values.push(this.matches.ids.get(value.id) ?? value.id);
+      else if (this.matches.refused.has(value.id)) {
+        this.matches.refused.set(
+          candidate.id,
+          `not imported: its updateCompare field ${fields[i]!.name} points at record ${value.id} of the file, which is not imported, so the record it would update cannot be told.`,
+        );
+        return undefined;
+      } else if (this.inFile.has(value.id)) values.push(this.matches.ids.get(value.id) ?? value.id);
       else {
         const target = this.resolver.target(value);
         if ('why' in target) return undefined;
@@ -176,11 +200,15 @@ class MatchRun {
   }
 
   async matchTable({ plan, fields }: TableComparison, candidates: Candidate[]): Promise<void> {
-    const table = this.tables.get(plan.entity.name) ?? { matched: 0, newIds: 0, fields: fields.map((f) => f.name) };
+    const table = this.tables.get(plan.entity.name) ?? { matched: 0, newIds: 0, circular: 0, fields: fields.map((f) => f.name) };
     this.tables.set(plan.entity.name, table);
-    // A record with none of the values, or pointing at a record found nowhere, is matched by id.
+    // A record with none of the values, pointing at a record found nowhere, or circular, is matched by id.
     const asked = candidates.flatMap((candidate) => {
-      const values = this.valuesOf(candidate);
+      if (candidate.circular) {
+        table.circular++;
+        return [];
+      }
+      const values = this.valuesOf(candidate, fields);
       const condition = values?.some((v) => v !== null) ? conditionOf(fields, values) : undefined;
       return values && condition ? [{ candidate, values, condition }] : [];
     });
@@ -211,7 +239,7 @@ class MatchRun {
   }
 
   /** Matches a record to the one record holding its values, or refuses it where that is unclear. */
-  private decide(candidate: Candidate, found: Set<string>, fields: CmtField[], table: { matched: number; newIds: number }): void {
+  private decide(candidate: Candidate, found: Set<string>, fields: CmtField[], table: TableMatches): void {
     if (!found.size) return;
     const values = fields.map((f, i) => `${f.name} ${describe(candidate.values[i]!)}`).join(', ');
     // Of several, the record with the file's own id is the one (a file imported again).
@@ -224,6 +252,13 @@ class MatchRun {
       return;
     }
     const match = found.has(candidate.id) ? candidate.id : [...found][0]!;
+    if (match !== candidate.id && this.inFile.has(match)) {
+      this.matches.refused.set(
+        candidate.id,
+        `not imported: its updateCompare values (${values}) match record ${match} of this environment, which the file gives as a record of its own; writing both there would make one record of two.`,
+      );
+      return;
+    }
     const first = this.claimed.get(match);
     if (first !== undefined && first !== candidate.id) {
       this.matches.refused.set(
@@ -246,8 +281,53 @@ function describe(value: Scalar | PendingBind): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
+/**
+ * The records updateCompare fields match, worked out once an import: where they name more than
+ * the key, data.xml is read a second time first, for those values; a resumed import is given them
+ * back, so that every call writes the same records.
+ */
+export async function matchRecords(
+  dv: DataverseClient,
+  plan: ImportPlan,
+  source: DataSource,
+  fieldNames: string[],
+  progress: ImportProgress,
+  signal: AbortSignal,
+): Promise<CompareMatches | undefined> {
+  if (progress.matches) return restoredMatches(progress.matches);
+  const again = async function* () {
+    yield* readDataBatches(await source.openData(), 'data.xml', fieldNames);
+  };
+  let matches: CompareMatches | undefined;
+  try {
+    matches = await matchByCompareFields(dv, plan, again(), signal);
+  } catch (error) {
+    throw signal.aborted ? error : matchingFailed(error);
+  }
+  if (!matches) return undefined;
+  progress.requests += matches.requests;
+  progress.matches = savedMatches(matches);
+  return matches;
+}
+
+/** A failure before anything is written, said as such: a data.xml that cannot be read, or a query the service refused. */
+function matchingFailed(error: unknown): unknown {
+  if (error instanceof CmtFormatError)
+    return new ToolError(
+      `dataFile: ${error.message} Nothing was imported.`,
+      'Give a data zip written by the Configuration Migration tool, pac data export or pp_export_data, or the folder it unzips to.',
+    );
+  if (!(error instanceof PlatformError)) return error;
+  const said = error.message.trim().replace(/\.$/, '');
+  return new ToolError(
+    `Looking for this environment's records by the updateCompare fields of data_schema.xml failed: ${said}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}. Nothing was imported.`,
+    error.hint ??
+      'Check that those fields are columns of this environment that a query can filter on, or take updateCompare off them in data_schema.xml; then call again.',
+  );
+}
+
 /** What a partial result keeps of the matches, so that its resume writes the same records. */
-export function savedMatches(matches: CompareMatches): SavedMatches {
+function savedMatches(matches: CompareMatches): SavedMatches {
   return {
     ids: Object.fromEntries(matches.ids),
     refused: Object.fromEntries(matches.refused),
@@ -256,7 +336,7 @@ export function savedMatches(matches: CompareMatches): SavedMatches {
   };
 }
 
-export function restoredMatches(saved: SavedMatches): CompareMatches {
+function restoredMatches(saved: SavedMatches): CompareMatches {
   return {
     ids: new Map(Object.entries(saved.ids)),
     refused: new Map(Object.entries(saved.refused)),

@@ -45,10 +45,18 @@ export function groupsByLength(conditions: Comparison[][]): number[][] {
   return groups;
 }
 
+/** Letters the database's Windows collations compare as two. */
+const EXPANDED: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe' };
+
 /** Text as the database compares it under its default collation (Latin1_General_CI_AI), as near as a key can. */
 function folded(text: string): string {
   // SQL's `=` ignores trailing spaces (spaces alone, not tabs or line breaks).
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/ +$/, '');
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[ßæœ]/g, (letter) => EXPANDED[letter]!)
+    .replace(/ +$/, '');
 }
 
 /** Values in one string: text folded (ids are text too), numbers by value, none as null. */
@@ -65,9 +73,8 @@ export function keyOf(values: readonly unknown[]): string {
 const COLLATION = new Intl.Collator('en', { sensitivity: 'base' });
 
 /**
- * Whether a row's values are a record's, text compared letter by letter as a collation does (ß
- * and ss, æ and ae are the same letters there): for a row the service returned whose key is no
- * record's.
+ * Whether a row's values are a record's, text compared letter by letter as a collation does (ø and
+ * o, ł and l, which a key does not fold): for a row the service returned whose key is no record's.
  */
 export function sameByCollation(row: readonly unknown[], values: readonly Scalar[]): boolean {
   return values.every((value, i) => {

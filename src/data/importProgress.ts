@@ -88,7 +88,7 @@ export const savedMatchesSchema = z.strictObject({
   ids: z.record(z.string(), z.string()),
   /** A file record's id → why it is not imported. */
   refused: z.record(z.string(), z.string()),
-  tables: z.record(z.string(), z.object({ matched: z.number(), newIds: z.number(), fields: z.array(z.string()) })),
+  tables: z.record(z.string(), z.object({ matched: z.number(), newIds: z.number(), circular: z.number(), fields: z.array(z.string()) })),
   notes: z.array(z.string()),
 });
 export type SavedMatches = z.infer<typeof savedMatchesSchema>;

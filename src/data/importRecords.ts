@@ -4,7 +4,7 @@ import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
 import { readDataBatches } from './cmtDataReader';
-import { matchByCompareFields, restoredMatches, savedMatches, type CompareMatches } from './compareMatch';
+import { matchRecords, type CompareMatches } from './compareMatch';
 import { lookupFieldsOf, withMatchedIds } from './matchedIds';
 import { own, type CmtEvent } from './cmtRecords';
 import type { DataSource } from './dataPackage';
@@ -105,7 +105,8 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
     );
   }
   const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
-  // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it.
+  // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it
+  // (or, where updateCompare fields are matched first, before anything is written).
   const fieldNames = source.schema.entities.flatMap((entity) => entity.fields.map((field) => field.name));
   const data = readAhead(readDataBatches(await source.openData(), 'data.xml', fieldNames), READ_AHEAD_EVENTS);
   try {
@@ -129,29 +130,6 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
   } finally {
     await data.close();
   }
-}
-
-/**
- * The records updateCompare fields match, worked out once an import: where they name more than
- * the key, data.xml is read a second time first, for those values; a resumed import is given them back.
- */
-async function matchRecords(
-  dv: DataverseClient,
-  plan: ImportPlan,
-  source: DataSource,
-  fieldNames: string[],
-  progress: ImportProgress,
-  signal: AbortSignal,
-): Promise<CompareMatches | undefined> {
-  if (progress.matches) return restoredMatches(progress.matches);
-  const again = async function* () {
-    yield* readDataBatches(await source.openData(), 'data.xml', fieldNames);
-  };
-  const matches = await matchByCompareFields(dv, plan, again(), signal);
-  if (!matches) return undefined;
-  progress.requests += matches.requests;
-  progress.matches = savedMatches(matches);
-  return matches;
 }
 
 /** Why the import stopped, as a sentence the summary's advice can follow. */
@@ -468,17 +446,23 @@ class ImportRun {
           lookups: { set: c.lookupsSet, failed: c.lookupsFailed, unresolved: c.lookupsUnresolved },
           states: { set: c.statesSet, failed: c.statesFailed },
           method: this.plan.tables.get(name)!.method,
-          ...(this.matches?.tables.has(name) ? { matched: this.matches.tables.get(name)!.matched } : {}),
+          ...(this.matches?.tables.get(name)?.matched ? { matched: this.matches.tables.get(name)!.matched } : {}),
         };
       });
     const notes = [...this.notes, ...(this.matches?.notes ?? [])];
-    for (const [name, table] of this.matches?.tables ?? [])
-      notes.push(
-        `${name}: ${table.matched} record(s) were matched to records of this environment by ${table.fields.join(', ')} (updateCompare)` +
-          (table.newIds
-            ? `; ${table.newIds} of them are written under the environment's id, which lookups and links pointing at them use.`
-            : '.'),
-      );
+    for (const [name, table] of this.matches?.tables ?? []) {
+      if (table.matched)
+        notes.push(
+          `${name}: ${table.matched} record(s) were matched to records of this environment by ${table.fields.join(', ')} (updateCompare)` +
+            (table.newIds
+              ? `; ${table.newIds} of them are written under the environment's id, which lookups and links pointing at them use.`
+              : '.'),
+        );
+      if (table.circular)
+        notes.push(
+          `${name}: ${table.circular} record(s) were matched by id alone, since an updateCompare lookup of theirs points at themselves or at records pointing back at them.`,
+        );
+    }
     const systemSet = new Set<string>();
     for (const plan of this.plan.tables.values()) {
       if (plan.method === '$batch')

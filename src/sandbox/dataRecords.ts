@@ -368,6 +368,8 @@ function optionProblem(table: DataTable, column: DataColumn, values: number[]): 
 }
 
 function normalize(column: DataColumn, value: unknown): unknown {
+  // Dataverse keeps no empty text: "" is stored, and read back, as null.
+  if ((column.type === 'String' || column.type === 'Memo') && value === '') return null;
   if (column.type === 'DateTime' && column.dateFormat !== 'DateOnly') return new Date(String(value)).toISOString().replace(/\.000Z$/, 'Z');
   if (column.type === 'Uniqueidentifier') return String(value).toLowerCase();
   return value;

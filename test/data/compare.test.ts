@@ -62,7 +62,7 @@ describe('pp_import_data with updateCompare fields', () => {
               ],
             },
             { id: id('a', 3), fields: [['name', 'Twice']] },
-            // ß is ss to the collation: the service finds it, and the import sees which record it answers.
+            // ß is ss to the collation.
             { id: id('a', 4), fields: [['name', 'STRASSBURG']] },
             // A second record of the file holding the first one's values.
             { id: id('a', 5), fields: [['name', 'fabrikam']] },
@@ -106,7 +106,7 @@ describe('pp_import_data with updateCompare fields', () => {
         out.entities.map((e: any) => [e.name, e.records, e.imported, e.failed, e.matched]),
         [
           ['account', 5, 3, 2, 2],
-          ['contact', 3, 3, 0, 1],
+          ['contact', 3, 2, 1, 1],
         ],
         text(result),
       );
@@ -134,7 +134,11 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.deepEqual([smith.statecode, smith.statuscode], [1, 2], 'the state is set on the record matched');
       assert.equal(contacts.get(id('e', 5))!.statecode, 0);
       assert.equal(contacts.get(id('c', 2))!.parentcustomerid, id('e', 1), 'a lookup points at the account matched');
-      assert.equal(contacts.get(id('c', 3))!.parentcustomerid, undefined, 'a lookup at the record not imported is not set');
+      assert.equal(contacts.has(id('c', 3)), false, 'compared through an account not imported, so not imported');
+      assert.match(
+        out.failures.find((f: any) => f.id === id('c', 3)).message,
+        new RegExp(`updateCompare field parentcustomerid points at record ${id('a', 3)} of the file, which is not imported`),
+      );
       const mentor = manyToMany(org).find((r) => r.SchemaName === 'contoso_contact_mentor')!;
       assert.deepEqual([...mentor.pairs], [`${id('c', 2)}|${id('e', 4)}`], 'the link points at the contact matched');
       assert.match(text(result), /account: 2 record\(s\) were matched to records of this environment by name \(updateCompare\)/);
@@ -153,8 +157,7 @@ describe('pp_import_data with updateCompare fields', () => {
         again.entities.map((e: any) => [e.name, e.imported, e.failed, e.matched]),
         [
           ['account', 3, 2, 3],
-          // Brown's account was not imported, so its compare values match nothing: it is written by its id again.
-          ['contact', 3, 0, 2],
+          ['contact', 2, 1, 2],
         ],
       );
       assert.deepEqual([accounts.size, contacts.size, mentor.pairs.size], [accountsBefore + 1, contactsAfter, 1]);
@@ -275,35 +278,109 @@ describe('pp_import_data with updateCompare fields', () => {
   it('finishes a partial import with its resume, matching the same records again: nothing is written twice', async () => {
     await withData(async (h) => {
       const accounts = dataTables(h.org()).get('account')!.rows;
-      for (const n of range(60)) accounts.set(id('e', n), { accountid: id('e', n), name: `Account ${n}`, statecode: 0, statuscode: 1 });
-      const records = accountsAndContacts(60);
+      for (const n of range(200)) accounts.set(id('e', n), { accountid: id('e', n), name: `Account ${n}`, statecode: 0, statuscode: 1 });
+      // Account 190 twice here: the file's is refused, far past where the first call stops reading.
+      accounts.set(id('e', 201), { accountid: id('e', 201), name: 'Account 190', statecode: 0, statuscode: 1 });
+      const records = accountsAndContacts(200);
       const file = await writeDataFile(h.work, 'resumed.zip', schemaXml([ACCOUNT_BY_NAME, CONTACT]), dataXml(records));
       answerLate(h.sandbox, 'UpsertMultiple', 1, 0, { kind: 'throttle', retryAfterSeconds: 600 });
       const args = { dataFile: file, batchSize: 20, parallelism: 1, timeBudgetSeconds: 30 };
       const partial = structured(await h.call('pp_import_data', args));
       assert.equal(partial.done, false);
       assert.equal(partial.entities[0].imported, 20);
+      assert.equal(partial.failureCount, 0, 'the first call did not reach the record refused');
       h.sandbox.faults.clear();
-      // A record the first call created could match another of the file now: the resume keeps the first call's matches.
+      // The resume keeps the first call's matches: no query again, and the same records written and refused.
       const from = h.sandbox.requests.length;
       const done = structured(await h.call('pp_import_data', { ...args, resume: partial.resume }));
       assert.equal(done.done, true);
       const sent = h.sandbox.requests.slice(from);
       assert.equal(sent.filter((r) => r.method === 'GET' && /\/accounts$/.test(r.path)).length, 0, 'no compare query again');
-      assert.equal(sent.filter((r) => /UpsertMultiple$/.test(r.path)).length, 2 + 3, 'the 2 account batches left, the 3 of contacts');
+      assert.equal(sent.filter((r) => /UpsertMultiple$/.test(r.path)).length, 9 + 10, 'the 9 account batches left, the 10 of contacts');
       assert.deepEqual(
-        done.entities.map((e: any) => [e.name, e.imported, e.matched, e.lookups.set]),
+        done.entities.map((e: any) => [e.name, e.imported, e.failed, e.matched, e.lookups.set]),
         [
-          ['account', 60, 60, 60],
-          ['contact', 60, undefined, 60],
+          ['account', 199, 1, 199, 199],
+          ['contact', 200, 0, undefined, 199],
         ],
       );
-      assert.equal(accounts.size, 60, 'every account of the file is one of the environment');
+      assert.deepEqual(
+        done.failures.map((f: any) => f.id),
+        [id('a', 190)],
+      );
+      assert.equal(accounts.size, 201, 'every account of the file is one of the environment, the one refused aside');
       const contacts = dataTables(h.org()).get('contact')!.rows;
       assert.deepEqual(
         [contacts.get(id('c', 60))!.parentcustomerid, accounts.get(id('e', 60))!.primarycontactid],
         [id('e', 60), id('c', 60)],
       );
+    });
+  });
+
+  it('refuses a record whose values match a record the file gives as its own, and matches by id one whose compare lookup points at itself', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!.rows;
+      accounts.set(id('a', 1), { accountid: id('a', 1), name: 'Contoso', statecode: 0, statuscode: 1 });
+      const byNameAndParent: TestEntity = {
+        ...ACCOUNT,
+        fields: [...ACCOUNT.fields, ['parentaccountid', 'entityreference', 'account']],
+        compare: ['name', 'parentaccountid'],
+      };
+      const data = dataXml([
+        {
+          entity: 'account',
+          records: [
+            { id: id('a', 1), fields: [['name', 'Contoso Ltd']] as TestField[] },
+            { id: id('a', 2), fields: [['name', 'Contoso']] as TestField[] },
+            {
+              id: id('a', 3),
+              fields: [
+                ['name', 'Its Own Parent'],
+                ['parentaccountid', id('a', 3), 'account', 'Its Own Parent'],
+              ] as TestField[],
+            },
+          ],
+        },
+      ]);
+      const file = await writeDataFile(h.work, 'own.zip', schemaXml([byNameAndParent]), data);
+      const result = await h.call('pp_import_data', { dataFile: file });
+      const out = structured(result);
+      assert.deepEqual([out.entities[0].imported, out.entities[0].failed, out.entities[0].matched], [2, 1, undefined], text(result));
+      assert.equal(accounts.get(id('a', 1))!.name, 'Contoso Ltd', 'the file’s own a1 is not overwritten by a2');
+      assert.equal(accounts.has(id('a', 2)), false);
+      assert.match(
+        out.failures[0].message,
+        new RegExp(`match record ${id('a', 1)} of this environment, which the file gives as a record of its own`),
+      );
+      assert.equal(accounts.get(id('a', 3))!.parentaccountid, id('a', 3));
+      assert.match(
+        text(result),
+        /account: 1 record\(s\) were matched by id alone, since an updateCompare lookup of theirs points at themselves/,
+      );
+    });
+  });
+
+  it('refuses a data.xml it cannot read, or a compare query the service refuses, before writing anything, saying why', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!.rows;
+      const before = accounts.size;
+      const good = dataXml([{ entity: 'account', records: [{ id: id('a', 1), fields: [['name', 'Fabrikam']] as TestField[] }] }]);
+      const broken = good.replace('</entities>', '<entity name="account"><records><record id="x"></entities>');
+      const brokenFile = await writeDataFile(h.work, 'broken.zip', schemaXml([ACCOUNT_BY_NAME]), broken);
+      const unread = await h.call('pp_import_data', { dataFile: brokenFile });
+      assert.equal(unread.isError, true);
+      assert.match(text(unread), /dataFile: data\.xml is not well-formed XML: .* Nothing was imported\./);
+      assert.doesNotMatch(text(unread), /bug/i);
+
+      h.sandbox.faults.add({ kind: 'forbidden', path: '/accounts', method: 'GET', times: 1 });
+      const goodFile = await writeDataFile(h.work, 'good.zip', schemaXml([ACCOUNT_BY_NAME]), good);
+      const refused = await h.call('pp_import_data', { dataFile: goodFile });
+      assert.equal(refused.isError, true);
+      assert.match(
+        text(refused),
+        /Looking for this environment's records by the updateCompare fields of data_schema\.xml failed: .*Nothing was imported\./,
+      );
+      assert.equal(accounts.size, before);
     });
   });
 
