@@ -14,7 +14,7 @@ export const importData = defineTool({
   toolset: 'data',
   title: 'Import data',
   description:
-    'Imports a Configuration Migration data file, keeping record ids, then lookups, states, N:N links. Out of time: ' +
+    'Imports a Configuration Migration data file: records by id or updateCompare fields, then lookups, states, N:N links. Out of time: ' +
     'done false and a resume to call again with.',
   input: z.strictObject({
     environment: environmentRef.optional(),
