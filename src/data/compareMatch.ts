@@ -6,13 +6,13 @@ import { mapLimited } from '../solutions/parallel';
 import { readDataBatches } from './cmtDataReader';
 import type { CmtEvent } from './cmtRecords';
 import { CmtFormatError, type CmtField } from './cmtSchema';
-import { LOOKUP_TYPES, compareColumn, conditionOf, groupsByLength, keyOf, sameByCollation, type Scalar } from './compareValues';
+import { compareColumn, conditionOf, groupsByLength, keyOf, sameByCollation, type Scalar } from './compareValues';
 import { PAGE_PREFER } from './fetchPaging';
 import type { DataSource } from './dataPackage';
 import type { ImportProgress, SavedMatches } from './importProgress';
 import type { ImportPlan, TablePlan } from './importPlan';
 import { LookupResolver, type PendingBind } from './lookups';
-import { firstPass } from './recordBody';
+import { LOOKUP_TYPES, firstPass } from './recordBody';
 
 /**
  * The schema's `updateCompare` fields (the tool's "uniqueness condition"): an import updates the
@@ -227,7 +227,10 @@ class MatchRun {
     groups.forEach((group, g) => {
       // Which records each returned row holds the values of: by key, else letter by letter.
       const byKey = new Map<string, number[]>();
-      group.forEach((a, k) => byKey.set(keyOf(a.values), [...(byKey.get(keyOf(a.values)) ?? []), k]));
+      group.forEach((a, k) => {
+        const key = keyOf(a.values);
+        byKey.set(key, [...(byKey.get(key) ?? []), k]);
+      });
       const found = group.map(() => new Set<string>());
       for (const row of rowsOf[g]!) {
         const values = columns.map((c) => row[c]);
@@ -273,6 +276,25 @@ class MatchRun {
     table.newIds++;
     this.matches.ids.set(candidate.id, match);
   }
+}
+
+/** What the summary says of the matches: tables matched by id alone, then each table's matches. */
+export function matchNotes(matches: CompareMatches): string[] {
+  const notes = [...matches.notes];
+  for (const [name, table] of matches.tables) {
+    if (table.matched)
+      notes.push(
+        `${name}: ${table.matched} record(s) were matched to records of this environment by ${table.fields.join(', ')} (updateCompare)` +
+          (table.newIds
+            ? `; ${table.newIds} of them are written under the environment's id, which lookups and links pointing at them use.`
+            : '.'),
+      );
+    if (table.circular)
+      notes.push(
+        `${name}: ${table.circular} record(s) were matched by id alone, since an updateCompare lookup of theirs points at themselves or at records pointing back at them.`,
+      );
+  }
+  return notes;
 }
 
 /** A value as a person reads it: text quoted, a lookup by the id the file gives. */

@@ -2,11 +2,10 @@
 // returned row holds which record's values.
 import { GUID, anyOf, eq, rowId, type Comparison } from '../platform/odata';
 import type { CmtField } from './cmtSchema';
+import { LOOKUP_TYPES } from './recordBody';
 
 /** A value in Web API form: text, a number, a boolean, an id, or none. */
 export type Scalar = string | number | boolean | null;
-
-export const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 
 /** Characters of $filter per query, well under the URL length Dataverse accepts (32 KB). */
 const FILTER_LENGTH = 4000;

@@ -4,7 +4,7 @@ import { ToolError } from '../callerError';
 import type { ProgressUpdate } from '../progress';
 import { linkRecords, type PendingLink } from './associate';
 import { readDataBatches } from './cmtDataReader';
-import { matchRecords, type CompareMatches } from './compareMatch';
+import { matchNotes, matchRecords, type CompareMatches } from './compareMatch';
 import { lookupFieldsOf, withMatchedIds } from './matchedIds';
 import { own, type CmtEvent } from './cmtRecords';
 import type { DataSource } from './dataPackage';
@@ -438,6 +438,7 @@ class ImportRun {
       .filter((name) => this.plan.tables.has(name))
       .map((name) => {
         const c = this.progress.table(name);
+        const matched = this.matches?.tables.get(name)?.matched;
         return {
           name,
           records: c.records,
@@ -446,23 +447,10 @@ class ImportRun {
           lookups: { set: c.lookupsSet, failed: c.lookupsFailed, unresolved: c.lookupsUnresolved },
           states: { set: c.statesSet, failed: c.statesFailed },
           method: this.plan.tables.get(name)!.method,
-          ...(this.matches?.tables.get(name)?.matched ? { matched: this.matches.tables.get(name)!.matched } : {}),
+          ...(matched ? { matched } : {}),
         };
       });
-    const notes = [...this.notes, ...(this.matches?.notes ?? [])];
-    for (const [name, table] of this.matches?.tables ?? []) {
-      if (table.matched)
-        notes.push(
-          `${name}: ${table.matched} record(s) were matched to records of this environment by ${table.fields.join(', ')} (updateCompare)` +
-            (table.newIds
-              ? `; ${table.newIds} of them are written under the environment's id, which lookups and links pointing at them use.`
-              : '.'),
-        );
-      if (table.circular)
-        notes.push(
-          `${name}: ${table.circular} record(s) were matched by id alone, since an updateCompare lookup of theirs points at themselves or at records pointing back at them.`,
-        );
-    }
+    const notes = [...this.notes, ...(this.matches ? matchNotes(this.matches) : [])];
     const systemSet = new Set<string>();
     for (const plan of this.plan.tables.values()) {
       if (plan.method === '$batch')

@@ -1,6 +1,6 @@
 import { normalizeId, type CmtEvent } from './cmtRecords';
-import { LOOKUP_TYPES } from './compareValues';
 import type { ImportPlan } from './importPlan';
+import { LOOKUP_TYPES } from './recordBody';
 
 /** The events of data.xml with each matched record's id, and every lookup, party and link pointing at it, changed to its match's. */
 export async function* withMatchedIds(

@@ -17,7 +17,8 @@ type ColumnRule =
   | { kind: 'value'; type: string; date: DateColumn | undefined }
   | { kind: 'state' | 'status' };
 
-const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
+/** The file's types of lookup columns. */
+export const LOOKUP_TYPES = new Set(['entityreference', 'owner', 'customer']);
 const TEXT_TYPES = new Set(['string', 'memo', 'imagedata']);
 
 /** What the first pass needs of a table, worked out once per import rather than once per record or value. */

@@ -166,8 +166,9 @@ export function parseFilter(filter: string): Predicate {
       const right = primary();
       const l = left;
       left = (read) => l(read) && right(read);
-      const both = [...(equalities.get(l) ?? []), ...(equalities.get(right) ?? [])];
-      if (equalities.has(l) && equalities.has(right) && new Set(both.map(([p]) => p)).size === both.length) equalities.set(left, both);
+      const [first, second] = [equalities.get(l), equalities.get(right)];
+      const both = first && second ? [...first, ...second] : [];
+      if (both.length && new Set(both.map(([p]) => p)).size === both.length) equalities.set(left, both);
     }
     return left;
   };
