@@ -204,10 +204,13 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await runCommand(page, 'Power Agent MCP: Set solution version');
       await pick(page, 'Contoso Dev');
       await pick(page, 'ContosoCore');
-      await page.locator('.quick-input-widget input').fill('abc');
+      // As with the backup's label: the version's box replaces the solution list, so type only once it is there.
+      const version = page.locator('.quick-input-widget input[placeholder="Version"]');
+      await version.waitFor({ timeout: 30_000 });
+      await version.fill('abc');
       await page.locator('.quick-input-message', { hasText: 'Version must look like 1.2.0.0.' }).waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(SHOTS, '5-solution-version-validated.png') });
-      await page.locator('.quick-input-widget input').fill('1.2.1.0');
+      await version.fill('1.2.1.0');
       await page.keyboard.press('Enter');
       const toast = page.locator('.notification-toast', { hasText: 'ContosoCore in Contoso Dev: version 1.2.0.0 → 1.2.1.0.' }).first();
       await toast.waitFor({ timeout: 60_000 });
@@ -302,9 +305,9 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
       await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Contoso Test' }).waitFor({ timeout: 30_000 });
       await page.keyboard.press('Enter');
       await pick(page, 'before-e2e');
-      const confirm = page.locator('.quick-input-widget', { hasText: 'Contoso Test' });
+      const confirm = page.locator('.quick-input-widget input[placeholder=\'Type "Contoso Test" to confirm.\']');
       await confirm.waitFor({ timeout: 60_000 });
-      await page.locator('.quick-input-widget input').fill('Contoso Test');
+      await confirm.fill('Contoso Test');
       await page.screenshot({ path: join(SHOTS, '13-restore-confirm.png') });
       await page.keyboard.press('Enter');
       await page
