@@ -340,9 +340,8 @@ function matchingFailed(error: unknown): unknown {
       'Give a data zip written by the Configuration Migration tool, pac data export or pp_export_data, or the folder it unzips to.',
     );
   if (!(error instanceof PlatformError)) return error;
-  const said = error.message.trim().replace(/\.$/, '');
   return new ToolError(
-    `Looking for this environment's records by the updateCompare fields of data_schema.xml failed: ${said}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}. Nothing was imported.`,
+    `Looking for this environment's records by the updateCompare fields of data_schema.xml failed: ${error.said()}. Nothing was imported.`,
     error.hint ??
       'Check that those fields are columns of this environment that a query can filter on, or take updateCompare off them in data_schema.xml; then call again.',
   );

@@ -26,7 +26,10 @@ export interface ImportOptions {
   parallelism?: number;
   signal: AbortSignal;
   progress: (update: ProgressUpdate) => Promise<void>;
-  /** Milliseconds to keep going, through throttling included; then a resumable partial result. Default 5 minutes. */
+  /**
+   * Milliseconds the call may take, from its start (metadata and updateCompare queries included), waiting out
+   * throttling; then a resumable partial result. Default 5 minutes.
+   */
   timeBudgetMs?: number;
   /** asSchema: bypass custom plug-ins where the schema says disableplugins="true"; never: let them run. */
   bypassPlugins?: 'asSchema' | 'never';
@@ -104,6 +107,7 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
       'Give the same dataFile as the call that returned it, or start again without resume.',
     );
   }
+  const deadline = Date.now() + (options.timeBudgetMs ?? 300_000);
   const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
   // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it
   // (or, where updateCompare fields are matched first, before anything is written).
@@ -115,7 +119,7 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
     const matches = await matchRecords(dv, plan, source, fieldNames, progress, options.signal);
     // The metadata's answers carry the environment's recommended parallelism.
     const atOnce = chooseParallelism(options.parallelism, dv.parallelismHint);
-    const run = new ImportRun(dv, plan, progress, { ...options, parallelism: atOnce.parallelism }, atOnce.follow, matches);
+    const run = new ImportRun(dv, plan, progress, { ...options, parallelism: atOnce.parallelism, deadline }, atOnce.follow, matches);
     if (atOnce.note) run.notes.push(atOnce.note);
     try {
       await run.execute(matches?.ids.size ? withMatchedIds(data, matches.ids, lookupFieldsOf(plan)) : data);
@@ -136,8 +140,7 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
 function describe(error: unknown): string {
   let text: string;
   if (error instanceof ToolError) text = error.describe();
-  else if (error instanceof PlatformError)
-    text = `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}${error.hint ? ` ${error.hint}` : ''}`;
+  else if (error instanceof PlatformError) text = `${error.said()}.${error.hint ? ` ${error.hint}` : ''}`;
   else text = (error as Error).message;
   text = text.trimEnd();
   return /[.!?]$/.test(text) ? text : `${text}.`;
@@ -165,14 +168,14 @@ class ImportRun {
     private readonly dv: DataverseClient,
     private readonly plan: ImportPlan,
     private readonly progress: ImportProgress,
-    private readonly options: ImportOptions & { parallelism: number },
+    private readonly options: ImportOptions & { parallelism: number; deadline: number },
     followHint: boolean,
     private readonly matches: CompareMatches | undefined,
   ) {
     this.dispatcher = new Dispatcher({
       parallelism: options.parallelism,
       followHint,
-      deadline: Date.now() + (options.timeBudgetMs ?? 300_000),
+      deadline: options.deadline,
       signal: options.signal,
     });
     this.resolver = new LookupResolver(this.plan.tables, this.inFile, this.progress.failedIds);

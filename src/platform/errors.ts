@@ -56,6 +56,12 @@ export class PlatformError extends Error {
     return lines.join('\n');
   }
 
+  /** What the service said as one clause to quote in a sentence: "No capacity (correlation id c-1)", no end stop. */
+  said(): string {
+    const message = this.message.trim().replace(/\.$/, '');
+    return this.correlationId ? `${message} (correlation id ${this.correlationId})` : message;
+  }
+
   toJSON(): PlatformErrorFields {
     return {
       service: this.service,

@@ -317,6 +317,27 @@ describe('pp_import_data with updateCompare fields', () => {
     });
   });
 
+  it('counts the updateCompare queries in the time budget: a call they outlast returns their matches to resume with', async () => {
+    await withData(async (h) => {
+      const accounts = dataTables(h.org()).get('account')!.rows;
+      for (const n of range(3)) accounts.set(id('e', n), { accountid: id('e', n), name: `Account ${n}`, statecode: 0, statuscode: 1 });
+      const records = accountsAndContacts(3);
+      const file = await writeDataFile(h.work, 'slow-query.zip', schemaXml([ACCOUNT_BY_NAME, CONTACT]), dataXml(records));
+      // The compare query alone takes longer than the whole call may.
+      h.sandbox.faults.add({ kind: 'slow', method: 'GET', path: '/\\/accounts$/', times: 1, delayMs: 5_500 });
+      const args = { dataFile: file, timeBudgetSeconds: 5 };
+      const partial = structured(await h.call('pp_import_data', args));
+      assert.deepEqual([partial.done, partial.entities[0].imported, partial.entities[1].imported], [false, 0, 0], JSON.stringify(partial));
+      assert.equal(accounts.size, 3, 'nothing written past the budget');
+      const from = h.sandbox.requests.length;
+      const done = structured(await h.call('pp_import_data', { ...args, resume: partial.resume }));
+      const sent = h.sandbox.requests.slice(from);
+      assert.equal(sent.filter((r) => r.method === 'GET' && /\/accounts$/.test(r.path)).length, 0, 'the matches came back with resume');
+      assert.deepEqual([done.done, done.entities[0].imported, done.entities[0].matched, done.entities[1].imported], [true, 3, 3, 3]);
+      assert.equal(accounts.size, 3, 'every account of the file is one of the environment');
+    });
+  });
+
   it('refuses a record whose values match a record the file gives as its own, and matches by id one whose compare lookup points at itself', async () => {
     await withData(async (h) => {
       const accounts = dataTables(h.org()).get('account')!.rows;

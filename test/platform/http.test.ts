@@ -317,6 +317,7 @@ describe('HttpClient', () => {
         e.describe(),
         /Power Platform admin \(BAP\) error \(HTTP 404, EnvironmentNotFound\): The environment could not be found\.\nCorrelation id: corr-123\nWhat to do: Check the environment id/,
       );
+      assert.equal(e.said(), 'The environment could not be found (correlation id corr-123)', 'a clause, quoted inside a sentence');
       return true;
     });
   });

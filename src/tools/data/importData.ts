@@ -21,7 +21,7 @@ export const importData = defineTool({
     dataFile: z.string().min(1).describe('Data zip or its unzipped folder.'),
     batchSize: z.number().int().min(1).max(1000).default(500).describe('Records per request.'),
     parallelism: z.number().int().min(1).max(52).optional().describe('Most requests at once; default: what the environment recommends.'),
-    timeBudgetSeconds: z.number().int().min(5).max(3600).default(300).describe('Seconds to go on before a resumable result.'),
+    timeBudgetSeconds: z.number().int().min(5).max(3600).default(300).describe('Seconds the call may take; then a resumable result.'),
     bypassPlugins: z
       .enum(['asSchema', 'never'])
       .default('asSchema')

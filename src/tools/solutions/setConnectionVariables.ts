@@ -184,7 +184,7 @@ async function applyToEnvironment(
         name,
         kind,
         status: 'failed',
-        detail: `${error.message}${error.correlationId ? ` (correlation id ${error.correlationId})` : ''}`,
+        detail: error.said(),
       });
     }
   };
