@@ -6,6 +6,7 @@
  * on; the lookups before it (resolve the environment, validate) are shown apart. Operations run at
  * time scale 0.01 (a 4-minute create takes 2.4 s); the ratios do not depend on the scale.
  */
+import { MemoryResumeStore } from '../src/data/resumeStore';
 import { silentLogger } from '../src/log';
 import { MemoryOperationStore } from '../src/operations/store';
 import { OperationTracker } from '../src/operations/tracker';
@@ -84,7 +85,7 @@ async function main() {
     logger: silentLogger,
     defaultPollIntervalMs: pollIntervalMs,
   });
-  const options = { settings: {}, services: async () => services, operations, logger: silentLogger };
+  const options = { settings: {}, services: async () => services, operations, logger: silentLogger, resumes: new MemoryResumeStore() };
   const rows: string[] = [];
   let totalOurs = 0;
   let totalIdeal = 0;

@@ -7,6 +7,7 @@
  * The tool is pp_get_environment, which reads the environment by id in every case. Goal: from the second
  * call on, a call by name costs at most 1.1 times a call by id.
  */
+import { MemoryResumeStore } from '../src/data/resumeStore';
 import { silentLogger } from '../src/log';
 import { MemoryOperationStore } from '../src/operations/store';
 import { OperationTracker } from '../src/operations/tracker';
@@ -53,7 +54,7 @@ async function measure(environments: number, pageSize: number | undefined): Prom
       tool,
       { environment: ref },
       { signal: new AbortController().signal },
-      { settings, services: () => Promise.resolve(services), operations, logger: silentLogger },
+      { settings, services: () => Promise.resolve(services), operations, logger: silentLogger, resumes: new MemoryResumeStore() },
     );
     const elapsed = performance.now() - started;
     if (result.isError || (result.structuredContent as { id?: string }).id !== target.name)

@@ -8,6 +8,7 @@
  * Run with `node --import tsx bench/tls-context.ts`; BENCH_BURST and BENCH_ROUNDS change the sizes.
  */
 import tls from 'node:tls';
+import { MemoryResumeStore } from '../src/data/resumeStore';
 import { silentLogger } from '../src/log';
 import { MemoryOperationStore } from '../src/operations/store';
 import { OperationTracker } from '../src/operations/tracker';
@@ -50,7 +51,13 @@ async function burst(sandbox: Sandbox, environment: string, trustPerConnection: 
     services: () => Promise.resolve(services),
     logger: silentLogger,
   });
-  const options = { settings: {}, services: () => Promise.resolve(services), operations, logger: silentLogger };
+  const options = {
+    settings: {},
+    services: () => Promise.resolve(services),
+    operations,
+    logger: silentLogger,
+    resumes: new MemoryResumeStore(),
+  };
   const call = async (): Promise<number> => {
     const started = performance.now();
     const result = await invokeTool(tool, { environment }, { signal: new AbortController().signal }, options);

@@ -1,3 +1,4 @@
+import { FileResumeStore, MemoryResumeStore } from './data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ export interface ToolRuntime {
   close(): Promise<void>;
 }
 
-/** Where operation records are kept: POWERAGENT_STATE_DIR, else ~/.power-agent-mcp. */
+/** Where operation records (and partial imports) are kept: POWERAGENT_STATE_DIR, else ~/.power-agent-mcp. */
 export function stateDirectory(env: Record<string, string | undefined>): string {
   return env.POWERAGENT_STATE_DIR || join(homedir(), '.power-agent-mcp');
 }
@@ -128,6 +129,7 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
     onNotice: options.onNotice,
     defaultPollIntervalMs: pollIntervalMs,
   });
+  const resumes = options.sandbox ? new MemoryResumeStore() : new FileResumeStore(join(stateDirectory(options.env), 'imports'));
   metrics.watchOperations(operations);
   const resumed = operations.resume();
   if (resumed) options.logger.info(`following ${resumed} operation(s) that were running when the server last stopped`);
@@ -141,7 +143,14 @@ export function createRuntime(options: RuntimeOptions): ToolRuntime {
       const tool = tools.get(name);
       if (!tool) throw new Error(`Unknown tool ${name}`);
       await telemetry; // so the first call has its spans too
-      return invokeTool(tool, args, call, { settings, services: getServices, operations, logger: options.logger, metrics });
+      return invokeTool(tool, args, call, {
+        settings,
+        services: getServices,
+        operations,
+        logger: options.logger,
+        metrics,
+        resumes,
+      });
     },
     updateSettings(next) {
       settings = next;

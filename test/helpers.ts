@@ -1,3 +1,4 @@
+import { MemoryResumeStore } from '../src/data/resumeStore';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
@@ -165,7 +166,7 @@ export function invokeOptions(services: Services, settings: ToolSettings = {}, t
     logger: silentLogger,
     ...tracker,
   });
-  return { settings, services: async () => services, operations, logger: silentLogger };
+  return { settings, services: async () => services, operations, logger: silentLogger, resumes: new MemoryResumeStore() };
 }
 
 /**

@@ -93,7 +93,7 @@ export const savedMatchesSchema = z.strictObject({
 });
 export type SavedMatches = z.infer<typeof savedMatchesSchema>;
 
-/** What a partial import hands back so that the next call finishes the job: opaque to the caller. */
+/** What the next call of a partial import needs to finish the job, kept by the server (resumeStore.ts). */
 export const resumeSchema = z.strictObject({
   version: z.literal(1),
   fingerprint: z.string(),
@@ -105,6 +105,8 @@ export const resumeSchema = z.strictObject({
   failures: z.array(z.object({ table: z.string(), id: z.string(), message: z.string(), correlationId: z.string().nullable() })),
   requests: z.number(),
   calls: z.number(),
+  /** Records refused in all: `failures` keeps the first 100 of them. */
+  failureCount: z.number().int(),
   matches: savedMatchesSchema.optional(),
 });
 export type ResumeState = z.infer<typeof resumeSchema>;
@@ -144,7 +146,7 @@ export class ImportProgress {
     Object.assign(progress.associations, state.associations);
     for (const id of state.failedIds) progress.failedIds.add(id);
     progress.failures.push(...state.failures);
-    progress.failureCount = state.failures.length;
+    progress.failureCount = state.failureCount;
     progress.requests = state.requests;
     progress.calls = state.calls + 1;
     progress.matches = state.matches;
@@ -203,6 +205,7 @@ export class ImportProgress {
       failures: this.failures.slice(0, 100),
       requests: this.requests,
       calls: this.calls,
+      failureCount: this.failureCount,
       ...(this.matches ? { matches: this.matches } : {}),
     };
   }

@@ -11,13 +11,10 @@ const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
  * An input schema without the noise Zod adds: the safe-integer range on integers, a `pattern` beside a
  * `format` that already says it (a uuid's 190-character expression), `minLength: 1` and
  * `additionalProperties: false`. Types, enums, defaults, limits, required and descriptions stay; the
- * tool's own validation is exact in any case. A schema marked `opaque` (zod `.meta({ opaque: true })`)
- * keeps only its type and description.
+ * tool's own validation is exact in any case.
  */
 export function leanInputSchema(schema: Schema): Schema {
   return walk(schema, (node) => {
-    // A value the caller only passes back as a tool gave it (an import's resume): its inner shape is checked when called.
-    if (node.opaque === true) return { type: node.type, ...(node.description ? { description: node.description } : {}) };
     const lean = { ...node };
     if (lean.minimum === -SAFE_INTEGER) delete lean.minimum;
     if (lean.maximum === SAFE_INTEGER) delete lean.maximum;

@@ -1,3 +1,4 @@
+import type { ResumeStore } from '../data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Logger } from '../log';
@@ -36,6 +37,8 @@ export interface InvokeOptions {
   logger: Logger;
   /** Counts the call, its outcome and duration; pp_server_status reports it. */
   metrics?: Metrics;
+  /** Where partial imports' progress is kept for the call that finishes them. */
+  resumes: ResumeStore;
 }
 
 /**
@@ -85,6 +88,7 @@ async function invokeCounted(
       ...services,
       operations: options.operations,
       metrics,
+      resumes: options.resumes,
       settings: options.settings,
       signal: call.signal,
       log: options.logger,

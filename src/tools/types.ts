@@ -1,3 +1,4 @@
+import type { ResumeStore } from '../data/resumeStore';
 import type { z } from 'zod';
 import type { Logger } from '../log';
 import type { OperationTracker } from '../operations/tracker';
@@ -63,6 +64,8 @@ export interface ToolContext extends Omit<Services, 'close'> {
   operations: OperationTracker;
   /** The server's own figures (tool calls, requests, throttling, budgets), for pp_server_status and pp_doctor. */
   metrics: Metrics;
+  /** Where partial imports' progress is kept for the call that finishes them. */
+  resumes: ResumeStore;
   /** Asks the person at the client; undefined when the client cannot show forms. */
   elicit?: (request: ElicitRequest) => Promise<ElicitResult>;
   /** The host (VS Code) already got the person's yes for this call. */

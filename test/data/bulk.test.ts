@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
@@ -37,18 +38,26 @@ describe('pp_import_data under throttling and time budgets', () => {
       const first = await h.call('pp_import_data', { dataFile: file, batchSize: 50, parallelism: 1, timeBudgetSeconds: 60 });
       const partial = structured(first);
       assert.equal(partial.done, false, text(first));
-      assert.ok(partial.resume, 'a partial result carries its resume');
+      assert.match(partial.resume, /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/, 'an id to give back: the server keeps the progress');
       const importedFirst = partial.entities.reduce((n: number, e: any) => n + e.imported, 0);
       assert.ok(importedFirst > 0 && importedFirst < 600, `part of the records went in (${importedFirst})`);
       assert.match(
         text(first),
         /The import stopped during the records pass: the service asked to wait 600 s, past the end of the time budget\. What is done is listed; call pp_import_data again with the same dataFile and this result's resume to finish/,
       );
+      assert.ok(text(first).endsWith(`\nresume: ${partial.resume}`), 'a model reading only the text can finish the import too');
       const sentFirst = count(h.sandbox.requests, from, /UpsertMultiple$/, 204);
       assert.equal(sentFirst * 50, importedFirst, 'what the service accepted is what is counted');
 
       h.sandbox.faults.clear();
       const middle = h.sandbox.requests.length;
+      const unknown = await h.call('pp_import_data', { dataFile: file, resume: randomUUID() });
+      assert.equal(unknown.isError, true);
+      assert.match(
+        text(unknown),
+        /^resume: no partial import [0-9a-f-]{36} is kept by this server .*Nothing was imported\.\nWhat to do: Call again without resume/,
+      );
+      assert.equal(count(h.sandbox.requests, middle, /UpsertMultiple$/), 0, 'nothing written for an unknown resume');
       const second = await h.call('pp_import_data', { dataFile: file, batchSize: 50, resume: partial.resume });
       const done = structured(second);
       assert.equal(done.done, true, text(second));
@@ -85,7 +94,7 @@ describe('pp_import_data under throttling and time budgets', () => {
       h.sandbox.faults.add({ kind: 'throttle', path: 'UpdateMultiple', times: 100, retryAfterSeconds: 900 });
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 50 }));
       assert.equal(partial.done, false);
-      assert.equal(partial.resume.stage, 'lookups');
+      assert.equal((await h.kept(partial.resume)).stage, 'lookups');
       // The contacts' lookups went in with them (their accounts were written first); the accounts' wait for the lookups pass.
       assert.deepEqual(
         partial.entities.map((e: any) => [e.imported, e.lookups.set, e.lookups.unresolved]),
@@ -132,7 +141,7 @@ describe('pp_import_data under throttling and time budgets', () => {
       const from = h.sandbox.requests.length;
       const partial = structured(await h.call('pp_import_data', { dataFile: file, batchSize: 25 }));
       assert.equal(partial.done, false);
-      assert.equal(partial.resume.stage, 'records', 'the first pass is not over while a batch of it is not written');
+      assert.equal((await h.kept(partial.resume)).stage, 'records', 'the first pass is not over while a batch of it is not written');
       const rows = dataTables(h.org());
       const waiting = range(100).findIndex((n) => !rows.get('contact')!.rows.has(id('c', n)));
       assert.equal(waiting % 25, 0, 'a whole contacts batch waits');

@@ -289,6 +289,9 @@ describe('pp_import_data with updateCompare fields', () => {
       assert.equal(partial.done, false);
       assert.equal(partial.entities[0].imported, 20);
       assert.equal(partial.failureCount, 0, 'the first call did not reach the record refused');
+      // The 199 matches stay with the server; the caller holds an id.
+      assert.equal(partial.resume.length, 36);
+      assert.equal(Object.keys((await h.kept(partial.resume)).matches!.ids).length, 199);
       h.sandbox.faults.clear();
       // The resume keeps the first call's matches: no query again, and the same records written and refused.
       const from = h.sandbox.requests.length;

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import type { ResumeState } from '../../src/data/importProgress';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,8 @@ export interface DataHarness {
   url(name?: string): string;
   dv(name?: string): DataverseClient;
   call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+  /** The progress a partial import keeps under the id its result gives as `resume`. */
+  kept(resume: string): Promise<ResumeState>;
 }
 
 /**
@@ -79,6 +83,7 @@ export async function withData<T>(
         { signal: signal ?? new AbortController().signal },
         invoke,
       ),
+    kept: async (resume) => (await invoke.resumes.load(resume)) ?? assert.fail(`no progress kept as ${resume}`),
   };
   try {
     return await body(harness);

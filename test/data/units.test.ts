@@ -21,7 +21,7 @@ import { readAhead } from '../../src/data/readAhead';
 import { keyOf, sameByCollation } from '../../src/data/compareValues';
 import { Spool } from '../../src/data/spool';
 import { writeZip } from '../../src/solutions/zipWriter';
-import { ACCOUNT, accountsAndContacts, dataXml, schemaXml } from './files';
+import { ACCOUNT, accountsAndContacts, dataXml, range, schemaXml } from './files';
 
 /** A plan for a contact table: a few column types, a column Dataverse sets itself, one the environment lacks, a polymorphic lookup. */
 function contactPlan(): TablePlan {
@@ -586,6 +586,14 @@ describe('data import parts', () => {
     );
     resumed.finish('lookups');
     assert.deepEqual(resumed.toJSON().done, { 'states:contact': [[0, 2]] });
+  });
+
+  it('counts every refused record through a resume, though it keeps only the first 100', () => {
+    const progress = new ImportProgress('file');
+    for (const n of range(150)) progress.fail({ table: 'account', id: `id-${n}`, message: 'refused', correlationId: null }, true);
+    const resumed = ImportProgress.resume(progress.toJSON());
+    resumed.fail({ table: 'account', id: 'one-more', message: 'refused', correlationId: null }, true);
+    assert.deepEqual([resumed.failureCount, resumed.toJSON().failures.length], [151, 100]);
   });
 });
 

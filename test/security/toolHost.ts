@@ -1,3 +1,4 @@
+import { MemoryResumeStore } from '../../src/data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,11 +37,13 @@ export async function startToolHost(): Promise<ToolHost> {
     logger: silentLogger,
     defaultPollIntervalMs: 20,
   });
+  const resumes = new MemoryResumeStore();
   const options = (settings: ToolSettings = {}): InvokeOptions => ({
     settings: { allowedFolders: [work], ...settings },
     services: async () => services,
     operations,
     logger: silentLogger,
+    resumes,
   });
   return {
     sandbox,

@@ -10,8 +10,8 @@ import { connectInProcess, text, type ClientSession } from '../helpers';
 /**
  * Argument errors of every tool, generated from the JSON Schemas of the tools' inputs: a value of the
  * wrong type names the expected and the received type, a value outside an enum lists the allowed ones.
- * The schemas are the full ones the tools validate by, so fields that tools/list shows only in part (an
- * import's resume) are covered too. Validation comes before any service call, so no sandbox is needed.
+ * The schemas are the full ones the tools validate by, not the lean ones of tools/list. Validation comes
+ * before any service call, so no sandbox is needed.
  */
 type JsonSchema = {
   type?: string | string[];

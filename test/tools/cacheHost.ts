@@ -1,3 +1,4 @@
+import { MemoryResumeStore } from '../../src/data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,7 @@ export async function startCacheHost(settings: ToolSettings = {}): Promise<Cache
   let from = 0;
   const since = (test: (path: string, method: string) => boolean) =>
     sandbox.requests.slice(from).filter((r) => test(r.path, r.method)).length;
+  const resumes = new MemoryResumeStore();
   return {
     sandbox,
     services,
@@ -71,6 +73,7 @@ export async function startCacheHost(settings: ToolSettings = {}): Promise<Cache
         services: () => Promise.resolve(services),
         operations,
         logger: silentLogger,
+        resumes,
       };
       return invokeTool(tool, args, { signal: AbortSignal.timeout(60_000), hostConfirmed: true }, options);
     },

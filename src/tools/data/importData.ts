@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { openDataFile } from '../../data/dataPackage';
-import { resumeSchema } from '../../data/importProgress';
+import type { ResumeState } from '../../data/importProgress';
 import { importRecords, type ImportSummary } from '../../data/importRecords';
+import { RESUME_KEPT_DAYS, type ResumeStore } from '../../data/resumeStore';
+import { ToolError } from '../../callerError';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
@@ -26,8 +28,7 @@ export const importData = defineTool({
       .enum(['asSchema', 'never'])
       .default('asSchema')
       .describe('asSchema: plug-ins off where the schema says so; never: they run.'),
-    // The model passes back what a partial result gave it: tools/list shows only that it is an object (validation stays exact).
-    resume: resumeSchema.optional().meta({ description: 'The resume of a partial result, as returned.', opaque: true }),
+    resume: z.uuid().optional().describe('The resume of a partial result, as returned.'),
   }),
   output: z.object({
     done: z.boolean().describe('False when the import stopped early; call again with resume to finish.'),
@@ -50,7 +51,7 @@ export const importData = defineTool({
     failureCount: z.number(),
     notes: z.array(z.string()),
     requests: z.number(),
-    resume: resumeSchema.nullable().describe('Pass back as resume to finish a partial import.'),
+    resume: z.string().nullable().describe('Pass back as resume to finish a partial import.'),
   }),
   annotations: IDEMPOTENT_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, paths: { dataFile: { dialog: 'open', filters: { 'Data zip': ['zip'] } } } },
@@ -59,6 +60,7 @@ export const importData = defineTool({
     const source = await openDataFile(path, args.dataFile);
     try {
       const target = await resolveDataverseTarget(args.environment, context);
+      const resume = args.resume === undefined ? undefined : await keptProgress(context.resumes, args.resume);
       const summary = await importRecords(target.dataverse, source, {
         batchSize: args.batchSize,
         parallelism: args.parallelism,
@@ -66,12 +68,13 @@ export const importData = defineTool({
         progress: context.progress,
         timeBudgetMs: args.timeBudgetSeconds * 1000,
         bypassPlugins: args.bypassPlugins,
-        resume: args.resume,
+        resume,
       });
       const { stopped, outOfTime, ...result } = summary;
+      const resumeId = summary.resume && (await context.resumes.save(summary.resume));
       return {
-        result,
-        summary: describeImport(summary, target.displayName),
+        result: { ...result, resume: resumeId },
+        summary: describeImport(summary, target.displayName, resumeId),
         failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime),
       };
     } finally {
@@ -80,7 +83,17 @@ export const importData = defineTool({
   },
 });
 
-export function describeImport(summary: ImportSummary, where: string): string {
+/** The progress a partial result left, by the id it gave as its `resume`. */
+async function keptProgress(store: ResumeStore, id: string): Promise<ResumeState> {
+  const state = await store.load(id);
+  if (state) return state;
+  throw new ToolError(
+    `resume: no partial import ${id} is kept by this server (one is kept ${RESUME_KEPT_DAYS} days, where the server that returned it keeps its state). Nothing was imported.`,
+    'Call again without resume: the records imported are found again and updated, not duplicated.',
+  );
+}
+
+function describeImport(summary: ImportSummary, where: string, resumeId: string | null): string {
   const head = summary.done
     ? `Imported into ${where} (${summary.requests} requests):`
     : `Imported part of the data into ${where} (${summary.requests} requests); not finished:`;
@@ -103,5 +116,6 @@ export function describeImport(summary: ImportSummary, where: string): string {
   for (const failure of summary.failures.slice(0, 20)) lines.push(`- ${failure.table} ${failure.id}: ${failure.message}`);
   if (summary.failureCount > 20) lines.push(`… and ${summary.failureCount - 20} more refused; the first 100 are in the result.`);
   for (const note of summary.notes) lines.push(note);
+  if (resumeId) lines.push(`resume: ${resumeId}`);
   return lines.join('\n');
 }
