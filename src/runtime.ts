@@ -1,7 +1,7 @@
-import { FileResumeStore, MemoryResumeStore } from './data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { FileResumeStore, MemoryResumeStore } from './data/resumeStore';
 import type { Logger } from './log';
 import { FileOperationStore, MemoryOperationStore } from './operations/store';
 import { OperationTracker } from './operations/tracker';

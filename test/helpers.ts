@@ -1,4 +1,3 @@
-import { MemoryResumeStore } from '../src/data/resumeStore';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
@@ -8,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCliArgs } from '../src/config';
+import { MemoryResumeStore } from '../src/data/resumeStore';
 import { createLogger, silentLogger } from '../src/log';
 import type { HttpClientOptions } from '../src/platform/http';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server';

@@ -97,6 +97,8 @@ export type SavedMatches = z.infer<typeof savedMatchesSchema>;
 export const resumeSchema = z.strictObject({
   version: z.literal(1),
   fingerprint: z.string(),
+  /** The Dataverse URL the records went into. */
+  environment: z.string(),
   stage: z.enum(STAGES),
   done: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()]))),
   counts: z.record(z.string(), counts),
@@ -128,10 +130,13 @@ export class ImportProgress {
   /** Whether an earlier call did part of the import: only then can a record be done before it is reached. */
   private resumed = false;
 
-  constructor(readonly fingerprint: string) {}
+  constructor(
+    readonly fingerprint: string,
+    readonly environment: string,
+  ) {}
 
   static resume(state: ResumeState): ImportProgress {
-    const progress = new ImportProgress(state.fingerprint);
+    const progress = new ImportProgress(state.fingerprint, state.environment);
     progress.resumed = true;
     progress.stage = state.stage;
     for (const [key, ranges] of Object.entries(state.done)) {
@@ -195,6 +200,7 @@ export class ImportProgress {
     return {
       version: 1,
       fingerprint: this.fingerprint,
+      environment: this.environment,
       stage: this.stage,
       done: Object.fromEntries(
         [...this.done].flatMap(([stage, tables]) => [...tables].map(([table, set]) => [`${stage}:${table}`, set.toJSON()])),

@@ -107,8 +107,14 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
       'Give the same dataFile as the call that returned it, or start again without resume.',
     );
   }
+  if (options.resume && options.resume.environment !== dv.resource) {
+    throw new ToolError(
+      `resume: this partial import went into another environment (${options.resume.environment}). Nothing was imported.`,
+      'Give the environment it went into, or start again without resume.',
+    );
+  }
   const deadline = Date.now() + (options.timeBudgetMs ?? 300_000);
-  const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint);
+  const progress = options.resume ? ImportProgress.resume(options.resume) : new ImportProgress(source.fingerprint, dv.resource);
   // data.xml is read while the tables' metadata is on its way; a bad data.xml is reported where the records pass meets it
   // (or, where updateCompare fields are matched first, before anything is written).
   const fieldNames = source.schema.entities.flatMap((entity) => entity.fields.map((field) => field.name));
@@ -140,9 +146,12 @@ export async function importRecords(dv: DataverseClient, source: DataSource, opt
 function describe(error: unknown): string {
   let text: string;
   if (error instanceof ToolError) text = error.describe();
-  else if (error instanceof PlatformError) text = `${error.said()}.${error.hint ? ` ${error.hint}` : ''}`;
+  else if (error instanceof PlatformError) text = error.hint ? `${withStop(error.said())} ${error.hint}` : error.said();
   else text = (error as Error).message;
-  text = text.trimEnd();
+  return withStop(text.trimEnd());
+}
+
+function withStop(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 

@@ -14,6 +14,8 @@ export interface ResumeStore {
   save(state: ResumeState): Promise<string>;
   /** The state kept under the id, or undefined when none is (never given, or expired). */
   load(id: string): Promise<ResumeState | undefined>;
+  /** How long and where states are kept, as a clause: "for 7 days, in …". */
+  readonly retention: string;
 }
 
 /** How long a partial import can be finished. */
@@ -22,6 +24,7 @@ const KEPT_MS = RESUME_KEPT_DAYS * 24 * 3600 * 1000;
 
 /** In memory, for the sandbox, whose records go with it: the newest 100 partial imports. */
 export class MemoryResumeStore implements ResumeStore {
+  readonly retention = 'in memory, the newest 100, until the server stops';
   private readonly states = new Map<string, string>();
 
   save(state: ResumeState): Promise<string> {
@@ -32,7 +35,7 @@ export class MemoryResumeStore implements ResumeStore {
   }
 
   load(id: string): Promise<ResumeState | undefined> {
-    const text = this.states.get(id);
+    const text = this.states.get(id.toLowerCase());
     return Promise.resolve(text === undefined ? undefined : (JSON.parse(text) as ResumeState));
   }
 }
@@ -43,7 +46,11 @@ export class MemoryResumeStore implements ResumeStore {
  * Files older than RESUME_KEPT_DAYS are removed when a new one is saved.
  */
 export class FileResumeStore implements ResumeStore {
-  constructor(private readonly folder: string) {}
+  readonly retention: string;
+
+  constructor(private readonly folder: string) {
+    this.retention = `for ${RESUME_KEPT_DAYS} days, in ${folder}`;
+  }
 
   async save(state: ResumeState): Promise<string> {
     await mkdir(this.folder, { recursive: true, mode: 0o700 });

@@ -79,8 +79,16 @@ export async function runToolCommand(
     },
   );
   // Not awaited: a toast's promise settles only when it is closed, and the caller may go on (export, then check).
-  void showResult(entry, title, result, show);
+  const resume = resumeOf(result);
+  const again = resume ? () => void runToolCommand(host, entry, { ...args, resume }, show) : undefined;
+  void showResult(entry, title, result, show, again);
   return { args, result };
+}
+
+/** The id a partial result gives to finish the job with (an import out of time), if it gives one. */
+function resumeOf(result: CallToolResult): string | undefined {
+  const content = result.structuredContent as { done?: unknown; resume?: unknown } | undefined;
+  return content?.done === false && typeof content.resume === 'string' ? content.resume : undefined;
 }
 
 /** Environment ids picked in a step shown by name (a preset from a view item has no name yet). */
@@ -95,13 +103,15 @@ function namesOf(host: PowerAgentHost, args: Record<string, unknown>): Record<st
 
 /**
  * A failure shows as an error (VS Code keeps it until closed) with the page one click away; a tool
- * that only reads opens its page at once, since reading it is the point; a change gets a toast.
+ * that only reads opens its page at once, since reading it is the point; a change gets a toast. A
+ * partial result (an import out of time) offers Continue: the same call with its resume.
  */
 async function showResult(
   entry: ToolManifestEntry,
   title: string,
   result: CallToolResult,
   show: { results: ResultViewer; titles: ReadonlyMap<string, string> },
+  finish?: () => void,
 ): Promise<void> {
   const text = readableTimes(toolNamesAsCommands(resultText(result), show.titles, PRODUCT));
   const page = resultPage(title, text, result.structuredContent, Boolean(result.isError));
@@ -110,11 +120,14 @@ async function showResult(
     return;
   }
   const open = 'Open Result';
+  const goOn = 'Continue';
+  const actions = finish ? [goOn, open] : [open];
   const toast = pageToast(page, text);
   const choice = result.isError
-    ? await vscode.window.showErrorMessage(toast, open)
-    : await vscode.window.showInformationMessage(toast, open);
+    ? await vscode.window.showErrorMessage(toast, ...actions)
+    : await vscode.window.showInformationMessage(toast, ...actions);
   if (choice === open) show.results.show(page);
+  if (choice === goOn) finish?.();
 }
 
 /** The default environment: a pick among the environments, the current default pre-selected. */

@@ -69,8 +69,9 @@ export class PowerAgentHost implements vscode.Disposable {
         ...telemetryVariables(),
         POWERPLATFORM_CLOUD: settings.cloud,
         POWERAGENT_STATE_DIR: this.context.globalStorageUri.fsPath,
-        // How fast the sandbox's operations run, for demos and tests that need them slower or faster.
+        // How fast the sandbox's operations run, and the failures it injects, for demos and tests.
         POWERAGENT_SANDBOX_TIME_SCALE: process.env.POWERAGENT_SANDBOX_TIME_SCALE,
+        POWERAGENT_SANDBOX_FAULTS: process.env.POWERAGENT_SANDBOX_FAULTS,
       },
       sandbox: settings.sandbox,
       settings: toolSettings(settings, this.allowedFolders()),

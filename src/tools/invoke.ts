@@ -1,6 +1,6 @@
-import type { ResumeStore } from '../data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import type { ResumeStore } from '../data/resumeStore';
 import type { Logger } from '../log';
 import { ConfigurationError } from '../platform/endpoints';
 import { PlatformError } from '../platform/errors';

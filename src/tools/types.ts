@@ -1,5 +1,5 @@
-import type { ResumeStore } from '../data/resumeStore';
 import type { z } from 'zod';
+import type { ResumeStore } from '../data/resumeStore';
 import type { Logger } from '../log';
 import type { OperationTracker } from '../operations/tracker';
 import type { Services } from '../services';

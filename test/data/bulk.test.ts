@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { dataTables } from '../../src/sandbox/dataTables';
@@ -57,7 +57,12 @@ describe('pp_import_data under throttling and time budgets', () => {
         text(unknown),
         /^resume: no partial import [0-9a-f-]{36} is kept by this server .*Nothing was imported\.\nWhat to do: Call again without resume/,
       );
-      assert.equal(count(h.sandbox.requests, middle, /UpsertMultiple$/), 0, 'nothing written for an unknown resume');
+      const elsewhere = await h.call('pp_import_data', { environment: h.url('Contoso Test'), dataFile: file, resume: partial.resume });
+      assert.match(
+        text(elsewhere),
+        /^resume: this partial import went into another environment \(https:\/\/[^)]+\)\. Nothing was imported\.\nWhat to do: Give the environment it went into/,
+      );
+      assert.equal(count(h.sandbox.requests, middle, /UpsertMultiple$/), 0, 'nothing written for an unknown resume, nor elsewhere');
       const second = await h.call('pp_import_data', { dataFile: file, batchSize: 50, resume: partial.resume });
       const done = structured(second);
       assert.equal(done.done, true, text(second));

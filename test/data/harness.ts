@@ -1,9 +1,9 @@
-import assert from 'node:assert/strict';
-import type { ResumeState } from '../../src/data/importProgress';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ResumeState } from '../../src/data/importProgress';
 import type { DataverseClient } from '../../src/platform/dataverse';
 import type { FaultRule } from '../../src/sandbox/faults';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -68,6 +68,37 @@ describe('a partial import finished by another server process', () => {
           ['account', 'contact'].map((table) => dataTables(org).get(table)!.rows.size),
           [100, 100],
         );
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('where the progress cannot be kept, says so and how to finish, with no resume', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'power-agent-resume-servers-'));
+    try {
+      await withSandbox({}, async (sandbox) => {
+        const file = await writeDataFile(root, 'data.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(30)));
+        // The state directory is a file: no folder can be made in it.
+        writeFileSync(join(root, 'state'), 'not a folder');
+        sandbox.faults.add({ kind: 'throttle', path: 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple', retryAfterSeconds: 900 });
+        const server = await connectCli(['--allowed-folders', root], { ...sandbox.env(), POWERAGENT_STATE_DIR: join(root, 'state') });
+        try {
+          const result = await server.client.callTool({
+            name: 'pp_import_data',
+            arguments: { environment: 'Contoso Dev', dataFile: file },
+          });
+          const partial = result.structuredContent as ImportResult & { notes: string[] };
+          assert.deepEqual([partial.done, partial.resume, result.isError], [false, null, true]);
+          assert.match(
+            text(result),
+            /The progress of this partial import could not be kept \(.+\), so there is no resume: call pp_import_data again without it/,
+          );
+          assert.equal(partial.notes.filter((note) => note.includes('could not be kept')).length, 1);
+          assert.equal(partial.entities[0]!.imported, 30, 'what was imported is still reported');
+        } finally {
+          await server.close();
+        }
       });
     } finally {
       rmSync(root, { recursive: true, force: true });

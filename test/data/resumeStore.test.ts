@@ -8,7 +8,7 @@ import { ImportProgress } from '../../src/data/importProgress';
 import { FileResumeStore, MemoryResumeStore, RESUME_KEPT_DAYS } from '../../src/data/resumeStore';
 
 function partialState(table = 'account') {
-  const progress = new ImportProgress('fingerprint-1');
+  const progress = new ImportProgress('fingerprint-1', 'https://contoso.crm.dynamics.com');
   progress.markDone('records', table, 0);
   progress.fail({ table, id: 'id-1', message: 'refused', correlationId: 'c-1' }, true);
   return progress.toJSON();
@@ -51,8 +51,11 @@ describe("the store of partial imports' progress", () => {
       const longAgo = (Date.now() - (RESUME_KEPT_DAYS * 24 + 1) * 3600 * 1000) / 1000;
       utimesSync(join(folder, `${old}.json`), longAgo, longAgo);
       assert.equal(await store.load(old), undefined);
+      // What a server that died while saving left, and what another server is writing now.
+      for (const name of ['left.1.tmp', 'writing.2.tmp']) writeFileSync(join(folder, name), '{');
+      utimesSync(join(folder, 'left.1.tmp'), longAgo, longAgo);
       const newest = await store.save(partialState('newest'));
-      assert.deepEqual(readdirSync(folder).sort(), [`${recent}.json`, `${newest}.json`].sort());
+      assert.deepEqual(readdirSync(folder).sort(), [`${recent}.json`, `${newest}.json`, 'writing.2.tmp'].sort());
     });
   });
 
@@ -81,6 +84,7 @@ describe("the store of partial imports' progress", () => {
     for (let n = 0; n < 101; n++) ids.push(await store.save(partialState(`table-${n}`)));
     assert.equal(await store.load(ids[0]!), undefined);
     assert.deepEqual(await store.load(ids[1]!), partialState('table-1'));
+    assert.deepEqual(await store.load(ids[1]!.toUpperCase()), partialState('table-1'), 'the id as a person may retype it');
     assert.deepEqual(await store.load(ids[100]!), partialState('table-100'));
   });
 });

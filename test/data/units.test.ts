@@ -561,7 +561,7 @@ describe('data import parts', () => {
   });
 
   it("keeps each pass's done records per table through a resume, and forgets a pass once it is finished", () => {
-    const progress = new ImportProgress('file');
+    const progress = new ImportProgress('file', 'https://contoso.crm.dynamics.com');
     for (const n of [0, 1, 2]) progress.markDone('records', 'account', n);
     progress.markDone('records', 'contact', 7);
     progress.finish('records');
@@ -589,7 +589,7 @@ describe('data import parts', () => {
   });
 
   it('counts every refused record through a resume, though it keeps only the first 100', () => {
-    const progress = new ImportProgress('file');
+    const progress = new ImportProgress('file', 'https://contoso.crm.dynamics.com');
     for (const n of range(150)) progress.fail({ table: 'account', id: `id-${n}`, message: 'refused', correlationId: null }, true);
     const resumed = ImportProgress.resume(progress.toJSON());
     resumed.fail({ table: 'account', id: 'one-more', message: 'refused', correlationId: null }, true);

@@ -3,10 +3,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../helpers';
+import { ACCOUNT, CONTACT, accountsAndContacts, dataXml, schemaXml, writeDataFile } from '../data/files';
 import { checkReport } from './probe/checks';
 
 /**
@@ -82,7 +83,15 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         // Sandbox operations at 0.15 of real time: a create takes about 35 s, long enough to click
         // Stop Waiting on it while it runs, even on a loaded machine (at a tenth, 24 s, a CI run once
         // clicked too late), and a restore about 70 s, within its test's two minutes.
-        env: { ...process.env, POWER_AGENT_PROBE_REPORT: reportFile, POWERAGENT_SANDBOX_TIME_SCALE: '0.15' },
+        env: {
+          ...process.env,
+          POWER_AGENT_PROBE_REPORT: reportFile,
+          POWERAGENT_SANDBOX_TIME_SCALE: '0.15',
+          // The first batch of contacts an import sends is throttled past any time budget: the import test stops there.
+          POWERAGENT_SANDBOX_FAULTS: JSON.stringify([
+            { kind: 'throttle', path: 'contacts/Microsoft.Dynamics.CRM.UpsertMultiple', times: 1, retryAfterSeconds: 900 },
+          ]),
+        },
       },
     );
     await waitForPort(port, 120_000);
@@ -335,6 +344,48 @@ describe('the packaged extension in a real VS Code (code-server)', { timeout: 60
         .first()
         .waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(SHOTS, '16-org-setting-changed.png') });
+    });
+  });
+
+  it('finishes an import that ran out of time with Continue on its toast, the progress kept by the server', async () => {
+    await shotOnFailure(page, 'fail-import-continue', async () => {
+      await clearNotifications(page);
+      const file = await writeDataFile(workspace, 'contoso-data.zip', schemaXml([ACCOUNT, CONTACT]), dataXml(accountsAndContacts(60)));
+      await runCommand(page, 'Power Agent MCP: Import data');
+      await pick(page, 'Contoso Dev');
+      // VS Code's own open dialog, in code-server a path box over the folder's files; it fills the box
+      // itself once open, so the file is picked from its list rather than typed.
+      const dialog = page.locator('.quick-input-widget', { hasText: 'Import data: Data file' });
+      await dialog.waitFor({ timeout: 30_000 });
+      await pick(page, basename(file));
+      const path = page.locator('.quick-input-widget input');
+      for (const end = Date.now() + 30_000; (await dialog.isVisible()) && Date.now() < end;) {
+        if ((await path.inputValue().catch(() => '')).endsWith(basename(file))) await page.keyboard.press('Enter');
+        await page.waitForTimeout(500);
+      }
+      const partial = page.locator('.notification-toast', { hasText: /Imported part of the data into Contoso Dev/ }).first();
+      await partial.waitFor({ timeout: 90_000 });
+      await page.screenshot({ path: join(SHOTS, '16b-import-partial.png') });
+      // As with Open Result: a toast still sliding in can take a click without acting on it.
+      for (let attempt = 1; attempt <= 3 && (await partial.isVisible()); attempt++) {
+        await partial
+          .getByRole('button', { name: 'Continue' })
+          .click({ timeout: 10_000 })
+          .catch(() => undefined);
+        await partial.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+      }
+      // The outcome is read in the notification center, which keeps it after its toast is gone.
+      await page
+        .locator('.notification-toast', { hasText: 'Import data: Contoso Dev' })
+        .first()
+        .waitFor({ state: 'hidden', timeout: 90_000 });
+      await runCommand(page, 'Notifications: Show Notifications');
+      await page
+        .locator('.notifications-center .notification-list-item', { hasText: /Imported into Contoso Dev/ })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, '16c-import-continued.png') });
+      await runCommand(page, 'Notifications: Hide Notifications');
     });
   });
 

@@ -1,8 +1,8 @@
-import { MemoryResumeStore } from '../../src/data/resumeStore';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryResumeStore } from '../../src/data/resumeStore';
 import { silentLogger } from '../../src/log';
 import { MemoryOperationStore } from '../../src/operations/store';
 import { OperationTracker } from '../../src/operations/tracker';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { openDataFile } from '../../data/dataPackage';
 import type { ResumeState } from '../../data/importProgress';
 import { importRecords, type ImportSummary } from '../../data/importRecords';
-import { RESUME_KEPT_DAYS, type ResumeStore } from '../../data/resumeStore';
+import type { ResumeStore } from '../../data/resumeStore';
 import { ToolError } from '../../callerError';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { resolveLocalPath } from '../localPaths';
@@ -71,11 +71,11 @@ export const importData = defineTool({
         resume,
       });
       const { stopped, outOfTime, ...result } = summary;
-      const resumeId = summary.resume && (await context.resumes.save(summary.resume));
+      const resumeId = summary.resume && (await keepProgress(context.resumes, summary.resume, result.notes));
       return {
         result: { ...result, resume: resumeId },
         summary: describeImport(summary, target.displayName, resumeId),
-        failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime),
+        failed: summary.failureCount > 0 || (stopped !== undefined && !outOfTime) || (summary.resume !== null && !resumeId),
       };
     } finally {
       source.close();
@@ -83,12 +83,25 @@ export const importData = defineTool({
   },
 });
 
+/** Keeps a partial import's progress; where it cannot be kept, says so in the notes and gives no id. */
+async function keepProgress(store: ResumeStore, state: ResumeState, notes: string[]): Promise<string | null> {
+  try {
+    return await store.save(state);
+  } catch (error) {
+    notes.push(
+      `The progress of this partial import could not be kept (${(error as Error).message}), so there is no resume: ` +
+        'call pp_import_data again without it to finish; the records imported are found again and updated, not duplicated.',
+    );
+    return null;
+  }
+}
+
 /** The progress a partial result left, by the id it gave as its `resume`. */
 async function keptProgress(store: ResumeStore, id: string): Promise<ResumeState> {
   const state = await store.load(id);
   if (state) return state;
   throw new ToolError(
-    `resume: no partial import ${id} is kept by this server (one is kept ${RESUME_KEPT_DAYS} days, where the server that returned it keeps its state). Nothing was imported.`,
+    `resume: no partial import ${id} is kept by this server (it keeps them ${store.retention}). Nothing was imported.`,
     'Call again without resume: the records imported are found again and updated, not duplicated.',
   );
 }
