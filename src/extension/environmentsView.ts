@@ -79,7 +79,12 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
 
   private async solutions(env: EnvironmentSummary): Promise<EnvironmentsNode[]> {
     if (!env.url) return [];
-    const result = await this.host.callTool('pp_list_solutions', { environment: env.id }, { signal: AbortSignal.timeout(60_000) }, 'view');
+    const result = await this.host.callTool(
+      'pp_list_solutions',
+      { environment: env.id, limit: 1000 },
+      { signal: AbortSignal.timeout(60_000) },
+      'view',
+    );
     if (result.isError) return [{ kind: 'message', text: 'The solutions could not be read. Hover for why.', tooltip: resultText(result) }];
     const { solutions } = result.structuredContent as { solutions: SolutionSummary[] };
     return solutions.map((solution) => ({ kind: 'solution', env, solution }));

@@ -151,7 +151,12 @@ class StepContext {
   ): Promise<Answer | Back | undefined> {
     const environment = values.environment as string | undefined;
     const items = this.host
-      .callTool('pp_list_solutions', environment ? { environment } : {}, { signal: AbortSignal.timeout(60_000) }, 'view')
+      .callTool(
+        'pp_list_solutions',
+        { ...(environment ? { environment } : {}), limit: 1000 },
+        { signal: AbortSignal.timeout(60_000) },
+        'view',
+      )
       .then((result) => {
         if (result.isError) throw new StepFailure(resultText(result));
         const solutions = (

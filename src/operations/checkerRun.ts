@@ -67,8 +67,15 @@ export async function finishCheckerRun(
       },
     };
   }
-  return { result: { ...base, file, bytes: report.length, issues: issuesOf(report) } };
+  const issues = issuesOf(report);
+  return { result: { ...base, file, bytes: report.length, issues: issues.slice(0, ISSUES_LISTED), issuesInReport: issues.length } };
 }
+
+/**
+ * Issues a result lists, worst first: it is kept with the operation and read by models, while a
+ * large solution can have thousands (the SARIF file has them all).
+ */
+const ISSUES_LISTED = 100;
 
 /** The SARIF member of the result zip (a SAS link, sent without a token); undefined when the zip has none. */
 async function downloadReport(uri: string, services: Services, signal?: AbortSignal): Promise<Buffer | undefined> {

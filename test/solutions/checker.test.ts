@@ -24,7 +24,14 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
   let work: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'power-agent-checker-'));
-    // The K12 solution with a script web resource added, so the checker has something to find.
+    await k12WithScript(join(work, 'k12.zip'), SCRIPT);
+    // 150 lines of eval: more issues than a result lists.
+    await k12WithScript(join(work, 'k12-many.zip'), Array.from({ length: 150 }, (_, n) => `eval("step ${n}");`).join('\n'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  /** The K12 solution with a script web resource added, so the checker has something to find. */
+  async function k12WithScript(file: string, script: string): Promise<void> {
     const zip = await ZipReader.open(K12);
     const members = [];
     for (const name of zip.names().filter((n) => n !== '[Content_Types].xml')) {
@@ -42,10 +49,9 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
       members.push({ name, data });
     }
     zip.close();
-    members.push({ name: 'WebResources/mshied_scriptsformjs11111111-2222-4333-8444-555555555555', data: Buffer.from(SCRIPT) });
-    await writeZip(join(work, 'k12.zip'), members);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
+    members.push({ name: 'WebResources/mshied_scriptsformjs11111111-2222-4333-8444-555555555555', data: Buffer.from(script) });
+    await writeZip(file, members);
+  }
 
   it('uploads, analyses, and returns issues by severity with the SARIF report as a resource link', async () => {
     await withHarness(async (h) => {
@@ -82,6 +88,21 @@ describe('pp_solution_checker through an MCP client', needsCorpus, () => {
       });
       assert.equal(structured(excluded).result.total, 0, text(excluded));
       assert.ok(readFileSync(join(work, 'reports', 'excluded.sarif')).length > 0);
+    });
+  });
+
+  it('lists the worst 100 issues and how many the report holds, which has them all', async () => {
+    await withHarness(async (h) => {
+      const cli = await h.connect(['--allowed-folders', work]);
+      const result = await h.call(cli, 'pp_solution_checker', { zipFile: 'k12-many.zip', environment: 'Contoso Dev', waitSeconds: 60 });
+      const checked = structured(result).result;
+      assert.deepEqual([checked.total, checked.issues.length, checked.issuesInReport], [150, 100, 150], text(result));
+      assert.match(text(result), /\n… and 140 more in the report\.\nSARIF report: /);
+      const link = result.content.find((c) => c.type === 'resource_link') as { uri: string };
+      assert.equal(JSON.parse(readFileSync(fileURLToPath(link.uri), 'utf8')).runs[0].results.length, 150);
+      // The operation, read again, holds the same 100.
+      const again = await h.call(cli, 'pp_get_operation', { id: structured(result).id });
+      assert.equal(structured(again).result.issues.length, 100);
     });
   });
 

@@ -80,6 +80,14 @@ describe('solution lifecycle tools through an MCP client, against the sandbox', 
         structured(hidden).solutions.map((s: { uniqueName: string }) => s.uniqueName),
         ['Active'],
       );
+      // At most `limit`, newest first, saying how many more there are.
+      const first = await harness.call(cli, 'pp_list_solutions', { environment: 'Contoso Dev', limit: 2 });
+      assert.deepEqual([structured(first).solutions.length, structured(first).matched, structured(first).truncated], [2, 3, true]);
+      assert.match(
+        text(first),
+        /^3 solution\(s\) in Contoso Dev:\n- .*\n- .*\n… and 1 more \(raise `limit`, or narrow with `nameContains`\)\.$/,
+      );
+      assert.equal(structured(listed).truncated, false);
       const managed = await harness.call(cli, 'pp_list_solutions', { environment: 'Contoso Test', managed: true });
       assert.match(text(managed), /ContosoCore 1\.1\.0\.0 \(managed, DefaultPublisher\)/);
     });

@@ -173,7 +173,8 @@ function checkerLines(result: Record<string, unknown>): string[] {
     lines.push(
       `- ${issue.severity} ${issue.rule}: ${issue.message}${issue.file ? ` (${issue.file}${issue.line ? `:${issue.line}` : ''})` : ''}`,
     );
-  if (issues.length > 10) lines.push(`… and ${issues.length - 10} more in the report.`);
+  const inReport = typeof result.issuesInReport === 'number' ? result.issuesInReport : issues.length;
+  if (inReport > 10) lines.push(`… and ${inReport - 10} more in the report.`);
   if (typeof result.file === 'string') lines.push(`SARIF report: ${result.file}`);
   if (typeof result.reportError === 'string') lines.push(`No SARIF report: ${result.reportError}`);
   if (result.status === 'FinishedWithErrors') lines.push('Note: some rules could not run, so the report may be incomplete.');
