@@ -158,17 +158,37 @@ async function finishImport(record: OperationRecord, reading: StatusReading, ser
   const componentFailures = job?.data ? readComponentFailures(job.data) : [];
   const serviceMessage =
     outcome?.ErrorMessages?.find(Boolean) ?? reading.error?.message ?? `The import finished with status ${outcome?.Status ?? 'unknown'}.`;
-  const lines = componentFailures.map((f) => `${f.component} ${f.name}: ${f.message}`);
+  const failed = componentFailures.length
+    ? `The import of ${details.solutionName} failed; nothing was imported. ${failedComponentsText(componentFailures)}`
+    : `The import of ${details.solutionName} failed: ${serviceMessage}`;
   return {
-    result: { importJobId, componentFailures, errors: outcome?.ErrorMessages ?? [], warnings },
+    result: {
+      importJobId,
+      componentFailures: componentFailures.slice(0, FAILURES_LISTED),
+      componentFailureCount: componentFailures.length,
+      errors: outcome?.ErrorMessages ?? [],
+      warnings,
+    },
     error: {
       code: componentFailures[0]?.code ?? reading.error?.code ?? 'ImportFailed',
-      message: lines.length
-        ? `The import of ${details.solutionName} failed; nothing was imported. Failed components:\n${lines.map((l) => `- ${l}`).join('\n')}`
-        : `The import of ${details.solutionName} failed: ${serviceMessage}`,
-      hint: failureHint(record, serviceMessage + lines.join(' ')),
+      message: failed,
+      hint: failureHint(record, serviceMessage + componentFailures.map((f) => `${f.component} ${f.name}: ${f.message}`).join(' ')),
     },
   };
+}
+
+/** Component failures a result lists; a solution of thousands of components can fail in every one. */
+const FAILURES_LISTED = 100;
+/** Those its message names, one a line. */
+const FAILURES_NAMED = 10;
+
+/** "Failed components:" and the first ten, one a line, with how many more the result lists. */
+export function failedComponentsText(failures: ComponentFailure[]): string {
+  const lines = failures.slice(0, FAILURES_NAMED).map((f) => `- ${f.component} ${f.name}: ${f.message}`);
+  const left = failures.length - lines.length;
+  const listed = failures.length > FAILURES_LISTED ? `the first ${FAILURES_LISTED} of ${failures.length}` : `all ${failures.length}`;
+  if (left > 0) lines.push(`… and ${left} more (componentFailures lists ${listed}).`);
+  return `Failed components:\n${lines.join('\n')}`;
 }
 
 /** The components whose `<result result="failure">` the import job's data holds. */

@@ -69,6 +69,10 @@ describe('pp_upload_portal and pp_download_portal round-trip the sites pac downl
         const up = await call(uploadPortal, { environment: 'Contoso Production', folder: source });
         assert.equal(up.isError, undefined, text(up));
         assert.deepEqual([structured(up).newSite, structured(up).dataModel, structured(up).changed.length], [true, fixture.model, 0]);
+        // The result names at most 100 of the records; the count is whole.
+        const { created, createdCount } = structured(up);
+        assert.ok(createdCount > 0);
+        assert.equal(created.length, Math.min(100, createdCount));
 
         const folder = fresh(fixture.name);
         const down = await call(downloadPortal, {

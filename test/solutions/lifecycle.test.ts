@@ -173,6 +173,7 @@ describe('solution lifecycle tools through an MCP client, against the sandbox', 
         structured(result).result.componentFailures.map((f: { component: string }) => f.component),
         ['connectionreference'],
       );
+      assert.equal(structured(result).result.componentFailureCount, 1);
       assert.deepEqual(installed(harness, 'Contoso Dev'), before);
     });
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +40,20 @@ describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsC
       'PK',
       'the out/ folder was made',
     );
+  });
+
+  it('unpacking over a full folder lists the first 100 files it kept, and how many there are', async () => {
+    const folder = join(work, 'crowded');
+    mkdirSync(folder);
+    for (let n = 0; n < 150; n++) writeFileSync(join(folder, `note-${String(n).padStart(3, '0')}.md`), 'mine');
+    const unpacked = await cli.client.callTool({
+      name: 'pp_unpack_solution',
+      arguments: { zipFile: 'expenses.zip', folder: 'crowded', overwrite: true },
+    });
+    const result = unpacked.structuredContent as { staleFiles: string[]; staleFileCount: number; mappedCount: number };
+    assert.deepEqual([result.staleFiles.length, result.staleFileCount, result.mappedCount], [100, 150, 0], text(unpacked));
+    assert.equal(result.staleFiles[0], 'note-000.md');
+    assert.match(text(unpacked), /150 file\(s\) already in the folder were not written by this unpack and were kept: note-000\.md, /);
   });
 
   it('refuses paths outside the allowed folders, naming the field, and writes nothing', async () => {

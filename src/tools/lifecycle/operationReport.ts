@@ -137,7 +137,10 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
     if (solution && typeof solution === 'object')
       lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
     const warnings = record.result?.warnings;
-    if (Array.isArray(warnings)) for (const warning of warnings) lines.push(`Warning: ${warning}`);
+    if (Array.isArray(warnings)) {
+      for (const warning of warnings.slice(0, 10)) lines.push(`Warning: ${warning}`);
+      if (warnings.length > 10) lines.push(`… and ${warnings.length - 10} more warnings in the result.`);
+    }
   }
   if (record.error) {
     lines.push(`Error${record.error.code ? ` (${record.error.code})` : ''}: ${record.error.message}`);

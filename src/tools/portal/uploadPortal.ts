@@ -32,12 +32,15 @@ export const uploadPortal = defineTool({
     siteId: z.string(),
     dataModel: z.enum(['enhanced', 'standard']),
     newSite: z.boolean(),
-    created: z.array(z.string()),
-    changed: z.array(z.string()),
-    deleted: z.array(z.string()),
+    created: z.array(z.string()).describe('The first 100 records created; the counts are in createdCount and the others.'),
+    createdCount: z.number().int(),
+    changed: z.array(z.string()).describe('The first 100 records changed.'),
+    changedCount: z.number().int(),
+    deleted: z.array(z.string()).describe('The first 100 records deleted.'),
+    deletedCount: z.number().int(),
     unchanged: z.number(),
     notInFolder: z.number(),
-    idsWrittenTo: z.array(z.string()),
+    idsWrittenTo: z.array(z.string()).describe('The first 100 files new ids were written into.'),
   }),
   annotations: DESTRUCTIVE_CLOUD,
   ui: { environments: { environment: { dataverse: true } }, paths: { folder: { dialog: 'folder' } } },
@@ -80,7 +83,7 @@ export const uploadPortal = defineTool({
     listed('Changed', sync.changed);
     listed('Created', sync.created);
     listed('Deleted', sync.deleted);
-    if (idsWrittenTo.length) lines.push(`New ids were written into ${idsWrittenTo.join(', ')}.`);
+    if (idsWrittenTo.length) lines.push(`New ids were written into ${some(idsWrittenTo, 20)}.`);
     if (notInFolder)
       lines.push(`${notInFolder} record(s) of the site are not in the folder; they were left as they are (deleteMissing deletes them).`);
     if (opened.ignored.length)
@@ -91,17 +94,23 @@ export const uploadPortal = defineTool({
         siteId: site.id,
         dataModel: store.model,
         newSite: !found.site,
-        created: sync.created.map(label),
-        changed: sync.changed.map(label),
-        deleted: sync.deleted.map(label),
+        created: sync.created.slice(0, LISTED).map(label),
+        createdCount: sync.created.length,
+        changed: sync.changed.slice(0, LISTED).map(label),
+        changedCount: sync.changed.length,
+        deleted: sync.deleted.slice(0, LISTED).map(label),
+        deletedCount: sync.deleted.length,
         unchanged: sync.unchanged,
         notInFolder,
-        idsWrittenTo,
+        idsWrittenTo: idsWrittenTo.slice(0, LISTED),
       },
       summary: lines.join('\n'),
     };
   },
 });
+
+/** Records and files a result names; the first upload of a large site creates thousands. */
+const LISTED = 100;
 
 /**
  * The data model of a site the environment does not have: a code site, or site languages that are

@@ -56,8 +56,10 @@ export const unpackSolutionTool = defineTool({
     packageType,
     files: z.number(),
     bytes: z.number(),
-    staleFiles: z.array(z.string()),
-    mapped: z.array(z.string()),
+    staleFiles: z.array(z.string()).describe('The first 100 files in the folder this unpack did not write (kept).'),
+    staleFileCount: z.number().int(),
+    mapped: z.array(z.string()).describe('The first 100 files the mapping file maps elsewhere (not written).'),
+    mappedCount: z.number().int(),
   }),
   annotations: LOCAL_FILES,
   ui: {
@@ -89,9 +91,23 @@ export const unpackSolutionTool = defineTool({
       lines.push(
         `${result.staleFiles.length} file(s) already in the folder were not written by this unpack and were kept: ${result.staleFiles.slice(0, 10).join(', ')}${result.staleFiles.length > 10 ? ', …' : ''}`,
       );
-    return { result: { ...result, folder, solution }, summary: lines.join('\n') };
+    return {
+      result: {
+        ...result,
+        folder,
+        solution,
+        staleFiles: result.staleFiles.slice(0, PATHS_LISTED),
+        staleFileCount: result.staleFiles.length,
+        mapped: result.mapped.slice(0, PATHS_LISTED),
+        mappedCount: result.mapped.length,
+      },
+      summary: lines.join('\n'),
+    };
   },
 });
+
+/** Paths a result lists: unpacking over a repository's root can leave tens of thousands unwritten. */
+const PATHS_LISTED = 100;
 
 export const packSolutionTool = defineTool({
   name: 'pp_pack_solution',
