@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +7,7 @@ import { connectCli, text } from '../helpers';
 import { corpus, needsCorpus } from '../corpus';
 
 const FIXTURE = corpus('fixtures', 'solutions', 'zips', 'pnp', 'ai-driven-expense-report-processing-sample.zip');
+const APOLLO = corpus('fixtures', 'solutions', 'zips-more', 'apollo', 'ApolloHospitalProject_1_0_0_4.zip');
 
 describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsCorpus, () => {
   let work: string;
@@ -54,6 +55,23 @@ describe('pp_unpack_solution and pp_pack_solution through an MCP client', needsC
     assert.deepEqual([result.staleFiles.length, result.staleFileCount, result.mappedCount], [100, 150, 0], text(unpacked));
     assert.equal(result.staleFiles[0], 'note-000.md');
     assert.match(text(unpacked), /150 file\(s\) already in the folder were not written by this unpack and were kept: note-000\.md, /);
+  });
+
+  it('packing a folder that lacks the content of 40 components shows 20 warnings and counts them all', async () => {
+    copyFileSync(APOLLO, join(work, 'apollo.zip'));
+    const unpacked = await cli.client.callTool({ name: 'pp_unpack_solution', arguments: { zipFile: 'apollo.zip', folder: 'apollo' } });
+    assert.equal(unpacked.isError, undefined, text(unpacked));
+    // Their .data.xml stay, naming content that is gone.
+    for (const part of ['WebResources', 'Workflows'])
+      for (const name of readdirSync(join(work, 'apollo', part)))
+        if (!name.endsWith('.data.xml')) rmSync(join(work, 'apollo', part, name), { recursive: true, force: true });
+    const packed = await cli.client.callTool({ name: 'pp_pack_solution', arguments: { folder: 'apollo', zipFile: 'out/apollo.zip' } });
+    const result = packed.structuredContent as { warnings: string[]; warningCount: number };
+    assert.ok(result.warningCount > 20, text(packed));
+    assert.equal(result.warnings.length, Math.min(100, result.warningCount));
+    const shown = text(packed).split('\n');
+    assert.equal(shown.filter((line) => line.startsWith('Warning: ')).length, 20);
+    assert.equal(shown.at(-1), `… and ${result.warningCount - 20} more warnings (the result lists the first 100).`);
   });
 
   it('refuses paths outside the allowed folders, naming the field, and writes nothing', async () => {

@@ -106,8 +106,10 @@ export const unpackSolutionTool = defineTool({
   },
 });
 
-/** Paths a result lists: unpacking over a repository's root can leave tens of thousands unwritten. */
+/** Paths and warnings a result lists: unpacking over a repository's root can leave tens of thousands unwritten. */
 const PATHS_LISTED = 100;
+/** Warnings the text shows, one a line. */
+const WARNINGS_SHOWN = 20;
 
 export const packSolutionTool = defineTool({
   name: 'pp_pack_solution',
@@ -128,8 +130,10 @@ export const packSolutionTool = defineTool({
     solution: solutionOutput,
     packageType,
     members: z.number(),
-    warnings: z.array(z.string()),
-    leftOut: z.array(z.string()),
+    warnings: z.array(z.string()).describe('The first 100 warnings.'),
+    warningCount: z.number().int(),
+    leftOut: z.array(z.string()).describe('The first 100 files left out of the zip.'),
+    leftOutCount: z.number().int(),
   }),
   annotations: LOCAL_FILES,
   ui: { paths: { folder: { dialog: 'folder' }, zipFile: { dialog: 'save', filters: { 'Solution zip': ['zip'] } } }, ask: ['packageType'] },
@@ -155,7 +159,19 @@ export const packSolutionTool = defineTool({
     const lines = [
       `Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`,
     ];
-    for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
-    return { result: { ...result, solution }, summary: lines.join('\n') };
+    for (const warning of result.warnings.slice(0, WARNINGS_SHOWN)) lines.push(`Warning: ${warning}`);
+    const more = result.warnings.length - WARNINGS_SHOWN;
+    if (more > 0) lines.push(`… and ${more} more warnings (the result lists the first ${PATHS_LISTED}).`);
+    return {
+      result: {
+        ...result,
+        solution,
+        warnings: result.warnings.slice(0, PATHS_LISTED),
+        warningCount: result.warnings.length,
+        leftOut: result.leftOut.slice(0, PATHS_LISTED),
+        leftOutCount: result.leftOut.length,
+      },
+      summary: lines.join('\n'),
+    };
   },
 });
