@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { summaryOf, type ImportPlan } from '../../src/tools/solutions/importPlan';
 import { ZipReader } from '../../src/solutions/zipReader';
 import { writeZip } from '../../src/solutions/zipWriter';
 import { text } from '../helpers';
@@ -199,5 +200,35 @@ describe('pp_import_solution plan: true stages the zip and reports, importing no
       assert.equal(structured(clash).plan.action, 'refused');
       assert.match(text(clash), /Contoso Test has ContosoCore as a managed solution; an unmanaged one cannot be imported over it/);
     });
+  });
+});
+
+describe("an import plan's text", () => {
+  it('names the first 20 of each list and says how many more the result has', () => {
+    const many = <T>(count: number, item: (n: number) => T): T[] => Array.from({ length: count }, (_, n) => item(n + 1));
+    const plan: ImportPlan = {
+      solution: { uniqueName: 'ContosoCore', version: '2.0.0.0', managed: true },
+      installed: null,
+      action: 'install',
+      versionChange: 'new',
+      status: 'Failed',
+      missingDependencies: many(30, (n) => ({ required: `Table ${n}`, requiredSolution: 'ContosoBase', dependent: `Form ${n}` })),
+      withoutValue: {
+        connectionReferences: many(25, (n) => ({ logicalName: `contoso_ref${n}`, connectorId: 'shared_sql', inEnvironment: null })),
+        environmentVariables: many(3, (n) => ({ schemaName: `contoso_var${n}`, defaultValue: null, inEnvironment: false })),
+      },
+      notInSolution: many(21, (n) => `contoso_old${n}`),
+      validation: many(22, (n) => ({ type: 'Warning', message: `Check ${n}.` })),
+      stageSolutionUploadId: null,
+    };
+    const lines = summaryOf(plan, 'Contoso Test', true).split('\n');
+    assert.equal(lines.filter((line) => line.startsWith('Warning: ')).length, 20);
+    assert.ok(lines.includes('… and 2 more validation messages in the result.'));
+    const line = (start: string) => lines.find((l) => l.startsWith(start)) ?? assert.fail(`no line "${start}"`);
+    assert.match(line('Missing dependencies (30): '), /Table 20 from ContosoBase, needed by Form 20; and 10 more \(in the result\)\.$/);
+    assert.doesNotMatch(line('Missing dependencies'), /Table 21 /);
+    assert.match(line('Connection references'), /contoso_ref20; and 5 more \(in the result\)\.$/);
+    assert.match(line('Environment variables'), /contoso_var3 \(no default, new to the environment\)\.$/);
+    assert.match(line('In the settings file but not in the solution'), /contoso_old20, and 1 more \(in the result\)\.$/);
   });
 });

@@ -134,7 +134,16 @@ function describe(dependency: Record<string, string | null | boolean>, side: 'Re
   return `${name} (type ${dependency[`${side}ComponentType`] ?? '?'})`;
 }
 
-function summaryOf(plan: ImportPlan, environment: string, withSettings: boolean): string {
+/** Items of each list the text names; the result has them all. */
+const NAMED = 20;
+
+/** The first few of a list, and how many more the result has: "a; b; and 12 more (in the result)". */
+function firstOf(items: string[], separator: string): string {
+  const shown = items.slice(0, NAMED).join(separator);
+  return items.length > NAMED ? `${shown}${separator}and ${items.length - NAMED} more (in the result)` : shown;
+}
+
+export function summaryOf(plan: ImportPlan, environment: string, withSettings: boolean): string {
   const s = plan.solution;
   const what = {
     install: 'install it',
@@ -150,10 +159,16 @@ function summaryOf(plan: ImportPlan, environment: string, withSettings: boolean)
     lines.push(
       `${environment} has ${s.uniqueName} as ${plan.installed.managed ? 'a managed' : 'an unmanaged'} solution; ${s.managed ? 'a managed' : 'an unmanaged'} one cannot be imported over it.`,
     );
-  for (const v of plan.validation) lines.push(`${v.type}: ${v.message}`);
+  for (const v of plan.validation.slice(0, NAMED)) lines.push(`${v.type}: ${v.message}`);
+  if (plan.validation.length > NAMED) lines.push(`… and ${plan.validation.length - NAMED} more validation messages in the result.`);
   if (plan.missingDependencies.length) {
     lines.push(
-      `Missing dependencies (${plan.missingDependencies.length}): ${plan.missingDependencies.map((m) => `${m.required}${m.requiredSolution ? ` from ${m.requiredSolution}` : ''}, needed by ${m.dependent}`).join('; ')}.`,
+      `Missing dependencies (${plan.missingDependencies.length}): ${firstOf(
+        plan.missingDependencies.map(
+          (m) => `${m.required}${m.requiredSolution ? ` from ${m.requiredSolution}` : ''}, needed by ${m.dependent}`,
+        ),
+        '; ',
+      )}.`,
     );
   }
   const source = withSettings ? 'the settings file gives no' : 'no settings file gives a';
@@ -162,13 +177,22 @@ function summaryOf(plan: ImportPlan, environment: string, withSettings: boolean)
     inEnvironment ? ', already in the environment' : inEnvironment === false ? ', new to the environment' : '';
   if (connectionReferences.length)
     lines.push(
-      `Connection references ${source} connection for: ${connectionReferences.map((r) => `${r.logicalName}${where(r.inEnvironment)}`).join('; ')}.`,
+      `Connection references ${source} connection for: ${firstOf(
+        connectionReferences.map((r) => `${r.logicalName}${where(r.inEnvironment)}`),
+        '; ',
+      )}.`,
     );
   if (environmentVariables.length) {
     lines.push(
-      `Environment variables ${source} value for: ${environmentVariables.map((v) => `${v.schemaName} (${v.defaultValue === null ? 'no default' : `default ${JSON.stringify(v.defaultValue)}`}${where(v.inEnvironment)})`).join('; ')}.`,
+      `Environment variables ${source} value for: ${firstOf(
+        environmentVariables.map(
+          (v) =>
+            `${v.schemaName} (${v.defaultValue === null ? 'no default' : `default ${JSON.stringify(v.defaultValue)}`}${where(v.inEnvironment)})`,
+        ),
+        '; ',
+      )}.`,
     );
   }
-  if (plan.notInSolution.length) lines.push(`In the settings file but not in the solution: ${plan.notInSolution.join(', ')}.`);
+  if (plan.notInSolution.length) lines.push(`In the settings file but not in the solution: ${firstOf(plan.notInSolution, ', ')}.`);
   return lines.join('\n');
 }
