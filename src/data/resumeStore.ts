@@ -18,6 +18,9 @@ export interface ResumeStore {
   readonly retention: string;
 }
 
+/** What to do when a partial import's progress is not there to finish it with. */
+export const WITHOUT_RESUME = 'Call again without resume: the records imported are found again and updated, not duplicated.';
+
 /** How long a partial import can be finished. */
 export const RESUME_KEPT_DAYS = 7;
 const KEPT_MS = RESUME_KEPT_DAYS * 24 * 3600 * 1000;
@@ -77,7 +80,7 @@ export class FileResumeStore implements ResumeStore {
     if (!parsed.success)
       throw new ToolError(
         `resume: the progress kept for this import (${this.fileOf(id)}) is damaged. Nothing was imported.`,
-        'Call again without resume: the records imported are found again and updated, not duplicated.',
+        WITHOUT_RESUME,
       );
     return parsed.data;
   }

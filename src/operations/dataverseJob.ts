@@ -172,7 +172,7 @@ async function finishImport(record: OperationRecord, reading: StatusReading, ser
     error: {
       code: componentFailures[0]?.code ?? reading.error?.code ?? 'ImportFailed',
       message: failed,
-      hint: failureHint(record, serviceMessage + componentFailures.map((f) => `${f.component} ${f.name}: ${f.message}`).join(' ')),
+      hint: failureHint(record, serviceMessage + componentFailures.map(failureLine).join(' ')),
     },
   };
 }
@@ -184,11 +184,15 @@ const FAILURES_NAMED = 10;
 
 /** "Failed components:" and the first ten, one a line, with how many more the result lists. */
 export function failedComponentsText(failures: ComponentFailure[]): string {
-  const lines = failures.slice(0, FAILURES_NAMED).map((f) => `- ${f.component} ${f.name}: ${f.message}`);
+  const lines = failures.slice(0, FAILURES_NAMED).map((f) => `- ${failureLine(f)}`);
   const left = failures.length - lines.length;
   const listed = failures.length > FAILURES_LISTED ? `the first ${FAILURES_LISTED} of ${failures.length}` : `all ${failures.length}`;
   if (left > 0) lines.push(`… and ${left} more (componentFailures lists ${listed}).`);
   return `Failed components:\n${lines.join('\n')}`;
+}
+
+function failureLine(failure: ComponentFailure): string {
+  return `${failure.component} ${failure.name}: ${failure.message}`;
 }
 
 /** The components whose `<result result="failure">` the import job's data holds. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { openDataFile } from '../../data/dataPackage';
 import type { ResumeState } from '../../data/importProgress';
 import { importRecords, type ImportSummary } from '../../data/importRecords';
-import type { ResumeStore } from '../../data/resumeStore';
+import { WITHOUT_RESUME, type ResumeStore } from '../../data/resumeStore';
 import { ToolError } from '../../callerError';
 import { resolveDataverseTarget } from '../dataverseTarget';
 import { resolveLocalPath } from '../localPaths';
@@ -102,7 +102,7 @@ async function keptProgress(store: ResumeStore, id: string): Promise<ResumeState
   if (state) return state;
   throw new ToolError(
     `resume: no partial import ${id} is kept by this server (it keeps them ${store.retention}). Nothing was imported.`,
-    'Call again without resume: the records imported are found again and updated, not duplicated.',
+    WITHOUT_RESUME,
   );
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { OPERATION_STATES, describeOperation, elapsedSeconds, isTerminal, type OperationRecord } from '../../operations/record';
 import type { WaitEnd } from '../../operations/tracker';
 import { text } from '../../platform/payload';
+import { firstLines } from '../listText';
 import type { ToolContext, ToolOutcome } from '../types';
 
 /**
@@ -137,10 +138,14 @@ export function summarize(record: OperationRecord, end: WaitEnd | 'now'): string
     if (solution && typeof solution === 'object')
       lines.push(`Solution ${solution.uniqueName} ${solution.version} (${solution.managed ? 'managed' : 'unmanaged'}).`);
     const warnings = record.result?.warnings;
-    if (Array.isArray(warnings)) {
-      for (const warning of warnings.slice(0, 10)) lines.push(`Warning: ${warning}`);
-      if (warnings.length > 10) lines.push(`… and ${warnings.length - 10} more warnings in the result.`);
-    }
+    if (Array.isArray(warnings))
+      lines.push(
+        ...firstLines(
+          warnings.map((warning) => `Warning: ${String(warning)}`),
+          10,
+          (left) => `… and ${left} more warnings in the result.`,
+        ),
+      );
   }
   if (record.error) {
     lines.push(`Error${record.error.code ? ` (${record.error.code})` : ''}: ${record.error.message}`);

@@ -23,10 +23,6 @@ export async function findSite(
   return { store: stores[0]!, stores };
 }
 
-/** The first `max` items, and how many more: "a, b, and 12 more". */
-export const some = (items: string[], max: number) =>
-  `${items.slice(0, max).join(', ')}${items.length > max ? `, and ${items.length - max} more` : ''}`;
-
 export const label = (record: SiteRecord) => `${record.table.replace(/^adx_/, '')} ${nameOf(record)}`;
 
 /** Folder problems as tool errors: what is wrong with which file, and that nothing happened. */

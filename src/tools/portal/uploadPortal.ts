@@ -11,7 +11,8 @@ import { ToolError } from '../errors';
 import { resolveLocalPath } from '../localPaths';
 import { environmentRef } from '../schemas';
 import { DESTRUCTIVE_CLOUD, defineTool, type ToolContext } from '../types';
-import { findSite, folderError, label, some } from './siteTools';
+import { firstOf } from '../listText';
+import { findSite, folderError, label } from './siteTools';
 
 export const uploadPortal = defineTool({
   name: 'pp_upload_portal',
@@ -79,15 +80,15 @@ export const uploadPortal = defineTool({
       `Uploaded ${root} to ${site.name} (${store.model} data model${found.site ? '' : ', a new site'}) in ${target.displayName}: ` +
         `${sync.created.length} created, ${sync.changed.length} changed, ${sync.deleted.length} deleted, ${sync.unchanged} unchanged.`,
     ];
-    const listed = (title: string, records: SiteRecord[]) => records.length && lines.push(`${title}: ${some(records.map(label), 20)}.`);
+    const listed = (title: string, records: SiteRecord[]) => records.length && lines.push(`${title}: ${firstOf(records.map(label), 20)}.`);
     listed('Changed', sync.changed);
     listed('Created', sync.created);
     listed('Deleted', sync.deleted);
-    if (idsWrittenTo.length) lines.push(`New ids were written into ${some(idsWrittenTo, 20)}.`);
+    if (idsWrittenTo.length) lines.push(`New ids were written into ${firstOf(idsWrittenTo, 20)}.`);
     if (notInFolder)
       lines.push(`${notInFolder} record(s) of the site are not in the folder; they were left as they are (deleteMissing deletes them).`);
     if (opened.ignored.length)
-      lines.push(`${opened.ignored.length} file(s) belong to no record and were left out: ${some(opened.ignored, 5)}.`);
+      lines.push(`${opened.ignored.length} file(s) belong to no record and were left out: ${firstOf(opened.ignored, 5)}.`);
     return {
       result: {
         site: site.name,
@@ -143,7 +144,7 @@ async function plannedDeletions(
     action: 'Delete records of',
     environment,
     subject: { label: 'site', name: site.name },
-    consequence: `${deletions.length} record(s) of the site will be deleted: ${some(deletions.map(label), 10)}.`,
+    consequence: `${deletions.length} record(s) of the site will be deleted: ${firstOf(deletions.map(label), 10)}.`,
     confirm: args.confirm,
   });
   return deletions;

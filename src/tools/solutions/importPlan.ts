@@ -3,6 +3,7 @@ import { readDeploymentComponents } from '../../solutions/deploymentComponents';
 import { compareVersions, type SolutionSummary } from '../../solutions/solutionManifest';
 import { tablesOf } from '../../platform/dataverseTables';
 import type { DataverseTarget } from '../dataverseTarget';
+import { firstLines, firstOf } from '../listText';
 import type { DeploymentSettings } from './deploymentSettings';
 
 export const importPlanOutput = z.object({
@@ -136,12 +137,7 @@ function describe(dependency: Record<string, string | null | boolean>, side: 'Re
 
 /** Items of each list the text names; the result has them all. */
 const NAMED = 20;
-
-/** The first few of a list, and how many more the result has: "a; b; and 12 more (in the result)". */
-function firstOf(items: string[], separator: string): string {
-  const shown = items.slice(0, NAMED).join(separator);
-  return items.length > NAMED ? `${shown}${separator}and ${items.length - NAMED} more (in the result)` : shown;
-}
+const named = (items: string[], separator: string) => firstOf(items, NAMED, { separator, more: ' (in the result)' });
 
 export function summaryOf(plan: ImportPlan, environment: string, withSettings: boolean): string {
   const s = plan.solution;
@@ -159,11 +155,16 @@ export function summaryOf(plan: ImportPlan, environment: string, withSettings: b
     lines.push(
       `${environment} has ${s.uniqueName} as ${plan.installed.managed ? 'a managed' : 'an unmanaged'} solution; ${s.managed ? 'a managed' : 'an unmanaged'} one cannot be imported over it.`,
     );
-  for (const v of plan.validation.slice(0, NAMED)) lines.push(`${v.type}: ${v.message}`);
-  if (plan.validation.length > NAMED) lines.push(`… and ${plan.validation.length - NAMED} more validation messages in the result.`);
+  lines.push(
+    ...firstLines(
+      plan.validation.map((v) => `${v.type}: ${v.message}`),
+      NAMED,
+      (left) => `… and ${left} more validation messages in the result.`,
+    ),
+  );
   if (plan.missingDependencies.length) {
     lines.push(
-      `Missing dependencies (${plan.missingDependencies.length}): ${firstOf(
+      `Missing dependencies (${plan.missingDependencies.length}): ${named(
         plan.missingDependencies.map(
           (m) => `${m.required}${m.requiredSolution ? ` from ${m.requiredSolution}` : ''}, needed by ${m.dependent}`,
         ),
@@ -177,14 +178,14 @@ export function summaryOf(plan: ImportPlan, environment: string, withSettings: b
     inEnvironment ? ', already in the environment' : inEnvironment === false ? ', new to the environment' : '';
   if (connectionReferences.length)
     lines.push(
-      `Connection references ${source} connection for: ${firstOf(
+      `Connection references ${source} connection for: ${named(
         connectionReferences.map((r) => `${r.logicalName}${where(r.inEnvironment)}`),
         '; ',
       )}.`,
     );
   if (environmentVariables.length) {
     lines.push(
-      `Environment variables ${source} value for: ${firstOf(
+      `Environment variables ${source} value for: ${named(
         environmentVariables.map(
           (v) =>
             `${v.schemaName} (${v.defaultValue === null ? 'no default' : `default ${JSON.stringify(v.defaultValue)}`}${where(v.inEnvironment)})`,
@@ -193,6 +194,6 @@ export function summaryOf(plan: ImportPlan, environment: string, withSettings: b
       )}.`,
     );
   }
-  if (plan.notInSolution.length) lines.push(`In the settings file but not in the solution: ${firstOf(plan.notInSolution, ', ')}.`);
+  if (plan.notInSolution.length) lines.push(`In the settings file but not in the solution: ${named(plan.notInSolution, ', ')}.`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { SolutionFileError } from '../../solutions/errors';
 import { packSolution } from '../../solutions/pack';
 import type { SolutionSummary } from '../../solutions/solutionManifest';
 import { unpackSolution } from '../../solutions/unpack';
+import { firstLines } from '../listText';
 import { resolveLocalPath, stagingParent } from '../localPaths';
 import { LOCAL_FILES, defineTool } from '../types';
 
@@ -159,9 +160,13 @@ export const packSolutionTool = defineTool({
     const lines = [
       `Packed ${solution.uniqueName} ${solution.version} (${result.packageType}) into ${result.zipFiles.join(' and ')}: ${result.members} members.`,
     ];
-    for (const warning of result.warnings.slice(0, WARNINGS_SHOWN)) lines.push(`Warning: ${warning}`);
-    const more = result.warnings.length - WARNINGS_SHOWN;
-    if (more > 0) lines.push(`… and ${more} more warnings (the result lists the first ${PATHS_LISTED}).`);
+    lines.push(
+      ...firstLines(
+        result.warnings.map((warning) => `Warning: ${warning}`),
+        WARNINGS_SHOWN,
+        (left) => `… and ${left} more warnings (the result lists the first ${PATHS_LISTED}).`,
+      ),
+    );
     return {
       result: {
         ...result,
